@@ -1,0 +1,82 @@
+//! The lab's credentials.
+//!
+//! The tenant distinguishes three callers, as Skype for Business Online does: tenant
+//! administrators (remote PowerShell), appliances (each with its own credential) and users
+//! (clients signing in). A fourth, the lab's control credential, lets the lab itself move a
+//! role's clock and inject faults. All travel as `Authorization: Bearer <token>`.
+
+use crate::topology::Topology;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Environment variable through which `serve` commands receive the secrets as JSON.
+pub const SECRETS_ENV: &str = "BYPASS_LAB_SECRETS";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Secrets {
+    /// Tenant administrator credential.
+    pub admin: String,
+    /// Lab control credential (clock, faults); never given to clients.
+    pub control: String,
+    /// The password every simulated user signs in with.
+    pub users: String,
+    /// Each appliance's own credential, by appliance name.
+    pub appliances: BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("cannot read secrets from {origin}: {reason}")]
+    Unreadable { origin: String, reason: String },
+}
+
+impl Secrets {
+    /// Fresh random credentials for every role of a topology.
+    pub fn generate(topology: &Topology) -> Secrets {
+        let token = || uuid::Uuid::new_v4().simple().to_string();
+        Secrets {
+            admin: token(),
+            control: token(),
+            users: token(),
+            appliances: topology.appliances().map(|(_, a)| (a.name.clone(), token())).collect(),
+        }
+    }
+
+    /// Fixed, documented credentials for a role started by hand (`serve` without secrets).
+    pub fn well_known(topology: &Topology) -> Secrets {
+        Secrets {
+            admin: "lab-admin".into(),
+            control: "lab-control".into(),
+            users: "lab-user".into(),
+            appliances: topology.appliances().map(|(_, a)| (a.name.clone(), format!("lab-appliance-{}", a.name))).collect(),
+        }
+    }
+
+    /// From `--secrets FILE`, else `$BYPASS_LAB_SECRETS`, else the well-known ones.
+    pub fn resolve(file: Option<&Path>, topology: &Topology) -> Result<Secrets, SecretsError> {
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| SecretsError::Unreadable {
+                origin: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            return serde_json::from_str(&text)
+                .map_err(|e| SecretsError::Unreadable { origin: path.display().to_string(), reason: e.to_string() });
+        }
+        if let Ok(text) = std::env::var(SECRETS_ENV) {
+            return serde_json::from_str(&text)
+                .map_err(|e| SecretsError::Unreadable { origin: format!("${SECRETS_ENV}"), reason: e.to_string() });
+        }
+        Ok(Secrets::well_known(topology))
+    }
+
+    /// The credential of one appliance, if it is part of the lab.
+    pub fn appliance(&self, name: &str) -> Option<&str> {
+        self.appliances.get(name).map(String::as_str)
+    }
+}
+
+/// The bearer token of a request's `Authorization` header, if it has one.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}

@@ -1,0 +1,96 @@
+//! Where a lab's roles run. Two backends, one interface: `embedded` (every role in this
+//! process on loopback) and `containers` (one container per role on Docker networks with the
+//! topology's subnets and addresses). The [`crate::lab::Lab`] handle talks to roles over their
+//! network endpoints; only what differs between the two (starting, reaching an address, faults,
+//! placing a client) is behind [`Backend`].
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    #[default]
+    Embedded,
+    Containers,
+}
+
+impl BackendKind {
+    /// `LAB_BACKEND` selects the backend for the test suite.
+    pub fn from_env() -> Result<BackendKind, BackendError> {
+        match std::env::var("LAB_BACKEND").ok().as_deref().map(str::trim) {
+            None | Some("") | Some("embedded") => Ok(BackendKind::Embedded),
+            Some("containers") => Ok(BackendKind::Containers),
+            Some(other) => Err(BackendError::Unsupported(format!(
+                "LAB_BACKEND={other}: use 'embedded' or 'containers'"
+            ))),
+        }
+    }
+}
+
+/// Where this process reaches each role of a running lab.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Endpoints {
+    /// Tenant base URL.
+    pub tenant: String,
+    /// The DNS server (UDP and TCP).
+    pub dns: SocketAddr,
+    /// The DNS server's management API base URL.
+    pub dns_admin: String,
+    /// Each appliance's Mediation Server base URL (web service, calls, control), by name.
+    pub appliances: BTreeMap<String, String>,
+    /// Base URLs whose `POST /lab/clock` moves the lab's time (one for embedded, every
+    /// clock-keeping role for containers).
+    pub clocks: Vec<String>,
+    /// Client hosts' base URLs, by the address their clients live at (`*` = any address).
+    pub clients: BTreeMap<String, String>,
+    /// The embedded `up` process's control API (restarts), when there is one.
+    pub control: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("cannot start the lab: {0}")]
+    Start(String),
+    #[error("no appliance named '{0}' in this lab")]
+    UnknownAppliance(String),
+    #[error("{0}")]
+    Fault(String),
+    #[error("{0}")]
+    Docker(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What differs between running roles in this process and running them in containers.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    fn kind(&self) -> BackendKind;
+
+    /// Where this process reaches each role.
+    fn endpoints(&self) -> Endpoints;
+
+    /// Where this process reaches a topology address (a Mediation Server's web service).
+    fn reach(&self, address: SocketAddr) -> SocketAddr;
+
+    /// The client host for clients at `at`, started on demand.
+    async fn client_host(&self, at: IpAddr) -> Result<String, BackendError>;
+
+    /// Cuts the link between an appliance and the tenant; the appliance keeps running.
+    async fn cut(&self, appliance: &str) -> Result<(), BackendError>;
+
+    /// Restores the link cut by [`Backend::cut`].
+    async fn heal(&self, appliance: &str) -> Result<(), BackendError>;
+
+    /// Stops and starts an appliance; with `kill`, without letting it shut down cleanly.
+    async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError>;
+
+    /// Stops every role and removes what the lab created (except where asked to keep it).
+    async fn stop(&self) -> Result<(), BackendError>;
+}
+
+pub mod embedded;

@@ -1,0 +1,233 @@
+//! The lab's virtual clock.
+//!
+//! Replication "can take up to 24 hours": rehearsing that in real time is useless, so every role
+//! reads time from a [`Clock`] that moves only when told (tests, `clock advance`) or at a chosen
+//! speed (`up --time-speed`). Work that is due at a virtual instant (an appliance's sync, a
+//! client's 8-hourly re-fetch) is done by a [`Participant`]; [`Clock::advance_to`] returns only
+//! once every participant has done all its work due up to the new instant, so "after 24 hours"
+//! is an event to wait on, never a sleep.
+
+mod duration;
+
+pub use duration::{format_duration, parse_duration, serde_text, DurationError};
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+
+/// How long [`Clock::advance_to`] waits for participants before naming the laggards.
+pub const CATCH_UP_DEADLINE: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClockError {
+    #[error("the clock reached {at} but these did not finish their work within {deadline:?}: {laggards}")]
+    Laggards { at: String, deadline: Duration, laggards: String },
+}
+
+/// A cheap handle; clones share one time line.
+#[derive(Clone)]
+pub struct Clock {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    now: watch::Sender<Duration>,
+    /// Each live participant's name and the instant up to which it has done its work.
+    progress: Mutex<BTreeMap<u64, (String, Duration)>>,
+    progressed: Notify,
+    next_id: AtomicU64,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock {
+    /// A clock at lab time zero that moves only when told.
+    pub fn new() -> Self {
+        Clock {
+            inner: Arc::new(Inner {
+                now: watch::Sender::new(Duration::ZERO),
+                progress: Mutex::new(BTreeMap::new()),
+                progressed: Notify::new(),
+                next_id: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Lab time elapsed since the lab started.
+    pub fn now(&self) -> Duration {
+        *self.inner.now.borrow()
+    }
+
+    /// Notified on every move of the clock.
+    pub fn subscribe(&self) -> watch::Receiver<Duration> {
+        self.inner.now.subscribe()
+    }
+
+    /// Registers work that must be done before an advance counts as finished.
+    pub fn participant(&self, name: impl Into<String>) -> Participant {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let at = self.now();
+        self.inner.progress.lock().unwrap().insert(id, (name.into(), at));
+        Participant { clock: self.clone(), id, time: self.subscribe() }
+    }
+
+    /// Moves the clock forward by `by` and waits until every participant caught up.
+    pub async fn advance(&self, by: Duration) -> Result<Duration, ClockError> {
+        let target = self.now() + by;
+        self.advance_to(target).await?;
+        Ok(target)
+    }
+
+    /// Moves the clock to `t` (never backwards) and waits until every participant caught up.
+    pub async fn advance_to(&self, t: Duration) -> Result<(), ClockError> {
+        self.inner.now.send_if_modified(|now| {
+            if t > *now {
+                *now = t;
+                true
+            } else {
+                false
+            }
+        });
+        let target = self.now();
+        let wait = async {
+            loop {
+                let progressed = self.inner.progressed.notified();
+                tokio::pin!(progressed);
+                progressed.as_mut().enable();
+                if self.laggards(target).is_empty() {
+                    return;
+                }
+                progressed.await;
+            }
+        };
+        match tokio::time::timeout(CATCH_UP_DEADLINE, wait).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(ClockError::Laggards {
+                at: format_duration(target),
+                deadline: CATCH_UP_DEADLINE,
+                laggards: self.laggards(target).join(", "),
+            }),
+        }
+    }
+
+    /// Moves the clock at `speed` lab seconds per real second until the returned task is aborted.
+    pub fn run_at_speed(&self, speed: f64) -> tokio::task::JoinHandle<()> {
+        let clock = self.clone();
+        tokio::spawn(async move {
+            if speed <= 0.0 {
+                return;
+            }
+            let tick = Duration::from_millis(50);
+            let mut ticker = tokio::time::interval(tick);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                let step = tick.mul_f64(speed);
+                if let Err(e) = clock.advance(step).await {
+                    tracing::warn!("{e}");
+                }
+            }
+        })
+    }
+
+    fn laggards(&self, t: Duration) -> Vec<String> {
+        let progress = self.inner.progress.lock().unwrap();
+        progress.values().filter(|(_, done)| *done < t).map(|(name, _)| name.clone()).collect()
+    }
+}
+
+/// One piece of scheduled work on the clock. Dropping it removes it from the barrier, so a
+/// stopped role never holds the lab's clock back.
+pub struct Participant {
+    clock: Clock,
+    id: u64,
+    time: watch::Receiver<Duration>,
+}
+
+impl Participant {
+    /// The current lab time, marking it seen.
+    pub fn now(&mut self) -> Duration {
+        *self.time.borrow_and_update()
+    }
+
+    /// Waits for the clock to move; returns the new lab time.
+    pub async fn changed(&mut self) -> Duration {
+        if self.time.changed().await.is_err() {
+            // The clock is gone: nothing will ever be due again.
+            std::future::pending::<()>().await;
+        }
+        *self.time.borrow_and_update()
+    }
+
+    /// Reports that all work due up to `t` is done.
+    pub fn caught_up(&self, t: Duration) {
+        if let Some(entry) = self.clock.inner.progress.lock().unwrap().get_mut(&self.id) {
+            entry.1 = entry.1.max(t);
+        }
+        self.clock.inner.progressed.notify_waiters();
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+}
+
+impl Drop for Participant {
+    fn drop(&mut self) {
+        self.clock.inner.progress.lock().unwrap().remove(&self.id);
+        self.clock.inner.progressed.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn advance_waits_for_participants_to_do_their_due_work() {
+        let clock = Clock::new();
+        let mut p = clock.participant("sync");
+        let done = Arc::new(AtomicU64::new(0));
+        let seen = done.clone();
+        let worker = tokio::spawn(async move {
+            let mut next_due = Duration::from_secs(3600);
+            let mut now = p.now();
+            loop {
+                while next_due <= now {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    next_due += Duration::from_secs(3600);
+                }
+                p.caught_up(now);
+                now = p.changed().await;
+            }
+        });
+        clock.advance(Duration::from_secs(30 * 60)).await.unwrap();
+        assert_eq!(done.load(Ordering::SeqCst), 0);
+        clock.advance(Duration::from_secs(5 * 3600)).await.unwrap();
+        assert_eq!(done.load(Ordering::SeqCst), 5, "five hourly syncs are due after 5h30m");
+        worker.abort();
+    }
+
+    #[tokio::test]
+    async fn a_dropped_participant_does_not_hold_the_clock() {
+        let clock = Clock::new();
+        let p = clock.participant("gone");
+        drop(p);
+        clock.advance(Duration::from_secs(60)).await.unwrap();
+        assert_eq!(clock.now(), Duration::from_secs(60));
+    }
+
+    #[tokio::test]
+    async fn the_clock_never_goes_backwards() {
+        let clock = Clock::new();
+        clock.advance_to(Duration::from_secs(10)).await.unwrap();
+        clock.advance_to(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(clock.now(), Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,25 @@
+//! bypass-lab: rehearse media bypass in Skype for Business Cloud Connector Edition.
+//!
+//! # Layout
+//! - [`topology`]: the deployment plan (tenant, sites, appliances, outside), read from TOML.
+//! - [`clock`]: the virtual clock that makes "up to 24 hours" of replication take milliseconds.
+//! - [`auth`]: the credentials of administrators, appliances, users and the lab itself.
+//! - [`tenant`]: the mock Skype for Business Online tenant (hybrid and network configuration,
+//!   appliances, client provisioning).
+//! - [`dns`]: the internal DNS server with Windows Server 2016 query resolution policies.
+//! - [`mediation`]: a CCE appliance's Mediation Server: replication, LocalStore, the hybridconfig
+//!   web service, PSTN calls.
+//! - [`client`]: Skype for Business clients at an address in a site or outside.
+//! - [`runbook`]: the runner for the PowerShell lines admins paste from runbooks.
+//! - [`backend`]: where roles run (embedded in this process, or in containers).
+//! - [`lab`]: the one handle the CLI, the runbook runner and the features drive a lab through.
+
+pub mod auth;
+pub mod backend;
+pub mod client;
+pub mod clock;
+pub mod dns;
+pub mod mediation;
+pub mod runbook;
+pub mod tenant;
+pub mod topology;

@@ -1,0 +1,105 @@
+//! What a cmdlet accepts, declared once per cmdlet, so the runner can bind and type-check a
+//! line (and report PowerShell's own errors) before anything is sent to a role.
+
+use super::value::Value;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where a cmdlet runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    /// In the runner itself (`New-CsNetworkMediaBypassConfiguration`, `Resolve-DnsName`).
+    Local,
+    /// Skype for Business Online, through remote PowerShell.
+    Tenant,
+    /// The internal DNS server.
+    Dns,
+    /// A Cloud Connector appliance's Mediation Server (`run --on APPLIANCE`).
+    Appliance,
+}
+
+/// The .NET-ish type a parameter binds to; names appear in PowerShell's error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Present or absent; takes no argument (`-LocalStore`).
+    Switch,
+    Bool,
+    Int,
+    String,
+    /// One or more strings, written as a comma list.
+    StringList,
+    /// One of fixed words, matched case-insensitively.
+    Enum(&'static [&'static str]),
+    /// An object of the named type, e.g. `MediaBypassSettings` held in a variable.
+    Object(&'static str),
+}
+
+impl ParamKind {
+    /// The type name PowerShell would print for it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ParamKind::Switch => "System.Management.Automation.SwitchParameter",
+            ParamKind::Bool => "System.Boolean",
+            ParamKind::Int => "System.UInt32",
+            ParamKind::String => "System.String",
+            ParamKind::StringList => "System.String[]",
+            ParamKind::Enum(_) => "System.String",
+            ParamKind::Object(name) => name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub mandatory: bool,
+    /// Position for an unnamed argument (`Resolve-DnsName hybridvoice.adatum.biz`).
+    pub position: Option<usize>,
+    /// Whether `$null` is accepted (`-HybridConfigServiceInternalUrl $null`).
+    pub nullable: bool,
+}
+
+impl ParamSpec {
+    pub const fn named(name: &'static str, kind: ParamKind) -> ParamSpec {
+        ParamSpec { name, kind, mandatory: false, position: None, nullable: false }
+    }
+    pub const fn required(self) -> ParamSpec {
+        ParamSpec { mandatory: true, ..self }
+    }
+    pub const fn at(self, position: usize) -> ParamSpec {
+        ParamSpec { position: Some(position), ..self }
+    }
+    pub const fn or_null(self) -> ParamSpec {
+        ParamSpec { nullable: true, ..self }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CmdletSpec {
+    pub name: &'static str,
+    pub target: Target,
+    pub params: &'static [ParamSpec],
+}
+
+/// A bound call: parameter names are the spec's canonical spelling; switches bind to `Bool(true)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invocation {
+    pub cmdlet: String,
+    pub args: BTreeMap<String, Value>,
+    /// Where the call starts in the runbook, for messages.
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Invocation {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.args.get(name)
+    }
+    pub fn switch(&self, name: &str) -> bool {
+        matches!(self.args.get(name), Some(Value::Bool(true)))
+    }
+    pub fn string(&self, name: &str) -> Option<&str> {
+        self.args.get(name).and_then(Value::as_str)
+    }
+}

@@ -1,0 +1,192 @@
+use super::validate::TopologyError;
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A whole deployment plan, as read from a topology file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Topology {
+    pub tenant: TenantPlan,
+    /// PSTN sites; CCE supports up to 200.
+    #[serde(rename = "site", default)]
+    pub sites: Vec<Site>,
+    /// Where external (non-internal) clients live.
+    #[serde(default)]
+    pub outside: Outside,
+    /// The file the plan came from, named in validation errors.
+    #[serde(skip)]
+    pub origin: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPlan {
+    /// The tenant's domain; appliance FQDNs default to `<name>.<domain>`.
+    pub domain: String,
+    /// SIP domains registered for hybrid voice: the service name must sit in one of them.
+    pub sip_domains: Vec<String>,
+    /// The web service's host name, the same for every appliance and site.
+    pub service_name: String,
+    /// How long a change may take to reach every appliance ("up to 24 hours").
+    #[serde(with = "crate::clock::serde_text", default = "default_window")]
+    pub replication_window: Duration,
+    /// Spreads the appliances' sync offsets inside the window; the same seed gives the same run.
+    #[serde(default = "default_seed")]
+    pub replication_seed: u64,
+}
+
+fn default_window() -> Duration {
+    Duration::from_secs(24 * 3600)
+}
+
+fn default_seed() -> u64 {
+    2017
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    pub name: String,
+    /// The site's client subnets; the first one also holds its appliances and gateway.
+    pub subnets: Vec<IpNet>,
+    /// The site's PSTN gateway / SBC: the far end of a bypassed call.
+    pub gateway: IpAddr,
+    /// Up to 16 per site.
+    #[serde(rename = "appliance", default)]
+    pub appliances: Vec<Appliance>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Appliance {
+    pub name: String,
+    /// The Mediation Server's FQDN; `<name>.<domain>` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fqdn: Option<String>,
+    /// The Mediation Server's address, inside its site's subnets.
+    pub address: IpAddr,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Outside {
+    pub subnets: Vec<IpNet>,
+}
+
+impl Default for Outside {
+    fn default() -> Self {
+        Outside { subnets: vec!["203.0.113.0/24".parse().unwrap()] }
+    }
+}
+
+impl Topology {
+    /// The seed's plan: adatum.biz, Amsterdam 192.168.1.45–48, Seattle 10.10.1.8–10.
+    pub fn seed() -> Topology {
+        Topology::parse(super::SEED_TOML, None).expect("the built-in seed topology is valid")
+    }
+
+    /// Reads and validates a topology file.
+    pub fn load(path: &Path) -> Result<Topology, TopologyError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| TopologyError::Read { file: path.display().to_string(), reason: e.to_string() })?;
+        Topology::parse(&text, Some(path))
+    }
+
+    /// `load` for a given path, the seed otherwise.
+    pub fn load_or_seed(path: Option<&Path>) -> Result<Topology, TopologyError> {
+        match path {
+            Some(p) => Topology::load(p),
+            None => Ok(Topology::seed()),
+        }
+    }
+
+    /// Parses and validates topology text; `origin` names the file in errors.
+    pub fn parse(text: &str, origin: Option<&Path>) -> Result<Topology, TopologyError> {
+        let file = origin.map(|p| p.display().to_string()).unwrap_or_else(|| "built-in topology".into());
+        let mut topology: Topology =
+            toml::from_str(text).map_err(|e| TopologyError::Syntax { file: file.clone(), reason: e.to_string() })?;
+        topology.origin = origin.map(Path::to_path_buf);
+        topology.validate().map_err(|problem| TopologyError::Invalid { file, problem })?;
+        Ok(topology)
+    }
+
+    /// The file name used in messages.
+    pub fn origin_name(&self) -> String {
+        self.origin.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in topology".into())
+    }
+
+    /// The web service URL the admin is expected to configure.
+    pub fn service_url(&self) -> String {
+        format!("http://{}/hybridconfig/hybridconfigservice.svc", self.tenant.service_name)
+    }
+
+    /// Every appliance with the site it belongs to, in file order.
+    pub fn appliances(&self) -> impl Iterator<Item = (&Site, &Appliance)> {
+        self.sites.iter().flat_map(|s| s.appliances.iter().map(move |a| (s, a)))
+    }
+
+    /// An appliance by name (case-insensitive), FQDN or address.
+    pub fn find_appliance(&self, key: &str) -> Option<(&Site, &Appliance)> {
+        let key = key.trim();
+        self.appliances().find(|(_, a)| {
+            a.name.eq_ignore_ascii_case(key)
+                || self.fqdn(a).eq_ignore_ascii_case(key)
+                || key.parse::<IpAddr>().map(|ip| ip == a.address).unwrap_or(false)
+        })
+    }
+
+    pub fn site(&self, name: &str) -> Option<&Site> {
+        self.sites.iter().find(|s| s.name.eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The site whose subnets hold `address`, if any.
+    pub fn site_of(&self, address: IpAddr) -> Option<&Site> {
+        self.sites.iter().find(|s| s.subnets.iter().any(|n| n.contains(&address)))
+    }
+
+    /// Whether `address` lies in the outside (external) subnets.
+    pub fn is_outside(&self, address: IpAddr) -> bool {
+        self.outside.subnets.iter().any(|n| n.contains(&address))
+    }
+
+    pub fn fqdn(&self, appliance: &Appliance) -> String {
+        appliance.fqdn.clone().unwrap_or_else(|| format!("{}.{}", appliance.name, self.tenant.domain))
+    }
+
+    /// An address for the `n`th client of a site: hosts from the top of the first subnet down,
+    /// skipping the gateway and the appliances.
+    pub fn client_address(&self, site: &Site, n: usize) -> Option<IpAddr> {
+        let taken: Vec<IpAddr> =
+            site.appliances.iter().map(|a| a.address).chain(std::iter::once(site.gateway)).collect();
+        site.subnets.first()?.hosts().collect::<Vec<_>>().into_iter().rev().filter(|h| !taken.contains(h)).nth(n)
+    }
+
+    /// An address for the `n`th external client.
+    pub fn outside_address(&self, n: usize) -> Option<IpAddr> {
+        self.outside.subnets.first()?.hosts().nth(n + 99)
+            .or_else(|| self.outside.subnets.first()?.hosts().nth(n))
+    }
+
+    /// A place named by the user: a site name, `outside`, or an address.
+    pub fn place(&self, text: &str) -> Result<IpAddr, String> {
+        if let Ok(ip) = text.trim().parse::<IpAddr>() {
+            return Ok(ip);
+        }
+        if text.trim().eq_ignore_ascii_case("outside") || text.trim().eq_ignore_ascii_case("external") {
+            return self.outside_address(0).ok_or_else(|| "the topology has no outside subnet".into());
+        }
+        match self.site(text) {
+            Some(site) => self
+                .client_address(site, 0)
+                .ok_or_else(|| format!("site {} has no free client address", site.name)),
+            None => Err(format!(
+                "'{}' is neither an address nor a site of this topology (sites: {}, or 'outside')",
+                text.trim(),
+                self.sites.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The checks a plan must pass before a lab starts: each names the file and the offending part.
+
+use super::model::Topology;
+use std::collections::HashMap;
+
+/// CCE's documented limits.
+pub const MAX_APPLIANCES_PER_SITE: usize = 16;
+pub const MAX_SITES: usize = 200;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TopologyError {
+    #[error("{file}: cannot read it: {reason}")]
+    Read { file: String, reason: String },
+    #[error("{file}: not a valid topology: {reason}")]
+    Syntax { file: String, reason: String },
+    #[error("{file}: {problem}")]
+    Invalid { file: String, problem: String },
+}
+
+impl Topology {
+    /// Returns the first problem found, in words that name the site or appliance.
+    pub(super) fn validate(&self) -> Result<(), String> {
+        let t = &self.tenant;
+        if t.domain.trim().is_empty() {
+            return Err("[tenant] domain is empty".into());
+        }
+        if t.sip_domains.is_empty() {
+            return Err("[tenant] sip_domains is empty: at least one SIP domain must be registered for hybrid voice".into());
+        }
+        if !in_sip_domains(&t.service_name, &t.sip_domains) {
+            return Err(format!(
+                "[tenant] service_name '{}' is not in a SIP domain registered for hybrid voice ({})",
+                t.service_name,
+                t.sip_domains.join(", ")
+            ));
+        }
+        if t.replication_window.is_zero() {
+            return Err("[tenant] replication_window must be longer than zero".into());
+        }
+        if self.sites.is_empty() {
+            return Err("the topology has no [[site]]".into());
+        }
+        if self.sites.len() > MAX_SITES {
+            return Err(format!("{} sites: Cloud Connector supports at most {MAX_SITES} PSTN sites", self.sites.len()));
+        }
+        let mut site_names = HashMap::new();
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut addresses: HashMap<std::net::IpAddr, String> = HashMap::new();
+        let mut subnets: Vec<(ipnet::IpNet, String)> = Vec::new();
+        for net in &self.outside.subnets {
+            subnets.push((*net, "[outside]".into()));
+        }
+        for site in &self.sites {
+            let here = format!("site {}", site.name);
+            if site.name.trim().is_empty() {
+                return Err("a [[site]] has an empty name".into());
+            }
+            if site_names.insert(site.name.to_ascii_lowercase(), ()).is_some() {
+                return Err(format!("{here}: the site name is used twice"));
+            }
+            if site.subnets.is_empty() {
+                return Err(format!("{here}: no subnets"));
+            }
+            for net in &site.subnets {
+                if let Some((_, other)) = subnets.iter().find(|(n, _)| n.contains(net) || net.contains(n)) {
+                    return Err(format!("{here}: subnet {net} overlaps {other}"));
+                }
+                subnets.push((*net, here.clone()));
+            }
+            if !site.subnets.iter().any(|n| n.contains(&site.gateway)) {
+                return Err(format!("{here}: gateway {} is outside the site's subnets", site.gateway));
+            }
+            claim(&mut addresses, site.gateway, format!("the gateway of {here}"))?;
+            if site.appliances.len() > MAX_APPLIANCES_PER_SITE {
+                return Err(format!(
+                    "{here}: {} appliances: Cloud Connector supports at most {MAX_APPLIANCES_PER_SITE} per site",
+                    site.appliances.len()
+                ));
+            }
+            for a in &site.appliances {
+                let who = format!("{here}, appliance {}", a.name);
+                if a.name.trim().is_empty() || !a.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                    return Err(format!("{who}: a name is letters, digits and '-' only"));
+                }
+                if let Some(first) = names.insert(a.name.to_ascii_lowercase(), who.clone()) {
+                    return Err(format!("{who}: the name is already used by {first}"));
+                }
+                if !site.subnets.iter().any(|n| n.contains(&a.address)) {
+                    return Err(format!(
+                        "{who}: address {} is outside the site's subnets ({})",
+                        a.address,
+                        site.subnets.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                claim(&mut addresses, a.address, who)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn claim(
+    addresses: &mut HashMap<std::net::IpAddr, String>,
+    address: std::net::IpAddr,
+    who: String,
+) -> Result<(), String> {
+    match addresses.get(&address) {
+        Some(first) => Err(format!("{who}: address {address} is already used by {first}")),
+        None => {
+            addresses.insert(address, who);
+            Ok(())
+        }
+    }
+}
+
+/// Whether `host` is one of the SIP domains or a name under one (case-insensitive).
+pub fn in_sip_domains(host: &str, sip_domains: &[String]) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    sip_domains.iter().any(|d| {
+        let d = d.trim_end_matches('.').to_ascii_lowercase();
+        host == d || host.ends_with(&format!(".{d}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::SEED_TOML;
+
+    fn invalid(edit: impl Fn(&str) -> String) -> String {
+        match Topology::parse(&edit(SEED_TOML), Some(std::path::Path::new("plan.toml"))) {
+            Err(TopologyError::Invalid { file, problem }) => {
+                assert_eq!(file, "plan.toml");
+                problem
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_seed_is_valid_and_complete() {
+        let t = Topology::seed();
+        assert_eq!(t.tenant.service_name, "hybridvoice.adatum.biz");
+        assert_eq!(t.sites.len(), 2);
+        assert_eq!(t.appliances().count(), 7);
+        assert_eq!(t.fqdn(t.find_appliance("sea-cce1").unwrap().1), "sea-cce1.adatum.biz");
+        assert_eq!(t.find_appliance("192.168.1.47").unwrap().1.name, "ams-cce3");
+        assert_eq!(t.site_of("10.10.1.77".parse().unwrap()).unwrap().name, "Seattle");
+    }
+
+    #[test]
+    fn refuses_overlapping_subnets() {
+        let p = invalid(|s| s.replace("10.10.1.0/24", "192.168.0.0/16"));
+        assert_eq!(p, "site Seattle: subnet 192.168.0.0/16 overlaps site Amsterdam");
+    }
+
+    #[test]
+    fn refuses_an_appliance_outside_its_site() {
+        let p = invalid(|s| s.replace("10.10.1.9\"", "10.10.2.9\""));
+        assert_eq!(p, "site Seattle, appliance sea-cce2: address 10.10.2.9 is outside the site's subnets (10.10.1.0/24)");
+    }
+
+    #[test]
+    fn refuses_duplicate_names_and_addresses() {
+        let p = invalid(|s| s.replace("sea-cce2", "ams-cce1"));
+        assert_eq!(p, "site Seattle, appliance ams-cce1: the name is already used by site Amsterdam, appliance ams-cce1");
+        let p = invalid(|s| s.replace("192.168.1.46", "192.168.1.45"));
+        assert_eq!(p, "site Amsterdam, appliance ams-cce2: address 192.168.1.45 is already used by site Amsterdam, appliance ams-cce1");
+    }
+
+    #[test]
+    fn refuses_a_service_name_outside_the_sip_domains() {
+        let p = invalid(|s| s.replace("service_name = \"hybridvoice.adatum.biz\"", "service_name = \"hybridvoice.contoso.com\""));
+        assert_eq!(p, "[tenant] service_name 'hybridvoice.contoso.com' is not in a SIP domain registered for hybrid voice (adatum.biz)");
+    }
+
+    #[test]
+    fn refuses_more_than_sixteen_appliances_in_a_site() {
+        let extra: String = (0..17)
+            .map(|i| format!("[[site.appliance]]\nname = \"x{i}\"\naddress = \"172.16.0.{}\"\n", i + 2))
+            .collect();
+        let text = format!("{SEED_TOML}\n[[site]]\nname = \"Big\"\nsubnets = [\"172.16.0.0/24\"]\ngateway = \"172.16.0.1\"\n{extra}");
+        let p = invalid(|_| text.clone());
+        assert_eq!(p, "site Big: 17 appliances: Cloud Connector supports at most 16 per site");
+    }
+
+    #[test]
+    fn refuses_more_than_two_hundred_sites() {
+        let mut text = SEED_TOML.replace("[outside]\nsubnets = [\"203.0.113.0/24\"]", "");
+        for i in 0..199 {
+            text.push_str(&format!("[[site]]\nname = \"s{i}\"\nsubnets = [\"172.{}.{}.0/24\"]\ngateway = \"172.{}.{}.1\"\n", 16 + i / 200, i % 200, 16 + i / 200, i % 200));
+        }
+        let p = invalid(|_| text.clone());
+        assert_eq!(p, "201 sites: Cloud Connector supports at most 200 PSTN sites");
+    }
+
+    #[test]
+    fn names_the_file_on_syntax_errors() {
+        let err = Topology::parse("[tenant\n", Some(std::path::Path::new("bad.toml"))).unwrap_err();
+        assert!(matches!(err, TopologyError::Syntax { ref file, .. } if file == "bad.toml"), "{err:?}");
+    }
+}
