@@ -157,11 +157,18 @@ impl Topology {
     }
 
     /// An address for the `n`th client of a site: hosts from the top of the first subnet down,
-    /// skipping the gateway and the appliances.
+    /// skipping the gateway, the appliances and the subnet's last host (reserved for the lab
+    /// host's own leg on container networks).
     pub fn client_address(&self, site: &Site, n: usize) -> Option<IpAddr> {
         let taken: Vec<IpAddr> =
             site.appliances.iter().map(|a| a.address).chain(std::iter::once(site.gateway)).collect();
-        site.subnets.first()?.hosts().collect::<Vec<_>>().into_iter().rev().filter(|h| !taken.contains(h)).nth(n)
+        let hosts: Vec<IpAddr> = site.subnets.first()?.hosts().collect();
+        hosts.into_iter().rev().skip(1).filter(|h| !taken.contains(h)).nth(n)
+    }
+
+    /// The lab host's own address on a site's network (containers backend): the last host.
+    pub fn host_leg(&self, site: &Site) -> Option<IpAddr> {
+        site.subnets.first()?.hosts().last()
     }
 
     /// An address for the `n`th external client.
