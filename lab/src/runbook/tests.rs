@@ -168,8 +168,8 @@ fn prefixes_switches_positions_and_duplicates() {
     assert_eq!(err.message, "Parameter cannot be processed because the parameter name 'Enable' is ambiguous. Possible matches include: -Enabled -EnableDefaultBypassID -EnabledForAudioVideoConferences.");
     let (err, _) = failing("New-CsNetworkMediaBypassConfiguration -Enabled $true -enabled $false");
     assert_eq!((err.column, err.message.starts_with("Cannot bind parameter because parameter 'Enabled' is specified more than once.")), (54, true));
-    let (err, _) = failing("Get-CsNetworkConfiguration -LocalStore extra");
-    assert_eq!(at(&err), (1, 40, "A positional parameter cannot be found that accepts argument 'extra'."));
+    let (err, _) = failing("Get-CsNetworkConfiguration Global extra");
+    assert_eq!(at(&err), (1, 35, "A positional parameter cannot be found that accepts argument 'extra'."));
 }
 
 #[test]
