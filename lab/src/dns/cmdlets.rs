@@ -277,3 +277,76 @@ impl Args<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::Topology;
+
+    fn call(cmdlet: &str, args: &[(&str, Value)]) -> Invocation {
+        Invocation { cmdlet: cmdlet.into(), args: args.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(), line: 1, column: 1 }
+    }
+
+    fn s(v: &str) -> Value {
+        Value::String(v.into())
+    }
+
+    fn seeded() -> DnsExecutor {
+        let e = DnsExecutor::new(Arc::default());
+        for c in super::super::plan::topology_invocations(&Topology::seed()) {
+            e.apply(&c).unwrap();
+        }
+        e
+    }
+
+    #[test]
+    fn every_spec_targets_the_dns_server() {
+        assert!(SPECS.iter().all(|s| s.target == Target::Dns));
+        assert_eq!(spec("resolve-dnsname").unwrap().params[0].position, Some(0));
+    }
+
+    #[test]
+    fn errors_name_the_cmdlet() {
+        let e = seeded();
+        let err = e.apply(&call("Add-DnsServerZoneScope", &[("ZoneName", s("adatum.biz")), ("Name", s("adatum.biz"))])).unwrap_err();
+        assert_eq!(err.message, "Add-DnsServerZoneScope: The zone scope adatum.biz cannot be added to zone adatum.biz: every zone already has a default scope named after the zone.");
+        let err = e
+            .apply(&call("Add-DnsServerClientSubnet", &[("Name", s("Paris")), ("IPv4Subnet", Value::List(vec![s("10.20.0.0/16"), s("10.30.0.0/99")]))]))
+            .unwrap_err();
+        assert_eq!(err.message, "Add-DnsServerClientSubnet: '10.30.0.0/99' is not a valid IPv4 subnet: expected an address and a prefix length such as 192.168.1.0/24.");
+        let err = e.apply(&call("Add-DnsServerQueryResolutionPolicy", &[("Name", s("X")), ("Action", s("ALLOW")), ("ProcessingOrder", s("first")), ("ZoneScope", s("SeattleZoneScope")), ("ZoneName", s("adatum.biz"))])).unwrap_err();
+        assert_eq!(err.message, "Add-DnsServerQueryResolutionPolicy: cannot bind parameter 'ProcessingOrder': 'first' is not a whole number");
+    }
+
+    #[test]
+    fn gets_print_windows_property_names() {
+        let e = seeded();
+        let out = e.apply(&call("Get-DnsServerQueryResolutionPolicy", &[("ZoneName", s("adatum.biz"))])).unwrap();
+        let names: Vec<String> = out.objects.iter().map(|o| match o { Value::Object(o) => o.get("Name").unwrap().display(), _ => unreachable!() }).collect();
+        assert_eq!(names, ["AmsterdamPolicy", "SeattlePolicy"]);
+        let out = e.apply(&call("Get-DnsServerClientSubnet", &[("Name", s("amsterdamsubnet"))])).unwrap();
+        match &out.objects[..] {
+            [Value::Object(o)] => assert_eq!(o.get("IPV4Subnet").unwrap().display(), "{192.168.1.0/24}"),
+            other => panic!("{other:?}"),
+        }
+        let out = e.apply(&call("Get-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz"))])).unwrap();
+        assert!(out.objects.is_empty(), "the default scope must not hold the service name");
+        let out = e.apply(&call("Get-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz")), ("Name", s("hybridvoice")), ("ZoneScope", s("AmsterdamZoneScope"))])).unwrap();
+        assert_eq!(out.objects.len(), 4);
+    }
+
+    #[test]
+    fn the_topology_script_is_what_an_admin_would_type() {
+        let script = super::super::plan::topology_script(&Topology::seed());
+        for line in [
+            "Add-DnsServerPrimaryZone -Name \"adatum.biz\" -ReplicationScope \"Forest\"",
+            "Add-DnsServerClientSubnet -Name \"AmsterdamSubnet\" -IPv4Subnet \"192.168.1.0/24\"",
+            "Add-DnsServerZoneScope -ZoneName \"adatum.biz\" -Name \"SeattleZoneScope\"",
+            "Add-DnsServerResourceRecord -ZoneName \"adatum.biz\" -A -Name \"hybridvoice\" -IPv4Address \"10.10.1.10\" -ZoneScope \"SeattleZoneScope\"",
+            "Add-DnsServerQueryResolutionPolicy -Name \"AmsterdamPolicy\" -Action \"ALLOW\" -ClientSubnet \"eq,AmsterdamSubnet\" -ZoneScope \"AmsterdamZoneScope,1\" -ProcessingOrder 1 -ZoneName \"adatum.biz\"",
+        ] {
+            assert!(script.lines().any(|l| l == line), "missing line:\n{line}\nin:\n{script}");
+        }
+        assert_eq!(script.lines().filter(|l| l.starts_with("Add-DnsServerResourceRecord")).count(), 7);
+    }
+}

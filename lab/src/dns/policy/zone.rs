@@ -45,8 +45,8 @@ impl Zone {
 
     /// `-ZoneScope` absent means the default scope.
     pub fn scope(&self, scope: Option<&str>) -> Result<&ZoneScope, PolicyError> {
-        let key = scope.unwrap_or(&self.name).to_ascii_lowercase();
-        self.scopes.get(&key).ok_or_else(|| PolicyError::UnknownZoneScope { zone: self.name.clone(), scope: key })
+        let key = scope.unwrap_or(&self.name).trim().to_ascii_lowercase();
+        self.scopes.get(&key).ok_or_else(|| PolicyError::UnknownZoneScope { zone: self.name.clone(), scope: scope.unwrap_or_default().trim().to_string() })
     }
 
     pub fn scope_mut(&mut self, scope: Option<&str>) -> Result<&mut ZoneScope, PolicyError> {
