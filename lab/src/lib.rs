@@ -23,3 +23,4 @@ pub mod mediation;
 pub mod runbook;
 pub mod tenant;
 pub mod topology;
+pub mod lab;
