@@ -31,11 +31,25 @@ pub fn tenant_http() -> reqwest::Client {
         .clone()
 }
 
+/// How many syncs of this process talk to the tenant at once. When the clock jumps a whole
+/// window, every appliance is due in the same real instant; unbounded, their requests would queue
+/// at the tenant past the request timeout and fail. Waiting for a slot does not count against the
+/// timeout.
+pub const CONCURRENT_SYNCS: usize = 32;
+
+static SYNC_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_SYNCS);
+
+/// One sync, holding one of the process's sync slots.
+async fn sync(appliance: &Appliance, now: std::time::Duration) {
+    let _slot = SYNC_SLOTS.acquire().await.expect("the sync slots are never closed");
+    appliance.sync(now).await;
+}
+
 /// Runs until dropped; the participant leaves the clock's barrier with it.
 pub async fn replicate(appliance: Arc<Appliance>, mut participant: Participant) -> std::convert::Infallible {
     let schedule = Schedule::new(appliance.config.sync_offset, appliance.config.replication_window);
     let mut now = participant.now();
-    appliance.sync(now).await;
+    sync(&appliance, now).await;
     let mut next = schedule.next_after(now);
     appliance.set_next_sync(next);
     loop {
@@ -45,7 +59,7 @@ pub async fn replicate(appliance: Arc<Appliance>, mut participant: Participant) 
             now = latest;
         }
         if next <= now {
-            appliance.sync(now).await;
+            sync(&appliance, now).await;
             next = schedule.next_after(now);
             appliance.set_next_sync(next);
             continue;

@@ -1,0 +1,110 @@
+//! The largest deployment CCE supports (200 sites × 16 appliances) in one runtime on loopback:
+//! time until every appliance has synced once, time until a change has reached all of them after
+//! one window, and the process's peak memory.
+//!
+//! `cargo bench -p bypass-lab --bench scale` (or `cargo test -p bypass-lab --bench scale` for a
+//! debug build; `SCALE_SITES=N` for fewer sites). Targets: ready < 10 s, converged < 10 s, peak < 2 GiB.
+
+use bypass_lab::auth::Secrets;
+use bypass_lab::clock::Clock;
+use bypass_lab::mediation::{appliance_config, serve};
+use bypass_lab::tenant::model::{BypassMode, MediaBypassSettings};
+use bypass_lab::tenant::remote::TenantRemote;
+use bypass_lab::tenant::TenantConfig;
+use bypass_lab::topology::Topology;
+use std::fmt::Write;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+const PER_SITE: usize = 16;
+
+/// `SCALE_SITES` shrinks the run (e.g. to see how times grow with the number of appliances).
+fn sites() -> usize {
+    std::env::var("SCALE_SITES").ok().and_then(|s| s.parse().ok()).unwrap_or(200)
+}
+
+fn topology() -> Topology {
+    let mut text = String::from(
+        "[tenant]\ndomain = \"adatum.biz\"\nsip_domains = [\"adatum.biz\"]\nservice_name = \"hybridvoice.adatum.biz\"\nreplication_window = \"24h\"\n",
+    );
+    for s in 0..sites() {
+        let _ = write!(text, "\n[[site]]\nname = \"site{s}\"\nsubnets = [\"10.{s}.0.0/24\"]\ngateway = \"10.{s}.0.1\"\n");
+        for a in 0..PER_SITE {
+            let _ = write!(text, "[[site.appliance]]\nname = \"s{s}-cce{a}\"\naddress = \"10.{s}.0.{}\"\n", 10 + a);
+        }
+    }
+    Topology::parse(&text, None).expect("the scale topology is valid")
+}
+
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Waits for every appliance to report `version` (tenant long poll), up to `deadline`.
+async fn wait_for(admin: &TenantRemote, all: usize, version: u64, deadline: Duration) -> Result<(), String> {
+    let seen = std::sync::Mutex::new((0, 0));
+    tokio::time::timeout(deadline, async {
+        loop {
+            let list = admin.appliances_at(version, Duration::from_secs(5)).await.map_err(|e| e.to_string())?;
+            let done = list.iter().filter(|a| a.replicated_version >= Some(version)).count();
+            *seen.lock().unwrap() = (list.len(), done);
+            if list.len() == all && done == all {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .map_err(|_| {
+        let (registered, done) = *seen.lock().unwrap();
+        format!("within {deadline:?} only {done} of {all} appliances reported version {version} ({registered} registered)")
+    })?
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let topology = topology();
+        let all = topology.appliances().count();
+        let secrets = Secrets::generate(&topology);
+        let dir = tempfile::tempdir().unwrap();
+        let stop = CancellationToken::new();
+        let clock = Clock::new();
+        let started = Instant::now();
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tenant_url = format!("http://{}", listener.local_addr().unwrap());
+        let config = TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
+        tokio::spawn(bypass_lab::tenant::serve(listener, config, stop.clone()));
+        for (_, a) in topology.appliances() {
+            let config = appliance_config(&topology, &secrets, &a.name, &tenant_url, Some(dir.path().join(&a.name))).unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tokio::spawn(serve(listener, config, clock.clone(), stop.child_token()));
+        }
+        let admin = TenantRemote::new(&tenant_url, &secrets.admin);
+        let ready = wait_for(&admin, all, 1, Duration::from_secs(120)).await;
+        println!("{all} appliances ready (one sync each) in {:.2?}: {}", started.elapsed(), ready.err().unwrap_or_else(|| "ok".into()));
+
+        let settings = MediaBypassSettings {
+            enabled: true,
+            always_bypass: true,
+            internal_bypass_mode: BypassMode::Any,
+            ..Default::default()
+        };
+        let version = admin.set_media_bypass(&settings).await.unwrap().version;
+        let change = Instant::now();
+        let advanced = clock.advance(topology.tenant.replication_window).await;
+        let converged = wait_for(&admin, all, version, Duration::from_secs(120)).await;
+        println!(
+            "a change reached all {all} appliances one window later in {:.2?}: advance {}, tenant {}",
+            change.elapsed(),
+            advanced.map(|_| "ok".to_string()).unwrap_or_else(|e| e.to_string()),
+            converged.err().unwrap_or_else(|| "ok".into()),
+        );
+        println!("peak memory (VmHWM): {}", peak_memory());
+        stop.cancel();
+    });
+}
