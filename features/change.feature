@@ -5,7 +5,7 @@ Feature: Changing the web service's name
   Scenario: Signed-in clients keep the old name until they sign in again
     Given media bypass has been enabled and has replicated
     And a user "bob" is signed in at the first site
-    When the tenant administrator changes the service URL to one on "media" in the tenant's domain
+    When the tenant administrator changes the service URL to one on "media" in a registered SIP domain
     Then the runbook succeeds
     And the UccApi log of "bob" holds hybridconfigserviceinternalurl with the planned service URL
     And "bob" still holds the planned service URL

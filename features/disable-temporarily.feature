@@ -18,15 +18,18 @@ Feature: Disabling media bypass temporarily
     When the replication window passes
     Then every Mediation Server's LocalStore shows Enabled False
     And every Mediation Server's web service rejects clients
-    And each of them has decided not to bypass because the web service rejected the request
+    When 8 hours pass
+    Then each of them has decided not to bypass because the web service rejected the request
     And each of them places a PSTN call with media "client <-> Mediation Server <-> gateway"
 
   Scenario: Re-enabling restores bypass
     When the tenant administrator disables media bypass temporarily
     And the replication window passes
+    And 8 hours pass
     Then each of them places a PSTN call with media "client <-> Mediation Server <-> gateway"
     When the tenant administrator enables media bypass with the planned service URL
     And the replication window passes
     Then every Mediation Server's web service serves bypassEnabled true
-    And each of them has decided to bypass
+    When 8 hours pass
+    Then each of them has decided to bypass
     And each of them places a PSTN call with media "client <-> gateway"

@@ -178,8 +178,8 @@ pub async fn status(args: Status, state: &Path) -> anyhow::Result<ExitCode> {
         "SITE", "APPLIANCE", "ADDRESS", "VERSION", "WEB", "TENANT", "LAST SYNC"
     );
     for row in rows {
-        match row.status {
-            Ok(s) => println!(
+        match (&row.status, &row.error) {
+            (Some(s), _) => println!(
                 "{:<12} {:<12} {:<16} {:>8} {:<10} {:<16} {}",
                 s.site_name,
                 s.appliance_name,
@@ -189,7 +189,16 @@ pub async fn status(args: Status, state: &Path) -> anyhow::Result<ExitCode> {
                 if s.tenant_reachable { "reachable".to_string() } else { "UNREACHABLE".to_string() },
                 s.last_successful_sync.map(format_duration).unwrap_or_else(|| "never".into()),
             ),
-            Err(reason) => println!("{:<12} {:<12} {:<16} {:>8} {:<10} {:<16} {}", row.site, row.appliance, row.address, "-", "DOWN", "-", reason),
+            (None, error) => println!(
+                "{:<12} {:<12} {:<16} {:>8} {:<10} {:<16} {}",
+                row.site,
+                row.appliance,
+                row.address,
+                "-",
+                "DOWN",
+                "-",
+                error.as_deref().unwrap_or("no answer")
+            ),
         }
     }
     Ok(ExitCode::SUCCESS)

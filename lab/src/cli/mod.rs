@@ -1,9 +1,11 @@
 //! Command-line parsing only; every verb calls into the library through the `Lab` handle.
 
+mod client;
 mod clock;
 mod dns;
 mod fault;
 mod lab;
+mod rehearse;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -37,9 +39,14 @@ enum Command {
     /// Read or move the lab's virtual clock.
     #[command(subcommand)]
     Clock(clock::ClockVerb),
+    /// Sign users in and out, read their UccApi log, place calls.
+    #[command(subcommand)]
+    Client(client::ClientVerb),
     /// Inject and heal faults.
     #[command(subcommand)]
     Fault(fault::FaultVerb),
+    /// Run the features (the whole runbook) against fresh labs and report.
+    Rehearse(rehearse::Rehearse),
     /// Run one role of a lab (also the container entrypoint).
     #[command(subcommand)]
     Serve(serve::Role),
@@ -65,6 +72,8 @@ pub fn main() -> ExitCode {
             Command::DnsScript(args) => dns::dns_script(args),
             Command::Clock(verb) => clock::run(verb, &state).await,
             Command::Fault(verb) => fault::run(verb, &state).await,
+            Command::Client(verb) => client::run(verb, &state).await,
+            Command::Rehearse(args) => rehearse::run(args).await,
             Command::Serve(role) => serve::run(role).await,
         }
     });

@@ -125,3 +125,37 @@ pub fn topology_script(t: &Topology) -> String {
     }
     out
 }
+
+/// The calls that take the service name out of the internal DNS (the last step of disabling
+/// media bypass permanently): its A records in every site's zone scope.
+pub fn removal_invocations(t: &Topology) -> Vec<Invocation> {
+    let zone = service_zone(t);
+    let service = t.tenant.service_name.trim_end_matches('.').to_ascii_lowercase();
+    let host = service.strip_suffix(&format!(".{zone}")).unwrap_or("@").to_string();
+    t.sites
+        .iter()
+        .filter(|site| site.appliances.iter().any(|a| a.address.is_ipv4()))
+        .map(|site| {
+            call(
+                "Remove-DnsServerResourceRecord",
+                vec![
+                    ("ZoneName", s(&zone)),
+                    ("RRType", s("A")),
+                    ("Name", s(&host)),
+                    ("ZoneScope", s(format!("{}ZoneScope", stem(&site.name)))),
+                    ("Force", Value::Bool(true)),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// [`removal_invocations`] as the script an admin would run.
+pub fn removal_script(t: &Topology) -> String {
+    let mut out = format!("# Remove {} from the internal DNS.\n", t.tenant.service_name);
+    for c in removal_invocations(t) {
+        out.push_str(&render(&c));
+        out.push('\n');
+    }
+    out
+}

@@ -2,10 +2,16 @@
 //! whatever backend runs it: start or attach, run runbooks, move time, drive clients, inject
 //! faults, read status, stop.
 
+mod appliances;
+mod clients;
 mod error;
+mod runbook;
 mod state;
 
+pub use appliances::StatusRow;
+pub use clients::DEFAULT_NUMBER;
 pub use error::LabError;
+pub use runbook::RunOn;
 pub use state::{LabFile, DEFAULT_STATE_DIR};
 
 use crate::auth::Secrets;
@@ -185,7 +191,7 @@ impl Lab {
 
     // --- faults ---
 
-    fn appliance_name(&self, key: &str) -> Result<String, LabError> {
+    pub(crate) fn appliance_name(&self, key: &str) -> Result<String, LabError> {
         self.topology
             .find_appliance(key)
             .map(|(_, a)| a.name.clone())
