@@ -66,9 +66,8 @@ impl Embedded {
         };
         spawn_role(&mut tasks, "tenant", crate::tenant::serve(tenant_listener, tenant_config, shutdown.child_token()));
 
-        let udp = UdpSocket::bind("127.0.0.1:0").await?;
+        let (udp, tcp) = dns_sockets().await?;
         let dns = udp.local_addr()?;
-        let tcp = TcpListener::bind(dns).await?;
         let admin = loopback().await?;
         let dns_admin = format!("http://{}", admin.local_addr()?);
         let dns_config = crate::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
@@ -190,6 +189,23 @@ impl Drop for Embedded {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
+}
+
+/// A UDP socket and a TCP listener on the same loopback port, as a DNS server has. The port is
+/// chosen for UDP; if another program holds it for TCP, another port is tried.
+async fn dns_sockets() -> Result<(UdpSocket, TcpListener), BackendError> {
+    let mut last = None;
+    for _ in 0..16 {
+        let udp = UdpSocket::bind("127.0.0.1:0").await?;
+        match TcpListener::bind(udp.local_addr()?).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(BackendError::Start(format!(
+        "no loopback port was free for both DNS over UDP and TCP: {}",
+        last.map(|e| e.to_string()).unwrap_or_default()
+    )))
 }
 
 async fn loopback() -> Result<TcpListener, BackendError> {
