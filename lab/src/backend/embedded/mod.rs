@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -66,12 +66,10 @@ impl Embedded {
         };
         spawn_role(&mut tasks, "tenant", crate::tenant::serve(tenant_listener, tenant_config, shutdown.child_token()));
 
-        let (udp, tcp) = dns_sockets().await?;
-        let dns = udp.local_addr()?;
-        let admin = loopback().await?;
-        let dns_admin = format!("http://{}", admin.local_addr()?);
+        let sockets = crate::dns::DnsSockets::bind(loopback_any(), loopback_any()).await?;
+        let dns = sockets.udp.local_addr()?;
+        let dns_admin = format!("http://{}", sockets.admin.local_addr()?);
         let dns_config = crate::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
-        let sockets = crate::dns::DnsSockets { udp, tcp, admin };
         spawn_role(&mut tasks, "dns", crate::dns::serve(sockets, dns_config, shutdown.child_token()));
 
         let appliances =
@@ -191,21 +189,8 @@ impl Drop for Embedded {
     }
 }
 
-/// A UDP socket and a TCP listener on the same loopback port, as a DNS server has. The port is
-/// chosen for UDP; if another program holds it for TCP, another port is tried.
-async fn dns_sockets() -> Result<(UdpSocket, TcpListener), BackendError> {
-    let mut last = None;
-    for _ in 0..16 {
-        let udp = UdpSocket::bind("127.0.0.1:0").await?;
-        match TcpListener::bind(udp.local_addr()?).await {
-            Ok(tcp) => return Ok((udp, tcp)),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(BackendError::Start(format!(
-        "no loopback port was free for both DNS over UDP and TCP: {}",
-        last.map(|e| e.to_string()).unwrap_or_default()
-    )))
+fn loopback_any() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
 async fn loopback() -> Result<TcpListener, BackendError> {
