@@ -44,19 +44,6 @@ async fn loopback() -> (TcpListener, SocketAddr) {
     (l, a)
 }
 
-/// A UDP socket and a TCP listener on the same loopback port: another test may hold the TCP
-/// side of a free UDP port, so try a few.
-async fn dns_sockets() -> (tokio::net::UdpSocket, TcpListener, SocketAddr) {
-    for _ in 0..20 {
-        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let dns = udp.local_addr().unwrap();
-        if let Ok(tcp) = TcpListener::bind(dns).await {
-            return (udp, tcp, dns);
-        }
-    }
-    panic!("found no loopback port free for both UDP and TCP in 20 tries");
-}
-
 /// Tenant, DNS and a client host; with `appliances`, the seven seed appliances too, and returns
 /// once every one of them registered and holds the tenant's configuration.
 async fn start(appliances: bool) -> Rig {
@@ -75,10 +62,12 @@ async fn start(appliances: bool) -> Rig {
     };
     tokio::spawn(bypass_lab::tenant::serve(tenant_listener, tenant_config, stop.child_token()));
 
-    let (udp, tcp, dns) = dns_sockets().await;
-    let (admin, _) = loopback().await;
+    let sockets = bypass_lab::dns::DnsSockets::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("loopback sockets for DNS");
+    let dns = sockets.udp.local_addr().unwrap();
     let dns_config = bypass_lab::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
-    tokio::spawn(bypass_lab::dns::serve(bypass_lab::dns::DnsSockets { udp, tcp, admin }, dns_config, stop.child_token()));
+    tokio::spawn(bypass_lab::dns::serve(sockets, dns_config, stop.child_token()));
 
     let mut dial: BTreeMap<IpAddr, SocketAddr> = BTreeMap::new();
     if appliances {

@@ -10,7 +10,7 @@ use super::outcome::FetchOutcome;
 use super::status::{ClientStatus, FetchRecord, OUTSIDE};
 use super::uccapi_log::{provisioning_line, Level, UccApiLog};
 use super::{ClientError, ClientHostConfig, REFETCH_INTERVAL};
-use crate::clock::{Clock, Participant};
+use crate::clock::{Clock, DueAnnouncer};
 use crate::mediation::call::CallResult;
 use crate::tenant::remote::TenantRemote;
 use std::collections::BTreeMap;
@@ -27,8 +27,8 @@ pub struct Host {
     users: Mutex<BTreeMap<String, User>>,
     /// Tells the clock the earliest instant a re-fetch is due, the moment it changes (a sign-in
     /// between two advances included), so an advance stops there and fetches happen in lab-time
-    /// order with the appliances' syncs. It never lags: the work itself is the scheduler's.
-    announcer: Participant,
+    /// order with the appliances' syncs.
+    announcer: DueAnnouncer,
 }
 
 struct User {
@@ -49,15 +49,14 @@ fn ms(d: Duration) -> u64 {
 }
 
 impl Host {
-    pub fn new(config: ClientHostConfig, clock: Clock) -> Result<Host, ClientError> {
+    /// `announcer` belongs to the participant that runs the re-fetches ([`super::schedule`]).
+    pub fn new(config: ClientHostConfig, clock: Clock, announcer: DueAnnouncer) -> Result<Host, ClientError> {
         let http = reqwest::Client::builder()
             .no_proxy()
             .connect_timeout(super::fetch::CONNECT_TIMEOUT)
             .timeout(super::fetch::REQUEST_TIMEOUT)
             .build()
             .map_err(|e| ClientError::Http(e.to_string()))?;
-        let announcer = clock.participant("client host re-fetch schedule");
-        announcer.caught_up(Duration::MAX);
         Ok(Host { config, clock, http, users: Mutex::new(BTreeMap::new()), announcer })
     }
 
