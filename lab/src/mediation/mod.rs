@@ -90,13 +90,14 @@ pub async fn serve(
     // Joined before anything can await, so an advance issued right after start waits for it.
     let participant = clock.participant(format!("appliance {}", config.name));
     let appliance = Arc::new(appliance::Appliance::new(config, clock, replication::tenant_http(), file, store));
-    let replicating = tokio::spawn(replication::replicate(appliance.clone(), participant));
-    let served = axum::serve(listener, routes::router(appliance))
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await;
-    replicating.abort();
-    let _ = replicating.await;
-    served.map_err(MediationError::from)
+    // Polled inside this future rather than spawned: when `serve` is dropped (a task aborted to
+    // rehearse a kill), replication stops with it and leaves the clock's barrier.
+    let replicating = replication::replicate(appliance.clone(), participant);
+    let served = axum::serve(listener, routes::router(appliance)).with_graceful_shutdown(shutdown.cancelled_owned());
+    tokio::select! {
+        served = served => served.map_err(MediationError::from),
+        never = replicating => match never {},
+    }
 }
 
 /// The configuration of appliance `name` of a topology (sync offset seeded from the topology).

@@ -31,8 +31,8 @@ pub fn tenant_http() -> reqwest::Client {
         .clone()
 }
 
-/// Runs until the task is dropped; the participant leaves the clock's barrier with it.
-pub async fn replicate(appliance: Arc<Appliance>, mut participant: Participant) {
+/// Runs until dropped; the participant leaves the clock's barrier with it.
+pub async fn replicate(appliance: Arc<Appliance>, mut participant: Participant) -> std::convert::Infallible {
     let schedule = Schedule::new(appliance.config.sync_offset, appliance.config.replication_window);
     let mut now = participant.now();
     appliance.sync(now).await;
