@@ -20,6 +20,7 @@ pub mod backend;
 pub mod client;
 pub mod clock;
 pub mod dns;
+pub mod http;
 pub mod mediation;
 pub mod runbook;
 pub mod tenant;

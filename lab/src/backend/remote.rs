@@ -17,7 +17,7 @@ pub struct Remote {
 
 impl Remote {
     pub fn new(endpoints: Endpoints, dial: BTreeMap<IpAddr, SocketAddr>, control_token: String) -> Remote {
-        Remote { endpoints, dial, control_token, http: reqwest::Client::new() }
+        Remote { endpoints, dial, control_token, http: crate::http::client(crate::http::LAB_TIMEOUT) }
     }
 
     async fn post(&self, url: String, body: serde_json::Value) -> Result<(), BackendError> {

@@ -40,9 +40,9 @@ pub async fn place(
         .json(&request)
         .send()
         .await
-        .map_err(|e| failed(super::fetch::error_chain(&e)))?;
+        .map_err(|e| failed(crate::http::error_chain(&e)))?;
     let status = response.status();
-    let body = response.text().await.map_err(|e| failed(super::fetch::error_chain(&e)))?;
+    let body = response.text().await.map_err(|e| failed(crate::http::error_chain(&e)))?;
     if !status.is_success() {
         return Err(failed(format!("it answered {status}: {}", body.trim())));
     }

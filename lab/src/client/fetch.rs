@@ -65,12 +65,12 @@ pub async fn fetch(config: &ClientHostConfig, user: &str, address: IpAddr, url: 
     }
     let response = match request.send().await {
         Ok(r) => r,
-        Err(e) => return unreachable(error_chain(&e)),
+        Err(e) => return unreachable(crate::http::error_chain(&e)),
     };
     let status = response.status().as_u16();
     match response.text().await {
         Ok(body) => decide(&mediation_server, ip, status, &body),
-        Err(e) => unreachable(format!("the answer broke off: {}", error_chain(&e))),
+        Err(e) => unreachable(format!("the answer broke off: {}", crate::http::error_chain(&e))),
     }
 }
 
@@ -93,14 +93,3 @@ async fn resolve(config: &ClientHostConfig, host: &str, address: IpAddr) -> Resu
     }
 }
 
-/// reqwest hides the useful part ("connection refused") in the error's sources.
-pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}

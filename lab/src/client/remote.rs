@@ -85,17 +85,12 @@ impl ClientRemote {
             .bearer_auth(&self.control_token)
             .send()
             .await
-            .map_err(|e| ClientRemoteError::Unreachable { url: self.base_url.clone(), reason: super::fetch::error_chain(&e) })?;
-        let status = response.status();
-        if status.is_success() {
+            .map_err(|e| ClientRemoteError::Unreachable { url: self.base_url.clone(), reason: crate::http::error_chain(&e) })?;
+        if response.status().is_success() {
             return Ok(response);
         }
-        let body = response.text().await.unwrap_or_default();
-        let message = serde_json::from_str::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-            .unwrap_or(body);
-        Err(ClientRemoteError::Refused { status: status.as_u16(), message })
+        let (status, message) = crate::http::refusal_reason(response).await;
+        Err(ClientRemoteError::Refused { status, message })
     }
 
     async fn json<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, ClientRemoteError> {

@@ -45,7 +45,7 @@ impl DnsRemote {
     async fn post(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {
         let url = format!("{}/lab/cmdlet", self.admin_url.trim_end_matches('/'));
         let unreachable = |e: reqwest::Error| CmdletError::new(format!("{}: cannot reach the DNS server's management API at {url}: {e}", call.cmdlet));
-        let response = reqwest::Client::new().post(&url).bearer_auth(&self.token).json(call).send().await.map_err(unreachable)?;
+        let response = crate::http::client(crate::http::LAB_TIMEOUT).post(&url).bearer_auth(&self.token).json(call).send().await.map_err(unreachable)?;
         let status = response.status();
         let body = response.bytes().await.map_err(unreachable)?;
         if status.is_success() {

@@ -66,7 +66,7 @@ impl Lab {
             }
             BackendKind::Containers => containers_backend(&topology, &secrets, &options.progress).await?,
         };
-        let lab = Lab { topology, secrets, backend, http: reqwest::Client::new() };
+        let lab = Lab { topology, secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) };
         if let Err(e) = lab.wait_ready().await {
             let _ = lab.backend.stop().await;
             return Err(e);
@@ -83,7 +83,7 @@ impl Lab {
             BackendKind::Embedded => Box::new(Remote::new(file.endpoints.clone(), file.dial.clone(), file.secrets.control.clone())),
             BackendKind::Containers => attach_containers(&file).await?,
         };
-        Ok(Lab { topology, secrets: file.secrets, backend, http: reqwest::Client::new() })
+        Ok(Lab { topology, secrets: file.secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) })
     }
 
     /// Writes `<dir>/lab.json` so that other commands find this lab.

@@ -3,7 +3,7 @@
 
 use super::call::{CallRequest, CallResult};
 use super::document::{rejection_reason, HybridConfigDocument, SERVICE_PATH};
-use super::routes::{ClockReply, ClockRequest, ControlError, LinkRequest};
+use super::routes::{ClockReply, ClockRequest, LinkRequest};
 use super::status::ApplianceStatus;
 use crate::runbook::{CmdletError, CmdletOutput, Executor, Invocation};
 use std::time::Duration;
@@ -121,7 +121,7 @@ impl ApplianceRemote {
         request
             .send()
             .await
-            .map_err(|e| ApplianceRemoteError::Unreachable { url: self.base_url.clone(), reason: error_chain(&e) })
+            .map_err(|e| ApplianceRemoteError::Unreachable { url: self.base_url.clone(), reason: crate::http::error_chain(&e) })
     }
 }
 
@@ -136,23 +136,21 @@ impl Executor for ApplianceRemote {
                 .json::<CmdletError>()
                 .await
                 .unwrap_or_else(|e| CmdletError::new(ApplianceRemoteError::Malformed(e.to_string()).to_string()))),
-            status => Err(CmdletError::new(refusal(status, response).await.to_string())),
+            _ => Err(CmdletError::new(refusal(response).await.to_string())),
         }
     }
 }
 
 async fn expect_success(response: reqwest::Response) -> Result<reqwest::Response, ApplianceRemoteError> {
-    let status = response.status();
-    if status.is_success() {
+    if response.status().is_success() {
         Ok(response)
     } else {
-        Err(refusal(status.as_u16(), response).await)
+        Err(refusal(response).await)
     }
 }
 
-async fn refusal(status: u16, response: reqwest::Response) -> ApplianceRemoteError {
-    let text = response.text().await.unwrap_or_default();
-    let message = serde_json::from_str::<ControlError>(&text).map(|e| e.error).unwrap_or(text);
+async fn refusal(response: reqwest::Response) -> ApplianceRemoteError {
+    let (status, message) = crate::http::refusal_reason(response).await;
     ApplianceRemoteError::Refused { status, message }
 }
 
@@ -160,14 +158,3 @@ async fn json<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Re
     response.json().await.map_err(|e| ApplianceRemoteError::Malformed(e.to_string()))
 }
 
-/// reqwest's top-level message ("error sending request") hides the cause; keep the chain.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}

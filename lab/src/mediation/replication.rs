@@ -64,6 +64,9 @@ pub async fn replicate(appliance: Arc<Appliance>, mut participant: Participant) 
             appliance.set_next_sync(next);
             continue;
         }
+        // The clock stops at the next sync on its way, so syncs and other roles' work keep
+        // their lab-time order.
+        participant.due_at(Some(next));
         participant.caught_up(now);
         now = participant.changed().await;
     }

@@ -26,7 +26,7 @@ pub struct TenantRemote {
 
 impl TenantRemote {
     pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> TenantRemote {
-        TenantRemote { base_url: base_url.into().trim_end_matches('/').to_string(), token: token.into(), http: reqwest::Client::new() }
+        TenantRemote { base_url: base_url.into().trim_end_matches('/').to_string(), token: token.into(), http: crate::http::client(crate::http::LAB_TIMEOUT) }
     }
 
     // --- tenant administrator (remote PowerShell) ---
@@ -118,35 +118,18 @@ impl TenantRemote {
         let response = request
             .send()
             .await
-            .map_err(|e| TenantRemoteError::Unreachable { url: url.clone(), reason: error_chain(&e) })?;
-        let status = response.status();
-        if status.is_success() {
+            .map_err(|e| TenantRemoteError::Unreachable { url: url.clone(), reason: crate::http::error_chain(&e) })?;
+        if response.status().is_success() {
             return Ok(response);
         }
-        let text = response.text().await.unwrap_or_default();
-        let message = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-            .unwrap_or_else(|| if text.is_empty() { status.to_string() } else { text });
-        Err(TenantRemoteError::Refused { status: status.as_u16(), message })
+        let (status, message) = crate::http::refusal_reason(response).await;
+        Err(TenantRemoteError::Refused { status, message })
     }
 }
 
 async fn read<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, TenantRemoteError> {
-    let bytes = response.bytes().await.map_err(|e| TenantRemoteError::Malformed(error_chain(&e)))?;
+    let bytes = response.bytes().await.map_err(|e| TenantRemoteError::Malformed(crate::http::error_chain(&e)))?;
     serde_json::from_slice(&bytes).map_err(|e| TenantRemoteError::Malformed(e.to_string()))
-}
-
-/// reqwest's top-level message is vague ("error sending request"); the causes say why.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Percent-encodes a path or query component (names are letters, digits and '-', users may be

@@ -53,7 +53,7 @@ impl Appliances {
             r.task = Some(spawn(listener, &r, clock));
             running.insert(appliance.name.clone(), Mutex::new(r));
         }
-        Ok(Appliances { clock: clock.clone(), lab_shutdown: lab_shutdown.clone(), running, http: reqwest::Client::new() })
+        Ok(Appliances { clock: clock.clone(), lab_shutdown: lab_shutdown.clone(), running, http: crate::http::client(crate::http::LAB_TIMEOUT) })
     }
 
     /// Topology address → loopback listener.
