@@ -80,17 +80,11 @@ impl Lab {
     async fn wait_for_versions(&self, version: u64) {
         let admin = self.admin();
         let all = self.topology.appliances().count();
-        tokio::time::timeout(DEADLINE, async {
-            loop {
-                let list = admin.appliances_at(version, Duration::from_millis(500)).await.unwrap();
-                if list.len() == all && list.iter().all(|a| a.replicated_version >= Some(version)) {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("the appliances did not all report version {version} within {DEADLINE:?}"));
+        let list = admin.appliances_at(version, DEADLINE).await.unwrap();
+        assert!(
+            list.len() == all && list.iter().all(|a| a.replicated_version >= Some(version)),
+            "the appliances did not all report version {version} within {DEADLINE:?}: {list:?}"
+        );
     }
 
     async fn enable(&self) -> Uuid {

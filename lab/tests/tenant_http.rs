@@ -151,25 +151,38 @@ async fn media_bypass_settings_are_overwritten_whole() {
 async fn the_appliance_long_poll_wakes_on_contact() {
     let t = start().await;
     let admin = t.as_admin();
-    let ams1 = t.as_appliance("ams-cce1");
-    ams1.register(&registration("ams-cce1", "Amsterdam", "192.168.1.45")).await.unwrap();
+    let seed = Topology::seed();
+    let appliances: Vec<_> = seed.appliances().map(|(site, a)| (a.name.clone(), site.name.clone(), a.address.to_string())).collect();
+    for (name, site, address) in &appliances[1..] {
+        t.as_appliance(name).register(&registration(name, site, address)).await.unwrap();
+    }
     let version = admin.set_internal_url(Some(URL)).await.unwrap().version;
 
-    // Times out with the list as it stands.
+    // Times out with the list as it stands: one appliance has not even registered.
     let stale = admin.appliances_at(version, Duration::from_millis(50)).await.unwrap();
-    assert_eq!(stale[0].replicated_version, None);
+    assert_eq!(stale.len(), appliances.len() - 1);
+    assert!(stale.iter().all(|r| r.replicated_version.is_none()), "{stale:?}");
 
+    let (first, first_site, first_address) = &appliances[0];
+    let ams1 = t.as_appliance(first);
+    ams1.register(&registration(first, first_site, first_address)).await.unwrap();
+    for (name, _, _) in &appliances[1..] {
+        let contact = ApplianceContact { name: name.clone(), at: Duration::from_secs(1800), replicated_version: version };
+        t.as_appliance(name).report_contact(&contact).await.unwrap();
+    }
     let waiting = tokio::spawn({
         let admin = admin.clone();
         async move { admin.appliances_at(version, Duration::from_secs(60)).await }
     });
-    ams1.report_contact(&ApplianceContact { name: "ams-cce1".into(), at: Duration::from_secs(3600), replicated_version: version })
+    ams1.report_contact(&ApplianceContact { name: first.clone(), at: Duration::from_secs(3600), replicated_version: version })
         .await
         .unwrap();
     let woken = tokio::time::timeout(Duration::from_secs(10), waiting).await.expect("the long poll returns on contact").unwrap().unwrap();
-    assert_eq!(woken[0].replicated_version, Some(version));
-    assert_eq!(woken[0].last_contact, Some(Duration::from_secs(3600)));
+    assert!(woken.iter().all(|r| r.replicated_version == Some(version)), "every appliance at {version}: {woken:?}");
+    let record = woken.iter().find(|r| &r.name == first).unwrap();
+    assert_eq!(record.last_contact, Some(Duration::from_secs(3600)));
 
+    let t = start().await;
     let unregistered = t.as_appliance("sea-cce1")
         .report_contact(&ApplianceContact { name: "sea-cce1".into(), at: Duration::ZERO, replicated_version: 1 })
         .await

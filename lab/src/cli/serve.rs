@@ -93,6 +93,7 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
         Role::Tenant { listen, data, common } => {
             let (topology, secrets) = common.load()?;
             let listener = bind(listen).await?;
+            ready("tenant", &listener)?;
             let config = bypass_lab::tenant::TenantConfig { data_dir: data, topology, secrets };
             bypass_lab::tenant::serve(listener, config, shutdown).await?;
         }
@@ -105,6 +106,7 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
             let sockets = bypass_lab::dns::DnsSockets::bind(listen, admin)
                 .await
                 .with_context(|| format!("cannot listen on {listen} (DNS) and {admin} (management)"))?;
+            ready("dns", &sockets.admin)?;
             let config = bypass_lab::dns::DnsConfig { topology: (!empty).then_some(topology), script, secrets };
             bypass_lab::dns::serve(sockets, config, shutdown).await?;
         }
@@ -112,6 +114,7 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
             let (topology, secrets) = common.load()?;
             let config = bypass_lab::mediation::appliance_config(&topology, &secrets, &appliance, &tenant, data)?;
             let listener = bind(listen).await?;
+            ready("mediation", &listener)?;
             let clock = Clock::new();
             bypass_lab::mediation::serve(listener, config, clock, shutdown).await?;
         }
@@ -128,6 +131,7 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
                 data_dir: data,
             };
             let listener = bind(listen).await?;
+            ready("client", &listener)?;
             bypass_lab::client::serve(listener, config, Clock::new(), shutdown).await?;
         }
     }
@@ -140,6 +144,18 @@ impl Common {
         let secrets = Secrets::resolve(self.secrets.as_deref(), &topology)?;
         Ok((topology, secrets))
     }
+}
+
+/// The line a supervisor (a test, a container runtime) waits for: from here on the role's port
+/// accepts connections, so nobody needs to poll it.
+pub const READY_LINE: &str = "listening on";
+
+fn ready(role: &str, listener: &tokio::net::TcpListener) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{role} {READY_LINE} {}", listener.local_addr()?)?;
+    out.flush()?;
+    Ok(())
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {

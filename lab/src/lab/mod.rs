@@ -231,9 +231,17 @@ impl Lab {
                 .map(|(_, a)| a.name.clone())
                 .collect();
             if records.len() < expected || !behind.is_empty() {
+                let mut why = Vec::new();
+                for name in &behind {
+                    let reason = match self.appliance_status(name).await {
+                        Ok(s) => s.tenant_error.unwrap_or_else(|| "no sync yet".into()),
+                        Err(e) => e.to_string(),
+                    };
+                    why.push(format!("{name} ({reason})"));
+                }
                 return Err(LabError::NotReady(format!(
                     "the lab did not become ready: appliances not registered or not at version {version}: {}",
-                    behind.join(", ")
+                    why.join(", ")
                 )));
             }
             Ok(())

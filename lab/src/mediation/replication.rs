@@ -9,8 +9,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Per request; a dead link must never hold the lab's clock for long.
-pub const TENANT_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
-pub const TENANT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+pub const TENANT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub const TENANT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The HTTP client every appliance of this process uses towards the tenant (thousands of
 /// appliances share one connector). Idle connections are not pooled: a process may host several

@@ -41,17 +41,17 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, 
 
 async fn configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<TenantConfiguration> {
     require(&headers, t.secrets(), Expected::Admin)?;
-    Ok(Json(t.snapshot().await.configuration))
+    Ok(Json(t.configuration()))
 }
 
 async fn hybrid_configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<HybridConfiguration> {
     require(&headers, t.secrets(), Expected::Admin)?;
-    Ok(Json(t.snapshot().await.configuration.hybrid))
+    Ok(Json(t.configuration().hybrid))
 }
 
 async fn network_configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<NetworkConfiguration> {
     require(&headers, t.secrets(), Expected::Admin)?;
-    Ok(Json(t.snapshot().await.configuration.network))
+    Ok(Json(t.configuration().network))
 }
 
 #[derive(Deserialize)]
@@ -66,10 +66,10 @@ async fn set_internal_url(State(t): State<Tenant>, headers: HeaderMap, bytes: By
         validate_internal_url(url, &t.topology().tenant.sip_domains).map_err(ApiError::bad_request)?;
     }
     let configuration = t
-        .update(|s| {
-            s.configuration.hybrid.hybrid_config_service_internal_url = url;
-            s.configuration.version += 1;
-            Ok(s.configuration.clone())
+        .update_configuration(|c| {
+            c.hybrid.hybrid_config_service_internal_url = url;
+            c.version += 1;
+            Ok(c.clone())
         })
         .await?;
     Ok(Json(configuration))
@@ -79,10 +79,10 @@ async fn set_media_bypass(State(t): State<Tenant>, headers: HeaderMap, bytes: By
     require(&headers, t.secrets(), Expected::Admin)?;
     let settings: MediaBypassSettings = body(&bytes, "MediaBypassSettings")?;
     let configuration = t
-        .update(|s| {
-            s.configuration.network.media_bypass_settings = settings;
-            s.configuration.version += 1;
-            Ok(s.configuration.clone())
+        .update_configuration(|c| {
+            c.network.media_bypass_settings = settings;
+            c.version += 1;
+            Ok(c.clone())
         })
         .await?;
     Ok(Json(configuration))
@@ -95,11 +95,15 @@ fn number(query: &BTreeMap<String, String>, name: &str) -> Result<Option<u64>, A
         .transpose()
 }
 
-fn caught_up(state: &super::store::TenantState, min_version: u64) -> bool {
-    state.appliances.values().all(|a| a.replicated_version.unwrap_or(0) >= min_version)
+/// Every appliance of the topology has registered and reports `min_version` or later.
+fn caught_up(state: &super::store::TenantState, topology: &crate::topology::Topology, min_version: u64) -> bool {
+    topology.appliances().all(|(_, a)| {
+        state.appliances.get(&a.name.to_ascii_lowercase()).is_some_and(|r| r.replicated_version.unwrap_or(0) >= min_version)
+    })
 }
 
-/// With `min_version`, waits for every registered appliance to report it (or `timeout_ms`).
+/// With `min_version`, waits for every appliance of the topology to have registered and
+/// reported it (or `timeout_ms`).
 async fn appliances(
     State(t): State<Tenant>,
     headers: HeaderMap,
@@ -113,7 +117,7 @@ async fn appliances(
         let wait = async {
             loop {
                 changes.borrow_and_update();
-                if caught_up(&t.snapshot().await, min_version) {
+                if t.with_state(|s| caught_up(s, t.topology(), min_version)) {
                     return;
                 }
                 if changes.changed().await.is_err() {
@@ -126,7 +130,7 @@ async fn appliances(
             _ = t.shutdown().cancelled() => {}
         }
     }
-    Ok(Json(t.snapshot().await.appliances.into_values().collect()))
+    Ok(Json(t.appliances()))
 }
 
 async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<ApplianceRecord> {
@@ -143,8 +147,8 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
         }
     };
     let record = t
-        .update(|s| {
-            let record = s.appliances.entry(name.to_ascii_lowercase()).or_insert_with(|| ApplianceRecord {
+        .update_appliance(&name, |current| {
+            let mut record = current.cloned().unwrap_or_else(|| ApplianceRecord {
                 identity: uuid::Uuid::new_v4(),
                 name: name.clone(),
                 site_name: String::new(),
@@ -156,7 +160,7 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
             record.site_name = registration.site_name.clone();
             record.mediation_server_fqdn = registration.fqdn.clone();
             record.mediation_server_ip_address = registration.address;
-            Ok(record.clone())
+            Ok(record)
         })
         .await?;
     Ok(Json(record))
@@ -174,18 +178,18 @@ async fn appliance_configuration(
     require(&headers, t.secrets(), Expected::Appliance)?;
     let name = query.get("name").ok_or_else(|| ApiError::bad_request("missing query parameter name=<appliance name>"))?;
     require_appliance(&headers, t.secrets(), name)?;
-    Ok(Json(t.snapshot().await.configuration))
+    Ok(Json(t.configuration()))
 }
 
 async fn contact(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Result<StatusCode, ApiError> {
     require(&headers, t.secrets(), Expected::Appliance)?;
     let contact: ApplianceContact = body(&bytes, "ApplianceContact")?;
     let own = require_appliance(&headers, t.secrets(), &contact.name)?;
-    t.update(|s| {
-        let record = s.appliances.get_mut(&own.to_ascii_lowercase()).ok_or_else(|| not_registered(&own))?;
+    t.update_appliance(&own, |current| {
+        let mut record = current.cloned().ok_or_else(|| not_registered(&own))?;
         record.last_contact = Some(contact.at);
         record.replicated_version = Some(contact.replicated_version);
-        Ok(())
+        Ok(record)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -193,7 +197,7 @@ async fn contact(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> R
 
 async fn provisioning(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<Provisioning> {
     require(&headers, t.secrets(), Expected::User)?;
-    let hybrid = t.snapshot().await.configuration.hybrid;
+    let hybrid = t.configuration().hybrid;
     Ok(Json(Provisioning {
         user,
         voice_deployment_mode: "OnPremOnlineHybrid".into(),

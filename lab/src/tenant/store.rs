@@ -1,19 +1,18 @@
-//! The tenant's durable state in one embedded redb file, `<data_dir>/tenant.redb`.
-//!
-//! The whole state is one JSON document under one key: it is small (a configuration and at most
-//! 3200 appliances), and one write transaction per change makes "committed before acknowledged"
-//! trivially true.
+//! The tenant's durable state in one embedded redb file, `<data_dir>/tenant.redb`: the
+//! configuration under one key, and one key per registered appliance, so an appliance's contact
+//! report writes a few hundred bytes rather than every appliance's record again.
 
 use super::model::{ApplianceRecord, TenantConfiguration};
 use super::TenantError;
-use redb::{Database, ReadableDatabase, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("tenant");
-const KEY: &str = "state";
+const CONFIGURATION: TableDefinition<&str, &[u8]> = TableDefinition::new("configuration");
+const APPLIANCES: TableDefinition<&str, &[u8]> = TableDefinition::new("appliances");
+const CURRENT: &str = "current";
 
 /// Everything the tenant must not forget.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -50,37 +49,62 @@ impl Store {
         Ok(Store { db: Arc::new(db), path })
     }
 
-    /// The stored state, or the defaults on first start.
-    pub fn load(&self) -> Result<TenantState, TenantError> {
-        let read = || -> Result<Option<Vec<u8>>, String> {
-            let txn = self.db.begin_read().map_err(|e| e.to_string())?;
-            let table = match txn.open_table(TABLE) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-                Err(e) => return Err(e.to_string()),
-            };
-            Ok(table.get(KEY).map_err(|e| e.to_string())?.map(|v| v.value().to_vec()))
-        };
-        let failed = |reason: String| TenantError::Store { path: self.path.display().to_string(), reason };
-        match read().map_err(failed)? {
-            None => Ok(TenantState::default()),
-            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| failed(format!("unreadable state: {e}"))),
-        }
+    fn failed(&self, reason: impl Into<String>) -> TenantError {
+        TenantError::Store { path: self.path.display().to_string(), reason: reason.into() }
     }
 
-    /// Commits `state` durably; returns only once it is on disk.
-    pub async fn save(&self, state: &TenantState) -> Result<(), TenantError> {
-        let bytes = serde_json::to_vec(state).expect("tenant state serializes");
+    /// The stored state, or the defaults on first start.
+    pub fn load(&self) -> Result<TenantState, TenantError> {
+        let mut state = TenantState::default();
+        let txn = self.db.begin_read().map_err(|e| self.failed(e.to_string()))?;
+        match txn.open_table(CONFIGURATION) {
+            Ok(table) => {
+                if let Some(bytes) = table.get(CURRENT).map_err(|e| self.failed(e.to_string()))? {
+                    state.configuration = serde_json::from_slice(bytes.value())
+                        .map_err(|e| self.failed(format!("unreadable configuration: {e}")))?;
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(self.failed(e.to_string())),
+        }
+        match txn.open_table(APPLIANCES) {
+            Ok(table) => {
+                for entry in table.iter().map_err(|e| self.failed(e.to_string()))? {
+                    let (key, bytes) = entry.map_err(|e| self.failed(e.to_string()))?;
+                    let record: ApplianceRecord = serde_json::from_slice(bytes.value())
+                        .map_err(|e| self.failed(format!("unreadable appliance {}: {e}", key.value())))?;
+                    state.appliances.insert(key.value().to_string(), record);
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(self.failed(e.to_string())),
+        }
+        Ok(state)
+    }
+
+    /// Commits the configuration durably; returns only once it is on disk.
+    pub async fn save_configuration(&self, configuration: &TenantConfiguration) -> Result<(), TenantError> {
+        let bytes = serde_json::to_vec(configuration).expect("the configuration serializes");
         let db = self.db.clone();
         let write = move || -> Result<(), String> {
             let txn = db.begin_write().map_err(|e| e.to_string())?;
-            {
-                let mut table = txn.open_table(TABLE).map_err(|e| e.to_string())?;
-                table.insert(KEY, bytes.as_slice()).map_err(|e| e.to_string())?;
-            }
+            txn.open_table(CONFIGURATION).map_err(|e| e.to_string())?.insert(CURRENT, bytes.as_slice()).map_err(|e| e.to_string())?;
             txn.commit().map_err(|e| e.to_string())
         };
-        let outcome = tokio::task::spawn_blocking(write).await.map_err(|e| e.to_string()).and_then(|r| r);
-        outcome.map_err(|reason| TenantError::Store { path: self.path.display().to_string(), reason })
+        tokio::task::spawn_blocking(write).await.map_err(|e| e.to_string()).and_then(|r| r).map_err(|r| self.failed(r))
+    }
+
+    /// Commits appliance records, keyed by lower-case name, durably in one transaction
+    /// (blocking: called from the committer).
+    pub fn save_appliances(&self, records: &[(String, ApplianceRecord)]) -> Result<(), String> {
+        let txn = self.db.begin_write().map_err(|e| e.to_string())?;
+        {
+            let mut table = txn.open_table(APPLIANCES).map_err(|e| e.to_string())?;
+            for (key, record) in records {
+                let bytes = serde_json::to_vec(record).expect("an appliance record serializes");
+                table.insert(key.as_str(), bytes.as_slice()).map_err(|e| e.to_string())?;
+            }
+        }
+        txn.commit().map_err(|e| e.to_string())
     }
 }
