@@ -19,6 +19,7 @@ pub mod backend;
 pub mod client;
 pub mod clock;
 pub mod dns;
+pub mod image;
 pub mod mediation;
 pub mod runbook;
 pub mod tenant;

@@ -94,3 +94,4 @@ pub trait Backend: Send + Sync {
 }
 
 pub mod embedded;
+pub mod containers;
