@@ -13,6 +13,7 @@
 //! - [`runbook`]: the runner for the PowerShell lines admins paste from runbooks.
 //! - [`backend`]: where roles run (embedded in this process, or in containers).
 //! - [`lab`]: the one handle the CLI, the runbook runner and the features drive a lab through.
+//! - [`steps`]: the features' step definitions (kept in the top-level `steps/` folder).
 
 pub mod auth;
 pub mod backend;
@@ -24,3 +25,9 @@ pub mod mediation;
 pub mod runbook;
 pub mod tenant;
 pub mod topology;
+pub mod lab;
+
+/// The features' step definitions (the top-level `steps/` folder), shared by `cargo test` and
+/// `bypass-lab rehearse`.
+#[path = "../../steps/mod.rs"]
+pub mod steps;

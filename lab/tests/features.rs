@@ -1,1 +1,42 @@
-fn main() {}
+//! The feature files as the regression suite: `cargo test` runs every scenario on the backend
+//! named by `LAB_BACKEND` (default: embedded), each against a fresh lab.
+
+use bypass_lab::backend::BackendKind;
+use bypass_lab::steps::{rehearse, Rehearsal};
+use bypass_lab::topology::Topology;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let backend = match BackendKind::from_env() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let rehearsal = Rehearsal {
+        topology: Topology::seed(),
+        backend,
+        features: Some(root.join("features")),
+        tags: std::env::var("LAB_TAGS").ok().filter(|t| !t.trim().is_empty()),
+        report_dir: root.join("target").join("reports").join(format!("{backend:?}").to_lowercase()),
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    match runtime.block_on(rehearse(rehearsal)) {
+        Ok(outcome) => {
+            println!("\nfeatures: {} passed, {} failed", outcome.passed, outcome.failed);
+            println!("{}", outcome.summary());
+            if outcome.succeeded() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("the features could not run: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -74,6 +74,22 @@ pub trait Backend: Send + Sync {
     /// Where this process reaches each role.
     fn endpoints(&self) -> Endpoints;
 
+    /// The lab's clock when it lives in this process; otherwise the Lab moves time through
+    /// `POST /lab/clock` on every URL of [`Endpoints::clocks`].
+    fn local_clock(&self) -> Option<&crate::clock::Clock> {
+        None
+    }
+
+    /// What another process needs to attach to this lab (containers: ids and names).
+    fn saved_state(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// Topology address → where this process reaches it, for addresses that differ (embedded).
+    fn address_map(&self) -> BTreeMap<IpAddr, SocketAddr> {
+        BTreeMap::new()
+    }
+
     /// Where this process reaches a topology address (a Mediation Server's web service).
     fn reach(&self, address: SocketAddr) -> SocketAddr;
 
@@ -95,3 +111,4 @@ pub trait Backend: Send + Sync {
 
 pub mod embedded;
 pub mod containers;
+pub mod remote;

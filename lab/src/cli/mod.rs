@@ -1,19 +1,52 @@
-//! Command-line parsing only; every verb calls into the library.
+//! Command-line parsing only; every verb calls into the library through the `Lab` handle.
 
+mod client;
+mod clock;
+mod dns;
+mod fault;
+mod lab;
+mod rehearse;
 mod serve;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(name = "bypass-lab", version, about = "Rehearse media bypass in Skype for Business Cloud Connector Edition")]
 struct Cli {
+    /// Where a running lab is described (lab.json) and keeps its data.
+    #[arg(long, global = true, default_value = bypass_lab::lab::DEFAULT_STATE_DIR, env = "BYPASS_LAB_STATE")]
+    state: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a lab and keep it running (embedded: in the foreground until Ctrl-C).
+    Up(lab::Up),
+    /// Stop the running lab and remove what it created.
+    Down,
+    /// Run a runbook (PowerShell lines) against the running lab.
+    Run(lab::Run),
+    /// One row per appliance: replication, web service, tenant link.
+    Status(lab::Status),
+    /// Resolve a name as a client at a site or an address would.
+    Resolve(dns::Resolve),
+    /// Print the Windows DNS cmdlet script for a topology's geo-location policies.
+    DnsScript(dns::DnsScript),
+    /// Read or move the lab's virtual clock.
+    #[command(subcommand)]
+    Clock(clock::ClockVerb),
+    /// Sign users in and out, read their UccApi log, place calls.
+    #[command(subcommand)]
+    Client(client::ClientVerb),
+    /// Inject and heal faults.
+    #[command(subcommand)]
+    Fault(fault::FaultVerb),
+    /// Run the features (the whole runbook) against fresh labs and report.
+    Rehearse(rehearse::Rehearse),
     /// Run one role of a lab (also the container entrypoint).
     #[command(subcommand)]
     Serve(serve::Role),
@@ -28,8 +61,19 @@ pub fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let state = cli.state;
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Up(args) => lab::up(args, &state).await,
+            Command::Down => lab::down(&state).await,
+            Command::Run(args) => lab::run(args, &state).await,
+            Command::Status(args) => lab::status(args, &state).await,
+            Command::Resolve(args) => dns::resolve(args, &state).await,
+            Command::DnsScript(args) => dns::dns_script(args),
+            Command::Clock(verb) => clock::run(verb, &state).await,
+            Command::Fault(verb) => fault::run(verb, &state).await,
+            Command::Client(verb) => client::run(verb, &state).await,
+            Command::Rehearse(args) => rehearse::run(args).await,
             Command::Serve(role) => serve::run(role).await,
         }
     });

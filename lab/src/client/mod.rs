@@ -1,8 +1,25 @@
 //! Skype for Business clients: sign-in with in-band provisioning, the UccApi trace log, the
 //! hybridconfig fetch and the bypass decision, and PSTN calls.
 
-use crate::clock::Clock;
+pub mod api;
+pub mod call;
+pub mod fetch;
+pub mod host;
+pub mod outcome;
+pub mod remote;
+pub mod schedule;
+pub mod status;
+pub mod uccapi_log;
+
+pub use outcome::{DnsFailure, FetchOutcome};
+pub use remote::{ClientRemote, ClientRemoteError};
+pub use status::{ClientStatus, FetchRecord};
+
+use crate::clock::{Clock, ClockError};
+use crate::tenant::remote::TenantRemoteError;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use tokio::net::TcpListener;
@@ -28,10 +45,31 @@ pub struct ClientHostConfig {
     pub data_dir: PathBuf,
 }
 
+/// Clients re-fetch the hybridconfig document this often (documented: every 8 hours).
+pub const REFETCH_INTERVAL: Duration = Duration::from_secs(8 * 3600);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("client host: {0}")]
     Io(#[from] std::io::Error),
+    #[error("client host: cannot set up HTTP: {0}")]
+    Http(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("no user '{0}' has signed in on this client host")]
+    UnknownUser(String),
+    #[error("'{0}' is not a usable user name (expected letters, digits and @ . _ - +)")]
+    BadUserName(String),
+    #[error("user '{0}' is not signed in")]
+    NotSignedIn(String),
+    #[error("sign-in of '{user}' failed: in-band provisioning: {source}")]
+    Provisioning { user: String, source: TenantRemoteError },
+    #[error("no Mediation Server to call through: {0}")]
+    NoMediationServer(String),
+    #[error("the call through {mediation_server} ({address}) failed: {reason}")]
+    CallFailed { mediation_server: String, address: IpAddr, reason: String },
+    #[error(transparent)]
+    Clock(#[from] ClockError),
 }
 
 /// Serves the client host's control API until `shutdown` is cancelled.
@@ -41,6 +79,16 @@ pub async fn serve(
     clock: Clock,
     shutdown: CancellationToken,
 ) -> Result<(), ClientError> {
-    let _ = (listener, config, clock, shutdown);
-    todo!("client host")
+    let name = format!("client host {}", listener.local_addr()?);
+    let host = Arc::new(host::Host::new(config, clock.clone())?);
+    let refetch = tokio::spawn(schedule::run(host.clone(), clock.participant(name), shutdown.clone()));
+    let served = axum::serve(listener, api::router(host)).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await;
+    refetch.abort();
+    Ok(served?)
+}
+
+/// FNV-1a: a hash that stays the same across runs and releases, so "which of the answers does
+/// this user pick" is reproducible.
+pub(crate) fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -34,8 +34,13 @@ pub struct Clock {
 
 struct Inner {
     now: watch::Sender<Duration>,
-    /// Each live participant's name and the instant up to which it has done its work.
-    progress: Mutex<BTreeMap<u64, (String, Duration)>>,
+    /// Each live participant's name and the instant up to which it has done its work (None
+    /// until its first report: a role still starting up is not caught up with anything).
+    progress: Mutex<BTreeMap<u64, (String, Option<Duration>)>>,
+    /// Each participant's next instant with work, when it said so: the clock stops there on
+    /// its way, so work on different roles happens in lab-time order (an appliance's sync at
+    /// 20h before a client's re-fetch at 24h), not all at once at the end of a long advance.
+    next_due: Mutex<BTreeMap<u64, Duration>>,
     progressed: Notify,
     next_id: AtomicU64,
 }
@@ -53,6 +58,7 @@ impl Clock {
             inner: Arc::new(Inner {
                 now: watch::Sender::new(Duration::ZERO),
                 progress: Mutex::new(BTreeMap::new()),
+                next_due: Mutex::new(BTreeMap::new()),
                 progressed: Notify::new(),
                 next_id: AtomicU64::new(0),
             }),
@@ -72,8 +78,7 @@ impl Clock {
     /// Registers work that must be done before an advance counts as finished.
     pub fn participant(&self, name: impl Into<String>) -> Participant {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let at = self.now();
-        self.inner.progress.lock().unwrap().insert(id, (name.into(), at));
+        self.inner.progress.lock().unwrap().insert(id, (name.into(), None));
         Participant { clock: self.clone(), id, time: self.subscribe() }
     }
 
@@ -84,17 +89,40 @@ impl Clock {
         Ok(target)
     }
 
+    /// Waits until every participant has done its work due up to now (e.g. roles starting up).
+    pub async fn settle(&self) -> Result<(), ClockError> {
+        self.advance_to(self.now()).await
+    }
+
     /// Moves the clock to `t` (never backwards) and waits until every participant caught up.
+    /// On the way it stops at each instant a participant said it has work due, so that work
+    /// across roles happens in lab-time order.
     pub async fn advance_to(&self, t: Duration) -> Result<(), ClockError> {
-        self.inner.now.send_if_modified(|now| {
-            if t > *now {
-                *now = t;
-                true
-            } else {
-                false
+        loop {
+            // Everyone has done the work due so far and said when it next has work.
+            let now = self.now();
+            self.wait_caught_up(now).await?;
+            if now >= t {
+                return Ok(());
             }
-        });
-        let target = self.now();
+            let step = self.next_stop(now).map_or(t, |due| due.min(t));
+            self.inner.now.send_if_modified(|now| {
+                if step > *now {
+                    *now = step;
+                    true
+                } else {
+                    false
+                }
+            });
+        }
+    }
+
+    /// The earliest announced due instant after `now`.
+    fn next_stop(&self, now: Duration) -> Option<Duration> {
+        self.inner.next_due.lock().unwrap().values().copied().filter(|d| *d > now).min()
+    }
+
+    async fn wait_caught_up(&self, target: Duration) -> Result<(), ClockError> {
         let wait = async {
             loop {
                 let progressed = self.inner.progressed.notified();
@@ -138,7 +166,7 @@ impl Clock {
 
     fn laggards(&self, t: Duration) -> Vec<String> {
         let progress = self.inner.progress.lock().unwrap();
-        progress.values().filter(|(_, done)| *done < t).map(|(name, _)| name.clone()).collect()
+        progress.values().filter(|(_, done)| done.is_none_or(|d| d < t)).map(|(name, _)| name.clone()).collect()
     }
 }
 
@@ -168,9 +196,19 @@ impl Participant {
     /// Reports that all work due up to `t` is done.
     pub fn caught_up(&self, t: Duration) {
         if let Some(entry) = self.clock.inner.progress.lock().unwrap().get_mut(&self.id) {
-            entry.1 = entry.1.max(t);
+            entry.1 = Some(entry.1.map_or(t, |d| d.max(t)));
         }
         self.clock.inner.progressed.notify_waiters();
+    }
+
+    /// Announces the next instant this participant has work (None: nothing scheduled), so an
+    /// advance stops there first. Call it before `caught_up`.
+    pub fn due_at(&self, next: Option<Duration>) {
+        let mut due = self.clock.inner.next_due.lock().unwrap();
+        match next {
+            Some(t) => due.insert(self.id, t),
+            None => due.remove(&self.id),
+        };
     }
 
     pub fn clock(&self) -> &Clock {
@@ -181,6 +219,7 @@ impl Participant {
 impl Drop for Participant {
     fn drop(&mut self) {
         self.clock.inner.progress.lock().unwrap().remove(&self.id);
+        self.clock.inner.next_due.lock().unwrap().remove(&self.id);
         self.clock.inner.progressed.notify_waiters();
     }
 }
@@ -215,12 +254,55 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn work_on_different_participants_happens_in_lab_time_order() {
+        let clock = Clock::new();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut workers = Vec::new();
+        for (name, every) in [("sync", 20u64), ("fetch", 8)] {
+            let mut p = clock.participant(name);
+            let log = log.clone();
+            workers.push(tokio::spawn(async move {
+                let period = Duration::from_secs(every * 3600);
+                let mut next_due = period;
+                let mut now = p.now();
+                loop {
+                    while next_due <= now {
+                        log.lock().unwrap().push((name, now));
+                        next_due += period;
+                    }
+                    p.due_at(Some(next_due));
+                    p.caught_up(now);
+                    now = p.changed().await;
+                }
+            }));
+        }
+        clock.advance(Duration::from_secs(24 * 3600)).await.unwrap();
+        let hours: Vec<(&str, u64)> = log.lock().unwrap().iter().map(|(n, t)| (*n, t.as_secs() / 3600)).collect();
+        assert_eq!(hours, vec![("fetch", 8), ("fetch", 16), ("sync", 20), ("fetch", 24)]);
+        for w in workers {
+            w.abort();
+        }
+    }
+
+    #[tokio::test]
     async fn a_dropped_participant_does_not_hold_the_clock() {
         let clock = Clock::new();
         let p = clock.participant("gone");
         drop(p);
         clock.advance(Duration::from_secs(60)).await.unwrap();
         assert_eq!(clock.now(), Duration::from_secs(60));
+    }
+
+    #[tokio::test]
+    async fn settle_waits_for_a_participant_that_has_not_reported_yet() {
+        let clock = Clock::new();
+        let p = clock.participant("starting");
+        let settled = clock.clone();
+        let waiter = tokio::spawn(async move { settled.settle().await });
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        p.caught_up(Duration::ZERO);
+        waiter.await.unwrap().unwrap();
     }
 
     #[tokio::test]

@@ -1,10 +1,24 @@
 //! The internal DNS server, with Windows Server 2016 DNS policies (geo-location traffic
 //! management).
 
+pub mod admin;
 pub mod cmdlets;
+mod cmdlets_output;
+pub mod handler;
 pub mod lookup;
+pub mod plan;
+pub mod policy;
+pub mod remote;
+
+pub use plan::{removal_script, topology_script};
 
 use crate::auth::Secrets;
+use cmdlets::DnsExecutor;
+use hickory_server::Server;
+use policy::DnsState;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 use crate::topology::Topology;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio_util::sync::CancellationToken;
@@ -35,8 +49,43 @@ pub enum DnsError {
     Script(String),
 }
 
+/// How long a TCP client may stay idle before the server closes its connection.
+const TCP_IDLE: Duration = Duration::from_secs(10);
+
 /// Answers DNS on UDP and TCP and the management API until `shutdown` is cancelled.
 pub async fn serve(sockets: DnsSockets, config: DnsConfig, shutdown: CancellationToken) -> Result<(), DnsError> {
-    let _ = (sockets, config, shutdown);
-    todo!("dns role")
+    let state = Arc::new(RwLock::new(DnsState::default()));
+    let dns_addr = sockets.udp.local_addr()?;
+    let answers_on = if dns_addr.ip().is_unspecified() {
+        SocketAddr::new(if dns_addr.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() }, dns_addr.port())
+    } else {
+        dns_addr
+    };
+    let executor = DnsExecutor { state: state.clone(), answers_on: Some(answers_on) };
+    configure(&executor, &config).await?;
+
+    let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip() });
+    server.register_socket(sockets.udp);
+    server.register_listener(sockets.tcp, TCP_IDLE, 64);
+    let admin = axum::serve(sockets.admin, admin::router(executor, &config.secrets.control))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let admin = tokio::spawn(async move { admin.await });
+    shutdown.cancelled().await;
+    server.shutdown_gracefully().await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))?;
+    admin.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
+    Ok(())
+}
+
+/// The topology's configuration, then the start-up script, through the cmdlet executor.
+pub async fn configure(executor: &DnsExecutor, config: &DnsConfig) -> Result<(), DnsError> {
+    if let Some(topology) = &config.topology {
+        for call in plan::topology_invocations(topology) {
+            executor.apply(&call).map_err(|e| DnsError::Script(format!("{}: {e}", plan::render(&call))))?;
+        }
+    }
+    if let Some(script) = &config.script {
+        let targets = crate::runbook::Targets { dns: Some(Arc::new(executor.clone())), ..Default::default() };
+        crate::runbook::run(script, &targets).await.map_err(|e| DnsError::Script(e.to_string()))?;
+    }
+    Ok(())
 }

@@ -1,14 +1,34 @@
 //! A Cloud Connector appliance's Mediation Server: the replication agent, its LocalStore, the
 //! hybridconfig web service and the PSTN call path.
+//!
+//! # Layout
+//! - [`schedule`]: sync offsets and times on the virtual clock.
+//! - [`localstore`]: the Mediation Server's copy of the tenant configuration, on disk.
+//! - [`web_service`]: the hybridconfig web service's answer, from the LocalStore alone.
+//! - [`gateway`]: a call's media path (bypass IDs compared).
+//! - [`appliance`]: one running appliance's shared state and its sync.
+//! - [`replication`]: the sync loop as a clock participant; the shared tenant HTTP client.
+//! - [`routes`]: HTTP: web service, calls, health, the lab's control API.
+//! - [`cmdlets`]: `-LocalStore` gets and `Get-CcApplianceStatus`.
+//! - [`remote`]: calling a Mediation Server over HTTP.
 
+pub mod appliance;
 pub mod call;
 pub mod cmdlets;
 pub mod document;
+pub mod gateway;
+pub mod localstore;
+pub mod remote;
+pub mod replication;
+pub mod routes;
+pub mod schedule;
 pub mod status;
+pub mod web_service;
 
 use crate::clock::Clock;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -42,6 +62,8 @@ pub struct ApplianceConfig {
 pub enum MediationError {
     #[error("no appliance named '{0}' in the topology")]
     UnknownAppliance(String),
+    #[error("the secrets hold no credential for appliance '{0}' (expected one per appliance of the topology)")]
+    MissingCredential(String),
     #[error("appliance {name}: LocalStore at {path}: {reason}")]
     LocalStore { name: String, path: String, reason: String },
     #[error("appliance service: {0}")]
@@ -50,14 +72,31 @@ pub enum MediationError {
 
 /// Runs the appliance (replication on `clock`, web service and control API on `listener`) until
 /// `shutdown` is cancelled.
+///
+/// The LocalStore is loaded before the listener answers, so a restarted Mediation Server serves
+/// what it held at once; the first sync runs beside it.
 pub async fn serve(
     listener: TcpListener,
     config: ApplianceConfig,
     clock: Clock,
     shutdown: CancellationToken,
 ) -> Result<(), MediationError> {
-    let _ = (listener, config, clock, shutdown);
-    todo!("appliance role")
+    let file = localstore::LocalStoreFile::in_dir(&config.data_dir);
+    let store = file.load().map_err(|e| MediationError::LocalStore {
+        name: config.name.clone(),
+        path: e.path.clone(),
+        reason: e.reason.clone(),
+    })?;
+    // Joined before anything can await, so an advance issued right after start waits for it.
+    let participant = clock.participant(format!("appliance {}", config.name));
+    let appliance = Arc::new(appliance::Appliance::new(config, clock, replication::tenant_http(), file, store));
+    let replicating = tokio::spawn(replication::replicate(appliance.clone(), participant));
+    let served = axum::serve(listener, routes::router(appliance))
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await;
+    replicating.abort();
+    let _ = replicating.await;
+    served.map_err(MediationError::from)
 }
 
 /// The configuration of appliance `name` of a topology (sync offset seeded from the topology).
@@ -68,6 +107,58 @@ pub fn appliance_config(
     tenant_url: &str,
     data_dir: Option<PathBuf>,
 ) -> Result<ApplianceConfig, MediationError> {
-    let _ = (topology, secrets, name, tenant_url, data_dir);
-    todo!("appliance config from topology")
+    let (site, appliance) =
+        topology.find_appliance(name).ok_or_else(|| MediationError::UnknownAppliance(name.to_string()))?;
+    let credential =
+        secrets.appliance(&appliance.name).ok_or_else(|| MediationError::MissingCredential(appliance.name.clone()))?;
+    let window = topology.tenant.replication_window;
+    Ok(ApplianceConfig {
+        name: appliance.name.clone(),
+        site_name: site.name.clone(),
+        fqdn: topology.fqdn(appliance),
+        address: appliance.address,
+        gateway: site.gateway,
+        service_name: topology.tenant.service_name.clone(),
+        tenant_url: tenant_url.trim_end_matches('/').to_string(),
+        credential: credential.to_string(),
+        control_token: secrets.control.clone(),
+        data_dir: data_dir.unwrap_or_else(|| PathBuf::from(".bypass-lab/appliances").join(&appliance.name)),
+        replication_window: window,
+        sync_offset: schedule::sync_offset(topology.tenant.replication_seed, &appliance.name, window),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Secrets;
+    use crate::topology::Topology;
+
+    #[test]
+    fn an_appliance_config_comes_from_the_topology_and_the_secrets() {
+        let topology = Topology::seed();
+        let secrets = Secrets::well_known(&topology);
+        let c = appliance_config(&topology, &secrets, "sea-cce2", "http://127.0.0.1:41000/", None).unwrap();
+        assert_eq!(c.site_name, "Seattle");
+        assert_eq!(c.fqdn, "sea-cce2.adatum.biz");
+        assert_eq!(c.address, "10.10.1.9".parse::<IpAddr>().unwrap());
+        assert_eq!(c.gateway, "10.10.1.1".parse::<IpAddr>().unwrap());
+        assert_eq!(c.service_name, "hybridvoice.adatum.biz");
+        assert_eq!(c.tenant_url, "http://127.0.0.1:41000");
+        assert_eq!(c.credential, "lab-appliance-sea-cce2");
+        assert_eq!(c.control_token, "lab-control");
+        assert_eq!(c.data_dir, PathBuf::from(".bypass-lab/appliances/sea-cce2"));
+        assert_eq!(c.replication_window, Duration::from_secs(86_400));
+        assert!(c.sync_offset < c.replication_window);
+        let again = appliance_config(&topology, &secrets, "SEA-CCE2", "http://x", Some("/tmp/x".into())).unwrap();
+        assert_eq!(again.sync_offset, c.sync_offset, "the offset depends on the seed and the name only");
+        assert_eq!(again.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn an_unknown_appliance_is_named() {
+        let topology = Topology::seed();
+        let err = appliance_config(&topology, &Secrets::well_known(&topology), "fra-cce1", "http://x", None).unwrap_err();
+        assert!(matches!(&err, MediationError::UnknownAppliance(n) if n == "fra-cce1"), "{err}");
+    }
 }

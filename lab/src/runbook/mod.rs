@@ -1,9 +1,20 @@
 //! The runbook runner: the PowerShell subset admins paste from deployment docs, run against the
 //! lab's tenant, DNS server or one appliance.
 
+mod binder;
+mod catalog;
+mod lexer;
+mod local;
 pub mod output;
+mod parser;
+mod render;
+#[cfg(test)]
+mod tests;
 pub mod spec;
 pub mod value;
+
+pub use local::LOCAL_SPECS;
+pub use render::object_lines;
 
 pub use output::{CmdletError, CmdletOutput, Executor};
 pub use spec::{CmdletSpec, Invocation, ParamKind, ParamSpec, Target};
@@ -50,6 +61,66 @@ pub struct RunbookError {
 
 /// Parses and runs `source` line by line against `targets`.
 pub async fn run(source: &str, targets: &Targets) -> Result<Transcript, RunbookError> {
-    let _ = (source, targets);
-    todo!("runbook runner")
+    let (tokens, lex_fault) = lexer::lex(source);
+    let mut transcript = Transcript::default();
+    let mut variables = binder::Variables::new();
+    for tokens in parser::statements(&tokens) {
+        let statement_source = parser::source_of(source, tokens);
+        let stop = |fault: lexer::Fault, transcript: &Transcript| RunbookError {
+            line: fault.line,
+            column: fault.column,
+            message: fault.message,
+            transcript: transcript.clone(),
+        };
+        let statement = parser::parse(tokens).map_err(|f| stop(f, &transcript))?;
+        let output = match execute(&statement, &variables, targets).await {
+            Ok(output) => output,
+            Err(fault) => return Err(stop(fault, &transcript)),
+        };
+        let printed = match &statement.assign {
+            Some(name) => {
+                let value = match output.objects.len() {
+                    0 => Value::Null,
+                    1 => output.objects[0].clone(),
+                    _ => Value::List(output.objects.clone()),
+                };
+                variables.insert(name.to_ascii_lowercase(), value);
+                CmdletOutput { objects: vec![], warnings: output.warnings }
+            }
+            None => output,
+        };
+        transcript.steps.push(Step { line: statement.line, column: statement.column, source: statement_source, output: printed });
+    }
+    match lex_fault {
+        Some(fault) => Err(RunbookError { line: fault.line, column: fault.column, message: fault.message, transcript }),
+        None => Ok(transcript),
+    }
+}
+
+/// The PowerShell message for a name no target knows.
+fn not_recognized(name: &str) -> String {
+    format!("The term '{name}' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.")
+}
+
+async fn execute(
+    statement: &parser::Statement,
+    variables: &binder::Variables,
+    targets: &Targets,
+) -> Result<CmdletOutput, lexer::Fault> {
+    let (name, line, column, elements) = match &statement.body {
+        parser::Body::Value(arg) => return Ok(CmdletOutput::object(binder::resolve(arg, variables)?)),
+        parser::Body::Command { name, line, column, elements } => (name, *line, *column, elements),
+    };
+    let fault = |message: String| lexer::Fault::at(line, column, message);
+    if !catalog::known(name) {
+        return Err(fault(not_recognized(name)));
+    }
+    let (spec, runs) = catalog::choose(name, targets).map_err(fault)?;
+    let args = binder::bind(spec, elements, variables, (line, column))?;
+    let invocation = Invocation { cmdlet: spec.name.to_string(), args, line, column };
+    let outcome = match runs {
+        catalog::Runs::Here => local::execute(&invocation),
+        catalog::Runs::On(executor) => executor.execute(&invocation).await,
+    };
+    outcome.map_err(|e| fault(format!("{} : {}", spec.name, e.message)))
 }

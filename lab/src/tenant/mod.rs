@@ -1,7 +1,16 @@
 //! The mock tenant: the Skype for Business Online side of a hybrid deployment.
 
+mod access;
+mod api_error;
+pub mod cmdlets;
+pub mod internal_url;
 pub mod model;
 pub mod remote;
+mod routes;
+mod shared;
+pub mod store;
+
+pub use routes::MAX_LONG_POLL;
 
 use crate::auth::Secrets;
 use crate::topology::Topology;
@@ -29,6 +38,12 @@ pub enum TenantError {
 
 /// Serves the tenant's HTTP API on `listener` until `shutdown` is cancelled.
 pub async fn serve(listener: TcpListener, config: TenantConfig, shutdown: CancellationToken) -> Result<(), TenantError> {
-    let _ = (listener, config, shutdown);
-    todo!("tenant role")
+    let store = store::Store::open(&config.data_dir)?;
+    let state = store.load()?;
+    tracing::info!(version = state.configuration.version, data = %config.data_dir.display(), "tenant starting");
+    let tenant = shared::Tenant::new(state, store, config.topology, config.secrets, shutdown.clone());
+    axum::serve(listener, routes::router(tenant))
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await?;
+    Ok(())
 }

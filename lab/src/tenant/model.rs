@@ -145,3 +145,118 @@ pub struct Provisioning {
     /// Absent when media bypass has been permanently disabled.
     pub hybrid_config_service_internal_url: Option<String>,
 }
+
+/// The parameters given to `New-CsNetworkMediaBypassConfiguration`; `None` means "not given",
+/// so the documented defaults (which depend on one another) can be applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MediaBypassParameters {
+    pub enabled: Option<bool>,
+    pub always_bypass: Option<bool>,
+    pub enable_default_bypass_id: Option<bool>,
+    pub enabled_for_audio_video_conferences: Option<bool>,
+    pub internal_bypass_mode: Option<BypassMode>,
+    pub external_bypass_mode: Option<BypassMode>,
+    pub bypass_id: Option<Uuid>,
+}
+
+/// The warning the vendor documents for `-AlwaysBypass $true -Enabled $false`.
+pub const ALWAYS_BYPASS_IGNORED: &str = "AlwaysBypass is ignored when Enabled is False.";
+
+impl MediaBypassSettings {
+    /// What `New-CsNetworkMediaBypassConfiguration` builds in memory, with its warnings.
+    ///
+    /// Defaults are the documented ones: everything False/Off, except that `InternalBypassMode`
+    /// becomes `Any` when Enabled is True, and a bypass ID is generated when Enabled and either
+    /// AlwaysBypass or EnableDefaultBypassID are True (clients and gateways compare it per call).
+    pub fn new_configuration(p: &MediaBypassParameters) -> (MediaBypassSettings, Vec<String>) {
+        let enabled = p.enabled.unwrap_or(false);
+        let always_bypass = p.always_bypass.unwrap_or(false);
+        let enable_default_bypass_id = p.enable_default_bypass_id.unwrap_or(false);
+        let mut warnings = Vec::new();
+        if always_bypass && !enabled {
+            warnings.push(ALWAYS_BYPASS_IGNORED.to_string());
+        }
+        let internal_bypass_mode =
+            p.internal_bypass_mode.unwrap_or(if enabled { BypassMode::Any } else { BypassMode::Off });
+        let bypass_id = p.bypass_id.or_else(|| {
+            (enabled && (always_bypass || enable_default_bypass_id)).then(Uuid::new_v4)
+        });
+        let settings = MediaBypassSettings {
+            enabled,
+            always_bypass,
+            enable_default_bypass_id,
+            enabled_for_audio_video_conferences: p.enabled_for_audio_video_conferences.unwrap_or(false),
+            internal_bypass_mode,
+            external_bypass_mode: p.external_bypass_mode.unwrap_or(BypassMode::Off),
+            bypass_id,
+        };
+        (settings, warnings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_enable_line_gives_always_bypass_with_a_generated_id() {
+        let p = MediaBypassParameters { always_bypass: Some(true), enabled: Some(true), ..Default::default() };
+        let (s, warnings) = MediaBypassSettings::new_configuration(&p);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(s.enabled && s.always_bypass);
+        assert_eq!(s.internal_bypass_mode, BypassMode::Any);
+        assert_eq!(s.external_bypass_mode, BypassMode::Off);
+        assert!(s.bypass_id.is_some());
+        assert!(!s.enable_default_bypass_id && !s.enabled_for_audio_video_conferences);
+    }
+
+    #[test]
+    fn defaults_are_all_off_without_an_id() {
+        let (s, warnings) = MediaBypassSettings::new_configuration(&MediaBypassParameters::default());
+        assert_eq!(s, MediaBypassSettings::default());
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn the_disable_line_gives_off_and_no_id() {
+        let p = MediaBypassParameters { enabled: Some(false), ..Default::default() };
+        let (s, _) = MediaBypassSettings::new_configuration(&p);
+        assert!(!s.enabled);
+        assert_eq!(s.internal_bypass_mode, BypassMode::Off);
+        assert_eq!(s.bypass_id, None);
+    }
+
+    #[test]
+    fn always_bypass_without_enabled_warns_and_generates_nothing() {
+        let p = MediaBypassParameters { always_bypass: Some(true), enabled: Some(false), ..Default::default() };
+        let (s, warnings) = MediaBypassSettings::new_configuration(&p);
+        assert_eq!(warnings, vec![ALWAYS_BYPASS_IGNORED.to_string()]);
+        assert_eq!(s.bypass_id, None);
+        assert!(s.always_bypass);
+    }
+
+    #[test]
+    fn given_values_win_over_defaults() {
+        let id = Uuid::new_v4();
+        let p = MediaBypassParameters {
+            enabled: Some(true),
+            enable_default_bypass_id: Some(true),
+            internal_bypass_mode: Some(BypassMode::Off),
+            external_bypass_mode: Some(BypassMode::Any),
+            bypass_id: Some(id),
+            ..Default::default()
+        };
+        let (s, _) = MediaBypassSettings::new_configuration(&p);
+        assert_eq!(s.internal_bypass_mode, BypassMode::Off);
+        assert_eq!(s.external_bypass_mode, BypassMode::Any);
+        assert_eq!(s.bypass_id, Some(id));
+    }
+
+    #[test]
+    fn enabled_alone_generates_no_id() {
+        let p = MediaBypassParameters { enabled: Some(true), ..Default::default() };
+        let (s, _) = MediaBypassSettings::new_configuration(&p);
+        assert_eq!(s.internal_bypass_mode, BypassMode::Any);
+        assert_eq!(s.bypass_id, None);
+    }
+}

@@ -32,65 +32,130 @@ impl TenantRemote {
     // --- tenant administrator (remote PowerShell) ---
 
     pub async fn hybrid_configuration(&self) -> Result<HybridConfiguration, TenantRemoteError> {
-        todo!()
+        self.get("/admin/hybrid-configuration").await
     }
 
     /// `Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl`; `None` clears it.
     pub async fn set_internal_url(&self, url: Option<&str>) -> Result<TenantConfiguration, TenantRemoteError> {
-        let _ = url;
-        todo!()
+        self.send(reqwest::Method::PUT, "/admin/hybrid-configuration/internal-url", &serde_json::json!({ "url": url })).await
     }
 
     pub async fn network_configuration(&self) -> Result<NetworkConfiguration, TenantRemoteError> {
-        todo!()
+        self.get("/admin/network-configuration").await
     }
 
     /// `Set-CsNetworkConfiguration -MediaBypassSettings`: overwrites all bypass settings.
     pub async fn set_media_bypass(&self, settings: &MediaBypassSettings) -> Result<TenantConfiguration, TenantRemoteError> {
-        let _ = settings;
-        todo!()
+        self.send(reqwest::Method::PUT, "/admin/network-configuration/media-bypass-settings", settings).await
     }
 
     /// The whole configuration with its version.
     pub async fn configuration(&self) -> Result<TenantConfiguration, TenantRemoteError> {
-        todo!()
+        self.get("/admin/configuration").await
     }
 
     /// `Get-CsHybridPSTNAppliance`.
     pub async fn appliances(&self) -> Result<Vec<ApplianceRecord>, TenantRemoteError> {
-        todo!()
+        self.get("/admin/appliances").await
     }
 
     /// Waits (server-side, up to `timeout`) until every registered appliance reports
     /// `min_version` or later; returns the list as it then stands.
     pub async fn appliances_at(&self, min_version: u64, timeout: Duration) -> Result<Vec<ApplianceRecord>, TenantRemoteError> {
-        let _ = (min_version, timeout);
-        todo!()
+        self.get(&format!("/admin/appliances?min_version={min_version}&timeout_ms={}", timeout.as_millis())).await
     }
 
     // --- appliance ---
 
     pub async fn register(&self, registration: &ApplianceRegistration) -> Result<ApplianceRecord, TenantRemoteError> {
-        let _ = registration;
-        todo!()
+        self.send(reqwest::Method::POST, "/appliance/register", registration).await
     }
 
     /// The configuration an appliance replicates.
     pub async fn pull(&self, appliance: &str) -> Result<TenantConfiguration, TenantRemoteError> {
-        let _ = appliance;
-        todo!()
+        self.get(&format!("/appliance/configuration?name={}", encode(appliance))).await
     }
 
     pub async fn report_contact(&self, contact: &ApplianceContact) -> Result<(), TenantRemoteError> {
-        let _ = contact;
-        todo!()
+        self.request(reqwest::Method::POST, "/appliance/contact", Some(contact)).await.map(|_| ())
     }
 
     // --- user ---
 
     /// In-band provisioning at sign-in.
     pub async fn provisioning(&self, user: &str) -> Result<Provisioning, TenantRemoteError> {
-        let _ = user;
-        todo!()
+        self.get(&format!("/provisioning/{}", encode(user))).await
     }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, TenantRemoteError> {
+        let response = self.request::<()>(reqwest::Method::GET, path, None).await?;
+        read(response).await
+    }
+
+    async fn send<B: serde::Serialize + ?Sized, T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, TenantRemoteError> {
+        let response = self.request(method, path, Some(body)).await?;
+        read(response).await
+    }
+
+    /// Sends one request; connection failures are `Unreachable`, error statuses `Refused` with
+    /// the tenant's own reason.
+    async fn request<B: serde::Serialize + ?Sized>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<reqwest::Response, TenantRemoteError> {
+        let url = format!("{}{}", self.base_url, path);
+        let mut request = self.http.request(method, &url).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| TenantRemoteError::Unreachable { url: url.clone(), reason: error_chain(&e) })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let text = response.text().await.unwrap_or_default();
+        let message = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+            .unwrap_or_else(|| if text.is_empty() { status.to_string() } else { text });
+        Err(TenantRemoteError::Refused { status: status.as_u16(), message })
+    }
+}
+
+async fn read<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, TenantRemoteError> {
+    let bytes = response.bytes().await.map_err(|e| TenantRemoteError::Malformed(error_chain(&e)))?;
+    serde_json::from_slice(&bytes).map_err(|e| TenantRemoteError::Malformed(e.to_string()))
+}
+
+/// reqwest's top-level message is vague ("error sending request"); the causes say why.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Percent-encodes a path or query component (names are letters, digits and '-', users may be
+/// e-mail addresses).
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

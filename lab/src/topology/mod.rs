@@ -7,7 +7,7 @@ mod model;
 mod validate;
 
 pub use model::{Appliance, Outside, Site, TenantPlan, Topology};
-pub use validate::TopologyError;
+pub use validate::{in_sip_domains, TopologyError};
 
 /// The seed's plan (adatum.biz, Amsterdam and Seattle), built into the binary.
 pub const SEED_TOML: &str = include_str!("../../topologies/adatum.toml");

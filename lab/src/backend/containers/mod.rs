@@ -229,6 +229,10 @@ impl Backend for Containers {
         self.state.lock().unwrap().endpoints.clone()
     }
 
+    fn saved_state(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self.state()).ok()
+    }
+
     /// The host has a leg on every lab network: topology addresses are reached as they are.
     fn reach(&self, address: SocketAddr) -> SocketAddr {
         address
@@ -278,7 +282,16 @@ impl Backend for Containers {
             volume: true,
             health: url.clone(),
         };
-        self.launch(&spec).await?;
+        // Another process driving the same lab may have started this host already.
+        let running = self.docker.inspect_container(&name, None).await.ok().and_then(|c| c.state?.running);
+        match running {
+            Some(true) => {}
+            Some(false) => {
+                self.docker.start_container(&name, None).await.map_err(failed(format!("cannot start {name}")))?;
+                role::wait_ready(&self.docker, &self.http, &name, &url).await?;
+            }
+            None => self.launch(&spec).await?,
+        }
         let mut s = self.state.lock().unwrap();
         s.clients.insert(at.to_string(), name);
         s.endpoints.clients.insert(at.to_string(), url.clone());

@@ -1,1 +1,209 @@
 //! The embedded backend: every role as tasks of this process, on loopback ports.
+//!
+//! Topology addresses are virtual here: each Mediation Server's address maps to its loopback
+//! listener, and clients state their address to DNS with EDNS Client Subnet. One shared
+//! [`Clock`] keeps every role on the same lab time.
+
+mod appliances;
+pub mod control;
+
+use super::{Backend, BackendError, BackendKind, Endpoints};
+use crate::auth::Secrets;
+use crate::clock::Clock;
+use crate::topology::Topology;
+use appliances::Appliances;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// The port the web service and calls use on a Mediation Server's topology address.
+pub const MEDIATION_PORT: u16 = 80;
+
+pub struct Embedded {
+    clock: Clock,
+    endpoints: Endpoints,
+    /// Topology address (port 80) → loopback listener, for clients and the Lab.
+    dial: BTreeMap<IpAddr, SocketAddr>,
+    appliances: Arc<Appliances>,
+    secrets: Secrets,
+    shutdown: CancellationToken,
+    tasks: tokio::sync::Mutex<JoinSet<()>>,
+    /// Removed on stop unless the lab was started in a kept directory.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+impl Embedded {
+    /// Starts tenant, DNS, every appliance and a client host; `data_dir` None = a scratch directory.
+    pub async fn start(
+        topology: &Topology,
+        secrets: &Secrets,
+        data_dir: Option<&Path>,
+        with_control: bool,
+    ) -> Result<Embedded, BackendError> {
+        let (scratch, root): (Option<tempfile::TempDir>, PathBuf) = match data_dir {
+            Some(dir) => (None, dir.to_path_buf()),
+            None => {
+                let t = tempfile::Builder::new().prefix("bypass-lab-").tempdir()?;
+                let p = t.path().to_path_buf();
+                (Some(t), p)
+            }
+        };
+        let clock = Clock::new();
+        let shutdown = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+
+        let tenant_listener = loopback().await?;
+        let tenant_url = format!("http://{}", tenant_listener.local_addr()?);
+        let tenant_config = crate::tenant::TenantConfig {
+            data_dir: root.join("tenant"),
+            topology: topology.clone(),
+            secrets: secrets.clone(),
+        };
+        spawn_role(&mut tasks, "tenant", crate::tenant::serve(tenant_listener, tenant_config, shutdown.child_token()));
+
+        let udp = UdpSocket::bind("127.0.0.1:0").await?;
+        let dns = udp.local_addr()?;
+        let tcp = TcpListener::bind(dns).await?;
+        let admin = loopback().await?;
+        let dns_admin = format!("http://{}", admin.local_addr()?);
+        let dns_config = crate::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
+        let sockets = crate::dns::DnsSockets { udp, tcp, admin };
+        spawn_role(&mut tasks, "dns", crate::dns::serve(sockets, dns_config, shutdown.child_token()));
+
+        let appliances =
+            Arc::new(Appliances::start(topology, secrets, &tenant_url, &root.join("appliances"), &clock, &shutdown).await?);
+        let dial = appliances.dial();
+
+        let client_listener = loopback().await?;
+        let client_url = format!("http://{}", client_listener.local_addr()?);
+        let client_config = crate::client::ClientHostConfig {
+            tenant_url: tenant_url.clone(),
+            dns,
+            state_address_by_ecs: true,
+            dial: dial.clone(),
+            topology: topology.clone(),
+            user_password: secrets.users.clone(),
+            control_token: secrets.control.clone(),
+            data_dir: root.join("clients"),
+        };
+        spawn_role(
+            &mut tasks,
+            "client host",
+            crate::client::serve(client_listener, client_config, clock.clone(), shutdown.child_token()),
+        );
+
+        let control = if with_control {
+            let listener = loopback().await?;
+            let url = format!("http://{}", listener.local_addr()?);
+            let state = control::ControlState { clock: clock.clone(), appliances: appliances.clone(), token: secrets.control.clone() };
+            let stop = shutdown.child_token();
+            tasks.spawn(async move {
+                if let Err(e) = control::serve(listener, state, stop).await {
+                    tracing::error!("lab control API: {e}");
+                }
+            });
+            Some(url)
+        } else {
+            None
+        };
+
+        let endpoints = Endpoints {
+            tenant: tenant_url,
+            dns,
+            dns_admin,
+            appliances: appliances.urls(),
+            clocks: vec![control.clone().unwrap_or_else(|| appliances.any_url())],
+            clients: BTreeMap::from([("*".to_string(), client_url)]),
+            control,
+        };
+        let embedded = Embedded {
+            clock,
+            endpoints,
+            dial,
+            appliances,
+            secrets: secrets.clone(),
+            shutdown,
+            tasks: tokio::sync::Mutex::new(tasks),
+            _scratch: scratch,
+        };
+        Ok(embedded)
+    }
+
+}
+
+#[async_trait]
+impl Backend for Embedded {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Embedded
+    }
+
+    fn endpoints(&self) -> Endpoints {
+        self.endpoints.clone()
+    }
+
+    fn local_clock(&self) -> Option<&Clock> {
+        Some(&self.clock)
+    }
+
+    fn address_map(&self) -> BTreeMap<IpAddr, SocketAddr> {
+        self.dial.clone()
+    }
+
+    fn reach(&self, address: SocketAddr) -> SocketAddr {
+        match self.dial.get(&address.ip()) {
+            Some(real) if address.port() == MEDIATION_PORT => *real,
+            _ => address,
+        }
+    }
+
+    async fn client_host(&self, _at: IpAddr) -> Result<String, BackendError> {
+        Ok(self.endpoints.clients["*"].clone())
+    }
+
+    async fn cut(&self, appliance: &str) -> Result<(), BackendError> {
+        self.appliances.set_link(appliance, false, &self.secrets.control).await
+    }
+
+    async fn heal(&self, appliance: &str) -> Result<(), BackendError> {
+        self.appliances.set_link(appliance, true, &self.secrets.control).await
+    }
+
+    async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError> {
+        self.appliances.restart(appliance, kill).await
+    }
+
+    async fn stop(&self) -> Result<(), BackendError> {
+        self.shutdown.cancel();
+        self.appliances.stop_all().await;
+        let mut tasks = self.tasks.lock().await;
+        while tasks.join_next().await.is_some() {}
+        Ok(())
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn loopback() -> Result<TcpListener, BackendError> {
+    Ok(TcpListener::bind("127.0.0.1:0").await?)
+}
+
+fn spawn_role<E: std::fmt::Display>(
+    tasks: &mut JoinSet<()>,
+    role: &'static str,
+    serve: impl std::future::Future<Output = Result<(), E>> + Send + 'static,
+) {
+    tasks.spawn(async move {
+        if let Err(e) = serve.await {
+            tracing::error!("{role}: {e}");
+        }
+    });
+}

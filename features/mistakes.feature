@@ -1,0 +1,50 @@
+Feature: Runbook mistakes are reported clearly and change nothing
+  Runbooks are pasted from documents and wikis. A mistake stops the run at its line with
+  PowerShell's own words, and what would have come after it does not run.
+
+  Scenario: The deployment guide's own typo
+    When the administrator runs on the first appliance:
+      """
+      Get- CsNetworkConfiguration -LocalStore
+      """
+    Then the runbook fails at line 1, column 1 with:
+      """
+      The term 'Get-' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.
+      """
+
+  Scenario: A service URL outside the SIP domains registered for hybrid voice
+    When the tenant administrator runs:
+      """
+      Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl http://hybridvoice.contoso.com/hybridconfig/hybridconfigservice.svc
+      $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true
+      Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
+      """
+    Then the runbook fails at line 1 mentioning "not in a SIP domain registered for hybrid voice"
+    And the tenant's configuration is unchanged
+
+  Scenario: AlwaysBypass without Enabled is ignored, with a warning
+    When the tenant administrator runs:
+      """
+      $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true
+      Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
+      """
+    Then the runbook succeeds
+    And the output warns "AlwaysBypass is ignored when Enabled is False."
+    And the tenant's media bypass settings show Enabled False
+
+  Scenario: An argument of the wrong type
+    When the tenant administrator runs:
+      """
+      $mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled maybe
+      Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
+      """
+    Then the runbook fails at line 1 mentioning 'Cannot convert value "maybe" to type "System.Boolean"'
+    And the tenant's configuration is unchanged
+
+  Scenario: A variable that was never set
+    When the tenant administrator runs:
+      """
+      Set-CsNetworkConfiguration -MediaBypassSettings $mediabypas
+      """
+    Then the runbook fails at line 1 mentioning "The variable '$mediabypas' cannot be retrieved because it has not been set."
+    And the tenant's configuration is unchanged

@@ -1,0 +1,48 @@
+//! `bypass-lab rehearse`: run the features against fresh labs of the admin's own plan.
+
+use bypass_lab::backend::BackendKind;
+use bypass_lab::steps::{rehearse, Rehearsal};
+use bypass_lab::topology::Topology;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct Rehearse {
+    /// The deployment plan (default: the seed's adatum.biz).
+    #[arg(long)]
+    topology: Option<PathBuf>,
+    /// Your own feature files (default: the ones built into this binary).
+    #[arg(long)]
+    features: Option<PathBuf>,
+    /// Only scenarios matching this tag expression, e.g. '@seed or not @slow'.
+    #[arg(long)]
+    tags: Option<String>,
+    /// Where to write the JUnit XML and Cucumber JSON reports.
+    #[arg(long, default_value = "reports")]
+    report: PathBuf,
+    #[arg(long, value_enum, default_value_t = BackendKind::Embedded)]
+    backend: BackendKind,
+}
+
+pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
+    let topology = Topology::load_or_seed(args.topology.as_deref())?;
+    println!(
+        "Rehearsing media bypass for {} ({} sites, {} appliances) on the {:?} backend",
+        topology.tenant.service_name,
+        topology.sites.len(),
+        topology.appliances().count(),
+        args.backend
+    );
+    let outcome = rehearse(Rehearsal {
+        topology,
+        backend: args.backend,
+        features: args.features,
+        tags: args.tags,
+        report_dir: args.report,
+    })
+    .await?;
+    println!("\n{}", outcome.summary());
+    println!("rehearsal: {} passed, {} failed", outcome.passed, outcome.failed);
+    Ok(if outcome.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

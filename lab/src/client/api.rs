@@ -1,0 +1,123 @@
+//! The client host's control API (routes and status codes: docs/design/client.md).
+
+use super::host::Host;
+use super::outcome::FetchOutcome;
+use super::status::ClientStatus;
+use super::ClientError;
+use crate::mediation::call::CallResult;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignInRequest {
+    pub address: IpAddr,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallOrder {
+    pub number: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClockMove {
+    pub to_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClockReading {
+    pub now_ms: u64,
+}
+
+pub fn router(host: Arc<Host>) -> Router {
+    let guarded = Router::new()
+        .route("/users", get(list))
+        .route("/users/{user}", get(status))
+        .route("/users/{user}/signin", post(sign_in))
+        .route("/users/{user}/signout", post(sign_out))
+        .route("/users/{user}/fetch", post(fetch))
+        .route("/users/{user}/call", post(call))
+        .route("/users/{user}/log", get(log))
+        .route("/lab/clock", get(clock_now).post(clock_move))
+        .layer(axum::middleware::from_fn_with_state(host.clone(), require_control));
+    Router::new().route("/healthz", get(|| async { "ok" })).merge(guarded).with_state(host)
+}
+
+async fn require_control(State(host): State<Arc<Host>>, request: Request, next: Next) -> Response {
+    match crate::auth::bearer(request.headers()) {
+        Some(token) if token == host.config.control_token => next.run(request).await,
+        Some(_) => ClientError::Unauthorized("the bearer token is not the lab's control credential".into()).into_response(),
+        None => ClientError::Unauthorized("expected 'Authorization: Bearer <control token>'".into()).into_response(),
+    }
+}
+
+impl IntoResponse for ClientError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ClientError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ClientError::UnknownUser(_) => StatusCode::NOT_FOUND,
+            ClientError::BadUserName(_) => StatusCode::BAD_REQUEST,
+            ClientError::NotSignedIn(_) => StatusCode::CONFLICT,
+            ClientError::Provisioning { .. } | ClientError::CallFailed { .. } | ClientError::NoMediationServer(_) => {
+                StatusCode::BAD_GATEWAY
+            }
+            ClientError::Clock(_) => StatusCode::GATEWAY_TIMEOUT,
+            ClientError::Io(_) | ClientError::Http(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+async fn list(State(host): State<Arc<Host>>) -> Json<Vec<ClientStatus>> {
+    Json(host.list())
+}
+
+async fn status(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Json<ClientStatus>, ClientError> {
+    host.status(&user).map(Json)
+}
+
+async fn sign_in(
+    State(host): State<Arc<Host>>,
+    Path(user): Path<String>,
+    Json(body): Json<SignInRequest>,
+) -> Result<Json<ClientStatus>, ClientError> {
+    host.sign_in(&user, body.address).await.map(Json)
+}
+
+async fn sign_out(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Json<ClientStatus>, ClientError> {
+    host.sign_out(&user).map(Json)
+}
+
+async fn fetch(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Json<FetchOutcome> {
+    let now = host.clock.now();
+    Json(host.fetch(&user, now).await)
+}
+
+async fn call(
+    State(host): State<Arc<Host>>,
+    Path(user): Path<String>,
+    Json(order): Json<CallOrder>,
+) -> Result<Json<CallResult>, ClientError> {
+    host.call(&user, &order.number).await.map(Json)
+}
+
+async fn log(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Response, ClientError> {
+    let text = host.log_text(&user)?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
+async fn clock_now(State(host): State<Arc<Host>>) -> Json<ClockReading> {
+    Json(ClockReading { now_ms: host.clock.now().as_millis() as u64 })
+}
+
+async fn clock_move(State(host): State<Arc<Host>>, Json(body): Json<ClockMove>) -> Result<Json<ClockReading>, ClientError> {
+    host.clock.advance_to(Duration::from_millis(body.to_ms)).await?;
+    Ok(Json(ClockReading { now_ms: host.clock.now().as_millis() as u64 }))
+}

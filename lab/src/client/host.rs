@@ -1,0 +1,239 @@
+//! The simulated users of one client host and what they do: sign in, sign out, fetch, call.
+//!
+//! State sits behind a plain mutex that is never held across a network call; each sign-in
+//! opens a new session, so a fetch that was in flight when its user signed out (or in again)
+//! cannot write a stale result.
+
+use super::call;
+use super::fetch::fetch;
+use super::outcome::FetchOutcome;
+use super::status::{ClientStatus, FetchRecord, OUTSIDE};
+use super::uccapi_log::{provisioning_line, Level, UccApiLog};
+use super::{ClientError, ClientHostConfig, REFETCH_INTERVAL};
+use crate::clock::Clock;
+use crate::mediation::call::CallResult;
+use crate::tenant::remote::TenantRemote;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+use uuid::Uuid;
+
+pub struct Host {
+    pub config: ClientHostConfig,
+    pub clock: Clock,
+    /// Shared by provisioning and calls; never goes through a proxy (the lab is loopback only).
+    http: reqwest::Client,
+    users: Mutex<BTreeMap<String, User>>,
+}
+
+struct User {
+    address: IpAddr,
+    signed_in: bool,
+    /// Grows with every sign-in.
+    session: u64,
+    voice_deployment_mode: Option<String>,
+    url: Option<String>,
+    last_fetch: Option<FetchRecord>,
+    bypass_id: Option<Uuid>,
+    next_fetch: Option<Duration>,
+    log: UccApiLog,
+}
+
+fn ms(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+impl Host {
+    pub fn new(config: ClientHostConfig, clock: Clock) -> Result<Host, ClientError> {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(super::fetch::CONNECT_TIMEOUT)
+            .timeout(super::fetch::REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        Ok(Host { config, clock, http, users: Mutex::new(BTreeMap::new()) })
+    }
+
+    fn site_name(&self, address: IpAddr) -> String {
+        self.config.topology.site_of(address).map(|s| s.name.clone()).unwrap_or_else(|| OUTSIDE.into())
+    }
+
+    fn log(&self, user: &str, at: Duration, level: Level, message: &str) {
+        let log = UccApiLog::for_user(&self.config.data_dir, user);
+        if let Err(e) = log.append(at, level, message) {
+            tracing::warn!("cannot write {}: {e}", log.path().display());
+        }
+    }
+
+    pub fn status(&self, user: &str) -> Result<ClientStatus, ClientError> {
+        let users = self.users.lock().unwrap();
+        let u = users.get(user).ok_or_else(|| ClientError::UnknownUser(user.to_string()))?;
+        Ok(self.render(user, u))
+    }
+
+    pub fn list(&self) -> Vec<ClientStatus> {
+        let users = self.users.lock().unwrap();
+        users.iter().map(|(name, u)| self.render(name, u)).collect()
+    }
+
+    fn render(&self, user: &str, u: &User) -> ClientStatus {
+        ClientStatus {
+            user: user.to_string(),
+            address: u.address,
+            site: self.site_name(u.address),
+            signed_in: u.signed_in,
+            voice_deployment_mode: u.voice_deployment_mode.clone(),
+            hybrid_config_service_internal_url: u.url.clone(),
+            last_fetch: u.last_fetch.clone(),
+            bypass: u.bypass_id.is_some(),
+            bypass_id: u.bypass_id,
+            next_fetch_ms: u.next_fetch.map(ms),
+        }
+    }
+
+    pub fn log_text(&self, user: &str) -> Result<String, ClientError> {
+        check_user_name(user)?;
+        Ok(UccApiLog::for_user(&self.config.data_dir, user).read()?)
+    }
+
+    /// Sign-in: in-band provisioning from the tenant, the UccApi log lines, then a fetch at once.
+    pub async fn sign_in(&self, user: &str, address: IpAddr) -> Result<ClientStatus, ClientError> {
+        check_user_name(user)?;
+        let site = self.site_name(address);
+        self.log(user, self.clock.now(), Level::Info, &format!("SignIn: user={user} address={address} site={site}"));
+        let mut tenant = TenantRemote::new(&self.config.tenant_url, &self.config.user_password);
+        tenant.http = self.http.clone();
+        let provisioning = match tenant.provisioning(user).await {
+            Ok(p) => p,
+            Err(e) => {
+                self.log(user, self.clock.now(), Level::Error, &format!("SignIn failed: in-band provisioning: {e}"));
+                return Err(ClientError::Provisioning { user: user.to_string(), source: e });
+            }
+        };
+        let now = self.clock.now();
+        let url = provisioning.hybrid_config_service_internal_url.filter(|u| !u.trim().is_empty());
+        self.log(user, now, Level::Info, &provisioning_line(&provisioning.voice_deployment_mode, url.as_deref()));
+        if url.is_none() {
+            self.log(user, now, Level::Warning, "no hybridconfigserviceinternalurl provisioned: media bypass stays off");
+        }
+        {
+            let mut users = self.users.lock().unwrap();
+            let session = users.get(user).map(|u| u.session + 1).unwrap_or(1);
+            let last_fetch = users.get(user).and_then(|u| u.last_fetch.clone());
+            users.insert(
+                user.to_string(),
+                User {
+                    address,
+                    signed_in: true,
+                    session,
+                    voice_deployment_mode: Some(provisioning.voice_deployment_mode.clone()),
+                    url: url.clone(),
+                    last_fetch: if url.is_none() {
+                        Some(FetchRecord { at_ms: ms(now), outcome: FetchOutcome::NoUrlProvisioned })
+                    } else {
+                        last_fetch
+                    },
+                    bypass_id: None,
+                    next_fetch: None,
+                    log: UccApiLog::for_user(&self.config.data_dir, user),
+                },
+            );
+        }
+        if url.is_some() {
+            self.fetch(user, now).await;
+        }
+        self.status(user)
+    }
+
+    /// Sign-out drops the held URL and bypass ID: the next sign-in provisions afresh.
+    pub fn sign_out(&self, user: &str) -> Result<ClientStatus, ClientError> {
+        let now = self.clock.now();
+        let mut users = self.users.lock().unwrap();
+        let u = users.get_mut(user).ok_or_else(|| ClientError::UnknownUser(user.to_string()))?;
+        if u.signed_in {
+            let _ = u.log.append(now, Level::Info, &format!("SignOut: user={user}; hybridconfigserviceinternalurl dropped"));
+        }
+        u.signed_in = false;
+        u.voice_deployment_mode = None;
+        u.url = None;
+        u.bypass_id = None;
+        u.next_fetch = None;
+        Ok(self.render(user, u))
+    }
+
+    /// Fetches the hybridconfig document now as of lab time `at` and records the decision.
+    pub async fn fetch(&self, user: &str, at: Duration) -> FetchOutcome {
+        let snapshot = {
+            let users = self.users.lock().unwrap();
+            match users.get(user) {
+                Some(u) if u.signed_in => Some((u.address, u.session, u.url.clone())),
+                _ => None,
+            }
+        };
+        let Some((address, session, url)) = snapshot else {
+            return FetchOutcome::NotSignedIn;
+        };
+        let outcome = match &url {
+            None => FetchOutcome::NoUrlProvisioned,
+            Some(url) => fetch(&self.config, user, address, url).await,
+        };
+        let mut users = self.users.lock().unwrap();
+        if let Some(u) = users.get_mut(user).filter(|u| u.signed_in && u.session == session) {
+            u.last_fetch = Some(FetchRecord { at_ms: ms(at), outcome: outcome.clone() });
+            u.bypass_id = outcome.bypass_id();
+            u.next_fetch = url.as_ref().map(|_| at + REFETCH_INTERVAL);
+            let (level, target) = match &url {
+                Some(url) => (if outcome.is_bypass() { Level::Info } else { Level::Warning }, format!("GET {url}")),
+                None => (Level::Warning, "no URL".into()),
+            };
+            let _ = u.log.append(at, level, &format!("HybridConfig fetch {target}: {}", outcome.describe()));
+        }
+        outcome
+    }
+
+    /// Users whose re-fetch is due at `now`.
+    pub fn due(&self, now: Duration) -> Vec<String> {
+        let users = self.users.lock().unwrap();
+        users
+            .iter()
+            .filter(|(_, u)| u.signed_in && u.next_fetch.is_some_and(|t| t <= now))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    pub async fn call(&self, user: &str, number: &str) -> Result<CallResult, ClientError> {
+        let (address, bypass_id, log) = {
+            let users = self.users.lock().unwrap();
+            match users.get(user) {
+                Some(u) if u.signed_in => (u.address, u.bypass_id, u.log.clone()),
+                _ => return Err(ClientError::NotSignedIn(user.to_string())),
+            }
+        };
+        let result = call::place(&self.config, &self.http, user, address, number, bypass_id).await;
+        let now = self.clock.now();
+        let _ = match &result {
+            Ok(r) => log.append(
+                now,
+                Level::Info,
+                &format!("Call to {number} via {}: media {} ({})", r.mediation_server, r.media_path.as_str(), r.reason),
+            ),
+            Err(e) => log.append(now, Level::Error, &format!("Call to {number} failed: {e}")),
+        };
+        result
+    }
+}
+
+/// A user name becomes a folder name: keep it to what a SIP user part and domain hold.
+pub fn check_user_name(user: &str) -> Result<(), ClientError> {
+    let ok = !user.is_empty()
+        && user != "."
+        && user != ".."
+        && user.len() <= 128
+        && user.chars().all(|c| c.is_ascii_alphanumeric() || "@._-+".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ClientError::BadUserName(user.to_string()))
+    }
+}

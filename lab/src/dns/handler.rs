@@ -1,0 +1,146 @@
+//! The DNS transport: hickory-server hands each decoded request here; the policy model decides
+//! and this turns its decision into a response (or into silence, for IGNORE).
+
+use super::lookup::Transport;
+use super::policy::{Answered, DnsState, Query, Resolution};
+use hickory_proto::op::{Edns, Header, HeaderCounts, Metadata, OpCode, ResponseCode};
+use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
+use hickory_proto::rr::rdata::{A, SOA};
+use hickory_proto::rr::{DNSClass, Name, RData, Record};
+use hickory_server::net::runtime::Time;
+use hickory_server::net::xfer::Protocol;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::zone_handler::MessageResponseBuilder;
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+
+/// TTL of A records (Windows' default of one hour).
+pub const RECORD_TTL: u32 = 3600;
+/// TTL and minimum of the SOA, which bounds how long a resolver caches NXDOMAIN; short so a
+/// policy change shows quickly in a rehearsal.
+pub const SOA_TTL: u32 = 60;
+
+/// Answers from the policy model.
+pub struct PolicyHandler {
+    pub state: Arc<RwLock<DnsState>>,
+    /// The address queries arrive on (the ServerInterfaceIP criterion). A socket bound to the
+    /// unspecified address reports the unspecified address.
+    pub interface: IpAddr,
+}
+
+/// Where the query "comes from": the ECS address when the query carries one, else the packet's
+/// source. Returns the ECS option to echo, if any.
+fn client_of(request: &Request) -> (IpAddr, Option<ClientSubnet>) {
+    let ecs = request.edns.as_ref().and_then(|e| match e.option(EdnsCode::Subnet) {
+        Some(EdnsOption::Subnet(s)) => Some(s.clone()),
+        _ => None,
+    });
+    match ecs {
+        Some(s) => (s.addr(), Some(s)),
+        None => (request.src().ip(), None),
+    }
+}
+
+fn soa_record(a: &Answered) -> Option<Record> {
+    let zone = Name::from_ascii(format!("{}.", a.zone)).ok()?;
+    let mname = Name::from_ascii(format!("dns.{}.", a.zone)).ok()?;
+    let rname = Name::from_ascii(format!("hostmaster.{}.", a.zone)).ok()?;
+    let soa = SOA::new(mname, rname, a.serial, 900, 600, 86400, SOA_TTL);
+    Some(Record::from_rdata(zone, SOA_TTL, RData::SOA(soa)))
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for PolicyHandler {
+    async fn handle_request<R: ResponseHandler, T: Time>(&self, request: &Request, mut response: R) -> ResponseInfo {
+        let builder = MessageResponseBuilder::from_message_request(request);
+        if request.metadata.op_code != OpCode::Query {
+            return send(&mut response, builder.error_msg(&request.metadata, ResponseCode::NotImp), request).await;
+        }
+        let Ok(info) = request.request_info() else {
+            return send(&mut response, builder.error_msg(&request.metadata, ResponseCode::FormErr), request).await;
+        };
+        let original = info.query.original();
+        if original.query_class() != DNSClass::IN {
+            return send(&mut response, builder.error_msg(&request.metadata, ResponseCode::Refused), request).await;
+        }
+        let (client, ecs) = client_of(request);
+        let transport = if request.protocol() == Protocol::Tcp { Transport::Tcp } else { Transport::Udp };
+        let qname = original.name().to_ascii();
+        let query = Query::new(client, self.interface, &qname, &original.query_type().to_string(), transport);
+        let resolution = self.state.read().expect("DNS state lock").resolve(&query);
+
+        let mut metadata = Metadata::response_from_request(&request.metadata);
+        metadata.authoritative = true;
+        metadata.recursion_available = false;
+        let (code, answered) = match resolution {
+            Resolution::Ignore => return silent(request),
+            Resolution::Refused => (ResponseCode::Refused, None),
+            Resolution::ServFail => (ResponseCode::ServFail, None),
+            Resolution::NxDomain(a) => (ResponseCode::NXDomain, Some(a)),
+            Resolution::Records(a) => (ResponseCode::NoError, Some(a)),
+        };
+        metadata.response_code = code;
+        if answered.is_none() {
+            metadata.authoritative = false;
+        }
+
+        // RFC 7871 §7.2.1: echo family, source prefix and address; the scope prefix says how
+        // much of the address the answer depended on.
+        let edns = request.edns.as_ref().map(|req| {
+            let mut edns = Edns::new();
+            edns.set_max_payload(req.max_payload().max(512));
+            if let Some(mut s) = ecs.clone() {
+                let scope = answered.as_ref().and_then(|a| a.deciding_prefix).unwrap_or(s.source_prefix());
+                s.set_scope_prefix(scope);
+                edns.options_mut().insert(EdnsOption::Subnet(s));
+            }
+            edns
+        });
+        let mut builder = builder;
+        if let Some(e) = &edns {
+            builder.edns(e);
+        }
+
+        let owner = Name::from(original.name().clone());
+        let mut answers = vec![];
+        let mut authority = vec![];
+        if let Some(a) = &answered {
+            answers.extend(a.a.iter().map(|ip| Record::from_rdata(owner.clone(), RECORD_TTL, RData::A(A(*ip)))));
+            match (a.soa_in_answer, soa_record(a)) {
+                (true, Some(soa)) => answers.push(soa),
+                (false, Some(soa)) if answers.is_empty() => authority.push(soa),
+                _ => {}
+            }
+        }
+        let message = builder.build(metadata, answers.iter(), authority.iter(), std::iter::empty(), std::iter::empty());
+        match response.send_response(message).await {
+            Ok(info) => info,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot send a DNS response");
+                silent(request)
+            }
+        }
+    }
+}
+
+async fn send<'a, R: ResponseHandler>(
+    response: &mut R,
+    message: hickory_server::zone_handler::MessageResponse<
+        '_,
+        'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+    >,
+    request: &Request,
+) -> ResponseInfo {
+    response.send_response(message).await.unwrap_or_else(|_| silent(request))
+}
+
+/// What the server reports for a query it did not answer (IGNORE).
+fn silent(request: &Request) -> ResponseInfo {
+    let mut metadata = Metadata::response_from_request(&request.metadata);
+    metadata.response_code = ResponseCode::NoError;
+    ResponseInfo::from(Header { metadata, counts: HeaderCounts::default() })
+}

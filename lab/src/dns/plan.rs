@@ -1,0 +1,161 @@
+//! The DNS configuration a topology calls for, as the cmdlets an admin would run on Windows
+//! DNS: one client subnet, zone scope and policy per site; the service name only in the site
+//! scopes, so clients outside every site get NXDOMAIN.
+
+use crate::runbook::{Invocation, Value};
+use crate::topology::Topology;
+use std::collections::BTreeMap;
+
+/// The zone that holds the service name: the tenant's domain when the name is under it, else
+/// the SIP domain that holds it.
+pub fn service_zone(t: &Topology) -> String {
+    let service = t.tenant.service_name.trim_end_matches('.').to_ascii_lowercase();
+    let under = |d: &str| service == d || service.ends_with(&format!(".{d}"));
+    let domain = t.tenant.domain.trim_end_matches('.').to_ascii_lowercase();
+    if under(&domain) {
+        return domain;
+    }
+    t.tenant
+        .sip_domains
+        .iter()
+        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+        .filter(|d| under(d))
+        .max_by_key(String::len)
+        .unwrap_or(domain)
+}
+
+/// A site's name as used in object names (`Amsterdam` → `AmsterdamSubnet`).
+fn stem(site: &str) -> String {
+    site.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
+fn call(cmdlet: &str, args: Vec<(&str, Value)>) -> Invocation {
+    Invocation {
+        cmdlet: cmdlet.into(),
+        args: args.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
+        line: 0,
+        column: 0,
+    }
+}
+
+fn s(text: impl Into<String>) -> Value {
+    Value::String(text.into())
+}
+
+/// The calls, in the order they must run.
+pub fn topology_invocations(t: &Topology) -> Vec<Invocation> {
+    let zone = service_zone(t);
+    let service = t.tenant.service_name.trim_end_matches('.').to_ascii_lowercase();
+    let host = service.strip_suffix(&format!(".{zone}")).unwrap_or("@").to_string();
+    let mut calls = vec![call("Add-DnsServerPrimaryZone", vec![("Name", s(&zone)), ("ReplicationScope", s("Forest"))])];
+    for site in &t.sites {
+        let stem = stem(&site.name);
+        let family = |v4: bool| -> Vec<Value> {
+            site.subnets.iter().filter(|n| matches!(n, ipnet::IpNet::V4(_)) == v4).map(|n| s(n.to_string())).collect()
+        };
+        let mut subnet = vec![("Name", s(format!("{stem}Subnet")))];
+        let (v4, v6) = (family(true), family(false));
+        if !v4.is_empty() {
+            subnet.push(("IPv4Subnet", Value::List(v4)));
+        }
+        if !v6.is_empty() {
+            subnet.push(("IPv6Subnet", Value::List(v6)));
+        }
+        calls.push(call("Add-DnsServerClientSubnet", subnet));
+        calls.push(call("Add-DnsServerZoneScope", vec![("ZoneName", s(&zone)), ("Name", s(format!("{stem}ZoneScope")))]));
+        for a in site.appliances.iter().filter(|a| a.address.is_ipv4()) {
+            calls.push(call(
+                "Add-DnsServerResourceRecord",
+                vec![
+                    ("ZoneName", s(&zone)),
+                    ("A", Value::Bool(true)),
+                    ("Name", s(&host)),
+                    ("IPv4Address", s(a.address.to_string())),
+                    ("ZoneScope", s(format!("{stem}ZoneScope"))),
+                ],
+            ));
+        }
+    }
+    for (i, site) in t.sites.iter().enumerate() {
+        let stem = stem(&site.name);
+        calls.push(call(
+            "Add-DnsServerQueryResolutionPolicy",
+            vec![
+                ("Name", s(format!("{stem}Policy"))),
+                ("Action", s("ALLOW")),
+                ("ClientSubnet", s(format!("eq,{stem}Subnet"))),
+                ("ZoneScope", s(format!("{stem}ZoneScope,1"))),
+                ("ProcessingOrder", Value::Int(i as i64 + 1)),
+                ("ZoneName", s(&zone)),
+            ],
+        ));
+    }
+    calls
+}
+
+/// One call as a runbook line. Parameters follow the spec's order; switches are bare.
+pub fn render(call: &Invocation) -> String {
+    let order: Vec<&str> = super::cmdlets::spec(&call.cmdlet).map(|s| s.params.iter().map(|p| p.name).collect()).unwrap_or_default();
+    let mut names: Vec<&String> = call.args.keys().collect();
+    names.sort_by_key(|n| order.iter().position(|o| o.eq_ignore_ascii_case(n)).unwrap_or(usize::MAX));
+    let mut line = call.cmdlet.clone();
+    for name in names {
+        match &call.args[name] {
+            Value::Bool(true) => line.push_str(&format!(" -{name}")),
+            Value::Int(n) => line.push_str(&format!(" -{name} {n}")),
+            Value::List(items) => line.push_str(&format!(
+                " -{name} {}",
+                items.iter().map(|v| format!("\"{}\"", v.display())).collect::<Vec<_>>().join(",")
+            )),
+            other => line.push_str(&format!(" -{name} \"{}\"", other.display())),
+        }
+    }
+    line
+}
+
+/// The script an admin would run on the Windows DNS server for this topology.
+pub fn topology_script(t: &Topology) -> String {
+    let mut out = format!(
+        "# Internal DNS for {}: geo-location traffic management with DNS policies.\n",
+        t.tenant.service_name
+    );
+    for c in topology_invocations(t) {
+        out.push_str(&render(&c));
+        out.push('\n');
+    }
+    out
+}
+
+/// The calls that take the service name out of the internal DNS (the last step of disabling
+/// media bypass permanently): its A records in every site's zone scope.
+pub fn removal_invocations(t: &Topology) -> Vec<Invocation> {
+    let zone = service_zone(t);
+    let service = t.tenant.service_name.trim_end_matches('.').to_ascii_lowercase();
+    let host = service.strip_suffix(&format!(".{zone}")).unwrap_or("@").to_string();
+    t.sites
+        .iter()
+        .filter(|site| site.appliances.iter().any(|a| a.address.is_ipv4()))
+        .map(|site| {
+            call(
+                "Remove-DnsServerResourceRecord",
+                vec![
+                    ("ZoneName", s(&zone)),
+                    ("RRType", s("A")),
+                    ("Name", s(&host)),
+                    ("ZoneScope", s(format!("{}ZoneScope", stem(&site.name)))),
+                    ("Force", Value::Bool(true)),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// [`removal_invocations`] as the script an admin would run.
+pub fn removal_script(t: &Topology) -> String {
+    let mut out = format!("# Remove {} from the internal DNS.\n", t.tenant.service_name);
+    for c in removal_invocations(t) {
+        out.push_str(&render(&c));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,59 @@
+//! The lab's appliances as an administrator checks them: status, LocalStore, web service.
+
+use super::{Lab, LabError};
+use crate::mediation::remote::{ApplianceRemote, WebServiceReply};
+use crate::mediation::status::ApplianceStatus;
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// One row of `bypass-lab status`: an appliance's own status, or why it could not be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusRow {
+    pub site: String,
+    pub appliance: String,
+    pub address: IpAddr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ApplianceStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Lab {
+    /// The control and web endpoints of one appliance (by name, FQDN or address).
+    pub fn appliance(&self, key: &str) -> Result<ApplianceRemote, LabError> {
+        let name = self.appliance_name(key)?;
+        let url = self.endpoints().appliances.get(&name).cloned().ok_or_else(|| LabError::Appliance {
+            appliance: name.clone(),
+            reason: "the lab has no endpoint for it".into(),
+        })?;
+        Ok(ApplianceRemote::new(url, self.secrets.control.clone()))
+    }
+
+    /// `Get-CcApplianceStatus` on one appliance.
+    pub async fn appliance_status(&self, key: &str) -> Result<ApplianceStatus, LabError> {
+        let remote = self.appliance(key)?;
+        remote.status().await.map_err(|e| LabError::Appliance { appliance: key.to_string(), reason: e.to_string() })
+    }
+
+    /// Every appliance's status, in topology order; an unreachable one is a row with its error.
+    pub async fn status(&self) -> Result<Vec<StatusRow>, LabError> {
+        let rows = self.topology.appliances().map(|(site, a)| async move {
+            let (status, error) = match self.appliance_status(&a.name).await {
+                Ok(s) => (Some(s), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            StatusRow { site: site.name.clone(), appliance: a.name.clone(), address: a.address, status, error }
+        });
+        Ok(futures::future::join_all(rows).await)
+    }
+
+    /// What the appliance's web service answers for the service name, as a client asking it
+    /// directly would get.
+    pub async fn web_service(&self, key: &str) -> Result<WebServiceReply, LabError> {
+        let remote = self.appliance(key)?;
+        remote
+            .fetch_web_service(&self.topology.tenant.service_name)
+            .await
+            .map_err(|e| LabError::Appliance { appliance: key.to_string(), reason: e.to_string() })
+    }
+}

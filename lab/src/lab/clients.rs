@@ -1,0 +1,74 @@
+//! Simulated Skype for Business users: sign-in, the UccApi log, the hybridconfig fetch and calls.
+
+use super::{Lab, LabError};
+use crate::client::outcome::FetchOutcome;
+use crate::client::remote::ClientRemote;
+use crate::client::status::ClientStatus;
+use crate::mediation::call::CallResult;
+use std::net::IpAddr;
+
+/// The number dialled when none is given.
+pub const DEFAULT_NUMBER: &str = "+14255550100";
+
+impl Lab {
+    fn client_error(user: &str, e: impl std::fmt::Display) -> LabError {
+        LabError::Client { user: user.to_string(), reason: e.to_string() }
+    }
+
+    /// The client host where `user` lives, asking each host in turn.
+    async fn host_of(&self, user: &str) -> Result<ClientRemote, LabError> {
+        for url in self.endpoints().clients.values() {
+            let host = ClientRemote::new(url.clone(), self.secrets.control.clone());
+            if host.status(user).await.is_ok() {
+                return Ok(host);
+            }
+        }
+        Err(Self::client_error(user, "no such user has signed in to this lab (sign in first with `client signin`)"))
+    }
+
+    /// Signs `user` in from `at` (in-band provisioning, then a first fetch).
+    pub async fn sign_in(&self, user: &str, at: IpAddr) -> Result<ClientStatus, LabError> {
+        let url = self.backend.client_host(at).await?;
+        let host = ClientRemote::new(url, self.secrets.control.clone());
+        host.sign_in(user, at).await.map_err(|e| Self::client_error(user, e))
+    }
+
+    pub async fn sign_out(&self, user: &str) -> Result<ClientStatus, LabError> {
+        self.host_of(user).await?.sign_out(user).await.map_err(|e| Self::client_error(user, e))
+    }
+
+    /// Signs out and in again at the same address, as the guide asks after a change.
+    pub async fn sign_in_again(&self, user: &str) -> Result<ClientStatus, LabError> {
+        let status = self.sign_out(user).await?;
+        self.sign_in(user, status.address).await
+    }
+
+    /// Fetches the hybrid configuration now.
+    pub async fn fetch(&self, user: &str) -> Result<FetchOutcome, LabError> {
+        self.host_of(user).await?.fetch(user).await.map_err(|e| Self::client_error(user, e))
+    }
+
+    /// Places an outbound PSTN call; the answer says which way the media flows.
+    pub async fn call(&self, user: &str, number: &str) -> Result<CallResult, LabError> {
+        self.host_of(user).await?.call(user, number).await.map_err(|e| Self::client_error(user, e))
+    }
+
+    pub async fn client(&self, user: &str) -> Result<ClientStatus, LabError> {
+        self.host_of(user).await?.status(user).await.map_err(|e| Self::client_error(user, e))
+    }
+
+    /// Every user of every client host.
+    pub async fn clients(&self) -> Result<Vec<ClientStatus>, LabError> {
+        let mut all = Vec::new();
+        for url in self.endpoints().clients.values() {
+            let host = ClientRemote::new(url.clone(), self.secrets.control.clone());
+            all.extend(host.list().await.map_err(|e| LabError::Invalid(format!("client host {url}: {e}")))?);
+        }
+        Ok(all)
+    }
+
+    /// The user's `Lync-UccApi-0.UccApilog`.
+    pub async fn client_log(&self, user: &str) -> Result<String, LabError> {
+        self.host_of(user).await?.log(user).await.map_err(|e| Self::client_error(user, e))
+    }
+}

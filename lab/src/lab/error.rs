@@ -1,0 +1,33 @@
+use crate::backend::BackendError;
+use crate::clock::ClockError;
+use crate::dns::lookup::LookupError;
+use crate::runbook::RunbookError;
+use crate::tenant::remote::TenantRemoteError;
+use crate::topology::TopologyError;
+
+/// Everything that can go wrong driving a lab, each saying which part failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error(transparent)]
+    Topology(#[from] TopologyError),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    #[error(transparent)]
+    Tenant(#[from] TenantRemoteError),
+    #[error(transparent)]
+    Runbook(#[from] Box<RunbookError>),
+    #[error(transparent)]
+    Clock(#[from] ClockError),
+    #[error(transparent)]
+    Dns(#[from] LookupError),
+    #[error("appliance {appliance}: {reason}")]
+    Appliance { appliance: String, reason: String },
+    #[error("client {user}: {reason}")]
+    Client { user: String, reason: String },
+    #[error("no running lab found in {dir}: {reason} (start one with `bypass-lab up`)")]
+    NoLab { dir: String, reason: String },
+    #[error("{0}")]
+    NotReady(String),
+    #[error("{0}")]
+    Invalid(String),
+}

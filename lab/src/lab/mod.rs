@@ -1,0 +1,282 @@
+//! The one handle through which the CLI, the runbook runner and the features drive a lab,
+//! whatever backend runs it: start or attach, run runbooks, move time, drive clients, inject
+//! faults, read status, stop.
+
+mod appliances;
+mod clients;
+mod error;
+mod runbook;
+mod state;
+
+pub use appliances::StatusRow;
+pub use clients::DEFAULT_NUMBER;
+pub use error::LabError;
+pub use runbook::RunOn;
+pub use state::{LabFile, DEFAULT_STATE_DIR};
+
+use crate::auth::Secrets;
+use crate::backend::embedded::Embedded;
+use crate::backend::remote::Remote;
+use crate::backend::{Backend, BackendKind, Endpoints};
+use crate::dns::lookup::{self, Answer, Transport};
+use crate::tenant::model::{ApplianceRecord, TenantConfiguration};
+use crate::tenant::remote::TenantRemote;
+use crate::topology::Topology;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a lab may take to come up before it is reported as not ready.
+pub const READY_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Progress lines while a lab starts (image builds, containers).
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+pub struct LabOptions {
+    pub backend: BackendKind,
+    /// Keep the roles' data here; None = a scratch directory removed on stop.
+    pub data_dir: Option<PathBuf>,
+    /// Serve the control API other processes use (`up`).
+    pub control: bool,
+    pub progress: Progress,
+}
+
+impl Default for LabOptions {
+    fn default() -> Self {
+        LabOptions { backend: BackendKind::Embedded, data_dir: None, control: false, progress: Arc::new(|_| {}) }
+    }
+}
+
+pub struct Lab {
+    topology: Topology,
+    secrets: Secrets,
+    backend: Box<dyn Backend>,
+    http: reqwest::Client,
+}
+
+impl Lab {
+    /// Starts every role of `topology` and returns once the lab is ready: the tenant answers,
+    /// and every appliance has registered and replicated the tenant's current configuration.
+    pub async fn start(topology: Topology, options: LabOptions) -> Result<Lab, LabError> {
+        let secrets = Secrets::generate(&topology);
+        let backend: Box<dyn Backend> = match options.backend {
+            BackendKind::Embedded => {
+                Box::new(Embedded::start(&topology, &secrets, options.data_dir.as_deref(), options.control).await?)
+            }
+            BackendKind::Containers => containers_backend(&topology, &secrets, &options.progress).await?,
+        };
+        let lab = Lab { topology, secrets, backend, http: reqwest::Client::new() };
+        if let Err(e) = lab.wait_ready().await {
+            let _ = lab.backend.stop().await;
+            return Err(e);
+        }
+        Ok(lab)
+    }
+
+    /// The lab described by `<dir>/lab.json`, started earlier by `bypass-lab up`.
+    pub async fn attach(dir: &Path) -> Result<Lab, LabError> {
+        let no_lab = |reason: String| LabError::NoLab { dir: dir.display().to_string(), reason };
+        let file = LabFile::read(dir).map_err(no_lab)?;
+        let topology = Topology::parse(&file.topology, file.topology_origin.as_deref())?;
+        let backend: Box<dyn Backend> = match file.backend {
+            BackendKind::Embedded => Box::new(Remote::new(file.endpoints.clone(), file.dial.clone(), file.secrets.control.clone())),
+            BackendKind::Containers => attach_containers(&file).await?,
+        };
+        Ok(Lab { topology, secrets: file.secrets, backend, http: reqwest::Client::new() })
+    }
+
+    /// Writes `<dir>/lab.json` so that other commands find this lab.
+    pub fn save(&self, dir: &Path) -> Result<(), LabError> {
+        let file = LabFile {
+            backend: self.backend.kind(),
+            topology: toml::to_string(&self.topology).map_err(|e| LabError::Invalid(e.to_string()))?,
+            topology_origin: self.topology.origin.clone(),
+            secrets: self.secrets.clone(),
+            endpoints: self.backend.endpoints(),
+            dial: self.backend.address_map(),
+            pid: Some(std::process::id()),
+            containers: self.backend.saved_state(),
+        };
+        file.write(dir).map_err(|e| LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    pub fn endpoints(&self) -> Endpoints {
+        self.backend.endpoints()
+    }
+
+    pub fn backend_kind(&self) -> BackendKind {
+        self.backend.kind()
+    }
+
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// Where this process reaches a topology address (embedded: a loopback listener).
+    pub fn reach(&self, address: std::net::SocketAddr) -> std::net::SocketAddr {
+        self.backend.reach(address)
+    }
+
+    /// The tenant as its administrator sees it (remote PowerShell).
+    pub fn tenant(&self) -> TenantRemote {
+        TenantRemote::new(self.endpoints().tenant, self.secrets.admin.clone())
+    }
+
+    pub async fn tenant_configuration(&self) -> Result<TenantConfiguration, LabError> {
+        Ok(self.tenant().configuration().await?)
+    }
+
+    /// `Get-CsHybridPSTNAppliance`.
+    pub async fn tenant_appliances(&self) -> Result<Vec<ApplianceRecord>, LabError> {
+        Ok(self.tenant().appliances().await?)
+    }
+
+    // --- time ---
+
+    /// Lab time since the lab started.
+    pub async fn now(&self) -> Result<Duration, LabError> {
+        if let Some(clock) = self.backend.local_clock() {
+            return Ok(clock.now());
+        }
+        let url = self.endpoints().clocks.first().cloned().ok_or_else(|| LabError::Invalid("the lab keeps no clock".into()))?;
+        let reading: ClockReading = self.control_get(&format!("{url}/lab/clock")).await?;
+        Ok(Duration::from_millis(reading.now_ms))
+    }
+
+    /// Moves lab time forward; returns once every role has done the work due by then
+    /// (appliances' syncs, clients' re-fetches).
+    pub async fn advance(&self, by: Duration) -> Result<Duration, LabError> {
+        if let Some(clock) = self.backend.local_clock() {
+            return Ok(clock.advance(by).await?);
+        }
+        let target = self.now().await? + by;
+        let moves = self.endpoints().clocks.into_iter().map(|url| {
+            let body = serde_json::json!({ "to_ms": target.as_millis() as u64 });
+            async move { self.control_post::<ClockReading>(&format!("{url}/lab/clock"), body).await }
+        });
+        for result in futures::future::join_all(moves).await {
+            if let Err(e) = result {
+                tracing::warn!("a role did not take the clock move: {e}");
+            }
+        }
+        Ok(target)
+    }
+
+    /// Runs the clock at `speed` lab seconds per real second (only for a lab in this process).
+    pub fn run_clock(&self, speed: f64) -> Option<tokio::task::JoinHandle<()>> {
+        self.backend.local_clock().filter(|_| speed > 0.0).map(|c| c.run_at_speed(speed))
+    }
+
+    /// One full replication window: long enough for every reachable appliance to sync.
+    pub async fn pass_replication_window(&self) -> Result<Duration, LabError> {
+        self.advance(self.topology.tenant.replication_window).await
+    }
+
+    /// Waits until every registered appliance reports `version` (an event on the tenant).
+    pub async fn wait_replicated(&self, version: u64, timeout: Duration) -> Result<Vec<ApplianceRecord>, LabError> {
+        Ok(self.tenant().appliances_at(version, timeout).await?)
+    }
+
+    // --- DNS ---
+
+    /// What a client at `from` gets for `name` from the lab's DNS server.
+    pub async fn resolve(&self, name: &str, from: IpAddr, transport: Transport) -> Result<Answer, LabError> {
+        Ok(lookup::lookup(self.endpoints().dns, name, Some(from), transport).await?)
+    }
+
+    // --- faults ---
+
+    pub(crate) fn appliance_name(&self, key: &str) -> Result<String, LabError> {
+        self.topology
+            .find_appliance(key)
+            .map(|(_, a)| a.name.clone())
+            .ok_or_else(|| LabError::Backend(crate::backend::BackendError::UnknownAppliance(key.to_string())))
+    }
+
+    /// Cuts the appliance off from the tenant; it keeps serving what its LocalStore holds.
+    pub async fn cut(&self, appliance: &str) -> Result<(), LabError> {
+        Ok(self.backend.cut(&self.appliance_name(appliance)?).await?)
+    }
+
+    pub async fn heal(&self, appliance: &str) -> Result<(), LabError> {
+        Ok(self.backend.heal(&self.appliance_name(appliance)?).await?)
+    }
+
+    pub async fn restart(&self, appliance: &str, kill: bool) -> Result<(), LabError> {
+        Ok(self.backend.restart(&self.appliance_name(appliance)?, kill).await?)
+    }
+
+    /// Stops every role and removes what the lab created.
+    pub async fn stop(self) -> Result<(), LabError> {
+        Ok(self.backend.stop().await?)
+    }
+
+    async fn wait_ready(&self) -> Result<(), LabError> {
+        let ready = async {
+            if let Some(clock) = self.backend.local_clock() {
+                clock.settle().await?;
+            }
+            let version = self.tenant_configuration().await?.version;
+            let records = self.wait_replicated(version, READY_DEADLINE).await?;
+            let expected = self.topology.appliances().count();
+            let behind: Vec<String> = self
+                .topology
+                .appliances()
+                .filter(|(_, a)| !records.iter().any(|r| r.name == a.name && r.replicated_version >= Some(version)))
+                .map(|(_, a)| a.name.clone())
+                .collect();
+            if records.len() < expected || !behind.is_empty() {
+                return Err(LabError::NotReady(format!(
+                    "the lab did not become ready: appliances not registered or not at version {version}: {}",
+                    behind.join(", ")
+                )));
+            }
+            Ok(())
+        };
+        match tokio::time::timeout(READY_DEADLINE, ready).await {
+            Ok(result) => result,
+            Err(_) => Err(LabError::NotReady(format!("the lab did not become ready within {READY_DEADLINE:?}"))),
+        }
+    }
+
+    async fn control_get<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, LabError> {
+        let reply = self.http.get(url).bearer_auth(&self.secrets.control).send().await;
+        read_reply(url, reply).await
+    }
+
+    async fn control_post<T: serde::de::DeserializeOwned>(&self, url: &str, body: serde_json::Value) -> Result<T, LabError> {
+        let reply = self.http.post(url).bearer_auth(&self.secrets.control).json(&body).send().await;
+        read_reply(url, reply).await
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ClockReading {
+    now_ms: u64,
+}
+
+async fn read_reply<T: serde::de::DeserializeOwned>(
+    url: &str,
+    reply: Result<reqwest::Response, reqwest::Error>,
+) -> Result<T, LabError> {
+    let reply = reply.map_err(|e| LabError::Invalid(format!("cannot reach {url}: {e}")))?;
+    let status = reply.status();
+    if !status.is_success() {
+        let text = reply.text().await.unwrap_or_default();
+        return Err(LabError::Invalid(format!("{url} answered {status}: {text}")));
+    }
+    reply.json().await.map_err(|e| LabError::Invalid(format!("{url} answered something unreadable: {e}")))
+}
+
+async fn containers_backend(_topology: &Topology, _secrets: &Secrets, _progress: &Progress) -> Result<Box<dyn Backend>, LabError> {
+    Err(LabError::Backend(crate::backend::BackendError::Unsupported("the containers backend is not part of this build".into())))
+}
+
+async fn attach_containers(_file: &LabFile) -> Result<Box<dyn Backend>, LabError> {
+    Err(LabError::Backend(crate::backend::BackendError::Unsupported("the containers backend is not part of this build".into())))
+}

@@ -1,0 +1,57 @@
+//! `.bypass-lab/lab.json`: how later commands find a running lab (its endpoints and
+//! credentials), written with owner-only permissions.
+
+use crate::auth::Secrets;
+use crate::backend::{BackendKind, Endpoints};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_STATE_DIR: &str = ".bypass-lab";
+const FILE: &str = "lab.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LabFile {
+    pub backend: BackendKind,
+    /// The topology as text, so every command sees the plan the lab was started with.
+    pub topology: String,
+    pub topology_origin: Option<PathBuf>,
+    pub secrets: Secrets,
+    pub endpoints: Endpoints,
+    /// Embedded: topology address → loopback listener.
+    #[serde(default)]
+    pub dial: BTreeMap<IpAddr, SocketAddr>,
+    /// The process serving an embedded lab.
+    pub pid: Option<u32>,
+    /// What the containers backend needs to re-attach.
+    #[serde(default)]
+    pub containers: Option<serde_json::Value>,
+}
+
+impl LabFile {
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join(FILE)
+    }
+
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!("{FILE}.tmp"));
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        f.write_all(serde_json::to_string_pretty(self).expect("serializable").as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(tmp, Self::path(dir))
+    }
+
+    pub fn read(dir: &Path) -> Result<LabFile, String> {
+        let path = Self::path(dir);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn remove(dir: &Path) {
+        let _ = std::fs::remove_file(Self::path(dir));
+    }
+}

@@ -1,0 +1,175 @@
+//! One running appliance: its configuration, LocalStore, link to the tenant and replication
+//! state, shared by the web service, the control API and the replication task.
+
+use super::localstore::{LocalStore, LocalStoreFile};
+use super::status::{ApplianceStatus, WebServiceState};
+use super::ApplianceConfig;
+use crate::clock::Clock;
+use crate::tenant::model::{ApplianceContact, ApplianceRegistration};
+use crate::tenant::remote::{TenantRemote, TenantRemoteError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub const LINK_CUT: &str = "the link to the tenant is cut";
+pub const NOT_YET_CONTACTED: &str = "the appliance has not contacted the tenant yet";
+
+/// Cheap to share: handlers and the replication task hold it in an `Arc`.
+pub struct Appliance {
+    pub config: ApplianceConfig,
+    pub clock: Clock,
+    tenant: TenantRemote,
+    file: LocalStoreFile,
+    /// The in-memory LocalStore; the file is its durable twin, written before this is replaced.
+    store: Mutex<LocalStore>,
+    /// Set by `POST /lab/link` (the embedded backend's fault): syncs fail without sending.
+    link_cut: AtomicBool,
+    replication: Mutex<Replication>,
+}
+
+/// What the last sync attempts left behind, for `Get-CcApplianceStatus`.
+#[derive(Debug, Clone)]
+struct Replication {
+    registered: bool,
+    tenant_reachable: bool,
+    tenant_error: Option<String>,
+    last_successful_sync: Option<Duration>,
+    next_sync: Duration,
+}
+
+impl Appliance {
+    pub fn new(config: ApplianceConfig, clock: Clock, http: reqwest::Client, file: LocalStoreFile, store: LocalStore) -> Appliance {
+        let tenant = TenantRemote {
+            base_url: config.tenant_url.trim_end_matches('/').to_string(),
+            token: config.credential.clone(),
+            http,
+        };
+        let replication = Replication {
+            registered: false,
+            tenant_reachable: false,
+            tenant_error: Some(NOT_YET_CONTACTED.into()),
+            last_successful_sync: store.synced_at,
+            next_sync: Duration::ZERO,
+        };
+        Appliance {
+            config,
+            clock,
+            tenant,
+            file,
+            store: Mutex::new(store),
+            link_cut: AtomicBool::new(false),
+            replication: Mutex::new(replication),
+        }
+    }
+
+    /// A snapshot of the LocalStore.
+    pub fn local_store(&self) -> LocalStore {
+        self.store.lock().unwrap().clone()
+    }
+
+    pub fn set_link(&self, up: bool) {
+        self.link_cut.store(!up, Ordering::SeqCst);
+    }
+
+    pub fn set_next_sync(&self, at: Duration) {
+        self.replication.lock().unwrap().next_sync = at;
+    }
+
+    /// One sync at lab time `now`: register if needed, pull, write the LocalStore, report the
+    /// contact. A failure is recorded in the status and retried at the next scheduled time.
+    pub async fn sync(&self, now: Duration) {
+        let outcome = self.try_sync(now).await;
+        let mut r = self.replication.lock().unwrap();
+        match outcome {
+            Ok(()) => {
+                r.tenant_reachable = true;
+                r.tenant_error = None;
+                r.last_successful_sync = Some(now);
+            }
+            Err(failure) => {
+                tracing::debug!(appliance = %self.config.name, "sync failed: {}", failure.message);
+                r.tenant_reachable = failure.tenant_answered;
+                r.tenant_error = Some(failure.message);
+                if failure.forget_registration {
+                    r.registered = false;
+                }
+            }
+        }
+    }
+
+    async fn try_sync(&self, now: Duration) -> Result<(), SyncFailure> {
+        if !self.replication.lock().unwrap().registered {
+            self.link()?;
+            let registration = ApplianceRegistration {
+                name: self.config.name.clone(),
+                site_name: self.config.site_name.clone(),
+                fqdn: self.config.fqdn.clone(),
+                address: self.config.address,
+            };
+            self.tenant.register(&registration).await.map_err(SyncFailure::from_tenant)?;
+            self.replication.lock().unwrap().registered = true;
+        }
+        self.link()?;
+        let configuration = self.tenant.pull(&self.config.name).await.map_err(SyncFailure::from_tenant)?;
+        let version = configuration.version;
+        let updated = self.local_store().replicated(configuration, now);
+        self.file.save(&updated).map_err(|e| SyncFailure {
+            message: format!("the tenant answered but the LocalStore could not be written: {e}"),
+            tenant_answered: true,
+            forget_registration: false,
+        })?;
+        *self.store.lock().unwrap() = updated;
+        self.link()?;
+        let contact = ApplianceContact { name: self.config.name.clone(), at: now, replicated_version: version };
+        self.tenant.report_contact(&contact).await.map_err(SyncFailure::from_tenant)
+    }
+
+    fn link(&self) -> Result<(), SyncFailure> {
+        if self.link_cut.load(Ordering::SeqCst) {
+            return Err(SyncFailure { message: LINK_CUT.into(), tenant_answered: false, forget_registration: false });
+        }
+        Ok(())
+    }
+
+    /// `Get-CcApplianceStatus`.
+    pub fn status(&self) -> ApplianceStatus {
+        let store = self.local_store();
+        let r = self.replication.lock().unwrap().clone();
+        let settings = store.configuration.as_ref().map(|c| c.network.media_bypass_settings.clone()).unwrap_or_default();
+        ApplianceStatus {
+            appliance_name: self.config.name.clone(),
+            site_name: self.config.site_name.clone(),
+            mediation_server_fqdn: self.config.fqdn.clone(),
+            mediation_server_ip_address: self.config.address,
+            tenant_reachable: r.tenant_reachable,
+            tenant_error: r.tenant_error,
+            last_successful_sync: r.last_successful_sync,
+            next_sync: r.next_sync,
+            replicated_version: store.version(),
+            web_service_state: if settings.enabled { WebServiceState::Serving } else { WebServiceState::Rejecting },
+            bypass_enabled: settings.enabled,
+            always_bypass: settings.always_bypass,
+            bypass_id: settings.bypass_id,
+        }
+    }
+}
+
+/// Why a sync stopped, as the status will show it.
+struct SyncFailure {
+    message: String,
+    /// The tenant answered (refusal, bad answer, local write failure): it is reachable.
+    tenant_answered: bool,
+    /// A refusal may mean the tenant no longer knows this appliance: register again next time.
+    forget_registration: bool,
+}
+
+impl SyncFailure {
+    fn from_tenant(e: TenantRemoteError) -> SyncFailure {
+        let (tenant_answered, forget_registration) = match e {
+            TenantRemoteError::Unreachable { .. } => (false, false),
+            TenantRemoteError::Refused { .. } => (true, true),
+            TenantRemoteError::Malformed(_) => (true, false),
+        };
+        SyncFailure { message: e.to_string(), tenant_answered, forget_registration }
+    }
+}

@@ -1,0 +1,153 @@
+//! The Mediation Server's LocalStore: its copy of the tenant configuration.
+//!
+//! Clients are served from this copy, never from the tenant, which is why a change takes effect
+//! on a Mediation Server only once it has replicated, and why a Mediation Server cut off from the
+//! tenant keeps serving what it last received. The file is replaced atomically (temp file +
+//! rename) so a restart or a kill -9 finds either the old copy or the new one, never half of one.
+
+use crate::tenant::model::TenantConfiguration;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const FILE_NAME: &str = "localstore.json";
+
+/// What the LocalStore holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalStore {
+    /// The last configuration replicated from the tenant; `None` until the first sync.
+    pub configuration: Option<TenantConfiguration>,
+    /// Lab time of the sync that wrote it.
+    pub synced_at: Option<Duration>,
+    /// Whether media bypass was ever enabled here: tells "disabled" from "never configured"
+    /// when the web service turns a client away (a disable and a fresh tenant look the same).
+    pub bypass_ever_enabled: bool,
+}
+
+impl LocalStore {
+    /// The store after replicating `configuration` at lab time `at`.
+    pub fn replicated(&self, configuration: TenantConfiguration, at: Duration) -> LocalStore {
+        let enabled = configuration.network.media_bypass_settings.enabled;
+        LocalStore {
+            configuration: Some(configuration),
+            synced_at: Some(at),
+            bypass_ever_enabled: self.bypass_ever_enabled || enabled,
+        }
+    }
+
+    pub fn bypass_enabled(&self) -> bool {
+        self.configuration.as_ref().is_some_and(|c| c.network.media_bypass_settings.enabled)
+    }
+
+    pub fn version(&self) -> Option<u64> {
+        self.configuration.as_ref().map(|c| c.version)
+    }
+}
+
+/// Why the LocalStore file could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct LocalStoreError {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Where one appliance's LocalStore lives on disk.
+#[derive(Debug, Clone)]
+pub struct LocalStoreFile {
+    path: PathBuf,
+}
+
+impl LocalStoreFile {
+    pub fn in_dir(data_dir: &Path) -> LocalStoreFile {
+        LocalStoreFile { path: data_dir.join(FILE_NAME) }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The stored copy; empty when the appliance has never synced.
+    pub fn load(&self) -> Result<LocalStore, LocalStoreError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| self.error(format!("expected the LocalStore's JSON, found unreadable content ({e})"))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LocalStore::default()),
+            Err(e) => Err(self.error(format!("cannot read it: {e}"))),
+        }
+    }
+
+    /// Replaces the stored copy atomically. No fsync: the copy must survive a killed process
+    /// (the page cache does), not a lost host, and thousands of appliances sync at once.
+    pub fn save(&self, store: &LocalStore) -> Result<(), LocalStoreError> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| self.error(format!("cannot create its folder: {e}")))?;
+        }
+        let json = serde_json::to_vec_pretty(store).expect("the LocalStore serializes");
+        let temp = self.path.with_extension("json.tmp");
+        std::fs::write(&temp, json).map_err(|e| self.error(format!("cannot write {}: {e}", temp.display())))?;
+        std::fs::rename(&temp, &self.path).map_err(|e| self.error(format!("cannot replace it: {e}")))
+    }
+
+    fn error(&self, reason: String) -> LocalStoreError {
+        LocalStoreError { path: self.path.display().to_string(), reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enabled_configuration(version: u64) -> TenantConfiguration {
+        let mut c = TenantConfiguration { version, ..Default::default() };
+        c.network.media_bypass_settings.enabled = true;
+        c.network.media_bypass_settings.bypass_id = Some(uuid::Uuid::new_v4());
+        c
+    }
+
+    #[test]
+    fn an_absent_file_is_an_empty_localstore() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStoreFile::in_dir(&dir.path().join("never-synced")).load().unwrap();
+        assert_eq!(store, LocalStore::default());
+        assert!(!store.bypass_enabled());
+        assert_eq!(store.version(), None);
+    }
+
+    #[test]
+    fn a_saved_copy_reloads_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = LocalStoreFile::in_dir(&dir.path().join("ams-cce1"));
+        let store = LocalStore::default().replicated(enabled_configuration(3), Duration::from_secs(60));
+        file.save(&store).unwrap();
+        assert_eq!(file.load().unwrap(), store);
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("ams-cce1")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
+
+        let newer = store.replicated(TenantConfiguration { version: 4, ..Default::default() }, Duration::from_secs(90));
+        file.save(&newer).unwrap();
+        let back = file.load().unwrap();
+        assert_eq!(back.version(), Some(4));
+        assert!(!back.bypass_enabled());
+        assert!(back.bypass_ever_enabled, "a disable must remember that bypass was once enabled");
+    }
+
+    #[test]
+    fn a_leftover_temp_file_from_a_killed_write_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = LocalStoreFile::in_dir(dir.path());
+        let store = LocalStore::default().replicated(enabled_configuration(1), Duration::ZERO);
+        file.save(&store).unwrap();
+        std::fs::write(dir.path().join("localstore.json.tmp"), b"{\"configurat").unwrap();
+        assert_eq!(file.load().unwrap(), store);
+    }
+
+    #[test]
+    fn garbage_is_reported_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), b"not json").unwrap();
+        let err = LocalStoreFile::in_dir(dir.path()).load().unwrap_err();
+        assert!(err.path.ends_with(FILE_NAME));
+        assert!(err.reason.contains("expected the LocalStore's JSON"), "{}", err.reason);
+    }
+}

@@ -1,0 +1,173 @@
+//! Talking to a Mediation Server over HTTP, as the lab, a client or an admin would: its control
+//! API, its calls, and its web service checked by host name.
+
+use super::call::{CallRequest, CallResult};
+use super::document::{rejection_reason, HybridConfigDocument, SERVICE_PATH};
+use super::routes::{ClockReply, ClockRequest, ControlError, LinkRequest};
+use super::status::ApplianceStatus;
+use crate::runbook::{CmdletError, CmdletOutput, Executor, Invocation};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum ApplianceRemoteError {
+    #[error("cannot reach the Mediation Server at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("the Mediation Server refused the request ({status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error("the Mediation Server's answer could not be read: {0}")]
+    Malformed(String),
+}
+
+/// What the web service answered, as an admin checking it would read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebServiceReply {
+    pub status: u16,
+    pub answer: WebServiceAnswer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebServiceAnswer {
+    Served(HybridConfigDocument),
+    /// The reason inside a rejection body (or the raw body when it is not one).
+    Rejected(String),
+}
+
+impl WebServiceReply {
+    pub fn document(&self) -> Option<&HybridConfigDocument> {
+        match &self.answer {
+            WebServiceAnswer::Served(d) => Some(d),
+            WebServiceAnswer::Rejected(_) => None,
+        }
+    }
+
+    pub fn rejection(&self) -> Option<&str> {
+        match &self.answer {
+            WebServiceAnswer::Served(_) => None,
+            WebServiceAnswer::Rejected(r) => Some(r),
+        }
+    }
+}
+
+/// A Mediation Server's base URL plus the lab's control credential.
+#[derive(Clone, Debug)]
+pub struct ApplianceRemote {
+    pub base_url: String,
+    pub control_token: String,
+    pub http: reqwest::Client,
+}
+
+impl ApplianceRemote {
+    pub fn new(base_url: impl Into<String>, control_token: impl Into<String>) -> ApplianceRemote {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .no_proxy()
+            .build()
+            .expect("the Mediation Server HTTP client builds");
+        ApplianceRemote { base_url: base_url.into().trim_end_matches('/').to_string(), control_token: control_token.into(), http }
+    }
+
+    /// `Get-CcApplianceStatus`.
+    pub async fn status(&self) -> Result<ApplianceStatus, ApplianceRemoteError> {
+        let response = self.send(self.http.get(self.url("/lab/status")).bearer_auth(&self.control_token)).await?;
+        json(expect_success(response).await?).await
+    }
+
+    /// `false` cuts the appliance's link to the tenant; `true` restores it.
+    pub async fn set_link(&self, up: bool) -> Result<(), ApplianceRemoteError> {
+        let request = self.http.post(self.url("/lab/link")).bearer_auth(&self.control_token).json(&LinkRequest { tenant: up });
+        expect_success(self.send(request).await?).await.map(drop)
+    }
+
+    /// Moves the appliance's clock to `to` lab time; returns once its participants caught up.
+    pub async fn advance_clock(&self, to: Duration) -> Result<Duration, ApplianceRemoteError> {
+        let body = ClockRequest { to_ms: to.as_millis() as u64 };
+        let request = self.http.post(self.url("/lab/clock")).bearer_auth(&self.control_token).json(&body);
+        let reply: ClockReply = json(expect_success(self.send(request).await?).await?).await?;
+        Ok(Duration::from_millis(reply.now_ms))
+    }
+
+    pub async fn clock(&self) -> Result<Duration, ApplianceRemoteError> {
+        let request = self.http.get(self.url("/lab/clock")).bearer_auth(&self.control_token);
+        let reply: ClockReply = json(expect_success(self.send(request).await?).await?).await?;
+        Ok(Duration::from_millis(reply.now_ms))
+    }
+
+    pub async fn call(&self, request: &CallRequest) -> Result<CallResult, ApplianceRemoteError> {
+        let response = self.send(self.http.post(self.url("/call")).json(request)).await?;
+        json(expect_success(response).await?).await
+    }
+
+    /// `GET` the hybridconfig web service naming `host` in the Host header.
+    pub async fn fetch_web_service(&self, host: &str) -> Result<WebServiceReply, ApplianceRemoteError> {
+        let request = self.http.get(self.url(SERVICE_PATH)).header(reqwest::header::HOST, host);
+        let response = self.send(request).await?;
+        let status = response.status().as_u16();
+        let body = response.text().await.map_err(|e| ApplianceRemoteError::Malformed(e.to_string()))?;
+        let answer = if status == 200 {
+            WebServiceAnswer::Served(
+                HybridConfigDocument::from_xml(&body).map_err(|e| ApplianceRemoteError::Malformed(e.to_string()))?,
+            )
+        } else {
+            WebServiceAnswer::Rejected(rejection_reason(&body).unwrap_or(body))
+        };
+        Ok(WebServiceReply { status, answer })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, ApplianceRemoteError> {
+        request
+            .send()
+            .await
+            .map_err(|e| ApplianceRemoteError::Unreachable { url: self.base_url.clone(), reason: error_chain(&e) })
+    }
+}
+
+#[async_trait::async_trait]
+impl Executor for ApplianceRemote {
+    async fn execute(&self, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+        let request = self.http.post(self.url("/lab/cmdlet")).bearer_auth(&self.control_token).json(invocation);
+        let response = self.send(request).await.map_err(|e| CmdletError::new(e.to_string()))?;
+        match response.status().as_u16() {
+            200 => response.json().await.map_err(|e| CmdletError::new(ApplianceRemoteError::Malformed(e.to_string()).to_string())),
+            400 => Err(response
+                .json::<CmdletError>()
+                .await
+                .unwrap_or_else(|e| CmdletError::new(ApplianceRemoteError::Malformed(e.to_string()).to_string()))),
+            status => Err(CmdletError::new(refusal(status, response).await.to_string())),
+        }
+    }
+}
+
+async fn expect_success(response: reqwest::Response) -> Result<reqwest::Response, ApplianceRemoteError> {
+    let status = response.status();
+    if status.is_success() {
+        Ok(response)
+    } else {
+        Err(refusal(status.as_u16(), response).await)
+    }
+}
+
+async fn refusal(status: u16, response: reqwest::Response) -> ApplianceRemoteError {
+    let text = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<ControlError>(&text).map(|e| e.error).unwrap_or(text);
+    ApplianceRemoteError::Refused { status, message }
+}
+
+async fn json<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, ApplianceRemoteError> {
+    response.json().await.map_err(|e| ApplianceRemoteError::Malformed(e.to_string()))
+}
+
+/// reqwest's top-level message ("error sending request") hides the cause; keep the chain.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

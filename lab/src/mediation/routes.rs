@@ -1,0 +1,122 @@
+//! The Mediation Server's HTTP surface: the hybridconfig web service, calls, health, and the
+//! lab's control API (status, cmdlets, link fault, clock). Routes: docs/design/mediation.md.
+
+use super::appliance::Appliance;
+use super::call::CallRequest;
+use super::document::SERVICE_PATH;
+use super::{cmdlets, gateway, web_service};
+use crate::auth::bearer;
+use crate::runbook::{CmdletError, Invocation};
+use axum::extract::{Json, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+type Shared = State<Arc<Appliance>>;
+
+pub fn router(appliance: Arc<Appliance>) -> Router {
+    Router::new()
+        .route(SERVICE_PATH, get(web_service_get))
+        .route("/call", post(call))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/lab/status", get(status))
+        .route("/lab/cmdlet", post(cmdlet))
+        .route("/lab/link", post(link))
+        .route("/lab/clock", get(clock_get).post(clock_post))
+        .with_state(appliance)
+}
+
+async fn web_service_get(State(app): Shared, headers: HeaderMap) -> Response {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let answer = web_service::answer(&app.local_store(), &app.config.service_name, host);
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], answer.body).into_response()
+}
+
+async fn call(State(app): Shared, Json(request): Json<CallRequest>) -> Response {
+    let result = gateway::decide(&app.local_store(), &app.config.fqdn, &app.config.gateway.to_string(), &request);
+    Json(result).into_response()
+}
+
+/// The error body of the control API.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ControlError {
+    pub error: String,
+}
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(ControlError { error: message.into() })).into_response()
+}
+
+fn authorize(app: &Appliance, headers: &HeaderMap) -> Result<(), Response> {
+    match bearer(headers) {
+        Some(token) if token == app.config.control_token => Ok(()),
+        Some(_) => Err(refuse(StatusCode::UNAUTHORIZED, "the bearer token is not the lab's control credential")),
+        None => Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "expected 'Authorization: Bearer <control credential>'; the request had none",
+        )),
+    }
+}
+
+async fn status(State(app): Shared, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    Json(app.status()).into_response()
+}
+
+async fn cmdlet(State(app): Shared, headers: HeaderMap, Json(invocation): Json<Invocation>) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    match cmdlets::execute(&app, &invocation) {
+        Ok(output) => Json(output).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, Json::<CmdletError>(e)).into_response(),
+    }
+}
+
+/// `POST /lab/link`: `{"tenant": false}` cuts this appliance's link to the tenant.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct LinkRequest {
+    pub tenant: bool,
+}
+
+async fn link(State(app): Shared, headers: HeaderMap, Json(request): Json<LinkRequest>) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    app.set_link(request.tenant);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct ClockRequest {
+    pub to_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ClockReply {
+    pub now_ms: u64,
+}
+
+async fn clock_get(State(app): Shared, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    Json(ClockReply { now_ms: app.clock.now().as_millis() as u64 }).into_response()
+}
+
+async fn clock_post(State(app): Shared, headers: HeaderMap, Json(request): Json<ClockRequest>) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    match app.clock.advance_to(Duration::from_millis(request.to_ms)).await {
+        Ok(()) => Json(ClockReply { now_ms: app.clock.now().as_millis() as u64 }).into_response(),
+        Err(e) => refuse(StatusCode::GATEWAY_TIMEOUT, e.to_string()),
+    }
+}

@@ -1,0 +1,102 @@
+//! The hybridconfig web service's answer, decided from the LocalStore alone (no socket here, so
+//! unit tests drive it directly; `routes` wires it to HTTP).
+
+use super::document::{rejection_xml, HybridConfigDocument};
+use super::localstore::LocalStore;
+
+pub const REASON_DISABLED: &str = "media bypass is disabled on this Mediation Server";
+pub const REASON_NEVER_CONFIGURED: &str = "media bypass has never been configured on this Mediation Server";
+
+/// A status code and an XML body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebServiceAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// What a client asking with `host` gets from a Mediation Server whose service name is
+/// `service_name`.
+pub fn answer(store: &LocalStore, service_name: &str, host: Option<&str>) -> WebServiceAnswer {
+    if !host.is_some_and(|h| host_matches(h, service_name)) {
+        let seen = host.map(|h| format!("Host '{h}'")).unwrap_or_else(|| "no Host header".into());
+        return WebServiceAnswer {
+            status: 404,
+            body: rejection_xml(&format!("this web service answers only for {service_name}; the request named {seen}")),
+        };
+    }
+    match &store.configuration {
+        Some(c) if c.network.media_bypass_settings.enabled => WebServiceAnswer {
+            status: 200,
+            body: HybridConfigDocument::from_settings(&c.network.media_bypass_settings).to_xml(),
+        },
+        _ if store.bypass_ever_enabled => WebServiceAnswer { status: 403, body: rejection_xml(REASON_DISABLED) },
+        _ => WebServiceAnswer { status: 403, body: rejection_xml(REASON_NEVER_CONFIGURED) },
+    }
+}
+
+/// Host names compare case-insensitively; a port (`hybridvoice.adatum.biz:8081`) is ignored.
+fn host_matches(host: &str, service_name: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    name.trim_end_matches('.').eq_ignore_ascii_case(service_name.trim_end_matches('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mediation::document::rejection_reason;
+    use crate::tenant::model::{BypassMode, TenantConfiguration};
+    use std::time::Duration;
+    use uuid::Uuid;
+
+    const SERVICE: &str = "hybridvoice.adatum.biz";
+
+    fn store(enabled: bool, bypass_id: Option<Uuid>) -> LocalStore {
+        let mut c = TenantConfiguration { version: 2, ..Default::default() };
+        let s = &mut c.network.media_bypass_settings;
+        s.enabled = enabled;
+        s.always_bypass = enabled;
+        s.internal_bypass_mode = if enabled { BypassMode::Any } else { BypassMode::Off };
+        s.bypass_id = bypass_id;
+        LocalStore::default().replicated(c, Duration::ZERO)
+    }
+
+    #[test]
+    fn serves_the_document_when_the_localstore_has_bypass_enabled() {
+        let id = Uuid::new_v4();
+        for host in [SERVICE, "HybridVoice.Adatum.biz:8081", "hybridvoice.adatum.biz."] {
+            let a = answer(&store(true, Some(id)), SERVICE, Some(host));
+            assert_eq!(a.status, 200, "for Host {host}");
+            let doc = HybridConfigDocument::from_xml(&a.body).unwrap();
+            assert!(doc.allows_bypass());
+            assert_eq!(doc.bypass_id, Some(id));
+        }
+    }
+
+    #[test]
+    fn rejects_with_a_reason_when_disabled_or_never_configured() {
+        let never = answer(&LocalStore::default(), SERVICE, Some(SERVICE));
+        assert_eq!(never.status, 403);
+        assert_eq!(rejection_reason(&never.body).as_deref(), Some(REASON_NEVER_CONFIGURED));
+
+        let disabled = store(true, Some(Uuid::new_v4())).replicated(TenantConfiguration::default(), Duration::from_secs(1));
+        let a = answer(&disabled, SERVICE, Some(SERVICE));
+        assert_eq!(a.status, 403);
+        assert_eq!(rejection_reason(&a.body).as_deref(), Some(REASON_DISABLED));
+
+        let synced_never_enabled = answer(&store(false, None), SERVICE, Some(SERVICE));
+        assert_eq!(rejection_reason(&synced_never_enabled.body).as_deref(), Some(REASON_NEVER_CONFIGURED));
+    }
+
+    #[test]
+    fn another_host_name_gets_404_naming_both() {
+        for host in [Some("192.168.1.45"), Some("hybridvoice.adatum.biz.evil"), None] {
+            let a = answer(&store(true, Some(Uuid::new_v4())), SERVICE, host);
+            assert_eq!(a.status, 404);
+            let reason = rejection_reason(&a.body).unwrap();
+            assert!(reason.contains(SERVICE), "{reason}");
+        }
+    }
+}

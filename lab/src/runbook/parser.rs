@@ -1,0 +1,259 @@
+//! Turns one statement's tokens into a command call or a value, with every piece's place.
+
+use super::lexer::{Fault, Token, TokenKind};
+use super::value::Value;
+
+/// An argument as written, resolved to a [`Value`] only when the statement runs (variables).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Literal(Value),
+    Variable(String),
+    List(Vec<Arg>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arg {
+    pub expr: Expr,
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Element {
+    /// `-Name`; `colon` when written `-Name:value`, so the next argument belongs to it.
+    Parameter { name: String, colon: bool, line: usize, column: usize },
+    Argument(Arg),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Command { name: String, line: usize, column: usize, elements: Vec<Element> },
+    /// A value on its own (`$mediabypass`) prints it.
+    Value(Arg),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub line: usize,
+    pub column: usize,
+    /// `$name = ...`
+    pub assign: Option<String>,
+    pub body: Body,
+}
+
+/// Splits tokens into statements (empty ones dropped).
+pub fn statements(tokens: &[Token]) -> Vec<&[Token]> {
+    tokens.split(|t| t.kind == TokenKind::End).filter(|s| !s.is_empty()).collect()
+}
+
+/// The statement as written, continuations joined into single spaces.
+pub fn source_of(source: &str, tokens: &[Token]) -> String {
+    let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else { return String::new() };
+    let text = &source[first.start..last.end];
+    let mut out = String::new();
+    for (i, piece) in text.split('\n').enumerate() {
+        let piece = piece.trim_end_matches('\r');
+        if i == 0 {
+            out.push_str(piece.trim_end().trim_end_matches('`').trim_end());
+        } else {
+            out.push(' ');
+            out.push_str(piece.trim().trim_end_matches('`').trim_end());
+        }
+    }
+    out
+}
+
+fn unexpected(t: &Token, what: &str) -> Fault {
+    Fault::at(t.line, t.column, format!("Unexpected token '{what}' in expression or statement."))
+}
+
+pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
+    let first = &tokens[0];
+    let (assign, rest) = match (&first.kind, tokens.get(1).map(|t| &t.kind)) {
+        (TokenKind::Variable(name), Some(TokenKind::Equals)) => (Some(name.clone()), &tokens[2..]),
+        _ => (None, tokens),
+    };
+    let Some(head) = rest.first() else {
+        let eq = &tokens[1];
+        return Err(Fault::at(eq.line, eq.column, "You must provide a value expression following the '=' operator."));
+    };
+    let body = match &head.kind {
+        TokenKind::Word(name) => Body::Command {
+            name: name.clone(),
+            line: head.line,
+            column: head.column,
+            elements: elements(&rest[1..])?,
+        },
+        TokenKind::Parameter { name, .. } => Body::Command {
+            name: format!("-{name}"),
+            line: head.line,
+            column: head.column,
+            elements: elements(&rest[1..])?,
+        },
+        TokenKind::Quoted(_) | TokenKind::Variable(_) => {
+            let (arg, used) = argument(rest)?;
+            if let Some(extra) = rest.get(used) {
+                return Err(unexpected(extra, &describe(&extra.kind)));
+            }
+            Body::Value(arg)
+        }
+        other => return Err(unexpected(head, &describe(other))),
+    };
+    Ok(Statement { line: first.line, column: first.column, assign, body })
+}
+
+fn describe(kind: &TokenKind) -> String {
+    match kind {
+        TokenKind::Word(w) => w.clone(),
+        TokenKind::Quoted(q) => format!("'{q}'"),
+        TokenKind::Variable(v) => format!("${v}"),
+        TokenKind::Parameter { name, .. } => format!("-{name}"),
+        TokenKind::Comma => ",".into(),
+        TokenKind::Equals => "=".into(),
+        TokenKind::End => ";".into(),
+    }
+}
+
+fn elements(mut tokens: &[Token]) -> Result<Vec<Element>, Fault> {
+    let mut out = Vec::new();
+    while let Some(t) = tokens.first() {
+        match &t.kind {
+            TokenKind::Parameter { name, colon } => {
+                out.push(Element::Parameter { name: name.clone(), colon: *colon, line: t.line, column: t.column });
+                tokens = &tokens[1..];
+            }
+            _ => {
+                let (arg, used) = argument(tokens)?;
+                out.push(Element::Argument(arg));
+                tokens = &tokens[used..];
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn primary(t: &Token) -> Result<Arg, Fault> {
+    let expr = match &t.kind {
+        TokenKind::Word(w) => Expr::Literal(match w.parse::<i64>() {
+            Ok(n) => Value::Int(n),
+            Err(_) => Value::String(w.clone()),
+        }),
+        TokenKind::Quoted(q) => Expr::Literal(Value::String(q.clone())),
+        TokenKind::Variable(v) => match v.to_ascii_lowercase().as_str() {
+            "true" => Expr::Literal(Value::Bool(true)),
+            "false" => Expr::Literal(Value::Bool(false)),
+            "null" => Expr::Literal(Value::Null),
+            _ => Expr::Variable(v.clone()),
+        },
+        other => return Err(unexpected(t, &describe(other))),
+    };
+    Ok(Arg { expr, line: t.line, column: t.column })
+}
+
+/// One argument, possibly a comma list; returns it and how many tokens it used.
+fn argument(tokens: &[Token]) -> Result<(Arg, usize), Fault> {
+    let first = primary(&tokens[0])?;
+    let mut items = vec![first.clone()];
+    let mut used = 1;
+    while let Some(comma) = tokens.get(used).filter(|t| t.kind == TokenKind::Comma) {
+        let next = tokens
+            .get(used + 1)
+            .filter(|t| matches!(t.kind, TokenKind::Word(_) | TokenKind::Quoted(_) | TokenKind::Variable(_)))
+            .ok_or_else(|| Fault::at(comma.line, comma.column, "Missing expression after ','."))?;
+        items.push(primary(next)?);
+        used += 2;
+    }
+    if items.len() == 1 {
+        Ok((first, 1))
+    } else {
+        Ok((Arg { expr: Expr::List(items), line: first.line, column: first.column }, used))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::lexer::lex;
+
+    fn one(source: &str) -> Statement {
+        let (tokens, fault) = lex(source);
+        assert_eq!(fault, None);
+        let parts = statements(&tokens);
+        assert_eq!(parts.len(), 1, "{parts:?}");
+        parse(parts[0]).unwrap()
+    }
+
+    fn lit(v: Value, line: usize, column: usize) -> Element {
+        Element::Argument(Arg { expr: Expr::Literal(v), line, column })
+    }
+
+    #[test]
+    fn the_seed_enable_assignment() {
+        let s = one("$mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true");
+        assert_eq!(s.assign.as_deref(), Some("mediabypass"));
+        let Body::Command { name, column, elements, .. } = s.body else { panic!() };
+        assert_eq!((name.as_str(), column), ("New-CsNetworkMediaBypassConfiguration", 16));
+        assert_eq!(elements, vec![
+            Element::Parameter { name: "AlwaysBypass".into(), colon: false, line: 1, column: 54 },
+            lit(Value::Bool(true), 1, 68),
+            Element::Parameter { name: "Enabled".into(), colon: false, line: 1, column: 74 },
+            lit(Value::Bool(true), 1, 83),
+        ]);
+    }
+
+    #[test]
+    fn the_seed_permanent_disable_block() {
+        let source = "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl  $null\n\t$mediabypass = New-CsNetworkMediaBypassConfiguration  -Enabled $false \nSet-CsNetworkConfiguration -MediaBypassSettings $mediabypass \n";
+        let (tokens, _) = lex(source);
+        let parts = statements(&tokens);
+        assert_eq!(parts.len(), 3);
+        let first = parse(parts[0]).unwrap();
+        let Body::Command { elements, .. } = first.body else { panic!() };
+        assert_eq!(elements[1], lit(Value::Null, 1, 66));
+        let second = parse(parts[1]).unwrap();
+        assert_eq!((second.line, second.column, second.assign.as_deref()), (2, 2, Some("mediabypass")));
+        let third = parse(parts[2]).unwrap();
+        let Body::Command { elements, .. } = third.body else { panic!() };
+        assert_eq!(elements[1], Element::Argument(Arg { expr: Expr::Variable("mediabypass".into()), line: 3, column: 49 }));
+        assert_eq!(source_of(source, parts[1]), "$mediabypass = New-CsNetworkMediaBypassConfiguration  -Enabled $false");
+    }
+
+    #[test]
+    fn comma_lists_integers_and_quoted_strings() {
+        let s = one("Add-Thing -Names a,\"b c\",3 -Count 42 'positional'");
+        let Body::Command { elements, .. } = s.body else { panic!() };
+        let Element::Argument(Arg { expr: Expr::List(items), .. }) = &elements[1] else { panic!("{elements:?}") };
+        assert_eq!(items.iter().map(|a| a.expr.clone()).collect::<Vec<_>>(), vec![
+            Expr::Literal(Value::String("a".into())),
+            Expr::Literal(Value::String("b c".into())),
+            Expr::Literal(Value::Int(3)),
+        ]);
+        assert_eq!(elements[3], lit(Value::Int(42), 1, 35));
+        assert_eq!(elements[4], lit(Value::String("positional".into()), 1, 38));
+    }
+
+    #[test]
+    fn continuation_is_one_statement_quoted_on_one_line() {
+        let source = "New-CsNetworkMediaBypassConfiguration `\n  -Enabled $true `\n  -AlwaysBypass $true\n";
+        let (tokens, _) = lex(source);
+        let parts = statements(&tokens);
+        assert_eq!(parts.len(), 1);
+        assert_eq!(source_of(source, parts[0]), "New-CsNetworkMediaBypassConfiguration -Enabled $true -AlwaysBypass $true");
+    }
+
+    #[test]
+    fn a_variable_alone_is_a_value() {
+        let s = one("  $MediaBypass");
+        assert_eq!(s.body, Body::Value(Arg { expr: Expr::Variable("MediaBypass".into()), line: 1, column: 3 }));
+    }
+
+    #[test]
+    fn faults_name_the_place() {
+        let (tokens, _) = lex("$x =");
+        assert_eq!(parse(&tokens).unwrap_err(), Fault::at(1, 4, "You must provide a value expression following the '=' operator."));
+        let (tokens, _) = lex("Cmd -A a,");
+        assert_eq!(parse(&tokens).unwrap_err(), Fault::at(1, 9, "Missing expression after ','."));
+        let (tokens, _) = lex("= 3");
+        assert_eq!(parse(&tokens).unwrap_err(), Fault::at(1, 1, "Unexpected token '=' in expression or statement."));
+    }
+}

@@ -1,0 +1,213 @@
+//! The runner end to end against a recording target: binding, errors in PowerShell's words,
+//! stopping at the first error, output.
+
+use super::*;
+use std::sync::Mutex;
+
+/// Records every call; fails the ones named in `fail`.
+#[derive(Default)]
+struct Recorder {
+    calls: Mutex<Vec<Invocation>>,
+    fail: Option<(&'static str, &'static str)>,
+}
+
+#[async_trait::async_trait]
+impl Executor for Recorder {
+    async fn execute(&self, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+        self.calls.lock().unwrap().push(invocation.clone());
+        match self.fail {
+            Some((cmdlet, message)) if cmdlet == invocation.cmdlet => Err(CmdletError::new(message)),
+            _ => Ok(CmdletOutput::nothing()),
+        }
+    }
+}
+
+fn tenant() -> (Arc<Recorder>, Targets) {
+    let recorder = Arc::new(Recorder::default());
+    (recorder.clone(), Targets { tenant: Some(recorder), ..Default::default() })
+}
+
+fn failing(source: &str) -> (RunbookError, Arc<Recorder>) {
+    let (recorder, targets) = tenant();
+    let err = block(run(source, &targets)).unwrap_err();
+    (err, recorder)
+}
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+}
+
+fn at(err: &RunbookError) -> (usize, usize, &str) {
+    (err.line, err.column, err.message.as_str())
+}
+
+const SEED_ENABLE: &str = "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl http://newname.domain/hybridconfig/hybridconfigservice.svc\n$mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\nSet-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n";
+
+const SEED_PERMANENT_DISABLE: &str = "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl  $null\n\t$mediabypass = New-CsNetworkMediaBypassConfiguration  -Enabled $false \nSet-CsNetworkConfiguration -MediaBypassSettings $mediabypass \n";
+
+#[test]
+fn the_seed_enable_block_binds_as_documented() {
+    let (recorder, targets) = tenant();
+    let transcript = block(run(SEED_ENABLE, &targets)).unwrap();
+    assert_eq!(transcript.steps.len(), 3);
+    let calls = recorder.calls.lock().unwrap();
+    assert_eq!(calls.len(), 2, "New-CsNetworkMediaBypassConfiguration runs in the runner");
+    assert_eq!(calls[0].cmdlet, "Set-CsTenantHybridConfiguration");
+    assert_eq!(calls[0].string("HybridConfigServiceInternalUrl"), Some("http://newname.domain/hybridconfig/hybridconfigservice.svc"));
+    let Some(Value::Object(settings)) = calls[1].get("MediaBypassSettings") else { panic!("{:?}", calls[1]) };
+    assert_eq!(settings.type_name, "MediaBypassSettings");
+    assert_eq!(settings.get("Enabled"), Some(&Value::Bool(true)));
+    assert_eq!(settings.get("AlwaysBypass"), Some(&Value::Bool(true)));
+    assert!(matches!(settings.get("BypassID"), Some(Value::String(id)) if id.parse::<uuid::Uuid>().is_ok()));
+    assert_eq!((calls[1].line, calls[1].column), (3, 1));
+}
+
+#[test]
+fn the_seed_permanent_disable_block_with_its_tab_and_double_spaces() {
+    let (recorder, targets) = tenant();
+    let transcript = block(run(SEED_PERMANENT_DISABLE, &targets)).unwrap();
+    assert_eq!(transcript.steps[1].column, 2);
+    let calls = recorder.calls.lock().unwrap();
+    assert_eq!(calls[0].get("HybridConfigServiceInternalUrl"), Some(&Value::Null));
+    let Some(Value::Object(settings)) = calls[1].get("MediaBypassSettings") else { panic!() };
+    assert_eq!(settings.get("Enabled"), Some(&Value::Bool(false)));
+    assert_eq!(settings.get("BypassID"), Some(&Value::Null));
+}
+
+#[test]
+fn the_seeds_typo_is_not_recognized() {
+    let source = "$mediabypass = New-CsNetworkMediaBypassConfiguration  -Enabled $false\nSet-CsNetworkConfiguration -MediaBypassSettings $mediabypass\nGet- CsNetworkConfiguration -LocalStore\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null\n";
+    let (err, recorder) = failing(source);
+    assert_eq!(at(&err), (3, 1, "The term 'Get-' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."));
+    assert_eq!(err.transcript.steps.len(), 2, "what ran before stays");
+    assert_eq!(recorder.calls.lock().unwrap().len(), 1, "nothing after the error runs");
+}
+
+#[test]
+fn an_unknown_parameter() {
+    let (err, _) = failing("Get-CsTenantHybridConfiguration -Foo");
+    assert_eq!(at(&err), (1, 33, "A parameter cannot be found that matches parameter name 'Foo'."));
+}
+
+#[test]
+fn a_missing_argument() {
+    let (err, _) = failing("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl");
+    assert_eq!(at(&err), (1, 33, "Missing an argument for parameter 'HybridConfigServiceInternalUrl'. Specify a parameter of type 'System.String' and try again."));
+    let (err, _) = failing("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl -Identity Global");
+    assert_eq!(err.column, 33);
+}
+
+#[test]
+fn a_value_of_the_wrong_type() {
+    let (err, _) = failing("$m = New-CsNetworkMediaBypassConfiguration -Enabled maybe");
+    assert_eq!(at(&err), (1, 53, "Cannot process argument transformation on parameter 'Enabled'. Cannot convert value \"maybe\" to type \"System.Boolean\". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0."));
+    let (err, _) = failing("New-CsNetworkMediaBypassConfiguration -InternalBypassMode Sometimes");
+    assert_eq!(err.message, "Cannot validate argument on parameter 'InternalBypassMode'. The argument \"Sometimes\" does not belong to the set \"Off,ICE,Any\" specified by the ValidateSet attribute. Supply an argument that is in the set and then try the command again.");
+}
+
+#[test]
+fn numbers_bind_to_booleans() {
+    let (_, targets) = tenant();
+    let t = block(run("New-CsNetworkMediaBypassConfiguration -Enabled 1 -AlwaysBypass 0", &targets)).unwrap();
+    let Value::Object(o) = &t.steps[0].output.objects[0] else { panic!() };
+    assert_eq!((o.get("Enabled"), o.get("AlwaysBypass")), (Some(&Value::Bool(true)), Some(&Value::Bool(false))));
+}
+
+#[test]
+fn an_unset_variable() {
+    let (err, recorder) = failing("Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass");
+    assert_eq!(at(&err), (1, 49, "The variable '$mediabypass' cannot be retrieved because it has not been set."));
+    assert!(recorder.calls.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_missing_mandatory_parameter() {
+    let (err, _) = failing("  Set-CsNetworkConfiguration");
+    assert_eq!(at(&err), (1, 3, "Cannot process command because of one or more missing mandatory parameters: MediaBypassSettings."));
+}
+
+#[test]
+fn an_object_of_the_wrong_type() {
+    let (err, _) = failing("$h = 'http://x'\nSet-CsNetworkConfiguration -MediaBypassSettings $h");
+    assert_eq!(at(&err), (2, 49, "Cannot bind parameter 'MediaBypassSettings'. Cannot convert the \"http://x\" value of type \"System.String\" to type \"MediaBypassSettings\"."));
+}
+
+#[test]
+fn an_unterminated_string_after_lines_that_ran() {
+    let (err, recorder) = failing("Get-CsNetworkConfiguration\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl 'http://hybridvoice.adatum.biz\nGet-CsNetworkConfiguration");
+    assert_eq!(at(&err), (2, 65, "The string is missing the terminator: '."));
+    assert_eq!(recorder.calls.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_failure_from_the_target_is_prefixed_with_the_cmdlet() {
+    let recorder = Arc::new(Recorder {
+        fail: Some(("Set-CsTenantHybridConfiguration", "The host 'x.contoso.com' of HybridConfigServiceInternalUrl is not in a SIP domain registered for hybrid voice (adatum.biz).")),
+        ..Default::default()
+    });
+    let targets = Targets { tenant: Some(recorder), ..Default::default() };
+    let err = block(run("\nset-cstenanthybridconfiguration -hybridconfigserviceinternalurl http://x.contoso.com/", &targets)).unwrap_err();
+    assert_eq!(at(&err), (2, 1, "Set-CsTenantHybridConfiguration : The host 'x.contoso.com' of HybridConfigServiceInternalUrl is not in a SIP domain registered for hybrid voice (adatum.biz)."));
+}
+
+#[test]
+fn a_cmdlet_whose_target_is_absent_says_where_it_runs() {
+    let err = block(run("Get-CsNetworkConfiguration -LocalStore", &Targets::default())).unwrap_err();
+    assert_eq!(err.message, "Get-CsNetworkConfiguration runs in the tenant through remote PowerShell, which this run is not connected to");
+}
+
+#[test]
+fn prefixes_switches_positions_and_duplicates() {
+    let (recorder, targets) = tenant();
+    block(run("Get-CsNetworkConfiguration -Local\nGet-CsNetworkConfiguration -LocalStore:$false\nSet-CsTenantHybridConfiguration Global -HybridConfigServiceInternalUrl \"http://hybridvoice.adatum.biz/x\"", &targets)).unwrap();
+    let calls = recorder.calls.lock().unwrap();
+    assert!(calls[0].switch("LocalStore"));
+    assert!(!calls[1].switch("LocalStore"));
+    assert_eq!(calls[2].string("Identity"), Some("Global"));
+    let (err, _) = failing("New-CsNetworkMediaBypassConfiguration -Enable $true");
+    assert_eq!(err.message, "Parameter cannot be processed because the parameter name 'Enable' is ambiguous. Possible matches include: -Enabled -EnableDefaultBypassID -EnabledForAudioVideoConferences.");
+    let (err, _) = failing("New-CsNetworkMediaBypassConfiguration -Enabled $true -enabled $false");
+    assert_eq!((err.column, err.message.starts_with("Cannot bind parameter because parameter 'Enabled' is specified more than once.")), (54, true));
+    let (err, _) = failing("Get-CsNetworkConfiguration Global extra");
+    assert_eq!(at(&err), (1, 35, "A positional parameter cannot be found that accepts argument 'extra'."));
+}
+
+#[test]
+fn new_configuration_changes_nothing_and_renders_its_object() {
+    let (recorder, targets) = tenant();
+    let t = block(run("# build only\nNew-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $false", &targets)).unwrap();
+    assert!(recorder.calls.lock().unwrap().is_empty());
+    let text = t.render();
+    assert!(text.starts_with("PS> New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $false\nWARNING: AlwaysBypass is ignored when Enabled is False.\n\n"), "{text}");
+    assert!(text.contains("\nEnabled                         : False\n"), "{text}");
+    assert!(text.contains("\nAlwaysBypass                    : True\n"), "{text}");
+    assert!(text.contains("\nBypassID                        :\n") || text.ends_with("BypassID                        :\n\n"), "{text}");
+    let json = t.to_json();
+    assert_eq!(json["steps"][0]["objects"][0]["AlwaysBypass"], serde_json::json!(true));
+    assert_eq!(json["steps"][0]["warnings"][0], serde_json::json!("AlwaysBypass is ignored when Enabled is False."));
+}
+
+#[test]
+fn nested_objects_are_expanded() {
+    let network = crate::tenant::model::NetworkConfiguration::default();
+    let object = crate::tenant::cmdlets::network_object(&network);
+    let lines = object_lines(&object, 0);
+    assert_eq!(lines[0], "Identity            : Global");
+    assert_eq!(lines[1], "MediaBypassSettings :");
+    // Properties come in serde_json's (alphabetical) order; every nested one gets its own line.
+    assert!(lines.contains(&"    Enabled                         : False".to_string()), "{lines:?}");
+    assert!(lines.contains(&"    AlwaysBypass                    : False".to_string()), "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("    BypassID ")), "{lines:?}");
+}
+
+#[test]
+fn a_variable_alone_prints_it_and_errors_render_with_their_place() {
+    let (_, targets) = tenant();
+    let t = block(run("$m = New-CsNetworkMediaBypassConfiguration -Enabled $true -AlwaysBypass $true\n$m", &targets)).unwrap();
+    assert!(t.steps[0].output.objects.is_empty(), "an assignment prints nothing");
+    assert_eq!(t.steps[1].output.objects.len(), 1);
+    let (err, _) = failing("\tGet- CsNetworkConfiguration");
+    assert_eq!(err.column, 2);
+    assert!(err.render().ends_with("At line:1 char:2\n"));
+    assert!(err.render_in("\tGet- CsNetworkConfiguration").ends_with("+ \tGet- CsNetworkConfiguration\n+ \t~\n"));
+}

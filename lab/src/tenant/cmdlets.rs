@@ -1,0 +1,140 @@
+//! The tenant's cmdlets, as remote PowerShell offers them to a tenant administrator.
+
+use super::model::{ApplianceRecord, MediaBypassSettings, NetworkConfiguration};
+use super::remote::{TenantRemote, TenantRemoteError};
+use crate::runbook::{CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target, Value};
+
+const URL: &str = "HybridConfigServiceInternalUrl";
+
+pub const SPECS: &[CmdletSpec] = &[
+    CmdletSpec {
+        name: "Set-CsTenantHybridConfiguration",
+        target: Target::Tenant,
+        params: &[
+            ParamSpec::named("Identity", ParamKind::String).at(0),
+            ParamSpec::named(URL, ParamKind::String).or_null(),
+        ],
+    },
+    CmdletSpec {
+        name: "Get-CsTenantHybridConfiguration",
+        target: Target::Tenant,
+        params: &[ParamSpec::named("Identity", ParamKind::String).at(0), ParamSpec::named("LocalStore", ParamKind::Switch)],
+    },
+    CmdletSpec {
+        name: "Set-CsNetworkConfiguration",
+        target: Target::Tenant,
+        params: &[
+            ParamSpec::named("Identity", ParamKind::String).at(0),
+            ParamSpec::named("MediaBypassSettings", ParamKind::Object("MediaBypassSettings")).required(),
+        ],
+    },
+    CmdletSpec {
+        name: "Get-CsNetworkConfiguration",
+        target: Target::Tenant,
+        params: &[ParamSpec::named("Identity", ParamKind::String).at(0), ParamSpec::named("LocalStore", ParamKind::Switch)],
+    },
+    CmdletSpec {
+        name: "Get-CsHybridPSTNAppliance",
+        target: Target::Tenant,
+        params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
+    },
+];
+
+/// Runs the tenant's cmdlets through a [`TenantRemote`] holding the administrator's credential.
+pub struct TenantExecutor {
+    remote: TenantRemote,
+}
+
+impl TenantExecutor {
+    pub fn new(remote: TenantRemote) -> TenantExecutor {
+        TenantExecutor { remote }
+    }
+}
+
+fn failed(e: TenantRemoteError) -> CmdletError {
+    match e {
+        // The tenant's own reason is what PowerShell would print.
+        TenantRemoteError::Refused { message, .. } => CmdletError::new(message),
+        other => CmdletError::new(other.to_string()),
+    }
+}
+
+/// The network configuration as an object whose bypass settings keep their type name, so
+/// they print expanded and can be handed back to `Set-CsNetworkConfiguration`.
+pub fn network_object(network: &NetworkConfiguration) -> PsObject {
+    let mut object = PsObject::from_serialize("NetworkConfiguration", network);
+    for (name, value) in &mut object.properties {
+        if name == "MediaBypassSettings" {
+            *value = Value::Object(PsObject::from_serialize("MediaBypassSettings", &network.media_bypass_settings));
+        }
+    }
+    object
+}
+
+/// One `Get-CsHybridPSTNAppliance` row; LastContact in the lab clock's words.
+pub fn appliance_object(record: &ApplianceRecord) -> PsObject {
+    let mut object = PsObject::from_serialize("HybridPSTNAppliance", record);
+    for (name, value) in &mut object.properties {
+        if name == "LastContact" {
+            *value = match record.last_contact {
+                Some(at) => Value::String(crate::clock::format_duration(at)),
+                None => Value::Null,
+            };
+        }
+    }
+    object
+}
+
+#[async_trait::async_trait]
+impl Executor for TenantExecutor {
+    async fn execute(&self, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+        let cmdlet = SPECS
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(&invocation.cmdlet))
+            .ok_or_else(|| CmdletError::new(format!("the tenant does not run {}", invocation.cmdlet)))?;
+        match cmdlet.name {
+            "Set-CsTenantHybridConfiguration" => {
+                match invocation.get(URL) {
+                    None => {}
+                    Some(Value::Null) => {
+                        self.remote.set_internal_url(None).await.map_err(failed)?;
+                    }
+                    Some(value) => {
+                        let url = value.as_str().map(str::to_string).unwrap_or_else(|| value.display());
+                        self.remote.set_internal_url(Some(&url)).await.map_err(failed)?;
+                    }
+                }
+                Ok(CmdletOutput::nothing())
+            }
+            "Get-CsTenantHybridConfiguration" => {
+                let hybrid = self.remote.hybrid_configuration().await.map_err(failed)?;
+                Ok(CmdletOutput::object(Value::Object(PsObject::from_serialize("TenantHybridConfiguration", &hybrid))))
+            }
+            "Set-CsNetworkConfiguration" => {
+                let settings: MediaBypassSettings = match invocation.get("MediaBypassSettings") {
+                    Some(Value::Object(o)) => o
+                        .to_deserialize()
+                        .map_err(|e| CmdletError::new(format!("the MediaBypassSettings object is incomplete: {e}")))?,
+                    _ => return Err(CmdletError::new("MediaBypassSettings must be a MediaBypassSettings object")),
+                };
+                self.remote.set_media_bypass(&settings).await.map_err(failed)?;
+                Ok(CmdletOutput::nothing())
+            }
+            "Get-CsNetworkConfiguration" => {
+                let network = self.remote.network_configuration().await.map_err(failed)?;
+                Ok(CmdletOutput::object(Value::Object(network_object(&network))))
+            }
+            "Get-CsHybridPSTNAppliance" => {
+                let mut records = self.remote.appliances().await.map_err(failed)?;
+                if let Some(identity) = invocation.string("Identity") {
+                    records.retain(|r| r.name.eq_ignore_ascii_case(identity) || r.identity.to_string().eq_ignore_ascii_case(identity));
+                }
+                Ok(CmdletOutput {
+                    objects: records.iter().map(|r| Value::Object(appliance_object(r))).collect(),
+                    warnings: vec![],
+                })
+            }
+            other => Err(CmdletError::new(format!("the tenant does not run {other}"))),
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! The DNS role on loopback with the seed topology: answers by place, over UDP and TCP,
+//! through `lookup`, the management API and `Resolve-DnsName`; survives malformed packets.
+
+use bypass_lab::auth::Secrets;
+use bypass_lab::dns::lookup::{lookup, Answer, Transport};
+use bypass_lab::dns::remote::DnsRemote;
+use bypass_lab::dns::{serve, DnsConfig, DnsSockets};
+use bypass_lab::runbook::{Executor, Invocation, Value};
+use bypass_lab::topology::Topology;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+
+const NAME: &str = "hybridvoice.adatum.biz";
+
+struct Lab {
+    dns: SocketAddr,
+    admin: SocketAddr,
+    token: String,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<Result<(), bypass_lab::dns::DnsError>>,
+}
+
+async fn start() -> Lab {
+    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let dns = udp.local_addr().unwrap();
+    let tcp = tokio::net::TcpListener::bind(dns).await.expect("TCP on the UDP port");
+    let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin_addr = admin.local_addr().unwrap();
+    let topology = Topology::seed();
+    let secrets = Secrets::generate(&topology);
+    let token = secrets.control.clone();
+    let stop = CancellationToken::new();
+    let config = DnsConfig { topology: Some(topology), script: None, secrets };
+    let task = tokio::spawn(serve(DnsSockets { udp, tcp, admin }, config, stop.clone()));
+    let lab = Lab { dns, admin: admin_addr, token, stop, task };
+    // Ready when the management API answers.
+    let health = format!("http://{}/healthz", lab.admin);
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the DNS role starts within 10 s");
+    lab
+}
+
+impl Lab {
+    fn remote(&self) -> DnsRemote {
+        DnsRemote { admin_url: format!("http://{}", self.admin), dns: self.dns, token: self.token.clone() }
+    }
+    async fn stop(self) {
+        self.stop.cancel();
+        tokio::time::timeout(Duration::from_secs(10), self.task).await.expect("stops").unwrap().unwrap();
+    }
+}
+
+fn ips(list: &[&str]) -> Answer {
+    let mut v: Vec<IpAddr> = list.iter().map(|s| s.parse().unwrap()).collect();
+    v.sort();
+    Answer::Addresses(v)
+}
+
+fn amsterdam() -> Answer {
+    ips(&["192.168.1.45", "192.168.1.46", "192.168.1.47", "192.168.1.48"])
+}
+
+fn seattle() -> Answer {
+    ips(&["10.10.1.8", "10.10.1.9", "10.10.1.10"])
+}
+
+fn call(cmdlet: &str, args: &[(&str, Value)]) -> Invocation {
+    Invocation {
+        cmdlet: cmdlet.into(),
+        args: args.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>(),
+        line: 1,
+        column: 1,
+    }
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.into())
+}
+
+#[tokio::test]
+async fn answers_by_place_over_udp_and_tcp() {
+    let lab = start().await;
+    for transport in [Transport::Udp, Transport::Tcp] {
+        let ask = |from: Option<&str>| lookup(lab.dns, NAME, from.map(|f| f.parse().unwrap()), transport);
+        assert_eq!(ask(Some("192.168.1.77")).await.unwrap(), amsterdam(), "{transport:?}");
+        assert_eq!(ask(Some("10.10.1.77")).await.unwrap(), seattle(), "{transport:?}");
+        assert_eq!(ask(Some("203.0.113.5")).await.unwrap(), Answer::NxDomain, "{transport:?}");
+        assert_eq!(ask(None).await.unwrap(), Answer::NxDomain, "{transport:?}");
+        assert_eq!(lookup(lab.dns, "www.contoso.com", None, transport).await.unwrap(), Answer::Refused);
+    }
+    lab.stop().await;
+}
+
+#[tokio::test]
+async fn the_management_api_and_resolve_dns_name() {
+    let lab = start().await;
+    let remote = lab.remote();
+
+    let out = remote.clone().as_from("192.168.1.77".parse().unwrap()).execute(&call("Resolve-DnsName", &[("Name", s(NAME))])).await.unwrap();
+    let got: Vec<String> = out.objects.iter().map(|o| match o {
+        Value::Object(o) => o.get("IPAddress").unwrap().display(),
+        other => panic!("expected a DnsRecord_A, got {other:?}"),
+    }).collect();
+    assert_eq!(got, ["192.168.1.45", "192.168.1.46", "192.168.1.47", "192.168.1.48"]);
+
+    let err = remote.execute(&call("Resolve-DnsName", &[("Name", s(NAME))])).await.unwrap_err();
+    assert_eq!(err.message, "Resolve-DnsName: hybridvoice.adatum.biz : DNS name does not exist");
+
+    let err = remote.execute(&call("Resolve-DnsName", &[("Name", s(NAME)), ("Server", s("8.8.8.8"))])).await.unwrap_err();
+    assert!(err.message.contains("-Server 8.8.8.8 is not the lab's DNS server"), "{}", err.message);
+
+    let records = remote.execute(&call("Get-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz")), ("ZoneScope", s("SeattleZoneScope"))])).await.unwrap();
+    assert_eq!(records.objects.len(), 3);
+
+    let err = remote.execute(&call("Add-DnsServerZoneScope", &[("ZoneName", s("adatum.biz")), ("Name", s("adatum.biz"))])).await.unwrap_err();
+    assert!(err.message.starts_with("Add-DnsServerZoneScope: The zone scope adatum.biz cannot be added"), "{}", err.message);
+
+    // Without the control credential: 401.
+    let url = format!("http://{}/lab/cmdlet", lab.admin);
+    let r = reqwest::Client::new().post(&url).json(&call("Get-DnsServerClientSubnet", &[])).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = reqwest::Client::new().post(&url).bearer_auth("wrong").json(&call("Get-DnsServerClientSubnet", &[])).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    lab.stop().await;
+}
+
+#[tokio::test]
+async fn policies_change_at_run_time() {
+    let lab = start().await;
+    let remote = lab.remote();
+    let from = Some("192.168.1.77".parse().unwrap());
+    assert_eq!(lookup(lab.dns, NAME, from, Transport::Udp).await.unwrap(), amsterdam());
+    remote
+        .execute(&call(
+            "Remove-DnsServerResourceRecord",
+            &[("ZoneName", s("adatum.biz")), ("RRType", s("A")), ("Name", s("hybridvoice")), ("ZoneScope", s("AmsterdamZoneScope")), ("Force", Value::Bool(true))],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(lookup(lab.dns, NAME, from, Transport::Udp).await.unwrap(), Answer::NxDomain);
+    assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), seattle());
+
+    // An IGNORE policy ahead of the site policies: the server stays silent.
+    remote
+        .execute(&call(
+            "Add-DnsServerQueryResolutionPolicy",
+            &[("Name", s("Quiet")), ("Action", s("IGNORE")), ("ClientSubnet", s("EQ,SeattleSubnet")), ("ProcessingOrder", Value::Int(10)), ("ZoneName", s("adatum.biz"))],
+        ))
+        .await
+        .unwrap();
+    // Order 10 comes after the Seattle policy (2): nothing changes yet.
+    assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), seattle());
+    remote.execute(&call("Remove-DnsServerQueryResolutionPolicy", &[("Name", s("SeattlePolicy")), ("ZoneName", s("adatum.biz"))])).await.unwrap();
+    assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), Answer::NoAnswer);
+    assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Tcp).await.unwrap(), Answer::NoAnswer);
+    lab.stop().await;
+}
+
+/// Hand-made broken packets (ID 0xbeef) over UDP and TCP.
+fn malformed() -> Vec<Vec<u8>> {
+    let header = |qd: u16, an: u16| {
+        let mut h = vec![0xbe, 0xef, 0x01, 0x00];
+        for c in [qd, an, 0, 0] {
+            h.extend_from_slice(&c.to_be_bytes());
+        }
+        h
+    };
+    let mut bad_label = header(1, 0);
+    bad_label.extend_from_slice(&[63, b'a', b'b', 0, 0, 1, 0, 1]);
+    let mut loop_ = header(1, 0);
+    loop_.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
+    let mut huge = header(0xffff, 0xffff);
+    huge.extend_from_slice(&[0, 0, 1, 0, 1]);
+    let mut long_name = header(1, 0);
+    for _ in 0..200 {
+        long_name.extend_from_slice(&[3, b'a', b'b', b'c']);
+    }
+    long_name.extend_from_slice(&[0, 0, 1, 0, 1]);
+    vec![vec![], vec![0x12], vec![0xbe, 0xef, 0x01], bad_label, loop_, huge, long_name, vec![0xff; 600]]
+}
+
+#[tokio::test]
+async fn survives_malformed_packets() {
+    let lab = start().await;
+    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for packet in malformed() {
+        udp.send_to(&packet, lab.dns).await.unwrap();
+        let mut tcp = tokio::net::TcpStream::connect(lab.dns).await.unwrap();
+        let mut framed = (packet.len() as u16).to_be_bytes().to_vec();
+        framed.extend_from_slice(&packet);
+        tcp.write_all(&framed).await.unwrap();
+        tcp.shutdown().await.unwrap();
+        let mut rest = vec![];
+        let _ = tokio::time::timeout(Duration::from_secs(2), tcp.read_to_end(&mut rest)).await;
+    }
+    // A length prefix promising more than is sent, then a close.
+    let mut tcp = tokio::net::TcpStream::connect(lab.dns).await.unwrap();
+    tcp.write_all(&[0xff, 0xff, 1, 2, 3]).await.unwrap();
+    drop(tcp);
+    for transport in [Transport::Udp, Transport::Tcp] {
+        assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), transport).await.unwrap(), seattle());
+    }
+    lab.stop().await;
+}

@@ -1,0 +1,187 @@
+//! The tenant role through real HTTP on loopback: credentials, versions, overwrite semantics,
+//! URL validation, the appliance long poll.
+
+use bypass_lab::auth::Secrets;
+use bypass_lab::tenant::model::*;
+use bypass_lab::tenant::remote::{TenantRemote, TenantRemoteError};
+use bypass_lab::tenant::{serve, TenantConfig};
+use bypass_lab::topology::Topology;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+struct Running {
+    url: String,
+    secrets: Secrets,
+    _dir: tempfile::TempDir,
+    stop: CancellationToken,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl Running {
+    fn as_admin(&self) -> TenantRemote {
+        TenantRemote::new(&self.url, &self.secrets.admin)
+    }
+    fn as_appliance(&self, name: &str) -> TenantRemote {
+        TenantRemote::new(&self.url, self.secrets.appliance(name).unwrap())
+    }
+}
+
+async fn start() -> Running {
+    let topology = Topology::seed();
+    let secrets = Secrets::generate(&topology);
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let stop = CancellationToken::new();
+    let config = TenantConfig { data_dir: dir.path().to_path_buf(), topology, secrets: secrets.clone() };
+    tokio::spawn(serve(listener, config, stop.clone()));
+    Running { url, secrets, _dir: dir, stop }
+}
+
+fn registration(name: &str, site: &str, address: &str) -> ApplianceRegistration {
+    ApplianceRegistration { name: name.into(), site_name: site.into(), fqdn: format!("{name}.adatum.biz"), address: address.parse().unwrap() }
+}
+
+const URL: &str = "http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc";
+
+#[tokio::test]
+async fn credentials_are_checked_with_reasons() {
+    let t = start().await;
+    let http = reqwest::Client::new();
+    let health = http.get(format!("{}/healthz", t.url)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+
+    let missing = http.get(format!("{}/admin/configuration", t.url)).send().await.unwrap();
+    assert_eq!(missing.status(), 401);
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(body["error"], "missing Authorization header: expected 'Bearer <the tenant administrator's credential>'");
+
+    let malformed = http.get(format!("{}/admin/configuration", t.url)).header("Authorization", "Basic abc").send().await.unwrap();
+    assert_eq!(malformed.status(), 401);
+
+    let unknown = TenantRemote::new(&t.url, "nobody").configuration().await.unwrap_err();
+    assert!(matches!(&unknown, TenantRemoteError::Refused { status: 401, message } if message.contains("not a credential of this tenant")), "{unknown:?}");
+
+    let user = TenantRemote::new(&t.url, &t.secrets.users).configuration().await.unwrap_err();
+    assert_eq!(user, TenantRemoteError::Refused {
+        status: 403,
+        message: "this route needs the tenant administrator's credential, but the request carries a user's credential".into(),
+    });
+
+    let admin_on_user_route = t.as_admin().provisioning("alice@adatum.biz").await.unwrap_err();
+    assert!(matches!(admin_on_user_route, TenantRemoteError::Refused { status: 403, .. }));
+}
+
+#[tokio::test]
+async fn appliances_register_under_their_own_name_only() {
+    let t = start().await;
+    let ams1 = t.as_appliance("ams-cce1");
+    let first = ams1.register(&registration("ams-cce1", "Amsterdam", "192.168.1.45")).await.unwrap();
+    let again = ams1.register(&registration("ams-cce1", "Amsterdam", "192.168.1.45")).await.unwrap();
+    assert_eq!(first.identity, again.identity, "the identity is stable across re-registration");
+    assert_eq!(again.mediation_server_fqdn, "ams-cce1.adatum.biz");
+
+    let other = ams1.register(&registration("sea-cce1", "Seattle", "10.10.1.8")).await.unwrap_err();
+    assert!(matches!(&other, TenantRemoteError::Refused { status: 403, message } if message.contains("ams-cce1") && message.contains("sea-cce1")), "{other:?}");
+    let stranger = TenantRemote::new(&t.url, "lab-appliance-ams-cce1").register(&registration("ams-cce1", "Amsterdam", "192.168.1.45")).await.unwrap_err();
+    assert!(matches!(stranger, TenantRemoteError::Refused { status: 401, .. }));
+    let pulled = ams1.pull("ams-cce1").await.unwrap();
+    assert_eq!(pulled.version, 1);
+    assert!(matches!(ams1.pull("ams-cce2").await.unwrap_err(), TenantRemoteError::Refused { status: 403, .. }));
+    let listed = t.as_admin().appliances().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].identity, first.identity);
+}
+
+#[tokio::test]
+async fn every_accepted_change_adds_one_to_the_version() {
+    let t = start().await;
+    let admin = t.as_admin();
+    assert_eq!(admin.configuration().await.unwrap().version, 1);
+    let after_url = admin.set_internal_url(Some(URL)).await.unwrap();
+    assert_eq!(after_url.version, 2);
+    assert_eq!(after_url.hybrid.hybrid_config_service_internal_url.as_deref(), Some(URL));
+
+    let refused = admin.set_internal_url(Some("http://hybridvoice.contoso.com/hybridconfig/hybridconfigservice.svc")).await.unwrap_err();
+    assert_eq!(refused, TenantRemoteError::Refused {
+        status: 400,
+        message: "The host 'hybridvoice.contoso.com' of HybridConfigServiceInternalUrl is not in a SIP domain registered for hybrid voice (adatum.biz).".into(),
+    });
+    let refused = admin.set_internal_url(Some("ftp://x")).await.unwrap_err();
+    assert_eq!(refused, TenantRemoteError::Refused { status: 400, message: "HybridConfigServiceInternalUrl 'ftp://x' is not an http or https URL.".into() });
+    assert_eq!(admin.configuration().await.unwrap().version, 2, "refused changes leave the version alone");
+
+    let provisioning = TenantRemote::new(&t.url, &t.secrets.users).provisioning("alice@adatum.biz").await.unwrap();
+    assert_eq!(provisioning.voice_deployment_mode, "OnPremOnlineHybrid");
+    assert_eq!(provisioning.hybrid_config_service_internal_url.as_deref(), Some(URL));
+
+    let cleared = admin.set_internal_url(None).await.unwrap();
+    assert_eq!((cleared.version, cleared.hybrid.hybrid_config_service_internal_url), (3, None));
+    let provisioning = TenantRemote::new(&t.url, &t.secrets.users).provisioning("alice@adatum.biz").await.unwrap();
+    assert_eq!(provisioning.hybrid_config_service_internal_url, None);
+}
+
+#[tokio::test]
+async fn media_bypass_settings_are_overwritten_whole() {
+    let t = start().await;
+    let admin = t.as_admin();
+    let (enable, _) = MediaBypassSettings::new_configuration(&MediaBypassParameters {
+        enabled: Some(true),
+        always_bypass: Some(true),
+        external_bypass_mode: Some(BypassMode::Any),
+        ..Default::default()
+    });
+    assert_eq!(admin.set_media_bypass(&enable).await.unwrap().version, 2);
+    assert_eq!(admin.network_configuration().await.unwrap().media_bypass_settings, enable);
+
+    let (disable, _) = MediaBypassSettings::new_configuration(&MediaBypassParameters { enabled: Some(false), ..Default::default() });
+    let after = admin.set_media_bypass(&disable).await.unwrap();
+    assert_eq!(after.version, 3);
+    let stored = admin.network_configuration().await.unwrap().media_bypass_settings;
+    assert_eq!(stored, disable);
+    assert!(!stored.always_bypass && stored.bypass_id.is_none() && stored.external_bypass_mode == BypassMode::Off, "nothing of the old settings survives: {stored:?}");
+}
+
+#[tokio::test]
+async fn the_appliance_long_poll_wakes_on_contact() {
+    let t = start().await;
+    let admin = t.as_admin();
+    let ams1 = t.as_appliance("ams-cce1");
+    ams1.register(&registration("ams-cce1", "Amsterdam", "192.168.1.45")).await.unwrap();
+    let version = admin.set_internal_url(Some(URL)).await.unwrap().version;
+
+    // Times out with the list as it stands.
+    let stale = admin.appliances_at(version, Duration::from_millis(50)).await.unwrap();
+    assert_eq!(stale[0].replicated_version, None);
+
+    let waiting = tokio::spawn({
+        let admin = admin.clone();
+        async move { admin.appliances_at(version, Duration::from_secs(60)).await }
+    });
+    ams1.report_contact(&ApplianceContact { name: "ams-cce1".into(), at: Duration::from_secs(3600), replicated_version: version })
+        .await
+        .unwrap();
+    let woken = tokio::time::timeout(Duration::from_secs(10), waiting).await.expect("the long poll returns on contact").unwrap().unwrap();
+    assert_eq!(woken[0].replicated_version, Some(version));
+    assert_eq!(woken[0].last_contact, Some(Duration::from_secs(3600)));
+
+    let unregistered = t.as_appliance("sea-cce1")
+        .report_contact(&ApplianceContact { name: "sea-cce1".into(), at: Duration::ZERO, replicated_version: 1 })
+        .await
+        .unwrap_err();
+    assert!(matches!(unregistered, TenantRemoteError::Refused { status: 409, .. }));
+}
+
+#[tokio::test]
+async fn an_unreachable_tenant_is_told_apart_from_a_refusal() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let err = TenantRemote::new(&url, "x").configuration().await.unwrap_err();
+    assert!(matches!(err, TenantRemoteError::Unreachable { .. }), "{err:?}");
+}

@@ -1,0 +1,229 @@
+//! Skype for Business clients: sign-in, the UccApi log, the bypass decision and PSTN calls.
+
+use super::world::{within, LabWorld};
+use crate::client::outcome::FetchOutcome;
+use crate::client::status::ClientStatus;
+use crate::lab::DEFAULT_NUMBER;
+use crate::topology::Topology;
+use cucumber::{given, then, when};
+use std::net::IpAddr;
+
+async fn sign_in(world: &mut LabWorld, user: &str, at: IpAddr) -> anyhow::Result<ClientStatus> {
+    let status = within("the client to sign in", world.lab().sign_in(user, at)).await??;
+    if !world.users.iter().any(|u| u == user) {
+        world.users.push(user.to_string());
+    }
+    Ok(status)
+}
+
+fn first_site_address(t: &Topology) -> anyhow::Result<IpAddr> {
+    t.client_address(&t.sites[0], 0).ok_or_else(|| anyhow::anyhow!("the first site has no free client address"))
+}
+
+#[given(expr = "a user {string} is signed in at the first site")]
+async fn user_at_first_site(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let at = first_site_address(world.topology())?;
+    sign_in(world, &user, at).await.map(|_| ())
+}
+
+#[given(expr = "a user {string} is signed in outside")]
+async fn user_outside(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let at = world.topology().outside_address(0).ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
+    sign_in(world, &user, at).await.map(|_| ())
+}
+
+#[given("a user is signed in at each site")]
+async fn user_at_each_site(world: &mut LabWorld) -> anyhow::Result<()> {
+    let places: Vec<(String, IpAddr)> = world
+        .topology()
+        .sites
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            world
+                .topology()
+                .client_address(s, 0)
+                .map(|a| (format!("user{}", i + 1), a))
+                .ok_or_else(|| anyhow::anyhow!("site {} has no free client address", s.name))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    for (user, at) in places {
+        sign_in(world, &user, at).await?;
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} signs out and signs in again")]
+async fn user_signs_in_again(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    within("the client to sign out and in", world.lab().sign_in_again(&user)).await??;
+    Ok(())
+}
+
+#[when("each of them signs out and signs in again")]
+async fn each_signs_in_again(world: &mut LabWorld) -> anyhow::Result<()> {
+    for user in world.users.clone() {
+        within("the client to sign out and in", world.lab().sign_in_again(&user)).await??;
+    }
+    Ok(())
+}
+
+async fn log_of(world: &LabWorld, user: &str) -> anyhow::Result<String> {
+    Ok(within("the UccApi log", world.lab().client_log(user)).await??)
+}
+
+/// The URL of the last `hybridconfigserviceinternalurl` line of a UccApi log.
+fn logged_url(log: &str) -> Option<String> {
+    log.lines()
+        .rev()
+        .find_map(|line| line.split("hybridconfigserviceinternalurl=").nth(1))
+        .map(|rest| rest.split_whitespace().next().unwrap_or("").trim_matches(|c| c == '"' || c == ',').to_string())
+}
+
+#[then(expr = "the UccApi log of {string} does not mention the planned service URL")]
+async fn log_without_url(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let url = world.topology().service_url();
+    let log = log_of(world, &user).await?;
+    anyhow::ensure!(!log.contains(&url), "expected no {url} in the UccApi log of {user}, but it has:\n{log}");
+    Ok(())
+}
+
+async fn log_holds(world: &LabWorld, user: &str, url: &str) -> anyhow::Result<()> {
+    let log = log_of(world, user).await?;
+    let seen = logged_url(&log);
+    anyhow::ensure!(
+        seen.as_deref() == Some(url),
+        "expected the UccApi log of {user} to hold hybridconfigserviceinternalurl={url}, but its last such line says {seen:?}:\n{log}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the UccApi log of {string} holds hybridconfigserviceinternalurl with the planned service URL")]
+async fn log_holds_planned(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let url = world.topology().service_url();
+    log_holds(world, &user, &url).await
+}
+
+#[then(expr = "the UccApi log of {string} holds hybridconfigserviceinternalurl with the new service URL")]
+async fn log_holds_new(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let url = world.new_url.clone().ok_or_else(|| anyhow::anyhow!("the service URL was not changed in this scenario"))?;
+    log_holds(world, &user, &url).await
+}
+
+#[then("the UccApi log of each of them records that no service URL was provisioned")]
+async fn logs_record_no_url(world: &mut LabWorld) -> anyhow::Result<()> {
+    for user in world.users.clone() {
+        let log = log_of(world, &user).await?;
+        let last_sign_in = log.lines().rev().find(|l| l.contains("hybridconfigserviceinternalurl"));
+        anyhow::ensure!(
+            last_sign_in.is_some_and(|l| !l.contains("http")),
+            "expected the last sign-in of {user} to record no URL, but: {last_sign_in:?}"
+        );
+    }
+    Ok(())
+}
+
+async fn status_of(world: &LabWorld, user: &str) -> anyhow::Result<ClientStatus> {
+    Ok(within("the client's status", world.lab().client(user)).await??)
+}
+
+#[then(expr = "{string} still holds the planned service URL")]
+async fn still_holds(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let url = world.topology().service_url();
+    let s = status_of(world, &user).await?;
+    anyhow::ensure!(s.hybrid_config_service_internal_url.as_deref() == Some(url.as_str()), "{user} holds {:?}, not {url}", s.hybrid_config_service_internal_url);
+    Ok(())
+}
+
+#[then(expr = "{string} holds the new service URL")]
+async fn holds_new(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let url = world.new_url.clone().ok_or_else(|| anyhow::anyhow!("the service URL was not changed in this scenario"))?;
+    let s = status_of(world, &user).await?;
+    anyhow::ensure!(s.hybrid_config_service_internal_url.as_deref() == Some(url.as_str()), "{user} holds {:?}, not {url}", s.hybrid_config_service_internal_url);
+    Ok(())
+}
+
+#[then("each of them has received no service URL")]
+async fn none_received(world: &mut LabWorld) -> anyhow::Result<()> {
+    for user in world.users.clone() {
+        let s = status_of(world, &user).await?;
+        anyhow::ensure!(s.signed_in && s.hybrid_config_service_internal_url.is_none(), "{user} is {s:?}");
+    }
+    Ok(())
+}
+
+fn last_outcome(s: &ClientStatus) -> anyhow::Result<&FetchOutcome> {
+    s.last_fetch.as_ref().map(|f| &f.outcome).ok_or_else(|| anyhow::anyhow!("{} has not fetched the hybrid configuration", s.user))
+}
+
+#[then("each of them resolves the service name to one of their own site's Mediation Servers")]
+async fn each_uses_own_site(world: &mut LabWorld) -> anyhow::Result<()> {
+    for user in world.users.clone() {
+        let s = status_of(world, &user).await?;
+        let site = world.topology().site_of(s.address).ok_or_else(|| anyhow::anyhow!("{user} at {} is in no site", s.address))?;
+        match last_outcome(&s)? {
+            FetchOutcome::Bypass { address, .. } if site.appliances.iter().any(|a| a.address == *address) => {}
+            other => anyhow::bail!("{user} in {} should have been served by its own site's Mediation Servers, but: {}", site.name, other.describe()),
+        }
+    }
+    Ok(())
+}
+
+#[then("each of them has decided to bypass")]
+async fn each_bypasses(world: &mut LabWorld) -> anyhow::Result<()> {
+    for user in world.users.clone() {
+        let s = status_of(world, &user).await?;
+        anyhow::ensure!(s.bypass && s.bypass_id.is_some(), "{user} decided not to bypass: {}", last_outcome(&s)?.describe());
+    }
+    Ok(())
+}
+
+#[then("each of them has decided not to bypass because the web service rejected the request")]
+async fn each_rejected(world: &mut LabWorld) -> anyhow::Result<()> {
+    for user in world.users.clone() {
+        let s = status_of(world, &user).await?;
+        let outcome = last_outcome(&s)?;
+        anyhow::ensure!(!s.bypass && matches!(outcome, FetchOutcome::Rejected { .. }), "{user}: {}", outcome.describe());
+    }
+    Ok(())
+}
+
+#[then(expr = "{string} cannot resolve the service name")]
+async fn cannot_resolve(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let s = status_of(world, &user).await?;
+    let answer = within("the DNS server", world.lab().resolve(&world.topology().tenant.service_name, s.address, Default::default())).await??;
+    anyhow::ensure!(!matches!(answer, crate::dns::lookup::Answer::Addresses(_)), "{user} at {} resolves it: {answer:?}", s.address);
+    Ok(())
+}
+
+#[then(expr = "{string} has decided not to bypass because the name does not resolve")]
+async fn not_bypass_no_name(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let s = status_of(world, &user).await?;
+    let outcome = last_outcome(&s)?;
+    anyhow::ensure!(!s.bypass && matches!(outcome, FetchOutcome::NameDoesNotResolve { .. }), "{user}: {}", outcome.describe());
+    Ok(())
+}
+
+async fn call_path(world: &LabWorld, user: &str, expected: &str) -> anyhow::Result<()> {
+    let result = within("the call to be placed", world.lab().call(user, DEFAULT_NUMBER)).await??;
+    anyhow::ensure!(
+        result.media_path.as_str() == expected,
+        "{user}'s call through {} should have media {expected}, but has {} ({})",
+        result.mediation_server,
+        result.media_path.as_str(),
+        result.reason
+    );
+    Ok(())
+}
+
+#[then(expr = "each of them places a PSTN call with media {string}")]
+async fn each_calls(world: &mut LabWorld, expected: String) -> anyhow::Result<()> {
+    for user in world.users.clone() {
+        call_path(world, &user, &expected).await?;
+    }
+    Ok(())
+}
+
+#[then(expr = "{string} places a PSTN call with media {string}")]
+async fn user_calls(world: &mut LabWorld, user: String, expected: String) -> anyhow::Result<()> {
+    call_path(world, &user, &expected).await
+}

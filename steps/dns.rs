@@ -1,0 +1,103 @@
+//! The internal DNS server: what clients at each place resolve the service name to.
+
+use super::runbook::run_and_record;
+use super::world::{within, LabWorld};
+use crate::dns::lookup::{Answer, Transport};
+use crate::lab::RunOn;
+use crate::topology::Site;
+use cucumber::{then, when};
+use std::net::IpAddr;
+
+fn service(world: &LabWorld) -> String {
+    world.topology().tenant.service_name.clone()
+}
+
+fn site_addresses(site: &Site) -> Vec<IpAddr> {
+    let mut list: Vec<IpAddr> = site.appliances.iter().map(|a| a.address).collect();
+    list.sort();
+    list
+}
+
+async fn resolve(world: &LabWorld, name: &str, from: IpAddr, transport: Transport) -> anyhow::Result<Answer> {
+    Ok(within("the DNS server to answer", world.lab().resolve(name, from, transport)).await??)
+}
+
+async fn each_site_gets_its_own(world: &LabWorld, transport: Transport) -> anyhow::Result<()> {
+    let name = service(world);
+    for site in &world.topology().sites {
+        let from = world.topology().client_address(site, 0).ok_or_else(|| anyhow::anyhow!("site {} has no client address", site.name))?;
+        let answer = resolve(world, &name, from, transport).await?;
+        let expected = Answer::Addresses(site_addresses(site));
+        anyhow::ensure!(
+            answer == expected,
+            "a client at {from} in {} should get {expected:?} for {name} over {transport:?}, but got {answer:?}",
+            site.name
+        );
+    }
+    Ok(())
+}
+
+#[then("a client in each site resolves the service name to exactly that site's Mediation Servers")]
+async fn each_site_udp(world: &mut LabWorld) -> anyhow::Result<()> {
+    each_site_gets_its_own(world, Transport::Udp).await
+}
+
+#[then("a client in each site resolving the service name over TCP gets exactly that site's Mediation Servers")]
+async fn each_site_tcp(world: &mut LabWorld) -> anyhow::Result<()> {
+    each_site_gets_its_own(world, Transport::Tcp).await
+}
+
+#[then("an external client gets no address for the service name")]
+async fn external_gets_nothing(world: &mut LabWorld) -> anyhow::Result<()> {
+    let from = world.topology().outside_address(0).ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
+    let answer = resolve(world, &service(world), from, Transport::Udp).await?;
+    anyhow::ensure!(!matches!(answer, Answer::Addresses(_)), "an external client at {from} got {answer:?}");
+    Ok(())
+}
+
+fn parse_answer(text: &str) -> anyhow::Result<Answer> {
+    Ok(match text.trim() {
+        "NXDOMAIN" => Answer::NxDomain,
+        "REFUSED" => Answer::Refused,
+        "SERVFAIL" => Answer::ServFail,
+        "no answer" => Answer::NoAnswer,
+        list => {
+            let mut addresses = list
+                .split(',')
+                .map(|a| a.trim().parse::<IpAddr>().map_err(|e| anyhow::anyhow!("'{a}' in the expected answer: {e}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            addresses.sort();
+            Answer::Addresses(addresses)
+        }
+    })
+}
+
+#[then(regex = r"^a client at (\S+) resolving (\S+) gets (.+)$")]
+async fn client_at_gets(world: &mut LabWorld, from: String, name: String, expected: String) -> anyhow::Result<()> {
+    let from: IpAddr = from.parse()?;
+    let expected = parse_answer(&expected)?;
+    for transport in [Transport::Udp, Transport::Tcp] {
+        let answer = resolve(world, &name, from, transport).await?;
+        anyhow::ensure!(answer == expected, "from {from} over {transport:?}: expected {expected:?}, got {answer:?}");
+    }
+    Ok(())
+}
+
+#[when("the administrator removes the service name's records from every zone scope")]
+async fn remove_records(world: &mut LabWorld) -> anyhow::Result<()> {
+    let script = crate::dns::removal_script(world.topology());
+    run_and_record(world, &script, RunOn::Tenant).await?;
+    world.transcript().map(|_| ())
+}
+
+#[then("no client anywhere resolves the service name")]
+async fn nobody_resolves(world: &mut LabWorld) -> anyhow::Result<()> {
+    let name = service(world);
+    let mut places: Vec<IpAddr> = world.topology().sites.iter().filter_map(|s| world.topology().client_address(s, 0)).collect();
+    places.extend(world.topology().outside_address(0));
+    for from in places {
+        let answer = resolve(world, &name, from, Transport::Udp).await?;
+        anyhow::ensure!(!matches!(answer, Answer::Addresses(_)), "a client at {from} still resolves {name}: {answer:?}");
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! Running the features: `cargo test` (tests/features.rs) and `bypass-lab rehearse` both come
+//! here, so a rehearsal of an admin's own plan runs exactly the regression suite's steps.
+
+use super::world::{plan, set_plan, LabWorld, Plan};
+use crate::backend::BackendKind;
+use crate::topology::Topology;
+use cucumber::tag::Ext as _;
+use cucumber::{writer, World as _, WriterExt as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The features shipped with the lab, built into the binary so `rehearse` works anywhere.
+pub static BUILT_IN_FEATURES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../features");
+
+/// How many scenarios (each with its own lab) run at once.
+const CONCURRENT_SCENARIOS: usize = 4;
+
+pub struct Rehearsal {
+    pub topology: Topology,
+    pub backend: BackendKind,
+    /// The user's own feature files; None = the built-in ones.
+    pub features: Option<PathBuf>,
+    /// A tag expression, e.g. `@seed and not @slow`.
+    pub tags: Option<String>,
+    /// Where the JUnit XML and Cucumber JSON reports go.
+    pub report_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub passed: usize,
+    pub failed: usize,
+    /// Scenarios left out because they spell out the seed's addresses and the plan lacks them.
+    pub not_applicable: usize,
+    pub elapsed: Duration,
+    pub junit: PathBuf,
+    pub json: PathBuf,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.failed == 0 && self.passed > 0
+    }
+
+    pub fn summary(&self) -> String {
+        format!(
+            "{} passed, {} failed{} in {:.2} s (reports: {}, {})",
+            self.passed,
+            self.failed,
+            if self.not_applicable > 0 { format!(" ({} @seed scenarios not applicable to this topology)", self.not_applicable) } else { String::new() },
+            self.elapsed.as_secs_f64(),
+            self.junit.display(),
+            self.json.display(),
+        )
+    }
+}
+
+/// Runs the features against fresh labs, one per scenario.
+pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let plan = set_plan(Plan { topology: rehearsal.topology.clone(), backend: rehearsal.backend });
+    anyhow::ensure!(
+        plan.topology == rehearsal.topology && plan.backend == rehearsal.backend,
+        "this process already rehearsed another plan"
+    );
+    let tags = match &rehearsal.tags {
+        Some(text) => Some(
+            text.parse::<cucumber::gherkin::tagexpr::TagOperation>()
+                .map_err(|e| anyhow::anyhow!("--tags '{text}' is not a tag expression: {e}"))?,
+        ),
+        None => None,
+    };
+    let scratch;
+    let features: PathBuf = match &rehearsal.features {
+        Some(dir) => {
+            anyhow::ensure!(dir.exists(), "features directory {} does not exist", dir.display());
+            dir.clone()
+        }
+        None => {
+            scratch = tempfile::Builder::new().prefix("bypass-lab-features-").tempdir()?;
+            BUILT_IN_FEATURES.extract(scratch.path())?;
+            scratch.path().to_path_buf()
+        }
+    };
+    std::fs::create_dir_all(&rehearsal.report_dir)?;
+    let junit = rehearsal.report_dir.join("bypass-lab.junit.xml");
+    let json = rehearsal.report_dir.join("bypass-lab.cucumber.json");
+    let junit_file = std::fs::File::create(&junit)?;
+    let json_file = std::fs::File::create(&json)?;
+
+    let seed_plan = has_seed_plan(&plan.topology);
+    let not_applicable = Arc::new(AtomicUsize::new(0));
+    let passed = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let (p, f, na) = (passed.clone(), failed.clone(), not_applicable.clone());
+
+    let writer = writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
+        .summarized()
+        .tee::<LabWorld, _>(writer::JUnit::for_tee(junit_file, 0))
+        .tee::<LabWorld, _>(writer::Json::for_tee(json_file))
+        .normalized();
+    let _ = LabWorld::cucumber()
+        .with_cli(cucumber::cli::Opts::default())
+        .with_writer(writer)
+        .fail_on_skipped()
+        .max_concurrent_scenarios(CONCURRENT_SCENARIOS)
+        .before(|_, _, _, world| Box::pin(async move { start(world).await }))
+        .after(move |_, _, _, finished, world| {
+            match finished {
+                cucumber::event::ScenarioFinished::StepPassed => p.fetch_add(1, Ordering::SeqCst),
+                _ => f.fetch_add(1, Ordering::SeqCst),
+            };
+            Box::pin(async move {
+                if let Some(world) = world {
+                    world.stop_lab().await;
+                }
+            })
+        })
+        .filter_run(features, move |feature, rule, scenario| {
+            let all_tags = feature.tags.iter().chain(rule.iter().flat_map(|r| r.tags.iter())).chain(scenario.tags.iter());
+            if !seed_plan && all_tags.clone().any(|t| t == "seed") {
+                na.fetch_add(1, Ordering::SeqCst);
+                return false;
+            }
+            tags.as_ref().is_none_or(|op| op.eval(all_tags))
+        })
+        .await;
+    Ok(Outcome {
+        passed: passed.load(Ordering::SeqCst),
+        failed: failed.load(Ordering::SeqCst),
+        not_applicable: not_applicable.load(Ordering::SeqCst),
+        elapsed: started.elapsed(),
+        junit,
+        json,
+    })
+}
+
+async fn start(world: &mut LabWorld) {
+    if let Err(e) = world.start_lab().await {
+        panic!("the scenario's lab did not start: {e:#}");
+    }
+}
+
+/// Whether the plan holds the seed's service name and Mediation Server addresses, so that
+/// `@seed` scenarios (which spell them out) apply.
+pub fn has_seed_plan(topology: &Topology) -> bool {
+    let seed = Topology::seed();
+    topology.tenant.service_name == seed.tenant.service_name
+        && seed.sites.iter().all(|s| {
+            topology.site(&s.name).is_some_and(|mine| {
+                let mut a: Vec<_> = mine.appliances.iter().map(|x| x.address).collect();
+                let mut b: Vec<_> = s.appliances.iter().map(|x| x.address).collect();
+                a.sort();
+                b.sort();
+                a == b && mine.subnets == s.subnets
+            })
+        })
+}
+
+/// Where reports go when none is named.
+pub fn default_report_dir() -> &'static Path {
+    Path::new("reports")
+}
+
+#[allow(dead_code)]
+fn _plan_is_used() -> &'static Plan {
+    plan()
+}

@@ -1,0 +1,96 @@
+//! The tenant: enabling, changing and disabling media bypass, and what it then holds.
+
+use super::runbook::run_and_record;
+use super::world::{within, LabWorld};
+use crate::lab::RunOn;
+use cucumber::{given, then, when};
+
+/// The deployment guide's enable lines, with this plan's service URL.
+pub fn enable_lines(url: &str) -> String {
+    format!(
+        "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n\
+         $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\n\
+         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n"
+    )
+}
+
+pub const DISABLE_LINES: &str = "$mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $false\n\
+Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n";
+
+pub async fn enable(world: &mut LabWorld) -> anyhow::Result<()> {
+    let lines = enable_lines(&world.topology().service_url());
+    run_and_record(world, &lines, RunOn::Tenant).await?;
+    world.transcript().map(|_| ())
+}
+
+#[when("the tenant administrator enables media bypass with the planned service URL")]
+async fn admin_enables(world: &mut LabWorld) -> anyhow::Result<()> {
+    enable(world).await
+}
+
+#[when("the tenant administrator disables media bypass temporarily")]
+async fn admin_disables(world: &mut LabWorld) -> anyhow::Result<()> {
+    run_and_record(world, DISABLE_LINES, RunOn::Tenant).await?;
+    world.transcript().map(|_| ())
+}
+
+#[given("media bypass has been enabled and has replicated")]
+async fn enabled_and_replicated(world: &mut LabWorld) -> anyhow::Result<()> {
+    enable(world).await?;
+    within("a replication window to pass", world.lab().pass_replication_window()).await??;
+    Ok(())
+}
+
+#[when(expr = "the tenant administrator changes the service URL to one on {string} in a registered SIP domain")]
+async fn admin_changes_url(world: &mut LabWorld, host: String) -> anyhow::Result<()> {
+    let domain = world.topology().tenant.sip_domains[0].clone();
+    let url = format!("http://{host}.{domain}/hybridconfig/hybridconfigservice.svc");
+    world.new_url = Some(url.clone());
+    let line = format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n");
+    run_and_record(world, &line, RunOn::Tenant).await
+}
+
+#[then("the tenant's configuration is unchanged")]
+async fn tenant_unchanged(world: &mut LabWorld) -> anyhow::Result<()> {
+    let before = world.baseline.clone().ok_or_else(|| anyhow::anyhow!("no configuration was recorded before"))?;
+    let now = world.lab().tenant_configuration().await?;
+    anyhow::ensure!(now == before, "expected the tenant's configuration to stay\n{before:#?}\nbut it is now\n{now:#?}");
+    Ok(())
+}
+
+#[then("the tenant's media bypass settings show Enabled False")]
+async fn tenant_bypass_off(world: &mut LabWorld) -> anyhow::Result<()> {
+    let s = world.lab().tenant_configuration().await?.network.media_bypass_settings;
+    anyhow::ensure!(!s.enabled, "expected Enabled False on the tenant, saw {s:?}");
+    Ok(())
+}
+
+#[then("the tenant shows every appliance at the current configuration version")]
+async fn tenant_all_current(world: &mut LabWorld) -> anyhow::Result<()> {
+    let version = world.lab().tenant_configuration().await?.version;
+    let records = world.lab().tenant_appliances().await?;
+    let behind: Vec<String> = records
+        .iter()
+        .filter(|r| r.replicated_version != Some(version))
+        .map(|r| format!("{} at {:?}", r.name, r.replicated_version))
+        .collect();
+    anyhow::ensure!(
+        behind.is_empty() && records.len() == world.topology().appliances().count(),
+        "expected every appliance at version {version} on the tenant; behind: {behind:?}"
+    );
+    Ok(())
+}
+
+#[then("the tenant shows the cut-off appliance behind the current configuration version")]
+async fn tenant_shows_cut_behind(world: &mut LabWorld) -> anyhow::Result<()> {
+    let name = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was cut off in this scenario"))?;
+    let version = world.lab().tenant_configuration().await?.version;
+    let records = world.lab().tenant_appliances().await?;
+    let record = records.iter().find(|r| r.name == name).ok_or_else(|| anyhow::anyhow!("the tenant does not list {name}"))?;
+    anyhow::ensure!(
+        record.replicated_version.is_some_and(|v| v < version),
+        "expected {name} behind version {version} on the tenant, saw {:?}",
+        record.replicated_version
+    );
+    Ok(())
+}

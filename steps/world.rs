@@ -1,0 +1,123 @@
+//! The state one scenario carries: its own lab, started before the first step and stopped after
+//! the last (also when a step fails), and what earlier steps produced.
+
+use crate::backend::BackendKind;
+use crate::lab::{Lab, LabOptions};
+use crate::runbook::{RunbookError, Transcript};
+use crate::tenant::model::TenantConfiguration;
+use crate::topology::Topology;
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Every step finishes within this, or fails saying what it was waiting for.
+pub const STEP_DEADLINE: Duration = Duration::from_secs(20);
+
+/// What the whole run rehearses: set once before the features run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub topology: Topology,
+    pub backend: BackendKind,
+}
+
+static PLAN: OnceLock<Plan> = OnceLock::new();
+
+/// Sets the plan for this process's scenarios; the first call wins.
+pub fn set_plan(plan: Plan) -> &'static Plan {
+    let _ = PLAN.set(plan);
+    PLAN.get().expect("just set")
+}
+
+pub fn plan() -> &'static Plan {
+    PLAN.get_or_init(|| Plan { topology: Topology::seed(), backend: BackendKind::Embedded })
+}
+
+/// How the last runbook ended.
+#[derive(Debug)]
+pub enum LastRun {
+    Done(Transcript),
+    Failed(Box<RunbookError>),
+}
+
+#[derive(cucumber::World)]
+#[world(init = Self::new)]
+pub struct LabWorld {
+    pub lab: Option<Lab>,
+    /// The tenant's configuration when the scenario started or before the last runbook.
+    pub baseline: Option<TenantConfiguration>,
+    pub last_run: Option<LastRun>,
+    /// Transcripts of a runbook run on several Mediation Servers, by appliance.
+    pub runs: Vec<(String, Transcript)>,
+    /// The users "each of them" speaks of.
+    pub users: Vec<String>,
+    /// The URL a change step moved the service to.
+    pub new_url: Option<String>,
+    /// The appliance a fault step cut off or restarted ("that appliance").
+    pub subject: Option<String>,
+}
+
+impl std::fmt::Debug for LabWorld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LabWorld")
+            .field("lab", &self.lab.as_ref().map(|l| l.endpoints()))
+            .field("last_run", &self.last_run)
+            .field("users", &self.users)
+            .field("subject", &self.subject)
+            .finish()
+    }
+}
+
+impl LabWorld {
+    async fn new() -> Result<Self, anyhow::Error> {
+        Ok(LabWorld {
+            lab: None,
+            baseline: None,
+            last_run: None,
+            runs: Vec::new(),
+            users: Vec::new(),
+            new_url: None,
+            subject: None,
+        })
+    }
+
+    /// Starts this scenario's lab.
+    pub async fn start_lab(&mut self) -> anyhow::Result<()> {
+        let plan = plan();
+        let options = LabOptions { backend: plan.backend, ..LabOptions::default() };
+        let lab = within("the lab to start", Lab::start(plan.topology.clone(), options)).await??;
+        self.baseline = Some(lab.tenant_configuration().await?);
+        self.lab = Some(lab);
+        Ok(())
+    }
+
+    pub async fn stop_lab(&mut self) {
+        if let Some(lab) = self.lab.take() {
+            if let Err(e) = lab.stop().await {
+                eprintln!("stopping the scenario's lab: {e}");
+            }
+        }
+    }
+
+    pub fn lab(&self) -> &Lab {
+        self.lab.as_ref().expect("every scenario starts its lab before its first step")
+    }
+
+    pub fn topology(&self) -> &Topology {
+        self.lab().topology()
+    }
+
+    pub fn transcript(&self) -> anyhow::Result<&Transcript> {
+        match &self.last_run {
+            Some(LastRun::Done(t)) => Ok(t),
+            Some(LastRun::Failed(e)) => anyhow::bail!("expected the runbook to succeed, but it failed: {e}"),
+            None => anyhow::bail!("no runbook has run in this scenario"),
+        }
+    }
+}
+
+/// Runs `step` with the step deadline; on expiry, says what was awaited.
+pub async fn within<T>(what: &str, step: impl Future<Output = T>) -> anyhow::Result<T> {
+    tokio::time::timeout(STEP_DEADLINE, step)
+        .await
+        .map_err(|_| anyhow::anyhow!("gave up waiting for {what} after {STEP_DEADLINE:?}"))
+}
