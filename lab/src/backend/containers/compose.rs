@@ -102,3 +102,19 @@ fn write_network(w: &mut String, network: &NetworkPlan) {
         let _ = writeln!(w, "        - subnet: {subnet}\n          gateway: {gateway}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Writes the seed's file when `BYPASS_LAB_WRITE_COMPOSE` names a path (regenerating
+    /// docker-compose.yml without a built binary).
+    #[test]
+    fn seed_compose_file_lists_every_role() {
+        let text = super::compose_file(&crate::topology::Topology::seed());
+        for service in ["  tenant:", "  dns:", "  ams-cce1:", "  sea-cce3:"] {
+            assert!(text.contains(service), "missing {service}");
+        }
+        if let Ok(path) = std::env::var("BYPASS_LAB_WRITE_COMPOSE") {
+            std::fs::write(path, text).unwrap();
+        }
+    }
+}
