@@ -30,5 +30,5 @@ Feature: Multi-site DNS for the web service
       Get-DnsServerQueryResolutionPolicy -ZoneName adatum.biz
       """
     Then the runbook succeeds
-    And the output shows "IPv4Subnet" as "192.168.1.0/24"
-    And the output shows "IPv4Subnet" as "10.10.1.0/24"
+    And the output shows "IPv4Subnet" as "{192.168.1.0/24}"
+    And the output shows "IPv4Subnet" as "{10.10.1.0/24}"

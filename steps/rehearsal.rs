@@ -1,12 +1,12 @@
 //! Running the features: `cargo test` (tests/features.rs) and `bypass-lab rehearse` both come
 //! here, so a rehearsal of an admin's own plan runs exactly the regression suite's steps.
 
-use super::world::{plan, set_plan, LabWorld, Plan};
+use super::world::{set_plan, LabWorld, Plan};
 use crate::backend::BackendKind;
 use crate::topology::Topology;
 use cucumber::tag::Ext as _;
 use cucumber::{writer, World as _, WriterExt as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -102,7 +102,7 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         .tee::<LabWorld, _>(writer::Json::for_tee(json_file))
         .normalized();
     let _ = LabWorld::cucumber()
-        .with_cli(cucumber::cli::Opts::default())
+        .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .with_writer(writer)
         .fail_on_skipped()
         .max_concurrent_scenarios(CONCURRENT_SCENARIOS)
@@ -159,12 +159,3 @@ pub fn has_seed_plan(topology: &Topology) -> bool {
         })
 }
 
-/// Where reports go when none is named.
-pub fn default_report_dir() -> &'static Path {
-    Path::new("reports")
-}
-
-#[allow(dead_code)]
-fn _plan_is_used() -> &'static Plan {
-    plan()
-}

@@ -7,7 +7,11 @@ use cucumber::gherkin::Step;
 use cucumber::{then, when};
 
 fn doc(step: &Step) -> anyhow::Result<&str> {
-    step.docstring.as_deref().ok_or_else(|| anyhow::anyhow!("this step needs the runbook lines as a doc string"))
+    // The doc string starts after its opening quotes' line break; line 1 is the first runbook line.
+    step.docstring
+        .as_deref()
+        .map(|d| d.strip_prefix("\r\n").or_else(|| d.strip_prefix('\n')).unwrap_or(d))
+        .ok_or_else(|| anyhow::anyhow!("this step needs the runbook lines as a doc string"))
 }
 
 /// Runs `source` and records how it ended; only errors of the lab itself fail the step.

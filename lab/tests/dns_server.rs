@@ -24,17 +24,15 @@ struct Lab {
 }
 
 async fn start() -> Lab {
-    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let dns = udp.local_addr().unwrap();
-    let tcp = tokio::net::TcpListener::bind(dns).await.expect("TCP on the UDP port");
-    let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let admin_addr = admin.local_addr().unwrap();
+    let sockets = DnsSockets::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let dns = sockets.udp.local_addr().unwrap();
+    let admin_addr = sockets.admin.local_addr().unwrap();
     let topology = Topology::seed();
     let secrets = Secrets::generate(&topology);
     let token = secrets.control.clone();
     let stop = CancellationToken::new();
     let config = DnsConfig { topology: Some(topology), script: None, secrets };
-    let task = tokio::spawn(serve(DnsSockets { udp, tcp, admin }, config, stop.clone()));
+    let task = tokio::spawn(serve(sockets, config, stop.clone()));
     let lab = Lab { dns, admin: admin_addr, token, stop, task };
     // Ready when the management API answers.
     let health = format!("http://{}/healthz", lab.admin);

@@ -102,11 +102,9 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
                 Some(p) => Some(std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?),
                 None => None,
             };
-            let sockets = bypass_lab::dns::DnsSockets {
-                udp: tokio::net::UdpSocket::bind(listen).await.with_context(|| format!("cannot bind UDP {listen}"))?,
-                tcp: bind(listen).await?,
-                admin: bind(admin).await?,
-            };
+            let sockets = bypass_lab::dns::DnsSockets::bind(listen, admin)
+                .await
+                .with_context(|| format!("cannot listen on {listen} (DNS) and {admin} (management)"))?;
             let config = bypass_lab::dns::DnsConfig { topology: (!empty).then_some(topology), script, secrets };
             bypass_lab::dns::serve(sockets, config, shutdown).await?;
         }

@@ -10,7 +10,7 @@ use super::outcome::FetchOutcome;
 use super::status::{ClientStatus, FetchRecord, OUTSIDE};
 use super::uccapi_log::{provisioning_line, Level, UccApiLog};
 use super::{ClientError, ClientHostConfig, REFETCH_INTERVAL};
-use crate::clock::Clock;
+use crate::clock::{Clock, DueAnnouncer};
 use crate::mediation::call::CallResult;
 use crate::tenant::remote::TenantRemote;
 use std::collections::BTreeMap;
@@ -25,6 +25,10 @@ pub struct Host {
     /// Shared by provisioning and calls; never goes through a proxy (the lab is loopback only).
     http: reqwest::Client,
     users: Mutex<BTreeMap<String, User>>,
+    /// Tells the clock the earliest instant a re-fetch is due, the moment it changes (a sign-in
+    /// between two advances included), so an advance stops there and fetches happen in lab-time
+    /// order with the appliances' syncs.
+    announcer: DueAnnouncer,
 }
 
 struct User {
@@ -45,14 +49,15 @@ fn ms(d: Duration) -> u64 {
 }
 
 impl Host {
-    pub fn new(config: ClientHostConfig, clock: Clock) -> Result<Host, ClientError> {
+    /// `announcer` belongs to the participant that runs the re-fetches ([`super::schedule`]).
+    pub fn new(config: ClientHostConfig, clock: Clock, announcer: DueAnnouncer) -> Result<Host, ClientError> {
         let http = reqwest::Client::builder()
             .no_proxy()
             .connect_timeout(super::fetch::CONNECT_TIMEOUT)
             .timeout(super::fetch::REQUEST_TIMEOUT)
             .build()
             .map_err(|e| ClientError::Http(e.to_string()))?;
-        Ok(Host { config, clock, http, users: Mutex::new(BTreeMap::new()) })
+        Ok(Host { config, clock, http, users: Mutex::new(BTreeMap::new()), announcer })
     }
 
     fn site_name(&self, address: IpAddr) -> String {
@@ -139,6 +144,7 @@ impl Host {
                     log: UccApiLog::for_user(&self.config.data_dir, user),
                 },
             );
+            self.announce(&users);
         }
         if url.is_some() {
             self.fetch(user, now).await;
@@ -159,7 +165,9 @@ impl Host {
         u.url = None;
         u.bypass_id = None;
         u.next_fetch = None;
-        Ok(self.render(user, u))
+        let status = self.render(user, u);
+        self.announce(&users);
+        Ok(status)
     }
 
     /// Fetches the hybridconfig document now as of lab time `at` and records the decision.
@@ -188,8 +196,16 @@ impl Host {
                 None => (Level::Warning, "no URL".into()),
             };
             let _ = u.log.append(at, level, &format!("HybridConfig fetch {target}: {}", outcome.describe()));
+            self.announce(&users);
         }
         outcome
+    }
+
+    /// Announces the earliest due re-fetch; called with the users' lock held so announcements
+    /// never go out of order.
+    fn announce(&self, users: &BTreeMap<String, User>) {
+        let next = users.values().filter(|u| u.signed_in).filter_map(|u| u.next_fetch).min();
+        self.announcer.due_at(next);
     }
 
     /// Users whose re-fetch is due at `now`.

@@ -80,8 +80,9 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> Result<(), ClientError> {
     let name = format!("client host {}", listener.local_addr()?);
-    let host = Arc::new(host::Host::new(config, clock.clone())?);
-    let refetch = tokio::spawn(schedule::run(host.clone(), clock.participant(name), shutdown.clone()));
+    let participant = clock.participant(name);
+    let host = Arc::new(host::Host::new(config, clock.clone(), participant.announcer())?);
+    let refetch = tokio::spawn(schedule::run(host.clone(), participant, shutdown.clone()));
     let served = axum::serve(listener, api::router(host)).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await;
     refetch.abort();
     Ok(served?)

@@ -1,7 +1,7 @@
 //! The 8-hourly re-fetch, driven by the lab clock: on every move of the clock, every signed-in
-//! user whose next fetch is due fetches once, and only then does the host report it caught up.
-//! A jump of 24 hours gives one fetch per user, not three: a real client that was asleep also
-//! fetches once when it wakes.
+//! user whose next fetch is due fetches, and only then does the host report it caught up. The
+//! host announces each due instant to the clock, so a long advance stops at every one of them
+//! (a 24-hour advance gives fetches at 8, 16 and 24 hours, in order with the appliances' syncs).
 
 use super::host::Host;
 use crate::clock::Participant;

@@ -204,15 +204,37 @@ impl Participant {
     /// Announces the next instant this participant has work (None: nothing scheduled), so an
     /// advance stops there first. Call it before `caught_up`.
     pub fn due_at(&self, next: Option<Duration>) {
+        self.announcer().due_at(next);
+    }
+
+    /// A handle that announces this participant's next due instant from elsewhere (e.g. a
+    /// request handler that just scheduled work), so the next advance stops there.
+    pub fn announcer(&self) -> DueAnnouncer {
+        DueAnnouncer { clock: self.clock.clone(), id: self.id }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+}
+
+/// See [`Participant::announcer`]. Announcing after the participant is gone does nothing.
+#[derive(Clone)]
+pub struct DueAnnouncer {
+    clock: Clock,
+    id: u64,
+}
+
+impl DueAnnouncer {
+    pub fn due_at(&self, next: Option<Duration>) {
+        if !self.clock.inner.progress.lock().unwrap().contains_key(&self.id) {
+            return;
+        }
         let mut due = self.clock.inner.next_due.lock().unwrap();
         match next {
             Some(t) => due.insert(self.id, t),
             None => due.remove(&self.id),
         };
-    }
-
-    pub fn clock(&self) -> &Clock {
-        &self.clock
     }
 }
 

@@ -153,7 +153,10 @@ fn a_failure_from_the_target_is_prefixed_with_the_cmdlet() {
 #[test]
 fn a_cmdlet_whose_target_is_absent_says_where_it_runs() {
     let err = block(run("Get-CsNetworkConfiguration -LocalStore", &Targets::default())).unwrap_err();
-    assert_eq!(err.message, "Get-CsNetworkConfiguration runs in the tenant through remote PowerShell, which this run is not connected to");
+    assert_eq!(
+        err.message,
+        "Get-CsNetworkConfiguration runs in the tenant through remote PowerShell, which this run is not connected to, or on a Cloud Connector appliance: use run --on APPLIANCE"
+    );
 }
 
 #[test]

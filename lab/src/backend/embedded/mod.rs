@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -66,13 +66,10 @@ impl Embedded {
         };
         spawn_role(&mut tasks, "tenant", crate::tenant::serve(tenant_listener, tenant_config, shutdown.child_token()));
 
-        let udp = UdpSocket::bind("127.0.0.1:0").await?;
-        let dns = udp.local_addr()?;
-        let tcp = TcpListener::bind(dns).await?;
-        let admin = loopback().await?;
-        let dns_admin = format!("http://{}", admin.local_addr()?);
+        let sockets = crate::dns::DnsSockets::bind(loopback_any(), loopback_any()).await?;
+        let dns = sockets.udp.local_addr()?;
+        let dns_admin = format!("http://{}", sockets.admin.local_addr()?);
         let dns_config = crate::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
-        let sockets = crate::dns::DnsSockets { udp, tcp, admin };
         spawn_role(&mut tasks, "dns", crate::dns::serve(sockets, dns_config, shutdown.child_token()));
 
         let appliances =
@@ -190,6 +187,10 @@ impl Drop for Embedded {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
+}
+
+fn loopback_any() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
 async fn loopback() -> Result<TcpListener, BackendError> {
