@@ -302,10 +302,12 @@ impl Backend for Containers {
     async fn cut(&self, appliance: &str) -> Result<(), BackendError> {
         let (container, _) = self.appliance(appliance)?;
         let request = NetworkDisconnectRequest { container: container.clone(), force: Some(true) };
-        self.docker
-            .disconnect_network(&self.network("online"), request)
-            .await
-            .map_err(|e| BackendError::Fault(format!("cannot cut {appliance} from the tenant: {e}")))
+        match self.docker.disconnect_network(&self.network("online"), request).await {
+            Ok(()) => Ok(()),
+            // Cutting a link already cut leaves it cut.
+            Err(bollard::errors::Error::DockerResponseServerError { message, .. }) if message.contains("is not connected") => Ok(()),
+            Err(e) => Err(BackendError::Fault(format!("cannot cut {appliance} from the tenant: {e}"))),
+        }
     }
 
     async fn heal(&self, appliance: &str) -> Result<(), BackendError> {
@@ -369,6 +371,7 @@ async fn create_network(docker: &Docker, lab: &str, name: &str, plan: &NetworkPl
         driver: Some("bridge".into()),
         ipam: Some(Ipam { driver: Some("default".into()), config: Some(config), options: None }),
         labels: Some(HashMap::from([(LAB_LABEL.to_string(), lab.to_string())])),
+        enable_ipv6: plan.subnets.iter().any(|n| matches!(n, IpNet::V6(_))).then_some(true),
         ..Default::default()
     };
     docker.create_network(request).await.map(|_| ()).map_err(failed(format!(

@@ -42,7 +42,10 @@ pub struct RoleSpec {
 /// An endpoint with a fixed address.
 pub fn leg(address: IpAddr) -> EndpointSettings {
     EndpointSettings {
-        ipam_config: Some(EndpointIpamConfig { ipv4_address: Some(address.to_string()), ..Default::default() }),
+        ipam_config: Some(match address {
+            IpAddr::V4(_) => EndpointIpamConfig { ipv4_address: Some(address.to_string()), ..Default::default() },
+            IpAddr::V6(_) => EndpointIpamConfig { ipv6_address: Some(address.to_string()), ..Default::default() },
+        }),
         ..Default::default()
     }
 }
