@@ -167,6 +167,14 @@ impl Containers {
         Containers::from_parts(docker, state, plan)
     }
 
+    /// [`Containers::attach`] from what [`Backend::saved_state`] gave (a lab file's
+    /// `containers` field).
+    pub async fn attach_saved(saved: &serde_json::Value) -> Result<Containers, BackendError> {
+        let state = serde_json::from_value(saved.clone())
+            .map_err(|e| BackendError::Start(format!("the saved containers lab state is not readable: {e}")))?;
+        Containers::attach(state).await
+    }
+
     fn from_parts(docker: Docker, state: ContainersState, plan: LabPlan) -> Result<Containers, BackendError> {
         let topology_toml = toml::to_string(&state.topology)
             .map_err(|e| BackendError::Start(format!("cannot write the topology for the containers: {e}")))?;
