@@ -63,6 +63,8 @@ async fn build_static(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf
         .env("CARGO_TARGET_DIR", &target_dir)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
+        // A start abandoned at its deadline must not leave a build running.
+        .kill_on_drop(true)
         .spawn()
         .map_err(|e| BackendError::Start(format!("cannot run cargo to build a static bypass-lab: {e}")))?;
     let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("piped stderr")).lines();
