@@ -150,7 +150,9 @@ impl Containers {
         };
         let lab_handle = Containers::from_parts(docker, state, plan)?;
         *lab_handle.guard.lock().unwrap() = Some(guard);
-        let launches = specs.iter().map(|s| lab_handle.launch(s));
+        // The tenant first: appliances register with it as soon as they start.
+        lab_handle.launch(&specs[0]).await?;
+        let launches = specs[1..].iter().map(|s| lab_handle.launch(s));
         futures::future::try_join_all(launches).await?;
         progress(&format!("lab {lab} started: {} containers ready", specs.len()));
         Ok(lab_handle)
