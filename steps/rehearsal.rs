@@ -14,8 +14,14 @@ use std::time::{Duration, Instant};
 /// The features shipped with the lab, built into the binary so `rehearse` works anywhere.
 pub static BUILT_IN_FEATURES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../features");
 
-/// How many scenarios (each with its own lab) run at once.
-const CONCURRENT_SCENARIOS: usize = 4;
+/// How many scenarios (each with its own lab) run at once: embedded labs are independent;
+/// container labs share the topology's subnets, so one at a time.
+fn concurrent_scenarios(backend: BackendKind) -> usize {
+    match backend {
+        BackendKind::Embedded => 4,
+        BackendKind::Containers => 1,
+    }
+}
 
 pub struct Rehearsal {
     pub topology: Topology,
@@ -84,6 +90,11 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
             scratch.path().to_path_buf()
         }
     };
+    if plan.backend == BackendKind::Containers {
+        // Once, before any scenario: a cold build of the static binary takes minutes.
+        let image = crate::image::build_image(&|line: &str| println!("{line}")).await?;
+        println!("lab image: {image}");
+    }
     std::fs::create_dir_all(&rehearsal.report_dir)?;
     let junit = rehearsal.report_dir.join("bypass-lab.junit.xml");
     let json = rehearsal.report_dir.join("bypass-lab.cucumber.json");
@@ -105,7 +116,7 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .with_writer(writer)
         .fail_on_skipped()
-        .max_concurrent_scenarios(CONCURRENT_SCENARIOS)
+        .max_concurrent_scenarios(concurrent_scenarios(plan.backend))
         .before(|_, _, _, world| Box::pin(async move { start(world).await }))
         .after(move |_, _, _, finished, world| {
             match finished {

@@ -12,6 +12,8 @@
 //! - [`client`]: Skype for Business clients at an address in a site or outside.
 //! - [`runbook`]: the runner for the PowerShell lines admins paste from runbooks.
 //! - [`backend`]: where roles run (embedded in this process, or in containers).
+//! - [`image`]: the lab's one container image, built locally from the static binary.
+//! - [`http`]: what every role's HTTP client does the same way.
 //! - [`lab`]: the one handle the CLI, the runbook runner and the features drive a lab through.
 //! - [`steps`]: the features' step definitions (kept in the top-level `steps/` folder).
 
@@ -21,6 +23,7 @@ pub mod client;
 pub mod clock;
 pub mod dns;
 pub mod http;
+pub mod image;
 pub mod mediation;
 pub mod runbook;
 pub mod tenant;

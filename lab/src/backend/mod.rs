@@ -110,4 +110,5 @@ pub trait Backend: Send + Sync {
 }
 
 pub mod embedded;
+pub mod containers;
 pub mod remote;

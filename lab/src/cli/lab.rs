@@ -103,7 +103,17 @@ pub async fn down(state: &Path) -> anyhow::Result<ExitCode> {
     let file = match LabFile::read(state) {
         Ok(f) => f,
         Err(reason) => {
-            println!("no lab is running ({reason})");
+            // A containers lab whose lab.json is gone still carries its labels: remove it all.
+            println!("no lab is running here ({reason})");
+            if let Ok(swept) = bypass_lab::backend::containers::sweep_all().await {
+                let total = swept.containers + swept.networks + swept.volumes;
+                if total > 0 {
+                    println!(
+                        "removed leftovers of earlier container labs: {} containers, {} networks, {} volumes",
+                        swept.containers, swept.networks, swept.volumes
+                    );
+                }
+            }
             return Ok(ExitCode::SUCCESS);
         }
     };

@@ -4,6 +4,7 @@ mod client;
 mod clock;
 mod dns;
 mod fault;
+mod image;
 mod lab;
 mod rehearse;
 mod serve;
@@ -47,9 +48,26 @@ enum Command {
     Fault(fault::FaultVerb),
     /// Run the features (the whole runbook) against fresh labs and report.
     Rehearse(rehearse::Rehearse),
+    /// The lab's container image.
+    #[command(subcommand)]
+    Image(ImageVerb),
+    /// Write the docker-compose file of a topology (default: print the seed's).
+    Compose {
+        #[arg(long)]
+        topology: Option<PathBuf>,
+        /// Write to this file instead of printing.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Run one role of a lab (also the container entrypoint).
     #[command(subcommand)]
     Serve(serve::Role),
+}
+
+#[derive(Subcommand)]
+enum ImageVerb {
+    /// Build bypass-lab:<version> FROM scratch from the static binary (skipped when up to date).
+    Build,
 }
 
 pub fn main() -> ExitCode {
@@ -74,6 +92,8 @@ pub fn main() -> ExitCode {
             Command::Fault(verb) => fault::run(verb, &state).await,
             Command::Client(verb) => client::run(verb, &state).await,
             Command::Rehearse(args) => rehearse::run(args).await,
+            Command::Image(ImageVerb::Build) => image::build().await,
+            Command::Compose { topology, output } => image::compose(topology.as_deref(), output.as_deref()).await,
             Command::Serve(role) => serve::run(role).await,
         }
     });

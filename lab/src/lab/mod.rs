@@ -281,10 +281,13 @@ async fn read_reply<T: serde::de::DeserializeOwned>(
     reply.json().await.map_err(|e| LabError::Invalid(format!("{url} answered something unreadable: {e}")))
 }
 
-async fn containers_backend(_topology: &Topology, _secrets: &Secrets, _progress: &Progress) -> Result<Box<dyn Backend>, LabError> {
-    Err(LabError::Backend(crate::backend::BackendError::Unsupported("the containers backend is not part of this build".into())))
+async fn containers_backend(topology: &Topology, secrets: &Secrets, progress: &Progress) -> Result<Box<dyn Backend>, LabError> {
+    let progress = progress.clone();
+    let lab = crate::backend::containers::Containers::start(topology, secrets, &move |line: &str| progress(line)).await?;
+    Ok(Box::new(lab))
 }
 
-async fn attach_containers(_file: &LabFile) -> Result<Box<dyn Backend>, LabError> {
-    Err(LabError::Backend(crate::backend::BackendError::Unsupported("the containers backend is not part of this build".into())))
+async fn attach_containers(file: &LabFile) -> Result<Box<dyn Backend>, LabError> {
+    let saved = file.containers.as_ref().ok_or_else(|| LabError::Invalid("the lab file has no containers state".into()))?;
+    Ok(Box::new(crate::backend::containers::Containers::attach_saved(saved).await?))
 }

@@ -1,0 +1,118 @@
+//! The Docker engine connection, the lab's labels and the sweep that removes what they mark.
+
+use crate::backend::BackendError;
+use bollard::query_parameters::{
+    ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions, RemoveVolumeOptions,
+};
+use bollard::Docker;
+use std::collections::HashMap;
+
+/// Every container, network and volume of a lab carries this label with the lab's id.
+pub const LAB_LABEL: &str = "bypass-lab.lab";
+/// The role a container plays: tenant, dns, mediation, client.
+pub const ROLE_LABEL: &str = "bypass-lab.role";
+/// The appliance a Mediation Server container runs.
+pub const APPLIANCE_LABEL: &str = "bypass-lab.appliance";
+
+/// Connects to the local engine and agrees on an API version (the engine here speaks 1.41).
+pub async fn connect() -> Result<Docker, BackendError> {
+    let docker = Docker::connect_with_local_defaults().map_err(|e| unavailable(&e))?;
+    let docker = docker.negotiate_version().await.map_err(|e| unavailable(&e))?;
+    docker.ping().await.map_err(|e| unavailable(&e))?;
+    Ok(docker)
+}
+
+fn unavailable(e: &bollard::errors::Error) -> BackendError {
+    BackendError::Docker(format!(
+        "the containers backend needs a running Docker engine (DOCKER_HOST or /var/run/docker.sock), but: {e}"
+    ))
+}
+
+/// Wraps a Docker API failure with what was being done.
+pub fn failed(doing: impl std::fmt::Display) -> impl FnOnce(bollard::errors::Error) -> BackendError {
+    move |e| BackendError::Docker(format!("{doing}: {e}"))
+}
+
+/// Whether the engine answered 404 (already gone) — fine when removing.
+pub fn is_not_found(e: &bollard::errors::Error) -> bool {
+    matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })
+}
+
+/// `label=bypass-lab.lab=<id>`, or every lab's objects when `lab` is `None`.
+fn filter(lab: Option<&str>) -> HashMap<String, Vec<String>> {
+    let label = match lab {
+        Some(id) => format!("{LAB_LABEL}={id}"),
+        None => LAB_LABEL.to_string(),
+    };
+    HashMap::from([("label".to_string(), vec![label])])
+}
+
+/// What a sweep removed, for progress lines.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub containers: usize,
+    pub networks: usize,
+    pub volumes: usize,
+}
+
+/// Removes the containers, then networks, then volumes of one lab (or of every lab).
+pub async fn sweep(docker: &Docker, lab: Option<&str>) -> Result<Swept, BackendError> {
+    let mut swept = Swept::default();
+    let containers = docker
+        .list_containers(Some(ListContainersOptions { all: true, filters: Some(filter(lab)), ..Default::default() }))
+        .await
+        .map_err(failed("cannot list the lab's containers"))?;
+    let removals = containers.iter().filter_map(|c| c.id.clone()).map(|id| async move {
+        let options = RemoveContainerOptions { force: true, v: true, ..Default::default() };
+        match docker.remove_container(&id, Some(options)).await {
+            Ok(()) => Ok(1),
+            Err(e) if is_not_found(&e) => Ok(0),
+            Err(e) => Err(failed(format!("cannot remove container {id}"))(e)),
+        }
+    });
+    for removed in futures::future::join_all(removals).await {
+        swept.containers += removed?;
+    }
+    let networks = docker
+        .list_networks(Some(ListNetworksOptions { filters: Some(filter(lab)) }))
+        .await
+        .map_err(failed("cannot list the lab's networks"))?;
+    for network in networks {
+        let Some(id) = network.id else { continue };
+        match docker.remove_network(&id).await {
+            Ok(()) => swept.networks += 1,
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => return Err(failed(format!("cannot remove network {}", network.name.unwrap_or(id)))(e)),
+        }
+    }
+    let volumes = docker
+        .list_volumes(Some(ListVolumesOptions { filters: Some(filter(lab)) }))
+        .await
+        .map_err(failed("cannot list the lab's volumes"))?;
+    for volume in volumes.volumes.unwrap_or_default() {
+        match docker.remove_volume(&volume.name, Some(RemoveVolumeOptions { force: true })).await {
+            Ok(()) => swept.volumes += 1,
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => return Err(failed(format!("cannot remove volume {}", volume.name))(e)),
+        }
+    }
+    Ok(swept)
+}
+
+/// Removes every lab's containers, networks and volumes (`bypass-lab down`).
+pub async fn sweep_all() -> Result<Swept, BackendError> {
+    let docker = connect().await?;
+    sweep(&docker, None).await
+}
+
+/// Sweeps one lab from a plain thread: usable from `Drop`, even inside a runtime.
+pub fn sweep_blocking(lab: String) {
+    let worker = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+        runtime.block_on(async {
+            let docker = connect().await.ok()?;
+            sweep(&docker, Some(&lab)).await.ok()
+        })
+    });
+    let _ = worker.join();
+}

@@ -1,0 +1,410 @@
+//! The containers backend: one container per role, on Docker networks with the topology's
+//! subnets and fixed addresses. The lab host has a leg on every network (the networks'
+//! gateways), so it reaches each role at its real address. See `docs/design/containers.md`.
+
+mod compose;
+mod docker;
+mod plan;
+mod role;
+mod state;
+
+pub use compose::compose_file;
+pub use docker::{connect, sweep_all, Swept, APPLIANCE_LABEL, LAB_LABEL, ROLE_LABEL};
+pub use plan::{LabPlan, NetworkPlan, CLIENT_PORT, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT};
+pub use state::ContainersState;
+
+use crate::auth::Secrets;
+use crate::backend::{Backend, BackendError, BackendKind, Endpoints};
+use crate::topology::Topology;
+use async_trait::async_trait;
+use bollard::models::{Ipam, IpamConfig, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest};
+use bollard::Docker;
+use docker::failed;
+use ipnet::{IpNet, Ipv4Net};
+use role::RoleSpec;
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+/// A running containers lab.
+pub struct Containers {
+    docker: Docker,
+    http: reqwest::Client,
+    state: Mutex<ContainersState>,
+    plan: LabPlan,
+    topology_toml: String,
+    /// Sweeps the lab when dropped without `stop()` (a failing test, an error during start).
+    guard: Mutex<Option<SweepGuard>>,
+}
+
+struct SweepGuard(String);
+
+impl Drop for SweepGuard {
+    fn drop(&mut self) {
+        docker::sweep_blocking(self.0.clone());
+    }
+}
+
+type Progress<'a> = &'a (dyn Fn(&str) + Send + Sync);
+
+impl Containers {
+    /// Builds the image if missing or stale, sweeps earlier labs, then starts every role.
+    pub async fn start(topology: &Topology, secrets: &Secrets, progress: Progress<'_>) -> Result<Containers, BackendError> {
+        let image = crate::image::build_image(progress).await?;
+        Containers::start_with_image(topology, secrets, &image, progress).await
+    }
+
+    /// [`Containers::start`] with an image already built.
+    pub async fn start_with_image(
+        topology: &Topology,
+        secrets: &Secrets,
+        image: &str,
+        progress: Progress<'_>,
+    ) -> Result<Containers, BackendError> {
+        let docker = docker::connect().await?;
+        let swept = docker::sweep(&docker, None).await?;
+        if swept != Swept::default() {
+            progress(&format!(
+                "removed an earlier lab: {} containers, {} networks, {} volumes",
+                swept.containers, swept.networks, swept.volumes
+            ));
+        }
+        let lab = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+        let guard = SweepGuard(lab.clone());
+        let online = free_online_subnet(&docker).await?;
+        let plan = LabPlan::new(topology, online);
+        let prefix = format!("bypass-lab-{lab}");
+        let net = |key: &str| format!("{prefix}-{key}");
+        for network in plan.networks() {
+            create_network(&docker, &lab, &net(&network.key), network).await?;
+            progress(&format!("network {} {}", net(&network.key), join(&network.subnets)));
+        }
+        let dns_listen = format!("0.0.0.0:{DNS_PORT}");
+        let tenant_url = format!("http://{}", SocketAddr::new(plan.tenant, TENANT_PORT));
+        let mut specs = vec![
+            RoleSpec {
+                name: format!("{prefix}-tenant"),
+                role: "tenant",
+                appliance: None,
+                cmd: serve(&["tenant", "--listen", &format!("0.0.0.0:{TENANT_PORT}"), "--data", plan::DATA_DIR]),
+                legs: vec![(net("online"), plan.tenant)],
+                volume: true,
+                health: tenant_url.clone(),
+            },
+            RoleSpec {
+                name: format!("{prefix}-dns"),
+                role: "dns",
+                appliance: None,
+                cmd: serve(&["dns", "--listen", &dns_listen, "--admin", &format!("0.0.0.0:{DNS_ADMIN_PORT}")]),
+                legs: plan
+                    .sites
+                    .iter()
+                    .chain([&plan.outside])
+                    .filter_map(|n| Some((net(&n.key), n.dns?)))
+                    .collect(),
+                volume: false,
+                health: String::new(),
+            },
+        ];
+        let dns = plan.dns_endpoint().ok_or_else(|| BackendError::Start("the topology has no subnet for the DNS server".into()))?;
+        specs[1].health = format!("http://{}", SocketAddr::new(dns, DNS_ADMIN_PORT));
+        for a in &plan.appliances {
+            specs.push(RoleSpec {
+                name: format!("{prefix}-{}", a.name),
+                role: "mediation",
+                appliance: Some(a.name.clone()),
+                cmd: serve(&[
+                    "mediation",
+                    "--appliance",
+                    &a.name,
+                    "--listen",
+                    &format!("0.0.0.0:{MEDIATION_PORT}"),
+                    "--tenant",
+                    &tenant_url,
+                    "--data",
+                    plan::DATA_DIR,
+                ]),
+                legs: vec![(net(&a.network), a.address), (net("online"), a.online)],
+                volume: true,
+                health: format!("http://{}", SocketAddr::new(a.address, MEDIATION_PORT)),
+            });
+        }
+        let endpoints = Endpoints {
+            tenant: tenant_url,
+            dns: SocketAddr::new(dns, DNS_PORT),
+            dns_admin: specs[1].health.clone(),
+            appliances: specs[2..].iter().map(|s| (s.appliance.clone().unwrap_or_default(), s.health.clone())).collect(),
+            clocks: specs[2..].iter().map(|s| s.health.clone()).collect(),
+            clients: BTreeMap::new(),
+            control: None,
+        };
+        let state = ContainersState {
+            lab: lab.clone(),
+            image: image.to_string(),
+            online: online.to_string(),
+            topology: topology.clone(),
+            secrets: secrets.clone(),
+            endpoints,
+            containers: specs.iter().map(|s| (s.appliance.clone().unwrap_or_else(|| s.role.to_string()), s.name.clone())).collect(),
+            clients: BTreeMap::new(),
+        };
+        let lab_handle = Containers::from_parts(docker, state, plan)?;
+        *lab_handle.guard.lock().unwrap() = Some(guard);
+        // The tenant first: appliances register with it as soon as they start.
+        lab_handle.launch(&specs[0]).await?;
+        let launches = specs[1..].iter().map(|s| lab_handle.launch(s));
+        futures::future::try_join_all(launches).await?;
+        progress(&format!("lab {lab} started: {} containers ready", specs.len()));
+        Ok(lab_handle)
+    }
+
+    /// Drives a lab started by another process; dropping this handle leaves the lab running.
+    pub async fn attach(state: ContainersState) -> Result<Containers, BackendError> {
+        let docker = docker::connect().await?;
+        let online: Ipv4Net = state
+            .online
+            .parse()
+            .map_err(|e| BackendError::Start(format!("lab state: online subnet '{}': {e}", state.online)))?;
+        let plan = LabPlan::new(&state.topology, online);
+        Containers::from_parts(docker, state, plan)
+    }
+
+    /// [`Containers::attach`] from what [`Backend::saved_state`] gave (a lab file's
+    /// `containers` field).
+    pub async fn attach_saved(saved: &serde_json::Value) -> Result<Containers, BackendError> {
+        let state = serde_json::from_value(saved.clone())
+            .map_err(|e| BackendError::Start(format!("the saved containers lab state is not readable: {e}")))?;
+        Containers::attach(state).await
+    }
+
+    fn from_parts(docker: Docker, state: ContainersState, plan: LabPlan) -> Result<Containers, BackendError> {
+        let topology_toml = toml::to_string(&state.topology)
+            .map_err(|e| BackendError::Start(format!("cannot write the topology for the containers: {e}")))?;
+        let http = reqwest::Client::builder().no_proxy().build().map_err(|e| BackendError::Start(e.to_string()))?;
+        Ok(Containers { docker, http, state: Mutex::new(state), plan, topology_toml, guard: Mutex::new(None) })
+    }
+
+    /// What another process needs to drive this lab.
+    pub fn state(&self) -> ContainersState {
+        self.state.lock().unwrap().clone()
+    }
+
+    /// The lab's id (the value of the `bypass-lab.lab` label).
+    pub fn lab_id(&self) -> String {
+        self.state.lock().unwrap().lab.clone()
+    }
+
+    /// The addressing plan the lab runs on.
+    pub fn plan(&self) -> &LabPlan {
+        &self.plan
+    }
+
+    /// The container running an appliance (or `tenant`, `dns`).
+    pub fn container_of(&self, role: &str) -> Option<String> {
+        self.state.lock().unwrap().containers.get(role).cloned()
+    }
+
+    async fn launch(&self, spec: &RoleSpec) -> Result<(), BackendError> {
+        let (lab, image, secrets) = {
+            let s = self.state.lock().unwrap();
+            (s.lab.clone(), s.image.clone(), s.secrets.clone())
+        };
+        role::launch(&self.docker, &lab, &image, &secrets, &self.topology_toml, spec).await?;
+        role::wait_ready(&self.docker, &self.http, &spec.name, &spec.health).await
+    }
+
+    fn network(&self, key: &str) -> String {
+        format!("bypass-lab-{}-{key}", self.lab_id())
+    }
+
+    fn appliance(&self, name: &str) -> Result<(String, &plan::AppliancePlan), BackendError> {
+        let plan = self
+            .plan
+            .appliances
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| BackendError::UnknownAppliance(name.to_string()))?;
+        let container = self.container_of(&plan.name).ok_or_else(|| BackendError::UnknownAppliance(name.to_string()))?;
+        Ok((container, plan))
+    }
+}
+
+#[async_trait]
+impl Backend for Containers {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Containers
+    }
+
+    fn endpoints(&self) -> Endpoints {
+        self.state.lock().unwrap().endpoints.clone()
+    }
+
+    fn saved_state(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self.state()).ok()
+    }
+
+    /// The host has a leg on every lab network: topology addresses are reached as they are.
+    fn reach(&self, address: SocketAddr) -> SocketAddr {
+        address
+    }
+
+    async fn client_host(&self, at: IpAddr) -> Result<String, BackendError> {
+        if let Some(url) = self.state.lock().unwrap().endpoints.clients.get(&at.to_string()) {
+            return Ok(url.clone());
+        }
+        let (topology, n) = {
+            let s = self.state.lock().unwrap();
+            (s.topology.clone(), s.clients.len())
+        };
+        let network = self.plan.network_of(&topology, at).ok_or_else(|| {
+            BackendError::Unsupported(format!(
+                "a client host needs an address in a site's subnet or the outside subnets, not {at}"
+            ))
+        })?;
+        let taken = self.plan.appliances.iter().any(|a| a.address == at)
+            || network.dns == Some(at)
+            || network.gateways.contains(&at)
+            || topology.sites.iter().any(|s| s.gateway == at);
+        if taken {
+            return Err(BackendError::Unsupported(format!("{at} is taken by another role of the lab; pick a client address")));
+        }
+        let dns = network.dns.ok_or_else(|| BackendError::Start(format!("no DNS server on the network of {at}")))?;
+        let online = self.plan.client_online(n).ok_or_else(|| BackendError::Start("no address left for another client host".into()))?;
+        let name = format!("bypass-lab-{}-client-{}", self.lab_id(), at.to_string().replace([':', '.'], "-"));
+        let url = format!("http://{}", SocketAddr::new(at, CLIENT_PORT));
+        let endpoints = self.endpoints();
+        let spec = RoleSpec {
+            name: name.clone(),
+            role: "client",
+            appliance: None,
+            cmd: serve(&[
+                "client",
+                "--listen",
+                &format!("0.0.0.0:{CLIENT_PORT}"),
+                "--tenant",
+                &endpoints.tenant,
+                "--dns",
+                &SocketAddr::new(dns, DNS_PORT).to_string(),
+                "--data",
+                plan::DATA_DIR,
+            ]),
+            legs: vec![(self.network(&network.key), at), (self.network("online"), online)],
+            volume: true,
+            health: url.clone(),
+        };
+        // Another process driving the same lab may have started this host already.
+        let running = self.docker.inspect_container(&name, None).await.ok().and_then(|c| c.state?.running);
+        match running {
+            Some(true) => {}
+            Some(false) => {
+                self.docker.start_container(&name, None).await.map_err(failed(format!("cannot start {name}")))?;
+                role::wait_ready(&self.docker, &self.http, &name, &url).await?;
+            }
+            None => self.launch(&spec).await?,
+        }
+        let mut s = self.state.lock().unwrap();
+        s.clients.insert(at.to_string(), name);
+        s.endpoints.clients.insert(at.to_string(), url.clone());
+        s.endpoints.clocks.push(url.clone());
+        Ok(url)
+    }
+
+    async fn cut(&self, appliance: &str) -> Result<(), BackendError> {
+        let (container, _) = self.appliance(appliance)?;
+        let request = NetworkDisconnectRequest { container: container.clone(), force: Some(true) };
+        match self.docker.disconnect_network(&self.network("online"), request).await {
+            Ok(()) => Ok(()),
+            // Cutting a link already cut leaves it cut.
+            Err(bollard::errors::Error::DockerResponseServerError { message, .. }) if message.contains("is not connected") => Ok(()),
+            Err(e) => Err(BackendError::Fault(format!("cannot cut {appliance} from the tenant: {e}"))),
+        }
+    }
+
+    async fn heal(&self, appliance: &str) -> Result<(), BackendError> {
+        let (container, plan) = self.appliance(appliance)?;
+        let request = NetworkConnectRequest { container, endpoint_config: Some(role::leg(plan.online)) };
+        match self.docker.connect_network(&self.network("online"), request).await {
+            Ok(()) => Ok(()),
+            // Healing a link that is not cut leaves it as it is.
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 403, message })
+                if message.contains("already exists") => Ok(()),
+            Err(e) => Err(BackendError::Fault(format!("cannot reconnect {appliance} to the tenant at {}: {e}", plan.online))),
+        }
+    }
+
+    async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError> {
+        let (container, plan) = self.appliance(appliance)?;
+        let fault = |e: bollard::errors::Error| BackendError::Fault(format!("cannot restart {appliance}: {e}"));
+        if kill {
+            let options = bollard::query_parameters::KillContainerOptions { signal: "SIGKILL".into() };
+            self.docker.kill_container(&container, Some(options)).await.map_err(fault)?;
+            self.docker.start_container(&container, None).await.map_err(fault)?;
+        } else {
+            let options = bollard::query_parameters::RestartContainerOptions { t: Some(10), signal: None };
+            self.docker.restart_container(&container, Some(options)).await.map_err(fault)?;
+        }
+        let health = format!("http://{}", SocketAddr::new(plan.address, MEDIATION_PORT));
+        role::wait_ready(&self.docker, &self.http, &container, &health).await
+    }
+
+    async fn stop(&self) -> Result<(), BackendError> {
+        let lab = self.lab_id();
+        docker::sweep(&self.docker, Some(&lab)).await?;
+        if let Some(guard) = self.guard.lock().unwrap().take() {
+            std::mem::forget(guard);
+        }
+        Ok(())
+    }
+}
+
+fn serve(args: &[&str]) -> Vec<String> {
+    ["serve"].iter().chain(args).map(|s| s.to_string()).chain(["--topology".into(), plan::TOPOLOGY_PATH.into()]).collect()
+}
+
+fn join(nets: &[IpNet]) -> String {
+    nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+async fn create_network(docker: &Docker, lab: &str, name: &str, plan: &NetworkPlan) -> Result<(), BackendError> {
+    let config = plan
+        .subnets
+        .iter()
+        .zip(&plan.gateways)
+        .map(|(subnet, gateway)| IpamConfig {
+            subnet: Some(subnet.to_string()),
+            gateway: Some(gateway.to_string()),
+            ..Default::default()
+        })
+        .collect();
+    let request = NetworkCreateRequest {
+        name: name.into(),
+        driver: Some("bridge".into()),
+        ipam: Some(Ipam { driver: Some("default".into()), config: Some(config), options: None }),
+        labels: Some(HashMap::from([(LAB_LABEL.to_string(), lab.to_string())])),
+        enable_ipv6: plan.subnets.iter().any(|n| matches!(n, IpNet::V6(_))).then_some(true),
+        ..Default::default()
+    };
+    docker.create_network(request).await.map(|_| ()).map_err(failed(format!(
+        "cannot create network {name} for {} (is another network using that subnet? `docker network ls`)",
+        join(&plan.subnets)
+    )))
+}
+
+/// The first 172.30.x.0/24 that no existing network overlaps.
+async fn free_online_subnet(docker: &Docker) -> Result<Ipv4Net, BackendError> {
+    let networks = docker.list_networks(None).await.map_err(failed("cannot list networks"))?;
+    let used: Vec<IpNet> = networks
+        .iter()
+        .filter_map(|n| n.ipam.as_ref()?.config.as_ref())
+        .flatten()
+        .filter_map(|c| c.subnet.as_deref()?.parse().ok())
+        .collect();
+    (0..=255u8)
+        .map(|x| Ipv4Net::new(std::net::Ipv4Addr::new(172, 30, x, 0), 24).expect("a /24"))
+        .find(|candidate| !used.iter().any(|u| overlaps(u, &IpNet::V4(*candidate))))
+        .ok_or_else(|| BackendError::Start("no free /24 in 172.30.0.0/16 for the online network".into()))
+}
+
+fn overlaps(a: &IpNet, b: &IpNet) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}

@@ -1,0 +1,166 @@
+//! One role's container: created with its fixed addresses, started, and waited on.
+//!
+//! Containers are created through the Docker API rather than testcontainers' runner: a role
+//! must have its topology address from its first instant (the DNS server decides by source
+//! address), and only a create request can carry the first network's IPAM address.
+
+use super::docker::{failed, APPLIANCE_LABEL, LAB_LABEL, ROLE_LABEL};
+use super::plan::{DATA_DIR, TOPOLOGY_PATH};
+use crate::auth::{Secrets, SECRETS_ENV};
+use crate::backend::BackendError;
+use bollard::models::{
+    ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, Mount, MountType, NetworkConnectRequest,
+    NetworkingConfig, VolumeCreateRequest,
+};
+use bollard::query_parameters::{CreateContainerOptions, UploadToContainerOptions};
+use bollard::Docker;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// How long a role may take to answer `/healthz` after its container starts.
+pub const READY_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Everything needed to run one role in a container.
+#[derive(Debug, Clone)]
+pub struct RoleSpec {
+    /// The container's name (also its volume's).
+    pub name: String,
+    /// tenant, dns, mediation or client.
+    pub role: &'static str,
+    pub appliance: Option<String>,
+    /// `serve <role> ...`.
+    pub cmd: Vec<String>,
+    /// (Docker network name, fixed address), the first one given at creation.
+    pub legs: Vec<(String, IpAddr)>,
+    /// Mount a named volume at the data directory.
+    pub volume: bool,
+    /// Where `/healthz` answers once the role is ready.
+    pub health: String,
+}
+
+/// An endpoint with a fixed address.
+pub fn leg(address: IpAddr) -> EndpointSettings {
+    EndpointSettings {
+        ipam_config: Some(match address {
+            IpAddr::V4(_) => EndpointIpamConfig { ipv4_address: Some(address.to_string()), ..Default::default() },
+            IpAddr::V6(_) => EndpointIpamConfig { ipv6_address: Some(address.to_string()), ..Default::default() },
+        }),
+        ..Default::default()
+    }
+}
+
+/// Creates and starts the container; does not wait for readiness.
+pub async fn launch(
+    docker: &Docker,
+    lab: &str,
+    image: &str,
+    secrets: &Secrets,
+    topology_toml: &str,
+    spec: &RoleSpec,
+) -> Result<(), BackendError> {
+    let mut labels = HashMap::from([(LAB_LABEL.to_string(), lab.to_string()), (ROLE_LABEL.into(), spec.role.into())]);
+    if let Some(appliance) = &spec.appliance {
+        labels.insert(APPLIANCE_LABEL.into(), appliance.clone());
+    }
+    let mut mounts = Vec::new();
+    if spec.volume {
+        docker
+            .create_volume(VolumeCreateRequest {
+                name: Some(spec.name.clone()),
+                labels: Some(labels.clone()),
+                ..Default::default()
+            })
+            .await
+            .map_err(failed(format!("cannot create volume {}", spec.name)))?;
+        mounts.push(Mount {
+            target: Some(DATA_DIR.into()),
+            source: Some(spec.name.clone()),
+            typ: Some(MountType::VOLUME),
+            ..Default::default()
+        });
+    }
+    let (first_network, first_address) = spec.legs.first().cloned().ok_or_else(|| {
+        BackendError::Start(format!("container {} was planned without any network", spec.name))
+    })?;
+    let secrets_json = serde_json::to_string(secrets).expect("secrets serialize");
+    let body = ContainerCreateBody {
+        image: Some(image.into()),
+        cmd: Some(spec.cmd.clone()),
+        env: Some(vec![format!("{SECRETS_ENV}={secrets_json}"), "BYPASS_LAB_LOG=info".into()]),
+        labels: Some(labels),
+        host_config: Some(HostConfig {
+            network_mode: Some(first_network.clone()),
+            mounts: Some(mounts),
+            init: Some(false),
+            ..Default::default()
+        }),
+        networking_config: Some(NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(first_network.clone(), leg(first_address))])),
+        }),
+        ..Default::default()
+    };
+    let options = CreateContainerOptions { name: Some(spec.name.clone()), ..Default::default() };
+    docker
+        .create_container(Some(options), body)
+        .await
+        .map_err(failed(format!("cannot create container {} at {first_address} on {first_network}", spec.name)))?;
+    docker
+        .upload_to_container(
+            &spec.name,
+            Some(UploadToContainerOptions { path: "/".into(), ..Default::default() }),
+            bollard::body_full(topology_archive(topology_toml)?.into()),
+        )
+        .await
+        .map_err(failed(format!("cannot place the topology in {}", spec.name)))?;
+    for (network, address) in spec.legs.iter().skip(1) {
+        docker
+            .connect_network(network, NetworkConnectRequest { container: spec.name.clone(), endpoint_config: Some(leg(*address)) })
+            .await
+            .map_err(failed(format!("cannot connect {} to {network} at {address}", spec.name)))?;
+    }
+    docker
+        .start_container(&spec.name, None)
+        .await
+        .map_err(failed(format!("cannot start container {}", spec.name)))?;
+    Ok(())
+}
+
+/// A tar holding the topology file at [`TOPOLOGY_PATH`].
+fn topology_archive(text: &str) -> Result<Vec<u8>, BackendError> {
+    let mut archive = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(text.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    archive.append_data(&mut header, TOPOLOGY_PATH.trim_start_matches('/'), text.as_bytes())?;
+    Ok(archive.into_inner()?)
+}
+
+/// Waits until the role answers `GET /healthz` with 200, or says why it did not.
+pub async fn wait_ready(docker: &Docker, http: &reqwest::Client, name: &str, health: &str) -> Result<(), BackendError> {
+    let url = format!("{health}/healthz");
+    let deadline = tokio::time::Instant::now() + READY_DEADLINE;
+    loop {
+        let last = match http.get(&url).timeout(Duration::from_secs(2)).send().await {
+            Ok(r) if r.status().is_success() => return Ok(()),
+            Ok(r) => format!("HTTP {}", r.status()),
+            Err(e) => e.to_string(),
+        };
+        let state = docker.inspect_container(name, None).await.map_err(failed(format!("cannot inspect {name}")))?;
+        if let Some(s) = state.state.filter(|s| s.running == Some(false)) {
+            return Err(BackendError::Start(format!(
+                "container {name} was expected to serve {url} but exited with code {} ({})",
+                s.exit_code.unwrap_or(-1),
+                s.error.filter(|e| !e.is_empty()).unwrap_or_else(|| format!("see `docker logs {name}`")),
+            )));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(BackendError::Start(format!(
+                "container {name} did not answer {url} within {}s; last: {last}",
+                READY_DEADLINE.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,116 @@
+//! The statically linked `bypass-lab` binary the image is made of.
+
+use crate::backend::BackendError;
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncBufReadExt;
+
+/// The target triple of the static build.
+pub const TARGET: &str = "x86_64-unknown-linux-gnu";
+/// The cargo profile of the static build (release, stripped).
+pub const PROFILE: &str = "image";
+
+/// A static binary to put in the image: this executable when it is one, else a fresh static
+/// build of the source tree this library was compiled from.
+pub async fn static_binary(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf, BackendError> {
+    if let Ok(exe) = std::env::current_exe() {
+        let named_right = exe.file_name().is_some_and(|n| n.to_string_lossy().starts_with("bypass-lab"));
+        if named_right && is_static(&std::fs::read(&exe)?) {
+            progress(&format!("using this executable, statically linked: {}", exe.display()));
+            return Ok(exe);
+        }
+    }
+    build_static(progress).await
+}
+
+/// True when the ELF file has no program interpreter (PT_INTERP): it runs in an empty root.
+pub fn is_static(elf: &[u8]) -> bool {
+    const PT_INTERP: u32 = 3;
+    if elf.len() < 64 || &elf[..4] != b"\x7fELF" || elf[4] != 2 {
+        return false;
+    }
+    let u16_at = |o: usize| u16::from_le_bytes([elf[o], elf[o + 1]]) as usize;
+    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
+    let (size, count) = (u16_at(0x36), u16_at(0x38));
+    (0..count).all(|i| {
+        let at = phoff + i * size;
+        elf.get(at..at + 4).map(|t| u32::from_le_bytes(t.try_into().unwrap()) != PT_INTERP).unwrap_or(false)
+    })
+}
+
+/// `cargo build --profile image --target x86_64-unknown-linux-gnu` with a static C runtime,
+/// into its own target directory so it never invalidates the ordinary builds.
+async fn build_static(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf, BackendError> {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace = crate_dir.parent().unwrap_or(crate_dir);
+    if !workspace.join("Cargo.toml").exists() {
+        return Err(BackendError::Start(format!(
+            "this bypass-lab is not statically linked and its source tree ({}) is gone: \
+             run a static bypass-lab to build the image",
+            workspace.display()
+        )));
+    }
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target"))
+        .join("image");
+    progress(&format!("building a static bypass-lab into {} (minutes the first time)", target_dir.display()));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut child = tokio::process::Command::new(cargo)
+        .args(["build", "--profile", PROFILE, "--target", TARGET, "-p", "bypass-lab", "--bin", "bypass-lab"])
+        .current_dir(workspace)
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        // A start abandoned at its deadline must not leave a build running.
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| BackendError::Start(format!("cannot run cargo to build a static bypass-lab: {e}")))?;
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+    let mut tail = Vec::new();
+    while let Some(line) = lines.next_line().await? {
+        progress(line.trim());
+        tail.push(line);
+        if tail.len() > 20 {
+            tail.remove(0);
+        }
+    }
+    let status = child.wait().await?;
+    if !status.success() {
+        return Err(BackendError::Start(format!("the static build failed ({status}):\n{}", tail.join("\n"))));
+    }
+    let binary = target_dir.join(TARGET).join(PROFILE).join("bypass-lab");
+    if !is_static(&std::fs::read(&binary)?) {
+        return Err(BackendError::Start(format!("{} was expected to be static but has an ELF interpreter", binary.display())));
+    }
+    Ok(binary)
+}
+
+/// FNV-1a over the binary: the image's label, compared to tell a stale image.
+pub fn hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_harness_is_dynamically_linked() {
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        assert!(!is_static(&exe), "test binaries are built without crt-static, so they have an interpreter");
+        assert!(!is_static(b"not an elf file at all, just text padding it out to length 64+....."));
+    }
+
+    #[test]
+    fn hash_tells_binaries_apart() {
+        assert_eq!(hash(b""), "cbf29ce484222325");
+        assert_ne!(hash(b"a"), hash(b"b"));
+    }
+}
