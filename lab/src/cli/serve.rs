@@ -75,6 +75,10 @@ pub enum Role {
         /// State each client's address to DNS with EDNS Client Subnet.
         #[arg(long)]
         ecs: bool,
+        /// Reach a Mediation Server's address elsewhere: `--dial 192.168.1.45=172.30.0.10:80`
+        /// (repeatable).
+        #[arg(long, value_parser = parse_dial)]
+        dial: Vec<(std::net::IpAddr, SocketAddr)>,
         #[arg(long, default_value = ".bypass-lab/clients")]
         data: PathBuf,
         #[command(flatten)]
@@ -118,13 +122,13 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
             let clock = Clock::new();
             bypass_lab::mediation::serve(listener, config, clock, shutdown).await?;
         }
-        Role::Client { listen, tenant, dns, ecs, data, common } => {
+        Role::Client { listen, tenant, dns, ecs, dial, data, common } => {
             let (topology, secrets) = common.load()?;
             let config = bypass_lab::client::ClientHostConfig {
                 tenant_url: tenant,
                 dns,
                 state_address_by_ecs: ecs,
-                dial: Default::default(),
+                dial: dial.into_iter().collect(),
                 topology,
                 user_password: secrets.users.clone(),
                 control_token: secrets.control.clone(),
@@ -144,6 +148,13 @@ impl Common {
         let secrets = Secrets::resolve(self.secrets.as_deref(), &topology)?;
         Ok((topology, secrets))
     }
+}
+
+fn parse_dial(text: &str) -> Result<(std::net::IpAddr, SocketAddr), String> {
+    let (from, to) = text.split_once('=').ok_or_else(|| format!("'{text}' is not ADDRESS=ADDRESS:PORT"))?;
+    let from = from.trim().parse().map_err(|e| format!("'{from}' is not an address: {e}"))?;
+    let to = to.trim().parse().map_err(|e| format!("'{to}' is not an address:port: {e}"))?;
+    Ok((from, to))
 }
 
 /// The line a supervisor (a test, a container runtime) waits for: from here on the role's port

@@ -273,21 +273,25 @@ impl Backend for Containers {
         let name = format!("bypass-lab-{}-client-{}", self.lab_id(), at.to_string().replace([':', '.'], "-"));
         let url = format!("http://{}", SocketAddr::new(at, CLIENT_PORT));
         let endpoints = self.endpoints();
+        let dns = SocketAddr::new(dns, DNS_PORT).to_string();
+        let mut args: Vec<String> = ["client", "--listen", &format!("0.0.0.0:{CLIENT_PORT}"), "--tenant", &endpoints.tenant, "--dns", &dns, "--data", plan::DATA_DIR]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        if topology.site_of(at).is_none() {
+            // An external client's calls come in through the Edge over the online side: it
+            // reaches each Mediation Server at the appliance's online leg.
+            for a in &self.plan.appliances {
+                args.push("--dial".into());
+                args.push(format!("{}={}", a.address, SocketAddr::new(a.online, MEDIATION_PORT)));
+            }
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let spec = RoleSpec {
             name: name.clone(),
             role: "client",
             appliance: None,
-            cmd: serve(&[
-                "client",
-                "--listen",
-                &format!("0.0.0.0:{CLIENT_PORT}"),
-                "--tenant",
-                &endpoints.tenant,
-                "--dns",
-                &SocketAddr::new(dns, DNS_PORT).to_string(),
-                "--data",
-                plan::DATA_DIR,
-            ]),
+            cmd: serve(&args),
             legs: vec![(self.network(&network.key), at), (self.network("online"), online)],
             volume: true,
             health: url.clone(),
