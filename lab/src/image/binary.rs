@@ -9,14 +9,20 @@ pub const TARGET: &str = "x86_64-unknown-linux-gnu";
 /// The cargo profile of the static build (release, stripped).
 pub const PROFILE: &str = "image";
 
-/// A static binary to put in the image: this executable when it is one, else a fresh static
-/// build of the source tree this library was compiled from.
+/// A static binary to put in the image: this executable when it is one, else a static
+/// `bypass-lab` built beside it (a test run built with `crt-static`: the test harness lives in
+/// `deps/`, the binary one folder up), else a fresh static build of the source tree this library
+/// was compiled from.
 pub async fn static_binary(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf, BackendError> {
     if let Ok(exe) = std::env::current_exe() {
-        let named_right = exe.file_name().is_some_and(|n| n.to_string_lossy().starts_with("bypass-lab"));
-        if named_right && is_static(&std::fs::read(&exe)?) {
-            progress(&format!("using this executable, statically linked: {}", exe.display()));
-            return Ok(exe);
+        let beside = exe.parent().map(|dir| [dir.join("bypass-lab"), dir.join("../bypass-lab")]);
+        let candidates = std::iter::once(exe.clone()).chain(beside.into_iter().flatten());
+        for candidate in candidates {
+            let named_right = candidate.file_name().is_some_and(|n| n.to_string_lossy().starts_with("bypass-lab"));
+            if named_right && std::fs::read(&candidate).is_ok_and(|elf| is_static(&elf)) {
+                progress(&format!("using the statically linked {}", candidate.display()));
+                return Ok(candidate);
+            }
         }
     }
     build_static(progress).await
@@ -102,9 +108,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_test_harness_is_dynamically_linked() {
+    fn tells_static_executables_from_dynamic_ones() {
         let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        assert!(!is_static(&exe), "test binaries are built without crt-static, so they have an interpreter");
+        assert_eq!(is_static(&exe), cfg!(target_feature = "crt-static"), "this test harness's own linking");
         assert!(!is_static(b"not an elf file at all, just text padding it out to length 64+....."));
     }
 

@@ -42,8 +42,17 @@ pub async fn inspect(image: &str) -> Result<Option<ImageFacts>, BackendError> {
     }
 }
 
-/// Builds `bypass-lab:<version>` unless the engine already has it for the same binary.
+/// Builds `bypass-lab:<version>` unless the engine already has it for the same binary. Once per
+/// process: every lab a rehearsal starts afterwards uses the image checked the first time,
+/// without asking cargo again.
 pub async fn build_image(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<String, BackendError> {
+    static BUILT: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    BUILT.get_or_try_init(|| build_or_reuse(progress)).await.cloned()
+}
+
+/// [`build_image`] without the once-per-process shortcut: looks at the binary and the engine
+/// every time.
+pub async fn build_or_reuse(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<String, BackendError> {
     let image = image_ref();
     let binary = static_binary(progress).await?;
     let bytes = std::fs::read(&binary)?;
