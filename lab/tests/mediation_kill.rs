@@ -3,13 +3,11 @@
 
 use bypass_lab::auth::Secrets;
 use bypass_lab::mediation::remote::ApplianceRemote;
-use bypass_lab::tenant::model::{BypassMode, MediaBypassSettings};
 use bypass_lab::tenant::remote::TenantRemote;
 use bypass_lab::tenant::TenantConfig;
 use bypass_lab::topology::Topology;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 mod support;
 
@@ -38,13 +36,7 @@ async fn a_killed_mediation_server_serves_its_localstore_after_restart() {
     let tenant = tokio::spawn(bypass_lab::tenant::serve(listener, config, tenant_stop.clone()));
 
     let admin = TenantRemote::new(&tenant_url, &secrets.admin);
-    let settings = MediaBypassSettings {
-        enabled: true,
-        always_bypass: true,
-        internal_bypass_mode: BypassMode::Any,
-        bypass_id: Some(Uuid::new_v4()),
-        ..Default::default()
-    };
+    let settings = support::always_bypass();
     let version = admin.set_media_bypass(&settings).await.unwrap().version;
     let bypass_id = admin.network_configuration().await.unwrap().media_bypass_settings.bypass_id;
 

@@ -9,7 +9,7 @@ use bypass_lab::mediation::remote::ApplianceRemote;
 use bypass_lab::mediation::status::WebServiceState;
 use bypass_lab::mediation::web_service::{REASON_DISABLED, REASON_NEVER_CONFIGURED};
 use bypass_lab::mediation::{appliance_config, serve, ApplianceConfig};
-use bypass_lab::tenant::model::{BypassMode, MediaBypassSettings};
+use bypass_lab::tenant::model::MediaBypassSettings;
 use bypass_lab::tenant::remote::TenantRemote;
 use bypass_lab::tenant::TenantConfig;
 use bypass_lab::topology::Topology;
@@ -17,6 +17,8 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+
+mod support;
 
 const SERVICE: &str = "hybridvoice.adatum.biz";
 const URL: &str = "http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc";
@@ -89,13 +91,7 @@ impl Lab {
 
     async fn enable(&self) -> Uuid {
         self.admin().set_internal_url(Some(URL)).await.unwrap();
-        let settings = MediaBypassSettings {
-            enabled: true,
-            always_bypass: true,
-            internal_bypass_mode: BypassMode::Any,
-            bypass_id: Some(Uuid::new_v4()),
-            ..Default::default()
-        };
+        let settings = support::always_bypass();
         let stored = self.admin().set_media_bypass(&settings).await.unwrap();
         stored.network.media_bypass_settings.bypass_id.expect("an enabled configuration holds a bypass ID")
     }

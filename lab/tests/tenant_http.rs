@@ -1,46 +1,15 @@
 //! The tenant role through real HTTP on loopback: credentials, versions, overwrite semantics,
 //! URL validation, the appliance long poll.
 
-use bypass_lab::auth::Secrets;
 use bypass_lab::tenant::model::*;
 use bypass_lab::tenant::remote::{TenantRemote, TenantRemoteError};
-use bypass_lab::tenant::{serve, TenantConfig};
 use bypass_lab::topology::Topology;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
-struct Running {
-    url: String,
-    secrets: Secrets,
-    _dir: tempfile::TempDir,
-    stop: CancellationToken,
-}
+mod support;
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-impl Running {
-    fn as_admin(&self) -> TenantRemote {
-        TenantRemote::new(&self.url, &self.secrets.admin)
-    }
-    fn as_appliance(&self, name: &str) -> TenantRemote {
-        TenantRemote::new(&self.url, self.secrets.appliance(name).unwrap())
-    }
-}
-
-async fn start() -> Running {
-    let topology = Topology::seed();
-    let secrets = Secrets::generate(&topology);
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let stop = CancellationToken::new();
-    let config = TenantConfig { data_dir: dir.path().to_path_buf(), topology, secrets: secrets.clone() };
-    tokio::spawn(serve(listener, config, stop.clone()));
-    Running { url, secrets, _dir: dir, stop }
+async fn start() -> support::TestTenant {
+    support::tenant(Topology::seed()).await
 }
 
 fn registration(name: &str, site: &str, address: &str) -> ApplianceRegistration {

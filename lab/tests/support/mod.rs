@@ -1,4 +1,10 @@
-//! Starting the real `bypass-lab` binary as one role, and knowing when it listens.
+//! What several test binaries start the same way: the real `bypass-lab` binary as one role, a
+//! tenant on loopback, the deployment guide's enabled settings. (Each test binary uses a part.)
+#![allow(dead_code)]
+
+use bypass_lab::auth::Secrets;
+use bypass_lab::tenant::model::{MediaBypassParameters, MediaBypassSettings};
+use bypass_lab::topology::Topology;
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -33,4 +39,39 @@ pub async fn serve(args: &[&str]) -> (Child, SocketAddr) {
     .await
     .unwrap_or_else(|_| panic!("`bypass-lab serve {}` did not listen within {READY_DEADLINE:?}", args.join(" ")));
     (child, address)
+}
+
+/// A tenant role on loopback for one test; it stops when dropped.
+pub struct TestTenant {
+    pub url: String,
+    pub secrets: Secrets,
+    _data: tempfile::TempDir,
+    _stop: tokio_util::sync::DropGuard,
+}
+
+impl TestTenant {
+    pub fn as_admin(&self) -> bypass_lab::tenant::remote::TenantRemote {
+        bypass_lab::tenant::remote::TenantRemote::new(&self.url, &self.secrets.admin)
+    }
+
+    pub fn as_appliance(&self, name: &str) -> bypass_lab::tenant::remote::TenantRemote {
+        bypass_lab::tenant::remote::TenantRemote::new(&self.url, self.secrets.appliance(name).unwrap())
+    }
+}
+
+pub async fn tenant(topology: Topology) -> TestTenant {
+    let secrets = Secrets::generate(&topology);
+    let data = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let config = bypass_lab::tenant::TenantConfig { data_dir: data.path().to_path_buf(), topology, secrets: secrets.clone() };
+    tokio::spawn(bypass_lab::tenant::serve(listener, config, stop.clone()));
+    TestTenant { url, secrets, _data: data, _stop: stop.drop_guard() }
+}
+
+/// What `New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true` builds.
+pub fn always_bypass() -> MediaBypassSettings {
+    let parameters = MediaBypassParameters { enabled: Some(true), always_bypass: Some(true), ..Default::default() };
+    MediaBypassSettings::new_configuration(&parameters).0
 }
