@@ -113,7 +113,6 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         .tee::<LabWorld, _>(writer::Json::for_tee(json_file))
         .normalized();
     let _ = LabWorld::cucumber()
-        .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .with_writer(writer)
         .fail_on_skipped()
         .max_concurrent_scenarios(concurrent_scenarios(plan.backend))
@@ -129,6 +128,9 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
                 }
             })
         })
+        // Last: the builder steps before it would reset it. The rehearsal's options are
+        // bypass-lab's own, never cucumber's.
+        .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .filter_run(features, move |feature, rule, scenario| {
             let all_tags = feature.tags.iter().chain(rule.iter().flat_map(|r| r.tags.iter())).chain(scenario.tags.iter());
             if !seed_plan && all_tags.clone().any(|t| t == "seed") {

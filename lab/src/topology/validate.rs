@@ -195,6 +195,14 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_examples_are_valid() {
+        let fabrikam = Topology::parse(include_str!("../../topologies/fabrikam.toml"), None).unwrap();
+        assert_eq!(fabrikam.sites.len(), 3);
+        assert_eq!(fabrikam.appliances().count(), 6);
+        assert_eq!(fabrikam.fqdn(fabrikam.find_appliance("ber-cce1").unwrap().1), "mediation1.berlin.fabrikam.com");
+    }
+
+    #[test]
     fn names_the_file_on_syntax_errors() {
         let err = Topology::parse("[tenant\n", Some(std::path::Path::new("bad.toml"))).unwrap_err();
         assert!(matches!(err, TopologyError::Syntax { ref file, .. } if file == "bad.toml"), "{err:?}");
