@@ -58,9 +58,16 @@ options {
 view "amsterdam" { match-clients { 127.0.0.1; }; zone "adatum.biz" { type primary; file "$WORK/amsterdam.zone"; }; };
 view "others" { match-clients { any; }; zone "adatum.biz" { type primary; file "$WORK/default.zone"; }; };
 CONF
+# The lab's server: the client is also 127.0.0.1, so give loopback the Amsterdam scope too, with
+# a start-up script of the same cmdlets an admin would run.
+cat > "$WORK/loopback-is-amsterdam.ps1" <<'PS'
+Add-DnsServerClientSubnet -Name BenchLoopback -IPv4Subnet 127.0.0.0/8
+Add-DnsServerQueryResolutionPolicy -Name BenchLoopbackPolicy -Action ALLOW -ClientSubnet "EQ,BenchLoopback" -ZoneScope "AmsterdamZoneScope,1" -ProcessingOrder 100 -ZoneName adatum.biz
+PS
 cd "$ROOT"
 cargo build --release -p bypass-lab --bin bypass-lab
-"$ROOT/target/release/bypass-lab" serve dns --listen "127.0.0.1:$LAB_PORT" --admin "127.0.0.1:$LAB_ADMIN" &
+"$ROOT/target/release/bypass-lab" serve dns --listen "127.0.0.1:$LAB_PORT" --admin "127.0.0.1:$LAB_ADMIN" \
+    --script "$WORK/loopback-is-amsterdam.ps1" >"$WORK/lab-dns.log" 2>&1 &
 PIDS+=($!)
 named -g -u "$(id -un)" -c "$WORK/named.conf" >"$WORK/named.log" 2>&1 &
 PIDS+=($!)
@@ -73,15 +80,6 @@ wait_for() { # PORT
     echo "no answer on port $1" >&2
     return 1
 }
-# The lab's server: the client is also 127.0.0.1, so give loopback the Amsterdam scope too,
-# through the management API (well-known control credential of a role started by hand).
-cmdlet() { # JSON
-    curl -sf -H "Authorization: Bearer lab-control" -H "Content-Type: application/json" \
-        -d "$1" "http://127.0.0.1:$LAB_ADMIN/lab/cmdlet" >/dev/null
-}
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$LAB_ADMIN/healthz" >/dev/null && break; sleep 0.2; done
-cmdlet '{"cmdlet":"Add-DnsServerClientSubnet","args":{"Name":{"String":"BenchLoopback"},"IPv4Subnet":{"List":[{"String":"127.0.0.0/8"}]}},"line":1,"column":1}'
-cmdlet '{"cmdlet":"Add-DnsServerQueryResolutionPolicy","args":{"Name":{"String":"BenchLoopbackPolicy"},"Action":{"String":"ALLOW"},"ClientSubnet":{"String":"EQ,BenchLoopback"},"ZoneScope":{"String":"AmsterdamZoneScope,1"},"ProcessingOrder":{"Int":100},"ZoneName":{"String":"adatum.biz"}},"line":2,"column":1}'
 wait_for "$LAB_PORT"
 wait_for "$BIND_PORT"
 

@@ -34,15 +34,32 @@ pub struct Clock {
 
 struct Inner {
     now: watch::Sender<Duration>,
-    /// Each live participant's name and the instant up to which it has done its work (None
-    /// until its first report: a role still starting up is not caught up with anything).
-    progress: Mutex<BTreeMap<u64, (String, Option<Duration>)>>,
-    /// Each participant's next instant with work, when it said so: the clock stops there on
-    /// its way, so work on different roles happens in lab-time order (an appliance's sync at
-    /// 20h before a client's re-fetch at 24h), not all at once at the end of a long advance.
-    next_due: Mutex<BTreeMap<u64, Duration>>,
+    members: Mutex<BTreeMap<u64, Member>>,
     progressed: Notify,
     next_id: AtomicU64,
+}
+
+/// What the clock knows of one participant.
+struct Member {
+    name: String,
+    /// The instant up to which it has done its work (None until its first report: a role still
+    /// starting up is not caught up with anything).
+    done: Option<Duration>,
+    /// Its next instant with work, when it said so. The clock stops there on its way, so work
+    /// on different roles happens in lab-time order (an appliance's sync at 20h before a client's
+    /// re-fetch at 24h), and it wakes only the participants with work due: thousands of
+    /// appliances each with one sync a day cost one wake-up each, not one per stop.
+    next_due: Option<Duration>,
+    wake: Arc<Notify>,
+}
+
+impl Member {
+    fn lags(&self, t: Duration) -> bool {
+        match self.done {
+            None => true,
+            Some(done) => done < t && self.next_due.is_none_or(|due| due <= t),
+        }
+    }
 }
 
 impl Default for Clock {
@@ -57,8 +74,7 @@ impl Clock {
         Clock {
             inner: Arc::new(Inner {
                 now: watch::Sender::new(Duration::ZERO),
-                progress: Mutex::new(BTreeMap::new()),
-                next_due: Mutex::new(BTreeMap::new()),
+                members: Mutex::new(BTreeMap::new()),
                 progressed: Notify::new(),
                 next_id: AtomicU64::new(0),
             }),
@@ -78,8 +94,10 @@ impl Clock {
     /// Registers work that must be done before an advance counts as finished.
     pub fn participant(&self, name: impl Into<String>) -> Participant {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        self.inner.progress.lock().unwrap().insert(id, (name.into(), None));
-        Participant { clock: self.clone(), id, time: self.subscribe() }
+        let wake = Arc::new(Notify::new());
+        let member = Member { name: name.into(), done: None, next_due: None, wake: wake.clone() };
+        self.inner.members.lock().unwrap().insert(id, member);
+        Participant { clock: self.clone(), id, wake, seen: self.now() }
     }
 
     /// Moves the clock forward by `by` and waits until every participant caught up.
@@ -106,20 +124,18 @@ impl Clock {
                 return Ok(());
             }
             let step = self.next_stop(now).map_or(t, |due| due.min(t));
-            self.inner.now.send_if_modified(|now| {
-                if step > *now {
-                    *now = step;
-                    true
-                } else {
-                    false
+            self.inner.now.send_replace(step);
+            for member in self.inner.members.lock().unwrap().values() {
+                if member.next_due.is_none_or(|due| due <= step) {
+                    member.wake.notify_one();
                 }
-            });
+            }
         }
     }
 
     /// The earliest announced due instant after `now`.
     fn next_stop(&self, now: Duration) -> Option<Duration> {
-        self.inner.next_due.lock().unwrap().values().copied().filter(|d| *d > now).min()
+        self.inner.members.lock().unwrap().values().filter_map(|m| m.next_due).filter(|d| *d > now).min()
     }
 
     async fn wait_caught_up(&self, target: Duration) -> Result<(), ClockError> {
@@ -165,8 +181,15 @@ impl Clock {
     }
 
     fn laggards(&self, t: Duration) -> Vec<String> {
-        let progress = self.inner.progress.lock().unwrap();
-        progress.values().filter(|(_, done)| done.is_none_or(|d| d < t)).map(|(name, _)| name.clone()).collect()
+        let members = self.inner.members.lock().unwrap();
+        members.values().filter(|m| m.lags(t)).map(|m| m.name.clone()).collect()
+    }
+
+    fn update(&self, id: u64, change: impl FnOnce(&mut Member)) {
+        if let Some(member) = self.inner.members.lock().unwrap().get_mut(&id) {
+            change(member);
+        }
+        self.inner.progressed.notify_waiters();
     }
 }
 
@@ -175,34 +198,38 @@ impl Clock {
 pub struct Participant {
     clock: Clock,
     id: u64,
-    time: watch::Receiver<Duration>,
+    wake: Arc<Notify>,
+    /// The latest lab time this participant has seen.
+    seen: Duration,
 }
 
 impl Participant {
     /// The current lab time, marking it seen.
     pub fn now(&mut self) -> Duration {
-        *self.time.borrow_and_update()
+        self.seen = self.clock.now();
+        self.seen
     }
 
-    /// Waits for the clock to move; returns the new lab time.
+    /// Waits until the clock has moved to an instant where this participant has work (or, if
+    /// it announced none, any move); returns the new lab time.
     pub async fn changed(&mut self) -> Duration {
-        if self.time.changed().await.is_err() {
-            // The clock is gone: nothing will ever be due again.
-            std::future::pending::<()>().await;
+        loop {
+            let now = self.clock.now();
+            if now > self.seen {
+                self.seen = now;
+                return now;
+            }
+            self.wake.notified().await;
         }
-        *self.time.borrow_and_update()
     }
 
     /// Reports that all work due up to `t` is done.
     pub fn caught_up(&self, t: Duration) {
-        if let Some(entry) = self.clock.inner.progress.lock().unwrap().get_mut(&self.id) {
-            entry.1 = Some(entry.1.map_or(t, |d| d.max(t)));
-        }
-        self.clock.inner.progressed.notify_waiters();
+        self.clock.update(self.id, |m| m.done = Some(m.done.map_or(t, |d| d.max(t))));
     }
 
-    /// Announces the next instant this participant has work (None: nothing scheduled), so an
-    /// advance stops there first. Call it before `caught_up`.
+    /// Announces the next instant this participant has work (None: nothing scheduled, wake me on
+    /// every move), so an advance stops there first. Call it before `caught_up`.
     pub fn due_at(&self, next: Option<Duration>) {
         self.announcer().due_at(next);
     }
@@ -227,21 +254,13 @@ pub struct DueAnnouncer {
 
 impl DueAnnouncer {
     pub fn due_at(&self, next: Option<Duration>) {
-        if !self.clock.inner.progress.lock().unwrap().contains_key(&self.id) {
-            return;
-        }
-        let mut due = self.clock.inner.next_due.lock().unwrap();
-        match next {
-            Some(t) => due.insert(self.id, t),
-            None => due.remove(&self.id),
-        };
+        self.clock.update(self.id, |m| m.next_due = next);
     }
 }
 
 impl Drop for Participant {
     fn drop(&mut self) {
-        self.clock.inner.progress.lock().unwrap().remove(&self.id);
-        self.clock.inner.next_due.lock().unwrap().remove(&self.id);
+        self.clock.inner.members.lock().unwrap().remove(&self.id);
         self.clock.inner.progressed.notify_waiters();
     }
 }
