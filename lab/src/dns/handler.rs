@@ -2,6 +2,7 @@
 //! and this turns its decision into a response (or into silence, for IGNORE).
 
 use super::lookup::Transport;
+use std::collections::HashMap;
 use super::policy::{Answered, DnsState, Query, Resolution};
 use hickory_proto::op::{Edns, Header, HeaderCounts, Metadata, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
@@ -26,6 +27,8 @@ pub struct PolicyHandler {
     /// The address queries arrive on (the ServerInterfaceIP criterion). A socket bound to the
     /// unspecified address reports the unspecified address.
     pub interface: IpAddr,
+    /// SOA records already built, by zone and serial.
+    pub soa: RwLock<HashMap<(String, u32), Record>>,
 }
 
 /// Where the query "comes from": the ECS address when the query carries one, else the packet's
@@ -41,7 +44,19 @@ fn client_of(request: &Request) -> (IpAddr, Option<ClientSubnet>) {
     }
 }
 
-fn soa_record(a: &Answered) -> Option<Record> {
+/// The zone's SOA, built once per zone and serial (an NXDOMAIN answer carries it, so it is on
+/// the hot path).
+fn soa_record(cache: &RwLock<HashMap<(String, u32), Record>>, a: &Answered) -> Option<Record> {
+    let key = (a.zone.clone(), a.serial);
+    if let Some(record) = cache.read().expect("SOA cache lock").get(&key) {
+        return Some(record.clone());
+    }
+    let record = build_soa_record(a)?;
+    cache.write().expect("SOA cache lock").insert(key, record.clone());
+    Some(record)
+}
+
+fn build_soa_record(a: &Answered) -> Option<Record> {
     let zone = Name::from_ascii(format!("{}.", a.zone)).ok()?;
     let mname = Name::from_ascii(format!("dns.{}.", a.zone)).ok()?;
     let rname = Name::from_ascii(format!("hostmaster.{}.", a.zone)).ok()?;
@@ -66,7 +81,7 @@ impl RequestHandler for PolicyHandler {
         let (client, ecs) = client_of(request);
         let transport = if request.protocol() == Protocol::Tcp { Transport::Tcp } else { Transport::Udp };
         let qname = original.name().to_ascii();
-        let query = Query::new(client, self.interface, &qname, &original.query_type().to_string(), transport);
+        let query = Query::new(client, self.interface, &qname, <&str>::from(original.query_type()), transport);
         let resolution = self.state.read().expect("DNS state lock").resolve(&query);
 
         let mut metadata = Metadata::response_from_request(&request.metadata);
@@ -106,7 +121,7 @@ impl RequestHandler for PolicyHandler {
         let mut authority = vec![];
         if let Some(a) = &answered {
             answers.extend(a.a.iter().map(|ip| Record::from_rdata(owner.clone(), RECORD_TTL, RData::A(A(*ip)))));
-            match (a.soa_in_answer, soa_record(a)) {
+            match (a.soa_in_answer, soa_record(&self.soa, a)) {
                 (true, Some(soa)) => answers.push(soa),
                 (false, Some(soa)) if answers.is_empty() => authority.push(soa),
                 _ => {}

@@ -87,7 +87,7 @@ pub async fn serve(sockets: DnsSockets, config: DnsConfig, shutdown: Cancellatio
     let executor = DnsExecutor { state: state.clone(), answers_on: Some(answers_on) };
     configure(&executor, &config).await?;
 
-    let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip() });
+    let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
     server.register_socket(sockets.udp);
     server.register_listener(sockets.tcp, TCP_IDLE, 64);
     let admin = axum::serve(sockets.admin, admin::router(executor, &config.secrets.control))

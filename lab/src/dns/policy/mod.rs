@@ -362,6 +362,8 @@ impl DnsState {
             processing_order: order,
             enabled: true,
         });
+        // Kept in processing order, so answering a query never sorts.
+        self.policies.sort_by_key(|p| p.processing_order);
         Ok(())
     }
 
@@ -413,10 +415,9 @@ impl DnsState {
         answer_from(zone, &chosen.0, chosen.1, query)
     }
 
-    fn ordered(&self, zone: Option<&str>) -> Vec<&QueryResolutionPolicy> {
-        let mut list: Vec<_> = self.policies.iter().filter(|p| p.enabled && p.zone.as_deref() == zone).collect();
-        list.sort_by_key(|p| p.processing_order);
-        list
+    /// The enabled policies of one level (server or a zone), in processing order.
+    fn ordered<'a>(&'a self, zone: Option<&'a str>) -> impl Iterator<Item = &'a QueryResolutionPolicy> + 'a {
+        self.policies.iter().filter(move |p| p.enabled && p.zone.as_deref() == zone)
     }
 
     fn denied(&self) -> Resolution {
