@@ -90,9 +90,6 @@ pub trait Backend: Send + Sync {
         BTreeMap::new()
     }
 
-    /// Where this process reaches a topology address (a Mediation Server's web service).
-    fn reach(&self, address: SocketAddr) -> SocketAddr;
-
     /// The client host for clients at `at`, started on demand.
     async fn client_host(&self, at: IpAddr) -> Result<String, BackendError>;
 

@@ -61,13 +61,6 @@ impl Backend for Remote {
         self.dial.clone()
     }
 
-    fn reach(&self, address: SocketAddr) -> SocketAddr {
-        match self.dial.get(&address.ip()) {
-            Some(real) if address.port() == super::embedded::MEDIATION_PORT => *real,
-            _ => address,
-        }
-    }
-
     async fn client_host(&self, _at: IpAddr) -> Result<String, BackendError> {
         self.endpoints.clients.get("*").cloned().ok_or_else(|| BackendError::Unsupported("the lab has no client host".into()))
     }

@@ -117,11 +117,6 @@ impl Lab {
         &self.secrets
     }
 
-    /// Where this process reaches a topology address (embedded: a loopback listener).
-    pub fn reach(&self, address: std::net::SocketAddr) -> std::net::SocketAddr {
-        self.backend.reach(address)
-    }
-
     /// The tenant as its administrator sees it (remote PowerShell).
     pub fn tenant(&self) -> TenantRemote {
         TenantRemote::new(self.endpoints().tenant, self.secrets.admin.clone())

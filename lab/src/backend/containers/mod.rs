@@ -243,11 +243,6 @@ impl Backend for Containers {
         serde_json::to_value(self.state()).ok()
     }
 
-    /// The host has a leg on every lab network: topology addresses are reached as they are.
-    fn reach(&self, address: SocketAddr) -> SocketAddr {
-        address
-    }
-
     async fn client_host(&self, at: IpAddr) -> Result<String, BackendError> {
         if let Some(url) = self.state.lock().unwrap().endpoints.clients.get(&at.to_string()) {
             return Ok(url.clone());

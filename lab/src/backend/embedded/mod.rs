@@ -21,9 +21,6 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-/// The port the web service and calls use on a Mediation Server's topology address.
-pub const MEDIATION_PORT: u16 = 80;
-
 pub struct Embedded {
     clock: Clock,
     endpoints: Endpoints,
@@ -149,13 +146,6 @@ impl Backend for Embedded {
 
     fn address_map(&self) -> BTreeMap<IpAddr, SocketAddr> {
         self.dial.clone()
-    }
-
-    fn reach(&self, address: SocketAddr) -> SocketAddr {
-        match self.dial.get(&address.ip()) {
-            Some(real) if address.port() == MEDIATION_PORT => *real,
-            _ => address,
-        }
     }
 
     async fn client_host(&self, _at: IpAddr) -> Result<String, BackendError> {
