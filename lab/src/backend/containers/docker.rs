@@ -4,6 +4,7 @@ use crate::backend::BackendError;
 use bollard::query_parameters::{
     ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions, RemoveVolumeOptions,
 };
+use bollard::models::NetworkDisconnectRequest;
 use bollard::Docker;
 use std::collections::HashMap;
 
@@ -62,16 +63,22 @@ pub async fn sweep(docker: &Docker, lab: Option<&str>) -> Result<Swept, BackendE
         .list_containers(Some(ListContainersOptions { all: true, filters: Some(filter(lab)), ..Default::default() }))
         .await
         .map_err(failed("cannot list the lab's containers"))?;
-    let removals = containers.iter().filter_map(|c| c.id.clone()).map(|id| async move {
+    // One at a time, each disconnected from its networks before it goes: removing several
+    // connected containers at once can leave a stale endpoint behind on Docker 20.10, and a
+    // network with one can never be removed (nor its subnet used again) until the engine restarts.
+    for container in &containers {
+        let Some(id) = container.id.clone() else { continue };
+        let networks = container.network_settings.as_ref().and_then(|n| n.networks.as_ref());
+        for network in networks.into_iter().flat_map(|n| n.keys()) {
+            let request = NetworkDisconnectRequest { container: id.clone(), force: Some(true) };
+            let _ = docker.disconnect_network(network, request).await;
+        }
         let options = RemoveContainerOptions { force: true, v: true, ..Default::default() };
         match docker.remove_container(&id, Some(options)).await {
-            Ok(()) => Ok(1),
-            Err(e) if is_not_found(&e) => Ok(0),
-            Err(e) => Err(failed(format!("cannot remove container {id}"))(e)),
+            Ok(()) => swept.containers += 1,
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => return Err(failed(format!("cannot remove container {id}"))(e)),
         }
-    });
-    for removed in futures::future::join_all(removals).await {
-        swept.containers += removed?;
     }
     let networks = docker
         .list_networks(Some(ListNetworksOptions { filters: Some(filter(lab)) }))
@@ -82,6 +89,13 @@ pub async fn sweep(docker: &Docker, lab: Option<&str>) -> Result<Swept, BackendE
         match docker.remove_network(&id).await {
             Ok(()) => swept.networks += 1,
             Err(e) if is_not_found(&e) => {}
+            Err(e) if e.to_string().contains("active endpoints") => {
+                return Err(BackendError::Docker(format!(
+                    "cannot remove network {}: the Docker engine still counts an endpoint on it that no container holds \
+                     (a Docker engine fault); restart the Docker engine to clear it: {e}",
+                    network.name.unwrap_or(id)
+                )))
+            }
             Err(e) => return Err(failed(format!("cannot remove network {}", network.name.unwrap_or(id)))(e)),
         }
     }
