@@ -4,6 +4,7 @@ use super::host::Host;
 use super::outcome::FetchOutcome;
 use super::status::ClientStatus;
 use super::ClientError;
+use crate::clock::{ClockMove, ClockReading};
 use crate::mediation::call::CallResult;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
@@ -24,16 +25,6 @@ pub struct SignInRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallOrder {
     pub number: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ClockMove {
-    pub to_ms: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ClockReading {
-    pub now_ms: u64,
 }
 
 pub fn router(host: Arc<Host>) -> Router {
@@ -114,10 +105,10 @@ async fn log(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<
 }
 
 async fn clock_now(State(host): State<Arc<Host>>) -> Json<ClockReading> {
-    Json(ClockReading { now_ms: host.clock.now().as_millis() as u64 })
+    Json(ClockReading::of(&host.clock))
 }
 
 async fn clock_move(State(host): State<Arc<Host>>, Json(body): Json<ClockMove>) -> Result<Json<ClockReading>, ClientError> {
     host.clock.advance_to(Duration::from_millis(body.to_ms)).await?;
-    Ok(Json(ClockReading { now_ms: host.clock.now().as_millis() as u64 }))
+    Ok(Json(ClockReading::of(&host.clock)))
 }

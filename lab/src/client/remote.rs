@@ -1,6 +1,7 @@
 //! Driving a client host over its control API, for the Lab handle and the CLI.
 
-use super::api::{CallOrder, ClockMove, ClockReading, SignInRequest};
+use super::api::{CallOrder, SignInRequest};
+use crate::clock::{ClockMove, ClockReading};
 use super::outcome::FetchOutcome;
 use super::status::ClientStatus;
 use crate::mediation::call::CallResult;

@@ -17,6 +17,25 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
+/// `POST /lab/clock` body, the same on every clock-keeping role and the embedded lab's control
+/// API: move this role's clock to `to_ms` lab milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClockMove {
+    pub to_ms: u64,
+}
+
+/// `GET /lab/clock`, and the answer to a move once the role has caught up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClockReading {
+    pub now_ms: u64,
+}
+
+impl ClockReading {
+    pub fn of(clock: &Clock) -> ClockReading {
+        ClockReading { now_ms: clock.now().as_millis() as u64 }
+    }
+}
+
 /// How long [`Clock::advance_to`] waits for participants before naming the laggards.
 pub const CATCH_UP_DEADLINE: Duration = Duration::from_secs(30);
 

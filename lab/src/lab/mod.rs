@@ -15,6 +15,7 @@ pub use runbook::RunOn;
 pub use state::{LabFile, DEFAULT_STATE_DIR};
 
 use crate::auth::Secrets;
+use crate::clock::ClockReading;
 use crate::backend::embedded::Embedded;
 use crate::backend::remote::Remote;
 use crate::backend::{Backend, BackendKind, Endpoints};
@@ -256,11 +257,6 @@ impl Lab {
         let reply = self.http.post(url).bearer_auth(&self.secrets.control).json(&body).send().await;
         read_reply(url, reply).await
     }
-}
-
-#[derive(serde::Deserialize)]
-struct ClockReading {
-    now_ms: u64,
 }
 
 async fn read_reply<T: serde::de::DeserializeOwned>(

@@ -3,7 +3,8 @@
 
 use super::call::{CallRequest, CallResult};
 use super::document::{rejection_reason, HybridConfigDocument, SERVICE_PATH};
-use super::routes::{ClockReply, ClockRequest, LinkRequest};
+use super::routes::LinkRequest;
+use crate::clock::{ClockMove, ClockReading};
 use super::status::ApplianceStatus;
 use crate::runbook::{CmdletError, CmdletOutput, Executor, Invocation};
 use std::time::Duration;
@@ -80,15 +81,15 @@ impl ApplianceRemote {
 
     /// Moves the appliance's clock to `to` lab time; returns once its participants caught up.
     pub async fn advance_clock(&self, to: Duration) -> Result<Duration, ApplianceRemoteError> {
-        let body = ClockRequest { to_ms: to.as_millis() as u64 };
+        let body = ClockMove { to_ms: to.as_millis() as u64 };
         let request = self.http.post(self.url("/lab/clock")).bearer_auth(&self.control_token).json(&body);
-        let reply: ClockReply = json(expect_success(self.send(request).await?).await?).await?;
+        let reply: ClockReading = json(expect_success(self.send(request).await?).await?).await?;
         Ok(Duration::from_millis(reply.now_ms))
     }
 
     pub async fn clock(&self) -> Result<Duration, ApplianceRemoteError> {
         let request = self.http.get(self.url("/lab/clock")).bearer_auth(&self.control_token);
-        let reply: ClockReply = json(expect_success(self.send(request).await?).await?).await?;
+        let reply: ClockReading = json(expect_success(self.send(request).await?).await?).await?;
         Ok(Duration::from_millis(reply.now_ms))
     }
 

@@ -6,6 +6,7 @@ use super::call::CallRequest;
 use super::document::SERVICE_PATH;
 use super::{cmdlets, gateway, web_service};
 use crate::auth::bearer;
+use crate::clock::{ClockMove, ClockReading};
 use crate::runbook::{CmdletError, Invocation};
 use axum::extract::{Json, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -94,29 +95,19 @@ async fn link(State(app): Shared, headers: HeaderMap, Json(request): Json<LinkRe
     StatusCode::NO_CONTENT.into_response()
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct ClockRequest {
-    pub to_ms: u64,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ClockReply {
-    pub now_ms: u64,
-}
-
 async fn clock_get(State(app): Shared, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&app, &headers) {
         return r;
     }
-    Json(ClockReply { now_ms: app.clock.now().as_millis() as u64 }).into_response()
+    Json(ClockReading::of(&app.clock)).into_response()
 }
 
-async fn clock_post(State(app): Shared, headers: HeaderMap, Json(request): Json<ClockRequest>) -> Response {
+async fn clock_post(State(app): Shared, headers: HeaderMap, Json(request): Json<ClockMove>) -> Response {
     if let Err(r) = authorize(&app, &headers) {
         return r;
     }
     match app.clock.advance_to(Duration::from_millis(request.to_ms)).await {
-        Ok(()) => Json(ClockReply { now_ms: app.clock.now().as_millis() as u64 }).into_response(),
+        Ok(()) => Json(ClockReading::of(&app.clock)).into_response(),
         Err(e) => refuse(StatusCode::GATEWAY_TIMEOUT, e.to_string()),
     }
 }

@@ -2,7 +2,7 @@
 //! (`clock advance`, `fault restart`) can reach what only this process holds.
 
 use super::appliances::Appliances;
-use crate::clock::Clock;
+use crate::clock::{Clock, ClockMove, ClockReading};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -18,17 +18,6 @@ pub struct ControlState {
     pub clock: Clock,
     pub appliances: Arc<Appliances>,
     pub token: String,
-}
-
-/// `POST /lab/clock` body; the same shape every clock-keeping role accepts.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ClockMove {
-    pub to_ms: u64,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ClockReading {
-    pub now_ms: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -63,7 +52,7 @@ fn refuse(status: StatusCode, reason: impl Into<String>) -> (StatusCode, Json<se
 
 async fn now(State(state): State<ControlState>, headers: HeaderMap) -> Reply<ClockReading> {
     authorize(&state, &headers)?;
-    Ok(Json(ClockReading { now_ms: state.clock.now().as_millis() as u64 }))
+    Ok(Json(ClockReading::of(&state.clock)))
 }
 
 async fn advance(State(state): State<ControlState>, headers: HeaderMap, Json(m): Json<ClockMove>) -> Reply<ClockReading> {
@@ -73,7 +62,7 @@ async fn advance(State(state): State<ControlState>, headers: HeaderMap, Json(m):
         .advance_to(Duration::from_millis(m.to_ms))
         .await
         .map_err(|e| refuse(StatusCode::GATEWAY_TIMEOUT, e.to_string()))?;
-    Ok(Json(ClockReading { now_ms: state.clock.now().as_millis() as u64 }))
+    Ok(Json(ClockReading::of(&state.clock)))
 }
 
 async fn restart(State(state): State<ControlState>, headers: HeaderMap, Json(r): Json<Restart>) -> Reply<serde_json::Value> {
