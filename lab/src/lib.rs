@@ -14,6 +14,7 @@
 //! - [`backend`]: where roles run (embedded in this process, or in containers).
 //! - [`image`]: the lab's one container image, built locally from the static binary.
 //! - [`http`]: what every role's HTTP client does the same way.
+//! - [`rollout`]: rehearsing an admin's own runbook in phases, with a verdict per site and subnet.
 //! - [`lab`]: the one handle the CLI, the runbook runner and the features drive a lab through.
 //! - [`steps`]: the features' step definitions (kept in the top-level `steps/` folder).
 
@@ -29,6 +30,7 @@ pub mod runbook;
 pub mod tenant;
 pub mod topology;
 pub mod lab;
+pub mod rollout;
 
 /// The features' step definitions (the top-level `steps/` folder), shared by `cargo test` and
 /// `bypass-lab rehearse`.
