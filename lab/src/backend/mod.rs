@@ -30,6 +30,19 @@ impl BackendKind {
     }
 }
 
+/// How the lab's DNS server starts. A rehearsal of the admin's own runbook needs it empty, because
+/// the runbook itself builds the zone, client subnets, zone scopes, records and policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DnsStart {
+    /// With the topology's generated geo-location policies (one client subnet, zone scope and
+    /// policy per site).
+    #[default]
+    Planned,
+    /// With no zone at all.
+    Empty,
+}
+
 /// Where this process reaches each role of a running lab.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Endpoints {

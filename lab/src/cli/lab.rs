@@ -1,7 +1,7 @@
 //! `up`, `down`, `run` and `status`: starting a lab and working with it.
 
 use anyhow::Context;
-use bypass_lab::backend::BackendKind;
+use bypass_lab::backend::{BackendKind, DnsStart};
 use bypass_lab::clock::format_duration;
 use bypass_lab::lab::{Lab, LabError, LabFile, LabOptions, RunOn};
 use bypass_lab::topology::Topology;
@@ -22,6 +22,10 @@ pub struct Up {
     /// The default lets a 24-hour replication window pass in 24 seconds.
     #[arg(long, default_value_t = 3600.0)]
     time_speed: f64,
+    /// How the DNS server starts: `planned` (the topology's policies) or `empty` (your own
+    /// runbook builds the zone, client subnets, zone scopes, records and policies).
+    #[arg(long, value_enum, default_value_t = DnsStart::Planned)]
+    dns: DnsStart,
 }
 
 #[derive(Args)]
@@ -59,6 +63,7 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
         backend: args.backend,
         data_dir: Some(state.join("data")),
         control: true,
+        dns: args.dns,
         progress: Arc::new(|line: &str| eprintln!("{line}")),
     };
     if args.backend == BackendKind::Embedded {

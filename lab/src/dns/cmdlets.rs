@@ -92,6 +92,16 @@ pub const SPECS: &[CmdletSpec] = &[
         params: &[ParamSpec::named("ZoneName", Str)],
     },
     CmdletSpec {
+        name: "Get-DnsServerZone",
+        target: Target::Dns,
+        params: &[ParamSpec::named("Name", Str)],
+    },
+    CmdletSpec {
+        name: "Get-DnsServerZoneScope",
+        target: Target::Dns,
+        params: &[ParamSpec::named("ZoneName", Str).required(), ParamSpec::named("Name", Str)],
+    },
+    CmdletSpec {
         name: "Get-DnsServerClientSubnet",
         target: Target::Dns,
         params: &[ParamSpec::named("Name", Str)],
@@ -131,7 +141,7 @@ impl DnsExecutor {
         let fail = |e: PolicyError| CmdletError::new(format!("{}: {e}", canonical(&call.cmdlet)));
         let args = Args(call);
         let name = canonical(&call.cmdlet);
-        if name == "Get-DnsServerResourceRecord" || name == "Get-DnsServerQueryResolutionPolicy" || name == "Get-DnsServerClientSubnet" {
+        if name.starts_with("Get-DnsServer") {
             let state = self.state.read().expect("DNS state lock");
             return super::cmdlets_output::get(&state, name, &args).map_err(fail);
         }
@@ -333,6 +343,19 @@ mod tests {
         assert!(out.objects.is_empty(), "the default scope must not hold the service name");
         let out = e.apply(&call("Get-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz")), ("Name", s("hybridvoice")), ("ZoneScope", s("AmsterdamZoneScope"))])).unwrap();
         assert_eq!(out.objects.len(), 4);
+    }
+
+    #[test]
+    fn zones_and_zone_scopes_are_listed() {
+        let e = seeded();
+        let out = e.apply(&call("Get-DnsServerZone", &[])).unwrap();
+        let zones: Vec<String> = out.objects.iter().map(|o| match o { Value::Object(o) => o.get("ZoneName").unwrap().display(), _ => unreachable!() }).collect();
+        assert_eq!(zones, ["adatum.biz"]);
+        let out = e.apply(&call("Get-DnsServerZoneScope", &[("ZoneName", s("adatum.biz"))])).unwrap();
+        let scopes: Vec<String> = out.objects.iter().map(|o| match o { Value::Object(o) => o.get("ZoneScope").unwrap().display(), _ => unreachable!() }).collect();
+        assert_eq!(scopes, ["adatum.biz", "AmsterdamZoneScope", "SeattleZoneScope"]);
+        let err = e.apply(&call("Get-DnsServerZoneScope", &[("ZoneName", s("contoso.com"))])).unwrap_err();
+        assert!(err.message.starts_with("Get-DnsServerZoneScope: "), "{}", err.message);
     }
 
     #[test]

@@ -83,6 +83,35 @@ pub(super) fn get(state: &DnsState, cmdlet: &str, args: &Args) -> Result<CmdletO
                 })
                 .collect()
         }
+        "Get-DnsServerZone" => {
+            let only = args.opt("Name").map(|n| state.zone(&n).map(|z| z.name.clone())).transpose()?;
+            state
+                .zones()
+                .filter(|z| only.as_ref().is_none_or(|o| o == &z.name))
+                .map(|z| {
+                    object(
+                        "DnsServerPrimaryZone",
+                        vec![
+                            ("ZoneName", text(&z.name)),
+                            ("ZoneType", text("Primary")),
+                            ("IsAutoCreated", Value::Bool(false)),
+                            ("IsDsIntegrated", Value::Bool(z.replication_scope.is_some())),
+                            ("IsReverseLookupZone", Value::Bool(false)),
+                            ("IsSigned", Value::Bool(false)),
+                        ],
+                    )
+                })
+                .collect()
+        }
+        "Get-DnsServerZoneScope" => {
+            let zone = state.zone(&args.opt("ZoneName").unwrap_or_default())?;
+            let only = args.opt("Name").map(|n| zone.scope(Some(&n)).map(|s| s.name.clone())).transpose()?;
+            zone.scopes
+                .values()
+                .filter(|s| only.as_ref().is_none_or(|o| o == &s.name))
+                .map(|s| object("DnsServerZoneScope", vec![("ZoneScope", text(&s.name)), ("FileName", text(format!("{}.dns", s.name)))]))
+                .collect()
+        }
         "Get-DnsServerClientSubnet" => {
             let name = args.opt("Name");
             if let Some(n) = &name {

@@ -18,7 +18,7 @@ use crate::auth::Secrets;
 use crate::clock::ClockReading;
 use crate::backend::embedded::Embedded;
 use crate::backend::remote::Remote;
-use crate::backend::{Backend, BackendKind, Endpoints};
+use crate::backend::{Backend, BackendKind, DnsStart, Endpoints};
 use crate::dns::lookup::{self, Answer, Transport};
 use crate::tenant::model::{ApplianceRecord, TenantConfiguration};
 use crate::tenant::remote::TenantRemote;
@@ -40,12 +40,21 @@ pub struct LabOptions {
     pub data_dir: Option<PathBuf>,
     /// Serve the control API other processes use (`up`).
     pub control: bool,
+    /// How the DNS server starts: with the topology's policies, or empty for a runbook that
+    /// builds them.
+    pub dns: DnsStart,
     pub progress: Progress,
 }
 
 impl Default for LabOptions {
     fn default() -> Self {
-        LabOptions { backend: BackendKind::Embedded, data_dir: None, control: false, progress: Arc::new(|_| {}) }
+        LabOptions {
+            backend: BackendKind::Embedded,
+            data_dir: None,
+            control: false,
+            dns: DnsStart::Planned,
+            progress: Arc::new(|_| {}),
+        }
     }
 }
 
@@ -63,9 +72,9 @@ impl Lab {
         let secrets = Secrets::generate(&topology);
         let backend: Box<dyn Backend> = match options.backend {
             BackendKind::Embedded => {
-                Box::new(Embedded::start(&topology, &secrets, options.data_dir.as_deref(), options.control).await?)
+                Box::new(Embedded::start(&topology, &secrets, options.data_dir.as_deref(), options.control, options.dns).await?)
             }
-            BackendKind::Containers => containers_backend(&topology, &secrets, &options.progress).await?,
+            BackendKind::Containers => containers_backend(&topology, &secrets, options.dns, &options.progress).await?,
         };
         let lab = Lab { topology, secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) };
         if let Err(e) = lab.wait_ready().await {
@@ -272,9 +281,14 @@ async fn read_reply<T: serde::de::DeserializeOwned>(
     reply.json().await.map_err(|e| LabError::Invalid(format!("{url} answered something unreadable: {e}")))
 }
 
-async fn containers_backend(topology: &Topology, secrets: &Secrets, progress: &Progress) -> Result<Box<dyn Backend>, LabError> {
+async fn containers_backend(
+    topology: &Topology,
+    secrets: &Secrets,
+    dns: DnsStart,
+    progress: &Progress,
+) -> Result<Box<dyn Backend>, LabError> {
     let progress = progress.clone();
-    let lab = crate::backend::containers::Containers::start(topology, secrets, &move |line: &str| progress(line)).await?;
+    let lab = crate::backend::containers::Containers::start_with_dns(topology, secrets, dns, &move |line: &str| progress(line)).await?;
     Ok(Box::new(lab))
 }
 

@@ -1,6 +1,55 @@
-//! Rehearsing an admin's own rollout: their runbook in phases against a lab of their plan, and a
-//! verdict for every site and subnet after each phase.
+//! Rehearsing an admin's own rollout: their runbook, split into phases, run against a fresh lab
+//! whose DNS server starts empty; after every phase the lab settles as the deployment guide
+//! says, then every sample client and appliance is observed and judged against what the
+//! tenant's configuration then calls for.
+//!
+//! # Layout
+//! - [`model`]: the report (`rehearsal.json`).
+//! - [`phase`]: `# phase: NAME` markers.
+//! - [`sample`]: one sample client per subnet of every site and per outside subnet.
+//! - [`settle`]: replication window, sign-out and in, one re-fetch interval.
+//! - [`observe`]: what each client and appliance shows.
+//! - [`dns_view`]: the DNS server's configuration as its `Get-` cmdlets print it.
+//! - [`expect`]: the expectations, and the findings where observations differ.
+//! - [`cause`]: the likely cause of each finding, in one sentence.
+//! - [`rehearsal`]: the run itself, and the value every report writer starts from.
 
+pub mod cause;
+pub mod dns_view;
+pub mod expect;
 pub mod model;
+pub mod observe;
+pub mod phase;
+pub mod rehearsal;
+pub mod sample;
+pub mod settle;
 
-pub use model::{ApplianceRow, Decision, Finding, PhaseVerdict, RehearsalReport, Severity, SubnetRow, WebServiceVerdict};
+pub use model::{Finding, RehearsalReport, Severity};
+pub use rehearsal::{rehearse_rollout, Progress, Rollout, RunbookFailure, RunbookRehearsal};
+
+use crate::lab::LabError;
+
+/// Why a rehearsal of a rollout could not be done. Every variant but [`RolloutError::Lab`] is
+/// bad input, found before any lab starts.
+#[derive(Debug, thiserror::Error)]
+pub enum RolloutError {
+    #[error("line {line}: '# phase:' needs a name, e.g. '# phase: enable'")]
+    UnnamedPhase { line: usize },
+    #[error("phase '{name}' is declared twice: on line {first_line} and again on line {line}")]
+    DuplicatePhase { name: String, first_line: usize, line: usize },
+    #[error("the lab: {0}")]
+    Lab(#[source] LabError),
+}
+
+impl RolloutError {
+    /// Whether the input was at fault (exit code 2) rather than the lab.
+    pub fn is_input(&self) -> bool {
+        !matches!(self, RolloutError::Lab(_))
+    }
+}
+
+impl From<LabError> for RolloutError {
+    fn from(e: LabError) -> Self {
+        RolloutError::Lab(e)
+    }
+}

@@ -14,7 +14,7 @@ pub use plan::{LabPlan, NetworkPlan, CLIENT_PORT, DNS_ADMIN_PORT, DNS_PORT, MEDI
 pub use state::ContainersState;
 
 use crate::auth::Secrets;
-use crate::backend::{Backend, BackendError, BackendKind, Endpoints};
+use crate::backend::{Backend, BackendError, BackendKind, DnsStart, Endpoints};
 use crate::topology::Topology;
 use async_trait::async_trait;
 use bollard::models::{Ipam, IpamConfig, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest};
@@ -50,8 +50,18 @@ type Progress<'a> = &'a (dyn Fn(&str) + Send + Sync);
 impl Containers {
     /// Builds the image if missing or stale, sweeps earlier labs, then starts every role.
     pub async fn start(topology: &Topology, secrets: &Secrets, progress: Progress<'_>) -> Result<Containers, BackendError> {
+        Containers::start_with_dns(topology, secrets, DnsStart::Planned, progress).await
+    }
+
+    /// [`Containers::start`] with the DNS server started as `dns_start` says.
+    pub async fn start_with_dns(
+        topology: &Topology,
+        secrets: &Secrets,
+        dns_start: DnsStart,
+        progress: Progress<'_>,
+    ) -> Result<Containers, BackendError> {
         let image = crate::image::build_image(progress).await?;
-        Containers::start_with_image(topology, secrets, &image, progress).await
+        Containers::start_configured(topology, secrets, &image, dns_start, progress).await
     }
 
     /// [`Containers::start`] with an image already built.
@@ -59,6 +69,17 @@ impl Containers {
         topology: &Topology,
         secrets: &Secrets,
         image: &str,
+        progress: Progress<'_>,
+    ) -> Result<Containers, BackendError> {
+        Containers::start_configured(topology, secrets, image, DnsStart::Planned, progress).await
+    }
+
+    /// Starts every role from `image`, the DNS server as `dns_start` says.
+    pub async fn start_configured(
+        topology: &Topology,
+        secrets: &Secrets,
+        image: &str,
+        dns_start: DnsStart,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
         let docker = docker::connect().await?;
@@ -95,7 +116,14 @@ impl Containers {
                 name: format!("{prefix}-dns"),
                 role: "dns",
                 appliance: None,
-                cmd: serve(&["dns", "--listen", &dns_listen, "--admin", &format!("0.0.0.0:{DNS_ADMIN_PORT}")]),
+                cmd: {
+                    let admin = format!("0.0.0.0:{DNS_ADMIN_PORT}");
+                    let mut args = vec!["dns", "--listen", &dns_listen, "--admin", &admin];
+                    if dns_start == DnsStart::Empty {
+                        args.push("--empty");
+                    }
+                    serve(&args)
+                },
                 legs: plan
                     .sites
                     .iter()

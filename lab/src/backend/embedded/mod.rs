@@ -7,7 +7,7 @@
 mod appliances;
 pub mod control;
 
-use super::{Backend, BackendError, BackendKind, Endpoints};
+use super::{Backend, BackendError, BackendKind, DnsStart, Endpoints};
 use crate::auth::Secrets;
 use crate::clock::Clock;
 use crate::topology::Topology;
@@ -41,6 +41,7 @@ impl Embedded {
         secrets: &Secrets,
         data_dir: Option<&Path>,
         with_control: bool,
+        dns_start: DnsStart,
     ) -> Result<Embedded, BackendError> {
         let (scratch, root): (Option<tempfile::TempDir>, PathBuf) = match data_dir {
             Some(dir) => (None, dir.to_path_buf()),
@@ -66,7 +67,11 @@ impl Embedded {
         let sockets = crate::dns::DnsSockets::bind(loopback_any(), loopback_any()).await?;
         let dns = sockets.udp.local_addr()?;
         let dns_admin = format!("http://{}", sockets.admin.local_addr()?);
-        let dns_config = crate::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
+        let dns_config = crate::dns::DnsConfig {
+            topology: (dns_start == DnsStart::Planned).then(|| topology.clone()),
+            script: None,
+            secrets: secrets.clone(),
+        };
         spawn_role(&mut tasks, "dns", crate::dns::serve(sockets, dns_config, shutdown.child_token()));
 
         let appliances =

@@ -1,0 +1,214 @@
+//! The likely cause of a deviation, in one sentence, read from the DNS server's configuration,
+//! the appliances' LocalStores and the client's own fetch.
+
+use super::dns_view::{DnsView, ZoneView};
+use super::model::ApplianceRow;
+use super::observe::Observation;
+use crate::client::outcome::FetchOutcome;
+use crate::topology::Topology;
+use std::net::IpAddr;
+
+/// Everything a cause is read from.
+pub struct Context<'a> {
+    pub topology: &'a Topology,
+    pub view: &'a DnsView,
+    pub appliances: &'a [ApplianceRow],
+    /// The host clients resolve.
+    pub host: &'a str,
+    /// The tenant's configuration version after the phase.
+    pub tenant_version: u64,
+}
+
+fn join(ips: &[IpAddr]) -> String {
+    ips.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// Whose Mediation Servers `addresses` are: "Tokyo's Mediation Servers", or the addresses.
+pub fn whose(topology: &Topology, addresses: &[IpAddr]) -> String {
+    let mut sites: Vec<&str> = Vec::new();
+    let mut strangers: Vec<IpAddr> = Vec::new();
+    for ip in addresses {
+        match topology.find_appliance(&ip.to_string()) {
+            Some((site, _)) if !sites.contains(&site.name.as_str()) => sites.push(&site.name),
+            Some(_) => {}
+            None => strangers.push(*ip),
+        }
+    }
+    let mut parts = Vec::new();
+    match sites.as_slice() {
+        [] => {}
+        [one] => parts.push(format!("{one}'s Mediation Servers")),
+        many => parts.push(format!("the Mediation Servers of {}", many.join(" and "))),
+    }
+    if !strangers.is_empty() {
+        parts.push(format!("{} (no appliance of the plan)", join(&strangers)));
+    }
+    if parts.is_empty() { "nothing".into() } else { parts.join(" and ") }
+}
+
+impl Context<'_> {
+    fn zone(&self) -> Option<&ZoneView> {
+        self.view.zone_of(self.host)
+    }
+
+    /// Why a client's queries land where they do: the client subnets covering it and the first
+    /// policy using one of them, or the reason they fall to the default scope.
+    fn route(&self, o: &Observation, zone: &ZoneView) -> Result<(Vec<String>, String, Vec<String>), String> {
+        let covering: Vec<String> = self.view.covering(o.sample.address).iter().map(|c| c.name.clone()).collect();
+        if covering.is_empty() {
+            return Err(format!("no client subnet covers {}, so its queries fall to the default scope", o.sample.subnet));
+        }
+        let names: Vec<&str> = covering.iter().map(String::as_str).collect();
+        match zone.policies_for(&names).first() {
+            None => Err(format!(
+                "client subnet {} covers {}, but no query resolution policy of zone {} uses it, so its queries fall to the default scope",
+                covering.join(", "),
+                o.sample.subnet,
+                zone.name
+            )),
+            Some(p) => Ok((covering.clone(), p.name.clone(), p.scopes.clone())),
+        }
+    }
+
+    /// An internal subnet that should resolve to its own site and resolved nothing.
+    pub fn nothing_resolved(&self, o: &Observation) -> String {
+        let Some(zone) = self.zone() else {
+            return format!("no zone of the internal DNS server holds {}, so nothing resolves ({})", self.host, o.answer);
+        };
+        if !zone.knows(self.host) {
+            return format!(
+                "zone {} holds no A record for {} in any zone scope (removed, or never added), so nothing resolves",
+                zone.name, self.host
+            );
+        }
+        match self.route(o, zone) {
+            Err(route) => format!("{route}, which holds no record for {}", self.host),
+            Ok((_, policy, scopes)) => {
+                let empty: Vec<&String> =
+                    scopes.iter().filter(|s| zone.scope(s).is_none_or(|scope| zone.records_of(scope, self.host).is_empty())).collect();
+                match empty.first() {
+                    Some(scope) => format!(
+                        "policy {policy} sends {}'s clients to zone scope {scope}, which holds no record for {}",
+                        o.sample.site, self.host
+                    ),
+                    None => format!("{} does not resolve for {} ({})", self.host, o.sample.subnet, o.answer),
+                }
+            }
+        }
+    }
+
+    /// An internal subnet that resolved to Mediation Servers not (only) of its own site.
+    pub fn other_site(&self, o: &Observation) -> String {
+        let answered = format!("{} ({})", join(&o.resolved), whose(self.topology, &o.resolved));
+        let Some(zone) = self.zone() else {
+            return format!("{} resolves to {answered} instead of {}'s Mediation Servers", self.host, o.sample.site);
+        };
+        match self.route(o, zone) {
+            Err(route) => format!("{route}, which answers {answered}"),
+            Ok((covering, policy, scopes)) => {
+                for scope in &scopes {
+                    let held = zone.scope(scope).map(|s| zone.records_of(s, self.host)).unwrap_or_default();
+                    let foreign = held.iter().any(|ip| {
+                        self.topology.find_appliance(&ip.to_string()).is_none_or(|(site, _)| !site.name.eq_ignore_ascii_case(&o.sample.site))
+                    });
+                    if foreign {
+                        return format!(
+                            "policy {policy} sends {}'s clients to zone scope {scope} ({}) via client subnet {}",
+                            o.sample.site,
+                            whose(self.topology, &held),
+                            covering.join(", ")
+                        );
+                    }
+                }
+                format!("{} resolves to {answered} instead of {}'s Mediation Servers", self.host, o.sample.site)
+            }
+        }
+    }
+
+    /// An outside subnet that resolved the service name.
+    pub fn outside_resolves(&self, o: &Observation) -> String {
+        let answered = format!("{} ({})", join(&o.resolved), whose(self.topology, &o.resolved));
+        if let Some(zone) = self.zone() {
+            if let Some(default) = zone.default_scope() {
+                let held = zone.records_of(default, self.host);
+                if !held.is_empty() {
+                    return format!(
+                        "outside clients resolve {}: a record in the default scope of zone {} answers them with {answered}",
+                        self.host, zone.name
+                    );
+                }
+            }
+            if let Ok((covering, policy, scopes)) = self.route(o, zone) {
+                return format!(
+                    "outside clients resolve {}: client subnet {} covers {} and policy {policy} answers them from zone scope {} with {answered}",
+                    self.host,
+                    covering.join(", "),
+                    o.sample.subnet,
+                    scopes.join(", ")
+                );
+            }
+        }
+        format!("outside clients resolve {} to {answered}", self.host)
+    }
+
+    /// A client that resolved its own site while bypass is enabled, and still does not bypass.
+    pub fn no_bypass(&self, o: &Observation) -> String {
+        let behind = |name: &str| self.appliances.iter().find(|a| a.appliance == name).and_then(|a| a.version.map(|v| (a, v)));
+        match &o.outcome {
+            Some(FetchOutcome::Rejected { mediation_server, status, reason, .. }) => match behind(mediation_server) {
+                Some((a, v)) if v < self.tenant_version => format!(
+                    "the web service of {} rejects ({status}) while the tenant says enabled: its LocalStore holds version {v}, the tenant is at {} (replication has not reached it)",
+                    a.appliance, self.tenant_version
+                ),
+                _ => format!("the web service of {mediation_server} rejects ({status}) while the tenant says enabled: {reason}"),
+            },
+            Some(FetchOutcome::NoBypassId { mediation_server, .. }) => format!(
+                "{mediation_server} serves no bypassID: the bypass settings were created without -AlwaysBypass $true or -EnableDefaultBypassID $true"
+            ),
+            Some(FetchOutcome::NoModeAny { internal, external, .. }) => format!(
+                "the bypass settings have InternalBypassMode {} and ExternalBypassMode {}: clients bypass only with Any",
+                internal.as_str(),
+                external.as_str()
+            ),
+            Some(FetchOutcome::NoUrlProvisioned) => {
+                "the client received no URL at sign-in although the tenant has one".to_string()
+            }
+            Some(other) => other.describe(),
+            None => "the client never fetched the web service".into(),
+        }
+    }
+
+    /// A client that still bypasses although the tenant disabled bypass.
+    pub fn still_bypasses(&self, o: &Observation) -> String {
+        let server = match &o.outcome {
+            Some(FetchOutcome::Bypass { mediation_server, .. }) => mediation_server.clone(),
+            _ => return "the client still holds a bypass ID".into(),
+        };
+        match self.appliances.iter().find(|a| a.appliance == server) {
+            Some(a) if a.version.is_some_and(|v| v < self.tenant_version) => format!(
+                "{server} still serves bypass: its LocalStore holds version {}, the tenant is at {} (replication has not reached it)",
+                a.version.unwrap_or_default(),
+                self.tenant_version
+            ),
+            _ => format!("{server} still serves bypass although the tenant disabled it"),
+        }
+    }
+
+    /// Every zone scope that still holds a record for the host.
+    pub fn records_left(&self, o: &Observation) -> String {
+        let left: Vec<String> = self
+            .zone()
+            .map(|z| z.scopes.iter().filter(|s| !z.records_of(s, self.host).is_empty()).map(|s| s.name.clone()).collect())
+            .unwrap_or_default();
+        if left.is_empty() {
+            format!("{} still resolves to {} after its records were removed", self.host, join(&o.resolved))
+        } else {
+            format!(
+                "{} still resolves to {} after its records were removed: zone scope {} still holds it",
+                self.host,
+                join(&o.resolved),
+                left.join(", ")
+            )
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The internal DNS server's configuration as an admin reads it with the `Get-DnsServer*`
+//! cmdlets: client subnets, zones, zone scopes, their A records and the query resolution
+//! policies. Findings name their causes from this view, so it is read through the same cmdlets
+//! (and the same executor) the admin's runbook used, never from the server's insides.
+
+use crate::runbook::{CmdletOutput, PsObject, Transcript, Value};
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DnsView {
+    pub client_subnets: Vec<ClientSubnetView>,
+    pub zones: Vec<ZoneView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientSubnetView {
+    pub name: String,
+    pub subnets: Vec<IpNet>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ZoneView {
+    /// Lower case, no trailing dot.
+    pub name: String,
+    /// The default scope (named after the zone) first, as the server lists them.
+    pub scopes: Vec<ScopeView>,
+    /// Zone-level query resolution policies, in processing order.
+    pub policies: Vec<PolicyView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeView {
+    pub name: String,
+    /// (host name relative to the zone, `@` for the apex; address).
+    pub records: Vec<(String, IpAddr)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyView {
+    pub name: String,
+    pub processing_order: i64,
+    pub action: String,
+    /// The client subnet names of its `ClientSubnet` criterion's `EQ` part.
+    pub client_subnets: Vec<String>,
+    /// The zone scopes it answers from.
+    pub scopes: Vec<String>,
+}
+
+/// What to run to read the configuration before the zones are known.
+pub const FIRST_READ: &str = "Get-DnsServerClientSubnet\nGet-DnsServerZone\n";
+
+/// What to run, once the zones are known, to read each one's scopes and policies.
+pub fn zone_read(zone: &str) -> String {
+    format!("Get-DnsServerQueryResolutionPolicy -ZoneName \"{zone}\"\nGet-DnsServerZoneScope -ZoneName \"{zone}\"\n")
+}
+
+/// What to run to read one scope's records.
+pub fn records_read(zone: &str, scope: &str) -> String {
+    format!("Get-DnsServerResourceRecord -ZoneName \"{zone}\" -ZoneScope \"{scope}\"\n")
+}
+
+fn objects(output: &CmdletOutput) -> impl Iterator<Item = &PsObject> {
+    output.objects.iter().filter_map(|v| match v {
+        Value::Object(o) => Some(o),
+        _ => None,
+    })
+}
+
+fn text(o: &PsObject, name: &str) -> String {
+    o.get(name).map(Value::display).unwrap_or_default()
+}
+
+fn list(o: &PsObject, name: &str) -> Vec<Value> {
+    match o.get(name) {
+        Some(Value::List(items)) => items.clone(),
+        None | Some(Value::Null) => vec![],
+        Some(v) => vec![v.clone()],
+    }
+}
+
+/// The step outputs of a read, in order.
+pub fn outputs(transcript: &Transcript) -> Vec<&CmdletOutput> {
+    transcript.steps.iter().map(|s| &s.output).collect()
+}
+
+impl DnsView {
+    /// Client subnets and zone names from the output of [`FIRST_READ`].
+    pub fn from_first_read(subnets: &CmdletOutput, zones: &CmdletOutput) -> DnsView {
+        let client_subnets = objects(subnets)
+            .map(|o| ClientSubnetView {
+                name: text(o, "Name"),
+                subnets: ["IPV4Subnet", "IPV6Subnet"]
+                    .iter()
+                    .flat_map(|p| list(o, p))
+                    .filter_map(|v| v.display().trim().parse().ok())
+                    .collect(),
+            })
+            .collect();
+        let zones = objects(zones).map(|o| ZoneView { name: text(o, "ZoneName").to_ascii_lowercase(), ..Default::default() }).collect();
+        DnsView { client_subnets, zones }
+    }
+
+    /// Fills a zone's policies and scope names from the output of [`zone_read`].
+    pub fn add_zone_read(&mut self, zone: &str, policies: &CmdletOutput, scopes: &CmdletOutput) {
+        let Some(z) = self.zones.iter_mut().find(|z| z.name.eq_ignore_ascii_case(zone)) else { return };
+        z.policies = objects(policies)
+            .map(|o| {
+                let client_subnets = list(o, "Criteria")
+                    .iter()
+                    .filter_map(|c| match c {
+                        Value::Object(c) if text(c, "CriteriaType").eq_ignore_ascii_case("ClientSubnet") => Some(text(c, "Criteria")),
+                        _ => None,
+                    })
+                    .flat_map(|criteria| eq_values(&criteria))
+                    .collect();
+                let scopes = list(o, "Content")
+                    .iter()
+                    .filter_map(|c| match c {
+                        Value::Object(c) => Some(text(c, "ScopeName")),
+                        _ => None,
+                    })
+                    .collect();
+                let processing_order = match o.get("ProcessingOrder") {
+                    Some(Value::Int(n)) => *n,
+                    other => other.map(Value::display).and_then(|t| t.parse().ok()).unwrap_or(0),
+                };
+                PolicyView { name: text(o, "Name"), processing_order, action: text(o, "Action"), client_subnets, scopes }
+            })
+            .collect();
+        z.policies.sort_by_key(|p| p.processing_order);
+        z.scopes = objects(scopes).map(|o| ScopeView { name: text(o, "ZoneScope"), records: vec![] }).collect();
+    }
+
+    /// Fills one scope's records from the output of [`records_read`].
+    pub fn add_records(&mut self, zone: &str, scope: &str, records: &CmdletOutput) {
+        let Some(z) = self.zones.iter_mut().find(|z| z.name.eq_ignore_ascii_case(zone)) else { return };
+        let Some(s) = z.scopes.iter_mut().find(|s| s.name.eq_ignore_ascii_case(scope)) else { return };
+        s.records = objects(records)
+            .filter(|o| text(o, "RecordType").eq_ignore_ascii_case("A"))
+            .filter_map(|o| Some((text(o, "HostName").to_ascii_lowercase(), text(o, "RecordData").parse().ok()?)))
+            .collect();
+    }
+
+    /// The zone that answers for `host`: the longest zone name holding it.
+    pub fn zone_of(&self, host: &str) -> Option<&ZoneView> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.zones
+            .iter()
+            .filter(|z| host == z.name || host.ends_with(&format!(".{}", z.name)))
+            .max_by_key(|z| z.name.len())
+    }
+
+    /// The client subnets that hold `address`.
+    pub fn covering(&self, address: IpAddr) -> Vec<&ClientSubnetView> {
+        self.client_subnets.iter().filter(|c| c.subnets.iter().any(|n| n.contains(&address))).collect()
+    }
+}
+
+impl ZoneView {
+    /// `host` relative to the zone, as record host names are shown (`@` for the apex).
+    pub fn relative(&self, host: &str) -> String {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        host.strip_suffix(&format!(".{}", self.name)).map(str::to_string).unwrap_or_else(|| "@".into())
+    }
+
+    /// The default scope (named after the zone).
+    pub fn default_scope(&self) -> Option<&ScopeView> {
+        self.scopes.iter().find(|s| s.name.eq_ignore_ascii_case(&self.name))
+    }
+
+    pub fn scope(&self, name: &str) -> Option<&ScopeView> {
+        self.scopes.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The addresses a scope holds for `host`.
+    pub fn records_of(&self, scope: &ScopeView, host: &str) -> Vec<IpAddr> {
+        let relative = self.relative(host);
+        scope.records.iter().filter(|(h, _)| *h == relative).map(|(_, ip)| *ip).collect()
+    }
+
+    /// Whether any scope holds a record for `host`.
+    pub fn knows(&self, host: &str) -> bool {
+        self.scopes.iter().any(|s| !self.records_of(s, host).is_empty())
+    }
+
+    /// The ALLOW policies, in processing order, whose client subnet criterion names one of `names`.
+    pub fn policies_for<'a>(&'a self, names: &[&str]) -> Vec<&'a PolicyView> {
+        self.policies
+            .iter()
+            .filter(|p| p.client_subnets.iter().any(|c| names.iter().any(|n| n.eq_ignore_ascii_case(c))))
+            .collect()
+    }
+}
+
+/// The values of the `EQ` parts of a criterion text `EQ,a,b;NE,c`.
+fn eq_values(criteria: &str) -> Vec<String> {
+    criteria
+        .split(';')
+        .filter_map(|part| {
+            let mut items = part.split(',').map(str::trim);
+            items.next().filter(|op| op.eq_ignore_ascii_case("EQ")).map(|_| items.map(str::to_string).collect::<Vec<_>>())
+        })
+        .flatten()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::cmdlets::DnsExecutor;
+    use crate::runbook::{Executor, Invocation};
+    use crate::topology::Topology;
+    use std::collections::BTreeMap;
+
+    fn run(e: &DnsExecutor, cmdlet: &str, args: &[(&str, &str)]) -> CmdletOutput {
+        let call = Invocation {
+            cmdlet: cmdlet.into(),
+            args: args.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect::<BTreeMap<_, _>>(),
+            line: 1,
+            column: 1,
+        };
+        futures::executor::block_on(e.execute(&call)).unwrap()
+    }
+
+    /// The view of a server configured with a topology's planned policies.
+    pub fn planned_view(t: &Topology) -> DnsView {
+        let e = DnsExecutor::new(Default::default());
+        for c in crate::dns::plan::topology_invocations(t) {
+            e.apply(&c).unwrap();
+        }
+        let mut view = DnsView::from_first_read(&run(&e, "Get-DnsServerClientSubnet", &[]), &run(&e, "Get-DnsServerZone", &[]));
+        for zone in view.zones.clone() {
+            let policies = run(&e, "Get-DnsServerQueryResolutionPolicy", &[("ZoneName", &zone.name)]);
+            let scopes = run(&e, "Get-DnsServerZoneScope", &[("ZoneName", &zone.name)]);
+            view.add_zone_read(&zone.name, &policies, &scopes);
+            for scope in view.zones.iter().find(|z| z.name == zone.name).unwrap().scopes.clone() {
+                let records = run(&e, "Get-DnsServerResourceRecord", &[("ZoneName", &zone.name), ("ZoneScope", &scope.name)]);
+                view.add_records(&zone.name, &scope.name, &records);
+            }
+        }
+        view
+    }
+
+    #[test]
+    fn the_seed_plan_reads_back_as_an_admin_wrote_it() {
+        let t = Topology::seed();
+        let view = planned_view(&t);
+        assert_eq!(view.client_subnets.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["AmsterdamSubnet", "SeattleSubnet"]);
+        let zone = view.zone_of(&t.tenant.service_name).expect("the service zone");
+        assert_eq!(zone.relative(&t.tenant.service_name), "hybridvoice");
+        assert_eq!(zone.policies.iter().map(|p| (p.name.as_str(), p.scopes.clone())).collect::<Vec<_>>(), [
+            ("AmsterdamPolicy", vec!["AmsterdamZoneScope".to_string()]),
+            ("SeattlePolicy", vec!["SeattleZoneScope".to_string()])
+        ]);
+        assert_eq!(zone.policies_for(&["seattlesubnet"])[0].name, "SeattlePolicy");
+        assert!(zone.records_of(zone.default_scope().unwrap(), &t.tenant.service_name).is_empty());
+        assert_eq!(zone.records_of(zone.scope("SeattleZoneScope").unwrap(), &t.tenant.service_name).len(), 3);
+        assert_eq!(view.covering("192.168.1.77".parse().unwrap())[0].name, "AmsterdamSubnet");
+        assert!(view.covering("203.0.113.100".parse().unwrap()).is_empty());
+    }
+}

@@ -1,0 +1,162 @@
+//! What each sample client and each appliance shows once a phase has settled, and the DNS
+//! server's configuration as its cmdlets print it.
+
+use super::dns_view::{self, DnsView};
+use super::model::{ApplianceRow, Decision, SubnetRow, WebServiceVerdict};
+use super::sample::SampleClient;
+use crate::client::outcome::FetchOutcome;
+use crate::dns::lookup::{Answer, Transport};
+use crate::lab::{Lab, LabError, RunOn, DEFAULT_NUMBER};
+use crate::topology::Topology;
+use std::net::IpAddr;
+
+/// One sample client's view, with what the report's row leaves out but the diagnosis needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub sample: SampleClient,
+    /// The DNS answer's kind (`NOERROR`, `NXDOMAIN`, `REFUSED`, `SERVFAIL`, `no answer`), or why
+    /// the server could not be asked.
+    pub answer: String,
+    pub resolved: Vec<IpAddr>,
+    /// The URL the client received at its last sign-in.
+    pub provisioned_url: Option<String>,
+    /// The client's last fetch; None when it never fetched.
+    pub outcome: Option<FetchOutcome>,
+    pub media: String,
+}
+
+/// The site `addresses` belong to: one site's name, `mixed`, `unknown`, or None when empty.
+pub fn site_of_addresses(topology: &Topology, addresses: &[IpAddr]) -> Option<String> {
+    let mut sites: Vec<Option<&str>> =
+        addresses.iter().map(|ip| topology.find_appliance(&ip.to_string()).map(|(s, _)| s.name.as_str())).collect();
+    sites.sort();
+    sites.dedup();
+    match sites.as_slice() {
+        [] => None,
+        [Some(site)] => Some(site.to_string()),
+        [None] => Some("unknown".into()),
+        _ => Some("mixed".into()),
+    }
+}
+
+impl Observation {
+    pub fn decision(&self) -> Decision {
+        if self.outcome.as_ref().is_some_and(FetchOutcome::is_bypass) { Decision::Bypass } else { Decision::NoBypass }
+    }
+
+    pub fn web_service(&self) -> WebServiceVerdict {
+        match &self.outcome {
+            Some(FetchOutcome::Bypass { .. })
+            | Some(FetchOutcome::BypassDisabled { .. })
+            | Some(FetchOutcome::NoModeAny { .. })
+            | Some(FetchOutcome::NoBypassId { .. })
+            | Some(FetchOutcome::MalformedDocument { .. }) => WebServiceVerdict::Served,
+            Some(FetchOutcome::Rejected { .. }) => WebServiceVerdict::Rejected,
+            Some(FetchOutcome::ServiceUnreachable { .. }) | Some(FetchOutcome::DnsUnreachable { .. }) => WebServiceVerdict::Unreachable,
+            _ => WebServiceVerdict::NoUrl,
+        }
+    }
+
+    pub fn row(&self, topology: &Topology) -> SubnetRow {
+        SubnetRow {
+            site: self.sample.site.clone(),
+            subnet: self.sample.subnet.to_string(),
+            client: self.sample.user.clone(),
+            resolved: self.resolved.clone(),
+            resolved_site: site_of_addresses(topology, &self.resolved),
+            web_service: self.web_service(),
+            decision: self.decision(),
+            reason: self.outcome.as_ref().map(FetchOutcome::describe).unwrap_or_else(|| "no media bypass: never fetched".into()),
+            media: self.media.clone(),
+        }
+    }
+}
+
+/// The host clients resolve: the tenant URL's host when one is set, else the planned service name.
+pub fn service_host(topology: &Topology, url: Option<&str>) -> String {
+    url.and_then(|u| reqwest::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string()))
+        .unwrap_or_else(|| topology.tenant.service_name.clone())
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
+/// One sample client: its DNS answer from its own address, its status, a PSTN call.
+pub async fn observe(lab: &Lab, sample: &SampleClient, host: &str) -> Result<Observation, LabError> {
+    let (answer, resolved) = match lab.resolve(host, sample.address, Transport::Udp).await {
+        Ok(Answer::Addresses(mut ips)) => {
+            ips.sort();
+            ("NOERROR".to_string(), ips)
+        }
+        Ok(Answer::NxDomain) => ("NXDOMAIN".into(), vec![]),
+        Ok(Answer::Refused) => ("REFUSED".into(), vec![]),
+        Ok(Answer::ServFail) => ("SERVFAIL".into(), vec![]),
+        Ok(Answer::NoAnswer) => ("no answer".into(), vec![]),
+        Err(e) => (format!("DNS server not asked: {e}"), vec![]),
+    };
+    let status = lab.client(&sample.user).await?;
+    let media = match lab.call(&sample.user, DEFAULT_NUMBER).await {
+        Ok(call) => call.media_path.as_str().to_string(),
+        Err(e) => format!("call failed: {e}"),
+    };
+    Ok(Observation {
+        sample: sample.clone(),
+        answer,
+        resolved,
+        provisioned_url: status.hybrid_config_service_internal_url,
+        outcome: status.last_fetch.map(|f| f.outcome),
+        media,
+    })
+}
+
+/// Every appliance's LocalStore and web service, in topology order.
+pub async fn appliances(lab: &Lab) -> Result<Vec<ApplianceRow>, LabError> {
+    Ok(lab
+        .status()
+        .await?
+        .into_iter()
+        .map(|row| match row.status {
+            Some(s) => ApplianceRow {
+                site: row.site,
+                appliance: row.appliance,
+                address: row.address,
+                version: s.replicated_version,
+                enabled: s.bypass_enabled,
+                always_bypass: s.always_bypass,
+                web_service: format!("{:?}", s.web_service_state),
+            },
+            None => ApplianceRow {
+                site: row.site,
+                appliance: row.appliance,
+                address: row.address,
+                version: None,
+                enabled: false,
+                always_bypass: false,
+                web_service: row.error.unwrap_or_else(|| "no answer".into()),
+            },
+        })
+        .collect())
+}
+
+/// The DNS server's configuration, read with the `Get-DnsServer*` cmdlets the admin's runbook
+/// ran through.
+pub async fn read_dns(lab: &Lab) -> Result<DnsView, LabError> {
+    let first = lab.run_runbook(dns_view::FIRST_READ, &RunOn::Tenant).await?;
+    let out = dns_view::outputs(&first);
+    let mut view = DnsView::from_first_read(out[0], out[1]);
+    for zone in view.zones.iter().map(|z| z.name.clone()).collect::<Vec<_>>() {
+        let read = lab.run_runbook(&dns_view::zone_read(&zone), &RunOn::Tenant).await?;
+        let out = dns_view::outputs(&read);
+        view.add_zone_read(&zone, out[0], out[1]);
+        let scopes: Vec<String> = view.zone_of(&zone).map(|z| z.scopes.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
+        let script: String = scopes.iter().map(|s| dns_view::records_read(&zone, s)).collect();
+        if script.is_empty() {
+            continue;
+        }
+        let read = lab.run_runbook(&script, &RunOn::Tenant).await?;
+        for (scope, output) in scopes.iter().zip(dns_view::outputs(&read)) {
+            view.add_records(&zone, scope, output);
+        }
+    }
+    Ok(view)
+}
