@@ -7,6 +7,7 @@ mod fault;
 mod image;
 mod lab;
 mod rehearse;
+mod rollout;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -46,7 +47,7 @@ enum Command {
     /// Inject and heal faults.
     #[command(subcommand)]
     Fault(fault::FaultVerb),
-    /// Run the features (the whole runbook) against fresh labs and report.
+    /// Rehearse your own rollout (--runbook FILE), or run the features against fresh labs.
     Rehearse(rehearse::Rehearse),
     /// The lab's container image.
     #[command(subcommand)]

@@ -1,6 +1,7 @@
-//! `bypass-lab rehearse`: run the features against fresh labs of the admin's own plan.
+//! `bypass-lab rehearse`: run the features against fresh labs of the admin's own plan, or with
+//! `--runbook`, rehearse the admin's own rollout phase by phase.
 
-use bypass_lab::backend::BackendKind;
+use bypass_lab::backend::{BackendKind, DnsStart};
 use bypass_lab::steps::{rehearse, Rehearsal};
 use bypass_lab::topology::Topology;
 use clap::Args;
@@ -9,6 +10,10 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct Rehearse {
+    /// Your own rollout runbook (PowerShell, phases split by '# phase: NAME' lines): rehearse it
+    /// phase by phase instead of running the features.
+    #[arg(long, conflicts_with_all = ["features", "tags"])]
+    runbook: Option<PathBuf>,
     /// The deployment plan (default: the seed's adatum.biz).
     #[arg(long)]
     topology: Option<PathBuf>,
@@ -18,14 +23,29 @@ pub struct Rehearse {
     /// Only scenarios matching this tag expression, e.g. '@seed or not @slow'.
     #[arg(long)]
     tags: Option<String>,
-    /// Where to write the JUnit XML and Cucumber JSON reports.
+    /// Where to write the reports (rehearsal.json with --runbook; JUnit XML and Cucumber JSON
+    /// otherwise).
     #[arg(long, default_value = "reports")]
     report: PathBuf,
     #[arg(long, value_enum, default_value_t = BackendKind::Embedded)]
     backend: BackendKind,
+    /// With --runbook: how the DNS server starts, `empty` (your runbook builds it) or `planned`
+    /// (the topology's generated policies).
+    #[arg(long, value_enum, default_value_t = DnsStart::Empty, requires = "runbook")]
+    dns: DnsStart,
 }
 
 pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
+    if let Some(runbook) = args.runbook {
+        return crate::cli::rollout::run(crate::cli::rollout::RolloutArgs {
+            runbook,
+            topology: args.topology,
+            report: args.report,
+            backend: args.backend,
+            dns: args.dns,
+        })
+        .await;
+    }
     let topology = Topology::load_or_seed(args.topology.as_deref())?;
     println!(
         "Rehearsing media bypass for {} ({} sites, {} appliances) on the {:?} backend",

@@ -1,0 +1,251 @@
+//! `bypass-lab rehearse --runbook FILE`: rehearse the admin's own rollout, print a matrix per
+//! phase and the findings, write `rehearsal.json`. Exit 0 without error findings, 1 with one
+//! or on a runbook error, 2 on invalid input (before any lab starts).
+
+use anyhow::Context;
+use bypass_lab::backend::{BackendKind, DnsStart};
+use bypass_lab::rollout::model::{Decision, PhaseVerdict};
+use bypass_lab::rollout::{rehearse_rollout, Progress, Rollout, RolloutError, RunbookRehearsal, Severity};
+use bypass_lab::topology::Topology;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+/// Exit code for invalid input.
+const INVALID_INPUT: u8 = 2;
+
+pub struct RolloutArgs {
+    pub runbook: PathBuf,
+    pub topology: Option<PathBuf>,
+    pub report: PathBuf,
+    pub backend: BackendKind,
+    pub dns: DnsStart,
+}
+
+fn invalid(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
+    eprintln!("error: {message}");
+    Ok(ExitCode::from(INVALID_INPUT))
+}
+
+pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
+    let source = match std::fs::read_to_string(&args.runbook) {
+        Ok(s) => s,
+        Err(e) => return invalid(format!("cannot read runbook {}: {e}", args.runbook.display())),
+    };
+    let topology = match Topology::load_or_seed(args.topology.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return invalid(e),
+    };
+    println!(
+        "Rehearsing the rollout in {} for {} ({} sites, {} appliances) on the {:?} backend, DNS server {}",
+        args.runbook.display(),
+        topology.tenant.service_name,
+        topology.sites.len(),
+        topology.appliances().count(),
+        args.backend,
+        match args.dns {
+            DnsStart::Empty => "empty",
+            DnsStart::Planned => "with the planned policies",
+        }
+    );
+    let rollout = Rollout {
+        topology,
+        source,
+        origin: args.runbook.display().to_string(),
+        backend: args.backend,
+        dns: args.dns,
+    };
+    let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
+        Arc::new(Bars::default())
+    } else {
+        Arc::new(Lines::default())
+    };
+    let done = match rehearse_rollout(rollout, progress).await {
+        Ok(done) => done,
+        Err(e) if e.is_input() => return invalid(format!("{}: {e}", args.runbook.display())),
+        Err(RolloutError::Lab(e)) => return Err(e.into()),
+        Err(e) => return Err(e.into()),
+    };
+    print!("{}", render(&done));
+    let file = write_json(&done, &args.report)?;
+    println!("\nreport: {}", file.display());
+    Ok(if done.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Writes `DIR/rehearsal.json`.
+pub fn write_json(done: &RunbookRehearsal, dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let file = dir.join("rehearsal.json");
+    let json = serde_json::to_string_pretty(&done.report)?;
+    std::fs::write(&file, json + "\n").with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(file)
+}
+
+fn matrix(phase: &PhaseVerdict) -> String {
+    let mut out = format!("\n== phase {} ==\n", phase.name);
+    let header = ["SITE", "SUBNET", "CLIENT", "RESOLVED", "WEB SERVICE", "DECISION", "MEDIA"];
+    let rows: Vec<[String; 7]> = phase
+        .rows
+        .iter()
+        .map(|r| {
+            let resolved = if r.resolved.is_empty() {
+                "-".to_string()
+            } else {
+                let ips: Vec<String> = r.resolved.iter().map(|ip| ip.to_string()).collect();
+                format!("{} ({})", ips.join(" "), r.resolved_site.as_deref().unwrap_or("?"))
+            };
+            let web = serde_json::to_value(r.web_service).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let decision = match r.decision {
+                Decision::Bypass => "bypass",
+                Decision::NoBypass => "no-bypass",
+            };
+            [r.site.clone(), r.subnet.clone(), r.client.clone(), resolved, web, decision.to_string(), r.media.clone()]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let mut l: String = cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}  ")).collect();
+        l.truncate(l.trim_end().len());
+        l + "\n"
+    };
+    out.push_str(&line(header.to_vec()));
+    for row in &rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    let appliances: Vec<String> = phase
+        .appliances
+        .iter()
+        .map(|a| {
+            format!(
+                "{} v{} {}{} {}",
+                a.appliance,
+                a.version.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+                if a.enabled { "Enabled" } else { "Disabled" },
+                if a.always_bypass { "+AlwaysBypass" } else { "" },
+                a.web_service
+            )
+        })
+        .collect();
+    out.push_str(&format!("LocalStore: {}\n", appliances.join("; ")));
+    out
+}
+
+/// The terminal report: a matrix per phase, the runbook failure, the findings, a verdict line.
+pub fn render(done: &RunbookRehearsal) -> String {
+    let mut out = String::new();
+    for phase in &done.report.phases {
+        out.push_str(&matrix(phase));
+    }
+    if let Some(f) = &done.failure {
+        out.push_str(&format!(
+            "\nrunbook error in phase {}: {}:{}:{}: {}\n",
+            f.phase, done.origin, f.line, f.column, f.message
+        ));
+    }
+    let findings = &done.report.findings;
+    if findings.is_empty() {
+        out.push_str("\nno findings\n");
+    } else {
+        out.push_str(&format!("\nfindings ({}):\n", findings.len()));
+        for f in findings {
+            let severity = match f.severity {
+                Severity::Error => "ERROR  ",
+                Severity::Warning => "WARNING",
+            };
+            out.push_str(&format!("{severity} [{}] {} {}: {}\n", f.phase, f.site, f.subnet, f.message));
+        }
+    }
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    out.push_str(&format!(
+        "\nrollout rehearsal: {} phases, {} errors, {} warnings: {}\n",
+        done.report.phases.len(),
+        errors,
+        findings.len() - errors,
+        if done.succeeded() { "PASSED" } else { "FAILED" }
+    ));
+    out
+}
+
+/// Plain progress lines, for logs and CI.
+#[derive(Default)]
+struct Lines {
+    phases: Mutex<Vec<String>>,
+}
+
+impl Progress for Lines {
+    fn start(&self, phases: &[String]) {
+        *self.phases.lock().expect("progress lock") = phases.to_vec();
+        eprintln!("phases: {}", phases.join(", "));
+    }
+
+    fn phase(&self, index: usize, name: &str) {
+        let total = self.phases.lock().expect("progress lock").len();
+        eprintln!("phase {}/{total} {name}", index + 1);
+    }
+
+    fn step(&self, line: &str) {
+        eprintln!("  {line}");
+    }
+
+    fn phase_done(&self, index: usize, name: &str, errors: usize, warnings: usize) {
+        let total = self.phases.lock().expect("progress lock").len();
+        eprintln!("phase {}/{total} {name} done: {errors} errors, {warnings} warnings", index + 1);
+    }
+}
+
+/// Progress bars on a terminal: one for the phases, one spinner for the current step.
+#[derive(Default)]
+struct Bars {
+    bars: Mutex<Option<(MultiProgress, ProgressBar, ProgressBar)>>,
+}
+
+impl Progress for Bars {
+    fn start(&self, phases: &[String]) {
+        let multi = MultiProgress::new();
+        let overall = multi.add(ProgressBar::new(phases.len() as u64));
+        overall.set_style(
+            ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {msg}")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        overall.set_prefix("phases");
+        let step = multi.add(ProgressBar::new_spinner());
+        step.set_style(ProgressStyle::with_template("{prefix:>8} {spinner} {msg}").expect("a valid template"));
+        step.set_prefix("step");
+        step.enable_steady_tick(std::time::Duration::from_millis(100));
+        *self.bars.lock().expect("progress lock") = Some((multi, overall, step));
+    }
+
+    fn phase(&self, _index: usize, name: &str) {
+        if let Some((_, overall, _)) = &*self.bars.lock().expect("progress lock") {
+            overall.set_message(name.to_string());
+        }
+    }
+
+    fn step(&self, line: &str) {
+        if let Some((_, _, step)) = &*self.bars.lock().expect("progress lock") {
+            step.set_message(line.to_string());
+        }
+    }
+
+    fn phase_done(&self, _index: usize, name: &str, errors: usize, warnings: usize) {
+        if let Some((multi, overall, _)) = &*self.bars.lock().expect("progress lock") {
+            let _ = multi.println(format!("phase {name}: {errors} errors, {warnings} warnings"));
+            overall.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some((_, overall, step)) = self.bars.lock().expect("progress lock").take() {
+            step.finish_and_clear();
+            overall.finish_and_clear();
+        }
+    }
+}
