@@ -38,6 +38,9 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return invalid(e),
     };
+    if let Err(e) = bypass_lab::rollout::phase::split(&source) {
+        return invalid(format!("{}: {e}", args.runbook.display()));
+    }
     println!(
         "Rehearsing the rollout in {} for {} ({} sites, {} appliances) on the {:?} backend, DNS server {}",
         args.runbook.display(),

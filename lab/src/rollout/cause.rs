@@ -198,16 +198,23 @@ impl Context<'_> {
     pub fn records_left(&self, o: &Observation) -> String {
         let left: Vec<String> = self
             .zone()
-            .map(|z| z.scopes.iter().filter(|s| !z.records_of(s, self.host).is_empty()).map(|s| s.name.clone()).collect())
+            .map(|z| {
+                z.scopes
+                    .iter()
+                    .filter(|s| !z.records_of(s, self.host).is_empty())
+                    .map(|s| if s.name.eq_ignore_ascii_case(&z.name) { format!("the default scope of zone {}", z.name) } else { format!("zone scope {}", s.name) })
+                    .collect()
+            })
             .unwrap_or_default();
         if left.is_empty() {
             format!("{} still resolves to {} after its records were removed", self.host, join(&o.resolved))
         } else {
             format!(
-                "{} still resolves to {} after its records were removed: zone scope {} still holds it",
+                "{} still resolves to {} after its records were removed: {} still {} it",
                 self.host,
                 join(&o.resolved),
-                left.join(", ")
+                left.join(" and "),
+                if left.len() == 1 { "holds" } else { "hold" }
             )
         }
     }

@@ -103,10 +103,11 @@ pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation
         }
         let bypassed = o.decision() == Decision::Bypass;
         if o.sample.is_outside() {
-            if expectation.url.is_some() && expectation.enabled && !expectation.records_removed && !o.resolved.is_empty() {
+            let resolves = expectation.url.is_some() && expectation.enabled && !expectation.records_removed && !o.resolved.is_empty();
+            if resolves {
                 out.push(finding(Severity::Error, phase, o, cx.outside_resolves(o)));
             }
-            if bypassed {
+            if bypassed && !resolves {
                 out.push(finding(Severity::Error, phase, o, format!("an outside client bypasses: {}", o.row(cx.topology).reason)));
             }
             continue;
@@ -280,7 +281,7 @@ subnets = ["198.51.100.0/24"]
         let f = judge_with(&view("TokyoScope", &[]), &removed, &[seen(&s[2], &["10.50.0.10"], None)], &[]);
         assert_eq!(f.len(), 2, "{f:?}");
         assert_eq!(f[0].message, "the client received the URL http://mb.example.net/hybridconfig/hybridconfigservice.svc although the tenant's URL is $null");
-        assert_eq!(f[1].message, "mb.example.net still resolves to 10.50.0.10 after its records were removed: zone scope TokyoScope still holds it");
+        assert_eq!(f[1].message, "mb.example.net still resolves to 10.50.0.10 after its records were removed: zone scope OsloScope and zone scope TokyoScope still hold it");
     }
 
     #[test]
