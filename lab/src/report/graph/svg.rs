@@ -29,22 +29,27 @@ const GATEWAY_INK: &str = "#a15c00";
 const OUTSIDE_FILL: &str = "#fff4e0";
 const LINK: &str = "#5b7fb8";
 
+const LEGEND: [&str; 2] = [
+    "Blue lines: each appliance (Mediation Server) replicates its configuration from the tenant.",
+    "Green: appliances. Orange: PSTN gateways and the outside. Purple: the internal DNS server's legs.",
+];
+
 /// The lines of text in a site's box, under its name.
 fn site_lines(site: &SitePart) -> Vec<(String, &'static str)> {
     let mut lines: Vec<(String, &'static str)> = site
         .subnets
         .iter()
-        .map(|n| (format!("subnet  {n}"), "#1d2733"))
+        .map(|n| (format!("subnet {n}"), "#1d2733"))
         .collect();
     lines.push((format!("gateway {}", site.gateway), GATEWAY_INK));
     if let Some(dns) = site.dns {
-        lines.push((format!("DNS     {dns}"), DNS_INK));
+        lines.push((format!("DNS {dns}"), DNS_INK));
     }
     lines
 }
 
 fn appliance_label(name: &str, address: &std::net::IpAddr) -> String {
-    format!("{name}  {address}")
+    format!("{name} {address}")
 }
 
 fn site_height(site: &SitePart) -> f64 {
@@ -160,7 +165,7 @@ pub fn render(picture: &Picture) -> String {
         class: "tenant",
         title: "Skype for Business Online (tenant)".into(),
         lines: vec![
-            format!("domain  {}", picture.tenant.domain),
+            format!("domain {}", picture.tenant.domain),
             format!("service {}", picture.tenant.service_name),
             "in the cloud; every appliance replicates".into(),
             "its configuration from here".into(),
@@ -177,8 +182,8 @@ pub fn render(picture: &Picture) -> String {
             .outside
             .subnets
             .iter()
-            .map(|n| format!("subnet  {n}"))
-            .chain(picture.outside.dns.map(|d| format!("DNS     {d}")))
+            .map(|n| format!("subnet {n}"))
+            .chain(picture.outside.dns.map(|d| format!("DNS {d}")))
             .chain(["should resolve nothing".to_string()])
             .collect(),
         fill: OUTSIDE_FILL,
@@ -211,8 +216,12 @@ pub fn render(picture: &Picture) -> String {
     let grid_top = MARGIN + band_height + 50.0;
     let grid = Grid::new(&heights, cell, MARGIN + TRUNK_ROOM, grid_top);
     let legend_y = grid.bottom().max(grid_top) + 28.0;
-    let width = (grid.left + grid.width()).max(band_right) + MARGIN;
-    let height = legend_y + MARGIN;
+    let legend_width = LEGEND
+        .iter()
+        .map(|l| l.chars().count() as f64 * 6.2)
+        .fold(0.0, f64::max);
+    let width = (grid.left + grid.width()).max(band_right).max(MARGIN + legend_width) + MARGIN;
+    let height = legend_y + (LEGEND.len() - 1) as f64 * 15.0 + MARGIN;
 
     let mut out = String::new();
     let _ = writeln!(
@@ -327,17 +336,18 @@ pub fn render(picture: &Picture) -> String {
         out.push_str("</g>\n");
     }
 
-    text(
-        &mut out,
-        MARGIN,
-        legend_y,
-        11.0,
-        SANS,
-        "400",
-        "#5f6b7a",
-        "Solid blue: replication from the tenant to every appliance (Mediation Server). Green: appliances. \
-         Orange: PSTN gateways and the outside. Purple: the internal DNS server's legs.",
-    );
+    for (i, legend) in LEGEND.iter().enumerate() {
+        text(
+            &mut out,
+            MARGIN,
+            legend_y + i as f64 * 15.0,
+            11.0,
+            SANS,
+            "400",
+            "#5f6b7a",
+            legend,
+        );
+    }
     out.push_str("</svg>\n");
     out
 }
