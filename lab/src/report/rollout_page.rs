@@ -316,3 +316,93 @@ fn failure_note(body: &mut String, failure: &RunbookFailure) {
         html(&failure.message)
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::graph::tests::{assert_balanced, plan};
+
+    fn row(site: &str, subnet: &str, decision: Decision) -> SubnetRow {
+        SubnetRow {
+            site: site.into(),
+            subnet: subnet.into(),
+            client: "user1@fabrikam.example".into(),
+            resolved: vec!["10.0.0.10".parse().unwrap()],
+            resolved_site: Some(site.into()),
+            web_service: WebServiceVerdict::Served,
+            decision,
+            reason: "bypassEnabled <true> & mode \"Any\"".into(),
+            media: "client ↔ gateway".into(),
+        }
+    }
+
+    fn report() -> RehearsalReport {
+        RehearsalReport {
+            phases: vec![PhaseVerdict {
+                name: "enable".into(),
+                rows: vec![
+                    row("Site000", "10.0.0.0/24", Decision::Bypass),
+                    row("Site000", "10.0.8.0/24", Decision::NoBypass),
+                ],
+                appliances: vec![],
+            }],
+            findings: vec![Finding {
+                severity: Severity::Error,
+                phase: "enable".into(),
+                site: "Site000".into(),
+                subnet: "10.0.8.0/24".into(),
+                message: "no client subnet covers 10.0.8.0/24, so its queries fall to the default scope".into(),
+            }],
+        }
+    }
+
+    const RUNBOOK: &str = "# phase: dns\n# <script>alert(\"x\")</script>\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl \"http://a&b\"\n";
+
+    #[test]
+    fn runbook_text_is_escaped_and_the_failing_line_marked() {
+        let failure = RunbookFailure {
+            line: 3,
+            column: 5,
+            message: "unknown parameter <Foo>".into(),
+        };
+        let page = render(&report(), &plan(3), RUNBOOK, Some(&failure));
+        assert!(!page.contains("<script"), "the runbook's markup reached the page raw");
+        assert!(page.contains("# &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
+        assert!(page.contains("<div class=\"line failing\" data-line=\"3\">"));
+        assert!(page.contains("line 3, column 5: unknown parameter &lt;Foo&gt;"));
+        assert!(page.contains("<div class=\"line phase\" data-line=\"1\">"));
+        assert!(page.contains("data-verdict=\"fail\""));
+        assert_balanced(page.split_once("<body>").unwrap().1.split_once("</body>").unwrap().0);
+    }
+
+    #[test]
+    fn cells_say_where_they_are_and_how_they_are_coloured() {
+        let page = render(&report(), &plan(3), RUNBOOK, None);
+        assert!(page.contains(
+            "<td class=\"decision bypass expected\" data-phase=\"enable\" data-site=\"Site000\" data-subnet=\"10.0.0.0/24\""
+        ));
+        assert!(page.contains(
+            "<tr class=\"row error\" data-phase=\"enable\" data-site=\"Site000\" data-subnet=\"10.0.8.0/24\""
+        ));
+        assert!(page.contains(
+            "<tr class=\"finding error\" data-severity=\"error\" data-phase=\"enable\" data-site=\"Site000\""
+        ));
+        assert!(page.contains("bypassEnabled &lt;true&gt; &amp; mode &quot;Any&quot;"));
+        assert!(
+            page.contains("data-verdict=\"fail\""),
+            "an error finding fails the rehearsal"
+        );
+    }
+
+    #[test]
+    fn a_clean_rehearsal_passes_and_loads_nothing() {
+        let mut clean = report();
+        clean.findings.clear();
+        let page = render(&clean, &plan(3), RUNBOOK, None);
+        assert!(page.contains("data-verdict=\"pass\""));
+        assert!(page.contains("default-src 'none'"));
+        for loading in ["<script", "<link", "src=", "@import", "url("] {
+            assert!(!page.contains(loading), "the page would load something: {loading}");
+        }
+    }
+}
