@@ -43,6 +43,8 @@ pub struct Outcome {
     pub elapsed: Duration,
     pub junit: PathBuf,
     pub json: PathBuf,
+    /// The HTML page people read, rendered from the Cucumber JSON after the run.
+    pub html: PathBuf,
 }
 
 impl Outcome {
@@ -52,13 +54,14 @@ impl Outcome {
 
     pub fn summary(&self) -> String {
         format!(
-            "{} passed, {} failed{} in {:.2} s (reports: {}, {})",
+            "{} passed, {} failed{} in {:.2} s (reports: {}, {}, {})",
             self.passed,
             self.failed,
             if self.not_applicable > 0 { format!(" ({} @seed scenarios not applicable to this topology)", self.not_applicable) } else { String::new() },
             self.elapsed.as_secs_f64(),
             self.junit.display(),
             self.json.display(),
+            self.html.display(),
         )
     }
 }
@@ -140,6 +143,10 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
             tags.as_ref().is_none_or(|op| op.eval(all_tags))
         })
         .await;
+    // The writers flush as the run ends; the page is drawn from what the JSON writer wrote.
+    let html = rehearsal.report_dir.join("rehearsal.html");
+    let title = format!("Rehearsal of {} ({:?} backend)", plan.topology.tenant.domain, plan.backend);
+    crate::report::features_page::write_from_json(&json, &html, &title)?;
     Ok(Outcome {
         passed: passed.load(Ordering::SeqCst),
         failed: failed.load(Ordering::SeqCst),
@@ -147,6 +154,7 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         elapsed: started.elapsed(),
         junit,
         json,
+        html,
     })
 }
 

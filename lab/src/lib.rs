@@ -15,6 +15,7 @@
 //! - [`image`]: the lab's one container image, built locally from the static binary.
 //! - [`http`]: what every role's HTTP client does the same way.
 //! - [`rollout`]: rehearsing an admin's own runbook in phases, with a verdict per site and subnet.
+//! - [`report`]: what people read: the topology picture (SVG, Mermaid, DOT) and the HTML reports.
 //! - [`lab`]: the one handle the CLI, the runbook runner and the features drive a lab through.
 //! - [`steps`]: the features' step definitions (kept in the top-level `steps/` folder).
 
@@ -31,6 +32,7 @@ pub mod tenant;
 pub mod topology;
 pub mod lab;
 pub mod rollout;
+pub mod report;
 
 /// The features' step definitions (the top-level `steps/` folder), shared by `cargo test` and
 /// `bypass-lab rehearse`.

@@ -4,6 +4,7 @@ mod client;
 mod clock;
 mod dns;
 mod fault;
+mod graph;
 mod image;
 mod lab;
 mod rehearse;
@@ -49,6 +50,8 @@ enum Command {
     Fault(fault::FaultVerb),
     /// Rehearse your own rollout (--runbook FILE), or run the features against fresh labs.
     Rehearse(rehearse::Rehearse),
+    /// Draw a topology: sites, subnets, appliances, gateways, DNS, tenant, outside.
+    Graph(graph::Graph),
     /// The lab's container image.
     #[command(subcommand)]
     Image(ImageVerb),
@@ -93,6 +96,7 @@ pub fn main() -> ExitCode {
             Command::Fault(verb) => fault::run(verb, &state).await,
             Command::Client(verb) => client::run(verb, &state).await,
             Command::Rehearse(args) => rehearse::run(args).await,
+            Command::Graph(args) => graph::run(args),
             Command::Image(ImageVerb::Build) => image::build().await,
             Command::Compose { topology, output } => image::compose(topology.as_deref(), output.as_deref()).await,
             Command::Serve(role) => serve::run(role).await,

@@ -1,0 +1,408 @@
+//! `rehearsal.html` for the rehearsal of an admin's own rollout: the verdict, the plan's
+//! picture, a coloured matrix per phase, the appliances, the findings and the runbook with its
+//! failing line marked.
+//!
+//! Cells carry `data-phase`, `data-site`, `data-subnet` and classes named after what they show
+//! (`decision bypass`, `finding error`, `line failing`), so tests and admins' own scripts find
+//! them without parsing the layout.
+
+use super::escape::html;
+use super::graph;
+use super::page::document;
+use crate::rollout::{
+    ApplianceRow, Decision, Finding, PhaseVerdict, RehearsalReport, Severity, SubnetRow, WebServiceVerdict,
+};
+use crate::topology::Topology;
+use std::fmt::Write as _;
+
+/// Where and why the runbook stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunbookFailure {
+    /// 1-based line in the runbook text.
+    pub line: usize,
+    /// 1-based column in that line.
+    pub column: usize,
+    pub message: String,
+}
+
+/// The whole page. `runbook` is the runbook's text as the admin wrote it; `failure` is where it
+/// stopped, if it did.
+pub fn render(
+    report: &RehearsalReport,
+    topology: &Topology,
+    runbook: &str,
+    failure: Option<&RunbookFailure>,
+) -> String {
+    let mut body = String::new();
+    header(&mut body, report, topology, failure);
+    let _ = writeln!(
+        body,
+        "<h2 id=\"topology\">The plan</h2>\n<div class=\"picture\">\n{}</div>",
+        graph::svg(topology)
+    );
+    for phase in &report.phases {
+        phase_section(&mut body, phase, &report.findings);
+    }
+    findings_section(&mut body, &report.findings);
+    runbook_section(&mut body, runbook, failure);
+    document(
+        &format!(
+            "Rehearsal of {}: {}",
+            topology.tenant.domain,
+            verdict_word(report, failure)
+        ),
+        &body,
+    )
+}
+
+fn passed(report: &RehearsalReport, failure: Option<&RunbookFailure>) -> bool {
+    !report.has_errors() && failure.is_none()
+}
+
+fn verdict_word(report: &RehearsalReport, failure: Option<&RunbookFailure>) -> &'static str {
+    if passed(report, failure) {
+        "pass"
+    } else {
+        "fail"
+    }
+}
+
+fn header(body: &mut String, report: &RehearsalReport, topology: &Topology, failure: Option<&RunbookFailure>) {
+    let word = verdict_word(report, failure);
+    let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let warnings = report.findings.len() - errors;
+    let rows: usize = report.phases.iter().map(|p| p.rows.len()).sum();
+    let _ = writeln!(
+        body,
+        "<h1>Rehearsal of {} <span class=\"verdict {word}\" data-verdict=\"{word}\">{}</span></h1>",
+        html(&topology.tenant.domain),
+        word.to_uppercase()
+    );
+    let _ = writeln!(
+        body,
+        "<p class=\"lead\">Plan {}: {} sites, {} appliances, service name <span class=\"mono\">{}</span>.</p>",
+        html(&topology.origin_name()),
+        topology.sites.len(),
+        topology.appliances().count(),
+        html(&topology.tenant.service_name)
+    );
+    let _ = writeln!(
+        body,
+        "<div class=\"counts\"><span data-count=\"phases\">{} phases</span><span data-count=\"rows\">{} subnet verdicts</span>\
+         <span data-count=\"errors\">{} errors</span><span data-count=\"warnings\">{} warnings</span>\
+         <span data-count=\"runbook\">runbook: {}</span></div>",
+        report.phases.len(),
+        rows,
+        errors,
+        warnings,
+        match failure {
+            Some(f) => format!("stopped at line {}", f.line),
+            None => "ran to the end".into(),
+        }
+    );
+}
+
+/// The worst finding about this row, if any.
+fn row_severity(phase: &str, row: &SubnetRow, findings: &[Finding]) -> Option<Severity> {
+    findings
+        .iter()
+        .filter(|f| f.phase == phase && f.site == row.site && f.subnet == row.subnet)
+        .map(|f| f.severity)
+        .min()
+}
+
+fn severity_class(severity: Option<Severity>) -> &'static str {
+    match severity {
+        Some(Severity::Error) => "error",
+        Some(Severity::Warning) => "warning",
+        None => "ok",
+    }
+}
+
+fn web_service_word(v: WebServiceVerdict) -> &'static str {
+    match v {
+        WebServiceVerdict::Served => "served",
+        WebServiceVerdict::Rejected => "rejected",
+        WebServiceVerdict::Unreachable => "unreachable",
+        WebServiceVerdict::NoUrl => "no URL",
+    }
+}
+
+fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) {
+    let name = html(&phase.name);
+    let bypassing = phase.rows.iter().filter(|r| r.decision == Decision::Bypass).count();
+    let _ = writeln!(body, "<section class=\"phase\" data-phase=\"{name}\">");
+    let _ = writeln!(
+        body,
+        "<h2>Phase <span class=\"mono\">{name}</span></h2>\n<p class=\"lead\">{bypassing} of {} subnets bypass.</p>",
+        phase.rows.len()
+    );
+    body.push_str(
+        "<table class=\"matrix\">\n<thead><tr><th>site</th><th>subnet</th><th>client</th><th>resolved</th>\
+         <th>resolved site</th><th>web service</th><th>decision</th><th>reason</th><th>media</th></tr></thead>\n<tbody>\n",
+    );
+    for row in &phase.rows {
+        let state = severity_class(row_severity(&phase.name, row, findings));
+        let messages: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.phase == phase.name && f.site == row.site && f.subnet == row.subnet)
+            .map(|f| f.message.as_str())
+            .collect();
+        let title = if messages.is_empty() {
+            String::new()
+        } else {
+            format!(" title=\"{}\"", html(&messages.join("\n")))
+        };
+        let (decision, decision_word) = match row.decision {
+            Decision::Bypass => ("bypass", "bypass"),
+            Decision::NoBypass => ("no-bypass", "no bypass"),
+        };
+        let expected = if state == "ok" && row.decision == Decision::Bypass {
+            " expected"
+        } else {
+            ""
+        };
+        let resolved = if row.resolved.is_empty() {
+            "<span class=\"none\">nothing</span>".to_string()
+        } else {
+            html(
+                &row.resolved
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        };
+        let site_class = if row.site == "outside" { " outside" } else { "" };
+        let attrs = format!(
+            "data-phase=\"{name}\" data-site=\"{}\" data-subnet=\"{}\"",
+            html(&row.site),
+            html(&row.subnet)
+        );
+        let _ = writeln!(
+            body,
+            "<tr class=\"row {state}{site_class}\" {attrs}{title}>\
+             <td class=\"site\">{}</td><td class=\"subnet mono\">{}</td><td class=\"client mono\">{}</td>\
+             <td class=\"resolved mono\" {attrs}>{resolved}</td><td class=\"resolved-site\">{}</td>\
+             <td class=\"web-service\" data-web-service=\"{ws}\">{ws}</td>\
+             <td class=\"decision {decision}{expected}\" {attrs} data-decision=\"{decision}\">{decision_word}</td>\
+             <td class=\"reason\">{}</td><td class=\"media\">{}</td></tr>",
+            html(&row.site),
+            html(&row.subnet),
+            html(&row.client),
+            row.resolved_site
+                .as_deref()
+                .map(html)
+                .unwrap_or_else(|| "<span class=\"none\">none</span>".into()),
+            html(&row.reason),
+            html(&row.media),
+            ws = web_service_word(row.web_service),
+        );
+    }
+    body.push_str("</tbody>\n</table>\n");
+    appliances_table(body, &name, &phase.appliances);
+    body.push_str("</section>\n");
+}
+
+fn appliances_table(body: &mut String, phase: &str, appliances: &[ApplianceRow]) {
+    let _ = writeln!(body, "<h3>Appliances after <span class=\"mono\">{phase}</span></h3>");
+    if appliances.is_empty() {
+        body.push_str("<p class=\"none\">No appliance was read.</p>\n");
+        return;
+    }
+    body.push_str(
+        "<table class=\"appliances\">\n<thead><tr><th>site</th><th>appliance</th><th>address</th>\
+         <th>LocalStore version</th><th>bypass enabled</th><th>always bypass</th><th>web service</th></tr></thead>\n<tbody>\n",
+    );
+    for a in appliances {
+        let ws = if a.web_service.eq_ignore_ascii_case("serving") {
+            "serving"
+        } else if a.web_service.eq_ignore_ascii_case("rejecting") {
+            "rejecting"
+        } else {
+            "unread"
+        };
+        let _ = writeln!(
+            body,
+            "<tr class=\"appliance {ws}\" data-phase=\"{phase}\" data-site=\"{}\" data-appliance=\"{}\">\
+             <td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td>\
+             <td class=\"enabled {}\">{}</td><td>{}</td><td class=\"web-service\">{}</td></tr>",
+            html(&a.site),
+            html(&a.appliance),
+            html(&a.site),
+            html(&a.appliance),
+            a.address,
+            a.version.map(|v| v.to_string()).unwrap_or_else(|| "none".into()),
+            a.enabled,
+            if a.enabled { "yes" } else { "no" },
+            if a.always_bypass { "yes" } else { "no" },
+            html(&a.web_service),
+        );
+    }
+    body.push_str("</tbody>\n</table>\n");
+}
+
+fn findings_section(body: &mut String, findings: &[Finding]) {
+    body.push_str("<h2 id=\"findings\">Findings</h2>\n");
+    if findings.is_empty() {
+        body.push_str("<p class=\"none findings-none\">None: every site and subnet saw what the tenant's configuration says it should.</p>\n");
+        return;
+    }
+    body.push_str(
+        "<table class=\"findings\">\n<thead><tr><th>severity</th><th>phase</th><th>site</th><th>subnet</th>\
+         <th>finding</th></tr></thead>\n<tbody>\n",
+    );
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    sorted.sort_by_key(|f| f.severity);
+    for f in sorted {
+        let severity = severity_class(Some(f.severity));
+        let _ = writeln!(
+            body,
+            "<tr class=\"finding {severity}\" data-severity=\"{severity}\" data-phase=\"{}\" data-site=\"{}\" data-subnet=\"{}\">\
+             <td class=\"severity\">{severity}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td>\
+             <td class=\"message\">{}</td></tr>",
+            html(&f.phase),
+            html(&f.site),
+            html(&f.subnet),
+            html(&f.phase),
+            html(&f.site),
+            html(&f.subnet),
+            html(&f.message),
+        );
+    }
+    body.push_str("</tbody>\n</table>\n");
+}
+
+fn is_phase_marker(line: &str) -> bool {
+    let t = line.trim_start();
+    t.strip_prefix('#')
+        .is_some_and(|rest| rest.trim_start().to_ascii_lowercase().starts_with("phase:"))
+}
+
+fn runbook_section(body: &mut String, runbook: &str, failure: Option<&RunbookFailure>) {
+    body.push_str("<h2 id=\"runbook\">Runbook</h2>\n<div class=\"runbook\">\n");
+    let lines: Vec<&str> = runbook.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let n = i + 1;
+        let failing = failure.is_some_and(|f| f.line == n);
+        let class = match (failing, is_phase_marker(line)) {
+            (true, _) => "line failing",
+            (false, true) => "line phase",
+            (false, false) => "line",
+        };
+        let _ = writeln!(
+            body,
+            "<div class=\"{class}\" data-line=\"{n}\"><span class=\"no\">{n}</span><span class=\"text\">{}</span></div>",
+            html(line.trim_end_matches('\r'))
+        );
+        if let (true, Some(f)) = (failing, failure) {
+            failure_note(body, f);
+        }
+    }
+    if let Some(f) = failure.filter(|f| f.line == 0 || f.line > lines.len()) {
+        failure_note(body, f);
+    }
+    body.push_str("</div>\n");
+}
+
+fn failure_note(body: &mut String, failure: &RunbookFailure) {
+    let _ = writeln!(
+        body,
+        "<div class=\"failure\" data-line=\"{}\" data-column=\"{}\">line {}, column {}: {}</div>",
+        failure.line,
+        failure.column,
+        failure.line,
+        failure.column,
+        html(&failure.message)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::graph::tests::{assert_balanced, plan};
+
+    fn row(site: &str, subnet: &str, decision: Decision) -> SubnetRow {
+        SubnetRow {
+            site: site.into(),
+            subnet: subnet.into(),
+            client: "user1@fabrikam.example".into(),
+            resolved: vec!["10.0.0.10".parse().unwrap()],
+            resolved_site: Some(site.into()),
+            web_service: WebServiceVerdict::Served,
+            decision,
+            reason: "bypassEnabled <true> & mode \"Any\"".into(),
+            media: "client ↔ gateway".into(),
+        }
+    }
+
+    fn report() -> RehearsalReport {
+        RehearsalReport {
+            phases: vec![PhaseVerdict {
+                name: "enable".into(),
+                rows: vec![
+                    row("Site000", "10.0.0.0/24", Decision::Bypass),
+                    row("Site000", "10.0.8.0/24", Decision::NoBypass),
+                ],
+                appliances: vec![],
+            }],
+            findings: vec![Finding {
+                severity: Severity::Error,
+                phase: "enable".into(),
+                site: "Site000".into(),
+                subnet: "10.0.8.0/24".into(),
+                message: "no client subnet covers 10.0.8.0/24, so its queries fall to the default scope".into(),
+            }],
+        }
+    }
+
+    const RUNBOOK: &str = "# phase: dns\n# <script>alert(\"x\")</script>\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl \"http://a&b\"\n";
+
+    #[test]
+    fn runbook_text_is_escaped_and_the_failing_line_marked() {
+        let failure = RunbookFailure {
+            line: 3,
+            column: 5,
+            message: "unknown parameter <Foo>".into(),
+        };
+        let page = render(&report(), &plan(3), RUNBOOK, Some(&failure));
+        assert!(!page.contains("<script"), "the runbook's markup reached the page raw");
+        assert!(page.contains("# &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
+        assert!(page.contains("<div class=\"line failing\" data-line=\"3\">"));
+        assert!(page.contains("line 3, column 5: unknown parameter &lt;Foo&gt;"));
+        assert!(page.contains("<div class=\"line phase\" data-line=\"1\">"));
+        assert!(page.contains("data-verdict=\"fail\""));
+        assert_balanced(page.split_once("<body>").unwrap().1.split_once("</body>").unwrap().0);
+    }
+
+    #[test]
+    fn cells_say_where_they_are_and_how_they_are_coloured() {
+        let page = render(&report(), &plan(3), RUNBOOK, None);
+        assert!(page.contains(
+            "<td class=\"decision bypass expected\" data-phase=\"enable\" data-site=\"Site000\" data-subnet=\"10.0.0.0/24\""
+        ));
+        assert!(page.contains(
+            "<tr class=\"row error\" data-phase=\"enable\" data-site=\"Site000\" data-subnet=\"10.0.8.0/24\""
+        ));
+        assert!(page.contains(
+            "<tr class=\"finding error\" data-severity=\"error\" data-phase=\"enable\" data-site=\"Site000\""
+        ));
+        assert!(page.contains("bypassEnabled &lt;true&gt; &amp; mode &quot;Any&quot;"));
+        assert!(
+            page.contains("data-verdict=\"fail\""),
+            "an error finding fails the rehearsal"
+        );
+    }
+
+    #[test]
+    fn a_clean_rehearsal_passes_and_loads_nothing() {
+        let mut clean = report();
+        clean.findings.clear();
+        let page = render(&clean, &plan(3), RUNBOOK, None);
+        assert!(page.contains("data-verdict=\"pass\""));
+        assert!(page.contains("default-src 'none'"));
+        for loading in ["<script", "<link", "src=", "@import", "url("] {
+            assert!(!page.contains(loading), "the page would load something: {loading}");
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! The HTML reports in a real browser: headless Chromium (Debian's `chromium`) loads each page
+//! from a file and dumps the DOM it built, and the tests look for the matrix cells, the findings,
+//! the marked runbook line and the topology picture in what the browser saw.
+//!
+//! The browser gets a fresh profile, a proxy on a closed loopback port and a resolver that finds
+//! no name, so even a page that tried to load something could not reach the network.
+
+use bypass_lab::report::features_page;
+use bypass_lab::report::rollout_page::{render, RunbookFailure};
+use bypass_lab::rollout::{
+    ApplianceRow, Decision, Finding, PhaseVerdict, RehearsalReport, Severity, SubnetRow, WebServiceVerdict,
+};
+use bypass_lab::topology::{Site, Topology};
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long one page may take to load and dump before the browser is killed.
+const BROWSER_DEADLINE: Duration = Duration::from_secs(90);
+
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let candidates = std::env::var_os("CHROMIUM").map(PathBuf::from).into_iter().chain(
+        std::env::split_paths(&path).flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name))),
+    );
+    for candidate in candidates {
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    panic!(
+        "headless Chromium is needed to check the HTML reports and none was found on PATH: \
+         install Debian's package with `apt-get install -y chromium` (or set CHROMIUM to its binary)"
+    );
+}
+
+/// The DOM Chromium built for `page`, killing the browser (its whole process group) if it has
+/// not finished by the deadline.
+fn dump_dom(page: &Path) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--proxy-server=127.0.0.1:9",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("chromium starts");
+    let group = rustix::process::Pid::from_child(&child);
+    let mut stdout = child.stdout.take().unwrap();
+    let (done, dumped) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut dom = String::new();
+        let read = stdout.read_to_string(&mut dom).map(|_| dom);
+        let _ = done.send(read);
+    });
+    let result = dumped.recv_timeout(BROWSER_DEADLINE);
+    // The browser's helpers share its process group; none may outlive the test.
+    let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    let _ = child.wait();
+    match result {
+        Ok(Ok(dom)) => {
+            assert!(
+                dom.contains("</html>"),
+                "chromium dumped no document for {}: {dom:.400}",
+                page.display()
+            );
+            dom
+        }
+        Ok(Err(e)) => panic!("reading chromium's output failed: {e}"),
+        Err(_) => panic!("chromium did not dump {} within {BROWSER_DEADLINE:?}", page.display()),
+    }
+}
+
+/// The opening tags named `name` in `dom` whose attributes include every `key="value"` pair.
+fn tags_with<'a>(dom: &'a str, name: &str, attrs: &[(&str, &str)]) -> Vec<&'a str> {
+    let open = format!("<{name} ");
+    dom.match_indices(&open)
+        .map(|(at, _)| &dom[at..at + dom[at..].find('>').unwrap() + 1])
+        .filter(|tag| attrs.iter().all(|(k, v)| tag.contains(&format!(" {k}=\"{v}\""))))
+        .collect()
+}
+
+/// A three-site plan of another company, with a second subnet in one site and an awkward name.
+fn plan() -> Topology {
+    Topology::parse(
+        r#"
+[tenant]
+domain = "northwind.example"
+sip_domains = ["northwind.example"]
+service_name = "mbws.northwind.example"
+
+[[site]]
+name = "Oslo"
+subnets = ["10.40.1.0/24", "10.40.8.0/24"]
+gateway = "10.40.1.1"
+
+[[site.appliance]]
+name = "osl-cce1"
+address = "10.40.1.20"
+
+[[site.appliance]]
+name = "osl-cce2"
+address = "10.40.1.21"
+
+[[site]]
+name = "Lyon & <Annecy>"
+subnets = ["172.20.5.0/24"]
+gateway = "172.20.5.1"
+
+[[site.appliance]]
+name = "lyo-cce1"
+address = "172.20.5.30"
+
+[[site]]
+name = "Sydney"
+subnets = ["10.60.0.0/24"]
+gateway = "10.60.0.1"
+
+[[site.appliance]]
+name = "syd-cce1"
+address = "10.60.0.40"
+
+[[site.appliance]]
+name = "syd-cce2"
+address = "10.60.0.41"
+
+[[site.appliance]]
+name = "syd-cce3"
+address = "10.60.0.42"
+
+[outside]
+subnets = ["198.51.100.0/24"]
+"#,
+        None,
+    )
+    .expect("the test plan is valid")
+}
+
+fn addresses(site: &Site) -> Vec<std::net::IpAddr> {
+    site.appliances.iter().map(|a| a.address).collect()
+}
+
+/// Rows as a rehearsal would record them. In `enable`, Oslo's second subnet is covered by no
+/// client subnet and Sydney's policy points at Oslo's scope; outside resolves nothing.
+fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
+    let oslo = topology.site("Oslo").unwrap();
+    let mut rows = Vec::new();
+    for (n, site) in topology.sites.iter().enumerate() {
+        for subnet in &site.subnets {
+            let uncovered = enabled && subnet.to_string() == "10.40.8.0/24";
+            let misrouted = enabled && site.name == "Sydney";
+            let resolved = if !enabled || uncovered {
+                vec![]
+            } else if misrouted {
+                addresses(oslo)
+            } else {
+                addresses(site)
+            };
+            let bypass = enabled && !uncovered && !misrouted;
+            rows.push(SubnetRow {
+                site: site.name.clone(),
+                subnet: subnet.to_string(),
+                client: format!("user{n}@{}", topology.tenant.domain),
+                resolved_site: (!resolved.is_empty()).then(|| {
+                    if misrouted {
+                        oslo.name.clone()
+                    } else {
+                        site.name.clone()
+                    }
+                }),
+                resolved,
+                web_service: if !enabled || uncovered {
+                    WebServiceVerdict::NoUrl
+                } else {
+                    WebServiceVerdict::Served
+                },
+                decision: if bypass { Decision::Bypass } else { Decision::NoBypass },
+                reason: if bypass {
+                    "bypassEnabled true, mode \"Any\", bypassID present".into()
+                } else if enabled {
+                    "bypassID belongs to another site <mismatch>".into()
+                } else {
+                    "no hybridconfigserviceinternalurl provisioned".into()
+                },
+                media: if bypass {
+                    format!("client ↔ gateway {} (bypass)", site.gateway)
+                } else {
+                    "client ↔ Mediation Server ↔ gateway".into()
+                },
+            });
+        }
+    }
+    rows.push(SubnetRow {
+        site: "outside".into(),
+        subnet: topology.outside.subnets[0].to_string(),
+        client: "external1@northwind.example".into(),
+        resolved: vec![],
+        resolved_site: None,
+        web_service: WebServiceVerdict::NoUrl,
+        decision: Decision::NoBypass,
+        reason: "no address for mbws.northwind.example".into(),
+        media: "client ↔ Edge ↔ Mediation Server ↔ gateway".into(),
+    });
+    let appliances = topology
+        .appliances()
+        .map(|(site, a)| ApplianceRow {
+            site: site.name.clone(),
+            appliance: a.name.clone(),
+            address: a.address,
+            version: Some(if enabled { 3 } else { 2 }),
+            enabled,
+            always_bypass: false,
+            web_service: "Serving".into(),
+        })
+        .collect();
+    PhaseVerdict {
+        name: name.into(),
+        rows,
+        appliances,
+    }
+}
+
+fn report(topology: &Topology) -> RehearsalReport {
+    let finding = |severity, site: &str, subnet: &str, message: &str| Finding {
+        severity,
+        phase: "enable".into(),
+        site: site.into(),
+        subnet: subnet.into(),
+        message: message.into(),
+    };
+    RehearsalReport {
+        phases: vec![phase(topology, "dns", false), phase(topology, "enable", true)],
+        findings: vec![
+            finding(
+                Severity::Error,
+                "Oslo",
+                "10.40.8.0/24",
+                "no client subnet covers 10.40.8.0/24, so its queries fall to the default scope",
+            ),
+            finding(
+                Severity::Error,
+                "Sydney",
+                "10.60.0.0/24",
+                "policy SydneyPolicy sends Sydney's clients to zone scope OsloScope (Oslo's Mediation Servers)",
+            ),
+            finding(
+                Severity::Warning,
+                "Lyon & <Annecy>",
+                "172.20.5.0/24",
+                "the subnet also resolves to \"Oslo\" & others",
+            ),
+        ],
+    }
+}
+
+const RUNBOOK: &str = r#"# phase: dns
+Add-DnsServerClientSubnet -Name "OsloSubnet" -IPv4Subnet "10.40.1.0/24"
+# <script>alert("not a script")</script> & friends
+# phase: enable
+Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl "http://mbws.northwind.example/hybridconfig/hybridconfigservice.svc"
+Set-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true
+Set-CsNetworkMediaBypassConfiguration -Enabled <oops>
+"#;
+
+#[test]
+fn the_rollout_page_shows_cells_findings_the_failing_line_and_the_picture() {
+    let topology = plan();
+    let failure = RunbookFailure {
+        line: 7,
+        column: 48,
+        message: "-Enabled expects $true or $false, not <oops>".into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("rehearsal.html");
+    std::fs::write(&page, render(&report(&topology), &topology, RUNBOOK, Some(&failure))).unwrap();
+    let dom = dump_dom(&page);
+
+    let bypass = tags_with(
+        &dom,
+        "td",
+        &[
+            ("class", "decision bypass expected"),
+            ("data-phase", "enable"),
+            ("data-site", "Oslo"),
+            ("data-subnet", "10.40.1.0/24"),
+        ],
+    );
+    assert_eq!(
+        bypass.len(),
+        1,
+        "one green bypass cell for Oslo's first subnet in `enable`"
+    );
+    let lyon = tags_with(
+        &dom,
+        "tr",
+        &[
+            ("class", "row warning"),
+            ("data-phase", "enable"),
+            ("data-subnet", "172.20.5.0/24"),
+        ],
+    );
+    assert_eq!(lyon.len(), 1, "Lyon's row is amber in `enable`");
+    assert!(
+        lyon[0].contains("Lyon &amp; "),
+        "the site name is escaped in the attribute: {}",
+        lyon[0]
+    );
+    for subnet in ["10.40.8.0/24", "10.60.0.0/24"] {
+        assert_eq!(
+            tags_with(
+                &dom,
+                "tr",
+                &[
+                    ("class", "row error"),
+                    ("data-phase", "enable"),
+                    ("data-subnet", subnet)
+                ]
+            )
+            .len(),
+            1,
+            "the row of {subnet} is red in `enable`"
+        );
+        assert_eq!(
+            tags_with(
+                &dom,
+                "td",
+                &[
+                    ("class", "decision no-bypass"),
+                    ("data-phase", "enable"),
+                    ("data-subnet", subnet)
+                ]
+            )
+            .len(),
+            1,
+            "{subnet} does not bypass in `enable`"
+        );
+    }
+    assert!(
+        tags_with(
+            &dom,
+            "td",
+            &[("class", "decision bypass expected"), ("data-phase", "dns")]
+        )
+        .is_empty(),
+        "nothing bypasses before the tenant enables it"
+    );
+    let finding = tags_with(
+        &dom,
+        "tr",
+        &[
+            ("class", "finding error"),
+            ("data-phase", "enable"),
+            ("data-site", "Oslo"),
+            ("data-subnet", "10.40.8.0/24"),
+        ],
+    );
+    assert_eq!(finding.len(), 1, "Oslo's uncovered subnet is an error finding");
+    assert!(dom.contains("no client subnet covers 10.40.8.0/24, so its queries fall to the default scope"));
+    assert!(dom.contains("the subnet also resolves to \"Oslo\" &amp; others"));
+
+    assert_eq!(
+        tags_with(&dom, "div", &[("class", "line failing"), ("data-line", "7")]).len(),
+        1,
+        "line 7 is marked"
+    );
+    assert!(dom.contains("line 7, column 48: -Enabled expects $true or $false, not &lt;oops&gt;"));
+    assert!(dom.contains("# &lt;script&gt;alert(\"not a script\")&lt;/script&gt; &amp; friends"));
+    assert!(!dom.contains("<script"), "the runbook's text became markup");
+    assert_eq!(
+        tags_with(&dom, "div", &[("class", "line phase")]).len(),
+        2,
+        "both phase markers are shown as such"
+    );
+    assert_eq!(tags_with(&dom, "span", &[("class", "verdict fail")]).len(), 1);
+
+    let svg = &dom[dom.find("<svg").expect("the picture is inline")..dom.find("</svg>").unwrap()];
+    for (site, a) in topology.appliances() {
+        assert!(
+            svg.contains(&format!(">{} {}</text>", a.name, a.address)),
+            "{} is not in the picture",
+            a.name
+        );
+        assert!(svg.contains(&format!("gateway {}", site.gateway)));
+    }
+    assert!(svg.contains("Lyon &amp; &lt;Annecy&gt;"));
+    assert_eq!(
+        tags_with(&dom, "tr", &[("data-phase", "enable"), ("data-appliance", "syd-cce3")]).len(),
+        1,
+        "every appliance has a state row per phase"
+    );
+}
+
+#[test]
+fn the_feature_page_shows_scenarios_steps_and_failures_of_a_real_run() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/tiny.cucumber.json");
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("rehearsal.html");
+    features_page::write_from_json(&fixture, &page, "Rehearsal of adatum.biz").unwrap();
+    let dom = dump_dom(&page);
+
+    assert_eq!(tags_with(&dom, "span", &[("class", "verdict fail")]).len(), 1);
+    assert!(dom.contains("<h2>Tiny rehearsal &lt;with&gt; \"markup\" &amp; more</h2>"));
+    let passed = tags_with(&dom, "tr", &[("class", "scenario passed"), ("data-status", "passed")]);
+    let failed = tags_with(
+        &dom,
+        "tr",
+        &[
+            ("class", "scenario failed"),
+            ("data-scenario", "A deliberately wrong expectation"),
+        ],
+    );
+    assert_eq!(
+        (passed.len(), failed.len()),
+        (1, 1),
+        "one scenario passed and one failed"
+    );
+    assert_eq!(
+        tags_with(&dom, "div", &[("class", "step failed"), ("data-line", "7")]).len(),
+        1
+    );
+    assert!(
+        dom.contains("expected NxDomain, got Addresses([192.168.1.45"),
+        "the failure message is shown"
+    );
+    let count = tags_with(&dom, "span", &[("data-count", "scenarios-failed")]);
+    assert_eq!(count.len(), 1);
+    let at = dom.find(count[0]).unwrap() + count[0].len();
+    assert!(
+        dom[at..].starts_with("1 failed</span>"),
+        "the totals count one failed scenario: {:.60}",
+        &dom[at..]
+    );
+}
+
+#[test]
+fn a_missing_json_report_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err =
+        features_page::write_from_json(&dir.path().join("none.json"), &dir.path().join("x.html"), "t").unwrap_err();
+    assert!(err.to_string().contains("none.json"), "{err}");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"not\": \"a report\"}").unwrap();
+    let err = features_page::write_from_json(&bad, &dir.path().join("x.html"), "t").unwrap_err();
+    assert!(err.to_string().contains("is not a Cucumber JSON report"), "{err}");
+    assert!(
+        !dir.path().join("x.html").exists(),
+        "nothing is written from a bad report"
+    );
+}
