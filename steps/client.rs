@@ -142,6 +142,22 @@ async fn holds_new(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[then("each of them holds the new service URL")]
+async fn each_holds_new(world: &mut LabWorld) -> anyhow::Result<()> {
+    for user in world.users.clone() {
+        holds_new(world, user).await?;
+    }
+    Ok(())
+}
+
+#[then("each of them has decided not to bypass because the name does not resolve")]
+async fn each_not_bypass_no_name(world: &mut LabWorld) -> anyhow::Result<()> {
+    for user in world.users.clone() {
+        not_bypass_no_name(world, user).await?;
+    }
+    Ok(())
+}
+
 #[then("each of them has received no service URL")]
 async fn none_received(world: &mut LabWorld) -> anyhow::Result<()> {
     for user in world.users.clone() {

@@ -90,6 +90,14 @@ async fn remove_records(world: &mut LabWorld) -> anyhow::Result<()> {
     world.transcript().map(|_| ())
 }
 
+#[when(expr = "the administrator adds A records for {string} beside the service name in every site's zone scope")]
+async fn add_records(world: &mut LabWorld, label: String) -> anyhow::Result<()> {
+    let name = super::tenant::new_service_name(world.topology(), &label);
+    let script = crate::dns::records_script(world.topology(), &name);
+    run_and_record(world, &script, RunOn::Tenant).await?;
+    world.transcript().map(|_| ())
+}
+
 #[then("no client anywhere resolves the service name")]
 async fn nobody_resolves(world: &mut LabWorld) -> anyhow::Result<()> {
     let name = service(world);

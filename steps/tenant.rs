@@ -41,10 +41,23 @@ async fn enabled_and_replicated(world: &mut LabWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The name `label` would take beside the plan's service name (`media` beside
+/// `hybridvoice.adatum.biz` is `media.adatum.biz`): in the same zone and the same SIP domain for
+/// any plan whose service name sits below its zone.
+pub fn new_service_name(t: &crate::topology::Topology, label: &str) -> String {
+    let service = t.tenant.service_name.trim_end_matches('.').to_ascii_lowercase();
+    let zone = crate::dns::plan::service_zone(t);
+    match service.split_once('.') {
+        Some((_, parent)) if service != zone && (parent == zone || parent.ends_with(&format!(".{zone}"))) => {
+            format!("{label}.{parent}")
+        }
+        _ => format!("{label}.{zone}"),
+    }
+}
+
 #[when(expr = "the tenant administrator changes the service URL to one on {string} in a registered SIP domain")]
 async fn admin_changes_url(world: &mut LabWorld, host: String) -> anyhow::Result<()> {
-    let domain = world.topology().tenant.sip_domains[0].clone();
-    let url = format!("http://{host}.{domain}/hybridconfig/hybridconfigservice.svc");
+    let url = format!("http://{}/hybridconfig/hybridconfigservice.svc", new_service_name(world.topology(), &host));
     world.new_url = Some(url.clone());
     let line = format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n");
     run_and_record(world, &line, RunOn::Tenant).await

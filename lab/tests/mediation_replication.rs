@@ -241,7 +241,7 @@ async fn calls_bypass_only_with_the_gateways_bypass_id_and_the_control_api_needs
 
     let wrong_host = ams.remote.fetch_web_service("ams-cce1.adatum.biz").await.unwrap();
     assert_eq!(wrong_host.status, 404);
-    assert!(wrong_host.rejection().unwrap().contains("answers only for hybridvoice.adatum.biz"));
+    assert!(wrong_host.rejection().unwrap().contains("answers only for hybridvoice.adatum.biz"), "{:?}", wrong_host.rejection());
 
     let stranger = ApplianceRemote::new(&ams.remote.base_url, "not-the-control-credential");
     let err = stranger.status().await.unwrap_err();

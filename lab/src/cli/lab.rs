@@ -147,13 +147,16 @@ fn alive(pid: u32) -> bool {
 }
 
 pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
-    let source = if args.file == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("cannot read the runbook from standard input")?;
-        text
+    // Read as PowerShell does: a byte order mark chooses UTF-8 or UTF-16 (Windows tools write one).
+    let (bytes, name) = if args.file == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).context("cannot read the runbook from standard input")?;
+        (bytes, None)
     } else {
-        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read runbook {}", args.file))?
+        (std::fs::read(&args.file).with_context(|| format!("cannot read runbook {}", args.file))?, Some(args.file.as_str()))
     };
+    let source = bypass_lab::runbook::encoding::decode(&bytes)
+        .with_context(|| format!("cannot read runbook {}", name.unwrap_or("from standard input")))?;
     let lab = Lab::attach(state).await?;
     let on = match &args.on {
         Some(a) => RunOn::Appliance(a.clone()),
@@ -174,7 +177,7 @@ pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", failure.transcript.render());
             }
-            eprintln!("{}: {}", args.file, failure.render());
+            eprint!("{}", failure.render_in(&source, name));
             Ok(ExitCode::FAILURE)
         }
         Err(e) => Err(e.into()),

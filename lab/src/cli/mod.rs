@@ -2,6 +2,7 @@
 
 mod client;
 mod clock;
+mod cmdlets;
 mod dns;
 mod fault;
 mod graph;
@@ -39,6 +40,8 @@ enum Command {
     Resolve(dns::Resolve),
     /// Print the Windows DNS cmdlet script for a topology's geo-location policies.
     DnsScript(dns::DnsScript),
+    /// Every cmdlet the runbook runner models, where it runs and its parameters.
+    Cmdlets,
     /// Read or move the lab's virtual clock.
     #[command(subcommand)]
     Clock(clock::ClockVerb),
@@ -74,7 +77,41 @@ enum ImageVerb {
     Build,
 }
 
+/// The exit status of a process whose reader went away (as if killed by SIGPIPE: 128 + 13).
+const CLOSED_PIPE: u8 = 141;
+
+/// Writes `text` to standard output; a reader that went away (`| head`) ends the output quietly.
+pub fn write_stdout(text: &str) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::from(CLOSED_PIPE)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `status | head -3`: `println!` panics when the reader has gone. That is no failure of the lab,
+/// so the process ends quietly with the closed-pipe status instead of a panic message and 101.
+/// The signal itself stays ignored: the lab's own sockets must not kill the process.
+fn end_quietly_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(CLOSED_PIPE.into());
+        }
+        default(info);
+    }));
+}
+
 pub fn main() -> ExitCode {
+    end_quietly_on_closed_stdout();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -92,6 +129,7 @@ pub fn main() -> ExitCode {
             Command::Status(args) => lab::status(args, &state).await,
             Command::Resolve(args) => dns::resolve(args, &state).await,
             Command::DnsScript(args) => dns::dns_script(args),
+            Command::Cmdlets => cmdlets::run(),
             Command::Clock(verb) => clock::run(verb, &state).await,
             Command::Fault(verb) => fault::run(verb, &state).await,
             Command::Client(verb) => client::run(verb, &state).await,

@@ -10,7 +10,7 @@ pub mod plan;
 pub mod policy;
 pub mod remote;
 
-pub use plan::{removal_script, topology_script};
+pub use plan::{records_script, removal_script, topology_script};
 
 use crate::auth::Secrets;
 use cmdlets::DnsExecutor;

@@ -159,3 +159,30 @@ pub fn removal_script(t: &Topology) -> String {
     }
     out
 }
+
+/// The script that gives `name` each site's Mediation Servers in that site's zone scope (the
+/// first step of moving the web service to another name: DNS has the name before any client
+/// is sent to it). `name` must lie in the service's zone.
+pub fn records_script(t: &Topology, name: &str) -> String {
+    let zone = service_zone(t);
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let host = name.strip_suffix(&format!(".{zone}")).unwrap_or("@").to_string();
+    let mut out = format!("# Give {name} each site's Mediation Servers.\n");
+    for site in &t.sites {
+        for a in site.appliances.iter().filter(|a| a.address.is_ipv4()) {
+            let record = call(
+                "Add-DnsServerResourceRecord",
+                vec![
+                    ("ZoneName", s(&zone)),
+                    ("A", Value::Bool(true)),
+                    ("Name", s(&host)),
+                    ("IPv4Address", s(a.address.to_string())),
+                    ("ZoneScope", s(format!("{}ZoneScope", stem(&site.name)))),
+                ],
+            );
+            out.push_str(&render(&record));
+            out.push('\n');
+        }
+    }
+    out
+}

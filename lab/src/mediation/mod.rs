@@ -43,7 +43,8 @@ pub struct ApplianceConfig {
     pub address: IpAddr,
     /// The site's PSTN gateway.
     pub gateway: IpAddr,
-    /// The web service answers only for this Host.
+    /// The plan's service name: the web service answers for it and for the host of its
+    /// replicated service URL.
     pub service_name: String,
     /// Base URL of the tenant, e.g. `http://127.0.0.1:41000`.
     pub tenant_url: String,

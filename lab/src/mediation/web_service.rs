@@ -14,14 +14,24 @@ pub struct WebServiceAnswer {
     pub body: String,
 }
 
-/// What a client asking with `host` gets from a Mediation Server whose service name is
+/// What a client asking with `host` gets from a Mediation Server installed with the plan's
 /// `service_name`.
+///
+/// The real service is reached by whatever name DNS gives it, so it answers for the host of the
+/// URL in its replicated configuration (`HybridConfigServiceInternalUrl`) as well as for the
+/// plan's name; any other Host gets a 404 naming both (lab choice, docs/design/mediation.md).
 pub fn answer(store: &LocalStore, service_name: &str, host: Option<&str>) -> WebServiceAnswer {
-    if !host.is_some_and(|h| host_matches(h, service_name)) {
+    let configured = configured_host(store);
+    let names: Vec<&str> = std::iter::once(service_name).chain(configured.as_deref()).collect();
+    if !host.is_some_and(|h| names.iter().any(|n| host_matches(h, n))) {
         let seen = host.map(|h| format!("Host '{h}'")).unwrap_or_else(|| "no Host header".into());
+        let answered = match configured.as_deref() {
+            Some(c) if !host_matches(c, service_name) => format!("{service_name} and {c}"),
+            _ => service_name.to_string(),
+        };
         return WebServiceAnswer {
             status: 404,
-            body: rejection_xml(&format!("this web service answers only for {service_name}; the request named {seen}")),
+            body: rejection_xml(&format!("this web service answers only for {answered}; the request named {seen}")),
         };
     }
     match &store.configuration {
@@ -32,6 +42,15 @@ pub fn answer(store: &LocalStore, service_name: &str, host: Option<&str>) -> Web
         _ if store.bypass_ever_enabled => WebServiceAnswer { status: 403, body: rejection_xml(REASON_DISABLED) },
         _ => WebServiceAnswer { status: 403, body: rejection_xml(REASON_NEVER_CONFIGURED) },
     }
+}
+
+/// The host of the service URL the LocalStore holds, if any.
+fn configured_host(store: &LocalStore) -> Option<String> {
+    let url = store.configuration.as_ref()?.hybrid.hybrid_config_service_internal_url.as_deref()?;
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+    (!host.is_empty()).then(|| host.to_string())
 }
 
 /// Host names compare case-insensitively; a port (`hybridvoice.adatum.biz:8081`) is ignored.
@@ -88,6 +107,20 @@ mod tests {
 
         let synced_never_enabled = answer(&store(false, None), SERVICE, Some(SERVICE));
         assert_eq!(rejection_reason(&synced_never_enabled.body).as_deref(), Some(REASON_NEVER_CONFIGURED));
+    }
+
+    #[test]
+    fn answers_for_the_host_of_the_replicated_url_too() {
+        let mut s = store(true, Some(Uuid::new_v4()));
+        let new_url = "http://media.adatum.biz/hybridconfig/hybridconfigservice.svc";
+        s.configuration.as_mut().unwrap().hybrid.hybrid_config_service_internal_url = Some(new_url.into());
+        for host in ["media.adatum.biz", "MEDIA.adatum.biz:80", SERVICE] {
+            assert_eq!(answer(&s, SERVICE, Some(host)).status, 200, "for Host {host}");
+        }
+        let other = answer(&s, SERVICE, Some("voice.adatum.biz"));
+        assert_eq!(other.status, 404);
+        let reason = rejection_reason(&other.body).unwrap();
+        assert!(reason.contains("hybridvoice.adatum.biz and media.adatum.biz"), "{reason}");
     }
 
     #[test]

@@ -47,6 +47,48 @@ pub fn known(name: &str) -> bool {
     entries().any(|(s, _)| s.name.eq_ignore_ascii_case(name))
 }
 
+/// The real cmdlets the lab does not model, one per line in `unmodelled.txt`.
+const UNMODELLED: &str = include_str!("unmodelled.txt");
+
+fn unmodelled_names() -> impl Iterator<Item = &'static str> {
+    UNMODELLED.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Whether `name` is a real cmdlet that the lab does not model (as opposed to a typo).
+pub fn unmodelled(name: &str) -> bool {
+    !known(name) && unmodelled_names().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// The modelled cmdlets nearest to a name no target knows.
+pub fn suggestions(name: &str) -> Vec<&'static str> {
+    let modelled = entries().map(|(s, _)| s.name).chain(super::preamble::names());
+    super::spelling::nearest(name, modelled, 3)
+}
+
+/// One modelled cmdlet for `bypass-lab cmdlets`: where it runs, and its spec.
+pub struct Listed {
+    pub spec: &'static CmdletSpec,
+    /// Where it runs, in the admin's words.
+    pub runs: &'static str,
+}
+
+/// Every modelled cmdlet, sorted by name (a name modelled for two targets appears twice).
+pub fn listing() -> Vec<Listed> {
+    let mut all: Vec<Listed> = entries()
+        .map(|(spec, origin)| Listed {
+            spec,
+            runs: match (spec.target, origin) {
+                (Target::Local, Origin::Runner) => "in the runner (builds an object, changes nothing)",
+                (Target::Appliance, _) | (Target::Local, Origin::Mediation) => "on a Mediation Server (run --on APPLIANCE)",
+                (Target::Dns, _) | (Target::Local, Origin::Dns) => "against the internal DNS server",
+                _ => "against the tenant (Skype for Business Online)",
+            },
+        })
+        .collect();
+    all.sort_by(|a, b| a.spec.name.to_ascii_lowercase().cmp(&b.spec.name.to_ascii_lowercase()));
+    all
+}
+
 /// The spec for `name` in this run: an appliance's own cmdlet when the run is `--on` one,
 /// else the first whose target is present. `Err` says where the cmdlet must run.
 pub fn choose(name: &str, targets: &Targets) -> Result<(&'static CmdletSpec, Runs), String> {
@@ -56,6 +98,14 @@ pub fn choose(name: &str, targets: &Targets) -> Result<(&'static CmdletSpec, Run
             if let Some(runs) = executor(spec, *origin, targets) {
                 return Ok((spec, runs));
             }
+        }
+    }
+    if targets.appliance.is_some() {
+        if let Some((spec, _)) = candidates.iter().find(|(s, o)| s.target == Target::Tenant || (s.target == Target::Local && *o == Origin::Tenant)) {
+            return Err(format!(
+                "{} runs against Skype for Business Online (the tenant), not on a Mediation Server: run it without --on",
+                spec.name
+            ));
         }
     }
     for (spec, origin) in &candidates {

@@ -2,12 +2,16 @@
 //! lab's tenant, DNS server or one appliance.
 
 mod binder;
-mod catalog;
+pub mod catalog;
+pub mod encoding;
+mod hints;
 mod lexer;
 mod local;
 pub mod output;
 mod parser;
+mod preamble;
 mod render;
+pub mod spelling;
 #[cfg(test)]
 mod tests;
 pub mod spec;
@@ -40,6 +44,9 @@ pub struct Step {
     /// The statement as written (continuations joined).
     pub source: String,
     pub output: CmdletOutput,
+    /// What the runner itself says about the line (a connection line it runs as a no-op).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub information: Vec<String>,
 }
 
 /// Everything a run printed, in order.
@@ -61,6 +68,9 @@ pub struct RunbookError {
 
 /// Parses and runs `source` line by line against `targets`.
 pub async fn run(source: &str, targets: &Targets) -> Result<Transcript, RunbookError> {
+    // A BOM that survived reading (a pasted file, a feature's doc string) is no part of the text;
+    // columns stay those of the text an editor shows.
+    let source = encoding::without_bom(source);
     let (tokens, lex_fault) = lexer::lex(source);
     let mut transcript = Transcript::default();
     let mut variables = binder::Variables::new();
@@ -73,9 +83,9 @@ pub async fn run(source: &str, targets: &Targets) -> Result<Transcript, RunbookE
             transcript: transcript.clone(),
         };
         let statement = parser::parse(tokens).map_err(|f| stop(f, &transcript))?;
-        let output = match execute(&statement, &variables, targets).await {
-            Ok(output) => output,
-            Err(fault) => return Err(stop(fault, &transcript)),
+        let (output, information) = match execute(&statement, &variables, targets).await {
+            Ok(done) => done,
+            Err(fault) => return Err(stop(hints::with_hint(fault, &statement), &transcript)),
         };
         let printed = match &statement.assign {
             Some(name) => {
@@ -89,7 +99,13 @@ pub async fn run(source: &str, targets: &Targets) -> Result<Transcript, RunbookE
             }
             None => output,
         };
-        transcript.steps.push(Step { line: statement.line, column: statement.column, source: statement_source, output: printed });
+        transcript.steps.push(Step {
+            line: statement.line,
+            column: statement.column,
+            source: statement_source,
+            output: printed,
+            information,
+        });
     }
     match lex_fault {
         Some(fault) => Err(RunbookError { line: fault.line, column: fault.column, message: fault.message, transcript }),
@@ -98,22 +114,44 @@ pub async fn run(source: &str, targets: &Targets) -> Result<Transcript, RunbookE
 }
 
 /// The PowerShell message for a name no target knows.
-fn not_recognized(name: &str) -> String {
+pub(crate) fn not_recognized(name: &str) -> String {
     format!("The term '{name}' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.")
 }
 
+/// Why a name is not run: a real cmdlet the lab does not model, or PowerShell's "not recognized"
+/// with the nearest modelled names.
+fn unknown_name(name: &str) -> String {
+    if catalog::unmodelled(name) {
+        return format!("{name} is a real cmdlet that this lab does not model; the modelled cmdlets are listed by `bypass-lab cmdlets`.");
+    }
+    let mut message = not_recognized(name);
+    let near = catalog::suggestions(name);
+    if !near.is_empty() {
+        message.push_str(&format!(
+            " Did you mean {}?",
+            near.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(" or ")
+        ));
+    }
+    message
+}
+
+/// Runs one statement: its output and the runner's own informational lines.
 async fn execute(
     statement: &parser::Statement,
     variables: &binder::Variables,
     targets: &Targets,
-) -> Result<CmdletOutput, lexer::Fault> {
+) -> Result<(CmdletOutput, Vec<String>), lexer::Fault> {
     let (name, line, column, elements) = match &statement.body {
-        parser::Body::Value(arg) => return Ok(CmdletOutput::object(binder::resolve(arg, variables)?)),
+        parser::Body::Value(arg) => return Ok((CmdletOutput::object(binder::resolve(arg, variables)?), vec![])),
         parser::Body::Command { name, line, column, elements } => (name, *line, *column, elements),
     };
     let fault = |message: String| lexer::Fault::at(line, column, message);
     if !catalog::known(name) {
-        return Err(fault(not_recognized(name)));
+        if let Some((note, value)) = preamble::run(name) {
+            let output = if value == Value::Null { CmdletOutput::nothing() } else { CmdletOutput::object(value) };
+            return Ok((output, vec![note]));
+        }
+        return Err(fault(unknown_name(name)));
     }
     let (spec, runs) = catalog::choose(name, targets).map_err(fault)?;
     let args = binder::bind(spec, elements, variables, (line, column))?;
@@ -122,5 +160,15 @@ async fn execute(
         catalog::Runs::Here => local::execute(&invocation),
         catalog::Runs::On(executor) => executor.execute(&invocation).await,
     };
-    outcome.map_err(|e| fault(format!("{} : {}", spec.name, e.message)))
+    // A role's message may already start with the cmdlet's name: PowerShell writes it once.
+    outcome.map(|o| (o, vec![])).map_err(|e| {
+        let message = e.message.trim_start();
+        let own = [format!("{} : ", spec.name), format!("{}: ", spec.name)];
+        let message = own.iter().find_map(|p| strip_prefix_ignore_case(message, p)).unwrap_or(message);
+        fault(format!("{} : {}", spec.name, message))
+    })
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.get(..prefix.len()).filter(|head| head.eq_ignore_ascii_case(prefix)).map(|_| &text[prefix.len()..])
 }

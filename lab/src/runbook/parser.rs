@@ -69,6 +69,16 @@ fn unexpected(t: &Token, what: &str) -> Fault {
 
 pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
     let first = &tokens[0];
+    if let (TokenKind::Word(name), Some(TokenKind::Equals)) = (&first.kind, tokens.get(1).map(|t| &t.kind)) {
+        return Err(Fault::at(
+            first.line,
+            first.column,
+            format!(
+                "{} Hint: a variable is assigned with a $ before its name: ${name} = ...",
+                super::not_recognized(name)
+            ),
+        ));
+    }
     let (assign, rest) = match (&first.kind, tokens.get(1).map(|t| &t.kind)) {
         (TokenKind::Variable(name), Some(TokenKind::Equals)) => (Some(name.clone()), &tokens[2..]),
         _ => (None, tokens),
@@ -78,6 +88,13 @@ pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
         return Err(Fault::at(eq.line, eq.column, "You must provide a value expression following the '=' operator."));
     };
     let body = match &head.kind {
+        TokenKind::Word(w) if w.parse::<i64>().is_ok() => {
+            let (arg, used) = argument(rest)?;
+            if let Some(extra) = rest.get(used) {
+                return Err(unexpected(extra, &describe(&extra.kind)));
+            }
+            Body::Value(arg)
+        }
         TokenKind::Word(name) => Body::Command {
             name: name.clone(),
             line: head.line,
@@ -245,6 +262,23 @@ mod tests {
     fn a_variable_alone_is_a_value() {
         let s = one("  $MediaBypass");
         assert_eq!(s.body, Body::Value(Arg { expr: Expr::Variable("MediaBypass".into()), line: 1, column: 3 }));
+    }
+
+    #[test]
+    fn integers_are_values() {
+        let s = one("$order = 1");
+        assert_eq!(s.assign.as_deref(), Some("order"));
+        assert_eq!(s.body, Body::Value(Arg { expr: Expr::Literal(Value::Int(1)), line: 1, column: 10 }));
+        assert_eq!(one("-5").body, Body::Value(Arg { expr: Expr::Literal(Value::Int(-5)), line: 1, column: 1 }));
+    }
+
+    #[test]
+    fn an_assignment_without_its_dollar_gets_a_hint() {
+        let (tokens, _) = lex("mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $true");
+        let fault = parse(&tokens).unwrap_err();
+        assert_eq!((fault.line, fault.column), (1, 1));
+        assert!(fault.message.starts_with("The term 'mediabypass' is not recognized"), "{}", fault.message);
+        assert!(fault.message.ends_with("Hint: a variable is assigned with a $ before its name: $mediabypass = ..."), "{}", fault.message);
     }
 
     #[test]

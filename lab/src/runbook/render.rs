@@ -23,6 +23,9 @@ pub fn object_lines(object: &PsObject, indent: usize) -> Vec<String> {
 
 fn step_lines(step: &Step, out: &mut Vec<String>) {
     out.push(format!("PS> {}", step.source));
+    for note in &step.information {
+        out.push(format!("INFO: {note}"));
+    }
     for warning in &step.output.warnings {
         out.push(format!("WARNING: {warning}"));
     }
@@ -82,14 +85,46 @@ impl RunbookError {
         format!("{}\nAt line:{} char:{}\n", self.message, self.line, self.column)
     }
 
-    /// [`RunbookError::render`] with the offending line quoted and the column marked.
-    pub fn render_in(&self, source: &str) -> String {
-        let mut text = format!("{}\nAt line:{} char:{}\n", self.message, self.line, self.column);
+    /// The error in PowerShell's layout: the message, where (`At FILE:L char:C`, or `At line:L
+    /// char:C` when the runbook came from standard input or a paste), the offending line and a
+    /// `~` under the offending word. A very long line is cut around the column, so a 1 MB line
+    /// does not make a 1 MB message.
+    pub fn render_in(&self, source: &str, file: Option<&str>) -> String {
+        let place = match file {
+            Some(f) => format!("At {f}:{} char:{}", self.line, self.column),
+            None => format!("At line:{} char:{}", self.line, self.column),
+        };
+        let mut text = format!("{}\n{place}\n", self.message);
+        let source = super::encoding::without_bom(source);
         if let Some(line) = source.lines().nth(self.line.saturating_sub(1)) {
-            let marker: String =
-                line.chars().take(self.column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-            text.push_str(&format!("+ {line}\n+ {marker}~\n"));
+            let (shown, marker) = quote_line(line, self.column);
+            text.push_str(&format!("+ {shown}\n+ {marker}\n"));
         }
         text
     }
+}
+
+/// How much of a long line is quoted before and after the column.
+const BEFORE: usize = 60;
+const AFTER: usize = 100;
+
+/// The line (cut around `column` when long) and the marker line under it: tabs kept so the
+/// `~` lines up, one `~` per character of the word at the column.
+fn quote_line(line: &str, column: usize) -> (String, String) {
+    let chars: Vec<char> = line.trim_end_matches('\r').chars().collect();
+    let at = column.saturating_sub(1).min(chars.len());
+    let start = if chars.len() > BEFORE + AFTER { at.saturating_sub(BEFORE) } else { 0 };
+    let end = if chars.len() > BEFORE + AFTER { (at + AFTER).min(chars.len()) } else { chars.len() };
+    let mut shown: String = chars[start..end].iter().collect();
+    let mut marker: String = chars[start..at].iter().map(|c| if *c == '\t' { '\t' } else { ' ' }).collect();
+    if start > 0 {
+        shown.insert_str(0, "...");
+        marker.insert_str(0, "   ");
+    }
+    if end < chars.len() {
+        shown.push_str("...");
+    }
+    let word = chars[at..end].iter().take_while(|c| !c.is_whitespace()).count().max(1);
+    marker.push_str(&"~".repeat(word));
+    (shown, marker)
 }

@@ -212,5 +212,98 @@ fn a_variable_alone_prints_it_and_errors_render_with_their_place() {
     let (err, _) = failing("\tGet- CsNetworkConfiguration");
     assert_eq!(err.column, 2);
     assert!(err.render().ends_with("At line:1 char:2\n"));
-    assert!(err.render_in("\tGet- CsNetworkConfiguration").ends_with("+ \tGet- CsNetworkConfiguration\n+ \t~\n"));
+    assert!(err.render_in("\tGet- CsNetworkConfiguration", None).ends_with("At line:1 char:2\n+ \tGet- CsNetworkConfiguration\n+ \t~~~~\n"));
+}
+
+#[test]
+fn errors_name_the_file_and_underline_the_word() {
+    let source = "$m = New-CsNetworkMediaBypassConfiguration -Enabled $true\nSet-CsNetworkConfiguration -MediaBypassSettings $n\n";
+    let (err, _) = failing(source);
+    let text = err.render_in(source, Some("enable.ps1"));
+    assert!(text.contains("\nAt enable.ps1:2 char:49\n"), "{text}");
+    assert!(text.ends_with("+ Set-CsNetworkConfiguration -MediaBypassSettings $n\n+                                                 ~~\n"), "{text}");
+}
+
+#[test]
+fn a_huge_line_is_quoted_around_the_column_only() {
+    let source = format!("New-CsNetworkMediaBypassConfiguration -BypassID '{}' -Enabled $undefined", "a".repeat(1_000_000));
+    let (err, _) = failing(&source);
+    let text = err.render_in(&source, None);
+    assert!(text.len() < 1_000, "{} bytes", text.len());
+    let lines: Vec<&str> = text.lines().collect();
+    let quoted = lines[lines.len() - 2];
+    let marker = lines[lines.len() - 1];
+    let caret = marker.find('~').unwrap();
+    assert!(quoted.starts_with("+ ...") && quoted[caret..].starts_with("$undefined"), "{quoted}\n{marker}");
+    assert_eq!(&marker[caret..], "~~~~~~~~~~");
+}
+
+#[test]
+fn a_utf8_bom_is_not_part_of_the_first_name() {
+    let (recorder, targets) = tenant();
+    let source = format!("\u{FEFF}{SEED_ENABLE}");
+    block(run(&source, &targets)).unwrap();
+    assert_eq!(recorder.calls.lock().unwrap()[0].cmdlet, "Set-CsTenantHybridConfiguration");
+}
+
+#[test]
+fn the_connect_preamble_runs_as_informational_no_ops() {
+    let (recorder, targets) = tenant();
+    let source = format!(
+        "Import-Module SkypeOnlineConnector\n$cred = Get-Credential\n$session = New-CsOnlineSession -Credential $cred -OverrideAdminDomain adatum.onmicrosoft.com\nImport-PSSession $session -AllowClobber\n{SEED_ENABLE}Remove-PSSession $session\n"
+    );
+    let t = block(run(&source, &targets)).unwrap();
+    assert_eq!(t.steps.len(), 8);
+    for i in [0, 1, 2, 3, 7] {
+        assert_eq!(t.steps[i].information.len(), 1, "{:?}", t.steps[i]);
+        assert!(t.steps[i].information[0].contains("changes nothing"), "{:?}", t.steps[i]);
+    }
+    assert!(t.render().contains("INFO: Import-Module: the lab's runner is already connected"), "{}", t.render());
+    assert_eq!(recorder.calls.lock().unwrap().len(), 2, "only the tenant's own cmdlets reach it");
+}
+
+#[test]
+fn a_real_but_unmodelled_cmdlet_is_not_a_typo() {
+    let (err, _) = failing("Get-DnsServerForwarder");
+    assert_eq!(err.message, "Get-DnsServerForwarder is a real cmdlet that this lab does not model; the modelled cmdlets are listed by `bypass-lab cmdlets`.");
+    let (err, _) = failing("get-help Set-CsTenantHybridConfiguration");
+    assert!(err.message.contains("is a real cmdlet that this lab does not model"), "{}", err.message);
+}
+
+#[test]
+fn a_typo_gets_a_did_you_mean() {
+    let (err, _) = failing("Set-CsTennatHybridConfiguration -HybridConfigServiceInternalUrl $null");
+    assert!(err.message.starts_with("The term 'Set-CsTennatHybridConfiguration' is not recognized"), "{}", err.message);
+    assert!(err.message.ends_with("Did you mean 'Set-CsTenantHybridConfiguration'?"), "{}", err.message);
+}
+
+#[test]
+fn a_bare_null_gets_a_hint() {
+    let (err, recorder) = failing("$m = New-CsNetworkMediaBypassConfiguration -Enabled null");
+    assert!(err.message.contains("Hint: 'null' without a $ is the string \"null\"; PowerShell writes the value as $null."), "{}", err.message);
+    assert!(recorder.calls.lock().unwrap().is_empty());
+}
+
+#[test]
+fn integers_are_values_and_bind_to_integer_parameters() {
+    let (_, targets) = tenant();
+    let t = block(run("$order = 1\n$order\n", &targets)).unwrap();
+    assert_eq!(t.steps[1].output.objects, vec![Value::Int(1)]);
+}
+
+#[test]
+fn tenant_cmdlets_are_refused_on_a_mediation_server() {
+    let recorder = Arc::new(Recorder::default());
+    let targets = Targets { tenant: Some(recorder.clone()), appliance: Some(Arc::new(Recorder::default())), ..Default::default() };
+    let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &targets)).unwrap_err();
+    assert_eq!(err.message, "Set-CsTenantHybridConfiguration runs against Skype for Business Online (the tenant), not on a Mediation Server: run it without --on");
+    assert!(recorder.calls.lock().unwrap().is_empty(), "the tenant must not change");
+}
+
+#[test]
+fn a_cmdlet_prefix_from_the_role_is_not_doubled() {
+    let recorder = Arc::new(Recorder { fail: Some(("Set-CsTenantHybridConfiguration", "Set-CsTenantHybridConfiguration: the URL is bad")), ..Default::default() });
+    let targets = Targets { tenant: Some(recorder), ..Default::default() };
+    let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl x", &targets)).unwrap_err();
+    assert_eq!(err.message, "Set-CsTenantHybridConfiguration : the URL is bad");
 }
