@@ -12,6 +12,7 @@ use super::store::{Store, TenantState};
 use crate::auth::Secrets;
 use crate::topology::Topology;
 use axum::http::StatusCode;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
@@ -32,6 +33,12 @@ struct Inner {
     store: Store,
     /// Serialises configuration changes across their commit.
     configuration_writer: tokio::sync::Mutex<()>,
+    /// One writer per appliance, held from reading its record to making the committed one
+    /// current: two writers for one appliance never build from the same snapshot, so every
+    /// acknowledgement is what is stored and an identity is created once. Writers for different
+    /// appliances still share group commits. Keys are the topology's appliances (only they hold
+    /// credentials), so the map stays small.
+    appliance_writers: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     committer: mpsc::UnboundedSender<Pending>,
     /// Bumped after every committed change; waiters re-check their condition.
     generation: watch::Sender<u64>,
@@ -50,6 +57,7 @@ impl Tenant {
                 state: Mutex::new(state),
                 store,
                 configuration_writer: tokio::sync::Mutex::new(()),
+                appliance_writers: Mutex::new(HashMap::new()),
                 committer,
                 generation: watch::Sender::new(0),
                 topology,
@@ -105,13 +113,15 @@ impl Tenant {
     }
 
     /// Builds the appliance's new record from its current one (None: not registered), commits it
-    /// durably, and only then makes it current.
+    /// durably, and only then makes it current; one appliance's updates run one after another.
     pub async fn update_appliance(
         &self,
         name: &str,
         change: impl FnOnce(Option<&ApplianceRecord>) -> Result<ApplianceRecord, ApiError>,
     ) -> Result<ApplianceRecord, ApiError> {
         let key = name.to_ascii_lowercase();
+        let writer = self.inner.appliance_writers.lock().unwrap().entry(key.clone()).or_default().clone();
+        let _writer = writer.lock().await;
         let record = self.with_state(|s| change(s.appliances.get(&key)))?;
         let (done, committed) = oneshot::channel();
         let stopped = || ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the tenant is stopping");
