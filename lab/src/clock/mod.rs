@@ -8,8 +8,10 @@
 //! is an event to wait on, never a sleep.
 
 mod duration;
+mod time_of_day;
 
 pub use duration::{format_duration, parse_duration, serde_text, DurationError};
+pub use time_of_day::{TimeOfDay, TimeOfDayError};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};

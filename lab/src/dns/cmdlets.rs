@@ -27,7 +27,7 @@ pub const SPECS: &[CmdletSpec] = &[
         target: Target::Dns,
         params: &[
             ParamSpec::named("Name", Str).required(),
-            ParamSpec::named("IPv4Subnet", StringList).required(),
+            ParamSpec::named("IPv4Subnet", StringList),
             ParamSpec::named("IPv6Subnet", StringList),
         ],
     },
@@ -52,7 +52,7 @@ pub const SPECS: &[CmdletSpec] = &[
         target: Target::Dns,
         params: &[
             ParamSpec::named("Name", Str).required(),
-            ParamSpec::named("Action", ParamKind::Enum(ACTIONS)).required(),
+            ParamSpec::named("Action", ParamKind::Enum(ACTIONS)),
             ParamSpec::named("ClientSubnet", Str),
             ParamSpec::named("Fqdn", Str),
             ParamSpec::named("QType", Str),
@@ -71,7 +71,7 @@ pub const SPECS: &[CmdletSpec] = &[
             ParamSpec::named("ZoneName", Str).required(),
             ParamSpec::named("RRType", Str).required(),
             ParamSpec::named("Name", Str).required(),
-            ParamSpec::named("RecordData", Str),
+            ParamSpec::named("RecordData", StringList),
             ParamSpec::named("ZoneScope", Str),
             ParamSpec::named("Force", Switch),
         ],
@@ -170,15 +170,17 @@ impl DnsExecutor {
                 state.add_policy(NewPolicy {
                     name: args.req("Name")?,
                     zone: args.opt("ZoneName"),
-                    action: args.req("Action")?,
+                    action: args.opt("Action"),
                     condition: args.opt("Condition"),
                     criteria,
                     zone_scope: args.opt("ZoneScope"),
                     processing_order: args.int("ProcessingOrder")?,
+                    disabled: false,
                 })
+                .map(|_| ())
             }
             "Remove-DnsServerResourceRecord" => state
-                .remove_a(&args.req("ZoneName")?, args.opt("ZoneScope").as_deref(), &args.req("RRType")?, &args.req("Name")?, args.opt("RecordData").as_deref())
+                .remove_records(&args.req("ZoneName")?, args.opt("ZoneScope").as_deref(), &args.req("RRType")?, &args.req("Name")?, &args.list("RecordData"))
                 .map(|_| ()),
             "Remove-DnsServerQueryResolutionPolicy" => state.remove_policy(&args.req("Name")?, args.opt("ZoneName").as_deref()),
             _ => return Err(CmdletError::new(format!("{}: not a DNS Server cmdlet this server runs", call.cmdlet))),

@@ -2,7 +2,7 @@
 
 use super::cmdlets::Args;
 use super::handler::RECORD_TTL;
-use super::policy::{DnsState, PolicyError};
+use super::policy::{DnsState, PolicyError, RecordData};
 use crate::runbook::{CmdletOutput, PsObject, Value};
 
 fn object(type_name: &str, properties: Vec<(&str, Value)>) -> Value {
@@ -10,6 +10,15 @@ fn object(type_name: &str, properties: Vec<(&str, Value)>) -> Value {
         type_name: type_name.into(),
         properties: properties.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
     })
+}
+
+/// The record type's number (RFC 1035, RFC 3596), which Windows shows as `Type`.
+fn type_code(data: &RecordData) -> i64 {
+    match data {
+        RecordData::A(_) => 1,
+        RecordData::Cname(_) => 5,
+        RecordData::Aaaa(_) => 28,
+    }
 }
 
 fn text(s: impl Into<String>) -> Value {
@@ -23,20 +32,20 @@ pub(super) fn get(state: &DnsState, cmdlet: &str, args: &Args) -> Result<CmdletO
             let scope = zone.scope(args.opt("ZoneScope").as_deref())?;
             let only = args.opt("Name").map(|n| zone.owner(&n)).transpose()?;
             scope
-                .a
+                .records
                 .iter()
                 .filter(|(owner, _)| only.as_ref().is_none_or(|o| o == *owner))
-                .flat_map(|(owner, ips)| {
-                    ips.iter().map(move |ip| {
+                .flat_map(|(owner, records)| {
+                    records.iter().map(move |data| {
                         object(
                             "DnsServerResourceRecord",
                             vec![
                                 ("HostName", text(zone.relative(owner))),
-                                ("RecordType", text("A")),
-                                ("Type", Value::Int(1)),
+                                ("RecordType", text(data.rrtype())),
+                                ("Type", Value::Int(type_code(data))),
                                 ("Timestamp", Value::Int(0)),
                                 ("TimeToLive", text(format!("{:02}:{:02}:{:02}", RECORD_TTL / 3600, RECORD_TTL / 60 % 60, RECORD_TTL % 60))),
-                                ("RecordData", text(ip.to_string())),
+                                ("RecordData", text(data.text())),
                             ],
                         )
                     })

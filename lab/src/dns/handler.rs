@@ -3,10 +3,10 @@
 
 use super::lookup::Transport;
 use std::collections::HashMap;
-use super::policy::{Answered, DnsState, Query, Resolution};
+use super::policy::{AnswerRecord, Answered, DnsState, Query, RecordData, Resolution};
 use hickory_proto::op::{Edns, Header, HeaderCounts, Metadata, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
-use hickory_proto::rr::rdata::{A, SOA};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
 use hickory_proto::rr::{DNSClass, Name, RData, Record};
 use hickory_server::net::runtime::Time;
 use hickory_server::net::xfer::Protocol;
@@ -120,7 +120,7 @@ impl RequestHandler for PolicyHandler {
         let mut answers = vec![];
         let mut authority = vec![];
         if let Some(a) = &answered {
-            answers.extend(a.a.iter().map(|ip| Record::from_rdata(owner.clone(), RECORD_TTL, RData::A(A(*ip)))));
+            answers.extend(a.records.iter().filter_map(|r| answer_record(r, &query.qname, &owner)));
             match (a.soa_in_answer, soa_record(&self.soa, a)) {
                 (true, Some(soa)) => answers.push(soa),
                 (false, Some(soa)) if answers.is_empty() => authority.push(soa),
@@ -136,6 +136,17 @@ impl RequestHandler for PolicyHandler {
             }
         }
     }
+}
+
+/// One answer record on the wire; records at the asked name keep the asker's spelling.
+fn answer_record(r: &AnswerRecord, qname: &str, asked: &Name) -> Option<Record> {
+    let owner = if r.owner == qname { asked.clone() } else { Name::from_ascii(format!("{}.", r.owner)).ok()? };
+    let data = match &r.data {
+        RecordData::A(ip) => RData::A(A(*ip)),
+        RecordData::Aaaa(ip) => RData::AAAA(AAAA(*ip)),
+        RecordData::Cname(target) => RData::CNAME(CNAME(Name::from_ascii(format!("{target}.")).ok()?)),
+    };
+    Some(Record::from_rdata(owner, RECORD_TTL, data))
 }
 
 async fn send<'a, R: ResponseHandler>(

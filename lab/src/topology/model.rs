@@ -36,6 +36,10 @@ pub struct TenantPlan {
     /// Spreads the appliances' sync offsets inside the window; the same seed gives the same run.
     #[serde(default = "default_seed")]
     pub replication_seed: u64,
+    /// The wall-clock time at lab time 0 (default 00:00 of day 1): what DNS time-of-day policies
+    /// compare against, so a rehearsal can start just before a failover window.
+    #[serde(default)]
+    pub start_time_of_day: crate::clock::TimeOfDay,
 }
 
 fn default_window() -> Duration {

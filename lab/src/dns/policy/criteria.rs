@@ -4,8 +4,18 @@
 use super::error::PolicyError;
 use super::subnet::ClientSubnets;
 use super::Query;
+use crate::clock::TimeOfDay;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
+
+/// The record types a QType criterion accepts: the RRType values of the DnsServer cmdlets
+/// ("Remove-DnsServerResourceRecord") plus ANY, which "Add-DnsServerQueryResolutionPolicy"
+/// example 6 blocks.
+pub const QTYPES: &[&str] = &[
+    "HINFO", "AFSDB", "ATMA", "ISDN", "KEY", "MB", "MD", "MF", "MG", "MINFO", "MR", "MX", "NSNXT", "RP", "RT", "WKS", "X25", "A", "AAAA",
+    "CNAME", "PTR", "SRV", "TXT", "WINS", "WINSR", "NS", "SOA", "NASP", "NASPTR", "DNAME", "GPOS", "LOC", "DHCID", "NAPTR", "RRSIG",
+    "DNSKEY", "DS", "NSEC", "NSEC3", "NSEC3PARAM", "TLSA", "ANY",
+];
 
 /// The facts of a query a policy can test, named as the cmdlet parameters are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +25,10 @@ pub enum CriterionKind {
     QType,
     ServerInterfaceIP,
     TransportProtocol,
+    /// IPv4 or IPv6: the family of the address the policy sees.
+    InternetProtocol,
+    /// `HH:MM-HH:MM` windows on the lab clock.
+    TimeOfDay,
 }
 
 impl CriterionKind {
@@ -25,6 +39,8 @@ impl CriterionKind {
             CriterionKind::QType => "QType",
             CriterionKind::ServerInterfaceIP => "ServerInterfaceIP",
             CriterionKind::TransportProtocol => "TransportProtocol",
+            CriterionKind::InternetProtocol => "InternetProtocol",
+            CriterionKind::TimeOfDay => "TimeOfDay",
         }
     }
 }
@@ -82,8 +98,8 @@ impl Criterion {
         parts.join(";")
     }
 
-    pub fn matches(&self, query: &Query, subnets: &ClientSubnets) -> bool {
-        let hit = |value: &String| value_matches(self.kind, value, query, subnets);
+    pub fn matches(&self, query: &Query, subnets: &ClientSubnets, now: TimeOfDay) -> bool {
+        let hit = |value: &String| value_matches(self.kind, value, query, subnets, now);
         (self.eq.is_empty() || self.eq.iter().any(hit)) && !self.ne.iter().any(hit)
     }
 
@@ -117,10 +133,17 @@ fn check_value(kind: CriterionKind, value: &str, subnets: &ClientSubnets) -> Res
                 Err(ValueProblem::Malformed(format!("'{value}' is not a name or a wildcard such as *.adatum.biz")))
             }
         }
-        CriterionKind::QType => match value.to_ascii_uppercase().as_str() {
-            "A" | "AAAA" | "ANY" | "CNAME" | "MX" | "NS" | "PTR" | "SOA" | "SRV" | "TXT" => Ok(()),
-            _ => Err(ValueProblem::Malformed(format!("'{value}' is not a record type such as A or AAAA"))),
+        CriterionKind::QType => match QTYPES.iter().any(|t| t.eq_ignore_ascii_case(value)) {
+            true => Ok(()),
+            false => Err(ValueProblem::Malformed(format!("'{value}' is not a record type such as A or AAAA"))),
         },
+        CriterionKind::InternetProtocol => match value.to_ascii_uppercase().as_str() {
+            "IPV4" | "IPV6" => Ok(()),
+            _ => Err(ValueProblem::Malformed(format!("'{value}' is neither IPv4 nor IPv6"))),
+        },
+        CriterionKind::TimeOfDay => window(value).map(|_| ()).ok_or_else(|| {
+            ValueProblem::Malformed(format!("'{value}' is not a time window such as 08:00-18:00"))
+        }),
         CriterionKind::ServerInterfaceIP => match value.parse::<IpAddr>() {
             Ok(_) => Ok(()),
             Err(_) => Err(ValueProblem::Malformed(format!("'{value}' is not an IP address"))),
@@ -136,18 +159,42 @@ fn valid_label(label: &str) -> bool {
     !label.is_empty() && label.len() <= 63 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn value_matches(kind: CriterionKind, value: &str, query: &Query, subnets: &ClientSubnets) -> bool {
+fn value_matches(kind: CriterionKind, value: &str, query: &Query, subnets: &ClientSubnets, now: TimeOfDay) -> bool {
     match kind {
         CriterionKind::ClientSubnet => subnets.get(value).is_some_and(|s| s.contains(query.client)),
         CriterionKind::Fqdn => fqdn_matches(value, &query.qname),
         CriterionKind::QType => value.eq_ignore_ascii_case(&query.qtype),
         CriterionKind::ServerInterfaceIP => value.parse::<IpAddr>().is_ok_and(|ip| ip == query.server),
         CriterionKind::TransportProtocol => value.eq_ignore_ascii_case(query.transport.name()),
+        CriterionKind::InternetProtocol => {
+            let v4 = match query.client {
+                IpAddr::V4(_) => true,
+                IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some(),
+            };
+            value.eq_ignore_ascii_case(if v4 { "IPv4" } else { "IPv6" })
+        }
+        CriterionKind::TimeOfDay => window(value).is_some_and(|(from, to)| within(now, from, to)),
     }
 }
 
-/// `*.adatum.biz` matches every name below adatum.biz (not adatum.biz itself); other
-/// patterns match the one name. Case and a trailing dot do not matter.
+/// `08:00-18:00` as two times of day.
+fn window(value: &str) -> Option<(TimeOfDay, TimeOfDay)> {
+    let (from, to) = value.split_once('-')?;
+    Some((from.trim().parse().ok()?, to.trim().parse().ok()?))
+}
+
+/// From inclusive, to exclusive; a window whose end is before its start runs over midnight
+/// (both lab choices, see docs/design/dns.md).
+pub fn within(now: TimeOfDay, from: TimeOfDay, to: TimeOfDay) -> bool {
+    if from <= to {
+        from <= now && now < to
+    } else {
+        now >= from || now < to
+    }
+}
+
+/// `*.adatum.biz` matches adatum.biz itself and every name below it ("MS-DNSP 3.1.8.2 DNS
+/// Policy Criteria"); other patterns match the one name. Case and a trailing dot do not matter.
 pub fn fqdn_matches(pattern: &str, qname: &str) -> bool {
     let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
     let qname = qname.trim_end_matches('.').to_ascii_lowercase();
@@ -155,7 +202,7 @@ pub fn fqdn_matches(pattern: &str, qname: &str) -> bool {
         return true;
     }
     match pattern.strip_prefix("*.") {
-        Some(parent) => qname.ends_with(&format!(".{parent}")),
+        Some(parent) => qname == parent || qname.ends_with(&format!(".{parent}")),
         None => pattern == qname,
     }
 }

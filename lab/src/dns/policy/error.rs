@@ -27,11 +27,29 @@ pub enum PolicyError {
     BadAddress { text: String },
     #[error("'{name}' is not a valid record name in zone {zone}.")]
     BadRecordName { zone: String, name: String },
-    #[error("The A record {name} with data {data} already exists in scope {scope} of zone {zone}.")]
-    DuplicateRecord { zone: String, scope: String, name: String, data: String },
+    #[error("The {rrtype} record {name} with data {data} already exists in scope {scope} of zone {zone}.")]
+    DuplicateRecord { zone: String, scope: String, name: String, rrtype: &'static str, data: String },
+    #[error("'{text}' is not valid data for a {rrtype} record.")]
+    BadRecordData { rrtype: String, text: String },
+    #[error("The name {name} in zone {zone} cannot hold a CNAME record together with other records.")]
+    CnameConflict { zone: String, name: String },
+    #[error("A {from} record cannot be changed into a {to} record: remove it and add the new one.")]
+    RecordTypeChange { from: &'static str, to: &'static str },
+    #[error("The default zone scope of zone {zone} cannot be removed: remove the zone instead.")]
+    DefaultScopeRemoval { zone: String },
+    #[error("The zone scope {scope} of zone {zone} is used by query resolution policy {policy}: change or remove the policy first.")]
+    ZoneScopeInUse { zone: String, scope: String, policy: String },
+    #[error("The client subnet {name} is used by query resolution policy {policy}: change or remove the policy first.")]
+    ClientSubnetInUse { name: String, policy: String },
+    #[error("The client subnet {name} does not contain {subnet}.")]
+    SubnetNotInClientSubnet { name: String, subnet: String },
+    #[error("A query resolution policy with action {action} answers from no zone scope: -ZoneScope goes with ALLOW only.")]
+    ScopeWithoutAllow { action: String },
+    #[error("A server-level query resolution policy (no -ZoneName) has no zone scopes: -ZoneScope needs -ZoneName.")]
+    ServerLevelScope,
     #[error("Failed to find the resource record {name} of type {rrtype} in scope {scope} of zone {zone}.")]
     RecordNotFound { zone: String, scope: String, name: String, rrtype: String },
-    #[error("The record type {rrtype} is not supported by this DNS server: only A records can be added or removed.")]
+    #[error("The record type {rrtype} is not supported by this DNS server: only A, AAAA and CNAME records can be added or removed.")]
     UnsupportedRecordType { rrtype: String },
     #[error("The query resolution policy {name} already exists{level}.")]
     DuplicatePolicy { name: String, level: String },

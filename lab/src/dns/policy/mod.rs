@@ -3,9 +3,17 @@
 //!
 //! The transport (`super::handler`) turns a packet into a [`Query`] and a [`Resolution`] into a
 //! packet; everything a policy decides is decided here, so unit tests drive it directly.
+//!
+//! Layout: `zone.rs` zones, scopes and record data; `subnet.rs` client subnets; `criteria.rs`
+//! the `EQ,a;NE,b` criteria; `weights.rs` the `-ZoneScope` list and its round robin;
+//! `policies.rs` adding, editing, enabling and removing policies; `records.rs` the record
+//! verbs; `answer.rs` the answer from a scope (CNAME, wildcards, NODATA, NXDOMAIN).
 
+mod answer;
 pub mod criteria;
 pub mod error;
+mod policies;
+mod records;
 pub mod subnet;
 pub mod weights;
 pub mod zone;
@@ -15,18 +23,18 @@ mod tests;
 
 pub use criteria::{Criterion, CriterionKind};
 pub use error::PolicyError;
-pub use subnet::{ClientSubnet, ClientSubnets};
+pub use policies::{NewPolicy, PolicyEdit};
+pub use subnet::{ClientSubnet, ClientSubnets, SubnetAction};
 pub use weights::WeightedScope;
-pub use zone::{Zone, ZoneScope};
+pub use zone::{RecordData, Zone, ZoneScope};
 
+use crate::clock::{Clock, TimeOfDay};
 use crate::dns::lookup::Transport;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Seed of the weighted scope choice when none is given (lab choice, see docs/design/dns.md).
-pub const DEFAULT_WEIGHT_SEED: u64 = 2016;
+use std::sync::Arc;
 
 impl Transport {
     /// As the TransportProtocol criterion spells it.
@@ -112,8 +120,9 @@ impl Condition {
     }
 }
 
-/// What DENY answers. Windows documents both REFUSED and SERVFAIL; the lab answers REFUSED
-/// unless the server is told otherwise (`DnsState::set_deny_answer`).
+/// What DENY answers. "Add-DnsServerQueryResolutionPolicy" says REFUSED in its description and
+/// SERV_FAIL under -Action; the lab answers REFUSED unless the server is told otherwise
+/// (`DnsState::set_deny_answer`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum DenyAnswer {
     #[default]
@@ -132,27 +141,30 @@ pub struct QueryResolutionPolicy {
     pub scopes: Vec<WeightedScope>,
     pub processing_order: u32,
     pub enabled: bool,
+    /// How many answers this policy has given: the weighted round robin's position. Shared by
+    /// clones so a read-only query can advance it.
+    pub rotation: Arc<AtomicU64>,
 }
 
 impl QueryResolutionPolicy {
-    fn matches(&self, query: &Query, subnets: &ClientSubnets) -> bool {
+    fn matches(&self, query: &Query, subnets: &ClientSubnets, now: TimeOfDay) -> bool {
         match self.condition {
-            Condition::And => self.criteria.iter().all(|c| c.matches(query, subnets)),
-            Condition::Or => self.criteria.is_empty() || self.criteria.iter().any(|c| c.matches(query, subnets)),
+            Condition::And => self.criteria.iter().all(|c| c.matches(query, subnets, now)),
+            Condition::Or => self.criteria.is_empty() || self.criteria.iter().any(|c| c.matches(query, subnets, now)),
         }
+    }
+
+    pub fn level(&self) -> &'static str {
+        if self.zone.is_some() { "Zone" } else { "Server" }
     }
 }
 
-/// A new policy as the cmdlet gives it, before validation.
-#[derive(Debug, Clone, Default)]
-pub struct NewPolicy {
-    pub name: String,
-    pub zone: Option<String>,
-    pub action: String,
-    pub condition: Option<String>,
-    pub criteria: Vec<(CriterionKind, String)>,
-    pub zone_scope: Option<String>,
-    pub processing_order: Option<i64>,
+/// One record of an answer, owner included (a CNAME chain has several owners).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRecord {
+    /// Lower case, no trailing dot.
+    pub owner: String,
+    pub data: RecordData,
 }
 
 /// The zone data an answer comes from.
@@ -163,7 +175,7 @@ pub struct Answered {
     pub serial: u32,
     pub scope: String,
     /// Empty for NODATA (and for NXDOMAIN).
-    pub a: Vec<Ipv4Addr>,
+    pub records: Vec<AnswerRecord>,
     /// A SOA question at the apex: the SOA is the answer.
     pub soa_in_answer: bool,
     /// How many bits of the client's address decided the answer (RFC 7871 scope prefix), when
@@ -182,42 +194,54 @@ pub enum Resolution {
     Ignore,
 }
 
-/// The whole server configuration. Reads (queries) take `&self`; the weighted choice advances
-/// an atomic counter so concurrent queries need no write lock.
-#[derive(Debug)]
+/// Where the server reads the time of day for `-TimeOfDay` criteria: the lab clock plus the
+/// wall-clock time at lab time 0.
+#[derive(Clone, Default)]
+struct LabTime {
+    clock: Option<Clock>,
+    start: TimeOfDay,
+}
+
+impl std::fmt::Debug for LabTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LabTime(start {}, now {})", self.start, self.now())
+    }
+}
+
+impl LabTime {
+    fn now(&self) -> TimeOfDay {
+        self.start.after(self.clock.as_ref().map(Clock::now).unwrap_or_default())
+    }
+}
+
+/// The whole server configuration. Reads (queries) take `&self`; the weighted round robin
+/// advances an atomic counter so concurrent queries need no write lock.
+#[derive(Debug, Default)]
 pub struct DnsState {
     zones: BTreeMap<String, Zone>,
     subnets: ClientSubnets,
     policies: Vec<QueryResolutionPolicy>,
     deny_answer: DenyAnswer,
-    seed: u64,
-    draws: AtomicU64,
-}
-
-impl Default for DnsState {
-    fn default() -> Self {
-        DnsState::with_seed(DEFAULT_WEIGHT_SEED)
-    }
+    time: LabTime,
 }
 
 impl DnsState {
-    pub fn with_seed(seed: u64) -> DnsState {
-        DnsState {
-            zones: BTreeMap::new(),
-            subnets: ClientSubnets::default(),
-            policies: vec![],
-            deny_answer: DenyAnswer::default(),
-            seed,
-            draws: AtomicU64::new(0),
-        }
-    }
-
     pub fn set_deny_answer(&mut self, answer: DenyAnswer) {
         self.deny_answer = answer;
     }
 
     pub fn deny_answer(&self) -> DenyAnswer {
         self.deny_answer
+    }
+
+    /// Reads time of day from `clock`, which showed `start` at lab time 0.
+    pub fn set_clock(&mut self, clock: Clock, start: TimeOfDay) {
+        self.time = LabTime { clock: Some(clock), start };
+    }
+
+    /// The time of day `-TimeOfDay` criteria compare against now.
+    pub fn time_of_day(&self) -> TimeOfDay {
+        self.time.now()
     }
 
     pub fn zones(&self) -> impl Iterator<Item = &Zone> {
@@ -255,8 +279,35 @@ impl DnsState {
         Ok(())
     }
 
+    /// Removes a zone with its scopes, records and zone-level policies ("If you remove a zone,
+    /// that removal deletes the associated zone level policies": Add-DnsServerQueryResolutionPolicy).
+    pub fn remove_zone(&mut self, name: &str) -> Result<(), PolicyError> {
+        let zone = self.zone(name)?.name.clone();
+        self.zones.remove(&zone);
+        self.policies.retain(|p| p.zone.as_deref() != Some(zone.as_str()));
+        Ok(())
+    }
+
     pub fn add_zone_scope(&mut self, zone: &str, name: &str) -> Result<(), PolicyError> {
         self.zone_mut(zone)?.add_scope(name)
+    }
+
+    /// Removes a zone scope and its records. The default scope cannot go; nor (lab choice) can
+    /// a scope a policy still answers from.
+    pub fn remove_zone_scope(&mut self, zone: &str, name: &str) -> Result<(), PolicyError> {
+        let z = self.zone(zone)?;
+        let zone_name = z.name.clone();
+        let key = z.scope(Some(name))?.name.to_ascii_lowercase();
+        if key == zone_name {
+            return Err(PolicyError::DefaultScopeRemoval { zone: zone_name });
+        }
+        if let Some(p) = self.policies.iter().find(|p| p.zone.as_deref() == Some(zone_name.as_str()) && p.scopes.iter().any(|s| s.scope.eq_ignore_ascii_case(&key))) {
+            return Err(PolicyError::ZoneScopeInUse { zone: zone_name, scope: name.trim().into(), policy: p.name.clone() });
+        }
+        let z = self.zone_mut(zone)?;
+        z.scopes.remove(&key);
+        z.serial += 1;
+        Ok(())
     }
 
     pub fn add_client_subnet(&mut self, name: &str, ipv4: &[String], ipv6: &[String]) -> Result<(), PolicyError> {
@@ -267,123 +318,32 @@ impl DnsState {
         self.subnets.add(subnet)
     }
 
-    pub fn add_a(&mut self, zone: &str, scope: Option<&str>, name: &str, address: &str) -> Result<(), PolicyError> {
-        let ip: Ipv4Addr = address.trim().parse().map_err(|_| PolicyError::BadAddress { text: address.into() })?;
-        let zone = self.zone_mut(zone)?;
-        let owner = zone.owner(name)?;
-        let zone_name = zone.name.clone();
-        let s = zone.scope_mut(scope)?;
-        let list = s.a.entry(owner.clone()).or_default();
-        if list.contains(&ip) {
-            return Err(PolicyError::DuplicateRecord { zone: zone_name, scope: s.name.clone(), name: owner, data: ip.to_string() });
+    /// `Set-DnsServerClientSubnet -Action ADD|REMOVE|REPLACE`.
+    pub fn set_client_subnet(&mut self, name: &str, action: SubnetAction, ipv4: &[String], ipv6: &[String]) -> Result<(), PolicyError> {
+        self.subnets.set(name.trim(), action, ipv4, ipv6)
+    }
+
+    /// Removes a client subnet; refused (lab choice) while a policy names it, since the policy
+    /// would silently stop matching.
+    pub fn remove_client_subnet(&mut self, name: &str) -> Result<(), PolicyError> {
+        let subnet = self.subnets.get(name.trim()).ok_or_else(|| PolicyError::UnknownClientSubnet { name: name.trim().into() })?.name.clone();
+        let uses = |c: &Criterion| c.kind == CriterionKind::ClientSubnet && c.eq.iter().chain(&c.ne).any(|v| v.eq_ignore_ascii_case(&subnet));
+        if let Some(p) = self.policies.iter().find(|p| p.criteria.iter().any(uses)) {
+            return Err(PolicyError::ClientSubnetInUse { name: subnet, policy: p.name.clone() });
         }
-        list.push(ip);
-        zone.serial += 1;
+        self.subnets.remove(&subnet);
         Ok(())
     }
 
-    /// Removes one A record (`data`) or all of a name's A records in one scope.
-    pub fn remove_a(&mut self, zone: &str, scope: Option<&str>, rrtype: &str, name: &str, data: Option<&str>) -> Result<usize, PolicyError> {
-        if !rrtype.trim().eq_ignore_ascii_case("A") {
-            return Err(PolicyError::UnsupportedRecordType { rrtype: rrtype.into() });
-        }
-        let wanted = match data {
-            Some(d) => Some(d.trim().parse::<Ipv4Addr>().map_err(|_| PolicyError::BadAddress { text: d.into() })?),
-            None => None,
-        };
-        let zone = self.zone_mut(zone)?;
-        let owner = zone.owner(name)?;
-        let zone_name = zone.name.clone();
-        let s = zone.scope_mut(scope)?;
-        let scope_name = s.name.clone();
-        let not_found = || PolicyError::RecordNotFound { zone: zone_name.clone(), scope: scope_name.clone(), name: name.to_string(), rrtype: "A".into() };
-        let list = s.a.get_mut(&owner).ok_or_else(not_found)?;
-        let before = list.len();
-        list.retain(|ip| wanted.is_some_and(|w| w != *ip));
-        let removed = before - list.len();
-        if list.is_empty() {
-            s.a.remove(&owner);
-        }
-        if removed == 0 {
-            return Err(not_found());
-        }
-        zone.serial += 1;
-        Ok(removed)
-    }
-
-    pub fn add_policy(&mut self, new: NewPolicy) -> Result<(), PolicyError> {
-        let zone = match &new.zone {
-            Some(z) => Some(self.zone(z)?.name.clone()),
-            None => None,
-        };
-        let level = level_words(zone.as_deref());
-        let action = Action::parse(&new.action)?;
-        if zone.is_none() && action == Action::Allow {
-            return Err(PolicyError::ServerLevelAllow { action: new.action.trim().to_ascii_uppercase() });
-        }
-        let condition = new.condition.as_deref().map(Condition::parse).transpose()?.unwrap_or_default();
-        let criteria = new
-            .criteria
-            .iter()
-            .map(|(kind, text)| Criterion::parse(*kind, text, &self.subnets))
-            .collect::<Result<Vec<_>, _>>()?;
-        let scopes = match (&new.zone_scope, &zone) {
-            (Some(text), Some(z)) => {
-                let scopes = weights::parse(text)?;
-                let zone = &self.zones[z];
-                for s in &scopes {
-                    zone.scope(Some(&s.scope))?;
-                }
-                scopes
-            }
-            (Some(_), None) => vec![],
-            (None, _) if action == Action::Allow => return Err(PolicyError::AllowWithoutScope),
-            (None, _) => vec![],
-        };
-        let same_level = |p: &&QueryResolutionPolicy| p.zone == zone;
-        if self.policies.iter().filter(same_level).any(|p| p.name.eq_ignore_ascii_case(new.name.trim())) {
-            return Err(PolicyError::DuplicatePolicy { name: new.name.trim().into(), level });
-        }
-        let order = match new.processing_order {
-            Some(n) if n < 1 || n > i64::from(u32::MAX) => return Err(PolicyError::BadProcessingOrder { order: n }),
-            Some(n) => n as u32,
-            None => self.policies.iter().filter(same_level).map(|p| p.processing_order).max().unwrap_or(0) + 1,
-        };
-        if let Some(other) = self.policies.iter().filter(same_level).find(|p| p.processing_order == order) {
-            return Err(PolicyError::DuplicateProcessingOrder { order, other: other.name.clone(), level });
-        }
-        self.policies.push(QueryResolutionPolicy {
-            name: new.name.trim().to_string(),
-            zone,
-            action,
-            condition,
-            criteria,
-            scopes,
-            processing_order: order,
-            enabled: true,
-        });
-        // Kept in processing order, so answering a query never sorts.
-        self.policies.sort_by_key(|p| p.processing_order);
-        Ok(())
-    }
-
-    pub fn remove_policy(&mut self, name: &str, zone: Option<&str>) -> Result<(), PolicyError> {
-        let zone = match zone {
-            Some(z) => Some(self.zone(z)?.name.clone()),
-            None => None,
-        };
-        let before = self.policies.len();
-        self.policies.retain(|p| !(p.zone == zone && p.name.eq_ignore_ascii_case(name.trim())));
-        if self.policies.len() == before {
-            return Err(PolicyError::UnknownPolicy { name: name.trim().into(), level: level_words(zone.as_deref()) });
-        }
-        Ok(())
-    }
-
-    /// The answer to one query.
+    /// The answer to one query, at the time of day the lab clock shows.
     pub fn resolve(&self, query: &Query) -> Resolution {
+        self.resolve_at(query, self.time.now())
+    }
+
+    /// The answer to one query at time of day `now`.
+    pub fn resolve_at(&self, query: &Query, now: TimeOfDay) -> Resolution {
         for policy in self.ordered(None) {
-            if policy.matches(query, &self.subnets) {
+            if policy.matches(query, &self.subnets, now) {
                 match policy.action {
                     Action::Deny => return self.denied(),
                     Action::Ignore => return Resolution::Ignore,
@@ -397,22 +357,22 @@ impl DnsState {
         };
         let mut chosen = (zone.name.clone(), None);
         for policy in self.ordered(Some(&zone.name)) {
-            if !policy.matches(query, &self.subnets) {
+            if !policy.matches(query, &self.subnets, now) {
                 continue;
             }
             match policy.action {
                 Action::Deny => return self.denied(),
                 Action::Ignore => return Resolution::Ignore,
                 Action::Allow => {
-                    let n = self.draws.fetch_add(1, Ordering::Relaxed);
-                    let pick = weights::choose(&policy.scopes, weights::draw(self.seed, n));
+                    let n = policy.rotation.fetch_add(1, Ordering::Relaxed);
+                    let pick = weights::choose(&policy.scopes, n);
                     let prefix = policy.criteria.iter().filter_map(|c| c.deciding_prefix(query, &self.subnets)).max();
                     chosen = (pick.scope.clone(), prefix);
                     break;
                 }
             }
         }
-        answer_from(zone, &chosen.0, chosen.1, query)
+        answer::from_scope(zone, &chosen.0, chosen.1, query)
     }
 
     /// The enabled policies of one level (server or a zone), in processing order.
@@ -426,34 +386,6 @@ impl DnsState {
             DenyAnswer::ServFail => Resolution::ServFail,
         }
     }
-}
-
-fn answer_from(zone: &Zone, scope: &str, deciding_prefix: Option<u8>, query: &Query) -> Resolution {
-    let Ok(scope) = zone.scope(Some(scope)) else {
-        // A scope named by a policy cannot disappear (there is no Remove-DnsServerZoneScope),
-        // so this is unreachable in practice; fail loudly rather than answer from elsewhere.
-        return Resolution::ServFail;
-    };
-    let apex = query.qname == zone.name;
-    let below = format!(".{}", query.qname);
-    let exists = apex || scope.a.keys().any(|owner| *owner == query.qname || owner.ends_with(&below));
-    let mut answered = Answered {
-        zone: zone.name.clone(),
-        serial: zone.serial,
-        scope: scope.name.clone(),
-        a: vec![],
-        soa_in_answer: false,
-        deciding_prefix,
-    };
-    if !exists {
-        return Resolution::NxDomain(answered);
-    }
-    match query.qtype.as_str() {
-        "A" | "ANY" => answered.a = scope.a.get(&query.qname).cloned().unwrap_or_default(),
-        "SOA" if apex => answered.soa_in_answer = true,
-        _ => {}
-    }
-    Resolution::Records(answered)
 }
 
 fn level_words(zone: Option<&str>) -> String {

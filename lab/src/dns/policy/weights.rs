@@ -39,10 +39,13 @@ pub fn parse(text: &str) -> Result<Vec<WeightedScope>, PolicyError> {
         .collect()
 }
 
-/// Picks a scope by weight from a 64-bit draw: draw mod total lands in one scope's share.
-pub fn choose(scopes: &[WeightedScope], draw: u64) -> &WeightedScope {
+/// The scope of a policy's `n`th answer: a weighted round robin, so with weights 3 and 5 every
+/// eight consecutive answers are exactly three from the first scope and five from the second
+/// (lab choice: Windows documents the ratio, not the order; a fixed order makes rehearsals
+/// reproducible). Within a round the scopes answer in the order the policy lists them.
+pub fn choose(scopes: &[WeightedScope], n: u64) -> &WeightedScope {
     let total: u64 = scopes.iter().map(|s| u64::from(s.weight)).sum();
-    let mut point = draw % total.max(1);
+    let mut point = n % total.max(1);
     for s in scopes {
         if point < u64::from(s.weight) {
             return s;
@@ -52,11 +55,7 @@ pub fn choose(scopes: &[WeightedScope], draw: u64) -> &WeightedScope {
     &scopes[scopes.len() - 1]
 }
 
-/// The `n`th draw of a run seeded with `seed` (SplitMix64): the same seed and the same order
-/// of queries give the same answers, and draws are spread evenly.
-pub fn draw(seed: u64, n: u64) -> u64 {
-    let mut z = seed.wrapping_add(n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// The list as Windows writes it back: `AmsterdamZoneScope,3;SeattleZoneScope,5`.
+pub fn text(scopes: &[WeightedScope]) -> String {
+    scopes.iter().map(|s| format!("{},{}", s.scope, s.weight)).collect::<Vec<_>>().join(";")
 }

@@ -1,16 +1,73 @@
-//! Primary zones, their scopes and the A records each scope holds.
+//! Primary zones, their scopes and the records each scope holds.
 
 use super::error::PolicyError;
+use serde::Serialize;
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// The record types the lab's zones hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum RecordData {
+    A(Ipv4Addr),
+    Aaaa(Ipv6Addr),
+    /// The alias target: a full name, lower case, no trailing dot.
+    Cname(String),
+}
+
+impl RecordData {
+    /// The type as `-RRType` spells it.
+    pub fn rrtype(&self) -> &'static str {
+        match self {
+            RecordData::A(_) => "A",
+            RecordData::Aaaa(_) => "AAAA",
+            RecordData::Cname(_) => "CNAME",
+        }
+    }
+
+    /// The record's data as `-RecordData` and `Get-DnsServerResourceRecord` write it.
+    pub fn text(&self) -> String {
+        match self {
+            RecordData::A(ip) => ip.to_string(),
+            RecordData::Aaaa(ip) => ip.to_string(),
+            RecordData::Cname(target) => format!("{target}."),
+        }
+    }
+
+    /// Parses `-RecordData` for a type; `None` when the text is not data of that type.
+    pub fn parse(rrtype: &str, text: &str) -> Option<RecordData> {
+        let text = text.trim();
+        match rrtype.trim().to_ascii_uppercase().as_str() {
+            "A" => text.parse().ok().map(RecordData::A),
+            "AAAA" => text.parse().ok().map(RecordData::Aaaa),
+            "CNAME" => {
+                let target = text.trim_end_matches('.').to_ascii_lowercase();
+                valid_name(&target, false).then_some(RecordData::Cname(target))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Record types the cmdlets take, upper case.
+pub const RECORD_TYPES: &[&str] = &["A", "AAAA", "CNAME"];
 
 /// One zone scope: an independent copy of the zone's names.
 #[derive(Debug, Clone, Default)]
 pub struct ZoneScope {
     /// As the admin spelled it.
     pub name: String,
-    /// Owner FQDN (lower case, no trailing dot) → addresses in the order they were added.
-    pub a: BTreeMap<String, Vec<Ipv4Addr>>,
+    /// Owner FQDN (lower case, no trailing dot; `*.x` for a wildcard) → records in the order
+    /// they were added.
+    pub records: BTreeMap<String, Vec<RecordData>>,
+}
+
+impl ZoneScope {
+    /// Whether a node exists at `name`: it owns records, or a name below it does (an empty
+    /// non-terminal exists too, RFC 4592 §2.2.2).
+    pub fn has_node(&self, name: &str) -> bool {
+        let below = format!(".{name}");
+        self.records.contains_key(name) || self.records.keys().any(|owner| owner.ends_with(&below))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -26,15 +83,21 @@ pub struct Zone {
     pub serial: u32,
 }
 
+fn valid_label(l: &str, wildcard: bool) -> bool {
+    (wildcard && l == "*") || (!l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
+
+fn valid_name(name: &str, wildcard_first: bool) -> bool {
+    !name.is_empty() && name.len() <= 253 && name.split('.').enumerate().all(|(i, l)| valid_label(l, wildcard_first && i == 0))
+}
+
 impl Zone {
     pub fn new(name: &str, zone_file: Option<String>, replication_scope: Option<String>) -> Result<Zone, PolicyError> {
         let canonical = name.trim().trim_end_matches('.').to_ascii_lowercase();
-        let valid = !canonical.is_empty()
-            && canonical.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
-        if !valid {
+        if !valid_name(&canonical, false) {
             return Err(PolicyError::BadZoneName { name: name.to_string() });
         }
-        let default = ZoneScope { name: canonical.clone(), a: BTreeMap::new() };
+        let default = ZoneScope { name: canonical.clone(), records: BTreeMap::new() };
         Ok(Zone { scopes: BTreeMap::from([(canonical.clone(), default)]), name: canonical, zone_file, replication_scope, serial: 1 })
     }
 
@@ -50,9 +113,9 @@ impl Zone {
     }
 
     pub fn scope_mut(&mut self, scope: Option<&str>) -> Result<&mut ZoneScope, PolicyError> {
-        let key = scope.unwrap_or(&self.name).to_ascii_lowercase();
+        let key = scope.unwrap_or(&self.name).trim().to_ascii_lowercase();
         let zone = self.name.clone();
-        self.scopes.get_mut(&key).ok_or(PolicyError::UnknownZoneScope { zone, scope: scope.unwrap_or_default().to_string() })
+        self.scopes.get_mut(&key).ok_or(PolicyError::UnknownZoneScope { zone, scope: scope.unwrap_or_default().trim().to_string() })
     }
 
     pub fn add_scope(&mut self, name: &str) -> Result<(), PolicyError> {
@@ -66,13 +129,13 @@ impl Zone {
         if self.scopes.contains_key(&key) {
             return Err(PolicyError::DuplicateZoneScope { zone: self.name.clone(), scope: name.to_string() });
         }
-        self.scopes.insert(key, ZoneScope { name: name.trim().to_string(), a: BTreeMap::new() });
+        self.scopes.insert(key, ZoneScope { name: name.trim().to_string(), records: BTreeMap::new() });
         self.serial += 1;
         Ok(())
     }
 
-    /// `hybridvoice` → `hybridvoice.adatum.biz`; `@` → the apex; a name already ending in the
-    /// zone (lab choice) is taken as a full name.
+    /// `hybridvoice` → `hybridvoice.adatum.biz`; `@` → the apex; `*` → the apex wildcard; a name
+    /// already ending in the zone (lab choice) is taken as a full name.
     pub fn owner(&self, name: &str) -> Result<String, PolicyError> {
         let n = name.trim().trim_end_matches('.').to_ascii_lowercase();
         let full = if n == "@" || n == self.name {
@@ -82,10 +145,7 @@ impl Zone {
         } else {
             format!("{n}.{}", self.name)
         };
-        let relative = full.strip_suffix(&self.name).unwrap_or_default().trim_end_matches('.');
-        let ok = relative.is_empty()
-            || relative.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*'));
-        if ok && full.len() <= 253 {
+        if valid_name(&full, true) {
             Ok(full)
         } else {
             Err(PolicyError::BadRecordName { zone: self.name.clone(), name: name.to_string() })
