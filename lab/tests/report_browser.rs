@@ -7,7 +7,7 @@
 
 use bypass_lab::report::features_page;
 use bypass_lab::report::rollout_page::{render, RunbookFailure};
-use bypass_lab::rollout::{
+use bypass_lab::rollout::model::{
     ApplianceRow, Decision, Finding, PhaseVerdict, RehearsalReport, Severity, SubnetRow, WebServiceVerdict,
 };
 use bypass_lab::topology::{Site, Topology};

@@ -9,7 +9,7 @@
 use super::escape::html;
 use super::graph;
 use super::page::document;
-use crate::rollout::{
+use crate::rollout::model::{
     ApplianceRow, Decision, Finding, PhaseVerdict, RehearsalReport, Severity, SubnetRow, WebServiceVerdict,
 };
 use crate::topology::Topology;
