@@ -130,7 +130,13 @@ fn topology() -> Topology {
 }
 
 async fn rehearse(source: String) -> RunbookRehearsal {
-    let rollout = Rollout { topology: topology(), source, origin: "rollout.ps1".into(), backend: BackendKind::Embedded, dns: DnsStart::Empty };
+    let rollout = Rollout {
+        topology: topology(),
+        source,
+        origin: "rollout.ps1".into(),
+        backend: BackendKind::Embedded,
+        dns: DnsStart::Empty,
+    };
     rehearse_rollout(rollout, Arc::new(Quiet)).await.expect("the rehearsal runs")
 }
 
@@ -145,7 +151,10 @@ async fn a_correct_rollout_passes_with_every_site_on_its_own_mediation_servers()
     assert!(done.failure.is_none(), "{:?}", done.failure);
     let errors: Vec<_> = done.report.findings.iter().filter(|f| f.severity == Severity::Error).collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(done.report.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["dns", "enable", "temporary-disable", "permanent-disable"]);
+    assert_eq!(
+        done.report.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["dns", "enable", "temporary-disable", "permanent-disable"]
+    );
 
     let enable = phase(&done.report, "enable");
     assert_eq!(enable.rows.len(), 5, "one row per subnet of every site and per outside subnet");
@@ -164,7 +173,11 @@ async fn a_correct_rollout_passes_with_every_site_on_its_own_mediation_servers()
     for name in ["temporary-disable", "permanent-disable"] {
         let p = phase(&done.report, name);
         assert!(p.rows.iter().all(|r| r.decision == Decision::NoBypass), "{name}: {:?}", p.rows);
-        assert!(p.rows.iter().filter(|r| r.site != "outside").all(|r| r.media == "client <-> Mediation Server <-> gateway"), "{name}: {:?}", p.rows);
+        assert!(
+            p.rows.iter().filter(|r| r.site != "outside").all(|r| r.media == "client <-> Mediation Server <-> gateway"),
+            "{name}: {:?}",
+            p.rows
+        );
     }
     assert!(phase(&done.report, "permanent-disable").rows.iter().all(|r| r.resolved.is_empty()));
 }
@@ -185,9 +198,26 @@ async fn planted_mistakes_are_named_by_site_and_subnet() {
     let named = |site: &str, subnet: &str, words: &[&str]| {
         errors.iter().any(|(s, n, m)| *s == site && *n == subnet && words.iter().all(|w| m.contains(w)))
     };
-    assert!(named("Reykjavik", "10.91.64.0/26", &["no client subnet covers 10.91.64.0/26", "default scope"]), "{errors:#?}");
-    assert!(named("Quito", "192.168.77.0/25", &["policy QuitoPolicy", "zone scope NairobiScope", "Nairobi's Mediation Servers"]), "{errors:#?}");
-    assert!(named("outside", "198.18.5.0/24", &["outside clients resolve bypass.voice.fjordline.net", "a record in the default scope"]), "{errors:#?}");
+    assert!(
+        named("Reykjavik", "10.91.64.0/26", &["no client subnet covers 10.91.64.0/26", "default scope"]),
+        "{errors:#?}"
+    );
+    assert!(
+        named(
+            "Quito",
+            "192.168.77.0/25",
+            &["policy QuitoPolicy", "zone scope NairobiScope", "Nairobi's Mediation Servers"]
+        ),
+        "{errors:#?}"
+    );
+    assert!(
+        named(
+            "outside",
+            "198.18.5.0/24",
+            &["outside clients resolve bypass.voice.fjordline.net", "a record in the default scope"]
+        ),
+        "{errors:#?}"
+    );
     assert!(!errors.iter().any(|(s, _, _)| *s == "Nairobi"), "Nairobi is planned right: {errors:#?}");
     assert!(!errors.iter().any(|(_, n, _)| *n == "10.91.0.0/24"), "Reykjavik's first subnet is covered: {errors:#?}");
 }
@@ -214,7 +244,11 @@ fn bypass_lab(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .env_remove("CI")
         .output()
         .expect("the binary runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
@@ -223,7 +257,11 @@ fn the_binary_exits_0_1_or_2() {
     let t = topology();
     std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
     std::fs::write(dir.path().join("good.ps1"), runbook(&t, Mistakes::default())).unwrap();
-    std::fs::write(dir.path().join("bad.ps1"), runbook(&t, Mistakes { policy_to_other_site: true, ..Default::default() })).unwrap();
+    std::fs::write(
+        dir.path().join("bad.ps1"),
+        runbook(&t, Mistakes { policy_to_other_site: true, ..Default::default() }),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("dup.ps1"), "# phase: dns\n# phase: DNS\n").unwrap();
     std::fs::write(dir.path().join("broken.toml"), "[tenant]\ndomain = 1\n").unwrap();
     let run = |runbook: &str, topology: &str, report: &str| {
@@ -233,7 +271,8 @@ fn the_binary_exits_0_1_or_2() {
     let (code, stdout, stderr) = run("good.ps1", "plan.toml", "good");
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("== phase enable =="), "{stdout}");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("good/rehearsal.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("good/rehearsal.json")).unwrap()).unwrap();
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&json), ["phases", "findings"]);
     assert_eq!(keys(&json["phases"][1]), ["name", "rows", "appliances"]);
@@ -246,7 +285,8 @@ fn the_binary_exits_0_1_or_2() {
     let (code, stdout, stderr) = run("bad.ps1", "plan.toml", "bad");
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stdout.contains("ERROR") && stdout.contains("QuitoPolicy"), "{stdout}");
-    let report: RehearsalReport = serde_json::from_str(&std::fs::read_to_string(dir.path().join("bad/rehearsal.json")).unwrap()).unwrap();
+    let report: RehearsalReport =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("bad/rehearsal.json")).unwrap()).unwrap();
     assert!(report.findings.iter().any(|f| f.site == "Quito" && f.severity == Severity::Error));
 
     for (runbook, topology, says) in [

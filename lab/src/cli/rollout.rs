@@ -53,13 +53,8 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
             DnsStart::Planned => "with the planned policies",
         }
     );
-    let rollout = Rollout {
-        topology,
-        source,
-        origin: args.runbook.display().to_string(),
-        backend: args.backend,
-        dns: args.dns,
-    };
+    let rollout =
+        Rollout { topology, source, origin: args.runbook.display().to_string(), backend: args.backend, dns: args.dns };
     let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
         Arc::new(Bars::default())
     } else {
@@ -99,7 +94,10 @@ fn matrix(phase: &PhaseVerdict) -> String {
                 let ips: Vec<String> = r.resolved.iter().map(|ip| ip.to_string()).collect();
                 format!("{} ({})", ips.join(" "), r.resolved_site.as_deref().unwrap_or("?"))
             };
-            let web = serde_json::to_value(r.web_service).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let web = serde_json::to_value(r.web_service)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             let decision = match r.decision {
                 Decision::Bypass => "bypass",
                 Decision::NoBypass => "no-bypass",
