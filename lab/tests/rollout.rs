@@ -301,3 +301,23 @@ fn the_binary_exits_0_1_or_2() {
     }
     assert!(!dir.path().join("invalid").exists(), "nothing is written on invalid input");
 }
+
+/// The shipped examples pass: the seed's rollout on the seed, contoso's on contoso's plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_example_rollouts_pass() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (topology, runbook) in
+        [(None, "examples/adatum-rollout.ps1"), (Some("examples/contoso/topology.toml"), "examples/contoso/rollout.ps1")]
+    {
+        let topology = Topology::load_or_seed(topology.map(|t| root.join(t)).as_deref()).unwrap();
+        let sites = topology.sites.len();
+        let source = std::fs::read_to_string(root.join(runbook)).unwrap();
+        let rollout = Rollout { topology, source, origin: runbook.into(), backend: BackendKind::Embedded, dns: DnsStart::Empty };
+        let done = rehearse_rollout(rollout, Arc::new(Quiet)).await.unwrap();
+        assert!(done.succeeded(), "{runbook}: {:?} {:#?}", done.failure, done.report.findings);
+        let enable = phase(&done.report, "enable");
+        let bypassing: std::collections::BTreeSet<&str> =
+            enable.rows.iter().filter(|r| r.decision == Decision::Bypass).map(|r| r.site.as_str()).collect();
+        assert_eq!(bypassing.len(), sites, "{runbook}: every site bypasses in enable: {:?}", enable.rows);
+    }
+}
