@@ -306,18 +306,43 @@ fn the_binary_exits_0_1_or_2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shipped_example_rollouts_pass() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for (topology, runbook) in
-        [(None, "examples/adatum-rollout.ps1"), (Some("examples/contoso/topology.toml"), "examples/contoso/rollout.ps1")]
-    {
+    for (topology, runbook) in [
+        (None, "examples/adatum-rollout.ps1"),
+        (Some("examples/contoso/topology.toml"), "examples/contoso/rollout.ps1"),
+    ] {
         let topology = Topology::load_or_seed(topology.map(|t| root.join(t)).as_deref()).unwrap();
         let sites = topology.sites.len();
         let source = std::fs::read_to_string(root.join(runbook)).unwrap();
-        let rollout = Rollout { topology, source, origin: runbook.into(), backend: BackendKind::Embedded, dns: DnsStart::Empty };
+        let rollout =
+            Rollout { topology, source, origin: runbook.into(), backend: BackendKind::Embedded, dns: DnsStart::Empty };
         let done = rehearse_rollout(rollout, Arc::new(Quiet)).await.unwrap();
         assert!(done.succeeded(), "{runbook}: {:?} {:#?}", done.failure, done.report.findings);
         let enable = phase(&done.report, "enable");
         let bypassing: std::collections::BTreeSet<&str> =
             enable.rows.iter().filter(|r| r.decision == Decision::Bypass).map(|r| r.site.as_str()).collect();
         assert_eq!(bypassing.len(), sites, "{runbook}: every site bypasses in enable: {:?}", enable.rows);
+    }
+}
+
+/// `DnsStart::Empty` gives a DNS server without any zone; `Planned` one with the topology's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dns_server_starts_empty_or_planned() {
+    use bypass_lab::dns::lookup::{Answer, Transport};
+    use bypass_lab::lab::{Lab, LabOptions, RunOn};
+    let t = topology();
+    let client = t.client_address(&t.sites[0], 0).unwrap();
+    for (dns, zones) in [(DnsStart::Empty, 0), (DnsStart::Planned, 1)] {
+        let lab = Lab::start(t.clone(), LabOptions { dns, ..LabOptions::default() }).await.unwrap();
+        let listed = lab.run_runbook("Get-DnsServerZone", &RunOn::Tenant).await.unwrap();
+        assert_eq!(listed.steps[0].output.objects.len(), zones, "{dns:?}");
+        let answer = lab.resolve(&t.tenant.service_name, client, Transport::Udp).await.unwrap();
+        match dns {
+            DnsStart::Empty => assert!(!matches!(answer, Answer::Addresses(_)), "{answer:?}"),
+            DnsStart::Planned => assert!(
+                matches!(answer, Answer::Addresses(ref a) if a.contains(&t.sites[0].appliances[0].address)),
+                "{answer:?}"
+            ),
+        }
+        lab.stop().await.unwrap();
     }
 }
