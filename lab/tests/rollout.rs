@@ -289,6 +289,26 @@ fn the_binary_exits_0_1_or_2() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("bad/rehearsal.json")).unwrap()).unwrap();
     assert!(report.findings.iter().any(|f| f.site == "Quito" && f.severity == Severity::Error));
 
+    std::fs::write(
+        dir.path().join("typo.ps1"),
+        runbook(&t, Mistakes::default()).replace(
+            "# phase: enable\n",
+            "# phase: enable\nSet-CsTenantHybridConfigration -HybridConfigServiceInternalUrl $null\n",
+        ),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run("typo.ps1", "plan.toml", "typo");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.contains("runbook error in phase enable: typo.ps1:"), "{stdout}");
+    assert!(stdout.contains("Set-CsTenantHybridConfigration' is not recognized"), "{stdout}");
+    let report: RehearsalReport =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("typo/rehearsal.json")).unwrap()).unwrap();
+    assert_eq!(
+        report.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["dns"],
+        "the phases done are reported"
+    );
+
     for (runbook, topology, says) in [
         ("missing.ps1", "plan.toml", "cannot read runbook missing.ps1"),
         ("dup.ps1", "plan.toml", "phase 'dns' is declared twice: on line 1 and again on line 2"),

@@ -376,6 +376,15 @@ subnets = ["198.51.100.0/24"]
         assert_eq!(f[0].severity, Severity::Warning);
         assert_eq!(f[0].message, "mb.example.net resolves to the Mediation Servers of Oslo and Tokyo for 10.50.0.0/24: some of its clients would use another site's Mediation Servers");
 
+        let unknown = view("TokyoScope", &[]);
+        let unknown_host =
+            Context { topology: &t, view: &unknown, appliances: &[], host: "mb.example.org", tenant_version: 3 };
+        let nothing = seen(&s[0], &[], None);
+        let f = judge("enable", &enabled(), &[nothing], &unknown_host);
+        let errors: Vec<&str> =
+            f.iter().filter(|f| f.severity == Severity::Error).map(|f| f.message.as_str()).collect();
+        assert_eq!(errors, ["no zone of the internal DNS server holds mb.example.org, so nothing resolves (NXDOMAIN)"]);
+
         let foreign =
             Expectation { url: Some("http://mb.example.com/hybridconfig/hybridconfigservice.svc".into()), ..enabled() };
         let cx_t = Topology::parse(PLAN, None).unwrap();
