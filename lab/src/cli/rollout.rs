@@ -53,6 +53,7 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
             DnsStart::Planned => "with the planned policies",
         }
     );
+    let plan = topology.clone();
     let rollout =
         Rollout { topology, source, origin: args.runbook.display().to_string(), backend: args.backend, dns: args.dns };
     let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
@@ -67,9 +68,17 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     print!("{}", render(&done));
-    let file = write_json(&done, &args.report)?;
-    println!("\nreport: {}", file.display());
+    println!();
+    for file in write_reports(&done, &plan, &args.report)? {
+        println!("report: {}", file.display());
+    }
     Ok(if done.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Writes every report of a rehearsal into `dir`: each writer takes the rehearsal (report, runbook
+/// text, where it failed) and the plan.
+pub fn write_reports(done: &RunbookRehearsal, _topology: &Topology, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    Ok(vec![write_json(done, dir)?])
 }
 
 /// Writes `DIR/rehearsal.json`.
