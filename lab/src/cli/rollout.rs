@@ -5,7 +5,7 @@
 use anyhow::Context;
 use bypass_lab::backend::{BackendKind, DnsStart};
 use bypass_lab::rollout::model::{Decision, PhaseVerdict};
-use bypass_lab::rollout::{rehearse_rollout, Progress, Rollout, RolloutError, RunbookRehearsal, Severity};
+use bypass_lab::rollout::{rehearse_rollout, Progress, Rollout, RunbookRehearsal, Severity};
 use bypass_lab::topology::Topology;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -64,7 +64,6 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
     let done = match rehearse_rollout(rollout, progress).await {
         Ok(done) => done,
         Err(e) if e.is_input() => return invalid(format!("{}: {e}", args.runbook.display())),
-        Err(RolloutError::Lab(e)) => return Err(e.into()),
         Err(e) => return Err(e.into()),
     };
     print!("{}", render(&done));

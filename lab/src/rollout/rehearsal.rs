@@ -81,7 +81,13 @@ pub async fn rehearse_rollout(rollout: Rollout, progress: Arc<dyn Progress>) -> 
         progress: Arc::new(move |line: &str| report_progress.step(line)),
         ..LabOptions::default()
     };
-    let lab = Lab::start(rollout.topology.clone(), options).await?;
+    let lab = match Lab::start(rollout.topology.clone(), options).await {
+        Ok(lab) => lab,
+        Err(e) => {
+            progress.finish();
+            return Err(e.into());
+        }
+    };
     let mut done = RunbookRehearsal {
         report: RehearsalReport::default(),
         source: rollout.source.clone(),
