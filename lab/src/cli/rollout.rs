@@ -5,7 +5,7 @@
 use anyhow::Context;
 use bypass_lab::backend::{BackendKind, DnsStart};
 use bypass_lab::rollout::model::{Decision, PhaseVerdict};
-use bypass_lab::rollout::{rehearse_rollout, Progress, Rollout, RolloutError, RunbookRehearsal, Severity};
+use bypass_lab::rollout::{rehearse_rollout, Progress, Rollout, RunbookRehearsal, Severity};
 use bypass_lab::topology::Topology;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -53,13 +53,9 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
             DnsStart::Planned => "with the planned policies",
         }
     );
-    let rollout = Rollout {
-        topology,
-        source,
-        origin: args.runbook.display().to_string(),
-        backend: args.backend,
-        dns: args.dns,
-    };
+    let plan = topology.clone();
+    let rollout =
+        Rollout { topology, source, origin: args.runbook.display().to_string(), backend: args.backend, dns: args.dns };
     let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
         Arc::new(Bars::default())
     } else {
@@ -68,13 +64,20 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
     let done = match rehearse_rollout(rollout, progress).await {
         Ok(done) => done,
         Err(e) if e.is_input() => return invalid(format!("{}: {e}", args.runbook.display())),
-        Err(RolloutError::Lab(e)) => return Err(e.into()),
         Err(e) => return Err(e.into()),
     };
     print!("{}", render(&done));
-    let file = write_json(&done, &args.report)?;
-    println!("\nreport: {}", file.display());
+    println!();
+    for file in write_reports(&done, &plan, &args.report)? {
+        println!("report: {}", file.display());
+    }
     Ok(if done.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Writes every report of a rehearsal into `dir`: each writer takes the rehearsal (report, runbook
+/// text, where it failed) and the plan.
+pub fn write_reports(done: &RunbookRehearsal, _topology: &Topology, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    Ok(vec![write_json(done, dir)?])
 }
 
 /// Writes `DIR/rehearsal.json`.
@@ -99,7 +102,10 @@ fn matrix(phase: &PhaseVerdict) -> String {
                 let ips: Vec<String> = r.resolved.iter().map(|ip| ip.to_string()).collect();
                 format!("{} ({})", ips.join(" "), r.resolved_site.as_deref().unwrap_or("?"))
             };
-            let web = serde_json::to_value(r.web_service).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let web = serde_json::to_value(r.web_service)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             let decision = match r.decision {
                 Decision::Bypass => "bypass",
                 Decision::NoBypass => "no-bypass",

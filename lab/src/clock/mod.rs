@@ -274,8 +274,17 @@ pub struct DueAnnouncer {
 }
 
 impl DueAnnouncer {
+    /// An announcement that makes the participant lag at the current time (nothing scheduled any
+    /// more, or work due already) wakes it: the clock skipped waking it at this instant because
+    /// its work was due later, and would otherwise wait for it forever.
     pub fn due_at(&self, next: Option<Duration>) {
-        self.clock.update(self.id, |m| m.next_due = next);
+        let now = self.clock.now();
+        self.clock.update(self.id, |m| {
+            m.next_due = next;
+            if m.lags(now) {
+                m.wake.notify_one();
+            }
+        });
     }
 }
 
@@ -344,6 +353,27 @@ mod tests {
         for w in workers {
             w.abort();
         }
+    }
+
+    #[tokio::test]
+    async fn withdrawing_a_later_due_instant_does_not_stall_the_clock() {
+        let clock = Clock::new();
+        let mut p = clock.participant("fetch");
+        let announcer = p.announcer();
+        let worker = tokio::spawn(async move {
+            let mut now = p.now();
+            loop {
+                p.caught_up(now);
+                now = p.changed().await;
+            }
+        });
+        announcer.due_at(Some(Duration::from_secs(8 * 3600)));
+        clock.advance(Duration::from_secs(3600)).await.unwrap();
+        // Not woken at 1h (its work was due at 8h); now it has nothing scheduled any more.
+        announcer.due_at(None);
+        let advanced = tokio::time::timeout(Duration::from_secs(5), clock.advance(Duration::from_secs(3600))).await;
+        assert!(matches!(advanced, Ok(Ok(_))), "the clock stalled: {advanced:?}");
+        worker.abort();
     }
 
     #[tokio::test]

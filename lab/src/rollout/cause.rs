@@ -43,7 +43,11 @@ pub fn whose(topology: &Topology, addresses: &[IpAddr]) -> String {
     if !strangers.is_empty() {
         parts.push(format!("{} (no appliance of the plan)", join(&strangers)));
     }
-    if parts.is_empty() { "nothing".into() } else { parts.join(" and ") }
+    if parts.is_empty() {
+        "nothing".into()
+    } else {
+        parts.join(" and ")
+    }
 }
 
 impl Context<'_> {
@@ -56,7 +60,10 @@ impl Context<'_> {
     fn route(&self, o: &Observation, zone: &ZoneView) -> Result<(Vec<String>, String, Vec<String>), String> {
         let covering: Vec<String> = self.view.covering(o.sample.address).iter().map(|c| c.name.clone()).collect();
         if covering.is_empty() {
-            return Err(format!("no client subnet covers {}, so its queries fall to the default scope", o.sample.subnet));
+            return Err(format!(
+                "no client subnet covers {}, so its queries fall to the default scope",
+                o.sample.subnet
+            ));
         }
         let names: Vec<&str> = covering.iter().map(String::as_str).collect();
         match zone.policies_for(&names).first() {
@@ -73,7 +80,10 @@ impl Context<'_> {
     /// An internal subnet that should resolve to its own site and resolved nothing.
     pub fn nothing_resolved(&self, o: &Observation) -> String {
         let Some(zone) = self.zone() else {
-            return format!("no zone of the internal DNS server holds {}, so nothing resolves ({})", self.host, o.answer);
+            return format!(
+                "no zone of the internal DNS server holds {}, so nothing resolves ({})",
+                self.host, o.answer
+            );
         };
         if !zone.knows(self.host) {
             return format!(
@@ -84,8 +94,10 @@ impl Context<'_> {
         match self.route(o, zone) {
             Err(route) => format!("{route}, which holds no record for {}", self.host),
             Ok((_, policy, scopes)) => {
-                let empty: Vec<&String> =
-                    scopes.iter().filter(|s| zone.scope(s).is_none_or(|scope| zone.records_of(scope, self.host).is_empty())).collect();
+                let empty: Vec<&String> = scopes
+                    .iter()
+                    .filter(|s| zone.scope(s).is_none_or(|scope| zone.records_of(scope, self.host).is_empty()))
+                    .collect();
                 match empty.first() {
                     Some(scope) => format!(
                         "policy {policy} sends {}'s clients to zone scope {scope}, which holds no record for {}",
@@ -109,7 +121,9 @@ impl Context<'_> {
                 for scope in &scopes {
                     let held = zone.scope(scope).map(|s| zone.records_of(s, self.host)).unwrap_or_default();
                     let foreign = held.iter().any(|ip| {
-                        self.topology.find_appliance(&ip.to_string()).is_none_or(|(site, _)| !site.name.eq_ignore_ascii_case(&o.sample.site))
+                        self.topology
+                            .find_appliance(&ip.to_string())
+                            .is_none_or(|(site, _)| !site.name.eq_ignore_ascii_case(&o.sample.site))
                     });
                     if foreign {
                         return format!(
@@ -153,7 +167,8 @@ impl Context<'_> {
 
     /// A client that resolved its own site while bypass is enabled, and still does not bypass.
     pub fn no_bypass(&self, o: &Observation) -> String {
-        let behind = |name: &str| self.appliances.iter().find(|a| a.appliance == name).and_then(|a| a.version.map(|v| (a, v)));
+        let behind =
+            |name: &str| self.appliances.iter().find(|a| a.appliance == name).and_then(|a| a.version.map(|v| (a, v)));
         match &o.outcome {
             Some(FetchOutcome::Rejected { mediation_server, status, reason, .. }) => match behind(mediation_server) {
                 Some((a, v)) if v < self.tenant_version => format!(
@@ -202,7 +217,13 @@ impl Context<'_> {
                 z.scopes
                     .iter()
                     .filter(|s| !z.records_of(s, self.host).is_empty())
-                    .map(|s| if s.name.eq_ignore_ascii_case(&z.name) { format!("the default scope of zone {}", z.name) } else { format!("zone scope {}", s.name) })
+                    .map(|s| {
+                        if s.name.eq_ignore_ascii_case(&z.name) {
+                            format!("the default scope of zone {}", z.name)
+                        } else {
+                            format!("zone scope {}", s.name)
+                        }
+                    })
                     .collect()
             })
             .unwrap_or_default();

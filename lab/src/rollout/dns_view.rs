@@ -97,7 +97,9 @@ impl DnsView {
                     .collect(),
             })
             .collect();
-        let zones = objects(zones).map(|o| ZoneView { name: text(o, "ZoneName").to_ascii_lowercase(), ..Default::default() }).collect();
+        let zones = objects(zones)
+            .map(|o| ZoneView { name: text(o, "ZoneName").to_ascii_lowercase(), ..Default::default() })
+            .collect();
         DnsView { client_subnets, zones }
     }
 
@@ -109,7 +111,9 @@ impl DnsView {
                 let client_subnets = list(o, "Criteria")
                     .iter()
                     .filter_map(|c| match c {
-                        Value::Object(c) if text(c, "CriteriaType").eq_ignore_ascii_case("ClientSubnet") => Some(text(c, "Criteria")),
+                        Value::Object(c) if text(c, "CriteriaType").eq_ignore_ascii_case("ClientSubnet") => {
+                            Some(text(c, "Criteria"))
+                        }
                         _ => None,
                     })
                     .flat_map(|criteria| eq_values(&criteria))
@@ -125,7 +129,13 @@ impl DnsView {
                     Some(Value::Int(n)) => *n,
                     other => other.map(Value::display).and_then(|t| t.parse().ok()).unwrap_or(0),
                 };
-                PolicyView { name: text(o, "Name"), processing_order, action: text(o, "Action"), client_subnets, scopes }
+                PolicyView {
+                    name: text(o, "Name"),
+                    processing_order,
+                    action: text(o, "Action"),
+                    client_subnets,
+                    scopes,
+                }
             })
             .collect();
         z.policies.sort_by_key(|p| p.processing_order);
@@ -199,7 +209,10 @@ fn eq_values(criteria: &str) -> Vec<String> {
         .split(';')
         .filter_map(|part| {
             let mut items = part.split(',').map(str::trim);
-            items.next().filter(|op| op.eq_ignore_ascii_case("EQ")).map(|_| items.map(str::to_string).collect::<Vec<_>>())
+            items
+                .next()
+                .filter(|op| op.eq_ignore_ascii_case("EQ"))
+                .map(|_| items.map(str::to_string).collect::<Vec<_>>())
         })
         .flatten()
         .collect()
@@ -229,13 +242,15 @@ mod tests {
         for c in crate::dns::plan::topology_invocations(t) {
             e.apply(&c).unwrap();
         }
-        let mut view = DnsView::from_first_read(&run(&e, "Get-DnsServerClientSubnet", &[]), &run(&e, "Get-DnsServerZone", &[]));
+        let mut view =
+            DnsView::from_first_read(&run(&e, "Get-DnsServerClientSubnet", &[]), &run(&e, "Get-DnsServerZone", &[]));
         for zone in view.zones.clone() {
             let policies = run(&e, "Get-DnsServerQueryResolutionPolicy", &[("ZoneName", &zone.name)]);
             let scopes = run(&e, "Get-DnsServerZoneScope", &[("ZoneName", &zone.name)]);
             view.add_zone_read(&zone.name, &policies, &scopes);
             for scope in view.zones.iter().find(|z| z.name == zone.name).unwrap().scopes.clone() {
-                let records = run(&e, "Get-DnsServerResourceRecord", &[("ZoneName", &zone.name), ("ZoneScope", &scope.name)]);
+                let records =
+                    run(&e, "Get-DnsServerResourceRecord", &[("ZoneName", &zone.name), ("ZoneScope", &scope.name)]);
                 view.add_records(&zone.name, &scope.name, &records);
             }
         }
@@ -246,13 +261,19 @@ mod tests {
     fn the_seed_plan_reads_back_as_an_admin_wrote_it() {
         let t = Topology::seed();
         let view = planned_view(&t);
-        assert_eq!(view.client_subnets.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["AmsterdamSubnet", "SeattleSubnet"]);
+        assert_eq!(
+            view.client_subnets.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            ["AmsterdamSubnet", "SeattleSubnet"]
+        );
         let zone = view.zone_of(&t.tenant.service_name).expect("the service zone");
         assert_eq!(zone.relative(&t.tenant.service_name), "hybridvoice");
-        assert_eq!(zone.policies.iter().map(|p| (p.name.as_str(), p.scopes.clone())).collect::<Vec<_>>(), [
-            ("AmsterdamPolicy", vec!["AmsterdamZoneScope".to_string()]),
-            ("SeattlePolicy", vec!["SeattleZoneScope".to_string()])
-        ]);
+        assert_eq!(
+            zone.policies.iter().map(|p| (p.name.as_str(), p.scopes.clone())).collect::<Vec<_>>(),
+            [
+                ("AmsterdamPolicy", vec!["AmsterdamZoneScope".to_string()]),
+                ("SeattlePolicy", vec!["SeattleZoneScope".to_string()])
+            ]
+        );
         assert_eq!(zone.policies_for(&["seattlesubnet"])[0].name, "SeattlePolicy");
         assert!(zone.records_of(zone.default_scope().unwrap(), &t.tenant.service_name).is_empty());
         assert_eq!(zone.records_of(zone.scope("SeattleZoneScope").unwrap(), &t.tenant.service_name).len(), 3);

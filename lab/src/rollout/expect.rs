@@ -50,12 +50,21 @@ pub fn removes_records(phase_source: &str) -> bool {
 }
 
 fn finding(severity: Severity, phase: &str, o: &Observation, message: String) -> Finding {
-    Finding { severity, phase: phase.to_string(), site: o.sample.site.clone(), subnet: o.sample.subnet.to_string(), message }
+    Finding {
+        severity,
+        phase: phase.to_string(),
+        site: o.sample.site.clone(),
+        subnet: o.sample.subnet.to_string(),
+        message,
+    }
 }
 
 /// Whether `host` lies under one of the SIP domains.
 fn in_sip_domains(host: &str, domains: &[String]) -> bool {
-    domains.iter().map(|d| d.trim_end_matches('.').to_ascii_lowercase()).any(|d| host == d || host.ends_with(&format!(".{d}")))
+    domains
+        .iter()
+        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+        .any(|d| host == d || host.ends_with(&format!(".{d}")))
 }
 
 /// Every finding of one phase.
@@ -77,7 +86,9 @@ pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation
     for o in observations {
         let resolved_site = super::observe::site_of_addresses(cx.topology, &o.resolved);
         let own = |ip: &std::net::IpAddr| {
-            cx.topology.find_appliance(&ip.to_string()).is_some_and(|(s, _)| s.name.eq_ignore_ascii_case(&o.sample.site))
+            cx.topology
+                .find_appliance(&ip.to_string())
+                .is_some_and(|(s, _)| s.name.eq_ignore_ascii_case(&o.sample.site))
         };
         let mixed_with_own = resolved_site.as_deref() == Some("mixed") && o.resolved.iter().any(own);
         if !o.sample.is_outside() && mixed_with_own {
@@ -95,7 +106,12 @@ pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation
         }
         if expectation.url.is_none() {
             if let Some(url) = &o.provisioned_url {
-                out.push(finding(Severity::Error, phase, o, format!("the client received the URL {url} although the tenant's URL is $null")));
+                out.push(finding(
+                    Severity::Error,
+                    phase,
+                    o,
+                    format!("the client received the URL {url} although the tenant's URL is $null"),
+                ));
             }
         }
         if expectation.records_removed && !o.resolved.is_empty() {
@@ -103,12 +119,20 @@ pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation
         }
         let bypassed = o.decision() == Decision::Bypass;
         if o.sample.is_outside() {
-            let resolves = expectation.url.is_some() && expectation.enabled && !expectation.records_removed && !o.resolved.is_empty();
+            let resolves = expectation.url.is_some()
+                && expectation.enabled
+                && !expectation.records_removed
+                && !o.resolved.is_empty();
             if resolves {
                 out.push(finding(Severity::Error, phase, o, cx.outside_resolves(o)));
             }
             if bypassed && !resolves {
-                out.push(finding(Severity::Error, phase, o, format!("an outside client bypasses: {}", o.row(cx.topology).reason)));
+                out.push(finding(
+                    Severity::Error,
+                    phase,
+                    o,
+                    format!("an outside client bypasses: {}", o.row(cx.topology).reason),
+                ));
             }
             continue;
         }
@@ -191,10 +215,26 @@ subnets = ["198.51.100.0/24"]
             ],
             zones: vec![ZoneView {
                 name: "example.net".into(),
-                scopes: vec![scope("example.net", default), scope("OsloScope", &["10.40.0.10"]), scope("TokyoScope", &["10.50.0.10"])],
+                scopes: vec![
+                    scope("example.net", default),
+                    scope("OsloScope", &["10.40.0.10"]),
+                    scope("TokyoScope", &["10.50.0.10"]),
+                ],
                 policies: vec![
-                    PolicyView { name: "OsloPolicy".into(), processing_order: 1, action: "Allow".into(), client_subnets: vec!["OsloSubnet".into()], scopes: vec!["OsloScope".into()] },
-                    PolicyView { name: "TokyoPolicy".into(), processing_order: 2, action: "Allow".into(), client_subnets: vec!["TokyoSubnet".into()], scopes: vec![tokyo_scope.into()] },
+                    PolicyView {
+                        name: "OsloPolicy".into(),
+                        processing_order: 1,
+                        action: "Allow".into(),
+                        client_subnets: vec!["OsloSubnet".into()],
+                        scopes: vec!["OsloScope".into()],
+                    },
+                    PolicyView {
+                        name: "TokyoPolicy".into(),
+                        processing_order: 2,
+                        action: "Allow".into(),
+                        client_subnets: vec!["TokyoSubnet".into()],
+                        scopes: vec![tokyo_scope.into()],
+                    },
                 ],
             }],
         }
@@ -216,10 +256,19 @@ subnets = ["198.51.100.0/24"]
     }
 
     fn enabled() -> Expectation {
-        Expectation { url: Some("http://mb.example.net/hybridconfig/hybridconfigservice.svc".into()), enabled: true, records_removed: false }
+        Expectation {
+            url: Some("http://mb.example.net/hybridconfig/hybridconfigservice.svc".into()),
+            enabled: true,
+            records_removed: false,
+        }
     }
 
-    fn judge_with(view: &DnsView, expectation: &Expectation, observations: &[Observation], appliances: &[ApplianceRow]) -> Vec<Finding> {
+    fn judge_with(
+        view: &DnsView,
+        expectation: &Expectation,
+        observations: &[Observation],
+        appliances: &[ApplianceRow],
+    ) -> Vec<Finding> {
         let t = Topology::parse(PLAN, None).unwrap();
         let cx = Context { topology: &t, view, appliances, host: "mb.example.net", tenant_version: 3 };
         judge("enable", expectation, observations, &cx)
@@ -233,7 +282,11 @@ subnets = ["198.51.100.0/24"]
             seen(&s[0], &["10.40.0.10"], bypass("osl1", "10.40.0.10")),
             seen(&s[1], &["10.40.0.10"], bypass("osl1", "10.40.0.10")),
             seen(&s[2], &["10.50.0.10"], bypass("tyo1", "10.50.0.10")),
-            seen(&s[3], &[], Some(FetchOutcome::NameDoesNotResolve { host: "mb.example.net".into(), answer: DnsFailure::NxDomain })),
+            seen(
+                &s[3],
+                &[],
+                Some(FetchOutcome::NameDoesNotResolve { host: "mb.example.net".into(), answer: DnsFailure::NxDomain }),
+            ),
         ];
         let mut v = view("TokyoScope", &[]);
         v.client_subnets[0].subnets.push("10.40.8.0/24".parse().unwrap());
@@ -268,12 +321,29 @@ subnets = ["198.51.100.0/24"]
         for scope in &mut empty.zones[0].scopes {
             scope.records.clear();
         }
-        let nothing = seen(&s[2], &[], Some(FetchOutcome::NameDoesNotResolve { host: "mb.example.net".into(), answer: DnsFailure::NxDomain }));
+        let nothing = seen(
+            &s[2],
+            &[],
+            Some(FetchOutcome::NameDoesNotResolve { host: "mb.example.net".into(), answer: DnsFailure::NxDomain }),
+        );
         let f = judge_with(&empty, &enabled(), &[nothing], &[]);
         assert_eq!(f[0].message, "zone example.net holds no A record for mb.example.net in any zone scope (removed, or never added), so nothing resolves");
 
-        let rejected = Some(FetchOutcome::Rejected { mediation_server: "tyo1".into(), address: ip("10.50.0.10"), status: 403, reason: "disabled".into() });
-        let behind = ApplianceRow { site: "Tokyo".into(), appliance: "tyo1".into(), address: ip("10.50.0.10"), version: Some(2), enabled: false, always_bypass: false, web_service: "Rejecting".into() };
+        let rejected = Some(FetchOutcome::Rejected {
+            mediation_server: "tyo1".into(),
+            address: ip("10.50.0.10"),
+            status: 403,
+            reason: "disabled".into(),
+        });
+        let behind = ApplianceRow {
+            site: "Tokyo".into(),
+            appliance: "tyo1".into(),
+            address: ip("10.50.0.10"),
+            version: Some(2),
+            enabled: false,
+            always_bypass: false,
+            web_service: "Rejecting".into(),
+        };
         let f = judge_with(&view("TokyoScope", &[]), &enabled(), &[seen(&s[2], &["10.50.0.10"], rejected)], &[behind]);
         assert_eq!(f[0].message, "the web service of tyo1 rejects (403) while the tenant says enabled: its LocalStore holds version 2, the tenant is at 3 (replication has not reached it)");
 
@@ -289,8 +359,16 @@ subnets = ["198.51.100.0/24"]
         let t = Topology::parse(PLAN, None).unwrap();
         let s = samples(&t);
         let disabled = Expectation { enabled: false, ..enabled() };
-        let f = judge_with(&view("TokyoScope", &[]), &disabled, &[seen(&s[2], &["10.50.0.10"], bypass("tyo1", "10.50.0.10"))], &[]);
-        assert_eq!((f[0].severity, f[0].message.as_str()), (Severity::Error, "tyo1 still serves bypass although the tenant disabled it"));
+        let f = judge_with(
+            &view("TokyoScope", &[]),
+            &disabled,
+            &[seen(&s[2], &["10.50.0.10"], bypass("tyo1", "10.50.0.10"))],
+            &[],
+        );
+        assert_eq!(
+            (f[0].severity, f[0].message.as_str()),
+            (Severity::Error, "tyo1 still serves bypass although the tenant disabled it")
+        );
 
         let mixed = seen(&s[2], &["10.40.0.10", "10.50.0.10"], bypass("tyo1", "10.50.0.10"));
         let f = judge_with(&view("TokyoScope", &[]), &enabled(), &[mixed], &[]);
@@ -298,7 +376,17 @@ subnets = ["198.51.100.0/24"]
         assert_eq!(f[0].severity, Severity::Warning);
         assert_eq!(f[0].message, "mb.example.net resolves to the Mediation Servers of Oslo and Tokyo for 10.50.0.0/24: some of its clients would use another site's Mediation Servers");
 
-        let foreign = Expectation { url: Some("http://mb.example.com/hybridconfig/hybridconfigservice.svc".into()), ..enabled() };
+        let unknown = view("TokyoScope", &[]);
+        let unknown_host =
+            Context { topology: &t, view: &unknown, appliances: &[], host: "mb.example.org", tenant_version: 3 };
+        let nothing = seen(&s[0], &[], None);
+        let f = judge("enable", &enabled(), &[nothing], &unknown_host);
+        let errors: Vec<&str> =
+            f.iter().filter(|f| f.severity == Severity::Error).map(|f| f.message.as_str()).collect();
+        assert_eq!(errors, ["no zone of the internal DNS server holds mb.example.org, so nothing resolves (NXDOMAIN)"]);
+
+        let foreign =
+            Expectation { url: Some("http://mb.example.com/hybridconfig/hybridconfigservice.svc".into()), ..enabled() };
         let cx_t = Topology::parse(PLAN, None).unwrap();
         let v = view("TokyoScope", &[]);
         let cx = Context { topology: &cx_t, view: &v, appliances: &[], host: "mb.example.com", tenant_version: 3 };

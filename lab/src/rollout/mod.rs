@@ -25,7 +25,7 @@ pub mod sample;
 pub mod settle;
 
 pub use model::{Finding, RehearsalReport, Severity};
-pub use rehearsal::{rehearse_rollout, Progress, Rollout, RunbookFailure, RunbookRehearsal};
+pub use rehearsal::{rehearse_rollout, Progress, Quiet, Rollout, RunbookFailure, RunbookRehearsal};
 
 use crate::lab::LabError;
 

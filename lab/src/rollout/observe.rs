@@ -41,7 +41,11 @@ pub fn site_of_addresses(topology: &Topology, addresses: &[IpAddr]) -> Option<St
 
 impl Observation {
     pub fn decision(&self) -> Decision {
-        if self.outcome.as_ref().is_some_and(FetchOutcome::is_bypass) { Decision::Bypass } else { Decision::NoBypass }
+        if self.outcome.as_ref().is_some_and(FetchOutcome::is_bypass) {
+            Decision::Bypass
+        } else {
+            Decision::NoBypass
+        }
     }
 
     pub fn web_service(&self) -> WebServiceVerdict {
@@ -52,7 +56,9 @@ impl Observation {
             | Some(FetchOutcome::NoBypassId { .. })
             | Some(FetchOutcome::MalformedDocument { .. }) => WebServiceVerdict::Served,
             Some(FetchOutcome::Rejected { .. }) => WebServiceVerdict::Rejected,
-            Some(FetchOutcome::ServiceUnreachable { .. }) | Some(FetchOutcome::DnsUnreachable { .. }) => WebServiceVerdict::Unreachable,
+            Some(FetchOutcome::ServiceUnreachable { .. }) | Some(FetchOutcome::DnsUnreachable { .. }) => {
+                WebServiceVerdict::Unreachable
+            }
             _ => WebServiceVerdict::NoUrl,
         }
     }
@@ -66,7 +72,11 @@ impl Observation {
             resolved_site: site_of_addresses(topology, &self.resolved),
             web_service: self.web_service(),
             decision: self.decision(),
-            reason: self.outcome.as_ref().map(FetchOutcome::describe).unwrap_or_else(|| "no media bypass: never fetched".into()),
+            reason: self
+                .outcome
+                .as_ref()
+                .map(FetchOutcome::describe)
+                .unwrap_or_else(|| "no media bypass: never fetched".into()),
             media: self.media.clone(),
         }
     }
@@ -148,7 +158,8 @@ pub async fn read_dns(lab: &Lab) -> Result<DnsView, LabError> {
         let read = lab.run_runbook(&dns_view::zone_read(&zone), &RunOn::Tenant).await?;
         let out = dns_view::outputs(&read);
         view.add_zone_read(&zone, out[0], out[1]);
-        let scopes: Vec<String> = view.zone_of(&zone).map(|z| z.scopes.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
+        let scopes: Vec<String> =
+            view.zone_of(&zone).map(|z| z.scopes.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
         let script: String = scopes.iter().map(|s| dns_view::records_read(&zone, s)).collect();
         if script.is_empty() {
             continue;

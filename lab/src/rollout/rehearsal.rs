@@ -81,8 +81,19 @@ pub async fn rehearse_rollout(rollout: Rollout, progress: Arc<dyn Progress>) -> 
         progress: Arc::new(move |line: &str| report_progress.step(line)),
         ..LabOptions::default()
     };
-    let lab = Lab::start(rollout.topology.clone(), options).await?;
-    let mut done = RunbookRehearsal { report: RehearsalReport::default(), source: rollout.source.clone(), origin: rollout.origin.clone(), failure: None };
+    let lab = match Lab::start(rollout.topology.clone(), options).await {
+        Ok(lab) => lab,
+        Err(e) => {
+            progress.finish();
+            return Err(e.into());
+        }
+    };
+    let mut done = RunbookRehearsal {
+        report: RehearsalReport::default(),
+        source: rollout.source.clone(),
+        origin: rollout.origin.clone(),
+        failure: None,
+    };
     let result = run_phases(&lab, &phases, &mut done, progress.as_ref()).await;
     let stopped = lab.stop().await;
     progress.finish();
@@ -91,7 +102,12 @@ pub async fn rehearse_rollout(rollout: Rollout, progress: Arc<dyn Progress>) -> 
     Ok(done)
 }
 
-async fn run_phases(lab: &Lab, phases: &[Phase], done: &mut RunbookRehearsal, progress: &dyn Progress) -> Result<(), LabError> {
+async fn run_phases(
+    lab: &Lab,
+    phases: &[Phase],
+    done: &mut RunbookRehearsal,
+    progress: &dyn Progress,
+) -> Result<(), LabError> {
     let clients = samples(lab.topology());
     for (index, phase) in phases.iter().enumerate() {
         progress.phase(index, &phase.name);
@@ -100,7 +116,12 @@ async fn run_phases(lab: &Lab, phases: &[Phase], done: &mut RunbookRehearsal, pr
             match lab.run_runbook(&phase.source, &RunOn::Tenant).await {
                 Ok(_) => {}
                 Err(LabError::Runbook(failure)) => {
-                    let failure = RunbookFailure { phase: phase.name.clone(), line: failure.line, column: failure.column, message: failure.message };
+                    let failure = RunbookFailure {
+                        phase: phase.name.clone(),
+                        line: failure.line,
+                        column: failure.column,
+                        message: failure.message,
+                    };
                     done.report.findings.push(Finding {
                         severity: Severity::Error,
                         phase: phase.name.clone(),
@@ -146,7 +167,8 @@ async fn judge_phase(
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     let expectation = Expectation::new(&config, records_removed);
-    let cx = Context { topology, view: &view, appliances: &appliance_rows, host: &host, tenant_version: config.version };
+    let cx =
+        Context { topology, view: &view, appliances: &appliance_rows, host: &host, tenant_version: config.version };
     let findings = judge(phase, &expectation, &observations, &cx);
     let verdict = PhaseVerdict {
         name: phase.to_string(),

@@ -26,9 +26,14 @@ impl SampleClient {
 
 /// A site's name as part of a user name: lower case, anything but letters and digits as `-`.
 fn user_stem(site: &str) -> String {
-    let stem: String = site.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let stem: String =
+        site.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     let stem = stem.trim_matches('-').to_string();
-    if stem.is_empty() { "site".into() } else { stem }
+    if stem.is_empty() {
+        "site".into()
+    } else {
+        stem
+    }
 }
 
 /// A host of `subnet` that is none of `taken`: from the top down, skipping the subnet's last
@@ -58,14 +63,24 @@ pub fn samples(topology: &Topology) -> Vec<SampleClient> {
         stems.push(stem.clone());
         for (i, subnet) in site.subnets.iter().enumerate() {
             if let Some(address) = free_host(subnet, &taken) {
-                out.push(SampleClient { site: site.name.clone(), subnet: *subnet, user: format!("{stem}-{}", i + 1), address });
+                out.push(SampleClient {
+                    site: site.name.clone(),
+                    subnet: *subnet,
+                    user: format!("{stem}-{}", i + 1),
+                    address,
+                });
             }
         }
     }
     for (i, subnet) in topology.outside.subnets.iter().enumerate() {
         let address = subnet.hosts().nth(99).or_else(|| subnet.hosts().next());
         if let Some(address) = address {
-            out.push(SampleClient { site: OUTSIDE.into(), subnet: *subnet, user: format!("{OUTSIDE}-{}", i + 1), address });
+            out.push(SampleClient {
+                site: OUTSIDE.into(),
+                subnet: *subnet,
+                user: format!("{OUTSIDE}-{}", i + 1),
+                address,
+            });
         }
     }
     out

@@ -1,0 +1,368 @@
+//! Rehearsing a rollout of a company this repository does not ship: three sites, its own
+//! addressing and SIP domain, a runbook written from its plan. The correct runbook passes with
+//! every site bypassing through its own Mediation Servers; planted mistakes are named by site
+//! and subnet; the binary's exit codes say which happened.
+
+use bypass_lab::backend::{BackendKind, DnsStart};
+use bypass_lab::rollout::model::{Decision, RehearsalReport};
+use bypass_lab::rollout::rehearsal::Quiet;
+use bypass_lab::rollout::{rehearse_rollout, Rollout, RunbookRehearsal, Severity};
+use bypass_lab::topology::Topology;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+const PLAN: &str = r#"
+[tenant]
+domain = "fjordline.net"
+sip_domains = ["fjordline.net", "voice.fjordline.net"]
+service_name = "bypass.voice.fjordline.net"
+replication_window = "18h"
+
+[[site]]
+name = "Reykjavik"
+subnets = ["10.91.0.0/24", "10.91.64.0/26"]
+gateway = "10.91.0.2"
+[[site.appliance]]
+name = "rey-a"
+address = "10.91.0.31"
+[[site.appliance]]
+name = "rey-b"
+address = "10.91.0.32"
+
+[[site]]
+name = "Nairobi"
+subnets = ["172.22.0.0/24"]
+gateway = "172.22.0.254"
+[[site.appliance]]
+name = "nbo-a"
+address = "172.22.0.40"
+
+[[site]]
+name = "Quito"
+subnets = ["192.168.77.0/25"]
+gateway = "192.168.77.1"
+[[site.appliance]]
+name = "uio-a"
+address = "192.168.77.20"
+[[site.appliance]]
+name = "uio-b"
+address = "192.168.77.21"
+[[site.appliance]]
+name = "uio-c"
+address = "192.168.77.22"
+
+[outside]
+subnets = ["198.18.5.0/24"]
+"#;
+
+/// Mistakes to plant in the generated runbook.
+#[derive(Default, Clone, Copy)]
+struct Mistakes {
+    /// The first site's client subnet leaves out its second subnet.
+    subnet_missing: bool,
+    /// The last site's policy answers from the second site's zone scope.
+    policy_to_other_site: bool,
+    /// The second site's first appliance also gets a record in the default scope.
+    default_scope_record: bool,
+}
+
+/// The four-phase rollout an admin would write for `t`, from its plan alone.
+fn runbook(t: &Topology, m: Mistakes) -> String {
+    let zone = "voice.fjordline.net";
+    let host = "bypass";
+    let mut dns = vec![format!("Add-DnsServerPrimaryZone -Name \"{zone}\" -ReplicationScope \"Forest\"")];
+    for (i, site) in t.sites.iter().enumerate() {
+        let subnets: Vec<String> = site
+            .subnets
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !(m.subnet_missing && i == 0 && *k == 1))
+            .map(|(_, n)| format!("\"{n}\""))
+            .collect();
+        dns.push(format!("Add-DnsServerClientSubnet -Name \"{}Net\" -IPv4Subnet {}", site.name, subnets.join(",")));
+        dns.push(format!("Add-DnsServerZoneScope -ZoneName \"{zone}\" -Name \"{}Scope\"", site.name));
+        for a in &site.appliances {
+            dns.push(format!(
+                "Add-DnsServerResourceRecord -ZoneName \"{zone}\" -A -Name \"{host}\" -IPv4Address \"{}\" -ZoneScope \"{}Scope\"",
+                a.address, site.name
+            ));
+        }
+    }
+    for (i, site) in t.sites.iter().enumerate() {
+        let scope = if m.policy_to_other_site && i == t.sites.len() - 1 { &t.sites[1].name } else { &site.name };
+        dns.push(format!(
+            "Add-DnsServerQueryResolutionPolicy -Name \"{}Policy\" -Action ALLOW -ClientSubnet \"eq,{}Net\" -ZoneScope \"{scope}Scope,1\" -ZoneName \"{zone}\"",
+            site.name, site.name
+        ));
+    }
+    if m.default_scope_record {
+        dns.push(format!(
+            "Add-DnsServerResourceRecord -ZoneName \"{zone}\" -A -Name \"{host}\" -IPv4Address \"{}\"",
+            t.sites[1].appliances[0].address
+        ));
+    }
+    let removals: Vec<String> = t
+        .sites
+        .iter()
+        .map(|s| format!("Remove-DnsServerResourceRecord -ZoneName \"{zone}\" -RRType \"A\" -Name \"{host}\" -ZoneScope \"{}Scope\" -Force", s.name))
+        .collect();
+    format!(
+        "# Rollout for fjordline.net\n# phase: dns\n{}\n\n# phase: enable\n\
+         Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {}\n\
+         $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\n\
+         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n\n\
+         # phase: temporary-disable\n\
+         $mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $false\n\
+         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n\n\
+         # phase: permanent-disable\n\
+         Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null\n\
+         $mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $false\n\
+         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n{}\n",
+        dns.join("\n"),
+        t.service_url(),
+        removals.join("\n")
+    )
+}
+
+fn topology() -> Topology {
+    Topology::parse(PLAN, None).expect("the test plan is valid")
+}
+
+async fn rehearse(source: String) -> RunbookRehearsal {
+    let rollout = Rollout {
+        topology: topology(),
+        source,
+        origin: "rollout.ps1".into(),
+        backend: BackendKind::Embedded,
+        dns: DnsStart::Empty,
+    };
+    rehearse_rollout(rollout, Arc::new(Quiet)).await.expect("the rehearsal runs")
+}
+
+fn phase<'a>(report: &'a RehearsalReport, name: &str) -> &'a bypass_lab::rollout::model::PhaseVerdict {
+    report.phases.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no phase {name} in {report:#?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correct_rollout_passes_with_every_site_on_its_own_mediation_servers() {
+    let t = topology();
+    let done = rehearse(runbook(&t, Mistakes::default())).await;
+    assert!(done.failure.is_none(), "{:?}", done.failure);
+    let errors: Vec<_> = done.report.findings.iter().filter(|f| f.severity == Severity::Error).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(
+        done.report.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["dns", "enable", "temporary-disable", "permanent-disable"]
+    );
+
+    let enable = phase(&done.report, "enable");
+    assert_eq!(enable.rows.len(), 5, "one row per subnet of every site and per outside subnet");
+    for row in enable.rows.iter().filter(|r| r.site != "outside") {
+        let site = t.site(&row.site).unwrap();
+        assert!(!row.resolved.is_empty(), "{row:?}");
+        assert!(row.resolved.iter().all(|ip| site.appliances.iter().any(|a| a.address == *ip)), "{row:?}");
+        assert_eq!(row.resolved_site.as_deref(), Some(site.name.as_str()), "{row:?}");
+        assert_eq!(row.decision, Decision::Bypass, "{row:?}");
+        assert_eq!(row.media, "client <-> gateway", "{row:?}");
+    }
+    let outside = enable.rows.iter().find(|r| r.site == "outside").unwrap();
+    assert!(outside.resolved.is_empty() && outside.decision == Decision::NoBypass, "{outside:?}");
+    assert!(enable.appliances.iter().all(|a| a.enabled && a.web_service == "Serving"), "{:?}", enable.appliances);
+
+    for name in ["temporary-disable", "permanent-disable"] {
+        let p = phase(&done.report, name);
+        assert!(p.rows.iter().all(|r| r.decision == Decision::NoBypass), "{name}: {:?}", p.rows);
+        assert!(
+            p.rows.iter().filter(|r| r.site != "outside").all(|r| r.media == "client <-> Mediation Server <-> gateway"),
+            "{name}: {:?}",
+            p.rows
+        );
+    }
+    assert!(phase(&done.report, "permanent-disable").rows.iter().all(|r| r.resolved.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planted_mistakes_are_named_by_site_and_subnet() {
+    let t = topology();
+    let mistakes = Mistakes { subnet_missing: true, policy_to_other_site: true, default_scope_record: true };
+    let done = rehearse(runbook(&t, mistakes)).await;
+    assert!(done.failure.is_none(), "{:?}", done.failure);
+    let errors: Vec<(&str, &str, &str)> = done
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error && f.phase == "enable")
+        .map(|f| (f.site.as_str(), f.subnet.as_str(), f.message.as_str()))
+        .collect();
+    let named = |site: &str, subnet: &str, words: &[&str]| {
+        errors.iter().any(|(s, n, m)| *s == site && *n == subnet && words.iter().all(|w| m.contains(w)))
+    };
+    assert!(
+        named("Reykjavik", "10.91.64.0/26", &["no client subnet covers 10.91.64.0/26", "default scope"]),
+        "{errors:#?}"
+    );
+    assert!(
+        named(
+            "Quito",
+            "192.168.77.0/25",
+            &["policy QuitoPolicy", "zone scope NairobiScope", "Nairobi's Mediation Servers"]
+        ),
+        "{errors:#?}"
+    );
+    assert!(
+        named(
+            "outside",
+            "198.18.5.0/24",
+            &["outside clients resolve bypass.voice.fjordline.net", "a record in the default scope"]
+        ),
+        "{errors:#?}"
+    );
+    assert!(!errors.iter().any(|(s, _, _)| *s == "Nairobi"), "Nairobi is planned right: {errors:#?}");
+    assert!(!errors.iter().any(|(_, n, _)| *n == "10.91.0.0/24"), "Reykjavik's first subnet is covered: {errors:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runbook_error_stops_with_the_phases_done() {
+    let t = topology();
+    let source = runbook(&t, Mistakes::default()).replace(
+        "# phase: temporary-disable\n",
+        "# phase: temporary-disable\nSet-CsNetworkConfiguration -MediaBypassSettings $undefined -Bogus 1\n",
+    );
+    let line = source.lines().position(|l| l.contains("-Bogus")).unwrap() + 1;
+    let done = rehearse(source).await;
+    let failure = done.failure.as_ref().expect("the runbook fails");
+    assert_eq!((failure.phase.as_str(), failure.line), ("temporary-disable", line));
+    assert_eq!(done.report.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["dns", "enable"]);
+    assert!(done.report.has_errors());
+}
+
+fn bypass_lab(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bypass-lab"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CI")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn the_binary_exits_0_1_or_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = topology();
+    std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
+    std::fs::write(dir.path().join("good.ps1"), runbook(&t, Mistakes::default())).unwrap();
+    std::fs::write(
+        dir.path().join("bad.ps1"),
+        runbook(&t, Mistakes { policy_to_other_site: true, ..Default::default() }),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("dup.ps1"), "# phase: dns\n# phase: DNS\n").unwrap();
+    std::fs::write(dir.path().join("broken.toml"), "[tenant]\ndomain = 1\n").unwrap();
+    let run = |runbook: &str, topology: &str, report: &str| {
+        bypass_lab(dir.path(), &["rehearse", "--runbook", runbook, "--topology", topology, "--report", report])
+    };
+
+    let (code, stdout, stderr) = run("good.ps1", "plan.toml", "good");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("== phase enable =="), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("good/rehearsal.json")).unwrap()).unwrap();
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&json), ["phases", "findings"]);
+    assert_eq!(keys(&json["phases"][1]), ["name", "rows", "appliances"]);
+    assert_eq!(
+        keys(&json["phases"][1]["rows"][0]),
+        ["site", "subnet", "client", "resolved", "resolved_site", "web_service", "decision", "reason", "media"]
+    );
+    assert_eq!(json["phases"][1]["rows"][4]["site"], "outside");
+
+    let (code, stdout, stderr) = run("bad.ps1", "plan.toml", "bad");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.contains("ERROR") && stdout.contains("QuitoPolicy"), "{stdout}");
+    let report: RehearsalReport =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("bad/rehearsal.json")).unwrap()).unwrap();
+    assert!(report.findings.iter().any(|f| f.site == "Quito" && f.severity == Severity::Error));
+
+    std::fs::write(
+        dir.path().join("typo.ps1"),
+        runbook(&t, Mistakes::default()).replace(
+            "# phase: enable\n",
+            "# phase: enable\nSet-CsTenantHybridConfigration -HybridConfigServiceInternalUrl $null\n",
+        ),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run("typo.ps1", "plan.toml", "typo");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.contains("runbook error in phase enable: typo.ps1:"), "{stdout}");
+    assert!(stdout.contains("Set-CsTenantHybridConfigration' is not recognized"), "{stdout}");
+    let report: RehearsalReport =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("typo/rehearsal.json")).unwrap()).unwrap();
+    assert_eq!(
+        report.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["dns"],
+        "the phases done are reported"
+    );
+
+    for (runbook, topology, says) in [
+        ("missing.ps1", "plan.toml", "cannot read runbook missing.ps1"),
+        ("dup.ps1", "plan.toml", "phase 'dns' is declared twice: on line 1 and again on line 2"),
+        ("good.ps1", "broken.toml", "broken.toml"),
+    ] {
+        let (code, stdout, stderr) = run(runbook, topology, "invalid");
+        assert_eq!(code, 2, "{runbook} {topology}: {stdout}\n{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(!stdout.contains("Rehearsing"), "no lab starts on invalid input: {stdout}");
+    }
+    assert!(!dir.path().join("invalid").exists(), "nothing is written on invalid input");
+}
+
+/// The shipped examples pass: the seed's rollout on the seed, contoso's on contoso's plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_example_rollouts_pass() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (topology, runbook) in [
+        (None, "examples/adatum-rollout.ps1"),
+        (Some("examples/contoso/topology.toml"), "examples/contoso/rollout.ps1"),
+    ] {
+        let topology = Topology::load_or_seed(topology.map(|t| root.join(t)).as_deref()).unwrap();
+        let sites = topology.sites.len();
+        let source = std::fs::read_to_string(root.join(runbook)).unwrap();
+        let rollout =
+            Rollout { topology, source, origin: runbook.into(), backend: BackendKind::Embedded, dns: DnsStart::Empty };
+        let done = rehearse_rollout(rollout, Arc::new(Quiet)).await.unwrap();
+        assert!(done.succeeded(), "{runbook}: {:?} {:#?}", done.failure, done.report.findings);
+        let enable = phase(&done.report, "enable");
+        let bypassing: std::collections::BTreeSet<&str> =
+            enable.rows.iter().filter(|r| r.decision == Decision::Bypass).map(|r| r.site.as_str()).collect();
+        assert_eq!(bypassing.len(), sites, "{runbook}: every site bypasses in enable: {:?}", enable.rows);
+    }
+}
+
+/// `DnsStart::Empty` gives a DNS server without any zone; `Planned` one with the topology's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dns_server_starts_empty_or_planned() {
+    use bypass_lab::dns::lookup::{Answer, Transport};
+    use bypass_lab::lab::{Lab, LabOptions, RunOn};
+    let t = topology();
+    let client = t.client_address(&t.sites[0], 0).unwrap();
+    for (dns, zones) in [(DnsStart::Empty, 0), (DnsStart::Planned, 1)] {
+        let lab = Lab::start(t.clone(), LabOptions { dns, ..LabOptions::default() }).await.unwrap();
+        let listed = lab.run_runbook("Get-DnsServerZone", &RunOn::Tenant).await.unwrap();
+        assert_eq!(listed.steps[0].output.objects.len(), zones, "{dns:?}");
+        let answer = lab.resolve(&t.tenant.service_name, client, Transport::Udp).await.unwrap();
+        match dns {
+            DnsStart::Empty => assert!(!matches!(answer, Answer::Addresses(_)), "{answer:?}"),
+            DnsStart::Planned => assert!(
+                matches!(answer, Answer::Addresses(ref a) if a.contains(&t.sites[0].appliances[0].address)),
+                "{answer:?}"
+            ),
+        }
+        lab.stop().await.unwrap();
+    }
+}
