@@ -37,9 +37,23 @@ fn chromium() -> PathBuf {
     );
 }
 
+/// `REPORT_PAGES=DIR` keeps a copy of every page rendered here, for a person to look at.
+fn keep(page: &Path) {
+    if let Some(dir) = std::env::var_os("REPORT_PAGES") {
+        let name = format!(
+            "{}-{}",
+            std::thread::current().name().unwrap_or("page").replace("::", "-"),
+            "rehearsal.html"
+        );
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(page, Path::new(&dir).join(name)).unwrap();
+    }
+}
+
 /// The DOM Chromium built for `page`, killing the browser (its whole process group) if it has
 /// not finished by the deadline.
 fn dump_dom(page: &Path) -> String {
+    keep(page);
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(chromium())
         .args([

@@ -3,7 +3,7 @@
 
 use super::cucumber_json::{parse, FeatureResult, ScenarioResult, Status};
 use super::escape::html;
-use super::page::document;
+use super::page::{document, plural};
 use super::ReportError;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -65,17 +65,17 @@ pub fn render(features: &[FeatureResult], title: &str) -> String {
     let _ = writeln!(
         body,
         "<div class=\"counts totals\" data-features=\"{}\">\
-         <span>{} features</span>\
-         <span data-count=\"scenarios-passed\" class=\"passed\">{} scenarios passed</span>\
+         <span>{}</span>\
+         <span data-count=\"scenarios-passed\" class=\"passed\">{} passed</span>\
          <span data-count=\"scenarios-failed\" class=\"failed\">{} failed</span>\
          <span data-count=\"scenarios-skipped\" class=\"skipped\">{} skipped</span>\
-         <span data-count=\"steps-passed\">{} steps passed, {} failed, {} skipped</span></div>",
+         <span data-count=\"steps-passed\">{} passed, {} failed, {} skipped</span></div>",
         features.len(),
-        features.len(),
-        t.scenarios[0],
+        plural(features.len(), "feature"),
+        plural(t.scenarios[0], "scenario"),
         t.scenarios[2],
         t.scenarios[1],
-        t.steps[0],
+        plural(t.steps[0], "step"),
         t.steps[2],
         t.steps[1],
     );

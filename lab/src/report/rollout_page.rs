@@ -8,7 +8,7 @@
 
 use super::escape::html;
 use super::graph;
-use super::page::document;
+use super::page::{document, plural};
 use crate::rollout::{
     ApplianceRow, Decision, Finding, PhaseVerdict, RehearsalReport, Severity, SubnetRow, WebServiceVerdict,
 };
@@ -80,21 +80,21 @@ fn header(body: &mut String, report: &RehearsalReport, topology: &Topology, fail
     );
     let _ = writeln!(
         body,
-        "<p class=\"lead\">Plan {}: {} sites, {} appliances, service name <span class=\"mono\">{}</span>.</p>",
+        "<p class=\"lead\">Plan: {} ({}, {}), service name <span class=\"mono\">{}</span>.</p>",
         html(&topology.origin_name()),
-        topology.sites.len(),
-        topology.appliances().count(),
+        plural(topology.sites.len(), "site"),
+        plural(topology.appliances().count(), "appliance"),
         html(&topology.tenant.service_name)
     );
     let _ = writeln!(
         body,
-        "<div class=\"counts\"><span data-count=\"phases\">{} phases</span><span data-count=\"rows\">{} subnet verdicts</span>\
-         <span data-count=\"errors\">{} errors</span><span data-count=\"warnings\">{} warnings</span>\
+        "<div class=\"counts\"><span data-count=\"phases\">{}</span><span data-count=\"rows\">{}</span>\
+         <span data-count=\"errors\">{}</span><span data-count=\"warnings\">{}</span>\
          <span data-count=\"runbook\">runbook: {}</span></div>",
-        report.phases.len(),
-        rows,
-        errors,
-        warnings,
+        plural(report.phases.len(), "phase"),
+        plural(rows, "subnet verdict"),
+        plural(errors, "error"),
+        plural(warnings, "warning"),
         match failure {
             Some(f) => format!("stopped at line {}", f.line),
             None => "ran to the end".into(),
