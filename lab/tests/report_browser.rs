@@ -480,3 +480,37 @@ fn a_missing_json_report_is_a_clear_error() {
         "nothing is written from a bad report"
     );
 }
+
+#[test]
+fn the_feature_page_of_the_whole_suite_counts_each_scenario_once_with_its_background() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/seed-features.cucumber.json");
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("rehearsal.html");
+    features_page::write_from_json(&fixture, &page, "Rehearsal of adatum.biz").unwrap();
+    let dom = dump_dom(&page);
+
+    assert_eq!(tags_with(&dom, "span", &[("class", "verdict pass")]).len(), 1);
+    assert_eq!(
+        tags_with(&dom, "tr", &[("class", "scenario passed")]).len(),
+        27,
+        "the suite's 27 scenarios, once each"
+    );
+    assert!(dom.contains(">27 scenarios passed</span>"));
+    let feature = "Disabling media bypass temporarily";
+    let scenario = tags_with(
+        &dom,
+        "tr",
+        &[
+            ("data-feature", feature),
+            ("data-scenario", "Re-enabling restores bypass"),
+        ],
+    );
+    assert_eq!(scenario.len(), 1);
+    let row = &dom[dom.find(scenario[0]).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert_eq!(
+        row.matches("class=\"step passed background\"").count(),
+        2,
+        "the Background's two steps ran first"
+    );
+}

@@ -26,6 +26,7 @@ th { background: var(--head); }
 td.decision, td.web-service { white-space: nowrap; }
 table.scenarios { width: 100%; }
 tr.scenario.failed td { background: #fdf0ef; }
+.step.background { color: var(--muted); }
 td.mono, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 tr.error td { background: var(--err); }
 tr.warning td { background: var(--warn); }
