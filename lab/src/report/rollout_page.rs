@@ -55,6 +55,20 @@ pub fn render(
     )
 }
 
+/// Renders the page and writes it as `dir/rehearsal.html`, returning its path.
+pub fn write(
+    dir: &std::path::Path,
+    report: &RehearsalReport,
+    topology: &Topology,
+    runbook: &str,
+    failure: Option<&RunbookFailure>,
+) -> Result<std::path::PathBuf, super::ReportError> {
+    let file = dir.join("rehearsal.html");
+    std::fs::write(&file, render(report, topology, runbook, failure))
+        .map_err(|source| super::ReportError::Write { file: file.clone(), source })?;
+    Ok(file)
+}
+
 fn passed(report: &RehearsalReport, failure: Option<&RunbookFailure>) -> bool {
     !report.has_errors() && failure.is_none()
 }
