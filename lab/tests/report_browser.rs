@@ -93,7 +93,7 @@ fn dump_dom(page: &Path) -> String {
     match result {
         Ok(Ok(dom)) => {
             assert!(
-                dom.contains("</html>"),
+                dom.contains("</html>") || dom.contains("</svg>"),
                 "chromium dumped no document for {}: {dom:.400}",
                 page.display()
             );
@@ -114,9 +114,7 @@ fn tags_with<'a>(dom: &'a str, name: &str, attrs: &[(&str, &str)]) -> Vec<&'a st
 }
 
 /// A three-site plan of another company, with a second subnet in one site and an awkward name.
-fn plan() -> Topology {
-    Topology::parse(
-        r#"
+const PLAN: &str = r#"
 [tenant]
 domain = "northwind.example"
 sip_domains = ["northwind.example"]
@@ -163,10 +161,10 @@ address = "10.60.0.42"
 
 [outside]
 subnets = ["198.51.100.0/24"]
-"#,
-        None,
-    )
-    .expect("the test plan is valid")
+"#;
+
+fn plan() -> Topology {
+    Topology::parse(PLAN, None).expect("the test plan is valid")
 }
 
 fn addresses(site: &Site) -> Vec<std::net::IpAddr> {
@@ -512,5 +510,74 @@ fn the_feature_page_of_the_whole_suite_counts_each_scenario_once_with_its_backgr
         row.matches("class=\"step passed background\"").count(),
         2,
         "the Background's two steps ran first"
+    );
+}
+
+#[test]
+fn graph_draws_every_appliance_in_every_format_and_the_svg_opens_in_the_browser() {
+    let topology = plan();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("northwind.toml");
+    std::fs::write(&file, PLAN).unwrap();
+    let graph = |format: &str, output: Option<&Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bypass-lab"));
+        command
+            .arg("graph")
+            .arg("--topology")
+            .arg(&file)
+            .args(["--format", format]);
+        if let Some(output) = output {
+            command.arg("--output").arg(output);
+        }
+        let out = command.output().expect("bypass-lab runs");
+        assert!(
+            out.status.success(),
+            "graph --format {format} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mermaid = graph("mermaid", None);
+    let dot = graph("dot", None);
+    assert!(mermaid.starts_with("flowchart"));
+    assert!(dot.starts_with("graph topology {"));
+    for (_, a) in topology.appliances() {
+        assert!(
+            mermaid.contains(&format!("{}<br/>{}", a.name, a.address)),
+            "mermaid lacks {}",
+            a.name
+        );
+        assert!(
+            dot.contains(&format!("{}\\n{}", a.name, a.address)),
+            "dot lacks {}",
+            a.name
+        );
+    }
+
+    let svg = dir.path().join("northwind.svg");
+    assert_eq!(
+        graph("svg", Some(&svg)),
+        "",
+        "--output writes the file instead of printing"
+    );
+    let dom = dump_dom(&svg);
+    for (_, a) in topology.appliances() {
+        assert!(
+            dom.contains(&format!(">{} {}</text>", a.name, a.address)),
+            "{} is not in the SVG",
+            a.name
+        );
+    }
+    assert!(dom.contains("Lyon &amp; &lt;Annecy&gt;"));
+
+    let missing = Command::new(env!("CARGO_BIN_EXE_bypass-lab"))
+        .args(["graph", "--topology"])
+        .arg(dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("none.toml"),
+        "the error names the file"
     );
 }
