@@ -141,9 +141,9 @@ fn scenario_row(body: &mut String, feature: &str, scenario: &ScenarioResult) {
             "<div class=\"step {s}{part}\" data-status=\"{s}\" data-line=\"{}\"><span class=\"{s}\">{}</span> <b>{}</b>{}{}</div>",
             step.line,
             match Status::of(&step.result) {
-                super::cucumber_json::Status::Passed => "✔",
-                super::cucumber_json::Status::Skipped => "–",
-                super::cucumber_json::Status::Failed => "✘",
+                Status::Passed => "✔",
+                Status::Skipped => "–",
+                Status::Failed => "✘",
             },
             html(step.keyword.trim()),
             html(&format!(" {}", step.name)),
