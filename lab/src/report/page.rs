@@ -41,6 +41,7 @@ td.failed, span.failed { color: var(--err-ink); font-weight: 600; }
 td.skipped, span.skipped { color: var(--warn-ink); font-weight: 600; }
 .picture { overflow-x: auto; border: 1px solid var(--line); padding: 8px; background: #fff; }
 .picture svg { max-width: 100%; height: auto; }
+.picture summary { cursor: pointer; color: var(--muted); margin-bottom: 6px; }
 .runbook { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; border: 1px solid var(--line); }
 .runbook .line { display: flex; white-space: pre-wrap; }
 .runbook .no { flex: 0 0 4em; text-align: right; padding-right: 10px; color: var(--muted); background: var(--head);

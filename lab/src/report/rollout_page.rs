@@ -15,6 +15,9 @@ use crate::rollout::{
 use crate::topology::Topology;
 use std::fmt::Write as _;
 
+/// Plans with more sites than this show their picture folded.
+const UNFOLDED_SITES: usize = 24;
+
 /// Where and why the runbook stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunbookFailure {
@@ -37,7 +40,16 @@ pub fn render(
     header(&mut body, report, topology, failure);
     let _ = writeln!(
         body,
-        "<h2 id=\"topology\">The plan</h2>\n<div class=\"picture\">\n{}</div>",
+        "<h2 id=\"topology\">The plan</h2>\n<details class=\"picture\"{}><summary>{}, {}</summary>\n{}</details>",
+        // A picture of a few sites is read at once; one of a hundred would push the verdicts
+        // far down, so it starts folded (lab choice).
+        if topology.sites.len() <= UNFOLDED_SITES {
+            " open"
+        } else {
+            ""
+        },
+        plural(topology.sites.len(), "site"),
+        plural(topology.appliances().count(), "appliance"),
         graph::svg(topology)
     );
     for phase in &report.phases {
@@ -64,8 +76,10 @@ pub fn write(
     failure: Option<&RunbookFailure>,
 ) -> Result<std::path::PathBuf, super::ReportError> {
     let file = dir.join("rehearsal.html");
-    std::fs::write(&file, render(report, topology, runbook, failure))
-        .map_err(|source| super::ReportError::Write { file: file.clone(), source })?;
+    std::fs::write(&file, render(report, topology, runbook, failure)).map_err(|source| super::ReportError::Write {
+        file: file.clone(),
+        source,
+    })?;
     Ok(file)
 }
 
@@ -418,5 +432,14 @@ mod tests {
         for loading in ["<script", "<link", "src=", "@import", "url("] {
             assert!(!page.contains(loading), "the page would load something: {loading}");
         }
+    }
+
+    #[test]
+    fn the_picture_of_a_large_plan_starts_folded() {
+        let small = render(&report(), &plan(3), RUNBOOK, None);
+        let large = render(&report(), &plan(200), RUNBOOK, None);
+        assert!(small.contains("<details class=\"picture\" open><summary>3 sites, 6 appliances</summary>"));
+        assert!(large.contains("<details class=\"picture\"><summary>200 sites, 500 appliances</summary>"));
+        assert!(large.contains("data-appliance=\"cce-199-3\""), "folded, not left out");
     }
 }
