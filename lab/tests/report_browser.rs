@@ -37,9 +37,23 @@ fn chromium() -> PathBuf {
     );
 }
 
+/// `REPORT_PAGES=DIR` keeps a copy of every page rendered here, for a person to look at.
+fn keep(page: &Path) {
+    if let Some(dir) = std::env::var_os("REPORT_PAGES") {
+        let name = format!(
+            "{}-{}",
+            std::thread::current().name().unwrap_or("page").replace("::", "-"),
+            "rehearsal.html"
+        );
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(page, Path::new(&dir).join(name)).unwrap();
+    }
+}
+
 /// The DOM Chromium built for `page`, killing the browser (its whole process group) if it has
 /// not finished by the deadline.
 fn dump_dom(page: &Path) -> String {
+    keep(page);
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(chromium())
         .args([
@@ -79,7 +93,7 @@ fn dump_dom(page: &Path) -> String {
     match result {
         Ok(Ok(dom)) => {
             assert!(
-                dom.contains("</html>"),
+                dom.contains("</html>") || dom.contains("</svg>"),
                 "chromium dumped no document for {}: {dom:.400}",
                 page.display()
             );
@@ -100,9 +114,7 @@ fn tags_with<'a>(dom: &'a str, name: &str, attrs: &[(&str, &str)]) -> Vec<&'a st
 }
 
 /// A three-site plan of another company, with a second subnet in one site and an awkward name.
-fn plan() -> Topology {
-    Topology::parse(
-        r#"
+const PLAN: &str = r#"
 [tenant]
 domain = "northwind.example"
 sip_domains = ["northwind.example"]
@@ -149,10 +161,10 @@ address = "10.60.0.42"
 
 [outside]
 subnets = ["198.51.100.0/24"]
-"#,
-        None,
-    )
-    .expect("the test plan is valid")
+"#;
+
+fn plan() -> Topology {
+    Topology::parse(PLAN, None).expect("the test plan is valid")
 }
 
 fn addresses(site: &Site) -> Vec<std::net::IpAddr> {
@@ -464,5 +476,108 @@ fn a_missing_json_report_is_a_clear_error() {
     assert!(
         !dir.path().join("x.html").exists(),
         "nothing is written from a bad report"
+    );
+}
+
+#[test]
+fn the_feature_page_of_the_whole_suite_counts_each_scenario_once_with_its_background() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/seed-features.cucumber.json");
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("rehearsal.html");
+    features_page::write_from_json(&fixture, &page, "Rehearsal of adatum.biz").unwrap();
+    let dom = dump_dom(&page);
+
+    assert_eq!(tags_with(&dom, "span", &[("class", "verdict pass")]).len(), 1);
+    assert_eq!(
+        tags_with(&dom, "tr", &[("class", "scenario passed")]).len(),
+        27,
+        "the suite's 27 scenarios, once each"
+    );
+    assert!(dom.contains(">27 scenarios passed</span>"));
+    let feature = "Disabling media bypass temporarily";
+    let scenario = tags_with(
+        &dom,
+        "tr",
+        &[
+            ("data-feature", feature),
+            ("data-scenario", "Re-enabling restores bypass"),
+        ],
+    );
+    assert_eq!(scenario.len(), 1);
+    let row = &dom[dom.find(scenario[0]).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert_eq!(
+        row.matches("class=\"step passed background\"").count(),
+        2,
+        "the Background's two steps ran first"
+    );
+}
+
+#[test]
+fn graph_draws_every_appliance_in_every_format_and_the_svg_opens_in_the_browser() {
+    let topology = plan();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("northwind.toml");
+    std::fs::write(&file, PLAN).unwrap();
+    let graph = |format: &str, output: Option<&Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bypass-lab"));
+        command
+            .arg("graph")
+            .arg("--topology")
+            .arg(&file)
+            .args(["--format", format]);
+        if let Some(output) = output {
+            command.arg("--output").arg(output);
+        }
+        let out = command.output().expect("bypass-lab runs");
+        assert!(
+            out.status.success(),
+            "graph --format {format} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mermaid = graph("mermaid", None);
+    let dot = graph("dot", None);
+    assert!(mermaid.starts_with("flowchart"));
+    assert!(dot.starts_with("graph topology {"));
+    for (_, a) in topology.appliances() {
+        assert!(
+            mermaid.contains(&format!("{}<br/>{}", a.name, a.address)),
+            "mermaid lacks {}",
+            a.name
+        );
+        assert!(
+            dot.contains(&format!("{}\\n{}", a.name, a.address)),
+            "dot lacks {}",
+            a.name
+        );
+    }
+
+    let svg = dir.path().join("northwind.svg");
+    assert_eq!(
+        graph("svg", Some(&svg)),
+        "",
+        "--output writes the file instead of printing"
+    );
+    let dom = dump_dom(&svg);
+    for (_, a) in topology.appliances() {
+        assert!(
+            dom.contains(&format!(">{} {}</text>", a.name, a.address)),
+            "{} is not in the SVG",
+            a.name
+        );
+    }
+    assert!(dom.contains("Lyon &amp; &lt;Annecy&gt;"));
+
+    let missing = Command::new(env!("CARGO_BIN_EXE_bypass-lab"))
+        .args(["graph", "--topology"])
+        .arg(dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("none.toml"),
+        "the error names the file"
     );
 }

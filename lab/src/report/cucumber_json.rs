@@ -15,6 +15,13 @@ pub struct FeatureResult {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ScenarioResult {
+    /// `scenario`, or `background` for the steps of a feature's Background, which the writer
+    /// records as an element of its own just before the scenario they ran for.
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    /// `feature-slug/scenario-slug`: what ties a Background element to its scenario.
+    #[serde(default)]
+    pub id: Option<String>,
     pub name: String,
     #[serde(default)]
     pub keyword: String,
@@ -24,6 +31,9 @@ pub struct ScenarioResult {
     pub tags: Vec<Tag>,
     #[serde(default)]
     pub steps: Vec<StepResult>,
+    /// The Background's steps as they ran for this scenario (folded in by [`parse`]).
+    #[serde(skip)]
+    pub background: Vec<StepResult>,
     /// The lab starts in the `before` hook and stops in `after`: a lab that did not start fails
     /// the scenario with no failed step.
     #[serde(default)]
@@ -97,13 +107,32 @@ impl ScenarioResult {
             .chain(self.after.iter().map(|h| &h.result));
         let worst = all.map(Status::of).max();
         match worst {
-            Some(Status::Passed) if self.steps.is_empty() => Status::Skipped,
+            Some(Status::Passed) if self.steps.is_empty() && self.background.is_empty() => Status::Skipped,
             Some(s) => s,
             None => Status::Skipped,
         }
     }
 }
 
+/// Reads a report, folding each Background element into the scenario it ran for (the writer
+/// gives both the scenario's `id`, in either order), so a scenario is counted once and shows
+/// every step it ran.
 pub fn parse(text: &str) -> Result<Vec<FeatureResult>, serde_json::Error> {
-    serde_json::from_str(text)
+    let mut features: Vec<FeatureResult> = serde_json::from_str(text)?;
+    for feature in &mut features {
+        let (backgrounds, mut scenarios): (Vec<_>, Vec<_>) =
+            feature.elements.drain(..).partition(|e| e.kind == "background");
+        for background in backgrounds {
+            match scenarios
+                .iter_mut()
+                .find(|s| s.id.is_some() && s.id == background.id && s.background.is_empty())
+            {
+                Some(scenario) => scenario.background = background.steps,
+                // A Background with no scenario to join still ran: keep it rather than lose a failure.
+                None => scenarios.push(background),
+            }
+        }
+        feature.elements = scenarios;
+    }
+    Ok(features)
 }

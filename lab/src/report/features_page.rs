@@ -3,7 +3,7 @@
 
 use super::cucumber_json::{parse, FeatureResult, ScenarioResult, Status};
 use super::escape::html;
-use super::page::document;
+use super::page::{document, plural};
 use super::ReportError;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -27,7 +27,7 @@ pub fn totals(features: &[FeatureResult]) -> Totals {
     let mut t = Totals::default();
     for scenario in features.iter().flat_map(|f| &f.elements) {
         t.scenarios[slot(scenario.status())] += 1;
-        for step in &scenario.steps {
+        for step in scenario.background.iter().chain(&scenario.steps) {
             t.steps[slot(Status::of(&step.result))] += 1;
         }
     }
@@ -65,17 +65,17 @@ pub fn render(features: &[FeatureResult], title: &str) -> String {
     let _ = writeln!(
         body,
         "<div class=\"counts totals\" data-features=\"{}\">\
-         <span>{} features</span>\
-         <span data-count=\"scenarios-passed\" class=\"passed\">{} scenarios passed</span>\
+         <span>{}</span>\
+         <span data-count=\"scenarios-passed\" class=\"passed\">{} passed</span>\
          <span data-count=\"scenarios-failed\" class=\"failed\">{} failed</span>\
          <span data-count=\"scenarios-skipped\" class=\"skipped\">{} skipped</span>\
-         <span data-count=\"steps-passed\">{} steps passed, {} failed, {} skipped</span></div>",
+         <span data-count=\"steps-passed\">{} passed, {} failed, {} skipped</span></div>",
         features.len(),
-        features.len(),
-        t.scenarios[0],
+        plural(features.len(), "feature"),
+        plural(t.scenarios[0], "scenario"),
         t.scenarios[2],
         t.scenarios[1],
-        t.steps[0],
+        plural(t.steps[0], "step"),
         t.steps[2],
         t.steps[1],
     );
@@ -128,16 +128,22 @@ fn scenario_row(body: &mut String, feature: &str, scenario: &ScenarioResult) {
             );
         }
     }
-    for step in &scenario.steps {
+    for (background, step) in scenario
+        .background
+        .iter()
+        .map(|s| (true, s))
+        .chain(scenario.steps.iter().map(|s| (false, s)))
+    {
         let s = Status::of(&step.result).word();
+        let part = if background { " background" } else { "" };
         let _ = write!(
             body,
-            "<div class=\"step {s}\" data-status=\"{s}\" data-line=\"{}\"><span class=\"{s}\">{}</span> <b>{}</b>{}{}</div>",
+            "<div class=\"step {s}{part}\" data-status=\"{s}\" data-line=\"{}\"><span class=\"{s}\">{}</span> <b>{}</b>{}{}</div>",
             step.line,
             match Status::of(&step.result) {
-                super::cucumber_json::Status::Passed => "✔",
-                super::cucumber_json::Status::Skipped => "–",
-                super::cucumber_json::Status::Failed => "✘",
+                Status::Passed => "✔",
+                Status::Skipped => "–",
+                Status::Failed => "✘",
             },
             html(step.keyword.trim()),
             html(&format!(" {}", step.name)),
@@ -159,7 +165,8 @@ mod tests {
     use super::*;
 
     const JSON: &str = r#"[{"uri":"a.feature","name":"F <1>","elements":[
-        {"name":"ok","keyword":"Scenario","line":2,"steps":[{"keyword":"Then ","name":"x","line":3,"result":{"status":"passed"}}]},
+        {"type":"scenario","id":"f/ok","name":"ok","keyword":"Scenario","line":2,"steps":[{"keyword":"Then ","name":"x","line":3,"result":{"status":"passed"}}]},
+        {"type":"background","id":"f/ok","name":"ok","keyword":"Background","line":2,"steps":[{"keyword":"Given ","name":"b","line":1,"result":{"status":"passed"}}]},
         {"name":"bad","keyword":"Scenario","line":5,"steps":[{"keyword":"Then ","name":"y & z","line":6,
             "result":{"status":"failed","error_message":"expected <a>, got \"b\""}},
             {"keyword":"And ","name":"w","line":7,"result":{"status":"skipped"}}]},
@@ -170,8 +177,9 @@ mod tests {
     fn totals_count_scenarios_and_steps_by_outcome() {
         let features = parse(JSON).unwrap();
         let t = totals(&features);
-        assert_eq!(t.scenarios, [1, 0, 2]);
-        assert_eq!(t.steps, [1, 1, 1]);
+        assert_eq!(t.scenarios, [1, 0, 2], "the Background is not a scenario of its own");
+        assert_eq!(t.steps, [2, 1, 1], "the Background's step counts with its scenario");
+        assert_eq!(features[0].elements[0].background.len(), 1);
     }
 
     #[test]

@@ -23,6 +23,10 @@ p.lead { margin: 0 0 12px; color: var(--muted); }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0 12px; }
 th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: var(--head); }
+td.decision, td.web-service { white-space: nowrap; }
+table.scenarios { width: 100%; }
+tr.scenario.failed td { background: #fdf0ef; }
+.step.background { color: var(--muted); }
 td.mono, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 tr.error td { background: var(--err); }
 tr.warning td { background: var(--warn); }
@@ -35,8 +39,9 @@ tr.finding.error td, tr.finding.warning td { background: none; }
 td.passed, span.passed { color: var(--ok-ink); font-weight: 600; }
 td.failed, span.failed { color: var(--err-ink); font-weight: 600; }
 td.skipped, span.skipped { color: var(--warn-ink); font-weight: 600; }
-.picture { overflow-x: auto; border: 1px solid var(--line); padding: 8px; background: #fbfcfd; }
+.picture { overflow-x: auto; border: 1px solid var(--line); padding: 8px; background: #fff; }
 .picture svg { max-width: 100%; height: auto; }
+.picture summary { cursor: pointer; color: var(--muted); margin-bottom: 6px; }
 .runbook { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; border: 1px solid var(--line); }
 .runbook .line { display: flex; white-space: pre-wrap; }
 .runbook .no { flex: 0 0 4em; text-align: right; padding-right: 10px; color: var(--muted); background: var(--head);
@@ -50,6 +55,15 @@ td.skipped, span.skipped { color: var(--warn-ink); font-weight: 600; }
 pre.message { margin: 2px 0; white-space: pre-wrap; font-size: 12px; color: var(--err-ink); }
 .none { color: var(--muted); font-style: italic; }
 "#;
+
+/// `count` followed by `noun`, with an `s` unless there is exactly one.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
 
 /// A whole page: `title` is plain text (escaped here), `body` is markup built by the caller with
 /// every piece of foreign text already escaped.

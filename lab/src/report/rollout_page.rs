@@ -8,12 +8,15 @@
 
 use super::escape::html;
 use super::graph;
-use super::page::document;
+use super::page::{document, plural};
 use crate::rollout::model::{
     ApplianceRow, Decision, Finding, PhaseVerdict, RehearsalReport, Severity, SubnetRow, WebServiceVerdict,
 };
 use crate::topology::Topology;
 use std::fmt::Write as _;
+
+/// Plans with more sites than this show their picture folded.
+const UNFOLDED_SITES: usize = 24;
 
 /// Where and why the runbook stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +40,16 @@ pub fn render(
     header(&mut body, report, topology, failure);
     let _ = writeln!(
         body,
-        "<h2 id=\"topology\">The plan</h2>\n<div class=\"picture\">\n{}</div>",
+        "<h2 id=\"topology\">The plan</h2>\n<details class=\"picture\"{}><summary>{}, {}</summary>\n{}</details>",
+        // A picture of a few sites is read at once; one of a hundred would push the verdicts
+        // far down, so it starts folded (lab choice).
+        if topology.sites.len() <= UNFOLDED_SITES {
+            " open"
+        } else {
+            ""
+        },
+        plural(topology.sites.len(), "site"),
+        plural(topology.appliances().count(), "appliance"),
         graph::svg(topology)
     );
     for phase in &report.phases {
@@ -53,6 +65,22 @@ pub fn render(
         ),
         &body,
     )
+}
+
+/// Renders the page and writes it as `dir/rehearsal.html`, returning its path.
+pub fn write(
+    dir: &std::path::Path,
+    report: &RehearsalReport,
+    topology: &Topology,
+    runbook: &str,
+    failure: Option<&RunbookFailure>,
+) -> Result<std::path::PathBuf, super::ReportError> {
+    let file = dir.join("rehearsal.html");
+    std::fs::write(&file, render(report, topology, runbook, failure)).map_err(|source| super::ReportError::Write {
+        file: file.clone(),
+        source,
+    })?;
+    Ok(file)
 }
 
 fn passed(report: &RehearsalReport, failure: Option<&RunbookFailure>) -> bool {
@@ -80,21 +108,21 @@ fn header(body: &mut String, report: &RehearsalReport, topology: &Topology, fail
     );
     let _ = writeln!(
         body,
-        "<p class=\"lead\">Plan {}: {} sites, {} appliances, service name <span class=\"mono\">{}</span>.</p>",
+        "<p class=\"lead\">Plan: {} ({}, {}), service name <span class=\"mono\">{}</span>.</p>",
         html(&topology.origin_name()),
-        topology.sites.len(),
-        topology.appliances().count(),
+        plural(topology.sites.len(), "site"),
+        plural(topology.appliances().count(), "appliance"),
         html(&topology.tenant.service_name)
     );
     let _ = writeln!(
         body,
-        "<div class=\"counts\"><span data-count=\"phases\">{} phases</span><span data-count=\"rows\">{} subnet verdicts</span>\
-         <span data-count=\"errors\">{} errors</span><span data-count=\"warnings\">{} warnings</span>\
+        "<div class=\"counts\"><span data-count=\"phases\">{}</span><span data-count=\"rows\">{}</span>\
+         <span data-count=\"errors\">{}</span><span data-count=\"warnings\">{}</span>\
          <span data-count=\"runbook\">runbook: {}</span></div>",
-        report.phases.len(),
-        rows,
-        errors,
-        warnings,
+        plural(report.phases.len(), "phase"),
+        plural(rows, "subnet verdict"),
+        plural(errors, "error"),
+        plural(warnings, "warning"),
         match failure {
             Some(f) => format!("stopped at line {}", f.line),
             None => "ran to the end".into(),
@@ -404,5 +432,14 @@ mod tests {
         for loading in ["<script", "<link", "src=", "@import", "url("] {
             assert!(!page.contains(loading), "the page would load something: {loading}");
         }
+    }
+
+    #[test]
+    fn the_picture_of_a_large_plan_starts_folded() {
+        let small = render(&report(), &plan(3), RUNBOOK, None);
+        let large = render(&report(), &plan(200), RUNBOOK, None);
+        assert!(small.contains("<details class=\"picture\" open><summary>3 sites, 6 appliances</summary>"));
+        assert!(large.contains("<details class=\"picture\"><summary>200 sites, 500 appliances</summary>"));
+        assert!(large.contains("data-appliance=\"cce-199-3\""), "folded, not left out");
     }
 }

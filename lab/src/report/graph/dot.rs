@@ -16,6 +16,7 @@ fn quoted(lines: &[&str]) -> String {
 pub fn render(picture: &Picture) -> String {
     let mut out = String::from("graph topology {\n");
     out.push_str("  graph [rankdir=TB, fontname=\"Helvetica\", compound=true];\n");
+    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#5b7fb8\"];\n");
     out.push_str(
         "  node [fontname=\"Helvetica\", fontsize=10, shape=box, style=\"rounded,filled\", fillcolor=\"#f6f7f9\"];\n",
     );

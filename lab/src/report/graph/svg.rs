@@ -80,7 +80,56 @@ fn cell_width(picture: &Picture) -> f64 {
     widest.max(230.0).ceil()
 }
 
-fn text(out: &mut String, x: f64, y: f64, size: f64, family: &str, weight: &str, fill: &str, body: &str) {
+/// How a piece of text is set.
+#[derive(Debug, Clone, Copy)]
+struct Font {
+    size: f64,
+    family: &'static str,
+    weight: &'static str,
+    fill: &'static str,
+}
+
+const HEADING: Font = Font {
+    size: 14.0,
+    family: SANS,
+    weight: "700",
+    fill: "#1d2733",
+};
+const BODY: Font = Font {
+    size: 12.0,
+    family: MONO,
+    weight: "400",
+    fill: "#1d2733",
+};
+const NOTE: Font = Font {
+    size: 11.0,
+    family: SANS,
+    weight: "400",
+    fill: "#5f6b7a",
+};
+
+impl Font {
+    const fn ink(self, fill: &'static str) -> Font {
+        Font { fill, ..self }
+    }
+}
+
+/// How a box is drawn.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    rx: f64,
+    fill: &'static str,
+    stroke: &'static str,
+    dashed: bool,
+}
+
+fn text(out: &mut String, (x, y): (f64, f64), font: Font, body: &str) {
+    let Font {
+        size,
+        family,
+        weight,
+        fill,
+    } = font;
     let _ = writeln!(
         out,
         r#"<text x="{x:.1}" y="{y:.1}" font-size="{size}" font-family="{family}" font-weight="{weight}" fill="{fill}">{}</text>"#,
@@ -88,7 +137,13 @@ fn text(out: &mut String, x: f64, y: f64, size: f64, family: &str, weight: &str,
     );
 }
 
-fn rect(out: &mut String, x: f64, y: f64, w: f64, h: f64, rx: f64, fill: &str, stroke: &str, dashed: bool) {
+fn rect(out: &mut String, (x, y, w, h): (f64, f64, f64, f64), frame: Frame) {
+    let Frame {
+        rx,
+        fill,
+        stroke,
+        dashed,
+    } = frame;
     let dash = if dashed { r#" stroke-dasharray="5 4""# } else { "" };
     let _ = writeln!(
         out,
@@ -132,29 +187,16 @@ impl BandBox {
 
     fn draw(&self, out: &mut String, x: f64, y: f64, height: f64) {
         let _ = writeln!(out, r#"<g class="{}">"#, self.class);
-        rect(
-            out,
-            x,
-            y,
-            self.width(),
-            height,
-            self.rx,
-            self.fill,
-            self.ink,
-            self.dashed,
-        );
-        text(out, x + 14.0, y + 20.0, 14.0, SANS, "700", self.ink, &self.title);
+        let frame = Frame {
+            rx: self.rx,
+            fill: self.fill,
+            stroke: self.ink,
+            dashed: self.dashed,
+        };
+        rect(out, (x, y, self.width(), height), frame);
+        text(out, (x + 14.0, y + 20.0), HEADING.ink(self.ink), &self.title);
         for (i, l) in self.lines.iter().enumerate() {
-            text(
-                out,
-                x + 14.0,
-                y + TITLE + 10.0 + i as f64 * LINE,
-                12.0,
-                MONO,
-                "400",
-                "#1d2733",
-                l,
-            );
+            text(out, (x + 14.0, y + TITLE + 10.0 + i as f64 * LINE), BODY, l);
         }
         out.push_str("</g>\n");
     }
@@ -238,7 +280,16 @@ pub fn render(picture: &Picture) -> String {
             picture.appliance_count()
         ))
     );
-    rect(&mut out, 0.0, 0.0, width, height, 0.0, "#ffffff", "none", false);
+    rect(
+        &mut out,
+        (0.0, 0.0, width, height),
+        Frame {
+            rx: 0.0,
+            fill: "#ffffff",
+            stroke: "none",
+            dashed: false,
+        },
+    );
 
     // Links first, so boxes are drawn over their ends.
     out.push_str("<g class=\"links\">\n");
@@ -268,12 +319,8 @@ pub fn render(picture: &Picture) -> String {
     );
     text(
         &mut out,
-        tenant_x + tenant.width() + 6.0,
-        middle - 6.0,
-        11.0,
-        SANS,
-        "400",
-        GATEWAY_INK,
+        (tenant_x + tenant.width() + 6.0, middle - 6.0),
+        NOTE.ink(GATEWAY_INK),
         "internet",
     );
     out.push_str("</g>\n");
@@ -286,18 +333,23 @@ pub fn render(picture: &Picture) -> String {
         let (x, y) = grid.corner(i);
         let row_height = grid.row_heights[i / grid.columns];
         let _ = writeln!(out, r#"<g class="site" data-site="{}">"#, html(&site.name));
-        rect(&mut out, x, y, cell, row_height, 6.0, SITE_FILL, SITE_LINE, false);
-        text(&mut out, x + 12.0, y + 20.0, 14.0, SANS, "700", "#1d2733", &site.name);
+        rect(
+            &mut out,
+            (x, y, cell, row_height),
+            Frame {
+                rx: 6.0,
+                fill: SITE_FILL,
+                stroke: SITE_LINE,
+                dashed: false,
+            },
+        );
+        text(&mut out, (x + 12.0, y + 20.0), HEADING, &site.name);
         let lines = site_lines(site);
         for (j, (l, ink)) in lines.iter().enumerate() {
             text(
                 &mut out,
-                x + 12.0,
-                y + TITLE + 10.0 + j as f64 * LINE,
-                12.0,
-                MONO,
-                "400",
-                ink,
+                (x + 12.0, y + TITLE + 10.0 + j as f64 * LINE),
+                BODY.ink(ink),
                 l,
             );
         }
@@ -309,25 +361,17 @@ pub fn render(picture: &Picture) -> String {
                 "<title>{}</title>",
                 html(&format!("{} ({}) at {}", a.name, a.fqdn, a.address))
             );
-            rect(
-                &mut out,
-                x + 10.0,
-                ay,
-                cell - 20.0,
-                APPLIANCE,
-                4.0,
-                APPLIANCE_FILL,
-                APPLIANCE_LINE,
-                false,
-            );
+            let frame = Frame {
+                rx: 4.0,
+                fill: APPLIANCE_FILL,
+                stroke: APPLIANCE_LINE,
+                dashed: false,
+            };
+            rect(&mut out, (x + 10.0, ay, cell - 20.0, APPLIANCE), frame);
             text(
                 &mut out,
-                x + 20.0,
-                ay + 15.0,
-                12.0,
-                MONO,
-                "400",
-                "#12361a",
+                (x + 20.0, ay + 15.0),
+                BODY.ink("#12361a"),
                 &appliance_label(&a.name, &a.address),
             );
             out.push_str("</g>\n");
@@ -337,16 +381,7 @@ pub fn render(picture: &Picture) -> String {
     }
 
     for (i, legend) in LEGEND.iter().enumerate() {
-        text(
-            &mut out,
-            MARGIN,
-            legend_y + i as f64 * 15.0,
-            11.0,
-            SANS,
-            "400",
-            "#5f6b7a",
-            legend,
-        );
+        text(&mut out, (MARGIN, legend_y + i as f64 * 15.0), NOTE, legend);
     }
     out.push_str("</svg>\n");
     out
