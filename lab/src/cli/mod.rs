@@ -40,6 +40,8 @@ enum Command {
     DnsScript(dns::DnsScript),
     /// Every cmdlet the runbook runner models, where it runs and its parameters.
     Cmdlets,
+    /// Every step phrase features can use, with an example line.
+    Steps,
     /// Read or move the lab's virtual clock.
     #[command(subcommand)]
     Clock(clock::ClockVerb),
@@ -126,6 +128,7 @@ pub fn main() -> ExitCode {
             Command::Resolve(args) => dns::resolve(args, &state).await,
             Command::DnsScript(args) => dns::dns_script(args),
             Command::Cmdlets => cmdlets::run(),
+            Command::Steps => write_stdout(&bypass_lab::steps::catalogue::listing()),
             Command::Clock(verb) => clock::run(verb, &state).await,
             Command::Fault(verb) => fault::run(verb, &state).await,
             Command::Client(verb) => client::run(verb, &state).await,
