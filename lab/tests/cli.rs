@@ -133,3 +133,36 @@ fn down_stops_a_running_lab_and_removes_its_data() {
     lab.wait().unwrap();
     assert!(!state.join("lab.json").exists() && !state.join("data").exists(), "down left the lab's files behind");
 }
+
+#[test]
+fn the_readme_walk_through() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let (mut lab, _) = up(&state);
+    let ok = |args: &[&str]| {
+        let out = verb(&state, args);
+        assert!(out.status.success(), "{args:?}: {}{}", text(&out.stdout), text(&out.stderr));
+        text(&out.stdout)
+    };
+    let enable = root.join("examples/seed-enable.ps1");
+    ok(&["run", enable.to_str().unwrap()]);
+    ok(&["clock", "advance", "24h"]);
+    let status = ok(&["status"]);
+    assert!(status.lines().skip(1).all(|l| l.contains("Serving")), "{status}");
+    let check = root.join("examples/check.ps1");
+    let local_store = ok(&["run", "--on", "ams-cce1", check.to_str().unwrap()]);
+    assert!(local_store.lines().any(|l| l.trim_start().starts_with("Enabled") && l.trim_end().ends_with(": True")), "{local_store}");
+    let resolved = ok(&["resolve", "hybridvoice.adatum.biz", "--from", "Seattle"]);
+    assert!(resolved.contains("10.10.1."), "{resolved}");
+    ok(&["client", "signin", "--at", "Amsterdam", "--user", "alice"]);
+    let clients = ok(&["client", "status"]);
+    assert!(clients.lines().next().unwrap().contains(" URL "), "{clients}");
+    assert!(clients.contains("http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc"), "{clients}");
+    let call = ok(&["client", "call", "--user", "alice"]);
+    assert!(call.contains("media: client <-> gateway"), "{call}");
+    ok(&["cmdlets"]);
+    ok(&["down"]);
+    lab.wait().unwrap();
+    assert!(!state.exists(), "down left {state:?} behind");
+}

@@ -205,6 +205,8 @@ fn exited(pid: u32, deadline: std::time::Duration) -> bool {
 /// The data an embedded lab kept under the state folder (tenant store, LocalStores, logs).
 fn remove_data(state: &Path) {
     let _ = std::fs::remove_dir_all(state.join("data"));
+    // The folder itself too, when nothing else was put there.
+    let _ = std::fs::remove_dir(state);
 }
 
 /// The lab described in `state`, or why none is running, in words: after a crash the lab.json
