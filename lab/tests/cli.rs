@@ -98,6 +98,19 @@ fn a_new_admins_session_with_a_running_lab() {
     let run = verb(&state, &["run", "--on", &first_appliance, on.to_str().unwrap()]);
     assert!(!run.status.success() && text(&run.stderr).contains("runs against Skype for Business Online (the tenant), not on a Mediation Server"), "{}", text(&run.stderr));
 
+    // status shows the tenant link as it is now, at once after a cut and after a heal.
+    let row_of = |status: &str| status.lines().find(|l| l.contains(&format!(" {first_appliance} "))).unwrap_or("").to_string();
+    let cut = verb(&state, &["fault", "cut", &first_appliance, "tenant"]);
+    assert!(cut.status.success(), "{}", text(&cut.stderr));
+    let status = text(&verb(&state, &["status"]).stdout);
+    assert!(status.lines().nth(1).is_some_and(|h| h.contains("TENANT LINK") && h.contains("NEXT SYNC")), "{status}");
+    assert!(row_of(&status).contains(" DOWN "), "{status}");
+    let heal = verb(&state, &["fault", "heal", &first_appliance, "tenant"]);
+    assert!(heal.status.success(), "{}", text(&heal.stderr));
+    let status = text(&verb(&state, &["status"]).stdout);
+    assert!(row_of(&status).contains(" up "), "{status}");
+    assert!(status.starts_with("lab time day 1 00:00") && row_of(&status).contains("(behind the tenant by 1)"), "{status}");
+
     // A reader that goes away early ends the output quietly.
     for args in [&["status"][..], &["cmdlets"][..], &["steps"][..]] {
         let mut child = Command::new(BIN).arg("--state").arg(&state).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
@@ -149,7 +162,7 @@ fn the_readme_walk_through() {
     ok(&["run", enable.to_str().unwrap()]);
     ok(&["clock", "advance", "24h"]);
     let status = ok(&["status"]);
-    assert!(status.lines().skip(1).all(|l| l.contains("Serving")), "{status}");
+    assert!(status.starts_with("lab time day 2 00:00") && status.lines().skip(2).all(|l| l.contains(" Serving ") && !l.contains("behind")), "{status}");
     let check = root.join("examples/check.ps1");
     let local_store = ok(&["run", "--on", "ams-cce1", check.to_str().unwrap()]);
     assert!(local_store.lines().any(|l| l.trim_start().starts_with("Enabled") && l.trim_end().ends_with(": True")), "{local_store}");

@@ -2,7 +2,6 @@
 
 use anyhow::Context;
 use bypass_lab::backend::BackendKind;
-use bypass_lab::clock::format_duration;
 use bypass_lab::lab::{Lab, LabError, LabFile, LabOptions, RunOn};
 use bypass_lab::topology::Topology;
 use clap::Args;
@@ -272,38 +271,6 @@ pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
 
 pub async fn status(args: Status, state: &Path) -> anyhow::Result<ExitCode> {
     let lab = attach(state).await?;
-    let rows = lab.status().await?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!(
-        "{:<12} {:<12} {:<16} {:>8} {:<10} {:<16} {}",
-        "SITE", "APPLIANCE", "ADDRESS", "VERSION", "WEB", "TENANT", "LAST SYNC"
-    );
-    for row in rows {
-        match (&row.status, &row.error) {
-            (Some(s), _) => println!(
-                "{:<12} {:<12} {:<16} {:>8} {:<10} {:<16} {}",
-                s.site_name,
-                s.appliance_name,
-                s.mediation_server_ip_address,
-                s.replicated_version.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
-                format!("{:?}", s.web_service_state),
-                if s.tenant_reachable { "reachable".to_string() } else { "UNREACHABLE".to_string() },
-                s.last_successful_sync.map(format_duration).unwrap_or_else(|| "never".into()),
-            ),
-            (None, error) => println!(
-                "{:<12} {:<12} {:<16} {:>8} {:<10} {:<16} {}",
-                row.site,
-                row.appliance,
-                row.address,
-                "-",
-                "DOWN",
-                "-",
-                error.as_deref().unwrap_or("no answer")
-            ),
-        }
-    }
+    crate::cli::status::print(&lab, args.json).await?;
     Ok(ExitCode::SUCCESS)
 }

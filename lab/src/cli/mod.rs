@@ -9,6 +9,7 @@ mod image;
 mod lab;
 mod rehearse;
 mod serve;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -32,7 +33,7 @@ enum Command {
     Down,
     /// Run a runbook (PowerShell lines) against the running lab.
     Run(lab::Run),
-    /// One row per appliance: replication, web service, tenant link.
+    /// One row per appliance: version against the tenant's, web service, tenant link now, syncs.
     Status(lab::Status),
     /// Resolve a name as a client at a site or an address would.
     Resolve(dns::Resolve),
