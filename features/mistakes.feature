@@ -13,12 +13,7 @@ Feature: Runbook mistakes are reported clearly and change nothing
       """
 
   Scenario: A service URL outside the SIP domains registered for hybrid voice
-    When the tenant administrator runs:
-      """
-      Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl http://hybridvoice.contoso.com/hybridconfig/hybridconfigservice.svc
-      $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true
-      Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
-      """
+    When the tenant administrator enables media bypass with a service URL outside the SIP domains
     Then the runbook fails at line 1 mentioning "not in a SIP domain registered for hybrid voice"
     And the tenant's configuration is unchanged
 

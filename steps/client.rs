@@ -34,19 +34,15 @@ async fn user_outside(world: &mut LabWorld, user: String) -> anyhow::Result<()> 
 
 #[given("a user is signed in at each site")]
 async fn user_at_each_site(world: &mut LabWorld) -> anyhow::Result<()> {
-    let places: Vec<(String, IpAddr)> = world
-        .topology()
-        .sites
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            world
-                .topology()
-                .client_address(s, 0)
-                .map(|a| (format!("user{}", i + 1), a))
-                .ok_or_else(|| anyhow::anyhow!("site {} has no free client address", s.name))
-        })
-        .collect::<anyhow::Result<_>>()?;
+    // One user in every subnet of every site: a site's second subnet is as much the site as its first.
+    let mut places: Vec<(String, IpAddr)> = Vec::new();
+    for site in &world.topology().sites {
+        let addresses = world.topology().subnet_client_addresses(site);
+        anyhow::ensure!(addresses.len() == site.subnets.len(), "a subnet of site {} has no free client address", site.name);
+        for at in addresses {
+            places.push((format!("user{}", places.len() + 1), at));
+        }
+    }
     for (user, at) in places {
         sign_in(world, &user, at).await?;
     }

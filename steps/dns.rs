@@ -25,7 +25,9 @@ async fn resolve(world: &LabWorld, name: &str, from: IpAddr, transport: Transpor
 async fn each_site_gets_its_own(world: &LabWorld, transport: Transport) -> anyhow::Result<()> {
     let name = service(world);
     for site in &world.topology().sites {
-        let from = world.topology().client_address(site, 0).ok_or_else(|| anyhow::anyhow!("site {} has no client address", site.name))?;
+        let addresses = world.topology().subnet_client_addresses(site);
+        anyhow::ensure!(addresses.len() == site.subnets.len(), "a subnet of site {} has no client address", site.name);
+        for from in addresses {
         let answer = resolve(world, &name, from, transport).await?;
         let expected = Answer::Addresses(site_addresses(site));
         anyhow::ensure!(
@@ -33,6 +35,7 @@ async fn each_site_gets_its_own(world: &LabWorld, transport: Transport) -> anyho
             "a client at {from} in {} should get {expected:?} for {name} over {transport:?}, but got {answer:?}",
             site.name
         );
+        }
     }
     Ok(())
 }
@@ -101,7 +104,7 @@ async fn add_records(world: &mut LabWorld, label: String) -> anyhow::Result<()> 
 #[then("no client anywhere resolves the service name")]
 async fn nobody_resolves(world: &mut LabWorld) -> anyhow::Result<()> {
     let name = service(world);
-    let mut places: Vec<IpAddr> = world.topology().sites.iter().filter_map(|s| world.topology().client_address(s, 0)).collect();
+    let mut places: Vec<IpAddr> = world.topology().sites.iter().flat_map(|s| world.topology().subnet_client_addresses(s)).collect();
     places.extend(world.topology().outside_address(0));
     for from in places {
         let answer = resolve(world, &name, from, Transport::Udp).await?;

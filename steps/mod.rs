@@ -3,9 +3,11 @@
 //! `cargo test` (tests/features.rs) and `bypass-lab rehearse` run the very same steps.
 
 mod appliance;
+pub mod catalogue;
 mod client;
 mod dns;
 mod faults;
+pub mod preflight;
 mod rehearsal;
 mod runbook;
 mod tenant;

@@ -4,7 +4,6 @@
 use super::world::{set_plan, LabWorld, Plan};
 use crate::backend::BackendKind;
 use crate::topology::Topology;
-use cucumber::tag::Ext as _;
 use cucumber::{writer, World as _, WriterExt as _};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -81,18 +80,22 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         ),
         None => None,
     };
-    let scratch;
-    let features: PathBuf = match &rehearsal.features {
+    let seed_plan = has_seed_plan(&plan.topology);
+    let built_in;
+    let source: PathBuf = match &rehearsal.features {
         Some(dir) => {
             anyhow::ensure!(dir.exists(), "features directory {} does not exist", dir.display());
             dir.clone()
         }
         None => {
-            scratch = tempfile::Builder::new().prefix("bypass-lab-features-").tempdir()?;
-            BUILT_IN_FEATURES.extract(scratch.path())?;
-            scratch.path().to_path_buf()
+            built_in = tempfile::Builder::new().prefix("bypass-lab-built-in-").tempdir()?;
+            BUILT_IN_FEATURES.extract(built_in.path())?;
+            built_in.path().to_path_buf()
         }
     };
+    // Every authoring mistake is reported here, before any lab starts.
+    let prepared = super::preflight::prepare(&source, seed_plan, rehearsal.tags.as_deref().zip(tags.as_ref()))?;
+    let features = prepared.dir.path().to_path_buf();
     if plan.backend == BackendKind::Containers {
         // Once, before any scenario: a cold build of the static binary takes minutes.
         let image = crate::image::build_image(&|line: &str| println!("{line}")).await?;
@@ -104,7 +107,6 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     let junit_file = std::fs::File::create(&junit)?;
     let json_file = std::fs::File::create(&json)?;
 
-    let seed_plan = has_seed_plan(&plan.topology);
     let not_applicable = Arc::new(AtomicUsize::new(0));
     let passed = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
@@ -136,11 +138,14 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .filter_run(features, move |feature, rule, scenario| {
             let all_tags = feature.tags.iter().chain(rule.iter().flat_map(|r| r.tags.iter())).chain(scenario.tags.iter());
-            if !seed_plan && all_tags.clone().any(|t| t == "seed") {
-                na.fetch_add(1, Ordering::SeqCst);
-                return false;
+            match super::preflight::select(all_tags, seed_plan, tags.as_ref()) {
+                super::preflight::Selection::Selected => true,
+                super::preflight::Selection::NotApplicable => {
+                    na.fetch_add(1, Ordering::SeqCst);
+                    false
+                }
+                super::preflight::Selection::Excluded => false,
             }
-            tags.as_ref().is_none_or(|op| op.eval(all_tags))
         })
         .await;
     // The writers flush as the run ends; the page is drawn from what the JSON writer wrote.

@@ -63,6 +63,23 @@ async fn admin_changes_url(world: &mut LabWorld, host: String) -> anyhow::Result
     run_and_record(world, &line, RunOn::Tenant).await
 }
 
+/// A service name in no SIP domain of the plan: `hybridvoice.` under a domain made from the
+/// first SIP domain that the plan does not hold (so a plan that is contoso.com gets no false red).
+pub fn name_outside_sip_domains(t: &crate::topology::Topology) -> String {
+    let base = t.tenant.sip_domains.first().cloned().unwrap_or_else(|| t.tenant.domain.clone());
+    let mut domain = format!("not-{base}");
+    while crate::topology::in_sip_domains(&format!("hybridvoice.{domain}"), &t.tenant.sip_domains) {
+        domain = format!("not-{domain}");
+    }
+    format!("hybridvoice.{domain}")
+}
+
+#[when("the tenant administrator enables media bypass with a service URL outside the SIP domains")]
+async fn admin_enables_outside(world: &mut LabWorld) -> anyhow::Result<()> {
+    let url = format!("http://{}/hybridconfig/hybridconfigservice.svc", name_outside_sip_domains(world.topology()));
+    run_and_record(world, &enable_lines(&url), RunOn::Tenant).await
+}
+
 #[then("the tenant's configuration is unchanged")]
 async fn tenant_unchanged(world: &mut LabWorld) -> anyhow::Result<()> {
     let before = world.baseline.clone().ok_or_else(|| anyhow::anyhow!("no configuration was recorded before"))?;

@@ -117,6 +117,20 @@ pub trait Backend: Send + Sync {
 
     /// Stops every role and removes what the lab created (except where asked to keep it).
     async fn stop(&self) -> Result<(), BackendError>;
+
+    /// Resolves when a role has ended in error, with the role and the cause, so that a start
+    /// never reports ready while a role is dead. Never resolves where roles cannot be watched.
+    async fn role_failed(&self) -> RoleFailure {
+        std::future::pending().await
+    }
+}
+
+/// A role that ended in error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the {role} role failed: {cause}")]
+pub struct RoleFailure {
+    pub role: String,
+    pub cause: String,
 }
 
 pub mod embedded;

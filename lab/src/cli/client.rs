@@ -1,6 +1,6 @@
 //! `bypass-lab client`: a Skype for Business user at a site or outside.
 
-use bypass_lab::lab::{Lab, DEFAULT_NUMBER};
+use bypass_lab::lab::DEFAULT_NUMBER;
 use clap::Subcommand;
 use std::path::Path;
 use std::process::ExitCode;
@@ -19,7 +19,7 @@ pub enum ClientVerb {
         #[arg(long)]
         user: String,
     },
-    /// What a user holds: URL, last fetch, bypass decision.
+    /// What each user holds: address, site, URL, bypass decision, last fetch.
     Status {
         #[arg(long)]
         user: Option<String>,
@@ -46,7 +46,7 @@ pub enum ClientVerb {
 }
 
 pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
-    let lab = Lab::attach(state).await?;
+    let lab = crate::cli::lab::attach(state).await?;
     match verb {
         ClientVerb::Signin { at, user } => {
             let address = lab.topology().place(&at).map_err(anyhow::Error::msg)?;
@@ -74,18 +74,19 @@ pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
-                println!("{:<10} {:<16} {:<10} {:<9} {:<7} {}", "USER", "ADDRESS", "SITE", "SIGNED IN", "BYPASS", "LAST FETCH");
+                let mut rows = vec![["USER", "ADDRESS", "SITE", "SIGNED IN", "URL", "BYPASS", "LAST FETCH"].map(String::from)];
                 for s in list {
-                    println!(
-                        "{:<10} {:<16} {:<10} {:<9} {:<7} {}",
-                        s.user,
-                        s.address,
-                        s.site,
-                        if s.signed_in { "yes" } else { "no" },
-                        if s.bypass { "yes" } else { "no" },
-                        s.last_fetch.map(|f| f.outcome.describe()).unwrap_or_else(|| "-".into())
-                    );
+                    rows.push([
+                        s.user.clone(),
+                        s.address.to_string(),
+                        s.site.clone(),
+                        (if s.signed_in { "yes" } else { "no" }).to_string(),
+                        s.hybrid_config_service_internal_url.clone().unwrap_or_else(|| "-".into()),
+                        (if s.bypass { "yes" } else { "no" }).to_string(),
+                        s.last_fetch.map(|f| f.outcome.describe()).unwrap_or_else(|| "-".into()),
+                    ]);
                 }
+                print!("{}", crate::cli::lab::table(&rows));
             }
         }
         ClientVerb::Fetch { user } => println!("{}", lab.fetch(&user).await?.describe()),

@@ -1,7 +1,6 @@
 //! `bypass-lab clock`: lab time is virtual; it moves when told (or at `up --time-speed`).
 
 use bypass_lab::clock::{format_duration, parse_duration};
-use bypass_lab::lab::Lab;
 use clap::Subcommand;
 use std::path::Path;
 use std::process::ExitCode;
@@ -18,7 +17,7 @@ pub enum ClockVerb {
 }
 
 pub async fn run(verb: ClockVerb, state: &Path) -> anyhow::Result<ExitCode> {
-    let lab = Lab::attach(state).await?;
+    let lab = crate::cli::lab::attach(state).await?;
     match verb {
         ClockVerb::Now => println!("{}", format_duration(lab.now().await?)),
         ClockVerb::Advance { by } => {

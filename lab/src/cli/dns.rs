@@ -1,7 +1,6 @@
 //! `bypass-lab resolve` and `bypass-lab dns-script`.
 
 use bypass_lab::dns::lookup::{Answer, Transport};
-use bypass_lab::lab::Lab;
 use bypass_lab::topology::Topology;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -29,7 +28,7 @@ pub struct DnsScript {
 }
 
 pub async fn resolve(args: Resolve, state: &Path) -> anyhow::Result<ExitCode> {
-    let lab = Lab::attach(state).await?;
+    let lab = crate::cli::lab::attach(state).await?;
     let from = lab.topology().place(&args.from).map_err(anyhow::Error::msg)?;
     let transport = if args.tcp { Transport::Tcp } else { Transport::Udp };
     let answer = lab.resolve(&args.name, from, transport).await?;

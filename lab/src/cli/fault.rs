@@ -1,6 +1,5 @@
 //! `bypass-lab fault`: what goes wrong in a real rollout, on demand.
 
-use bypass_lab::lab::Lab;
 use clap::Subcommand;
 use std::path::Path;
 use std::process::ExitCode;
@@ -26,7 +25,7 @@ pub enum Peer {
 }
 
 pub async fn run(verb: FaultVerb, state: &Path) -> anyhow::Result<ExitCode> {
-    let lab = Lab::attach(state).await?;
+    let lab = crate::cli::lab::attach(state).await?;
     match verb {
         FaultVerb::Cut { appliance, peer: Peer::Tenant } => {
             lab.cut(&appliance).await?;

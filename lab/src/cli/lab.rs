@@ -18,10 +18,10 @@ pub struct Up {
     topology: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = BackendKind::Embedded)]
     backend: BackendKind,
-    /// Lab seconds per real second; 0 stops the clock so it moves only with `clock advance`.
-    /// The default lets a 24-hour replication window pass in 24 seconds.
-    #[arg(long, default_value_t = 3600.0)]
-    time_speed: f64,
+    /// Lab seconds per real second (3600: a 24-hour replication window passes in 24 seconds).
+    /// Without it the clock stands still and moves only with `bypass-lab clock advance`.
+    #[arg(long)]
+    time_speed: Option<f64>,
     /// How the DNS server starts: `planned` (the topology's policies) or `empty` (your own
     /// runbook builds the zone, client subnets, zone scopes, records and policies).
     #[arg(long, value_enum, default_value_t = DnsStart::Planned)]
@@ -56,8 +56,9 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     let topology = Topology::load_or_seed(args.topology.as_deref())?;
-    if args.time_speed < 0.0 || !args.time_speed.is_finite() {
-        anyhow::bail!("--time-speed must be 0 or more, not {}", args.time_speed);
+    let time_speed = args.time_speed.unwrap_or(0.0);
+    if time_speed < 0.0 || !time_speed.is_finite() {
+        anyhow::bail!("--time-speed must be 0 or more, not {time_speed}");
     }
     let options = LabOptions {
         backend: args.backend,
@@ -77,31 +78,70 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
         println!("\nThe lab keeps running in containers; stop it with `bypass-lab down`.");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("\nLab time moves at {}x; Ctrl-C stops the lab.", args.time_speed);
-    let ticker = lab.run_clock(args.time_speed);
+    println!("\n{}", clock_line(time_speed));
+    let ticker = lab.run_clock(time_speed);
     crate::cli::serve::stop_signal().await;
     if let Some(t) = ticker {
         t.abort();
     }
     LabFile::remove(state);
     lab.stop().await?;
+    remove_data(state);
     println!("lab stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// How lab time moves in this lab, and how to move it.
+fn clock_line(speed: f64) -> String {
+    if speed > 0.0 {
+        format!("Lab time moves at {speed}x real time (`bypass-lab clock now` reads it); Ctrl-C stops the lab.")
+    } else {
+        "Lab time stands still: move it with `bypass-lab clock advance 24h` (one replication window in the \
+         seed), or start with `--time-speed 3600` to let it run. Ctrl-C stops the lab."
+            .to_string()
+    }
 }
 
 fn print_roles(lab: &Lab) {
     let e = lab.endpoints();
     let t = lab.topology();
-    println!("{:<10} {:<22} {:<16} {}", "ROLE", "NAME", "ADDRESS", "ENDPOINT");
-    println!("{:<10} {:<22} {:<16} {}", "tenant", "Skype for Business Online", "-", e.tenant);
-    println!("{:<10} {:<22} {:<16} {} (management {})", "dns", "internal DNS", "-", e.dns, e.dns_admin);
+    let mut rows: Vec<[String; 4]> = vec![
+        ["ROLE".into(), "NAME".into(), "ADDRESS".into(), "ENDPOINT".into()],
+        ["tenant".into(), "Skype for Business Online".into(), "-".into(), e.tenant.clone()],
+        ["dns".into(), "internal DNS".into(), "-".into(), format!("{} (management {})", e.dns, e.dns_admin)],
+    ];
     for (site, a) in t.appliances() {
         let url = e.appliances.get(&a.name).cloned().unwrap_or_default();
-        println!("{:<10} {:<22} {:<16} {} ({})", "appliance", a.name, a.address, url, site.name);
+        rows.push(["appliance".into(), a.name.clone(), a.address.to_string(), format!("{url} ({})", site.name)]);
     }
     for (at, url) in &e.clients {
-        println!("{:<10} {:<22} {:<16} {}", "clients", "client host", at, url);
+        rows.push(["clients".into(), "client host".into(), at.clone(), url.clone()]);
     }
+    print!("{}", table(&rows));
+}
+
+/// Rows in columns as wide as their widest cell (the last column is left as it is).
+pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == N {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 pub async fn down(state: &Path) -> anyhow::Result<ExitCode> {
@@ -125,12 +165,21 @@ pub async fn down(state: &Path) -> anyhow::Result<ExitCode> {
     match file.backend {
         BackendKind::Embedded => {
             if let Some(pid) = file.pid.filter(|p| alive(*p)) {
-                let pid = rustix::process::Pid::from_raw(pid as i32).context("a process id")?;
-                rustix::process::kill_process(pid, rustix::process::Signal::TERM)
-                    .with_context(|| format!("cannot signal the lab's process {pid:?}"))?;
-                println!("asked the lab (process {}) to stop", pid.as_raw_nonzero());
+                let raw = rustix::process::Pid::from_raw(pid as i32).context("a process id")?;
+                rustix::process::kill_process(raw, rustix::process::Signal::TERM)
+                    .with_context(|| format!("cannot signal the lab's process {pid}"))?;
+                println!("asked the lab (process {pid}) to stop");
+                if !exited(pid, STOP_DEADLINE) {
+                    anyhow::bail!(
+                        "the lab's process {pid} is still running {}s after being asked to stop; its data stays in {}",
+                        STOP_DEADLINE.as_secs(),
+                        state.join("data").display()
+                    );
+                }
             }
             LabFile::remove(state);
+            remove_data(state);
+            println!("lab removed (lab.json and {})", state.join("data").display());
         }
         BackendKind::Containers => {
             let lab = Lab::attach(state).await?;
@@ -142,8 +191,50 @@ pub async fn down(state: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How long `down` waits for an embedded lab's process to stop.
+const STOP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Waits for a process to end, reading /proc (a process that is not our child cannot be waited
+/// for otherwise); false when it is still there at the deadline.
+fn exited(pid: u32, deadline: std::time::Duration) -> bool {
+    let until = std::time::Instant::now() + deadline;
+    while alive(pid) {
+        if std::time::Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    true
+}
+
+/// The data an embedded lab kept under the state folder (tenant store, LocalStores, logs).
+fn remove_data(state: &Path) {
+    let _ = std::fs::remove_dir_all(state.join("data"));
+    // The folder itself too, when nothing else was put there.
+    let _ = std::fs::remove_dir(state);
+}
+
+/// The lab described in `state`, or why none is running, in words: after a crash the lab.json
+/// stays behind, and its endpoints would only give connection errors.
+pub async fn attach(state: &Path) -> anyhow::Result<Lab> {
+    if let Ok(file) = LabFile::read(state) {
+        if let Some(pid) = file.pid.filter(|p| file.backend == BackendKind::Embedded && !alive(*p)) {
+            anyhow::bail!(
+                "the lab described in {} is not running (its process {pid} has ended); clear what it left with `bypass-lab down`, then start one with `bypass-lab up`",
+                LabFile::path(state).display()
+            );
+        }
+    }
+    Ok(Lab::attach(state).await?)
+}
+
+/// Whether the process runs; one that ended but was not yet reaped by its parent (a zombie) does not.
 fn alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name: `123 (bypass-lab) S ...`.
+        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
+        Err(_) => false,
+    }
 }
 
 pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
@@ -157,7 +248,7 @@ pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
     };
     let source = bypass_lab::runbook::encoding::decode(&bytes)
         .with_context(|| format!("cannot read runbook {}", name.unwrap_or("from standard input")))?;
-    let lab = Lab::attach(state).await?;
+    let lab = attach(state).await?;
     let on = match &args.on {
         Some(a) => RunOn::Appliance(a.clone()),
         None => RunOn::Tenant,
@@ -185,39 +276,7 @@ pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn status(args: Status, state: &Path) -> anyhow::Result<ExitCode> {
-    let lab = Lab::attach(state).await?;
-    let rows = lab.status().await?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!(
-        "{:<12} {:<12} {:<16} {:>8} {:<10} {:<16} {}",
-        "SITE", "APPLIANCE", "ADDRESS", "VERSION", "WEB", "TENANT", "LAST SYNC"
-    );
-    for row in rows {
-        match (&row.status, &row.error) {
-            (Some(s), _) => println!(
-                "{:<12} {:<12} {:<16} {:>8} {:<10} {:<16} {}",
-                s.site_name,
-                s.appliance_name,
-                s.mediation_server_ip_address,
-                s.replicated_version.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
-                format!("{:?}", s.web_service_state),
-                if s.tenant_reachable { "reachable".to_string() } else { "UNREACHABLE".to_string() },
-                s.last_successful_sync.map(format_duration).unwrap_or_else(|| "never".into()),
-            ),
-            (None, error) => println!(
-                "{:<12} {:<12} {:<16} {:>8} {:<10} {:<16} {}",
-                row.site,
-                row.appliance,
-                row.address,
-                "-",
-                "DOWN",
-                "-",
-                error.as_deref().unwrap_or("no answer")
-            ),
-        }
-    }
+    let lab = attach(state).await?;
+    crate::cli::status::print(&lab, args.json).await?;
     Ok(ExitCode::SUCCESS)
 }

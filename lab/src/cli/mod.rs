@@ -11,6 +11,7 @@ mod lab;
 mod rehearse;
 mod rollout;
 mod serve;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -34,7 +35,7 @@ enum Command {
     Down,
     /// Run a runbook (PowerShell lines) against the running lab.
     Run(lab::Run),
-    /// One row per appliance: replication, web service, tenant link.
+    /// One row per appliance: version against the tenant's, web service, tenant link now, syncs.
     Status(lab::Status),
     /// Resolve a name as a client at a site or an address would.
     Resolve(dns::Resolve),
@@ -42,6 +43,8 @@ enum Command {
     DnsScript(dns::DnsScript),
     /// Every cmdlet the runbook runner models, where it runs and its parameters.
     Cmdlets,
+    /// Every step phrase features can use, with an example line.
+    Steps,
     /// Read or move the lab's virtual clock.
     #[command(subcommand)]
     Clock(clock::ClockVerb),
@@ -130,6 +133,7 @@ pub fn main() -> ExitCode {
             Command::Resolve(args) => dns::resolve(args, &state).await,
             Command::DnsScript(args) => dns::dns_script(args),
             Command::Cmdlets => cmdlets::run(),
+            Command::Steps => write_stdout(&bypass_lab::steps::catalogue::listing()),
             Command::Clock(verb) => clock::run(verb, &state).await,
             Command::Fault(verb) => fault::run(verb, &state).await,
             Command::Client(verb) => client::run(verb, &state).await,

@@ -28,6 +28,8 @@ pub enum LabError {
     NoLab { dir: String, reason: String },
     #[error("{0}")]
     NotReady(String),
+    #[error("the lab did not start: {0}")]
+    RoleFailed(#[source] crate::backend::RoleFailure),
     #[error("{0}")]
     Invalid(String),
 }

@@ -235,6 +235,11 @@ impl Lab {
                 .filter(|(_, a)| !records.iter().any(|r| r.name == a.name && r.replicated_version >= Some(version)))
                 .map(|(_, a)| a.name.clone())
                 .collect();
+            // The DNS server answers only once its policies are configured: one answer of any
+            // kind says it is serving.
+            if let Some(from) = self.topology.sites.first().and_then(|s| self.topology.client_address(s, 0)) {
+                self.resolve(&self.topology.tenant.service_name, from, Transport::Udp).await?;
+            }
             if records.len() < expected || !behind.is_empty() {
                 let mut why = Vec::new();
                 for name in &behind {
@@ -250,6 +255,12 @@ impl Lab {
                 )));
             }
             Ok(())
+        };
+        let ready = async {
+            tokio::select! {
+                result = ready => result,
+                failure = self.backend.role_failed() => Err(LabError::RoleFailed(failure)),
+            }
         };
         match tokio::time::timeout(READY_DEADLINE, ready).await {
             Ok(result) => result,

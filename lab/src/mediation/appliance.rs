@@ -12,6 +12,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 pub const LINK_CUT: &str = "the link to the tenant is cut";
+/// How long a status read waits for the tenant before calling the link down.
+const LINK_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 pub const NOT_YET_CONTACTED: &str = "the appliance has not contacted the tenant yet";
 
 /// Cheap to share: handlers and the replication task hold it in an `Arc`.
@@ -131,6 +133,12 @@ impl Appliance {
         Ok(())
     }
 
+    /// Whether the tenant can be reached right now, asked when the status is read: the last
+    /// sync may be a day old, and a cut or healed link must show at once.
+    pub async fn probe_link(&self) -> bool {
+        self.link().is_ok() && self.tenant.reachable(LINK_PROBE_TIMEOUT).await.is_ok()
+    }
+
     /// `Get-CcApplianceStatus`.
     pub fn status(&self) -> ApplianceStatus {
         let store = self.local_store();
@@ -142,6 +150,7 @@ impl Appliance {
             mediation_server_fqdn: self.config.fqdn.clone(),
             mediation_server_ip_address: self.config.address,
             tenant_reachable: r.tenant_reachable,
+            tenant_link_up: None,
             tenant_error: r.tenant_error,
             last_successful_sync: r.last_successful_sync,
             next_sync: r.next_sync,

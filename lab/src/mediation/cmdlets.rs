@@ -73,6 +73,8 @@ pub fn network_object(network: &NetworkConfiguration) -> PsObject {
 /// `Get-CcApplianceStatus`, lab times shown as durations since the lab started (`1d2h`).
 pub fn status_object(status: &ApplianceStatus) -> PsObject {
     let mut object = PsObject::from_serialize("ApplianceStatus", status);
+    // The link probe belongs to the lab's status view, not to the cmdlet's output.
+    object.properties.retain(|(k, _)| k != "TenantLinkUp");
     let times = [("LastSuccessfulSync", status.last_successful_sync), ("NextSync", Some(status.next_sync))];
     for (key, value) in object.properties.iter_mut() {
         if let Some((_, time)) = times.iter().find(|(k, _)| k == key) {
@@ -105,6 +107,7 @@ mod tests {
             mediation_server_fqdn: "ams-cce1.adatum.biz".into(),
             mediation_server_ip_address: "192.168.1.45".parse().unwrap(),
             tenant_reachable: false,
+            tenant_link_up: None,
             tenant_error: Some("the link to the tenant is cut".into()),
             last_successful_sync: Some(Duration::from_secs(3600)),
             next_sync: Duration::from_secs(90_000),

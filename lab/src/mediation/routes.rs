@@ -68,7 +68,9 @@ async fn status(State(app): Shared, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&app, &headers) {
         return r;
     }
-    Json(app.status()).into_response()
+    let mut status = app.status();
+    status.tenant_link_up = Some(app.probe_link().await);
+    Json(status).into_response()
 }
 
 async fn cmdlet(State(app): Shared, headers: HeaderMap, Json(invocation): Json<Invocation>) -> Response {

@@ -21,8 +21,12 @@ pub struct ApplianceStatus {
     pub mediation_server_fqdn: String,
     #[serde(rename = "MediationServerIPAddress")]
     pub mediation_server_ip_address: IpAddr,
-    /// Whether the last attempt to contact the tenant succeeded.
+    /// Whether the last sync attempt reached the tenant.
     pub tenant_reachable: bool,
+    /// Whether the tenant answers now (probed when the status is read over HTTP); `None` when
+    /// not probed.
+    #[serde(default)]
+    pub tenant_link_up: Option<bool>,
     /// Why the tenant could not be reached, when it could not.
     pub tenant_error: Option<String>,
     /// Lab time of the last successful sync.

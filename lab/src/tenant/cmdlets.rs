@@ -129,10 +129,15 @@ impl Executor for TenantExecutor {
                 if let Some(identity) = invocation.string("Identity") {
                     records.retain(|r| r.name.eq_ignore_ascii_case(identity) || r.identity.to_string().eq_ignore_ascii_case(identity));
                 }
-                Ok(CmdletOutput {
-                    objects: records.iter().map(|r| Value::Object(appliance_object(r))).collect(),
-                    warnings: vec![],
-                })
+                // The tenant's own version beside each appliance's, so "behind" reads at a glance.
+                let current = self.remote.configuration().await.map_err(failed)?.version;
+                let with_current = |r: &ApplianceRecord| {
+                    let mut object = appliance_object(r);
+                    let at = object.properties.iter().position(|(k, _)| k == "ReplicatedVersion").map_or(object.properties.len(), |i| i + 1);
+                    object.properties.insert(at, ("TenantVersion".into(), Value::Int(current as i64)));
+                    Value::Object(object)
+                };
+                Ok(CmdletOutput { objects: records.iter().map(with_current).collect(), warnings: vec![] })
             }
             other => Err(CmdletError::new(format!("the tenant does not run {other}"))),
         }

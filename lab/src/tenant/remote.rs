@@ -29,6 +29,16 @@ impl TenantRemote {
         TenantRemote { base_url: base_url.into().trim_end_matches('/').to_string(), token: token.into(), http: crate::http::client(crate::http::LAB_TIMEOUT) }
     }
 
+    /// Whether the tenant answers now (its health check), within `timeout`.
+    pub async fn reachable(&self, timeout: Duration) -> Result<(), TenantRemoteError> {
+        let url = format!("{}/healthz", self.base_url);
+        match self.http.get(&url).timeout(timeout).send().await {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => Err(TenantRemoteError::Refused { status: r.status().as_u16(), message: "health check failed".into() }),
+            Err(e) => Err(TenantRemoteError::Unreachable { url, reason: crate::http::error_chain(&e) }),
+        }
+    }
+
     // --- tenant administrator (remote PowerShell) ---
 
     pub async fn hybrid_configuration(&self) -> Result<HybridConfiguration, TenantRemoteError> {

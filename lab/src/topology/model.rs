@@ -170,6 +170,17 @@ impl Topology {
         hosts.into_iter().rev().skip(1).filter(|h| !taken.contains(h)).nth(n)
     }
 
+    /// One client address in each of a site's subnets (picked as [`Topology::client_address`]
+    /// picks in the first), so that scenarios about "each site" cover every subnet of it.
+    pub fn subnet_client_addresses(&self, site: &Site) -> Vec<IpAddr> {
+        let taken: Vec<IpAddr> =
+            site.appliances.iter().map(|a| a.address).chain(std::iter::once(site.gateway)).collect();
+        site.subnets
+            .iter()
+            .filter_map(|net| net.hosts().collect::<Vec<_>>().into_iter().rev().skip(1).find(|h| !taken.contains(h)))
+            .collect()
+    }
+
     /// The lab host's own address on a site's network (containers backend): the last host.
     pub fn host_leg(&self, site: &Site) -> Option<IpAddr> {
         site.subnets.first()?.hosts().last()

@@ -48,6 +48,7 @@ impl Topology {
         let mut addresses: HashMap<std::net::IpAddr, String> = HashMap::new();
         let mut subnets: Vec<(ipnet::IpNet, String)> = Vec::new();
         for net in &self.outside.subnets {
+            host_bits(net, "[outside]")?;
             subnets.push((*net, "[outside]".into()));
         }
         for site in &self.sites {
@@ -62,6 +63,7 @@ impl Topology {
                 return Err(format!("{here}: no subnets"));
             }
             for net in &site.subnets {
+                host_bits(net, &here)?;
                 if let Some((_, other)) = subnets.iter().find(|(n, _)| n.contains(net) || net.contains(n)) {
                     return Err(format!("{here}: subnet {net} overlaps {other}"));
                 }
@@ -97,6 +99,15 @@ impl Topology {
         }
         Ok(())
     }
+}
+
+/// A subnet written with host bits (`192.168.61.5/24`) is refused rather than normalised: Windows
+/// DNS refuses it in `Add-DnsServerClientSubnet`, and the plan must say what the admin will type.
+fn host_bits(net: &ipnet::IpNet, here: &str) -> Result<(), String> {
+    if net.addr() == net.network() {
+        return Ok(());
+    }
+    Err(format!("{here}: subnet {net} has host bits set; write it as {}", net.trunc()))
 }
 
 fn claim(
@@ -166,6 +177,12 @@ mod tests {
         assert_eq!(p, "site Seattle, appliance ams-cce1: the name is already used by site Amsterdam, appliance ams-cce1");
         let p = invalid(|s| s.replace("192.168.1.46", "192.168.1.45"));
         assert_eq!(p, "site Amsterdam, appliance ams-cce2: address 192.168.1.45 is already used by site Amsterdam, appliance ams-cce1");
+    }
+
+    #[test]
+    fn refuses_a_subnet_with_host_bits_naming_its_network() {
+        let p = invalid(|s| s.replacen("192.168.1.0/24", "192.168.1.5/24", 1));
+        assert_eq!(p, "site Amsterdam: subnet 192.168.1.5/24 has host bits set; write it as 192.168.1.0/24");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 mod appliances;
 pub mod control;
 
-use super::{Backend, BackendError, BackendKind, DnsStart, Endpoints};
+use super::{Backend, BackendError, BackendKind, DnsStart, Endpoints, RoleFailure};
 use crate::auth::Secrets;
 use crate::clock::Clock;
 use crate::topology::Topology;
@@ -30,6 +30,8 @@ pub struct Embedded {
     secrets: Secrets,
     shutdown: CancellationToken,
     tasks: tokio::sync::Mutex<JoinSet<()>>,
+    /// The first role task that ended in error.
+    failure: tokio::sync::watch::Receiver<Option<RoleFailure>>,
     /// Removed on stop unless the lab was started in a kept directory.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -54,6 +56,7 @@ impl Embedded {
         let clock = Clock::new();
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
+        let (failed, failure) = tokio::sync::watch::channel(None);
 
         let tenant_listener = loopback().await?;
         let tenant_url = format!("http://{}", tenant_listener.local_addr()?);
@@ -62,7 +65,7 @@ impl Embedded {
             topology: topology.clone(),
             secrets: secrets.clone(),
         };
-        spawn_role(&mut tasks, "tenant", crate::tenant::serve(tenant_listener, tenant_config, shutdown.child_token()));
+        spawn_role(&mut tasks, &failed, "tenant", crate::tenant::serve(tenant_listener, tenant_config, shutdown.child_token()));
 
         let sockets = crate::dns::DnsSockets::bind(loopback_any(), loopback_any()).await?;
         let dns = sockets.udp.local_addr()?;
@@ -72,7 +75,7 @@ impl Embedded {
             script: None,
             secrets: secrets.clone(),
         };
-        spawn_role(&mut tasks, "dns", crate::dns::serve(sockets, dns_config, shutdown.child_token()));
+        spawn_role(&mut tasks, &failed, "dns", crate::dns::serve(sockets, dns_config, shutdown.child_token()));
 
         let appliances =
             Arc::new(Appliances::start(topology, secrets, &tenant_url, &root.join("appliances"), &clock, &shutdown).await?);
@@ -92,6 +95,7 @@ impl Embedded {
         };
         spawn_role(
             &mut tasks,
+            &failed,
             "client host",
             crate::client::serve(client_listener, client_config, clock.clone(), shutdown.child_token()),
         );
@@ -128,6 +132,7 @@ impl Embedded {
             secrets: secrets.clone(),
             shutdown,
             tasks: tokio::sync::Mutex::new(tasks),
+            failure,
             _scratch: scratch,
         };
         Ok(embedded)
@@ -169,6 +174,15 @@ impl Backend for Embedded {
         self.appliances.restart(appliance, kill).await
     }
 
+    async fn role_failed(&self) -> RoleFailure {
+        let mut failure = self.failure.clone();
+        let first = failure.wait_for(Option::is_some).await.map(|f| f.clone());
+        match first {
+            Ok(Some(f)) => f,
+            _ => std::future::pending().await,
+        }
+    }
+
     async fn stop(&self) -> Result<(), BackendError> {
         self.shutdown.cancel();
         self.appliances.stop_all().await;
@@ -192,14 +206,24 @@ async fn loopback() -> Result<TcpListener, BackendError> {
     Ok(TcpListener::bind("127.0.0.1:0").await?)
 }
 
+/// Runs a role; an error ends it and is kept as the lab's first role failure.
 fn spawn_role<E: std::fmt::Display>(
     tasks: &mut JoinSet<()>,
+    failed: &tokio::sync::watch::Sender<Option<RoleFailure>>,
     role: &'static str,
     serve: impl std::future::Future<Output = Result<(), E>> + Send + 'static,
 ) {
+    let failed = failed.clone();
     tasks.spawn(async move {
         if let Err(e) = serve.await {
             tracing::error!("{role}: {e}");
+            failed.send_if_modified(|first| {
+                let unset = first.is_none();
+                if unset {
+                    *first = Some(RoleFailure { role: role.to_string(), cause: e.to_string() });
+                }
+                unset
+            });
         }
     });
 }

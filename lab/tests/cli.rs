@@ -1,0 +1,181 @@
+//! The `bypass-lab` binary as a new admin uses it: `up` in the foreground, then the other verbs
+//! against it from other processes, a crash of `up`, and `down`.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_bypass-lab");
+const READY_DEADLINE: Duration = Duration::from_secs(60);
+
+fn verb(state: &Path, args: &[&str]) -> Output {
+    Command::new(BIN).arg("--state").arg(state).args(args).output().expect("bypass-lab runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Starts `up` and returns once it printed its clock line, with everything it printed.
+fn up(state: &Path) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .arg("--state")
+        .arg(state)
+        .arg("up")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("bypass-lab up starts");
+    let stdout = child.stdout.take().unwrap();
+    let (lines, seen) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = String::new();
+    loop {
+        let line = seen.recv_timeout(READY_DEADLINE).unwrap_or_else(|_| panic!("no clock line from up; it printed:\n{printed}"));
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("Ctrl-C stops the lab") {
+            return (child, printed);
+        }
+    }
+}
+
+fn utf16_le_with_bom(text: &str) -> Vec<u8> {
+    [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(|u| u.to_le_bytes())).collect()
+}
+
+#[test]
+fn a_new_admins_session_with_a_running_lab() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let (mut lab, printed) = up(&state);
+
+    // The clock stands still until told, and `up` says how to move it.
+    assert!(printed.contains("Lab time stands still: move it with `bypass-lab clock advance 24h`"), "{printed}");
+    let tenant_row = printed.lines().find(|l| l.starts_with("tenant ")).unwrap();
+    let header = printed.lines().find(|l| l.starts_with("ROLE ")).unwrap();
+    assert_eq!(tenant_row.find("http://"), header.find("ENDPOINT"), "columns line up:\n{printed}");
+    let first = text(&verb(&state, &["clock", "now"]).stdout);
+    let _ = verb(&state, &["status"]);
+    assert_eq!(text(&verb(&state, &["clock", "now"]).stdout), first, "lab time moved on its own");
+
+    // Runbooks saved by Windows tools: UTF-8 with a BOM and UTF-16 LE.
+    let enable = "Import-Module SkypeOnlineConnector\r\n$cred = Get-Credential\r\n\
+        $session = New-CsOnlineSession -Credential $cred\r\nImport-PSSession $session\r\n\
+        $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\r\n\
+        Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\r\n";
+    let bom = dir.path().join("bom.ps1");
+    std::fs::write(&bom, [&[0xEF, 0xBB, 0xBF][..], enable.as_bytes()].concat()).unwrap();
+    let run = verb(&state, &["run", bom.to_str().unwrap()]);
+    assert!(run.status.success(), "{}{}", text(&run.stdout), text(&run.stderr));
+    assert!(text(&run.stdout).contains("INFO: Import-Module:"), "{}", text(&run.stdout));
+    let utf16 = dir.path().join("utf16.ps1");
+    std::fs::write(&utf16, utf16_le_with_bom("Get-CsNetworkConfiguration\r\n")).unwrap();
+    let run = verb(&state, &["run", utf16.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+
+    // Errors name the file, quote the line and underline the word.
+    let bad = dir.path().join("bad.ps1");
+    std::fs::write(&bad, "Get-CsNetworkConfiguration\nGet-DnsServerForwarder -ComputerName dns1\n").unwrap();
+    let run = verb(&state, &["run", bad.to_str().unwrap()]);
+    assert!(!run.status.success());
+    let err = text(&run.stderr);
+    assert!(err.contains(&format!("At {}:2 char:1\n+ Get-DnsServerForwarder -ComputerName dns1\n+ ~~~~~~~~~~~~~~~~~~~~~~\n", bad.display())), "{err}");
+    assert!(err.contains("is a real cmdlet that this lab does not model"), "{err}");
+
+    // Tenant cmdlets are refused on a Mediation Server, and the tenant does not change.
+    let on = dir.path().join("on.ps1");
+    std::fs::write(&on, "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null\n").unwrap();
+    let first_appliance = printed.lines().find(|l| l.starts_with("appliance ")).unwrap().split_whitespace().nth(1).unwrap().to_string();
+    let run = verb(&state, &["run", "--on", &first_appliance, on.to_str().unwrap()]);
+    assert!(!run.status.success() && text(&run.stderr).contains("runs against Skype for Business Online (the tenant), not on a Mediation Server"), "{}", text(&run.stderr));
+
+    // status shows the tenant link as it is now, at once after a cut and after a heal.
+    let row_of = |status: &str| status.lines().find(|l| l.contains(&format!(" {first_appliance} "))).unwrap_or("").to_string();
+    let cut = verb(&state, &["fault", "cut", &first_appliance, "tenant"]);
+    assert!(cut.status.success(), "{}", text(&cut.stderr));
+    let status = text(&verb(&state, &["status"]).stdout);
+    assert!(status.lines().nth(1).is_some_and(|h| h.contains("TENANT LINK") && h.contains("NEXT SYNC")), "{status}");
+    assert!(row_of(&status).contains(" DOWN "), "{status}");
+    let heal = verb(&state, &["fault", "heal", &first_appliance, "tenant"]);
+    assert!(heal.status.success(), "{}", text(&heal.stderr));
+    let status = text(&verb(&state, &["status"]).stdout);
+    assert!(row_of(&status).contains(" up "), "{status}");
+    assert!(status.starts_with("lab time day 1 00:00") && row_of(&status).contains("(behind the tenant by 1)"), "{status}");
+
+    // A reader that goes away early ends the output quietly.
+    for args in [&["status"][..], &["cmdlets"][..], &["steps"][..]] {
+        let mut child = Command::new(BIN).arg("--state").arg(&state).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        assert!(out.status.code() != Some(101) && !err.contains("panicked"), "{args:?}: {:?} {err}", out.status);
+    }
+
+    // After a crash, the other verbs say so and point at `down`.
+    lab.kill().unwrap();
+    lab.wait().unwrap();
+    for args in [&["status"][..], &["clock", "now"][..], &["resolve", "x.adatum.biz", "--from", "outside"][..], &["client", "status"][..]] {
+        let out = verb(&state, args);
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded after the crash");
+        assert!(err.contains("is not running") && err.contains("bypass-lab down"), "{args:?}: {err}");
+        assert!(!err.to_lowercase().contains("connection refused") && !err.contains("error sending request"), "{args:?}: {err}");
+    }
+    let down = verb(&state, &["down"]);
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    assert!(!state.join("lab.json").exists() && !state.join("data").exists(), "down left {:?}", std::fs::read_dir(&state).map(|d| d.count()));
+}
+
+#[test]
+fn down_stops_a_running_lab_and_removes_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let (mut lab, _) = up(&state);
+    assert!(state.join("data").exists());
+    let down = verb(&state, &["down"]);
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    lab.wait().unwrap();
+    assert!(!state.join("lab.json").exists() && !state.join("data").exists(), "down left the lab's files behind");
+}
+
+#[test]
+fn the_readme_walk_through() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let (mut lab, _) = up(&state);
+    let ok = |args: &[&str]| {
+        let out = verb(&state, args);
+        assert!(out.status.success(), "{args:?}: {}{}", text(&out.stdout), text(&out.stderr));
+        text(&out.stdout)
+    };
+    let enable = root.join("examples/seed-enable.ps1");
+    ok(&["run", enable.to_str().unwrap()]);
+    ok(&["clock", "advance", "24h"]);
+    let status = ok(&["status"]);
+    assert!(status.starts_with("lab time day 2 00:00") && status.lines().skip(2).all(|l| l.contains(" Serving ") && !l.contains("behind")), "{status}");
+    let check = root.join("examples/check.ps1");
+    let local_store = ok(&["run", "--on", "ams-cce1", check.to_str().unwrap()]);
+    assert!(local_store.lines().any(|l| l.trim_start().starts_with("Enabled") && l.trim_end().ends_with(": True")), "{local_store}");
+    let resolved = ok(&["resolve", "hybridvoice.adatum.biz", "--from", "Seattle"]);
+    assert!(resolved.contains("10.10.1."), "{resolved}");
+    ok(&["client", "signin", "--at", "Amsterdam", "--user", "alice"]);
+    let clients = ok(&["client", "status"]);
+    assert!(clients.lines().next().unwrap().contains(" URL "), "{clients}");
+    assert!(clients.contains("http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc"), "{clients}");
+    let call = ok(&["client", "call", "--user", "alice"]);
+    assert!(call.contains("media: client <-> gateway"), "{call}");
+    ok(&["cmdlets"]);
+    ok(&["down"]);
+    lab.wait().unwrap();
+    assert!(!state.exists(), "down left {state:?} behind");
+}

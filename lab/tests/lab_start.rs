@@ -1,0 +1,21 @@
+//! Starting a lab: no backend reports ready while a role is dead.
+
+use bypass_lab::lab::{Lab, LabError, LabOptions};
+use bypass_lab::topology::Topology;
+
+#[tokio::test]
+async fn a_role_that_fails_at_start_fails_the_start_naming_it() {
+    // A plan that skipped validation: the DNS role refuses the subnet with host bits.
+    let mut topology = Topology::seed();
+    topology.sites[0].subnets[0] = "192.168.1.5/24".parse().unwrap();
+    let error = match Lab::start(topology, LabOptions::default()).await {
+        Ok(lab) => {
+            lab.stop().await.unwrap();
+            panic!("the lab reported ready with a dead DNS role");
+        }
+        Err(e) => e,
+    };
+    let LabError::RoleFailed(failure) = &error else { panic!("expected a role failure, got: {error}") };
+    assert_eq!(failure.role, "dns", "{error}");
+    assert!(error.to_string().starts_with("the lab did not start: the dns role failed: "), "{error}");
+}
