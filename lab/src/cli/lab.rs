@@ -211,5 +211,10 @@ pub async fn status(args: Status, state: &Path) -> anyhow::Result<ExitCode> {
             ),
         }
     }
+    let dns = lab.dns_status().await;
+    match &dns.error {
+        None => println!("DNS {} (management {}): answering", dns.server, dns.management),
+        Some(e) => println!("DNS {} (management {}): DOWN: {e}", dns.server, dns.management),
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,12 +4,14 @@
 
 mod appliances;
 mod clients;
+mod dns_status;
 mod error;
 mod runbook;
 mod state;
 
 pub use appliances::StatusRow;
 pub use clients::DEFAULT_NUMBER;
+pub use dns_status::DnsStatusRow;
 pub use error::LabError;
 pub use runbook::RunOn;
 pub use state::{LabFile, DEFAULT_STATE_DIR};
@@ -262,6 +264,7 @@ impl Lab {
             if let Some(clock) = self.backend.local_clock() {
                 clock.settle().await?;
             }
+            self.dns_problem().await.map_err(|e| LabError::NotReady(format!("the lab did not become ready: dns: {e}")))?;
             let version = self.tenant_configuration().await?.version;
             let records = self.wait_replicated(version, READY_DEADLINE).await?;
             let expected = self.topology.appliances().count();
