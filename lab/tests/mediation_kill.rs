@@ -79,3 +79,33 @@ async fn a_killed_mediation_server_serves_its_localstore_after_restart() {
     assert!(status.bypass_enabled && status.always_bypass);
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_empty_localstore_is_refused_before_ready() {
+    let topology = one_appliance();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(&plan, toml::to_string(&topology).unwrap()).unwrap();
+    let data = dir.path().join("ams-cce1");
+    std::fs::create_dir_all(&data).unwrap();
+    let file = bypass_lab::mediation::localstore::LocalStoreFile::in_dir(&data);
+    std::fs::write(file.path(), b"").unwrap();
+    let (stdout, stderr) = support::refused(&[
+        "mediation",
+        "--appliance",
+        "ams-cce1",
+        "--listen",
+        "127.0.0.1:0",
+        "--tenant",
+        "http://127.0.0.1:9",
+        "--data",
+        data.to_str().unwrap(),
+        "--topology",
+        plan.to_str().unwrap(),
+    ])
+    .await;
+    assert!(!stdout.contains("listening on"), "the Mediation Server said it was ready: {stdout}");
+    assert!(stderr.contains(&file.path().display().to_string()), "the error names the file: {stderr}");
+    assert!(stderr.contains("afresh"), "{stderr}");
+    assert_eq!(std::fs::read(file.path()).unwrap(), b"");
+}

@@ -29,3 +29,18 @@ async fn an_acknowledged_change_survives_kill_9() {
     let after = after.unwrap();
     assert_eq!(after, acknowledged);
 }
+
+#[tokio::test]
+async fn an_empty_or_corrupt_store_is_refused_before_ready_and_never_reset() {
+    for (what, content) in [("empty", &b""[..]), ("corrupt", &b"not a redb file at all, just text"[..])] {
+        let data = tempfile::tempdir().unwrap();
+        let file = data.path().join("tenant.redb");
+        std::fs::write(&file, content).unwrap();
+        let (stdout, stderr) =
+            support::refused(&["tenant", "--listen", "127.0.0.1:0", "--data", data.path().to_str().unwrap()]).await;
+        assert!(!stdout.contains("listening on"), "{what}: the tenant said it was ready: {stdout}");
+        assert!(stderr.contains(&file.display().to_string()), "{what}: the error names the file: {stderr}");
+        assert!(stderr.contains("afresh"), "{what}: the error says how to start afresh: {stderr}");
+        assert_eq!(std::fs::read(&file).unwrap(), content, "{what}: the store was left as it was");
+    }
+}

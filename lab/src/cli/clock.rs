@@ -21,7 +21,9 @@ pub async fn run(verb: ClockVerb, state: &Path) -> anyhow::Result<ExitCode> {
     match verb {
         ClockVerb::Now => println!("{}", format_duration(lab.now().await?)),
         ClockVerb::Advance { by } => {
-            let now = lab.advance(by).await?;
+            let target = lab.now().await? + by;
+            let progress = |reached| eprintln!("lab time {} of {}", format_duration(reached), format_duration(target));
+            let now = lab.advance_reporting(by, &progress).await?;
             println!("lab time is now {}", format_duration(now));
         }
     }

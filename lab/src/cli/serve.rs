@@ -97,9 +97,11 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
         Role::Tenant { listen, data, common } => {
             let (topology, secrets) = common.load()?;
             let listener = bind(listen).await?;
-            ready("tenant", &listener)?;
+            let address = listener.local_addr()?;
             let config = bypass_lab::tenant::TenantConfig { data_dir: data, topology, secrets };
-            bypass_lab::tenant::serve(listener, config, shutdown).await?;
+            let tenant = bypass_lab::tenant::start(listener, config, shutdown)?;
+            ready_at("tenant", address)?;
+            tenant.await?;
         }
         Role::Dns { listen, admin, script, empty, common } => {
             let (topology, secrets) = common.load()?;
@@ -110,13 +112,25 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
             let sockets = bypass_lab::dns::DnsSockets::bind(listen, admin)
                 .await
                 .with_context(|| format!("cannot listen on {listen} (DNS) and {admin} (management)"))?;
-            ready("dns", &sockets.admin)?;
             let config = bypass_lab::dns::DnsConfig { topology: (!empty).then_some(topology), script, secrets };
-            bypass_lab::dns::serve(sockets, config, shutdown).await?;
+            let admin = sockets.admin.local_addr()?;
+            let server = bypass_lab::dns::start(sockets, config, shutdown).await?;
+            ready_at("dns", admin)?;
+            server.await?;
         }
         Role::Mediation { appliance, listen, tenant, data, common } => {
             let (topology, secrets) = common.load()?;
             let config = bypass_lab::mediation::appliance_config(&topology, &secrets, &appliance, &tenant, data)?;
+            // Read before saying ready: a LocalStore that cannot be read is refused, never replaced.
+            let file = bypass_lab::mediation::localstore::LocalStoreFile::in_dir(&config.data_dir);
+            file.load().map_err(|e| {
+                anyhow::anyhow!(
+                    "appliance {}: LocalStore at {}: {}; to start this Mediation Server afresh, move the file away (it copies the tenant's configuration again at its next sync)",
+                    config.name,
+                    e.path,
+                    e.reason
+                )
+            })?;
             let listener = bind(listen).await?;
             ready("mediation", &listener)?;
             let clock = Clock::new();
@@ -162,9 +176,13 @@ fn parse_dial(text: &str) -> Result<(std::net::IpAddr, SocketAddr), String> {
 pub const READY_LINE: &str = "listening on";
 
 fn ready(role: &str, listener: &tokio::net::TcpListener) -> anyhow::Result<()> {
+    ready_at(role, listener.local_addr()?)
+}
+
+fn ready_at(role: &str, address: SocketAddr) -> anyhow::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{role} {READY_LINE} {}", listener.local_addr()?)?;
+    writeln!(out, "{role} {READY_LINE} {address}")?;
     out.flush()?;
     Ok(())
 }

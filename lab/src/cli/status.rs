@@ -100,6 +100,11 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
     }
     println!("lab time {} (tenant at version {})", clock_time(now), tenant_version.map(|v| v.to_string()).unwrap_or_else(|| "?".into()));
     print!("{}", super::lab::table(&table));
+    let dns = lab.dns_status().await;
+    match &dns.error {
+        None => println!("DNS {} (management {}): answering", dns.server, dns.management),
+        Some(e) => println!("DNS {} (management {}): DOWN: {e}", dns.server, dns.management),
+    }
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use super::host::Host;
 use super::outcome::FetchOutcome;
 use super::status::ClientStatus;
 use super::ClientError;
-use crate::clock::{ClockMove, ClockReading};
+use crate::clock::{ClockMove, ClockReading, MOVE_BUDGET};
 use crate::mediation::call::CallResult;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
@@ -109,6 +109,6 @@ async fn clock_now(State(host): State<Arc<Host>>) -> Json<ClockReading> {
 }
 
 async fn clock_move(State(host): State<Arc<Host>>, Json(body): Json<ClockMove>) -> Result<Json<ClockReading>, ClientError> {
-    host.clock.advance_to(Duration::from_millis(body.to_ms)).await?;
+    host.clock.advance_toward(Duration::from_millis(body.to_ms), Some(MOVE_BUDGET)).await?;
     Ok(Json(ClockReading::of(&host.clock)))
 }

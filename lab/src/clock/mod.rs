@@ -41,6 +41,11 @@ impl ClockReading {
 /// How long [`Clock::advance_to`] waits for participants before naming the laggards.
 pub const CATCH_UP_DEADLINE: Duration = Duration::from_secs(30);
 
+/// A move asked for over HTTP answers after about this much real time (plus one catch-up) with
+/// the time reached, so no advance, however long, outlives its caller's request timeout; the
+/// caller asks again until the target is reached.
+pub const MOVE_BUDGET: Duration = Duration::from_secs(15);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClockError {
     #[error("the clock reached {at} but these did not finish their work within {deadline:?}: {laggards}")]
@@ -135,15 +140,28 @@ impl Clock {
 
     /// Moves the clock to `t` (never backwards) and waits until every participant caught up.
     /// On the way it stops at each instant a participant said it has work due, so that work
-    /// across roles happens in lab-time order.
+    /// across roles happens in lab-time order; between those instants it jumps, so a quiet
+    /// stretch costs nothing however long it is.
     pub async fn advance_to(&self, t: Duration) -> Result<(), ClockError> {
+        self.advance_toward(t, None).await.map(|_| ())
+    }
+
+    /// Like [`Clock::advance_to`], but once `budget` of real time has passed it stops at the
+    /// next instant everyone has caught up with and returns that instant, so a caller with a
+    /// request timeout can report progress and go on (or stop) with the time truly reached.
+    pub async fn advance_toward(&self, t: Duration, budget: Option<std::time::Duration>) -> Result<Duration, ClockError> {
+        let deadline = budget.map(|b| tokio::time::Instant::now() + b);
+        let mut moved = false;
         loop {
             // Everyone has done the work due so far and said when it next has work.
             let now = self.now();
             self.wait_caught_up(now).await?;
-            if now >= t {
-                return Ok(());
+            // At least one step per call, so asking again always gets further.
+            let spent = moved && deadline.is_some_and(|d| tokio::time::Instant::now() >= d);
+            if now >= t || spent {
+                return Ok(now);
             }
+            moved = true;
             let step = self.next_stop(now).map_or(t, |due| due.min(t));
             self.inner.now.send_replace(step);
             for member in self.inner.members.lock().unwrap().values() {
@@ -395,6 +413,57 @@ mod tests {
         assert!(!waiter.is_finished());
         p.caught_up(Duration::ZERO);
         waiter.await.unwrap().unwrap();
+    }
+
+    /// A participant with work every `every`, counting its wake-ups.
+    fn periodic(clock: &Clock, every: Duration, wakes: Arc<AtomicU64>) -> tokio::task::JoinHandle<()> {
+        let mut p = clock.participant("periodic");
+        tokio::spawn(async move {
+            let mut next_due = every;
+            let mut now = p.now();
+            loop {
+                wakes.fetch_add(1, Ordering::SeqCst);
+                while next_due <= now {
+                    next_due += every;
+                }
+                p.due_at(Some(next_due));
+                p.caught_up(now);
+                now = p.changed().await;
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn a_long_quiet_stretch_jumps_from_one_due_instant_to_the_next() {
+        let clock = Clock::new();
+        let wakes = Arc::new(AtomicU64::new(0));
+        let worker = periodic(&clock, Duration::from_secs(1000 * 86_400), wakes.clone());
+        let target = Duration::from_secs(1_000_000 * 86_400);
+        clock.advance_to(target).await.unwrap();
+        assert_eq!(clock.now(), target);
+        let wakes = wakes.load(Ordering::SeqCst);
+        assert!(wakes <= 1002, "a million days with work every thousand cost {wakes} wake-ups");
+        worker.abort();
+    }
+
+    #[tokio::test]
+    async fn an_advance_out_of_budget_stops_at_an_instant_everyone_caught_up_with() {
+        let clock = Clock::new();
+        let wakes = Arc::new(AtomicU64::new(0));
+        let worker = periodic(&clock, Duration::from_secs(3600), wakes.clone());
+        let target = Duration::from_secs(10 * 3600);
+        let reached = clock.advance_toward(target, Some(Duration::ZERO)).await.unwrap();
+        assert!(reached < target, "no budget left: the clock stops part of the way, at {reached:?}");
+        assert_eq!(clock.now(), reached, "the answer is where the clock stands");
+        let mut steps = 1;
+        let mut at = reached;
+        while at < target {
+            at = clock.advance_toward(target, Some(Duration::ZERO)).await.unwrap();
+            steps += 1;
+        }
+        assert_eq!(at, target);
+        assert!(steps > 1, "the advance went in steps");
+        worker.abort();
     }
 
     #[tokio::test]

@@ -77,6 +77,17 @@ const TCP_IDLE: Duration = Duration::from_secs(10);
 
 /// Answers DNS on UDP and TCP and the management API until `shutdown` is cancelled.
 pub async fn serve(sockets: DnsSockets, config: DnsConfig, shutdown: CancellationToken) -> Result<(), DnsError> {
+    start(sockets, config, shutdown).await?.await
+}
+
+/// Configures the server (the topology, then the start-up script) and only then returns the
+/// future that serves it: a failing script fails the start, before anything answers, so no
+/// backend can call a lab ready whose DNS server is dead.
+pub async fn start(
+    sockets: DnsSockets,
+    config: DnsConfig,
+    shutdown: CancellationToken,
+) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
     let state = Arc::new(RwLock::new(DnsState::default()));
     let dns_addr = sockets.udp.local_addr()?;
     let answers_on = if dns_addr.ip().is_unspecified() {
@@ -86,17 +97,18 @@ pub async fn serve(sockets: DnsSockets, config: DnsConfig, shutdown: Cancellatio
     };
     let executor = DnsExecutor { state: state.clone(), answers_on: Some(answers_on) };
     configure(&executor, &config).await?;
-
-    let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
-    server.register_socket(sockets.udp);
-    server.register_listener(sockets.tcp, TCP_IDLE, 64);
-    let admin = axum::serve(sockets.admin, admin::router(executor, &config.secrets.control))
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-    let admin = tokio::spawn(async move { admin.await });
-    shutdown.cancelled().await;
-    server.shutdown_gracefully().await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))?;
-    admin.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
-    Ok(())
+    Ok(async move {
+        let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
+        server.register_socket(sockets.udp);
+        server.register_listener(sockets.tcp, TCP_IDLE, 64);
+        let admin = axum::serve(sockets.admin, admin::router(executor, &config.secrets.control))
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let admin = tokio::spawn(async move { admin.await });
+        shutdown.cancelled().await;
+        server.shutdown_gracefully().await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))?;
+        admin.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
+        Ok(())
+    })
 }
 
 /// The topology's configuration, then the start-up script, through the cmdlet executor.

@@ -24,9 +24,25 @@ pub fn service_zone(t: &Topology) -> String {
         .unwrap_or(domain)
 }
 
-/// A site's name as used in object names (`Amsterdam` → `AmsterdamSubnet`).
+/// A site's name as used in object names (`Amsterdam` → `AmsterdamSubnet`); the topology
+/// checks these are unique.
 fn stem(site: &str) -> String {
-    site.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    crate::topology::site_stem(site)
+}
+
+/// `text` as a PowerShell single-quoted string: nothing inside is expanded (`$(...)`, `` ` ``,
+/// `"`), and each quote character PowerShell accepts as a single quote is doubled.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
 }
 
 fn call(cmdlet: &str, args: Vec<(&str, Value)>) -> Invocation {
@@ -105,19 +121,24 @@ pub fn render(call: &Invocation) -> String {
             Value::Int(n) => line.push_str(&format!(" -{name} {n}")),
             Value::List(items) => line.push_str(&format!(
                 " -{name} {}",
-                items.iter().map(|v| format!("\"{}\"", v.display())).collect::<Vec<_>>().join(",")
+                items.iter().map(|v| quote(&v.display())).collect::<Vec<_>>().join(",")
             )),
-            other => line.push_str(&format!(" -{name} \"{}\"", other.display())),
+            other => line.push_str(&format!(" -{name} {}", quote(&other.display()))),
         }
     }
     line
+}
+
+/// Text inside a `#` comment: a line break would end the comment and start a command.
+fn comment(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// The script an admin would run on the Windows DNS server for this topology.
 pub fn topology_script(t: &Topology) -> String {
     let mut out = format!(
         "# Internal DNS for {}: geo-location traffic management with DNS policies.\n",
-        t.tenant.service_name
+        comment(&t.tenant.service_name)
     );
     for c in topology_invocations(t) {
         out.push_str(&render(&c));
@@ -152,7 +173,7 @@ pub fn removal_invocations(t: &Topology) -> Vec<Invocation> {
 
 /// [`removal_invocations`] as the script an admin would run.
 pub fn removal_script(t: &Topology) -> String {
-    let mut out = format!("# Remove {} from the internal DNS.\n", t.tenant.service_name);
+    let mut out = format!("# Remove {} from the internal DNS.\n", comment(&t.tenant.service_name));
     for c in removal_invocations(t) {
         out.push_str(&render(&c));
         out.push('\n');
@@ -185,4 +206,27 @@ pub fn records_script(t: &Topology, name: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_single_quoted_so_nothing_in_them_runs() {
+        assert_eq!(quote("$(Stop-Computer)"), "'$(Stop-Computer)'");
+        assert_eq!(quote("a\"b"), "'a\"b'");
+        assert_eq!(quote("it's"), "'it''s'");
+        assert_eq!(quote("it\u{2019}s"), "'it\u{2019}\u{2019}s'");
+        assert_eq!(quote(""), "''");
+    }
+
+    #[test]
+    fn a_site_name_with_a_command_in_it_stays_a_name() {
+        let text = crate::topology::SEED_TOML.replace("name = \"Seattle\"", "name = \"Sea$(Stop-Computer)'\\\"x\"");
+        let t = Topology::parse(&text, None).unwrap();
+        let script = topology_script(&t);
+        assert!(!script.contains("$("), "{script}");
+        assert!(script.contains("-Name 'SeaStop-ComputerxSubnet'"), "{script}");
+    }
 }

@@ -4,18 +4,20 @@
 
 mod appliances;
 mod clients;
+mod dns_status;
 mod error;
 mod runbook;
 mod state;
 
 pub use appliances::StatusRow;
 pub use clients::DEFAULT_NUMBER;
+pub use dns_status::DnsStatusRow;
 pub use error::LabError;
 pub use runbook::RunOn;
 pub use state::{LabFile, DEFAULT_STATE_DIR};
 
 use crate::auth::Secrets;
-use crate::clock::ClockReading;
+use crate::clock::{format_duration, ClockReading, MOVE_BUDGET};
 use crate::backend::embedded::Embedded;
 use crate::backend::remote::Remote;
 use crate::backend::{Backend, BackendKind, DnsStart, Endpoints};
@@ -156,20 +158,65 @@ impl Lab {
     /// Moves lab time forward; returns once every role has done the work due by then
     /// (appliances' syncs, clients' re-fetches).
     pub async fn advance(&self, by: Duration) -> Result<Duration, LabError> {
+        self.advance_reporting(by, &|_| {}).await
+    }
+
+    /// [`Lab::advance`], calling `progress` with the time reached whenever a long advance has
+    /// moved part of the way. Any role that does not take a move is an error that names the
+    /// time the lab actually stands at.
+    pub async fn advance_reporting(&self, by: Duration, progress: &(dyn Fn(Duration) + Sync)) -> Result<Duration, LabError> {
         if let Some(clock) = self.backend.local_clock() {
-            return Ok(clock.advance(by).await?);
-        }
-        let target = self.now().await? + by;
-        let moves = self.endpoints().clocks.into_iter().map(|url| {
-            let body = serde_json::json!({ "to_ms": target.as_millis() as u64 });
-            async move { self.control_post::<ClockReading>(&format!("{url}/lab/clock"), body).await }
-        });
-        for result in futures::future::join_all(moves).await {
-            if let Err(e) = result {
-                tracing::warn!("a role did not take the clock move: {e}");
+            let target = clock.now() + by;
+            loop {
+                let reached = clock
+                    .advance_toward(target, Some(MOVE_BUDGET))
+                    .await
+                    .map_err(|e| stopped(clock.now(), target, e.into()))?;
+                if reached >= target {
+                    return Ok(reached);
+                }
+                progress(reached);
             }
         }
-        Ok(target)
+        let start = self.now().await?;
+        let target = start + by;
+        let mut reached = start;
+        loop {
+            let moves = self.endpoints().clocks.into_iter().map(|url| {
+                let body = serde_json::json!({ "to_ms": target.as_millis() as u64 });
+                async move { self.control_post::<ClockReading>(&format!("{url}/lab/clock"), body).await }
+            });
+            let mut lowest: Option<Duration> = None;
+            let mut failure = None;
+            for result in futures::future::join_all(moves).await {
+                match result {
+                    Ok(reading) => {
+                        let at = Duration::from_millis(reading.now_ms);
+                        lowest = Some(lowest.map_or(at, |l| l.min(at)));
+                    }
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                    }
+                }
+            }
+            if let Some(e) = failure {
+                let at = self.lowest_clock().await.unwrap_or(reached);
+                return Err(stopped(at, target, e));
+            }
+            reached = lowest.unwrap_or(target);
+            if reached >= target {
+                return Ok(reached);
+            }
+            progress(reached);
+        }
+    }
+
+    /// The earliest of the roles' clocks (they differ when a move failed part of the way).
+    async fn lowest_clock(&self) -> Option<Duration> {
+        let reads = self.endpoints().clocks.into_iter().map(|url| async move {
+            self.control_get::<ClockReading>(&format!("{url}/lab/clock")).await.ok().map(|r| Duration::from_millis(r.now_ms))
+        });
+        futures::future::join_all(reads).await.into_iter().collect::<Option<Vec<_>>>()?.into_iter().min()
     }
 
     /// Runs the clock at `speed` lab seconds per real second (only for a lab in this process).
@@ -226,6 +273,7 @@ impl Lab {
             if let Some(clock) = self.backend.local_clock() {
                 clock.settle().await?;
             }
+            self.dns_problem().await.map_err(|e| LabError::NotReady(format!("the lab did not become ready: dns: {e}")))?;
             let version = self.tenant_configuration().await?.version;
             let records = self.wait_replicated(version, READY_DEADLINE).await?;
             let expected = self.topology.appliances().count();
@@ -277,6 +325,10 @@ impl Lab {
         let reply = self.http.post(url).bearer_auth(&self.secrets.control).json(&body).send().await;
         read_reply(url, reply).await
     }
+}
+
+fn stopped(reached: Duration, target: Duration, cause: LabError) -> LabError {
+    LabError::ClockStopped { reached: format_duration(reached), target: format_duration(target), source: Box::new(cause) }
 }
 
 async fn read_reply<T: serde::de::DeserializeOwned>(

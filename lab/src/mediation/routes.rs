@@ -6,7 +6,7 @@ use super::call::CallRequest;
 use super::document::SERVICE_PATH;
 use super::{cmdlets, gateway, web_service};
 use crate::auth::bearer;
-use crate::clock::{ClockMove, ClockReading};
+use crate::clock::{ClockMove, ClockReading, MOVE_BUDGET};
 use crate::runbook::{CmdletError, Invocation};
 use axum::extract::{Json, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -108,8 +108,8 @@ async fn clock_post(State(app): Shared, headers: HeaderMap, Json(request): Json<
     if let Err(r) = authorize(&app, &headers) {
         return r;
     }
-    match app.clock.advance_to(Duration::from_millis(request.to_ms)).await {
-        Ok(()) => Json(ClockReading::of(&app.clock)).into_response(),
+    match app.clock.advance_toward(Duration::from_millis(request.to_ms), Some(MOVE_BUDGET)).await {
+        Ok(_) => Json(ClockReading::of(&app.clock)).into_response(),
         Err(e) => refuse(StatusCode::GATEWAY_TIMEOUT, e.to_string()),
     }
 }

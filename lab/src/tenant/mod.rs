@@ -38,12 +38,24 @@ pub enum TenantError {
 
 /// Serves the tenant's HTTP API on `listener` until `shutdown` is cancelled.
 pub async fn serve(listener: TcpListener, config: TenantConfig, shutdown: CancellationToken) -> Result<(), TenantError> {
+    start(listener, config, shutdown)?.await
+}
+
+/// Opens and reads the store, and only then returns the future that serves: a store that
+/// cannot be read fails the start, before anyone is told the tenant is ready.
+pub fn start(
+    listener: TcpListener,
+    config: TenantConfig,
+    shutdown: CancellationToken,
+) -> Result<impl std::future::Future<Output = Result<(), TenantError>> + Send + 'static, TenantError> {
     let store = store::Store::open(&config.data_dir)?;
     let state = store.load()?;
-    tracing::info!(version = state.configuration.version, data = %config.data_dir.display(), "tenant starting");
-    let tenant = shared::Tenant::new(state, store, config.topology, config.secrets, shutdown.clone());
-    axum::serve(listener, routes::router(tenant))
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await?;
-    Ok(())
+    Ok(async move {
+        tracing::info!(version = state.configuration.version, data = %config.data_dir.display(), "tenant starting");
+        let tenant = shared::Tenant::new(state, store, config.topology, config.secrets, shutdown.clone());
+        axum::serve(listener, routes::router(tenant))
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await?;
+        Ok(())
+    })
 }

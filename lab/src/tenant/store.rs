@@ -14,6 +14,9 @@ const CONFIGURATION: TableDefinition<&str, &[u8]> = TableDefinition::new("config
 const APPLIANCES: TableDefinition<&str, &[u8]> = TableDefinition::new("appliances");
 const CURRENT: &str = "current";
 
+/// How to get past a store that cannot be read, said with every such refusal.
+const AFRESH: &str = "to start the tenant afresh, move the file away (all tenant data starts over at version 1)";
+
 /// Everything the tenant must not forget.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TenantState {
@@ -45,7 +48,11 @@ impl Store {
         let path = data_dir.join("tenant.redb");
         let failed = |reason: String| TenantError::Store { path: path.display().to_string(), reason };
         std::fs::create_dir_all(data_dir).map_err(|e| failed(format!("cannot create {}: {e}", data_dir.display())))?;
-        let db = Database::create(&path).map_err(|e| failed(e.to_string()))?;
+        // redb would take an empty file for a new store and silently start over at version 1.
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+            return Err(failed(format!("the file is empty, not a tenant store (truncated?); {AFRESH}")));
+        }
+        let db = Database::create(&path).map_err(|e| failed(format!("cannot open it ({e}); {AFRESH}")))?;
         Ok(Store { db: Arc::new(db), path })
     }
 
@@ -61,7 +68,7 @@ impl Store {
             Ok(table) => {
                 if let Some(bytes) = table.get(CURRENT).map_err(|e| self.failed(e.to_string()))? {
                     state.configuration = serde_json::from_slice(bytes.value())
-                        .map_err(|e| self.failed(format!("unreadable configuration: {e}")))?;
+                        .map_err(|e| self.failed(format!("unreadable configuration: {e}; {AFRESH}")))?;
                 }
             }
             Err(redb::TableError::TableDoesNotExist(_)) => {}
@@ -72,7 +79,7 @@ impl Store {
                 for entry in table.iter().map_err(|e| self.failed(e.to_string()))? {
                     let (key, bytes) = entry.map_err(|e| self.failed(e.to_string()))?;
                     let record: ApplianceRecord = serde_json::from_slice(bytes.value())
-                        .map_err(|e| self.failed(format!("unreadable appliance {}: {e}", key.value())))?;
+                        .map_err(|e| self.failed(format!("unreadable appliance {}: {e}; {AFRESH}", key.value())))?;
                     state.appliances.insert(key.value().to_string(), record);
                 }
             }

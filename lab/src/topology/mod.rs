@@ -4,9 +4,11 @@
 //! read the same [`Topology`], so a user's own plan file changes the whole rehearsal at once.
 
 mod model;
+mod names;
 mod validate;
 
 pub use model::{Appliance, Outside, Site, TenantPlan, Topology};
+pub use names::{dns_name_problem, site_stem};
 pub use validate::{in_sip_domains, TopologyError};
 
 /// The seed's plan (adatum.biz, Amsterdam and Seattle), built into the binary.

@@ -97,6 +97,8 @@ impl Topology {
                 claim(&mut addresses, a.address, who)?;
             }
         }
+        self.check_dns_names()?;
+        self.check_generated_names()?;
         Ok(())
     }
 }

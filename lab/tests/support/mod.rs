@@ -75,3 +75,24 @@ pub fn always_bypass() -> MediaBypassSettings {
     let parameters = MediaBypassParameters { enabled: Some(true), always_bypass: Some(true), ..Default::default() };
     MediaBypassSettings::new_configuration(&parameters).0
 }
+
+/// Runs `bypass-lab serve <args>` expecting it to refuse to start: returns its stdout and stderr
+/// once it has exited with a failure (panics if it succeeds or keeps running).
+pub async fn refused(args: &[&str]) -> (String, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_bypass-lab"))
+        .arg("serve")
+        .args(args)
+        .env_remove(bypass_lab::auth::SECRETS_ENV)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the bypass-lab binary starts");
+    let output = tokio::time::timeout(READY_DEADLINE, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("`bypass-lab serve {}` kept running instead of refusing", args.join(" ")))
+        .expect("the role's output is readable");
+    assert!(!output.status.success(), "`bypass-lab serve {}` succeeded", args.join(" "));
+    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}

@@ -75,7 +75,8 @@ fn service(
     volume: Option<&str>,
     seed: bool,
 ) {
-    let quoted: Vec<String> = cmd.iter().map(|a| format!("\"{a}\"")).collect();
+    // A JSON string is a YAML double-quoted scalar: quotes, backslashes and line breaks stay inside it.
+    let quoted: Vec<String> = cmd.iter().map(|a| serde_json::to_string(a).expect("a string serializes")).collect();
     let _ = writeln!(w, "  {name}:\n    image: {image}\n    command: [{}]", quoted.join(", "));
     let _ = writeln!(w, "    networks:");
     for (network, address) in legs {

@@ -2,7 +2,7 @@
 //! (`clock advance`, `fault restart`) can reach what only this process holds.
 
 use super::appliances::Appliances;
-use crate::clock::{Clock, ClockMove, ClockReading};
+use crate::clock::{Clock, ClockMove, ClockReading, MOVE_BUDGET};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -59,7 +59,7 @@ async fn advance(State(state): State<ControlState>, headers: HeaderMap, Json(m):
     authorize(&state, &headers)?;
     state
         .clock
-        .advance_to(Duration::from_millis(m.to_ms))
+        .advance_toward(Duration::from_millis(m.to_ms), Some(MOVE_BUDGET))
         .await
         .map_err(|e| refuse(StatusCode::GATEWAY_TIMEOUT, e.to_string()))?;
     Ok(Json(ClockReading::of(&state.clock)))

@@ -65,7 +65,9 @@ impl Embedded {
             topology: topology.clone(),
             secrets: secrets.clone(),
         };
-        spawn_role(&mut tasks, &failed, "tenant", crate::tenant::serve(tenant_listener, tenant_config, shutdown.child_token()));
+        let tenant_role = crate::tenant::start(tenant_listener, tenant_config, shutdown.child_token())
+            .map_err(|e| BackendError::Start(format!("the tenant did not start: {e}")))?;
+        spawn_role(&mut tasks, &failed, "tenant", tenant_role);
 
         let sockets = crate::dns::DnsSockets::bind(loopback_any(), loopback_any()).await?;
         let dns = sockets.udp.local_addr()?;
@@ -75,7 +77,10 @@ impl Embedded {
             script: None,
             secrets: secrets.clone(),
         };
-        spawn_role(&mut tasks, &failed, "dns", crate::dns::serve(sockets, dns_config, shutdown.child_token()));
+        let dns_role = crate::dns::start(sockets, dns_config, shutdown.child_token())
+            .await
+            .map_err(|e| BackendError::Start(format!("the DNS server did not start: {e}")))?;
+        spawn_role(&mut tasks, &failed, "dns", dns_role);
 
         let appliances =
             Arc::new(Appliances::start(topology, secrets, &tenant_url, &root.join("appliances"), &clock, &shutdown).await?);
