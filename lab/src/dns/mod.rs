@@ -13,6 +13,7 @@ pub mod remote;
 pub use plan::{removal_script, topology_script};
 
 use crate::auth::Secrets;
+use crate::clock::Clock;
 use cmdlets::DnsExecutor;
 use hickory_server::Server;
 use policy::DnsState;
@@ -75,9 +76,19 @@ pub enum DnsError {
 /// How long a TCP client may stay idle before the server closes its connection.
 const TCP_IDLE: Duration = Duration::from_secs(10);
 
-/// Answers DNS on UDP and TCP and the management API until `shutdown` is cancelled.
+/// Answers DNS on UDP and TCP and the management API until `shutdown` is cancelled, keeping
+/// its own lab clock, which `POST /lab/clock` on the management API moves (a DNS server in its
+/// own process or container).
 pub async fn serve(sockets: DnsSockets, config: DnsConfig, shutdown: CancellationToken) -> Result<(), DnsError> {
-    let state = Arc::new(RwLock::new(DnsState::default()));
+    serve_on_clock(sockets, config, Clock::new(), shutdown).await
+}
+
+/// As [`serve`], reading `-TimeOfDay` against `clock` (the embedded lab's shared clock).
+pub async fn serve_on_clock(sockets: DnsSockets, config: DnsConfig, clock: Clock, shutdown: CancellationToken) -> Result<(), DnsError> {
+    let start = config.topology.as_ref().map(|t| t.tenant.start_time_of_day).unwrap_or_default();
+    let mut state = DnsState::default();
+    state.set_clock(clock.clone(), start);
+    let state = Arc::new(RwLock::new(state));
     let dns_addr = sockets.udp.local_addr()?;
     let answers_on = if dns_addr.ip().is_unspecified() {
         SocketAddr::new(if dns_addr.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() }, dns_addr.port())
@@ -90,7 +101,7 @@ pub async fn serve(sockets: DnsSockets, config: DnsConfig, shutdown: Cancellatio
     let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
     server.register_socket(sockets.udp);
     server.register_listener(sockets.tcp, TCP_IDLE, 64);
-    let admin = axum::serve(sockets.admin, admin::router(executor, &config.secrets.control))
+    let admin = axum::serve(sockets.admin, admin::router(executor, clock, &config.secrets.control))
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let admin = tokio::spawn(async move { admin.await });
     shutdown.cancelled().await;

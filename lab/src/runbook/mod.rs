@@ -7,6 +7,7 @@ mod lexer;
 mod local;
 pub mod output;
 mod parser;
+mod pipeline;
 mod render;
 #[cfg(test)]
 mod tests;
@@ -109,8 +110,21 @@ async fn execute(
 ) -> Result<CmdletOutput, lexer::Fault> {
     let (name, line, column, elements) = match &statement.body {
         parser::Body::Value(arg) => return Ok(CmdletOutput::object(binder::resolve(arg, variables)?)),
+        parser::Body::Pipeline { stages, pipes } => return pipeline::run(stages, pipes, variables, targets).await,
         parser::Body::Command { name, line, column, elements } => (name, *line, *column, elements),
     };
+    command(name, line, column, elements, variables, targets).await
+}
+
+/// Runs one command on its own.
+async fn command(
+    name: &str,
+    line: usize,
+    column: usize,
+    elements: &[parser::Element],
+    variables: &binder::Variables,
+    targets: &Targets,
+) -> Result<CmdletOutput, lexer::Fault> {
     let fault = |message: String| lexer::Fault::at(line, column, message);
     if !catalog::known(name) {
         return Err(fault(not_recognized(name)));

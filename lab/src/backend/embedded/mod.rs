@@ -67,7 +67,7 @@ impl Embedded {
         let dns = sockets.udp.local_addr()?;
         let dns_admin = format!("http://{}", sockets.admin.local_addr()?);
         let dns_config = crate::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
-        spawn_role(&mut tasks, "dns", crate::dns::serve(sockets, dns_config, shutdown.child_token()));
+        spawn_role(&mut tasks, "dns", crate::dns::serve_on_clock(sockets, dns_config, clock.clone(), shutdown.child_token()));
 
         let appliances =
             Arc::new(Appliances::start(topology, secrets, &tenant_url, &root.join("appliances"), &clock, &shutdown).await?);
