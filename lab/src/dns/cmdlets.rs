@@ -504,12 +504,14 @@ impl Executor for DnsExecutor {
 pub async fn resolve_dns_name(call: &Invocation, server: SocketAddr, as_from: Option<std::net::IpAddr>) -> Result<CmdletOutput, CmdletError> {
     let args = Args(call);
     let name = args.req("Name")?;
-    if let Some(t) = args.opt("Type") {
-        if !t.eq_ignore_ascii_case("A") {
-            return Err(CmdletError::new(format!("Resolve-DnsName: the lab resolves A records only, not -Type {t}")));
+    let rtype = match args.opt("Type").map(|t| t.trim().to_ascii_uppercase()).as_deref() {
+        None | Some("A") => hickory_proto::rr::RecordType::A,
+        Some("AAAA") => hickory_proto::rr::RecordType::AAAA,
+        Some(_) => {
+            return Err(CmdletError::new(format!("Resolve-DnsName: the lab resolves A and AAAA records, not -Type {}", args.opt("Type").unwrap_or_default())));
         }
-    }
-    let answer = lookup::lookup(server, &name, as_from, Transport::Udp)
+    };
+    let answer = lookup::lookup_type(server, &name, rtype, as_from, Transport::Udp)
         .await
         .map_err(|e| CmdletError::new(format!("Resolve-DnsName: {e}")))?;
     match answer {
@@ -517,11 +519,12 @@ pub async fn resolve_dns_name(call: &Invocation, server: SocketAddr, as_from: Op
             objects: ips
                 .into_iter()
                 .map(|ip| {
+                    let kind = if ip.is_ipv4() { "A" } else { "AAAA" };
                     Value::Object(PsObject {
-                        type_name: "Microsoft.DnsClient.Commands.DnsRecord_A".into(),
+                        type_name: format!("Microsoft.DnsClient.Commands.DnsRecord_{kind}"),
                         properties: vec![
                             ("Name".into(), Value::String(name.trim_end_matches('.').to_string())),
-                            ("Type".into(), Value::String("A".into())),
+                            ("Type".into(), Value::String(kind.into())),
                             ("TTL".into(), Value::Int(i64::from(super::handler::RECORD_TTL))),
                             ("Section".into(), Value::String("Answer".into())),
                             ("IPAddress".into(), Value::String(ip.to_string())),
