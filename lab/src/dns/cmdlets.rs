@@ -308,10 +308,10 @@ impl DnsExecutor {
             "Add-DnsServerPrimaryZone" => {
                 let zone = args.req("Name")?;
                 state.add_zone(&zone, args.opt("ZoneFile"), args.opt("ReplicationScope")).map_err(fail)?;
-                vec![output::zone(state.zone(&zone).map_err(fail)?)]
+                vec![output::zone(&*state.zone(&zone).map_err(fail)?)]
             }
             "Remove-DnsServerZone" => {
-                let zone = state.zone(&args.req("Name")?).map_err(fail)?.clone();
+                let zone = state.zone(&args.req("Name")?).map_err(fail)?;
                 state.remove_zone(&zone.name).map_err(fail)?;
                 vec![output::zone(&zone)]
             }
@@ -336,12 +336,12 @@ impl DnsExecutor {
                 let (zone, scope) = (args.req("ZoneName")?, args.req("Name")?);
                 state.add_zone_scope(&zone, &scope).map_err(fail)?;
                 let z = state.zone(&zone).map_err(fail)?;
-                vec![output::zone_scope(z, z.scope(Some(&scope)).map_err(fail)?)]
+                vec![output::zone_scope(&z, z.scope(Some(&scope)).map_err(fail)?)]
             }
             "Remove-DnsServerZoneScope" => {
                 let (zone, scope) = (args.req("ZoneName")?, args.req("Name")?);
                 let z = state.zone(&zone).map_err(fail)?;
-                let shown = output::zone_scope(z, z.scope(Some(&scope)).map_err(fail)?);
+                let shown = output::zone_scope(&z, z.scope(Some(&scope)).map_err(fail)?);
                 state.remove_zone_scope(&zone, &scope).map_err(fail)?;
                 vec![shown]
             }
@@ -351,7 +351,7 @@ impl DnsExecutor {
                 let scope = args.opt("ZoneScope");
                 state.add_record(&zone, scope.as_deref(), &owner, data.clone()).map_err(fail)?;
                 let z = state.zone(&zone).map_err(fail)?;
-                vec![output::record(z, &z.owner(&owner).map_err(fail)?, &data)]
+                vec![output::record(&z, &z.owner(&owner).map_err(fail)?, &data)]
             }
             "Set-DnsServerResourceRecord" => {
                 let zone = args.req("ZoneName")?;
@@ -363,7 +363,7 @@ impl DnsExecutor {
                 }
                 state.set_record(&zone, args.opt("ZoneScope").as_deref(), &owner, &old, new.clone()).map_err(fail)?;
                 let z = state.zone(&zone).map_err(fail)?;
-                vec![output::record(z, &z.owner(&owner).map_err(fail)?, &new)]
+                vec![output::record(&z, &z.owner(&owner).map_err(fail)?, &new)]
             }
             "Remove-DnsServerResourceRecord" => {
                 let zone = args.req("ZoneName")?;

@@ -178,7 +178,7 @@ pub(super) fn get(state: &DnsState, cmdlet: &str, args: &Args) -> Result<CmdletO
                 .filter(|(owner, _)| only.as_ref().is_none_or(|o| o == *owner))
                 .flat_map(|(owner, records)| records.iter().map(move |data| (owner, data)))
                 .filter(|(_, data)| rrtype.as_ref().is_none_or(|t| t == data.rrtype()))
-                .map(|(owner, data)| record(z, owner, data))
+                .map(|(owner, data)| record(&z, owner, data))
                 .collect()
         }
         "Get-DnsServerQueryResolutionPolicy" => {
@@ -197,14 +197,14 @@ pub(super) fn get(state: &DnsState, cmdlet: &str, args: &Args) -> Result<CmdletO
         "Get-DnsServerZoneScope" => {
             let z = state.zone(&args.opt("ZoneName").unwrap_or_default())?;
             match args.opt("Name") {
-                Some(n) => vec![zone_scope(z, z.scope(Some(&n))?)],
+                Some(n) => vec![zone_scope(&z, z.scope(Some(&n))?)],
                 // The default scope first, as Windows lists it.
-                None => z.scopes.values().filter(|s| s.name == z.name).chain(z.scopes.values().filter(|s| s.name != z.name)).map(|s| zone_scope(z, s)).collect(),
+                None => z.scopes.values().filter(|s| s.name == z.name).chain(z.scopes.values().filter(|s| s.name != z.name)).map(|s| zone_scope(&z, s)).collect(),
             }
         }
         "Get-DnsServerZone" => match args.opt("Name") {
-            Some(n) => vec![zone(state.zone(&n)?)],
-            None => state.zones().map(zone).collect(),
+            Some(n) => vec![zone(&*state.zone(&n)?)],
+            None => state.zones().iter().map(|z| zone(z)).collect(),
         },
         _ => vec![],
     };
