@@ -112,3 +112,81 @@ async fn nobody_resolves(world: &mut LabWorld) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The service name's host relative to its zone (`hybridvoice` in adatum.biz).
+fn service_host(world: &LabWorld) -> (String, String) {
+    let zone = crate::dns::plan::service_zone(world.topology());
+    let service = service(world).trim_end_matches('.').to_ascii_lowercase();
+    let host = service.strip_suffix(&format!(".{zone}")).map(str::to_string).unwrap_or_else(|| "@".into());
+    (zone, host)
+}
+
+/// A script with the topology's names put in: `{zone}`, `{host}` (the service name in the
+/// zone), `{outside}` (the first outside subnet, as the next unnamed argument of
+/// Add-DnsServerClientSubnet: IPv4Subnet, or `-IPv6Subnet` for an IPv6 one) and `{start+Nh}`
+/// (the wall-clock time N hours after the lab's start, `HH:MM`).
+fn with_topology_names(world: &LabWorld, script: &str) -> anyhow::Result<String> {
+    let (zone, host) = service_host(world);
+    let outside = world.topology().outside.subnets.first().ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
+    let outside = match outside {
+        ipnet::IpNet::V4(n) => n.to_string(),
+        ipnet::IpNet::V6(n) => format!("-IPv6Subnet {n}"),
+    };
+    let mut out = script.replace("{zone}", &zone).replace("{host}", &host).replace("{outside}", &outside);
+    let start = world.topology().tenant.start_time_of_day;
+    while let Some(at) = out.find("{start+") {
+        let end = out[at..].find("h}").map(|e| at + e).ok_or_else(|| anyhow::anyhow!("'{{start+' without 'h}}' in the script"))?;
+        let hours: u64 = out[at + 7..end].parse()?;
+        let time = start.after(std::time::Duration::from_secs(hours * 3600)).to_string();
+        out.replace_range(at..end + 2, &time);
+    }
+    Ok(out)
+}
+
+#[when("the administrator runs against the DNS server, with the topology's names:")]
+async fn admin_runs_with_names(world: &mut LabWorld, step: &cucumber::gherkin::Step) -> anyhow::Result<()> {
+    let doc = step.docstring.as_deref().ok_or_else(|| anyhow::anyhow!("this step needs the runbook lines as a doc string"))?;
+    let doc = doc.strip_prefix("\r\n").or_else(|| doc.strip_prefix('\n')).unwrap_or(doc);
+    let script = with_topology_names(world, doc)?;
+    run_and_record(world, &script, RunOn::Tenant).await
+}
+
+async fn external(world: &LabWorld, name: &str) -> anyhow::Result<(IpAddr, Answer)> {
+    let from = world.topology().outside_address(0).ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
+    Ok((from, resolve(world, name, from, Transport::Udp).await?))
+}
+
+#[then(regex = r"^an external client resolving the service name gets (.+)$")]
+async fn external_service_gets(world: &mut LabWorld, expected: String) -> anyhow::Result<()> {
+    let expected = parse_answer(&expected)?;
+    let name = service(world);
+    let (from, answer) = external(world, &name).await?;
+    anyhow::ensure!(answer == expected, "an external client at {from} asking for {name}: expected {expected:?}, got {answer:?}");
+    Ok(())
+}
+
+#[then(regex = r"^an external client resolving the zone apex gets (.+)$")]
+async fn external_apex_gets(world: &mut LabWorld, expected: String) -> anyhow::Result<()> {
+    let expected = parse_answer(&expected)?;
+    let (zone, _) = service_host(world);
+    let (from, answer) = external(world, &zone).await?;
+    anyhow::ensure!(answer == expected, "an external client at {from} asking for the apex {zone}: expected {expected:?}, got {answer:?}");
+    Ok(())
+}
+
+#[then(expr = "of {int} external queries for the service name exactly {int} are answered with {word}")]
+async fn external_weighted(world: &mut LabWorld, queries: usize, wanted: usize, address: String) -> anyhow::Result<()> {
+    let address: IpAddr = address.parse()?;
+    let name = service(world);
+    let mut hits = 0;
+    let mut seen = vec![];
+    for _ in 0..queries {
+        let (_, answer) = external(world, &name).await?;
+        if answer == Answer::Addresses(vec![address]) {
+            hits += 1;
+        }
+        seen.push(answer);
+    }
+    anyhow::ensure!(hits == wanted, "{hits} of {queries} answers were {address}, expected exactly {wanted}; answers: {seen:?}");
+    Ok(())
+}

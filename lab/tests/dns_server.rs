@@ -165,6 +165,65 @@ async fn policies_change_at_run_time() {
     lab.stop().await;
 }
 
+/// AAAA and CNAME records over the wire: the alias is followed within the answering scope.
+#[tokio::test]
+async fn aaaa_and_cname_records_answer_over_the_wire() {
+    let lab = start().await;
+    let remote = lab.remote();
+    let amsterdam_client: IpAddr = "192.168.1.77".parse().unwrap();
+    remote
+        .execute(&call("Add-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz")), ("AAAA", Value::Bool(true)), ("Name", s("hybridvoice")), ("IPv6Address", s("2001:db8:1::45")), ("ZoneScope", s("AmsterdamZoneScope"))]))
+        .await
+        .unwrap();
+    remote
+        .execute(&call("Add-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz")), ("CName", Value::Bool(true)), ("Name", s("voice")), ("HostNameAlias", s("hybridvoice.adatum.biz")), ("ZoneScope", s("AmsterdamZoneScope"))]))
+        .await
+        .unwrap();
+    let out = remote.clone().as_from(amsterdam_client).execute(&call("Resolve-DnsName", &[("Name", s(NAME)), ("Type", s("AAAA"))])).await.unwrap();
+    match &out.objects[..] {
+        [Value::Object(o)] => assert_eq!((o.type_name.as_str(), o.get("IPAddress").unwrap().display()), ("Microsoft.DnsClient.Commands.DnsRecord_AAAA", "2001:db8:1::45".to_string())),
+        other => panic!("{other:?}"),
+    }
+    for transport in [Transport::Udp, Transport::Tcp] {
+        assert_eq!(lookup(lab.dns, "voice.adatum.biz", Some(amsterdam_client), transport).await.unwrap(), amsterdam(), "{transport:?}");
+    }
+    assert_eq!(lookup(lab.dns, "voice.adatum.biz", Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), Answer::NxDomain, "the alias is only in the Amsterdam scope");
+    lab.stop().await;
+}
+
+/// A role in its own process keeps its own lab clock: `-TimeOfDay` policies follow the moves
+/// `POST /lab/clock` makes, as the lab's other roles do in containers.
+#[tokio::test]
+async fn time_of_day_policies_follow_the_role_clock() {
+    let lab = start().await;
+    let remote = lab.remote();
+    let from = Some("192.168.1.77".parse().unwrap());
+    remote
+        .execute(&call(
+            "Add-DnsServerQueryResolutionPolicy",
+            &[("Name", s("Evening")), ("Action", s("DENY")), ("TimeOfDay", s("EQ,18:00-23:00")), ("ProcessingOrder", Value::Int(1)), ("ZoneName", s("adatum.biz"))],
+        ))
+        .await
+        .unwrap_err();
+    remote.execute(&call("Set-DnsServerQueryResolutionPolicy", &[("Name", s("AmsterdamPolicy")), ("ProcessingOrder", Value::Int(5)), ("ZoneName", s("adatum.biz"))])).await.unwrap();
+    remote
+        .execute(&call(
+            "Add-DnsServerQueryResolutionPolicy",
+            &[("Name", s("Evening")), ("Action", s("DENY")), ("TimeOfDay", s("EQ,18:00-23:00")), ("ProcessingOrder", Value::Int(1)), ("ZoneName", s("adatum.biz"))],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(lookup(lab.dns, NAME, from, Transport::Udp).await.unwrap(), amsterdam(), "00:00: outside the window");
+    let http = reqwest::Client::new();
+    let clock = format!("http://{}/lab/clock", lab.admin);
+    let moved: serde_json::Value = http.post(&clock).bearer_auth(&lab.token).json(&serde_json::json!({ "to_ms": 18u64 * 3_600_000 })).send().await.unwrap().json().await.unwrap();
+    assert_eq!(moved["now_ms"], 18u64 * 3_600_000);
+    assert_eq!(lookup(lab.dns, NAME, from, Transport::Udp).await.unwrap(), Answer::Refused, "18:00: inside the window");
+    let r = http.post(&clock).json(&serde_json::json!({ "to_ms": 1 })).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    lab.stop().await;
+}
+
 /// Hand-made broken packets (ID 0xbeef) over UDP and TCP.
 fn malformed() -> Vec<Vec<u8>> {
     let header = |qd: u16, an: u16| {

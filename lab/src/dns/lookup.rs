@@ -49,7 +49,19 @@ pub async fn lookup(
     as_from: Option<IpAddr>,
     transport: Transport,
 ) -> Result<Answer, LookupError> {
-    let query = encode_query(name, as_from)?;
+    lookup_type(server, name, RecordType::A, as_from, transport).await
+}
+
+/// As [`lookup`], for A or AAAA records (`Resolve-DnsName -Type AAAA`); a CNAME chain is
+/// followed to the addresses it ends in.
+pub async fn lookup_type(
+    server: SocketAddr,
+    name: &str,
+    rtype: RecordType,
+    as_from: Option<IpAddr>,
+    transport: Transport,
+) -> Result<Answer, LookupError> {
+    let query = encode_query(name, rtype, as_from)?;
     let io = |e: std::io::Error| LookupError::Io { server, reason: e.to_string() };
     let reply = match transport {
         Transport::Udp => match ask_udp(server, &query.1).await.map_err(io)? {
@@ -65,7 +77,7 @@ pub async fn lookup(
     })
 }
 
-fn encode_query(name: &str, as_from: Option<IpAddr>) -> Result<(u16, Vec<u8>), LookupError> {
+fn encode_query(name: &str, rtype: RecordType, as_from: Option<IpAddr>) -> Result<(u16, Vec<u8>), LookupError> {
     let bad = || LookupError::BadName(name.to_string());
     let trimmed = name.trim();
     if trimmed.is_empty() {
@@ -75,7 +87,7 @@ fn encode_query(name: &str, as_from: Option<IpAddr>) -> Result<(u16, Vec<u8>), L
     let qname = Name::from_ascii(&fqdn).map_err(|_| bad())?;
     let mut message = Message::query();
     message.metadata.recursion_desired = false;
-    message.add_query(HQuery::query(qname, RecordType::A));
+    message.add_query(HQuery::query(qname, rtype));
     let mut edns = Edns::new();
     edns.set_max_payload(1232);
     if let Some(ip) = as_from {
@@ -95,6 +107,7 @@ fn answer_of(reply: &Message) -> Answer {
                 .iter()
                 .filter_map(|r| match &r.data {
                     RData::A(a) => Some(IpAddr::V4(a.0)),
+                    RData::AAAA(a) => Some(IpAddr::V6(a.0)),
                     _ => None,
                 })
                 .collect();

@@ -13,6 +13,7 @@ pub mod remote;
 pub use plan::{records_script, removal_script, topology_script};
 
 use crate::auth::Secrets;
+use crate::clock::Clock;
 use cmdlets::DnsExecutor;
 use hickory_server::Server;
 use policy::DnsState;
@@ -75,20 +76,35 @@ pub enum DnsError {
 /// How long a TCP client may stay idle before the server closes its connection.
 const TCP_IDLE: Duration = Duration::from_secs(10);
 
-/// Answers DNS on UDP and TCP and the management API until `shutdown` is cancelled.
+/// Answers DNS on UDP and TCP and the management API until `shutdown` is cancelled, keeping
+/// its own lab clock, which `POST /lab/clock` on the management API moves (a DNS server in its
+/// own process or container).
 pub async fn serve(sockets: DnsSockets, config: DnsConfig, shutdown: CancellationToken) -> Result<(), DnsError> {
     start(sockets, config, shutdown).await?.await
 }
 
 /// Configures the server (the topology, then the start-up script) and only then returns the
 /// future that serves it: a failing script fails the start, before anything answers, so no
-/// backend can call a lab ready whose DNS server is dead.
+/// backend can call a lab ready whose DNS server is dead. The server keeps its own lab clock.
 pub async fn start(
     sockets: DnsSockets,
     config: DnsConfig,
     shutdown: CancellationToken,
 ) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
-    let state = Arc::new(RwLock::new(DnsState::default()));
+    start_on_clock(sockets, config, Clock::new(), shutdown).await
+}
+
+/// As [`start`], reading `-TimeOfDay` against `clock` (the embedded lab's shared clock).
+pub async fn start_on_clock(
+    sockets: DnsSockets,
+    config: DnsConfig,
+    clock: Clock,
+    shutdown: CancellationToken,
+) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
+    let start = config.topology.as_ref().map(|t| t.tenant.start_time_of_day).unwrap_or_default();
+    let mut state = DnsState::default();
+    state.set_clock(clock.clone(), start);
+    let state = Arc::new(RwLock::new(state));
     let dns_addr = sockets.udp.local_addr()?;
     let answers_on = if dns_addr.ip().is_unspecified() {
         SocketAddr::new(if dns_addr.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() }, dns_addr.port())
@@ -101,7 +117,7 @@ pub async fn start(
         let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
         server.register_socket(sockets.udp);
         server.register_listener(sockets.tcp, TCP_IDLE, 64);
-        let admin = axum::serve(sockets.admin, admin::router(executor, &config.secrets.control))
+        let admin = axum::serve(sockets.admin, admin::router(executor, clock, &config.secrets.control))
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let admin = tokio::spawn(async move { admin.await });
         shutdown.cancelled().await;

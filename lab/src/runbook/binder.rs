@@ -3,7 +3,7 @@
 
 use super::lexer::Fault;
 use super::parser::{Arg, Element, Expr};
-use super::spec::{CmdletSpec, ParamKind, ParamSpec};
+use super::spec::{CmdletSpec, ParamKind, ParamSpec, PipelineInput};
 use super::value::Value;
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,7 +22,7 @@ pub fn resolve(arg: &Arg, variables: &Variables) -> Result<Value, Fault> {
 
 /// The parameter a written name means: the exact name, else the one it is a prefix of.
 fn find_param<'a>(spec: &'a CmdletSpec, written: &str, line: usize, column: usize) -> Result<&'a ParamSpec, Fault> {
-    if let Some(p) = spec.params.iter().find(|p| p.name.eq_ignore_ascii_case(written)) {
+    if let Some(p) = spec.params.iter().find(|p| p.answers_to(written)) {
         return Ok(p);
     }
     let lower = written.to_ascii_lowercase();
@@ -152,6 +152,58 @@ pub fn bind(
     variables: &Variables,
     at: (usize, usize),
 ) -> Result<BTreeMap<String, Value>, Fault> {
+    let args = bind_written(spec, elements, variables)?;
+    check_mandatory(spec, &args, at)?;
+    Ok(args)
+}
+
+/// Adds what one pipeline object gives to the written arguments: a `ByValue` parameter takes
+/// the object itself when its type fits, a `ByPropertyName` one the object's property of its
+/// name or alias. Written arguments win, as in PowerShell. `Ok(None)`: the object fits no
+/// parameter.
+pub fn bind_pipeline_object(
+    spec: &CmdletSpec,
+    written: &BTreeMap<String, Value>,
+    object: &Value,
+    at: (usize, usize),
+) -> Result<Option<BTreeMap<String, Value>>, Fault> {
+    let Value::Object(o) = object else { return Ok(None) };
+    let mut args = written.clone();
+    let mut used = false;
+    for p in spec.params.iter().filter(|p| !written.contains_key(p.name)) {
+        let value = match (p.pipeline, p.kind) {
+            (PipelineInput::ByValue, ParamKind::Object(t)) if o.type_name.eq_ignore_ascii_case(t) => Some(object.clone()),
+            (PipelineInput::ByPropertyName, _) => {
+                o.properties.iter().find(|(k, _)| p.answers_to(k)).map(|(_, v)| v.clone()).filter(|v| *v != Value::Null)
+            }
+            _ => None,
+        };
+        if let Some(v) = value {
+            args.insert(p.name.to_string(), convert(p, v, at.0, at.1)?);
+            used = true;
+        }
+    }
+    if !used {
+        return Ok(None);
+    }
+    check_mandatory(spec, &args, at)?;
+    Ok(Some(args))
+}
+
+fn check_mandatory(spec: &CmdletSpec, args: &BTreeMap<String, Value>, at: (usize, usize)) -> Result<(), Fault> {
+    let missing: Vec<&str> = spec.params.iter().filter(|p| p.mandatory && !args.contains_key(p.name)).map(|p| p.name).collect();
+    if !missing.is_empty() {
+        return Err(Fault::at(at.0, at.1, format!(
+            "Cannot process command because of one or more missing mandatory parameters: {}.",
+            missing.join(" ")
+        )));
+    }
+    Ok(())
+}
+
+/// Binds what is written on the line, without asking for mandatory parameters (a pipeline may
+/// still supply them).
+pub fn bind_written(spec: &CmdletSpec, elements: &[Element], variables: &Variables) -> Result<BTreeMap<String, Value>, Fault> {
     let mut args: BTreeMap<String, Value> = BTreeMap::new();
     let mut positionals: Vec<&ParamSpec> = spec.params.iter().filter(|p| p.position.is_some()).collect();
     positionals.sort_by_key(|p| p.position);
@@ -203,13 +255,6 @@ pub fn bind(
             }
         }
         i += 1;
-    }
-    let missing: Vec<&str> = spec.params.iter().filter(|p| p.mandatory && !args.contains_key(p.name)).map(|p| p.name).collect();
-    if !missing.is_empty() {
-        return Err(Fault::at(at.0, at.1, format!(
-            "Cannot process command because of one or more missing mandatory parameters: {}.",
-            missing.join(" ")
-        )));
     }
     Ok(args)
 }

@@ -27,6 +27,8 @@ pub enum TokenKind {
     Parameter { name: String, colon: bool },
     Comma,
     Equals,
+    /// `|`: the parser decides which pipelines the runner takes.
+    Pipe,
     /// The end of a statement: a line break (not continued with a backtick) or `;`.
     End,
 }
@@ -121,7 +123,10 @@ pub fn lex(source: &str) -> (Vec<Token>, Option<Fault>) {
         } else if c == '=' {
             cur.bump();
             TokenKind::Equals
-        } else if matches!(c, '|' | '(' | ')' | '{' | '}') {
+        } else if c == '|' {
+            cur.bump();
+            TokenKind::Pipe
+        } else if matches!(c, '(' | ')' | '{' | '}') {
             let fault = Fault::at(
                 line,
                 column,
@@ -307,9 +312,9 @@ mod tests {
     }
 
     #[test]
-    fn pipelines_are_refused_where_they_stand() {
-        let (_, fault) = lex("Get-CsHybridPSTNAppliance | Format-List");
-        let fault = fault.unwrap();
-        assert_eq!((fault.line, fault.column), (1, 27));
+    fn a_pipe_is_a_token_where_it_stands() {
+        let (tokens, fault) = lex("Get-CsHybridPSTNAppliance | Format-List");
+        assert_eq!(fault, None);
+        assert_eq!((tokens[1].kind.clone(), tokens[1].line, tokens[1].column), (TokenKind::Pipe, 1, 27));
     }
 }

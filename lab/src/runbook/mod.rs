@@ -9,6 +9,7 @@ mod lexer;
 mod local;
 pub mod output;
 mod parser;
+mod pipeline;
 mod preamble;
 mod render;
 pub mod spelling;
@@ -143,8 +144,23 @@ async fn execute(
 ) -> Result<(CmdletOutput, Vec<String>), lexer::Fault> {
     let (name, line, column, elements) = match &statement.body {
         parser::Body::Value(arg) => return Ok((CmdletOutput::object(binder::resolve(arg, variables)?), vec![])),
+        parser::Body::Pipeline { stages, pipes } => {
+            return pipeline::run(stages, pipes, variables, targets).await.map(|o| (o, vec![]))
+        }
         parser::Body::Command { name, line, column, elements } => (name, *line, *column, elements),
     };
+    command(name, line, column, elements, variables, targets).await
+}
+
+/// Runs one command on its own: its output and the runner's own informational lines.
+async fn command(
+    name: &str,
+    line: usize,
+    column: usize,
+    elements: &[parser::Element],
+    variables: &binder::Variables,
+    targets: &Targets,
+) -> Result<(CmdletOutput, Vec<String>), lexer::Fault> {
     let fault = |message: String| lexer::Fault::at(line, column, message);
     if !catalog::known(name) {
         if let Some((note, value)) = preamble::run(name) {

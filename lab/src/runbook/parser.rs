@@ -30,6 +30,9 @@ pub enum Body {
     Command { name: String, line: usize, column: usize, elements: Vec<Element> },
     /// A value on its own (`$mediabypass`) prints it.
     Value(Arg),
+    /// `Get-X | Add-X`: the first stage is a command or a value, the others commands; `pipes`
+    /// are the places of the `|`s, for the runner's refusals.
+    Pipeline { stages: Vec<Body>, pipes: Vec<(usize, usize)> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,9 +44,25 @@ pub struct Statement {
     pub body: Body,
 }
 
-/// Splits tokens into statements (empty ones dropped).
+/// Splits tokens into statements (empty ones dropped). A line ending in `|` continues on the
+/// next, as in PowerShell.
 pub fn statements(tokens: &[Token]) -> Vec<&[Token]> {
-    tokens.split(|t| t.kind == TokenKind::End).filter(|s| !s.is_empty()).collect()
+    let mut out = vec![];
+    let mut start = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        let continued = i > start && tokens[i - 1].kind == TokenKind::Pipe;
+        if t.kind == TokenKind::End && !continued {
+            out.push(&tokens[start..i]);
+            start = i + 1;
+        }
+    }
+    out.push(&tokens[start..]);
+    out.into_iter().filter(|s| !s.is_empty()).collect()
+}
+
+/// A statement's tokens without the line breaks a trailing `|` continued.
+fn without_continued_ends(tokens: &[Token]) -> Vec<Token> {
+    tokens.iter().filter(|t| t.kind != TokenKind::End).cloned().collect()
 }
 
 /// The statement as written, continuations joined into single spaces.
@@ -68,6 +87,28 @@ fn unexpected(t: &Token, what: &str) -> Fault {
 }
 
 pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
+    if !tokens.iter().any(|t| t.kind == TokenKind::Pipe) {
+        return parse_stage(tokens);
+    }
+    let tokens = without_continued_ends(tokens);
+    let mut segments = tokens.split(|t| t.kind == TokenKind::Pipe);
+    let pipes: Vec<(usize, usize)> = tokens.iter().filter(|t| t.kind == TokenKind::Pipe).map(|t| (t.line, t.column)).collect();
+    let empty = |place: (usize, usize)| Fault::at(place.0, place.1, "An empty pipe element is not allowed.");
+    let first = parse_stage(segments.next().filter(|s| !s.is_empty()).ok_or_else(|| empty(pipes[0]))?)?;
+    let mut stages = vec![first.body];
+    for (i, segment) in segments.enumerate() {
+        if segment.is_empty() {
+            return Err(empty(pipes[i]));
+        }
+        match parse_stage(segment)? {
+            Statement { assign: None, body: body @ Body::Command { .. }, .. } => stages.push(body),
+            _ => return Err(Fault::at(segment[0].line, segment[0].column, "Expressions are only allowed as the first element of a pipeline.")),
+        }
+    }
+    Ok(Statement { line: first.line, column: first.column, assign: first.assign, body: Body::Pipeline { stages, pipes } })
+}
+
+fn parse_stage(tokens: &[Token]) -> Result<Statement, Fault> {
     let first = &tokens[0];
     if let (TokenKind::Word(name), Some(TokenKind::Equals)) = (&first.kind, tokens.get(1).map(|t| &t.kind)) {
         return Err(Fault::at(
@@ -127,6 +168,7 @@ fn describe(kind: &TokenKind) -> String {
         TokenKind::Parameter { name, .. } => format!("-{name}"),
         TokenKind::Comma => ",".into(),
         TokenKind::Equals => "=".into(),
+        TokenKind::Pipe => "|".into(),
         TokenKind::End => ";".into(),
     }
 }
@@ -279,6 +321,19 @@ mod tests {
         assert_eq!((fault.line, fault.column), (1, 1));
         assert!(fault.message.starts_with("The term 'mediabypass' is not recognized"), "{}", fault.message);
         assert!(fault.message.ends_with("Hint: a variable is assigned with a $ before its name: $mediabypass = ..."), "{}", fault.message);
+    }
+
+    #[test]
+    fn a_pipeline_is_one_statement_even_over_lines() {
+        let (tokens, _) = lex("Get-A -X 1 |\n  Add-A -Y 2\nNext");
+        let parts = statements(&tokens);
+        assert_eq!(parts.len(), 2);
+        let s = parse(parts[0]).unwrap();
+        let Body::Pipeline { stages, pipes } = s.body else { panic!("{s:?}") };
+        assert_eq!(pipes, [(1, 12)]);
+        assert!(matches!(&stages[1], Body::Command { name, line: 2, .. } if name == "Add-A"));
+        let (tokens, _) = lex("Get-A | ");
+        assert_eq!(parse(&tokens).unwrap_err(), Fault::at(1, 7, "An empty pipe element is not allowed."));
     }
 
     #[test]

@@ -49,20 +49,49 @@ impl ParamKind {
     }
 }
 
+/// How a parameter takes objects from a pipeline (`Get-X | Add-X`), as PowerShell's
+/// "Accept pipeline input" says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipelineInput {
+    No,
+    /// From the incoming object's property of the same name (or an alias).
+    ByPropertyName,
+    /// The incoming object itself, when its type is the parameter's (`ParamKind::Object`).
+    ByValue,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct ParamSpec {
     pub name: &'static str,
     pub kind: ParamKind,
     pub mandatory: bool,
-    /// Position for an unnamed argument (`Resolve-DnsName hybridvoice.adatum.biz`).
+    /// Position for an unnamed argument (`Resolve-DnsName hybridvoice.adatum.biz`), as the
+    /// cmdlet's page numbers it; unnamed arguments bind in increasing position.
     pub position: Option<usize>,
     /// Whether `$null` is accepted (`-HybridConfigServiceInternalUrl $null`).
     pub nullable: bool,
+    /// Other names the parameter answers to, on the command line and by property name
+    /// (`-Name` of `Add-DnsServerZoneScope` is also `ZoneScope`).
+    pub aliases: &'static [&'static str],
+    pub pipeline: PipelineInput,
 }
 
 impl ParamSpec {
     pub const fn named(name: &'static str, kind: ParamKind) -> ParamSpec {
-        ParamSpec { name, kind, mandatory: false, position: None, nullable: false }
+        ParamSpec { name, kind, mandatory: false, position: None, nullable: false, aliases: &[], pipeline: PipelineInput::No }
+    }
+    pub const fn alias(self, aliases: &'static [&'static str]) -> ParamSpec {
+        ParamSpec { aliases, ..self }
+    }
+    pub const fn by_property_name(self) -> ParamSpec {
+        ParamSpec { pipeline: PipelineInput::ByPropertyName, ..self }
+    }
+    pub const fn by_value(self) -> ParamSpec {
+        ParamSpec { pipeline: PipelineInput::ByValue, ..self }
+    }
+    /// Whether `written` names this parameter (its name or an alias, any case).
+    pub fn answers_to(&self, written: &str) -> bool {
+        self.name.eq_ignore_ascii_case(written) || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(written))
     }
     pub const fn required(self) -> ParamSpec {
         ParamSpec { mandatory: true, ..self }

@@ -162,7 +162,8 @@ impl Containers {
             dns: SocketAddr::new(dns, DNS_PORT),
             dns_admin: specs[1].health.clone(),
             appliances: specs[2..].iter().map(|s| (s.appliance.clone().unwrap_or_default(), s.health.clone())).collect(),
-            clocks: specs[2..].iter().map(|s| s.health.clone()).collect(),
+            // The DNS server keeps a clock too, for its -TimeOfDay policies.
+            clocks: specs[2..].iter().chain(&specs[1..2]).map(|s| s.health.clone()).collect(),
             clients: BTreeMap::new(),
             control: None,
         };

@@ -77,7 +77,7 @@ impl Embedded {
             script: None,
             secrets: secrets.clone(),
         };
-        let dns_role = crate::dns::start(sockets, dns_config, shutdown.child_token())
+        let dns_role = crate::dns::start_on_clock(sockets, dns_config, clock.clone(), shutdown.child_token())
             .await
             .map_err(|e| BackendError::Start(format!("the DNS server did not start: {e}")))?;
         spawn_role(&mut tasks, &failed, "dns", dns_role);

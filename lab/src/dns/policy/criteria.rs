@@ -32,6 +32,21 @@ pub enum CriterionKind {
 }
 
 impl CriterionKind {
+    pub const ALL: [CriterionKind; 7] = [
+        CriterionKind::ClientSubnet,
+        CriterionKind::Fqdn,
+        CriterionKind::QType,
+        CriterionKind::ServerInterfaceIP,
+        CriterionKind::TransportProtocol,
+        CriterionKind::InternetProtocol,
+        CriterionKind::TimeOfDay,
+    ];
+
+    /// The kind a `CriteriaType` names (any case).
+    pub fn parse(text: &str) -> Option<CriterionKind> {
+        CriterionKind::ALL.into_iter().find(|k| k.name().eq_ignore_ascii_case(text.trim()))
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             CriterionKind::ClientSubnet => "ClientSubnet",

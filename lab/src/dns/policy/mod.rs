@@ -11,6 +11,7 @@
 
 mod answer;
 pub mod criteria;
+pub mod directory;
 pub mod error;
 mod policies;
 mod records;
@@ -22,6 +23,7 @@ pub mod zone;
 mod tests;
 
 pub use criteria::{Criterion, CriterionKind};
+pub use directory::Directory;
 pub use error::PolicyError;
 pub use policies::{NewPolicy, PolicyEdit};
 pub use subnet::{ClientSubnet, ClientSubnets, SubnetAction};
@@ -214,11 +216,21 @@ impl LabTime {
     }
 }
 
+/// Which directory a server's AD-integrated zones live in, and the server's name in it.
+#[derive(Debug, Clone)]
+struct DirectoryMember {
+    directory: Directory,
+    server: String,
+}
+
 /// The whole server configuration. Reads (queries) take `&self`; the weighted round robin
 /// advances an atomic counter so concurrent queries need no write lock.
 #[derive(Debug, Default)]
 pub struct DnsState {
-    zones: BTreeMap<String, Zone>,
+    /// Zones kept by this server alone (file-backed, or every zone when there is no directory).
+    zones: BTreeMap<String, Arc<Zone>>,
+    /// Where AD-integrated zones live, when the server is a domain controller of a forest.
+    ad: Option<DirectoryMember>,
     subnets: ClientSubnets,
     policies: Vec<QueryResolutionPolicy>,
     deny_answer: DenyAnswer,
@@ -244,18 +256,52 @@ impl DnsState {
         self.time.now()
     }
 
-    pub fn zones(&self) -> impl Iterator<Item = &Zone> {
-        self.zones.values()
+    /// Makes this server domain controller `server` of the forest whose directory is `directory`:
+    /// its zones added with `-ReplicationScope` live there from then on.
+    pub fn join_directory(&mut self, directory: Directory, server: &str) {
+        self.ad = Some(DirectoryMember { directory, server: server.to_string() });
     }
 
-    pub fn zone(&self, name: &str) -> Result<&Zone, PolicyError> {
-        let key = name.trim().trim_end_matches('.').to_ascii_lowercase();
-        self.zones.get(&key).ok_or_else(|| PolicyError::UnknownZone { zone: name.trim().to_string() })
+    fn lab_now(&self) -> std::time::Duration {
+        self.time.clock.as_ref().map(Clock::now).unwrap_or_default()
     }
 
-    fn zone_mut(&mut self, name: &str) -> Result<&mut Zone, PolicyError> {
+    /// Every zone this server holds now (its own and the AD-integrated ones it sees).
+    pub fn zones(&self) -> Vec<Arc<Zone>> {
+        let mut all: Vec<Arc<Zone>> = self.zones.values().cloned().collect();
+        if let Some(ad) = &self.ad {
+            all.extend(ad.directory.zones(&ad.server, self.lab_now()).into_iter().filter(|z| !self.zones.contains_key(&z.name)));
+        }
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all
+    }
+
+    pub fn zone(&self, name: &str) -> Result<Arc<Zone>, PolicyError> {
         let key = name.trim().trim_end_matches('.').to_ascii_lowercase();
-        self.zones.get_mut(&key).ok_or_else(|| PolicyError::UnknownZone { zone: name.trim().to_string() })
+        let unknown = || PolicyError::UnknownZone { zone: name.trim().to_string() };
+        if let Some(z) = self.zones.get(&key) {
+            return Ok(z.clone());
+        }
+        let ad = self.ad.as_ref().ok_or_else(unknown)?;
+        ad.directory.read(&ad.server, self.lab_now(), &key).flatten().ok_or_else(unknown)
+    }
+
+    /// Changes one zone, all or nothing, where it lives: here, or in the directory (from where
+    /// the other domain controllers get it after the replication delay).
+    fn edit_zone<T>(&mut self, name: &str, edit: impl FnOnce(&mut Zone) -> Result<T, PolicyError>) -> Result<T, PolicyError> {
+        let mut zone = (*self.zone(name)?).clone();
+        let out = edit(&mut zone)?;
+        self.store_zone(zone);
+        Ok(out)
+    }
+
+    fn store_zone(&mut self, zone: Zone) {
+        match &self.ad {
+            Some(ad) if zone.replication_scope.is_some() => ad.directory.write(&ad.server, self.lab_now(), &zone.name.clone(), Some(zone)),
+            _ => {
+                self.zones.insert(zone.name.clone(), Arc::new(zone));
+            }
+        }
     }
 
     pub fn subnets(&self) -> &ClientSubnets {
@@ -272,24 +318,27 @@ impl DnsState {
 
     pub fn add_zone(&mut self, name: &str, zone_file: Option<String>, replication_scope: Option<String>) -> Result<(), PolicyError> {
         let zone = Zone::new(name, zone_file, replication_scope)?;
-        if self.zones.contains_key(&zone.name) {
+        if self.zone(&zone.name).is_ok() {
             return Err(PolicyError::DuplicateZone { zone: zone.name });
         }
-        self.zones.insert(zone.name.clone(), zone);
+        self.store_zone(zone);
         Ok(())
     }
 
     /// Removes a zone with its scopes, records and zone-level policies ("If you remove a zone,
     /// that removal deletes the associated zone level policies": Add-DnsServerQueryResolutionPolicy).
     pub fn remove_zone(&mut self, name: &str) -> Result<(), PolicyError> {
-        let zone = self.zone(name)?.name.clone();
-        self.zones.remove(&zone);
-        self.policies.retain(|p| p.zone.as_deref() != Some(zone.as_str()));
+        let zone = self.zone(name)?;
+        match (&self.ad, self.zones.remove(&zone.name)) {
+            (Some(ad), None) => ad.directory.write(&ad.server, self.lab_now(), &zone.name, None),
+            _ => {}
+        }
+        self.policies.retain(|p| p.zone.as_deref() != Some(zone.name.as_str()));
         Ok(())
     }
 
     pub fn add_zone_scope(&mut self, zone: &str, name: &str) -> Result<(), PolicyError> {
-        self.zone_mut(zone)?.add_scope(name)
+        self.edit_zone(zone, |z| z.add_scope(name))
     }
 
     /// Removes a zone scope and its records. The default scope cannot go; nor (lab choice) can
@@ -304,10 +353,11 @@ impl DnsState {
         if let Some(p) = self.policies.iter().find(|p| p.zone.as_deref() == Some(zone_name.as_str()) && p.scopes.iter().any(|s| s.scope.eq_ignore_ascii_case(&key))) {
             return Err(PolicyError::ZoneScopeInUse { zone: zone_name, scope: name.trim().into(), policy: p.name.clone() });
         }
-        let z = self.zone_mut(zone)?;
-        z.scopes.remove(&key);
-        z.serial += 1;
-        Ok(())
+        self.edit_zone(zone, |z| {
+            z.scopes.remove(&key);
+            z.serial += 1;
+            Ok(())
+        })
     }
 
     pub fn add_client_subnet(&mut self, name: &str, ipv4: &[String], ipv6: &[String]) -> Result<(), PolicyError> {
@@ -352,7 +402,8 @@ impl DnsState {
             }
         }
         // Not a recursive resolver: names outside our zones are refused.
-        let Some(zone) = self.zones.values().filter(|z| z.holds(&query.qname)).max_by_key(|z| z.name.len()) else {
+        let zones = self.zones_for(&query.qname);
+        let Some(zone) = zones.iter().filter(|z| z.holds(&query.qname)).max_by_key(|z| z.name.len()) else {
             return Resolution::Refused;
         };
         let mut chosen = (zone.name.clone(), None);
@@ -373,6 +424,15 @@ impl DnsState {
             }
         }
         answer::from_scope(zone, &chosen.0, chosen.1, query)
+    }
+
+    /// The zones that could hold `qname` (without cloning every zone on the query path when
+    /// there is no directory).
+    fn zones_for(&self, qname: &str) -> Vec<Arc<Zone>> {
+        match &self.ad {
+            None => self.zones.values().filter(|z| z.holds(qname)).cloned().collect(),
+            Some(_) => self.zones(),
+        }
     }
 
     /// The enabled policies of one level (server or a zone), in processing order.

@@ -505,3 +505,49 @@ fn records_are_removed_by_list_and_replaced() {
         "Failed to find the resource record www with data 203.0.113.1 of type A in scope adatum.biz of zone adatum.biz."
     );
 }
+
+/// "DNS Policies for split-brain with Active Directory": an AD-integrated zone, its zone scopes
+/// and their records replicate to every domain controller; client subnets and query resolution
+/// policies stay on the server they were added on. Lab choice: after the replication delay on
+/// the lab clock.
+#[tokio::test]
+async fn ad_integrated_zones_replicate_but_subnets_and_policies_do_not() {
+    let clock = crate::clock::Clock::new();
+    let directory = Directory::new(directory::DEFAULT_REPLICATION_DELAY);
+    let server = |name: &str| {
+        let mut s = DnsState::default();
+        s.set_clock(clock.clone(), crate::clock::TimeOfDay::MIDNIGHT);
+        s.join_directory(directory.clone(), name);
+        s
+    };
+    let (mut dc1, mut dc2) = (server("dc1"), server("dc2"));
+    dc1.add_zone("adatum.biz", None, Some("Forest".into())).unwrap();
+    dc1.add_zone("local.test", None, None).unwrap();
+    dc1.add_client_subnet("AmsterdamSubnet", &strings(&["192.168.1.0/24"]), &[]).unwrap();
+    dc1.add_zone_scope("adatum.biz", "AmsterdamZoneScope").unwrap();
+    dc1.add_a("adatum.biz", Some("AmsterdamZoneScope"), "hybridvoice", "192.168.1.45").unwrap();
+    dc1.add_policy(policy("AmsterdamPolicy", "ALLOW", &[(CriterionKind::ClientSubnet, "EQ,AmsterdamSubnet")], Some("AmsterdamZoneScope,1"), None)).unwrap();
+    assert_eq!(a(dc1.resolve(&q("192.168.1.7", "hybridvoice.adatum.biz"))), ["192.168.1.45"]);
+    assert_eq!(dc2.resolve(&q("192.168.1.7", "hybridvoice.adatum.biz")), Resolution::Refused, "not replicated yet");
+
+    clock.advance(std::time::Duration::from_secs(14 * 60)).await.unwrap();
+    assert!(dc2.zone("adatum.biz").is_err(), "14 minutes: still not there");
+    clock.advance(std::time::Duration::from_secs(60)).await.unwrap();
+    let zone = dc2.zone("adatum.biz").unwrap();
+    assert!(zone.scope(Some("AmsterdamZoneScope")).is_ok(), "the zone scope came with the zone");
+    assert!(dc2.zone("local.test").is_err(), "a file-backed zone stays on its server");
+    assert!(dc2.subnets().get("AmsterdamSubnet").is_none() && dc2.policies().is_empty());
+    // The failure the rollout must catch: dc2's clients get the default scope's answer.
+    assert!(matches!(dc2.resolve(&q("192.168.1.7", "hybridvoice.adatum.biz")), Resolution::NxDomain(_)));
+
+    // The documented copy: the same subnet and policy added on dc2.
+    dc2.add_client_subnet("AmsterdamSubnet", &strings(&["192.168.1.0/24"]), &[]).unwrap();
+    dc2.add_policy(policy("AmsterdamPolicy", "ALLOW", &[(CriterionKind::ClientSubnet, "EQ,AmsterdamSubnet")], Some("AmsterdamZoneScope,1"), None)).unwrap();
+    assert_eq!(a(dc2.resolve(&q("192.168.1.7", "hybridvoice.adatum.biz"))), ["192.168.1.45"]);
+
+    // A record added on dc2 reaches dc1 after the delay; the later write wins.
+    dc2.add_a("adatum.biz", Some("AmsterdamZoneScope"), "hybridvoice", "192.168.1.46").unwrap();
+    assert_eq!(a(dc1.resolve(&q("192.168.1.7", "hybridvoice.adatum.biz"))), ["192.168.1.45"]);
+    clock.advance(directory.delay()).await.unwrap();
+    assert_eq!(a(dc1.resolve(&q("192.168.1.7", "hybridvoice.adatum.biz"))), ["192.168.1.45", "192.168.1.46"]);
+}
