@@ -29,7 +29,7 @@ Feature: Runbook mistakes are reported clearly and change nothing
       Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
       """
     Then the runbook succeeds
-    And the output warns "AlwaysBypass is ignored when Enabled is False."
+    And the output warns "AlwaysBypass setting is ignored if Enabled is set to false."
     And the tenant's media bypass settings show Enabled False
 
   Scenario: An argument of the wrong type
