@@ -122,8 +122,9 @@ fn an_unset_variable() {
 
 #[test]
 fn a_missing_mandatory_parameter() {
-    let (err, _) = failing("  Set-CsNetworkConfiguration");
-    assert_eq!(at(&err), (1, 3, "Cannot process command because of one or more missing mandatory parameters: MediaBypassSettings."));
+    let targets = Targets { dns: Some(Arc::new(Recorder::default())), ..Default::default() };
+    let err = block(run("  Add-DnsServerClientSubnet", &targets)).unwrap_err();
+    assert_eq!(at(&err), (1, 3, "Cannot process command because of one or more missing mandatory parameters: Name IPv4Subnet."));
 }
 
 #[test]

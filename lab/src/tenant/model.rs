@@ -14,9 +14,39 @@ pub struct HybridConfiguration {
     pub identity: String,
     /// The media bypass web service URL handed to clients; `None` once cleared with `$null`.
     pub hybrid_config_service_internal_url: Option<String>,
+    /// The external web service URL; stored and shown, clients outside never fetch it.
     pub hybrid_config_service_external_url: Option<String>,
+    /// The FQDN the online service hands on-premises PSTN calls to by default; in a Cloud
+    /// Connector deployment the lab reads it as the default PSTN site's name (tenant.md).
     pub peer_destination: Option<String>,
+    /// Documented default `$true`: hybrid users dial with the on-premises dial plan.
     pub use_on_prem_dial_plan: bool,
+}
+
+/// `Set-CsTenantHybridConfiguration`: only what was given changes. `Some(None)` is `$null`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HybridConfigurationChange {
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub internal_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub external_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub peer_destination: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_on_prem_dial_plan: Option<bool>,
+}
+
+/// A present field, even `null`, is "given": JSON cannot otherwise tell `$null` from absent.
+fn given<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Option::<String>::deserialize(d)?))
+}
+
+/// What an accepted `Set-CsTenantHybridConfiguration` answers: the new configuration and the
+/// warnings the administrator sees.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HybridConfigurationAnswer {
+    pub configuration: TenantConfiguration,
+    pub warnings: Vec<String>,
 }
 
 impl Default for HybridConfiguration {
