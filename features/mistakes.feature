@@ -12,9 +12,20 @@ Feature: Runbook mistakes are reported clearly and change nothing
       The term 'Get-' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.
       """
 
-  Scenario: A service URL outside the SIP domains registered for hybrid voice
-    When the tenant administrator enables media bypass with a service URL outside the SIP domains
-    Then the runbook fails at line 1 mentioning "not in a SIP domain registered for hybrid voice"
+  Scenario: A service URL outside the SIP domains registered for hybrid voice is kept, with a warning
+    When the tenant administrator sets the service URL to one outside every registered SIP domain
+    Then the runbook succeeds
+    And a warning mentions "not in a SIP domain registered for hybrid voice"
+    And the tenant holds that service URL
+
+  Scenario: A service URL that is not a web address
+    When the tenant administrator runs:
+      """
+      Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl hybridvoice
+      $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true
+      Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
+      """
+    Then the runbook fails at line 1 mentioning "is not an http or https URL"
     And the tenant's configuration is unchanged
 
   Scenario: AlwaysBypass without Enabled is ignored, with a warning
@@ -24,7 +35,7 @@ Feature: Runbook mistakes are reported clearly and change nothing
       Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
       """
     Then the runbook succeeds
-    And the output warns "AlwaysBypass is ignored when Enabled is False."
+    And the output warns "AlwaysBypass setting is ignored if Enabled is set to false."
     And the tenant's media bypass settings show Enabled False
 
   Scenario: An argument of the wrong type

@@ -63,21 +63,30 @@ async fn admin_changes_url(world: &mut LabWorld, host: String) -> anyhow::Result
     run_and_record(world, &line, RunOn::Tenant).await
 }
 
-/// A service name in no SIP domain of the plan: `hybridvoice.` under a domain made from the
-/// first SIP domain that the plan does not hold (so a plan that is contoso.com gets no false red).
-pub fn name_outside_sip_domains(t: &crate::topology::Topology) -> String {
-    let base = t.tenant.sip_domains.first().cloned().unwrap_or_else(|| t.tenant.domain.clone());
-    let mut domain = format!("not-{base}");
-    while crate::topology::in_sip_domains(&format!("hybridvoice.{domain}"), &t.tenant.sip_domains) {
-        domain = format!("not-{domain}");
-    }
-    format!("hybridvoice.{domain}")
+#[when("the tenant administrator sets the service URL to one outside every registered SIP domain")]
+async fn admin_sets_foreign_url(world: &mut LabWorld) -> anyhow::Result<()> {
+    let domains = world.topology().tenant.sip_domains.clone();
+    // A name under a label no SIP domain can end in: outside every domain of any plan.
+    let host = format!("hybridvoice.{}.invalid", domains.join("-").replace('.', "-"));
+    let url = format!("http://{host}/hybridconfig/hybridconfigservice.svc");
+    world.new_url = Some(url.clone());
+    run_and_record(world, &format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n"), RunOn::Tenant).await
 }
 
-#[when("the tenant administrator enables media bypass with a service URL outside the SIP domains")]
-async fn admin_enables_outside(world: &mut LabWorld) -> anyhow::Result<()> {
-    let url = format!("http://{}/hybridconfig/hybridconfigservice.svc", name_outside_sip_domains(world.topology()));
-    run_and_record(world, &enable_lines(&url), RunOn::Tenant).await
+#[then(expr = "a warning mentions {string}")]
+async fn a_warning_mentions(world: &mut LabWorld, text: String) -> anyhow::Result<()> {
+    let t = world.transcript()?;
+    let warnings: Vec<&String> = t.steps.iter().flat_map(|s| s.output.warnings.iter()).collect();
+    anyhow::ensure!(warnings.iter().any(|w| w.contains(&text)), "expected a warning mentioning {text:?}, but saw {warnings:?}");
+    Ok(())
+}
+
+#[then("the tenant holds that service URL")]
+async fn tenant_holds_url(world: &mut LabWorld) -> anyhow::Result<()> {
+    let url = world.new_url.clone().ok_or_else(|| anyhow::anyhow!("no service URL was set in this scenario"))?;
+    let held = world.lab().tenant_configuration().await?.hybrid.hybrid_config_service_internal_url;
+    anyhow::ensure!(held.as_deref() == Some(url.as_str()), "expected the tenant to hold {url}, it holds {held:?}");
+    Ok(())
 }
 
 #[then("the tenant's configuration is unchanged")]

@@ -52,13 +52,53 @@ async fn building_the_object_alone_changes_nothing() {
 #[tokio::test]
 async fn the_tenants_url_refusal_stops_the_run() {
     let (admin, targets, _tenant) = start().await;
-    let err = run(
-        "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl http://hybridvoice.contoso.com/hybridconfig/hybridconfigservice.svc\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null",
+    let err = run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl ftp://hybridvoice.adatum.biz/x\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &targets)
+        .await
+        .unwrap_err();
+    assert_eq!((err.line, err.column), (1, 1));
+    assert_eq!(err.message, "Set-CsTenantHybridConfiguration : HybridConfigServiceInternalUrl 'ftp://hybridvoice.adatum.biz/x' is not an http or https URL.");
+    assert_eq!(admin.configuration().await.unwrap().version, 1, "the line after the error did not run");
+}
+
+#[tokio::test]
+async fn a_url_outside_the_sip_domains_is_stored_with_a_warning() {
+    let (admin, targets, _tenant) = start().await;
+    let url = "http://hybridvoice.contoso.com/hybridconfig/hybridconfigservice.svc";
+    let transcript = run(&format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}"), &targets).await.unwrap();
+    let warnings = &transcript.steps[0].output.warnings;
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("not in a SIP domain registered for hybrid voice (adatum.biz)"), "{warnings:?}");
+    assert_eq!(admin.configuration().await.unwrap().hybrid.hybrid_config_service_internal_url.as_deref(), Some(url));
+}
+
+#[tokio::test]
+async fn the_documented_hybrid_parameters_are_stored_and_shown() {
+    let (admin, targets, _tenant) = start().await;
+    let before = admin.configuration().await.unwrap();
+    assert!(before.hybrid.use_on_prem_dial_plan, "UseOnPremDialPlan defaults to $true");
+    run(
+        "Set-CsTenantHybridConfiguration -HybridConfigServiceExternalUrl https://hybridvoice.adatum.biz/x -PeerDestination Seattle -UseOnPremDialPlan $false",
         &targets,
     )
     .await
-    .unwrap_err();
-    assert_eq!((err.line, err.column), (1, 1));
-    assert_eq!(err.message, "Set-CsTenantHybridConfiguration : The host 'hybridvoice.contoso.com' of HybridConfigServiceInternalUrl is not in a SIP domain registered for hybrid voice (adatum.biz).");
-    assert_eq!(admin.configuration().await.unwrap().version, 1, "the line after the error did not run");
+    .unwrap();
+    let hybrid = admin.configuration().await.unwrap().hybrid;
+    assert_eq!(hybrid.hybrid_config_service_external_url.as_deref(), Some("https://hybridvoice.adatum.biz/x"));
+    assert_eq!(hybrid.peer_destination.as_deref(), Some("Seattle"));
+    assert!(!hybrid.use_on_prem_dial_plan);
+    assert_eq!(hybrid.hybrid_config_service_internal_url, before.hybrid.hybrid_config_service_internal_url, "what was not given stays");
+    let text = run("Get-CsTenantHybridConfiguration", &targets).await.unwrap().render();
+    assert!(text.contains("PeerDestination                : Seattle"), "{text}");
+    assert!(text.contains("UseOnPremDialPlan              : False"), "{text}");
+
+    let err = run("Set-CsTenantHybridConfiguration -HybridConfigServiceExternalUrl nowhere", &targets).await.unwrap_err();
+    assert!(err.message.contains("HybridConfigServiceExternalUrl 'nowhere' is not an http or https URL."), "{}", err.message);
+}
+
+#[tokio::test]
+async fn set_cs_network_configuration_without_bypass_settings_changes_nothing() {
+    let (admin, targets, _tenant) = start().await;
+    let before = admin.configuration().await.unwrap();
+    run("Set-CsNetworkConfiguration", &targets).await.unwrap();
+    assert_eq!(admin.configuration().await.unwrap(), before);
 }

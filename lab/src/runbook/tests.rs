@@ -122,8 +122,9 @@ fn an_unset_variable() {
 
 #[test]
 fn a_missing_mandatory_parameter() {
-    let (err, _) = failing("  Set-CsNetworkConfiguration");
-    assert_eq!(at(&err), (1, 3, "Cannot process command because of one or more missing mandatory parameters: MediaBypassSettings."));
+    let targets = Targets { dns: Some(Arc::new(Recorder::default())), ..Default::default() };
+    let err = block(run("  Add-DnsServerClientSubnet", &targets)).unwrap_err();
+    assert_eq!(at(&err), (1, 3, "Cannot process command because of one or more missing mandatory parameters: Name IPv4Subnet."));
 }
 
 #[test]
@@ -181,13 +182,13 @@ fn new_configuration_changes_nothing_and_renders_its_object() {
     let t = block(run("# build only\nNew-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $false", &targets)).unwrap();
     assert!(recorder.calls.lock().unwrap().is_empty());
     let text = t.render();
-    assert!(text.starts_with("PS> New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $false\nWARNING: AlwaysBypass is ignored when Enabled is False.\n\n"), "{text}");
+    assert!(text.starts_with("PS> New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $false\nWARNING: AlwaysBypass setting is ignored if Enabled is set to false.\n\n"), "{text}");
     assert!(text.contains("\nEnabled                         : False\n"), "{text}");
     assert!(text.contains("\nAlwaysBypass                    : True\n"), "{text}");
     assert!(text.contains("\nBypassID                        :\n") || text.ends_with("BypassID                        :\n\n"), "{text}");
     let json = t.to_json();
     assert_eq!(json["steps"][0]["objects"][0]["AlwaysBypass"], serde_json::json!(true));
-    assert_eq!(json["steps"][0]["warnings"][0], serde_json::json!("AlwaysBypass is ignored when Enabled is False."));
+    assert_eq!(json["steps"][0]["warnings"][0], serde_json::json!(crate::tenant::model::ALWAYS_BYPASS_IGNORED));
 }
 
 #[test]

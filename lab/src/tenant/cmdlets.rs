@@ -1,10 +1,13 @@
 //! The tenant's cmdlets, as remote PowerShell offers them to a tenant administrator.
 
-use super::model::{ApplianceRecord, MediaBypassSettings, NetworkConfiguration};
+use super::model::{ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, NetworkConfiguration};
 use super::remote::{TenantRemote, TenantRemoteError};
 use crate::runbook::{CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target, Value};
 
 const URL: &str = "HybridConfigServiceInternalUrl";
+const EXTERNAL_URL: &str = "HybridConfigServiceExternalUrl";
+const PEER_DESTINATION: &str = "PeerDestination";
+const DIAL_PLAN: &str = "UseOnPremDialPlan";
 
 pub const SPECS: &[CmdletSpec] = &[
     CmdletSpec {
@@ -13,6 +16,9 @@ pub const SPECS: &[CmdletSpec] = &[
         params: &[
             ParamSpec::named("Identity", ParamKind::String).at(0),
             ParamSpec::named(URL, ParamKind::String).or_null(),
+            ParamSpec::named(EXTERNAL_URL, ParamKind::String).or_null(),
+            ParamSpec::named(PEER_DESTINATION, ParamKind::String).or_null(),
+            ParamSpec::named(DIAL_PLAN, ParamKind::Bool),
         ],
     },
     CmdletSpec {
@@ -25,7 +31,7 @@ pub const SPECS: &[CmdletSpec] = &[
         target: Target::Tenant,
         params: &[
             ParamSpec::named("Identity", ParamKind::String).at(0),
-            ParamSpec::named("MediaBypassSettings", ParamKind::Object("MediaBypassSettings")).required(),
+            ParamSpec::named("MediaBypassSettings", ParamKind::Object("MediaBypassSettings")),
         ],
     },
     CmdletSpec {
@@ -85,6 +91,27 @@ pub fn appliance_object(record: &ApplianceRecord) -> PsObject {
     object
 }
 
+/// A string-or-`$null` parameter: absent is "not given", `$null` clears.
+fn nullable_string(invocation: &Invocation, name: &str) -> Option<Option<String>> {
+    match invocation.get(name)? {
+        Value::Null => Some(None),
+        value => Some(Some(value.as_str().map(str::to_string).unwrap_or_else(|| value.display()))),
+    }
+}
+
+/// What a `Set-CsTenantHybridConfiguration` line asks to change.
+fn hybrid_change(invocation: &Invocation) -> HybridConfigurationChange {
+    HybridConfigurationChange {
+        internal_url: nullable_string(invocation, URL),
+        external_url: nullable_string(invocation, EXTERNAL_URL),
+        peer_destination: nullable_string(invocation, PEER_DESTINATION),
+        use_on_prem_dial_plan: match invocation.get(DIAL_PLAN) {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        },
+    }
+}
+
 #[async_trait::async_trait]
 impl Executor for TenantExecutor {
     async fn execute(&self, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
@@ -94,17 +121,12 @@ impl Executor for TenantExecutor {
             .ok_or_else(|| CmdletError::new(format!("the tenant does not run {}", invocation.cmdlet)))?;
         match cmdlet.name {
             "Set-CsTenantHybridConfiguration" => {
-                match invocation.get(URL) {
-                    None => {}
-                    Some(Value::Null) => {
-                        self.remote.set_internal_url(None).await.map_err(failed)?;
-                    }
-                    Some(value) => {
-                        let url = value.as_str().map(str::to_string).unwrap_or_else(|| value.display());
-                        self.remote.set_internal_url(Some(&url)).await.map_err(failed)?;
-                    }
+                let change = hybrid_change(invocation);
+                if change == HybridConfigurationChange::default() {
+                    return Ok(CmdletOutput::nothing());
                 }
-                Ok(CmdletOutput::nothing())
+                let answer = self.remote.set_hybrid_configuration(&change).await.map_err(failed)?;
+                Ok(CmdletOutput { objects: vec![], warnings: answer.warnings })
             }
             "Get-CsTenantHybridConfiguration" => {
                 let hybrid = self.remote.hybrid_configuration().await.map_err(failed)?;
@@ -112,6 +134,8 @@ impl Executor for TenantExecutor {
             }
             "Set-CsNetworkConfiguration" => {
                 let settings: MediaBypassSettings = match invocation.get("MediaBypassSettings") {
+                    // Nothing given, nothing to write (lab choice: the version stays).
+                    None => return Ok(CmdletOutput::nothing()),
                     Some(Value::Object(o)) => o
                         .to_deserialize()
                         .map_err(|e| CmdletError::new(format!("the MediaBypassSettings object is incomplete: {e}")))?,

@@ -14,9 +14,39 @@ pub struct HybridConfiguration {
     pub identity: String,
     /// The media bypass web service URL handed to clients; `None` once cleared with `$null`.
     pub hybrid_config_service_internal_url: Option<String>,
+    /// The external web service URL; stored and shown, clients outside never fetch it.
     pub hybrid_config_service_external_url: Option<String>,
+    /// The FQDN the online service hands on-premises PSTN calls to by default; in a Cloud
+    /// Connector deployment the lab reads it as the default PSTN site's name (tenant.md).
     pub peer_destination: Option<String>,
+    /// Documented default `$true`: hybrid users dial with the on-premises dial plan.
     pub use_on_prem_dial_plan: bool,
+}
+
+/// `Set-CsTenantHybridConfiguration`: only what was given changes. `Some(None)` is `$null`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HybridConfigurationChange {
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub internal_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub external_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub peer_destination: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_on_prem_dial_plan: Option<bool>,
+}
+
+/// A present field, even `null`, is "given": JSON cannot otherwise tell `$null` from absent.
+fn given<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Option::<String>::deserialize(d)?))
+}
+
+/// What an accepted `Set-CsTenantHybridConfiguration` answers: the new configuration and the
+/// warnings the administrator sees.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HybridConfigurationAnswer {
+    pub configuration: TenantConfiguration,
+    pub warnings: Vec<String>,
 }
 
 impl Default for HybridConfiguration {
@@ -159,36 +189,59 @@ pub struct MediaBypassParameters {
     pub bypass_id: Option<Uuid>,
 }
 
-/// The warning the vendor documents for `-AlwaysBypass $true -Enabled $false`.
-pub const ALWAYS_BYPASS_IGNORED: &str = "AlwaysBypass is ignored when Enabled is False.";
+/// The warning the cmdlet reference documents for AlwaysBypass True without Enabled True.
+pub const ALWAYS_BYPASS_IGNORED: &str = "AlwaysBypass setting is ignored if Enabled is set to false.";
+
+/// The parameters the cmdlet reference lists as not applicable to Skype for Business Online, in
+/// the order the cmdlet's syntax lists them.
+pub const NOT_APPLICABLE_ONLINE: &[&str] =
+    &["BypassID", "EnableDefaultBypassID", "ExternalBypassMode", "InternalBypassMode", "EnabledForAudioVideoConferences"];
+
+/// The warning for a parameter the online service does not apply (lab choice of wording: the
+/// reference says the parameter is not applicable, not what the service prints).
+pub fn not_applicable_online(parameter: &str) -> String {
+    format!("{parameter} is not applicable to Skype for Business Online: the online service ignores the given value.")
+}
+
+impl MediaBypassParameters {
+    /// The inapplicable parameters the admin gave, by name.
+    fn given_not_applicable(&self) -> Vec<&'static str> {
+        let given = [
+            self.bypass_id.is_some(),
+            self.enable_default_bypass_id.is_some(),
+            self.external_bypass_mode.is_some(),
+            self.internal_bypass_mode.is_some(),
+            self.enabled_for_audio_video_conferences.is_some(),
+        ];
+        NOT_APPLICABLE_ONLINE.iter().zip(given).filter(|(_, given)| *given).map(|(name, _)| *name).collect()
+    }
+}
 
 impl MediaBypassSettings {
-    /// What `New-CsNetworkMediaBypassConfiguration` builds in memory, with its warnings.
+    /// What `New-CsNetworkMediaBypassConfiguration` builds in memory, with its warnings, as
+    /// Skype for Business Online treats it (docs/design/tenant.md, "Media bypass settings").
     ///
-    /// Defaults are the documented ones: everything False/Off, except that `InternalBypassMode`
-    /// becomes `Any` when Enabled is True, and a bypass ID is generated when Enabled and either
-    /// AlwaysBypass or EnableDefaultBypassID are True (clients and gateways compare it per call).
+    /// Only Enabled and AlwaysBypass take effect: the reference marks the other parameters not
+    /// applicable online, so each given one is ignored with a warning and keeps its online value.
+    /// InternalBypassMode is `Any` whenever Enabled is True (documented: the cmdlet changes it),
+    /// `Off` otherwise. A bypass ID is generated when Enabled and AlwaysBypass are both True,
+    /// because clients and gateways compare it per call.
     pub fn new_configuration(p: &MediaBypassParameters) -> (MediaBypassSettings, Vec<String>) {
         let enabled = p.enabled.unwrap_or(false);
         let always_bypass = p.always_bypass.unwrap_or(false);
-        let enable_default_bypass_id = p.enable_default_bypass_id.unwrap_or(false);
         let mut warnings = Vec::new();
         if always_bypass && !enabled {
             warnings.push(ALWAYS_BYPASS_IGNORED.to_string());
         }
-        let internal_bypass_mode =
-            p.internal_bypass_mode.unwrap_or(if enabled { BypassMode::Any } else { BypassMode::Off });
-        let bypass_id = p.bypass_id.or_else(|| {
-            (enabled && (always_bypass || enable_default_bypass_id)).then(Uuid::new_v4)
-        });
+        warnings.extend(p.given_not_applicable().into_iter().map(not_applicable_online));
         let settings = MediaBypassSettings {
             enabled,
             always_bypass,
-            enable_default_bypass_id,
-            enabled_for_audio_video_conferences: p.enabled_for_audio_video_conferences.unwrap_or(false),
-            internal_bypass_mode,
-            external_bypass_mode: p.external_bypass_mode.unwrap_or(BypassMode::Off),
-            bypass_id,
+            enable_default_bypass_id: false,
+            enabled_for_audio_video_conferences: false,
+            internal_bypass_mode: if enabled { BypassMode::Any } else { BypassMode::Off },
+            external_bypass_mode: BypassMode::Off,
+            bypass_id: (enabled && always_bypass).then(Uuid::new_v4),
         };
         (settings, warnings)
     }
@@ -236,20 +289,39 @@ mod tests {
     }
 
     #[test]
-    fn given_values_win_over_defaults() {
+    fn enabled_changes_internal_bypass_mode_to_any_even_when_off_is_given() {
+        let p = MediaBypassParameters {
+            enabled: Some(true),
+            always_bypass: Some(true),
+            internal_bypass_mode: Some(BypassMode::Off),
+            ..Default::default()
+        };
+        let (s, warnings) = MediaBypassSettings::new_configuration(&p);
+        assert_eq!(s.internal_bypass_mode, BypassMode::Any);
+        assert_eq!(warnings, vec![not_applicable_online("InternalBypassMode")]);
+    }
+
+    #[test]
+    fn parameters_not_applicable_online_are_ignored_with_one_warning_each() {
         let id = Uuid::new_v4();
         let p = MediaBypassParameters {
             enabled: Some(true),
             enable_default_bypass_id: Some(true),
-            internal_bypass_mode: Some(BypassMode::Off),
+            enabled_for_audio_video_conferences: Some(true),
             external_bypass_mode: Some(BypassMode::Any),
             bypass_id: Some(id),
             ..Default::default()
         };
-        let (s, _) = MediaBypassSettings::new_configuration(&p);
-        assert_eq!(s.internal_bypass_mode, BypassMode::Off);
-        assert_eq!(s.external_bypass_mode, BypassMode::Any);
-        assert_eq!(s.bypass_id, Some(id));
+        let (s, warnings) = MediaBypassSettings::new_configuration(&p);
+        assert_eq!(s.external_bypass_mode, BypassMode::Off);
+        assert!(!s.enable_default_bypass_id && !s.enabled_for_audio_video_conferences);
+        assert_eq!(s.bypass_id, None, "EnableDefaultBypassID does not generate an ID online, and a given one is not kept");
+        assert_eq!(
+            warnings,
+            ["BypassID", "EnableDefaultBypassID", "ExternalBypassMode", "EnabledForAudioVideoConferences"]
+                .map(not_applicable_online)
+                .to_vec()
+        );
     }
 
     #[test]

@@ -50,6 +50,11 @@ impl TenantRemote {
         self.send(reqwest::Method::PUT, "/admin/hybrid-configuration/internal-url", &serde_json::json!({ "url": url })).await
     }
 
+    /// `Set-CsTenantHybridConfiguration` with any of its documented parameters.
+    pub async fn set_hybrid_configuration(&self, change: &HybridConfigurationChange) -> Result<HybridConfigurationAnswer, TenantRemoteError> {
+        self.send(reqwest::Method::PUT, "/admin/hybrid-configuration", change).await
+    }
+
     pub async fn network_configuration(&self) -> Result<NetworkConfiguration, TenantRemoteError> {
         self.get("/admin/network-configuration").await
     }

@@ -2,7 +2,7 @@
 
 use super::access::{require, require_appliance, Expected};
 use super::api_error::ApiError;
-use super::internal_url::validate_internal_url;
+use super::internal_url::{sip_domain_warning, validate_internal_url, validate_url};
 use super::model::*;
 use super::shared::Tenant;
 use axum::body::Bytes;
@@ -21,7 +21,7 @@ pub fn router(tenant: Tenant) -> Router {
     Router::new()
         .route("/healthz", get(|| async { StatusCode::OK }))
         .route("/admin/configuration", get(configuration))
-        .route("/admin/hybrid-configuration", get(hybrid_configuration))
+        .route("/admin/hybrid-configuration", get(hybrid_configuration).put(set_hybrid_configuration))
         .route("/admin/hybrid-configuration/internal-url", put(set_internal_url))
         .route("/admin/network-configuration", get(network_configuration))
         .route("/admin/network-configuration/media-bypass-settings", put(set_media_bypass))
@@ -59,20 +59,49 @@ struct InternalUrl {
     url: Option<String>,
 }
 
+/// The old single-field route, kept for callers that set only the internal URL.
 async fn set_internal_url(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<TenantConfiguration> {
     require(&headers, t.secrets(), Expected::Admin)?;
     let InternalUrl { url } = body(&bytes, r#"{"url": "<string>" | null}"#)?;
-    if let Some(url) = &url {
-        validate_internal_url(url, &t.topology().tenant.sip_domains).map_err(ApiError::bad_request)?;
+    let change = HybridConfigurationChange { internal_url: Some(url), ..Default::default() };
+    Ok(Json(apply_hybrid_change(&t, change).await?.configuration))
+}
+
+async fn set_hybrid_configuration(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<HybridConfigurationAnswer> {
+    require(&headers, t.secrets(), Expected::Admin)?;
+    let change: HybridConfigurationChange = body(&bytes, "HybridConfigurationChange")?;
+    Ok(Json(apply_hybrid_change(&t, change).await?))
+}
+
+/// Checks every given URL before changing anything, so a refused call changes nothing.
+async fn apply_hybrid_change(t: &Tenant, change: HybridConfigurationChange) -> Result<HybridConfigurationAnswer, ApiError> {
+    let mut warnings = Vec::new();
+    if let Some(Some(url)) = &change.internal_url {
+        validate_internal_url(url).map_err(ApiError::bad_request)?;
+        warnings.extend(sip_domain_warning(url, &t.topology().tenant.sip_domains));
+    }
+    if let Some(Some(url)) = &change.external_url {
+        validate_url("HybridConfigServiceExternalUrl", url).map_err(ApiError::bad_request)?;
     }
     let configuration = t
         .update_configuration(|c| {
-            c.hybrid.hybrid_config_service_internal_url = url;
+            if let Some(url) = change.internal_url.clone() {
+                c.hybrid.hybrid_config_service_internal_url = url;
+            }
+            if let Some(url) = change.external_url.clone() {
+                c.hybrid.hybrid_config_service_external_url = url;
+            }
+            if let Some(peer) = change.peer_destination.clone() {
+                c.hybrid.peer_destination = peer;
+            }
+            if let Some(dial_plan) = change.use_on_prem_dial_plan {
+                c.hybrid.use_on_prem_dial_plan = dial_plan;
+            }
             c.version += 1;
             Ok(c.clone())
         })
         .await?;
-    Ok(Json(configuration))
+    Ok(HybridConfigurationAnswer { configuration, warnings })
 }
 
 async fn set_media_bypass(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<TenantConfiguration> {
