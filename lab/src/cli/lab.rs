@@ -2,7 +2,6 @@
 
 use anyhow::Context;
 use bypass_lab::backend::{BackendKind, DnsStart};
-use bypass_lab::clock::format_duration;
 use bypass_lab::lab::{Lab, LabError, LabFile, LabOptions, RunOn};
 use bypass_lab::topology::Topology;
 use clap::Args;
