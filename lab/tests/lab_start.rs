@@ -5,9 +5,10 @@ use bypass_lab::topology::Topology;
 
 #[tokio::test]
 async fn a_role_that_fails_at_start_fails_the_start_naming_it() {
-    // A plan that skipped validation: the DNS role refuses the subnet with host bits.
+    // A plan that skipped validation: two sites whose names give the DNS role the same client
+    // subnet name, so its start-up configuration fails.
     let mut topology = Topology::seed();
-    topology.sites[0].subnets[0] = "192.168.1.5/24".parse().unwrap();
+    topology.sites[1].name = format!("{} ", topology.sites[0].name);
     let error = match Lab::start(topology, LabOptions::default()).await {
         Ok(lab) => {
             lab.stop().await.unwrap();

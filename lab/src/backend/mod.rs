@@ -77,6 +77,9 @@ pub enum BackendError {
     Docker(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A role that could not even start (its configuration failed before it served).
+    #[error(transparent)]
+    RoleFailed(#[from] RoleFailure),
 }
 
 /// What differs between running roles in this process and running them in containers.

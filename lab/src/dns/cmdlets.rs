@@ -651,11 +651,11 @@ mod tests {
     fn the_topology_script_is_what_an_admin_would_type() {
         let script = super::super::plan::topology_script(&Topology::seed());
         for line in [
-            "Add-DnsServerPrimaryZone -Name \"adatum.biz\" -ReplicationScope \"Forest\"",
-            "Add-DnsServerClientSubnet -Name \"AmsterdamSubnet\" -IPv4Subnet \"192.168.1.0/24\"",
-            "Add-DnsServerZoneScope -ZoneName \"adatum.biz\" -Name \"SeattleZoneScope\"",
-            "Add-DnsServerResourceRecord -ZoneName \"adatum.biz\" -A -Name \"hybridvoice\" -IPv4Address \"10.10.1.10\" -ZoneScope \"SeattleZoneScope\"",
-            "Add-DnsServerQueryResolutionPolicy -Name \"AmsterdamPolicy\" -Action \"ALLOW\" -ClientSubnet \"eq,AmsterdamSubnet\" -ZoneScope \"AmsterdamZoneScope,1\" -ProcessingOrder 1 -ZoneName \"adatum.biz\"",
+            "Add-DnsServerPrimaryZone -Name 'adatum.biz' -ReplicationScope 'Forest'",
+            "Add-DnsServerClientSubnet -Name 'AmsterdamSubnet' -IPv4Subnet '192.168.1.0/24'",
+            "Add-DnsServerZoneScope -ZoneName 'adatum.biz' -Name 'SeattleZoneScope'",
+            "Add-DnsServerResourceRecord -ZoneName 'adatum.biz' -A -Name 'hybridvoice' -IPv4Address '10.10.1.10' -ZoneScope 'SeattleZoneScope'",
+            "Add-DnsServerQueryResolutionPolicy -Name 'AmsterdamPolicy' -Action 'ALLOW' -ClientSubnet 'eq,AmsterdamSubnet' -ZoneScope 'AmsterdamZoneScope,1' -ProcessingOrder 1 -ZoneName 'adatum.biz'",
         ] {
             assert!(script.lines().any(|l| l == line), "missing line:\n{line}\nin:\n{script}");
         }
@@ -725,7 +725,7 @@ mod tests {
         run(&e, "Set-DnsServerQueryResolutionPolicy -ZoneName adatum.biz -Name AmsterdamPolicy -ProcessingOrder 10\nSet-DnsServerQueryResolutionPolicy adatum.biz -Name Hold -ProcessingOrder 1\nEnable-DnsServerPolicy Zone Hold adatum.biz").unwrap();
         assert_eq!(answer(&e, "192.168.1.7", "hybridvoice.adatum.biz"), ["Refused"]);
         let err = run(&e, "Disable-DnsServerPolicy -Level Zone -Name Hold").unwrap_err();
-        assert_eq!(err.message, "Disable-DnsServerPolicy : Disable-DnsServerPolicy: -Level Zone needs -ZoneName");
+        assert_eq!(err.message, "Disable-DnsServerPolicy : -Level Zone needs -ZoneName");
         run(&e, "Disable-DnsServerPolicy -Level Zone -ZoneName adatum.biz").unwrap();
         assert_eq!(answer(&e, "192.168.1.7", "hybridvoice.adatum.biz"), ["NxDomain"], "every zone policy is off: the default scope answers");
     }

@@ -36,3 +36,14 @@ pub enum LabError {
     #[error("{0}")]
     Invalid(String),
 }
+
+impl LabError {
+    /// A role that failed while its backend started is reported as that role's failure, the
+    /// same as one that dies before the lab is ready.
+    pub(crate) fn role_failure_first(self) -> LabError {
+        match self {
+            LabError::Backend(crate::backend::BackendError::RoleFailed(failure)) => LabError::RoleFailed(failure),
+            other => other,
+        }
+    }
+}

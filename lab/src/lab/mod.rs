@@ -72,12 +72,14 @@ impl Lab {
     /// and every appliance has registered and replicated the tenant's current configuration.
     pub async fn start(topology: Topology, options: LabOptions) -> Result<Lab, LabError> {
         let secrets = Secrets::generate(&topology);
-        let backend: Box<dyn Backend> = match options.backend {
-            BackendKind::Embedded => {
-                Box::new(Embedded::start(&topology, &secrets, options.data_dir.as_deref(), options.control, options.dns).await?)
-            }
-            BackendKind::Containers => containers_backend(&topology, &secrets, options.dns, &options.progress).await?,
+        let backend: Result<Box<dyn Backend>, LabError> = match options.backend {
+            BackendKind::Embedded => Embedded::start(&topology, &secrets, options.data_dir.as_deref(), options.control, options.dns)
+                .await
+                .map(|b| Box::new(b) as Box<dyn Backend>)
+                .map_err(LabError::from),
+            BackendKind::Containers => containers_backend(&topology, &secrets, options.dns, &options.progress).await,
         };
+        let backend = backend.map_err(LabError::role_failure_first)?;
         let lab = Lab { topology, secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) };
         if let Err(e) = lab.wait_ready().await {
             let _ = lab.backend.stop().await;

@@ -124,7 +124,7 @@ fn an_unset_variable() {
 fn a_missing_mandatory_parameter() {
     let targets = Targets { dns: Some(Arc::new(Recorder::default())), ..Default::default() };
     let err = block(run("  Add-DnsServerClientSubnet", &targets)).unwrap_err();
-    assert_eq!(at(&err), (1, 3, "Cannot process command because of one or more missing mandatory parameters: Name IPv4Subnet."));
+    assert_eq!(at(&err), (1, 3, "Cannot process command because of one or more missing mandatory parameters: Name."));
 }
 
 #[test]

@@ -66,7 +66,7 @@ impl Embedded {
             secrets: secrets.clone(),
         };
         let tenant_role = crate::tenant::start(tenant_listener, tenant_config, shutdown.child_token())
-            .map_err(|e| BackendError::Start(format!("the tenant did not start: {e}")))?;
+            .map_err(|e| RoleFailure { role: "tenant".into(), cause: e.to_string() })?;
         spawn_role(&mut tasks, &failed, "tenant", tenant_role);
 
         let sockets = crate::dns::DnsSockets::bind(loopback_any(), loopback_any()).await?;
@@ -79,7 +79,7 @@ impl Embedded {
         };
         let dns_role = crate::dns::start_on_clock(sockets, dns_config, clock.clone(), shutdown.child_token())
             .await
-            .map_err(|e| BackendError::Start(format!("the DNS server did not start: {e}")))?;
+            .map_err(|e| RoleFailure { role: "dns".into(), cause: e.to_string() })?;
         spawn_role(&mut tasks, &failed, "dns", dns_role);
 
         let appliances =
