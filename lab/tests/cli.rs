@@ -91,6 +91,12 @@ fn a_new_admins_session_with_a_running_lab() {
     assert!(err.contains(&format!("At {}:2 char:1\n+ Get-DnsServerForwarder -ComputerName dns1\n+ ~~~~~~~~~~~~~~~~~~~~~~\n", bad.display())), "{err}");
     assert!(err.contains("is a real cmdlet that this lab does not model"), "{err}");
 
+    // A DNS server's refusal names its cmdlet once.
+    let zone = dir.path().join("zone.ps1");
+    std::fs::write(&zone, "Add-DnsServerPrimaryZone -Name adatum.biz -ReplicationScope Forest\n").unwrap();
+    let err = text(&verb(&state, &["run", zone.to_str().unwrap()]).stderr);
+    assert!(err.starts_with("Add-DnsServerPrimaryZone : ") && !err.contains("Add-DnsServerPrimaryZone : Add-DnsServerPrimaryZone"), "{err}");
+
     // Tenant cmdlets are refused on a Mediation Server, and the tenant does not change.
     let on = dir.path().join("on.ps1");
     std::fs::write(&on, "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null\n").unwrap();
