@@ -2,17 +2,13 @@
 //! now beside the last sync's result, how far behind the tenant each appliance is, and times on
 //! the lab clock (`day 2 09:14`) or as ages (`3h ago`), never as raw durations.
 
+use bypass_lab::clock::clock_time;
 use bypass_lab::lab::Lab;
 use bypass_lab::mediation::status::ApplianceStatus;
 use std::time::Duration;
 
 const DAY: u64 = 86_400;
 
-/// A lab time as a clock reading: the lab starts on day 1 at 00:00.
-pub fn clock_time(at: Duration) -> String {
-    let s = at.as_secs();
-    format!("day {} {:02}:{:02}", s / DAY + 1, (s % DAY) / 3600, (s % 3600) / 60)
-}
 
 /// A span in its two largest units (`1d 2h`, `3h`, `5m`, `40s`).
 fn span(d: Duration) -> String {

@@ -9,7 +9,7 @@
 
 mod duration;
 
-pub use duration::{format_duration, parse_duration, serde_text, DurationError};
+pub use duration::{clock_time, format_duration, parse_duration, serde_text, DurationError};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
