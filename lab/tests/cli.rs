@@ -118,7 +118,8 @@ fn a_new_admins_session_with_a_running_lab() {
     assert!(status.starts_with("lab time day 1 00:00") && row_of(&status).contains("(behind the tenant by 1)"), "{status}");
 
     // A reader that goes away early ends the output quietly.
-    for args in [&["status"][..], &["cmdlets"][..], &["steps"][..]] {
+    let reports = dir.path().join("reports");
+    for args in [&["status"][..], &["cmdlets"][..], &["steps"][..], &["rehearse", "--tags", "@seed", "--report", reports.to_str().unwrap()][..]] {
         let mut child = Command::new(BIN).arg("--state").arg(&state).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
