@@ -170,6 +170,12 @@ fn the_readme_walk_through() {
     ok(&["clock", "advance", "24h"]);
     let status = ok(&["status"]);
     assert!(status.starts_with("lab time day 2 00:00") && status.lines().skip(2).all(|l| l.contains(" Serving ") && !l.contains("behind")), "{status}");
+    let appliances = dir.path().join("appliances.ps1");
+    std::fs::write(&appliances, "Get-CsHybridPSTNAppliance\n").unwrap();
+    let records = ok(&["run", appliances.to_str().unwrap()]);
+    let field = |name: &str| records.lines().filter(|l| l.starts_with(name)).map(|l| l.rsplit(':').next().unwrap().trim().to_string()).collect::<Vec<_>>();
+    assert_eq!(field("TenantVersion ").len(), 7, "{records}");
+    assert_eq!(field("TenantVersion "), field("ReplicatedVersion "), "{records}");
     let check = root.join("examples/check.ps1");
     let local_store = ok(&["run", "--on", "ams-cce1", check.to_str().unwrap()]);
     assert!(local_store.lines().any(|l| l.trim_start().starts_with("Enabled") && l.trim_end().ends_with(": True")), "{local_store}");
