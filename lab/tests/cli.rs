@@ -82,6 +82,19 @@ fn a_new_admins_session_with_a_running_lab() {
     let run = verb(&state, &["run", utf16.to_str().unwrap()]);
     assert!(run.status.success(), "{}", text(&run.stderr));
 
+    // Standard input is read the same way; its errors say where as PowerShell does for a paste.
+    let piped = |bytes: Vec<u8>| {
+        use std::io::Write;
+        let mut child = Command::new(BIN).arg("--state").arg(&state).args(["run", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = piped(utf16_le_with_bom("Get-CsNetworkConfiguration\r\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = piped(utf16_le_with_bom("mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $true\r\n"));
+    let err = text(&out.stderr);
+    assert!(err.contains("Hint: a variable is assigned with a $ before its name") && err.contains("\nAt line:1 char:1\n+ mediabypass"), "{err}");
+
     // Errors name the file, quote the line and underline the word.
     let bad = dir.path().join("bad.ps1");
     std::fs::write(&bad, "Get-CsNetworkConfiguration\nGet-DnsServerForwarder -ComputerName dns1\n").unwrap();
