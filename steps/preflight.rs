@@ -219,7 +219,8 @@ pub fn prepare(source: &Path, seed_plan: bool, filter: Option<(&str, &TagOperati
         seen_tags.dedup();
         anyhow::ensure!(
             selected > 0,
-            "no scenario matches --tags '{text}' ({total} scenarios in {}; their tags: {})",
+            "no scenario matches --tags '{text}' ({total} scenario{} in {}; their tags: {})",
+            if total == 1 { "" } else { "s" },
             source.display(),
             if seen_tags.is_empty() {
                 "none".to_string()
@@ -283,7 +284,7 @@ mod tests {
         let dir = folder(&[("dns.feature", GOOD.as_bytes())]);
         let op: TagOperation = "@nothing".parse().unwrap();
         let e = prepare(dir.path(), true, Some(("@nothing", &op))).unwrap_err().to_string();
-        assert!(e.starts_with("no scenario matches --tags '@nothing' (1 scenarios in"), "{e}");
+        assert!(e.starts_with("no scenario matches --tags '@nothing' (1 scenario in"), "{e}");
         assert!(e.ends_with("their tags: @dns)"), "{e}");
         let op: TagOperation = "@dns".parse().unwrap();
         assert_eq!(prepare(dir.path(), true, Some(("@dns", &op))).unwrap().selected, 1);
