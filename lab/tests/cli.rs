@@ -195,6 +195,7 @@ fn a_new_admins_session_with_a_running_lab() {
         &["clock", "now"][..],
         &["resolve", "x.adatum.biz", "--from", "outside"][..],
         &["client", "status"][..],
+        &["run", bad.to_str().unwrap()][..],
     ] {
         let out = verb(&state, args);
         let err = text(&out.stderr);
