@@ -54,3 +54,41 @@ Feature: Runbook mistakes are reported clearly and change nothing
       """
     Then the runbook fails at line 1 mentioning "The variable '$mediabypas' cannot be retrieved because it has not been set."
     And the tenant's configuration is unchanged
+
+  Scenario: A runbook that opens a remote PowerShell session first
+    When the tenant administrator runs:
+      """
+      Import-Module SkypeOnlineConnector
+      $cred = Get-Credential
+      $session = New-CsOnlineSession -Credential $cred
+      Import-PSSession $session
+      $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true
+      Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
+      Remove-PSSession $session
+      """
+    Then the runbook succeeds
+    And the output warns "AlwaysBypass is ignored when Enabled is False."
+
+  Scenario: A real cmdlet the lab does not model is not a typo
+    When the administrator runs against the DNS server:
+      """
+      Get-DnsServerForwarder
+      """
+    Then the runbook fails at line 1 mentioning "is a real cmdlet that this lab does not model"
+
+  Scenario: A misspelt cmdlet gets a suggestion
+    When the tenant administrator runs:
+      """
+      $mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $true
+      Set-CsNetworkConfigration -MediaBypassSettings $mediabypass
+      """
+    Then the runbook fails at line 2 mentioning "Did you mean 'Set-CsNetworkConfiguration'?"
+    And the tenant's configuration is unchanged
+
+  Scenario: null written without its dollar sign
+    When the tenant administrator runs:
+      """
+      $mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled null
+      """
+    Then the runbook fails at line 1 mentioning "PowerShell writes the value as $null"
+    And the tenant's configuration is unchanged

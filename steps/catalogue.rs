@@ -121,7 +121,8 @@ pub fn nearest<'a>(phrases: &'a [Phrase], ty: StepType, text: &str) -> Vec<&'a P
         .iter()
         .map(|p| {
             let against = p.example.as_deref().and_then(|e| e.split_once(' ').map(|(_, rest)| rest)).unwrap_or(&p.text);
-            let d = crate::runbook::spelling::distance(text, against).min(crate::runbook::spelling::distance(text, &p.text));
+            let d = crate::runbook::spelling::distance(text, against)
+                .min(crate::runbook::spelling::distance(text, &p.text));
             (d + usize::from(p.ty != ty), p)
         })
         .collect();

@@ -6,8 +6,8 @@
 use super::catalogue::{nearest, phrases, Phrase};
 use crate::runbook::encoding::decode;
 use cucumber::gherkin::tagexpr::TagOperation;
-use cucumber::tag::Ext as _;
 use cucumber::gherkin::{Feature, GherkinEnv, Step};
+use cucumber::tag::Ext as _;
 use std::path::{Path, PathBuf};
 
 /// Whether a scenario runs in this rehearsal.
@@ -21,7 +21,11 @@ pub enum Selection {
 }
 
 /// The rule every rehearsal applies: `@seed` scenarios only on the seed's plan, then `--tags`.
-pub fn select<'a>(tags: impl Iterator<Item = &'a String> + Clone, seed_plan: bool, filter: Option<&TagOperation>) -> Selection {
+pub fn select<'a>(
+    tags: impl Iterator<Item = &'a String> + Clone,
+    seed_plan: bool,
+    filter: Option<&TagOperation>,
+) -> Selection {
     if !seed_plan && tags.clone().any(|t| t == "seed") {
         return Selection::NotApplicable;
     }
@@ -86,7 +90,17 @@ fn feature_files(root: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-const HEADERS: &[&str] = &["Feature:", "Rule:", "Background:", "Scenario:", "Scenario Outline:", "Scenario Template:", "Example:", "Examples:", "Scenarios:"];
+const HEADERS: &[&str] = &[
+    "Feature:",
+    "Rule:",
+    "Background:",
+    "Scenario:",
+    "Scenario Outline:",
+    "Scenario Template:",
+    "Example:",
+    "Examples:",
+    "Scenarios:",
+];
 const STEP_WORDS: &[&str] = &["Given ", "When ", "Then ", "And ", "But ", "* "];
 
 /// The first line that is neither a keyword, a step, a tag, a table, a doc string nor a
@@ -143,7 +157,8 @@ fn gherkin_error(text: &str, error: &impl std::fmt::Display) -> String {
 /// Checks every feature under `source` and writes it as UTF-8 into a scratch folder.
 pub fn prepare(source: &Path, seed_plan: bool, filter: Option<(&str, &TagOperation)>) -> anyhow::Result<Prepared> {
     let mut files = Vec::new();
-    feature_files(source, &mut files).map_err(|e| anyhow::anyhow!("cannot read the features in {}: {e}", source.display()))?;
+    feature_files(source, &mut files)
+        .map_err(|e| anyhow::anyhow!("cannot read the features in {}: {e}", source.display()))?;
     anyhow::ensure!(!files.is_empty(), "no .feature file in {}", source.display());
     let dir = tempfile::Builder::new().prefix("bypass-lab-features-").tempdir()?;
     let known: Vec<Phrase> = phrases();
@@ -204,9 +219,14 @@ pub fn prepare(source: &Path, seed_plan: bool, filter: Option<(&str, &TagOperati
         seen_tags.dedup();
         anyhow::ensure!(
             selected > 0,
-            "no scenario matches --tags '{text}' ({total} scenarios in {}; their tags: {})",
+            "no scenario matches --tags '{text}' ({total} scenario{} in {}; their tags: {})",
+            if total == 1 { "" } else { "s" },
             source.display(),
-            if seen_tags.is_empty() { "none".to_string() } else { seen_tags.iter().map(|t| format!("@{t}")).collect::<Vec<_>>().join(" ") }
+            if seen_tags.is_empty() {
+                "none".to_string()
+            } else {
+                seen_tags.iter().map(|t| format!("@{t}")).collect::<Vec<_>>().join(" ")
+            }
         );
     }
     Ok(Prepared { dir, selected })
@@ -229,7 +249,8 @@ mod tests {
     #[test]
     fn a_feature_saved_with_a_bom_or_as_utf16_is_read() {
         let bom = [&[0xEF, 0xBB, 0xBF][..], GOOD.as_bytes()].concat();
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(GOOD.encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        let utf16: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain(GOOD.encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
         let dir = folder(&[("a.feature", &bom), ("b.feature", &utf16)]);
         let prepared = prepare(dir.path(), true, None).unwrap();
         assert_eq!(prepared.selected, 2);
@@ -240,7 +261,10 @@ mod tests {
 
     #[test]
     fn a_syntax_error_names_the_line() {
-        let dir = folder(&[("bad.feature", b"Feature: x\n  Scenario: y\n    Given a user is signed in at each site\n  Scenari: z\n")]);
+        let dir = folder(&[(
+            "bad.feature",
+            b"Feature: x\n  Scenario: y\n    Given a user is signed in at each site\n  Scenari: z\n",
+        )]);
         let e = prepare(dir.path(), true, None).unwrap_err().to_string();
         assert!(e.contains("bad.feature: line 4: 'Scenari: z' is neither a step"), "{e}");
         assert!(e.ends_with("did you mean 'Scenario:'?"), "{e}");
@@ -248,7 +272,8 @@ mod tests {
 
     #[test]
     fn an_unmatched_step_gets_the_nearest_phrases() {
-        let dir = folder(&[("typo.feature", b"Feature: x\n  Scenario: y\n    Given a user is sined in at each site\n")]);
+        let dir =
+            folder(&[("typo.feature", b"Feature: x\n  Scenario: y\n    Given a user is sined in at each site\n")]);
         let e = prepare(dir.path(), true, None).unwrap_err().to_string();
         assert!(e.contains("typo.feature:3: no step matches \"Given a user is sined in at each site\""), "{e}");
         assert!(e.contains("\n      Given a user is signed in at each site"), "{e}");
@@ -259,7 +284,7 @@ mod tests {
         let dir = folder(&[("dns.feature", GOOD.as_bytes())]);
         let op: TagOperation = "@nothing".parse().unwrap();
         let e = prepare(dir.path(), true, Some(("@nothing", &op))).unwrap_err().to_string();
-        assert!(e.starts_with("no scenario matches --tags '@nothing' (1 scenarios in"), "{e}");
+        assert!(e.starts_with("no scenario matches --tags '@nothing' (1 scenario in"), "{e}");
         assert!(e.ends_with("their tags: @dns)"), "{e}");
         let op: TagOperation = "@dns".parse().unwrap();
         assert_eq!(prepare(dir.path(), true, Some(("@dns", &op))).unwrap().selected, 1);

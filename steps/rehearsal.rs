@@ -112,7 +112,7 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     let failed = Arc::new(AtomicUsize::new(0));
     let (p, f, na) = (passed.clone(), failed.clone(), not_applicable.clone());
 
-    let writer = writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
+    let writer = writer::Basic::raw(Console::default(), writer::Coloring::Auto, 0)
         .summarized()
         .tee::<LabWorld, _>(writer::JUnit::for_tee(junit_file, 0))
         .tee::<LabWorld, _>(writer::Json::for_tee(json_file))
@@ -161,6 +161,39 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         json,
         html,
     })
+}
+
+/// Standard output for the progress lines. A reader that went away (`rehearse | head -1`) wants
+/// no more of them: they are dropped, and the rehearsal still runs to its verdict and reports,
+/// rather than panicking in the writer.
+#[derive(Default)]
+struct Console {
+    closed: bool,
+}
+
+impl std::io::Write for Console {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match std::io::stdout().write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match std::io::stdout().flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
 }
 
 async fn start(world: &mut LabWorld) {

@@ -39,7 +39,9 @@ fn up(state: &Path) -> (Child, String) {
     });
     let mut printed = String::new();
     loop {
-        let line = seen.recv_timeout(READY_DEADLINE).unwrap_or_else(|_| panic!("no clock line from up; it printed:\n{printed}"));
+        let line = seen
+            .recv_timeout(READY_DEADLINE)
+            .unwrap_or_else(|_| panic!("no clock line from up; it printed:\n{printed}"));
         printed.push_str(&line);
         printed.push('\n');
         if line.contains("Ctrl-C stops the lab") {
@@ -82,24 +84,73 @@ fn a_new_admins_session_with_a_running_lab() {
     let run = verb(&state, &["run", utf16.to_str().unwrap()]);
     assert!(run.status.success(), "{}", text(&run.stderr));
 
+    // Standard input is read the same way; its errors say where as PowerShell does for a paste.
+    let piped = |bytes: Vec<u8>| {
+        use std::io::Write;
+        let mut child = Command::new(BIN)
+            .arg("--state")
+            .arg(&state)
+            .args(["run", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = piped(utf16_le_with_bom("Get-CsNetworkConfiguration\r\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = piped(utf16_le_with_bom("mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $true\r\n"));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Hint: a variable is assigned with a $ before its name")
+            && err.contains("\nAt line:1 char:1\n+ mediabypass"),
+        "{err}"
+    );
+
     // Errors name the file, quote the line and underline the word.
     let bad = dir.path().join("bad.ps1");
     std::fs::write(&bad, "Get-CsNetworkConfiguration\nGet-DnsServerForwarder -ComputerName dns1\n").unwrap();
     let run = verb(&state, &["run", bad.to_str().unwrap()]);
     assert!(!run.status.success());
     let err = text(&run.stderr);
-    assert!(err.contains(&format!("At {}:2 char:1\n+ Get-DnsServerForwarder -ComputerName dns1\n+ ~~~~~~~~~~~~~~~~~~~~~~\n", bad.display())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "At {}:2 char:1\n+ Get-DnsServerForwarder -ComputerName dns1\n+ ~~~~~~~~~~~~~~~~~~~~~~\n",
+            bad.display()
+        )),
+        "{err}"
+    );
     assert!(err.contains("is a real cmdlet that this lab does not model"), "{err}");
+
+    // A DNS server's refusal names its cmdlet once.
+    let zone = dir.path().join("zone.ps1");
+    std::fs::write(&zone, "Add-DnsServerPrimaryZone -Name adatum.biz -ReplicationScope Forest\n").unwrap();
+    let err = text(&verb(&state, &["run", zone.to_str().unwrap()]).stderr);
+    assert!(
+        err.starts_with("Add-DnsServerPrimaryZone : ")
+            && !err.contains("Add-DnsServerPrimaryZone : Add-DnsServerPrimaryZone"),
+        "{err}"
+    );
 
     // Tenant cmdlets are refused on a Mediation Server, and the tenant does not change.
     let on = dir.path().join("on.ps1");
     std::fs::write(&on, "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null\n").unwrap();
-    let first_appliance = printed.lines().find(|l| l.starts_with("appliance ")).unwrap().split_whitespace().nth(1).unwrap().to_string();
+    let first_appliance =
+        printed.lines().find(|l| l.starts_with("appliance ")).unwrap().split_whitespace().nth(1).unwrap().to_string();
     let run = verb(&state, &["run", "--on", &first_appliance, on.to_str().unwrap()]);
-    assert!(!run.status.success() && text(&run.stderr).contains("runs against Skype for Business Online (the tenant), not on a Mediation Server"), "{}", text(&run.stderr));
+    assert!(
+        !run.status.success()
+            && text(&run.stderr)
+                .contains("runs against Skype for Business Online (the tenant), not on a Mediation Server"),
+        "{}",
+        text(&run.stderr)
+    );
 
     // status shows the tenant link as it is now, at once after a cut and after a heal.
-    let row_of = |status: &str| status.lines().find(|l| l.contains(&format!(" {first_appliance} "))).unwrap_or("").to_string();
+    let row_of =
+        |status: &str| status.lines().find(|l| l.contains(&format!(" {first_appliance} "))).unwrap_or("").to_string();
     let cut = verb(&state, &["fault", "cut", &first_appliance, "tenant"]);
     assert!(cut.status.success(), "{}", text(&cut.stderr));
     let status = text(&verb(&state, &["status"]).stdout);
@@ -109,11 +160,27 @@ fn a_new_admins_session_with_a_running_lab() {
     assert!(heal.status.success(), "{}", text(&heal.stderr));
     let status = text(&verb(&state, &["status"]).stdout);
     assert!(row_of(&status).contains(" up "), "{status}");
-    assert!(status.starts_with("lab time day 1 00:00") && row_of(&status).contains("(behind the tenant by 1)"), "{status}");
+    assert!(
+        status.starts_with("lab time day 1 00:00") && row_of(&status).contains("(behind the tenant by 1)"),
+        "{status}"
+    );
 
     // A reader that goes away early ends the output quietly.
-    for args in [&["status"][..], &["cmdlets"][..], &["steps"][..]] {
-        let mut child = Command::new(BIN).arg("--state").arg(&state).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let reports = dir.path().join("reports");
+    for args in [
+        &["status"][..],
+        &["cmdlets"][..],
+        &["steps"][..],
+        &["rehearse", "--tags", "@seed", "--report", reports.to_str().unwrap()][..],
+    ] {
+        let mut child = Command::new(BIN)
+            .arg("--state")
+            .arg(&state)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
         let err = text(&out.stderr);
@@ -123,16 +190,29 @@ fn a_new_admins_session_with_a_running_lab() {
     // After a crash, the other verbs say so and point at `down`.
     lab.kill().unwrap();
     lab.wait().unwrap();
-    for args in [&["status"][..], &["clock", "now"][..], &["resolve", "x.adatum.biz", "--from", "outside"][..], &["client", "status"][..]] {
+    for args in [
+        &["status"][..],
+        &["clock", "now"][..],
+        &["resolve", "x.adatum.biz", "--from", "outside"][..],
+        &["client", "status"][..],
+        &["run", bad.to_str().unwrap()][..],
+    ] {
         let out = verb(&state, args);
         let err = text(&out.stderr);
         assert!(!out.status.success(), "{args:?} succeeded after the crash");
         assert!(err.contains("is not running") && err.contains("bypass-lab down"), "{args:?}: {err}");
-        assert!(!err.to_lowercase().contains("connection refused") && !err.contains("error sending request"), "{args:?}: {err}");
+        assert!(
+            !err.to_lowercase().contains("connection refused") && !err.contains("error sending request"),
+            "{args:?}: {err}"
+        );
     }
     let down = verb(&state, &["down"]);
     assert!(down.status.success(), "{}", text(&down.stderr));
-    assert!(!state.join("lab.json").exists() && !state.join("data").exists(), "down left {:?}", std::fs::read_dir(&state).map(|d| d.count()));
+    assert!(
+        !state.join("lab.json").exists() && !state.join("data").exists(),
+        "down left {:?}",
+        std::fs::read_dir(&state).map(|d| d.count())
+    );
 }
 
 #[test]
@@ -162,10 +242,29 @@ fn the_readme_walk_through() {
     ok(&["run", enable.to_str().unwrap()]);
     ok(&["clock", "advance", "24h"]);
     let status = ok(&["status"]);
-    assert!(status.starts_with("lab time day 2 00:00") && status.lines().skip(2).filter(|l| !l.starts_with("DNS ")).all(|l| l.contains(" Serving ") && !l.contains("behind")), "{status}");
+    assert!(
+        status.starts_with("lab time day 2 00:00")
+            && status.lines().skip(2).filter(|l| !l.starts_with("DNS ")).all(|l| l.contains(" Serving ") && !l.contains("behind")),
+        "{status}"
+    );
+    let appliances = dir.path().join("appliances.ps1");
+    std::fs::write(&appliances, "Get-CsHybridPSTNAppliance\n").unwrap();
+    let records = ok(&["run", appliances.to_str().unwrap()]);
+    let field = |name: &str| {
+        records
+            .lines()
+            .filter(|l| l.starts_with(name))
+            .map(|l| l.rsplit(':').next().unwrap().trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(field("TenantVersion ").len(), 7, "{records}");
+    assert_eq!(field("TenantVersion "), field("ReplicatedVersion "), "{records}");
     let check = root.join("examples/check.ps1");
     let local_store = ok(&["run", "--on", "ams-cce1", check.to_str().unwrap()]);
-    assert!(local_store.lines().any(|l| l.trim_start().starts_with("Enabled") && l.trim_end().ends_with(": True")), "{local_store}");
+    assert!(
+        local_store.lines().any(|l| l.trim_start().starts_with("Enabled") && l.trim_end().ends_with(": True")),
+        "{local_store}"
+    );
     let resolved = ok(&["resolve", "hybridvoice.adatum.biz", "--from", "Seattle"]);
     assert!(resolved.contains("10.10.1."), "{resolved}");
     ok(&["client", "signin", "--at", "Amsterdam", "--user", "alice"]);

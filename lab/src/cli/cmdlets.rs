@@ -7,8 +7,10 @@ use std::process::ExitCode;
 
 pub fn run() -> anyhow::Result<ExitCode> {
     let mut out = String::new();
-    for listed in listing() {
-        out.push_str(&format!("{}    runs {}\n", listed.spec.name, listed.runs));
+    let all = listing();
+    let width = all.iter().map(|l| l.spec.name.len()).max().unwrap_or(0);
+    for listed in all {
+        out.push_str(&format!("{:<width$}  runs {}\n", listed.spec.name, listed.runs));
         for p in listed.spec.params {
             let kind = match p.kind {
                 ParamKind::Switch => "switch".to_string(),

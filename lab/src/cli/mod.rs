@@ -94,7 +94,8 @@ pub fn write_stdout(text: &str) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `status | head -3`: `println!` panics when the reader has gone. That is no failure of the lab,
+/// `status | head -3`, `rehearse | head -1`: `println!` (and the report writer) panic when the
+/// reader has gone. That is no failure of the lab,
 /// so the process ends quietly with the closed-pipe status instead of a panic message and 101.
 /// The signal itself stays ignored: the lab's own sockets must not kill the process.
 fn end_quietly_on_closed_stdout() {
@@ -106,7 +107,9 @@ fn end_quietly_on_closed_stdout() {
             .map(String::as_str)
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+        // std's `println!`, and the rehearsal's report writer ("failed to write into terminal").
+        let writing = message.starts_with("failed printing to stdout") || message.to_ascii_lowercase().contains("failed to write");
+        if writing && message.contains("Broken pipe") {
             std::process::exit(CLOSED_PIPE.into());
         }
         default(info);

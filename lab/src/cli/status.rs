@@ -2,17 +2,12 @@
 //! now beside the last sync's result, how far behind the tenant each appliance is, and times on
 //! the lab clock (`day 2 09:14`) or as ages (`3h ago`), never as raw durations.
 
+use bypass_lab::clock::clock_time;
 use bypass_lab::lab::Lab;
 use bypass_lab::mediation::status::ApplianceStatus;
 use std::time::Duration;
 
 const DAY: u64 = 86_400;
-
-/// A lab time as a clock reading: the lab starts on day 1 at 00:00.
-pub fn clock_time(at: Duration) -> String {
-    let s = at.as_secs();
-    format!("day {} {:02}:{:02}", s / DAY + 1, (s % DAY) / 3600, (s % 3600) / 60)
-}
 
 /// A span in its two largest units (`1d 2h`, `3h`, `5m`, `40s`).
 fn span(d: Duration) -> String {
@@ -61,7 +56,11 @@ fn row(s: &ApplianceStatus, now: Duration, tenant_version: Option<u64>) -> [Stri
         (None, None) => "never".into(),
         (Some(e), ok) => format!("failed: {e} (last {})", ok.unwrap_or_else(|| "ok: never".into())),
     };
-    let next = if s.next_sync >= now { format!("{} (in {})", clock_time(s.next_sync), span(s.next_sync - now)) } else { "due".into() };
+    let next = if s.next_sync >= now {
+        format!("{} (in {})", clock_time(s.next_sync), span(s.next_sync - now))
+    } else {
+        "due".into()
+    };
     [
         s.site_name.clone(),
         s.appliance_name.clone(),
@@ -82,7 +81,9 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
     }
     let now = lab.now().await?;
     let tenant_version = lab.tenant_configuration().await.ok().map(|c| c.version);
-    let mut table = vec![["SITE", "APPLIANCE", "ADDRESS", "VERSION", "WEB", "TENANT LINK", "NEXT SYNC", "LAST SYNC"].map(String::from)];
+    let mut table =
+        vec![["SITE", "APPLIANCE", "ADDRESS", "VERSION", "WEB", "TENANT LINK", "NEXT SYNC", "LAST SYNC"]
+            .map(String::from)];
     for r in rows {
         table.push(match (&r.status, &r.error) {
             (Some(s), _) => row(s, now, tenant_version),
@@ -98,7 +99,11 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
             ],
         });
     }
-    println!("lab time {} (tenant at version {})", clock_time(now), tenant_version.map(|v| v.to_string()).unwrap_or_else(|| "?".into()));
+    println!(
+        "lab time {} (tenant at version {})",
+        clock_time(now),
+        tenant_version.map(|v| v.to_string()).unwrap_or_else(|| "?".into())
+    );
     print!("{}", super::lab::table(&table));
     let dns = lab.dns_status().await;
     match &dns.error {

@@ -62,6 +62,14 @@ pub fn format_duration(d: Duration) -> String {
     out
 }
 
+/// A lab time as a clock reading, the lab starting on day 1 at 00:00 (`day 2 09:14`): how people
+/// read "when", where a raw duration (`1d9h14m3s331ms`) reads as a span.
+pub fn clock_time(at: Duration) -> String {
+    const DAY: u64 = 86_400;
+    let s = at.as_secs();
+    format!("day {} {:02}:{:02}", s / DAY + 1, (s % DAY) / 3600, (s % 3600) / 60)
+}
+
 /// Serde adapter so topology files can say `replication_window = "24h"`.
 pub mod serde_text {
     use super::*;

@@ -10,7 +10,7 @@
 mod duration;
 mod time_of_day;
 
-pub use duration::{format_duration, parse_duration, serde_text, DurationError};
+pub use duration::{clock_time, format_duration, parse_duration, serde_text, DurationError};
 pub use time_of_day::{TimeOfDay, TimeOfDayError};
 
 use std::collections::BTreeMap;

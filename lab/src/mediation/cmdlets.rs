@@ -4,7 +4,6 @@
 use super::appliance::Appliance;
 use super::localstore::LocalStore;
 use super::status::ApplianceStatus;
-use crate::clock::format_duration;
 use crate::runbook::{CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value};
 use crate::tenant::model::NetworkConfiguration;
 
@@ -70,7 +69,7 @@ pub fn network_object(network: &NetworkConfiguration) -> PsObject {
     object
 }
 
-/// `Get-CcApplianceStatus`, lab times shown as durations since the lab started (`1d2h`).
+/// `Get-CcApplianceStatus`, lab times shown as clock readings (`day 2 09:14`).
 pub fn status_object(status: &ApplianceStatus) -> PsObject {
     let mut object = PsObject::from_serialize("ApplianceStatus", status);
     // The link probe belongs to the lab's status view, not to the cmdlet's output.
@@ -78,7 +77,7 @@ pub fn status_object(status: &ApplianceStatus) -> PsObject {
     let times = [("LastSuccessfulSync", status.last_successful_sync), ("NextSync", Some(status.next_sync))];
     for (key, value) in object.properties.iter_mut() {
         if let Some((_, time)) = times.iter().find(|(k, _)| k == key) {
-            *value = time.map(|t| Value::String(format_duration(t))).unwrap_or(Value::Null);
+            *value = time.map(|t| Value::String(crate::clock::clock_time(t))).unwrap_or(Value::Null);
         }
     }
     object
@@ -162,12 +161,12 @@ mod tests {
     }
 
     #[test]
-    fn appliance_status_prints_lab_times_as_durations() {
+    fn appliance_status_prints_lab_times_as_clock_readings() {
         let out = run(&LocalStore::default(), &status(), &invocation("Get-CcApplianceStatus", false)).unwrap();
         let Value::Object(s) = &out.objects[0] else { panic!() };
         assert_eq!(s.type_name, "ApplianceStatus");
-        assert_eq!(s.get("LastSuccessfulSync"), Some(&Value::String("1h".into())));
-        assert_eq!(s.get("NextSync"), Some(&Value::String("1d1h".into())));
+        assert_eq!(s.get("LastSuccessfulSync"), Some(&Value::String("day 1 01:00".into())));
+        assert_eq!(s.get("NextSync"), Some(&Value::String("day 2 01:00".into())));
         assert_eq!(s.get("TenantReachable"), Some(&Value::Bool(false)));
         assert_eq!(s.get("TenantError"), Some(&Value::String("the link to the tenant is cut".into())));
     }

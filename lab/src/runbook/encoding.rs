@@ -31,7 +31,8 @@ pub fn without_bom(text: &str) -> &str {
 }
 
 fn utf8(bytes: &[u8], skipped: usize) -> Result<String, EncodingError> {
-    String::from_utf8(bytes.to_vec()).map_err(|e| EncodingError::NotUtf8 { offset: skipped + e.utf8_error().valid_up_to() })
+    String::from_utf8(bytes.to_vec())
+        .map_err(|e| EncodingError::NotUtf8 { offset: skipped + e.utf8_error().valid_up_to() })
 }
 
 fn utf16(bytes: &[u8], order: &'static str, unit: fn([u8; 2]) -> u16) -> Result<String, EncodingError> {

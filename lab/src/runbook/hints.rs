@@ -24,7 +24,9 @@ pub fn with_hint(mut fault: Fault, statement: &Statement) -> Fault {
 
 fn bare_constant(expr: &Expr) -> Option<&str> {
     match expr {
-        Expr::Literal(Value::String(s)) if ["null", "true", "false"].iter().any(|w| s.eq_ignore_ascii_case(w)) => Some(s),
+        Expr::Literal(Value::String(s)) if ["null", "true", "false"].iter().any(|w| s.eq_ignore_ascii_case(w)) => {
+            Some(s)
+        }
         Expr::List(items) => items.iter().find_map(|a| bare_constant(&a.expr)),
         _ => None,
     }

@@ -29,11 +29,8 @@ pub fn distance(a: &str, b: &str) -> usize {
 /// Close enough: at most a quarter of the word's letters differ, and at most 4.
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, limit: usize) -> Vec<&'a str> {
     let allowed = (word.chars().count() / 4).min(4);
-    let mut scored: Vec<(usize, &str)> = candidates
-        .into_iter()
-        .map(|c| (distance(word, c), c))
-        .filter(|(d, _)| *d > 0 && *d <= allowed)
-        .collect();
+    let mut scored: Vec<(usize, &str)> =
+        candidates.into_iter().map(|c| (distance(word, c), c)).filter(|(d, _)| *d > 0 && *d <= allowed).collect();
     scored.sort();
     scored.dedup_by(|a, b| a.1.eq_ignore_ascii_case(b.1));
     // Only the nearest: a name one letter off beats one two letters off.

@@ -290,6 +290,13 @@ fn integers_are_values_and_bind_to_integer_parameters() {
     let (_, targets) = tenant();
     let t = block(run("$order = 1\n$order\n", &targets)).unwrap();
     assert_eq!(t.steps[1].output.objects, vec![Value::Int(1)]);
+    let dns = Arc::new(Recorder::default());
+    let targets = Targets { dns: Some(dns.clone()), ..Default::default() };
+    let source = "$order = 2\nAdd-DnsServerQueryResolutionPolicy -Name P -Action ALLOW -ClientSubnet 'eq,S' -ZoneScope 'Z,1' -ZoneName adatum.biz -ProcessingOrder $order\nAdd-DnsServerQueryResolutionPolicy -Name Q -Action ALLOW -ClientSubnet 'eq,S' -ZoneScope 'Z,1' -ZoneName adatum.biz -ProcessingOrder 1\n";
+    block(run(source, &targets)).unwrap();
+    let calls = dns.calls.lock().unwrap();
+    assert_eq!(calls[0].get("ProcessingOrder"), Some(&Value::Int(2)));
+    assert_eq!(calls[1].get("ProcessingOrder"), Some(&Value::Int(1)));
 }
 
 #[test]

@@ -77,13 +77,13 @@ pub fn network_object(network: &NetworkConfiguration) -> PsObject {
     object
 }
 
-/// One `Get-CsHybridPSTNAppliance` row; LastContact in the lab clock's words.
+/// One `Get-CsHybridPSTNAppliance` row; LastContact as a lab clock reading (`day 2 09:14`).
 pub fn appliance_object(record: &ApplianceRecord) -> PsObject {
     let mut object = PsObject::from_serialize("HybridPSTNAppliance", record);
     for (name, value) in &mut object.properties {
         if name == "LastContact" {
             *value = match record.last_contact {
-                Some(at) => Value::String(crate::clock::format_duration(at)),
+                Some(at) => Value::String(crate::clock::clock_time(at)),
                 None => Value::Null,
             };
         }

@@ -103,8 +103,9 @@ impl Topology {
     }
 }
 
-/// A subnet written with host bits (`192.168.61.5/24`) is refused rather than normalised: Windows
-/// DNS refuses it in `Add-DnsServerClientSubnet`, and the plan must say what the admin will type.
+/// A subnet written with host bits (`192.168.61.5/24`) is refused rather than normalised (lab
+/// choice, docs/design/topology.md): the plan is what the admin will type into
+/// `Add-DnsServerClientSubnet`, and a silent rewrite would hide the slip.
 fn host_bits(net: &ipnet::IpNet, here: &str) -> Result<(), String> {
     if net.addr() == net.network() {
         return Ok(());

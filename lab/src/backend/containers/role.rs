@@ -138,6 +138,16 @@ fn topology_archive(text: &str) -> Result<Vec<u8>, BackendError> {
 }
 
 /// Waits until the role answers `GET /healthz` with 200, or says why it did not.
+/// The last line a stopped role wrote (its error, as the role's `main` prints it), so a failed
+/// start names the cause rather than only pointing at `docker logs`.
+async fn last_log_line(docker: &Docker, name: &str) -> Option<String> {
+    use futures::StreamExt;
+    let options = bollard::query_parameters::LogsOptionsBuilder::new().stdout(true).stderr(true).tail("5").build();
+    let chunks: Vec<_> = docker.logs(name, Some(options)).collect().await;
+    let text: String = chunks.into_iter().filter_map(Result::ok).map(|c| c.to_string()).collect();
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).last().map(str::to_string)
+}
+
 pub async fn wait_ready(docker: &Docker, http: &reqwest::Client, name: &str, health: &str) -> Result<(), BackendError> {
     let url = format!("{health}/healthz");
     let deadline = tokio::time::Instant::now() + READY_DEADLINE;
@@ -149,10 +159,13 @@ pub async fn wait_ready(docker: &Docker, http: &reqwest::Client, name: &str, hea
         };
         let state = docker.inspect_container(name, None).await.map_err(failed(format!("cannot inspect {name}")))?;
         if let Some(s) = state.state.filter(|s| s.running == Some(false)) {
+            let cause = match s.error.filter(|e| !e.is_empty()) {
+                Some(e) => e,
+                None => last_log_line(docker, name).await.unwrap_or_else(|| format!("see `docker logs {name}`")),
+            };
             return Err(BackendError::Start(format!(
-                "container {name} was expected to serve {url} but exited with code {} ({})",
+                "container {name} was expected to serve {url} but exited with code {} ({cause})",
                 s.exit_code.unwrap_or(-1),
-                s.error.filter(|e| !e.is_empty()).unwrap_or_else(|| format!("see `docker logs {name}`")),
             )));
         }
         if tokio::time::Instant::now() >= deadline {
