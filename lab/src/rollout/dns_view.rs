@@ -194,7 +194,7 @@ impl ZoneView {
         self.scopes.iter().any(|s| !self.records_of(s, host).is_empty())
     }
 
-    /// The ALLOW policies, in processing order, whose client subnet criterion names one of `names`.
+    /// The policies, in processing order, whose client subnet criterion names one of `names`.
     pub fn policies_for<'a>(&'a self, names: &[&str]) -> Vec<&'a PolicyView> {
         self.policies
             .iter()
