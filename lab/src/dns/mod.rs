@@ -101,8 +101,12 @@ pub async fn start(
         let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
         server.register_socket(sockets.udp);
         server.register_listener(sockets.tcp, TCP_IDLE, 64);
-        let admin = axum::serve(sockets.admin, admin::router(executor, &config.secrets.control))
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let admin = crate::http::server::serve(
+            sockets.admin,
+            admin::router(executor, &config.secrets.control),
+            Default::default(),
+            shutdown.clone(),
+        );
         let admin = tokio::spawn(async move { admin.await });
         shutdown.cancelled().await;
         server.shutdown_gracefully().await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))?;

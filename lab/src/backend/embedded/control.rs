@@ -35,7 +35,7 @@ pub async fn serve(listener: TcpListener, state: ControlState, shutdown: Cancell
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::auth::control_routes(guarded, &state.token))
         .with_state(state);
-    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    crate::http::server::serve(listener, app, Default::default(), shutdown).await
 }
 
 fn refuse(status: StatusCode, reason: impl Into<String>) -> (StatusCode, Json<serde_json::Value>) {

@@ -1,4 +1,7 @@
-//! HTTP between the lab's roles: what every role's client does the same way.
+//! HTTP between the lab's roles: what every role's client does the same way, and how every
+//! role serves ([`server`]).
+
+pub mod server;
 
 use std::time::Duration;
 
