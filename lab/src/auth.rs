@@ -80,3 +80,41 @@ impl Secrets {
 pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
+
+/// The lab's control credential, as the state of [`require_control`].
+#[derive(Clone)]
+pub struct ControlToken(pub std::sync::Arc<str>);
+
+impl ControlToken {
+    pub fn new(token: &str) -> ControlToken {
+        ControlToken(token.into())
+    }
+}
+
+/// The one check of the control credential on every role's control routes (`/lab/...`), as a
+/// layer: it runs before any extractor reads the body, so a caller without the credential gets
+/// 401 and learns nothing of a route's fields. Refusals have the body every role uses for
+/// errors, `{"error": "<reason>"}`.
+pub async fn require_control(
+    axum::extract::State(expected): axum::extract::State<ControlToken>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let reason = match bearer(request.headers()) {
+        Some(token) if token == &*expected.0 => return next.run(request).await,
+        Some(_) => "the bearer token is not the lab's control credential",
+        None => "expected 'Authorization: Bearer <the lab's control credential>'",
+    };
+    refusal(axum::http::StatusCode::UNAUTHORIZED, reason)
+}
+
+/// `{"error": "<reason>"}` with `status`: the error body of every control route.
+pub fn refusal(status: axum::http::StatusCode, reason: impl Into<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (status, axum::Json(serde_json::json!({ "error": reason.into() }))).into_response()
+}
+
+/// Applies [`require_control`] to every route of `routes`.
+pub fn control_routes<S: Clone + Send + Sync + 'static>(routes: axum::Router<S>, token: &str) -> axum::Router<S> {
+    routes.route_layer(axum::middleware::from_fn_with_state(ControlToken::new(token), require_control))
+}

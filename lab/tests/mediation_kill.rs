@@ -109,3 +109,74 @@ async fn an_empty_localstore_is_refused_before_ready() {
     assert!(stderr.contains("afresh"), "{stderr}");
     assert_eq!(std::fs::read(file.path()).unwrap(), b"");
 }
+
+/// A Mediation Server killed with SIGKILL again and again while it syncs (for a few seconds):
+/// each time, the LocalStore on disk is readable and holds at least the version the tenant
+/// was told it stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_kill_9_while_syncing_never_loses_or_corrupts_the_localstore() {
+    use bypass_lab::mediation::localstore::LocalStoreFile;
+    use rand::Rng;
+    use std::time::Instant;
+
+    let topology = one_appliance();
+    let secrets = Secrets::well_known(&topology);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(&plan, toml::to_string(&topology).unwrap()).unwrap();
+    let tenant_stop = CancellationToken::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let tenant_url = format!("http://{}", listener.local_addr().unwrap());
+    let config = TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
+    tokio::spawn(bypass_lab::tenant::serve(listener, config, tenant_stop.clone()));
+    let _tenant = tenant_stop.drop_guard();
+    let admin = TenantRemote::new(&tenant_url, &secrets.admin);
+
+    let data = dir.path().join("ams-cce1");
+    let file = LocalStoreFile::in_dir(&data);
+    let args = [
+        "mediation",
+        "--appliance",
+        "ams-cce1",
+        "--listen",
+        "127.0.0.1:0",
+        "--tenant",
+        &tenant_url,
+        "--topology",
+        plan.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ];
+    let mut acknowledged = 0;
+    let mut kills = 0;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(3) {
+        let (mut child, address) = support::serve(&args).await;
+        let remote = ApplianceRemote::new(format!("http://{address}"), &secrets.control);
+        let url = format!("http://hybridvoice.adatum.biz/hybridconfig/v{kills}");
+        let version = admin.set_internal_url(Some(&url)).await.unwrap().version;
+        // A sync a window later, left running; every other life waits for the tenant to hear of it.
+        let window = topology.tenant.replication_window;
+        let moving = tokio::spawn(async move { remote.advance_clock(window).await });
+        if kills % 2 == 0 {
+            let records = admin.appliances_at(version, DEADLINE).await.unwrap();
+            let reported = records.iter().find(|a| a.name == "ams-cce1").and_then(|a| a.replicated_version).unwrap_or(0);
+            assert_eq!(reported, version, "the sync a window later reports the latest version");
+            acknowledged = version;
+        } else {
+            // Not a wait for anything: a random point in the sync to kill at.
+            tokio::time::sleep(Duration::from_millis(rand::rng().random_range(0..20))).await;
+        }
+        child.start_kill().unwrap(); // SIGKILL, perhaps mid-sync
+        child.wait().await.unwrap();
+        moving.abort();
+        kills += 1;
+        let stored = file.load().unwrap_or_else(|e| panic!("after kill {kills} the LocalStore is unreadable: {}", e.reason));
+        assert!(
+            stored.version().unwrap_or(0) >= acknowledged,
+            "after kill {kills}: the LocalStore holds {:?} but the tenant was told {acknowledged}",
+            stored.version()
+        );
+    }
+    assert!(kills >= 3, "only {kills} kills in the time given");
+}

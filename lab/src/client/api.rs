@@ -6,9 +6,8 @@ use super::status::ClientStatus;
 use super::ClientError;
 use crate::clock::{ClockMove, ClockReading, MOVE_BUDGET};
 use crate::mediation::call::CallResult;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -36,17 +35,9 @@ pub fn router(host: Arc<Host>) -> Router {
         .route("/users/{user}/fetch", post(fetch))
         .route("/users/{user}/call", post(call))
         .route("/users/{user}/log", get(log))
-        .route("/lab/clock", get(clock_now).post(clock_move))
-        .layer(axum::middleware::from_fn_with_state(host.clone(), require_control));
+        .route("/lab/clock", get(clock_now).post(clock_move));
+    let guarded = crate::auth::control_routes(guarded, &host.config.control_token);
     Router::new().route("/healthz", get(|| async { "ok" })).merge(guarded).with_state(host)
-}
-
-async fn require_control(State(host): State<Arc<Host>>, request: Request, next: Next) -> Response {
-    match crate::auth::bearer(request.headers()) {
-        Some(token) if token == host.config.control_token => next.run(request).await,
-        Some(_) => ClientError::Unauthorized("the bearer token is not the lab's control credential".into()).into_response(),
-        None => ClientError::Unauthorized("expected 'Authorization: Bearer <control token>'".into()).into_response(),
-    }
 }
 
 impl IntoResponse for ClientError {

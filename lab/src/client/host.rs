@@ -53,6 +53,7 @@ impl Host {
     pub fn new(config: ClientHostConfig, clock: Clock, announcer: DueAnnouncer) -> Result<Host, ClientError> {
         let http = reqwest::Client::builder()
             .no_proxy()
+            .pool_idle_timeout(crate::http::POOL_IDLE)
             .connect_timeout(super::fetch::CONNECT_TIMEOUT)
             .timeout(super::fetch::REQUEST_TIMEOUT)
             .build()

@@ -83,7 +83,7 @@ pub async fn serve(
     let participant = clock.participant(name);
     let host = Arc::new(host::Host::new(config, clock.clone(), participant.announcer())?);
     let refetch = tokio::spawn(schedule::run(host.clone(), participant, shutdown.clone()));
-    let served = axum::serve(listener, api::router(host)).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await;
+    let served = crate::http::server::serve(listener, api::router(host), Default::default(), shutdown.clone()).await;
     refetch.abort();
     Ok(served?)
 }

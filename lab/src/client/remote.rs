@@ -30,7 +30,7 @@ pub struct ClientRemote {
 
 impl ClientRemote {
     pub fn new(base_url: impl Into<String>, control_token: impl Into<String>) -> ClientRemote {
-        let http = reqwest::Client::builder().no_proxy().build().unwrap_or_default();
+        let http = reqwest::Client::builder().no_proxy().pool_idle_timeout(crate::http::POOL_IDLE).build().unwrap_or_default();
         ClientRemote { base_url: base_url.into().trim_end_matches('/').to_string(), control_token: control_token.into(), http }
     }
 

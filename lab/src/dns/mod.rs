@@ -9,6 +9,7 @@ pub mod lookup;
 pub mod plan;
 pub mod policy;
 pub mod remote;
+mod tcp;
 
 pub use plan::{records_script, removal_script, topology_script};
 
@@ -114,14 +115,20 @@ pub async fn start_on_clock(
     let executor = DnsExecutor { state: state.clone(), answers_on: Some(answers_on) };
     configure(&executor, &config).await?;
     Ok(async move {
+        let tcp_handler = Arc::new(handler::PolicyHandler { state: state.clone(), interface: dns_addr.ip(), soa: Default::default() });
         let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
         server.register_socket(sockets.udp);
-        server.register_listener(sockets.tcp, TCP_IDLE, 64);
-        let admin = axum::serve(sockets.admin, admin::router(executor, clock, &config.secrets.control))
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let tcp = tokio::spawn(tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, shutdown.clone()));
+        let admin = crate::http::server::serve(
+            sockets.admin,
+            admin::router(executor, clock, &config.secrets.control),
+            Default::default(),
+            shutdown.clone(),
+        );
         let admin = tokio::spawn(async move { admin.await });
         shutdown.cancelled().await;
         server.shutdown_gracefully().await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))?;
+        let _ = tcp.await;
         admin.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
         Ok(())
     })

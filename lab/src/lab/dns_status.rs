@@ -27,6 +27,25 @@ impl Lab {
         DnsStatusRow { server: endpoints.dns, management: endpoints.dns_admin, answering: error.is_none(), error }
     }
 
+    /// Every client host answers its health check.
+    pub(super) async fn client_hosts_problem(&self) -> Result<(), LabError> {
+        for url in self.endpoints().clients.values() {
+            let health = format!("{url}/healthz");
+            let answered = self.http.get(&health).send().await.map(|r| r.status());
+            match answered {
+                Ok(status) if status.is_success() => {}
+                Ok(status) => return Err(LabError::NotReady(format!("the client host at {health} answered {status}"))),
+                Err(e) => {
+                    return Err(LabError::NotReady(format!(
+                        "the client host at {health} does not answer: {}",
+                        crate::http::error_chain(&e)
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(super) async fn dns_problem(&self) -> Result<(), LabError> {
         let endpoints = self.endpoints();
         let health = format!("{}/healthz", endpoints.dns_admin);

@@ -276,6 +276,7 @@ impl Lab {
                 clock.settle().await?;
             }
             self.dns_problem().await.map_err(|e| LabError::NotReady(format!("the lab did not become ready: dns: {e}")))?;
+            self.client_hosts_problem().await.map_err(|e| LabError::NotReady(format!("the lab did not become ready: {e}")))?;
             let version = self.tenant_configuration().await?.version;
             let records = self.wait_replicated(version, READY_DEADLINE).await?;
             let expected = self.topology.appliances().count();

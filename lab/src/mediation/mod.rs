@@ -94,7 +94,7 @@ pub async fn serve(
     // Polled inside this future rather than spawned: when `serve` is dropped (a task aborted to
     // rehearse a kill), replication stops with it and leaves the clock's barrier.
     let replicating = replication::replicate(appliance.clone(), participant);
-    let served = axum::serve(listener, routes::router(appliance)).with_graceful_shutdown(shutdown.cancelled_owned());
+    let served = crate::http::server::serve(listener, routes::router(appliance), Default::default(), shutdown);
     tokio::select! {
         served = served => served.map_err(MediationError::from),
         never = replicating => match never {},

@@ -61,6 +61,7 @@ impl ApplianceRemote {
     pub fn new(base_url: impl Into<String>, control_token: impl Into<String>) -> ApplianceRemote {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
+            .pool_idle_timeout(crate::http::POOL_IDLE)
             .no_proxy()
             .build()
             .expect("the Mediation Server HTTP client builds");

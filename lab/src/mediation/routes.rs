@@ -5,7 +5,6 @@ use super::appliance::Appliance;
 use super::call::CallRequest;
 use super::document::SERVICE_PATH;
 use super::{cmdlets, gateway, web_service};
-use crate::auth::bearer;
 use crate::clock::{ClockMove, ClockReading, MOVE_BUDGET};
 use crate::runbook::{CmdletError, Invocation};
 use axum::extract::{Json, State};
@@ -20,14 +19,16 @@ use std::time::Duration;
 type Shared = State<Arc<Appliance>>;
 
 pub fn router(appliance: Arc<Appliance>) -> Router {
+    let control = Router::new()
+        .route("/lab/status", get(status))
+        .route("/lab/cmdlet", post(cmdlet))
+        .route("/lab/link", post(link))
+        .route("/lab/clock", get(clock_get).post(clock_post));
     Router::new()
         .route(SERVICE_PATH, get(web_service_get))
         .route("/call", post(call))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/lab/status", get(status))
-        .route("/lab/cmdlet", post(cmdlet))
-        .route("/lab/link", post(link))
-        .route("/lab/clock", get(clock_get).post(clock_post))
+        .merge(crate::auth::control_routes(control, &appliance.config.control_token))
         .with_state(appliance)
 }
 
@@ -53,30 +54,13 @@ fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(ControlError { error: message.into() })).into_response()
 }
 
-fn authorize(app: &Appliance, headers: &HeaderMap) -> Result<(), Response> {
-    match bearer(headers) {
-        Some(token) if token == app.config.control_token => Ok(()),
-        Some(_) => Err(refuse(StatusCode::UNAUTHORIZED, "the bearer token is not the lab's control credential")),
-        None => Err(refuse(
-            StatusCode::UNAUTHORIZED,
-            "expected 'Authorization: Bearer <control credential>'; the request had none",
-        )),
-    }
-}
-
-async fn status(State(app): Shared, headers: HeaderMap) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn status(State(app): Shared) -> Response {
     let mut status = app.status();
     status.tenant_link_up = Some(app.probe_link().await);
     Json(status).into_response()
 }
 
-async fn cmdlet(State(app): Shared, headers: HeaderMap, Json(invocation): Json<Invocation>) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn cmdlet(State(app): Shared, Json(invocation): Json<Invocation>) -> Response {
     match cmdlets::execute(&app, &invocation) {
         Ok(output) => Json(output).into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, Json::<CmdletError>(e)).into_response(),
@@ -89,25 +73,16 @@ pub struct LinkRequest {
     pub tenant: bool,
 }
 
-async fn link(State(app): Shared, headers: HeaderMap, Json(request): Json<LinkRequest>) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn link(State(app): Shared, Json(request): Json<LinkRequest>) -> Response {
     app.set_link(request.tenant);
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn clock_get(State(app): Shared, headers: HeaderMap) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn clock_get(State(app): Shared) -> Response {
     Json(ClockReading::of(&app.clock)).into_response()
 }
 
-async fn clock_post(State(app): Shared, headers: HeaderMap, Json(request): Json<ClockMove>) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn clock_post(State(app): Shared, Json(request): Json<ClockMove>) -> Response {
     match app.clock.advance_toward(Duration::from_millis(request.to_ms), Some(MOVE_BUDGET)).await {
         Ok(_) => Json(ClockReading::of(&app.clock)).into_response(),
         Err(e) => refuse(StatusCode::GATEWAY_TIMEOUT, e.to_string()),

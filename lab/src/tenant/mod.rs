@@ -53,9 +53,7 @@ pub fn start(
     Ok(async move {
         tracing::info!(version = state.configuration.version, data = %config.data_dir.display(), "tenant starting");
         let tenant = shared::Tenant::new(state, store, config.topology, config.secrets, shutdown.clone());
-        axum::serve(listener, routes::router(tenant))
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await?;
+        crate::http::server::serve(listener, routes::router(tenant), Default::default(), shutdown).await?;
         Ok(())
     })
 }

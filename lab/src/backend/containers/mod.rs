@@ -209,7 +209,7 @@ impl Containers {
     fn from_parts(docker: Docker, state: ContainersState, plan: LabPlan) -> Result<Containers, BackendError> {
         let topology_toml = toml::to_string(&state.topology)
             .map_err(|e| BackendError::Start(format!("cannot write the topology for the containers: {e}")))?;
-        let http = reqwest::Client::builder().no_proxy().build().map_err(|e| BackendError::Start(e.to_string()))?;
+        let http = reqwest::Client::builder().no_proxy().pool_idle_timeout(crate::http::POOL_IDLE).build().map_err(|e| BackendError::Start(e.to_string()))?;
         Ok(Containers { docker, http, state: Mutex::new(state), plan, topology_toml, guard: Mutex::new(None) })
     }
 

@@ -4,7 +4,7 @@
 use super::appliances::Appliances;
 use crate::clock::{Clock, ClockMove, ClockReading, MOVE_BUDGET};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -30,33 +30,23 @@ pub struct Restart {
 type Reply<T> = Result<Json<T>, (StatusCode, Json<serde_json::Value>)>;
 
 pub async fn serve(listener: TcpListener, state: ControlState, shutdown: CancellationToken) -> std::io::Result<()> {
+    let guarded = Router::new().route("/lab/clock", get(now).post(advance)).route("/lab/restart", post(restart));
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/lab/clock", get(now).post(advance))
-        .route("/lab/restart", post(restart))
+        .merge(crate::auth::control_routes(guarded, &state.token))
         .with_state(state);
-    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
-}
-
-fn authorize(state: &ControlState, headers: &HeaderMap) -> Result<(), (StatusCode, Json<serde_json::Value>)> {
-    match crate::auth::bearer(headers) {
-        Some(t) if t == state.token => Ok(()),
-        Some(_) => Err(refuse(StatusCode::UNAUTHORIZED, "the control credential is not valid for this lab")),
-        None => Err(refuse(StatusCode::UNAUTHORIZED, "the lab control API needs the lab's control credential (Authorization: Bearer)")),
-    }
+    crate::http::server::serve(listener, app, Default::default(), shutdown).await
 }
 
 fn refuse(status: StatusCode, reason: impl Into<String>) -> (StatusCode, Json<serde_json::Value>) {
     (status, Json(serde_json::json!({ "error": reason.into() })))
 }
 
-async fn now(State(state): State<ControlState>, headers: HeaderMap) -> Reply<ClockReading> {
-    authorize(&state, &headers)?;
+async fn now(State(state): State<ControlState>) -> Reply<ClockReading> {
     Ok(Json(ClockReading::of(&state.clock)))
 }
 
-async fn advance(State(state): State<ControlState>, headers: HeaderMap, Json(m): Json<ClockMove>) -> Reply<ClockReading> {
-    authorize(&state, &headers)?;
+async fn advance(State(state): State<ControlState>, Json(m): Json<ClockMove>) -> Reply<ClockReading> {
     state
         .clock
         .advance_toward(Duration::from_millis(m.to_ms), Some(MOVE_BUDGET))
@@ -65,8 +55,7 @@ async fn advance(State(state): State<ControlState>, headers: HeaderMap, Json(m):
     Ok(Json(ClockReading::of(&state.clock)))
 }
 
-async fn restart(State(state): State<ControlState>, headers: HeaderMap, Json(r): Json<Restart>) -> Reply<serde_json::Value> {
-    authorize(&state, &headers)?;
+async fn restart(State(state): State<ControlState>, Json(r): Json<Restart>) -> Reply<serde_json::Value> {
     state.appliances.restart(&r.appliance, r.kill).await.map_err(|e| refuse(StatusCode::NOT_FOUND, e.to_string()))?;
     Ok(Json(serde_json::json!({ "restarted": r.appliance })))
 }

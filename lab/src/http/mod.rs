@@ -1,12 +1,25 @@
-//! HTTP between the lab's roles: what every role's client does the same way.
+//! HTTP between the lab's roles: what every role's client does the same way, and how every
+//! role serves ([`server`]).
+
+pub mod server;
 
 use std::time::Duration;
 
 /// A client for the lab's own endpoints. Proxies from the environment are ignored: the lab's
-/// traffic stays on loopback and its own container networks.
+/// traffic stays on loopback and its own container networks. Pooled connections are dropped
+/// well before a role closes them as idle ([`server::Limits::header_read`]), so a request never
+/// goes out on a connection the role is closing.
 pub fn client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder().timeout(timeout).no_proxy().build().expect("an HTTP client without TLS builds")
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .pool_idle_timeout(POOL_IDLE)
+        .no_proxy()
+        .build()
+        .expect("an HTTP client without TLS builds")
 }
+
+/// How long the lab's clients keep an idle connection: half the roles' idle limit.
+pub const POOL_IDLE: Duration = Duration::from_secs(5);
 
 /// reqwest's top-level message ("error sending request") hides the cause; keep the whole chain.
 pub fn error_chain(e: &dyn std::error::Error) -> String {

@@ -1,0 +1,47 @@
+//! Every role's control routes check the lab's control credential before reading the body: an
+//! unauthenticated caller sending garbage gets 401 with the one error body, never a parse error
+//! that names fields.
+
+use bypass_lab::backend::BackendKind;
+use bypass_lab::lab::{Lab, LabOptions};
+use bypass_lab::topology::Topology;
+
+async fn refuses(http: &reqwest::Client, method: reqwest::Method, url: &str, token: Option<&str>) {
+    let mut request = http.request(method.clone(), url).body("{\"garbage\": [}").header("Content-Type", "text/plain");
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let reply = request.send().await.unwrap();
+    let status = reply.status();
+    let body = reply.text().await.unwrap();
+    assert_eq!(status, 401, "{method} {url} with {token:?}: {body}");
+    let error: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method} {url}: not JSON ({e}): {body}"));
+    let reason = error["error"].as_str().unwrap_or_else(|| panic!("{method} {url}: no \"error\": {body}"));
+    assert!(reason.contains("control credential"), "{method} {url}: {reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_routes_refuse_unauthenticated_garbage_with_401() {
+    let options = LabOptions { backend: BackendKind::Embedded, control: true, ..Default::default() };
+    let lab = Lab::start(Topology::seed(), options).await.expect("the seed lab starts");
+    let endpoints = lab.endpoints();
+    let appliance = endpoints.appliances.values().next().unwrap().clone();
+    let control = endpoints.control.clone().unwrap();
+    let client = endpoints.clients["*"].clone();
+    let routes = [
+        (reqwest::Method::POST, format!("{appliance}/lab/link")),
+        (reqwest::Method::POST, format!("{appliance}/lab/clock")),
+        (reqwest::Method::POST, format!("{appliance}/lab/cmdlet")),
+        (reqwest::Method::GET, format!("{appliance}/lab/status")),
+        (reqwest::Method::POST, format!("{control}/lab/clock")),
+        (reqwest::Method::POST, format!("{control}/lab/restart")),
+        (reqwest::Method::POST, format!("{}/lab/cmdlet", endpoints.dns_admin)),
+        (reqwest::Method::POST, format!("{client}/lab/clock")),
+    ];
+    let http = bypass_lab::http::client(std::time::Duration::from_secs(10));
+    for (method, url) in &routes {
+        refuses(&http, method.clone(), url, None).await;
+        refuses(&http, method.clone(), url, Some(&lab.secrets().admin)).await;
+    }
+    lab.stop().await.unwrap();
+}
