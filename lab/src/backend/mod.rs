@@ -48,6 +48,20 @@ pub struct Endpoints {
     pub clients: BTreeMap<String, String>,
     /// The embedded `up` process's control API (restarts), when there is one.
     pub control: Option<String>,
+    /// Every DNS server by its computer name, in topology order; the first is `dns` /
+    /// `dns_admin`. Empty when the lab has just that one.
+    #[serde(default)]
+    pub dns_servers: Vec<DnsEndpoint>,
+}
+
+/// Where this process reaches one DNS server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DnsEndpoint {
+    pub name: String,
+    /// Its address in the topology (what `-ComputerName` may give).
+    pub address: IpAddr,
+    pub dns: SocketAddr,
+    pub admin: String,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,7 @@ pub mod lookup;
 pub mod plan;
 pub mod policy;
 pub mod remote;
+pub mod servers;
 
 pub use plan::{removal_script, topology_script};
 
@@ -16,7 +17,7 @@ use crate::auth::Secrets;
 use crate::clock::Clock;
 use cmdlets::DnsExecutor;
 use hickory_server::Server;
-use policy::DnsState;
+use policy::{Directory, DnsState};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -85,9 +86,24 @@ pub async fn serve(sockets: DnsSockets, config: DnsConfig, shutdown: Cancellatio
 
 /// As [`serve`], reading `-TimeOfDay` against `clock` (the embedded lab's shared clock).
 pub async fn serve_on_clock(sockets: DnsSockets, config: DnsConfig, clock: Clock, shutdown: CancellationToken) -> Result<(), DnsError> {
+    serve_in_forest(sockets, config, clock, None, shutdown).await
+}
+
+/// As [`serve_on_clock`], as domain controller `name` of a forest whose AD-integrated zones
+/// live in `directory` (several DNS servers in one process).
+pub async fn serve_in_forest(
+    sockets: DnsSockets,
+    config: DnsConfig,
+    clock: Clock,
+    directory: Option<(Directory, String)>,
+    shutdown: CancellationToken,
+) -> Result<(), DnsError> {
     let start = config.topology.as_ref().map(|t| t.tenant.start_time_of_day).unwrap_or_default();
     let mut state = DnsState::default();
     state.set_clock(clock.clone(), start);
+    if let Some((directory, name)) = directory {
+        state.join_directory(directory, &name);
+    }
     let state = Arc::new(RwLock::new(state));
     let dns_addr = sockets.udp.local_addr()?;
     let answers_on = if dns_addr.ip().is_unspecified() {

@@ -180,9 +180,12 @@ impl Lab {
 
     // --- DNS ---
 
-    /// What a client at `from` gets for `name` from the lab's DNS server.
+    /// What a client at `from` gets for `name` from the DNS server its site uses.
     pub async fn resolve(&self, name: &str, from: IpAddr, transport: Transport) -> Result<Answer, LabError> {
-        Ok(lookup::lookup(self.endpoints().dns, name, Some(from), transport).await?)
+        let endpoints = self.endpoints();
+        let index = self.topology.dns_server_index_for(from);
+        let server = endpoints.dns_servers.get(index).map(|d| d.dns).unwrap_or(endpoints.dns);
+        Ok(lookup::lookup(server, name, Some(from), transport).await?)
     }
 
     // --- faults ---

@@ -6,7 +6,7 @@
 mod model;
 mod validate;
 
-pub use model::{Appliance, Outside, Site, TenantPlan, Topology};
+pub use model::{Appliance, DnsServerPlan, Outside, Site, TenantPlan, Topology};
 pub use validate::{in_sip_domains, TopologyError};
 
 /// The seed's plan (adatum.biz, Amsterdam and Seattle), built into the binary.

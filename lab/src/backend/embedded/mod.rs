@@ -63,11 +63,22 @@ impl Embedded {
         };
         spawn_role(&mut tasks, "tenant", crate::tenant::serve(tenant_listener, tenant_config, shutdown.child_token()));
 
-        let sockets = crate::dns::DnsSockets::bind(loopback_any(), loopback_any()).await?;
-        let dns = sockets.udp.local_addr()?;
-        let dns_admin = format!("http://{}", sockets.admin.local_addr()?);
-        let dns_config = crate::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
-        spawn_role(&mut tasks, "dns", crate::dns::serve_on_clock(sockets, dns_config, clock.clone(), shutdown.child_token()));
+        // One DNS role per DNS server of the topology, domain controllers of one forest.
+        let directory = crate::dns::policy::Directory::new(topology.tenant.ad_replication_delay);
+        let mut dns_servers = vec![];
+        for plan in topology.dns_server_plans() {
+            let sockets = crate::dns::DnsSockets::bind(loopback_any(), loopback_any()).await?;
+            dns_servers.push(super::DnsEndpoint {
+                name: plan.name.clone(),
+                address: plan.address,
+                dns: sockets.udp.local_addr()?,
+                admin: format!("http://{}", sockets.admin.local_addr()?),
+            });
+            let dns_config = crate::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
+            let member = Some((directory.clone(), plan.name.clone()));
+            spawn_role(&mut tasks, "dns", crate::dns::serve_in_forest(sockets, dns_config, clock.clone(), member, shutdown.child_token()));
+        }
+        let (dns, dns_admin) = (dns_servers[0].dns, dns_servers[0].admin.clone());
 
         let appliances =
             Arc::new(Appliances::start(topology, secrets, &tenant_url, &root.join("appliances"), &clock, &shutdown).await?);
@@ -114,6 +125,7 @@ impl Embedded {
             clocks: vec![control.clone().unwrap_or_else(|| appliances.any_url())],
             clients: BTreeMap::from([("*".to_string(), client_url)]),
             control,
+            dns_servers: if topology.dns_servers.is_empty() { vec![] } else { dns_servers },
         };
         let embedded = Embedded {
             clock,
