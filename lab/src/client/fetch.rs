@@ -74,11 +74,22 @@ pub async fn fetch(config: &ClientHostConfig, user: &str, address: IpAddr, url: 
     }
 }
 
+/// The DNS server a client at `address` asks: its site's `[[dns_server]]` at its topology
+/// address (reached through `dial` in the embedded lab), else the lab's one DNS server.
+fn dns_server_for(config: &ClientHostConfig, address: IpAddr) -> SocketAddr {
+    if config.topology.dns_servers.is_empty() {
+        return config.dns;
+    }
+    let plans = config.topology.dns_server_plans();
+    let plan = &plans[config.topology.dns_server_index_for(address)];
+    config.dial.get(&plan.address).copied().unwrap_or_else(|| SocketAddr::new(plan.address, 53))
+}
+
 /// The addresses DNS gives this client for `host`, or why there are none.
 async fn resolve(config: &ClientHostConfig, host: &str, address: IpAddr) -> Result<Vec<IpAddr>, FetchOutcome> {
     let as_from = config.state_address_by_ecs.then_some(address);
     let failed = |answer| FetchOutcome::NameDoesNotResolve { host: host.to_string(), answer };
-    match lookup(config.dns, host, as_from, Transport::Udp).await {
+    match lookup(dns_server_for(config, address), host, as_from, Transport::Udp).await {
         Ok(Answer::Addresses(a)) if !a.is_empty() => Ok(a),
         Ok(Answer::Addresses(_)) | Ok(Answer::NoAnswer) => Err(failed(DnsFailure::NoAnswer)),
         Ok(Answer::NxDomain) => Err(failed(DnsFailure::NxDomain)),
@@ -93,3 +104,31 @@ async fn resolve(config: &ClientHostConfig, host: &str, address: IpAddr) -> Resu
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::Topology;
+
+    /// "The clients of those sites query that server": a `[[dns_server]]` serves the sites it
+    /// lists; the first serves the rest; with none, the lab's one server.
+    #[test]
+    fn clients_ask_their_sites_dns_server() {
+        let mut text = crate::topology::SEED_TOML.to_string();
+        text.push_str("\n[[dns_server]]\nname = \"dc-ams\"\naddress = \"192.168.1.5\"\n\n[[dns_server]]\nname = \"dc-sea\"\naddress = \"10.10.1.5\"\nsites = [\"Seattle\"]\n");
+        let mut config = ClientHostConfig {
+            tenant_url: "http://127.0.0.1:1".into(),
+            dns: "127.0.0.1:5301".parse().unwrap(),
+            state_address_by_ecs: true,
+            dial: [("10.10.1.5".parse().unwrap(), "127.0.0.1:5302".parse().unwrap())].into(),
+            topology: Topology::parse(&text, None).unwrap(),
+            user_password: "p".into(),
+            control_token: "t".into(),
+            data_dir: std::env::temp_dir(),
+        };
+        assert_eq!(dns_server_for(&config, "10.10.1.77".parse().unwrap()), "127.0.0.1:5302".parse().unwrap());
+        assert_eq!(dns_server_for(&config, "192.168.1.77".parse().unwrap()), "192.168.1.5:53".parse().unwrap(), "Amsterdam is listed by no server: the first");
+        config.topology = Topology::seed();
+        assert_eq!(dns_server_for(&config, "10.10.1.77".parse().unwrap()), "127.0.0.1:5301".parse().unwrap());
+    }
+}

@@ -90,7 +90,8 @@ impl Embedded {
             tenant_url: tenant_url.clone(),
             dns,
             state_address_by_ecs: true,
-            dial: dial.clone(),
+            // Clients reach their site's DNS server at its topology address, like every address.
+            dial: dial.iter().map(|(k, v)| (*k, *v)).chain(dns_servers.iter().map(|d| (d.address, d.dns))).collect(),
             topology: topology.clone(),
             user_password: secrets.users.clone(),
             control_token: secrets.control.clone(),
