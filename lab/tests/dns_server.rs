@@ -303,5 +303,15 @@ async fn several_dns_servers_in_one_forest() {
     assert!(lab.run_runbook(on_sea, &RunOn::Tenant).await.is_err(), "not replicated yet");
     lab.advance(Duration::from_secs(15 * 60)).await.unwrap();
     lab.run_runbook(on_sea, &RunOn::Tenant).await.unwrap();
+
+    // `fault stop dns dc-sea`: Seattle's clients resolve nothing; `fault restart dns dc-sea`:
+    // the server comes back with everything it had, the copied policy included.
+    use bypass_lab::backend::DnsFault;
+    lab.dns_fault(Some("dc-sea"), DnsFault::Stop).await.unwrap();
+    assert!(!matches!(lab.resolve(NAME, sea, Transport::Udp).await, Ok(Answer::Addresses(_))), "a stopped server answers nothing");
+    assert_eq!(lab.resolve(NAME, ams, Transport::Udp).await.unwrap(), amsterdam());
+    lab.dns_fault(Some("DC-SEA"), DnsFault::Restart).await.unwrap();
+    assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle(), "restarted with its policies");
+    assert!(lab.dns_fault(Some("dc-paris"), DnsFault::Stop).await.is_err());
     lab.stop().await.unwrap();
 }

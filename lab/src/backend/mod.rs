@@ -54,6 +54,15 @@ pub struct Endpoints {
     pub dns_servers: Vec<DnsEndpoint>,
 }
 
+/// `fault stop dns` and `fault restart dns`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DnsFault {
+    /// Stopped: its clients resolve nothing.
+    Stop,
+    /// Stopped if running, then started again with the configuration it had.
+    Restart,
+}
+
 /// Where this process reaches one DNS server.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DnsEndpoint {
@@ -115,6 +124,12 @@ pub trait Backend: Send + Sync {
 
     /// Stops and starts an appliance; with `kill`, without letting it shut down cleanly.
     async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError>;
+
+    /// Stops or restarts a DNS server by name; its configuration survives.
+    async fn dns_fault(&self, server: &str, fault: DnsFault) -> Result<(), BackendError> {
+        let _ = (server, fault);
+        Err(BackendError::Unsupported("this backend cannot stop or restart a DNS server yet".into()))
+    }
 
     /// Stops every role and removes what the lab created (except where asked to keep it).
     async fn stop(&self) -> Result<(), BackendError>;

@@ -98,13 +98,32 @@ pub async fn serve_in_forest(
     directory: Option<(Directory, String)>,
     shutdown: CancellationToken,
 ) -> Result<(), DnsError> {
+    let state = new_state(&config, clock.clone(), directory);
+    serve_state(sockets, config, state, clock, true, shutdown).await
+}
+
+/// A server's configuration store, kept apart from its sockets so it outlives a restart
+/// (Windows keeps it in AD and zone files).
+pub fn new_state(config: &DnsConfig, clock: Clock, directory: Option<(Directory, String)>) -> Arc<RwLock<DnsState>> {
     let start = config.topology.as_ref().map(|t| t.tenant.start_time_of_day).unwrap_or_default();
     let mut state = DnsState::default();
-    state.set_clock(clock.clone(), start);
+    state.set_clock(clock, start);
     if let Some((directory, name)) = directory {
         state.join_directory(directory, &name);
     }
-    let state = Arc::new(RwLock::new(state));
+    Arc::new(RwLock::new(state))
+}
+
+/// Serves `state`; with `configure`, first applies the topology's configuration and the
+/// start-up script (a first start, not a restart).
+pub async fn serve_state(
+    sockets: DnsSockets,
+    config: DnsConfig,
+    state: Arc<RwLock<DnsState>>,
+    clock: Clock,
+    configure_first: bool,
+    shutdown: CancellationToken,
+) -> Result<(), DnsError> {
     let dns_addr = sockets.udp.local_addr()?;
     let answers_on = if dns_addr.ip().is_unspecified() {
         SocketAddr::new(if dns_addr.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() }, dns_addr.port())
@@ -112,7 +131,9 @@ pub async fn serve_in_forest(
         dns_addr
     };
     let executor = DnsExecutor { state: state.clone(), answers_on: Some(answers_on) };
-    configure(&executor, &config).await?;
+    if configure_first {
+        configure(&executor, &config).await?;
+    }
 
     let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
     server.register_socket(sockets.udp);

@@ -210,6 +210,18 @@ impl Lab {
         Ok(self.backend.restart(&self.appliance_name(appliance)?, kill).await?)
     }
 
+    /// `fault stop|restart dns [NAME]`: a `[[dns_server]]` by name, or the first server.
+    pub async fn dns_fault(&self, server: Option<&str>, fault: crate::backend::DnsFault) -> Result<(), LabError> {
+        let plans = self.topology.dns_server_plans();
+        let name = match server {
+            None => plans[0].name.clone(),
+            Some(n) => plans.iter().find(|p| p.name.eq_ignore_ascii_case(n.trim())).map(|p| p.name.clone()).ok_or_else(|| {
+                LabError::Invalid(format!("no DNS server named '{n}' in this topology (servers: {})", plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")))
+            })?,
+        };
+        Ok(self.backend.dns_fault(&name, fault).await?)
+    }
+
     /// Stops every role and removes what the lab created.
     pub async fn stop(self) -> Result<(), LabError> {
         Ok(self.backend.stop().await?)

@@ -6,6 +6,7 @@
 
 mod appliances;
 pub mod control;
+mod dns_roles;
 
 use super::{Backend, BackendError, BackendKind, Endpoints};
 use crate::auth::Secrets;
@@ -23,6 +24,8 @@ use tokio_util::sync::CancellationToken;
 
 pub struct Embedded {
     clock: Clock,
+    /// The DNS servers, stoppable and restartable one by one.
+    dns_roles: Arc<Vec<dns_roles::DnsRole>>,
     endpoints: Endpoints,
     /// Topology address (port 80) → loopback listener, for clients and the Lab.
     dial: BTreeMap<IpAddr, SocketAddr>,
@@ -66,18 +69,14 @@ impl Embedded {
         // One DNS role per DNS server of the topology, domain controllers of one forest.
         let directory = crate::dns::policy::Directory::new(topology.tenant.ad_replication_delay);
         let mut dns_servers = vec![];
+        let mut dns_roles = vec![];
         for plan in topology.dns_server_plans() {
-            let sockets = crate::dns::DnsSockets::bind(loopback_any(), loopback_any()).await?;
-            dns_servers.push(super::DnsEndpoint {
-                name: plan.name.clone(),
-                address: plan.address,
-                dns: sockets.udp.local_addr()?,
-                admin: format!("http://{}", sockets.admin.local_addr()?),
-            });
             let dns_config = crate::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
-            let member = Some((directory.clone(), plan.name.clone()));
-            spawn_role(&mut tasks, "dns", crate::dns::serve_in_forest(sockets, dns_config, clock.clone(), member, shutdown.child_token()));
+            let (role, _, _) = dns_roles::DnsRole::start(&plan.name, dns_config, &clock, &directory, &shutdown, loopback_any()).await?;
+            dns_servers.push(role.endpoint(plan.address));
+            dns_roles.push(role);
         }
+        let dns_roles = Arc::new(dns_roles);
         let (dns, dns_admin) = (dns_servers[0].dns, dns_servers[0].admin.clone());
 
         let appliances =
@@ -106,7 +105,7 @@ impl Embedded {
         let control = if with_control {
             let listener = loopback().await?;
             let url = format!("http://{}", listener.local_addr()?);
-            let state = control::ControlState { clock: clock.clone(), appliances: appliances.clone(), token: secrets.control.clone() };
+            let state = control::ControlState { clock: clock.clone(), appliances: appliances.clone(), dns: dns_roles.clone(), token: secrets.control.clone() };
             let stop = shutdown.child_token();
             tasks.spawn(async move {
                 if let Err(e) = control::serve(listener, state, stop).await {
@@ -130,6 +129,7 @@ impl Embedded {
         };
         let embedded = Embedded {
             clock,
+            dns_roles,
             endpoints,
             dial,
             appliances,
@@ -177,8 +177,18 @@ impl Backend for Embedded {
         self.appliances.restart(appliance, kill).await
     }
 
+    async fn dns_fault(&self, server: &str, fault: super::DnsFault) -> Result<(), BackendError> {
+        let role = self.dns_roles.iter().find(|r| r.name.eq_ignore_ascii_case(server)).ok_or_else(|| {
+            BackendError::Fault(format!("no DNS server named '{server}' in this lab (servers: {})", self.dns_roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")))
+        })?;
+        role.fault(fault).await
+    }
+
     async fn stop(&self) -> Result<(), BackendError> {
         self.shutdown.cancel();
+        for role in self.dns_roles.iter() {
+            role.stop().await;
+        }
         self.appliances.stop_all().await;
         let mut tasks = self.tasks.lock().await;
         while tasks.join_next().await.is_some() {}
