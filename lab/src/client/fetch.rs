@@ -3,7 +3,9 @@
 
 use super::outcome::{decide, DnsFailure, FetchOutcome};
 use super::ClientHostConfig;
-use crate::dns::lookup::{lookup, Answer, LookupError, Transport};
+use super::dns_cache::DnsCache;
+use crate::dns::lookup::{lookup_with_ttl, Answer, LookupError, Transport};
+use hickory_proto::rr::RecordType;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -11,8 +13,14 @@ use std::time::Duration;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The machine's DNS cache and the lab time of a fetch.
+pub struct Cache<'a> {
+    pub dns: &'a DnsCache,
+    pub now: Duration,
+}
+
 /// One fetch by `user` living at `address`.
-pub async fn fetch(config: &ClientHostConfig, user: &str, address: IpAddr, url: &str) -> FetchOutcome {
+pub async fn fetch(config: &ClientHostConfig, cache: Cache<'_>, user: &str, address: IpAddr, url: &str) -> FetchOutcome {
     let bad_url = |reason: &str| FetchOutcome::BadUrl { url: url.to_string(), reason: reason.to_string() };
     let parsed = match reqwest::Url::parse(url) {
         Ok(u) => u,
@@ -27,7 +35,7 @@ pub async fn fetch(config: &ClientHostConfig, user: &str, address: IpAddr, url: 
     let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
     let addresses = match literal {
         Some(ip) => vec![ip],
-        None => match resolve(config, &host, address).await {
+        None => match resolve(config, &cache, &host, address).await {
             Ok(a) => a,
             Err(outcome) => return outcome,
         },
@@ -85,11 +93,20 @@ fn dns_server_for(config: &ClientHostConfig, address: IpAddr) -> SocketAddr {
     config.dial.get(&plan.address).copied().unwrap_or_else(|| SocketAddr::new(plan.address, 53))
 }
 
-/// The addresses DNS gives this client for `host`, or why there are none.
-async fn resolve(config: &ClientHostConfig, host: &str, address: IpAddr) -> Result<Vec<IpAddr>, FetchOutcome> {
+/// The addresses DNS gives this client for `host` (from the machine's cache while their TTL
+/// lasts), or why there are none.
+async fn resolve(config: &ClientHostConfig, cache: &Cache<'_>, host: &str, address: IpAddr) -> Result<Vec<IpAddr>, FetchOutcome> {
+    if let Some(cached) = cache.dns.get(address, host, cache.now) {
+        return Ok(cached);
+    }
     let as_from = config.state_address_by_ecs.then_some(address);
     let failed = |answer| FetchOutcome::NameDoesNotResolve { host: host.to_string(), answer };
-    match lookup(dns_server_for(config, address), host, as_from, Transport::Udp).await {
+    match lookup_with_ttl(dns_server_for(config, address), host, RecordType::A, as_from, Transport::Udp).await.map(|(answer, ttl)| {
+        if let (Answer::Addresses(a), Some(ttl)) = (&answer, ttl) {
+            cache.dns.put(address, host, a.clone(), Duration::from_secs(u64::from(ttl)), cache.now);
+        }
+        answer
+    }) {
         Ok(Answer::Addresses(a)) if !a.is_empty() => Ok(a),
         Ok(Answer::Addresses(_)) | Ok(Answer::NoAnswer) => Err(failed(DnsFailure::NoAnswer)),
         Ok(Answer::NxDomain) => Err(failed(DnsFailure::NxDomain)),
