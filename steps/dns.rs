@@ -190,3 +190,16 @@ async fn external_weighted(world: &mut LabWorld, queries: usize, wanted: usize, 
     anyhow::ensure!(hits == wanted, "{hits} of {queries} answers were {address}, expected exactly {wanted}; answers: {seen:?}");
     Ok(())
 }
+
+#[when(expr = "{string} fetches the hybrid configuration again")]
+async fn user_fetches_again(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    within("the client to fetch", world.lab().fetch(&user)).await??;
+    Ok(())
+}
+
+#[when(expr = "{string} flushes the DNS cache")]
+async fn user_flushes_dns(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let forgotten = within("the client to flush its DNS cache", world.lab().client_flushdns(&user)).await??;
+    anyhow::ensure!(forgotten > 0, "{user}'s machine had cached nothing to flush");
+    Ok(())
+}

@@ -270,3 +270,48 @@ async fn survives_malformed_packets() {
     }
     lab.stop().await;
 }
+
+/// Two domain controllers, each serving one site: zones, zone scopes and records replicate
+/// after the AD replication delay; a policy removed on one server is only gone there, and the
+/// documented pipeline copies it back from the other.
+#[tokio::test]
+async fn several_dns_servers_in_one_forest() {
+    use bypass_lab::lab::{Lab as LabHandle, LabOptions, RunOn};
+    let mut text = bypass_lab::topology::SEED_TOML.to_string();
+    text.push_str("\n[[dns_server]]\nname = \"dc-ams\"\naddress = \"192.168.1.5\"\nsites = [\"Amsterdam\"]\n\n[[dns_server]]\nname = \"dc-sea\"\naddress = \"10.10.1.5\"\nsites = [\"Seattle\"]\n");
+    let topology = Topology::parse(&text, None).unwrap();
+    let lab = LabHandle::start(topology, LabOptions::default()).await.unwrap();
+    let (ams, sea): (IpAddr, IpAddr) = ("192.168.1.77".parse().unwrap(), "10.10.1.77".parse().unwrap());
+    assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle());
+
+    lab.run_runbook("Remove-DnsServerQueryResolutionPolicy SeattlePolicy adatum.biz -ComputerName dc-sea", &RunOn::Tenant).await.unwrap();
+    assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), Answer::NxDomain, "dc-sea lost its policy");
+    assert_eq!(lab.resolve(NAME, ams, Transport::Udp).await.unwrap(), amsterdam(), "dc-ams kept its own");
+    let err = lab.run_runbook("Get-DnsServerClientSubnet -ComputerName dc-paris", &RunOn::Tenant).await.unwrap_err();
+    assert!(err.to_string().contains("-ComputerName dc-paris is not a DNS server of this lab (servers: dc-ams, dc-sea)"), "{err}");
+
+    lab.run_runbook(
+        "Get-DnsServerQueryResolutionPolicy -Name SeattlePolicy -ZoneName adatum.biz -ComputerName dc-ams | Add-DnsServerQueryResolutionPolicy -ComputerName dc-sea",
+        &RunOn::Tenant,
+    )
+    .await
+    .unwrap();
+    assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle(), "the copied policy answers");
+
+    lab.run_runbook("Add-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-ams", &RunOn::Tenant).await.unwrap();
+    let on_sea = "Get-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-sea";
+    assert!(lab.run_runbook(on_sea, &RunOn::Tenant).await.is_err(), "not replicated yet");
+    lab.advance(Duration::from_secs(15 * 60)).await.unwrap();
+    lab.run_runbook(on_sea, &RunOn::Tenant).await.unwrap();
+
+    // `fault stop dns dc-sea`: Seattle's clients resolve nothing; `fault restart dns dc-sea`:
+    // the server comes back with everything it had, the copied policy included.
+    use bypass_lab::backend::DnsFault;
+    lab.dns_fault(Some("dc-sea"), DnsFault::Stop).await.unwrap();
+    assert!(!matches!(lab.resolve(NAME, sea, Transport::Udp).await, Ok(Answer::Addresses(_))), "a stopped server answers nothing");
+    assert_eq!(lab.resolve(NAME, ams, Transport::Udp).await.unwrap(), amsterdam());
+    lab.dns_fault(Some("DC-SEA"), DnsFault::Restart).await.unwrap();
+    assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle(), "restarted with its policies");
+    assert!(lab.dns_fault(Some("dc-paris"), DnsFault::Stop).await.is_err());
+    lab.stop().await.unwrap();
+}

@@ -61,6 +61,29 @@ pub struct Endpoints {
     pub clients: BTreeMap<String, String>,
     /// The embedded `up` process's control API (restarts), when there is one.
     pub control: Option<String>,
+    /// Every DNS server by its computer name, in topology order; the first is `dns` /
+    /// `dns_admin`. Empty when the lab has just that one.
+    #[serde(default)]
+    pub dns_servers: Vec<DnsEndpoint>,
+}
+
+/// `fault stop dns` and `fault restart dns`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DnsFault {
+    /// Stopped: its clients resolve nothing.
+    Stop,
+    /// Stopped if running, then started again with the configuration it had.
+    Restart,
+}
+
+/// Where this process reaches one DNS server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DnsEndpoint {
+    pub name: String,
+    /// Its address in the topology (what `-ComputerName` may give).
+    pub address: IpAddr,
+    pub dns: SocketAddr,
+    pub admin: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +140,12 @@ pub trait Backend: Send + Sync {
 
     /// Stops and starts an appliance; with `kill`, without letting it shut down cleanly.
     async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError>;
+
+    /// Stops or restarts a DNS server by name; its configuration survives.
+    async fn dns_fault(&self, server: &str, fault: DnsFault) -> Result<(), BackendError> {
+        let _ = (server, fault);
+        Err(BackendError::Unsupported("this backend cannot stop or restart a DNS server yet".into()))
+    }
 
     /// Stops every role and removes what the lab created (except where asked to keep it).
     async fn stop(&self) -> Result<(), BackendError>;

@@ -82,6 +82,12 @@ impl Backend for Remote {
         self.post(format!("{control}/lab/restart"), body).await
     }
 
+    async fn dns_fault(&self, server: &str, fault: super::DnsFault) -> Result<(), BackendError> {
+        let control = self.endpoints.control.clone().ok_or_else(|| BackendError::Unsupported("this lab has no control API".into()))?;
+        let body = serde_json::json!({ "server": server, "fault": fault });
+        self.post(format!("{control}/lab/dns"), body).await
+    }
+
     async fn stop(&self) -> Result<(), BackendError> {
         Err(BackendError::Unsupported("stop an embedded lab with Ctrl-C in the terminal running `bypass-lab up`".into()))
     }

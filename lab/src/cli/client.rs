@@ -31,6 +31,11 @@ pub enum ClientVerb {
         #[arg(long)]
         user: String,
     },
+    /// Clear the DNS cache of the user's machine (the lab's `ipconfig /flushdns`).
+    Flushdns {
+        #[arg(long)]
+        user: String,
+    },
     /// Print a user's Lync-UccApi-0.UccApilog.
     Log {
         #[arg(long)]
@@ -90,6 +95,7 @@ pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
             }
         }
         ClientVerb::Fetch { user } => println!("{}", lab.fetch(&user).await?.describe()),
+        ClientVerb::Flushdns { user } => println!("flushed {} cached name(s) on {user}'s machine", lab.client_flushdns(&user).await?),
         ClientVerb::Log { user } => print!("{}", lab.client_log(&user).await?),
         ClientVerb::Call { user, number } => {
             let c = lab.call(&user, &number).await?;

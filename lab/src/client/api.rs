@@ -33,6 +33,7 @@ pub fn router(host: Arc<Host>) -> Router {
         .route("/users/{user}/signin", post(sign_in))
         .route("/users/{user}/signout", post(sign_out))
         .route("/users/{user}/fetch", post(fetch))
+        .route("/users/{user}/flushdns", post(flush_dns))
         .route("/users/{user}/call", post(call))
         .route("/users/{user}/log", get(log))
         .route("/lab/clock", get(clock_now).post(clock_move));
@@ -75,6 +76,11 @@ async fn sign_in(
 
 async fn sign_out(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Json<ClientStatus>, ClientError> {
     host.sign_out(&user).map(Json)
+}
+
+/// `ipconfig /flushdns` on the user's machine: `{"flushed": N}` names forgotten.
+async fn flush_dns(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Json<serde_json::Value>, ClientError> {
+    host.flush_dns(&user).map(|n| Json(serde_json::json!({ "flushed": n })))
 }
 
 async fn fetch(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Json<FetchOutcome> {

@@ -3,7 +3,9 @@
 
 use super::outcome::{decide, DnsFailure, FetchOutcome};
 use super::ClientHostConfig;
-use crate::dns::lookup::{lookup, Answer, LookupError, Transport};
+use super::dns_cache::DnsCache;
+use crate::dns::lookup::{lookup_with_ttl, Answer, LookupError, Transport};
+use hickory_proto::rr::RecordType;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -11,8 +13,14 @@ use std::time::Duration;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The machine's DNS cache and the lab time of a fetch.
+pub struct Cache<'a> {
+    pub dns: &'a DnsCache,
+    pub now: Duration,
+}
+
 /// One fetch by `user` living at `address`.
-pub async fn fetch(config: &ClientHostConfig, user: &str, address: IpAddr, url: &str) -> FetchOutcome {
+pub async fn fetch(config: &ClientHostConfig, cache: Cache<'_>, user: &str, address: IpAddr, url: &str) -> FetchOutcome {
     let bad_url = |reason: &str| FetchOutcome::BadUrl { url: url.to_string(), reason: reason.to_string() };
     let parsed = match reqwest::Url::parse(url) {
         Ok(u) => u,
@@ -27,7 +35,7 @@ pub async fn fetch(config: &ClientHostConfig, user: &str, address: IpAddr, url: 
     let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
     let addresses = match literal {
         Some(ip) => vec![ip],
-        None => match resolve(config, &host, address).await {
+        None => match resolve(config, &cache, &host, address).await {
             Ok(a) => a,
             Err(outcome) => return outcome,
         },
@@ -74,11 +82,31 @@ pub async fn fetch(config: &ClientHostConfig, user: &str, address: IpAddr, url: 
     }
 }
 
-/// The addresses DNS gives this client for `host`, or why there are none.
-async fn resolve(config: &ClientHostConfig, host: &str, address: IpAddr) -> Result<Vec<IpAddr>, FetchOutcome> {
+/// The DNS server a client at `address` asks: its site's `[[dns_server]]` at its topology
+/// address (reached through `dial` in the embedded lab), else the lab's one DNS server.
+fn dns_server_for(config: &ClientHostConfig, address: IpAddr) -> SocketAddr {
+    if config.topology.dns_servers.is_empty() {
+        return config.dns;
+    }
+    let plans = config.topology.dns_server_plans();
+    let plan = &plans[config.topology.dns_server_index_for(address)];
+    config.dial.get(&plan.address).copied().unwrap_or_else(|| SocketAddr::new(plan.address, 53))
+}
+
+/// The addresses DNS gives this client for `host` (from the machine's cache while their TTL
+/// lasts), or why there are none.
+async fn resolve(config: &ClientHostConfig, cache: &Cache<'_>, host: &str, address: IpAddr) -> Result<Vec<IpAddr>, FetchOutcome> {
+    if let Some(cached) = cache.dns.get(address, host, cache.now) {
+        return Ok(cached);
+    }
     let as_from = config.state_address_by_ecs.then_some(address);
     let failed = |answer| FetchOutcome::NameDoesNotResolve { host: host.to_string(), answer };
-    match lookup(config.dns, host, as_from, Transport::Udp).await {
+    match lookup_with_ttl(dns_server_for(config, address), host, RecordType::A, as_from, Transport::Udp).await.map(|(answer, ttl)| {
+        if let (Answer::Addresses(a), Some(ttl)) = (&answer, ttl) {
+            cache.dns.put(address, host, a.clone(), Duration::from_secs(u64::from(ttl)), cache.now);
+        }
+        answer
+    }) {
         Ok(Answer::Addresses(a)) if !a.is_empty() => Ok(a),
         Ok(Answer::Addresses(_)) | Ok(Answer::NoAnswer) => Err(failed(DnsFailure::NoAnswer)),
         Ok(Answer::NxDomain) => Err(failed(DnsFailure::NxDomain)),
@@ -93,3 +121,31 @@ async fn resolve(config: &ClientHostConfig, host: &str, address: IpAddr) -> Resu
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::Topology;
+
+    /// "The clients of those sites query that server": a `[[dns_server]]` serves the sites it
+    /// lists; the first serves the rest; with none, the lab's one server.
+    #[test]
+    fn clients_ask_their_sites_dns_server() {
+        let mut text = crate::topology::SEED_TOML.to_string();
+        text.push_str("\n[[dns_server]]\nname = \"dc-ams\"\naddress = \"192.168.1.5\"\n\n[[dns_server]]\nname = \"dc-sea\"\naddress = \"10.10.1.5\"\nsites = [\"Seattle\"]\n");
+        let mut config = ClientHostConfig {
+            tenant_url: "http://127.0.0.1:1".into(),
+            dns: "127.0.0.1:5301".parse().unwrap(),
+            state_address_by_ecs: true,
+            dial: [("10.10.1.5".parse().unwrap(), "127.0.0.1:5302".parse().unwrap())].into(),
+            topology: Topology::parse(&text, None).unwrap(),
+            user_password: "p".into(),
+            control_token: "t".into(),
+            data_dir: std::env::temp_dir(),
+        };
+        assert_eq!(dns_server_for(&config, "10.10.1.77".parse().unwrap()), "127.0.0.1:5302".parse().unwrap());
+        assert_eq!(dns_server_for(&config, "192.168.1.77".parse().unwrap()), "192.168.1.5:53".parse().unwrap(), "Amsterdam is listed by no server: the first");
+        config.topology = Topology::seed();
+        assert_eq!(dns_server_for(&config, "10.10.1.77".parse().unwrap()), "127.0.0.1:5301".parse().unwrap());
+    }
+}

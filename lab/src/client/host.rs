@@ -29,6 +29,8 @@ pub struct Host {
     /// between two advances included), so an advance stops there and fetches happen in lab-time
     /// order with the appliances' syncs.
     announcer: DueAnnouncer,
+    /// Each machine's DNS client cache.
+    dns_cache: super::dns_cache::DnsCache,
 }
 
 struct User {
@@ -58,7 +60,7 @@ impl Host {
             .timeout(super::fetch::REQUEST_TIMEOUT)
             .build()
             .map_err(|e| ClientError::Http(e.to_string()))?;
-        Ok(Host { config, clock, http, users: Mutex::new(BTreeMap::new()), announcer })
+        Ok(Host { config, clock, http, users: Mutex::new(BTreeMap::new()), announcer, dns_cache: Default::default() })
     }
 
     fn site_name(&self, address: IpAddr) -> String {
@@ -171,6 +173,14 @@ impl Host {
         Ok(status)
     }
 
+    /// `ipconfig /flushdns` on the user's machine; returns how many cached names it forgot.
+    pub fn flush_dns(&self, user: &str) -> Result<usize, ClientError> {
+        let address = self.users.lock().unwrap().get(user).map(|u| u.address).ok_or_else(|| ClientError::UnknownUser(user.to_string()))?;
+        let forgotten = self.dns_cache.flush(address);
+        self.log(user, self.clock.now(), Level::Info, &format!("ipconfig /flushdns: {forgotten} cached name(s) removed"));
+        Ok(forgotten)
+    }
+
     /// Fetches the hybridconfig document now as of lab time `at` and records the decision.
     pub async fn fetch(&self, user: &str, at: Duration) -> FetchOutcome {
         let snapshot = {
@@ -185,7 +195,7 @@ impl Host {
         };
         let outcome = match &url {
             None => FetchOutcome::NoUrlProvisioned,
-            Some(url) => fetch(&self.config, user, address, url).await,
+            Some(url) => fetch(&self.config, super::fetch::Cache { dns: &self.dns_cache, now: at }, user, address, url).await,
         };
         let mut users = self.users.lock().unwrap();
         if let Some(u) = users.get_mut(user).filter(|u| u.signed_in && u.session == session) {

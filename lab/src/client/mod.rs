@@ -1,6 +1,7 @@
 //! Skype for Business clients: sign-in with in-band provisioning, the UccApi trace log, the
 //! hybridconfig fetch and the bypass decision, and PSTN calls.
 
+pub mod dns_cache;
 pub mod api;
 pub mod call;
 pub mod fetch;

@@ -47,6 +47,12 @@ impl ClientRemote {
         self.json(self.http.post(self.url(&format!("/users/{user}/fetch")))).await
     }
 
+    /// `ipconfig /flushdns` on the user's machine; how many cached names it forgot.
+    pub async fn flush_dns(&self, user: &str) -> Result<u64, ClientRemoteError> {
+        let reply: serde_json::Value = self.json(self.http.post(self.url(&format!("/users/{user}/flushdns")))).await?;
+        Ok(reply["flushed"].as_u64().unwrap_or(0))
+    }
+
     pub async fn call(&self, user: &str, number: &str) -> Result<CallResult, ClientRemoteError> {
         self.json(self.http.post(self.url(&format!("/users/{user}/call"))).json(&CallOrder { number: number.into() })).await
     }

@@ -61,6 +61,18 @@ pub async fn lookup_type(
     as_from: Option<IpAddr>,
     transport: Transport,
 ) -> Result<Answer, LookupError> {
+    Ok(lookup_with_ttl(server, name, rtype, as_from, transport).await?.0)
+}
+
+/// As [`lookup_type`], with how long the answer may be cached: the smallest TTL of its records
+/// (`None` when it carried none).
+pub async fn lookup_with_ttl(
+    server: SocketAddr,
+    name: &str,
+    rtype: RecordType,
+    as_from: Option<IpAddr>,
+    transport: Transport,
+) -> Result<(Answer, Option<u32>), LookupError> {
     let query = encode_query(name, rtype, as_from)?;
     let io = |e: std::io::Error| LookupError::Io { server, reason: e.to_string() };
     let reply = match transport {
@@ -71,9 +83,9 @@ pub async fn lookup_type(
         Transport::Tcp => ask_tcp(server, &query.1).await.map_err(io)?,
     };
     Ok(match reply {
-        None => Answer::NoAnswer,
-        Some(reply) if reply.metadata.id != query.0 => Answer::NoAnswer,
-        Some(reply) => answer_of(&reply),
+        None => (Answer::NoAnswer, None),
+        Some(reply) if reply.metadata.id != query.0 => (Answer::NoAnswer, None),
+        Some(reply) => (answer_of(&reply), reply.answers.iter().map(|r| r.ttl).min()),
     })
 }
 

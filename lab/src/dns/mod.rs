@@ -9,6 +9,7 @@ pub mod lookup;
 pub mod plan;
 pub mod policy;
 pub mod remote;
+pub mod servers;
 mod tcp;
 
 pub use plan::{records_script, removal_script, topology_script};
@@ -17,7 +18,7 @@ use crate::auth::Secrets;
 use crate::clock::Clock;
 use cmdlets::DnsExecutor;
 use hickory_server::Server;
-use policy::DnsState;
+use policy::{Directory, DnsState};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -102,10 +103,32 @@ pub async fn start_on_clock(
     clock: Clock,
     shutdown: CancellationToken,
 ) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
+    let state = new_state(&config, clock.clone(), None);
+    start_state(sockets, config, state, clock, true, shutdown).await
+}
+
+/// A server's configuration store, kept apart from its sockets so it outlives a restart
+/// (Windows keeps it in AD and zone files).
+pub fn new_state(config: &DnsConfig, clock: Clock, directory: Option<(Directory, String)>) -> Arc<RwLock<DnsState>> {
     let start = config.topology.as_ref().map(|t| t.tenant.start_time_of_day).unwrap_or_default();
     let mut state = DnsState::default();
-    state.set_clock(clock.clone(), start);
-    let state = Arc::new(RwLock::new(state));
+    state.set_clock(clock, start);
+    if let Some((directory, name)) = directory {
+        state.join_directory(directory, &name);
+    }
+    Arc::new(RwLock::new(state))
+}
+
+/// Serves `state`; with `configure_first`, first applies the topology's configuration and the
+/// start-up script (a first start, not a restart), failing before anything answers.
+pub async fn start_state(
+    sockets: DnsSockets,
+    config: DnsConfig,
+    state: Arc<RwLock<DnsState>>,
+    clock: Clock,
+    configure_first: bool,
+    shutdown: CancellationToken,
+) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
     let dns_addr = sockets.udp.local_addr()?;
     let answers_on = if dns_addr.ip().is_unspecified() {
         SocketAddr::new(if dns_addr.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() }, dns_addr.port())
@@ -113,7 +136,9 @@ pub async fn start_on_clock(
         dns_addr
     };
     let executor = DnsExecutor { state: state.clone(), answers_on: Some(answers_on) };
-    configure(&executor, &config).await?;
+    if configure_first {
+        configure(&executor, &config).await?;
+    }
     Ok(async move {
         let tcp_handler = Arc::new(handler::PolicyHandler { state: state.clone(), interface: dns_addr.ip(), soa: Default::default() });
         let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
@@ -132,18 +157,4 @@ pub async fn start_on_clock(
         admin.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
         Ok(())
     })
-}
-
-/// The topology's configuration, then the start-up script, through the cmdlet executor.
-pub async fn configure(executor: &DnsExecutor, config: &DnsConfig) -> Result<(), DnsError> {
-    if let Some(topology) = &config.topology {
-        for call in plan::topology_invocations(topology) {
-            executor.apply(&call).map_err(|e| DnsError::Script(format!("{}: {e}", plan::render(&call))))?;
-        }
-    }
-    if let Some(script) = &config.script {
-        let targets = crate::runbook::Targets { dns: Some(Arc::new(executor.clone())), ..Default::default() };
-        crate::runbook::run(script, &targets).await.map_err(|e| DnsError::Script(e.to_string()))?;
-    }
-    Ok(())
 }

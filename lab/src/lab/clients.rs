@@ -48,6 +48,11 @@ impl Lab {
         self.host_of(user).await?.fetch(user).await.map_err(|e| Self::client_error(user, e))
     }
 
+    /// `client flushdns`: the lab's `ipconfig /flushdns` on the user's machine.
+    pub async fn client_flushdns(&self, user: &str) -> Result<u64, LabError> {
+        self.host_of(user).await?.flush_dns(user).await.map_err(|e| Self::client_error(user, e))
+    }
+
     /// Places an outbound PSTN call; the answer says which way the media flows.
     pub async fn call(&self, user: &str, number: &str) -> Result<CallResult, LabError> {
         self.host_of(user).await?.call(user, number).await.map_err(|e| Self::client_error(user, e))

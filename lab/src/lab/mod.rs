@@ -238,9 +238,12 @@ impl Lab {
 
     // --- DNS ---
 
-    /// What a client at `from` gets for `name` from the lab's DNS server.
+    /// What a client at `from` gets for `name` from the DNS server its site uses.
     pub async fn resolve(&self, name: &str, from: IpAddr, transport: Transport) -> Result<Answer, LabError> {
-        Ok(lookup::lookup(self.endpoints().dns, name, Some(from), transport).await?)
+        let endpoints = self.endpoints();
+        let index = self.topology.dns_server_index_for(from);
+        let server = endpoints.dns_servers.get(index).map(|d| d.dns).unwrap_or(endpoints.dns);
+        Ok(lookup::lookup(server, name, Some(from), transport).await?)
     }
 
     // --- faults ---
@@ -263,6 +266,18 @@ impl Lab {
 
     pub async fn restart(&self, appliance: &str, kill: bool) -> Result<(), LabError> {
         Ok(self.backend.restart(&self.appliance_name(appliance)?, kill).await?)
+    }
+
+    /// `fault stop|restart dns [NAME]`: a `[[dns_server]]` by name, or the first server.
+    pub async fn dns_fault(&self, server: Option<&str>, fault: crate::backend::DnsFault) -> Result<(), LabError> {
+        let plans = self.topology.dns_server_plans();
+        let name = match server {
+            None => plans[0].name.clone(),
+            Some(n) => plans.iter().find(|p| p.name.eq_ignore_ascii_case(n.trim())).map(|p| p.name.clone()).ok_or_else(|| {
+                LabError::Invalid(format!("no DNS server named '{n}' in this topology (servers: {})", plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")))
+            })?,
+        };
+        Ok(self.backend.dns_fault(&name, fault).await?)
     }
 
     /// Stops every role and removes what the lab created.

@@ -3,6 +3,7 @@
 
 use super::{Lab, LabError};
 use crate::dns::remote::DnsRemote;
+use crate::dns::servers::{DnsServers, NamedServer};
 use crate::runbook::{self, Targets, Transcript};
 use crate::tenant::cmdlets::TenantExecutor;
 use std::sync::Arc;
@@ -19,15 +20,19 @@ pub enum RunOn {
 impl Lab {
     pub async fn run_runbook(&self, source: &str, on: &RunOn) -> Result<Transcript, LabError> {
         let endpoints = self.endpoints();
-        let mut targets = Targets {
-            tenant: Some(Arc::new(TenantExecutor::new(self.tenant()))),
-            dns: Some(Arc::new(DnsRemote {
-                admin_url: endpoints.dns_admin.clone(),
-                dns: endpoints.dns,
-                token: self.secrets.control.clone(),
-            })),
-            appliance: None,
+        let remote = |admin_url: &str, dns| DnsRemote { admin_url: admin_url.to_string(), dns, token: self.secrets.control.clone() };
+        let dns: Arc<dyn crate::runbook::Executor> = if endpoints.dns_servers.is_empty() {
+            Arc::new(remote(&endpoints.dns_admin, endpoints.dns))
+        } else {
+            Arc::new(DnsServers {
+                servers: endpoints
+                    .dns_servers
+                    .iter()
+                    .map(|d| NamedServer { name: d.name.clone(), address: d.address, remote: remote(&d.admin, d.dns) })
+                    .collect(),
+            })
         };
+        let mut targets = Targets { tenant: Some(Arc::new(TenantExecutor::new(self.tenant()))), dns: Some(dns), appliance: None };
         if let RunOn::Appliance(key) = on {
             targets.appliance = Some(Arc::new(self.appliance(key)?));
         }

@@ -7,7 +7,7 @@ mod model;
 mod names;
 mod validate;
 
-pub use model::{Appliance, Outside, Site, TenantPlan, Topology};
+pub use model::{Appliance, DnsServerPlan, Outside, Site, TenantPlan, Topology};
 pub use names::{dns_name_problem, site_stem};
 pub use validate::{in_sip_domains, TopologyError};
 

@@ -16,6 +16,10 @@ pub struct Topology {
     /// Where external (non-internal) clients live.
     #[serde(default)]
     pub outside: Outside,
+    /// The internal DNS servers (domain controllers); none declared means one server for every
+    /// site, as the lab always had.
+    #[serde(rename = "dns_server", default)]
+    pub dns_servers: Vec<DnsServerPlan>,
     /// The file the plan came from, named in validation errors.
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -40,6 +44,25 @@ pub struct TenantPlan {
     /// compare against, so a rehearsal can start just before a failover window.
     #[serde(default)]
     pub start_time_of_day: crate::clock::TimeOfDay,
+    /// How long AD takes to carry a DNS zone change from one domain controller to the others.
+    #[serde(with = "crate::clock::serde_text", default = "default_ad_delay")]
+    pub ad_replication_delay: Duration,
+}
+
+fn default_ad_delay() -> Duration {
+    Duration::from_secs(15 * 60)
+}
+
+/// One internal DNS server and the sites whose clients query it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DnsServerPlan {
+    /// Its computer name, as `-ComputerName` gives it.
+    pub name: String,
+    pub address: IpAddr,
+    /// Site names; a site no server lists is served by the first server.
+    #[serde(default)]
+    pub sites: Vec<String>,
 }
 
 fn default_window() -> Duration {
@@ -144,6 +167,35 @@ impl Topology {
 
     pub fn site(&self, name: &str) -> Option<&Site> {
         self.sites.iter().find(|s| s.name.eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The DNS servers: those declared, or the one implicit server `dns` for every site.
+    pub fn dns_server_plans(&self) -> Vec<DnsServerPlan> {
+        if self.dns_servers.is_empty() {
+            let address = "0.0.0.0".parse().expect("an address");
+            return vec![DnsServerPlan { name: "dns".into(), address, sites: self.sites.iter().map(|s| s.name.clone()).collect() }];
+        }
+        self.dns_servers.clone()
+    }
+
+    /// The index (in [`Topology::dns_server_plans`]) of the server a client at `address`
+    /// queries: its site's, else the first.
+    pub fn dns_server_index_for(&self, address: IpAddr) -> usize {
+        let Some(site) = self.site_of(address) else { return 0 };
+        self.dns_servers.iter().position(|d| d.sites.iter().any(|s| s.eq_ignore_ascii_case(&site.name))).unwrap_or(0)
+    }
+
+    /// The sites a DNS server serves (the first also serves every site no server lists).
+    pub fn sites_served_by(&self, index: usize) -> Vec<String> {
+        let plans = self.dns_server_plans();
+        self.sites
+            .iter()
+            .filter(|site| {
+                let listed = plans.iter().position(|d| d.sites.iter().any(|s| s.eq_ignore_ascii_case(&site.name)));
+                listed == Some(index) || (listed.is_none() && index == 0)
+            })
+            .map(|s| s.name.clone())
+            .collect()
     }
 
     /// The site whose subnets hold `address`, if any.

@@ -97,6 +97,29 @@ impl Topology {
                 claim(&mut addresses, a.address, who)?;
             }
         }
+        let mut servers = HashMap::new();
+        let mut served: HashMap<String, String> = HashMap::new();
+        for d in &self.dns_servers {
+            let who = format!("dns_server {}", d.name);
+            if d.name.trim().is_empty() || !d.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+                return Err("a [[dns_server]] name is letters, digits, '-' and '.' only".into());
+            }
+            if servers.insert(d.name.to_ascii_lowercase(), ()).is_some() {
+                return Err(format!("{who}: the name is used twice"));
+            }
+            claim(&mut addresses, d.address, who.clone())?;
+            for site in &d.sites {
+                if self.site(site).is_none() {
+                    return Err(format!("{who}: there is no site {site}"));
+                }
+                if let Some(first) = served.insert(site.to_ascii_lowercase(), who.clone()) {
+                    return Err(format!("{who}: site {site} is already served by {first}"));
+                }
+            }
+        }
+        if self.tenant.ad_replication_delay.is_zero() && self.dns_servers.len() > 1 {
+            return Err("[tenant] ad_replication_delay must be longer than zero".into());
+        }
         self.check_dns_names()?;
         self.check_generated_names()?;
         Ok(())

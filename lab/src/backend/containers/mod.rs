@@ -166,6 +166,8 @@ impl Containers {
             clocks: specs[2..].iter().chain(&specs[1..2]).map(|s| s.health.clone()).collect(),
             clients: BTreeMap::new(),
             control: None,
+            // Several DNS servers are started by the embedded backend only.
+            dns_servers: vec![],
         };
         let state = ContainersState {
             lab: lab.clone(),

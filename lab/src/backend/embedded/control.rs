@@ -17,7 +17,16 @@ use tokio_util::sync::CancellationToken;
 pub struct ControlState {
     pub clock: Clock,
     pub appliances: Arc<Appliances>,
+    /// The DNS servers, for `fault stop|restart dns`.
+    pub dns: Arc<Vec<super::dns_roles::DnsRole>>,
     pub token: String,
+}
+
+/// `POST /lab/dns`: stop or restart one DNS server.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DnsFaultRequest {
+    pub server: String,
+    pub fault: crate::backend::DnsFault,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -30,7 +39,10 @@ pub struct Restart {
 type Reply<T> = Result<Json<T>, (StatusCode, Json<serde_json::Value>)>;
 
 pub async fn serve(listener: TcpListener, state: ControlState, shutdown: CancellationToken) -> std::io::Result<()> {
-    let guarded = Router::new().route("/lab/clock", get(now).post(advance)).route("/lab/restart", post(restart));
+    let guarded = Router::new()
+        .route("/lab/clock", get(now).post(advance))
+        .route("/lab/restart", post(restart))
+        .route("/lab/dns", post(dns_fault));
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::auth::control_routes(guarded, &state.token))
@@ -58,4 +70,11 @@ async fn advance(State(state): State<ControlState>, Json(m): Json<ClockMove>) ->
 async fn restart(State(state): State<ControlState>, Json(r): Json<Restart>) -> Reply<serde_json::Value> {
     state.appliances.restart(&r.appliance, r.kill).await.map_err(|e| refuse(StatusCode::NOT_FOUND, e.to_string()))?;
     Ok(Json(serde_json::json!({ "restarted": r.appliance })))
+}
+
+async fn dns_fault(State(state): State<ControlState>, headers: HeaderMap, Json(r): Json<DnsFaultRequest>) -> Reply<serde_json::Value> {
+    authorize(&state, &headers)?;
+    let role = state.dns.iter().find(|d| d.name.eq_ignore_ascii_case(&r.server)).ok_or_else(|| refuse(StatusCode::NOT_FOUND, format!("no DNS server named '{}' in this lab", r.server)))?;
+    role.fault(r.fault).await.map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(Json(serde_json::json!({ "server": r.server, "fault": r.fault })))
 }

@@ -6,6 +6,7 @@
 
 mod appliances;
 pub mod control;
+mod dns_roles;
 
 use super::{Backend, BackendError, BackendKind, DnsStart, Endpoints, RoleFailure};
 use crate::auth::Secrets;
@@ -23,6 +24,8 @@ use tokio_util::sync::CancellationToken;
 
 pub struct Embedded {
     clock: Clock,
+    /// The DNS servers, stoppable and restartable one by one.
+    dns_roles: Arc<Vec<dns_roles::DnsRole>>,
     endpoints: Endpoints,
     /// Topology address (port 80) → loopback listener, for clients and the Lab.
     dial: BTreeMap<IpAddr, SocketAddr>,
@@ -69,18 +72,22 @@ impl Embedded {
             .map_err(|e| RoleFailure { role: "tenant".into(), cause: e.to_string() })?;
         spawn_role(&mut tasks, &failed, "tenant", tenant_role);
 
-        let sockets = crate::dns::DnsSockets::bind(loopback_any(), loopback_any()).await?;
-        let dns = sockets.udp.local_addr()?;
-        let dns_admin = format!("http://{}", sockets.admin.local_addr()?);
-        let dns_config = crate::dns::DnsConfig {
-            topology: (dns_start == DnsStart::Planned).then(|| topology.clone()),
-            script: None,
-            secrets: secrets.clone(),
-        };
-        let dns_role = crate::dns::start_on_clock(sockets, dns_config, clock.clone(), shutdown.child_token())
-            .await
-            .map_err(|e| RoleFailure { role: "dns".into(), cause: e.to_string() })?;
-        spawn_role(&mut tasks, &failed, "dns", dns_role);
+        // One DNS role per DNS server of the topology, domain controllers of one forest.
+        let directory = crate::dns::policy::Directory::new(topology.tenant.ad_replication_delay);
+        let mut dns_servers = vec![];
+        let mut dns_roles = vec![];
+        for plan in topology.dns_server_plans() {
+            let dns_config = crate::dns::DnsConfig {
+                topology: (dns_start == DnsStart::Planned).then(|| topology.clone()),
+                script: None,
+                secrets: secrets.clone(),
+            };
+            let (role, _, _) = dns_roles::DnsRole::start(&plan.name, dns_config, &clock, &directory, &shutdown, loopback_any()).await?;
+            dns_servers.push(role.endpoint(plan.address));
+            dns_roles.push(role);
+        }
+        let dns_roles = Arc::new(dns_roles);
+        let (dns, dns_admin) = (dns_servers[0].dns, dns_servers[0].admin.clone());
 
         let appliances =
             Arc::new(Appliances::start(topology, secrets, &tenant_url, &root.join("appliances"), &clock, &shutdown).await?);
@@ -92,7 +99,8 @@ impl Embedded {
             tenant_url: tenant_url.clone(),
             dns,
             state_address_by_ecs: true,
-            dial: dial.clone(),
+            // Clients reach their site's DNS server at its topology address, like every address.
+            dial: dial.iter().map(|(k, v)| (*k, *v)).chain(dns_servers.iter().map(|d| (d.address, d.dns))).collect(),
             topology: topology.clone(),
             user_password: secrets.users.clone(),
             control_token: secrets.control.clone(),
@@ -108,7 +116,7 @@ impl Embedded {
         let control = if with_control {
             let listener = loopback().await?;
             let url = format!("http://{}", listener.local_addr()?);
-            let state = control::ControlState { clock: clock.clone(), appliances: appliances.clone(), token: secrets.control.clone() };
+            let state = control::ControlState { clock: clock.clone(), appliances: appliances.clone(), dns: dns_roles.clone(), token: secrets.control.clone() };
             let stop = shutdown.child_token();
             tasks.spawn(async move {
                 if let Err(e) = control::serve(listener, state, stop).await {
@@ -128,9 +136,11 @@ impl Embedded {
             clocks: vec![control.clone().unwrap_or_else(|| appliances.any_url())],
             clients: BTreeMap::from([("*".to_string(), client_url)]),
             control,
+            dns_servers: if topology.dns_servers.is_empty() { vec![] } else { dns_servers },
         };
         let embedded = Embedded {
             clock,
+            dns_roles,
             endpoints,
             dial,
             appliances,
@@ -188,8 +198,18 @@ impl Backend for Embedded {
         }
     }
 
+    async fn dns_fault(&self, server: &str, fault: super::DnsFault) -> Result<(), BackendError> {
+        let role = self.dns_roles.iter().find(|r| r.name.eq_ignore_ascii_case(server)).ok_or_else(|| {
+            BackendError::Fault(format!("no DNS server named '{server}' in this lab (servers: {})", self.dns_roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")))
+        })?;
+        role.fault(fault).await
+    }
+
     async fn stop(&self) -> Result<(), BackendError> {
         self.shutdown.cancel();
+        for role in self.dns_roles.iter() {
+            role.stop().await;
+        }
         self.appliances.stop_all().await;
         let mut tasks = self.tasks.lock().await;
         while tasks.join_next().await.is_some() {}

@@ -1,0 +1,86 @@
+//! The embedded lab's DNS servers, each stoppable and restartable on the same loopback sockets
+//! (`fault stop|restart dns [NAME]`). A server's configuration lives apart from its sockets, so
+//! it survives a restart as Windows keeps it in AD and zone files.
+
+use crate::backend::RoleFailure;
+use super::super::{BackendError, DnsEndpoint, DnsFault};
+use crate::clock::Clock;
+use crate::dns::policy::{Directory, DnsState};
+use crate::dns::{DnsConfig, DnsSockets};
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub struct DnsRole {
+    pub name: String,
+    state: Arc<RwLock<DnsState>>,
+    config: DnsConfig,
+    clock: Clock,
+    /// Where it answers DNS (UDP and TCP) and its management API: the same after a restart.
+    dns: SocketAddr,
+    admin: SocketAddr,
+    /// The lab's shutdown: a server's own token is a child of it.
+    lab: CancellationToken,
+    running: tokio::sync::Mutex<Option<(CancellationToken, JoinHandle<()>)>>,
+}
+
+impl DnsRole {
+    /// Binds, configures from the topology and starts one server.
+    pub async fn start(
+        plan_name: &str,
+        config: DnsConfig,
+        clock: &Clock,
+        directory: &Directory,
+        lab: &CancellationToken,
+        loopback: SocketAddr,
+    ) -> Result<(DnsRole, SocketAddr, String), BackendError> {
+        let sockets = DnsSockets::bind(loopback, loopback).await?;
+        let (dns, admin) = (sockets.udp.local_addr()?, sockets.admin.local_addr()?);
+        let state = crate::dns::new_state(&config, clock.clone(), Some((directory.clone(), plan_name.to_string())));
+        let role = DnsRole { name: plan_name.to_string(), state, config, clock: clock.clone(), dns, admin, lab: lab.clone(), running: Default::default() };
+        role.serve(sockets, true).await?;
+        Ok((role, dns, format!("http://{admin}")))
+    }
+
+    /// Configures (on a first start) and serves; a configuration that fails is the role's
+    /// failure, so no lab is called ready with a dead DNS server.
+    async fn serve(&self, sockets: DnsSockets, configure_first: bool) -> Result<(), BackendError> {
+        let stop = self.lab.child_token();
+        let serving = crate::dns::start_state(sockets, self.config.clone(), self.state.clone(), self.clock.clone(), configure_first, stop.clone())
+            .await
+            .map_err(|e| RoleFailure { role: "dns".into(), cause: format!("DNS server {}: {e}", self.name) })?;
+        let name = self.name.clone();
+        let task = tokio::spawn(async move {
+            if let Err(e) = serving.await {
+                tracing::error!("DNS server {name}: {e}");
+            }
+        });
+        *self.running.lock().await = Some((stop, task));
+        Ok(())
+    }
+
+    /// Stops the server and waits until its sockets are closed; stopping a stopped server is a
+    /// no-op.
+    pub async fn stop(&self) {
+        if let Some((stop, task)) = self.running.lock().await.take() {
+            stop.cancel();
+            let _ = task.await;
+        }
+    }
+
+    pub async fn fault(&self, fault: DnsFault) -> Result<(), BackendError> {
+        self.stop().await;
+        if fault == DnsFault::Restart {
+            let sockets = DnsSockets::bind(self.dns, self.admin)
+                .await
+                .map_err(|e| BackendError::Fault(format!("DNS server {} cannot take its sockets back ({} and {}): {e}", self.name, self.dns, self.admin)))?;
+            self.serve(sockets, false).await?;
+        }
+        Ok(())
+    }
+
+    pub fn endpoint(&self, address: std::net::IpAddr) -> DnsEndpoint {
+        DnsEndpoint { name: self.name.clone(), address, dns: self.dns, admin: format!("http://{}", self.admin) }
+    }
+}
