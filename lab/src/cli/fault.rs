@@ -1,7 +1,6 @@
 //! `bypass-lab fault`: what goes wrong in a real rollout, on demand.
 
 use bypass_lab::backend::DnsFault;
-use bypass_lab::lab::Lab;
 use clap::Subcommand;
 use std::path::Path;
 use std::process::ExitCode;

@@ -158,3 +158,17 @@ pub async fn start_state(
         Ok(())
     })
 }
+
+/// The topology's configuration, then the start-up script, through the cmdlet executor.
+pub async fn configure(executor: &DnsExecutor, config: &DnsConfig) -> Result<(), DnsError> {
+    if let Some(topology) = &config.topology {
+        for call in plan::topology_invocations(topology) {
+            executor.apply(&call).map_err(|e| DnsError::Script(format!("{}: {e}", plan::render(&call))))?;
+        }
+    }
+    if let Some(script) = &config.script {
+        let targets = crate::runbook::Targets { dns: Some(Arc::new(executor.clone())), ..Default::default() };
+        crate::runbook::run(script, &targets).await.map_err(|e| DnsError::Script(e.to_string()))?;
+    }
+    Ok(())
+}
