@@ -43,5 +43,14 @@ async fn control_routes_refuse_unauthenticated_garbage_with_401() {
         refuses(&http, method.clone(), url, None).await;
         refuses(&http, method.clone(), url, Some(&lab.secrets().admin)).await;
     }
+    // With the credential, a body that is not what the route reads is refused in the same shape
+    // (cmdlet routes answer a cmdlet's error instead, `{"message": ...}`, as PowerShell shows it).
+    for (method, url) in routes.iter().filter(|(m, u)| *m == reqwest::Method::POST && !u.ends_with("/lab/cmdlet")) {
+        let reply = http.request(method.clone(), url).bearer_auth(&lab.secrets().control).body("{\"garbage\": [}").send().await.unwrap();
+        let status = reply.status();
+        let body: serde_json::Value = reply.json().await.unwrap_or_else(|e| panic!("{url}: the refusal is not JSON: {e}"));
+        assert!(status.is_client_error(), "{url}: {status}");
+        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{url}: {body}");
+    }
     lab.stop().await.unwrap();
 }

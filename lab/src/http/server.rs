@@ -177,8 +177,31 @@ async fn bounded_body(
             format!("the request body did not arrive within {:?}", limits.body),
         ),
         Ok(Err(_)) => too_large(limits),
-        Ok(Ok(bytes)) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Ok(Ok(bytes)) => one_error_body(next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await).await,
     }
+}
+
+/// Errors answered in plain text (axum's refusals of a body it cannot read as JSON, of an
+/// unknown method) get the body every role's errors have, `{"error": "<reason>"}`.
+async fn one_error_body(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !(response.status().is_client_error() || response.status().is_server_error()) || !plain {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let reason = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
+        _ => parts.status.canonical_reason().unwrap_or("refused").to_string(),
+    };
+    let mut response = (parts.status, axum::Json(serde_json::json!({ "error": reason }))).into_response();
+    for (name, value) in parts.headers.iter().filter(|(n, _)| *n != header::CONTENT_TYPE && *n != header::CONTENT_LENGTH) {
+        response.headers_mut().insert(name.clone(), value.clone());
+    }
+    response
 }
 
 fn too_large(limits: Limits) -> Response {
