@@ -13,10 +13,19 @@ use tokio_util::sync::CancellationToken;
 const NAME: &str = "hybridvoice.adatum.biz";
 
 async fn start() -> (SocketAddr, tokio_util::sync::DropGuard) {
-    let sockets = DnsSockets::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let sockets = DnsSockets::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
     let dns = sockets.udp.local_addr().unwrap();
     let topology = Topology::seed();
-    let config = DnsConfig { topology: Some(topology.clone()), script: None, secrets: Secrets::generate(&topology) };
+    let config = DnsConfig {
+        topology: Some(topology.clone()),
+        script: None,
+        secrets: Secrets::generate(&topology),
+    };
     let stop = CancellationToken::new();
     tokio::spawn(serve(sockets, config, stop.clone()));
     (dns, stop.drop_guard())
@@ -38,10 +47,18 @@ fn framed_query(id: u16) -> Vec<u8> {
 }
 
 async fn answers_over_tcp(dns: SocketAddr) {
-    let answer = tokio::time::timeout(Duration::from_secs(5), lookup(dns, NAME, Some("192.168.1.20".parse().unwrap()), Transport::Tcp))
-        .await
-        .expect("a TCP query is answered within 5 s")
-        .unwrap();
+    let answer = tokio::time::timeout(
+        Duration::from_secs(5),
+        lookup(
+            dns,
+            NAME,
+            Some("192.168.1.20".parse().unwrap()),
+            Transport::Tcp,
+        ),
+    )
+    .await
+    .expect("a TCP query is answered within 5 s")
+    .unwrap();
     assert!(matches!(answer, Answer::Addresses(_)), "{answer:?}");
 }
 
@@ -60,7 +77,10 @@ async fn a_client_that_pipelines_and_never_reads_is_cut_off() {
         }
     })
     .await;
-    assert!(cut_off.is_ok(), "the server still took queries from a client that reads nothing after 20 s");
+    assert!(
+        cut_off.is_ok(),
+        "the server still took queries from a client that reads nothing after 20 s"
+    );
     answers_over_tcp(dns).await;
 }
 

@@ -10,13 +10,13 @@
 //! - beyond [`MAX_CONNECTIONS`], each new connection closes the oldest.
 
 use super::handler::PolicyHandler;
+use hickory_proto::rr::Record;
 use hickory_proto::serialize::binary::BinEncoder;
 use hickory_server::net::runtime::TokioTime;
 use hickory_server::net::xfer::Protocol;
 use hickory_server::net::NetError;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponse;
-use hickory_proto::rr::Record;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,7 +32,12 @@ pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
 pub const MAX_CONNECTIONS: usize = 256;
 
 /// Serves DNS over TCP on `listener` until `shutdown` is cancelled.
-pub async fn serve(listener: TcpListener, handler: Arc<PolicyHandler>, idle: Duration, shutdown: CancellationToken) {
+pub async fn serve(
+    listener: TcpListener,
+    handler: Arc<PolicyHandler>,
+    idle: Duration,
+    shutdown: CancellationToken,
+) {
     // Open connections, oldest first; a newcomer at the cap closes the oldest, so a flood of
     // silent connections cannot lock out a real client.
     let open: Arc<Mutex<VecDeque<(u64, CancellationToken)>>> = Default::default();
@@ -93,8 +98,12 @@ async fn answer(mut stream: TcpStream, handler: &PolicyHandler, idle: Duration) 
             return; // not DNS: nothing sensible to answer
         };
         let reply = Reply::default();
-        handler.handle_request::<_, TokioTime>(&request, reply.clone()).await;
-        let Some(bytes) = reply.0.lock().unwrap().take() else { continue }; // IGNORE: silence
+        handler
+            .handle_request::<_, TokioTime>(&request, reply.clone())
+            .await;
+        let Some(bytes) = reply.0.lock().unwrap().take() else {
+            continue;
+        }; // IGNORE: silence
         let mut framed = Vec::with_capacity(bytes.len() + 2);
         framed.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
         framed.extend_from_slice(&bytes);
@@ -125,7 +134,9 @@ impl ResponseHandler for Reply {
         let mut bytes = Vec::with_capacity(512);
         let mut encoder = BinEncoder::new(&mut bytes);
         encoder.set_max_size(u16::MAX);
-        let info = response.destructive_emit(&mut encoder).map_err(NetError::from)?;
+        let info = response
+            .destructive_emit(&mut encoder)
+            .map_err(NetError::from)?;
         *self.0.lock().unwrap() = Some(bytes);
         Ok(info)
     }

@@ -43,9 +43,16 @@ impl Limits {
     /// The lab's limits, with the connection cap fitted to this process's descriptor limit:
     /// under `up` every role shares the process, so each gets a slice of it.
     pub fn for_this_process() -> Limits {
-        let descriptors = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(u64::MAX);
+        let descriptors = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap_or(u64::MAX);
         let slice = (descriptors / 8).clamp(16, 1024) as usize;
-        Limits { header_read: Duration::from_secs(10), body: Duration::from_secs(30), max_body: 2 << 20, max_connections: slice }
+        Limits {
+            header_read: Duration::from_secs(10),
+            body: Duration::from_secs(30),
+            max_body: 2 << 20,
+            max_connections: slice,
+        }
     }
 }
 
@@ -78,12 +85,19 @@ impl Connections {
         let busy = Arc::new(AtomicBool::new(false));
         let mut open = self.open.lock().unwrap();
         while open.len() >= cap.max(1) {
-            let victim = open.iter().position(|c| !c.busy.load(Ordering::SeqCst)).unwrap_or(0);
+            let victim = open
+                .iter()
+                .position(|c| !c.busy.load(Ordering::SeqCst))
+                .unwrap_or(0);
             if let Some(evicted) = open.remove(victim) {
                 evicted.close.cancel();
             }
         }
-        open.push_back(Open { id, close: close.clone(), busy: busy.clone() });
+        open.push_back(Open {
+            id,
+            close: close.clone(),
+            busy: busy.clone(),
+        });
         (close, busy)
     }
 
@@ -94,7 +108,12 @@ impl Connections {
 
 /// Serves `router` on `listener` with `limits` until `shutdown` is cancelled; then lets each
 /// connection finish its answer and returns once all are closed.
-pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let router = router.layer(axum::middleware::from_fn_with_state(limits, bounded_body));
     let connections = Arc::new(Connections::default());
     let mut tasks = tokio::task::JoinSet::new();
@@ -108,7 +127,9 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
         let stream = match accepted {
             Ok((stream, _)) => stream,
             Err(e) => {
-                tracing::warn!("accepting a connection failed ({e}); retrying in {ACCEPT_BACKOFF:?}");
+                tracing::warn!(
+                    "accepting a connection failed ({e}); retrying in {ACCEPT_BACKOFF:?}"
+                );
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             }
@@ -118,16 +139,17 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
         let (close, busy) = connections.admit(id, limits.max_connections);
         let router = hyper_util::service::TowerToHyperService::new(router.clone());
         let serving = busy.clone();
-        let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-            let router = router.clone();
-            let serving = serving.clone();
-            async move {
-                serving.store(true, Ordering::SeqCst);
-                let response = hyper::service::Service::call(&router, request).await;
-                serving.store(false, Ordering::SeqCst);
-                response
-            }
-        });
+        let service =
+            hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let router = router.clone();
+                let serving = serving.clone();
+                async move {
+                    serving.store(true, Ordering::SeqCst);
+                    let response = hyper::service::Service::call(&router, request).await;
+                    serving.store(false, Ordering::SeqCst);
+                    response
+                }
+            });
         let connections = connections.clone();
         let stop = shutdown.clone();
         tasks.spawn(async move {
@@ -166,7 +188,10 @@ async fn bounded_body(
     request: Request,
     next: Next,
 ) -> Response {
-    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limits.max_body as u64) {
         return too_large(limits);
     }
@@ -177,16 +202,63 @@ async fn bounded_body(
             format!("the request body did not arrive within {:?}", limits.body),
         ),
         Ok(Err(_)) => too_large(limits),
-        Ok(Ok(bytes)) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Ok(Ok(bytes)) => {
+            one_error_body(
+                next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                    .await,
+            )
+            .await
+        }
     }
 }
 
+/// Errors answered in plain text (axum's refusals of a body it cannot read as JSON, of an
+/// unknown method) get the body every role's errors have, `{"error": "<reason>"}`.
+async fn one_error_body(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !(response.status().is_client_error() || response.status().is_server_error()) || !plain {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let reason = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
+        _ => parts
+            .status
+            .canonical_reason()
+            .unwrap_or("refused")
+            .to_string(),
+    };
+    let mut response = (
+        parts.status,
+        axum::Json(serde_json::json!({ "error": reason })),
+    )
+        .into_response();
+    for (name, value) in parts
+        .headers
+        .iter()
+        .filter(|(n, _)| *n != header::CONTENT_TYPE && *n != header::CONTENT_LENGTH)
+    {
+        response.headers_mut().insert(name.clone(), value.clone());
+    }
+    response
+}
+
 fn too_large(limits: Limits) -> Response {
-    refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {} bytes", limits.max_body))
+    refuse(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the request body is larger than {} bytes", limits.max_body),
+    )
 }
 
 fn refuse(status: StatusCode, reason: String) -> Response {
     let mut response = (status, axum::Json(serde_json::json!({ "error": reason }))).into_response();
-    response.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+    response.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
     response
 }
