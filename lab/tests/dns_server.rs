@@ -284,8 +284,12 @@ async fn several_dns_servers_in_one_forest() {
     let (ams, sea): (IpAddr, IpAddr) = ("192.168.1.77".parse().unwrap(), "10.10.1.77".parse().unwrap());
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle());
 
+    assert!(lab.dns_server_findings("DNS").await.unwrap().is_empty(), "both servers hold the topology's subnets and policies");
     lab.run_runbook("Remove-DnsServerQueryResolutionPolicy SeattlePolicy adatum.biz -ComputerName dc-sea", &RunOn::Tenant).await.unwrap();
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), Answer::NxDomain, "dc-sea lost its policy");
+    let findings = lab.dns_server_findings("DNS").await.unwrap();
+    assert_eq!(findings.iter().map(|f| f.site.as_str()).collect::<Vec<_>>(), ["Seattle"], "{findings:?}");
+    assert!(findings[0].message.starts_with("DNS server dc-sea (serving Seattle) lacks query resolution policy SeattlePolicy"), "{}", findings[0].message);
     assert_eq!(lab.resolve(NAME, ams, Transport::Udp).await.unwrap(), amsterdam(), "dc-ams kept its own");
     let err = lab.run_runbook("Get-DnsServerClientSubnet -ComputerName dc-paris", &RunOn::Tenant).await.unwrap_err();
     assert!(err.to_string().contains("-ComputerName dc-paris is not a DNS server of this lab (servers: dc-ams, dc-sea)"), "{err}");
@@ -297,6 +301,7 @@ async fn several_dns_servers_in_one_forest() {
     .await
     .unwrap();
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle(), "the copied policy answers");
+    assert!(lab.dns_server_findings("DNS").await.unwrap().is_empty(), "the documented copy makes it pass");
 
     lab.run_runbook("Add-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-ams", &RunOn::Tenant).await.unwrap();
     let on_sea = "Get-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-sea";
