@@ -284,8 +284,12 @@ async fn several_dns_servers_in_one_forest() {
     let (ams, sea): (IpAddr, IpAddr) = ("192.168.1.77".parse().unwrap(), "10.10.1.77".parse().unwrap());
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle());
 
+    assert!(lab.dns_server_findings("DNS").await.unwrap().is_empty(), "both servers hold the topology's subnets and policies");
     lab.run_runbook("Remove-DnsServerQueryResolutionPolicy SeattlePolicy adatum.biz -ComputerName dc-sea", &RunOn::Tenant).await.unwrap();
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), Answer::NxDomain, "dc-sea lost its policy");
+    let findings = lab.dns_server_findings("DNS").await.unwrap();
+    assert_eq!(findings.iter().map(|f| f.site.as_str()).collect::<Vec<_>>(), ["Seattle"], "{findings:?}");
+    assert!(findings[0].message.starts_with("DNS server dc-sea (serving Seattle) lacks query resolution policy SeattlePolicy"), "{}", findings[0].message);
     assert_eq!(lab.resolve(NAME, ams, Transport::Udp).await.unwrap(), amsterdam(), "dc-ams kept its own");
     let err = lab.run_runbook("Get-DnsServerClientSubnet -ComputerName dc-paris", &RunOn::Tenant).await.unwrap_err();
     assert!(err.to_string().contains("-ComputerName dc-paris is not a DNS server of this lab (servers: dc-ams, dc-sea)"), "{err}");
@@ -297,6 +301,7 @@ async fn several_dns_servers_in_one_forest() {
     .await
     .unwrap();
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle(), "the copied policy answers");
+    assert!(lab.dns_server_findings("DNS").await.unwrap().is_empty(), "the documented copy makes it pass");
 
     lab.run_runbook("Add-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-ams", &RunOn::Tenant).await.unwrap();
     let on_sea = "Get-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-sea";
@@ -314,4 +319,27 @@ async fn several_dns_servers_in_one_forest() {
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle(), "restarted with its policies");
     assert!(lab.dns_fault(Some("dc-paris"), DnsFault::Stop).await.is_err());
     lab.stop().await.unwrap();
+}
+
+/// `bypass-lab fault stop|restart dns` from another process reaches an embedded `up` lab
+/// through its control API, and the saved topology (with its DNS settings) reads back.
+#[tokio::test]
+async fn dns_faults_reach_an_up_lab_through_its_control_api() {
+    use bypass_lab::backend::DnsFault;
+    use bypass_lab::lab::{Lab as LabHandle, LabOptions};
+    let mut text = bypass_lab::topology::SEED_TOML.replace("replication_window = \"24h\"", "replication_window = \"24h\"\nstart_time_of_day = \"07:30\"\nad_replication_delay = \"20m\"");
+    text.push_str("\n[[dns_server]]\nname = \"dc-ams\"\naddress = \"192.168.1.5\"\n");
+    let topology = Topology::parse(&text, None).unwrap();
+    let up = LabHandle::start(topology, LabOptions { control: true, ..LabOptions::default() }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    up.save(dir.path()).unwrap();
+    let attached = LabHandle::attach(dir.path()).await.unwrap();
+    assert_eq!(attached.topology().tenant.start_time_of_day.to_string(), "07:30");
+    assert_eq!(attached.topology().tenant.ad_replication_delay, Duration::from_secs(20 * 60));
+    let sea: IpAddr = "10.10.1.77".parse().unwrap();
+    attached.dns_fault(None, DnsFault::Stop).await.unwrap();
+    assert!(!matches!(up.resolve(NAME, sea, Transport::Udp).await, Ok(Answer::Addresses(_))), "the only server is stopped");
+    attached.dns_fault(Some("dc-ams"), DnsFault::Restart).await.unwrap();
+    assert_eq!(up.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle());
+    up.stop().await.unwrap();
 }

@@ -10,10 +10,15 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// (machine, lower-case name).
+type Key = (IpAddr, String);
+
+/// Addresses and the lab instant they expire.
+type Entry = (Vec<IpAddr>, Duration);
+
 #[derive(Debug, Default)]
 pub struct DnsCache {
-    /// (machine, lower-case name) → addresses and the lab instant they expire.
-    entries: Mutex<HashMap<(IpAddr, String), (Vec<IpAddr>, Duration)>>,
+    entries: Mutex<HashMap<Key, Entry>>,
 }
 
 impl DnsCache {

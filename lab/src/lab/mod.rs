@@ -4,6 +4,7 @@
 
 mod appliances;
 mod clients;
+mod dns_servers;
 mod dns_status;
 mod error;
 mod runbook;

@@ -329,9 +329,8 @@ impl DnsState {
     /// that removal deletes the associated zone level policies": Add-DnsServerQueryResolutionPolicy).
     pub fn remove_zone(&mut self, name: &str) -> Result<(), PolicyError> {
         let zone = self.zone(name)?;
-        match (&self.ad, self.zones.remove(&zone.name)) {
-            (Some(ad), None) => ad.directory.write(&ad.server, self.lab_now(), &zone.name, None),
-            _ => {}
+        if let (Some(ad), None) = (&self.ad, self.zones.remove(&zone.name)) {
+            ad.directory.write(&ad.server, self.lab_now(), &zone.name, None);
         }
         self.policies.retain(|p| p.zone.as_deref() != Some(zone.name.as_str()));
         Ok(())
