@@ -297,6 +297,7 @@ Set-CsNetworkMediaBypassConfiguration -Enabled <oops>
 fn the_rollout_page_shows_cells_findings_the_failing_line_and_the_picture() {
     let topology = plan();
     let failure = RunbookFailure {
+        phase: "enable".into(),
         line: 7,
         column: 48,
         message: "-Enabled expects $true or $false, not <oops>".into(),

@@ -76,8 +76,10 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
 
 /// Writes every report of a rehearsal into `dir`: each writer takes the rehearsal (report, runbook
 /// text, where it failed) and the plan.
-pub fn write_reports(done: &RunbookRehearsal, _topology: &Topology, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    Ok(vec![write_json(done, dir)?])
+pub fn write_reports(done: &RunbookRehearsal, topology: &Topology, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let json = write_json(done, dir)?;
+    let page = bypass_lab::report::rollout_page::write(dir, &done.report, topology, &done.source, done.failure.as_ref())?;
+    Ok(vec![json, page])
 }
 
 /// Writes `DIR/rehearsal.json`.

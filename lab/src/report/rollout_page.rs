@@ -12,21 +12,13 @@ use super::page::{document, plural};
 use crate::rollout::model::{
     ApplianceRow, Decision, Finding, PhaseVerdict, RehearsalReport, Severity, SubnetRow, WebServiceVerdict,
 };
+pub use crate::rollout::RunbookFailure;
 use crate::topology::Topology;
 use std::fmt::Write as _;
 
 /// Plans with more sites than this show their picture folded.
 const UNFOLDED_SITES: usize = 24;
 
-/// Where and why the runbook stopped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunbookFailure {
-    /// 1-based line in the runbook text.
-    pub line: usize,
-    /// 1-based column in that line.
-    pub column: usize,
-    pub message: String,
-}
 
 /// The whole page. `runbook` is the runbook's text as the admin wrote it; `failure` is where it
 /// stopped, if it did.
@@ -389,6 +381,7 @@ mod tests {
     #[test]
     fn runbook_text_is_escaped_and_the_failing_line_marked() {
         let failure = RunbookFailure {
+            phase: "enable".into(),
             line: 3,
             column: 5,
             message: "unknown parameter <Foo>".into(),
