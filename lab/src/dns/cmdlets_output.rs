@@ -198,7 +198,7 @@ pub(super) fn get(state: &DnsState, cmdlet: &str, args: &Args) -> Result<CmdletO
             let z = state.zone(&args.opt("ZoneName").unwrap_or_default())?;
             match args.opt("Name") {
                 Some(n) => vec![zone_scope(&z, z.scope(Some(&n))?)],
-                // The default scope first, as Windows lists it.
+                // The default scope first (lab choice).
                 None => z.scopes.values().filter(|s| s.name == z.name).chain(z.scopes.values().filter(|s| s.name != z.name)).map(|s| zone_scope(&z, s)).collect(),
             }
         }

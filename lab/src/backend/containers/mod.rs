@@ -47,6 +47,19 @@ impl Drop for SweepGuard {
 
 type Progress<'a> = &'a (dyn Fn(&str) + Send + Sync);
 
+/// The containers backend runs the one DNS container of its plan: a topology that declares
+/// `[[dns_server]]`s is refused before anything is created, rather than leaving clients asking
+/// addresses where no server answers.
+fn refuse_dns_servers(topology: &Topology) -> Result<(), BackendError> {
+    match topology.dns_servers.as_slice() {
+        [] => Ok(()),
+        servers => Err(BackendError::Unsupported(format!(
+            "the topology declares DNS servers ({}): several DNS servers run on the embedded backend only; use --backend embedded or remove the [[dns_server]] entries",
+            servers.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
 impl Containers {
     /// Builds the image if missing or stale, sweeps earlier labs, then starts every role.
     pub async fn start(topology: &Topology, secrets: &Secrets, progress: Progress<'_>) -> Result<Containers, BackendError> {
@@ -60,6 +73,7 @@ impl Containers {
         dns_start: DnsStart,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
+        refuse_dns_servers(topology)?;
         let image = crate::image::build_image(progress).await?;
         Containers::start_configured(topology, secrets, &image, dns_start, progress).await
     }
@@ -82,6 +96,7 @@ impl Containers {
         dns_start: DnsStart,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
+        refuse_dns_servers(topology)?;
         let docker = docker::connect().await?;
         let swept = docker::sweep(&docker, None).await?;
         if swept != Swept::default() {

@@ -70,7 +70,8 @@ pub struct Criterion {
 
 impl Criterion {
     /// Parses `EQ,a,b;NE,c`; values are checked against what the kind accepts, and client
-    /// subnet names against the subnets that exist now (Windows refuses unknown ones).
+    /// subnet names against the subnets that exist now (lab choice: a policy naming a subnet that
+    /// does not exist could never match).
     pub fn parse(kind: CriterionKind, text: &str, subnets: &ClientSubnets) -> Result<Criterion, PolicyError> {
         let bad = |reason: String| PolicyError::BadCriteria { criterion: kind.name(), text: text.to_string(), reason };
         let mut criterion = Criterion { kind, eq: vec![], ne: vec![] };
@@ -101,7 +102,7 @@ impl Criterion {
         Ok(criterion)
     }
 
-    /// The criterion as `EQ,a,b;NE,c`, as Windows shows it.
+    /// The criterion as `EQ,a,b;NE,c`, the format the cmdlet pages give.
     pub fn text(&self) -> String {
         let mut parts = vec![];
         if !self.eq.is_empty() {

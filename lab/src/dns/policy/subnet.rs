@@ -100,7 +100,7 @@ fn unmap(address: IpAddr) -> IpAddr {
     }
 }
 
-/// The server's client subnets, by name (case-insensitive, as on Windows).
+/// The server's client subnets, by name (case-insensitive: lab choice, as PowerShell names are).
 #[derive(Debug, Clone, Default)]
 pub struct ClientSubnets {
     by_name: BTreeMap<String, ClientSubnet>,

@@ -54,8 +54,3 @@ pub fn choose(scopes: &[WeightedScope], n: u64) -> &WeightedScope {
     }
     &scopes[scopes.len() - 1]
 }
-
-/// The list as Windows writes it back: `AmsterdamZoneScope,3;SeattleZoneScope,5`.
-pub fn text(scopes: &[WeightedScope]) -> String {
-    scopes.iter().map(|s| format!("{},{}", s.scope, s.weight)).collect::<Vec<_>>().join(";")
-}
