@@ -67,7 +67,7 @@ Feature: Runbook mistakes are reported clearly and change nothing
       Remove-PSSession $session
       """
     Then the runbook succeeds
-    And the output warns "AlwaysBypass is ignored when Enabled is False."
+    And the output warns "AlwaysBypass setting is ignored if Enabled is set to false."
 
   Scenario: A real cmdlet the lab does not model is not a typo
     When the administrator runs against the DNS server:

@@ -366,3 +366,49 @@ async fn the_dns_server_starts_empty_or_planned() {
         lab.stop().await.unwrap();
     }
 }
+
+/// Two domain controllers, each serving some sites: the runbook builds DNS on the first one
+/// only. Zones, scopes and records replicate with the AD-integrated zone; client subnets and
+/// policies do not, so without the documented copy the second server's sites resolve nothing
+/// and the rehearsal names them; with the copy it passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_domain_controller_needs_the_documented_copy() {
+    let text = format!(
+        "{PLAN}\n[[dns_server]]\nname = \"dc-north\"\naddress = \"10.91.0.5\"\nsites = [\"Reykjavik\", \"Nairobi\"]\n\n\
+         [[dns_server]]\nname = \"dc-south\"\naddress = \"192.168.77.5\"\nsites = [\"Quito\"]\n"
+    );
+    let t = Topology::parse(&text, None).expect("the two-server plan is valid");
+    let zone = "voice.fjordline.net";
+    let copy = format!(
+        "Get-DnsServerClientSubnet -ComputerName dc-north | Add-DnsServerClientSubnet -ComputerName dc-south\n\
+         Get-DnsServerQueryResolutionPolicy -ZoneName {zone} -ComputerName dc-north | Add-DnsServerQueryResolutionPolicy -ComputerName dc-south\n"
+    );
+    let forgetful = runbook(&t, Mistakes::default());
+    // The copy runs once the zone has replicated to dc-south (a zone policy needs its zone).
+    let careful = forgetful.replacen("# phase: enable\n", &format!("# phase: enable\n{copy}"), 1);
+    assert_ne!(careful, forgetful, "the copy opens the enable phase");
+    let run = |source: String| {
+        let rollout = Rollout {
+            topology: t.clone(),
+            source,
+            origin: "rollout.ps1".into(),
+            backend: BackendKind::Embedded,
+            dns: DnsStart::Empty,
+        };
+        rehearse_rollout(rollout, Arc::new(Quiet))
+    };
+
+    let done = run(careful).await.expect("the rehearsal runs");
+    assert!(done.succeeded(), "{:?} {:#?}", done.failure, done.report.findings);
+    let enable = phase(&done.report, "enable");
+    assert!(enable.rows.iter().filter(|r| r.site == "Quito").all(|r| r.decision == Decision::Bypass), "{:#?}", enable.rows);
+
+    let done = run(forgetful).await.expect("the rehearsal runs");
+    assert!(!done.succeeded(), "forgetting dc-south must fail the rehearsal");
+    let errors: Vec<_> = done.report.findings.iter().filter(|f| f.severity == Severity::Error && f.phase == "enable").collect();
+    assert!(
+        errors.iter().any(|f| f.site == "Quito" && f.message.contains("dc-south")),
+        "an error names dc-south's site: {errors:#?}"
+    );
+    assert!(errors.iter().all(|f| f.site == "Quito"), "only dc-south's sites are affected: {errors:#?}");
+}

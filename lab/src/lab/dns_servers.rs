@@ -17,24 +17,37 @@ impl Lab {
         if endpoints.dns_servers.len() < 2 {
             return Ok(vec![]);
         }
-        let zone = crate::dns::plan::service_zone(&self.topology);
         let mut held: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for server in &endpoints.dns_servers {
             let remote = DnsRemote { admin_url: server.admin.clone(), dns: server.dns, token: self.secrets.control.clone() };
-            let mut names = BTreeSet::new();
-            for (cmdlet, args, kind) in [
-                ("Get-DnsServerClientSubnet", vec![], "client subnet"),
-                ("Get-DnsServerQueryResolutionPolicy", vec![("ZoneName".to_string(), Value::String(zone.clone()))], "query resolution policy"),
-            ] {
-                let call = Invocation { cmdlet: cmdlet.into(), args: args.into_iter().collect(), line: 1, column: 1 };
-                let out = remote.execute(&call).await.map_err(|e| LabError::Invalid(format!("DNS server {}: {}", server.name, e.message)))?;
-                for o in out.objects {
-                    if let Value::Object(o) = o {
-                        if let Some(name) = o.get("Name") {
-                            names.insert(format!("{kind} {}", name.display()));
-                        }
-                    }
+            let ask = |cmdlet: &str, args: Vec<(&str, String)>| {
+                let args = args.into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
+                let call = Invocation { cmdlet: cmdlet.into(), args, line: 1, column: 1 };
+                let remote = &remote;
+                async move {
+                    remote
+                        .execute(&call)
+                        .await
+                        .map(|out| out.objects)
+                        .map_err(|e| LabError::Invalid(format!("DNS server {}: {}", server.name, e.message)))
                 }
+            };
+            let names_of = |objects: Vec<Value>, property: &str, kind: &str| -> Vec<String> {
+                objects
+                    .into_iter()
+                    .filter_map(|o| match o {
+                        Value::Object(o) => o.get(property).map(|n| format!("{kind} {}", n.display())),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let mut names: BTreeSet<String> = names_of(ask("Get-DnsServerClientSubnet", vec![]).await?, "Name", "client subnet").into_iter().collect();
+            // Every zone this server holds, and each one's policies: a zone not replicated here
+            // yet counts as lacking its policies.
+            for zone in names_of(ask("Get-DnsServerZone", vec![]).await?, "ZoneName", "") {
+                let zone = zone.trim().to_string();
+                let policies = ask("Get-DnsServerQueryResolutionPolicy", vec![("ZoneName", zone.clone())]).await?;
+                names.extend(names_of(policies, "Name", "query resolution policy"));
             }
             held.insert(server.name.clone(), names);
         }

@@ -169,7 +169,17 @@ async fn judge_phase(
     let expectation = Expectation::new(&config, records_removed);
     let cx =
         Context { topology, view: &view, appliances: &appliance_rows, host: &host, tenant_version: config.version };
-    let findings = judge(phase, &expectation, &observations, &cx);
+    let mut findings = judge(phase, &expectation, &observations, &cx);
+    // A DNS server lacking another's subnets or policies breaks its sites once clients are
+    // sent to the name; before that it is a warning of what the enable will meet.
+    let in_use = expectation.url.is_some() && expectation.enabled;
+    findings.extend(lab.dns_server_findings(phase).await?.into_iter().map(|mut f| {
+        if !in_use {
+            f.severity = Severity::Warning;
+            f.message = format!("once media bypass is enabled: {}", f.message);
+        }
+        f
+    }));
     let verdict = PhaseVerdict {
         name: phase.to_string(),
         rows: observations.iter().map(|o| o.row(topology)).collect(),

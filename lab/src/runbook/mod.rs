@@ -176,13 +176,16 @@ async fn command(
         catalog::Runs::Here => local::execute(&invocation),
         catalog::Runs::On(executor) => executor.execute(&invocation).await,
     };
-    // A role's message may already start with the cmdlet's name: PowerShell writes it once.
-    outcome.map(|o| (o, vec![])).map_err(|e| {
-        let message = e.message.trim_start();
-        let own = [format!("{} : ", spec.name), format!("{}: ", spec.name)];
-        let message = own.iter().find_map(|p| strip_prefix_ignore_case(message, p)).unwrap_or(message);
-        fault(format!("{} : {}", spec.name, message))
-    })
+    outcome.map(|o| (o, vec![])).map_err(|e| fault(cmdlet_message(spec.name, &e.message)))
+}
+
+/// `Cmdlet : message`, as PowerShell writes a cmdlet's error. A role's message may already
+/// start with the cmdlet's name: PowerShell writes it once.
+pub(crate) fn cmdlet_message(cmdlet: &str, message: &str) -> String {
+    let message = message.trim_start();
+    let own = [format!("{cmdlet} : "), format!("{cmdlet}: ")];
+    let message = own.iter().find_map(|p| strip_prefix_ignore_case(message, p)).unwrap_or(message);
+    format!("{cmdlet} : {message}")
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {

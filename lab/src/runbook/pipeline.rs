@@ -91,7 +91,7 @@ async fn feed(
             catalog::Runs::Here => local::execute(&invocation),
             catalog::Runs::On(executor) => executor.execute(&invocation).await,
         };
-        let result = outcome.map_err(|e| Fault::at(at.0, at.1, format!("{} : {}", spec.name, e.message)))?;
+        let result = outcome.map_err(|e| Fault::at(at.0, at.1, super::cmdlet_message(spec.name, &e.message)))?;
         out.extend(result.objects);
         warnings.extend(result.warnings);
     }
