@@ -127,7 +127,7 @@ async fn out_of_descriptors_the_server_neither_spins_nor_stops_answering_tcp() {
     // SAFETY: setrlimit is async-signal-safe and touches nothing of the parent's state.
     unsafe {
         command.pre_exec(move || {
-            rustix::process::setrlimit(rustix::process::Resource::Nofile, limit.clone()).map_err(Into::into)
+            rustix::process::setrlimit(rustix::process::Resource::Nofile, limit).map_err(Into::into)
         });
     }
     let mut child = command.spawn().unwrap();
