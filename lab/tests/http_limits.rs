@@ -129,7 +129,7 @@ async fn serve_limited(args: &[&str], descriptors: u64) -> (tokio::process::Chil
     // SAFETY: setrlimit is async-signal-safe and touches nothing of the parent's state.
     unsafe {
         command.pre_exec(move || {
-            rustix::process::setrlimit(rustix::process::Resource::Nofile, limit.clone())
+            rustix::process::setrlimit(rustix::process::Resource::Nofile, limit)
                 .map_err(Into::into)
         });
     }

@@ -7,7 +7,8 @@
 //! - each connection answers one query at a time, so at most one answer waits on a client; an
 //!   answer the client does not take within [`WRITE_DEADLINE`] closes the connection;
 //! - a connection that sends no complete query within the idle time is closed;
-//! - beyond [`MAX_CONNECTIONS`], each new connection closes the oldest.
+//! - beyond [`MAX_CONNECTIONS`] (or the process's share of descriptors, as for HTTP roles),
+//!   each new connection closes the oldest.
 
 use super::handler::PolicyHandler;
 use hickory_proto::rr::Record;
@@ -28,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// How long an answer may wait for the client to read it.
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
-/// Open TCP connections at most (lab choice).
+/// Open TCP connections at most (lab choice); fewer when descriptors are scarce.
 pub const MAX_CONNECTIONS: usize = 256;
 
 /// Serves DNS over TCP on `listener` until `shutdown` is cancelled.
@@ -41,6 +42,7 @@ pub async fn serve(
     // Open connections, oldest first; a newcomer at the cap closes the oldest, so a flood of
     // silent connections cannot lock out a real client.
     let open: Arc<Mutex<VecDeque<(u64, CancellationToken)>>> = Default::default();
+    let cap = MAX_CONNECTIONS.min(crate::http::server::Limits::for_this_process().max_connections);
     let mut next_id = 0u64;
     let mut connections = tokio::task::JoinSet::new();
     loop {
@@ -62,7 +64,7 @@ pub async fn serve(
         let close = shutdown.child_token();
         {
             let mut open = open.lock().unwrap();
-            while open.len() >= MAX_CONNECTIONS {
+            while open.len() >= cap {
                 if let Some((_, oldest)) = open.pop_front() {
                     oldest.cancel();
                 }
