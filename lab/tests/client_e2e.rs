@@ -295,7 +295,60 @@ async fn a_seattle_client_bypasses_through_a_seattle_mediation_server() {
     assert!(in_range(answered_by(&outcome), &SEATTLE), "{outcome:?}");
     let call = rig.client.call("bob", "+12065550100").await.unwrap();
     assert_eq!(call.media_path, MediaPath::Bypass, "{call:?}");
-    assert_eq!(call.mediation_server, "sea-cce1.adatum.biz", "the first appliance of the site");
+    assert_eq!(call.site, "Seattle");
+    assert!(call.appliance.starts_with("sea-"), "{call:?}");
+    assert_eq!((call.codec.as_str(), call.crosses_wan), ("G.711", false));
+}
+
+#[tokio::test]
+async fn twenty_calls_spread_over_the_sites_appliances_and_skip_one_in_maintenance() {
+    let rig = start(true).await;
+    rig.enable().await;
+    rig.pass_replication_window().await;
+    rig.sign_in("alice", AMSTERDAM_CLIENT).await;
+    let mut used = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        used.insert(rig.client.call("alice", "+31201234567").await.unwrap().appliance);
+    }
+    assert!(used.len() >= 2 && used.iter().all(|a| a.starts_with("ams-")), "{used:?}");
+
+    rig.tenant.set_maintenance("ams-cce2", true).await.unwrap();
+    for _ in 0..20 {
+        let call = rig.client.call("alice", "+31201234567").await.unwrap();
+        assert_ne!(call.appliance, "ams-cce2", "an appliance in maintenance takes no new calls");
+        assert_eq!(call.media_path, MediaPath::Bypass);
+    }
+    rig.tenant.set_maintenance("ams-cce2", false).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_user_homed_on_seattle_calls_through_seattle_from_amsterdam_and_media_crosses_the_wan() {
+    let rig = start(true).await;
+    rig.enable().await;
+    rig.tenant.set_user_pstn_site("carol@adatum.biz", Some("Seattle")).await.unwrap();
+    rig.pass_replication_window().await;
+    rig.sign_in("carol", AMSTERDAM_CLIENT).await;
+    let call = rig.client.call("carol", "+12065550100").await.unwrap();
+    assert_eq!(call.site, "Seattle", "{call:?}");
+    assert!(call.appliance.starts_with("sea-") && call.crosses_wan, "{call:?}");
+    assert_eq!(call.media_path, MediaPath::Bypass, "the bypass ID is the tenant's, the same on every site");
+    let settings = rig.tenant.user_pstn_settings("carol").await.unwrap();
+    assert_eq!(settings.hybrid_pstn_site.as_deref(), Some("Seattle"));
+    let refused = rig.tenant.set_user_pstn_site("carol", Some("Zurich")).await.unwrap_err();
+    assert!(refused.to_string().contains("not a hybrid PSTN site"), "{refused}");
+}
+
+#[tokio::test]
+async fn an_inbound_call_bypasses_when_the_client_holds_the_gateways_id() {
+    let rig = start(true).await;
+    rig.enable().await;
+    rig.pass_replication_window().await;
+    rig.sign_in("alice", AMSTERDAM_CLIENT).await;
+    let call = rig.client.place("alice", &client::api::CallOrder { number: "+31201234567".into(), inbound: true }).await.unwrap();
+    assert_eq!((call.media_path, call.direction), (MediaPath::Bypass, bypass_lab::mediation::call::Direction::Inbound), "{call:?}");
+    rig.sign_in("erin", EXTERNAL_CLIENT).await;
+    let call = rig.client.place("erin", &client::api::CallOrder { number: "+31201234567".into(), inbound: true }).await.unwrap();
+    assert_eq!(call.media_path, MediaPath::ThroughEdge);
 }
 
 #[tokio::test]
@@ -308,7 +361,7 @@ async fn an_external_clients_call_goes_through_the_edge() {
     assert!(!status.bypass);
     let call = rig.client.call("erin", "+14255550100").await.unwrap();
     assert_eq!(call.media_path, MediaPath::ThroughEdge, "{call:?}");
-    assert_eq!(call.mediation_server, "ams-cce1.adatum.biz", "the first site's first appliance");
+    assert_eq!(call.site, "Amsterdam", "external clients come in to the first site");
 }
 
 #[tokio::test]

@@ -102,3 +102,36 @@ async fn set_cs_network_configuration_without_bypass_settings_changes_nothing() 
     run("Set-CsNetworkConfiguration", &targets).await.unwrap();
     assert_eq!(admin.configuration().await.unwrap(), before);
 }
+
+#[tokio::test]
+async fn users_pstn_sites_and_the_sites_through_the_cmdlets() {
+    let (admin, targets, _tenant) = start().await;
+    run("Set-CsUserPstnSettings -Identity carol@adatum.biz -HybridPstnSite seattle", &targets).await.unwrap();
+    assert_eq!(admin.configuration().await.unwrap().user_pstn_sites.get("carol").map(String::as_str), Some("Seattle"));
+    let shown = run("Get-CsUserPstnSettings carol", &targets).await.unwrap();
+    let Value::Object(settings) = &shown.steps[0].output.objects[0] else { panic!("{shown:?}") };
+    assert_eq!(settings.get("HybridPstnSite"), Some(&Value::String("Seattle".into())));
+
+    let err = run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite Zurich", &targets).await.unwrap_err();
+    assert!(err.message.contains("'Zurich' is not a hybrid PSTN site of this tenant (sites: Amsterdam, Seattle)"), "{}", err.message);
+    run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite $null", &targets).await.unwrap();
+    assert!(admin.configuration().await.unwrap().user_pstn_sites.is_empty());
+
+    run("Set-CsTenantHybridConfiguration -PeerDestination Amsterdam", &targets).await.unwrap();
+    let sites = run("Get-CsHybridPSTNSite", &targets).await.unwrap();
+    let rows: Vec<(Option<Value>, Option<Value>)> = sites.steps[0]
+        .output
+        .objects
+        .iter()
+        .map(|o| match o {
+            Value::Object(o) => (o.get("Identity").cloned(), o.get("IsDefault").cloned()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(rows, vec![
+        (Some(Value::String("Amsterdam".into())), Some(Value::Bool(true))),
+        (Some(Value::String("Seattle".into())), Some(Value::Bool(false))),
+    ]);
+    let err = run("Set-CsHybridPSTNAppliance -Identity ams-cce1 -MaintenanceMode $true", &targets).await.unwrap_err();
+    assert!(err.message.contains("no registered appliance has the identity 'ams-cce1'"), "{}", err.message);
+}

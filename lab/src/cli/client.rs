@@ -36,12 +36,15 @@ pub enum ClientVerb {
         #[arg(long)]
         user: String,
     },
-    /// Place an outbound PSTN call and show the media path.
+    /// Place a PSTN call (outbound, or with --inbound a call from NUMBER to the user) and show
+    /// the media path.
     Call {
         #[arg(long)]
         user: String,
         #[arg(default_value = DEFAULT_NUMBER)]
         number: String,
+        #[arg(long)]
+        inbound: bool,
     },
 }
 
@@ -90,10 +93,12 @@ pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
         }
         ClientVerb::Fetch { user } => println!("{}", lab.fetch(&user).await?.describe()),
         ClientVerb::Log { user } => print!("{}", lab.client_log(&user).await?),
-        ClientVerb::Call { user, number } => {
-            let c = lab.call(&user, &number).await?;
-            println!("{user} -> {number} via {} (gateway {})", c.mediation_server, c.gateway);
-            println!("media: {}", c.media_path.as_str());
+        ClientVerb::Call { user, number, inbound } => {
+            let c = lab.place_call(&user, &number, inbound).await?;
+            let arrow = if inbound { format!("{user} <- {number}") } else { format!("{user} -> {number}") };
+            println!("{arrow} via {} ({}, site {}, gateway {})", c.appliance, c.mediation_server, c.site, c.gateway);
+            println!("media: {}{}", c.media_path.as_str(), if c.crosses_wan { " (crosses the WAN)" } else { "" });
+            println!("codec: {}", c.codec);
             println!("why:   {}", c.reason);
         }
     }

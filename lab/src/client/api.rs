@@ -5,7 +5,7 @@ use super::outcome::FetchOutcome;
 use super::status::ClientStatus;
 use super::ClientError;
 use crate::clock::{ClockMove, ClockReading};
-use crate::mediation::call::CallResult;
+use crate::mediation::call::{CallResult, Direction};
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
@@ -25,6 +25,9 @@ pub struct SignInRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallOrder {
     pub number: String,
+    /// A PSTN caller rings the user instead of the user dialling out.
+    #[serde(default)]
+    pub inbound: bool,
 }
 
 pub fn router(host: Arc<Host>) -> Router {
@@ -96,7 +99,8 @@ async fn call(
     Path(user): Path<String>,
     Json(order): Json<CallOrder>,
 ) -> Result<Json<CallResult>, ClientError> {
-    host.call(&user, &order.number).await.map(Json)
+    let direction = if order.inbound { Direction::Inbound } else { Direction::Outbound };
+    host.call(&user, &order.number, direction).await.map(Json)
 }
 
 async fn log(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Response, ClientError> {

@@ -11,7 +11,8 @@ use super::status::{ClientStatus, FetchRecord, OUTSIDE};
 use super::uccapi_log::{provisioning_line, Level, UccApiLog};
 use super::{ClientError, ClientHostConfig, REFETCH_INTERVAL};
 use crate::clock::{Clock, DueAnnouncer};
-use crate::mediation::call::CallResult;
+use crate::mediation::call::{CallResult, Direction};
+use crate::tenant::model::PstnRoute;
 use crate::tenant::remote::TenantRemote;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -42,6 +43,8 @@ struct User {
     bypass_id: Option<Uuid>,
     next_fetch: Option<Duration>,
     log: UccApiLog,
+    /// Calls placed since sign-in: picks the next appliance in the user's order.
+    calls: u64,
 }
 
 fn ms(d: Duration) -> u64 {
@@ -142,6 +145,7 @@ impl Host {
                     bypass_id: None,
                     next_fetch: None,
                     log: UccApiLog::for_user(&self.config.data_dir, user),
+                    calls: 0,
                 },
             );
             self.announce(&users);
@@ -218,23 +222,58 @@ impl Host {
             .collect()
     }
 
-    pub async fn call(&self, user: &str, number: &str) -> Result<CallResult, ClientError> {
-        let (address, bypass_id, log) = {
-            let users = self.users.lock().unwrap();
-            match users.get(user) {
-                Some(u) if u.signed_in => (u.address, u.bypass_id, u.log.clone()),
+    /// How the online service routes this user's calls; when it cannot be asked, the client's
+    /// location decides (lab choice, logged).
+    async fn pstn_route(&self, user: &str, log: &UccApiLog) -> PstnRoute {
+        let mut tenant = TenantRemote::new(&self.config.tenant_url, &self.config.user_password);
+        tenant.http = self.http.clone();
+        match tenant.pstn_route(user).await {
+            Ok(route) => route,
+            Err(e) => {
+                let _ = log.append(self.clock.now(), Level::Warning, &format!("PSTN routing unknown ({e}): calling through the site the client is in"));
+                PstnRoute::default()
+            }
+        }
+    }
+
+    /// Places a PSTN call (outbound to `number`, or inbound from it) through the next appliance
+    /// of the user's PSTN site.
+    pub async fn call(&self, user: &str, number: &str, direction: Direction) -> Result<CallResult, ClientError> {
+        let (address, bypass_id, log, call_number) = {
+            let mut users = self.users.lock().unwrap();
+            match users.get_mut(user) {
+                Some(u) if u.signed_in => {
+                    u.calls += 1;
+                    (u.address, u.bypass_id, u.log.clone(), u.calls - 1)
+                }
                 _ => return Err(ClientError::NotSignedIn(user.to_string())),
             }
         };
-        let result = call::place(&self.config, &self.http, user, address, number, bypass_id).await;
+        let pstn = self.pstn_route(user, &log).await;
+        let placing = call::Placing { user, number, bypass_id, direction, external: false };
+        let result = match call::route(&self.config.topology, address, &pstn, user, call_number) {
+            Ok(route) => call::place(&self.config, &self.http, &route, placing).await,
+            Err(e) => Err(e),
+        };
         let now = self.clock.now();
         let _ = match &result {
             Ok(r) => log.append(
                 now,
                 Level::Info,
-                &format!("Call to {number} via {}: media {} ({})", r.mediation_server, r.media_path.as_str(), r.reason),
+                &format!(
+                    "Call {} {number} via {} ({}, site {}, gateway {}): media {} ({}), codec {}{}",
+                    if direction == Direction::Inbound { "from" } else { "to" },
+                    r.appliance,
+                    r.mediation_server,
+                    r.site,
+                    r.gateway,
+                    r.media_path.as_str(),
+                    r.reason,
+                    r.codec,
+                    if r.crosses_wan { ", media crosses the WAN" } else { "" }
+                ),
             ),
-            Err(e) => log.append(now, Level::Error, &format!("Call to {number} failed: {e}")),
+            Err(e) => log.append(now, Level::Error, &format!("Call with {number} failed: {e}")),
         };
         result
     }

@@ -48,7 +48,12 @@ impl ClientRemote {
     }
 
     pub async fn call(&self, user: &str, number: &str) -> Result<CallResult, ClientRemoteError> {
-        self.json(self.http.post(self.url(&format!("/users/{user}/call"))).json(&CallOrder { number: number.into() })).await
+        self.json(self.http.post(self.url(&format!("/users/{user}/call"))).json(&CallOrder { number: number.into(), inbound: false })).await
+    }
+
+    /// A call either way (`inbound`: a PSTN caller rings the user).
+    pub async fn place(&self, user: &str, order: &CallOrder) -> Result<CallResult, ClientRemoteError> {
+        self.json(self.http.post(self.url(&format!("/users/{user}/call"))).json(order)).await
     }
 
     pub async fn status(&self, user: &str) -> Result<ClientStatus, ClientRemoteError> {

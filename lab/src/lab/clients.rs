@@ -53,6 +53,12 @@ impl Lab {
         self.host_of(user).await?.call(user, number).await.map_err(|e| Self::client_error(user, e))
     }
 
+    /// A call either way: with `inbound`, a PSTN caller from `number` rings the user.
+    pub async fn place_call(&self, user: &str, number: &str, inbound: bool) -> Result<CallResult, LabError> {
+        let order = crate::client::api::CallOrder { number: number.to_string(), inbound };
+        self.host_of(user).await?.place(user, &order).await.map_err(|e| Self::client_error(user, e))
+    }
+
     pub async fn client(&self, user: &str) -> Result<ClientStatus, LabError> {
         self.host_of(user).await?.status(user).await.map_err(|e| Self::client_error(user, e))
     }

@@ -39,7 +39,14 @@ async fn web_service_get(State(app): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn call(State(app): Shared, Json(request): Json<CallRequest>) -> Response {
-    let result = gateway::decide(&app.local_store(), &app.config.fqdn, &app.config.gateway.to_string(), &request);
+    let gateway = app.config.gateway.to_string();
+    let leg = gateway::Leg {
+        appliance: &app.config.name,
+        site: &app.config.site_name,
+        mediation_server: &app.config.fqdn,
+        gateway: &gateway,
+    };
+    let result = gateway::decide(&app.local_store(), leg, &request);
     Json(result).into_response()
 }
 

@@ -26,6 +26,10 @@ pub fn router(tenant: Tenant) -> Router {
         .route("/admin/network-configuration", get(network_configuration))
         .route("/admin/network-configuration/media-bypass-settings", put(set_media_bypass))
         .route("/admin/appliances", get(appliances))
+        .route("/admin/appliances/{name}/maintenance", put(set_maintenance))
+        .route("/admin/sites", get(sites))
+        .route("/admin/users/{user}/pstn-site", get(user_pstn_settings).put(set_user_pstn_site))
+        .route("/pstn-route/{user}", get(pstn_route))
         .route("/appliance/register", post(register))
         .route("/appliance/configuration", get(appliance_configuration))
         .route("/appliance/contact", post(contact))
@@ -185,6 +189,8 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
                 mediation_server_ip_address: registration.address,
                 last_contact: None,
                 replicated_version: None,
+                maintenance_mode: false,
+                registered: true,
             });
             record.site_name = registration.site_name.clone();
             record.mediation_server_fqdn = registration.fqdn.clone();
@@ -232,4 +238,134 @@ async fn provisioning(State(t): State<Tenant>, headers: HeaderMap, Path(user): P
         voice_deployment_mode: "OnPremOnlineHybrid".into(),
         hybrid_config_service_internal_url: hybrid.hybrid_config_service_internal_url,
     }))
+}
+
+#[derive(Deserialize)]
+struct Maintenance {
+    maintenance_mode: bool,
+}
+
+/// `Set-CsHybridPSTNAppliance -Identity NAME|GUID -MaintenanceMode`.
+async fn set_maintenance(
+    State(t): State<Tenant>,
+    headers: HeaderMap,
+    Path(identity): Path<String>,
+    bytes: Bytes,
+) -> Answer<ApplianceRecord> {
+    require(&headers, t.secrets(), Expected::Admin)?;
+    let Maintenance { maintenance_mode } = body(&bytes, r#"{"maintenance_mode": true|false}"#)?;
+    let name = t
+        .appliances()
+        .into_iter()
+        .find(|r| r.name.eq_ignore_ascii_case(&identity) || r.identity.to_string().eq_ignore_ascii_case(&identity))
+        .map(|r| r.name)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no registered appliance has the identity '{identity}'")))?;
+    let record = t
+        .update_appliance(&name, |current| {
+            let mut record = current.cloned().ok_or_else(|| not_registered(&name))?;
+            record.maintenance_mode = maintenance_mode;
+            Ok(record)
+        })
+        .await?;
+    Ok(Json(record))
+}
+
+/// `Get-CsHybridPSTNSite`: the topology's sites, the default marked.
+async fn sites(State(t): State<Tenant>, headers: HeaderMap) -> Answer<Vec<HybridPstnSite>> {
+    require(&headers, t.secrets(), Expected::Admin)?;
+    let default = t.configuration().hybrid.peer_destination;
+    Ok(Json(
+        t.topology()
+            .sites
+            .iter()
+            .map(|s| HybridPstnSite {
+                identity: s.name.clone(),
+                appliances: s.appliances.iter().map(|a| a.name.clone()).collect(),
+                is_default: default.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(&s.name)),
+            })
+            .collect(),
+    ))
+}
+
+async fn user_pstn_settings(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<UserPstnSettings> {
+    require(&headers, t.secrets(), Expected::Admin)?;
+    let site = t.configuration().user_pstn_sites.get(&user_key(&user)).cloned();
+    Ok(Json(UserPstnSettings { identity: user, hybrid_pstn_site: site }))
+}
+
+#[derive(Deserialize)]
+struct PstnSiteAssignment {
+    site: Option<String>,
+}
+
+/// `Set-CsUserPstnSettings -Identity USER -HybridPstnSite SITE|$null`; a site outside the
+/// topology is refused.
+async fn set_user_pstn_site(
+    State(t): State<Tenant>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    bytes: Bytes,
+) -> Answer<TenantConfiguration> {
+    require(&headers, t.secrets(), Expected::Admin)?;
+    let PstnSiteAssignment { site } = body(&bytes, r#"{"site": "<site name>" | null}"#)?;
+    let key = user_key(&user);
+    if key.is_empty() {
+        return Err(ApiError::bad_request(format!("'{user}' names no user")));
+    }
+    let site = match site {
+        None => None,
+        Some(name) => Some(
+            t.topology()
+                .site(&name)
+                .map(|s| s.name.clone())
+                .ok_or_else(|| ApiError::bad_request(unknown_site(t.topology(), &name)))?,
+        ),
+    };
+    let configuration = t
+        .update_configuration(|c| {
+            match site {
+                Some(site) => c.user_pstn_sites.insert(key, site),
+                None => c.user_pstn_sites.remove(&key),
+            };
+            c.version += 1;
+            Ok(c.clone())
+        })
+        .await?;
+    Ok(Json(configuration))
+}
+
+fn unknown_site(topology: &crate::topology::Topology, name: &str) -> String {
+    format!(
+        "'{name}' is not a hybrid PSTN site of this tenant (sites: {})",
+        topology.sites.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// The online service's routing for a user's PSTN calls: the assigned site, else the tenant
+/// default (PeerDestination naming a site), else none (the client's location decides).
+async fn pstn_route(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<PstnRoute> {
+    require(&headers, t.secrets(), Expected::User)?;
+    let configuration = t.configuration();
+    let assigned = configuration.user_pstn_sites.get(&user_key(&user)).cloned();
+    let default = configuration.hybrid.peer_destination.as_deref().and_then(|d| t.topology().site(d)).map(|s| s.name.clone());
+    let (site, reason) = match (assigned, default) {
+        (Some(site), _) => (Some(site), "assigned by Set-CsUserPstnSettings".to_string()),
+        (None, Some(site)) => (Some(site), "the tenant default (PeerDestination)".to_string()),
+        (None, None) => (None, "no PSTN site assigned and no tenant default: the site the client is in".to_string()),
+    };
+    let unavailable = t
+        .appliances()
+        .into_iter()
+        .filter_map(|r| {
+            let why = if !r.registered {
+                "not registered"
+            } else if r.maintenance_mode {
+                "in maintenance mode"
+            } else {
+                return None;
+            };
+            Some((r.name, why.to_string()))
+        })
+        .collect();
+    Ok(Json(PstnRoute { site, reason, unavailable }))
 }

@@ -36,6 +36,9 @@ pub struct TenantPlan {
     /// Spreads the appliances' sync offsets inside the window; the same seed gives the same run.
     #[serde(default = "default_seed")]
     pub replication_seed: u64,
+    /// Orders each user's calls across a site's appliances; the same seed gives the same run.
+    #[serde(default = "default_seed")]
+    pub call_seed: u64,
 }
 
 fn default_window() -> Duration {
