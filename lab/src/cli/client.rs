@@ -13,6 +13,12 @@ pub enum ClientVerb {
         at: String,
         #[arg(long, default_value = "alice")]
         user: String,
+        /// The Skype for Business client build (default: the first that supports media bypass).
+        #[arg(long)]
+        version: Option<String>,
+        /// On a VPN: `full` (everything tunnelled: counts as external) or `split`.
+        #[arg(long, value_parser = ["full", "split"])]
+        vpn: Option<String>,
     },
     /// Sign a user out.
     Signout {
@@ -51,9 +57,9 @@ pub enum ClientVerb {
 pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
     let lab = Lab::attach(state).await?;
     match verb {
-        ClientVerb::Signin { at, user } => {
+        ClientVerb::Signin { at, user, version, vpn } => {
             let address = lab.topology().place(&at).map_err(anyhow::Error::msg)?;
-            let s = lab.sign_in(&user, address).await?;
+            let s = lab.sign_in_as(&user, &bypass_lab::client::api::SignInRequest { address, version, vpn }).await?;
             println!(
                 "{} signed in at {} ({}); hybridconfigserviceinternalurl: {}",
                 s.user,

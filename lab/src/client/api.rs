@@ -1,5 +1,6 @@
 //! The client host's control API (routes and status codes: docs/design/client.md).
 
+use super::eligibility::{ClientKind, ClientVersion, Vpn};
 use super::host::Host;
 use super::outcome::FetchOutcome;
 use super::status::ClientStatus;
@@ -20,6 +21,26 @@ use std::time::Duration;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignInRequest {
     pub address: IpAddr,
+    /// The client build, e.g. `16.0.7870.2020`; absent: a supported one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `full` or `split` when the client is on a VPN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpn: Option<String>,
+}
+
+impl SignInRequest {
+    /// The client kind asked for; a bad version or VPN mode is refused before anything happens.
+    pub fn kind(&self) -> Result<ClientKind, ClientError> {
+        let mut kind = ClientKind::default();
+        if let Some(version) = &self.version {
+            kind.version = ClientVersion::parse(version).map_err(ClientError::BadSignIn)?;
+        }
+        if let Some(vpn) = &self.vpn {
+            kind.vpn = Some(Vpn::parse(vpn).map_err(ClientError::BadSignIn)?);
+        }
+        Ok(kind)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,7 +78,7 @@ impl IntoResponse for ClientError {
         let status = match &self {
             ClientError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ClientError::UnknownUser(_) => StatusCode::NOT_FOUND,
-            ClientError::BadUserName(_) => StatusCode::BAD_REQUEST,
+            ClientError::BadUserName(_) | ClientError::BadSignIn(_) => StatusCode::BAD_REQUEST,
             ClientError::NotSignedIn(_) => StatusCode::CONFLICT,
             ClientError::Provisioning { .. } | ClientError::CallFailed { .. } | ClientError::NoMediationServer(_) => {
                 StatusCode::BAD_GATEWAY
@@ -82,7 +103,7 @@ async fn sign_in(
     Path(user): Path<String>,
     Json(body): Json<SignInRequest>,
 ) -> Result<Json<ClientStatus>, ClientError> {
-    host.sign_in(&user, body.address).await.map(Json)
+    host.sign_in(&user, body.address, body.kind()?).await.map(Json)
 }
 
 async fn sign_out(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Json<ClientStatus>, ClientError> {

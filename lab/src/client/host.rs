@@ -5,6 +5,7 @@
 //! cannot write a stale result.
 
 use super::call;
+use super::eligibility::ClientKind;
 use super::fetch::fetch;
 use super::outcome::FetchOutcome;
 use super::status::{ClientStatus, FetchRecord, OUTSIDE};
@@ -45,6 +46,8 @@ struct User {
     log: UccApiLog,
     /// Calls placed since sign-in: picks the next appliance in the user's order.
     calls: u64,
+    /// The client build and VPN mode signed in with: whether it may bypass at all.
+    kind: ClientKind,
 }
 
 fn ms(d: Duration) -> u64 {
@@ -97,6 +100,8 @@ impl Host {
             bypass: u.bypass_id.is_some(),
             bypass_id: u.bypass_id,
             next_fetch_ms: u.next_fetch.map(ms),
+            client_version: u.kind.version.to_string(),
+            vpn: u.kind.vpn,
         }
     }
 
@@ -106,10 +111,16 @@ impl Host {
     }
 
     /// Sign-in: in-band provisioning from the tenant, the UccApi log lines, then a fetch at once.
-    pub async fn sign_in(&self, user: &str, address: IpAddr) -> Result<ClientStatus, ClientError> {
+    pub async fn sign_in(&self, user: &str, address: IpAddr, kind: ClientKind) -> Result<ClientStatus, ClientError> {
         check_user_name(user)?;
         let site = self.site_name(address);
-        self.log(user, self.clock.now(), Level::Info, &format!("SignIn: user={user} address={address} site={site}"));
+        let vpn = kind.vpn.map(|v| format!(" vpn={}", if v == super::eligibility::Vpn::Full { "full" } else { "split" })).unwrap_or_default();
+        self.log(
+            user,
+            self.clock.now(),
+            Level::Info,
+            &format!("SignIn: user={user} address={address} site={site} version={}{vpn}", kind.version),
+        );
         let mut tenant = TenantRemote::new(&self.config.tenant_url, &self.config.user_password);
         tenant.http = self.http.clone();
         let provisioning = match tenant.provisioning(user).await {
@@ -146,6 +157,7 @@ impl Host {
                     next_fetch: None,
                     log: UccApiLog::for_user(&self.config.data_dir, user),
                     calls: 0,
+                    kind,
                 },
             );
             self.announce(&users);
@@ -179,15 +191,20 @@ impl Host {
         let snapshot = {
             let users = self.users.lock().unwrap();
             match users.get(user) {
-                Some(u) if u.signed_in => Some((u.address, u.session, u.url.clone())),
+                Some(u) if u.signed_in => Some((u.address, u.session, u.url.clone(), u.kind)),
                 _ => None,
             }
         };
-        let Some((address, session, url)) = snapshot else {
+        let Some((address, session, url, kind)) = snapshot else {
             return FetchOutcome::NotSignedIn;
         };
         let outcome = match &url {
             None => FetchOutcome::NoUrlProvisioned,
+            Some(_) if !kind.version.supports_bypass() => FetchOutcome::UnsupportedClient {
+                version: kind.version.to_string(),
+                minimum: super::eligibility::MINIMUM_VERSION.to_string(),
+            },
+            Some(_) if kind.external_for_media() => FetchOutcome::FullTunnelVpn,
             Some(url) => fetch(&self.config, user, address, url).await,
         };
         let mut users = self.users.lock().unwrap();
@@ -239,18 +256,18 @@ impl Host {
     /// Places a PSTN call (outbound to `number`, or inbound from it) through the next appliance
     /// of the user's PSTN site.
     pub async fn call(&self, user: &str, number: &str, direction: Direction) -> Result<CallResult, ClientError> {
-        let (address, bypass_id, log, call_number) = {
+        let (address, bypass_id, log, call_number, kind) = {
             let mut users = self.users.lock().unwrap();
             match users.get_mut(user) {
                 Some(u) if u.signed_in => {
                     u.calls += 1;
-                    (u.address, u.bypass_id, u.log.clone(), u.calls - 1)
+                    (u.address, u.bypass_id, u.log.clone(), u.calls - 1, u.kind)
                 }
                 _ => return Err(ClientError::NotSignedIn(user.to_string())),
             }
         };
         let pstn = self.pstn_route(user, &log).await;
-        let placing = call::Placing { user, number, bypass_id, direction, external: false };
+        let placing = call::Placing { user, number, bypass_id, direction, external: kind.external_for_media() };
         let result = match call::route(&self.config.topology, address, &pstn, user, call_number) {
             Ok(route) => call::place(&self.config, &self.http, &route, placing).await,
             Err(e) => Err(e),

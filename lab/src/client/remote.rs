@@ -35,7 +35,12 @@ impl ClientRemote {
     }
 
     pub async fn sign_in(&self, user: &str, address: IpAddr) -> Result<ClientStatus, ClientRemoteError> {
-        self.json(self.http.post(self.url(&format!("/users/{user}/signin"))).json(&SignInRequest { address })).await
+        self.json(self.http.post(self.url(&format!("/users/{user}/signin"))).json(&SignInRequest { address, version: None, vpn: None })).await
+    }
+
+    /// Sign-in with a given client build and VPN mode.
+    pub async fn sign_in_as(&self, user: &str, request: &SignInRequest) -> Result<ClientStatus, ClientRemoteError> {
+        self.json(self.http.post(self.url(&format!("/users/{user}/signin"))).json(request)).await
     }
 
     pub async fn sign_out(&self, user: &str) -> Result<ClientStatus, ClientRemoteError> {
