@@ -54,6 +54,8 @@ pub struct LabWorld {
     pub new_url: Option<String>,
     /// The appliance a fault step cut off or restarted ("that appliance").
     pub subject: Option<String>,
+    /// PSTN calls placed by "places N PSTN calls" steps: the result or the refusal.
+    pub calls: Vec<Result<crate::mediation::call::CallResult, String>>,
 }
 
 impl std::fmt::Debug for LabWorld {
@@ -77,6 +79,7 @@ impl LabWorld {
             users: Vec::new(),
             new_url: None,
             subject: None,
+            calls: Vec::new(),
         })
     }
 
