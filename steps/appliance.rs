@@ -1,6 +1,8 @@
 //! Cloud Connector appliances: replication, each Mediation Server's LocalStore and web service.
 
+use super::runbook::run_and_record;
 use super::world::{within, LabWorld};
+use crate::lab::RunOn;
 use crate::mediation::status::{ApplianceStatus, WebServiceState};
 use cucumber::{then, when};
 
@@ -150,5 +152,40 @@ async fn healed_reports(world: &mut LabWorld) -> anyhow::Result<()> {
     let s = subject_status(world).await?;
     anyhow::ensure!(s.tenant_reachable, "expected {} to reach the tenant, but: {:?}", s.appliance_name, s.tenant_error);
     anyhow::ensure!(s.web_service_state == WebServiceState::Serving, "expected {} to serve", s.appliance_name);
+    Ok(())
+}
+
+#[when("the administrator unregisters the first appliance on it")]
+async fn unregister_first(world: &mut LabWorld) -> anyhow::Result<()> {
+    let first = world.topology().appliances().next().map(|(_, a)| a.name.clone()).ok_or_else(|| anyhow::anyhow!("no appliance"))?;
+    world.subject = Some(first.clone());
+    run_and_record(world, "Unregister-CcAppliance\n", RunOn::Appliance(first)).await?;
+    world.transcript().map(|_| ())
+}
+
+#[when("the administrator registers that appliance on it")]
+async fn register_that(world: &mut LabWorld) -> anyhow::Result<()> {
+    let name = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was named in this scenario"))?;
+    run_and_record(world, "Register-CcAppliance\n", RunOn::Appliance(name)).await
+}
+
+async fn registered(world: &LabWorld) -> anyhow::Result<(String, bool)> {
+    let name = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was named in this scenario"))?;
+    let records = world.lab().tenant_appliances().await?;
+    let record = records.iter().find(|r| r.name == name).ok_or_else(|| anyhow::anyhow!("the tenant does not list {name}"))?;
+    Ok((name, record.registered))
+}
+
+#[then("the tenant shows that appliance as not registered")]
+async fn shows_unregistered(world: &mut LabWorld) -> anyhow::Result<()> {
+    let (name, registered) = registered(world).await?;
+    anyhow::ensure!(!registered, "expected {name} unregistered on the tenant");
+    Ok(())
+}
+
+#[then("the tenant shows that appliance as registered")]
+async fn shows_registered(world: &mut LabWorld) -> anyhow::Result<()> {
+    let (name, registered) = registered(world).await?;
+    anyhow::ensure!(registered, "expected {name} registered on the tenant");
     Ok(())
 }

@@ -5,7 +5,7 @@ use super::localstore::{LocalStore, LocalStoreFile};
 use super::status::{ApplianceStatus, WebServiceState};
 use super::ApplianceConfig;
 use crate::clock::Clock;
-use crate::tenant::model::{ApplianceContact, ApplianceRegistration};
+use crate::tenant::model::{ApplianceContact, ApplianceRecord, ApplianceRegistration};
 use crate::tenant::remote::{TenantRemote, TenantRemoteError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -100,12 +100,7 @@ impl Appliance {
     async fn try_sync(&self, now: Duration) -> Result<(), SyncFailure> {
         if !self.replication.lock().unwrap().registered {
             self.link()?;
-            let registration = ApplianceRegistration {
-                name: self.config.name.clone(),
-                site_name: self.config.site_name.clone(),
-                fqdn: self.config.fqdn.clone(),
-                address: self.config.address,
-            };
+            let registration = self.registration(false);
             self.tenant.register(&registration).await.map_err(SyncFailure::from_tenant)?;
             self.replication.lock().unwrap().registered = true;
         }
@@ -122,6 +117,31 @@ impl Appliance {
         self.link()?;
         let contact = ApplianceContact { name: self.config.name.clone(), at: now, replicated_version: version };
         self.tenant.report_contact(&contact).await.map_err(SyncFailure::from_tenant)
+    }
+
+    fn registration(&self, explicit: bool) -> ApplianceRegistration {
+        ApplianceRegistration {
+            name: self.config.name.clone(),
+            site_name: self.config.site_name.clone(),
+            fqdn: self.config.fqdn.clone(),
+            address: self.config.address,
+            explicit,
+        }
+    }
+
+    /// `Register-CcAppliance`: registers with the tenant now; refused when already registered.
+    pub async fn register(&self) -> Result<ApplianceRecord, TenantRemoteError> {
+        let record = self.tenant.register(&self.registration(true)).await?;
+        self.replication.lock().unwrap().registered = true;
+        Ok(record)
+    }
+
+    /// `Unregister-CcAppliance`: the tenant keeps the record, marked unregistered; syncs stop
+    /// until the appliance registers again.
+    pub async fn unregister(&self) -> Result<ApplianceRecord, TenantRemoteError> {
+        let record = self.tenant.unregister(&self.config.name).await?;
+        self.replication.lock().unwrap().registered = false;
+        Ok(record)
     }
 
     fn link(&self) -> Result<(), SyncFailure> {

@@ -82,7 +82,7 @@ async fn cmdlet(State(app): Shared, headers: HeaderMap, Json(invocation): Json<I
     if let Err(r) = authorize(&app, &headers) {
         return r;
     }
-    match cmdlets::execute(&app, &invocation) {
+    match cmdlets::execute(&app, &invocation).await {
         Ok(output) => Json(output).into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, Json::<CmdletError>(e)).into_response(),
     }

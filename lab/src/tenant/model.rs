@@ -206,6 +206,17 @@ pub struct ApplianceRegistration {
     pub site_name: String,
     pub fqdn: String,
     pub address: IpAddr,
+    /// Sent by `Register-CcAppliance`: refused when the appliance is already registered, as
+    /// documented. Without it (a sync), only an appliance the tenant still counts as registered,
+    /// or one the topology lets register itself, is (re-)registered.
+    #[serde(default)]
+    pub explicit: bool,
+}
+
+/// `POST /appliance/unregister`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ApplianceUnregistration {
+    pub name: String,
 }
 
 /// What an appliance reports after a sync.

@@ -97,6 +97,11 @@ impl TenantRemote {
         self.send(reqwest::Method::POST, "/appliance/register", registration).await
     }
 
+    /// `Unregister-CcAppliance`.
+    pub async fn unregister(&self, name: &str) -> Result<ApplianceRecord, TenantRemoteError> {
+        self.send(reqwest::Method::POST, "/appliance/unregister", &ApplianceUnregistration { name: name.to_string() }).await
+    }
+
     /// The configuration an appliance replicates.
     pub async fn pull(&self, appliance: &str) -> Result<TenantConfiguration, TenantRemoteError> {
         self.get(&format!("/appliance/configuration?name={}", encode(appliance))).await

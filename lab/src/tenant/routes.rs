@@ -31,6 +31,7 @@ pub fn router(tenant: Tenant) -> Router {
         .route("/admin/users/{user}/pstn-site", get(user_pstn_settings).put(set_user_pstn_site))
         .route("/pstn-route/{user}", get(pstn_route))
         .route("/appliance/register", post(register))
+        .route("/appliance/unregister", post(unregister))
         .route("/appliance/configuration", get(appliance_configuration))
         .route("/appliance/contact", post(contact))
         .route("/provisioning/{user}", get(provisioning))
@@ -170,8 +171,8 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
     require(&headers, t.secrets(), Expected::Appliance)?;
     let registration: ApplianceRegistration = body(&bytes, "ApplianceRegistration")?;
     let own = require_appliance(&headers, t.secrets(), &registration.name)?;
-    let name = match t.topology().find_appliance(&own) {
-        Some((_, a)) => a.name.clone(),
+    let (name, registers_itself) = match t.topology().find_appliance(&own) {
+        Some((_, a)) => (a.name.clone(), a.registered),
         None => {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -181,6 +182,14 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
     };
     let record = t
         .update_appliance(&name, |current| {
+            match (current, registration.explicit) {
+                (Some(r), true) if r.registered => {
+                    return Err(ApiError::new(StatusCode::CONFLICT, format!("appliance {name} is already registered")))
+                }
+                (Some(r), false) if !r.registered => return Err(unregistered(&name)),
+                (None, false) if !registers_itself => return Err(unregistered(&name)),
+                _ => {}
+            }
             let mut record = current.cloned().unwrap_or_else(|| ApplianceRecord {
                 identity: uuid::Uuid::new_v4(),
                 name: name.clone(),
@@ -195,7 +204,26 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
             record.site_name = registration.site_name.clone();
             record.mediation_server_fqdn = registration.fqdn.clone();
             record.mediation_server_ip_address = registration.address;
+            record.registered = true;
             Ok(record)
+        })
+        .await?;
+    Ok(Json(record))
+}
+
+fn unregistered(name: &str) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, format!("appliance {name} is not registered with the tenant: run Register-CcAppliance on it"))
+}
+
+/// `Unregister-CcAppliance`: the record stays (its identity with it), marked unregistered.
+async fn unregister(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<ApplianceRecord> {
+    require(&headers, t.secrets(), Expected::Appliance)?;
+    let ApplianceUnregistration { name } = body(&bytes, "ApplianceUnregistration")?;
+    let own = require_appliance(&headers, t.secrets(), &name)?;
+    let record = t
+        .update_appliance(&own, |current| match current {
+            Some(r) if r.registered => Ok(ApplianceRecord { registered: false, ..r.clone() }),
+            _ => Err(unregistered(&own)),
         })
         .await?;
     Ok(Json(record))
@@ -353,8 +381,14 @@ async fn pstn_route(State(t): State<Tenant>, headers: HeaderMap, Path(user): Pat
         (None, Some(site)) => (Some(site), "the tenant default (PeerDestination)".to_string()),
         (None, None) => (None, "no PSTN site assigned and no tenant default: the site the client is in".to_string()),
     };
-    let unavailable = t
+    let records = t.appliances();
+    let never_registered = t
+        .topology()
         .appliances()
+        .filter(|(_, a)| !a.registered && !records.iter().any(|r| r.name.eq_ignore_ascii_case(&a.name)))
+        .map(|(_, a)| (a.name.clone(), "not registered".to_string()))
+        .collect::<Vec<_>>();
+    let unavailable = records
         .into_iter()
         .filter_map(|r| {
             let why = if !r.registered {
@@ -366,6 +400,7 @@ async fn pstn_route(State(t): State<Tenant>, headers: HeaderMap, Path(user): Pat
             };
             Some((r.name, why.to_string()))
         })
+        .chain(never_registered)
         .collect();
     Ok(Json(PstnRoute { site, reason, unavailable }))
 }

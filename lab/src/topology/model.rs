@@ -71,6 +71,14 @@ pub struct Appliance {
     pub fqdn: Option<String>,
     /// The Mediation Server's address, inside its site's subnets.
     pub address: IpAddr,
+    /// `false`: the appliance starts unregistered and registers only when `Register-CcAppliance`
+    /// runs on it, so the registration step itself can be rehearsed.
+    #[serde(default = "registered_by_default", skip_serializing_if = "Clone::clone")]
+    pub registered: bool,
+}
+
+fn registered_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
