@@ -28,6 +28,9 @@ struct Rig {
     tenant: TenantRemote,
     client: ClientRemote,
     client_url: String,
+    /// Where each appliance's control API listens, by name.
+    appliances: BTreeMap<String, SocketAddr>,
+    control_token: String,
     stop: CancellationToken,
     _dir: tempfile::TempDir,
 }
@@ -47,7 +50,10 @@ async fn loopback() -> (TcpListener, SocketAddr) {
 /// Tenant, DNS and a client host; with `appliances`, the seven seed appliances too, and returns
 /// once every one of them registered and holds the tenant's configuration.
 async fn start(appliances: bool) -> Rig {
-    let topology = Topology::seed();
+    start_with(Topology::seed(), appliances).await
+}
+
+async fn start_with(topology: Topology, appliances: bool) -> Rig {
     let secrets = Secrets::generate(&topology);
     let dir = tempfile::tempdir().unwrap();
     let stop = CancellationToken::new();
@@ -70,6 +76,7 @@ async fn start(appliances: bool) -> Rig {
     tokio::spawn(bypass_lab::dns::serve(sockets, dns_config, stop.child_token()));
 
     let mut dial: BTreeMap<IpAddr, SocketAddr> = BTreeMap::new();
+    let mut controls: BTreeMap<String, SocketAddr> = BTreeMap::new();
     if appliances {
         for (_, a) in topology.appliances() {
             let config = bypass_lab::mediation::appliance_config(
@@ -82,6 +89,7 @@ async fn start(appliances: bool) -> Rig {
             .unwrap();
             let (listener, listen) = loopback().await;
             dial.insert(config.address, listen);
+            controls.insert(a.name.clone(), listen);
             tokio::spawn(bypass_lab::mediation::serve(listener, config, clock.clone(), stop.child_token()));
         }
     }
@@ -106,6 +114,8 @@ async fn start(appliances: bool) -> Rig {
         tenant: TenantRemote::new(&tenant_url, &secrets.admin),
         client: ClientRemote::new(&client_url, &secrets.control),
         client_url,
+        appliances: controls,
+        control_token: secrets.control.clone(),
         stop,
         _dir: dir,
     };
@@ -117,6 +127,10 @@ async fn start(appliances: bool) -> Rig {
 }
 
 impl Rig {
+    fn appliance_url(&self, name: &str) -> String {
+        format!("http://{}", self.appliances[name])
+    }
+
     async fn wait_appliances_ready(&self) {
         let expected = self.topology.appliances().count();
         tokio::time::timeout(Duration::from_secs(30), async {
@@ -472,4 +486,33 @@ async fn an_old_client_or_a_full_tunnel_vpn_never_bypasses_and_says_why() {
         Err(ClientRemoteError::Refused { status: 400, message }) => assert!(message.contains("'sixteen' is not a client version"), "{message}"),
         other => panic!("expected 400, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn calls_split_over_a_sites_gateways_and_fail_over_when_one_stops() {
+    let text = bypass_lab::topology::SEED_TOML.replacen("gateway = \"192.168.1.10\"", "gateway = \"192.168.1.10\"\ngateways = [\"192.168.1.11\"]", 1);
+    let topology = Topology::parse(&text, None).unwrap();
+    let rig = start_with(topology, true).await;
+    rig.enable().await;
+    rig.pass_replication_window().await;
+    rig.sign_in("alice", AMSTERDAM_CLIENT).await;
+    let mut gateways = std::collections::BTreeSet::new();
+    for _ in 0..16 {
+        gateways.insert(rig.client.call("alice", "+31201234567").await.unwrap().gateway);
+    }
+    assert_eq!(gateways, ["192.168.1.10".to_string(), "192.168.1.11".to_string()].into(), "split over both gateways");
+
+    let secrets_url = |name: &str| rig.appliance_url(name);
+    for name in ["ams-cce1", "ams-cce2", "ams-cce3", "ams-cce4"] {
+        let remote = bypass_lab::mediation::remote::ApplianceRemote::new(secrets_url(name), &rig.control_token);
+        remote.set_gateway("192.168.1.11".parse().unwrap(), false).await.unwrap();
+    }
+    let mut failed_over = 0;
+    for _ in 0..16 {
+        let call = rig.client.call("alice", "+31201234567").await.unwrap();
+        assert_eq!(call.gateway, "192.168.1.10", "{call:?}");
+        assert_eq!(call.media_path, MediaPath::Bypass);
+        failed_over += usize::from(call.failed_over_from == ["192.168.1.11"]);
+    }
+    assert!(failed_over > 0, "some calls' turn fell on the stopped gateway and failed over");
 }

@@ -105,6 +105,9 @@ pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
             println!("{arrow} via {} ({}, site {}, gateway {})", c.appliance, c.mediation_server, c.site, c.gateway);
             println!("media: {}{}", c.media_path.as_str(), if c.crosses_wan { " (crosses the WAN)" } else { "" });
             println!("codec: {}", c.codec);
+            if !c.failed_over_from.is_empty() {
+                println!("failover: past {} (down)", c.failed_over_from.join(", "));
+            }
             println!("why:   {}", c.reason);
         }
     }

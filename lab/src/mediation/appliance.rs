@@ -7,7 +7,9 @@ use super::ApplianceConfig;
 use crate::clock::Clock;
 use crate::tenant::model::{ApplianceContact, ApplianceRecord, ApplianceRegistration};
 use crate::tenant::remote::{TenantRemote, TenantRemoteError};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -25,6 +27,10 @@ pub struct Appliance {
     /// Set by `POST /lab/link` (the embedded backend's fault): syncs fail without sending.
     link_cut: AtomicBool,
     replication: Mutex<Replication>,
+    /// Gateways stopped by the lab's fault (`fault stop gateway`): calls fail over past them.
+    gateways_down: Mutex<BTreeSet<IpAddr>>,
+    /// Calls taken so far: splits them over the gateways.
+    calls: AtomicU64,
 }
 
 /// What the last sync attempts left behind, for `Get-CcApplianceStatus`.
@@ -59,6 +65,8 @@ impl Appliance {
             store: Mutex::new(store),
             link_cut: AtomicBool::new(false),
             replication: Mutex::new(replication),
+            gateways_down: Mutex::new(BTreeSet::new()),
+            calls: AtomicU64::new(0),
         }
     }
 
@@ -69,6 +77,28 @@ impl Appliance {
 
     pub fn set_link(&self, up: bool) {
         self.link_cut.store(!up, Ordering::SeqCst);
+    }
+
+    /// Marks one of this Mediation Server's gateways down or up; `false` when it has no such gateway.
+    pub fn set_gateway(&self, gateway: IpAddr, up: bool) -> bool {
+        if !self.config.gateways.contains(&gateway) {
+            return false;
+        }
+        let mut down = self.gateways_down.lock().unwrap();
+        if up {
+            down.remove(&gateway);
+        } else {
+            down.insert(gateway);
+        }
+        true
+    }
+
+    /// The gateway for the next call and the ones it failed over; `Err` lists them all when
+    /// every gateway is down.
+    pub fn next_gateway(&self) -> Result<(IpAddr, Vec<IpAddr>), Vec<IpAddr>> {
+        let call_number = self.calls.fetch_add(1, Ordering::SeqCst);
+        let down = self.gateways_down.lock().unwrap().clone();
+        super::gateway::pick_gateway(&self.config.gateways, &down, call_number)
     }
 
     pub fn set_next_sync(&self, at: Duration) {

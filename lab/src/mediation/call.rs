@@ -94,4 +94,7 @@ pub struct CallResult {
     /// another (the travelling user).
     #[serde(default)]
     pub crosses_wan: bool,
+    /// Gateways tried first that were down: the call failed over past them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_over_from: Vec<String>,
 }

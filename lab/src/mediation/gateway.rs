@@ -5,6 +5,8 @@
 
 use super::call::{CallRequest, CallResult, Direction, MediaPath, BYPASS_CODEC, TRANSCODED_CODEC};
 use super::localstore::LocalStore;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
 use uuid::Uuid;
 
 /// The bypass ID the site gateway holds, given this Mediation Server's LocalStore.
@@ -14,6 +16,24 @@ pub fn gateway_bypass_id(store: &LocalStore) -> Option<Uuid> {
         .as_ref()
         .filter(|c| c.network.media_bypass_settings.enabled)
         .and_then(|c| c.network.media_bypass_settings.bypass_id)
+}
+
+/// The gateway for the `call_number`th call: calls are split round robin over `gateways`, and a
+/// call whose turn falls on a gateway that is down fails over to the next one up. `Err` holds the
+/// gateways tried when none is up. The `Ok` list is the gateways failed over.
+pub fn pick_gateway(gateways: &[IpAddr], down: &BTreeSet<IpAddr>, call_number: u64) -> Result<(IpAddr, Vec<IpAddr>), Vec<IpAddr>> {
+    let n = gateways.len();
+    let start = if n == 0 { 0 } else { (call_number % n as u64) as usize };
+    let mut skipped = Vec::new();
+    for i in 0..n {
+        let g = gateways[(start + i) % n];
+        if down.contains(&g) {
+            skipped.push(g);
+        } else {
+            return Ok((g, skipped));
+        }
+    }
+    Err(skipped)
 }
 
 /// Which Mediation Server and gateway a call goes through.
@@ -60,6 +80,7 @@ pub fn decide(store: &LocalStore, leg: Leg<'_>, request: &CallRequest) -> CallRe
         codec: if media_path == MediaPath::Bypass { BYPASS_CODEC } else { TRANSCODED_CODEC }.to_string(),
         direction: request.direction,
         crosses_wan,
+        failed_over_from: Vec::new(),
     }
 }
 
@@ -89,6 +110,19 @@ mod tests {
 
     fn leg(gateway: &str) -> Leg<'_> {
         Leg { appliance: "ams-cce1", site: "Amsterdam", mediation_server: "m", gateway }
+    }
+
+    #[test]
+    fn calls_are_split_over_gateways_and_fail_over_past_one_that_is_down() {
+        let gws: Vec<IpAddr> = ["192.168.1.10", "192.168.1.11", "192.168.1.12"].iter().map(|g| g.parse().unwrap()).collect();
+        let none = BTreeSet::new();
+        let picked: Vec<IpAddr> = (0..6).map(|k| pick_gateway(&gws, &none, k).unwrap().0).collect();
+        assert_eq!(picked, [&gws[..], &gws[..]].concat());
+        let down: BTreeSet<IpAddr> = [gws[1]].into();
+        assert_eq!(pick_gateway(&gws, &down, 1), Ok((gws[2], vec![gws[1]])));
+        assert_eq!(pick_gateway(&gws, &down, 0), Ok((gws[0], vec![])));
+        let all: BTreeSet<IpAddr> = gws.iter().copied().collect();
+        assert_eq!(pick_gateway(&gws, &all, 2), Err(vec![gws[2], gws[0], gws[1]]));
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct ApplianceConfig {
     pub address: IpAddr,
     /// The site's PSTN gateway.
     pub gateway: IpAddr,
+    /// Every gateway this Mediation Server splits calls over (`gateway` first).
+    pub gateways: Vec<IpAddr>,
     /// The web service answers only for this Host.
     pub service_name: String,
     /// Base URL of the tenant, e.g. `http://127.0.0.1:41000`.
@@ -119,6 +121,7 @@ pub fn appliance_config(
         fqdn: topology.fqdn(appliance),
         address: appliance.address,
         gateway: site.gateway,
+        gateways: topology.gateways_of(site, appliance),
         service_name: topology.tenant.service_name.clone(),
         tenant_url: tenant_url.trim_end_matches('/').to_string(),
         credential: credential.to_string(),

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ pub fn router(appliance: Arc<Appliance>) -> Router {
         .route("/lab/status", get(status))
         .route("/lab/cmdlet", post(cmdlet))
         .route("/lab/link", post(link))
+        .route("/lab/gateway", post(gateway_fault))
         .route("/lab/clock", get(clock_get).post(clock_post))
         .with_state(appliance)
 }
@@ -39,14 +41,22 @@ async fn web_service_get(State(app): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn call(State(app): Shared, Json(request): Json<CallRequest>) -> Response {
-    let gateway = app.config.gateway.to_string();
+    let (gateway, failed_over) = match app.next_gateway() {
+        Ok(picked) => picked,
+        Err(tried) => {
+            let tried: Vec<String> = tried.iter().map(IpAddr::to_string).collect();
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, format!("no gateway of {} answers (down: {})", app.config.name, tried.join(", ")));
+        }
+    };
+    let gateway = gateway.to_string();
     let leg = gateway::Leg {
         appliance: &app.config.name,
         site: &app.config.site_name,
         mediation_server: &app.config.fqdn,
         gateway: &gateway,
     };
-    let result = gateway::decide(&app.local_store(), leg, &request);
+    let mut result = gateway::decide(&app.local_store(), leg, &request);
+    result.failed_over_from = failed_over.iter().map(IpAddr::to_string).collect();
     Json(result).into_response()
 }
 
@@ -100,6 +110,25 @@ async fn link(State(app): Shared, headers: HeaderMap, Json(request): Json<LinkRe
     }
     app.set_link(request.tenant);
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /lab/gateway`: `{"address": "<ip>", "up": false}` stops one of this Mediation Server's
+/// gateways (the lab's fault), `true` starts it again.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct GatewayRequest {
+    pub address: IpAddr,
+    pub up: bool,
+}
+
+async fn gateway_fault(State(app): Shared, headers: HeaderMap, Json(request): Json<GatewayRequest>) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    if app.set_gateway(request.address, request.up) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        refuse(StatusCode::NOT_FOUND, format!("{} is not a gateway of {}", request.address, app.config.name))
+    }
 }
 
 async fn clock_get(State(app): Shared, headers: HeaderMap) -> Response {

@@ -57,6 +57,9 @@ pub struct Site {
     pub subnets: Vec<IpNet>,
     /// The site's PSTN gateway / SBC: the far end of a bypassed call.
     pub gateway: IpAddr,
+    /// Further gateways / SBCs of the site; calls are split over all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<IpAddr>,
     /// Up to 16 per site.
     #[serde(rename = "appliance", default)]
     pub appliances: Vec<Appliance>,
@@ -75,6 +78,9 @@ pub struct Appliance {
     /// runs on it, so the registration step itself can be rehearsed.
     #[serde(default = "registered_by_default", skip_serializing_if = "Clone::clone")]
     pub registered: bool,
+    /// The gateways this appliance's Mediation Server uses; empty: the site's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<IpAddr>,
 }
 
 fn registered_by_default() -> bool {
@@ -163,6 +169,15 @@ impl Topology {
         self.outside.subnets.iter().any(|n| n.contains(&address))
     }
 
+    /// The gateways an appliance's calls are split over, in order: its own list, else the site's
+    /// `gateway` then `gateways`.
+    pub fn gateways_of(&self, site: &Site, appliance: &Appliance) -> Vec<IpAddr> {
+        if !appliance.gateways.is_empty() {
+            return appliance.gateways.clone();
+        }
+        std::iter::once(site.gateway).chain(site.gateways.iter().copied().filter(|g| *g != site.gateway)).collect()
+    }
+
     pub fn fqdn(&self, appliance: &Appliance) -> String {
         appliance.fqdn.clone().unwrap_or_else(|| format!("{}.{}", appliance.name, self.tenant.domain))
     }
@@ -171,8 +186,13 @@ impl Topology {
     /// skipping the gateway, the appliances and the subnet's last host (reserved for the lab
     /// host's own leg on container networks).
     pub fn client_address(&self, site: &Site, n: usize) -> Option<IpAddr> {
-        let taken: Vec<IpAddr> =
-            site.appliances.iter().map(|a| a.address).chain(std::iter::once(site.gateway)).collect();
+        let taken: Vec<IpAddr> = site
+            .appliances
+            .iter()
+            .flat_map(|a| std::iter::once(a.address).chain(a.gateways.iter().copied()))
+            .chain(std::iter::once(site.gateway))
+            .chain(site.gateways.iter().copied())
+            .collect();
         let hosts: Vec<IpAddr> = site.subnets.first()?.hosts().collect();
         hosts.into_iter().rev().skip(1).filter(|h| !taken.contains(h)).nth(n)
     }
