@@ -7,6 +7,7 @@ mod lexer;
 mod local;
 pub mod output;
 mod parser;
+mod property;
 mod render;
 #[cfg(test)]
 mod tests;
@@ -84,7 +85,8 @@ pub async fn run(source: &str, targets: &Targets) -> Result<Transcript, RunbookE
                     1 => output.objects[0].clone(),
                     _ => Value::List(output.objects.clone()),
                 };
-                variables.insert(name.to_ascii_lowercase(), value);
+                property::assign(&mut variables, name, value)
+                    .map_err(|message| stop(lexer::Fault::at(statement.line, statement.column, message), &transcript))?;
                 CmdletOutput { objects: vec![], warnings: output.warnings }
             }
             None => output,
@@ -110,6 +112,11 @@ async fn execute(
     let (name, line, column, elements) = match &statement.body {
         parser::Body::Value(arg) => return Ok(CmdletOutput::object(binder::resolve(arg, variables)?)),
         parser::Body::Command { name, line, column, elements } => (name, *line, *column, elements),
+        parser::Body::Member { command, path, line, column } => {
+            let inner = parser::Statement { line: *line, column: *column, assign: None, body: (**command).clone() };
+            let output = Box::pin(execute(&inner, variables, targets)).await?;
+            return property::member(output, path).map_err(|message| lexer::Fault::at(*line, *column, message));
+        }
     };
     let fault = |message: String| lexer::Fault::at(line, column, message);
     if !catalog::known(name) {

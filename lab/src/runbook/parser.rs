@@ -30,6 +30,8 @@ pub enum Body {
     Command { name: String, line: usize, column: usize, elements: Vec<Element> },
     /// A value on its own (`$mediabypass`) prints it.
     Value(Arg),
+    /// `(Command ...).Property.Property`: the command's output, then the path (may be empty).
+    Member { command: Box<Body>, path: String, line: usize, column: usize },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +80,7 @@ pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
         return Err(Fault::at(eq.line, eq.column, "You must provide a value expression following the '=' operator."));
     };
     let body = match &head.kind {
+        TokenKind::Word(open) if open == "(" => member_of_command(rest)?,
         TokenKind::Word(name) => Body::Command {
             name: name.clone(),
             line: head.line,
@@ -100,6 +103,29 @@ pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
         other => return Err(unexpected(head, &describe(other))),
     };
     Ok(Statement { line: first.line, column: first.column, assign, body })
+}
+
+/// `( Command ... ).Path` from the lexer's `(` and `).Path` words.
+fn member_of_command(tokens: &[Token]) -> Result<Body, Fault> {
+    let open = &tokens[0];
+    let close = tokens.iter().rposition(|t| matches!(&t.kind, TokenKind::Word(w) if w.starts_with(')')));
+    let Some(close) = close else {
+        return Err(Fault::at(open.line, open.column, "Missing closing ')' in expression."));
+    };
+    if let Some(extra) = tokens.get(close + 1) {
+        return Err(unexpected(extra, &describe(&extra.kind)));
+    }
+    let inner = &tokens[1..close];
+    let Some(head) = inner.first() else {
+        return Err(Fault::at(open.line, open.column, "An expression was expected after '('."));
+    };
+    let TokenKind::Word(name) = &head.kind else {
+        return Err(unexpected(head, &describe(&head.kind)));
+    };
+    let command = Body::Command { name: name.clone(), line: head.line, column: head.column, elements: elements(&inner[1..])? };
+    let TokenKind::Word(closing) = &tokens[close].kind else { unreachable!("found as a word") };
+    let path = closing.trim_start_matches(')').trim_start_matches('.').to_string();
+    Ok(Body::Member { command: Box::new(command), path, line: open.line, column: open.column })
 }
 
 fn describe(kind: &TokenKind) -> String {
