@@ -194,3 +194,24 @@ async fn registration_as_documented_and_appliances_that_start_unregistered() {
     let record = admin.set_maintenance(&record.identity.to_string(), true).await.unwrap();
     assert!(record.maintenance_mode);
 }
+
+#[tokio::test]
+async fn calls_route_to_the_assigned_site_else_the_tenant_default() {
+    let t = start().await;
+    let admin = t.as_admin();
+    let users = TenantRemote::new(&t.url, &t.secrets.users);
+    let route = users.pstn_route("alice").await.unwrap();
+    assert_eq!(route.site, None, "no assignment and no default: the client's location decides");
+
+    let change = HybridConfigurationChange { peer_destination: Some(Some("seattle".into())), ..Default::default() };
+    let answer = admin.set_hybrid_configuration(&change).await.unwrap();
+    assert!(answer.warnings.is_empty());
+    let route = users.pstn_route("alice").await.unwrap();
+    assert_eq!((route.site.as_deref(), route.reason.as_str()), (Some("Seattle"), "the tenant default (PeerDestination)"));
+
+    admin.set_user_pstn_site("Alice@adatum.biz", Some("Amsterdam")).await.unwrap();
+    let route = users.pstn_route("alice").await.unwrap();
+    assert_eq!((route.site.as_deref(), route.reason.as_str()), (Some("Amsterdam"), "assigned by Set-CsUserPstnSettings"));
+    assert_eq!(users.pstn_route("bob@adatum.biz").await.unwrap().site.as_deref(), Some("Seattle"));
+    assert!(matches!(admin.pstn_route("alice").await, Err(TenantRemoteError::Refused { status: 403, .. })), "routing is the user's");
+}

@@ -109,7 +109,10 @@ mod tests {
 
     #[test]
     fn versions_read_strictly() {
-        assert_eq!(ClientVersion::parse("16").unwrap_err(), "'16' is not a client version (expected numbers like 16.0.7870.2020)");
+        assert_eq!(
+            ClientVersion::parse("16").unwrap_err(),
+            "'16' is not a client version (expected numbers like 16.0.7870.2020)"
+        );
         assert!(ClientVersion::parse("16.x").is_err());
         assert_eq!(serde_json::to_value(MINIMUM_VERSION).unwrap(), "16.0.7870.2020");
         assert_eq!(Vpn::parse("Full"), Ok(Vpn::Full));

@@ -51,10 +51,12 @@ pub fn assign(variables: &mut Variables, name: &str, value: Value) -> Result<(),
         variables.insert(variable, value);
         return Ok(());
     };
-    let not_found = |property: &str| format!("The property '{property}' cannot be found on this object. Verify that the property exists and can be set.");
-    let mut target = variables
-        .get_mut(&variable)
-        .ok_or_else(|| format!("The variable '${}' cannot be retrieved because it has not been set.", name.split('.').next().unwrap_or_default()))?;
+    let not_found = |property: &str| {
+        format!("The property '{property}' cannot be found on this object. Verify that the property exists and can be set.")
+    };
+    let mut target = variables.get_mut(&variable).ok_or_else(|| {
+        format!("The variable '${}' cannot be retrieved because it has not been set.", name.split('.').next().unwrap_or_default())
+    })?;
     for property in parents {
         target = match target {
             Value::Object(o) => o
