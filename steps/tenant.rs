@@ -153,3 +153,13 @@ async fn homed_on_last_site(world: &mut LabWorld, user: String) -> anyhow::Resul
     );
     Ok(())
 }
+
+#[then("the runbook printed the bypass ID the tenant still holds")]
+async fn printed_held_id(world: &mut LabWorld) -> anyhow::Result<()> {
+    let id = world.lab().tenant_configuration().await?.network.media_bypass_settings.bypass_id;
+    let id = id.ok_or_else(|| anyhow::anyhow!("the tenant holds no bypass ID"))?.to_string();
+    let printed: Vec<String> =
+        world.transcript()?.steps.iter().flat_map(|s| s.output.objects.iter().filter_map(|o| o.as_str().map(str::to_string))).collect();
+    anyhow::ensure!(printed.contains(&id), "expected the runbook to print {id}, it printed {printed:?}");
+    Ok(())
+}
