@@ -30,3 +30,10 @@ Feature: PSTN calls through a site's Cloud Connectors
     And "carol" is homed on the last site's PSTN site
     And "carol" is signed in at the first site
     Then a call by "carol" goes through an appliance of that PSTN site, its media crossing the WAN only when the user is at another site
+
+  Scenario: Calls fail over past a stopped gateway
+    Given media bypass has been enabled and has replicated
+    And a user "alice" is signed in at the first site
+    When the first gateway of the first site's first appliance stops
+    And "alice" places 10 PSTN calls
+    Then every call went to a gateway that is up, or found none up

@@ -189,3 +189,37 @@ async fn shows_registered(world: &mut LabWorld) -> anyhow::Result<()> {
     anyhow::ensure!(registered, "expected {name} registered on the tenant");
     Ok(())
 }
+
+#[when("the first gateway of the first site's first appliance stops")]
+async fn first_gateway_stops(world: &mut LabWorld) -> anyhow::Result<()> {
+    let site = &world.topology().sites[0];
+    let appliance = site.appliances.first().ok_or_else(|| anyhow::anyhow!("the first site has no appliance"))?;
+    let gateway = world.topology().gateways_of(site, appliance)[0];
+    within("the gateway to stop", world.lab().set_gateway(gateway, false)).await??;
+    world.stopped_gateway = Some(gateway);
+    Ok(())
+}
+
+#[then("every call went to a gateway that is up, or found none up")]
+async fn calls_failed_over(world: &mut LabWorld) -> anyhow::Result<()> {
+    let stopped = world.stopped_gateway.ok_or_else(|| anyhow::anyhow!("no gateway was stopped in this scenario"))?;
+    let sites = world.topology().sites.clone();
+    anyhow::ensure!(!world.calls.is_empty(), "no call was placed in this scenario");
+    for call in &world.calls {
+        match call {
+            Ok(c) => {
+                let site = sites.iter().find(|s| s.name == c.site).ok_or_else(|| anyhow::anyhow!("no site {}", c.site))?;
+                let appliance = site.appliances.iter().find(|a| a.name == c.appliance).ok_or_else(|| anyhow::anyhow!("no appliance {}", c.appliance))?;
+                let gateways = world.topology().gateways_of(site, appliance);
+                anyhow::ensure!(
+                    c.gateway != stopped.to_string() && gateways.iter().any(|g| g.to_string() == c.gateway),
+                    "a call went to gateway {} (stopped: {stopped}, {}'s gateways: {gateways:?})",
+                    c.gateway,
+                    c.appliance
+                );
+            }
+            Err(e) => anyhow::ensure!(e.contains("no gateway of") && e.contains(&stopped.to_string()), "a call failed otherwise: {e}"),
+        }
+    }
+    Ok(())
+}

@@ -56,6 +56,8 @@ pub struct LabWorld {
     pub subject: Option<String>,
     /// PSTN calls placed by "places N PSTN calls" steps: the result or the refusal.
     pub calls: Vec<Result<crate::mediation::call::CallResult, String>>,
+    /// The gateway a fault step stopped.
+    pub stopped_gateway: Option<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for LabWorld {
@@ -80,6 +82,7 @@ impl LabWorld {
             new_url: None,
             subject: None,
             calls: Vec::new(),
+            stopped_gateway: None,
         })
     }
 
