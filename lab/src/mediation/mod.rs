@@ -5,7 +5,7 @@
 //! - [`schedule`]: sync offsets and times on the virtual clock.
 //! - [`localstore`]: the Mediation Server's copy of the tenant configuration, on disk.
 //! - [`web_service`]: the hybridconfig web service's answer, from the LocalStore alone.
-//! - [`gateway`]: a call's media path (bypass IDs compared).
+//! - [`gateway`]: a call's media path (bypass IDs compared) and which gateway takes it.
 //! - [`appliance`]: one running appliance's shared state and its sync.
 //! - [`replication`]: the sync loop as a clock participant; the shared tenant HTTP client.
 //! - [`routes`]: HTTP: web service, calls, health, the lab's control API.

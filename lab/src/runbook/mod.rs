@@ -115,7 +115,7 @@ async fn execute(
         parser::Body::Member { command, path, line, column } => {
             let inner = parser::Statement { line: *line, column: *column, assign: None, body: (**command).clone() };
             let output = Box::pin(execute(&inner, variables, targets)).await?;
-            return property::member(output, path).map_err(|message| lexer::Fault::at(*line, *column, message));
+            return Ok(property::member(output, path));
         }
     };
     let fault = |message: String| lexer::Fault::at(line, column, message);

@@ -30,7 +30,7 @@ pub fn read(variables: &Variables, name: &str) -> Option<Value> {
 
 /// `(Command).Path`: the property path of the command's one object (of each, for several), its
 /// warnings kept.
-pub fn member(output: CmdletOutput, path: &str) -> Result<CmdletOutput, String> {
+pub fn member(output: CmdletOutput, path: &str) -> CmdletOutput {
     let follow = |mut value: Value| {
         for property in path.split('.').filter(|p| !p.is_empty()) {
             value = match value {
@@ -40,7 +40,7 @@ pub fn member(output: CmdletOutput, path: &str) -> Result<CmdletOutput, String> 
         }
         value
     };
-    Ok(CmdletOutput { objects: output.objects.into_iter().map(follow).collect(), warnings: output.warnings })
+    CmdletOutput { objects: output.objects.into_iter().map(follow).collect(), warnings: output.warnings }
 }
 
 /// Stores `value` in `$name`, or in a property of the object it holds. Only existing properties
