@@ -1,6 +1,8 @@
 //! Cloud Connector appliances: replication, each Mediation Server's LocalStore and web service.
 
+use super::runbook::run_and_record;
 use super::world::{within, LabWorld};
+use crate::lab::RunOn;
 use crate::mediation::status::{ApplianceStatus, WebServiceState};
 use cucumber::{then, when};
 
@@ -150,5 +152,74 @@ async fn healed_reports(world: &mut LabWorld) -> anyhow::Result<()> {
     let s = subject_status(world).await?;
     anyhow::ensure!(s.tenant_reachable, "expected {} to reach the tenant, but: {:?}", s.appliance_name, s.tenant_error);
     anyhow::ensure!(s.web_service_state == WebServiceState::Serving, "expected {} to serve", s.appliance_name);
+    Ok(())
+}
+
+#[when("the administrator unregisters the first appliance on it")]
+async fn unregister_first(world: &mut LabWorld) -> anyhow::Result<()> {
+    let first = world.topology().appliances().next().map(|(_, a)| a.name.clone()).ok_or_else(|| anyhow::anyhow!("no appliance"))?;
+    world.subject = Some(first.clone());
+    run_and_record(world, "Unregister-CcAppliance\n", RunOn::Appliance(first)).await?;
+    world.transcript().map(|_| ())
+}
+
+#[when("the administrator registers that appliance on it")]
+async fn register_that(world: &mut LabWorld) -> anyhow::Result<()> {
+    let name = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was named in this scenario"))?;
+    run_and_record(world, "Register-CcAppliance\n", RunOn::Appliance(name)).await
+}
+
+async fn registered(world: &LabWorld) -> anyhow::Result<(String, bool)> {
+    let name = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was named in this scenario"))?;
+    let records = world.lab().tenant_appliances().await?;
+    let record = records.iter().find(|r| r.name == name).ok_or_else(|| anyhow::anyhow!("the tenant does not list {name}"))?;
+    Ok((name, record.registered))
+}
+
+#[then("the tenant shows that appliance as not registered")]
+async fn shows_unregistered(world: &mut LabWorld) -> anyhow::Result<()> {
+    let (name, registered) = registered(world).await?;
+    anyhow::ensure!(!registered, "expected {name} unregistered on the tenant");
+    Ok(())
+}
+
+#[then("the tenant shows that appliance as registered")]
+async fn shows_registered(world: &mut LabWorld) -> anyhow::Result<()> {
+    let (name, registered) = registered(world).await?;
+    anyhow::ensure!(registered, "expected {name} registered on the tenant");
+    Ok(())
+}
+
+#[when("the first gateway of the first site's first appliance stops")]
+async fn first_gateway_stops(world: &mut LabWorld) -> anyhow::Result<()> {
+    let site = &world.topology().sites[0];
+    let appliance = site.appliances.first().ok_or_else(|| anyhow::anyhow!("the first site has no appliance"))?;
+    let gateway = world.topology().gateways_of(site, appliance)[0];
+    within("the gateway to stop", world.lab().set_gateway(gateway, false)).await??;
+    world.stopped_gateway = Some(gateway);
+    Ok(())
+}
+
+#[then("every call went to a gateway that is up, or found none up")]
+async fn calls_failed_over(world: &mut LabWorld) -> anyhow::Result<()> {
+    let stopped = world.stopped_gateway.ok_or_else(|| anyhow::anyhow!("no gateway was stopped in this scenario"))?;
+    let sites = world.topology().sites.clone();
+    anyhow::ensure!(!world.calls.is_empty(), "no call was placed in this scenario");
+    for call in &world.calls {
+        match call {
+            Ok(c) => {
+                let site = sites.iter().find(|s| s.name == c.site).ok_or_else(|| anyhow::anyhow!("no site {}", c.site))?;
+                let appliance = site.appliances.iter().find(|a| a.name == c.appliance).ok_or_else(|| anyhow::anyhow!("no appliance {}", c.appliance))?;
+                let gateways = world.topology().gateways_of(site, appliance);
+                anyhow::ensure!(
+                    c.gateway != stopped.to_string() && gateways.iter().any(|g| g.to_string() == c.gateway),
+                    "a call went to gateway {} (stopped: {stopped}, {}'s gateways: {gateways:?})",
+                    c.gateway,
+                    c.appliance
+                );
+            }
+            Err(e) => anyhow::ensure!(e.contains("no gateway of") && e.contains(&stopped.to_string()), "a call failed otherwise: {e}"),
+        }
+    }
     Ok(())
 }

@@ -3,7 +3,10 @@
 use super::world::{within, LabWorld};
 use crate::client::outcome::FetchOutcome;
 use crate::client::status::ClientStatus;
+use crate::client::api::SignInRequest;
 use crate::lab::DEFAULT_NUMBER;
+use crate::mediation::call::{MediaPath, BYPASS_CODEC};
+use std::collections::BTreeSet;
 use crate::topology::Topology;
 use cucumber::{given, then, when};
 use std::net::IpAddr;
@@ -238,4 +241,141 @@ async fn each_calls(world: &mut LabWorld, expected: String) -> anyhow::Result<()
 #[then(expr = "{string} places a PSTN call with media {string}")]
 async fn user_calls(world: &mut LabWorld, user: String, expected: String) -> anyhow::Result<()> {
     call_path(world, &user, &expected).await
+}
+
+async fn sign_in_as(world: &mut LabWorld, user: &str, request: SignInRequest) -> anyhow::Result<ClientStatus> {
+    let status = within("the client to sign in", world.lab().sign_in_as(user, &request)).await??;
+    if !world.users.iter().any(|u| u == user) {
+        world.users.push(user.to_string());
+    }
+    Ok(status)
+}
+
+#[given(expr = "{string} is signed in at the first site")]
+async fn named_user_at_first_site(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let at = first_site_address(world.topology())?;
+    sign_in(world, &user, at).await.map(|_| ())
+}
+
+#[when(expr = "{string} signs in at the first site with client version {string}")]
+async fn signs_in_with_version(world: &mut LabWorld, user: String, version: String) -> anyhow::Result<()> {
+    let address = first_site_address(world.topology())?;
+    sign_in_as(world, &user, SignInRequest { address, version: Some(version), vpn: None }).await.map(|_| ())
+}
+
+#[when(expr = "{string} signs in at the first site on a VPN without split tunnelling")]
+async fn signs_in_full_vpn(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let address = first_site_address(world.topology())?;
+    sign_in_as(world, &user, SignInRequest { address, version: None, vpn: Some("full".into()) }).await.map(|_| ())
+}
+
+#[then(expr = "{string} has decided not to bypass because {string}")]
+async fn not_bypass_because(world: &mut LabWorld, user: String, reason: String) -> anyhow::Result<()> {
+    let s = status_of(world, &user).await?;
+    let outcome = last_outcome(&s)?;
+    anyhow::ensure!(
+        !s.bypass && outcome.describe().contains(&reason),
+        "{user} should not bypass because {reason:?}, but decided: {}",
+        outcome.describe()
+    );
+    Ok(())
+}
+
+#[when(expr = "{string} places {int} PSTN calls")]
+async fn places_calls(world: &mut LabWorld, user: String, count: usize) -> anyhow::Result<()> {
+    world.calls.clear();
+    for _ in 0..count {
+        let result = within("the call to be placed", world.lab().call(&user, DEFAULT_NUMBER)).await?;
+        world.calls.push(result.map_err(|e| e.to_string()));
+    }
+    Ok(())
+}
+
+fn placed(world: &LabWorld) -> anyhow::Result<Vec<&crate::mediation::call::CallResult>> {
+    anyhow::ensure!(!world.calls.is_empty(), "no call was placed in this scenario");
+    world
+        .calls
+        .iter()
+        .map(|c| c.as_ref().map_err(|e| anyhow::anyhow!("a call failed: {e}")))
+        .collect()
+}
+
+#[then("every call went through an appliance of the first site")]
+async fn every_call_first_site(world: &mut LabWorld) -> anyhow::Result<()> {
+    let site = world.topology().sites[0].clone();
+    for call in placed(world)? {
+        anyhow::ensure!(
+            site.appliances.iter().any(|a| a.name == call.appliance),
+            "the call went through {} of site {}, not an appliance of {}",
+            call.appliance,
+            call.site,
+            site.name
+        );
+    }
+    Ok(())
+}
+
+#[then("the calls used at least two of the first site's appliances when it has two or more")]
+async fn calls_spread(world: &mut LabWorld) -> anyhow::Result<()> {
+    let expected = world.topology().sites[0].appliances.len().min(2);
+    let used: BTreeSet<&str> = placed(world)?.iter().map(|c| c.appliance.as_str()).collect();
+    anyhow::ensure!(used.len() >= expected, "expected calls over at least {expected} appliances, saw {used:?}");
+    Ok(())
+}
+
+#[then("every bypassed call used the G.711 codec")]
+async fn bypassed_g711(world: &mut LabWorld) -> anyhow::Result<()> {
+    let calls = placed(world)?;
+    anyhow::ensure!(calls.iter().any(|c| c.media_path == MediaPath::Bypass), "no call bypassed: {:?}", calls.first());
+    for call in calls.iter().filter(|c| c.media_path == MediaPath::Bypass) {
+        anyhow::ensure!(call.codec == BYPASS_CODEC, "a bypassed call used {}, not {BYPASS_CODEC}", call.codec);
+    }
+    Ok(())
+}
+
+#[then("no call went through the appliance in maintenance mode")]
+#[then("no call went through that appliance")]
+async fn none_through_maintenance(world: &mut LabWorld) -> anyhow::Result<()> {
+    let resting = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was taken out of service in this scenario"))?;
+    let others = world.topology().sites[0].appliances.len() > 1;
+    for call in &world.calls {
+        match call {
+            Ok(c) => anyhow::ensure!(c.appliance != resting, "a call went through {resting}, which is in maintenance mode"),
+            // A site whose only appliance rests has nothing to take the call.
+            Err(e) => anyhow::ensure!(!others && e.contains("takes new calls"), "a call failed: {e}"),
+        }
+    }
+    anyhow::ensure!(!world.calls.is_empty(), "no call was placed in this scenario");
+    Ok(())
+}
+
+#[then(expr = "a PSTN caller reaches {string} with media {string}")]
+async fn inbound_call(world: &mut LabWorld, user: String, expected: String) -> anyhow::Result<()> {
+    let call = within("the inbound call", world.lab().place_call(&user, DEFAULT_NUMBER, true)).await??;
+    anyhow::ensure!(
+        call.media_path.as_str() == expected && call.direction == crate::mediation::call::Direction::Inbound,
+        "the inbound call to {user} through {} should have media {expected}, but has {} ({})",
+        call.appliance,
+        call.media_path.as_str(),
+        call.reason
+    );
+    Ok(())
+}
+
+#[then(expr = "a call by {string} goes through an appliance of that PSTN site, its media crossing the WAN only when the user is at another site")]
+async fn call_through_pstn_site(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let home = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no PSTN site was assigned in this scenario"))?;
+    let status = status_of(world, &user).await?;
+    let call = within("the call to be placed", world.lab().call(&user, DEFAULT_NUMBER)).await??;
+    let site = world.topology().site(&home).ok_or_else(|| anyhow::anyhow!("no site {home}"))?;
+    anyhow::ensure!(
+        site.appliances.iter().any(|a| a.name == call.appliance),
+        "{user}'s call went through {} ({}), not an appliance of {home}",
+        call.appliance,
+        call.site
+    );
+    let away = !status.site.eq_ignore_ascii_case(&home);
+    anyhow::ensure!(call.crosses_wan == away, "{user} is at {} and homed on {home}; crosses_wan is {}", status.site, call.crosses_wan);
+    anyhow::ensure!(call.media_path == MediaPath::Bypass, "{user}'s call should bypass, but: {}", call.reason);
+    Ok(())
 }

@@ -133,3 +133,46 @@ async fn tenant_shows_cut_behind(world: &mut LabWorld) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[when("the tenant administrator puts the first site's first appliance in maintenance mode")]
+async fn maintenance_first(world: &mut LabWorld) -> anyhow::Result<()> {
+    let name = world.topology().sites[0].appliances[0].name.clone();
+    world.subject = Some(name.clone());
+    run_and_record(world, &format!("Set-CsHybridPSTNAppliance -Identity {name} -MaintenanceMode $true\n"), RunOn::Tenant).await?;
+    world.transcript().map(|_| ())
+}
+
+#[then("the tenant shows that appliance in maintenance mode")]
+async fn shows_maintenance(world: &mut LabWorld) -> anyhow::Result<()> {
+    let name = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was put in maintenance mode"))?;
+    let records = world.lab().tenant_appliances().await?;
+    let record = records.iter().find(|r| r.name == name).ok_or_else(|| anyhow::anyhow!("the tenant does not list {name}"))?;
+    anyhow::ensure!(record.maintenance_mode, "expected {name} in maintenance mode, saw {record:?}");
+    Ok(())
+}
+
+#[given(expr = "{string} is homed on the last site's PSTN site")]
+async fn homed_on_last_site(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let site = world.topology().sites.last().map(|s| s.name.clone()).ok_or_else(|| anyhow::anyhow!("the topology has no site"))?;
+    let domain = world.topology().tenant.sip_domains[0].clone();
+    world.subject = Some(site.clone());
+    let line = format!("Set-CsUserPstnSettings -Identity {user}@{domain} -HybridPstnSite \"{site}\"\nGet-CsUserPstnSettings -Identity {user}\n");
+    run_and_record(world, &line, RunOn::Tenant).await?;
+    let t = world.transcript()?;
+    let shown = t.steps.last().map(|s| s.output.objects.clone()).unwrap_or_default();
+    anyhow::ensure!(
+        shown.iter().any(|o| matches!(o, crate::runbook::Value::Object(o) if o.get("HybridPstnSite").and_then(|v| v.as_str()) == Some(site.as_str()))),
+        "Get-CsUserPstnSettings should show {site} for {user}, but showed {shown:?}"
+    );
+    Ok(())
+}
+
+#[then("the runbook printed the bypass ID the tenant still holds")]
+async fn printed_held_id(world: &mut LabWorld) -> anyhow::Result<()> {
+    let id = world.lab().tenant_configuration().await?.network.media_bypass_settings.bypass_id;
+    let id = id.ok_or_else(|| anyhow::anyhow!("the tenant holds no bypass ID"))?.to_string();
+    let printed: Vec<String> =
+        world.transcript()?.steps.iter().flat_map(|s| s.output.objects.iter().filter_map(|o| o.as_str().map(str::to_string))).collect();
+    anyhow::ensure!(printed.contains(&id), "expected the runbook to print {id}, it printed {printed:?}");
+    Ok(())
+}

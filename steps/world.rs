@@ -54,6 +54,10 @@ pub struct LabWorld {
     pub new_url: Option<String>,
     /// The appliance a fault step cut off or restarted ("that appliance").
     pub subject: Option<String>,
+    /// PSTN calls placed by "places N PSTN calls" steps: the result or the refusal.
+    pub calls: Vec<Result<crate::mediation::call::CallResult, String>>,
+    /// The gateway a fault step stopped.
+    pub stopped_gateway: Option<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for LabWorld {
@@ -77,6 +81,8 @@ impl LabWorld {
             users: Vec::new(),
             new_url: None,
             subject: None,
+            calls: Vec::new(),
+            stopped_gateway: None,
         })
     }
 

@@ -28,6 +28,9 @@ struct Rig {
     tenant: TenantRemote,
     client: ClientRemote,
     client_url: String,
+    /// Where each appliance's control API listens, by name.
+    appliances: BTreeMap<String, SocketAddr>,
+    control_token: String,
     stop: CancellationToken,
     _dir: tempfile::TempDir,
 }
@@ -47,7 +50,10 @@ async fn loopback() -> (TcpListener, SocketAddr) {
 /// Tenant, DNS and a client host; with `appliances`, the seven seed appliances too, and returns
 /// once every one of them registered and holds the tenant's configuration.
 async fn start(appliances: bool) -> Rig {
-    let topology = Topology::seed();
+    start_with(Topology::seed(), appliances).await
+}
+
+async fn start_with(topology: Topology, appliances: bool) -> Rig {
     let secrets = Secrets::generate(&topology);
     let dir = tempfile::tempdir().unwrap();
     let stop = CancellationToken::new();
@@ -70,6 +76,7 @@ async fn start(appliances: bool) -> Rig {
     tokio::spawn(bypass_lab::dns::serve(sockets, dns_config, stop.child_token()));
 
     let mut dial: BTreeMap<IpAddr, SocketAddr> = BTreeMap::new();
+    let mut controls: BTreeMap<String, SocketAddr> = BTreeMap::new();
     if appliances {
         for (_, a) in topology.appliances() {
             let config = bypass_lab::mediation::appliance_config(
@@ -82,6 +89,7 @@ async fn start(appliances: bool) -> Rig {
             .unwrap();
             let (listener, listen) = loopback().await;
             dial.insert(config.address, listen);
+            controls.insert(a.name.clone(), listen);
             tokio::spawn(bypass_lab::mediation::serve(listener, config, clock.clone(), stop.child_token()));
         }
     }
@@ -106,6 +114,8 @@ async fn start(appliances: bool) -> Rig {
         tenant: TenantRemote::new(&tenant_url, &secrets.admin),
         client: ClientRemote::new(&client_url, &secrets.control),
         client_url,
+        appliances: controls,
+        control_token: secrets.control.clone(),
         stop,
         _dir: dir,
     };
@@ -117,6 +127,10 @@ async fn start(appliances: bool) -> Rig {
 }
 
 impl Rig {
+    fn appliance_url(&self, name: &str) -> String {
+        format!("http://{}", self.appliances[name])
+    }
+
     async fn wait_appliances_ready(&self) {
         let expected = self.topology.appliances().count();
         tokio::time::timeout(Duration::from_secs(30), async {
@@ -295,7 +309,60 @@ async fn a_seattle_client_bypasses_through_a_seattle_mediation_server() {
     assert!(in_range(answered_by(&outcome), &SEATTLE), "{outcome:?}");
     let call = rig.client.call("bob", "+12065550100").await.unwrap();
     assert_eq!(call.media_path, MediaPath::Bypass, "{call:?}");
-    assert_eq!(call.mediation_server, "sea-cce1.adatum.biz", "the first appliance of the site");
+    assert_eq!(call.site, "Seattle");
+    assert!(call.appliance.starts_with("sea-"), "{call:?}");
+    assert_eq!((call.codec.as_str(), call.crosses_wan), ("G.711", false));
+}
+
+#[tokio::test]
+async fn twenty_calls_spread_over_the_sites_appliances_and_skip_one_in_maintenance() {
+    let rig = start(true).await;
+    rig.enable().await;
+    rig.pass_replication_window().await;
+    rig.sign_in("alice", AMSTERDAM_CLIENT).await;
+    let mut used = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        used.insert(rig.client.call("alice", "+31201234567").await.unwrap().appliance);
+    }
+    assert!(used.len() >= 2 && used.iter().all(|a| a.starts_with("ams-")), "{used:?}");
+
+    rig.tenant.set_maintenance("ams-cce2", true).await.unwrap();
+    for _ in 0..20 {
+        let call = rig.client.call("alice", "+31201234567").await.unwrap();
+        assert_ne!(call.appliance, "ams-cce2", "an appliance in maintenance takes no new calls");
+        assert_eq!(call.media_path, MediaPath::Bypass);
+    }
+    rig.tenant.set_maintenance("ams-cce2", false).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_user_homed_on_seattle_calls_through_seattle_from_amsterdam_and_media_crosses_the_wan() {
+    let rig = start(true).await;
+    rig.enable().await;
+    rig.tenant.set_user_pstn_site("carol@adatum.biz", Some("Seattle")).await.unwrap();
+    rig.pass_replication_window().await;
+    rig.sign_in("carol", AMSTERDAM_CLIENT).await;
+    let call = rig.client.call("carol", "+12065550100").await.unwrap();
+    assert_eq!(call.site, "Seattle", "{call:?}");
+    assert!(call.appliance.starts_with("sea-") && call.crosses_wan, "{call:?}");
+    assert_eq!(call.media_path, MediaPath::Bypass, "the bypass ID is the tenant's, the same on every site");
+    let settings = rig.tenant.user_pstn_settings("carol").await.unwrap();
+    assert_eq!(settings.hybrid_pstn_site.as_deref(), Some("Seattle"));
+    let refused = rig.tenant.set_user_pstn_site("carol", Some("Zurich")).await.unwrap_err();
+    assert!(refused.to_string().contains("not a hybrid PSTN site"), "{refused}");
+}
+
+#[tokio::test]
+async fn an_inbound_call_bypasses_when_the_client_holds_the_gateways_id() {
+    let rig = start(true).await;
+    rig.enable().await;
+    rig.pass_replication_window().await;
+    rig.sign_in("alice", AMSTERDAM_CLIENT).await;
+    let call = rig.client.place("alice", &client::api::CallOrder { number: "+31201234567".into(), inbound: true }).await.unwrap();
+    assert_eq!((call.media_path, call.direction), (MediaPath::Bypass, bypass_lab::mediation::call::Direction::Inbound), "{call:?}");
+    rig.sign_in("erin", EXTERNAL_CLIENT).await;
+    let call = rig.client.place("erin", &client::api::CallOrder { number: "+31201234567".into(), inbound: true }).await.unwrap();
+    assert_eq!(call.media_path, MediaPath::ThroughEdge);
 }
 
 #[tokio::test]
@@ -308,7 +375,7 @@ async fn an_external_clients_call_goes_through_the_edge() {
     assert!(!status.bypass);
     let call = rig.client.call("erin", "+14255550100").await.unwrap();
     assert_eq!(call.media_path, MediaPath::ThroughEdge, "{call:?}");
-    assert_eq!(call.mediation_server, "ams-cce1.adatum.biz", "the first site's first appliance");
+    assert_eq!(call.site, "Amsterdam", "external clients come in to the first site");
 }
 
 #[tokio::test]
@@ -388,4 +455,64 @@ async fn after_a_permanent_disable_a_re_signed_in_client_receives_no_url() {
     let log = rig.client.log("ivan").await.unwrap();
     assert!(log.lines().last().is_some_and(|l| l.contains("Call to +31205550100")), "{log}");
     assert!(log.lines().any(|l| l.ends_with("hybridconfigserviceinternalurl=")), "{log}");
+}
+
+#[tokio::test]
+async fn an_old_client_or_a_full_tunnel_vpn_never_bypasses_and_says_why() {
+    use bypass_lab::client::api::SignInRequest;
+    let rig = start(true).await;
+    rig.enable().await;
+    rig.pass_replication_window().await;
+    let at = AMSTERDAM_CLIENT.parse().unwrap();
+    let old = SignInRequest { address: at, version: Some("16.0.7571.2109".into()), vpn: None };
+    let status = rig.client.sign_in_as("olga", &old).await.unwrap();
+    let outcome = status.last_fetch.unwrap().outcome;
+    assert_eq!(outcome.name(), "unsupported_client");
+    assert!(outcome.describe().contains("16.0.7571.2109 is below 16.0.7870.2020"), "{}", outcome.describe());
+    assert_eq!(rig.client.call("olga", "+31201234567").await.unwrap().media_path, MediaPath::ThroughMediationServer);
+
+    let full = SignInRequest { address: at, version: None, vpn: Some("full".into()) };
+    let status = rig.client.sign_in_as("victor", &full).await.unwrap();
+    assert_eq!(status.last_fetch.unwrap().outcome.name(), "full_tunnel_vpn");
+    assert_eq!(rig.client.call("victor", "+31201234567").await.unwrap().media_path, MediaPath::ThroughEdge);
+
+    let split = SignInRequest { address: at, version: Some("16.0.8201.2102".into()), vpn: Some("split".into()) };
+    let status = rig.client.sign_in_as("sven", &split).await.unwrap();
+    assert!(status.bypass, "{status:?}");
+    assert_eq!(status.client_version, "16.0.8201.2102");
+
+    let bad = SignInRequest { address: at, version: Some("sixteen".into()), vpn: None };
+    match rig.client.sign_in_as("bad", &bad).await {
+        Err(ClientRemoteError::Refused { status: 400, message }) => assert!(message.contains("'sixteen' is not a client version"), "{message}"),
+        other => panic!("expected 400, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn calls_split_over_a_sites_gateways_and_fail_over_when_one_stops() {
+    let text = bypass_lab::topology::SEED_TOML.replacen("gateway = \"192.168.1.10\"", "gateway = \"192.168.1.10\"\ngateways = [\"192.168.1.11\"]", 1);
+    let topology = Topology::parse(&text, None).unwrap();
+    let rig = start_with(topology, true).await;
+    rig.enable().await;
+    rig.pass_replication_window().await;
+    rig.sign_in("alice", AMSTERDAM_CLIENT).await;
+    let mut gateways = std::collections::BTreeSet::new();
+    for _ in 0..16 {
+        gateways.insert(rig.client.call("alice", "+31201234567").await.unwrap().gateway);
+    }
+    assert_eq!(gateways, ["192.168.1.10".to_string(), "192.168.1.11".to_string()].into(), "split over both gateways");
+
+    let secrets_url = |name: &str| rig.appliance_url(name);
+    for name in ["ams-cce1", "ams-cce2", "ams-cce3", "ams-cce4"] {
+        let remote = bypass_lab::mediation::remote::ApplianceRemote::new(secrets_url(name), &rig.control_token);
+        remote.set_gateway("192.168.1.11".parse().unwrap(), false).await.unwrap();
+    }
+    let mut failed_over = 0;
+    for _ in 0..16 {
+        let call = rig.client.call("alice", "+31201234567").await.unwrap();
+        assert_eq!(call.gateway, "192.168.1.10", "{call:?}");
+        assert_eq!(call.media_path, MediaPath::Bypass);
+        failed_over += usize::from(call.failed_over_from == ["192.168.1.11"]);
+    }
+    assert!(failed_over > 0, "some calls' turn fell on the stopped gateway and failed over");
 }

@@ -232,6 +232,7 @@ async fn calls_bypass_only_with_the_gateways_bypass_id_and_the_control_api_needs
         number: "+31201234567".into(),
         bypass_id,
         external,
+        ..Default::default()
     };
     use bypass_lab::mediation::call::MediaPath;
     let r = ams.remote.call(&call(Some(bypass_id), false)).await.unwrap();

@@ -102,3 +102,60 @@ async fn set_cs_network_configuration_without_bypass_settings_changes_nothing() 
     run("Set-CsNetworkConfiguration", &targets).await.unwrap();
     assert_eq!(admin.configuration().await.unwrap(), before);
 }
+
+#[tokio::test]
+async fn users_pstn_sites_and_the_sites_through_the_cmdlets() {
+    let (admin, targets, _tenant) = start().await;
+    run("Set-CsUserPstnSettings -Identity carol@adatum.biz -HybridPstnSite seattle", &targets).await.unwrap();
+    assert_eq!(admin.configuration().await.unwrap().user_pstn_sites.get("carol").map(String::as_str), Some("Seattle"));
+    let shown = run("Get-CsUserPstnSettings carol", &targets).await.unwrap();
+    let Value::Object(settings) = &shown.steps[0].output.objects[0] else { panic!("{shown:?}") };
+    assert_eq!(settings.get("HybridPstnSite"), Some(&Value::String("Seattle".into())));
+
+    let err = run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite Zurich", &targets).await.unwrap_err();
+    assert!(err.message.contains("'Zurich' is not a hybrid PSTN site of this tenant (sites: Amsterdam, Seattle)"), "{}", err.message);
+    run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite $null", &targets).await.unwrap();
+    assert!(admin.configuration().await.unwrap().user_pstn_sites.is_empty());
+
+    run("Set-CsTenantHybridConfiguration -PeerDestination Amsterdam", &targets).await.unwrap();
+    let sites = run("Get-CsHybridPSTNSite", &targets).await.unwrap();
+    let rows: Vec<(Option<Value>, Option<Value>)> = sites.steps[0]
+        .output
+        .objects
+        .iter()
+        .map(|o| match o {
+            Value::Object(o) => (o.get("Identity").cloned(), o.get("IsDefault").cloned()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(rows, vec![
+        (Some(Value::String("Amsterdam".into())), Some(Value::Bool(true))),
+        (Some(Value::String("Seattle".into())), Some(Value::Bool(false))),
+    ]);
+    let err = run("Set-CsHybridPSTNAppliance -Identity ams-cce1 -MaintenanceMode $true", &targets).await.unwrap_err();
+    assert!(err.message.contains("no registered appliance has the identity 'ams-cce1'"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn the_edit_in_place_idiom_reads_and_sets_properties() {
+    let (admin, targets, _tenant) = start().await;
+    run(ENABLE, &targets).await.unwrap();
+    let id = admin.configuration().await.unwrap().network.media_bypass_settings.bypass_id.unwrap();
+    let source = "$n = Get-CsNetworkConfiguration\n$s = $n.MediaBypassSettings\n$s.BypassID\n$s.Enabled = $false\nSet-CsNetworkConfiguration -MediaBypassSettings $s\n";
+    let transcript = run(source, &targets).await.unwrap();
+    assert_eq!(transcript.steps[2].output.objects, vec![Value::String(id.to_string())], "$s.BypassID prints the ID");
+    let settings = admin.configuration().await.unwrap().network.media_bypass_settings;
+    assert!(!settings.enabled && settings.always_bypass, "only Enabled changed: {settings:?}");
+    assert_eq!(settings.bypass_id, Some(id));
+
+    let documented = "$a = (Get-CsNetworkConfiguration).MediaBypassSettings\n$a.AlwaysBypass = $false\nSet-CsNetworkConfiguration -MediaBypassSettings $a\n(Get-CsNetworkConfiguration).MediaBypassSettings\n";
+    let transcript = run(documented, &targets).await.unwrap();
+    assert!(!admin.configuration().await.unwrap().network.media_bypass_settings.always_bypass);
+    let Value::Object(shown) = &transcript.steps[3].output.objects[0] else { panic!("{transcript:?}") };
+    assert_eq!((shown.type_name.as_str(), shown.get("AlwaysBypass")), ("MediaBypassSettings", Some(&Value::Bool(false))));
+
+    let err = run("Set-CsNetworkConfiguration -MediaBypassSettings (Get-CsNetworkConfiguration)", &targets).await.unwrap_err();
+    assert!(err.message.contains("The '(' character is not supported"), "{}", err.message);
+    let err = run("$n = Get-CsNetworkConfiguration\n$n.Nothing.Enabled = $true", &targets).await.unwrap_err();
+    assert_eq!((err.line, err.message.as_str()), (2, "The property 'Nothing' cannot be found on this object. Verify that the property exists and can be set."));
+}

@@ -19,6 +19,7 @@ fn registration() -> ApplianceRegistration {
         site_name: "Amsterdam".into(),
         fqdn: "ams-cce1.adatum.biz".into(),
         address: "192.168.1.45".parse().unwrap(),
+        explicit: false,
     }
 }
 

@@ -13,7 +13,7 @@ async fn start() -> support::TestTenant {
 }
 
 fn registration(name: &str, site: &str, address: &str) -> ApplianceRegistration {
-    ApplianceRegistration { name: name.into(), site_name: site.into(), fqdn: format!("{name}.adatum.biz"), address: address.parse().unwrap() }
+    ApplianceRegistration { name: name.into(), site_name: site.into(), fqdn: format!("{name}.adatum.biz"), address: address.parse().unwrap(), explicit: false }
 }
 
 const URL: &str = "http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc";
@@ -162,4 +162,56 @@ async fn an_unreachable_tenant_is_told_apart_from_a_refusal() {
     drop(listener);
     let err = TenantRemote::new(&url, "x").configuration().await.unwrap_err();
     assert!(matches!(err, TenantRemoteError::Unreachable { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn registration_as_documented_and_appliances_that_start_unregistered() {
+    let text = bypass_lab::topology::SEED_TOML.replacen("name = \"ams-cce1\"", "name = \"ams-cce1\"\nregistered = false", 1);
+    let topology = Topology::parse(&text, None).unwrap();
+    assert!(!topology.find_appliance("ams-cce1").unwrap().1.registered);
+    let t = support::tenant(topology).await;
+    let ams1 = t.as_appliance("ams-cce1");
+    let users = TenantRemote::new(&t.url, &t.secrets.users);
+    let route = users.pstn_route("alice").await.unwrap();
+    assert_eq!(route.unavailable.get("ams-cce1").map(String::as_str), Some("not registered"));
+
+    let sync = ams1.register(&registration("ams-cce1", "Amsterdam", "192.168.1.45")).await.unwrap_err();
+    assert!(matches!(&sync, TenantRemoteError::Refused { status: 409, message } if message.contains("run Register-CcAppliance")), "{sync:?}");
+    let explicit = ApplianceRegistration { explicit: true, ..registration("ams-cce1", "Amsterdam", "192.168.1.45") };
+    let record = ams1.register(&explicit).await.unwrap();
+    assert!(record.registered);
+    let again = ams1.register(&explicit).await.unwrap_err();
+    assert_eq!(again, TenantRemoteError::Refused { status: 409, message: "appliance ams-cce1 is already registered".into() });
+    ams1.register(&registration("ams-cce1", "Amsterdam", "192.168.1.45")).await.expect("a registered appliance re-registers at its syncs");
+    assert!(users.pstn_route("alice").await.unwrap().unavailable.is_empty());
+
+    let gone = ams1.unregister("ams-cce1").await.unwrap();
+    assert!(!gone.registered && gone.identity == record.identity, "the record and its identity stay");
+    assert_eq!(users.pstn_route("alice").await.unwrap().unavailable.get("ams-cce1").map(String::as_str), Some("not registered"));
+    assert!(ams1.unregister("ams-cce1").await.is_err(), "unregistering twice is refused");
+    assert!(ams1.register(&registration("ams-cce1", "Amsterdam", "192.168.1.45")).await.is_err(), "a sync does not undo Unregister-CcAppliance");
+    let admin = t.as_admin();
+    let record = admin.set_maintenance(&record.identity.to_string(), true).await.unwrap();
+    assert!(record.maintenance_mode);
+}
+
+#[tokio::test]
+async fn calls_route_to_the_assigned_site_else_the_tenant_default() {
+    let t = start().await;
+    let admin = t.as_admin();
+    let users = TenantRemote::new(&t.url, &t.secrets.users);
+    let route = users.pstn_route("alice").await.unwrap();
+    assert_eq!(route.site, None, "no assignment and no default: the client's location decides");
+
+    let change = HybridConfigurationChange { peer_destination: Some(Some("seattle".into())), ..Default::default() };
+    let answer = admin.set_hybrid_configuration(&change).await.unwrap();
+    assert!(answer.warnings.is_empty());
+    let route = users.pstn_route("alice").await.unwrap();
+    assert_eq!((route.site.as_deref(), route.reason.as_str()), (Some("Seattle"), "the tenant default (PeerDestination)"));
+
+    admin.set_user_pstn_site("Alice@adatum.biz", Some("Amsterdam")).await.unwrap();
+    let route = users.pstn_route("alice").await.unwrap();
+    assert_eq!((route.site.as_deref(), route.reason.as_str()), (Some("Amsterdam"), "assigned by Set-CsUserPstnSettings"));
+    assert_eq!(users.pstn_route("bob@adatum.biz").await.unwrap().site.as_deref(), Some("Seattle"));
+    assert!(matches!(admin.pstn_route("alice").await, Err(TenantRemoteError::Refused { status: 403, .. })), "routing is the user's");
 }

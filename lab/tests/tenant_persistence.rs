@@ -96,6 +96,7 @@ async fn repeated_kill_9_under_load_loses_no_acknowledged_write() {
             site_name: "Amsterdam".into(),
             fqdn: "ams-cce1.adatum.biz".into(),
             address: "192.168.1.45".parse().unwrap(),
+            explicit: false,
         };
         appliance.register(&registration).await.unwrap();
 

@@ -13,6 +13,12 @@ pub enum ClientVerb {
         at: String,
         #[arg(long, default_value = "alice")]
         user: String,
+        /// The Skype for Business client build (default: the first that supports media bypass).
+        #[arg(long)]
+        version: Option<String>,
+        /// On a VPN: `full` (everything tunnelled: counts as external) or `split`.
+        #[arg(long, value_parser = ["full", "split"])]
+        vpn: Option<String>,
     },
     /// Sign a user out.
     Signout {
@@ -41,21 +47,24 @@ pub enum ClientVerb {
         #[arg(long)]
         user: String,
     },
-    /// Place an outbound PSTN call and show the media path.
+    /// Place a PSTN call (outbound, or with --inbound a call from NUMBER to the user) and show
+    /// the media path.
     Call {
         #[arg(long)]
         user: String,
         #[arg(default_value = DEFAULT_NUMBER)]
         number: String,
+        #[arg(long)]
+        inbound: bool,
     },
 }
 
 pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
     let lab = crate::cli::lab::attach(state).await?;
     match verb {
-        ClientVerb::Signin { at, user } => {
+        ClientVerb::Signin { at, user, version, vpn } => {
             let address = lab.topology().place(&at).map_err(anyhow::Error::msg)?;
-            let s = lab.sign_in(&user, address).await?;
+            let s = lab.sign_in_as(&user, &bypass_lab::client::api::SignInRequest { address, version, vpn }).await?;
             println!(
                 "{} signed in at {} ({}); hybridconfigserviceinternalurl: {}",
                 s.user,
@@ -97,10 +106,15 @@ pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
         ClientVerb::Fetch { user } => println!("{}", lab.fetch(&user).await?.describe()),
         ClientVerb::Flushdns { user } => println!("flushed {} cached name(s) on {user}'s machine", lab.client_flushdns(&user).await?),
         ClientVerb::Log { user } => print!("{}", lab.client_log(&user).await?),
-        ClientVerb::Call { user, number } => {
-            let c = lab.call(&user, &number).await?;
-            println!("{user} -> {number} via {} (gateway {})", c.mediation_server, c.gateway);
-            println!("media: {}", c.media_path.as_str());
+        ClientVerb::Call { user, number, inbound } => {
+            let c = lab.place_call(&user, &number, inbound).await?;
+            let arrow = if inbound { format!("{user} <- {number}") } else { format!("{user} -> {number}") };
+            println!("{arrow} via {} ({}, site {}, gateway {})", c.appliance, c.mediation_server, c.site, c.gateway);
+            println!("media: {}{}", c.media_path.as_str(), if c.crosses_wan { " (crosses the WAN)" } else { "" });
+            println!("codec: {}", c.codec);
+            if !c.failed_over_from.is_empty() {
+                println!("failover: past {} (down)", c.failed_over_from.join(", "));
+            }
             println!("why:   {}", c.reason);
         }
     }

@@ -21,19 +21,32 @@ pub enum FaultVerb {
         kill: bool,
     },
     /// `stop dns [NAME]`: stop a DNS server (the first without NAME); its clients resolve nothing.
-    Stop { role: StoppableRole, name: Option<String> },
+    /// `stop gateway ADDRESS`: stop a PSTN gateway; Mediation Servers fail over to the next.
+    Stop {
+        what: Stoppable,
+        /// The DNS server's name, or the gateway's address.
+        target: Option<String>,
+    },
+    /// `start gateway ADDRESS`: start a stopped gateway again.
+    Start { what: Stoppable, target: String },
 }
 
-/// What `fault stop` stops; only DNS servers for now.
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum StoppableRole {
+/// What `fault stop` / `fault start` act on.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Stoppable {
     Dns,
+    Gateway,
 }
 
 /// The far end of a link; only the tenant for now.
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Peer {
     Tenant,
+}
+
+fn gateway(target: Option<&str>) -> anyhow::Result<std::net::IpAddr> {
+    let text = target.ok_or_else(|| anyhow::anyhow!("name the gateway by its address, e.g. `fault stop gateway 192.168.1.10`"))?;
+    text.parse().map_err(|_| anyhow::anyhow!("'{text}' is not a gateway address (an IPv4 or IPv6 address)"))
 }
 
 pub async fn run(verb: FaultVerb, state: &Path) -> anyhow::Result<ExitCode> {
@@ -59,9 +72,22 @@ pub async fn run(verb: FaultVerb, state: &Path) -> anyhow::Result<ExitCode> {
             lab.restart(&appliance, kill).await?;
             println!("restarted: {appliance}{}", if kill { " (killed)" } else { "" });
         }
-        FaultVerb::Stop { role: StoppableRole::Dns, name } => {
-            lab.dns_fault(name.as_deref(), DnsFault::Stop).await?;
-            println!("stopped: DNS server {}", name.as_deref().unwrap_or("(first)"));
+        FaultVerb::Stop { what: Stoppable::Dns, target } => {
+            lab.dns_fault(target.as_deref(), DnsFault::Stop).await?;
+            println!("stopped: DNS server {}", target.as_deref().unwrap_or("(first)"));
+        }
+        FaultVerb::Stop { what: Stoppable::Gateway, target } => {
+            let address = gateway(target.as_deref())?;
+            let users = lab.set_gateway(address, false).await?;
+            println!("stopped: gateway {address} (used by {})", users.join(", "));
+        }
+        FaultVerb::Start { what: Stoppable::Gateway, target } => {
+            let address = gateway(Some(&target))?;
+            let users = lab.set_gateway(address, true).await?;
+            println!("started: gateway {address} (used by {})", users.join(", "));
+        }
+        FaultVerb::Start { what: Stoppable::Dns, .. } => {
+            anyhow::bail!("a stopped DNS server comes back with `fault restart dns [NAME]`");
         }
     }
     Ok(ExitCode::SUCCESS)

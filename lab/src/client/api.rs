@@ -1,11 +1,12 @@
 //! The client host's control API (routes and status codes: docs/design/client.md).
 
+use super::eligibility::{ClientKind, ClientVersion, Vpn};
 use super::host::Host;
 use super::outcome::FetchOutcome;
 use super::status::ClientStatus;
 use super::ClientError;
 use crate::clock::{ClockMove, ClockReading, MOVE_BUDGET};
-use crate::mediation::call::CallResult;
+use crate::mediation::call::{CallResult, Direction};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,11 +20,34 @@ use std::time::Duration;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignInRequest {
     pub address: IpAddr,
+    /// The client build, e.g. `16.0.7870.2020`; absent: a supported one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `full` or `split` when the client is on a VPN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpn: Option<String>,
+}
+
+impl SignInRequest {
+    /// The client kind asked for; a bad version or VPN mode is refused before anything happens.
+    pub fn kind(&self) -> Result<ClientKind, ClientError> {
+        let mut kind = ClientKind::default();
+        if let Some(version) = &self.version {
+            kind.version = ClientVersion::parse(version).map_err(ClientError::BadSignIn)?;
+        }
+        if let Some(vpn) = &self.vpn {
+            kind.vpn = Some(Vpn::parse(vpn).map_err(ClientError::BadSignIn)?);
+        }
+        Ok(kind)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallOrder {
     pub number: String,
+    /// A PSTN caller rings the user instead of the user dialling out.
+    #[serde(default)]
+    pub inbound: bool,
 }
 
 pub fn router(host: Arc<Host>) -> Router {
@@ -46,7 +70,7 @@ impl IntoResponse for ClientError {
         let status = match &self {
             ClientError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ClientError::UnknownUser(_) => StatusCode::NOT_FOUND,
-            ClientError::BadUserName(_) => StatusCode::BAD_REQUEST,
+            ClientError::BadUserName(_) | ClientError::BadSignIn(_) => StatusCode::BAD_REQUEST,
             ClientError::NotSignedIn(_) => StatusCode::CONFLICT,
             ClientError::Provisioning { .. } | ClientError::CallFailed { .. } | ClientError::NoMediationServer(_) => {
                 StatusCode::BAD_GATEWAY
@@ -71,7 +95,7 @@ async fn sign_in(
     Path(user): Path<String>,
     Json(body): Json<SignInRequest>,
 ) -> Result<Json<ClientStatus>, ClientError> {
-    host.sign_in(&user, body.address).await.map(Json)
+    host.sign_in(&user, body.address, body.kind()?).await.map(Json)
 }
 
 async fn sign_out(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Json<ClientStatus>, ClientError> {
@@ -93,7 +117,8 @@ async fn call(
     Path(user): Path<String>,
     Json(order): Json<CallOrder>,
 ) -> Result<Json<CallResult>, ClientError> {
-    host.call(&user, &order.number).await.map(Json)
+    let direction = if order.inbound { Direction::Inbound } else { Direction::Outbound };
+    host.call(&user, &order.number, direction).await.map(Json)
 }
 
 async fn log(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Response, ClientError> {

@@ -5,13 +5,15 @@
 //! cannot write a stale result.
 
 use super::call;
+use super::eligibility::ClientKind;
 use super::fetch::fetch;
 use super::outcome::FetchOutcome;
 use super::status::{ClientStatus, FetchRecord, OUTSIDE};
 use super::uccapi_log::{provisioning_line, Level, UccApiLog};
 use super::{ClientError, ClientHostConfig, REFETCH_INTERVAL};
 use crate::clock::{Clock, DueAnnouncer};
-use crate::mediation::call::CallResult;
+use crate::mediation::call::{CallResult, Direction};
+use crate::tenant::model::PstnRoute;
 use crate::tenant::remote::TenantRemote;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -44,6 +46,10 @@ struct User {
     bypass_id: Option<Uuid>,
     next_fetch: Option<Duration>,
     log: UccApiLog,
+    /// Calls placed since sign-in: picks the next appliance in the user's order.
+    calls: u64,
+    /// The client build and VPN mode signed in with: whether it may bypass at all.
+    kind: ClientKind,
 }
 
 fn ms(d: Duration) -> u64 {
@@ -97,6 +103,8 @@ impl Host {
             bypass: u.bypass_id.is_some(),
             bypass_id: u.bypass_id,
             next_fetch_ms: u.next_fetch.map(ms),
+            client_version: u.kind.version.to_string(),
+            vpn: u.kind.vpn,
         }
     }
 
@@ -106,10 +114,16 @@ impl Host {
     }
 
     /// Sign-in: in-band provisioning from the tenant, the UccApi log lines, then a fetch at once.
-    pub async fn sign_in(&self, user: &str, address: IpAddr) -> Result<ClientStatus, ClientError> {
+    pub async fn sign_in(&self, user: &str, address: IpAddr, kind: ClientKind) -> Result<ClientStatus, ClientError> {
         check_user_name(user)?;
         let site = self.site_name(address);
-        self.log(user, self.clock.now(), Level::Info, &format!("SignIn: user={user} address={address} site={site}"));
+        let vpn = kind.vpn.map(|v| format!(" vpn={}", if v == super::eligibility::Vpn::Full { "full" } else { "split" })).unwrap_or_default();
+        self.log(
+            user,
+            self.clock.now(),
+            Level::Info,
+            &format!("SignIn: user={user} address={address} site={site} version={}{vpn}", kind.version),
+        );
         let mut tenant = TenantRemote::new(&self.config.tenant_url, &self.config.user_password);
         tenant.http = self.http.clone();
         let provisioning = match tenant.provisioning(user).await {
@@ -145,6 +159,8 @@ impl Host {
                     bypass_id: None,
                     next_fetch: None,
                     log: UccApiLog::for_user(&self.config.data_dir, user),
+                    calls: 0,
+                    kind,
                 },
             );
             self.announce(&users);
@@ -186,15 +202,20 @@ impl Host {
         let snapshot = {
             let users = self.users.lock().unwrap();
             match users.get(user) {
-                Some(u) if u.signed_in => Some((u.address, u.session, u.url.clone())),
+                Some(u) if u.signed_in => Some((u.address, u.session, u.url.clone(), u.kind)),
                 _ => None,
             }
         };
-        let Some((address, session, url)) = snapshot else {
+        let Some((address, session, url, kind)) = snapshot else {
             return FetchOutcome::NotSignedIn;
         };
         let outcome = match &url {
             None => FetchOutcome::NoUrlProvisioned,
+            Some(_) if !kind.version.supports_bypass() => FetchOutcome::UnsupportedClient {
+                version: kind.version.to_string(),
+                minimum: super::eligibility::MINIMUM_VERSION.to_string(),
+            },
+            Some(_) if kind.external_for_media() => FetchOutcome::FullTunnelVpn,
             Some(url) => fetch(&self.config, super::fetch::Cache { dns: &self.dns_cache, now: at }, user, address, url).await,
         };
         let mut users = self.users.lock().unwrap();
@@ -229,23 +250,58 @@ impl Host {
             .collect()
     }
 
-    pub async fn call(&self, user: &str, number: &str) -> Result<CallResult, ClientError> {
-        let (address, bypass_id, log) = {
-            let users = self.users.lock().unwrap();
-            match users.get(user) {
-                Some(u) if u.signed_in => (u.address, u.bypass_id, u.log.clone()),
+    /// How the online service routes this user's calls; when it cannot be asked, the client's
+    /// location decides (lab choice, logged).
+    async fn pstn_route(&self, user: &str, log: &UccApiLog) -> PstnRoute {
+        let mut tenant = TenantRemote::new(&self.config.tenant_url, &self.config.user_password);
+        tenant.http = self.http.clone();
+        match tenant.pstn_route(user).await {
+            Ok(route) => route,
+            Err(e) => {
+                let _ = log.append(self.clock.now(), Level::Warning, &format!("PSTN routing unknown ({e}): calling through the site the client is in"));
+                PstnRoute::default()
+            }
+        }
+    }
+
+    /// Places a PSTN call (outbound to `number`, or inbound from it) through the next appliance
+    /// of the user's PSTN site.
+    pub async fn call(&self, user: &str, number: &str, direction: Direction) -> Result<CallResult, ClientError> {
+        let (address, bypass_id, log, call_number, kind) = {
+            let mut users = self.users.lock().unwrap();
+            match users.get_mut(user) {
+                Some(u) if u.signed_in => {
+                    u.calls += 1;
+                    (u.address, u.bypass_id, u.log.clone(), u.calls - 1, u.kind)
+                }
                 _ => return Err(ClientError::NotSignedIn(user.to_string())),
             }
         };
-        let result = call::place(&self.config, &self.http, user, address, number, bypass_id).await;
+        let pstn = self.pstn_route(user, &log).await;
+        let placing = call::Placing { user, number, bypass_id, direction, external: kind.external_for_media() };
+        let result = match call::route(&self.config.topology, address, &pstn, user, call_number) {
+            Ok(route) => call::place(&self.config, &self.http, &route, placing).await,
+            Err(e) => Err(e),
+        };
         let now = self.clock.now();
         let _ = match &result {
             Ok(r) => log.append(
                 now,
                 Level::Info,
-                &format!("Call to {number} via {}: media {} ({})", r.mediation_server, r.media_path.as_str(), r.reason),
+                &format!(
+                    "Call {} {number} via {} ({}, site {}, gateway {}): media {} ({}), codec {}{}",
+                    if direction == Direction::Inbound { "from" } else { "to" },
+                    r.appliance,
+                    r.mediation_server,
+                    r.site,
+                    r.gateway,
+                    r.media_path.as_str(),
+                    r.reason,
+                    r.codec,
+                    if r.crosses_wan { ", media crosses the WAN" } else { "" }
+                ),
             ),
-            Err(e) => log.append(now, Level::Error, &format!("Call to {number} failed: {e}")),
+            Err(e) => log.append(now, Level::Error, &format!("Call with {number} failed: {e}")),
         };
         result
     }

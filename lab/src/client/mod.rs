@@ -4,6 +4,7 @@
 pub mod dns_cache;
 pub mod api;
 pub mod call;
+pub mod eligibility;
 pub mod fetch;
 pub mod host;
 pub mod outcome;
@@ -61,6 +62,8 @@ pub enum ClientError {
     UnknownUser(String),
     #[error("'{0}' is not a usable user name (expected letters, digits and @ . _ - +)")]
     BadUserName(String),
+    #[error("cannot sign in: {0}")]
+    BadSignIn(String),
     #[error("user '{0}' is not signed in")]
     NotSignedIn(String),
     #[error("sign-in of '{user}' failed: in-band provisioning: {source}")]

@@ -49,6 +49,10 @@ pub enum FetchOutcome {
     },
     /// The user is not signed in: a client fetches only with a URL from provisioning.
     NotSignedIn,
+    /// The client build is below the first that supports media bypass.
+    UnsupportedClient { version: String, minimum: String },
+    /// A VPN without split tunnelling: the client counts as external.
+    FullTunnelVpn,
     /// Signed in, but provisioning carried no web service URL (bypass permanently disabled).
     NoUrlProvisioned,
     /// The provisioned URL cannot be used at all.
@@ -89,6 +93,8 @@ impl FetchOutcome {
         match self {
             FetchOutcome::Bypass { .. } => "bypass",
             FetchOutcome::NotSignedIn => "not_signed_in",
+            FetchOutcome::UnsupportedClient { .. } => "unsupported_client",
+            FetchOutcome::FullTunnelVpn => "full_tunnel_vpn",
             FetchOutcome::NoUrlProvisioned => "no_url_provisioned",
             FetchOutcome::BadUrl { .. } => "bad_url",
             FetchOutcome::NameDoesNotResolve { .. } => "name_does_not_resolve",
@@ -109,6 +115,12 @@ impl FetchOutcome {
                 format!("media bypass on: {mediation_server} ({address}) served bypassID={bypass_id}")
             }
             FetchOutcome::NotSignedIn => "no media bypass: not signed in".into(),
+            FetchOutcome::UnsupportedClient { version, minimum } => format!(
+                "no media bypass: client version {version} is below {minimum}, the first Skype for Business 2016 build that supports it"
+            ),
+            FetchOutcome::FullTunnelVpn => {
+                "no media bypass: the client is on a VPN without split tunnelling, so it counts as external".into()
+            }
             FetchOutcome::NoUrlProvisioned => {
                 "no media bypass: no hybridconfigserviceinternalurl was provisioned".into()
             }

@@ -35,7 +35,12 @@ impl ClientRemote {
     }
 
     pub async fn sign_in(&self, user: &str, address: IpAddr) -> Result<ClientStatus, ClientRemoteError> {
-        self.json(self.http.post(self.url(&format!("/users/{user}/signin"))).json(&SignInRequest { address })).await
+        self.json(self.http.post(self.url(&format!("/users/{user}/signin"))).json(&SignInRequest { address, version: None, vpn: None })).await
+    }
+
+    /// Sign-in with a given client build and VPN mode.
+    pub async fn sign_in_as(&self, user: &str, request: &SignInRequest) -> Result<ClientStatus, ClientRemoteError> {
+        self.json(self.http.post(self.url(&format!("/users/{user}/signin"))).json(request)).await
     }
 
     pub async fn sign_out(&self, user: &str) -> Result<ClientStatus, ClientRemoteError> {
@@ -54,7 +59,12 @@ impl ClientRemote {
     }
 
     pub async fn call(&self, user: &str, number: &str) -> Result<CallResult, ClientRemoteError> {
-        self.json(self.http.post(self.url(&format!("/users/{user}/call"))).json(&CallOrder { number: number.into() })).await
+        self.json(self.http.post(self.url(&format!("/users/{user}/call"))).json(&CallOrder { number: number.into(), inbound: false })).await
+    }
+
+    /// A call either way (`inbound`: a PSTN caller rings the user).
+    pub async fn place(&self, user: &str, order: &CallOrder) -> Result<CallResult, ClientRemoteError> {
+        self.json(self.http.post(self.url(&format!("/users/{user}/call"))).json(order)).await
     }
 
     pub async fn status(&self, user: &str) -> Result<ClientStatus, ClientRemoteError> {

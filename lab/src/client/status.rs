@@ -27,6 +27,12 @@ pub struct ClientStatus {
     pub bypass_id: Option<Uuid>,
     /// Lab time (ms) of the next scheduled re-fetch; absent without a URL or while signed out.
     pub next_fetch_ms: Option<u64>,
+    /// The client build signed in with.
+    #[serde(default)]
+    pub client_version: String,
+    /// The VPN mode signed in with, if on a VPN.
+    #[serde(default)]
+    pub vpn: Option<super::eligibility::Vpn>,
 }
 
 /// One fetch and when (lab time) it happened.

@@ -47,6 +47,28 @@ impl Lab {
         Ok(futures::future::join_all(rows).await)
     }
 
+    /// Stops (`up = false`) or restarts a PSTN gateway: every Mediation Server that uses it
+    /// fails over past it. The gateway is simulated inside each Mediation Server, so the same
+    /// control call serves every backend.
+    pub async fn set_gateway(&self, address: IpAddr, up: bool) -> Result<Vec<String>, LabError> {
+        let users: Vec<String> = self
+            .topology
+            .appliances()
+            .filter(|(site, a)| self.topology.gateways_of(site, a).contains(&address))
+            .map(|(_, a)| a.name.clone())
+            .collect();
+        if users.is_empty() {
+            return Err(LabError::Invalid(format!("{address} is not a gateway of any appliance in this topology")));
+        }
+        for name in &users {
+            self.appliance(name)?
+                .set_gateway(address, up)
+                .await
+                .map_err(|e| LabError::Appliance { appliance: name.clone(), reason: e.to_string() })?;
+        }
+        Ok(users)
+    }
+
     /// What the appliance's web service answers for the service name, as a client asking it
     /// directly would get.
     pub async fn web_service(&self, key: &str) -> Result<WebServiceReply, LabError> {

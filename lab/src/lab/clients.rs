@@ -33,6 +33,13 @@ impl Lab {
         host.sign_in(user, at).await.map_err(|e| Self::client_error(user, e))
     }
 
+    /// Signs `user` in from `at` with a given client build and VPN mode.
+    pub async fn sign_in_as(&self, user: &str, request: &crate::client::api::SignInRequest) -> Result<ClientStatus, LabError> {
+        let url = self.backend.client_host(request.address).await?;
+        let host = ClientRemote::new(url, self.secrets.control.clone());
+        host.sign_in_as(user, request).await.map_err(|e| Self::client_error(user, e))
+    }
+
     pub async fn sign_out(&self, user: &str) -> Result<ClientStatus, LabError> {
         self.host_of(user).await?.sign_out(user).await.map_err(|e| Self::client_error(user, e))
     }
@@ -56,6 +63,12 @@ impl Lab {
     /// Places an outbound PSTN call; the answer says which way the media flows.
     pub async fn call(&self, user: &str, number: &str) -> Result<CallResult, LabError> {
         self.host_of(user).await?.call(user, number).await.map_err(|e| Self::client_error(user, e))
+    }
+
+    /// A call either way: with `inbound`, a PSTN caller from `number` rings the user.
+    pub async fn place_call(&self, user: &str, number: &str, inbound: bool) -> Result<CallResult, LabError> {
+        let order = crate::client::api::CallOrder { number: number.to_string(), inbound };
+        self.host_of(user).await?.place(user, &order).await.map_err(|e| Self::client_error(user, e))
     }
 
     pub async fn client(&self, user: &str) -> Result<ClientStatus, LabError> {

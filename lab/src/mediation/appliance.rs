@@ -5,9 +5,11 @@ use super::localstore::{LocalStore, LocalStoreFile};
 use super::status::{ApplianceStatus, WebServiceState};
 use super::ApplianceConfig;
 use crate::clock::Clock;
-use crate::tenant::model::{ApplianceContact, ApplianceRegistration};
+use crate::tenant::model::{ApplianceContact, ApplianceRecord, ApplianceRegistration};
 use crate::tenant::remote::{TenantRemote, TenantRemoteError};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -27,6 +29,10 @@ pub struct Appliance {
     /// Set by `POST /lab/link` (the embedded backend's fault): syncs fail without sending.
     link_cut: AtomicBool,
     replication: Mutex<Replication>,
+    /// Gateways stopped by the lab's fault (`fault stop gateway`): calls fail over past them.
+    gateways_down: Mutex<BTreeSet<IpAddr>>,
+    /// Calls taken so far: splits them over the gateways.
+    calls: AtomicU64,
 }
 
 /// What the last sync attempts left behind, for `Get-CcApplianceStatus`.
@@ -61,6 +67,8 @@ impl Appliance {
             store: Mutex::new(store),
             link_cut: AtomicBool::new(false),
             replication: Mutex::new(replication),
+            gateways_down: Mutex::new(BTreeSet::new()),
+            calls: AtomicU64::new(0),
         }
     }
 
@@ -71,6 +79,28 @@ impl Appliance {
 
     pub fn set_link(&self, up: bool) {
         self.link_cut.store(!up, Ordering::SeqCst);
+    }
+
+    /// Marks one of this Mediation Server's gateways down or up; `false` when it has no such gateway.
+    pub fn set_gateway(&self, gateway: IpAddr, up: bool) -> bool {
+        if !self.config.gateways.contains(&gateway) {
+            return false;
+        }
+        let mut down = self.gateways_down.lock().unwrap();
+        if up {
+            down.remove(&gateway);
+        } else {
+            down.insert(gateway);
+        }
+        true
+    }
+
+    /// The gateway for the next call and the ones it failed over; `Err` lists them all when
+    /// every gateway is down.
+    pub fn next_gateway(&self) -> Result<(IpAddr, Vec<IpAddr>), Vec<IpAddr>> {
+        let call_number = self.calls.fetch_add(1, Ordering::SeqCst);
+        let down = self.gateways_down.lock().unwrap().clone();
+        super::gateway::pick_gateway(&self.config.gateways, &down, call_number)
     }
 
     pub fn set_next_sync(&self, at: Duration) {
@@ -102,12 +132,7 @@ impl Appliance {
     async fn try_sync(&self, now: Duration) -> Result<(), SyncFailure> {
         if !self.replication.lock().unwrap().registered {
             self.link()?;
-            let registration = ApplianceRegistration {
-                name: self.config.name.clone(),
-                site_name: self.config.site_name.clone(),
-                fqdn: self.config.fqdn.clone(),
-                address: self.config.address,
-            };
+            let registration = self.registration(false);
             self.tenant.register(&registration).await.map_err(SyncFailure::from_tenant)?;
             self.replication.lock().unwrap().registered = true;
         }
@@ -124,6 +149,31 @@ impl Appliance {
         self.link()?;
         let contact = ApplianceContact { name: self.config.name.clone(), at: now, replicated_version: version };
         self.tenant.report_contact(&contact).await.map_err(SyncFailure::from_tenant)
+    }
+
+    fn registration(&self, explicit: bool) -> ApplianceRegistration {
+        ApplianceRegistration {
+            name: self.config.name.clone(),
+            site_name: self.config.site_name.clone(),
+            fqdn: self.config.fqdn.clone(),
+            address: self.config.address,
+            explicit,
+        }
+    }
+
+    /// `Register-CcAppliance`: registers with the tenant now; refused when already registered.
+    pub async fn register(&self) -> Result<ApplianceRecord, TenantRemoteError> {
+        let record = self.tenant.register(&self.registration(true)).await?;
+        self.replication.lock().unwrap().registered = true;
+        Ok(record)
+    }
+
+    /// `Unregister-CcAppliance`: the tenant keeps the record, marked unregistered; syncs stop
+    /// until the appliance registers again.
+    pub async fn unregister(&self) -> Result<ApplianceRecord, TenantRemoteError> {
+        let record = self.tenant.unregister(&self.config.name).await?;
+        self.replication.lock().unwrap().registered = false;
+        Ok(record)
     }
 
     fn link(&self) -> Result<(), SyncFailure> {

@@ -6,6 +6,7 @@ use super::localstore::LocalStore;
 use super::status::ApplianceStatus;
 use crate::runbook::{CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value};
 use crate::tenant::model::NetworkConfiguration;
+use crate::tenant::remote::TenantRemoteError;
 
 const LOCAL_STORE: ParamSpec = ParamSpec::named("LocalStore", ParamKind::Switch);
 
@@ -13,11 +14,26 @@ pub const SPECS: &[CmdletSpec] = &[
     CmdletSpec { name: "Get-CsNetworkConfiguration", target: Target::Appliance, params: &[LOCAL_STORE] },
     CmdletSpec { name: "Get-CsTenantHybridConfiguration", target: Target::Appliance, params: &[LOCAL_STORE] },
     CmdletSpec { name: "Get-CcApplianceStatus", target: Target::Appliance, params: &[] },
+    CmdletSpec { name: "Register-CcAppliance", target: Target::Appliance, params: &[] },
+    CmdletSpec { name: "Unregister-CcAppliance", target: Target::Appliance, params: &[] },
 ];
 
-/// What `POST /lab/cmdlet` runs.
-pub fn execute(appliance: &Appliance, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
-    run(&appliance.local_store(), &appliance.status(), invocation)
+/// What `POST /lab/cmdlet` runs: registration talks to the tenant, the rest reads the appliance.
+pub async fn execute(appliance: &Appliance, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    let refused = |e: TenantRemoteError| match e {
+        TenantRemoteError::Refused { message, .. } => CmdletError::new(message),
+        other => CmdletError::new(other.to_string()),
+    };
+    let name = invocation.cmdlet.as_str();
+    if name.eq_ignore_ascii_case("Register-CcAppliance") {
+        let record = appliance.register().await.map_err(refused)?;
+        Ok(CmdletOutput::object(Value::Object(crate::tenant::cmdlets::appliance_object(&record))))
+    } else if name.eq_ignore_ascii_case("Unregister-CcAppliance") {
+        appliance.unregister().await.map_err(refused)?;
+        Ok(CmdletOutput::nothing())
+    } else {
+        run(&appliance.local_store(), &appliance.status(), invocation)
+    }
 }
 
 /// The cmdlets against a LocalStore and a status, without a running appliance.

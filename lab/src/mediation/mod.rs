@@ -5,7 +5,7 @@
 //! - [`schedule`]: sync offsets and times on the virtual clock.
 //! - [`localstore`]: the Mediation Server's copy of the tenant configuration, on disk.
 //! - [`web_service`]: the hybridconfig web service's answer, from the LocalStore alone.
-//! - [`gateway`]: a call's media path (bypass IDs compared).
+//! - [`gateway`]: a call's media path (bypass IDs compared) and which gateway takes it.
 //! - [`appliance`]: one running appliance's shared state and its sync.
 //! - [`replication`]: the sync loop as a clock participant; the shared tenant HTTP client.
 //! - [`routes`]: HTTP: web service, calls, health, the lab's control API.
@@ -43,6 +43,8 @@ pub struct ApplianceConfig {
     pub address: IpAddr,
     /// The site's PSTN gateway.
     pub gateway: IpAddr,
+    /// Every gateway this Mediation Server splits calls over (`gateway` first).
+    pub gateways: Vec<IpAddr>,
     /// The plan's service name: the web service answers for it and for the host of its
     /// replicated service URL.
     pub service_name: String,
@@ -120,6 +122,7 @@ pub fn appliance_config(
         fqdn: topology.fqdn(appliance),
         address: appliance.address,
         gateway: site.gateway,
+        gateways: topology.gateways_of(site, appliance),
         service_name: topology.tenant.service_name.clone(),
         tenant_url: tenant_url.trim_end_matches('/').to_string(),
         credential: credential.to_string(),

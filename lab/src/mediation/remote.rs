@@ -80,6 +80,13 @@ impl ApplianceRemote {
         expect_success(self.send(request).await?).await.map(drop)
     }
 
+    /// `false` stops one of the Mediation Server's gateways (the lab's fault); `true` restarts it.
+    pub async fn set_gateway(&self, address: std::net::IpAddr, up: bool) -> Result<(), ApplianceRemoteError> {
+        let body = super::routes::GatewayRequest { address, up };
+        let request = self.http.post(self.url("/lab/gateway")).bearer_auth(&self.control_token).json(&body);
+        expect_success(self.send(request).await?).await.map(drop)
+    }
+
     /// Moves the appliance's clock to `to` lab time; returns once its participants caught up.
     pub async fn advance_clock(&self, to: Duration) -> Result<Duration, ApplianceRemoteError> {
         let body = ClockMove { to_ms: to.as_millis() as u64 };

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ pub fn router(appliance: Arc<Appliance>) -> Router {
         .route("/lab/status", get(status))
         .route("/lab/cmdlet", post(cmdlet))
         .route("/lab/link", post(link))
+        .route("/lab/gateway", post(gateway_fault))
         .route("/lab/clock", get(clock_get).post(clock_post));
     Router::new()
         .route(SERVICE_PATH, get(web_service_get))
@@ -40,7 +42,22 @@ async fn web_service_get(State(app): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn call(State(app): Shared, Json(request): Json<CallRequest>) -> Response {
-    let result = gateway::decide(&app.local_store(), &app.config.fqdn, &app.config.gateway.to_string(), &request);
+    let (gateway, failed_over) = match app.next_gateway() {
+        Ok(picked) => picked,
+        Err(tried) => {
+            let tried: Vec<String> = tried.iter().map(IpAddr::to_string).collect();
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, format!("no gateway of {} answers (down: {})", app.config.name, tried.join(", ")));
+        }
+    };
+    let gateway = gateway.to_string();
+    let leg = gateway::Leg {
+        appliance: &app.config.name,
+        site: &app.config.site_name,
+        mediation_server: &app.config.fqdn,
+        gateway: &gateway,
+    };
+    let mut result = gateway::decide(&app.local_store(), leg, &request);
+    result.failed_over_from = failed_over.iter().map(IpAddr::to_string).collect();
     Json(result).into_response()
 }
 
@@ -61,7 +78,7 @@ async fn status(State(app): Shared) -> Response {
 }
 
 async fn cmdlet(State(app): Shared, Json(invocation): Json<Invocation>) -> Response {
-    match cmdlets::execute(&app, &invocation) {
+    match cmdlets::execute(&app, &invocation).await {
         Ok(output) => Json(output).into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, Json::<CmdletError>(e)).into_response(),
     }
@@ -76,6 +93,22 @@ pub struct LinkRequest {
 async fn link(State(app): Shared, Json(request): Json<LinkRequest>) -> Response {
     app.set_link(request.tenant);
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /lab/gateway`: `{"address": "<ip>", "up": false}` stops one of this Mediation Server's
+/// gateways (the lab's fault), `true` starts it again.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct GatewayRequest {
+    pub address: IpAddr,
+    pub up: bool,
+}
+
+async fn gateway_fault(State(app): Shared, Json(request): Json<GatewayRequest>) -> Response {
+    if app.set_gateway(request.address, request.up) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        refuse(StatusCode::NOT_FOUND, format!("{} is not a gateway of {}", request.address, app.config.name))
+    }
 }
 
 async fn clock_get(State(app): Shared) -> Response {

@@ -13,7 +13,8 @@ pub type Variables = HashMap<String, Value>;
 pub fn resolve(arg: &Arg, variables: &Variables) -> Result<Value, Fault> {
     match &arg.expr {
         Expr::Literal(v) => Ok(v.clone()),
-        Expr::Variable(name) => variables.get(&name.to_ascii_lowercase()).cloned().ok_or_else(|| {
+        Expr::Variable(name) => super::property::read(variables, name).ok_or_else(|| {
+            let name = name.split('.').next().unwrap_or_default();
             Fault::at(arg.line, arg.column, format!("The variable '${name}' cannot be retrieved because it has not been set."))
         }),
         Expr::List(items) => items.iter().map(|a| resolve(a, variables)).collect::<Result<_, _>>().map(Value::List),

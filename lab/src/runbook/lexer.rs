@@ -101,6 +101,7 @@ impl Cursor<'_> {
 pub fn lex(source: &str) -> (Vec<Token>, Option<Fault>) {
     let mut cur = Cursor { chars: source.char_indices().collect(), pos: 0, line: 1, column: 1, source };
     let mut tokens = Vec::new();
+    let mut grouped = false;
     while let Some(c) = cur.peek() {
         let (line, column, start) = (cur.line, cur.column, cur.offset());
         let kind = if c == '\n' || c == ';' {
@@ -123,6 +124,8 @@ pub fn lex(source: &str) -> (Vec<Token>, Option<Fault>) {
         } else if c == '=' {
             cur.bump();
             TokenKind::Equals
+        } else if let Some(kind) = grouping(&mut cur, &tokens, &mut grouped) {
+            kind
         } else if c == '|' {
             cur.bump();
             TokenKind::Pipe
@@ -147,6 +150,15 @@ pub fn lex(source: &str) -> (Vec<Token>, Option<Fault>) {
             while let Some(n) = cur.peek().filter(|n| n.is_alphanumeric() || *n == '_' || *n == ':') {
                 name.push(n);
                 cur.bump();
+            }
+            // `$m.BypassID`: the property path rides on the variable (see property.rs).
+            while cur.peek() == Some('.') && cur.peek_at(1).is_some_and(|n| n.is_alphabetic() || n == '_') {
+                name.push('.');
+                cur.bump();
+                while let Some(n) = cur.peek().filter(|n| n.is_alphanumeric() || *n == '_') {
+                    name.push(n);
+                    cur.bump();
+                }
             }
             TokenKind::Variable(name)
         } else if is_dash(c) && cur.peek_at(1).is_some_and(|n| n.is_alphabetic() || n == '_') {
@@ -182,6 +194,35 @@ pub fn lex(source: &str) -> (Vec<Token>, Option<Fault>) {
         tokens.push(Token { kind, line, column, start, end: cur.offset() });
     }
     (tokens, None)
+}
+
+/// `(Get-CsNetworkConfiguration).MediaBypassSettings`: a `(` that opens a statement's value
+/// becomes the word `(`, and its `)` with the property path after it the word `).Path` (see
+/// parser::member_of_command). Any other parenthesis is left to the caller's refusal.
+fn grouping(cur: &mut Cursor, tokens: &[Token], grouped: &mut bool) -> Option<TokenKind> {
+    let opens_value = matches!(tokens.last().map(|t| &t.kind), None | Some(TokenKind::End) | Some(TokenKind::Equals));
+    match cur.peek()? {
+        '(' if !*grouped && opens_value => {
+            cur.bump();
+            *grouped = true;
+            Some(TokenKind::Word("(".into()))
+        }
+        ')' if *grouped => {
+            cur.bump();
+            *grouped = false;
+            let mut word = String::from(")");
+            while cur.peek() == Some('.') && cur.peek_at(1).is_some_and(|n| n.is_alphabetic() || n == '_') {
+                word.push('.');
+                cur.bump();
+                while let Some(n) = cur.peek().filter(|n| n.is_alphanumeric() || *n == '_') {
+                    word.push(n);
+                    cur.bump();
+                }
+            }
+            Some(TokenKind::Word(word))
+        }
+        _ => None,
+    }
 }
 
 /// Drops the tokens of a statement cut short by a fault.

@@ -11,6 +11,7 @@ pub mod output;
 mod parser;
 mod pipeline;
 mod preamble;
+mod property;
 mod render;
 pub mod spelling;
 #[cfg(test)]
@@ -95,7 +96,8 @@ pub async fn run(source: &str, targets: &Targets) -> Result<Transcript, RunbookE
                     1 => output.objects[0].clone(),
                     _ => Value::List(output.objects.clone()),
                 };
-                variables.insert(name.to_ascii_lowercase(), value);
+                property::assign(&mut variables, name, value)
+                    .map_err(|message| stop(lexer::Fault::at(statement.line, statement.column, message), &transcript))?;
                 CmdletOutput { objects: vec![], warnings: output.warnings }
             }
             None => output,
@@ -148,6 +150,11 @@ async fn execute(
             return pipeline::run(stages, pipes, variables, targets).await.map(|o| (o, vec![]))
         }
         parser::Body::Command { name, line, column, elements } => (name, *line, *column, elements),
+        parser::Body::Member { command, path, line, column } => {
+            let inner = parser::Statement { line: *line, column: *column, assign: None, body: (**command).clone() };
+            let (output, information) = Box::pin(execute(&inner, variables, targets)).await?;
+            return Ok((property::member(output, path), information));
+        }
     };
     command(name, line, column, elements, variables, targets).await
 }

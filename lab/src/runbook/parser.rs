@@ -33,6 +33,8 @@ pub enum Body {
     /// `Get-X | Add-X`: the first stage is a command or a value, the others commands; `pipes`
     /// are the places of the `|`s, for the runner's refusals.
     Pipeline { stages: Vec<Body>, pipes: Vec<(usize, usize)> },
+    /// `(Command ...).Property.Property`: the command's output, then the path (may be empty).
+    Member { command: Box<Body>, path: String, line: usize, column: usize },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +138,7 @@ fn parse_stage(tokens: &[Token]) -> Result<Statement, Fault> {
             }
             Body::Value(arg)
         }
+        TokenKind::Word(open) if open == "(" => member_of_command(rest)?,
         TokenKind::Word(name) => Body::Command {
             name: name.clone(),
             line: head.line,
@@ -158,6 +161,29 @@ fn parse_stage(tokens: &[Token]) -> Result<Statement, Fault> {
         other => return Err(unexpected(head, &describe(other))),
     };
     Ok(Statement { line: first.line, column: first.column, assign, body })
+}
+
+/// `( Command ... ).Path` from the lexer's `(` and `).Path` words.
+fn member_of_command(tokens: &[Token]) -> Result<Body, Fault> {
+    let open = &tokens[0];
+    let close = tokens.iter().rposition(|t| matches!(&t.kind, TokenKind::Word(w) if w.starts_with(')')));
+    let Some(close) = close else {
+        return Err(Fault::at(open.line, open.column, "Missing closing ')' in expression."));
+    };
+    if let Some(extra) = tokens.get(close + 1) {
+        return Err(unexpected(extra, &describe(&extra.kind)));
+    }
+    let inner = &tokens[1..close];
+    let Some(head) = inner.first() else {
+        return Err(Fault::at(open.line, open.column, "An expression was expected after '('."));
+    };
+    let TokenKind::Word(name) = &head.kind else {
+        return Err(unexpected(head, &describe(&head.kind)));
+    };
+    let command = Body::Command { name: name.clone(), line: head.line, column: head.column, elements: elements(&inner[1..])? };
+    let TokenKind::Word(closing) = &tokens[close].kind else { unreachable!("found as a word") };
+    let path = closing.trim_start_matches(')').trim_start_matches('.').to_string();
+    Ok(Body::Member { command: Box::new(command), path, line: open.line, column: open.column })
 }
 
 fn describe(kind: &TokenKind) -> String {

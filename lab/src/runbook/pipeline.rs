@@ -52,6 +52,11 @@ pub(super) async fn run(stages: &[Body], pipes: &[(usize, usize)], variables: &V
             let (out, _information) = super::command(name, *line, *column, elements, variables, targets).await?;
             (out.objects, Some(name.clone()), out.warnings)
         }
+        Body::Member { line, column, .. } => {
+            let stage = super::parser::Statement { line: *line, column: *column, assign: None, body: stages[0].clone() };
+            let (out, _information) = Box::pin(super::execute(&stage, variables, targets)).await?;
+            (out.objects, None, out.warnings)
+        }
         Body::Pipeline { .. } => unreachable!("the parser does not nest pipelines"),
     };
     for (stage, pipe) in stages[1..].iter().zip(pipes) {

@@ -1,6 +1,6 @@
 //! The tenant's cmdlets, as remote PowerShell offers them to a tenant administrator.
 
-use super::model::{ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, NetworkConfiguration};
+use super::model::{ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, NetworkConfiguration, UserPstnSettings};
 use super::remote::{TenantRemote, TenantRemoteError};
 use crate::runbook::{CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target, Value};
 
@@ -41,6 +41,36 @@ pub const SPECS: &[CmdletSpec] = &[
     },
     CmdletSpec {
         name: "Get-CsHybridPSTNAppliance",
+        target: Target::Tenant,
+        params: &[
+            ParamSpec::named("Identity", ParamKind::String).at(0),
+            ParamSpec::named("SiteName", ParamKind::String),
+            ParamSpec::named("Name", ParamKind::String),
+        ],
+    },
+    CmdletSpec {
+        name: "Set-CsHybridPSTNAppliance",
+        target: Target::Tenant,
+        params: &[
+            ParamSpec::named("Identity", ParamKind::String).at(0).required(),
+            ParamSpec::named("MaintenanceMode", ParamKind::Bool),
+        ],
+    },
+    CmdletSpec {
+        name: "Get-CsHybridPSTNSite",
+        target: Target::Tenant,
+        params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
+    },
+    CmdletSpec {
+        name: "Set-CsUserPstnSettings",
+        target: Target::Tenant,
+        params: &[
+            ParamSpec::named("Identity", ParamKind::String).at(0).required(),
+            ParamSpec::named("HybridPstnSite", ParamKind::String).or_null(),
+        ],
+    },
+    CmdletSpec {
+        name: "Get-CsUserPstnSettings",
         target: Target::Tenant,
         params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
     },
@@ -89,6 +119,10 @@ pub fn appliance_object(record: &ApplianceRecord) -> PsObject {
         }
     }
     object
+}
+
+fn objects(items: impl Iterator<Item = PsObject>) -> CmdletOutput {
+    CmdletOutput { objects: items.map(Value::Object).collect(), warnings: vec![] }
 }
 
 /// A string-or-`$null` parameter: absent is "not given", `$null` clears.
@@ -153,6 +187,12 @@ impl Executor for TenantExecutor {
                 if let Some(identity) = invocation.string("Identity") {
                     records.retain(|r| r.name.eq_ignore_ascii_case(identity) || r.identity.to_string().eq_ignore_ascii_case(identity));
                 }
+                if let Some(name) = invocation.string("Name") {
+                    records.retain(|r| r.name.eq_ignore_ascii_case(name));
+                }
+                if let Some(site) = invocation.string("SiteName") {
+                    records.retain(|r| r.site_name.eq_ignore_ascii_case(site));
+                }
                 // The tenant's own version beside each appliance's, so "behind" reads at a glance.
                 let current = self.remote.configuration().await.map_err(failed)?.version;
                 let with_current = |r: &ApplianceRecord| {
@@ -162,6 +202,45 @@ impl Executor for TenantExecutor {
                     Value::Object(object)
                 };
                 Ok(CmdletOutput { objects: records.iter().map(with_current).collect(), warnings: vec![] })
+            }
+            "Set-CsHybridPSTNAppliance" => {
+                let identity = invocation.string("Identity").unwrap_or_default();
+                if let Some(Value::Bool(maintenance)) = invocation.get("MaintenanceMode") {
+                    self.remote.set_maintenance(identity, *maintenance).await.map_err(failed)?;
+                }
+                Ok(CmdletOutput::nothing())
+            }
+            "Get-CsHybridPSTNSite" => {
+                let mut sites = self.remote.sites().await.map_err(failed)?;
+                if let Some(identity) = invocation.string("Identity") {
+                    sites.retain(|s| s.identity.eq_ignore_ascii_case(identity));
+                }
+                Ok(objects(sites.iter().map(|s| PsObject::from_serialize("HybridPSTNSite", s))))
+            }
+            "Set-CsUserPstnSettings" => {
+                let identity = invocation.string("Identity").unwrap_or_default();
+                match nullable_string(invocation, "HybridPstnSite") {
+                    None => {}
+                    Some(site) => {
+                        self.remote.set_user_pstn_site(identity, site.as_deref()).await.map_err(failed)?;
+                    }
+                }
+                Ok(CmdletOutput::nothing())
+            }
+            "Get-CsUserPstnSettings" => {
+                let settings = match invocation.string("Identity") {
+                    Some(identity) => vec![self.remote.user_pstn_settings(identity).await.map_err(failed)?],
+                    None => self
+                        .remote
+                        .configuration()
+                        .await
+                        .map_err(failed)?
+                        .user_pstn_sites
+                        .into_iter()
+                        .map(|(user, site)| UserPstnSettings { identity: user, hybrid_pstn_site: Some(site) })
+                        .collect(),
+                };
+                Ok(objects(settings.iter().map(|s| PsObject::from_serialize("UserPstnSettings", s))))
             }
             other => Err(CmdletError::new(format!("the tenant does not run {other}"))),
         }

@@ -2,6 +2,7 @@
 //! into their LocalStore. Field names follow the cmdlets' property names.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 use uuid::Uuid;
@@ -128,6 +129,47 @@ pub struct TenantConfiguration {
     pub version: u64,
     pub hybrid: HybridConfiguration,
     pub network: NetworkConfiguration,
+    /// `Set-CsUserPstnSettings -HybridPstnSite`: the PSTN site each assigned user's calls go
+    /// through, by [`user_key`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub user_pstn_sites: BTreeMap<String, String>,
+}
+
+/// How the tenant keys a user: `Identity` may be the lab user's name or `user@domain`, so both
+/// reduce to the lower-case user part (lab choice: one user name per tenant).
+pub fn user_key(identity: &str) -> String {
+    identity.trim().split('@').next().unwrap_or_default().to_ascii_lowercase()
+}
+
+/// `Get-CsUserPstnSettings`, one user.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserPstnSettings {
+    pub identity: String,
+    /// The assigned PSTN site; `None` means the tenant default applies.
+    pub hybrid_pstn_site: Option<String>,
+}
+
+/// `Get-CsHybridPSTNSite`, one row (lab choice of properties: the site and its appliances).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct HybridPstnSite {
+    pub identity: String,
+    pub appliances: Vec<String>,
+    /// Whether PeerDestination names this site: users without an assignment call through it.
+    pub is_default: bool,
+}
+
+/// What the online service tells a client about routing its PSTN calls: the user's PSTN site
+/// (when an assignment or the tenant default names one) and which appliances take no new calls.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct PstnRoute {
+    /// `None`: neither an assignment nor the default names a site; the client's location decides.
+    pub site: Option<String>,
+    /// Why this site, e.g. "assigned by Set-CsUserPstnSettings".
+    pub reason: String,
+    /// Appliances that take no new calls, by name, with why (maintenance, not registered).
+    pub unavailable: BTreeMap<String, String>,
 }
 
 /// `Get-CsHybridPSTNAppliance`, one row.
@@ -145,6 +187,16 @@ pub struct ApplianceRecord {
     pub last_contact: Option<Duration>,
     /// The configuration version the appliance last confirmed it stored.
     pub replicated_version: Option<u64>,
+    /// `Set-CsHybridPSTNAppliance -MaintenanceMode`: takes no new calls while true.
+    #[serde(default)]
+    pub maintenance_mode: bool,
+    /// False once `Unregister-CcAppliance` ran: the record stays, calls stop.
+    #[serde(default = "registered_by_default")]
+    pub registered: bool,
+}
+
+fn registered_by_default() -> bool {
+    true
 }
 
 /// What an appliance says about itself when it registers.
@@ -154,6 +206,17 @@ pub struct ApplianceRegistration {
     pub site_name: String,
     pub fqdn: String,
     pub address: IpAddr,
+    /// Sent by `Register-CcAppliance`: refused when the appliance is already registered, as
+    /// documented. Without it (a sync), only an appliance the tenant still counts as registered,
+    /// or one the topology lets register itself, is (re-)registered.
+    #[serde(default)]
+    pub explicit: bool,
+}
+
+/// `POST /appliance/unregister`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ApplianceUnregistration {
+    pub name: String,
 }
 
 /// What an appliance reports after a sync.

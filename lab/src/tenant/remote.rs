@@ -80,10 +80,36 @@ impl TenantRemote {
         self.get(&format!("/admin/appliances?min_version={min_version}&timeout_ms={}", timeout.as_millis())).await
     }
 
+    /// `Set-CsHybridPSTNAppliance -Identity -MaintenanceMode`.
+    pub async fn set_maintenance(&self, identity: &str, maintenance_mode: bool) -> Result<ApplianceRecord, TenantRemoteError> {
+        let body = serde_json::json!({ "maintenance_mode": maintenance_mode });
+        self.send(reqwest::Method::PUT, &format!("/admin/appliances/{}/maintenance", encode(identity)), &body).await
+    }
+
+    /// `Get-CsHybridPSTNSite`.
+    pub async fn sites(&self) -> Result<Vec<HybridPstnSite>, TenantRemoteError> {
+        self.get("/admin/sites").await
+    }
+
+    /// `Get-CsUserPstnSettings -Identity`.
+    pub async fn user_pstn_settings(&self, user: &str) -> Result<UserPstnSettings, TenantRemoteError> {
+        self.get(&format!("/admin/users/{}/pstn-site", encode(user))).await
+    }
+
+    /// `Set-CsUserPstnSettings -Identity -HybridPstnSite`; `None` removes the assignment.
+    pub async fn set_user_pstn_site(&self, user: &str, site: Option<&str>) -> Result<TenantConfiguration, TenantRemoteError> {
+        self.send(reqwest::Method::PUT, &format!("/admin/users/{}/pstn-site", encode(user)), &serde_json::json!({ "site": site })).await
+    }
+
     // --- appliance ---
 
     pub async fn register(&self, registration: &ApplianceRegistration) -> Result<ApplianceRecord, TenantRemoteError> {
         self.send(reqwest::Method::POST, "/appliance/register", registration).await
+    }
+
+    /// `Unregister-CcAppliance`.
+    pub async fn unregister(&self, name: &str) -> Result<ApplianceRecord, TenantRemoteError> {
+        self.send(reqwest::Method::POST, "/appliance/unregister", &ApplianceUnregistration { name: name.to_string() }).await
     }
 
     /// The configuration an appliance replicates.
@@ -100,6 +126,11 @@ impl TenantRemote {
     /// In-band provisioning at sign-in.
     pub async fn provisioning(&self, user: &str) -> Result<Provisioning, TenantRemoteError> {
         self.get(&format!("/provisioning/{}", encode(user))).await
+    }
+
+    /// How the online service routes this user's PSTN calls.
+    pub async fn pstn_route(&self, user: &str) -> Result<PstnRoute, TenantRemoteError> {
+        self.get(&format!("/pstn-route/{}", encode(user))).await
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, TenantRemoteError> {

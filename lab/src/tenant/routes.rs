@@ -26,7 +26,12 @@ pub fn router(tenant: Tenant) -> Router {
         .route("/admin/network-configuration", get(network_configuration))
         .route("/admin/network-configuration/media-bypass-settings", put(set_media_bypass))
         .route("/admin/appliances", get(appliances))
+        .route("/admin/appliances/{name}/maintenance", put(set_maintenance))
+        .route("/admin/sites", get(sites))
+        .route("/admin/users/{user}/pstn-site", get(user_pstn_settings).put(set_user_pstn_site))
+        .route("/pstn-route/{user}", get(pstn_route))
         .route("/appliance/register", post(register))
+        .route("/appliance/unregister", post(unregister))
         .route("/appliance/configuration", get(appliance_configuration))
         .route("/appliance/contact", post(contact))
         .route("/provisioning/{user}", get(provisioning))
@@ -166,8 +171,8 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
     require(&headers, t.secrets(), Expected::Appliance)?;
     let registration: ApplianceRegistration = body(&bytes, "ApplianceRegistration")?;
     let own = require_appliance(&headers, t.secrets(), &registration.name)?;
-    let name = match t.topology().find_appliance(&own) {
-        Some((_, a)) => a.name.clone(),
+    let (name, registers_itself) = match t.topology().find_appliance(&own) {
+        Some((_, a)) => (a.name.clone(), a.registered),
         None => {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -177,6 +182,14 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
     };
     let record = t
         .update_appliance(&name, |current| {
+            match (current, registration.explicit) {
+                (Some(r), true) if r.registered => {
+                    return Err(ApiError::new(StatusCode::CONFLICT, format!("appliance {name} is already registered")))
+                }
+                (Some(r), false) if !r.registered => return Err(unregistered(&name)),
+                (None, false) if !registers_itself => return Err(unregistered(&name)),
+                _ => {}
+            }
             let mut record = current.cloned().unwrap_or_else(|| ApplianceRecord {
                 identity: uuid::Uuid::new_v4(),
                 name: name.clone(),
@@ -185,11 +198,32 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
                 mediation_server_ip_address: registration.address,
                 last_contact: None,
                 replicated_version: None,
+                maintenance_mode: false,
+                registered: true,
             });
             record.site_name = registration.site_name.clone();
             record.mediation_server_fqdn = registration.fqdn.clone();
             record.mediation_server_ip_address = registration.address;
+            record.registered = true;
             Ok(record)
+        })
+        .await?;
+    Ok(Json(record))
+}
+
+fn unregistered(name: &str) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, format!("appliance {name} is not registered with the tenant: run Register-CcAppliance on it"))
+}
+
+/// `Unregister-CcAppliance`: the record stays (its identity with it), marked unregistered.
+async fn unregister(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<ApplianceRecord> {
+    require(&headers, t.secrets(), Expected::Appliance)?;
+    let ApplianceUnregistration { name } = body(&bytes, "ApplianceUnregistration")?;
+    let own = require_appliance(&headers, t.secrets(), &name)?;
+    let record = t
+        .update_appliance(&own, |current| match current {
+            Some(r) if r.registered => Ok(ApplianceRecord { registered: false, ..r.clone() }),
+            _ => Err(unregistered(&own)),
         })
         .await?;
     Ok(Json(record))
@@ -232,4 +266,141 @@ async fn provisioning(State(t): State<Tenant>, headers: HeaderMap, Path(user): P
         voice_deployment_mode: "OnPremOnlineHybrid".into(),
         hybrid_config_service_internal_url: hybrid.hybrid_config_service_internal_url,
     }))
+}
+
+#[derive(Deserialize)]
+struct Maintenance {
+    maintenance_mode: bool,
+}
+
+/// `Set-CsHybridPSTNAppliance -Identity NAME|GUID -MaintenanceMode`.
+async fn set_maintenance(
+    State(t): State<Tenant>,
+    headers: HeaderMap,
+    Path(identity): Path<String>,
+    bytes: Bytes,
+) -> Answer<ApplianceRecord> {
+    require(&headers, t.secrets(), Expected::Admin)?;
+    let Maintenance { maintenance_mode } = body(&bytes, r#"{"maintenance_mode": true|false}"#)?;
+    let name = t
+        .appliances()
+        .into_iter()
+        .find(|r| r.name.eq_ignore_ascii_case(&identity) || r.identity.to_string().eq_ignore_ascii_case(&identity))
+        .map(|r| r.name)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no registered appliance has the identity '{identity}'")))?;
+    let record = t
+        .update_appliance(&name, |current| {
+            let mut record = current.cloned().ok_or_else(|| not_registered(&name))?;
+            record.maintenance_mode = maintenance_mode;
+            Ok(record)
+        })
+        .await?;
+    Ok(Json(record))
+}
+
+/// `Get-CsHybridPSTNSite`: the topology's sites, the default marked.
+async fn sites(State(t): State<Tenant>, headers: HeaderMap) -> Answer<Vec<HybridPstnSite>> {
+    require(&headers, t.secrets(), Expected::Admin)?;
+    let default = t.configuration().hybrid.peer_destination;
+    Ok(Json(
+        t.topology()
+            .sites
+            .iter()
+            .map(|s| HybridPstnSite {
+                identity: s.name.clone(),
+                appliances: s.appliances.iter().map(|a| a.name.clone()).collect(),
+                is_default: default.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(&s.name)),
+            })
+            .collect(),
+    ))
+}
+
+async fn user_pstn_settings(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<UserPstnSettings> {
+    require(&headers, t.secrets(), Expected::Admin)?;
+    let site = t.configuration().user_pstn_sites.get(&user_key(&user)).cloned();
+    Ok(Json(UserPstnSettings { identity: user, hybrid_pstn_site: site }))
+}
+
+#[derive(Deserialize)]
+struct PstnSiteAssignment {
+    site: Option<String>,
+}
+
+/// `Set-CsUserPstnSettings -Identity USER -HybridPstnSite SITE|$null`; a site outside the
+/// topology is refused.
+async fn set_user_pstn_site(
+    State(t): State<Tenant>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    bytes: Bytes,
+) -> Answer<TenantConfiguration> {
+    require(&headers, t.secrets(), Expected::Admin)?;
+    let PstnSiteAssignment { site } = body(&bytes, r#"{"site": "<site name>" | null}"#)?;
+    let key = user_key(&user);
+    if key.is_empty() {
+        return Err(ApiError::bad_request(format!("'{user}' names no user")));
+    }
+    let site = match site {
+        None => None,
+        Some(name) => Some(
+            t.topology()
+                .site(&name)
+                .map(|s| s.name.clone())
+                .ok_or_else(|| ApiError::bad_request(unknown_site(t.topology(), &name)))?,
+        ),
+    };
+    let configuration = t
+        .update_configuration(|c| {
+            match site {
+                Some(site) => c.user_pstn_sites.insert(key, site),
+                None => c.user_pstn_sites.remove(&key),
+            };
+            c.version += 1;
+            Ok(c.clone())
+        })
+        .await?;
+    Ok(Json(configuration))
+}
+
+fn unknown_site(topology: &crate::topology::Topology, name: &str) -> String {
+    format!(
+        "'{name}' is not a hybrid PSTN site of this tenant (sites: {})",
+        topology.sites.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// The online service's routing for a user's PSTN calls: the assigned site, else the tenant
+/// default (PeerDestination naming a site), else none (the client's location decides).
+async fn pstn_route(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<PstnRoute> {
+    require(&headers, t.secrets(), Expected::User)?;
+    let configuration = t.configuration();
+    let assigned = configuration.user_pstn_sites.get(&user_key(&user)).cloned();
+    let default = configuration.hybrid.peer_destination.as_deref().and_then(|d| t.topology().site(d)).map(|s| s.name.clone());
+    let (site, reason) = match (assigned, default) {
+        (Some(site), _) => (Some(site), "assigned by Set-CsUserPstnSettings".to_string()),
+        (None, Some(site)) => (Some(site), "the tenant default (PeerDestination)".to_string()),
+        (None, None) => (None, "no PSTN site assigned and no tenant default: the site the client is in".to_string()),
+    };
+    let records = t.appliances();
+    let never_registered = t
+        .topology()
+        .appliances()
+        .filter(|(_, a)| !a.registered && !records.iter().any(|r| r.name.eq_ignore_ascii_case(&a.name)))
+        .map(|(_, a)| (a.name.clone(), "not registered".to_string()))
+        .collect::<Vec<_>>();
+    let unavailable = records
+        .into_iter()
+        .filter_map(|r| {
+            let why = if !r.registered {
+                "not registered"
+            } else if r.maintenance_mode {
+                "in maintenance mode"
+            } else {
+                return None;
+            };
+            Some((r.name, why.to_string()))
+        })
+        .chain(never_registered)
+        .collect();
+    Ok(Json(PstnRoute { site, reason, unavailable }))
 }

@@ -40,6 +40,9 @@ pub struct TenantPlan {
     /// Spreads the appliances' sync offsets inside the window; the same seed gives the same run.
     #[serde(default = "default_seed")]
     pub replication_seed: u64,
+    /// Orders each user's calls across a site's appliances; the same seed gives the same run.
+    #[serde(default = "default_seed")]
+    pub call_seed: u64,
     /// The wall-clock time at lab time 0 (default 00:00 of day 1): what DNS time-of-day policies
     /// compare against, so a rehearsal can start just before a failover window.
     #[serde(default)]
@@ -81,6 +84,9 @@ pub struct Site {
     pub subnets: Vec<IpNet>,
     /// The site's PSTN gateway / SBC: the far end of a bypassed call.
     pub gateway: IpAddr,
+    /// Further gateways / SBCs of the site; calls are split over all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<IpAddr>,
     /// Up to 16 per site.
     #[serde(rename = "appliance", default)]
     pub appliances: Vec<Appliance>,
@@ -95,6 +101,17 @@ pub struct Appliance {
     pub fqdn: Option<String>,
     /// The Mediation Server's address, inside its site's subnets.
     pub address: IpAddr,
+    /// `false`: the appliance starts unregistered and registers only when `Register-CcAppliance`
+    /// runs on it, so the registration step itself can be rehearsed.
+    #[serde(default = "registered_by_default", skip_serializing_if = "Clone::clone")]
+    pub registered: bool,
+    /// The gateways this appliance's Mediation Server uses; empty: the site's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<IpAddr>,
+}
+
+fn registered_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -208,6 +225,15 @@ impl Topology {
         self.outside.subnets.iter().any(|n| n.contains(&address))
     }
 
+    /// The gateways an appliance's calls are split over, in order: its own list, else the site's
+    /// `gateway` then `gateways`.
+    pub fn gateways_of(&self, site: &Site, appliance: &Appliance) -> Vec<IpAddr> {
+        if !appliance.gateways.is_empty() {
+            return appliance.gateways.clone();
+        }
+        std::iter::once(site.gateway).chain(site.gateways.iter().copied().filter(|g| *g != site.gateway)).collect()
+    }
+
     pub fn fqdn(&self, appliance: &Appliance) -> String {
         appliance.fqdn.clone().unwrap_or_else(|| format!("{}.{}", appliance.name, self.tenant.domain))
     }
@@ -216,8 +242,13 @@ impl Topology {
     /// skipping the gateway, the appliances and the subnet's last host (reserved for the lab
     /// host's own leg on container networks).
     pub fn client_address(&self, site: &Site, n: usize) -> Option<IpAddr> {
-        let taken: Vec<IpAddr> =
-            site.appliances.iter().map(|a| a.address).chain(std::iter::once(site.gateway)).collect();
+        let taken: Vec<IpAddr> = site
+            .appliances
+            .iter()
+            .flat_map(|a| std::iter::once(a.address).chain(a.gateways.iter().copied()))
+            .chain(std::iter::once(site.gateway))
+            .chain(site.gateways.iter().copied())
+            .collect();
         let hosts: Vec<IpAddr> = site.subnets.first()?.hosts().collect();
         hosts.into_iter().rev().skip(1).filter(|h| !taken.contains(h)).nth(n)
     }

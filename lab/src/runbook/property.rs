@@ -1,0 +1,109 @@
+//! Properties of objects held in variables: `$m.BypassID` reads one, `$s.Enabled = $false`
+//! changes one in place, as the cmdlet reference's edit-in-place example does before handing the
+//! object back to `Set-CsNetworkConfiguration`. A variable token carries the path as
+//! `name.Property.Property`.
+
+use super::binder::Variables;
+use super::output::CmdletOutput;
+use super::value::Value;
+
+/// Splits `m.BypassID` into the variable's key and the property path.
+fn split(name: &str) -> (String, Vec<&str>) {
+    let mut parts = name.split('.');
+    let variable = parts.next().unwrap_or_default().to_ascii_lowercase();
+    (variable, parts.collect())
+}
+
+/// The value of `$name` or of a property path under it. A missing property reads as `$null`, as
+/// in PowerShell; `None` only when the variable itself was never set.
+pub fn read(variables: &Variables, name: &str) -> Option<Value> {
+    let (variable, path) = split(name);
+    let mut value = variables.get(&variable)?.clone();
+    for property in path {
+        value = match value {
+            Value::Object(o) => o.get(property).cloned().unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+    }
+    Some(value)
+}
+
+/// `(Command).Path`: the property path of the command's one object (of each, for several), its
+/// warnings kept.
+pub fn member(output: CmdletOutput, path: &str) -> CmdletOutput {
+    let follow = |mut value: Value| {
+        for property in path.split('.').filter(|p| !p.is_empty()) {
+            value = match value {
+                Value::Object(o) => o.get(property).cloned().unwrap_or(Value::Null),
+                _ => Value::Null,
+            };
+        }
+        value
+    };
+    CmdletOutput { objects: output.objects.into_iter().map(follow).collect(), warnings: output.warnings }
+}
+
+/// Stores `value` in `$name`, or in a property of the object it holds. Only existing properties
+/// of objects can be set; the message is PowerShell's.
+pub fn assign(variables: &mut Variables, name: &str, value: Value) -> Result<(), String> {
+    let (variable, path) = split(name);
+    let Some((last, parents)) = path.split_last() else {
+        variables.insert(variable, value);
+        return Ok(());
+    };
+    let not_found = |property: &str| {
+        format!("The property '{property}' cannot be found on this object. Verify that the property exists and can be set.")
+    };
+    let mut target = variables.get_mut(&variable).ok_or_else(|| {
+        format!("The variable '${}' cannot be retrieved because it has not been set.", name.split('.').next().unwrap_or_default())
+    })?;
+    for property in parents {
+        target = match target {
+            Value::Object(o) => o
+                .properties
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(property))
+                .map(|(_, v)| v)
+                .ok_or_else(|| not_found(property))?,
+            _ => return Err(not_found(property)),
+        };
+    }
+    match target {
+        Value::Object(o) => {
+            let slot = o.properties.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(last)).ok_or_else(|| not_found(last))?;
+            slot.1 = value;
+            Ok(())
+        }
+        _ => Err(not_found(last)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::PsObject;
+
+    fn settings() -> Variables {
+        let object = PsObject {
+            type_name: "MediaBypassSettings".into(),
+            properties: vec![("Enabled".into(), Value::Bool(true)), ("BypassID".into(), Value::String("x".into()))],
+        };
+        [("s".to_string(), Value::Object(object))].into()
+    }
+
+    #[test]
+    fn reads_and_sets_a_property_in_place() {
+        let mut v = settings();
+        assert_eq!(read(&v, "S.bypassid"), Some(Value::String("x".into())));
+        assert_eq!(read(&v, "s.Missing"), Some(Value::Null));
+        assert_eq!(read(&v, "t.Enabled"), None);
+        assign(&mut v, "s.Enabled", Value::Bool(false)).unwrap();
+        assert_eq!(read(&v, "s.Enabled"), Some(Value::Bool(false)));
+        let Some(Value::Object(o)) = v.get("s") else { panic!() };
+        assert_eq!(o.type_name, "MediaBypassSettings", "the object keeps its type, so Set-CsNetworkConfiguration takes it");
+        assert_eq!(
+            assign(&mut v, "s.Nope", Value::Null).unwrap_err(),
+            "The property 'Nope' cannot be found on this object. Verify that the property exists and can be set."
+        );
+    }
+}
