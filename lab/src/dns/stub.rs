@@ -12,6 +12,8 @@
 //!   included, is final. Each server gets its own one-server resolver, because the resolver's
 //!   own pool spends its whole timeout on a silent first server and orders servers by measured
 //!   round-trip time, which would not keep the site's server first.
+//! - A closed port reads as silence (no answer), not as an unreachable server: hickory does not
+//!   act on the ICMP refusal of a UDP query, as a host that is down sends none either.
 //! - hickory's cache is off (`cache_size` 0): the client's cache runs on lab time
 //!   (`client::dns_cache`), which a cache on real time cannot follow.
 //! - No search domains, no hosts file, no recursion asked for: the name is asked as given, of
@@ -21,7 +23,8 @@ use super::lookup::{Answer, LookupError, SILENCE};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, RecordType};
 use hickory_resolver::config::{
-    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts, ServerOrderingStrategy,
+    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
+    ServerOrderingStrategy,
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
@@ -43,7 +46,10 @@ pub async fn resolve_with_ttl(
     let mut unreachable = None;
     let mut silent = false;
     for &server in servers {
-        let resolver = resolver_for(server).map_err(|e| LookupError::Io { server, reason: e.to_string() })?;
+        let resolver = resolver_for(server).map_err(|e| LookupError::Io {
+            server,
+            reason: e.to_string(),
+        })?;
         match resolver.lookup(qname.clone(), rtype).await {
             Ok(lookup) => {
                 let ttl = lookup.answers().iter().map(|r| r.ttl).min();
@@ -57,16 +63,25 @@ pub async fn resolve_with_ttl(
                     })
                     .collect();
                 ips.sort();
-                let answer = if ips.is_empty() { Answer::NoAnswer } else { Answer::Addresses(ips) };
+                let answer = if ips.is_empty() {
+                    Answer::NoAnswer
+                } else {
+                    Answer::Addresses(ips)
+                };
                 return Ok((answer, ttl));
             }
             Err(NetError::Dns(DnsError::NoRecordsFound(no_records))) => {
                 return Ok((answer_of_code(no_records.response_code), None));
             }
-            Err(NetError::Dns(DnsError::ResponseCode(code))) => return Ok((answer_of_code(code), None)),
+            Err(NetError::Dns(DnsError::ResponseCode(code))) => {
+                return Ok((answer_of_code(code), None))
+            }
             Err(NetError::Timeout) => silent = true,
             Err(e) => {
-                unreachable.get_or_insert(LookupError::Io { server, reason: e.to_string() });
+                unreachable.get_or_insert(LookupError::Io {
+                    server,
+                    reason: e.to_string(),
+                });
             }
         }
     }
@@ -83,7 +98,11 @@ fn fqdn(name: &str) -> Result<Name, LookupError> {
     if trimmed.is_empty() {
         return Err(bad());
     }
-    let fqdn = if trimmed.ends_with('.') { trimmed.to_string() } else { format!("{trimmed}.") };
+    let fqdn = if trimmed.ends_with('.') {
+        trimmed.to_string()
+    } else {
+        format!("{trimmed}.")
+    };
     Name::from_ascii(&fqdn).map_err(|_| bad())
 }
 
@@ -102,7 +121,11 @@ fn resolver_for(server: SocketAddr) -> Result<TokioResolver, NetError> {
     udp.port = server.port();
     let mut tcp = ConnectionConfig::tcp();
     tcp.port = server.port();
-    let config = ResolverConfig::from_parts(None, vec![], vec![NameServerConfig::new(server.ip(), true, vec![udp, tcp])]);
+    let config = ResolverConfig::from_parts(
+        None,
+        vec![],
+        vec![NameServerConfig::new(server.ip(), true, vec![udp, tcp])],
+    );
     let mut options = ResolverOpts::default();
     options.cache_size = 0;
     options.timeout = SILENCE;
@@ -114,5 +137,7 @@ fn resolver_for(server: SocketAddr) -> Result<TokioResolver, NetError> {
     options.num_concurrent_reqs = 1;
     options.server_ordering_strategy = ServerOrderingStrategy::UserProvidedOrder;
     options.edns_payload_len = EDNS_PAYLOAD;
-    Resolver::builder_with_config(config, TokioRuntimeProvider::default()).with_options(options).build()
+    Resolver::builder_with_config(config, TokioRuntimeProvider::default())
+        .with_options(options)
+        .build()
 }
