@@ -50,10 +50,12 @@ async fn loopback() -> (TcpListener, SocketAddr) {
 /// Tenant, DNS and a client host; with `appliances`, the seven seed appliances too, and returns
 /// once every one of them registered and holds the tenant's configuration.
 async fn start(appliances: bool) -> Rig {
-    start_with(Topology::seed(), appliances).await
+    start_with(Topology::seed(), appliances, true).await
 }
 
-async fn start_with(topology: Topology, appliances: bool) -> Rig {
+/// As [`start`] for `topology`; `state_address_by_ecs` false makes the clients ask as the
+/// containers backend's do, through the stub resolver, seen by their loopback source address.
+async fn start_with(topology: Topology, appliances: bool, state_address_by_ecs: bool) -> Rig {
     let secrets = Secrets::generate(&topology);
     let dir = tempfile::tempdir().unwrap();
     let stop = CancellationToken::new();
@@ -98,7 +100,7 @@ async fn start_with(topology: Topology, appliances: bool) -> Rig {
     let client_config = ClientHostConfig {
         tenant_url: tenant_url.clone(),
         dns,
-        state_address_by_ecs: true,
+        state_address_by_ecs,
         dial,
         topology: topology.clone(),
         user_password: secrets.users.clone(),
@@ -274,6 +276,22 @@ async fn an_external_client_gets_the_url_but_never_resolves_the_name() {
     assert_eq!(status.last_fetch.unwrap().at_ms, EIGHT_HOURS.as_millis() as u64);
     assert_eq!(status.next_fetch_ms, Some(2 * EIGHT_HOURS.as_millis() as u64));
     assert!(rig.client.log("dave").await.unwrap().contains("01/01/2017|08:00:00.000"));
+}
+
+/// Without ECS the DNS server sees the loopback source address, which is in no site's subnet:
+/// the Amsterdam client's stated place no longer counts, and the name does not resolve.
+#[tokio::test]
+async fn without_ecs_the_dns_server_sees_the_source_address() {
+    let rig = start_with(Topology::seed(), false, false).await;
+    rig.tenant.set_internal_url(Some(URL)).await.unwrap();
+    let status = rig.sign_in("judy", AMSTERDAM_CLIENT).await;
+    assert_eq!(status.site, "Amsterdam");
+    let outcome = status.last_fetch.expect("a client with a URL fetches at sign-in").outcome;
+    assert_eq!(
+        outcome,
+        FetchOutcome::NameDoesNotResolve { host: "hybridvoice.adatum.biz".into(), answer: DnsFailure::NxDomain }
+    );
+    // With ECS the same client resolves the name: `an_amsterdam_client_bypasses_after_enable_and_one_window`.
 }
 
 // --- with the seven seed appliances ---
@@ -492,7 +510,7 @@ async fn an_old_client_or_a_full_tunnel_vpn_never_bypasses_and_says_why() {
 async fn calls_split_over_a_sites_gateways_and_fail_over_when_one_stops() {
     let text = bypass_lab::topology::SEED_TOML.replacen("gateway = \"192.168.1.10\"", "gateway = \"192.168.1.10\"\ngateways = [\"192.168.1.11\"]", 1);
     let topology = Topology::parse(&text, None).unwrap();
-    let rig = start_with(topology, true).await;
+    let rig = start_with(topology, true, true).await;
     rig.enable().await;
     rig.pass_replication_window().await;
     rig.sign_in("alice", AMSTERDAM_CLIENT).await;

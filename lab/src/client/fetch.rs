@@ -5,6 +5,7 @@ use super::outcome::{decide, DnsFailure, FetchOutcome};
 use super::ClientHostConfig;
 use super::dns_cache::DnsCache;
 use crate::dns::lookup::{lookup_with_ttl, Answer, LookupError, Transport};
+use crate::dns::stub::resolve_with_ttl;
 use hickory_proto::rr::RecordType;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -93,15 +94,39 @@ fn dns_server_for(config: &ClientHostConfig, address: IpAddr) -> SocketAddr {
     config.dial.get(&plan.address).copied().unwrap_or_else(|| SocketAddr::new(plan.address, 53))
 }
 
+/// The DNS servers a client at `address` has configured, preferred first: its site's server,
+/// then the topology's other DNS servers in order (lab choice).
+fn dns_servers_for(config: &ClientHostConfig, address: IpAddr) -> Vec<SocketAddr> {
+    let preferred = dns_server_for(config, address);
+    let alternates = config
+        .topology
+        .dns_servers
+        .iter()
+        .map(|plan| config.dial.get(&plan.address).copied().unwrap_or_else(|| SocketAddr::new(plan.address, 53)));
+    let mut servers = vec![preferred];
+    for server in alternates {
+        if !servers.contains(&server) {
+            servers.push(server);
+        }
+    }
+    servers
+}
+
 /// The addresses DNS gives this client for `host` (from the machine's cache while their TTL
 /// lasts), or why there are none.
 async fn resolve(config: &ClientHostConfig, cache: &Cache<'_>, host: &str, address: IpAddr) -> Result<Vec<IpAddr>, FetchOutcome> {
     if let Some(cached) = cache.dns.get(address, host, cache.now) {
         return Ok(cached);
     }
-    let as_from = config.state_address_by_ecs.then_some(address);
     let failed = |answer| FetchOutcome::NameDoesNotResolve { host: host.to_string(), answer };
-    match lookup_with_ttl(dns_server_for(config, address), host, RecordType::A, as_from, Transport::Udp).await.map(|(answer, ttl)| {
+    // Where the DNS server sees the client's real source address, the stub resolver asks its
+    // server list; where the address is only stated (ECS), the hand-made query carries it.
+    let asked = if config.state_address_by_ecs {
+        lookup_with_ttl(dns_server_for(config, address), host, RecordType::A, Some(address), Transport::Udp).await
+    } else {
+        resolve_with_ttl(&dns_servers_for(config, address), host, RecordType::A).await
+    };
+    match asked.map(|(answer, ttl)| {
         if let (Answer::Addresses(a), Some(ttl)) = (&answer, ttl) {
             cache.dns.put(address, host, a.clone(), Duration::from_secs(u64::from(ttl)), cache.now);
         }
@@ -144,8 +169,18 @@ mod tests {
             data_dir: std::env::temp_dir(),
         };
         assert_eq!(dns_server_for(&config, "10.10.1.77".parse().unwrap()), "127.0.0.1:5302".parse().unwrap());
+        assert_eq!(
+            dns_servers_for(&config, "10.10.1.77".parse().unwrap()),
+            vec!["127.0.0.1:5302".parse().unwrap(), "192.168.1.5:53".parse().unwrap()],
+            "the site's server first, then the others as alternates"
+        );
+        assert_eq!(
+            dns_servers_for(&config, "192.168.1.77".parse().unwrap()),
+            vec!["192.168.1.5:53".parse().unwrap(), "127.0.0.1:5302".parse().unwrap()]
+        );
         assert_eq!(dns_server_for(&config, "192.168.1.77".parse().unwrap()), "192.168.1.5:53".parse().unwrap(), "Amsterdam is listed by no server: the first");
         config.topology = Topology::seed();
         assert_eq!(dns_server_for(&config, "10.10.1.77".parse().unwrap()), "127.0.0.1:5301".parse().unwrap());
+        assert_eq!(dns_servers_for(&config, "10.10.1.77".parse().unwrap()), vec!["127.0.0.1:5301".parse::<SocketAddr>().unwrap()]);
     }
 }

@@ -10,6 +10,7 @@ pub mod plan;
 pub mod policy;
 pub mod remote;
 pub mod servers;
+pub mod stub;
 mod tcp;
 
 pub use plan::{records_script, removal_script, topology_script};
