@@ -62,6 +62,15 @@ pub enum BackendError {
     Fault(String),
     #[error("{0}")]
     Docker(String),
+    /// The lab a lab file describes no longer runs: nothing may be sent to its addresses.
+    #[error("the containers lab {lab} is gone ({missing}); nothing was sent to its addresses. Remove what is left with `bypass-lab down`, start another with `bypass-lab up --backend containers`")]
+    Gone { lab: String, missing: String },
+    /// Another lab, still held by its owner, runs on subnets this topology needs.
+    #[error("{holder} already runs on {subnet}, which this topology needs; it was left untouched. Stop it with {how}")]
+    Occupied { holder: String, subnet: String, how: String },
+    /// The host would send a role's traffic somewhere else than the lab's own bridge.
+    #[error("refusing to talk to lab {lab}: {strays}; a packet to those addresses would leave through the host's network")]
+    OffLab { lab: String, strays: String },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -104,6 +113,10 @@ pub trait Backend: Send + Sync {
 
     /// Stops every role and removes what the lab created (except where asked to keep it).
     async fn stop(&self) -> Result<(), BackendError>;
+
+    /// Leaves the lab running when this handle goes: it is saved in a lab file, and other
+    /// processes drive it until `down`.
+    fn detach(&self) {}
 }
 
 pub mod embedded;

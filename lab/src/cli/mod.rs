@@ -6,6 +6,7 @@ mod dns;
 mod fault;
 mod image;
 mod lab;
+mod ls;
 mod rehearse;
 mod serve;
 
@@ -28,7 +29,9 @@ enum Command {
     /// Start a lab and keep it running (embedded: in the foreground until Ctrl-C).
     Up(lab::Up),
     /// Stop the running lab and remove what it created.
-    Down,
+    Down(lab::Down),
+    /// The containers labs on the Docker engine: owner, age, subnets, whether still held.
+    Ls,
     /// Run a runbook (PowerShell lines) against the running lab.
     Run(lab::Run),
     /// One row per appliance: replication, web service, tenant link.
@@ -83,7 +86,8 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Up(args) => lab::up(args, &state).await,
-            Command::Down => lab::down(&state).await,
+            Command::Down(args) => lab::down(args, &state).await,
+            Command::Ls => ls::ls().await,
             Command::Run(args) => lab::run(args, &state).await,
             Command::Status(args) => lab::status(args, &state).await,
             Command::Resolve(args) => dns::resolve(args, &state).await,

@@ -40,12 +40,21 @@ pub struct LabOptions {
     pub data_dir: Option<PathBuf>,
     /// Serve the control API other processes use (`up`).
     pub control: bool,
+    /// The lab file that will describe the lab (`up`); None = the lab lives as long as this
+    /// process. Containers record it as the lab's owner.
+    pub lab_file: Option<PathBuf>,
     pub progress: Progress,
 }
 
 impl Default for LabOptions {
     fn default() -> Self {
-        LabOptions { backend: BackendKind::Embedded, data_dir: None, control: false, progress: Arc::new(|_| {}) }
+        LabOptions {
+            backend: BackendKind::Embedded,
+            data_dir: None,
+            control: false,
+            lab_file: None,
+            progress: Arc::new(|_| {}),
+        }
     }
 }
 
@@ -65,7 +74,7 @@ impl Lab {
             BackendKind::Embedded => {
                 Box::new(Embedded::start(&topology, &secrets, options.data_dir.as_deref(), options.control).await?)
             }
-            BackendKind::Containers => containers_backend(&topology, &secrets, &options.progress).await?,
+            BackendKind::Containers => containers_backend(&topology, &secrets, &options).await?,
         };
         let lab = Lab { topology, secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) };
         if let Err(e) = lab.wait_ready().await {
@@ -99,7 +108,10 @@ impl Lab {
             pid: Some(std::process::id()),
             containers: self.backend.saved_state(),
         };
-        file.write(dir).map_err(|e| LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))
+        file.write(dir).map_err(|e| LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))?;
+        // Saved, the lab belongs to its file: it outlives this handle until `down`.
+        self.backend.detach();
+        Ok(())
     }
 
     pub fn topology(&self) -> &Topology {
@@ -272,9 +284,11 @@ async fn read_reply<T: serde::de::DeserializeOwned>(
     reply.json().await.map_err(|e| LabError::Invalid(format!("{url} answered something unreadable: {e}")))
 }
 
-async fn containers_backend(topology: &Topology, secrets: &Secrets, progress: &Progress) -> Result<Box<dyn Backend>, LabError> {
-    let progress = progress.clone();
-    let lab = crate::backend::containers::Containers::start(topology, secrets, &move |line: &str| progress(line)).await?;
+async fn containers_backend(topology: &Topology, secrets: &Secrets, options: &LabOptions) -> Result<Box<dyn Backend>, LabError> {
+    use crate::backend::containers::{Containers, Owner};
+    let progress = options.progress.clone();
+    let owner = options.lab_file.as_deref().map_or_else(Owner::this_process, Owner::lab_file);
+    let lab = Containers::start(topology, secrets, owner, &move |line: &str| progress(line)).await?;
     Ok(Box::new(lab))
 }
 

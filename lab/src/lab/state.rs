@@ -55,3 +55,24 @@ impl LabFile {
         let _ = std::fs::remove_file(Self::path(dir));
     }
 }
+
+impl LabFile {
+    /// The id of the containers lab this file describes.
+    pub fn containers_lab(&self) -> Option<String> {
+        self.containers.as_ref()?.get("lab")?.as_str().map(str::to_string)
+    }
+}
+
+impl super::Lab {
+    /// Records in `<dir>/lab.json` what this process added to the lab (client hosts), keeping
+    /// the rest of the file as `up` wrote it.
+    pub fn record(&self, dir: &Path) -> Result<(), super::LabError> {
+        let mut file = LabFile::read(dir).map_err(|reason| super::LabError::NoLab { dir: dir.display().to_string(), reason })?;
+        file.endpoints = self.backend.endpoints();
+        if let Some(saved) = self.backend.saved_state() {
+            file.containers = Some(saved);
+        }
+        file.write(dir)
+            .map_err(|e| super::LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))
+    }
+}
