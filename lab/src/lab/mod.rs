@@ -162,6 +162,9 @@ impl Lab {
         if let Some(clock) = self.backend.local_clock() {
             return Ok(clock.advance(by).await?);
         }
+        if let Some(moved) = self.backend.advance(by).await {
+            return Ok(moved?);
+        }
         let target = self.now().await? + by;
         let moves = self.endpoints().clocks.into_iter().map(|url| {
             let body = serde_json::json!({ "to_ms": target.as_millis() as u64 });

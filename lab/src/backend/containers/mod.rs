@@ -10,6 +10,7 @@ mod plan;
 mod role;
 mod route;
 mod state;
+mod time;
 
 pub use census::{labs, sweep_abandoned, sweep_this_process, LabEntry};
 pub use compose::compose_file;
@@ -539,6 +540,12 @@ impl Backend for Containers {
         docker::sweep(&self.docker, &lab).await?;
         self.detach();
         Ok(())
+    }
+
+    async fn advance(&self, by: std::time::Duration) -> Option<Result<std::time::Duration, BackendError>> {
+        let control = self.state.lock().unwrap().secrets.control.clone();
+        let roles = self.endpoints().clocks;
+        Some(time::RoleClocks { http: &self.http, control: &control, roles: &roles }.advance(by).await)
     }
 
     fn detach(&self) {
