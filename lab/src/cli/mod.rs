@@ -54,7 +54,8 @@ enum Command {
     /// The lab's container image.
     #[command(subcommand)]
     Image(ImageVerb),
-    /// Write the docker-compose file of a topology (default: print the seed's).
+    /// Write the docker-compose file of a topology (default: print the seed's); with --output,
+    /// also the lab file that lets every command drive the Compose lab.
     Compose {
         #[arg(long)]
         topology: Option<PathBuf>,
@@ -97,7 +98,7 @@ pub fn main() -> ExitCode {
             Command::Client(verb) => client::run(verb, &state).await,
             Command::Rehearse(args) => rehearse::run(args).await,
             Command::Image(ImageVerb::Build) => image::build().await,
-            Command::Compose { topology, output } => image::compose(topology.as_deref(), output.as_deref()).await,
+            Command::Compose { topology, output } => image::compose(topology.as_deref(), output.as_deref(), &state).await,
             Command::Serve(role) => serve::run(role).await,
         }
     });

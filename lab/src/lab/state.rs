@@ -76,3 +76,21 @@ impl super::Lab {
             .map_err(|e| super::LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))
     }
 }
+
+impl LabFile {
+    /// The lab file of the Compose lab of `topology`: what lets every command drive it.
+    pub fn for_compose(topology: &crate::topology::Topology) -> Result<LabFile, super::LabError> {
+        let state = crate::backend::containers::compose_state(topology)
+            .ok_or_else(|| super::LabError::Invalid("the topology has no subnet for the DNS server".into()))?;
+        Ok(LabFile {
+            backend: BackendKind::Containers,
+            topology: toml::to_string(topology).map_err(|e| super::LabError::Invalid(e.to_string()))?,
+            topology_origin: topology.origin.clone(),
+            secrets: state.secrets.clone(),
+            endpoints: state.endpoints.clone(),
+            dial: BTreeMap::new(),
+            pid: None,
+            containers: Some(serde_json::to_value(&state).map_err(|e| super::LabError::Invalid(e.to_string()))?),
+        })
+    }
+}

@@ -13,7 +13,7 @@ mod state;
 mod time;
 
 pub use census::{labs, sweep_abandoned, sweep_this_process, LabEntry};
-pub use compose::compose_file;
+pub use compose::{compose_file, compose_state, COMPOSE_LAB};
 pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ROLE_LABEL};
 pub use owner::{boot_id, Liveness, Owner};
 pub use plan::{LabPlan, NetworkPlan, CLIENT_PORT, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT};
@@ -152,15 +152,7 @@ impl Containers {
                 labels: owner_labels.clone(),
             });
         }
-        let endpoints = Endpoints {
-            tenant: tenant_url,
-            dns: SocketAddr::new(dns, DNS_PORT),
-            dns_admin: specs[1].health.clone(),
-            appliances: specs[2..].iter().map(|s| (s.appliance.clone().unwrap_or_default(), s.health.clone())).collect(),
-            clocks: specs[2..].iter().map(|s| s.health.clone()).collect(),
-            clients: BTreeMap::new(),
-            control: None,
-        };
+        let endpoints = plan.endpoints().ok_or_else(|| BackendError::Start("the topology has no subnet for the DNS server".into()))?;
         let state = ContainersState {
             lab: lab.clone(),
             image: image.to_string(),
