@@ -338,24 +338,28 @@ impl Containers {
         Ok(())
     }
 
-    /// The lab's time, as the first role still on the lab's time line tells it.
-    async fn lab_time(&self, except: &[String]) -> Result<u64, BackendError> {
+    /// The lab's time, as the first role that answers tells it.
+    async fn lab_time(&self) -> Result<u64, BackendError> {
         let control = self.state.lock().unwrap().secrets.control.clone();
-        let clocks = self.endpoints().clocks;
-        let url = clocks.iter().find(|u| !except.contains(u)).ok_or_else(|| BackendError::Start("the lab keeps no clock".into()))?;
-        let reading: crate::clock::ClockReading = self
-            .http
-            .get(format!("{url}/lab/clock"))
-            .bearer_auth(control)
-            .timeout(std::time::Duration::from_secs(10))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| BackendError::Start(format!("cannot read the lab's time from {url}: {e}")))?
-            .json()
-            .await
-            .map_err(|e| BackendError::Start(format!("{url} answered an unreadable time: {e}")))?;
-        Ok(reading.now_ms)
+        let mut last = "the lab keeps no clock".to_string();
+        for url in self.endpoints().clocks {
+            let reply = self
+                .http
+                .get(format!("{url}/lab/clock"))
+                .bearer_auth(&control)
+                .timeout(std::time::Duration::from_secs(10))
+                .send()
+                .await
+                .and_then(|r| r.error_for_status());
+            match reply {
+                Ok(r) => match r.json::<crate::clock::ClockReading>().await {
+                    Ok(reading) => return Ok(reading.now_ms),
+                    Err(e) => last = format!("{url} answered an unreadable time: {e}"),
+                },
+                Err(e) => last = format!("{url}: {e}"),
+            }
+        }
+        Err(BackendError::Start(format!("cannot read the lab's time: {last}")))
     }
 
     /// Moves one role's clock to `to_ms`: a role that starts (a new client host, a restarted
@@ -453,7 +457,7 @@ impl Backend for Containers {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         // Another process driving the same lab may have started this host already.
         let running = self.docker.inspect_container(&name, None).await.ok().and_then(|c| c.state?.running);
-        let lab_time = self.lab_time(&[]).await?;
+        let lab_time = self.lab_time().await?;
         match running {
             Some(true) => {}
             Some(false) => {
@@ -512,7 +516,8 @@ impl Backend for Containers {
     async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError> {
         let (container, plan) = self.appliance(appliance)?;
         let health = format!("http://{}", SocketAddr::new(plan.address, MEDIATION_PORT));
-        let lab_time = self.lab_time(std::slice::from_ref(&health)).await?;
+        // Read before the restart: the appliance itself may be the lab's only clock.
+        let lab_time = self.lab_time().await?;
         let fault = |e: bollard::errors::Error| BackendError::Fault(format!("cannot restart {appliance}: {e}"));
         if kill {
             let options = bollard::query_parameters::KillContainerOptions { signal: "SIGKILL".into() };
