@@ -252,7 +252,8 @@ async fn up_leaves_the_lab_running_until_its_own_down() {
         let id = LabFile::read(&state).unwrap().containers_lab().expect("lab.json names the containers lab");
         let lab_label = format!("{LAB_LABEL}={id}");
         let running = docker(&["ps", "--filter", &format!("label={lab_label}"), "--format", "{{.Names}}"]);
-        assert_eq!(running.lines().count(), 7, "the seed lab's 7 containers were expected to run after up returned: {running}");
+        let roles = Topology::seed().appliances().count() + 2;
+        assert_eq!(running.lines().count(), roles, "the seed lab's {roles} containers were expected to run after up returned: {running}");
 
         let ls = bypass_lab(&state, &["ls"]);
         assert!(text(&ls).contains(&id) && text(&ls).contains("live"), "ls lists the lab: {}", text(&ls));
