@@ -98,15 +98,24 @@ fn the_compose_lab_is_driven_through_its_lab_file() {
         out
     };
     assert!(compose_cmd(&["up", "-d"]).status.success(), "docker-compose up -d");
-    let status = bypass_lab(&state, &["status"]);
-    let text = String::from_utf8_lossy(&status.stdout).into_owned();
     let down_now = || {
         let _ = bypass_lab(&state, &["down"]);
         let _ = compose_cmd(&["down", "-v"]);
     };
-    if !status.status.success() || text.matches("reachable").count() != 7 {
-        down_now();
-        panic!("status was expected to show the 7 appliances reachable: {text}");
+    // Compose returns once the containers run; the roles answer a moment later.
+    let appliances = Topology::seed().appliances().count();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let status = bypass_lab(&state, &["status"]);
+        let text = String::from_utf8_lossy(&status.stdout).into_owned();
+        if status.status.success() && text.matches("reachable").count() == appliances {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            down_now();
+            panic!("status was expected to show the {appliances} appliances reachable within 30 s: {text}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
     let advance = bypass_lab(&state, &["clock", "advance", "24h"]);
     let now = bypass_lab(&state, &["clock", "now"]);
