@@ -315,3 +315,34 @@ async fn an_interrupted_up_removes_what_it_started() {
     assert_eq!(labelled(&owned), Vec::<String>::new(), "nothing of the interrupted up remains");
     assert!(LabFile::read(dir.path()).is_err(), "no lab.json for a lab that never finished starting");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_rehearsal_removes_its_labs() {
+    let _serial = SERIAL.lock().await;
+    image().await;
+    let topology = Topology::seed();
+    let _shield = Shield::up(&topology);
+    let dir = tempfile::tempdir().unwrap();
+    let mut rehearse = tokio::process::Command::new(env!("CARGO_BIN_EXE_bypass-lab"))
+        .current_dir(dir.path())
+        .args(["rehearse", "--backend", "containers"])
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("rehearse starts");
+    let pid = rehearse.id().expect("a pid");
+    let owned = format!("bypass-lab.owner.pid={pid}");
+    // Interrupt once a scenario's lab runs.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while docker(&["ps", "--filter", &format!("label={owned}"), "--filter", "label=bypass-lab.role=mediation", "--format", "{{.Names}}"])
+        .trim()
+        .is_empty()
+    {
+        assert!(tokio::time::Instant::now() < deadline, "the rehearsal started no lab within 120 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(run("kill", &["-INT", &pid.to_string()]).status.success());
+    let status = timeout(Duration::from_secs(15), rehearse.wait()).await.expect("rehearse exits within 15 s of SIGINT").unwrap();
+    assert!(!status.success(), "an interrupted rehearsal exits non-zero");
+    assert_eq!(labelled(&owned), Vec::<String>::new(), "nothing of the interrupted rehearsal remains");
+}
