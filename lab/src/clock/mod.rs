@@ -37,7 +37,10 @@ pub struct ClockReading {
 impl ClockReading {
     pub fn of(clock: &Clock) -> ClockReading {
         let ms = |d: Duration| d.as_millis() as u64;
-        ClockReading { now_ms: ms(clock.now()), next_due_ms: clock.next_due().map(ms) }
+        // Rounded up: a move to that millisecond reaches the due instant, which may fall between
+        // two milliseconds (an appliance's sync offset has nanoseconds).
+        let ceil_ms = |d: Duration| d.as_nanos().div_ceil(1_000_000) as u64;
+        ClockReading { now_ms: ms(clock.now()), next_due_ms: clock.next_due().map(ceil_ms) }
     }
 }
 
