@@ -49,3 +49,83 @@ fn any_topology_gets_a_valid_compose_file_reading_its_plan() {
     std::fs::write(&file, compose).unwrap();
     compose_accepts(&file);
 }
+
+fn bypass_lab(state: &Path, args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_bypass-lab")).arg("--state").arg(state).args(args).output().expect("bypass-lab runs");
+    eprintln!("bypass-lab {args:?} -> {}\n{}{}", out.status, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Blackhole routes (metric 4000) over the seed's subnets while the Compose lab runs, so no
+/// packet to a topology address can take the default route.
+struct Shield(Vec<String>);
+
+impl Drop for Shield {
+    fn drop(&mut self) {
+        for subnet in &self.0 {
+            let _ = Command::new("ip").args(["route", "del", "blackhole", subnet, "metric", "4000"]).output();
+        }
+    }
+}
+
+fn shield() -> Shield {
+    let topology = Topology::seed();
+    let subnets = topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).map(ToString::to_string);
+    Shield(
+        subnets
+            .filter(|s| Command::new("ip").args(["route", "add", "blackhole", s, "metric", "4000"]).output().is_ok_and(|o| o.status.success()))
+            .collect(),
+    )
+}
+
+/// `bypass-lab compose --output` writes the lab file too: status, clock and down drive the
+/// Compose lab, and `docker-compose down -v` finds nothing left.
+#[test]
+fn the_compose_lab_is_driven_through_its_lab_file() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime
+        .block_on(bypass_lab::image::build_image(&|line: &str| eprintln!("  {line}")))
+        .expect("the lab image builds");
+    let _shield = shield();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("docker-compose.yml");
+    let state = dir.path().join(".bypass-lab");
+    let compose = bypass_lab(&state, &["compose", "--output", &file.display().to_string()]);
+    assert!(compose.status.success());
+    let compose_cmd = |args: &[&str]| {
+        let out = Command::new("docker-compose").arg("-f").arg(&file).args(["-p", "bypasslabtest"]).args(args).output().unwrap();
+        eprintln!("docker-compose {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    assert!(compose_cmd(&["up", "-d"]).status.success(), "docker-compose up -d");
+    let down_now = || {
+        let _ = bypass_lab(&state, &["down"]);
+        let _ = compose_cmd(&["down", "-v"]);
+    };
+    // Compose returns once the containers run; the roles answer a moment later.
+    let appliances = Topology::seed().appliances().count();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let status = bypass_lab(&state, &["status"]);
+        let text = String::from_utf8_lossy(&status.stdout).into_owned();
+        if status.status.success() && text.matches("reachable").count() == appliances {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            down_now();
+            panic!("status was expected to show the {appliances} appliances reachable within 30 s: {text}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let advance = bypass_lab(&state, &["clock", "advance", "24h"]);
+    let now = bypass_lab(&state, &["clock", "now"]);
+    let down = bypass_lab(&state, &["down"]);
+    let compose_down = compose_cmd(&["down", "-v"]);
+    assert!(advance.status.success(), "clock advance on the Compose lab");
+    assert_eq!(String::from_utf8_lossy(&now.stdout).trim(), "1d", "lab time after 24h");
+    assert!(down.status.success() && compose_down.status.success());
+    let left = Command::new("docker").args(["ps", "-aq", "--filter", "label=bypass-lab.lab=compose"]).output().unwrap();
+    assert!(left.stdout.is_empty(), "down leaves no container of the Compose lab");
+    let volumes = Command::new("docker").args(["volume", "ls", "-q", "--filter", "label=bypass-lab.lab=compose"]).output().unwrap();
+    assert!(volumes.stdout.is_empty(), "no volume of the Compose lab is left: {}", String::from_utf8_lossy(&volumes.stdout));
+}

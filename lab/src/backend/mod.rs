@@ -98,6 +98,18 @@ pub enum BackendError {
     Fault(String),
     #[error("{0}")]
     Docker(String),
+    /// The lab a lab file describes no longer runs: nothing may be sent to its addresses.
+    #[error("the containers lab {lab} is gone ({missing}); nothing was sent to its addresses. Remove what is left with `bypass-lab down`, start another with `bypass-lab up --backend containers`")]
+    Gone { lab: String, missing: String },
+    /// Another lab, still held by its owner, runs on subnets this topology needs.
+    #[error("{holder} already runs on {subnet}, which this topology needs; it was left untouched. Stop it with {how}")]
+    Occupied { holder: String, subnet: String, how: String },
+    /// A role did not take a move of the lab's clock: lab time is no longer the same everywhere.
+    #[error("{role} did not move to lab time {at}: {reason}")]
+    ClockRefused { role: String, at: String, reason: String },
+    /// The host would send a role's traffic somewhere else than the lab's own bridge.
+    #[error("refusing to talk to lab {lab}: {strays}; a packet to those addresses would leave through the host's network")]
+    OffLab { lab: String, strays: String },
     #[error("{0}")]
     Io(#[from] std::io::Error),
     /// A role that could not even start (its configuration failed before it served).
@@ -155,6 +167,16 @@ pub trait Backend: Send + Sync {
     async fn role_failed(&self) -> RoleFailure {
         std::future::pending().await
     }
+
+    /// Moves lab time forward by `by` when the clocks live in this backend's roles, and returns
+    /// the new lab time; None when the Lab moves time itself.
+    async fn advance(&self, _by: std::time::Duration) -> Option<Result<std::time::Duration, BackendError>> {
+        None
+    }
+
+    /// Leaves the lab running when this handle goes: it is saved in a lab file, and other
+    /// processes drive it until `down`.
+    fn detach(&self) {}
 }
 
 /// A role that ended in error.

@@ -65,6 +65,8 @@ pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
         ClientVerb::Signin { at, user, version, vpn } => {
             let address = lab.topology().place(&at).map_err(anyhow::Error::msg)?;
             let s = lab.sign_in_as(&user, &bypass_lab::client::api::SignInRequest { address, version, vpn }).await?;
+            // The client host may be new: later commands find it in the lab file.
+            lab.record(state)?;
             println!(
                 "{} signed in at {} ({}); hybridconfigserviceinternalurl: {}",
                 s.user,

@@ -1,6 +1,7 @@
 //! `bypass-lab image build` and `bypass-lab compose`: the lab image and the Compose file.
 
 use anyhow::Context;
+use bypass_lab::lab::LabFile;
 use bypass_lab::topology::Topology;
 use std::path::Path;
 use std::process::ExitCode;
@@ -12,16 +13,31 @@ pub async fn build() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the Compose file of a topology (the seed's by default) to `output`, or prints it.
-pub async fn compose(topology: Option<&Path>, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+/// Writes the Compose file of a topology (the seed's by default) to `output` with the lab file
+/// that drives it, or prints it.
+pub async fn compose(topology: Option<&Path>, output: Option<&Path>, state: &Path) -> anyhow::Result<ExitCode> {
     let topology = Topology::load_or_seed(topology)?;
     let text = bypass_lab::backend::containers::compose_file(&topology);
-    match output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("wrote {}; start it with `docker-compose -f {} up`", path.display(), path.display());
+    let Some(path) = output else {
+        print!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    };
+    if let Ok(file) = LabFile::read(state) {
+        if file.pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists()) || crate::cli::ls::still_there(&file).await? {
+            anyhow::bail!(
+                "a lab is already running (described in {}); stop it with `bypass-lab down` first",
+                LabFile::path(state).display()
+            );
         }
-        None => print!("{text}"),
     }
+    let lab_file = LabFile::for_compose(&topology)?;
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    lab_file.write(state).with_context(|| format!("cannot write {}", LabFile::path(state).display()))?;
+    eprintln!(
+        "wrote {} and {}; start it with `docker-compose -f {} up -d`, then use bypass-lab as with `up`",
+        path.display(),
+        LabFile::path(state).display(),
+        path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

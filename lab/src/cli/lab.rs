@@ -28,6 +28,13 @@ pub struct Up {
 }
 
 #[derive(Args)]
+pub struct Down {
+    /// Remove this containers lab (an id from `bypass-lab ls`) instead of the one described here.
+    #[arg(long)]
+    lab: Option<String>,
+}
+
+#[derive(Args)]
 pub struct Run {
     /// The runbook file, or - for standard input.
     file: String,
@@ -47,7 +54,7 @@ pub struct Status {
 
 pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
     if let Ok(file) = LabFile::read(state) {
-        if file.pid.is_some_and(alive) || file.backend == BackendKind::Containers {
+        if file.pid.is_some_and(alive) || crate::cli::ls::still_there(&file).await? {
             anyhow::bail!(
                 "a lab is already running (described in {}); stop it with `bypass-lab down`",
                 LabFile::path(state).display()
@@ -64,12 +71,19 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
         data_dir: Some(state.join("data")),
         control: true,
         dns: args.dns,
+        lab_file: Some(LabFile::path(state)),
         progress: Arc::new(|line: &str| eprintln!("{line}")),
     };
     if args.backend == BackendKind::Embedded {
         let _ = std::fs::remove_dir_all(state.join("data"));
     }
-    let lab = Lab::start(topology, options).await?;
+    // Interrupted while starting, the dropped start removes what it created.
+    let started = tokio::select! {
+        lab = Lab::start(topology, options) => Some(lab),
+        _ = crate::cli::serve::stop_signal() => None,
+    };
+    let Some(lab) = started else { return crate::cli::ls::interrupted(args.backend).await };
+    let lab = lab?;
     lab.save(state)?;
     println!("lab ready");
     print_roles(&lab);
@@ -143,22 +157,15 @@ pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
     out
 }
 
-pub async fn down(state: &Path) -> anyhow::Result<ExitCode> {
+pub async fn down(args: Down, state: &Path) -> anyhow::Result<ExitCode> {
+    if let Some(id) = &args.lab {
+        return crate::cli::ls::down_lab(id, state).await;
+    }
     let file = match LabFile::read(state) {
         Ok(f) => f,
         Err(reason) => {
-            // A containers lab whose lab.json is gone still carries its labels: remove it all.
             println!("no lab is running here ({reason})");
-            if let Ok(swept) = bypass_lab::backend::containers::sweep_all().await {
-                let total = swept.containers + swept.networks + swept.volumes;
-                if total > 0 {
-                    println!(
-                        "removed leftovers of earlier container labs: {} containers, {} networks, {} volumes",
-                        swept.containers, swept.networks, swept.volumes
-                    );
-                }
-            }
-            return Ok(ExitCode::SUCCESS);
+            return crate::cli::ls::down_without_file(state).await;
         }
     };
     match file.backend {
@@ -181,10 +188,11 @@ pub async fn down(state: &Path) -> anyhow::Result<ExitCode> {
             println!("lab removed (lab.json and {})", state.join("data").display());
         }
         BackendKind::Containers => {
-            let lab = Lab::attach(state).await?;
-            lab.stop().await?;
+            // By id, without attaching: a lab partly gone is removed all the same.
+            let id = file.containers_lab().context("the lab file names no containers lab")?;
+            let swept = bypass_lab::backend::containers::remove_lab(&id).await?;
             LabFile::remove(state);
-            println!("lab removed");
+            println!("lab {id} removed: {swept}");
         }
     }
     Ok(ExitCode::SUCCESS)

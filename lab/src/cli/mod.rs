@@ -8,6 +8,7 @@ mod fault;
 mod graph;
 mod image;
 mod lab;
+mod ls;
 mod rehearse;
 mod rollout;
 mod serve;
@@ -32,7 +33,9 @@ enum Command {
     /// Start a lab and keep it running (embedded: in the foreground until Ctrl-C).
     Up(lab::Up),
     /// Stop the running lab and remove what it created.
-    Down,
+    Down(lab::Down),
+    /// The containers labs on the Docker engine: owner, age, subnets, whether still held.
+    Ls,
     /// Run a runbook (PowerShell lines) against the running lab.
     Run(lab::Run),
     /// One row per appliance: version against the tenant's, web service, tenant link now, syncs.
@@ -61,7 +64,8 @@ enum Command {
     /// The lab's container image.
     #[command(subcommand)]
     Image(ImageVerb),
-    /// Write the docker-compose file of a topology (default: print the seed's).
+    /// Write the docker-compose file of a topology (default: print the seed's); with --output,
+    /// also the lab file that lets every command drive the Compose lab.
     Compose {
         #[arg(long)]
         topology: Option<PathBuf>,
@@ -130,7 +134,8 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Up(args) => lab::up(args, &state).await,
-            Command::Down => lab::down(&state).await,
+            Command::Down(args) => lab::down(args, &state).await,
+            Command::Ls => ls::ls().await,
             Command::Run(args) => lab::run(args, &state).await,
             Command::Status(args) => lab::status(args, &state).await,
             Command::Resolve(args) => dns::resolve(args, &state).await,
@@ -143,7 +148,7 @@ pub fn main() -> ExitCode {
             Command::Rehearse(args) => rehearse::run(args).await,
             Command::Graph(args) => graph::run(args),
             Command::Image(ImageVerb::Build) => image::build().await,
-            Command::Compose { topology, output } => image::compose(topology.as_deref(), output.as_deref()).await,
+            Command::Compose { topology, output } => image::compose(topology.as_deref(), output.as_deref(), &state).await,
             Command::Serve(role) => serve::run(role).await,
         }
     });

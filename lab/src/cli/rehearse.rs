@@ -54,14 +54,22 @@ pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
         topology.appliances().count(),
         args.backend
     );
-    let outcome = rehearse(Rehearsal {
+    let backend = args.backend;
+    let rehearsal = rehearse(Rehearsal {
         topology,
-        backend: args.backend,
+        backend,
         features: args.features,
         tags: args.tags,
         report_dir: args.report,
-    })
-    .await?;
+    });
+    // Interrupted, the dropped rehearsal stops its scenarios' labs; then whatever this process
+    // still holds goes.
+    let finished = tokio::select! {
+        outcome = rehearsal => Some(outcome),
+        _ = crate::cli::serve::stop_signal() => None,
+    };
+    let Some(outcome) = finished else { return crate::cli::ls::interrupted(backend).await };
+    let outcome = outcome?;
     println!("\n{}", outcome.summary());
     println!("rehearsal: {} passed, {} failed", outcome.passed, outcome.failed);
     Ok(if outcome.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })

@@ -30,11 +30,19 @@ pub struct ClockMove {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClockReading {
     pub now_ms: u64,
+    /// The role's next instant with work, so a lab of several clocks can stop every role there
+    /// and keep work across roles in lab-time order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_due_ms: Option<u64>,
 }
 
 impl ClockReading {
     pub fn of(clock: &Clock) -> ClockReading {
-        ClockReading { now_ms: clock.now().as_millis() as u64 }
+        let ms = |d: Duration| d.as_millis() as u64;
+        // Rounded up: a move to that millisecond reaches the due instant, which may fall between
+        // two milliseconds (an appliance's sync offset has nanoseconds).
+        let ceil_ms = |d: Duration| d.as_nanos().div_ceil(1_000_000) as u64;
+        ClockReading { now_ms: ms(clock.now()), next_due_ms: clock.next_due().map(ceil_ms) }
     }
 }
 
@@ -170,6 +178,11 @@ impl Clock {
                 }
             }
         }
+    }
+
+    /// The earliest instant after now at which a participant said it has work.
+    pub fn next_due(&self) -> Option<Duration> {
+        self.next_stop(self.now())
     }
 
     /// The earliest announced due instant after `now`.

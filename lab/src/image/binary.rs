@@ -9,11 +9,27 @@ pub const TARGET: &str = "x86_64-unknown-linux-gnu";
 /// The cargo profile of the static build (release, stripped).
 pub const PROFILE: &str = "image";
 
-/// A static binary to put in the image: this executable when it is one, else a static
-/// `bypass-lab` built beside it (a test run built with `crt-static`: the test harness lives in
-/// `deps/`, the binary one folder up), else a fresh static build of the source tree this library
-/// was compiled from.
+/// Names a static `bypass-lab` to put in the image instead of looking for one: for hosts that
+/// build it once (CI, an offline machine) and for runs that must not rebuild it.
+pub const STATIC_BINARY_ENV: &str = "BYPASS_LAB_STATIC_BINARY";
+
+/// A static binary to put in the image: the one [`STATIC_BINARY_ENV`] names, else this
+/// executable when it is one, else a static `bypass-lab` built beside it (a test run built with
+/// `crt-static`: the test harness lives in `deps/`, the binary one folder up), else a fresh
+/// static build of the source tree this library was compiled from.
 pub async fn static_binary(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf, BackendError> {
+    if let Some(named) = std::env::var_os(STATIC_BINARY_ENV).filter(|v| !v.is_empty()).map(PathBuf::from) {
+        let elf = std::fs::read(&named)
+            .map_err(|e| BackendError::Start(format!("{STATIC_BINARY_ENV}={}: {e}", named.display())))?;
+        if !is_static(&elf) {
+            return Err(BackendError::Start(format!(
+                "{STATIC_BINARY_ENV}={} is not statically linked (it has an ELF interpreter)",
+                named.display()
+            )));
+        }
+        progress(&format!("using the statically linked {} ({STATIC_BINARY_ENV})", named.display()));
+        return Ok(named);
+    }
     if let Ok(exe) = std::env::current_exe() {
         let beside = exe.parent().map(|dir| [dir.join("bypass-lab"), dir.join("../bypass-lab")]);
         let candidates = std::iter::once(exe.clone()).chain(beside.into_iter().flatten());

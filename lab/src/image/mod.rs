@@ -3,7 +3,7 @@
 
 mod binary;
 
-pub use binary::{hash, is_static, static_binary};
+pub use binary::{hash, is_static, static_binary, STATIC_BINARY_ENV};
 
 use crate::backend::BackendError;
 use bollard::query_parameters::BuildImageOptions;

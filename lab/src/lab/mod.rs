@@ -46,6 +46,9 @@ pub struct LabOptions {
     /// How the DNS server starts: with the topology's policies, or empty for a runbook that
     /// builds them.
     pub dns: DnsStart,
+    /// The lab file that will describe the lab (`up`); None = the lab lives as long as this
+    /// process. Containers record it as the lab's owner.
+    pub lab_file: Option<PathBuf>,
     pub progress: Progress,
 }
 
@@ -56,6 +59,7 @@ impl Default for LabOptions {
             data_dir: None,
             control: false,
             dns: DnsStart::Planned,
+            lab_file: None,
             progress: Arc::new(|_| {}),
         }
     }
@@ -78,7 +82,7 @@ impl Lab {
                 .await
                 .map(|b| Box::new(b) as Box<dyn Backend>)
                 .map_err(LabError::from),
-            BackendKind::Containers => containers_backend(&topology, &secrets, options.dns, &options.progress).await,
+            BackendKind::Containers => containers_backend(&topology, &secrets, &options).await,
         };
         let backend = backend.map_err(LabError::role_failure_first)?;
         let lab = Lab { topology, secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) };
@@ -113,7 +117,10 @@ impl Lab {
             pid: Some(std::process::id()),
             containers: self.backend.saved_state(),
         };
-        file.write(dir).map_err(|e| LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))
+        file.write(dir).map_err(|e| LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))?;
+        // Saved, the lab belongs to its file: it outlives this handle until `down`.
+        self.backend.detach();
+        Ok(())
     }
 
     pub fn topology(&self) -> &Topology {
@@ -180,6 +187,10 @@ impl Lab {
                 }
                 progress(reached);
             }
+        }
+        // Containers step every role through the union of their due instants themselves.
+        if let Some(moved) = self.backend.advance(by).await {
+            return Ok(moved?);
         }
         let start = self.now().await?;
         let target = start + by;
@@ -363,14 +374,11 @@ async fn read_reply<T: serde::de::DeserializeOwned>(
     reply.json().await.map_err(|e| LabError::Invalid(format!("{url} answered something unreadable: {e}")))
 }
 
-async fn containers_backend(
-    topology: &Topology,
-    secrets: &Secrets,
-    dns: DnsStart,
-    progress: &Progress,
-) -> Result<Box<dyn Backend>, LabError> {
-    let progress = progress.clone();
-    let lab = crate::backend::containers::Containers::start_with_dns(topology, secrets, dns, &move |line: &str| progress(line)).await?;
+async fn containers_backend(topology: &Topology, secrets: &Secrets, options: &LabOptions) -> Result<Box<dyn Backend>, LabError> {
+    use crate::backend::containers::{Containers, Owner};
+    let progress = options.progress.clone();
+    let owner = options.lab_file.as_deref().map_or_else(Owner::this_process, Owner::lab_file);
+    let lab = Containers::start(topology, secrets, owner, options.dns, &move |line: &str| progress(line)).await?;
     Ok(Box::new(lab))
 }
 

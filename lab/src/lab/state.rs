@@ -55,3 +55,42 @@ impl LabFile {
         let _ = std::fs::remove_file(Self::path(dir));
     }
 }
+
+impl LabFile {
+    /// The id of the containers lab this file describes.
+    pub fn containers_lab(&self) -> Option<String> {
+        self.containers.as_ref()?.get("lab")?.as_str().map(str::to_string)
+    }
+}
+
+impl super::Lab {
+    /// Records in `<dir>/lab.json` what this process added to the lab (client hosts), keeping
+    /// the rest of the file as `up` wrote it.
+    pub fn record(&self, dir: &Path) -> Result<(), super::LabError> {
+        let mut file = LabFile::read(dir).map_err(|reason| super::LabError::NoLab { dir: dir.display().to_string(), reason })?;
+        file.endpoints = self.backend.endpoints();
+        if let Some(saved) = self.backend.saved_state() {
+            file.containers = Some(saved);
+        }
+        file.write(dir)
+            .map_err(|e| super::LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))
+    }
+}
+
+impl LabFile {
+    /// The lab file of the Compose lab of `topology`: what lets every command drive it.
+    pub fn for_compose(topology: &crate::topology::Topology) -> Result<LabFile, super::LabError> {
+        let state = crate::backend::containers::compose_state(topology)
+            .ok_or_else(|| super::LabError::Invalid("the topology has no subnet for the DNS server".into()))?;
+        Ok(LabFile {
+            backend: BackendKind::Containers,
+            topology: toml::to_string(topology).map_err(|e| super::LabError::Invalid(e.to_string()))?,
+            topology_origin: topology.origin.clone(),
+            secrets: state.secrets.clone(),
+            endpoints: state.endpoints.clone(),
+            dial: BTreeMap::new(),
+            pid: None,
+            containers: Some(serde_json::to_value(&state).map_err(|e| super::LabError::Invalid(e.to_string()))?),
+        })
+    }
+}

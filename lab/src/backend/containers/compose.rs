@@ -1,10 +1,46 @@
 //! The Compose file for a topology: the same networks, subnets and fixed addresses as the
 //! backend, for admins who prefer `docker-compose up`. Roles use the well-known credentials
 //! (no secrets are written into the file); client hosts are not part of it.
+//!
+//! Every object is named and labelled as a containers lab whose id is [`COMPOSE_LAB`], so the
+//! lab file [`compose_state`] describes lets `run`, `status`, `resolve`, `clock`, `client` and
+//! `fault` drive a Compose lab like one started by `up`.
 
+use super::docker::{APPLIANCE_LABEL, LAB_LABEL, ROLE_LABEL};
 use super::plan::{LabPlan, NetworkPlan, DATA_DIR, DEFAULT_ONLINE, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT};
+use super::state::ContainersState;
+use crate::auth::Secrets;
 use crate::topology::Topology;
+use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// The lab id of a Compose lab: its networks, containers and volumes are
+/// `bypass-lab-compose-<name>`.
+pub const COMPOSE_LAB: &str = "compose";
+
+/// What the lab file of a Compose lab of `topology` holds for the containers backend.
+pub fn compose_state(topology: &Topology) -> Option<ContainersState> {
+    let plan = LabPlan::new(topology, DEFAULT_ONLINE.parse().expect("a valid subnet"));
+    let mut containers: BTreeMap<String, String> =
+        ["tenant", "dns"].iter().map(|role| (role.to_string(), object_name(role))).collect();
+    containers.extend(plan.appliances.iter().map(|a| (a.name.clone(), object_name(&a.name))));
+    Some(ContainersState {
+        lab: COMPOSE_LAB.into(),
+        image: crate::image::image_ref(),
+        online: DEFAULT_ONLINE.into(),
+        topology: topology.clone(),
+        secrets: Secrets::well_known(topology),
+        endpoints: plan.endpoints()?,
+        containers,
+        clients: BTreeMap::new(),
+        owner: BTreeMap::new(),
+    })
+}
+
+/// `bypass-lab-compose-<name>`: the name the backend would give the same object.
+fn object_name(name: &str) -> String {
+    format!("bypass-lab-{COMPOSE_LAB}-{name}")
+}
 
 /// A Compose file (format 2.4: docker-compose 1.29 and Compose v2) for `topology`.
 pub fn compose_file(topology: &Topology) -> String {
@@ -35,6 +71,7 @@ pub fn compose_file(topology: &Topology) -> String {
         &[&["serve", "tenant", "--listen", &format!("0.0.0.0:{TENANT_PORT}"), "--data", DATA_DIR], topology_args].concat(),
         &[("online", plan.tenant)],
         Some("tenant"),
+        ("tenant", None),
         seed,
     );
     let dns_legs: Vec<(&str, std::net::IpAddr)> =
@@ -45,7 +82,7 @@ pub fn compose_file(topology: &Topology) -> String {
         topology_args,
     ]
     .concat();
-    service(w, "dns", &image, &dns_cmd, &dns_legs, None, seed);
+    service(w, "dns", &image, &dns_cmd, &dns_legs, None, ("dns", None), seed);
     for a in &plan.appliances {
         let listen = format!("0.0.0.0:{MEDIATION_PORT}");
         let cmd = [
@@ -53,7 +90,8 @@ pub fn compose_file(topology: &Topology) -> String {
             topology_args,
         ]
         .concat();
-        service(w, &a.name, &image, &cmd, &[(a.network.as_str(), a.address), ("online", a.online)], Some(&a.name), seed);
+        let legs = [(a.network.as_str(), a.address), ("online", a.online)];
+        service(w, &a.name, &image, &cmd, &legs, Some(&a.name), ("mediation", Some(&a.name)), seed);
     }
     let _ = writeln!(w, "\nnetworks:");
     for network in plan.networks() {
@@ -61,7 +99,8 @@ pub fn compose_file(topology: &Topology) -> String {
     }
     let _ = writeln!(w, "\nvolumes:");
     for name in std::iter::once("tenant").chain(plan.appliances.iter().map(|a| a.name.as_str())) {
-        let _ = writeln!(w, "  {name}: {{}}");
+        let _ = writeln!(w, "  {name}:\n    name: {}", object_name(name));
+        write_labels(w, "    ", &[(ROLE_LABEL, if name == "tenant" { "tenant" } else { "mediation" })]);
     }
     out
 }
@@ -73,11 +112,16 @@ fn service(
     cmd: &[&str],
     legs: &[(&str, std::net::IpAddr)],
     volume: Option<&str>,
+    (role, appliance): (&str, Option<&str>),
     seed: bool,
 ) {
     // A JSON string is a YAML double-quoted scalar: quotes, backslashes and line breaks stay inside it.
     let quoted: Vec<String> = cmd.iter().map(|a| serde_json::to_string(a).expect("a string serializes")).collect();
-    let _ = writeln!(w, "  {name}:\n    image: {image}\n    command: [{}]", quoted.join(", "));
+    let _ = writeln!(w, "  {name}:\n    image: {image}\n    container_name: {}", object_name(name));
+    let _ = writeln!(w, "    command: [{}]", quoted.join(", "));
+    let mut labels = vec![(ROLE_LABEL, role)];
+    labels.extend(appliance.map(|a| (APPLIANCE_LABEL, a)));
+    write_labels(w, "    ", &labels);
     let _ = writeln!(w, "    networks:");
     for (network, address) in legs {
         let _ = writeln!(w, "      {network}:\n        ipv4_address: {address}");
@@ -97,8 +141,18 @@ fn service(
     }
 }
 
+/// The lab's label, then `extra`, under `labels:` at `indent`.
+fn write_labels(w: &mut String, indent: &str, extra: &[(&str, &str)]) {
+    let _ = writeln!(w, "{indent}labels:");
+    for (key, value) in [(LAB_LABEL, COMPOSE_LAB)].iter().chain(extra) {
+        let _ = writeln!(w, "{indent}  {key}: \"{value}\"");
+    }
+}
+
 fn write_network(w: &mut String, network: &NetworkPlan) {
-    let _ = writeln!(w, "  {}:\n    driver: bridge\n    ipam:\n      driver: default\n      config:", network.key);
+    let _ = writeln!(w, "  {}:\n    name: {}\n    driver: bridge", network.key, object_name(&network.key));
+    write_labels(w, "    ", &[]);
+    let _ = writeln!(w, "    ipam:\n      driver: default\n      config:");
     for (subnet, gateway) in network.subnets.iter().zip(&network.gateways) {
         let _ = writeln!(w, "        - subnet: {subnet}\n          gateway: {gateway}");
     }

@@ -14,6 +14,8 @@ pub const LAB_LABEL: &str = "bypass-lab.lab";
 pub const ROLE_LABEL: &str = "bypass-lab.role";
 /// The appliance a Mediation Server container runs.
 pub const APPLIANCE_LABEL: &str = "bypass-lab.appliance";
+/// The topology address of a client host's clients, so any process finds every host.
+pub const CLIENT_LABEL: &str = "bypass-lab.client";
 
 /// Connects to the local engine and agrees on an API version (the engine here speaks 1.41).
 pub async fn connect() -> Result<Docker, BackendError> {
@@ -39,13 +41,9 @@ pub fn is_not_found(e: &bollard::errors::Error) -> bool {
     matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })
 }
 
-/// `label=bypass-lab.lab=<id>`, or every lab's objects when `lab` is `None`.
-fn filter(lab: Option<&str>) -> HashMap<String, Vec<String>> {
-    let label = match lab {
-        Some(id) => format!("{LAB_LABEL}={id}"),
-        None => LAB_LABEL.to_string(),
-    };
-    HashMap::from([("label".to_string(), vec![label])])
+/// `label=bypass-lab.lab=<id>`.
+fn filter(lab: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([("label".to_string(), vec![format!("{LAB_LABEL}={lab}")])])
 }
 
 /// What a sweep removed, for progress lines.
@@ -56,8 +54,9 @@ pub struct Swept {
     pub volumes: usize,
 }
 
-/// Removes the containers, then networks, then volumes of one lab (or of every lab).
-pub async fn sweep(docker: &Docker, lab: Option<&str>) -> Result<Swept, BackendError> {
+/// Removes the containers, then networks, then volumes of one lab: never more than one, so a
+/// lab can only be removed by name.
+pub async fn sweep(docker: &Docker, lab: &str) -> Result<Swept, BackendError> {
     let mut swept = Swept::default();
     let containers = docker
         .list_containers(Some(ListContainersOptions { all: true, filters: Some(filter(lab)), ..Default::default() }))
@@ -113,10 +112,16 @@ pub async fn sweep(docker: &Docker, lab: Option<&str>) -> Result<Swept, BackendE
     Ok(swept)
 }
 
-/// Removes every lab's containers, networks and volumes (`bypass-lab down`).
-pub async fn sweep_all() -> Result<Swept, BackendError> {
+impl std::fmt::Display for Swept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} containers, {} networks, {} volumes", self.containers, self.networks, self.volumes)
+    }
+}
+
+/// Removes one lab by its id (`bypass-lab down`, `down --lab ID`).
+pub async fn remove_lab(lab: &str) -> Result<Swept, BackendError> {
     let docker = connect().await?;
-    sweep(&docker, None).await
+    sweep(&docker, lab).await
 }
 
 /// Sweeps one lab from a plain thread: usable from `Drop`, even inside a runtime.
@@ -125,7 +130,7 @@ pub fn sweep_blocking(lab: String) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
         runtime.block_on(async {
             let docker = connect().await.ok()?;
-            sweep(&docker, Some(&lab)).await.ok()
+            sweep(&docker, &lab).await.ok()
         })
     });
     let _ = worker.join();

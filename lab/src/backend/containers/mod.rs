@@ -2,14 +2,20 @@
 //! subnets and fixed addresses. The lab host has a leg on every network (the networks'
 //! gateways), so it reaches each role at its real address. See `docs/design/containers.md`.
 
+mod census;
 mod compose;
 mod docker;
+mod owner;
 mod plan;
 mod role;
+mod route;
 mod state;
+mod time;
 
-pub use compose::compose_file;
-pub use docker::{connect, sweep_all, Swept, APPLIANCE_LABEL, LAB_LABEL, ROLE_LABEL};
+pub use census::{labs, sweep_abandoned, sweep_this_process, LabEntry};
+pub use compose::{compose_file, compose_state, COMPOSE_LAB};
+pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ROLE_LABEL};
+pub use owner::{boot_id, Liveness, Owner};
 pub use plan::{LabPlan, NetworkPlan, CLIENT_PORT, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT};
 pub use state::ContainersState;
 
@@ -61,58 +67,59 @@ fn refuse_dns_servers(topology: &Topology) -> Result<(), BackendError> {
 }
 
 impl Containers {
-    /// Builds the image if missing or stale, sweeps earlier labs, then starts every role.
-    pub async fn start(topology: &Topology, secrets: &Secrets, progress: Progress<'_>) -> Result<Containers, BackendError> {
-        Containers::start_with_dns(topology, secrets, DnsStart::Planned, progress).await
-    }
-
-    /// [`Containers::start`] with the DNS server started as `dns_start` says.
-    pub async fn start_with_dns(
+    /// Builds the image if missing or stale, removes abandoned labs, then starts every role, the
+    /// DNS server as `dns_start` says.
+    pub async fn start(
         topology: &Topology,
         secrets: &Secrets,
+        owner: Owner,
         dns_start: DnsStart,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
         refuse_dns_servers(topology)?;
         let image = crate::image::build_image(progress).await?;
-        Containers::start_configured(topology, secrets, &image, dns_start, progress).await
+        Containers::start_owned(topology, secrets, &image, owner, dns_start, progress).await
     }
 
-    /// [`Containers::start`] with an image already built.
+    /// [`Containers::start`] with an image already built, held by this process.
     pub async fn start_with_image(
         topology: &Topology,
         secrets: &Secrets,
         image: &str,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
-        Containers::start_configured(topology, secrets, image, DnsStart::Planned, progress).await
+        Containers::start_owned(topology, secrets, image, Owner::this_process(), DnsStart::Planned, progress).await
     }
 
-    /// Starts every role from `image`, the DNS server as `dns_start` says.
-    pub async fn start_configured(
+    /// Starts the lab with `owner` written on every object. Only labs whose owner is provably
+    /// gone are removed first; a lab still held on the topology's subnets is a refusal.
+    pub async fn start_owned(
         topology: &Topology,
         secrets: &Secrets,
         image: &str,
+        owner: Owner,
         dns_start: DnsStart,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
         refuse_dns_servers(topology)?;
         let docker = docker::connect().await?;
-        let swept = docker::sweep(&docker, None).await?;
-        if swept != Swept::default() {
-            progress(&format!(
-                "removed an earlier lab: {} containers, {} networks, {} volumes",
-                swept.containers, swept.networks, swept.volumes
-            ));
+        for (lab, swept) in census::sweep_abandoned(&docker).await? {
+            progress(&format!("removed abandoned lab {} ({}): {swept}", lab.id, lab.liveness.reason()));
         }
         let lab = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+        let needed: Vec<IpNet> = topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).copied().collect();
+        let held = census::labs(&docker).await?;
+        if let Some((holder, subnet)) = census::holder_of(&held, &needed, &lab) {
+            return Err(BackendError::Occupied { holder: holder.describe(), subnet: subnet.to_string(), how: holder.how_to_stop() });
+        }
+        let owner_labels = owner.labels();
         let guard = SweepGuard(lab.clone());
         let online = free_online_subnet(&docker).await?;
         let plan = LabPlan::new(topology, online);
         let prefix = format!("bypass-lab-{lab}");
         let net = |key: &str| format!("{prefix}-{key}");
         for network in plan.networks() {
-            create_network(&docker, &lab, &net(&network.key), network).await?;
+            create_network(&docker, &lab, &owner_labels, &net(&network.key), network).await?;
             progress(&format!("network {} {}", net(&network.key), join(&network.subnets)));
         }
         let dns_listen = format!("0.0.0.0:{DNS_PORT}");
@@ -126,6 +133,7 @@ impl Containers {
                 legs: vec![(net("online"), plan.tenant)],
                 volume: true,
                 health: tenant_url.clone(),
+                labels: owner_labels.clone(),
             },
             RoleSpec {
                 name: format!("{prefix}-dns"),
@@ -147,6 +155,7 @@ impl Containers {
                     .collect(),
                 volume: false,
                 health: String::new(),
+                labels: owner_labels.clone(),
             },
         ];
         let dns = plan.dns_endpoint().ok_or_else(|| BackendError::Start("the topology has no subnet for the DNS server".into()))?;
@@ -170,20 +179,10 @@ impl Containers {
                 legs: vec![(net(&a.network), a.address), (net("online"), a.online)],
                 volume: true,
                 health: format!("http://{}", SocketAddr::new(a.address, MEDIATION_PORT)),
+                labels: owner_labels.clone(),
             });
         }
-        let endpoints = Endpoints {
-            tenant: tenant_url,
-            dns: SocketAddr::new(dns, DNS_PORT),
-            dns_admin: specs[1].health.clone(),
-            appliances: specs[2..].iter().map(|s| (s.appliance.clone().unwrap_or_default(), s.health.clone())).collect(),
-            // The DNS server keeps a clock too, for its -TimeOfDay policies.
-            clocks: specs[2..].iter().chain(&specs[1..2]).map(|s| s.health.clone()).collect(),
-            clients: BTreeMap::new(),
-            control: None,
-            // Several DNS servers are started by the embedded backend only.
-            dns_servers: vec![],
-        };
+        let endpoints = plan.endpoints().ok_or_else(|| BackendError::Start("the topology has no subnet for the DNS server".into()))?;
         let state = ContainersState {
             lab: lab.clone(),
             image: image.to_string(),
@@ -193,9 +192,11 @@ impl Containers {
             endpoints,
             containers: specs.iter().map(|s| (s.appliance.clone().unwrap_or_else(|| s.role.to_string()), s.name.clone())).collect(),
             clients: BTreeMap::new(),
+            owner: owner_labels.into_iter().collect(),
         };
         let lab_handle = Containers::from_parts(docker, state, plan)?;
         *lab_handle.guard.lock().unwrap() = Some(guard);
+        lab_handle.check_routes().await?;
         // The tenant first: appliances register with it as soon as they start.
         lab_handle.launch(&specs[0]).await?;
         let launches = specs[1..].iter().map(|s| lab_handle.launch(s));
@@ -205,6 +206,8 @@ impl Containers {
     }
 
     /// Drives a lab started by another process; dropping this handle leaves the lab running.
+    /// Nothing is sent to the lab before it is proven to run here: its networks and containers
+    /// exist and run, and the host routes every role's address through the lab's own bridges.
     pub async fn attach(state: ContainersState) -> Result<Containers, BackendError> {
         let docker = docker::connect().await?;
         let online: Ipv4Net = state
@@ -212,7 +215,11 @@ impl Containers {
             .parse()
             .map_err(|e| BackendError::Start(format!("lab state: online subnet '{}': {e}", state.online)))?;
         let plan = LabPlan::new(&state.topology, online);
-        Containers::from_parts(docker, state, plan)
+        let lab = Containers::from_parts(docker, state, plan)?;
+        lab.discover_clients().await?;
+        lab.check_present().await?;
+        lab.check_routes().await?;
+        Ok(lab)
     }
 
     /// [`Containers::attach`] from what [`Backend::saved_state`] gave (a lab file's
@@ -263,6 +270,160 @@ impl Containers {
         format!("bypass-lab-{}-{key}", self.lab_id())
     }
 
+    /// Every network and container the lab needs exists, and every container runs.
+    async fn check_present(&self) -> Result<(), BackendError> {
+        let (lab, containers) = {
+            let s = self.state.lock().unwrap();
+            (s.lab.clone(), s.containers.values().chain(s.clients.values()).cloned().collect::<Vec<_>>())
+        };
+        let (mut networks, mut gone, mut stopped) = (0, Vec::new(), Vec::new());
+        for network in self.plan.networks() {
+            let name = self.network(&network.key);
+            networks += 1;
+            match self.docker.inspect_network(&name, None).await {
+                Ok(_) => {}
+                Err(e) if docker::is_not_found(&e) => gone.push(name),
+                Err(e) => return Err(failed(format!("cannot inspect network {name}"))(e)),
+            }
+        }
+        let gone_networks = gone.len();
+        for name in &containers {
+            match self.docker.inspect_container(name, None).await {
+                Ok(c) if c.state.as_ref().and_then(|s| s.running) == Some(true) => {}
+                Ok(_) => stopped.push(name.clone()),
+                Err(e) if docker::is_not_found(&e) => gone.push(name.clone()),
+                Err(e) => return Err(failed(format!("cannot inspect container {name}"))(e)),
+            }
+        }
+        if gone.is_empty() && stopped.is_empty() {
+            return Ok(());
+        }
+        let mut missing = format!(
+            "{gone_networks} of {networks} networks and {} of {} containers missing",
+            gone.len() - gone_networks,
+            containers.len()
+        );
+        if !stopped.is_empty() {
+            missing.push_str(&format!(", stopped: {}", stopped.join(", ")));
+        }
+        Err(BackendError::Gone { lab, missing })
+    }
+
+    /// Every role address this process talks to is routed through the bridge of the lab
+    /// network that holds it, never through another interface.
+    async fn check_routes(&self) -> Result<(), BackendError> {
+        let mut bridges: Vec<(IpNet, String)> = Vec::new();
+        for network in self.plan.networks() {
+            let name = self.network(&network.key);
+            let inspected = self.docker.inspect_network(&name, None).await.map_err(|e| {
+                if docker::is_not_found(&e) {
+                    BackendError::Gone { lab: self.lab_id(), missing: format!("missing: network {name}") }
+                } else {
+                    failed(format!("cannot inspect network {name}"))(e)
+                }
+            })?;
+            let id = inspected.id.unwrap_or_default();
+            let bridge = inspected
+                .options
+                .and_then(|o| o.get("com.docker.network.bridge.name").cloned())
+                .unwrap_or_else(|| format!("br-{}", &id[..id.len().min(12)]));
+            bridges.extend(network.subnets.iter().map(|s| (*s, bridge.clone())));
+        }
+        let endpoints = self.endpoints();
+        let urls = [&endpoints.tenant, &endpoints.dns_admin].into_iter().chain(endpoints.appliances.values()).chain(endpoints.clients.values());
+        let addresses = urls.filter_map(|u| reqwest::Url::parse(u).ok()?.host_str()?.trim_matches(['[', ']']).parse::<IpAddr>().ok()).chain([endpoints.dns.ip()]);
+        let expected: Vec<(IpAddr, String)> = addresses
+            .map(|a| {
+                let bridge = bridges.iter().find(|(net, _)| net.contains(&a)).map(|(_, b)| b.clone());
+                (a, bridge.unwrap_or_else(|| "a bridge of the lab".into()))
+            })
+            .collect();
+        let strays = route::strays(&route::host_routes(), &expected);
+        if strays.is_empty() {
+            return Ok(());
+        }
+        let strays = strays.iter().map(|(a, want, got)| format!("{a} goes through {got}, not {want}")).collect::<Vec<_>>().join("; ");
+        Err(BackendError::OffLab { lab: self.lab_id(), strays })
+    }
+
+    /// Client hosts any process started for this lab, found by their labels.
+    async fn discover_clients(&self) -> Result<(), BackendError> {
+        let lab = self.lab_id();
+        let filters = HashMap::from([("label".to_string(), vec![format!("{LAB_LABEL}={lab}"), format!("{ROLE_LABEL}=client")])]);
+        let options = bollard::query_parameters::ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
+        let found = self.docker.list_containers(Some(options)).await.map_err(failed("cannot list the lab's client hosts"))?;
+        let mut s = self.state.lock().unwrap();
+        for container in found {
+            let at = container.labels.as_ref().and_then(|l| l.get(CLIENT_LABEL)).and_then(|a| a.parse::<IpAddr>().ok());
+            let name = container.names.unwrap_or_default().first().map(|n| n.trim_start_matches('/').to_string());
+            let (Some(at), Some(name)) = (at, name) else { continue };
+            if s.clients.contains_key(&at.to_string()) {
+                continue;
+            }
+            let url = format!("http://{}", SocketAddr::new(at, CLIENT_PORT));
+            s.clients.insert(at.to_string(), name);
+            s.endpoints.clients.insert(at.to_string(), url.clone());
+            s.endpoints.clocks.push(url);
+        }
+        Ok(())
+    }
+
+    /// The lab's time, as the first role that answers tells it.
+    async fn lab_time(&self) -> Result<u64, BackendError> {
+        let control = self.state.lock().unwrap().secrets.control.clone();
+        let mut last = "the lab keeps no clock".to_string();
+        for url in self.endpoints().clocks {
+            let reply = self
+                .http
+                .get(format!("{url}/lab/clock"))
+                .bearer_auth(&control)
+                .timeout(std::time::Duration::from_secs(10))
+                .send()
+                .await
+                .and_then(|r| r.error_for_status());
+            match reply {
+                Ok(r) => match r.json::<crate::clock::ClockReading>().await {
+                    Ok(reading) => return Ok(reading.now_ms),
+                    Err(e) => last = format!("{url} answered an unreadable time: {e}"),
+                },
+                Err(e) => last = format!("{url}: {e}"),
+            }
+        }
+        Err(BackendError::Start(format!("cannot read the lab's time: {last}")))
+    }
+
+    /// Moves one role's clock to `to_ms`: a role that starts (a new client host, a restarted
+    /// appliance) joins the lab at the lab's time instead of time zero.
+    async fn set_time(&self, url: &str, to_ms: u64) -> Result<(), BackendError> {
+        let control = self.state.lock().unwrap().secrets.control.clone();
+        self.http
+            .post(format!("{url}/lab/clock"))
+            .bearer_auth(control)
+            .json(&crate::clock::ClockMove { to_ms })
+            .timeout(std::time::Duration::from_secs(40))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map(|_| ())
+            .map_err(|e| BackendError::Start(format!("{url} did not take the lab's time ({to_ms} ms): {e}")))
+    }
+
+    /// The first online address for a client host that no container of the lab holds.
+    async fn free_client_online(&self) -> Result<IpAddr, BackendError> {
+        let name = self.network("online");
+        let network = self.docker.inspect_network(&name, None).await.map_err(failed(format!("cannot inspect network {name}")))?;
+        let used: Vec<IpAddr> = network
+            .containers
+            .unwrap_or_default()
+            .values()
+            .filter_map(|c| c.ipv4_address.as_deref()?.split('/').next()?.parse().ok())
+            .collect();
+        (0..)
+            .map_while(|n| self.plan.client_online(n))
+            .find(|a| !used.contains(a))
+            .ok_or_else(|| BackendError::Start("no address left for another client host".into()))
+    }
+
     fn appliance(&self, name: &str) -> Result<(String, &plan::AppliancePlan), BackendError> {
         let plan = self
             .plan
@@ -293,10 +454,7 @@ impl Backend for Containers {
         if let Some(url) = self.state.lock().unwrap().endpoints.clients.get(&at.to_string()) {
             return Ok(url.clone());
         }
-        let (topology, n) = {
-            let s = self.state.lock().unwrap();
-            (s.topology.clone(), s.clients.len())
-        };
+        let topology = self.state.lock().unwrap().topology.clone();
         let network = self.plan.network_of(&topology, at).ok_or_else(|| {
             BackendError::Unsupported(format!(
                 "a client host needs an address in a site's subnet or the outside subnets, not {at}"
@@ -310,7 +468,6 @@ impl Backend for Containers {
             return Err(BackendError::Unsupported(format!("{at} is taken by another role of the lab; pick a client address")));
         }
         let dns = network.dns.ok_or_else(|| BackendError::Start(format!("no DNS server on the network of {at}")))?;
-        let online = self.plan.client_online(n).ok_or_else(|| BackendError::Start("no address left for another client host".into()))?;
         let name = format!("bypass-lab-{}-client-{}", self.lab_id(), at.to_string().replace([':', '.'], "-"));
         let url = format!("http://{}", SocketAddr::new(at, CLIENT_PORT));
         let endpoints = self.endpoints();
@@ -328,24 +485,33 @@ impl Backend for Containers {
             }
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let spec = RoleSpec {
-            name: name.clone(),
-            role: "client",
-            appliance: None,
-            cmd: serve(&args),
-            legs: vec![(self.network(&network.key), at), (self.network("online"), online)],
-            volume: true,
-            health: url.clone(),
-        };
         // Another process driving the same lab may have started this host already.
         let running = self.docker.inspect_container(&name, None).await.ok().and_then(|c| c.state?.running);
+        let lab_time = self.lab_time().await?;
         match running {
             Some(true) => {}
             Some(false) => {
                 self.docker.start_container(&name, None).await.map_err(failed(format!("cannot start {name}")))?;
                 role::wait_ready(&self.docker, &self.http, &name, &url).await?;
+                self.set_time(&url, lab_time).await?;
             }
-            None => self.launch(&spec).await?,
+            None => {
+                let mut labels: HashMap<String, String> = self.state.lock().unwrap().owner.clone().into_iter().collect();
+                labels.insert(CLIENT_LABEL.into(), at.to_string());
+                let spec = RoleSpec {
+                    name: name.clone(),
+                    role: "client",
+                    appliance: None,
+                    cmd: serve(&args),
+                    legs: vec![(self.network(&network.key), at), (self.network("online"), self.free_client_online().await?)],
+                    volume: true,
+                    health: url.clone(),
+                    labels,
+                };
+                self.launch(&spec).await?;
+                // Before any user signs in, so the host has no work to replay on the way.
+                self.set_time(&url, lab_time).await?;
+            }
         }
         let mut s = self.state.lock().unwrap();
         s.clients.insert(at.to_string(), name);
@@ -379,6 +545,9 @@ impl Backend for Containers {
 
     async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError> {
         let (container, plan) = self.appliance(appliance)?;
+        let health = format!("http://{}", SocketAddr::new(plan.address, MEDIATION_PORT));
+        // Read before the restart: the appliance itself may be the lab's only clock.
+        let lab_time = self.lab_time().await?;
         let fault = |e: bollard::errors::Error| BackendError::Fault(format!("cannot restart {appliance}: {e}"));
         if kill {
             let options = bollard::query_parameters::KillContainerOptions { signal: "SIGKILL".into() };
@@ -388,17 +557,28 @@ impl Backend for Containers {
             let options = bollard::query_parameters::RestartContainerOptions { t: Some(10), signal: None };
             self.docker.restart_container(&container, Some(options)).await.map_err(fault)?;
         }
-        let health = format!("http://{}", SocketAddr::new(plan.address, MEDIATION_PORT));
-        role::wait_ready(&self.docker, &self.http, &container, &health).await
+        role::wait_ready(&self.docker, &self.http, &container, &health).await?;
+        // A restarted role starts at time zero; it resumes at the lab's time.
+        self.set_time(&health, lab_time).await
     }
 
     async fn stop(&self) -> Result<(), BackendError> {
         let lab = self.lab_id();
-        docker::sweep(&self.docker, Some(&lab)).await?;
+        docker::sweep(&self.docker, &lab).await?;
+        self.detach();
+        Ok(())
+    }
+
+    async fn advance(&self, by: std::time::Duration) -> Option<Result<std::time::Duration, BackendError>> {
+        let control = self.state.lock().unwrap().secrets.control.clone();
+        let roles = self.endpoints().clocks;
+        Some(time::RoleClocks { http: &self.http, control: &control, roles: &roles }.advance(by).await)
+    }
+
+    fn detach(&self) {
         if let Some(guard) = self.guard.lock().unwrap().take() {
             std::mem::forget(guard);
         }
-        Ok(())
     }
 }
 
@@ -410,7 +590,13 @@ fn join(nets: &[IpNet]) -> String {
     nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
-async fn create_network(docker: &Docker, lab: &str, name: &str, plan: &NetworkPlan) -> Result<(), BackendError> {
+async fn create_network(
+    docker: &Docker,
+    lab: &str,
+    owner: &HashMap<String, String>,
+    name: &str,
+    plan: &NetworkPlan,
+) -> Result<(), BackendError> {
     let config = plan
         .subnets
         .iter()
@@ -425,7 +611,7 @@ async fn create_network(docker: &Docker, lab: &str, name: &str, plan: &NetworkPl
         name: name.into(),
         driver: Some("bridge".into()),
         ipam: Some(Ipam { driver: Some("default".into()), config: Some(config), options: None }),
-        labels: Some(HashMap::from([(LAB_LABEL.to_string(), lab.to_string())])),
+        labels: Some(owner.clone().into_iter().chain([(LAB_LABEL.to_string(), lab.to_string())]).collect()),
         enable_ipv6: plan.subnets.iter().any(|n| matches!(n, IpNet::V6(_))).then_some(true),
         ..Default::default()
     };

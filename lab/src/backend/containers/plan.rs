@@ -136,6 +136,26 @@ impl LabPlan {
         self.sites.iter().chain([&self.outside, &self.online])
     }
 
+    /// Where the lab host reaches each role of a lab on this plan (client hosts come later).
+    pub fn endpoints(&self) -> Option<crate::backend::Endpoints> {
+        let url = |address: IpAddr, port: u16| format!("http://{}", std::net::SocketAddr::new(address, port));
+        let dns = self.dns_endpoint()?;
+        let appliances: std::collections::BTreeMap<String, String> =
+            self.appliances.iter().map(|a| (a.name.clone(), url(a.address, MEDIATION_PORT))).collect();
+        Some(crate::backend::Endpoints {
+            tenant: url(self.tenant, TENANT_PORT),
+            dns: std::net::SocketAddr::new(dns, DNS_PORT),
+            dns_admin: url(dns, DNS_ADMIN_PORT),
+            // The DNS server keeps a clock too, for its -TimeOfDay policies.
+            clocks: self.appliances.iter().map(|a| url(a.address, MEDIATION_PORT)).chain([url(dns, DNS_ADMIN_PORT)]).collect(),
+            appliances,
+            clients: Default::default(),
+            control: None,
+            // Several DNS servers are started by the embedded backend only.
+            dns_servers: vec![],
+        })
+    }
+
     /// The DNS server as the lab host asks it: on the first site's network, so a query without
     /// ECS comes from the host's leg in that site.
     pub fn dns_endpoint(&self) -> Option<IpAddr> {

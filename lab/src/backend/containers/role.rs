@@ -37,6 +37,8 @@ pub struct RoleSpec {
     pub volume: bool,
     /// Where `/healthz` answers once the role is ready.
     pub health: String,
+    /// Labels beyond the lab's and the role's: the owner's, a client host's address.
+    pub labels: HashMap<String, String>,
 }
 
 /// An endpoint with a fixed address.
@@ -59,7 +61,8 @@ pub async fn launch(
     topology_toml: &str,
     spec: &RoleSpec,
 ) -> Result<(), BackendError> {
-    let mut labels = HashMap::from([(LAB_LABEL.to_string(), lab.to_string()), (ROLE_LABEL.into(), spec.role.into())]);
+    let mut labels = spec.labels.clone();
+    labels.extend([(LAB_LABEL.to_string(), lab.to_string()), (ROLE_LABEL.into(), spec.role.into())]);
     if let Some(appliance) = &spec.appliance {
         labels.insert(APPLIANCE_LABEL.into(), appliance.clone());
     }

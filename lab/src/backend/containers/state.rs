@@ -21,4 +21,7 @@ pub struct ContainersState {
     pub containers: BTreeMap<String, String>,
     /// Client hosts' container names by address.
     pub clients: BTreeMap<String, String>,
+    /// The owner labels written on every object of the lab, so hosts started later carry them.
+    #[serde(default)]
+    pub owner: BTreeMap<String, String>,
 }

@@ -1,0 +1,91 @@
+//! `bypass-lab ls`, and removing containers labs by what can be proven about them: the labs on
+//! the Docker engine, whoever started them.
+
+use bypass_lab::backend::containers::{self, LabEntry};
+use bypass_lab::lab::LabFile;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Lists every containers lab on the engine.
+pub async fn ls() -> anyhow::Result<ExitCode> {
+    let docker = containers::connect().await?;
+    let labs = containers::labs(&docker).await?;
+    if labs.is_empty() {
+        println!("no containers lab on this engine");
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_labs(&labs);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn print_labs(labs: &[LabEntry]) {
+    println!("{:<10} {:<8} {:>10} {:>10}  {:<40} {}", "LAB", "STATE", "AGE", "CONTAINERS", "OWNER", "SUBNETS");
+    for lab in labs {
+        let running = lab.containers.iter().filter(|(_, up)| *up).count();
+        let subnets = lab.subnets().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let owner = lab.owner.as_ref().map(|o| o.describe()).unwrap_or_else(|| "-".into());
+        let age = lab.owner.as_ref().map(|o| o.age()).unwrap_or_else(|| "-".into());
+        println!(
+            "{:<10} {:<8} {:>10} {:>10}  {:<40} {}",
+            lab.id,
+            lab.liveness.word(),
+            age,
+            format!("{running}/{}", lab.containers.len()),
+            owner,
+            subnets
+        );
+    }
+}
+
+/// `down --lab ID`: that lab, whoever holds it; the lab file here goes too when it names it.
+pub async fn down_lab(id: &str, state: &Path) -> anyhow::Result<ExitCode> {
+    let docker = containers::connect().await?;
+    if !containers::labs(&docker).await?.iter().any(|l| l.id == id) {
+        anyhow::bail!("no containers lab {id} on this engine (see `bypass-lab ls`)");
+    }
+    let swept = containers::remove_lab(id).await?;
+    if LabFile::read(state).ok().and_then(|f| f.containers_lab()).as_deref() == Some(id) {
+        LabFile::remove(state);
+    }
+    println!("lab {id} removed: {swept}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `down` without a lab file: only labs this state directory's lab file owned are provably
+/// ours; any other lab is listed, never touched.
+pub async fn down_without_file(state: &Path) -> anyhow::Result<ExitCode> {
+    let Ok(docker) = containers::connect().await else { return Ok(ExitCode::SUCCESS) };
+    let path = std::path::absolute(LabFile::path(state))?;
+    let labs = containers::labs(&docker).await?;
+    let (ours, others): (Vec<_>, Vec<_>) =
+        labs.into_iter().partition(|l| l.owner.as_ref().and_then(|o| o.file.as_ref()) == Some(&path));
+    for lab in &ours {
+        let swept = containers::remove_lab(&lab.id).await?;
+        println!("removed lab {} that {} described: {swept}", lab.id, path.display());
+    }
+    if !others.is_empty() {
+        println!("\nother containers labs on this engine (left untouched):");
+        print_labs(&others);
+        println!("\nto remove one: `bypass-lab down --lab ID`");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the containers lab a lab file describes still has anything on the engine.
+pub async fn still_there(file: &LabFile) -> anyhow::Result<bool> {
+    let Some(id) = file.containers_lab() else { return Ok(false) };
+    let docker = containers::connect().await?;
+    Ok(containers::labs(&docker).await?.iter().any(|l| l.id == id))
+}
+
+/// After SIGINT or SIGTERM while starting or rehearsing: removes every lab this process
+/// holds, says what went, and fails.
+pub async fn interrupted(backend: bypass_lab::backend::BackendKind) -> anyhow::Result<ExitCode> {
+    eprintln!("interrupted: removing what this process started");
+    if backend == bypass_lab::backend::BackendKind::Containers {
+        for (lab, swept) in containers::sweep_this_process().await? {
+            eprintln!("removed lab {}: {swept}", lab.id);
+        }
+    }
+    Ok(ExitCode::from(130))
+}
