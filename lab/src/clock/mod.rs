@@ -330,6 +330,14 @@ impl Drop for Participant {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_due_instant_between_milliseconds_is_reported_rounded_up() {
+        let clock = Clock::new();
+        let participant = clock.participant("sync at 1.5 ms");
+        participant.due_at(Some(Duration::from_micros(1500)));
+        assert_eq!(ClockReading::of(&clock), ClockReading { now_ms: 0, next_due_ms: Some(2) });
+    }
+
     #[tokio::test]
     async fn advance_waits_for_participants_to_do_their_due_work() {
         let clock = Clock::new();
