@@ -9,6 +9,7 @@ pub mod lookup;
 pub mod plan;
 pub mod policy;
 pub mod remote;
+pub mod udp;
 
 pub use plan::{removal_script, topology_script};
 
@@ -98,8 +99,8 @@ pub async fn serve_on_clock(sockets: DnsSockets, config: DnsConfig, clock: Clock
     let executor = DnsExecutor { state: state.clone(), answers_on: Some(answers_on) };
     configure(&executor, &config).await?;
 
+    let udp = tokio::spawn(udp::run(sockets.udp, state.clone(), shutdown.clone()));
     let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
-    server.register_socket(sockets.udp);
     server.register_listener(sockets.tcp, TCP_IDLE, 64);
     let admin = axum::serve(sockets.admin, admin::router(executor, clock, &config.secrets.control))
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
@@ -107,6 +108,7 @@ pub async fn serve_on_clock(sockets: DnsSockets, config: DnsConfig, clock: Clock
     shutdown.cancelled().await;
     server.shutdown_gracefully().await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))?;
     admin.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
+    udp.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
     Ok(())
 }
 
