@@ -13,11 +13,18 @@ use std::time::{Duration, Instant};
 /// The features shipped with the lab, built into the binary so `rehearse` works anywhere.
 pub static BUILT_IN_FEATURES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../features");
 
-/// How many scenarios (each with its own lab) run at once: embedded labs are independent;
-/// container labs share the topology's subnets, so one at a time.
-fn concurrent_scenarios(backend: BackendKind) -> usize {
+/// How many Mediation Servers the embedded scenarios may keep busy at once, all labs together:
+/// above it, labs only compete for the same cores and every step slows down.
+const APPLIANCES_AT_ONCE: usize = 64;
+/// The most embedded scenarios at once, however small the plan.
+const MOST_SCENARIOS: usize = 4;
+
+/// How many scenarios (each with its own lab) run at once: embedded labs are independent, as
+/// many as keep [`APPLIANCES_AT_ONCE`] (one at a time for a plan larger than that); container
+/// labs share the topology's subnets, so one at a time.
+pub fn concurrent_scenarios(backend: BackendKind, topology: &Topology) -> usize {
     match backend {
-        BackendKind::Embedded => 4,
+        BackendKind::Embedded => (APPLIANCES_AT_ONCE / topology.appliances().count().max(1)).clamp(1, MOST_SCENARIOS),
         BackendKind::Containers => 1,
     }
 }
@@ -120,7 +127,7 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     let _ = LabWorld::cucumber()
         .with_writer(writer)
         .fail_on_skipped()
-        .max_concurrent_scenarios(concurrent_scenarios(plan.backend))
+        .max_concurrent_scenarios(concurrent_scenarios(plan.backend, &plan.topology))
         .before(|_, _, _, world| Box::pin(async move { start(world).await }))
         .after(move |_, _, _, finished, world| {
             match finished {

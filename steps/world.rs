@@ -10,8 +10,19 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// Every step finishes within this, or fails saying what it was waiting for.
-pub const STEP_DEADLINE: Duration = Duration::from_secs(20);
+/// What any step may take whatever the plan: starting a few roles and one replication window
+/// on a loaded two-core machine.
+const STEP_FLOOR: Duration = Duration::from_secs(20);
+/// What each Mediation Server adds to a step: starting it, one sync, one health probe.
+const STEP_PER_APPLIANCE: Duration = Duration::from_millis(25);
+
+/// Every step finishes within this, or fails saying what it was waiting for. A step's work
+/// (starting the lab, a replication window, probing every appliance) grows with the number of
+/// appliances, so the deadline does too; the rehearsal runs fewer labs at once on a large plan
+/// (`rehearsal::concurrent_scenarios`), so the appliances busy at once stay near one plan's.
+pub fn step_deadline() -> Duration {
+    STEP_FLOOR + STEP_PER_APPLIANCE * plan().topology.appliances().count() as u32
+}
 
 /// What the whole run rehearses: set once before the features run.
 #[derive(Debug, Clone)]
@@ -123,7 +134,6 @@ impl LabWorld {
 
 /// Runs `step` with the step deadline; on expiry, says what was awaited.
 pub async fn within<T>(what: &str, step: impl Future<Output = T>) -> anyhow::Result<T> {
-    tokio::time::timeout(STEP_DEADLINE, step)
-        .await
-        .map_err(|_| anyhow::anyhow!("gave up waiting for {what} after {STEP_DEADLINE:?}"))
+    let deadline = step_deadline();
+    tokio::time::timeout(deadline, step).await.map_err(|_| anyhow::anyhow!("gave up waiting for {what} after {deadline:?}"))
 }

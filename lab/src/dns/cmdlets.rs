@@ -304,6 +304,7 @@ impl DnsExecutor {
             return super::cmdlets_output::get(&state, name, &args).map_err(fail);
         }
         let mut state = self.state.write().expect("DNS state lock");
+        state.note_change();
         let printed = match name {
             "Add-DnsServerPrimaryZone" => {
                 let zone = args.req("Name")?;

@@ -12,13 +12,13 @@ pub mod remote;
 pub mod servers;
 pub mod stub;
 mod tcp;
+pub mod udp;
 
 pub use plan::{records_script, removal_script, topology_script};
 
 use crate::auth::Secrets;
 use crate::clock::Clock;
 use cmdlets::DnsExecutor;
-use hickory_server::Server;
 use policy::{Directory, DnsState};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, RwLock};
@@ -142,8 +142,8 @@ pub async fn start_state(
     }
     Ok(async move {
         let tcp_handler = Arc::new(handler::PolicyHandler { state: state.clone(), interface: dns_addr.ip(), soa: Default::default() });
-        let mut server = Server::new(handler::PolicyHandler { state, interface: dns_addr.ip(), soa: Default::default() });
-        server.register_socket(sockets.udp);
+        // UDP answers from its own loop (remembered replies); TCP from the lab's own accept loop.
+        let udp = tokio::spawn(udp::run(sockets.udp, state, shutdown.clone()));
         let tcp = tokio::spawn(tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, shutdown.clone()));
         let admin = crate::http::server::serve(
             sockets.admin,
@@ -153,9 +153,9 @@ pub async fn start_state(
         );
         let admin = tokio::spawn(async move { admin.await });
         shutdown.cancelled().await;
-        server.shutdown_gracefully().await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))?;
         let _ = tcp.await;
         admin.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
+        udp.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
         Ok(())
     })
 }

@@ -235,11 +235,35 @@ pub struct DnsState {
     policies: Vec<QueryResolutionPolicy>,
     deny_answer: DenyAnswer,
     time: LabTime,
+    /// Counts configuration changes, so answers remembered by the UDP fast path can tell they
+    /// are stale without taking the state lock.
+    revision: Arc<AtomicU64>,
 }
 
 impl DnsState {
+    /// A handle on the change counter, read without the state lock.
+    pub fn revision(&self) -> Arc<AtomicU64> {
+        self.revision.clone()
+    }
+
+    /// Marks the configuration as changed; the cmdlet executor calls it before every change.
+    pub fn note_change(&mut self) {
+        self.revision.fetch_add(1, Ordering::Release);
+    }
+
+    /// Whether an answer depends on the question and the client alone, so it may be
+    /// remembered until the next change: not when a `-TimeOfDay` criterion reads the clock,
+    /// a weighted round robin rotates, or AD-integrated zones replicate on the lab clock.
+    pub fn answers_depend_only_on_the_question(&self) -> bool {
+        self.ad.is_none()
+            && self.policies.iter().filter(|p| p.enabled).all(|p| {
+                p.scopes.len() <= 1 && p.criteria.iter().all(|c| c.kind != CriterionKind::TimeOfDay)
+            })
+    }
+
     pub fn set_deny_answer(&mut self, answer: DenyAnswer) {
         self.deny_answer = answer;
+        self.note_change();
     }
 
     pub fn deny_answer(&self) -> DenyAnswer {
@@ -249,6 +273,7 @@ impl DnsState {
     /// Reads time of day from `clock`, which showed `start` at lab time 0.
     pub fn set_clock(&mut self, clock: Clock, start: TimeOfDay) {
         self.time = LabTime { clock: Some(clock), start };
+        self.note_change();
     }
 
     /// The time of day `-TimeOfDay` criteria compare against now.
@@ -260,6 +285,7 @@ impl DnsState {
     /// its zones added with `-ReplicationScope` live there from then on.
     pub fn join_directory(&mut self, directory: Directory, server: &str) {
         self.ad = Some(DirectoryMember { directory, server: server.to_string() });
+        self.note_change();
     }
 
     fn lab_now(&self) -> std::time::Duration {
