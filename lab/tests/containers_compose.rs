@@ -106,9 +106,9 @@ fn the_compose_lab_is_driven_through_its_lab_file() {
     let appliances = Topology::seed().appliances().count();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let status = bypass_lab(&state, &["status"]);
+        let status = bypass_lab(&state, &["status", "--json"]);
         let text = String::from_utf8_lossy(&status.stdout).into_owned();
-        if status.status.success() && text.matches("reachable").count() == appliances {
+        if status.status.success() && text.matches("\"TenantReachable\": true").count() == appliances {
             break;
         }
         if std::time::Instant::now() > deadline {
