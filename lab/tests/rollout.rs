@@ -281,6 +281,16 @@ fn the_binary_exits_0_1_or_2() {
         ["site", "subnet", "client", "resolved", "resolved_site", "web_service", "decision", "reason", "media"]
     );
     assert_eq!(json["phases"][1]["rows"][4]["site"], "outside");
+    let page = std::fs::read_to_string(dir.path().join("good/rehearsal.html")).expect("the HTML page is written beside the JSON");
+    assert!(page.contains("<svg") && page.contains("rey-a"), "the page holds the plan's picture");
+
+    // Saved by Windows PowerShell 5.1's `>`: UTF-16 LE with its byte order mark.
+    let text = runbook(&t, Mistakes::default());
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    std::fs::write(dir.path().join("good16.ps1"), utf16).unwrap();
+    let (code, stdout, stderr) = run("good16.ps1", "plan.toml", "good16");
+    assert_eq!(code, 0, "a UTF-16 runbook rehearses as its UTF-8 twin: {stdout}\n{stderr}");
 
     let (code, stdout, stderr) = run("bad.ps1", "plan.toml", "bad");
     assert_eq!(code, 1, "{stdout}\n{stderr}");

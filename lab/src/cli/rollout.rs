@@ -30,8 +30,12 @@ fn invalid(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
-    let source = match std::fs::read_to_string(&args.runbook) {
-        Ok(s) => s,
+    // Read as PowerShell reads a script: UTF-8 with or without a BOM, or UTF-16 with one.
+    let source = match std::fs::read(&args.runbook) {
+        Ok(bytes) => match bypass_lab::runbook::encoding::decode(&bytes) {
+            Ok(text) => text,
+            Err(e) => return invalid(format!("cannot read runbook {}: {e}", args.runbook.display())),
+        },
         Err(e) => return invalid(format!("cannot read runbook {}: {e}", args.runbook.display())),
     };
     let topology = match Topology::load_or_seed(args.topology.as_deref()) {
