@@ -476,10 +476,14 @@ impl Backend for Containers {
             .iter()
             .map(|a| a.to_string())
             .collect();
-        if topology.site_of(at).is_none() {
-            // An external client's calls come in through the Edge over the online side: it
-            // reaches each Mediation Server at the appliance's online leg.
-            for a in &self.plan.appliances {
+        // Its own site's Mediation Servers are on its site network. Every other one is across the
+        // WAN (an internal client at another site, e.g. a travelling user's PSTN site) or behind
+        // the Edge (an external client): the lab carries both over the online side, so the client
+        // reaches such a Mediation Server at the appliance's online leg.
+        let own_site = topology.site_of(at).map(|s| s.name.clone());
+        for a in &self.plan.appliances {
+            let same_site = own_site.as_ref().is_some_and(|site| topology.find_appliance(&a.name).is_some_and(|(s, _)| &s.name == site));
+            if !same_site {
                 args.push("--dial".into());
                 args.push(format!("{}={}", a.address, SocketAddr::new(a.online, MEDIATION_PORT)));
             }
