@@ -40,6 +40,15 @@ const CRITERIA: [ParamSpec; 7] = criteria_params!();
 /// Positions are the cmdlet pages' "Position" values; pipeline input their "Accept pipeline
 /// input". Parameters the lab accepts without effect (`-ComputerName` with one server,
 /// `-Force`, `-AllowUpdateAny`, ...) are listed so scripts pasted from the pages bind.
+/// `Enable-` and `Disable-DnsServerPolicy` take the same parameters, in the same positions.
+const POLICY_STATE: &[ParamSpec] = &[
+    ParamSpec::named("Level", ParamKind::Enum(LEVELS)).required().at(1),
+    ParamSpec::named("Name", Str).at(2),
+    ParamSpec::named("ZoneName", Str).at(3),
+    FORCE,
+    COMPUTER,
+];
+
 pub const SPECS: &[CmdletSpec] = &[
     CmdletSpec {
         name: "Add-DnsServerPrimaryZone",
@@ -245,24 +254,12 @@ pub const SPECS: &[CmdletSpec] = &[
     CmdletSpec {
         name: "Enable-DnsServerPolicy",
         target: Target::Dns,
-        params: &[
-            ParamSpec::named("Level", ParamKind::Enum(LEVELS)).required().at(1),
-            ParamSpec::named("Name", Str).at(2),
-            ParamSpec::named("ZoneName", Str).at(3),
-            FORCE,
-            COMPUTER,
-        ],
+        params: POLICY_STATE,
     },
     CmdletSpec {
         name: "Disable-DnsServerPolicy",
         target: Target::Dns,
-        params: &[
-            ParamSpec::named("Level", ParamKind::Enum(LEVELS)).required().at(1),
-            ParamSpec::named("Name", Str).at(2),
-            ParamSpec::named("ZoneName", Str).at(3),
-            FORCE,
-            COMPUTER,
-        ],
+        params: POLICY_STATE,
     },
     CmdletSpec {
         name: "Resolve-DnsName",
