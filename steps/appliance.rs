@@ -33,8 +33,12 @@ async fn hours_pass(world: &mut LabWorld, hours: u64) -> anyhow::Result<()> {
 #[then("no Mediation Server has the new settings yet")]
 async fn none_has_it(world: &mut LabWorld) -> anyhow::Result<()> {
     let version = world.lab().tenant_configuration().await?.version;
-    let ahead: Vec<String> =
-        statuses(world).await?.into_iter().filter(|s| s.replicated_version >= Some(version)).map(|s| s.appliance_name).collect();
+    let ahead: Vec<String> = statuses(world)
+        .await?
+        .into_iter()
+        .filter(|s| s.replicated_version >= Some(version))
+        .map(|s| s.appliance_name)
+        .collect();
     anyhow::ensure!(ahead.is_empty(), "expected no appliance at version {version} yet, but these have it: {ahead:?}");
     Ok(())
 }
@@ -157,7 +161,12 @@ async fn healed_reports(world: &mut LabWorld) -> anyhow::Result<()> {
 
 #[when("the administrator unregisters the first appliance on it")]
 async fn unregister_first(world: &mut LabWorld) -> anyhow::Result<()> {
-    let first = world.topology().appliances().next().map(|(_, a)| a.name.clone()).ok_or_else(|| anyhow::anyhow!("no appliance"))?;
+    let first = world
+        .topology()
+        .appliances()
+        .next()
+        .map(|(_, a)| a.name.clone())
+        .ok_or_else(|| anyhow::anyhow!("no appliance"))?;
     world.subject = Some(first.clone());
     run_and_record(world, "Unregister-CcAppliance\n", RunOn::Appliance(first)).await?;
     world.transcript().map(|_| ())
@@ -172,7 +181,8 @@ async fn register_that(world: &mut LabWorld) -> anyhow::Result<()> {
 async fn registered(world: &LabWorld) -> anyhow::Result<(String, bool)> {
     let name = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was named in this scenario"))?;
     let records = world.lab().tenant_appliances().await?;
-    let record = records.iter().find(|r| r.name == name).ok_or_else(|| anyhow::anyhow!("the tenant does not list {name}"))?;
+    let record =
+        records.iter().find(|r| r.name == name).ok_or_else(|| anyhow::anyhow!("the tenant does not list {name}"))?;
     Ok((name, record.registered))
 }
 
@@ -208,8 +218,13 @@ async fn calls_failed_over(world: &mut LabWorld) -> anyhow::Result<()> {
     for call in &world.calls {
         match call {
             Ok(c) => {
-                let site = sites.iter().find(|s| s.name == c.site).ok_or_else(|| anyhow::anyhow!("no site {}", c.site))?;
-                let appliance = site.appliances.iter().find(|a| a.name == c.appliance).ok_or_else(|| anyhow::anyhow!("no appliance {}", c.appliance))?;
+                let site =
+                    sites.iter().find(|s| s.name == c.site).ok_or_else(|| anyhow::anyhow!("no site {}", c.site))?;
+                let appliance = site
+                    .appliances
+                    .iter()
+                    .find(|a| a.name == c.appliance)
+                    .ok_or_else(|| anyhow::anyhow!("no appliance {}", c.appliance))?;
                 let gateways = world.topology().gateways_of(site, appliance);
                 anyhow::ensure!(
                     c.gateway != stopped.to_string() && gateways.iter().any(|g| g.to_string() == c.gateway),
@@ -218,7 +233,10 @@ async fn calls_failed_over(world: &mut LabWorld) -> anyhow::Result<()> {
                     c.appliance
                 );
             }
-            Err(e) => anyhow::ensure!(e.contains("no gateway of") && e.contains(&stopped.to_string()), "a call failed otherwise: {e}"),
+            Err(e) => anyhow::ensure!(
+                e.contains("no gateway of") && e.contains(&stopped.to_string()),
+                "a call failed otherwise: {e}"
+            ),
         }
     }
     Ok(())

@@ -65,7 +65,9 @@ fn literal(text: &str) -> Option<String> {
 
 fn phrases_in(source: &str) -> Vec<Phrase> {
     let mut out = Vec::new();
-    for line in source.lines().map(str::trim) {
+    // An attribute may span lines once formatted (`#[then(` then the phrase on the next line).
+    for (at, _) in source.match_indices("#[") {
+        let line = &source[at..];
         let (ty, rest) = if let Some(r) = line.strip_prefix("#[given(") {
             (StepType::Given, r)
         } else if let Some(r) = line.strip_prefix("#[when(") {
@@ -75,6 +77,7 @@ fn phrases_in(source: &str) -> Vec<Phrase> {
         } else {
             continue;
         };
+        let rest = rest.trim_start();
         let parsed = if let Some(r) = rest.strip_prefix("expr = ") {
             literal(r).and_then(|t| Expression::regex(&t).ok().map(|re| (t, re)))
         } else if let Some(r) = rest.strip_prefix("regex = ") {

@@ -1,14 +1,14 @@
 //! Skype for Business clients: sign-in, the UccApi log, the bypass decision and PSTN calls.
 
 use super::world::{within, LabWorld};
+use crate::client::api::SignInRequest;
 use crate::client::outcome::FetchOutcome;
 use crate::client::status::ClientStatus;
-use crate::client::api::SignInRequest;
 use crate::lab::DEFAULT_NUMBER;
 use crate::mediation::call::{MediaPath, BYPASS_CODEC};
-use std::collections::BTreeSet;
 use crate::topology::Topology;
 use cucumber::{given, then, when};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 async fn sign_in(world: &mut LabWorld, user: &str, at: IpAddr) -> anyhow::Result<ClientStatus> {
@@ -31,7 +31,8 @@ async fn user_at_first_site(world: &mut LabWorld, user: String) -> anyhow::Resul
 
 #[given(expr = "a user {string} is signed in outside")]
 async fn user_outside(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
-    let at = world.topology().outside_address(0).ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
+    let at =
+        world.topology().outside_address(0).ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
     sign_in(world, &user, at).await.map(|_| ())
 }
 
@@ -41,7 +42,11 @@ async fn user_at_each_site(world: &mut LabWorld) -> anyhow::Result<()> {
     let mut places: Vec<(String, IpAddr)> = Vec::new();
     for site in &world.topology().sites {
         let addresses = world.topology().subnet_client_addresses(site);
-        anyhow::ensure!(addresses.len() == site.subnets.len(), "a subnet of site {} has no free client address", site.name);
+        anyhow::ensure!(
+            addresses.len() == site.subnets.len(),
+            "a subnet of site {} has no free client address",
+            site.name
+        );
         for at in addresses {
             places.push((format!("user{}", places.len() + 1), at));
         }
@@ -104,7 +109,8 @@ async fn log_holds_planned(world: &mut LabWorld, user: String) -> anyhow::Result
 
 #[then(expr = "the UccApi log of {string} holds hybridconfigserviceinternalurl with the new service URL")]
 async fn log_holds_new(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
-    let url = world.new_url.clone().ok_or_else(|| anyhow::anyhow!("the service URL was not changed in this scenario"))?;
+    let url =
+        world.new_url.clone().ok_or_else(|| anyhow::anyhow!("the service URL was not changed in this scenario"))?;
     log_holds(world, &user, &url).await
 }
 
@@ -129,15 +135,24 @@ async fn status_of(world: &LabWorld, user: &str) -> anyhow::Result<ClientStatus>
 async fn still_holds(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
     let url = world.topology().service_url();
     let s = status_of(world, &user).await?;
-    anyhow::ensure!(s.hybrid_config_service_internal_url.as_deref() == Some(url.as_str()), "{user} holds {:?}, not {url}", s.hybrid_config_service_internal_url);
+    anyhow::ensure!(
+        s.hybrid_config_service_internal_url.as_deref() == Some(url.as_str()),
+        "{user} holds {:?}, not {url}",
+        s.hybrid_config_service_internal_url
+    );
     Ok(())
 }
 
 #[then(expr = "{string} holds the new service URL")]
 async fn holds_new(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
-    let url = world.new_url.clone().ok_or_else(|| anyhow::anyhow!("the service URL was not changed in this scenario"))?;
+    let url =
+        world.new_url.clone().ok_or_else(|| anyhow::anyhow!("the service URL was not changed in this scenario"))?;
     let s = status_of(world, &user).await?;
-    anyhow::ensure!(s.hybrid_config_service_internal_url.as_deref() == Some(url.as_str()), "{user} holds {:?}, not {url}", s.hybrid_config_service_internal_url);
+    anyhow::ensure!(
+        s.hybrid_config_service_internal_url.as_deref() == Some(url.as_str()),
+        "{user} holds {:?}, not {url}",
+        s.hybrid_config_service_internal_url
+    );
     Ok(())
 }
 
@@ -167,17 +182,27 @@ async fn none_received(world: &mut LabWorld) -> anyhow::Result<()> {
 }
 
 fn last_outcome(s: &ClientStatus) -> anyhow::Result<&FetchOutcome> {
-    s.last_fetch.as_ref().map(|f| &f.outcome).ok_or_else(|| anyhow::anyhow!("{} has not fetched the hybrid configuration", s.user))
+    s.last_fetch
+        .as_ref()
+        .map(|f| &f.outcome)
+        .ok_or_else(|| anyhow::anyhow!("{} has not fetched the hybrid configuration", s.user))
 }
 
 #[then("each of them resolves the service name to one of their own site's Mediation Servers")]
 async fn each_uses_own_site(world: &mut LabWorld) -> anyhow::Result<()> {
     for user in world.users.clone() {
         let s = status_of(world, &user).await?;
-        let site = world.topology().site_of(s.address).ok_or_else(|| anyhow::anyhow!("{user} at {} is in no site", s.address))?;
+        let site = world
+            .topology()
+            .site_of(s.address)
+            .ok_or_else(|| anyhow::anyhow!("{user} at {} is in no site", s.address))?;
         match last_outcome(&s)? {
             FetchOutcome::Bypass { address, .. } if site.appliances.iter().any(|a| a.address == *address) => {}
-            other => anyhow::bail!("{user} in {} should have been served by its own site's Mediation Servers, but: {}", site.name, other.describe()),
+            other => anyhow::bail!(
+                "{user} in {} should have been served by its own site's Mediation Servers, but: {}",
+                site.name,
+                other.describe()
+            ),
         }
     }
     Ok(())
@@ -187,7 +212,11 @@ async fn each_uses_own_site(world: &mut LabWorld) -> anyhow::Result<()> {
 async fn each_bypasses(world: &mut LabWorld) -> anyhow::Result<()> {
     for user in world.users.clone() {
         let s = status_of(world, &user).await?;
-        anyhow::ensure!(s.bypass && s.bypass_id.is_some(), "{user} decided not to bypass: {}", last_outcome(&s)?.describe());
+        anyhow::ensure!(
+            s.bypass && s.bypass_id.is_some(),
+            "{user} decided not to bypass: {}",
+            last_outcome(&s)?.describe()
+        );
     }
     Ok(())
 }
@@ -197,7 +226,11 @@ async fn each_rejected(world: &mut LabWorld) -> anyhow::Result<()> {
     for user in world.users.clone() {
         let s = status_of(world, &user).await?;
         let outcome = last_outcome(&s)?;
-        anyhow::ensure!(!s.bypass && matches!(outcome, FetchOutcome::Rejected { .. }), "{user}: {}", outcome.describe());
+        anyhow::ensure!(
+            !s.bypass && matches!(outcome, FetchOutcome::Rejected { .. }),
+            "{user}: {}",
+            outcome.describe()
+        );
     }
     Ok(())
 }
@@ -205,8 +238,16 @@ async fn each_rejected(world: &mut LabWorld) -> anyhow::Result<()> {
 #[then(expr = "{string} cannot resolve the service name")]
 async fn cannot_resolve(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
     let s = status_of(world, &user).await?;
-    let answer = within("the DNS server", world.lab().resolve(&world.topology().tenant.service_name, s.address, Default::default())).await??;
-    anyhow::ensure!(!matches!(answer, crate::dns::lookup::Answer::Addresses(_)), "{user} at {} resolves it: {answer:?}", s.address);
+    let answer = within(
+        "the DNS server",
+        world.lab().resolve(&world.topology().tenant.service_name, s.address, Default::default()),
+    )
+    .await??;
+    anyhow::ensure!(
+        !matches!(answer, crate::dns::lookup::Answer::Addresses(_)),
+        "{user} at {} resolves it: {answer:?}",
+        s.address
+    );
     Ok(())
 }
 
@@ -214,7 +255,11 @@ async fn cannot_resolve(world: &mut LabWorld, user: String) -> anyhow::Result<()
 async fn not_bypass_no_name(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
     let s = status_of(world, &user).await?;
     let outcome = last_outcome(&s)?;
-    anyhow::ensure!(!s.bypass && matches!(outcome, FetchOutcome::NameDoesNotResolve { .. }), "{user}: {}", outcome.describe());
+    anyhow::ensure!(
+        !s.bypass && matches!(outcome, FetchOutcome::NameDoesNotResolve { .. }),
+        "{user}: {}",
+        outcome.describe()
+    );
     Ok(())
 }
 
@@ -293,11 +338,7 @@ async fn places_calls(world: &mut LabWorld, user: String, count: usize) -> anyho
 
 fn placed(world: &LabWorld) -> anyhow::Result<Vec<&crate::mediation::call::CallResult>> {
     anyhow::ensure!(!world.calls.is_empty(), "no call was placed in this scenario");
-    world
-        .calls
-        .iter()
-        .map(|c| c.as_ref().map_err(|e| anyhow::anyhow!("a call failed: {e}")))
-        .collect()
+    world.calls.iter().map(|c| c.as_ref().map_err(|e| anyhow::anyhow!("a call failed: {e}"))).collect()
 }
 
 #[then("every call went through an appliance of the first site")]
@@ -336,11 +377,16 @@ async fn bypassed_g711(world: &mut LabWorld) -> anyhow::Result<()> {
 #[then("no call went through the appliance in maintenance mode")]
 #[then("no call went through that appliance")]
 async fn none_through_maintenance(world: &mut LabWorld) -> anyhow::Result<()> {
-    let resting = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was taken out of service in this scenario"))?;
+    let resting = world
+        .subject
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("no appliance was taken out of service in this scenario"))?;
     let others = world.topology().sites[0].appliances.len() > 1;
     for call in &world.calls {
         match call {
-            Ok(c) => anyhow::ensure!(c.appliance != resting, "a call went through {resting}, which is in maintenance mode"),
+            Ok(c) => {
+                anyhow::ensure!(c.appliance != resting, "a call went through {resting}, which is in maintenance mode")
+            }
             // A site whose only appliance rests has nothing to take the call.
             Err(e) => anyhow::ensure!(!others && e.contains("takes new calls"), "a call failed: {e}"),
         }
@@ -362,7 +408,9 @@ async fn inbound_call(world: &mut LabWorld, user: String, expected: String) -> a
     Ok(())
 }
 
-#[then(expr = "a call by {string} goes through an appliance of that PSTN site, its media crossing the WAN only when the user is at another site")]
+#[then(
+    expr = "a call by {string} goes through an appliance of that PSTN site, its media crossing the WAN only when the user is at another site"
+)]
 async fn call_through_pstn_site(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
     let home = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no PSTN site was assigned in this scenario"))?;
     let status = status_of(world, &user).await?;
@@ -375,7 +423,12 @@ async fn call_through_pstn_site(world: &mut LabWorld, user: String) -> anyhow::R
         call.site
     );
     let away = !status.site.eq_ignore_ascii_case(&home);
-    anyhow::ensure!(call.crosses_wan == away, "{user} is at {} and homed on {home}; crosses_wan is {}", status.site, call.crosses_wan);
+    anyhow::ensure!(
+        call.crosses_wan == away,
+        "{user} is at {} and homed on {home}; crosses_wan is {}",
+        status.site,
+        call.crosses_wan
+    );
     anyhow::ensure!(call.media_path == MediaPath::Bypass, "{user}'s call should bypass, but: {}", call.reason);
     Ok(())
 }

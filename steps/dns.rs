@@ -28,13 +28,13 @@ async fn each_site_gets_its_own(world: &LabWorld, transport: Transport) -> anyho
         let addresses = world.topology().subnet_client_addresses(site);
         anyhow::ensure!(addresses.len() == site.subnets.len(), "a subnet of site {} has no client address", site.name);
         for from in addresses {
-        let answer = resolve(world, &name, from, transport).await?;
-        let expected = Answer::Addresses(site_addresses(site));
-        anyhow::ensure!(
-            answer == expected,
-            "a client at {from} in {} should get {expected:?} for {name} over {transport:?}, but got {answer:?}",
-            site.name
-        );
+            let answer = resolve(world, &name, from, transport).await?;
+            let expected = Answer::Addresses(site_addresses(site));
+            anyhow::ensure!(
+                answer == expected,
+                "a client at {from} in {} should get {expected:?} for {name} over {transport:?}, but got {answer:?}",
+                site.name
+            );
         }
     }
     Ok(())
@@ -52,7 +52,8 @@ async fn each_site_tcp(world: &mut LabWorld) -> anyhow::Result<()> {
 
 #[then("an external client gets no address for the service name")]
 async fn external_gets_nothing(world: &mut LabWorld) -> anyhow::Result<()> {
-    let from = world.topology().outside_address(0).ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
+    let from =
+        world.topology().outside_address(0).ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
     let answer = resolve(world, &service(world), from, Transport::Udp).await?;
     anyhow::ensure!(!matches!(answer, Answer::Addresses(_)), "an external client at {from} got {answer:?}");
     Ok(())
@@ -104,18 +105,22 @@ async fn add_records(world: &mut LabWorld, label: String) -> anyhow::Result<()> 
 #[then("no client anywhere resolves the service name")]
 async fn nobody_resolves(world: &mut LabWorld) -> anyhow::Result<()> {
     let name = service(world);
-    let mut places: Vec<IpAddr> = world.topology().sites.iter().flat_map(|s| world.topology().subnet_client_addresses(s)).collect();
+    let mut places: Vec<IpAddr> =
+        world.topology().sites.iter().flat_map(|s| world.topology().subnet_client_addresses(s)).collect();
     places.extend(world.topology().outside_address(0));
     for from in places {
         let answer = resolve(world, &name, from, Transport::Udp).await?;
-        anyhow::ensure!(!matches!(answer, Answer::Addresses(_)), "a client at {from} still resolves {name}: {answer:?}");
+        anyhow::ensure!(
+            !matches!(answer, Answer::Addresses(_)),
+            "a client at {from} still resolves {name}: {answer:?}"
+        );
     }
     Ok(())
 }
 
 /// The service name's host relative to its zone (`hybridvoice` in adatum.biz).
 fn service_host(world: &LabWorld) -> (String, String) {
-    let zone = crate::dns::plan::service_zone(world.topology());
+    let zone = crate::dns::script::service_zone(world.topology());
     let service = service(world).trim_end_matches('.').to_ascii_lowercase();
     let host = service.strip_suffix(&format!(".{zone}")).map(str::to_string).unwrap_or_else(|| "@".into());
     (zone, host)
@@ -127,7 +132,12 @@ fn service_host(world: &LabWorld) -> (String, String) {
 /// (the wall-clock time N hours after the lab's start, `HH:MM`).
 fn with_topology_names(world: &LabWorld, script: &str) -> anyhow::Result<String> {
     let (zone, host) = service_host(world);
-    let outside = world.topology().outside.subnets.first().ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
+    let outside = world
+        .topology()
+        .outside
+        .subnets
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
     let outside = match outside {
         ipnet::IpNet::V4(n) => n.to_string(),
         ipnet::IpNet::V6(n) => format!("-IPv6Subnet {n}"),
@@ -135,7 +145,10 @@ fn with_topology_names(world: &LabWorld, script: &str) -> anyhow::Result<String>
     let mut out = script.replace("{zone}", &zone).replace("{host}", &host).replace("{outside}", &outside);
     let start = world.topology().tenant.start_time_of_day;
     while let Some(at) = out.find("{start+") {
-        let end = out[at..].find("h}").map(|e| at + e).ok_or_else(|| anyhow::anyhow!("'{{start+' without 'h}}' in the script"))?;
+        let end = out[at..]
+            .find("h}")
+            .map(|e| at + e)
+            .ok_or_else(|| anyhow::anyhow!("'{{start+' without 'h}}' in the script"))?;
         let hours: u64 = out[at + 7..end].parse()?;
         let time = start.after(std::time::Duration::from_secs(hours * 3600)).to_string();
         out.replace_range(at..end + 2, &time);
@@ -145,14 +158,18 @@ fn with_topology_names(world: &LabWorld, script: &str) -> anyhow::Result<String>
 
 #[when("the administrator runs against the DNS server, with the topology's names:")]
 async fn admin_runs_with_names(world: &mut LabWorld, step: &cucumber::gherkin::Step) -> anyhow::Result<()> {
-    let doc = step.docstring.as_deref().ok_or_else(|| anyhow::anyhow!("this step needs the runbook lines as a doc string"))?;
+    let doc = step
+        .docstring
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("this step needs the runbook lines as a doc string"))?;
     let doc = doc.strip_prefix("\r\n").or_else(|| doc.strip_prefix('\n')).unwrap_or(doc);
     let script = with_topology_names(world, doc)?;
     run_and_record(world, &script, RunOn::Tenant).await
 }
 
 async fn external(world: &LabWorld, name: &str) -> anyhow::Result<(IpAddr, Answer)> {
-    let from = world.topology().outside_address(0).ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
+    let from =
+        world.topology().outside_address(0).ok_or_else(|| anyhow::anyhow!("the topology has no outside subnet"))?;
     Ok((from, resolve(world, name, from, Transport::Udp).await?))
 }
 
@@ -161,7 +178,10 @@ async fn external_service_gets(world: &mut LabWorld, expected: String) -> anyhow
     let expected = parse_answer(&expected)?;
     let name = service(world);
     let (from, answer) = external(world, &name).await?;
-    anyhow::ensure!(answer == expected, "an external client at {from} asking for {name}: expected {expected:?}, got {answer:?}");
+    anyhow::ensure!(
+        answer == expected,
+        "an external client at {from} asking for {name}: expected {expected:?}, got {answer:?}"
+    );
     Ok(())
 }
 
@@ -170,7 +190,10 @@ async fn external_apex_gets(world: &mut LabWorld, expected: String) -> anyhow::R
     let expected = parse_answer(&expected)?;
     let (zone, _) = service_host(world);
     let (from, answer) = external(world, &zone).await?;
-    anyhow::ensure!(answer == expected, "an external client at {from} asking for the apex {zone}: expected {expected:?}, got {answer:?}");
+    anyhow::ensure!(
+        answer == expected,
+        "an external client at {from} asking for the apex {zone}: expected {expected:?}, got {answer:?}"
+    );
     Ok(())
 }
 
@@ -187,7 +210,10 @@ async fn external_weighted(world: &mut LabWorld, queries: usize, wanted: usize, 
         }
         seen.push(answer);
     }
-    anyhow::ensure!(hits == wanted, "{hits} of {queries} answers were {address}, expected exactly {wanted}; answers: {seen:?}");
+    anyhow::ensure!(
+        hits == wanted,
+        "{hits} of {queries} answers were {address}, expected exactly {wanted}; answers: {seen:?}"
+    );
     Ok(())
 }
 

@@ -63,7 +63,11 @@ impl Outcome {
             "{} passed, {} failed{} in {:.2} s (reports: {}, {}, {})",
             self.passed,
             self.failed,
-            if self.not_applicable > 0 { format!(" ({} @seed scenarios not applicable to this topology)", self.not_applicable) } else { String::new() },
+            if self.not_applicable > 0 {
+                format!(" ({} @seed scenarios not applicable to this topology)", self.not_applicable)
+            } else {
+                String::new()
+            },
             self.elapsed.as_secs_f64(),
             self.junit.display(),
             self.json.display(),
@@ -144,7 +148,8 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         // bypass-lab's own, never cucumber's.
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .filter_run(features, move |feature, rule, scenario| {
-            let all_tags = feature.tags.iter().chain(rule.iter().flat_map(|r| r.tags.iter())).chain(scenario.tags.iter());
+            let all_tags =
+                feature.tags.iter().chain(rule.iter().flat_map(|r| r.tags.iter())).chain(scenario.tags.iter());
             match super::preflight::select(all_tags, seed_plan, tags.as_ref()) {
                 super::preflight::Selection::Selected => true,
                 super::preflight::Selection::NotApplicable => {
@@ -224,4 +229,3 @@ pub fn has_seed_plan(topology: &Topology) -> bool {
             })
         })
 }
-

@@ -41,7 +41,8 @@ async fn admin_runs_on_dns(world: &mut LabWorld, step: &Step) -> anyhow::Result<
 #[when("the administrator runs on the first appliance:")]
 async fn admin_runs_on_first(world: &mut LabWorld, step: &Step) -> anyhow::Result<()> {
     let source = doc(step)?.to_string();
-    let first = world.topology().appliances().next().map(|(_, a)| a.name.clone()).expect("a valid topology has appliances");
+    let first =
+        world.topology().appliances().next().map(|(_, a)| a.name.clone()).expect("a valid topology has appliances");
     world.subject = Some(first.clone());
     run_and_record(world, &source, RunOn::Appliance(first)).await
 }
@@ -49,7 +50,8 @@ async fn admin_runs_on_first(world: &mut LabWorld, step: &Step) -> anyhow::Resul
 #[when("the administrator runs on that appliance:")]
 async fn admin_runs_on_that(world: &mut LabWorld, step: &Step) -> anyhow::Result<()> {
     let source = doc(step)?.to_string();
-    let subject = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was named earlier in this scenario"))?;
+    let subject =
+        world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was named earlier in this scenario"))?;
     run_and_record(world, &source, RunOn::Appliance(subject)).await
 }
 
@@ -59,9 +61,10 @@ async fn admin_runs_on_each(world: &mut LabWorld, step: &Step) -> anyhow::Result
     let names: Vec<String> = world.topology().appliances().map(|(_, a)| a.name.clone()).collect();
     world.runs.clear();
     for name in names {
-        let transcript = within("the runbook to run", world.lab().run_runbook(&source, &RunOn::Appliance(name.clone())))
-            .await?
-            .map_err(|e| anyhow::anyhow!("on {name}: {e}"))?;
+        let transcript =
+            within("the runbook to run", world.lab().run_runbook(&source, &RunOn::Appliance(name.clone())))
+                .await?
+                .map_err(|e| anyhow::anyhow!("on {name}: {e}"))?;
         world.runs.push((name, transcript));
     }
     Ok(())

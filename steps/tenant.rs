@@ -46,7 +46,7 @@ async fn enabled_and_replicated(world: &mut LabWorld) -> anyhow::Result<()> {
 /// any plan whose service name sits below its zone.
 pub fn new_service_name(t: &crate::topology::Topology, label: &str) -> String {
     let service = t.tenant.service_name.trim_end_matches('.').to_ascii_lowercase();
-    let zone = crate::dns::plan::service_zone(t);
+    let zone = crate::dns::script::service_zone(t);
     match service.split_once('.') {
         Some((_, parent)) if service != zone && (parent == zone || parent.ends_with(&format!(".{zone}"))) => {
             format!("{label}.{parent}")
@@ -70,14 +70,22 @@ async fn admin_sets_foreign_url(world: &mut LabWorld) -> anyhow::Result<()> {
     let host = format!("hybridvoice.{}.invalid", domains.join("-").replace('.', "-"));
     let url = format!("http://{host}/hybridconfig/hybridconfigservice.svc");
     world.new_url = Some(url.clone());
-    run_and_record(world, &format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n"), RunOn::Tenant).await
+    run_and_record(
+        world,
+        &format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n"),
+        RunOn::Tenant,
+    )
+    .await
 }
 
 #[then(expr = "a warning mentions {string}")]
 async fn a_warning_mentions(world: &mut LabWorld, text: String) -> anyhow::Result<()> {
     let t = world.transcript()?;
     let warnings: Vec<&String> = t.steps.iter().flat_map(|s| s.output.warnings.iter()).collect();
-    anyhow::ensure!(warnings.iter().any(|w| w.contains(&text)), "expected a warning mentioning {text:?}, but saw {warnings:?}");
+    anyhow::ensure!(
+        warnings.iter().any(|w| w.contains(&text)),
+        "expected a warning mentioning {text:?}, but saw {warnings:?}"
+    );
     Ok(())
 }
 
@@ -125,7 +133,8 @@ async fn tenant_shows_cut_behind(world: &mut LabWorld) -> anyhow::Result<()> {
     let name = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was cut off in this scenario"))?;
     let version = world.lab().tenant_configuration().await?.version;
     let records = world.lab().tenant_appliances().await?;
-    let record = records.iter().find(|r| r.name == name).ok_or_else(|| anyhow::anyhow!("the tenant does not list {name}"))?;
+    let record =
+        records.iter().find(|r| r.name == name).ok_or_else(|| anyhow::anyhow!("the tenant does not list {name}"))?;
     anyhow::ensure!(
         record.replicated_version.is_some_and(|v| v < version),
         "expected {name} behind version {version} on the tenant, saw {:?}",
@@ -138,7 +147,12 @@ async fn tenant_shows_cut_behind(world: &mut LabWorld) -> anyhow::Result<()> {
 async fn maintenance_first(world: &mut LabWorld) -> anyhow::Result<()> {
     let name = world.topology().sites[0].appliances[0].name.clone();
     world.subject = Some(name.clone());
-    run_and_record(world, &format!("Set-CsHybridPSTNAppliance -Identity {name} -MaintenanceMode $true\n"), RunOn::Tenant).await?;
+    run_and_record(
+        world,
+        &format!("Set-CsHybridPSTNAppliance -Identity {name} -MaintenanceMode $true\n"),
+        RunOn::Tenant,
+    )
+    .await?;
     world.transcript().map(|_| ())
 }
 
@@ -146,14 +160,20 @@ async fn maintenance_first(world: &mut LabWorld) -> anyhow::Result<()> {
 async fn shows_maintenance(world: &mut LabWorld) -> anyhow::Result<()> {
     let name = world.subject.clone().ok_or_else(|| anyhow::anyhow!("no appliance was put in maintenance mode"))?;
     let records = world.lab().tenant_appliances().await?;
-    let record = records.iter().find(|r| r.name == name).ok_or_else(|| anyhow::anyhow!("the tenant does not list {name}"))?;
+    let record =
+        records.iter().find(|r| r.name == name).ok_or_else(|| anyhow::anyhow!("the tenant does not list {name}"))?;
     anyhow::ensure!(record.maintenance_mode, "expected {name} in maintenance mode, saw {record:?}");
     Ok(())
 }
 
 #[given(expr = "{string} is homed on the last site's PSTN site")]
 async fn homed_on_last_site(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
-    let site = world.topology().sites.last().map(|s| s.name.clone()).ok_or_else(|| anyhow::anyhow!("the topology has no site"))?;
+    let site = world
+        .topology()
+        .sites
+        .last()
+        .map(|s| s.name.clone())
+        .ok_or_else(|| anyhow::anyhow!("the topology has no site"))?;
     let domain = world.topology().tenant.sip_domains[0].clone();
     world.subject = Some(site.clone());
     let line = format!("Set-CsUserPstnSettings -Identity {user}@{domain} -HybridPstnSite \"{site}\"\nGet-CsUserPstnSettings -Identity {user}\n");
@@ -171,8 +191,12 @@ async fn homed_on_last_site(world: &mut LabWorld, user: String) -> anyhow::Resul
 async fn printed_held_id(world: &mut LabWorld) -> anyhow::Result<()> {
     let id = world.lab().tenant_configuration().await?.network.media_bypass_settings.bypass_id;
     let id = id.ok_or_else(|| anyhow::anyhow!("the tenant holds no bypass ID"))?.to_string();
-    let printed: Vec<String> =
-        world.transcript()?.steps.iter().flat_map(|s| s.output.objects.iter().filter_map(|o| o.as_str().map(str::to_string))).collect();
+    let printed: Vec<String> = world
+        .transcript()?
+        .steps
+        .iter()
+        .flat_map(|s| s.output.objects.iter().filter_map(|o| o.as_str().map(str::to_string)))
+        .collect();
     anyhow::ensure!(printed.contains(&id), "expected the runbook to print {id}, it printed {printed:?}");
     Ok(())
 }

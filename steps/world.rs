@@ -135,5 +135,7 @@ impl LabWorld {
 /// Runs `step` with the step deadline; on expiry, says what was awaited.
 pub async fn within<T>(what: &str, step: impl Future<Output = T>) -> anyhow::Result<T> {
     let deadline = step_deadline();
-    tokio::time::timeout(deadline, step).await.map_err(|_| anyhow::anyhow!("gave up waiting for {what} after {deadline:?}"))
+    tokio::time::timeout(deadline, step)
+        .await
+        .map_err(|_| anyhow::anyhow!("gave up waiting for {what} after {deadline:?}"))
 }

@@ -29,10 +29,11 @@ async fn main() {
     let topology = Topology::seed();
     let secrets = Secrets::generate(&topology);
     let began = Instant::now();
-    let lab = tokio::time::timeout(START_LIMIT, Containers::start_with_image(&topology, &secrets, &image, &|_: &str| {}))
-        .await
-        .expect("the seed lab was expected to start within the hard limit")
-        .expect("the seed lab starts");
+    let lab =
+        tokio::time::timeout(START_LIMIT, Containers::start_with_image(&topology, &secrets, &image, &|_: &str| {}))
+            .await
+            .expect("the seed lab was expected to start within the hard limit")
+            .expect("the seed lab starts");
     let started = began.elapsed();
     let began = Instant::now();
     lab.stop().await.expect("stop");

@@ -28,7 +28,8 @@ fn topology() -> Topology {
         "[tenant]\ndomain = \"adatum.biz\"\nsip_domains = [\"adatum.biz\"]\nservice_name = \"hybridvoice.adatum.biz\"\nreplication_window = \"24h\"\n",
     );
     for s in 0..sites() {
-        let _ = write!(text, "\n[[site]]\nname = \"site{s}\"\nsubnets = [\"10.{s}.0.0/24\"]\ngateway = \"10.{s}.0.1\"\n");
+        let _ =
+            write!(text, "\n[[site]]\nname = \"site{s}\"\nsubnets = [\"10.{s}.0.0/24\"]\ngateway = \"10.{s}.0.1\"\n");
         for a in 0..PER_SITE {
             let _ = write!(text, "[[site.appliance]]\nname = \"s{s}-cce{a}\"\naddress = \"10.{s}.0.{}\"\n", 10 + a);
         }
@@ -39,7 +40,9 @@ fn topology() -> Topology {
 fn peak_memory() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -60,7 +63,9 @@ async fn wait_for(admin: &TenantRemote, all: usize, version: u64, deadline: Dura
     .await
     .map_err(|_| {
         let (registered, done) = *seen.lock().unwrap();
-        format!("within {deadline:?} only {done} of {all} appliances reported version {version} ({registered} registered)")
+        format!(
+            "within {deadline:?} only {done} of {all} appliances reported version {version} ({registered} registered)"
+        )
     })?
 }
 
@@ -77,16 +82,22 @@ fn main() {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let tenant_url = format!("http://{}", listener.local_addr().unwrap());
-        let config = TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
+        let config =
+            TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
         tokio::spawn(bypass_lab::tenant::serve(listener, config, stop.clone()));
         for (_, a) in topology.appliances() {
-            let config = appliance_config(&topology, &secrets, &a.name, &tenant_url, Some(dir.path().join(&a.name))).unwrap();
+            let config =
+                appliance_config(&topology, &secrets, &a.name, &tenant_url, Some(dir.path().join(&a.name))).unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tokio::spawn(serve(listener, config, clock.clone(), stop.child_token()));
         }
         let admin = TenantRemote::new(&tenant_url, &secrets.admin);
         let ready = wait_for(&admin, all, 1, Duration::from_secs(120)).await;
-        println!("{all} appliances ready (one sync each) in {:.2?}: {}", started.elapsed(), ready.err().unwrap_or_else(|| "ok".into()));
+        println!(
+            "{all} appliances ready (one sync each) in {:.2?}: {}",
+            started.elapsed(),
+            ready.err().unwrap_or_else(|| "ok".into())
+        );
 
         let settings = MediaBypassSettings {
             enabled: true,

@@ -49,17 +49,18 @@ impl Secrets {
             admin: "lab-admin".into(),
             control: "lab-control".into(),
             users: "lab-user".into(),
-            appliances: topology.appliances().map(|(_, a)| (a.name.clone(), format!("lab-appliance-{}", a.name))).collect(),
+            appliances: topology
+                .appliances()
+                .map(|(_, a)| (a.name.clone(), format!("lab-appliance-{}", a.name)))
+                .collect(),
         }
     }
 
     /// From `--secrets FILE`, else `$BYPASS_LAB_SECRETS`, else the well-known ones.
     pub fn resolve(file: Option<&Path>, topology: &Topology) -> Result<Secrets, SecretsError> {
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|e| SecretsError::Unreadable {
-                origin: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| SecretsError::Unreadable { origin: path.display().to_string(), reason: e.to_string() })?;
             return serde_json::from_str(&text)
                 .map_err(|e| SecretsError::Unreadable { origin: path.display().to_string(), reason: e.to_string() });
         }

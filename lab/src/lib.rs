@@ -26,13 +26,13 @@ pub mod clock;
 pub mod dns;
 pub mod http;
 pub mod image;
+pub mod lab;
 pub mod mediation;
+pub mod report;
+pub mod rollout;
 pub mod runbook;
 pub mod tenant;
 pub mod topology;
-pub mod lab;
-pub mod rollout;
-pub mod report;
 
 /// The features' step definitions (the top-level `steps/` folder), shared by `cargo test` and
 /// `bypass-lab rehearse`.

@@ -39,9 +39,11 @@ fn up(state: &Path) -> (Child, String) {
     });
     let mut printed = String::new();
     loop {
-        let line = seen
-            .recv_timeout(READY_DEADLINE)
-            .unwrap_or_else(|_| panic!("no clock line from up; it printed:\n{printed}"));
+        let Ok(line) = seen.recv_timeout(READY_DEADLINE) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no clock line from up; it printed:\n{printed}");
+        };
         printed.push_str(&line);
         printed.push('\n');
         if line.contains("Ctrl-C stops the lab") {
@@ -244,7 +246,11 @@ fn the_readme_walk_through() {
     let status = ok(&["status"]);
     assert!(
         status.starts_with("lab time day 2 00:00")
-            && status.lines().skip(2).filter(|l| !l.starts_with("DNS ")).all(|l| l.contains(" Serving ") && !l.contains("behind")),
+            && status
+                .lines()
+                .skip(2)
+                .filter(|l| !l.starts_with("DNS "))
+                .all(|l| l.contains(" Serving ") && !l.contains("behind")),
         "{status}"
     );
     let appliances = dir.path().join("appliances.ps1");

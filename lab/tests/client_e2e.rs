@@ -74,7 +74,8 @@ async fn start_with(topology: Topology, appliances: bool, state_address_by_ecs: 
         .await
         .expect("loopback sockets for DNS");
     let dns = sockets.udp.local_addr().unwrap();
-    let dns_config = bypass_lab::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
+    let dns_config =
+        bypass_lab::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
     tokio::spawn(bypass_lab::dns::serve(sockets, dns_config, stop.child_token()));
 
     let mut dial: BTreeMap<IpAddr, SocketAddr> = BTreeMap::new();
@@ -162,8 +163,10 @@ impl Rig {
     }
 
     async fn temporarily_disable(&self) {
-        let (settings, _) =
-            MediaBypassSettings::new_configuration(&MediaBypassParameters { enabled: Some(false), ..Default::default() });
+        let (settings, _) = MediaBypassSettings::new_configuration(&MediaBypassParameters {
+            enabled: Some(false),
+            ..Default::default()
+        });
         self.tenant.set_media_bypass(&settings).await.unwrap();
     }
 
@@ -208,7 +211,9 @@ async fn the_control_api_wants_the_control_token() {
     assert!(body["error"].as_str().unwrap().contains("Bearer"), "{body}");
     let wrong = ClientRemote::new(&rig.client_url, "not-the-token");
     match wrong.list().await {
-        Err(ClientRemoteError::Refused { status: 401, message }) => assert!(message.contains("control credential"), "{message}"),
+        Err(ClientRemoteError::Refused { status: 401, message }) => {
+            assert!(message.contains("control credential"), "{message}")
+        }
         other => panic!("expected 401, got {other:?}"),
     }
     assert_eq!(rig.client.list().await.unwrap(), vec![]);
@@ -222,7 +227,9 @@ async fn users_that_never_signed_in_are_told_apart() {
         other => panic!("expected 404, got {other:?}"),
     }
     match rig.client.call("nobody", "+14255550100").await {
-        Err(ClientRemoteError::Refused { status: 409, message }) => assert!(message.contains("not signed in"), "{message}"),
+        Err(ClientRemoteError::Refused { status: 409, message }) => {
+            assert!(message.contains("not signed in"), "{message}")
+        }
         other => panic!("expected 409, got {other:?}"),
     }
     assert_eq!(rig.client.fetch("nobody").await.unwrap(), FetchOutcome::NotSignedIn);
@@ -376,10 +383,22 @@ async fn an_inbound_call_bypasses_when_the_client_holds_the_gateways_id() {
     rig.enable().await;
     rig.pass_replication_window().await;
     rig.sign_in("alice", AMSTERDAM_CLIENT).await;
-    let call = rig.client.place("alice", &client::api::CallOrder { number: "+31201234567".into(), inbound: true }).await.unwrap();
-    assert_eq!((call.media_path, call.direction), (MediaPath::Bypass, bypass_lab::mediation::call::Direction::Inbound), "{call:?}");
+    let call = rig
+        .client
+        .place("alice", &client::api::CallOrder { number: "+31201234567".into(), inbound: true })
+        .await
+        .unwrap();
+    assert_eq!(
+        (call.media_path, call.direction),
+        (MediaPath::Bypass, bypass_lab::mediation::call::Direction::Inbound),
+        "{call:?}"
+    );
     rig.sign_in("erin", EXTERNAL_CLIENT).await;
-    let call = rig.client.place("erin", &client::api::CallOrder { number: "+31201234567".into(), inbound: true }).await.unwrap();
+    let call = rig
+        .client
+        .place("erin", &client::api::CallOrder { number: "+31201234567".into(), inbound: true })
+        .await
+        .unwrap();
     assert_eq!(call.media_path, MediaPath::ThroughEdge);
 }
 
@@ -443,7 +462,11 @@ async fn after_a_temporary_disable_has_replicated_fetches_are_rejected_and_calls
             FetchOutcome::Rejected { status: 403, reason, .. } => assert!(!reason.is_empty(), "{fetched:?}"),
             other => panic!("{user}: expected a 403 rejection, got {other:?}"),
         }
-        assert_eq!(fetched.at_ms, rig.clock.now().as_millis() as u64, "{user}'s scheduled re-fetch happened at the due instant");
+        assert_eq!(
+            fetched.at_ms,
+            rig.clock.now().as_millis() as u64,
+            "{user}'s scheduled re-fetch happened at the due instant"
+        );
         assert!(!status.bypass && status.bypass_id.is_none(), "{status:?}");
     }
     // An explicit fetch is rejected too.
@@ -501,14 +524,20 @@ async fn an_old_client_or_a_full_tunnel_vpn_never_bypasses_and_says_why() {
 
     let bad = SignInRequest { address: at, version: Some("sixteen".into()), vpn: None };
     match rig.client.sign_in_as("bad", &bad).await {
-        Err(ClientRemoteError::Refused { status: 400, message }) => assert!(message.contains("'sixteen' is not a client version"), "{message}"),
+        Err(ClientRemoteError::Refused { status: 400, message }) => {
+            assert!(message.contains("'sixteen' is not a client version"), "{message}")
+        }
         other => panic!("expected 400, got {other:?}"),
     }
 }
 
 #[tokio::test]
 async fn calls_split_over_a_sites_gateways_and_fail_over_when_one_stops() {
-    let text = bypass_lab::topology::SEED_TOML.replacen("gateway = \"192.168.1.10\"", "gateway = \"192.168.1.10\"\ngateways = [\"192.168.1.11\"]", 1);
+    let text = bypass_lab::topology::SEED_TOML.replacen(
+        "gateway = \"192.168.1.10\"",
+        "gateway = \"192.168.1.10\"\ngateways = [\"192.168.1.11\"]",
+        1,
+    );
     let topology = Topology::parse(&text, None).unwrap();
     let rig = start_with(topology, true, true).await;
     rig.enable().await;

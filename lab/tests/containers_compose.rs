@@ -24,13 +24,20 @@ fn compose_accepts(file: &Path) {
 
 #[test]
 fn committed_compose_file_is_the_seeds() {
-    let committed = std::fs::read_to_string(workspace().join("docker-compose.yml")).expect("docker-compose.yml at the top level");
+    let committed =
+        std::fs::read_to_string(workspace().join("docker-compose.yml")).expect("docker-compose.yml at the top level");
     assert!(
         committed == compose_file(&Topology::seed()),
         "docker-compose.yml differs from the seed's Compose file: regenerate it with \
          `bypass-lab compose --output docker-compose.yml`"
     );
-    for fixed in ["ipv4_address: 10.10.1.8", "ipv4_address: 192.168.1.48", "subnet: 10.10.1.0/24", "gateway: 192.168.1.254", "subnet: 203.0.113.0/24"] {
+    for fixed in [
+        "ipv4_address: 10.10.1.8",
+        "ipv4_address: 192.168.1.48",
+        "subnet: 10.10.1.0/24",
+        "gateway: 192.168.1.254",
+        "subnet: 203.0.113.0/24",
+    ] {
         assert!(committed.contains(fixed), "docker-compose.yml was expected to contain '{fixed}'");
     }
     compose_accepts(&workspace().join("docker-compose.yml"));
@@ -44,15 +51,27 @@ fn any_topology_gets_a_valid_compose_file_reading_its_plan() {
     std::fs::write(dir.path().join("topology.toml"), &text).unwrap();
     let file = dir.path().join("docker-compose.yml");
     let compose = compose_file(&topology);
-    assert!(compose.contains("./topology.toml:/topology.toml:ro") && compose.contains("\"--topology\", \"/topology.toml\""));
+    assert!(
+        compose.contains("./topology.toml:/topology.toml:ro") && compose.contains("\"--topology\", \"/topology.toml\"")
+    );
     assert!(compose.contains("  redmond:\n"), "the renamed site gets its own network");
     std::fs::write(&file, compose).unwrap();
     compose_accepts(&file);
 }
 
 fn bypass_lab(state: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_bypass-lab")).arg("--state").arg(state).args(args).output().expect("bypass-lab runs");
-    eprintln!("bypass-lab {args:?} -> {}\n{}{}", out.status, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_bypass-lab"))
+        .arg("--state")
+        .arg(state)
+        .args(args)
+        .output()
+        .expect("bypass-lab runs");
+    eprintln!(
+        "bypass-lab {args:?} -> {}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -70,10 +89,16 @@ impl Drop for Shield {
 
 fn shield() -> Shield {
     let topology = Topology::seed();
-    let subnets = topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).map(ToString::to_string);
+    let subnets =
+        topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).map(ToString::to_string);
     Shield(
         subnets
-            .filter(|s| Command::new("ip").args(["route", "add", "blackhole", s, "metric", "4000"]).output().is_ok_and(|o| o.status.success()))
+            .filter(|s| {
+                Command::new("ip")
+                    .args(["route", "add", "blackhole", s, "metric", "4000"])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            })
             .collect(),
     )
 }
@@ -93,7 +118,13 @@ fn the_compose_lab_is_driven_through_its_lab_file() {
     let compose = bypass_lab(&state, &["compose", "--output", &file.display().to_string()]);
     assert!(compose.status.success());
     let compose_cmd = |args: &[&str]| {
-        let out = Command::new("docker-compose").arg("-f").arg(&file).args(["-p", "bypasslabtest"]).args(args).output().unwrap();
+        let out = Command::new("docker-compose")
+            .arg("-f")
+            .arg(&file)
+            .args(["-p", "bypasslabtest"])
+            .args(args)
+            .output()
+            .unwrap();
         eprintln!("docker-compose {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         out
     };
@@ -115,7 +146,9 @@ fn the_compose_lab_is_driven_through_its_lab_file() {
         }
         if std::time::Instant::now() > deadline {
             down_now();
-            panic!("status was expected to show the {appliances} appliances with their tenant link up within 30 s: {text}");
+            panic!(
+                "status was expected to show the {appliances} appliances with their tenant link up within 30 s: {text}"
+            );
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
@@ -128,6 +161,13 @@ fn the_compose_lab_is_driven_through_its_lab_file() {
     assert!(down.status.success() && compose_down.status.success());
     let left = Command::new("docker").args(["ps", "-aq", "--filter", "label=bypass-lab.lab=compose"]).output().unwrap();
     assert!(left.stdout.is_empty(), "down leaves no container of the Compose lab");
-    let volumes = Command::new("docker").args(["volume", "ls", "-q", "--filter", "label=bypass-lab.lab=compose"]).output().unwrap();
-    assert!(volumes.stdout.is_empty(), "no volume of the Compose lab is left: {}", String::from_utf8_lossy(&volumes.stdout));
+    let volumes = Command::new("docker")
+        .args(["volume", "ls", "-q", "--filter", "label=bypass-lab.lab=compose"])
+        .output()
+        .unwrap();
+    assert!(
+        volumes.stdout.is_empty(),
+        "no volume of the Compose lab is left: {}",
+        String::from_utf8_lossy(&volumes.stdout)
+    );
 }

@@ -51,13 +51,18 @@ fn labelled() -> Vec<String> {
 
 /// The container's addresses by network name.
 fn addresses(container: &str) -> Vec<(String, IpAddr)> {
-    docker(&["inspect", "-f", "{{range $n, $e := .NetworkSettings.Networks}}{{$n}}={{$e.IPAddress}} {{end}}", container])
-        .split_whitespace()
-        .filter_map(|pair| {
-            let (net, ip) = pair.split_once('=')?;
-            Some((net.to_string(), ip.parse().ok()?))
-        })
-        .collect()
+    docker(&[
+        "inspect",
+        "-f",
+        "{{range $n, $e := .NetworkSettings.Networks}}{{$n}}={{$e.IPAddress}} {{end}}",
+        container,
+    ])
+    .split_whitespace()
+    .filter_map(|pair| {
+        let (net, ip) = pair.split_once('=')?;
+        Some((net.to_string(), ip.parse().ok()?))
+    })
+    .collect()
 }
 
 fn ips(list: &[&str]) -> Vec<IpAddr> {
@@ -71,14 +76,23 @@ async fn seed_lab_runs_at_the_seeds_addresses_and_is_removed_by_stop() {
     let topology = Topology::seed();
     let secrets = Secrets::generate(&topology);
     timeout(LAB_DEADLINE, async {
-        let lab = Containers::start_with_image(&topology, &secrets, &image, &progress).await.expect("the seed lab starts");
+        let lab =
+            Containers::start_with_image(&topology, &secrets, &image, &progress).await.expect("the seed lab starts");
         let id = lab.lab_id();
-        for (appliance, site, address) in [("ams-cce1", "amsterdam", "192.168.1.45"), ("ams-cce4", "amsterdam", "192.168.1.48"), ("sea-cce1", "seattle", "10.10.1.8"), ("sea-cce3", "seattle", "10.10.1.10")] {
+        for (appliance, site, address) in [
+            ("ams-cce1", "amsterdam", "192.168.1.45"),
+            ("ams-cce4", "amsterdam", "192.168.1.48"),
+            ("sea-cce1", "seattle", "10.10.1.8"),
+            ("sea-cce3", "seattle", "10.10.1.10"),
+        ] {
             let container = lab.container_of(appliance).unwrap();
             let legs = addresses(&container);
             let expected = (format!("bypass-lab-{id}-{site}"), address.parse().unwrap());
             assert!(legs.contains(&expected), "{appliance} was expected at {expected:?}, docker shows {legs:?}");
-            assert!(legs.iter().any(|(n, _)| n.ends_with("-online")), "{appliance} was expected on the online network: {legs:?}");
+            assert!(
+                legs.iter().any(|(n, _)| n.ends_with("-online")),
+                "{appliance} was expected on the online network: {legs:?}"
+            );
         }
 
         // The host asks from its own leg in each site; ECS stands in for another place.
@@ -89,13 +103,20 @@ async fn seed_lab_runs_at_the_seeds_addresses_and_is_removed_by_stop() {
         assert_eq!(lookup(seattle_dns, service, None, Transport::Udp).await.unwrap(), seattle);
         assert_eq!(lookup(seattle_dns, service, None, Transport::Tcp).await.unwrap(), seattle);
         let dns = lab.endpoints().dns;
-        assert_eq!(lookup(dns, service, None, Transport::Udp).await.unwrap(), amsterdam, "from the host's Amsterdam leg");
+        assert_eq!(
+            lookup(dns, service, None, Transport::Udp).await.unwrap(),
+            amsterdam,
+            "from the host's Amsterdam leg"
+        );
         assert_eq!(lookup(dns, service, Some("10.10.1.200".parse().unwrap()), Transport::Udp).await.unwrap(), seattle);
 
         // Cut and heal the link to the tenant.
         let sea1 = lab.container_of("sea-cce1").unwrap();
         lab.cut("sea-cce1").await.expect("cut");
-        assert!(!addresses(&sea1).iter().any(|(n, _)| n.ends_with("-online")), "cut leaves sea-cce1 off the online network");
+        assert!(
+            !addresses(&sea1).iter().any(|(n, _)| n.ends_with("-online")),
+            "cut leaves sea-cce1 off the online network"
+        );
         lab.heal("sea-cce1").await.expect("heal");
         let online = lab.plan().appliances.iter().find(|a| a.name == "sea-cce1").unwrap().online;
         assert!(addresses(&sea1).contains(&(format!("bypass-lab-{id}-online"), online)), "heal restores {online}");

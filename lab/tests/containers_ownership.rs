@@ -28,7 +28,10 @@ fn progress(line: &str) {
 }
 
 fn run(program: &str, args: &[&str]) -> Output {
-    Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program} must be installed for this test: {e}"))
+    Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed for this test: {e}"))
 }
 
 fn docker(args: &[&str]) -> String {
@@ -127,7 +130,11 @@ fn lab_file_of_a_stopped_lab(dir: &Path) {
         topology: topology.clone(),
         secrets: secrets.clone(),
         endpoints: endpoints.clone(),
-        containers: plan.appliances.iter().map(|a| (a.name.clone(), format!("bypass-lab-0dead0ff-{}", a.name))).collect(),
+        containers: plan
+            .appliances
+            .iter()
+            .map(|a| (a.name.clone(), format!("bypass-lab-0dead0ff-{}", a.name)))
+            .collect(),
         clients: BTreeMap::new(),
         owner: BTreeMap::new(),
     };
@@ -193,7 +200,11 @@ async fn a_held_lab_is_never_swept_and_refuses_a_second_lab_on_its_subnets() {
                 panic!("a second lab on the same subnets was expected to be refused");
             }
         }
-        assert_eq!(labelled(&format!("{LAB_LABEL}={}", first.lab_id())), before, "the first lab was expected untouched");
+        assert_eq!(
+            labelled(&format!("{LAB_LABEL}={}", first.lab_id())),
+            before,
+            "the first lab was expected untouched"
+        );
         first.stop().await.expect("stop");
         assert_eq!(labelled(&format!("{LAB_LABEL}={}", first.lab_id())), Vec::<String>::new());
     })
@@ -212,9 +223,16 @@ async fn a_lab_whose_process_ended_is_swept_by_the_next_start() {
         let pid = ended.id();
         ended.wait().unwrap();
         let owner = Owner { process: Some((pid, bypass_lab::backend::containers::boot_id())), ..Owner::this_process() };
-        let abandoned = Containers::start_owned(&topology, &Secrets::generate(&topology), &image, owner, DnsStart::Planned, &progress)
-            .await
-            .expect("a lab owned by an ended process starts");
+        let abandoned = Containers::start_owned(
+            &topology,
+            &Secrets::generate(&topology),
+            &image,
+            owner,
+            DnsStart::Planned,
+            &progress,
+        )
+        .await
+        .expect("a lab owned by an ended process starts");
         let abandoned_id = abandoned.lab_id();
         abandoned.detach();
         drop(abandoned);
@@ -227,7 +245,8 @@ async fn a_lab_whose_process_ended_is_swept_by_the_next_start() {
             .expect("the next lab starts once the abandoned one is removed");
         let said = lines.lock().unwrap().join("\n");
         assert!(
-            said.contains(&format!("removed abandoned lab {abandoned_id}")) && said.contains(&format!("process {pid} ended")),
+            said.contains(&format!("removed abandoned lab {abandoned_id}"))
+                && said.contains(&format!("process {pid} ended")),
             "the start was expected to say what it removed and why: {said}"
         );
         assert_eq!(labelled(&format!("{LAB_LABEL}={abandoned_id}")), Vec::<String>::new());
@@ -254,15 +273,27 @@ async fn up_leaves_the_lab_running_until_its_own_down() {
         let lab_label = format!("{LAB_LABEL}={id}");
         let running = docker(&["ps", "--filter", &format!("label={lab_label}"), "--format", "{{.Names}}"]);
         let roles = Topology::seed().appliances().count() + 2;
-        assert_eq!(running.lines().count(), roles, "the seed lab's {roles} containers were expected to run after up returned: {running}");
+        assert_eq!(
+            running.lines().count(),
+            roles,
+            "the seed lab's {roles} containers were expected to run after up returned: {running}"
+        );
 
         let ls = bypass_lab(&state, &["ls"]);
         assert!(text(&ls).contains(&id) && text(&ls).contains("live"), "ls lists the lab: {}", text(&ls));
 
         let second = bypass_lab(&other_state, &["up", "--backend", "containers", "--time-speed", "0"]);
         assert!(!second.status.success(), "a second up on the same subnets was expected to refuse");
-        assert!(text(&second).contains(&id) && text(&second).contains("down --lab"), "the refusal names the lab: {}", text(&second));
-        assert_eq!(running, docker(&["ps", "--filter", &format!("label={lab_label}"), "--format", "{{.Names}}"]), "first lab untouched");
+        assert!(
+            text(&second).contains(&id) && text(&second).contains("down --lab"),
+            "the refusal names the lab: {}",
+            text(&second)
+        );
+        assert_eq!(
+            running,
+            docker(&["ps", "--filter", &format!("label={lab_label}"), "--format", "{{.Names}}"]),
+            "first lab untouched"
+        );
 
         for (user, at) in [("alice", "amsterdam"), ("bob", "seattle")] {
             let signin = bypass_lab(&state, &["client", "signin", "--user", user, "--at", at]);
@@ -335,15 +366,24 @@ async fn an_interrupted_rehearsal_removes_its_labs() {
     let owned = format!("bypass-lab.owner.pid={pid}");
     // Interrupt once a scenario's lab runs.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    while docker(&["ps", "--filter", &format!("label={owned}"), "--filter", "label=bypass-lab.role=mediation", "--format", "{{.Names}}"])
-        .trim()
-        .is_empty()
+    while docker(&[
+        "ps",
+        "--filter",
+        &format!("label={owned}"),
+        "--filter",
+        "label=bypass-lab.role=mediation",
+        "--format",
+        "{{.Names}}",
+    ])
+    .trim()
+    .is_empty()
     {
         assert!(tokio::time::Instant::now() < deadline, "the rehearsal started no lab within 120 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(run("kill", &["-INT", &pid.to_string()]).status.success());
-    let status = timeout(Duration::from_secs(15), rehearse.wait()).await.expect("rehearse exits within 15 s of SIGINT").unwrap();
+    let status =
+        timeout(Duration::from_secs(15), rehearse.wait()).await.expect("rehearse exits within 15 s of SIGINT").unwrap();
     assert!(!status.success(), "an interrupted rehearsal exits non-zero");
     assert_eq!(labelled(&owned), Vec::<String>::new(), "nothing of the interrupted rehearsal remains");
 }

@@ -32,7 +32,12 @@ impl Shield {
         let subnets = topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets);
         let added = subnets
             .map(ToString::to_string)
-            .filter(|s| Command::new("ip").args(["route", "add", "blackhole", s, "metric", "4000"]).output().is_ok_and(|o| o.status.success()))
+            .filter(|s| {
+                Command::new("ip")
+                    .args(["route", "add", "blackhole", s, "metric", "4000"])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            })
             .collect();
         Shield(added)
     }
@@ -64,7 +69,8 @@ fn outcome_text(fetch: &Option<bypass_lab::client::status::FetchRecord>) -> Stri
 
 async fn decisions_after(backend: BackendKind, moves: &[Duration]) -> Decisions {
     let topology = Topology::seed();
-    let lab = Lab::start(topology.clone(), LabOptions { backend, ..LabOptions::default() }).await.expect("the lab starts");
+    let lab =
+        Lab::start(topology.clone(), LabOptions { backend, ..LabOptions::default() }).await.expect("the lab starts");
     let result = async {
         lab.run_runbook(&enable_lines(&topology.service_url()), &RunOn::Tenant).await.expect("enable");
         lab.pass_replication_window().await.expect("replication");
@@ -83,7 +89,9 @@ async fn decisions_after(backend: BackendKind, moves: &[Duration]) -> Decisions 
             .await
             .expect("client statuses")
             .into_iter()
-            .map(|c| (c.user, c.bypass, c.last_fetch.as_ref().map(|f| f.at_ms), outcome_text(&c.last_fetch), c.next_fetch_ms))
+            .map(|c| {
+                (c.user, c.bypass, c.last_fetch.as_ref().map(|f| f.at_ms), outcome_text(&c.last_fetch), c.next_fetch_ms)
+            })
             .collect();
         seen.sort();
         seen

@@ -7,10 +7,7 @@ use bypass_lab::lab::{Lab, LabOptions};
 use bypass_lab::topology::Topology;
 
 async fn refuses(http: &reqwest::Client, method: reqwest::Method, url: &str, token: Option<&str>) {
-    let mut request = http
-        .request(method.clone(), url)
-        .body("{\"garbage\": [}")
-        .header("Content-Type", "text/plain");
+    let mut request = http.request(method.clone(), url).body("{\"garbage\": [}").header("Content-Type", "text/plain");
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -18,27 +15,16 @@ async fn refuses(http: &reqwest::Client, method: reqwest::Method, url: &str, tok
     let status = reply.status();
     let body = reply.text().await.unwrap();
     assert_eq!(status, 401, "{method} {url} with {token:?}: {body}");
-    let error: serde_json::Value = serde_json::from_str(&body)
-        .unwrap_or_else(|e| panic!("{method} {url}: not JSON ({e}): {body}"));
-    let reason = error["error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{method} {url}: no \"error\": {body}"));
-    assert!(
-        reason.contains("control credential"),
-        "{method} {url}: {reason}"
-    );
+    let error: serde_json::Value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method} {url}: not JSON ({e}): {body}"));
+    let reason = error["error"].as_str().unwrap_or_else(|| panic!("{method} {url}: no \"error\": {body}"));
+    assert!(reason.contains("control credential"), "{method} {url}: {reason}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn control_routes_refuse_unauthenticated_garbage_with_401() {
-    let options = LabOptions {
-        backend: BackendKind::Embedded,
-        control: true,
-        ..Default::default()
-    };
-    let lab = Lab::start(Topology::seed(), options)
-        .await
-        .expect("the seed lab starts");
+    let options = LabOptions { backend: BackendKind::Embedded, control: true, ..Default::default() };
+    let lab = Lab::start(Topology::seed(), options).await.expect("the seed lab starts");
     let endpoints = lab.endpoints();
     let appliance = endpoints.appliances.values().next().unwrap().clone();
     let control = endpoints.control.clone().unwrap();
@@ -50,10 +36,7 @@ async fn control_routes_refuse_unauthenticated_garbage_with_401() {
         (reqwest::Method::GET, format!("{appliance}/lab/status")),
         (reqwest::Method::POST, format!("{control}/lab/clock")),
         (reqwest::Method::POST, format!("{control}/lab/restart")),
-        (
-            reqwest::Method::POST,
-            format!("{}/lab/cmdlet", endpoints.dns_admin),
-        ),
+        (reqwest::Method::POST, format!("{}/lab/cmdlet", endpoints.dns_admin)),
         (reqwest::Method::POST, format!("{client}/lab/clock")),
     ];
     let http = bypass_lab::http::client(std::time::Duration::from_secs(10));
@@ -63,10 +46,7 @@ async fn control_routes_refuse_unauthenticated_garbage_with_401() {
     }
     // With the credential, a body that is not what the route reads is refused in the same shape
     // (cmdlet routes answer a cmdlet's error instead, `{"message": ...}`, as PowerShell shows it).
-    for (method, url) in routes
-        .iter()
-        .filter(|(m, u)| *m == reqwest::Method::POST && !u.ends_with("/lab/cmdlet"))
-    {
+    for (method, url) in routes.iter().filter(|(m, u)| *m == reqwest::Method::POST && !u.ends_with("/lab/cmdlet")) {
         let reply = http
             .request(method.clone(), url)
             .bearer_auth(&lab.secrets().control)
@@ -75,15 +55,10 @@ async fn control_routes_refuse_unauthenticated_garbage_with_401() {
             .await
             .unwrap();
         let status = reply.status();
-        let body: serde_json::Value = reply
-            .json()
-            .await
-            .unwrap_or_else(|e| panic!("{url}: the refusal is not JSON: {e}"));
+        let body: serde_json::Value =
+            reply.json().await.unwrap_or_else(|e| panic!("{url}: the refusal is not JSON: {e}"));
         assert!(status.is_client_error(), "{url}: {status}");
-        assert!(
-            body["error"].as_str().is_some_and(|e| !e.is_empty()),
-            "{url}: {body}"
-        );
+        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{url}: {body}");
     }
     lab.stop().await.unwrap();
 }

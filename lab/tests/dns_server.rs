@@ -105,30 +105,59 @@ async fn the_management_api_and_resolve_dns_name() {
     let lab = start().await;
     let remote = lab.remote();
 
-    let out = remote.clone().as_from("192.168.1.77".parse().unwrap()).execute(&call("Resolve-DnsName", &[("Name", s(NAME))])).await.unwrap();
-    let got: Vec<String> = out.objects.iter().map(|o| match o {
-        Value::Object(o) => o.get("IPAddress").unwrap().display(),
-        other => panic!("expected a DnsRecord_A, got {other:?}"),
-    }).collect();
+    let out = remote
+        .clone()
+        .as_from("192.168.1.77".parse().unwrap())
+        .execute(&call("Resolve-DnsName", &[("Name", s(NAME))]))
+        .await
+        .unwrap();
+    let got: Vec<String> = out
+        .objects
+        .iter()
+        .map(|o| match o {
+            Value::Object(o) => o.get("IPAddress").unwrap().display(),
+            other => panic!("expected a DnsRecord_A, got {other:?}"),
+        })
+        .collect();
     assert_eq!(got, ["192.168.1.45", "192.168.1.46", "192.168.1.47", "192.168.1.48"]);
 
     let err = remote.execute(&call("Resolve-DnsName", &[("Name", s(NAME))])).await.unwrap_err();
     assert_eq!(err.message, "Resolve-DnsName: hybridvoice.adatum.biz : DNS name does not exist");
 
-    let err = remote.execute(&call("Resolve-DnsName", &[("Name", s(NAME)), ("Server", s("8.8.8.8"))])).await.unwrap_err();
+    let err =
+        remote.execute(&call("Resolve-DnsName", &[("Name", s(NAME)), ("Server", s("8.8.8.8"))])).await.unwrap_err();
     assert!(err.message.contains("-Server 8.8.8.8 is not the lab's DNS server"), "{}", err.message);
 
-    let records = remote.execute(&call("Get-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz")), ("ZoneScope", s("SeattleZoneScope"))])).await.unwrap();
+    let records = remote
+        .execute(&call(
+            "Get-DnsServerResourceRecord",
+            &[("ZoneName", s("adatum.biz")), ("ZoneScope", s("SeattleZoneScope"))],
+        ))
+        .await
+        .unwrap();
     assert_eq!(records.objects.len(), 3);
 
-    let err = remote.execute(&call("Add-DnsServerZoneScope", &[("ZoneName", s("adatum.biz")), ("Name", s("adatum.biz"))])).await.unwrap_err();
-    assert!(err.message.starts_with("Add-DnsServerZoneScope: The zone scope adatum.biz cannot be added"), "{}", err.message);
+    let err = remote
+        .execute(&call("Add-DnsServerZoneScope", &[("ZoneName", s("adatum.biz")), ("Name", s("adatum.biz"))]))
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.starts_with("Add-DnsServerZoneScope: The zone scope adatum.biz cannot be added"),
+        "{}",
+        err.message
+    );
 
     // Without the control credential: 401.
     let url = format!("http://{}/lab/cmdlet", lab.admin);
     let r = reqwest::Client::new().post(&url).json(&call("Get-DnsServerClientSubnet", &[])).send().await.unwrap();
     assert_eq!(r.status(), 401);
-    let r = reqwest::Client::new().post(&url).bearer_auth("wrong").json(&call("Get-DnsServerClientSubnet", &[])).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth("wrong")
+        .json(&call("Get-DnsServerClientSubnet", &[]))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     lab.stop().await;
 }
@@ -142,7 +171,13 @@ async fn policies_change_at_run_time() {
     remote
         .execute(&call(
             "Remove-DnsServerResourceRecord",
-            &[("ZoneName", s("adatum.biz")), ("RRType", s("A")), ("Name", s("hybridvoice")), ("ZoneScope", s("AmsterdamZoneScope")), ("Force", Value::Bool(true))],
+            &[
+                ("ZoneName", s("adatum.biz")),
+                ("RRType", s("A")),
+                ("Name", s("hybridvoice")),
+                ("ZoneScope", s("AmsterdamZoneScope")),
+                ("Force", Value::Bool(true)),
+            ],
         ))
         .await
         .unwrap();
@@ -153,15 +188,33 @@ async fn policies_change_at_run_time() {
     remote
         .execute(&call(
             "Add-DnsServerQueryResolutionPolicy",
-            &[("Name", s("Quiet")), ("Action", s("IGNORE")), ("ClientSubnet", s("EQ,SeattleSubnet")), ("ProcessingOrder", Value::Int(10)), ("ZoneName", s("adatum.biz"))],
+            &[
+                ("Name", s("Quiet")),
+                ("Action", s("IGNORE")),
+                ("ClientSubnet", s("EQ,SeattleSubnet")),
+                ("ProcessingOrder", Value::Int(10)),
+                ("ZoneName", s("adatum.biz")),
+            ],
         ))
         .await
         .unwrap();
     // Order 10 comes after the Seattle policy (2): nothing changes yet.
     assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), seattle());
-    remote.execute(&call("Remove-DnsServerQueryResolutionPolicy", &[("Name", s("SeattlePolicy")), ("ZoneName", s("adatum.biz"))])).await.unwrap();
-    assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), Answer::NoAnswer);
-    assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Tcp).await.unwrap(), Answer::NoAnswer);
+    remote
+        .execute(&call(
+            "Remove-DnsServerQueryResolutionPolicy",
+            &[("Name", s("SeattlePolicy")), ("ZoneName", s("adatum.biz"))],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(),
+        Answer::NoAnswer
+    );
+    assert_eq!(
+        lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Tcp).await.unwrap(),
+        Answer::NoAnswer
+    );
     lab.stop().await;
 }
 
@@ -172,22 +225,56 @@ async fn aaaa_and_cname_records_answer_over_the_wire() {
     let remote = lab.remote();
     let amsterdam_client: IpAddr = "192.168.1.77".parse().unwrap();
     remote
-        .execute(&call("Add-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz")), ("AAAA", Value::Bool(true)), ("Name", s("hybridvoice")), ("IPv6Address", s("2001:db8:1::45")), ("ZoneScope", s("AmsterdamZoneScope"))]))
+        .execute(&call(
+            "Add-DnsServerResourceRecord",
+            &[
+                ("ZoneName", s("adatum.biz")),
+                ("AAAA", Value::Bool(true)),
+                ("Name", s("hybridvoice")),
+                ("IPv6Address", s("2001:db8:1::45")),
+                ("ZoneScope", s("AmsterdamZoneScope")),
+            ],
+        ))
         .await
         .unwrap();
     remote
-        .execute(&call("Add-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz")), ("CName", Value::Bool(true)), ("Name", s("voice")), ("HostNameAlias", s("hybridvoice.adatum.biz")), ("ZoneScope", s("AmsterdamZoneScope"))]))
+        .execute(&call(
+            "Add-DnsServerResourceRecord",
+            &[
+                ("ZoneName", s("adatum.biz")),
+                ("CName", Value::Bool(true)),
+                ("Name", s("voice")),
+                ("HostNameAlias", s("hybridvoice.adatum.biz")),
+                ("ZoneScope", s("AmsterdamZoneScope")),
+            ],
+        ))
         .await
         .unwrap();
-    let out = remote.clone().as_from(amsterdam_client).execute(&call("Resolve-DnsName", &[("Name", s(NAME)), ("Type", s("AAAA"))])).await.unwrap();
+    let out = remote
+        .clone()
+        .as_from(amsterdam_client)
+        .execute(&call("Resolve-DnsName", &[("Name", s(NAME)), ("Type", s("AAAA"))]))
+        .await
+        .unwrap();
     match &out.objects[..] {
-        [Value::Object(o)] => assert_eq!((o.type_name.as_str(), o.get("IPAddress").unwrap().display()), ("Microsoft.DnsClient.Commands.DnsRecord_AAAA", "2001:db8:1::45".to_string())),
+        [Value::Object(o)] => assert_eq!(
+            (o.type_name.as_str(), o.get("IPAddress").unwrap().display()),
+            ("Microsoft.DnsClient.Commands.DnsRecord_AAAA", "2001:db8:1::45".to_string())
+        ),
         other => panic!("{other:?}"),
     }
     for transport in [Transport::Udp, Transport::Tcp] {
-        assert_eq!(lookup(lab.dns, "voice.adatum.biz", Some(amsterdam_client), transport).await.unwrap(), amsterdam(), "{transport:?}");
+        assert_eq!(
+            lookup(lab.dns, "voice.adatum.biz", Some(amsterdam_client), transport).await.unwrap(),
+            amsterdam(),
+            "{transport:?}"
+        );
     }
-    assert_eq!(lookup(lab.dns, "voice.adatum.biz", Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), Answer::NxDomain, "the alias is only in the Amsterdam scope");
+    assert_eq!(
+        lookup(lab.dns, "voice.adatum.biz", Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(),
+        Answer::NxDomain,
+        "the alias is only in the Amsterdam scope"
+    );
     lab.stop().await;
 }
 
@@ -201,22 +288,49 @@ async fn time_of_day_policies_follow_the_role_clock() {
     remote
         .execute(&call(
             "Add-DnsServerQueryResolutionPolicy",
-            &[("Name", s("Evening")), ("Action", s("DENY")), ("TimeOfDay", s("EQ,18:00-23:00")), ("ProcessingOrder", Value::Int(1)), ("ZoneName", s("adatum.biz"))],
+            &[
+                ("Name", s("Evening")),
+                ("Action", s("DENY")),
+                ("TimeOfDay", s("EQ,18:00-23:00")),
+                ("ProcessingOrder", Value::Int(1)),
+                ("ZoneName", s("adatum.biz")),
+            ],
         ))
         .await
         .unwrap_err();
-    remote.execute(&call("Set-DnsServerQueryResolutionPolicy", &[("Name", s("AmsterdamPolicy")), ("ProcessingOrder", Value::Int(5)), ("ZoneName", s("adatum.biz"))])).await.unwrap();
+    remote
+        .execute(&call(
+            "Set-DnsServerQueryResolutionPolicy",
+            &[("Name", s("AmsterdamPolicy")), ("ProcessingOrder", Value::Int(5)), ("ZoneName", s("adatum.biz"))],
+        ))
+        .await
+        .unwrap();
     remote
         .execute(&call(
             "Add-DnsServerQueryResolutionPolicy",
-            &[("Name", s("Evening")), ("Action", s("DENY")), ("TimeOfDay", s("EQ,18:00-23:00")), ("ProcessingOrder", Value::Int(1)), ("ZoneName", s("adatum.biz"))],
+            &[
+                ("Name", s("Evening")),
+                ("Action", s("DENY")),
+                ("TimeOfDay", s("EQ,18:00-23:00")),
+                ("ProcessingOrder", Value::Int(1)),
+                ("ZoneName", s("adatum.biz")),
+            ],
         ))
         .await
         .unwrap();
     assert_eq!(lookup(lab.dns, NAME, from, Transport::Udp).await.unwrap(), amsterdam(), "00:00: outside the window");
     let http = reqwest::Client::new();
     let clock = format!("http://{}/lab/clock", lab.admin);
-    let moved: serde_json::Value = http.post(&clock).bearer_auth(&lab.token).json(&serde_json::json!({ "to_ms": 18u64 * 3_600_000 })).send().await.unwrap().json().await.unwrap();
+    let moved: serde_json::Value = http
+        .post(&clock)
+        .bearer_auth(&lab.token)
+        .json(&serde_json::json!({ "to_ms": 18u64 * 3_600_000 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(moved["now_ms"], 18u64 * 3_600_000);
     assert_eq!(lookup(lab.dns, NAME, from, Transport::Udp).await.unwrap(), Answer::Refused, "18:00: inside the window");
     let r = http.post(&clock).json(&serde_json::json!({ "to_ms": 1 })).send().await.unwrap();
@@ -284,15 +398,32 @@ async fn several_dns_servers_in_one_forest() {
     let (ams, sea): (IpAddr, IpAddr) = ("192.168.1.77".parse().unwrap(), "10.10.1.77".parse().unwrap());
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle());
 
-    assert!(lab.dns_server_findings("DNS").await.unwrap().is_empty(), "both servers hold the topology's subnets and policies");
-    lab.run_runbook("Remove-DnsServerQueryResolutionPolicy SeattlePolicy adatum.biz -ComputerName dc-sea", &RunOn::Tenant).await.unwrap();
+    assert!(
+        lab.dns_server_findings("DNS").await.unwrap().is_empty(),
+        "both servers hold the topology's subnets and policies"
+    );
+    lab.run_runbook(
+        "Remove-DnsServerQueryResolutionPolicy SeattlePolicy adatum.biz -ComputerName dc-sea",
+        &RunOn::Tenant,
+    )
+    .await
+    .unwrap();
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), Answer::NxDomain, "dc-sea lost its policy");
     let findings = lab.dns_server_findings("DNS").await.unwrap();
     assert_eq!(findings.iter().map(|f| f.site.as_str()).collect::<Vec<_>>(), ["Seattle"], "{findings:?}");
-    assert!(findings[0].message.starts_with("DNS server dc-sea (serving Seattle) lacks query resolution policy SeattlePolicy"), "{}", findings[0].message);
+    assert!(
+        findings[0]
+            .message
+            .starts_with("DNS server dc-sea (serving Seattle) lacks query resolution policy SeattlePolicy"),
+        "{}",
+        findings[0].message
+    );
     assert_eq!(lab.resolve(NAME, ams, Transport::Udp).await.unwrap(), amsterdam(), "dc-ams kept its own");
     let err = lab.run_runbook("Get-DnsServerClientSubnet -ComputerName dc-paris", &RunOn::Tenant).await.unwrap_err();
-    assert!(err.to_string().contains("-ComputerName dc-paris is not a DNS server of this lab (servers: dc-ams, dc-sea)"), "{err}");
+    assert!(
+        err.to_string().contains("-ComputerName dc-paris is not a DNS server of this lab (servers: dc-ams, dc-sea)"),
+        "{err}"
+    );
 
     lab.run_runbook(
         "Get-DnsServerQueryResolutionPolicy -Name SeattlePolicy -ZoneName adatum.biz -ComputerName dc-ams | Add-DnsServerQueryResolutionPolicy -ComputerName dc-sea",
@@ -303,7 +434,9 @@ async fn several_dns_servers_in_one_forest() {
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle(), "the copied policy answers");
     assert!(lab.dns_server_findings("DNS").await.unwrap().is_empty(), "the documented copy makes it pass");
 
-    lab.run_runbook("Add-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-ams", &RunOn::Tenant).await.unwrap();
+    lab.run_runbook("Add-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-ams", &RunOn::Tenant)
+        .await
+        .unwrap();
     let on_sea = "Get-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-sea";
     assert!(lab.run_runbook(on_sea, &RunOn::Tenant).await.is_err(), "not replicated yet");
     lab.advance(Duration::from_secs(15 * 60)).await.unwrap();
@@ -313,7 +446,10 @@ async fn several_dns_servers_in_one_forest() {
     // the server comes back with everything it had, the copied policy included.
     use bypass_lab::backend::DnsFault;
     lab.dns_fault(Some("dc-sea"), DnsFault::Stop).await.unwrap();
-    assert!(!matches!(lab.resolve(NAME, sea, Transport::Udp).await, Ok(Answer::Addresses(_))), "a stopped server answers nothing");
+    assert!(
+        !matches!(lab.resolve(NAME, sea, Transport::Udp).await, Ok(Answer::Addresses(_))),
+        "a stopped server answers nothing"
+    );
     assert_eq!(lab.resolve(NAME, ams, Transport::Udp).await.unwrap(), amsterdam());
     lab.dns_fault(Some("DC-SEA"), DnsFault::Restart).await.unwrap();
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle(), "restarted with its policies");
@@ -327,7 +463,10 @@ async fn several_dns_servers_in_one_forest() {
 async fn dns_faults_reach_an_up_lab_through_its_control_api() {
     use bypass_lab::backend::DnsFault;
     use bypass_lab::lab::{Lab as LabHandle, LabOptions};
-    let mut text = bypass_lab::topology::SEED_TOML.replace("replication_window = \"24h\"", "replication_window = \"24h\"\nstart_time_of_day = \"07:30\"\nad_replication_delay = \"20m\"");
+    let mut text = bypass_lab::topology::SEED_TOML.replace(
+        "replication_window = \"24h\"",
+        "replication_window = \"24h\"\nstart_time_of_day = \"07:30\"\nad_replication_delay = \"20m\"",
+    );
     text.push_str("\n[[dns_server]]\nname = \"dc-ams\"\naddress = \"192.168.1.5\"\n");
     let topology = Topology::parse(&text, None).unwrap();
     let up = LabHandle::start(topology, LabOptions { control: true, ..LabOptions::default() }).await.unwrap();
@@ -338,7 +477,10 @@ async fn dns_faults_reach_an_up_lab_through_its_control_api() {
     assert_eq!(attached.topology().tenant.ad_replication_delay, Duration::from_secs(20 * 60));
     let sea: IpAddr = "10.10.1.77".parse().unwrap();
     attached.dns_fault(None, DnsFault::Stop).await.unwrap();
-    assert!(!matches!(up.resolve(NAME, sea, Transport::Udp).await, Ok(Answer::Addresses(_))), "the only server is stopped");
+    assert!(
+        !matches!(up.resolve(NAME, sea, Transport::Udp).await, Ok(Answer::Addresses(_))),
+        "the only server is stopped"
+    );
     attached.dns_fault(Some("dc-ams"), DnsFault::Restart).await.unwrap();
     assert_eq!(up.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle());
     up.stop().await.unwrap();

@@ -13,19 +13,10 @@ use tokio_util::sync::CancellationToken;
 const NAME: &str = "hybridvoice.adatum.biz";
 
 async fn start() -> (SocketAddr, tokio_util::sync::DropGuard) {
-    let sockets = DnsSockets::bind(
-        "127.0.0.1:0".parse().unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let sockets = DnsSockets::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let dns = sockets.udp.local_addr().unwrap();
     let topology = Topology::seed();
-    let config = DnsConfig {
-        topology: Some(topology.clone()),
-        script: None,
-        secrets: Secrets::generate(&topology),
-    };
+    let config = DnsConfig { topology: Some(topology.clone()), script: None, secrets: Secrets::generate(&topology) };
     let stop = CancellationToken::new();
     tokio::spawn(serve(sockets, config, stop.clone()));
     (dns, stop.drop_guard())
@@ -49,12 +40,7 @@ fn framed_query(id: u16) -> Vec<u8> {
 async fn answers_over_tcp(dns: SocketAddr) {
     let answer = tokio::time::timeout(
         Duration::from_secs(5),
-        lookup(
-            dns,
-            NAME,
-            Some("192.168.1.20".parse().unwrap()),
-            Transport::Tcp,
-        ),
+        lookup(dns, NAME, Some("192.168.1.20".parse().unwrap()), Transport::Tcp),
     )
     .await
     .expect("a TCP query is answered within 5 s")
@@ -78,10 +64,7 @@ async fn a_client_that_pipelines_and_never_reads_is_cut_off() {
         }
     })
     .await;
-    assert!(
-        cut_off.is_ok(),
-        "the server still took queries from a client that reads nothing after 8 s"
-    );
+    assert!(cut_off.is_ok(), "the server still took queries from a client that reads nothing after 8 s");
     answers_over_tcp(dns).await;
 }
 
@@ -126,9 +109,8 @@ async fn out_of_descriptors_the_server_neither_spins_nor_stops_answering_tcp() {
     let limit = rustix::process::Rlimit { current: Some(64), maximum: Some(64) };
     // SAFETY: setrlimit is async-signal-safe and touches nothing of the parent's state.
     unsafe {
-        command.pre_exec(move || {
-            rustix::process::setrlimit(rustix::process::Resource::Nofile, limit).map_err(Into::into)
-        });
+        command
+            .pre_exec(move || rustix::process::setrlimit(rustix::process::Resource::Nofile, limit).map_err(Into::into));
     }
     let mut child = command.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();

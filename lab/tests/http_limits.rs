@@ -23,10 +23,7 @@ async fn start(limits: Limits) -> (SocketAddr, tokio_util::sync::DropGuard) {
     let address = listener.local_addr().unwrap();
     let router = axum::Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .route(
-            "/echo",
-            axum::routing::post(|body: axum::body::Bytes| async move { body }),
-        );
+        .route("/echo", axum::routing::post(|body: axum::body::Bytes| async move { body }));
     let stop = CancellationToken::new();
     tokio::spawn(serve(listener, router, limits, stop.clone()));
     (address, stop.drop_guard())
@@ -36,10 +33,7 @@ async fn start(limits: Limits) -> (SocketAddr, tokio_util::sync::DropGuard) {
 async fn closed_within(stream: &mut TcpStream, within: Duration) -> String {
     let mut seen = Vec::new();
     let read = tokio::time::timeout(within, stream.read_to_end(&mut seen)).await;
-    assert!(
-        read.is_ok(),
-        "the connection was still open after {within:?}"
-    );
+    assert!(read.is_ok(), "the connection was still open after {within:?}");
     String::from_utf8_lossy(&seen).into_owned()
 }
 
@@ -47,8 +41,7 @@ async fn healthy(address: SocketAddr, within: Duration) {
     let http = bypass_lab::http::client(within);
     let started = Instant::now();
     let reply = http.get(format!("http://{address}/healthz")).send().await;
-    let reply = reply
-        .unwrap_or_else(|e| panic!("/healthz at {address} did not answer within {within:?}: {e}"));
+    let reply = reply.unwrap_or_else(|e| panic!("/healthz at {address} did not answer within {within:?}: {e}"));
     assert_eq!(reply.status(), 200);
     assert!(started.elapsed() < within);
 }
@@ -60,25 +53,16 @@ async fn idle_slow_header_and_slow_body_connections_are_closed() {
     closed_within(&mut idle, Duration::from_secs(3)).await;
 
     let mut slow_header = TcpStream::connect(address).await.unwrap();
-    slow_header
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-        .await
-        .unwrap();
+    slow_header.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
     closed_within(&mut slow_header, Duration::from_secs(3)).await;
 
     let mut kept_alive = TcpStream::connect(address).await.unwrap();
-    kept_alive
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
+    kept_alive.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
     let answer = closed_within(&mut kept_alive, Duration::from_secs(3)).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 
     let mut slow_body = TcpStream::connect(address).await.unwrap();
-    slow_body
-        .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
-        .await
-        .unwrap();
+    slow_body.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc").await.unwrap();
     let answer = closed_within(&mut slow_body, Duration::from_secs(3)).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 }
@@ -87,10 +71,7 @@ async fn idle_slow_header_and_slow_body_connections_are_closed() {
 async fn an_oversized_body_is_refused_before_it_is_sent() {
     let (address, _stop) = start(SHORT).await;
     let mut stream = TcpStream::connect(address).await.unwrap();
-    stream
-        .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n")
-        .await
-        .unwrap();
+    stream.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n").await.unwrap();
     let answer = closed_within(&mut stream, Duration::from_secs(2)).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("larger than 1024 bytes"), "{answer}");
@@ -98,10 +79,7 @@ async fn an_oversized_body_is_refused_before_it_is_sent() {
 
 #[tokio::test]
 async fn connections_over_the_cap_push_out_the_oldest() {
-    let limits = Limits {
-        header_read: Duration::from_secs(60),
-        ..SHORT
-    };
+    let limits = Limits { header_read: Duration::from_secs(60), ..SHORT };
     let (address, _stop) = start(limits).await;
     let mut idle = Vec::new();
     for _ in 0..50 {
@@ -122,16 +100,11 @@ async fn serve_limited(args: &[&str], descriptors: u64) -> (tokio::process::Chil
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true);
-    let limit = rustix::process::Rlimit {
-        current: Some(descriptors),
-        maximum: Some(descriptors),
-    };
+    let limit = rustix::process::Rlimit { current: Some(descriptors), maximum: Some(descriptors) };
     // SAFETY: setrlimit is async-signal-safe and touches nothing of the parent's state.
     unsafe {
-        command.pre_exec(move || {
-            rustix::process::setrlimit(rustix::process::Resource::Nofile, limit)
-                .map_err(Into::into)
-        });
+        command
+            .pre_exec(move || rustix::process::setrlimit(rustix::process::Resource::Nofile, limit).map_err(Into::into));
     }
     let mut child = command.spawn().expect("the bypass-lab binary starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -141,10 +114,7 @@ async fn serve_limited(args: &[&str], descriptors: u64) -> (tokio::process::Chil
                 return address.trim().parse::<SocketAddr>().unwrap();
             }
         }
-        panic!(
-            "`bypass-lab serve {}` ended before it listened",
-            args.join(" ")
-        );
+        panic!("`bypass-lab serve {}` ended before it listened", args.join(" "));
     })
     .await
     .expect("the role listens");
@@ -155,13 +125,9 @@ async fn serve_limited(args: &[&str], descriptors: u64) -> (tokio::process::Chil
 async fn every_http_role_answers_its_health_check_under_a_flood_of_idle_connections() {
     let dir = tempfile::tempdir().unwrap();
     let data = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let (tenant_data, mediation_data, client_data) =
-        (data("tenant"), data("ams-cce1"), data("clients"));
+    let (tenant_data, mediation_data, client_data) = (data("tenant"), data("ams-cce1"), data("clients"));
     let roles: Vec<(&str, Vec<&str>)> = vec![
-        (
-            "tenant",
-            vec!["tenant", "--listen", "127.0.0.1:0", "--data", &tenant_data],
-        ),
+        ("tenant", vec!["tenant", "--listen", "127.0.0.1:0", "--data", &tenant_data]),
         (
             "mediation",
             vec![
@@ -190,10 +156,7 @@ async fn every_http_role_answers_its_health_check_under_a_flood_of_idle_connecti
                 &client_data,
             ],
         ),
-        (
-            "dns",
-            vec!["dns", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"],
-        ),
+        ("dns", vec!["dns", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"]),
     ];
     for (role, args) in roles {
         let (mut child, address) = serve_limited(&args, 64).await;
@@ -202,9 +165,7 @@ async fn every_http_role_answers_its_health_check_under_a_flood_of_idle_connecti
             match TcpStream::connect(address).await {
                 Ok(mut stream) => {
                     if n % 2 == 0 {
-                        let _ = stream
-                            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-                            .await;
+                        let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await;
                     }
                     flood.push(stream);
                 }
@@ -213,11 +174,7 @@ async fn every_http_role_answers_its_health_check_under_a_flood_of_idle_connecti
         }
         let started = Instant::now();
         healthy(address, Duration::from_secs(5)).await;
-        eprintln!(
-            "{role}: healthy after {:?} with {} connections pressing",
-            started.elapsed(),
-            flood.len()
-        );
+        eprintln!("{role}: healthy after {:?} with {} connections pressing", started.elapsed(), flood.len());
         child.kill().await.unwrap();
     }
 }

@@ -32,7 +32,8 @@ async fn a_killed_mediation_server_serves_its_localstore_after_restart() {
     let tenant_stop = CancellationToken::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let tenant_url = format!("http://{}", listener.local_addr().unwrap());
-    let config = TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
+    let config =
+        TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
     let tenant = tokio::spawn(bypass_lab::tenant::serve(listener, config, tenant_stop.clone()));
 
     let admin = TenantRemote::new(&tenant_url, &secrets.admin);
@@ -127,7 +128,8 @@ async fn repeated_kill_9_while_syncing_never_loses_or_corrupts_the_localstore() 
     let tenant_stop = CancellationToken::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let tenant_url = format!("http://{}", listener.local_addr().unwrap());
-    let config = TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
+    let config =
+        TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
     tokio::spawn(bypass_lab::tenant::serve(listener, config, tenant_stop.clone()));
     let _tenant = tenant_stop.drop_guard();
     let admin = TenantRemote::new(&tenant_url, &secrets.admin);
@@ -160,7 +162,8 @@ async fn repeated_kill_9_while_syncing_never_loses_or_corrupts_the_localstore() 
         let moving = tokio::spawn(async move { remote.advance_clock(window).await });
         if kills % 2 == 0 {
             let records = admin.appliances_at(version, DEADLINE).await.unwrap();
-            let reported = records.iter().find(|a| a.name == "ams-cce1").and_then(|a| a.replicated_version).unwrap_or(0);
+            let reported =
+                records.iter().find(|a| a.name == "ams-cce1").and_then(|a| a.replicated_version).unwrap_or(0);
             assert_eq!(reported, version, "the sync a window later reports the latest version");
             acknowledged = version;
         } else {
@@ -171,7 +174,8 @@ async fn repeated_kill_9_while_syncing_never_loses_or_corrupts_the_localstore() 
         child.wait().await.unwrap();
         moving.abort();
         kills += 1;
-        let stored = file.load().unwrap_or_else(|e| panic!("after kill {kills} the LocalStore is unreadable: {}", e.reason));
+        let stored =
+            file.load().unwrap_or_else(|e| panic!("after kill {kills} the LocalStore is unreadable: {}", e.reason));
         assert!(
             stored.version().unwrap_or(0) >= acknowledged,
             "after kill {kills}: the LocalStore holds {:?} but the tenant was told {acknowledged}",

@@ -56,15 +56,26 @@ impl Lab {
         let stop = CancellationToken::new();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let tenant_url = format!("http://{}", listener.local_addr().unwrap());
-        let config = TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
+        let config =
+            TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
         tokio::spawn(bypass_lab::tenant::serve(listener, config, stop.clone()));
         let clock = Clock::new();
         let mut appliances = Vec::new();
         for (_, a) in topology.appliances() {
-            let config = appliance_config(&topology, &secrets, &a.name, &tenant_url, Some(dir.path().join(&a.name))).unwrap();
+            let config =
+                appliance_config(&topology, &secrets, &a.name, &tenant_url, Some(dir.path().join(&a.name))).unwrap();
             appliances.push(start_appliance(config, &clock, &secrets, stop.child_token()).await);
         }
-        let lab = Lab { window: topology.tenant.replication_window, topology, secrets, clock, tenant_url, appliances, stop, _dir: dir };
+        let lab = Lab {
+            window: topology.tenant.replication_window,
+            topology,
+            secrets,
+            clock,
+            tenant_url,
+            appliances,
+            stop,
+            _dir: dir,
+        };
         lab.wait_for_versions(1).await;
         lab
     }
@@ -97,7 +108,12 @@ impl Lab {
     }
 }
 
-async fn start_appliance(config: ApplianceConfig, clock: &Clock, secrets: &Secrets, stop: CancellationToken) -> Appliance {
+async fn start_appliance(
+    config: ApplianceConfig,
+    clock: &Clock,
+    secrets: &Secrets,
+    stop: CancellationToken,
+) -> Appliance {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let remote = ApplianceRemote::new(format!("http://{}", listener.local_addr().unwrap()), &secrets.control);
     let task = tokio::spawn({
@@ -112,7 +128,12 @@ async fn a_change_reaches_every_appliance_within_one_window_and_not_before() {
     let lab = Lab::start().await;
     for a in &lab.appliances {
         let reply = a.remote.fetch_web_service(SERVICE).await.unwrap();
-        assert_eq!((reply.status, reply.rejection()), (403, Some(REASON_NEVER_CONFIGURED)), "{} before the enable", a.config.name);
+        assert_eq!(
+            (reply.status, reply.rejection()),
+            (403, Some(REASON_NEVER_CONFIGURED)),
+            "{} before the enable",
+            a.config.name
+        );
     }
 
     let bypass_id = lab.enable().await;
@@ -130,7 +151,10 @@ async fn a_change_reaches_every_appliance_within_one_window_and_not_before() {
         assert!(doc.bypass_enabled && doc.allows_bypass());
         assert_eq!(doc.bypass_id, Some(bypass_id), "{} holds another bypass ID", a.config.name);
         let status = a.remote.status().await.unwrap();
-        assert_eq!((status.replicated_version, status.bypass_id, status.always_bypass), (Some(3), Some(bypass_id), true));
+        assert_eq!(
+            (status.replicated_version, status.bypass_id, status.always_bypass),
+            (Some(3), Some(bypass_id), true)
+        );
         assert_eq!(status.web_service_state, WebServiceState::Serving);
         assert!(status.tenant_reachable && status.tenant_error.is_none(), "{status:?}");
     }
@@ -146,7 +170,12 @@ async fn a_change_reaches_every_appliance_within_one_window_and_not_before() {
         .collect();
     lab.admin().set_media_bypass(&MediaBypassSettings::default()).await.unwrap();
     for a in &lab.appliances {
-        assert_eq!(a.remote.fetch_web_service(SERVICE).await.unwrap().status, 200, "{} before the disable replicated", a.config.name);
+        assert_eq!(
+            a.remote.fetch_web_service(SERVICE).await.unwrap().status,
+            200,
+            "{} before the disable replicated",
+            a.config.name
+        );
     }
     let half = lab.clock.advance(lab.window / 2).await.unwrap();
     for (a, next) in lab.appliances.iter().zip(&next_syncs) {
@@ -157,7 +186,12 @@ async fn a_change_reaches_every_appliance_within_one_window_and_not_before() {
     lab.clock.advance(lab.window / 2).await.unwrap();
     for a in &lab.appliances {
         let reply = a.remote.fetch_web_service(SERVICE).await.unwrap();
-        assert_eq!((reply.status, reply.rejection()), (403, Some(REASON_DISABLED)), "{} after the disable", a.config.name);
+        assert_eq!(
+            (reply.status, reply.rejection()),
+            (403, Some(REASON_DISABLED)),
+            "{} after the disable",
+            a.config.name
+        );
         assert_eq!(a.remote.status().await.unwrap().web_service_state, WebServiceState::Rejecting);
     }
 }
@@ -236,13 +270,20 @@ async fn calls_bypass_only_with_the_gateways_bypass_id_and_the_control_api_needs
     };
     use bypass_lab::mediation::call::MediaPath;
     let r = ams.remote.call(&call(Some(bypass_id), false)).await.unwrap();
-    assert_eq!((r.media_path, r.gateway.as_str(), r.mediation_server.as_str()), (MediaPath::Bypass, "192.168.1.10", "ams-cce1.adatum.biz"));
+    assert_eq!(
+        (r.media_path, r.gateway.as_str(), r.mediation_server.as_str()),
+        (MediaPath::Bypass, "192.168.1.10", "ams-cce1.adatum.biz")
+    );
     assert_eq!(ams.remote.call(&call(None, false)).await.unwrap().media_path, MediaPath::ThroughMediationServer);
     assert_eq!(ams.remote.call(&call(Some(bypass_id), true)).await.unwrap().media_path, MediaPath::ThroughEdge);
 
     let wrong_host = ams.remote.fetch_web_service("ams-cce1.adatum.biz").await.unwrap();
     assert_eq!(wrong_host.status, 404);
-    assert!(wrong_host.rejection().unwrap().contains("answers only for hybridvoice.adatum.biz"), "{:?}", wrong_host.rejection());
+    assert!(
+        wrong_host.rejection().unwrap().contains("answers only for hybridvoice.adatum.biz"),
+        "{:?}",
+        wrong_host.rejection()
+    );
 
     let stranger = ApplianceRemote::new(&ams.remote.base_url, "not-the-control-credential");
     let err = stranger.status().await.unwrap_err();

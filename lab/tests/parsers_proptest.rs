@@ -16,11 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const NAME: &str = "hybridvoice.adatum.biz";
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
 /// A valid A query for the service name, optionally with an ECS option.
@@ -34,9 +30,7 @@ fn query(id: u16, ecs: Option<[u8; 4]>) -> Vec<u8> {
     m.extend_from_slice(&[0, 0, 1, 0, 1]);
     if let Some(address) = ecs {
         // OPT RR: root name, type 41, payload 1232, no flags, one ECS option (family 1, /32).
-        m.extend_from_slice(&[
-            0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 12, 0, 8, 0, 8, 0, 1, 32, 0,
-        ]);
+        m.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 12, 0, 8, 0, 8, 0, 1, 32, 0]);
         m.extend_from_slice(&address);
     }
     m
@@ -65,19 +59,10 @@ fn wire() -> impl Strategy<Value = Vec<u8>> {
 }
 
 async fn dns_server() -> (SocketAddr, tokio_util::sync::DropGuard) {
-    let sockets = DnsSockets::bind(
-        "127.0.0.1:0".parse().unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let sockets = DnsSockets::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let dns = sockets.udp.local_addr().unwrap();
     let topology = Topology::seed();
-    let config = DnsConfig {
-        topology: Some(topology.clone()),
-        script: None,
-        secrets: Secrets::generate(&topology),
-    };
+    let config = DnsConfig { topology: Some(topology.clone()), script: None, secrets: Secrets::generate(&topology) };
     let stop = tokio_util::sync::CancellationToken::new();
     tokio::spawn(serve(sockets, config, stop.clone()));
     (dns, stop.drop_guard())
@@ -87,9 +72,7 @@ async fn dns_server() -> (SocketAddr, tokio_util::sync::DropGuard) {
 fn dns_wire_input_never_stops_the_server() {
     let rt = runtime();
     let (dns, _stop) = rt.block_on(dns_server());
-    let udp = rt
-        .block_on(tokio::net::UdpSocket::bind("127.0.0.1:0"))
-        .unwrap();
+    let udp = rt.block_on(tokio::net::UdpSocket::bind("127.0.0.1:0")).unwrap();
     let config = ProptestConfig::with_cases(300);
     proptest!(config, |(packet in wire(), over_tcp in any::<bool>())| {
         rt.block_on(async {
@@ -107,18 +90,8 @@ fn dns_wire_input_never_stops_the_server() {
         });
     });
     for transport in [Transport::Udp, Transport::Tcp] {
-        let answer = rt
-            .block_on(lookup(
-                dns,
-                NAME,
-                Some("10.10.1.77".parse().unwrap()),
-                transport,
-            ))
-            .unwrap();
-        assert!(
-            matches!(answer, Answer::Addresses(ref a) if a.len() == 3),
-            "{transport:?}: {answer:?}"
-        );
+        let answer = rt.block_on(lookup(dns, NAME, Some("10.10.1.77".parse().unwrap()), transport)).unwrap();
+        assert!(matches!(answer, Answer::Addresses(ref a) if a.len() == 3), "{transport:?}: {answer:?}");
     }
 }
 
@@ -158,7 +131,7 @@ fn a_single_quoted_string_reads_back_as_written() {
     let rt = runtime();
     let config = ProptestConfig::with_cases(300);
     proptest!(config, |(text in "[^\\p{Cc}]{0,40}")| {
-        let source = format!("$x = {}\n$x\n", bypass_lab::dns::plan::quote(&text));
+        let source = format!("$x = {}\n$x\n", bypass_lab::dns::script::quote(&text));
         let transcript = rt.block_on(bypass_lab::runbook::run(&source, &Targets::default()))
             .map_err(|e| TestCaseError::fail(format!("{source:?}: {}", e.message)))?;
         let printed = &transcript.steps.last().unwrap().output.objects;
@@ -171,35 +144,17 @@ fn plan() -> impl Strategy<Value = String> {
     // Mostly names a plan could hold, sometimes anything an admin could type.
     let name = |good: &'static str| prop_oneof![3 => good, 1 => "[A-Za-z0-9 .$()'\"`;\\-]{0,16}"];
     let label = "[a-z][a-z0-9-]{0,8}[a-z0-9]";
-    (
-        name(label),
-        name("[A-Z][A-Za-z ]{0,10}"),
-        name("[A-Z][A-Za-z ]{0,10}"),
-        name(label),
-        name(label),
-    )
-        .prop_map(|(domain, site_a, site_b, appliance, fqdn_label)| {
+    (name(label), name("[A-Z][A-Za-z ]{0,10}"), name("[A-Z][A-Za-z ]{0,10}"), name(label), name(label)).prop_map(
+        |(domain, site_a, site_b, appliance, fqdn_label)| {
             SEED_TOML
                 .replacen(
                     "domain = \"adatum.biz\"",
                     &format!("domain = {}", toml_string(&format!("{domain}.adatum.biz"))),
                     1,
                 )
-                .replacen(
-                    "name = \"Amsterdam\"",
-                    &format!("name = {}", toml_string(&site_a)),
-                    1,
-                )
-                .replacen(
-                    "name = \"Seattle\"",
-                    &format!("name = {}", toml_string(&site_b)),
-                    1,
-                )
-                .replacen(
-                    "name = \"ams-cce1\"",
-                    &format!("name = {}", toml_string(&appliance)),
-                    1,
-                )
+                .replacen("name = \"Amsterdam\"", &format!("name = {}", toml_string(&site_a)), 1)
+                .replacen("name = \"Seattle\"", &format!("name = {}", toml_string(&site_b)), 1)
+                .replacen("name = \"ams-cce1\"", &format!("name = {}", toml_string(&appliance)), 1)
                 .replacen(
                     "name = \"sea-cce1\"",
                     &format!(
@@ -209,7 +164,8 @@ fn plan() -> impl Strategy<Value = String> {
                     ),
                     1,
                 )
-        })
+        },
+    )
 }
 
 fn toml_string(text: &str) -> String {
@@ -235,10 +191,7 @@ fn any_plan_the_loader_accepts_configures_the_dns_server() {
             }
         }
     });
-    assert!(
-        accepted.into_inner() > 0,
-        "no generated plan was valid: the generator tests nothing past validation"
-    );
+    assert!(accepted.into_inner() > 0, "no generated plan was valid: the generator tests nothing past validation");
 }
 
 #[test]

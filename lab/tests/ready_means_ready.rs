@@ -15,7 +15,11 @@ async fn a_failing_start_up_script_fails_the_dns_start() {
     let sockets = DnsSockets::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let admin = sockets.admin.local_addr().unwrap();
     let topology = Topology::seed();
-    let config = DnsConfig { topology: Some(topology.clone()), script: Some(FAILING_SCRIPT.into()), secrets: Secrets::generate(&topology) };
+    let config = DnsConfig {
+        topology: Some(topology.clone()),
+        script: Some(FAILING_SCRIPT.into()),
+        secrets: Secrets::generate(&topology),
+    };
     let error = match bypass_lab::dns::start(sockets, config, CancellationToken::new()).await {
         Ok(_) => panic!("the DNS server started although its start-up script failed"),
         Err(e) => e.to_string(),

@@ -40,11 +40,8 @@ fn chromium() -> PathBuf {
 /// `REPORT_PAGES=DIR` keeps a copy of every page rendered here, for a person to look at.
 fn keep(page: &Path) {
     if let Some(dir) = std::env::var_os("REPORT_PAGES") {
-        let name = format!(
-            "{}-{}",
-            std::thread::current().name().unwrap_or("page").replace("::", "-"),
-            "rehearsal.html"
-        );
+        let name =
+            format!("{}-{}", std::thread::current().name().unwrap_or("page").replace("::", "-"), "rehearsal.html");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::copy(page, Path::new(&dir).join(name)).unwrap();
     }
@@ -200,11 +197,7 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
                     }
                 }),
                 resolved,
-                web_service: if !enabled || uncovered {
-                    WebServiceVerdict::NoUrl
-                } else {
-                    WebServiceVerdict::Served
-                },
+                web_service: if !enabled || uncovered { WebServiceVerdict::NoUrl } else { WebServiceVerdict::Served },
                 decision: if bypass { Decision::Bypass } else { Decision::NoBypass },
                 reason: if bypass {
                     "bypassEnabled true, mode \"Any\", bypassID present".into()
@@ -244,11 +237,7 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
             web_service: "Serving".into(),
         })
         .collect();
-    PhaseVerdict {
-        name: name.into(),
-        rows,
-        appliances,
-    }
+    PhaseVerdict { name: name.into(), rows, appliances }
 }
 
 fn report(topology: &Topology) -> RehearsalReport {
@@ -317,38 +306,14 @@ fn the_rollout_page_shows_cells_findings_the_failing_line_and_the_picture() {
             ("data-subnet", "10.40.1.0/24"),
         ],
     );
-    assert_eq!(
-        bypass.len(),
-        1,
-        "one green bypass cell for Oslo's first subnet in `enable`"
-    );
-    let lyon = tags_with(
-        &dom,
-        "tr",
-        &[
-            ("class", "row warning"),
-            ("data-phase", "enable"),
-            ("data-subnet", "172.20.5.0/24"),
-        ],
-    );
+    assert_eq!(bypass.len(), 1, "one green bypass cell for Oslo's first subnet in `enable`");
+    let lyon =
+        tags_with(&dom, "tr", &[("class", "row warning"), ("data-phase", "enable"), ("data-subnet", "172.20.5.0/24")]);
     assert_eq!(lyon.len(), 1, "Lyon's row is amber in `enable`");
-    assert!(
-        lyon[0].contains("Lyon &amp; "),
-        "the site name is escaped in the attribute: {}",
-        lyon[0]
-    );
+    assert!(lyon[0].contains("Lyon &amp; "), "the site name is escaped in the attribute: {}", lyon[0]);
     for subnet in ["10.40.8.0/24", "10.60.0.0/24"] {
         assert_eq!(
-            tags_with(
-                &dom,
-                "tr",
-                &[
-                    ("class", "row error"),
-                    ("data-phase", "enable"),
-                    ("data-subnet", subnet)
-                ]
-            )
-            .len(),
+            tags_with(&dom, "tr", &[("class", "row error"), ("data-phase", "enable"), ("data-subnet", subnet)]).len(),
             1,
             "the row of {subnet} is red in `enable`"
         );
@@ -356,11 +321,7 @@ fn the_rollout_page_shows_cells_findings_the_failing_line_and_the_picture() {
             tags_with(
                 &dom,
                 "td",
-                &[
-                    ("class", "decision no-bypass"),
-                    ("data-phase", "enable"),
-                    ("data-subnet", subnet)
-                ]
+                &[("class", "decision no-bypass"), ("data-phase", "enable"), ("data-subnet", subnet)]
             )
             .len(),
             1,
@@ -368,50 +329,28 @@ fn the_rollout_page_shows_cells_findings_the_failing_line_and_the_picture() {
         );
     }
     assert!(
-        tags_with(
-            &dom,
-            "td",
-            &[("class", "decision bypass expected"), ("data-phase", "dns")]
-        )
-        .is_empty(),
+        tags_with(&dom, "td", &[("class", "decision bypass expected"), ("data-phase", "dns")]).is_empty(),
         "nothing bypasses before the tenant enables it"
     );
     let finding = tags_with(
         &dom,
         "tr",
-        &[
-            ("class", "finding error"),
-            ("data-phase", "enable"),
-            ("data-site", "Oslo"),
-            ("data-subnet", "10.40.8.0/24"),
-        ],
+        &[("class", "finding error"), ("data-phase", "enable"), ("data-site", "Oslo"), ("data-subnet", "10.40.8.0/24")],
     );
     assert_eq!(finding.len(), 1, "Oslo's uncovered subnet is an error finding");
     assert!(dom.contains("no client subnet covers 10.40.8.0/24, so its queries fall to the default scope"));
     assert!(dom.contains("the subnet also resolves to \"Oslo\" &amp; others"));
 
-    assert_eq!(
-        tags_with(&dom, "div", &[("class", "line failing"), ("data-line", "7")]).len(),
-        1,
-        "line 7 is marked"
-    );
+    assert_eq!(tags_with(&dom, "div", &[("class", "line failing"), ("data-line", "7")]).len(), 1, "line 7 is marked");
     assert!(dom.contains("line 7, column 48: -Enabled expects $true or $false, not &lt;oops&gt;"));
     assert!(dom.contains("# &lt;script&gt;alert(\"not a script\")&lt;/script&gt; &amp; friends"));
     assert!(!dom.contains("<script"), "the runbook's text became markup");
-    assert_eq!(
-        tags_with(&dom, "div", &[("class", "line phase")]).len(),
-        2,
-        "both phase markers are shown as such"
-    );
+    assert_eq!(tags_with(&dom, "div", &[("class", "line phase")]).len(), 2, "both phase markers are shown as such");
     assert_eq!(tags_with(&dom, "span", &[("class", "verdict fail")]).len(), 1);
 
     let svg = &dom[dom.find("<svg").expect("the picture is inline")..dom.find("</svg>").unwrap()];
     for (site, a) in topology.appliances() {
-        assert!(
-            svg.contains(&format!(">{} {}</text>", a.name, a.address)),
-            "{} is not in the picture",
-            a.name
-        );
+        assert!(svg.contains(&format!(">{} {}</text>", a.name, a.address)), "{} is not in the picture", a.name);
         assert!(svg.contains(&format!("gateway {}", site.gateway)));
     }
     assert!(svg.contains("Lyon &amp; &lt;Annecy&gt;"));
@@ -433,35 +372,15 @@ fn the_feature_page_shows_scenarios_steps_and_failures_of_a_real_run() {
     assert_eq!(tags_with(&dom, "span", &[("class", "verdict fail")]).len(), 1);
     assert!(dom.contains("<h2>Tiny rehearsal &lt;with&gt; \"markup\" &amp; more</h2>"));
     let passed = tags_with(&dom, "tr", &[("class", "scenario passed"), ("data-status", "passed")]);
-    let failed = tags_with(
-        &dom,
-        "tr",
-        &[
-            ("class", "scenario failed"),
-            ("data-scenario", "A deliberately wrong expectation"),
-        ],
-    );
-    assert_eq!(
-        (passed.len(), failed.len()),
-        (1, 1),
-        "one scenario passed and one failed"
-    );
-    assert_eq!(
-        tags_with(&dom, "div", &[("class", "step failed"), ("data-line", "7")]).len(),
-        1
-    );
-    assert!(
-        dom.contains("expected NxDomain, got Addresses([192.168.1.45"),
-        "the failure message is shown"
-    );
+    let failed =
+        tags_with(&dom, "tr", &[("class", "scenario failed"), ("data-scenario", "A deliberately wrong expectation")]);
+    assert_eq!((passed.len(), failed.len()), (1, 1), "one scenario passed and one failed");
+    assert_eq!(tags_with(&dom, "div", &[("class", "step failed"), ("data-line", "7")]).len(), 1);
+    assert!(dom.contains("expected NxDomain, got Addresses([192.168.1.45"), "the failure message is shown");
     let count = tags_with(&dom, "span", &[("data-count", "scenarios-failed")]);
     assert_eq!(count.len(), 1);
     let at = dom.find(count[0]).unwrap() + count[0].len();
-    assert!(
-        dom[at..].starts_with("1 failed</span>"),
-        "the totals count one failed scenario: {:.60}",
-        &dom[at..]
-    );
+    assert!(dom[at..].starts_with("1 failed</span>"), "the totals count one failed scenario: {:.60}", &dom[at..]);
 }
 
 #[test]
@@ -474,10 +393,7 @@ fn a_missing_json_report_is_a_clear_error() {
     std::fs::write(&bad, "{\"not\": \"a report\"}").unwrap();
     let err = features_page::write_from_json(&bad, &dir.path().join("x.html"), "t").unwrap_err();
     assert!(err.to_string().contains("is not a Cucumber JSON report"), "{err}");
-    assert!(
-        !dir.path().join("x.html").exists(),
-        "nothing is written from a bad report"
-    );
+    assert!(!dir.path().join("x.html").exists(), "nothing is written from a bad report");
 }
 
 #[test]
@@ -489,29 +405,15 @@ fn the_feature_page_of_the_whole_suite_counts_each_scenario_once_with_its_backgr
     let dom = dump_dom(&page);
 
     assert_eq!(tags_with(&dom, "span", &[("class", "verdict pass")]).len(), 1);
-    assert_eq!(
-        tags_with(&dom, "tr", &[("class", "scenario passed")]).len(),
-        27,
-        "the suite's 27 scenarios, once each"
-    );
+    assert_eq!(tags_with(&dom, "tr", &[("class", "scenario passed")]).len(), 27, "the suite's 27 scenarios, once each");
     assert!(dom.contains(">27 scenarios passed</span>"));
     let feature = "Disabling media bypass temporarily";
-    let scenario = tags_with(
-        &dom,
-        "tr",
-        &[
-            ("data-feature", feature),
-            ("data-scenario", "Re-enabling restores bypass"),
-        ],
-    );
+    let scenario =
+        tags_with(&dom, "tr", &[("data-feature", feature), ("data-scenario", "Re-enabling restores bypass")]);
     assert_eq!(scenario.len(), 1);
     let row = &dom[dom.find(scenario[0]).unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
-    assert_eq!(
-        row.matches("class=\"step passed background\"").count(),
-        2,
-        "the Background's two steps ran first"
-    );
+    assert_eq!(row.matches("class=\"step passed background\"").count(), 2, "the Background's two steps ran first");
 }
 
 #[test]
@@ -522,20 +424,12 @@ fn graph_draws_every_appliance_in_every_format_and_the_svg_opens_in_the_browser(
     std::fs::write(&file, PLAN).unwrap();
     let graph = |format: &str, output: Option<&Path>| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_bypass-lab"));
-        command
-            .arg("graph")
-            .arg("--topology")
-            .arg(&file)
-            .args(["--format", format]);
+        command.arg("graph").arg("--topology").arg(&file).args(["--format", format]);
         if let Some(output) = output {
             command.arg("--output").arg(output);
         }
         let out = command.output().expect("bypass-lab runs");
-        assert!(
-            out.status.success(),
-            "graph --format {format} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "graph --format {format} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
     let mermaid = graph("mermaid", None);
@@ -543,31 +437,15 @@ fn graph_draws_every_appliance_in_every_format_and_the_svg_opens_in_the_browser(
     assert!(mermaid.starts_with("flowchart"));
     assert!(dot.starts_with("graph topology {"));
     for (_, a) in topology.appliances() {
-        assert!(
-            mermaid.contains(&format!("{}<br/>{}", a.name, a.address)),
-            "mermaid lacks {}",
-            a.name
-        );
-        assert!(
-            dot.contains(&format!("{}\\n{}", a.name, a.address)),
-            "dot lacks {}",
-            a.name
-        );
+        assert!(mermaid.contains(&format!("{}<br/>{}", a.name, a.address)), "mermaid lacks {}", a.name);
+        assert!(dot.contains(&format!("{}\\n{}", a.name, a.address)), "dot lacks {}", a.name);
     }
 
     let svg = dir.path().join("northwind.svg");
-    assert_eq!(
-        graph("svg", Some(&svg)),
-        "",
-        "--output writes the file instead of printing"
-    );
+    assert_eq!(graph("svg", Some(&svg)), "", "--output writes the file instead of printing");
     let dom = dump_dom(&svg);
     for (_, a) in topology.appliances() {
-        assert!(
-            dom.contains(&format!(">{} {}</text>", a.name, a.address)),
-            "{} is not in the SVG",
-            a.name
-        );
+        assert!(dom.contains(&format!(">{} {}</text>", a.name, a.address)), "{} is not in the SVG", a.name);
     }
     assert!(dom.contains("Lyon &amp; &lt;Annecy&gt;"));
 
@@ -577,8 +455,5 @@ fn graph_draws_every_appliance_in_every_format_and_the_svg_opens_in_the_browser(
         .output()
         .unwrap();
     assert!(!missing.status.success());
-    assert!(
-        String::from_utf8_lossy(&missing.stderr).contains("none.toml"),
-        "the error names the file"
-    );
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("none.toml"), "the error names the file");
 }

@@ -281,7 +281,8 @@ fn the_binary_exits_0_1_or_2() {
         ["site", "subnet", "client", "resolved", "resolved_site", "web_service", "decision", "reason", "media"]
     );
     assert_eq!(json["phases"][1]["rows"][4]["site"], "outside");
-    let page = std::fs::read_to_string(dir.path().join("good/rehearsal.html")).expect("the HTML page is written beside the JSON");
+    let page = std::fs::read_to_string(dir.path().join("good/rehearsal.html"))
+        .expect("the HTML page is written beside the JSON");
     assert!(page.contains("<svg") && page.contains("rey-a"), "the page holds the plan's picture");
 
     // Saved by Windows PowerShell 5.1's `>`: UTF-16 LE with its byte order mark.
@@ -411,11 +412,16 @@ async fn a_second_domain_controller_needs_the_documented_copy() {
     let done = run(careful).await.expect("the rehearsal runs");
     assert!(done.succeeded(), "{:?} {:#?}", done.failure, done.report.findings);
     let enable = phase(&done.report, "enable");
-    assert!(enable.rows.iter().filter(|r| r.site == "Quito").all(|r| r.decision == Decision::Bypass), "{:#?}", enable.rows);
+    assert!(
+        enable.rows.iter().filter(|r| r.site == "Quito").all(|r| r.decision == Decision::Bypass),
+        "{:#?}",
+        enable.rows
+    );
 
     let done = run(forgetful).await.expect("the rehearsal runs");
     assert!(!done.succeeded(), "forgetting dc-south must fail the rehearsal");
-    let errors: Vec<_> = done.report.findings.iter().filter(|f| f.severity == Severity::Error && f.phase == "enable").collect();
+    let errors: Vec<_> =
+        done.report.findings.iter().filter(|f| f.severity == Severity::Error && f.phase == "enable").collect();
     assert!(
         errors.iter().any(|f| f.site == "Quito" && f.message.contains("dc-south")),
         "an error names dc-south's site: {errors:#?}"

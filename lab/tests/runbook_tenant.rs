@@ -38,14 +38,21 @@ async fn the_seed_enable_lines_turn_media_bypass_on() {
     assert_eq!(admin.configuration().await.unwrap().version, 3);
 
     let hybrid = run("Get-CsTenantHybridConfiguration -LocalStore", &targets).await.unwrap().render();
-    assert!(hybrid.contains("HybridConfigServiceInternalUrl : http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc"), "{hybrid}");
+    assert!(
+        hybrid.contains(
+            "HybridConfigServiceInternalUrl : http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc"
+        ),
+        "{hybrid}"
+    );
 }
 
 #[tokio::test]
 async fn building_the_object_alone_changes_nothing() {
     let (admin, targets, _tenant) = start().await;
     let before = admin.configuration().await.unwrap();
-    run("$mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true", &targets).await.unwrap();
+    run("$mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true", &targets)
+        .await
+        .unwrap();
     assert_eq!(admin.configuration().await.unwrap(), before);
 }
 
@@ -64,7 +71,8 @@ async fn the_tenants_url_refusal_stops_the_run() {
 async fn a_url_outside_the_sip_domains_is_stored_with_a_warning() {
     let (admin, targets, _tenant) = start().await;
     let url = "http://hybridvoice.contoso.com/hybridconfig/hybridconfigservice.svc";
-    let transcript = run(&format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}"), &targets).await.unwrap();
+    let transcript =
+        run(&format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}"), &targets).await.unwrap();
     let warnings = &transcript.steps[0].output.warnings;
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("not in a SIP domain registered for hybrid voice (adatum.biz)"), "{warnings:?}");
@@ -86,13 +94,21 @@ async fn the_documented_hybrid_parameters_are_stored_and_shown() {
     assert_eq!(hybrid.hybrid_config_service_external_url.as_deref(), Some("https://hybridvoice.adatum.biz/x"));
     assert_eq!(hybrid.peer_destination.as_deref(), Some("Seattle"));
     assert!(!hybrid.use_on_prem_dial_plan);
-    assert_eq!(hybrid.hybrid_config_service_internal_url, before.hybrid.hybrid_config_service_internal_url, "what was not given stays");
+    assert_eq!(
+        hybrid.hybrid_config_service_internal_url, before.hybrid.hybrid_config_service_internal_url,
+        "what was not given stays"
+    );
     let text = run("Get-CsTenantHybridConfiguration", &targets).await.unwrap().render();
     assert!(text.contains("PeerDestination                : Seattle"), "{text}");
     assert!(text.contains("UseOnPremDialPlan              : False"), "{text}");
 
-    let err = run("Set-CsTenantHybridConfiguration -HybridConfigServiceExternalUrl nowhere", &targets).await.unwrap_err();
-    assert!(err.message.contains("HybridConfigServiceExternalUrl 'nowhere' is not an http or https URL."), "{}", err.message);
+    let err =
+        run("Set-CsTenantHybridConfiguration -HybridConfigServiceExternalUrl nowhere", &targets).await.unwrap_err();
+    assert!(
+        err.message.contains("HybridConfigServiceExternalUrl 'nowhere' is not an http or https URL."),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test]
@@ -113,7 +129,11 @@ async fn users_pstn_sites_and_the_sites_through_the_cmdlets() {
     assert_eq!(settings.get("HybridPstnSite"), Some(&Value::String("Seattle".into())));
 
     let err = run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite Zurich", &targets).await.unwrap_err();
-    assert!(err.message.contains("'Zurich' is not a hybrid PSTN site of this tenant (sites: Amsterdam, Seattle)"), "{}", err.message);
+    assert!(
+        err.message.contains("'Zurich' is not a hybrid PSTN site of this tenant (sites: Amsterdam, Seattle)"),
+        "{}",
+        err.message
+    );
     run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite $null", &targets).await.unwrap();
     assert!(admin.configuration().await.unwrap().user_pstn_sites.is_empty());
 
@@ -128,10 +148,13 @@ async fn users_pstn_sites_and_the_sites_through_the_cmdlets() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(rows, vec![
-        (Some(Value::String("Amsterdam".into())), Some(Value::Bool(true))),
-        (Some(Value::String("Seattle".into())), Some(Value::Bool(false))),
-    ]);
+    assert_eq!(
+        rows,
+        vec![
+            (Some(Value::String("Amsterdam".into())), Some(Value::Bool(true))),
+            (Some(Value::String("Seattle".into())), Some(Value::Bool(false))),
+        ]
+    );
     let err = run("Set-CsHybridPSTNAppliance -Identity ams-cce1 -MaintenanceMode $true", &targets).await.unwrap_err();
     assert!(err.message.contains("no registered appliance has the identity 'ams-cce1'"), "{}", err.message);
 }
@@ -152,10 +175,18 @@ async fn the_edit_in_place_idiom_reads_and_sets_properties() {
     let transcript = run(documented, &targets).await.unwrap();
     assert!(!admin.configuration().await.unwrap().network.media_bypass_settings.always_bypass);
     let Value::Object(shown) = &transcript.steps[3].output.objects[0] else { panic!("{transcript:?}") };
-    assert_eq!((shown.type_name.as_str(), shown.get("AlwaysBypass")), ("MediaBypassSettings", Some(&Value::Bool(false))));
+    assert_eq!(
+        (shown.type_name.as_str(), shown.get("AlwaysBypass")),
+        ("MediaBypassSettings", Some(&Value::Bool(false)))
+    );
 
-    let err = run("Set-CsNetworkConfiguration -MediaBypassSettings (Get-CsNetworkConfiguration)", &targets).await.unwrap_err();
+    let err = run("Set-CsNetworkConfiguration -MediaBypassSettings (Get-CsNetworkConfiguration)", &targets)
+        .await
+        .unwrap_err();
     assert!(err.message.contains("The '(' character is not supported"), "{}", err.message);
     let err = run("$n = Get-CsNetworkConfiguration\n$n.Nothing.Enabled = $true", &targets).await.unwrap_err();
-    assert_eq!((err.line, err.message.as_str()), (2, "The property 'Nothing' cannot be found on this object. Verify that the property exists and can be set."));
+    assert_eq!(
+        (err.line, err.message.as_str()),
+        (2, "The property 'Nothing' cannot be found on this object. Verify that the property exists and can be set.")
+    );
 }

@@ -32,33 +32,19 @@ struct DnsRole {
 }
 
 async fn start() -> DnsRole {
-    let sockets = DnsSockets::bind(
-        "127.0.0.1:0".parse().unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let sockets = DnsSockets::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let dns = sockets.udp.local_addr().unwrap();
     let admin = sockets.admin.local_addr().unwrap();
     let topology = Topology::seed();
     let secrets = Secrets::generate(&topology);
     let stop = CancellationToken::new();
-    let config = DnsConfig {
-        topology: Some(topology),
-        script: Some(LOOPBACK_SCRIPT.into()),
-        secrets,
-    };
-    let serving = start_role(sockets, config, stop.clone())
-        .await
-        .expect("the start-up script applies");
+    let config = DnsConfig { topology: Some(topology), script: Some(LOOPBACK_SCRIPT.into()), secrets };
+    let serving = start_role(sockets, config, stop.clone()).await.expect("the start-up script applies");
     let task = tokio::spawn(serving);
     let health = format!("http://{admin}/healthz");
     tokio::time::timeout(Duration::from_secs(10), async {
         loop {
-            if reqwest::get(&health)
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
+            if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
                 break;
             }
             tokio::task::yield_now().await;
@@ -72,11 +58,7 @@ async fn start() -> DnsRole {
 impl DnsRole {
     async fn stop(self) {
         self.stop.cancel();
-        tokio::time::timeout(Duration::from_secs(10), self.task)
-            .await
-            .expect("stops")
-            .unwrap()
-            .unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.task).await.expect("stops").unwrap().unwrap();
     }
 }
 
@@ -88,31 +70,19 @@ fn ips(list: &[&str]) -> Answer {
 async fn the_stub_resolver_answers_as_the_hand_made_query_without_ecs() {
     let role = start().await;
     let cases = [
-        (
-            "hybridvoice.adatum.biz",
-            (ips(&["127.0.0.45", "127.0.0.46"]), Some(RECORD_TTL)),
-        ),
+        ("hybridvoice.adatum.biz", (ips(&["127.0.0.45", "127.0.0.46"]), Some(RECORD_TTL))),
         ("nosuchhost.adatum.biz", (Answer::NxDomain, None)),
         ("legacy.adatum.biz", (Answer::Refused, None)),
         ("www.contoso.com", (Answer::Refused, None)),
     ];
     for (name, expected) in cases {
-        let stub = resolve_with_ttl(&[role.dns], name, RecordType::A)
-            .await
-            .unwrap();
-        let hand_made = lookup_with_ttl(role.dns, name, RecordType::A, None, Transport::Udp)
-            .await
-            .unwrap();
+        let stub = resolve_with_ttl(&[role.dns], name, RecordType::A).await.unwrap();
+        let hand_made = lookup_with_ttl(role.dns, name, RecordType::A, None, Transport::Udp).await.unwrap();
         assert_eq!(stub, expected, "{name}: the stub resolver");
         assert_eq!(hand_made, expected, "{name}: the hand-made query");
     }
-    let bad = resolve_with_ttl(&[role.dns], "bad..name", RecordType::A)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(bad, LookupError::BadName(ref n) if n == "bad..name"),
-        "{bad:?}"
-    );
+    let bad = resolve_with_ttl(&[role.dns], "bad..name", RecordType::A).await.unwrap_err();
+    assert!(matches!(bad, LookupError::BadName(ref n) if n == "bad..name"), "{bad:?}");
     role.stop().await;
 }
 
@@ -126,29 +96,18 @@ async fn a_silent_preferred_server_falls_over_to_the_next() {
     let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let servers = [silent.local_addr().unwrap(), role.dns];
     let started = Instant::now();
-    let answer = tokio::time::timeout(
-        FALL_OVER_BOUND,
-        resolve_with_ttl(&servers, "hybridvoice.adatum.biz", RecordType::A),
-    )
-    .await
-    .expect("falls over within the bound")
-    .unwrap();
-    assert_eq!(
-        answer,
-        (ips(&["127.0.0.45", "127.0.0.46"]), Some(RECORD_TTL))
-    );
+    let answer =
+        tokio::time::timeout(FALL_OVER_BOUND, resolve_with_ttl(&servers, "hybridvoice.adatum.biz", RecordType::A))
+            .await
+            .expect("falls over within the bound")
+            .unwrap();
+    assert_eq!(answer, (ips(&["127.0.0.45", "127.0.0.46"]), Some(RECORD_TTL)));
     assert!(
         started.elapsed() >= bypass_lab::dns::lookup::SILENCE,
         "the preferred server was asked first and waited for"
     );
-    let only_silent = resolve_with_ttl(&servers[..1], "hybridvoice.adatum.biz", RecordType::A)
-        .await
-        .unwrap();
-    assert_eq!(
-        only_silent,
-        (Answer::NoAnswer, None),
-        "a list of only a silent server: no answer"
-    );
+    let only_silent = resolve_with_ttl(&servers[..1], "hybridvoice.adatum.biz", RecordType::A).await.unwrap();
+    assert_eq!(only_silent, (Answer::NoAnswer, None), "a list of only a silent server: no answer");
     drop(silent);
     role.stop().await;
 }
@@ -168,14 +127,8 @@ async fn a_closed_preferred_server_falls_over_to_the_next() {
     .expect("falls over within the bound")
     .unwrap();
     assert_eq!(answer, (Answer::NxDomain, None));
-    let alone = resolve_with_ttl(&[closed], "nosuchhost.adatum.biz", RecordType::A)
-        .await
-        .unwrap();
-    assert_eq!(
-        alone,
-        (Answer::NoAnswer, None),
-        "a list of only a closed server reads as silence"
-    );
+    let alone = resolve_with_ttl(&[closed], "nosuchhost.adatum.biz", RecordType::A).await.unwrap();
+    assert_eq!(alone, (Answer::NoAnswer, None), "a list of only a closed server reads as silence");
     role.stop().await;
 }
 
@@ -184,17 +137,10 @@ async fn a_closed_preferred_server_falls_over_to_the_next() {
 async fn a_refusal_is_not_retried_on_the_next_server() {
     let role = start().await;
     let started = Instant::now();
-    let answer = resolve_with_ttl(
-        &[role.dns, "127.0.0.1:9".parse().unwrap()],
-        "legacy.adatum.biz",
-        RecordType::A,
-    )
-    .await
-    .unwrap();
+    let answer = resolve_with_ttl(&[role.dns, "127.0.0.1:9".parse().unwrap()], "legacy.adatum.biz", RecordType::A)
+        .await
+        .unwrap();
     assert_eq!(answer, (Answer::Refused, None));
-    assert!(
-        started.elapsed() < bypass_lab::dns::lookup::SILENCE,
-        "answered without waiting on the second server"
-    );
+    assert!(started.elapsed() < bypass_lab::dns::lookup::SILENCE, "answered without waiting on the second server");
     role.stop().await;
 }

@@ -52,11 +52,8 @@ async fn concurrent_writers_for_one_appliance_lose_no_acknowledgement() {
 
     // Registrations racing a contact report: the acknowledged contact is what stays.
     for round in 1..=ROUNDS {
-        let contact = ApplianceContact {
-            name: "ams-cce1".into(),
-            at: Duration::from_secs(round),
-            replicated_version: round,
-        };
+        let contact =
+            ApplianceContact { name: "ams-cce1".into(), at: Duration::from_secs(round), replicated_version: round };
         let registers = futures::future::join_all((0..WRITERS / 2).map(|_| {
             let appliance = appliance.clone();
             async move { appliance.register(&registration()).await.unwrap() }

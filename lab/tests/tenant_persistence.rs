@@ -106,7 +106,8 @@ async fn repeated_kill_9_under_load_loses_no_acknowledged_write() {
         let mut writers = tokio::task::JoinSet::new();
         for writer in 0..4 {
             let (admin, appliance) = (admin.clone(), appliance.clone());
-            let (acked_version, acked_contact, next_contact) = (acked_version.clone(), acked_contact.clone(), next_contact.clone());
+            let (acked_version, acked_contact, next_contact) =
+                (acked_version.clone(), acked_contact.clone(), next_contact.clone());
             let (acked, done) = (acked.clone(), done.clone());
             writers.spawn(async move {
                 for n in 0u64.. {
@@ -117,7 +118,11 @@ async fn repeated_kill_9_under_load_loses_no_acknowledged_write() {
                         acked_version.fetch_max(c.version, Ordering::SeqCst);
                     } else {
                         let version = next_contact.fetch_add(1, Ordering::SeqCst);
-                        let contact = ApplianceContact { name: "ams-cce1".into(), at: Duration::from_secs(version), replicated_version: version };
+                        let contact = ApplianceContact {
+                            name: "ams-cce1".into(),
+                            at: Duration::from_secs(version),
+                            replicated_version: version,
+                        };
                         if appliance.report_contact(&contact).await.is_err() {
                             return;
                         }

@@ -23,9 +23,9 @@ impl BackendKind {
         match std::env::var("LAB_BACKEND").ok().as_deref().map(str::trim) {
             None | Some("") | Some("embedded") => Ok(BackendKind::Embedded),
             Some("containers") => Ok(BackendKind::Containers),
-            Some(other) => Err(BackendError::Unsupported(format!(
-                "LAB_BACKEND={other}: use 'embedded' or 'containers'"
-            ))),
+            Some(other) => {
+                Err(BackendError::Unsupported(format!("LAB_BACKEND={other}: use 'embedded' or 'containers'")))
+            }
         }
     }
 }
@@ -108,7 +108,9 @@ pub enum BackendError {
     #[error("{role} did not move to lab time {at}: {reason}")]
     ClockRefused { role: String, at: String, reason: String },
     /// The host would send a role's traffic somewhere else than the lab's own bridge.
-    #[error("refusing to talk to lab {lab}: {strays}; a packet to those addresses would leave through the host's network")]
+    #[error(
+        "refusing to talk to lab {lab}: {strays}; a packet to those addresses would leave through the host's network"
+    )]
     OffLab { lab: String, strays: String },
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -187,6 +189,6 @@ pub struct RoleFailure {
     pub cause: String,
 }
 
-pub mod embedded;
 pub mod containers;
+pub mod embedded;
 pub mod remote;

@@ -21,14 +21,9 @@ impl Remote {
     }
 
     async fn post(&self, url: String, body: serde_json::Value) -> Result<(), BackendError> {
-        let reply = self
-            .http
-            .post(&url)
-            .bearer_auth(&self.control_token)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| BackendError::Fault(format!("cannot reach the lab at {url}: {e} (is `bypass-lab up` still running?)")))?;
+        let reply = self.http.post(&url).bearer_auth(&self.control_token).json(&body).send().await.map_err(|e| {
+            BackendError::Fault(format!("cannot reach the lab at {url}: {e} (is `bypass-lab up` still running?)"))
+        })?;
         if reply.status().is_success() {
             return Ok(());
         }
@@ -62,7 +57,11 @@ impl Backend for Remote {
     }
 
     async fn client_host(&self, _at: IpAddr) -> Result<String, BackendError> {
-        self.endpoints.clients.get("*").cloned().ok_or_else(|| BackendError::Unsupported("the lab has no client host".into()))
+        self.endpoints
+            .clients
+            .get("*")
+            .cloned()
+            .ok_or_else(|| BackendError::Unsupported("the lab has no client host".into()))
     }
 
     async fn cut(&self, appliance: &str) -> Result<(), BackendError> {
@@ -77,18 +76,28 @@ impl Backend for Remote {
 
     async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError> {
         self.appliance_url(appliance)?;
-        let control = self.endpoints.control.clone().ok_or_else(|| BackendError::Unsupported("this lab has no control API".into()))?;
+        let control = self
+            .endpoints
+            .control
+            .clone()
+            .ok_or_else(|| BackendError::Unsupported("this lab has no control API".into()))?;
         let body = serde_json::to_value(Restart { appliance: appliance.to_string(), kill }).expect("serializable");
         self.post(format!("{control}/lab/restart"), body).await
     }
 
     async fn dns_fault(&self, server: &str, fault: super::DnsFault) -> Result<(), BackendError> {
-        let control = self.endpoints.control.clone().ok_or_else(|| BackendError::Unsupported("this lab has no control API".into()))?;
+        let control = self
+            .endpoints
+            .control
+            .clone()
+            .ok_or_else(|| BackendError::Unsupported("this lab has no control API".into()))?;
         let body = serde_json::json!({ "server": server, "fault": fault });
         self.post(format!("{control}/lab/dns"), body).await
     }
 
     async fn stop(&self) -> Result<(), BackendError> {
-        Err(BackendError::Unsupported("stop an embedded lab with Ctrl-C in the terminal running `bypass-lab up`".into()))
+        Err(BackendError::Unsupported(
+            "stop an embedded lab with Ctrl-C in the terminal running `bypass-lab up`".into(),
+        ))
     }
 }

@@ -90,7 +90,8 @@ pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
-                let mut rows = vec![["USER", "ADDRESS", "SITE", "SIGNED IN", "URL", "BYPASS", "LAST FETCH"].map(String::from)];
+                let mut rows =
+                    vec![["USER", "ADDRESS", "SITE", "SIGNED IN", "URL", "BYPASS", "LAST FETCH"].map(String::from)];
                 for s in list {
                     rows.push([
                         s.user.clone(),
@@ -106,7 +107,9 @@ pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
             }
         }
         ClientVerb::Fetch { user } => println!("{}", lab.fetch(&user).await?.describe()),
-        ClientVerb::Flushdns { user } => println!("flushed {} cached name(s) on {user}'s machine", lab.client_flushdns(&user).await?),
+        ClientVerb::Flushdns { user } => {
+            println!("flushed {} cached name(s) on {user}'s machine", lab.client_flushdns(&user).await?)
+        }
         ClientVerb::Log { user } => print!("{}", lab.client_log(&user).await?),
         ClientVerb::Call { user, number, inbound } => {
             let c = lab.place_call(&user, &number, inbound).await?;

@@ -45,7 +45,8 @@ pub enum Peer {
 }
 
 fn gateway(target: Option<&str>) -> anyhow::Result<std::net::IpAddr> {
-    let text = target.ok_or_else(|| anyhow::anyhow!("name the gateway by its address, e.g. `fault stop gateway 192.168.1.10`"))?;
+    let text = target
+        .ok_or_else(|| anyhow::anyhow!("name the gateway by its address, e.g. `fault stop gateway 192.168.1.10`"))?;
     text.parse().map_err(|_| anyhow::anyhow!("'{text}' is not a gateway address (an IPv4 or IPv6 address)"))
 }
 
@@ -66,7 +67,9 @@ pub async fn run(verb: FaultVerb, state: &Path) -> anyhow::Result<ExitCode> {
             println!("restarted: DNS server {}", name.as_deref().unwrap_or("(first)"));
         }
         FaultVerb::Restart { appliance, name: Some(extra), .. } => {
-            anyhow::bail!("fault restart {appliance} {extra}: a name after the target is only for `fault restart dns NAME`");
+            anyhow::bail!(
+                "fault restart {appliance} {extra}: a name after the target is only for `fault restart dns NAME`"
+            );
         }
         FaultVerb::Restart { appliance, kill, .. } => {
             lab.restart(&appliance, kill).await?;

@@ -23,7 +23,9 @@ pub async fn compose(topology: Option<&Path>, output: Option<&Path>, state: &Pat
         return Ok(ExitCode::SUCCESS);
     };
     if let Ok(file) = LabFile::read(state) {
-        if file.pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists()) || crate::cli::ls::still_there(&file).await? {
+        if file.pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists())
+            || crate::cli::ls::still_there(&file).await?
+        {
             anyhow::bail!(
                 "a lab is already running (described in {}); stop it with `bypass-lab down` first",
                 LabFile::path(state).display()

@@ -251,7 +251,10 @@ pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
         std::io::stdin().read_to_end(&mut bytes).context("cannot read the runbook from standard input")?;
         (bytes, None)
     } else {
-        (std::fs::read(&args.file).with_context(|| format!("cannot read runbook {}", args.file))?, Some(args.file.as_str()))
+        (
+            std::fs::read(&args.file).with_context(|| format!("cannot read runbook {}", args.file))?,
+            Some(args.file.as_str()),
+        )
     };
     let source = bypass_lab::runbook::encoding::decode(&bytes)
         .with_context(|| format!("cannot read runbook {}", name.unwrap_or("from standard input")))?;

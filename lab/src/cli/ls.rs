@@ -19,7 +19,7 @@ pub async fn ls() -> anyhow::Result<ExitCode> {
 }
 
 pub fn print_labs(labs: &[LabEntry]) {
-    println!("{:<10} {:<8} {:>10} {:>10}  {:<40} {}", "LAB", "STATE", "AGE", "CONTAINERS", "OWNER", "SUBNETS");
+    println!("{:<10} {:<8} {:>10} {:>10}  {:<40} SUBNETS", "LAB", "STATE", "AGE", "CONTAINERS", "OWNER");
     for lab in labs {
         let running = lab.containers.iter().filter(|(_, up)| *up).count();
         let subnets = lab.subnets().map(ToString::to_string).collect::<Vec<_>>().join(", ");

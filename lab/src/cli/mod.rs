@@ -112,7 +112,8 @@ fn end_quietly_on_closed_stdout() {
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or("");
         // std's `println!`, and the rehearsal's report writer ("failed to write into terminal").
-        let writing = message.starts_with("failed printing to stdout") || message.to_ascii_lowercase().contains("failed to write");
+        let writing = message.starts_with("failed printing to stdout")
+            || message.to_ascii_lowercase().contains("failed to write");
         if writing && message.contains("Broken pipe") {
             std::process::exit(CLOSED_PIPE.into());
         }
@@ -148,7 +149,9 @@ pub fn main() -> ExitCode {
             Command::Rehearse(args) => rehearse::run(args).await,
             Command::Graph(args) => graph::run(args),
             Command::Image(ImageVerb::Build) => image::build().await,
-            Command::Compose { topology, output } => image::compose(topology.as_deref(), output.as_deref(), &state).await,
+            Command::Compose { topology, output } => {
+                image::compose(topology.as_deref(), output.as_deref(), &state).await
+            }
             Command::Serve(role) => serve::run(role).await,
         }
     });

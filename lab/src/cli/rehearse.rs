@@ -55,13 +55,8 @@ pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
         args.backend
     );
     let backend = args.backend;
-    let rehearsal = rehearse(Rehearsal {
-        topology,
-        backend,
-        features: args.features,
-        tags: args.tags,
-        report_dir: args.report,
-    });
+    let rehearsal =
+        rehearse(Rehearsal { topology, backend, features: args.features, tags: args.tags, report_dir: args.report });
     // Interrupted, the dropped rehearsal stops its scenarios' labs; then whatever this process
     // still holds goes.
     let finished = tokio::select! {

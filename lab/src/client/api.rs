@@ -103,7 +103,10 @@ async fn sign_out(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Re
 }
 
 /// `ipconfig /flushdns` on the user's machine: `{"flushed": N}` names forgotten.
-async fn flush_dns(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Json<serde_json::Value>, ClientError> {
+async fn flush_dns(
+    State(host): State<Arc<Host>>,
+    Path(user): Path<String>,
+) -> Result<Json<serde_json::Value>, ClientError> {
     host.flush_dns(&user).map(|n| Json(serde_json::json!({ "flushed": n })))
 }
 
@@ -130,7 +133,10 @@ async fn clock_now(State(host): State<Arc<Host>>) -> Json<ClockReading> {
     Json(ClockReading::of(&host.clock))
 }
 
-async fn clock_move(State(host): State<Arc<Host>>, Json(body): Json<ClockMove>) -> Result<Json<ClockReading>, ClientError> {
+async fn clock_move(
+    State(host): State<Arc<Host>>,
+    Json(body): Json<ClockMove>,
+) -> Result<Json<ClockReading>, ClientError> {
     host.clock.advance_toward(Duration::from_millis(body.to_ms), Some(MOVE_BUDGET)).await?;
     Ok(Json(ClockReading::of(&host.clock)))
 }

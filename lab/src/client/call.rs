@@ -38,11 +38,19 @@ fn call_order<'a>(topology: &Topology, site: &'a Site, route: &PstnRoute, user: 
 /// The `call_number`th call of `user` from `address`: the user's PSTN site, then the next
 /// appliance of that site in the user's order ("distributed in random order between Cloud
 /// Connectors in one pool", made reproducible).
-pub fn route(topology: &Topology, address: IpAddr, pstn: &PstnRoute, user: &str, call_number: u64) -> Result<Route, ClientError> {
+pub fn route(
+    topology: &Topology,
+    address: IpAddr,
+    pstn: &PstnRoute,
+    user: &str,
+    call_number: u64,
+) -> Result<Route, ClientError> {
     let client_site = topology.site_of(address);
     let site = match pstn.site.as_deref().and_then(|name| topology.site(name)).or(client_site) {
         Some(site) => site,
-        None => topology.sites.first().ok_or_else(|| ClientError::NoMediationServer("the topology has no site".into()))?,
+        None => {
+            topology.sites.first().ok_or_else(|| ClientError::NoMediationServer("the topology has no site".into()))?
+        }
     };
     if site.appliances.is_empty() {
         return Err(ClientError::NoMediationServer(format!("site {} has no appliance", site.name)));
@@ -55,7 +63,11 @@ pub fn route(topology: &Topology, address: IpAddr, pstn: &PstnRoute, user: &str,
             .filter(|(n, _)| site.appliances.iter().any(|a| a.name.eq_ignore_ascii_case(n)))
             .map(|(n, why)| format!("{n} ({why})"))
             .collect();
-        ClientError::NoMediationServer(format!("no appliance of site {} takes new calls: {}", site.name, why.join(", ")))
+        ClientError::NoMediationServer(format!(
+            "no appliance of site {} takes new calls: {}",
+            site.name,
+            why.join(", ")
+        ))
     })?;
     Ok(Route {
         appliance: appliance.name.clone(),
@@ -77,7 +89,12 @@ pub struct Placing<'a> {
     pub external: bool,
 }
 
-pub async fn place(config: &ClientHostConfig, http: &reqwest::Client, route: &Route, placing: Placing<'_>) -> Result<CallResult, ClientError> {
+pub async fn place(
+    config: &ClientHostConfig,
+    http: &reqwest::Client,
+    route: &Route,
+    placing: Placing<'_>,
+) -> Result<CallResult, ClientError> {
     let ip = route.address;
     let target = config.dial.get(&ip).copied().unwrap_or(SocketAddr::new(ip, 80));
     let external = route.external || placing.external;
@@ -89,7 +106,8 @@ pub async fn place(config: &ClientHostConfig, http: &reqwest::Client, route: &Ro
         direction: placing.direction,
         client_site: if external { None } else { route.client_site.clone() },
     };
-    let failed = |reason: String| ClientError::CallFailed { mediation_server: route.appliance.clone(), address: ip, reason };
+    let failed =
+        |reason: String| ClientError::CallFailed { mediation_server: route.appliance.clone(), address: ip, reason };
     let response = http
         .post(format!("http://{target}/call"))
         .json(&request)
@@ -121,11 +139,13 @@ mod tests {
     fn twenty_calls_use_every_appliance_of_the_site_and_repeat_the_same_way() {
         let t = Topology::seed();
         let at = first_site_client(&t);
-        let names: Vec<String> = (0..20).map(|n| route(&t, at, &PstnRoute::default(), "alice", n).unwrap().appliance).collect();
+        let names: Vec<String> =
+            (0..20).map(|n| route(&t, at, &PstnRoute::default(), "alice", n).unwrap().appliance).collect();
         let used: BTreeSet<&String> = names.iter().collect();
         let planned: BTreeSet<&String> = t.sites[0].appliances.iter().map(|a| &a.name).collect();
         assert_eq!(used, planned, "{names:?}");
-        let again: Vec<String> = (0..20).map(|n| route(&t, at, &PstnRoute::default(), "alice", n).unwrap().appliance).collect();
+        let again: Vec<String> =
+            (0..20).map(|n| route(&t, at, &PstnRoute::default(), "alice", n).unwrap().appliance).collect();
         assert_eq!(names, again, "the same seed gives the same spread");
     }
 
@@ -134,7 +154,8 @@ mod tests {
         let t = Topology::seed();
         let at = first_site_client(&t);
         let resting = t.sites[0].appliances[0].name.clone();
-        let pstn = PstnRoute { unavailable: [(resting.clone(), "in maintenance mode".into())].into(), ..Default::default() };
+        let pstn =
+            PstnRoute { unavailable: [(resting.clone(), "in maintenance mode".into())].into(), ..Default::default() };
         let used: BTreeSet<String> = (0..20).map(|n| route(&t, at, &pstn, "alice", n).unwrap().appliance).collect();
         assert!(!used.contains(&resting) && used.len() == t.sites[0].appliances.len() - 1, "{used:?}");
 

@@ -1,9 +1,9 @@
 //! Fetching the hybridconfig document: resolve the URL's host with the internal DNS server as
 //! this client, GET the web service at one of the answers, decide.
 
+use super::dns_cache::DnsCache;
 use super::outcome::{decide, DnsFailure, FetchOutcome};
 use super::ClientHostConfig;
-use super::dns_cache::DnsCache;
 use crate::dns::lookup::{lookup_with_ttl, Answer, LookupError, Transport};
 use crate::dns::stub::resolve_with_ttl;
 use hickory_proto::rr::RecordType;
@@ -21,7 +21,13 @@ pub struct Cache<'a> {
 }
 
 /// One fetch by `user` living at `address`.
-pub async fn fetch(config: &ClientHostConfig, cache: Cache<'_>, user: &str, address: IpAddr, url: &str) -> FetchOutcome {
+pub async fn fetch(
+    config: &ClientHostConfig,
+    cache: Cache<'_>,
+    user: &str,
+    address: IpAddr,
+    url: &str,
+) -> FetchOutcome {
     let bad_url = |reason: &str| FetchOutcome::BadUrl { url: url.to_string(), reason: reason.to_string() };
     let parsed = match reqwest::Url::parse(url) {
         Ok(u) => u,
@@ -46,11 +52,8 @@ pub async fn fetch(config: &ClientHostConfig, cache: Cache<'_>, user: &str, addr
         None => config.dial.get(&ip).copied().unwrap_or(SocketAddr::new(ip, 80)),
         Some(port) => SocketAddr::new(ip, port),
     };
-    let mediation_server = config
-        .topology
-        .find_appliance(&ip.to_string())
-        .map(|(_, a)| a.name.clone())
-        .unwrap_or_else(|| ip.to_string());
+    let mediation_server =
+        config.topology.find_appliance(&ip.to_string()).map(|(_, a)| a.name.clone()).unwrap_or_else(|| ip.to_string());
     let unreachable = |reason: String| FetchOutcome::ServiceUnreachable { host: host.clone(), address: ip, reason };
     let builder = reqwest::Client::builder().no_proxy().connect_timeout(CONNECT_TIMEOUT).timeout(REQUEST_TIMEOUT);
     // The Host header must stay the URL's host (the web service answers only for it), while the
@@ -114,7 +117,12 @@ fn dns_servers_for(config: &ClientHostConfig, address: IpAddr) -> Vec<SocketAddr
 
 /// The addresses DNS gives this client for `host` (from the machine's cache while their TTL
 /// lasts), or why there are none.
-async fn resolve(config: &ClientHostConfig, cache: &Cache<'_>, host: &str, address: IpAddr) -> Result<Vec<IpAddr>, FetchOutcome> {
+async fn resolve(
+    config: &ClientHostConfig,
+    cache: &Cache<'_>,
+    host: &str,
+    address: IpAddr,
+) -> Result<Vec<IpAddr>, FetchOutcome> {
     if let Some(cached) = cache.dns.get(address, host, cache.now) {
         return Ok(cached);
     }
@@ -145,7 +153,6 @@ async fn resolve(config: &ClientHostConfig, cache: &Cache<'_>, host: &str, addre
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -178,9 +185,16 @@ mod tests {
             dns_servers_for(&config, "192.168.1.77".parse().unwrap()),
             vec!["192.168.1.5:53".parse().unwrap(), "127.0.0.1:5302".parse().unwrap()]
         );
-        assert_eq!(dns_server_for(&config, "192.168.1.77".parse().unwrap()), "192.168.1.5:53".parse().unwrap(), "Amsterdam is listed by no server: the first");
+        assert_eq!(
+            dns_server_for(&config, "192.168.1.77".parse().unwrap()),
+            "192.168.1.5:53".parse().unwrap(),
+            "Amsterdam is listed by no server: the first"
+        );
         config.topology = Topology::seed();
         assert_eq!(dns_server_for(&config, "10.10.1.77".parse().unwrap()), "127.0.0.1:5301".parse().unwrap());
-        assert_eq!(dns_servers_for(&config, "10.10.1.77".parse().unwrap()), vec!["127.0.0.1:5301".parse::<SocketAddr>().unwrap()]);
+        assert_eq!(
+            dns_servers_for(&config, "10.10.1.77".parse().unwrap()),
+            vec!["127.0.0.1:5301".parse::<SocketAddr>().unwrap()]
+        );
     }
 }

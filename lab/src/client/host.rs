@@ -117,7 +117,10 @@ impl Host {
     pub async fn sign_in(&self, user: &str, address: IpAddr, kind: ClientKind) -> Result<ClientStatus, ClientError> {
         check_user_name(user)?;
         let site = self.site_name(address);
-        let vpn = kind.vpn.map(|v| format!(" vpn={}", if v == super::eligibility::Vpn::Full { "full" } else { "split" })).unwrap_or_default();
+        let vpn = kind
+            .vpn
+            .map(|v| format!(" vpn={}", if v == super::eligibility::Vpn::Full { "full" } else { "split" }))
+            .unwrap_or_default();
         self.log(
             user,
             self.clock.now(),
@@ -137,7 +140,12 @@ impl Host {
         let url = provisioning.hybrid_config_service_internal_url.filter(|u| !u.trim().is_empty());
         self.log(user, now, Level::Info, &provisioning_line(&provisioning.voice_deployment_mode, url.as_deref()));
         if url.is_none() {
-            self.log(user, now, Level::Warning, "no hybridconfigserviceinternalurl provisioned: media bypass stays off");
+            self.log(
+                user,
+                now,
+                Level::Warning,
+                "no hybridconfigserviceinternalurl provisioned: media bypass stays off",
+            );
         }
         {
             let mut users = self.users.lock().unwrap();
@@ -177,7 +185,11 @@ impl Host {
         let mut users = self.users.lock().unwrap();
         let u = users.get_mut(user).ok_or_else(|| ClientError::UnknownUser(user.to_string()))?;
         if u.signed_in {
-            let _ = u.log.append(now, Level::Info, &format!("SignOut: user={user}; hybridconfigserviceinternalurl dropped"));
+            let _ = u.log.append(
+                now,
+                Level::Info,
+                &format!("SignOut: user={user}; hybridconfigserviceinternalurl dropped"),
+            );
         }
         u.signed_in = false;
         u.voice_deployment_mode = None;
@@ -191,9 +203,20 @@ impl Host {
 
     /// `ipconfig /flushdns` on the user's machine; returns how many cached names it forgot.
     pub fn flush_dns(&self, user: &str) -> Result<usize, ClientError> {
-        let address = self.users.lock().unwrap().get(user).map(|u| u.address).ok_or_else(|| ClientError::UnknownUser(user.to_string()))?;
+        let address = self
+            .users
+            .lock()
+            .unwrap()
+            .get(user)
+            .map(|u| u.address)
+            .ok_or_else(|| ClientError::UnknownUser(user.to_string()))?;
         let forgotten = self.dns_cache.flush(address);
-        self.log(user, self.clock.now(), Level::Info, &format!("ipconfig /flushdns: {forgotten} cached name(s) removed"));
+        self.log(
+            user,
+            self.clock.now(),
+            Level::Info,
+            &format!("ipconfig /flushdns: {forgotten} cached name(s) removed"),
+        );
         Ok(forgotten)
     }
 
@@ -216,7 +239,9 @@ impl Host {
                 minimum: super::eligibility::MINIMUM_VERSION.to_string(),
             },
             Some(_) if kind.external_for_media() => FetchOutcome::FullTunnelVpn,
-            Some(url) => fetch(&self.config, super::fetch::Cache { dns: &self.dns_cache, now: at }, user, address, url).await,
+            Some(url) => {
+                fetch(&self.config, super::fetch::Cache { dns: &self.dns_cache, now: at }, user, address, url).await
+            }
         };
         let mut users = self.users.lock().unwrap();
         if let Some(u) = users.get_mut(user).filter(|u| u.signed_in && u.session == session) {
@@ -258,7 +283,11 @@ impl Host {
         match tenant.pstn_route(user).await {
             Ok(route) => route,
             Err(e) => {
-                let _ = log.append(self.clock.now(), Level::Warning, &format!("PSTN routing unknown ({e}): calling through the site the client is in"));
+                let _ = log.append(
+                    self.clock.now(),
+                    Level::Warning,
+                    &format!("PSTN routing unknown ({e}): calling through the site the client is in"),
+                );
                 PstnRoute::default()
             }
         }

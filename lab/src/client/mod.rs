@@ -1,9 +1,9 @@
 //! Skype for Business clients: sign-in with in-band provisioning, the UccApi trace log, the
 //! hybridconfig fetch and the bypass decision, and PSTN calls.
 
-pub mod dns_cache;
 pub mod api;
 pub mod call;
+pub mod dns_cache;
 pub mod eligibility;
 pub mod fetch;
 pub mod host;
@@ -20,10 +20,10 @@ pub use status::{ClientStatus, FetchRecord};
 use crate::clock::{Clock, ClockError};
 use crate::tenant::remote::TenantRemoteError;
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 

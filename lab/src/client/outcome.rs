@@ -280,10 +280,17 @@ mod tests {
 
     #[test]
     fn outcomes_serialize_with_their_names() {
-        let out = FetchOutcome::NameDoesNotResolve { host: "hybridvoice.adatum.biz".into(), answer: DnsFailure::NxDomain };
+        let out =
+            FetchOutcome::NameDoesNotResolve { host: "hybridvoice.adatum.biz".into(), answer: DnsFailure::NxDomain };
         let json = serde_json::to_value(&out).unwrap();
-        assert_eq!(json, serde_json::json!({"outcome": "name_does_not_resolve", "host": "hybridvoice.adatum.biz", "answer": "NXDOMAIN"}));
-        assert_eq!(serde_json::to_value(FetchOutcome::NotSignedIn).unwrap(), serde_json::json!({"outcome": "not_signed_in"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"outcome": "name_does_not_resolve", "host": "hybridvoice.adatum.biz", "answer": "NXDOMAIN"})
+        );
+        assert_eq!(
+            serde_json::to_value(FetchOutcome::NotSignedIn).unwrap(),
+            serde_json::json!({"outcome": "not_signed_in"})
+        );
         let back: FetchOutcome = serde_json::from_value(json).unwrap();
         assert_eq!(back, out);
     }

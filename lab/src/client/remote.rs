@@ -1,9 +1,9 @@
 //! Driving a client host over its control API, for the Lab handle and the CLI.
 
 use super::api::{CallOrder, SignInRequest};
-use crate::clock::{ClockMove, ClockReading};
 use super::outcome::FetchOutcome;
 use super::status::ClientStatus;
+use crate::clock::{ClockMove, ClockReading};
 use crate::mediation::call::CallResult;
 use serde::de::DeserializeOwned;
 use std::net::IpAddr;
@@ -30,12 +30,22 @@ pub struct ClientRemote {
 
 impl ClientRemote {
     pub fn new(base_url: impl Into<String>, control_token: impl Into<String>) -> ClientRemote {
-        let http = reqwest::Client::builder().no_proxy().pool_idle_timeout(crate::http::POOL_IDLE).build().unwrap_or_default();
-        ClientRemote { base_url: base_url.into().trim_end_matches('/').to_string(), control_token: control_token.into(), http }
+        let http =
+            reqwest::Client::builder().no_proxy().pool_idle_timeout(crate::http::POOL_IDLE).build().unwrap_or_default();
+        ClientRemote {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            control_token: control_token.into(),
+            http,
+        }
     }
 
     pub async fn sign_in(&self, user: &str, address: IpAddr) -> Result<ClientStatus, ClientRemoteError> {
-        self.json(self.http.post(self.url(&format!("/users/{user}/signin"))).json(&SignInRequest { address, version: None, vpn: None })).await
+        self.json(self.http.post(self.url(&format!("/users/{user}/signin"))).json(&SignInRequest {
+            address,
+            version: None,
+            vpn: None,
+        }))
+        .await
     }
 
     /// Sign-in with a given client build and VPN mode.
@@ -59,7 +69,12 @@ impl ClientRemote {
     }
 
     pub async fn call(&self, user: &str, number: &str) -> Result<CallResult, ClientRemoteError> {
-        self.json(self.http.post(self.url(&format!("/users/{user}/call"))).json(&CallOrder { number: number.into(), inbound: false })).await
+        self.json(
+            self.http
+                .post(self.url(&format!("/users/{user}/call")))
+                .json(&CallOrder { number: number.into(), inbound: false }),
+        )
+        .await
     }
 
     /// A call either way (`inbound`: a PSTN caller rings the user).
@@ -98,11 +113,9 @@ impl ClientRemote {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, ClientRemoteError> {
-        let response = request
-            .bearer_auth(&self.control_token)
-            .send()
-            .await
-            .map_err(|e| ClientRemoteError::Unreachable { url: self.base_url.clone(), reason: crate::http::error_chain(&e) })?;
+        let response = request.bearer_auth(&self.control_token).send().await.map_err(|e| {
+            ClientRemoteError::Unreachable { url: self.base_url.clone(), reason: crate::http::error_chain(&e) }
+        })?;
         if response.status().is_success() {
             return Ok(response);
         }

@@ -46,7 +46,10 @@ impl UccApiLog {
     /// `<data_dir>/<user>/Lync-UccApi-0.UccApilog`.
     pub fn for_user(data_dir: &Path, user: &str) -> UccApiLog {
         let h = super::stable_hash(user);
-        UccApiLog { path: data_dir.join(user).join(FILE_NAME), ids: format!("{:04X}:{:04X}", h & 0xFFFF, (h >> 16) & 0xFFFF) }
+        UccApiLog {
+            path: data_dir.join(user).join(FILE_NAME),
+            ids: format!("{:04X}:{:04X}", h & 0xFFFF, (h >> 16) & 0xFFFF),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -126,10 +129,15 @@ mod tests {
 
     #[test]
     fn a_line_has_the_clients_shape() {
-        let line = format_line(Duration::from_secs(90), "1A2C:2B4C", Level::Info, &provisioning_line(
-            "OnPremOnlineHybrid",
-            Some("http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc"),
-        ));
+        let line = format_line(
+            Duration::from_secs(90),
+            "1A2C:2B4C",
+            Level::Info,
+            &provisioning_line(
+                "OnPremOnlineHybrid",
+                Some("http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc"),
+            ),
+        );
         assert_eq!(
             line,
             "01/01/2017|00:01:30.000 1A2C:2B4C INFO  :: In-band provisioning received: voicedeploymentmode=OnPremOnlineHybrid hybridconfigserviceinternalurl=http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc\n"

@@ -39,9 +39,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
             _ => return Err(err("unknown unit (use d, h, m, s or ms)")),
         };
         let part = number.checked_mul(millis).ok_or_else(|| err("the number is too large"))?;
-        total = total
-            .checked_add(Duration::from_millis(part))
-            .ok_or_else(|| err("the number is too large"))?;
+        total = total.checked_add(Duration::from_millis(part)).ok_or_else(|| err("the number is too large"))?;
     }
     Ok(total)
 }

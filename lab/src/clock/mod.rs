@@ -157,7 +157,11 @@ impl Clock {
     /// Like [`Clock::advance_to`], but once `budget` of real time has passed it stops at the
     /// next instant everyone has caught up with and returns that instant, so a caller with a
     /// request timeout can report progress and go on (or stop) with the time truly reached.
-    pub async fn advance_toward(&self, t: Duration, budget: Option<std::time::Duration>) -> Result<Duration, ClockError> {
+    pub async fn advance_toward(
+        &self,
+        t: Duration,
+        budget: Option<std::time::Duration>,
+    ) -> Result<Duration, ClockError> {
         let deadline = budget.map(|b| tokio::time::Instant::now() + b);
         let mut moved = false;
         loop {

@@ -19,9 +19,8 @@ struct Admin {
 }
 
 pub fn router(executor: DnsExecutor, clock: Clock, control_token: &str) -> Router {
-    let control = Router::new()
-        .route("/lab/cmdlet", post(run_cmdlet))
-        .route("/lab/clock", get(clock_get).post(clock_post));
+    let control =
+        Router::new().route("/lab/cmdlet", post(run_cmdlet)).route("/lab/clock", get(clock_get).post(clock_post));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::auth::control_routes(control, control_token))
@@ -46,7 +45,10 @@ async fn clock_post(State(admin): State<Admin>, Json(to): Json<ClockMove>) -> Re
 async fn run_cmdlet(State(admin): State<Admin>, body: axum::body::Bytes) -> Response {
     let call: Invocation = match serde_json::from_slice(&body) {
         Ok(c) => c,
-        Err(e) => return (StatusCode::BAD_REQUEST, Json(CmdletError::new(format!("not a cmdlet invocation: {e}")))).into_response(),
+        Err(e) => {
+            return (StatusCode::BAD_REQUEST, Json(CmdletError::new(format!("not a cmdlet invocation: {e}"))))
+                .into_response()
+        }
     };
     match admin.executor.execute(&call).await {
         Ok(output) => (StatusCode::OK, Json(output)).into_response(),

@@ -1,10 +1,12 @@
 //! The DNS Server cmdlets the runbook runner accepts, and the executor that applies a bound
 //! call to the server's configuration (used by the management API and the start-up script).
 
-use super::lookup::{self, Answer, Transport};
 use super::cmdlets_output as output;
+use super::lookup::{self, Answer, Transport};
 use super::policy::{CriterionKind, DnsState, NewPolicy, PolicyEdit, PolicyError, RecordData, SubnetAction};
-use crate::runbook::{CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target, Value};
+use crate::runbook::{
+    CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
+};
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
@@ -69,7 +71,12 @@ pub const SPECS: &[CmdletSpec] = &[
     CmdletSpec {
         name: "Remove-DnsServerZone",
         target: Target::Dns,
-        params: &[ParamSpec::named("Name", Str).required().at(1).by_property_name().alias(&["ZoneName"]), PASS_THRU, FORCE, COMPUTER],
+        params: &[
+            ParamSpec::named("Name", Str).required().at(1).by_property_name().alias(&["ZoneName"]),
+            PASS_THRU,
+            FORCE,
+            COMPUTER,
+        ],
     },
     CmdletSpec {
         name: "Add-DnsServerClientSubnet",
@@ -118,7 +125,11 @@ pub const SPECS: &[CmdletSpec] = &[
     CmdletSpec {
         name: "Get-DnsServerZoneScope",
         target: Target::Dns,
-        params: &[ParamSpec::named("ZoneName", Str).required().at(1), ParamSpec::named("Name", Str).at(2).alias(&["ZoneScope"]), COMPUTER],
+        params: &[
+            ParamSpec::named("ZoneName", Str).required().at(1),
+            ParamSpec::named("Name", Str).at(2).alias(&["ZoneScope"]),
+            COMPUTER,
+        ],
     },
     CmdletSpec {
         name: "Remove-DnsServerZoneScope",
@@ -194,7 +205,7 @@ pub const SPECS: &[CmdletSpec] = &[
     CmdletSpec {
         name: "Add-DnsServerQueryResolutionPolicy",
         target: Target::Dns,
-        // In the order the lab's own scripts write them (`plan::render`); positions decide binding.
+        // In the order the lab's own scripts write them (`script::render`); positions decide binding.
         params: &[
             ParamSpec::named("Name", Str).at(1).by_property_name(),
             ParamSpec::named("Action", ParamKind::Enum(ACTIONS)).at(3).by_property_name(),
@@ -251,16 +262,8 @@ pub const SPECS: &[CmdletSpec] = &[
         target: Target::Dns,
         params: &[ParamSpec::named("Name", Str).at(1), ParamSpec::named("ZoneName", Str).at(2), COMPUTER],
     },
-    CmdletSpec {
-        name: "Enable-DnsServerPolicy",
-        target: Target::Dns,
-        params: POLICY_STATE,
-    },
-    CmdletSpec {
-        name: "Disable-DnsServerPolicy",
-        target: Target::Dns,
-        params: POLICY_STATE,
-    },
+    CmdletSpec { name: "Enable-DnsServerPolicy", target: Target::Dns, params: POLICY_STATE },
+    CmdletSpec { name: "Disable-DnsServerPolicy", target: Target::Dns, params: POLICY_STATE },
     CmdletSpec {
         name: "Resolve-DnsName",
         target: Target::Dns,
@@ -321,7 +324,9 @@ impl DnsExecutor {
             "Set-DnsServerClientSubnet" => {
                 let subnet = args.req("Name")?;
                 let action = SubnetAction::parse(&args.req("Action")?).map_err(fail)?;
-                state.set_client_subnet(&subnet, action, &args.list("IPv4Subnet"), &args.list("IPv6Subnet")).map_err(fail)?;
+                state
+                    .set_client_subnet(&subnet, action, &args.list("IPv4Subnet"), &args.list("IPv6Subnet"))
+                    .map_err(fail)?;
                 vec![output::subnet(state.subnets().get(subnet.trim()).expect("just set"))]
             }
             "Remove-DnsServerClientSubnet" => {
@@ -357,7 +362,9 @@ impl DnsExecutor {
                 let (new_owner, new) = record_of(call, "NewInputObject")?;
                 let z = state.zone(&zone).map_err(fail)?;
                 if z.owner(&owner).map_err(fail)? != z.owner(&new_owner).map_err(fail)? {
-                    return Err(CmdletError::new(format!("{name}: the old and new records must have the same HostName ({owner} and {new_owner})")));
+                    return Err(CmdletError::new(format!(
+                        "{name}: the old and new records must have the same HostName ({owner} and {new_owner})"
+                    )));
                 }
                 state.set_record(&zone, args.opt("ZoneScope").as_deref(), &owner, &old, new.clone()).map_err(fail)?;
                 let z = state.zone(&zone).map_err(fail)?;
@@ -400,15 +407,25 @@ impl DnsExecutor {
                 let zone = match (args.req("Level")?.as_str(), args.opt("ZoneName")) {
                     ("Zone", None) => return Err(CmdletError::new(format!("{name}: -Level Zone needs -ZoneName"))),
                     ("Zone", Some(z)) => Some(z),
-                    (_, Some(_)) => return Err(CmdletError::new(format!("{name}: -ZoneName goes with -Level Zone, not -Level Server"))),
+                    (_, Some(_)) => {
+                        return Err(CmdletError::new(format!(
+                            "{name}: -ZoneName goes with -Level Zone, not -Level Server"
+                        )))
+                    }
                     (_, None) => None,
                 };
-                state.set_enabled(zone.as_deref(), args.opt("Name").as_deref(), name == "Enable-DnsServerPolicy").map_err(fail)?;
+                state
+                    .set_enabled(zone.as_deref(), args.opt("Name").as_deref(), name == "Enable-DnsServerPolicy")
+                    .map_err(fail)?;
                 return Ok(CmdletOutput::nothing());
             }
             _ => return Err(CmdletError::new(format!("{}: not a DNS Server cmdlet this server runs", call.cmdlet))),
         };
-        Ok(if call.switch("PassThru") { CmdletOutput { objects: printed, warnings: vec![] } } else { CmdletOutput::nothing() })
+        Ok(if call.switch("PassThru") {
+            CmdletOutput { objects: printed, warnings: vec![] }
+        } else {
+            CmdletOutput::nothing()
+        })
     }
 }
 
@@ -433,7 +450,9 @@ const CRITERION_PARAMS: [(&str, CriterionKind); 7] = [
 fn new_policy(call: &Invocation, args: &Args) -> Result<NewPolicy, CmdletError> {
     let name = canonical(&call.cmdlet);
     let mut new = match call.get("InputObject") {
-        Some(Value::Object(o)) => output::policy_from_object(o).map_err(|e| CmdletError::new(format!("{name}: {e}")))?,
+        Some(Value::Object(o)) => {
+            output::policy_from_object(o).map_err(|e| CmdletError::new(format!("{name}: {e}")))?
+        }
         _ => NewPolicy::default(),
     };
     if let Some(n) = args.opt("Name") {
@@ -468,11 +487,17 @@ fn record_to_add(call: &Invocation, args: &Args) -> Result<(String, RecordData),
         ["A"] => ("A", "IPv4Address"),
         ["AAAA"] => ("AAAA", "IPv6Address"),
         ["CName"] => ("CNAME", "HostNameAlias"),
-        [] => return Err(CmdletError::new(format!("{name}: say which record to add: -A, -AAAA or -CName (the lab's zones hold these types)"))),
+        [] => {
+            return Err(CmdletError::new(format!(
+                "{name}: say which record to add: -A, -AAAA or -CName (the lab's zones hold these types)"
+            )))
+        }
         _ => return Err(CmdletError::new(format!("{name}: only one of -A, -AAAA and -CName at a time"))),
     };
     let text = args.req(param)?;
-    let data = RecordData::parse(rrtype, &text).ok_or_else(|| CmdletError::new(format!("{name}: {}", PolicyError::BadRecordData { rrtype: rrtype.into(), text })))?;
+    let data = RecordData::parse(rrtype, &text).ok_or_else(|| {
+        CmdletError::new(format!("{name}: {}", PolicyError::BadRecordData { rrtype: rrtype.into(), text }))
+    })?;
     Ok((owner, data))
 }
 
@@ -480,7 +505,9 @@ fn record_to_add(call: &Invocation, args: &Args) -> Result<(String, RecordData),
 fn record_of(call: &Invocation, param: &str) -> Result<(String, RecordData), CmdletError> {
     let name = canonical(&call.cmdlet);
     match call.get(param) {
-        Some(Value::Object(o)) => output::record_from_object(o).map_err(|e| CmdletError::new(format!("{name}: -{param}: {e}"))),
+        Some(Value::Object(o)) => {
+            output::record_from_object(o).map_err(|e| CmdletError::new(format!("{name}: -{param}: {e}")))
+        }
         _ => Err(CmdletError::new(format!("{name}: missing an argument for parameter '{param}'"))),
     }
 }
@@ -499,14 +526,21 @@ impl Executor for DnsExecutor {
 }
 
 /// `Resolve-DnsName` by a real query to `server`, optionally as from `as_from` (ECS).
-pub async fn resolve_dns_name(call: &Invocation, server: SocketAddr, as_from: Option<std::net::IpAddr>) -> Result<CmdletOutput, CmdletError> {
+pub async fn resolve_dns_name(
+    call: &Invocation,
+    server: SocketAddr,
+    as_from: Option<std::net::IpAddr>,
+) -> Result<CmdletOutput, CmdletError> {
     let args = Args(call);
     let name = args.req("Name")?;
     let rtype = match args.opt("Type").map(|t| t.trim().to_ascii_uppercase()).as_deref() {
         None | Some("A") => hickory_proto::rr::RecordType::A,
         Some("AAAA") => hickory_proto::rr::RecordType::AAAA,
         Some(_) => {
-            return Err(CmdletError::new(format!("Resolve-DnsName: the lab resolves A and AAAA records, not -Type {}", args.opt("Type").unwrap_or_default())));
+            return Err(CmdletError::new(format!(
+                "Resolve-DnsName: the lab resolves A and AAAA records, not -Type {}",
+                args.opt("Type").unwrap_or_default()
+            )));
         }
     };
     let answer = lookup::lookup_type(server, &name, rtype, as_from, Transport::Udp)
@@ -594,7 +628,12 @@ mod tests {
     use crate::topology::Topology;
 
     fn call(cmdlet: &str, args: &[(&str, Value)]) -> Invocation {
-        Invocation { cmdlet: cmdlet.into(), args: args.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(), line: 1, column: 1 }
+        Invocation {
+            cmdlet: cmdlet.into(),
+            args: args.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            line: 1,
+            column: 1,
+        }
     }
 
     fn s(v: &str) -> Value {
@@ -603,7 +642,7 @@ mod tests {
 
     fn seeded() -> DnsExecutor {
         let e = DnsExecutor::new(Arc::default());
-        for c in super::super::plan::topology_invocations(&Topology::seed()) {
+        for c in super::super::script::topology_invocations(&Topology::seed()) {
             e.apply(&c).unwrap();
         }
         e
@@ -618,13 +657,29 @@ mod tests {
     #[test]
     fn errors_name_the_cmdlet() {
         let e = seeded();
-        let err = e.apply(&call("Add-DnsServerZoneScope", &[("ZoneName", s("adatum.biz")), ("Name", s("adatum.biz"))])).unwrap_err();
+        let err = e
+            .apply(&call("Add-DnsServerZoneScope", &[("ZoneName", s("adatum.biz")), ("Name", s("adatum.biz"))]))
+            .unwrap_err();
         assert_eq!(err.message, "Add-DnsServerZoneScope: The zone scope adatum.biz cannot be added to zone adatum.biz: every zone already has a default scope named after the zone.");
         let err = e
-            .apply(&call("Add-DnsServerClientSubnet", &[("Name", s("Paris")), ("IPv4Subnet", Value::List(vec![s("10.20.0.0/16"), s("10.30.0.0/99")]))]))
+            .apply(&call(
+                "Add-DnsServerClientSubnet",
+                &[("Name", s("Paris")), ("IPv4Subnet", Value::List(vec![s("10.20.0.0/16"), s("10.30.0.0/99")]))],
+            ))
             .unwrap_err();
         assert_eq!(err.message, "Add-DnsServerClientSubnet: '10.30.0.0/99' is not a valid IPv4 subnet: expected an address and a prefix length such as 192.168.1.0/24.");
-        let err = e.apply(&call("Add-DnsServerQueryResolutionPolicy", &[("Name", s("X")), ("Action", s("ALLOW")), ("ProcessingOrder", s("first")), ("ZoneScope", s("SeattleZoneScope")), ("ZoneName", s("adatum.biz"))])).unwrap_err();
+        let err = e
+            .apply(&call(
+                "Add-DnsServerQueryResolutionPolicy",
+                &[
+                    ("Name", s("X")),
+                    ("Action", s("ALLOW")),
+                    ("ProcessingOrder", s("first")),
+                    ("ZoneScope", s("SeattleZoneScope")),
+                    ("ZoneName", s("adatum.biz")),
+                ],
+            ))
+            .unwrap_err();
         assert_eq!(err.message, "Add-DnsServerQueryResolutionPolicy: cannot bind parameter 'ProcessingOrder': 'first' is not a whole number");
     }
 
@@ -632,7 +687,14 @@ mod tests {
     fn gets_print_windows_property_names() {
         let e = seeded();
         let out = e.apply(&call("Get-DnsServerQueryResolutionPolicy", &[("ZoneName", s("adatum.biz"))])).unwrap();
-        let names: Vec<String> = out.objects.iter().map(|o| match o { Value::Object(o) => o.get("Name").unwrap().display(), _ => unreachable!() }).collect();
+        let names: Vec<String> = out
+            .objects
+            .iter()
+            .map(|o| match o {
+                Value::Object(o) => o.get("Name").unwrap().display(),
+                _ => unreachable!(),
+            })
+            .collect();
         assert_eq!(names, ["AmsterdamPolicy", "SeattlePolicy"]);
         let out = e.apply(&call("Get-DnsServerClientSubnet", &[("Name", s("amsterdamsubnet"))])).unwrap();
         match &out.objects[..] {
@@ -641,13 +703,18 @@ mod tests {
         }
         let out = e.apply(&call("Get-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz"))])).unwrap();
         assert!(out.objects.is_empty(), "the default scope must not hold the service name");
-        let out = e.apply(&call("Get-DnsServerResourceRecord", &[("ZoneName", s("adatum.biz")), ("Name", s("hybridvoice")), ("ZoneScope", s("AmsterdamZoneScope"))])).unwrap();
+        let out = e
+            .apply(&call(
+                "Get-DnsServerResourceRecord",
+                &[("ZoneName", s("adatum.biz")), ("Name", s("hybridvoice")), ("ZoneScope", s("AmsterdamZoneScope"))],
+            ))
+            .unwrap();
         assert_eq!(out.objects.len(), 4);
     }
 
     #[test]
     fn the_topology_script_is_what_an_admin_would_type() {
-        let script = super::super::plan::topology_script(&Topology::seed());
+        let script = super::super::script::topology_script(&Topology::seed());
         for line in [
             "Add-DnsServerPrimaryZone -Name 'adatum.biz' -ReplicationScope 'Forest'",
             "Add-DnsServerClientSubnet -Name 'AmsterdamSubnet' -IPv4Subnet '192.168.1.0/24'",
@@ -662,7 +729,11 @@ mod tests {
 
     fn run(e: &DnsExecutor, script: &str) -> Result<crate::runbook::Transcript, crate::runbook::RunbookError> {
         let targets = crate::runbook::Targets { dns: Some(Arc::new(e.clone())), ..Default::default() };
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(crate::runbook::run(script, &targets))
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(crate::runbook::run(script, &targets))
     }
 
     fn printed(t: &crate::runbook::Transcript, step: usize, property: &str) -> Vec<String> {
@@ -678,7 +749,13 @@ mod tests {
     }
 
     fn answer(e: &DnsExecutor, client: &str, name: &str) -> Vec<String> {
-        let q = super::super::policy::Query::new(client.parse().unwrap(), "127.0.0.1".parse().unwrap(), name, "A", Transport::Udp);
+        let q = super::super::policy::Query::new(
+            client.parse().unwrap(),
+            "127.0.0.1".parse().unwrap(),
+            name,
+            "A",
+            Transport::Udp,
+        );
         match e.state.read().unwrap().resolve(&q) {
             super::super::policy::Resolution::Records(a) => a.records.iter().map(|r| r.data.text()).collect(),
             super::super::policy::Resolution::NxDomain(_) => vec!["NxDomain".into()],
@@ -719,13 +796,21 @@ mod tests {
         run(&e, "Add-DnsServerQueryResolutionPolicy -Name Hold -ZoneName adatum.biz -Action DENY -ClientSubnet \"EQ,AmsterdamSubnet\" -ProcessingOrder 9 -Disable").unwrap();
         assert_eq!(answer(&e, "192.168.1.7", "hybridvoice.adatum.biz").len(), 4);
         run(&e, "Set-DnsServerQueryResolutionPolicy -ZoneName adatum.biz -Name Hold -ProcessingOrder 0").unwrap_err();
-        run(&e, "Set-DnsServerQueryResolutionPolicy adatum.biz -Name Hold -ProcessingOrder 1 -Fqdn \"EQ,*.adatum.biz\"").unwrap_err();
+        run(
+            &e,
+            "Set-DnsServerQueryResolutionPolicy adatum.biz -Name Hold -ProcessingOrder 1 -Fqdn \"EQ,*.adatum.biz\"",
+        )
+        .unwrap_err();
         run(&e, "Set-DnsServerQueryResolutionPolicy -ZoneName adatum.biz -Name AmsterdamPolicy -ProcessingOrder 10\nSet-DnsServerQueryResolutionPolicy adatum.biz -Name Hold -ProcessingOrder 1\nEnable-DnsServerPolicy Zone Hold adatum.biz").unwrap();
         assert_eq!(answer(&e, "192.168.1.7", "hybridvoice.adatum.biz"), ["Refused"]);
         let err = run(&e, "Disable-DnsServerPolicy -Level Zone -Name Hold").unwrap_err();
         assert_eq!(err.message, "Disable-DnsServerPolicy : -Level Zone needs -ZoneName");
         run(&e, "Disable-DnsServerPolicy -Level Zone -ZoneName adatum.biz").unwrap();
-        assert_eq!(answer(&e, "192.168.1.7", "hybridvoice.adatum.biz"), ["NxDomain"], "every zone policy is off: the default scope answers");
+        assert_eq!(
+            answer(&e, "192.168.1.7", "hybridvoice.adatum.biz"),
+            ["NxDomain"],
+            "every zone policy is off: the default scope answers"
+        );
     }
 
     /// "Add-DnsServerQueryResolutionPolicy" example 3 copies policies with a pipeline; the other
@@ -739,18 +824,43 @@ mod tests {
         assert_eq!(printed(&t, 3, "Content"), ["{DnsServerPolicyContent}", "{DnsServerPolicyContent}"]);
         assert_eq!(answer(&e, "192.168.1.7", "hybridvoice.adatum.biz").len(), 4, "the copied policy answers again");
         run(&e, "Add-DnsServerZoneScope adatum.biz Copy\nGet-DnsServerResourceRecord -ZoneName adatum.biz -ZoneScope SeattleZoneScope | Add-DnsServerResourceRecord -ZoneName adatum.biz -ZoneScope Copy").unwrap();
-        assert_eq!(e.state.read().unwrap().zone("adatum.biz").unwrap().scope(Some("Copy")).unwrap().records.values().map(Vec::len).sum::<usize>(), 3);
+        assert_eq!(
+            e.state
+                .read()
+                .unwrap()
+                .zone("adatum.biz")
+                .unwrap()
+                .scope(Some("Copy"))
+                .unwrap()
+                .records
+                .values()
+                .map(Vec::len)
+                .sum::<usize>(),
+            3
+        );
         run(&e, "Add-DnsServerPrimaryZone copy.test\nGet-DnsServerZoneScope adatum.biz | Where-Nothing").unwrap_err();
-        let t = run(&e, "Get-DnsServerClientSubnet -Name SeattleSubnet | Set-DnsServerClientSubnet -Action REPLACE -PassThru").unwrap();
+        let t = run(
+            &e,
+            "Get-DnsServerClientSubnet -Name SeattleSubnet | Set-DnsServerClientSubnet -Action REPLACE -PassThru",
+        )
+        .unwrap();
         assert_eq!(printed(&t, 0, "IPV4Subnet"), ["{10.10.1.0/24}"]);
     }
 
     #[test]
     fn other_pipelines_stay_refused_where_the_pipe_stands() {
         let e = seeded();
-        for script in ["Get-DnsServerClientSubnet | Format-List", "Get-DnsServerClientSubnet | Add-DnsServerZoneScope -ZoneName adatum.biz", "$x = \"text\"\n$x | Add-DnsServerClientSubnet"] {
+        for script in [
+            "Get-DnsServerClientSubnet | Format-List",
+            "Get-DnsServerClientSubnet | Add-DnsServerZoneScope -ZoneName adatum.biz",
+            "$x = \"text\"\n$x | Add-DnsServerClientSubnet",
+        ] {
             let err = run(&e, script).unwrap_err();
-            assert!(err.message.starts_with("The '|' character is not supported by the runbook runner"), "{script}: {}", err.message);
+            assert!(
+                err.message.starts_with("The '|' character is not supported by the runbook runner"),
+                "{script}: {}",
+                err.message
+            );
             assert_eq!(err.column, script.lines().last().unwrap().find('|').unwrap() + 1, "{script}");
         }
     }

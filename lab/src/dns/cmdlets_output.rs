@@ -3,7 +3,9 @@
 
 use super::cmdlets::Args;
 use super::handler::RECORD_TTL;
-use super::policy::{ClientSubnet, CriterionKind, DnsState, NewPolicy, PolicyError, QueryResolutionPolicy, RecordData, Zone, ZoneScope};
+use super::policy::{
+    ClientSubnet, CriterionKind, DnsState, NewPolicy, PolicyError, QueryResolutionPolicy, RecordData, Zone, ZoneScope,
+};
 use crate::runbook::{CmdletOutput, PsObject, Value};
 
 fn object(type_name: &str, properties: Vec<(&str, Value)>) -> Value {
@@ -50,7 +52,13 @@ pub(super) fn zone_scope(z: &Zone, s: &ZoneScope) -> Value {
 }
 
 pub(super) fn subnet(s: &ClientSubnet) -> Value {
-    let list = |v: Vec<String>| if v.is_empty() { Value::Null } else { Value::List(v.into_iter().map(Value::String).collect()) };
+    let list = |v: Vec<String>| {
+        if v.is_empty() {
+            Value::Null
+        } else {
+            Value::List(v.into_iter().map(Value::String).collect())
+        }
+    };
     object(
         "DnsServerClientSubnet",
         vec![
@@ -72,7 +80,10 @@ pub(super) fn record(z: &Zone, owner: &str, data: &RecordData) -> Value {
             ("RecordType", text(data.rrtype())),
             ("Type", Value::Int(type_code(data))),
             ("Timestamp", Value::Int(0)),
-            ("TimeToLive", text(format!("{:02}:{:02}:{:02}", RECORD_TTL / 3600, RECORD_TTL / 60 % 60, RECORD_TTL % 60))),
+            (
+                "TimeToLive",
+                text(format!("{:02}:{:02}:{:02}", RECORD_TTL / 3600, RECORD_TTL / 60 % 60, RECORD_TTL % 60)),
+            ),
             ("RecordData", text(data.text())),
         ],
     )
@@ -95,7 +106,12 @@ pub(super) fn policy(p: &QueryResolutionPolicy) -> Value {
                 Value::List(
                     p.criteria
                         .iter()
-                        .map(|c| object("DnsServerPolicyCriteria", vec![("CriteriaType", text(c.kind.name())), ("Criteria", text(c.text()))]))
+                        .map(|c| {
+                            object(
+                                "DnsServerPolicyCriteria",
+                                vec![("CriteriaType", text(c.kind.name())), ("Criteria", text(c.text()))],
+                            )
+                        })
                         .collect(),
                 ),
             ),
@@ -104,7 +120,12 @@ pub(super) fn policy(p: &QueryResolutionPolicy) -> Value {
                 Value::List(
                     p.scopes
                         .iter()
-                        .map(|s| object("DnsServerPolicyContent", vec![("ScopeName", text(&s.scope)), ("Weight", Value::Int(i64::from(s.weight)))]))
+                        .map(|s| {
+                            object(
+                                "DnsServerPolicyContent",
+                                vec![("ScopeName", text(&s.scope)), ("Weight", Value::Int(i64::from(s.weight)))],
+                            )
+                        })
                         .collect(),
                 ),
             ),
@@ -134,13 +155,19 @@ pub(super) fn policy_from_object(o: &PsObject) -> Result<NewPolicy, PolicyError>
     for c in list("Criteria") {
         let Value::Object(c) = c else { return Err(bad("policy criteria", o)) };
         let kind = field(&c, "CriteriaType").ok_or_else(|| bad("policy criteria", o))?;
-        let kind = CriterionKind::parse(&kind).ok_or(PolicyError::BadValue { what: "CriteriaType", text: kind, expected: "a criterion such as ClientSubnet or Fqdn" })?;
+        let kind = CriterionKind::parse(&kind).ok_or(PolicyError::BadValue {
+            what: "CriteriaType",
+            text: kind,
+            expected: "a criterion such as ClientSubnet or Fqdn",
+        })?;
         criteria.push((kind, field(&c, "Criteria").ok_or_else(|| bad("policy criteria", o))?));
     }
     let scopes: Vec<String> = list("Content")
         .iter()
         .filter_map(|c| match c {
-            Value::Object(c) => Some(format!("{},{}", field(c, "ScopeName")?, field(c, "Weight").unwrap_or_else(|| "1".into()))),
+            Value::Object(c) => {
+                Some(format!("{},{}", field(c, "ScopeName")?, field(c, "Weight").unwrap_or_else(|| "1".into())))
+            }
             _ => None,
         })
         .collect();
@@ -191,7 +218,9 @@ pub(super) fn get(state: &DnsState, cmdlet: &str, args: &Args) -> Result<CmdletO
             }
         }
         "Get-DnsServerClientSubnet" => match args.opt("Name") {
-            Some(n) => vec![subnet(state.subnets().get(n.trim()).ok_or_else(|| PolicyError::UnknownClientSubnet { name: n.clone() })?)],
+            Some(n) => vec![subnet(
+                state.subnets().get(n.trim()).ok_or_else(|| PolicyError::UnknownClientSubnet { name: n.clone() })?,
+            )],
             None => state.subnets().all().map(subnet).collect(),
         },
         "Get-DnsServerZoneScope" => {
@@ -199,7 +228,13 @@ pub(super) fn get(state: &DnsState, cmdlet: &str, args: &Args) -> Result<CmdletO
             match args.opt("Name") {
                 Some(n) => vec![zone_scope(&z, z.scope(Some(&n))?)],
                 // The default scope first (lab choice).
-                None => z.scopes.values().filter(|s| s.name == z.name).chain(z.scopes.values().filter(|s| s.name != z.name)).map(|s| zone_scope(&z, s)).collect(),
+                None => z
+                    .scopes
+                    .values()
+                    .filter(|s| s.name == z.name)
+                    .chain(z.scopes.values().filter(|s| s.name != z.name))
+                    .map(|s| zone_scope(&z, s))
+                    .collect(),
             }
         }
         "Get-DnsServerZone" => match args.opt("Name") {

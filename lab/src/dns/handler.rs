@@ -2,7 +2,6 @@
 //! and this turns its decision into a response (or into silence, for IGNORE).
 
 use super::lookup::Transport;
-use std::collections::HashMap;
 use super::policy::{AnswerRecord, Answered, DnsState, Query, RecordData, Resolution};
 use hickory_proto::op::{Edns, Header, HeaderCounts, Metadata, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
@@ -12,6 +11,7 @@ use hickory_server::net::runtime::Time;
 use hickory_server::net::xfer::Protocol;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponseBuilder;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
@@ -35,7 +35,7 @@ pub struct PolicyHandler {
 /// source. Returns the ECS option to echo, if any.
 fn client_of(request: &Request) -> (IpAddr, Option<ClientSubnet>) {
     let ecs = request.edns.as_ref().and_then(|e| match e.option(EdnsCode::Subnet) {
-        Some(EdnsOption::Subnet(s)) => Some(s.clone()),
+        Some(EdnsOption::Subnet(s)) => Some(*s),
         _ => None,
     });
     match ecs {
@@ -104,7 +104,7 @@ impl RequestHandler for PolicyHandler {
         let edns = request.edns.as_ref().map(|req| {
             let mut edns = Edns::new();
             edns.set_max_payload(req.max_payload().max(512));
-            if let Some(mut s) = ecs.clone() {
+            if let Some(mut s) = ecs {
                 let scope = answered.as_ref().and_then(|a| a.deciding_prefix).unwrap_or(s.source_prefix());
                 s.set_scope_prefix(scope);
                 edns.options_mut().insert(EdnsOption::Subnet(s));
@@ -116,7 +116,7 @@ impl RequestHandler for PolicyHandler {
             builder.edns(e);
         }
 
-        let owner = Name::from(original.name().clone());
+        let owner = original.name().clone();
         let mut answers = vec![];
         let mut authority = vec![];
         if let Some(a) = &answered {

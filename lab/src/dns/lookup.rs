@@ -1,9 +1,9 @@
 //! Asking the lab's DNS server a question as a client at a given place would.
 
-use serde::{Deserialize, Serialize};
 use hickory_proto::op::{Edns, Message, Query as HQuery, ResponseCode};
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsOption};
 use hickory_proto::rr::{Name, RData, RecordType};
+use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -124,7 +124,11 @@ fn answer_of(reply: &Message) -> Answer {
                 })
                 .collect();
             ips.sort();
-            if ips.is_empty() { Answer::NoAnswer } else { Answer::Addresses(ips) }
+            if ips.is_empty() {
+                Answer::NoAnswer
+            } else {
+                Answer::Addresses(ips)
+            }
         }
         ResponseCode::NXDomain => Answer::NxDomain,
         ResponseCode::Refused => Answer::Refused,
@@ -134,8 +138,13 @@ fn answer_of(reply: &Message) -> Answer {
 
 /// `None` when nothing (decodable, with our ID) came back within [`SILENCE`].
 async fn ask_udp(server: SocketAddr, query: &[u8]) -> std::io::Result<Option<Message>> {
-    let local: SocketAddr = if server.is_ipv4() { (Ipv4Addr::LOCALHOST, 0).into() } else { (Ipv6Addr::LOCALHOST, 0).into() };
-    let local = if server.ip().is_loopback() { local } else { SocketAddr::new(if server.is_ipv4() { Ipv4Addr::UNSPECIFIED.into() } else { Ipv6Addr::UNSPECIFIED.into() }, 0) };
+    let local: SocketAddr =
+        if server.is_ipv4() { (Ipv4Addr::LOCALHOST, 0).into() } else { (Ipv6Addr::LOCALHOST, 0).into() };
+    let local = if server.ip().is_loopback() {
+        local
+    } else {
+        SocketAddr::new(if server.is_ipv4() { Ipv4Addr::UNSPECIFIED.into() } else { Ipv6Addr::UNSPECIFIED.into() }, 0)
+    };
     let socket = UdpSocket::bind(local).await?;
     socket.connect(server).await?;
     socket.send(query).await?;

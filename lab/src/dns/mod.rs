@@ -6,24 +6,24 @@ pub mod cmdlets;
 mod cmdlets_output;
 pub mod handler;
 pub mod lookup;
-pub mod plan;
 pub mod policy;
 pub mod remote;
+pub mod script;
 pub mod servers;
 pub mod stub;
 mod tcp;
 pub mod udp;
 
-pub use plan::{records_script, removal_script, topology_script};
+pub use script::{records_script, removal_script, topology_script};
 
 use crate::auth::Secrets;
 use crate::clock::Clock;
+use crate::topology::Topology;
 use cmdlets::DnsExecutor;
 use policy::{Directory, DnsState};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use crate::topology::Topology;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio_util::sync::CancellationToken;
 
@@ -132,7 +132,10 @@ pub async fn start_state(
 ) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
     let dns_addr = sockets.udp.local_addr()?;
     let answers_on = if dns_addr.ip().is_unspecified() {
-        SocketAddr::new(if dns_addr.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() }, dns_addr.port())
+        SocketAddr::new(
+            if dns_addr.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() },
+            dns_addr.port(),
+        )
     } else {
         dns_addr
     };
@@ -141,7 +144,11 @@ pub async fn start_state(
         configure(&executor, &config).await?;
     }
     Ok(async move {
-        let tcp_handler = Arc::new(handler::PolicyHandler { state: state.clone(), interface: dns_addr.ip(), soa: Default::default() });
+        let tcp_handler = Arc::new(handler::PolicyHandler {
+            state: state.clone(),
+            interface: dns_addr.ip(),
+            soa: Default::default(),
+        });
         // UDP answers from its own loop (remembered replies); TCP from the lab's own accept loop.
         let udp = tokio::spawn(udp::run(sockets.udp, state, shutdown.clone()));
         let tcp = tokio::spawn(tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, shutdown.clone()));
@@ -151,7 +158,7 @@ pub async fn start_state(
             Default::default(),
             shutdown.clone(),
         );
-        let admin = tokio::spawn(async move { admin.await });
+        let admin = tokio::spawn(admin);
         shutdown.cancelled().await;
         let _ = tcp.await;
         admin.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
@@ -163,8 +170,8 @@ pub async fn start_state(
 /// The topology's configuration, then the start-up script, through the cmdlet executor.
 pub async fn configure(executor: &DnsExecutor, config: &DnsConfig) -> Result<(), DnsError> {
     if let Some(topology) = &config.topology {
-        for call in plan::topology_invocations(topology) {
-            executor.apply(&call).map_err(|e| DnsError::Script(format!("{}: {e}", plan::render(&call))))?;
+        for call in script::topology_invocations(topology) {
+            executor.apply(&call).map_err(|e| DnsError::Script(format!("{}: {e}", script::render(&call))))?;
         }
     }
     if let Some(script) = &config.script {

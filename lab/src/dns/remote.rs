@@ -28,7 +28,9 @@ impl DnsRemote {
     /// Refuses a `-Server` other than the lab's DNS server, so a query never leaves the lab.
     pub fn check_server(&self, server: &str) -> Result<(), CmdletError> {
         let s = server.trim().trim_end_matches('.');
-        let ours = s.parse::<IpAddr>().is_ok_and(|ip| ip == self.dns.ip() || (ip.is_unspecified() && self.dns.ip().is_loopback()))
+        let ours = s
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip == self.dns.ip() || (ip.is_unspecified() && self.dns.ip().is_loopback()))
             || s.parse::<SocketAddr>().is_ok_and(|a| a == self.dns)
             || SERVER_NAMES.iter().any(|n| n.eq_ignore_ascii_case(s))
             || s.to_ascii_lowercase().starts_with("dns.");
@@ -44,15 +46,29 @@ impl DnsRemote {
 
     async fn post(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {
         let url = format!("{}/lab/cmdlet", self.admin_url.trim_end_matches('/'));
-        let unreachable = |e: reqwest::Error| CmdletError::new(format!("{}: cannot reach the DNS server's management API at {url}: {e}", call.cmdlet));
-        let response = crate::http::client(crate::http::LAB_TIMEOUT).post(&url).bearer_auth(&self.token).json(call).send().await.map_err(unreachable)?;
+        let unreachable = |e: reqwest::Error| {
+            CmdletError::new(format!("{}: cannot reach the DNS server's management API at {url}: {e}", call.cmdlet))
+        };
+        let response = crate::http::client(crate::http::LAB_TIMEOUT)
+            .post(&url)
+            .bearer_auth(&self.token)
+            .json(call)
+            .send()
+            .await
+            .map_err(unreachable)?;
         let status = response.status();
         let body = response.bytes().await.map_err(unreachable)?;
         if status.is_success() {
-            serde_json::from_slice(&body).map_err(|e| CmdletError::new(format!("{}: the DNS server sent an unreadable answer: {e}", call.cmdlet)))
+            serde_json::from_slice(&body).map_err(|e| {
+                CmdletError::new(format!("{}: the DNS server sent an unreadable answer: {e}", call.cmdlet))
+            })
         } else {
             Err(serde_json::from_slice::<CmdletError>(&body).unwrap_or_else(|_| {
-                CmdletError::new(format!("{}: the DNS server answered HTTP {status}: {}", call.cmdlet, String::from_utf8_lossy(&body)))
+                CmdletError::new(format!(
+                    "{}: the DNS server answered HTTP {status}: {}",
+                    call.cmdlet,
+                    String::from_utf8_lossy(&body)
+                ))
             }))
         }
     }

@@ -33,7 +33,11 @@ impl DnsServers {
         let host = wanted.split('.').next().unwrap_or(wanted);
         self.servers
             .iter()
-            .find(|s| s.name.eq_ignore_ascii_case(wanted) || s.name.eq_ignore_ascii_case(host) || wanted.parse::<IpAddr>().is_ok_and(|ip| ip == s.address))
+            .find(|s| {
+                s.name.eq_ignore_ascii_case(wanted)
+                    || s.name.eq_ignore_ascii_case(host)
+                    || wanted.parse::<IpAddr>().is_ok_and(|ip| ip == s.address)
+            })
             .ok_or_else(|| {
                 format!(
                     "-ComputerName {wanted} is not a DNS server of this lab (servers: {})",
@@ -46,7 +50,9 @@ impl DnsServers {
 #[async_trait::async_trait]
 impl Executor for DnsServers {
     async fn execute(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {
-        let server = self.pick(call.string("ComputerName")).map_err(|m| CmdletError::new(format!("{}: {m}", canonical(&call.cmdlet))))?;
+        let server = self
+            .pick(call.string("ComputerName"))
+            .map_err(|m| CmdletError::new(format!("{}: {m}", canonical(&call.cmdlet))))?;
         server.remote.execute(call).await
     }
 }
@@ -56,7 +62,11 @@ mod tests {
     use super::*;
 
     fn servers() -> DnsServers {
-        let remote = |port: u16| DnsRemote { admin_url: format!("http://127.0.0.1:{port}"), dns: ([127, 0, 0, 1], port).into(), token: "t".into() };
+        let remote = |port: u16| DnsRemote {
+            admin_url: format!("http://127.0.0.1:{port}"),
+            dns: ([127, 0, 0, 1], port).into(),
+            token: "t".into(),
+        };
         DnsServers {
             servers: vec![
                 NamedServer { name: "dc-amsterdam".into(), address: "192.168.1.5".parse().unwrap(), remote: remote(1) },
@@ -72,6 +82,9 @@ mod tests {
         assert_eq!(s.pick(Some("DC-Tokyo")).unwrap().name, "dc-tokyo");
         assert_eq!(s.pick(Some("dc-tokyo.adatum.biz")).unwrap().name, "dc-tokyo");
         assert_eq!(s.pick(Some("172.20.5.10")).unwrap().name, "dc-tokyo");
-        assert_eq!(s.pick(Some("dc-paris")).unwrap_err(), "-ComputerName dc-paris is not a DNS server of this lab (servers: dc-amsterdam, dc-tokyo)");
+        assert_eq!(
+            s.pick(Some("dc-paris")).unwrap_err(),
+            "-ComputerName dc-paris is not a DNS server of this lab (servers: dc-amsterdam, dc-tokyo)"
+        );
     }
 }

@@ -23,8 +23,7 @@ use super::lookup::{Answer, LookupError, SILENCE};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, RecordType};
 use hickory_resolver::config::{
-    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
-    ServerOrderingStrategy,
+    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts, ServerOrderingStrategy,
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
@@ -46,10 +45,7 @@ pub async fn resolve_with_ttl(
     let mut unreachable = None;
     let mut silent = false;
     for &server in servers {
-        let resolver = resolver_for(server).map_err(|e| LookupError::Io {
-            server,
-            reason: e.to_string(),
-        })?;
+        let resolver = resolver_for(server).map_err(|e| LookupError::Io { server, reason: e.to_string() })?;
         match resolver.lookup(qname.clone(), rtype).await {
             Ok(lookup) => {
                 let ttl = lookup.answers().iter().map(|r| r.ttl).min();
@@ -63,25 +59,16 @@ pub async fn resolve_with_ttl(
                     })
                     .collect();
                 ips.sort();
-                let answer = if ips.is_empty() {
-                    Answer::NoAnswer
-                } else {
-                    Answer::Addresses(ips)
-                };
+                let answer = if ips.is_empty() { Answer::NoAnswer } else { Answer::Addresses(ips) };
                 return Ok((answer, ttl));
             }
             Err(NetError::Dns(DnsError::NoRecordsFound(no_records))) => {
                 return Ok((answer_of_code(no_records.response_code), None));
             }
-            Err(NetError::Dns(DnsError::ResponseCode(code))) => {
-                return Ok((answer_of_code(code), None))
-            }
+            Err(NetError::Dns(DnsError::ResponseCode(code))) => return Ok((answer_of_code(code), None)),
             Err(NetError::Timeout) => silent = true,
             Err(e) => {
-                unreachable.get_or_insert(LookupError::Io {
-                    server,
-                    reason: e.to_string(),
-                });
+                unreachable.get_or_insert(LookupError::Io { server, reason: e.to_string() });
             }
         }
     }
@@ -98,11 +85,7 @@ fn fqdn(name: &str) -> Result<Name, LookupError> {
     if trimmed.is_empty() {
         return Err(bad());
     }
-    let fqdn = if trimmed.ends_with('.') {
-        trimmed.to_string()
-    } else {
-        format!("{trimmed}.")
-    };
+    let fqdn = if trimmed.ends_with('.') { trimmed.to_string() } else { format!("{trimmed}.") };
     Name::from_ascii(&fqdn).map_err(|_| bad())
 }
 
@@ -121,11 +104,8 @@ fn resolver_for(server: SocketAddr) -> Result<TokioResolver, NetError> {
     udp.port = server.port();
     let mut tcp = ConnectionConfig::tcp();
     tcp.port = server.port();
-    let config = ResolverConfig::from_parts(
-        None,
-        vec![],
-        vec![NameServerConfig::new(server.ip(), true, vec![udp, tcp])],
-    );
+    let config =
+        ResolverConfig::from_parts(None, vec![], vec![NameServerConfig::new(server.ip(), true, vec![udp, tcp])]);
     let mut options = ResolverOpts::default();
     options.cache_size = 0;
     options.timeout = SILENCE;
@@ -137,7 +117,5 @@ fn resolver_for(server: SocketAddr) -> Result<TokioResolver, NetError> {
     options.num_concurrent_reqs = 1;
     options.server_ordering_strategy = ServerOrderingStrategy::UserProvidedOrder;
     options.edns_payload_len = EDNS_PAYLOAD;
-    Resolver::builder_with_config(config, TokioRuntimeProvider::default())
-        .with_options(options)
-        .build()
+    Resolver::builder_with_config(config, TokioRuntimeProvider::default()).with_options(options).build()
 }

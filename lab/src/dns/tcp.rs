@@ -33,12 +33,7 @@ pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
 pub const MAX_CONNECTIONS: usize = 256;
 
 /// Serves DNS over TCP on `listener` until `shutdown` is cancelled.
-pub async fn serve(
-    listener: TcpListener,
-    handler: Arc<PolicyHandler>,
-    idle: Duration,
-    shutdown: CancellationToken,
-) {
+pub async fn serve(listener: TcpListener, handler: Arc<PolicyHandler>, idle: Duration, shutdown: CancellationToken) {
     // Open connections, oldest first; a newcomer at the cap closes the oldest, so a flood of
     // silent connections cannot lock out a real client.
     let open: Arc<Mutex<VecDeque<(u64, CancellationToken)>>> = Default::default();
@@ -100,9 +95,7 @@ async fn answer(mut stream: TcpStream, handler: &PolicyHandler, idle: Duration) 
             return; // not DNS: nothing sensible to answer
         };
         let reply = Reply::default();
-        handler
-            .handle_request::<_, TokioTime>(&request, reply.clone())
-            .await;
+        handler.handle_request::<_, TokioTime>(&request, reply.clone()).await;
         let Some(bytes) = reply.0.lock().unwrap().take() else {
             continue;
         }; // IGNORE: silence
@@ -136,9 +129,7 @@ impl ResponseHandler for Reply {
         let mut bytes = Vec::with_capacity(512);
         let mut encoder = BinEncoder::new(&mut bytes);
         encoder.set_max_size(u16::MAX);
-        let info = response
-            .destructive_emit(&mut encoder)
-            .map_err(NetError::from)?;
+        let info = response.destructive_emit(&mut encoder).map_err(NetError::from)?;
         *self.0.lock().unwrap() = Some(bytes);
         Ok(info)
     }

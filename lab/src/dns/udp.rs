@@ -136,7 +136,8 @@ async fn slow_reply(handler: &PolicyHandler, packet: &[u8], src: SocketAddr) -> 
             let Ok(queries) = Queries::read(&mut BinDecoder::new(&[]), 0) else {
                 return Reply::Silence;
             };
-            let response = MessageResponseBuilder::new(&queries, None).error_msg(&header.metadata, ResponseCode::FormErr);
+            let response =
+                MessageResponseBuilder::new(&queries, None).error_msg(&header.metadata, ResponseCode::FormErr);
             let _ = capture.clone().send_response(response).await;
         }
     }
@@ -174,7 +175,8 @@ impl ResponseHandler for Capture {
             Err(_) => {
                 // As hickory-server does when a response cannot be encoded: a bare SERVFAIL.
                 bytes.clear();
-                let mut metadata = hickory_proto::op::Metadata::new(id, MessageType::Response, hickory_proto::op::OpCode::Query);
+                let mut metadata =
+                    hickory_proto::op::Metadata::new(id, MessageType::Response, hickory_proto::op::OpCode::Query);
                 metadata.response_code = ResponseCode::ServFail;
                 let header = Header { metadata, counts: Default::default() };
                 let mut encoder = BinEncoder::new(&mut bytes);
@@ -211,7 +213,11 @@ pub async fn run(socket: UdpSocket, state: Arc<RwLock<DnsState>>, shutdown: Canc
     out
 }
 
-async fn receive_loop(socket: Arc<UdpSocket>, mut answerer: UdpAnswerer, shutdown: CancellationToken) -> std::io::Result<()> {
+async fn receive_loop(
+    socket: Arc<UdpSocket>,
+    mut answerer: UdpAnswerer,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let mut buffer = vec![0u8; RECEIVE_BUFFER];
     loop {
         let (len, src) = tokio::select! {

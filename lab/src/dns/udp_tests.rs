@@ -71,7 +71,11 @@ fn handler(state: Arc<RwLock<DnsState>>) -> Arc<PolicyHandler> {
 
 /// The reply a second asking gets (from the fast path when it may remember) must be the bytes
 /// the slow path gives that request.
-async fn same_as_slow(answerer: &mut UdpAnswerer, packet_with: impl Fn(u16) -> Vec<u8>, src: SocketAddr) -> Option<Vec<u8>> {
+async fn same_as_slow(
+    answerer: &mut UdpAnswerer,
+    packet_with: impl Fn(u16) -> Vec<u8>,
+    src: SocketAddr,
+) -> Option<Vec<u8>> {
     let first = answerer.answer(&packet_with(0x1111), src).await.map(<[u8]>::to_vec);
     assert_eq!(first, reply_bytes(slow_reply(&answerer.handler, &packet_with(0x1111), src).await));
     let second = answerer.answer(&packet_with(0x2222), src).await.map(<[u8]>::to_vec);
@@ -111,14 +115,22 @@ async fn remembered_answers_are_the_slow_paths_bytes() {
     assert_eq!(answerer.hits, cases.len() as u64, "every second asking came from the fast path");
 
     // IGNORE: silence, first and second time.
-    let ignored = same_as_slow(&mut answerer, |id| query(id, "hybridvoice.adatum.biz.", RecordType::A, None), from("203.0.113.9")).await;
+    let ignored = same_as_slow(
+        &mut answerer,
+        |id| query(id, "hybridvoice.adatum.biz.", RecordType::A, None),
+        from("203.0.113.9"),
+    )
+    .await;
     assert_eq!(ignored, None);
     // Garbage: FORMERR or silence, as hickory-server gives.
     let short = same_as_slow(&mut answerer, |id| id.to_be_bytes().to_vec(), from("8.8.8.8")).await;
     assert_eq!(short, None, "no header, no answer");
-    let formerr =
-        same_as_slow(&mut answerer, |id| [&id.to_be_bytes()[..], &[1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 63, b'a', 0]].concat(), from("8.8.8.8"))
-            .await;
+    let formerr = same_as_slow(
+        &mut answerer,
+        |id| [&id.to_be_bytes()[..], &[1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 63, b'a', 0]].concat(),
+        from("8.8.8.8"),
+    )
+    .await;
     let formerr = Message::from_vec(&formerr.expect("FORMERR")).unwrap();
     assert_eq!(formerr.metadata.response_code, ResponseCode::FormErr);
 }
@@ -126,11 +138,18 @@ async fn remembered_answers_are_the_slow_paths_bytes() {
 #[tokio::test]
 async fn weighted_scopes_keep_rotating() {
     let state = state();
-    state.write().unwrap().add_policy(policy("W", "ALLOW", "Weighted", Some("AmsterdamZoneScope,1;SeattleZoneScope,1"), 5)).unwrap();
+    state
+        .write()
+        .unwrap()
+        .add_policy(policy("W", "ALLOW", "Weighted", Some("AmsterdamZoneScope,1;SeattleZoneScope,1"), 5))
+        .unwrap();
     let mut answerer = UdpAnswerer::new(handler(state));
     let mut seen = std::collections::BTreeSet::new();
     for id in 0..4u16 {
-        let reply = answerer.answer(&query(id, "hybridvoice.adatum.biz.", RecordType::A, None), from("172.16.3.3")).await.unwrap();
+        let reply = answerer
+            .answer(&query(id, "hybridvoice.adatum.biz.", RecordType::A, None), from("172.16.3.3"))
+            .await
+            .unwrap();
         let reply = Message::from_vec(reply).unwrap();
         seen.insert(reply.answers.len());
     }

@@ -1,7 +1,10 @@
 //! HTTP between the lab's roles: what every role's client does the same way, and how every
 //! role serves ([`server`]).
 
+pub mod control;
 pub mod server;
+
+pub use control::{ControlClient, RemoteError, RemoteErrorKind};
 
 use std::time::Duration;
 

@@ -43,9 +43,7 @@ impl Limits {
     /// The lab's limits, with the connection cap fitted to this process's descriptor limit:
     /// under `up` every role shares the process, so each gets a slice of it.
     pub fn for_this_process() -> Limits {
-        let descriptors = rustix::process::getrlimit(rustix::process::Resource::Nofile)
-            .current
-            .unwrap_or(u64::MAX);
+        let descriptors = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(u64::MAX);
         let slice = (descriptors / 8).clamp(16, 1024) as usize;
         Limits {
             header_read: Duration::from_secs(10),
@@ -85,19 +83,12 @@ impl Connections {
         let busy = Arc::new(AtomicBool::new(false));
         let mut open = self.open.lock().unwrap();
         while open.len() >= cap.max(1) {
-            let victim = open
-                .iter()
-                .position(|c| !c.busy.load(Ordering::SeqCst))
-                .unwrap_or(0);
+            let victim = open.iter().position(|c| !c.busy.load(Ordering::SeqCst)).unwrap_or(0);
             if let Some(evicted) = open.remove(victim) {
                 evicted.close.cancel();
             }
         }
-        open.push_back(Open {
-            id,
-            close: close.clone(),
-            busy: busy.clone(),
-        });
+        open.push_back(Open { id, close: close.clone(), busy: busy.clone() });
         (close, busy)
     }
 
@@ -127,9 +118,7 @@ pub async fn serve(
         let stream = match accepted {
             Ok((stream, _)) => stream,
             Err(e) => {
-                tracing::warn!(
-                    "accepting a connection failed ({e}); retrying in {ACCEPT_BACKOFF:?}"
-                );
+                tracing::warn!("accepting a connection failed ({e}); retrying in {ACCEPT_BACKOFF:?}");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             }
@@ -139,17 +128,16 @@ pub async fn serve(
         let (close, busy) = connections.admit(id, limits.max_connections);
         let router = hyper_util::service::TowerToHyperService::new(router.clone());
         let serving = busy.clone();
-        let service =
-            hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                let router = router.clone();
-                let serving = serving.clone();
-                async move {
-                    serving.store(true, Ordering::SeqCst);
-                    let response = hyper::service::Service::call(&router, request).await;
-                    serving.store(false, Ordering::SeqCst);
-                    response
-                }
-            });
+        let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let router = router.clone();
+            let serving = serving.clone();
+            async move {
+                serving.store(true, Ordering::SeqCst);
+                let response = hyper::service::Service::call(&router, request).await;
+                serving.store(false, Ordering::SeqCst);
+                response
+            }
+        });
         let connections = connections.clone();
         let stop = shutdown.clone();
         tasks.spawn(async move {
@@ -188,26 +176,18 @@ async fn bounded_body(
     request: Request,
     next: Next,
 ) -> Response {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limits.max_body as u64) {
         return too_large(limits);
     }
     let (parts, body) = request.into_parts();
     match tokio::time::timeout(limits.body, axum::body::to_bytes(body, limits.max_body)).await {
-        Err(_) => refuse(
-            StatusCode::REQUEST_TIMEOUT,
-            format!("the request body did not arrive within {:?}", limits.body),
-        ),
+        Err(_) => {
+            refuse(StatusCode::REQUEST_TIMEOUT, format!("the request body did not arrive within {:?}", limits.body))
+        }
         Ok(Err(_)) => too_large(limits),
         Ok(Ok(bytes)) => {
-            one_error_body(
-                next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                    .await,
-            )
-            .await
+            one_error_body(next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await).await
         }
     }
 }
@@ -226,21 +206,11 @@ async fn one_error_body(response: Response) -> Response {
     let (parts, body) = response.into_parts();
     let reason = match axum::body::to_bytes(body, 64 * 1024).await {
         Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
-        _ => parts
-            .status
-            .canonical_reason()
-            .unwrap_or("refused")
-            .to_string(),
+        _ => parts.status.canonical_reason().unwrap_or("refused").to_string(),
     };
-    let mut response = (
-        parts.status,
-        axum::Json(serde_json::json!({ "error": reason })),
-    )
-        .into_response();
-    for (name, value) in parts
-        .headers
-        .iter()
-        .filter(|(n, _)| *n != header::CONTENT_TYPE && *n != header::CONTENT_LENGTH)
+    let mut response = (parts.status, axum::Json(serde_json::json!({ "error": reason }))).into_response();
+    for (name, value) in
+        parts.headers.iter().filter(|(n, _)| *n != header::CONTENT_TYPE && *n != header::CONTENT_LENGTH)
     {
         response.headers_mut().insert(name.clone(), value.clone());
     }
@@ -248,17 +218,11 @@ async fn one_error_body(response: Response) -> Response {
 }
 
 fn too_large(limits: Limits) -> Response {
-    refuse(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("the request body is larger than {} bytes", limits.max_body),
-    )
+    refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {} bytes", limits.max_body))
 }
 
 fn refuse(status: StatusCode, reason: String) -> Response {
     let mut response = (status, axum::Json(serde_json::json!({ "error": reason }))).into_response();
-    response.headers_mut().insert(
-        header::CONNECTION,
-        header::HeaderValue::from_static("close"),
-    );
+    response.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
     response
 }

@@ -104,7 +104,10 @@ async fn build_static(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf
     }
     let binary = target_dir.join(TARGET).join(PROFILE).join("bypass-lab");
     if !is_static(&std::fs::read(&binary)?) {
-        return Err(BackendError::Start(format!("{} was expected to be static but has an ELF interpreter", binary.display())));
+        return Err(BackendError::Start(format!(
+            "{} was expected to be static but has an ELF interpreter",
+            binary.display()
+        )));
     }
     Ok(binary)
 }

@@ -34,7 +34,11 @@ impl Lab {
     }
 
     /// Signs `user` in from `at` with a given client build and VPN mode.
-    pub async fn sign_in_as(&self, user: &str, request: &crate::client::api::SignInRequest) -> Result<ClientStatus, LabError> {
+    pub async fn sign_in_as(
+        &self,
+        user: &str,
+        request: &crate::client::api::SignInRequest,
+    ) -> Result<ClientStatus, LabError> {
         let url = self.backend.client_host(request.address).await?;
         let host = ClientRemote::new(url, self.secrets.control.clone());
         host.sign_in_as(user, request).await.map_err(|e| Self::client_error(user, e))

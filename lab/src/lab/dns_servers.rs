@@ -19,7 +19,8 @@ impl Lab {
         }
         let mut held: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for server in &endpoints.dns_servers {
-            let remote = DnsRemote { admin_url: server.admin.clone(), dns: server.dns, token: self.secrets.control.clone() };
+            let remote =
+                DnsRemote { admin_url: server.admin.clone(), dns: server.dns, token: self.secrets.control.clone() };
             let ask = |cmdlet: &str, args: Vec<(&str, String)>| {
                 let args = args.into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
                 let call = Invocation { cmdlet: cmdlet.into(), args, line: 1, column: 1 };
@@ -41,7 +42,10 @@ impl Lab {
                     })
                     .collect()
             };
-            let mut names: BTreeSet<String> = names_of(ask("Get-DnsServerClientSubnet", vec![]).await?, "Name", "client subnet").into_iter().collect();
+            let mut names: BTreeSet<String> =
+                names_of(ask("Get-DnsServerClientSubnet", vec![]).await?, "Name", "client subnet")
+                    .into_iter()
+                    .collect();
             // Every zone this server holds, and each one's policies: a zone not replicated here
             // yet counts as lacking its policies.
             for zone in names_of(ask("Get-DnsServerZone", vec![]).await?, "ZoneName", "") {

@@ -24,12 +24,7 @@ impl Lab {
     pub async fn dns_status(&self) -> DnsStatusRow {
         let endpoints = self.endpoints();
         let error = self.dns_problem().await.err().map(|e| e.to_string());
-        DnsStatusRow {
-            server: endpoints.dns,
-            management: endpoints.dns_admin,
-            answering: error.is_none(),
-            error,
-        }
+        DnsStatusRow { server: endpoints.dns, management: endpoints.dns_admin, answering: error.is_none(), error }
     }
 
     /// Every client host answers its health check.
@@ -39,11 +34,7 @@ impl Lab {
             let answered = self.http.get(&health).send().await.map(|r| r.status());
             match answered {
                 Ok(status) if status.is_success() => {}
-                Ok(status) => {
-                    return Err(LabError::NotReady(format!(
-                        "the client host at {health} answered {status}"
-                    )))
-                }
+                Ok(status) => return Err(LabError::NotReady(format!("the client host at {health} answered {status}"))),
                 Err(e) => {
                     return Err(LabError::NotReady(format!(
                         "the client host at {health} does not answer: {}",
@@ -70,19 +61,8 @@ impl Lab {
                 reply.status()
             )));
         }
-        let from = self
-            .topology
-            .sites
-            .first()
-            .and_then(|s| s.subnets.first())
-            .map(|n| n.addr());
-        lookup::lookup(
-            endpoints.dns,
-            &self.topology.tenant.service_name,
-            from,
-            Transport::Udp,
-        )
-        .await?;
+        let from = self.topology.sites.first().and_then(|s| s.subnets.first()).map(|n| n.addr());
+        lookup::lookup(endpoints.dns, &self.topology.tenant.service_name, from, Transport::Udp).await?;
         Ok(())
     }
 }

@@ -20,7 +20,12 @@ pub enum LabError {
     Clock(#[from] ClockError),
     /// A role did not take a move of the clock: the lab stands at `reached`, not at `target`.
     #[error("lab time stopped at {reached} on its way to {target}: {source}")]
-    ClockStopped { reached: String, target: String, #[source] source: Box<LabError> },
+    ClockStopped {
+        reached: String,
+        target: String,
+        #[source]
+        source: Box<LabError>,
+    },
     #[error(transparent)]
     Dns(#[from] LookupError),
     #[error("appliance {appliance}: {reason}")]

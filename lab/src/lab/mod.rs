@@ -7,21 +7,21 @@ mod clients;
 mod dns_servers;
 mod dns_status;
 mod error;
+mod lab_file;
 mod runbook;
-mod state;
 
 pub use appliances::StatusRow;
 pub use clients::DEFAULT_NUMBER;
 pub use dns_status::DnsStatusRow;
 pub use error::LabError;
+pub use lab_file::{LabFile, DEFAULT_STATE_DIR};
 pub use runbook::RunOn;
-pub use state::{LabFile, DEFAULT_STATE_DIR};
 
 use crate::auth::Secrets;
-use crate::clock::{format_duration, ClockReading, MOVE_BUDGET};
 use crate::backend::embedded::Embedded;
 use crate::backend::remote::Remote;
 use crate::backend::{Backend, BackendKind, DnsStart, Endpoints};
+use crate::clock::{format_duration, ClockReading, MOVE_BUDGET};
 use crate::dns::lookup::{self, Answer, Transport};
 use crate::tenant::model::{ApplianceRecord, TenantConfiguration};
 use crate::tenant::remote::TenantRemote;
@@ -78,10 +78,12 @@ impl Lab {
     pub async fn start(topology: Topology, options: LabOptions) -> Result<Lab, LabError> {
         let secrets = Secrets::generate(&topology);
         let backend: Result<Box<dyn Backend>, LabError> = match options.backend {
-            BackendKind::Embedded => Embedded::start(&topology, &secrets, options.data_dir.as_deref(), options.control, options.dns)
-                .await
-                .map(|b| Box::new(b) as Box<dyn Backend>)
-                .map_err(LabError::from),
+            BackendKind::Embedded => {
+                Embedded::start(&topology, &secrets, options.data_dir.as_deref(), options.control, options.dns)
+                    .await
+                    .map(|b| Box::new(b) as Box<dyn Backend>)
+                    .map_err(LabError::from)
+            }
             BackendKind::Containers => containers_backend(&topology, &secrets, &options).await,
         };
         let backend = backend.map_err(LabError::role_failure_first)?;
@@ -99,7 +101,9 @@ impl Lab {
         let file = LabFile::read(dir).map_err(no_lab)?;
         let topology = Topology::parse(&file.topology, file.topology_origin.as_deref())?;
         let backend: Box<dyn Backend> = match file.backend {
-            BackendKind::Embedded => Box::new(Remote::new(file.endpoints.clone(), file.dial.clone(), file.secrets.control.clone())),
+            BackendKind::Embedded => {
+                Box::new(Remote::new(file.endpoints.clone(), file.dial.clone(), file.secrets.control.clone()))
+            }
             BackendKind::Containers => attach_containers(&file).await?,
         };
         Ok(Lab { topology, secrets: file.secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) })
@@ -117,7 +121,8 @@ impl Lab {
             pid: Some(std::process::id()),
             containers: self.backend.saved_state(),
         };
-        file.write(dir).map_err(|e| LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))?;
+        file.write(dir)
+            .map_err(|e| LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))?;
         // Saved, the lab belongs to its file: it outlives this handle until `down`.
         self.backend.detach();
         Ok(())
@@ -160,7 +165,12 @@ impl Lab {
         if let Some(clock) = self.backend.local_clock() {
             return Ok(clock.now());
         }
-        let url = self.endpoints().clocks.first().cloned().ok_or_else(|| LabError::Invalid("the lab keeps no clock".into()))?;
+        let url = self
+            .endpoints()
+            .clocks
+            .first()
+            .cloned()
+            .ok_or_else(|| LabError::Invalid("the lab keeps no clock".into()))?;
         let reading: ClockReading = self.control_get(&format!("{url}/lab/clock")).await?;
         Ok(Duration::from_millis(reading.now_ms))
     }
@@ -174,7 +184,11 @@ impl Lab {
     /// [`Lab::advance`], calling `progress` with the time reached whenever a long advance has
     /// moved part of the way. Any role that does not take a move is an error that names the
     /// time the lab actually stands at.
-    pub async fn advance_reporting(&self, by: Duration, progress: &(dyn Fn(Duration) + Sync)) -> Result<Duration, LabError> {
+    pub async fn advance_reporting(
+        &self,
+        by: Duration,
+        progress: &(dyn Fn(Duration) + Sync),
+    ) -> Result<Duration, LabError> {
         if let Some(clock) = self.backend.local_clock() {
             let target = clock.now() + by;
             loop {
@@ -228,7 +242,10 @@ impl Lab {
     /// The earliest of the roles' clocks (they differ when a move failed part of the way).
     async fn lowest_clock(&self) -> Option<Duration> {
         let reads = self.endpoints().clocks.into_iter().map(|url| async move {
-            self.control_get::<ClockReading>(&format!("{url}/lab/clock")).await.ok().map(|r| Duration::from_millis(r.now_ms))
+            self.control_get::<ClockReading>(&format!("{url}/lab/clock"))
+                .await
+                .ok()
+                .map(|r| Duration::from_millis(r.now_ms))
         });
         futures::future::join_all(reads).await.into_iter().collect::<Option<Vec<_>>>()?.into_iter().min()
     }
@@ -285,9 +302,16 @@ impl Lab {
         let plans = self.topology.dns_server_plans();
         let name = match server {
             None => plans[0].name.clone(),
-            Some(n) => plans.iter().find(|p| p.name.eq_ignore_ascii_case(n.trim())).map(|p| p.name.clone()).ok_or_else(|| {
-                LabError::Invalid(format!("no DNS server named '{n}' in this topology (servers: {})", plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")))
-            })?,
+            Some(n) => {
+                plans.iter().find(|p| p.name.eq_ignore_ascii_case(n.trim())).map(|p| p.name.clone()).ok_or_else(
+                    || {
+                        LabError::Invalid(format!(
+                            "no DNS server named '{n}' in this topology (servers: {})",
+                            plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                        ))
+                    },
+                )?
+            }
         };
         Ok(self.backend.dns_fault(&name, fault).await?)
     }
@@ -302,8 +326,12 @@ impl Lab {
             if let Some(clock) = self.backend.local_clock() {
                 clock.settle().await?;
             }
-            self.dns_problem().await.map_err(|e| LabError::NotReady(format!("the lab did not become ready: dns: {e}")))?;
-            self.client_hosts_problem().await.map_err(|e| LabError::NotReady(format!("the lab did not become ready: {e}")))?;
+            self.dns_problem()
+                .await
+                .map_err(|e| LabError::NotReady(format!("the lab did not become ready: dns: {e}")))?;
+            self.client_hosts_problem()
+                .await
+                .map_err(|e| LabError::NotReady(format!("the lab did not become ready: {e}")))?;
             let version = self.tenant_configuration().await?.version;
             let records = self.wait_replicated(version, READY_DEADLINE).await?;
             let expected = self.topology.appliances().count();
@@ -351,14 +379,22 @@ impl Lab {
         read_reply(url, reply).await
     }
 
-    async fn control_post<T: serde::de::DeserializeOwned>(&self, url: &str, body: serde_json::Value) -> Result<T, LabError> {
+    async fn control_post<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        body: serde_json::Value,
+    ) -> Result<T, LabError> {
         let reply = self.http.post(url).bearer_auth(&self.secrets.control).json(&body).send().await;
         read_reply(url, reply).await
     }
 }
 
 fn stopped(reached: Duration, target: Duration, cause: LabError) -> LabError {
-    LabError::ClockStopped { reached: format_duration(reached), target: format_duration(target), source: Box::new(cause) }
+    LabError::ClockStopped {
+        reached: format_duration(reached),
+        target: format_duration(target),
+        source: Box::new(cause),
+    }
 }
 
 async fn read_reply<T: serde::de::DeserializeOwned>(
@@ -374,7 +410,11 @@ async fn read_reply<T: serde::de::DeserializeOwned>(
     reply.json().await.map_err(|e| LabError::Invalid(format!("{url} answered something unreadable: {e}")))
 }
 
-async fn containers_backend(topology: &Topology, secrets: &Secrets, options: &LabOptions) -> Result<Box<dyn Backend>, LabError> {
+async fn containers_backend(
+    topology: &Topology,
+    secrets: &Secrets,
+    options: &LabOptions,
+) -> Result<Box<dyn Backend>, LabError> {
     use crate::backend::containers::{Containers, Owner};
     let progress = options.progress.clone();
     let owner = options.lab_file.as_deref().map_or_else(Owner::this_process, Owner::lab_file);
@@ -383,6 +423,7 @@ async fn containers_backend(topology: &Topology, secrets: &Secrets, options: &La
 }
 
 async fn attach_containers(file: &LabFile) -> Result<Box<dyn Backend>, LabError> {
-    let saved = file.containers.as_ref().ok_or_else(|| LabError::Invalid("the lab file has no containers state".into()))?;
+    let saved =
+        file.containers.as_ref().ok_or_else(|| LabError::Invalid("the lab file has no containers state".into()))?;
     Ok(Box::new(crate::backend::containers::Containers::attach_saved(saved).await?))
 }

@@ -20,7 +20,11 @@ pub enum RunOn {
 impl Lab {
     pub async fn run_runbook(&self, source: &str, on: &RunOn) -> Result<Transcript, LabError> {
         let endpoints = self.endpoints();
-        let remote = |admin_url: &str, dns| DnsRemote { admin_url: admin_url.to_string(), dns, token: self.secrets.control.clone() };
+        let remote = |admin_url: &str, dns| DnsRemote {
+            admin_url: admin_url.to_string(),
+            dns,
+            token: self.secrets.control.clone(),
+        };
         let dns: Arc<dyn crate::runbook::Executor> = if endpoints.dns_servers.is_empty() {
             Arc::new(remote(&endpoints.dns_admin, endpoints.dns))
         } else {
@@ -32,7 +36,8 @@ impl Lab {
                     .collect(),
             })
         };
-        let mut targets = Targets { tenant: Some(Arc::new(TenantExecutor::new(self.tenant()))), dns: Some(dns), appliance: None };
+        let mut targets =
+            Targets { tenant: Some(Arc::new(TenantExecutor::new(self.tenant()))), dns: Some(dns), appliance: None };
         if let RunOn::Appliance(key) = on {
             targets.appliance = Some(Arc::new(self.appliance(key)?));
         }

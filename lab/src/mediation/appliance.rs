@@ -46,7 +46,13 @@ struct Replication {
 }
 
 impl Appliance {
-    pub fn new(config: ApplianceConfig, clock: Clock, http: reqwest::Client, file: LocalStoreFile, store: LocalStore) -> Appliance {
+    pub fn new(
+        config: ApplianceConfig,
+        clock: Clock,
+        http: reqwest::Client,
+        file: LocalStoreFile,
+        store: LocalStore,
+    ) -> Appliance {
         let tenant = TenantRemote {
             base_url: config.tenant_url.trim_end_matches('/').to_string(),
             token: config.credential.clone(),
@@ -193,7 +199,8 @@ impl Appliance {
     pub fn status(&self) -> ApplianceStatus {
         let store = self.local_store();
         let r = self.replication.lock().unwrap().clone();
-        let settings = store.configuration.as_ref().map(|c| c.network.media_bypass_settings.clone()).unwrap_or_default();
+        let settings =
+            store.configuration.as_ref().map(|c| c.network.media_bypass_settings.clone()).unwrap_or_default();
         ApplianceStatus {
             appliance_name: self.config.name.clone(),
             site_name: self.config.site_name.clone(),

@@ -4,7 +4,9 @@
 use super::appliance::Appliance;
 use super::localstore::LocalStore;
 use super::status::ApplianceStatus;
-use crate::runbook::{CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value};
+use crate::runbook::{
+    CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
+};
 use crate::tenant::model::NetworkConfiguration;
 use crate::tenant::remote::TenantRemoteError;
 
@@ -69,7 +71,10 @@ fn require_local_store(invocation: &Invocation, cmdlet: &str) -> Result<(), Cmdl
 fn with_empty_warning(store: &LocalStore, object: Value) -> CmdletOutput {
     let mut output = CmdletOutput::object(object);
     if store.configuration.is_none() {
-        output.warnings.push("The LocalStore holds no configuration yet: this Mediation Server has not replicated from the tenant.".into());
+        output.warnings.push(
+            "The LocalStore holds no configuration yet: this Mediation Server has not replicated from the tenant."
+                .into(),
+        );
     }
     output
 }
@@ -141,7 +146,8 @@ mod tests {
         s.always_bypass = true;
         s.internal_bypass_mode = BypassMode::Any;
         s.bypass_id = Some(uuid::Uuid::new_v4());
-        c.hybrid.hybrid_config_service_internal_url = Some("http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc".into());
+        c.hybrid.hybrid_config_service_internal_url =
+            Some("http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc".into());
         LocalStore::default().replicated(c, Duration::ZERO)
     }
 
@@ -151,7 +157,9 @@ mod tests {
         assert!(out.warnings.is_empty());
         let Value::Object(network) = &out.objects[0] else { panic!("expected an object, got {:?}", out.objects) };
         assert_eq!(network.type_name, "NetworkConfiguration");
-        let Some(Value::Object(settings)) = network.get("MediaBypassSettings") else { panic!("no MediaBypassSettings in {network:?}") };
+        let Some(Value::Object(settings)) = network.get("MediaBypassSettings") else {
+            panic!("no MediaBypassSettings in {network:?}")
+        };
         assert_eq!(settings.type_name, "MediaBypassSettings");
         assert_eq!(settings.get("Enabled"), Some(&Value::Bool(true)));
         assert_eq!(settings.get("AlwaysBypass"), Some(&Value::Bool(true)));
@@ -173,7 +181,9 @@ mod tests {
         assert_eq!(out.warnings.len(), 1);
         let out = run(&enabled_store(), &status(), &invocation("Get-CsTenantHybridConfiguration", true)).unwrap();
         let Value::Object(hybrid) = &out.objects[0] else { panic!() };
-        assert!(matches!(hybrid.get("HybridConfigServiceInternalUrl"), Some(Value::String(u)) if u.contains("hybridvoice")));
+        assert!(
+            matches!(hybrid.get("HybridConfigServiceInternalUrl"), Some(Value::String(u)) if u.contains("hybridvoice"))
+        );
     }
 
     #[test]
@@ -190,6 +200,10 @@ mod tests {
     #[test]
     fn an_unknown_cmdlet_is_named() {
         let err = run(&LocalStore::default(), &status(), &invocation("Set-CsNetworkConfiguration", false)).unwrap_err();
-        assert!(err.message.contains("'Set-CsNetworkConfiguration' is not a cmdlet a Mediation Server runs"), "{}", err.message);
+        assert!(
+            err.message.contains("'Set-CsNetworkConfiguration' is not a cmdlet a Mediation Server runs"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -142,7 +142,10 @@ mod tests {
 
     #[test]
     fn reads_a_rejection() {
-        assert_eq!(rejection_reason(&rejection_xml("media bypass is disabled")).as_deref(), Some("media bypass is disabled"));
+        assert_eq!(
+            rejection_reason(&rejection_xml("media bypass is disabled")).as_deref(),
+            Some("media bypass is disabled")
+        );
         assert_eq!(HybridConfigDocument::from_xml("<x/>"), Err(DocumentError::Missing("bypassEnabled")));
     }
 }

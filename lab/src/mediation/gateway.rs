@@ -21,7 +21,11 @@ pub fn gateway_bypass_id(store: &LocalStore) -> Option<Uuid> {
 /// The gateway for the `call_number`th call: calls are split round robin over `gateways`, and a
 /// call whose turn falls on a gateway that is down fails over to the next one up. `Err` holds the
 /// gateways tried when none is up. The `Ok` list is the gateways failed over.
-pub fn pick_gateway(gateways: &[IpAddr], down: &BTreeSet<IpAddr>, call_number: u64) -> Result<(IpAddr, Vec<IpAddr>), Vec<IpAddr>> {
+pub fn pick_gateway(
+    gateways: &[IpAddr],
+    down: &BTreeSet<IpAddr>,
+    call_number: u64,
+) -> Result<(IpAddr, Vec<IpAddr>), Vec<IpAddr>> {
     let n = gateways.len();
     let start = if n == 0 { 0 } else { (call_number % n as u64) as usize };
     let mut skipped = Vec::new();
@@ -53,7 +57,10 @@ pub fn decide(store: &LocalStore, leg: Leg<'_>, request: &CallRequest) -> CallRe
         Direction::Inbound => "inbound, the client compared: ",
     };
     let (media_path, reason) = if request.external {
-        (MediaPath::ThroughEdge, "the client is outside the internal network, so media goes through the Edge".to_string())
+        (
+            MediaPath::ThroughEdge,
+            "the client is outside the internal network, so media goes through the Edge".to_string(),
+        )
     } else {
         match (request.bypass_id, gateway_bypass_id(store)) {
             (_, None) => (
@@ -114,7 +121,8 @@ mod tests {
 
     #[test]
     fn calls_are_split_over_gateways_and_fail_over_past_one_that_is_down() {
-        let gws: Vec<IpAddr> = ["192.168.1.10", "192.168.1.11", "192.168.1.12"].iter().map(|g| g.parse().unwrap()).collect();
+        let gws: Vec<IpAddr> =
+            ["192.168.1.10", "192.168.1.11", "192.168.1.12"].iter().map(|g| g.parse().unwrap()).collect();
         let none = BTreeSet::new();
         let picked: Vec<IpAddr> = (0..6).map(|k| pick_gateway(&gws, &none, k).unwrap().0).collect();
         assert_eq!(picked, [&gws[..], &gws[..]].concat());
@@ -143,7 +151,10 @@ mod tests {
         assert_eq!(r.media_path, MediaPath::Bypass);
         assert!(r.crosses_wan, "{r:?}");
         let outside = CallRequest { client_site: None, ..call(Some(id), true) };
-        assert!(!decide(&store(true, id), leg("g"), &outside).crosses_wan, "outside media comes through the Edge, not the WAN");
+        assert!(
+            !decide(&store(true, id), leg("g"), &outside).crosses_wan,
+            "outside media comes through the Edge, not the WAN"
+        );
     }
 
     #[test]
@@ -161,7 +172,8 @@ mod tests {
     fn matching_ids_bypass_and_anything_else_goes_through_the_mediation_server() {
         let id = Uuid::new_v4();
         let on = store(true, id);
-        let r = decide(&on, Leg { mediation_server: "ams-cce1.adatum.biz", ..leg("192.168.1.10") }, &call(Some(id), false));
+        let r =
+            decide(&on, Leg { mediation_server: "ams-cce1.adatum.biz", ..leg("192.168.1.10") }, &call(Some(id), false));
         assert_eq!((r.media_path, r.reason.as_str()), (MediaPath::Bypass, format!("bypass IDs match ({id})").as_str()));
         assert_eq!(r.gateway, "192.168.1.10");
 
@@ -170,7 +182,10 @@ mod tests {
         assert!(r.reason.contains("does not match"), "{}", r.reason);
 
         let r = decide(&on, leg("g"), &call(None, false));
-        assert_eq!((r.media_path, r.reason.as_str()), (MediaPath::ThroughMediationServer, "the client holds no bypass ID"));
+        assert_eq!(
+            (r.media_path, r.reason.as_str()),
+            (MediaPath::ThroughMediationServer, "the client holds no bypass ID")
+        );
     }
 
     #[test]

@@ -121,7 +121,8 @@ mod tests {
         let store = LocalStore::default().replicated(enabled_configuration(3), Duration::from_secs(60));
         file.save(&store).unwrap();
         assert_eq!(file.load().unwrap(), store);
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("ams-cce1")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path().join("ams-cce1")).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
 
         let newer = store.replicated(TenantConfiguration { version: 4, ..Default::default() }, Duration::from_secs(90));

@@ -163,7 +163,8 @@ mod tests {
     #[test]
     fn an_unknown_appliance_is_named() {
         let topology = Topology::seed();
-        let err = appliance_config(&topology, &Secrets::well_known(&topology), "fra-cce1", "http://x", None).unwrap_err();
+        let err =
+            appliance_config(&topology, &Secrets::well_known(&topology), "fra-cce1", "http://x", None).unwrap_err();
         assert!(matches!(&err, MediationError::UnknownAppliance(n) if n == "fra-cce1"), "{err}");
     }
 }

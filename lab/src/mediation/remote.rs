@@ -4,8 +4,8 @@
 use super::call::{CallRequest, CallResult};
 use super::document::{rejection_reason, HybridConfigDocument, SERVICE_PATH};
 use super::routes::LinkRequest;
-use crate::clock::{ClockMove, ClockReading};
 use super::status::ApplianceStatus;
+use crate::clock::{ClockMove, ClockReading};
 use crate::runbook::{CmdletError, CmdletOutput, Executor, Invocation};
 use std::time::Duration;
 
@@ -65,7 +65,11 @@ impl ApplianceRemote {
             .no_proxy()
             .build()
             .expect("the Mediation Server HTTP client builds");
-        ApplianceRemote { base_url: base_url.into().trim_end_matches('/').to_string(), control_token: control_token.into(), http }
+        ApplianceRemote {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            control_token: control_token.into(),
+            http,
+        }
     }
 
     /// `Get-CcApplianceStatus`.
@@ -76,7 +80,8 @@ impl ApplianceRemote {
 
     /// `false` cuts the appliance's link to the tenant; `true` restores it.
     pub async fn set_link(&self, up: bool) -> Result<(), ApplianceRemoteError> {
-        let request = self.http.post(self.url("/lab/link")).bearer_auth(&self.control_token).json(&LinkRequest { tenant: up });
+        let request =
+            self.http.post(self.url("/lab/link")).bearer_auth(&self.control_token).json(&LinkRequest { tenant: up });
         expect_success(self.send(request).await?).await.map(drop)
     }
 
@@ -127,10 +132,10 @@ impl ApplianceRemote {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, ApplianceRemoteError> {
-        request
-            .send()
-            .await
-            .map_err(|e| ApplianceRemoteError::Unreachable { url: self.base_url.clone(), reason: crate::http::error_chain(&e) })
+        request.send().await.map_err(|e| ApplianceRemoteError::Unreachable {
+            url: self.base_url.clone(),
+            reason: crate::http::error_chain(&e),
+        })
     }
 }
 
@@ -140,7 +145,10 @@ impl Executor for ApplianceRemote {
         let request = self.http.post(self.url("/lab/cmdlet")).bearer_auth(&self.control_token).json(invocation);
         let response = self.send(request).await.map_err(|e| CmdletError::new(e.to_string()))?;
         match response.status().as_u16() {
-            200 => response.json().await.map_err(|e| CmdletError::new(ApplianceRemoteError::Malformed(e.to_string()).to_string())),
+            200 => response
+                .json()
+                .await
+                .map_err(|e| CmdletError::new(ApplianceRemoteError::Malformed(e.to_string()).to_string())),
             400 => Err(response
                 .json::<CmdletError>()
                 .await
@@ -166,4 +174,3 @@ async fn refusal(response: reqwest::Response) -> ApplianceRemoteError {
 async fn json<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, ApplianceRemoteError> {
     response.json().await.map_err(|e| ApplianceRemoteError::Malformed(e.to_string()))
 }
-

@@ -46,7 +46,10 @@ async fn call(State(app): Shared, Json(request): Json<CallRequest>) -> Response 
         Ok(picked) => picked,
         Err(tried) => {
             let tried: Vec<String> = tried.iter().map(IpAddr::to_string).collect();
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, format!("no gateway of {} answers (down: {})", app.config.name, tried.join(", ")));
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("no gateway of {} answers (down: {})", app.config.name, tried.join(", ")),
+            );
         }
     };
     let gateway = gateway.to_string();

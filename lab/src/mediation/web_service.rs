@@ -100,7 +100,8 @@ mod tests {
         assert_eq!(never.status, 403);
         assert_eq!(rejection_reason(&never.body).as_deref(), Some(REASON_NEVER_CONFIGURED));
 
-        let disabled = store(true, Some(Uuid::new_v4())).replicated(TenantConfiguration::default(), Duration::from_secs(1));
+        let disabled =
+            store(true, Some(Uuid::new_v4())).replicated(TenantConfiguration::default(), Duration::from_secs(1));
         let a = answer(&disabled, SERVICE, Some(SERVICE));
         assert_eq!(a.status, 403);
         assert_eq!(rejection_reason(&a.body).as_deref(), Some(REASON_DISABLED));

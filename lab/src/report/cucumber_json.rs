@@ -123,10 +123,7 @@ pub fn parse(text: &str) -> Result<Vec<FeatureResult>, serde_json::Error> {
         let (backgrounds, mut scenarios): (Vec<_>, Vec<_>) =
             feature.elements.drain(..).partition(|e| e.kind == "background");
         for background in backgrounds {
-            match scenarios
-                .iter_mut()
-                .find(|s| s.id.is_some() && s.id == background.id && s.background.is_empty())
-            {
+            match scenarios.iter_mut().find(|s| s.id.is_some() && s.id == background.id && s.background.is_empty()) {
                 Some(scenario) => scenario.background = background.steps,
                 // A Background with no scenario to join still ran: keep it rather than lose a failure.
                 None => scenarios.push(background),

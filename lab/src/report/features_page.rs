@@ -36,18 +36,11 @@ pub fn totals(features: &[FeatureResult]) -> Totals {
 
 /// Reads the Cucumber JSON at `json` and writes the page to `page`.
 pub fn write_from_json(json: &Path, page: &Path, title: &str) -> Result<(), ReportError> {
-    let text = std::fs::read_to_string(json).map_err(|source| ReportError::Read {
-        file: json.to_path_buf(),
-        source,
-    })?;
-    let features = parse(&text).map_err(|source| ReportError::CucumberJson {
-        file: json.to_path_buf(),
-        source,
-    })?;
-    std::fs::write(page, render(&features, title)).map_err(|source| ReportError::Write {
-        file: page.to_path_buf(),
-        source,
-    })
+    let text =
+        std::fs::read_to_string(json).map_err(|source| ReportError::Read { file: json.to_path_buf(), source })?;
+    let features = parse(&text).map_err(|source| ReportError::CucumberJson { file: json.to_path_buf(), source })?;
+    std::fs::write(page, render(&features, title))
+        .map_err(|source| ReportError::Write { file: page.to_path_buf(), source })
 }
 
 /// The page for `features`; `title` names what was rehearsed (plan and backend).
@@ -128,11 +121,8 @@ fn scenario_row(body: &mut String, feature: &str, scenario: &ScenarioResult) {
             );
         }
     }
-    for (background, step) in scenario
-        .background
-        .iter()
-        .map(|s| (true, s))
-        .chain(scenario.steps.iter().map(|s| (false, s)))
+    for (background, step) in
+        scenario.background.iter().map(|s| (true, s)).chain(scenario.steps.iter().map(|s| (false, s)))
     {
         let s = Status::of(&step.result).word();
         let part = if background { " background" } else { "" };

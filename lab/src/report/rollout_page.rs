@@ -19,7 +19,6 @@ use std::fmt::Write as _;
 /// Plans with more sites than this show their picture folded.
 const UNFOLDED_SITES: usize = 24;
 
-
 /// The whole page. `runbook` is the runbook's text as the admin wrote it; `failure` is where it
 /// stopped, if it did.
 pub fn render(
@@ -35,11 +34,7 @@ pub fn render(
         "<h2 id=\"topology\">The plan</h2>\n<details class=\"picture\"{}><summary>{}, {}</summary>\n{}</details>",
         // A picture of a few sites is read at once; one of a hundred would push the verdicts
         // far down, so it starts folded (lab choice).
-        if topology.sites.len() <= UNFOLDED_SITES {
-            " open"
-        } else {
-            ""
-        },
+        if topology.sites.len() <= UNFOLDED_SITES { " open" } else { "" },
         plural(topology.sites.len(), "site"),
         plural(topology.appliances().count(), "appliance"),
         graph::svg(topology)
@@ -49,14 +44,7 @@ pub fn render(
     }
     findings_section(&mut body, &report.findings);
     runbook_section(&mut body, runbook, failure);
-    document(
-        &format!(
-            "Rehearsal of {}: {}",
-            topology.tenant.domain,
-            verdict_word(report, failure)
-        ),
-        &body,
-    )
+    document(&format!("Rehearsal of {}: {}", topology.tenant.domain, verdict_word(report, failure)), &body)
 }
 
 /// Renders the page and writes it as `dir/rehearsal.html`, returning its path.
@@ -68,10 +56,8 @@ pub fn write(
     failure: Option<&RunbookFailure>,
 ) -> Result<std::path::PathBuf, super::ReportError> {
     let file = dir.join("rehearsal.html");
-    std::fs::write(&file, render(report, topology, runbook, failure)).map_err(|source| super::ReportError::Write {
-        file: file.clone(),
-        source,
-    })?;
+    std::fs::write(&file, render(report, topology, runbook, failure))
+        .map_err(|source| super::ReportError::Write { file: file.clone(), source })?;
     Ok(file)
 }
 
@@ -168,37 +154,21 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
             .filter(|f| f.phase == phase.name && f.site == row.site && f.subnet == row.subnet)
             .map(|f| f.message.as_str())
             .collect();
-        let title = if messages.is_empty() {
-            String::new()
-        } else {
-            format!(" title=\"{}\"", html(&messages.join("\n")))
-        };
+        let title =
+            if messages.is_empty() { String::new() } else { format!(" title=\"{}\"", html(&messages.join("\n"))) };
         let (decision, decision_word) = match row.decision {
             Decision::Bypass => ("bypass", "bypass"),
             Decision::NoBypass => ("no-bypass", "no bypass"),
         };
-        let expected = if state == "ok" && row.decision == Decision::Bypass {
-            " expected"
-        } else {
-            ""
-        };
+        let expected = if state == "ok" && row.decision == Decision::Bypass { " expected" } else { "" };
         let resolved = if row.resolved.is_empty() {
             "<span class=\"none\">nothing</span>".to_string()
         } else {
-            html(
-                &row.resolved
-                    .iter()
-                    .map(|a| a.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )
+            html(&row.resolved.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "))
         };
         let site_class = if row.site == "outside" { " outside" } else { "" };
-        let attrs = format!(
-            "data-phase=\"{name}\" data-site=\"{}\" data-subnet=\"{}\"",
-            html(&row.site),
-            html(&row.subnet)
-        );
+        let attrs =
+            format!("data-phase=\"{name}\" data-site=\"{}\" data-subnet=\"{}\"", html(&row.site), html(&row.subnet));
         let _ = writeln!(
             body,
             "<tr class=\"row {state}{site_class}\" {attrs}{title}>\
@@ -210,10 +180,7 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
             html(&row.site),
             html(&row.subnet),
             html(&row.client),
-            row.resolved_site
-                .as_deref()
-                .map(html)
-                .unwrap_or_else(|| "<span class=\"none\">none</span>".into()),
+            row.resolved_site.as_deref().map(html).unwrap_or_else(|| "<span class=\"none\">none</span>".into()),
             html(&row.reason),
             html(&row.media),
             ws = web_service_word(row.web_service),
@@ -295,8 +262,7 @@ fn findings_section(body: &mut String, findings: &[Finding]) {
 
 fn is_phase_marker(line: &str) -> bool {
     let t = line.trim_start();
-    t.strip_prefix('#')
-        .is_some_and(|rest| rest.trim_start().to_ascii_lowercase().starts_with("phase:"))
+    t.strip_prefix('#').is_some_and(|rest| rest.trim_start().to_ascii_lowercase().starts_with("phase:"))
 }
 
 fn runbook_section(body: &mut String, runbook: &str, failure: Option<&RunbookFailure>) {
@@ -380,12 +346,8 @@ mod tests {
 
     #[test]
     fn runbook_text_is_escaped_and_the_failing_line_marked() {
-        let failure = RunbookFailure {
-            phase: "enable".into(),
-            line: 3,
-            column: 5,
-            message: "unknown parameter <Foo>".into(),
-        };
+        let failure =
+            RunbookFailure { phase: "enable".into(), line: 3, column: 5, message: "unknown parameter <Foo>".into() };
         let page = render(&report(), &plan(3), RUNBOOK, Some(&failure));
         assert!(!page.contains("<script"), "the runbook's markup reached the page raw");
         assert!(page.contains("# &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
@@ -409,10 +371,7 @@ mod tests {
             "<tr class=\"finding error\" data-severity=\"error\" data-phase=\"enable\" data-site=\"Site000\""
         ));
         assert!(page.contains("bypassEnabled &lt;true&gt; &amp; mode &quot;Any&quot;"));
-        assert!(
-            page.contains("data-verdict=\"fail\""),
-            "an error finding fails the rehearsal"
-        );
+        assert!(page.contains("data-verdict=\"fail\""), "an error finding fails the rehearsal");
     }
 
     #[test]

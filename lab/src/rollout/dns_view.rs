@@ -239,7 +239,7 @@ mod tests {
     /// The view of a server configured with a topology's planned policies.
     pub fn planned_view(t: &Topology) -> DnsView {
         let e = DnsExecutor::new(Default::default());
-        for c in crate::dns::plan::topology_invocations(t) {
+        for c in crate::dns::script::topology_invocations(t) {
             e.apply(&c).unwrap();
         }
         let mut view =

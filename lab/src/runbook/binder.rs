@@ -15,7 +15,11 @@ pub fn resolve(arg: &Arg, variables: &Variables) -> Result<Value, Fault> {
         Expr::Literal(v) => Ok(v.clone()),
         Expr::Variable(name) => super::property::read(variables, name).ok_or_else(|| {
             let name = name.split('.').next().unwrap_or_default();
-            Fault::at(arg.line, arg.column, format!("The variable '${name}' cannot be retrieved because it has not been set."))
+            Fault::at(
+                arg.line,
+                arg.column,
+                format!("The variable '${name}' cannot be retrieved because it has not been set."),
+            )
         }),
         Expr::List(items) => items.iter().map(|a| resolve(a, variables)).collect::<Result<_, _>>().map(Value::List),
     }
@@ -27,7 +31,8 @@ fn find_param<'a>(spec: &'a CmdletSpec, written: &str, line: usize, column: usiz
         return Ok(p);
     }
     let lower = written.to_ascii_lowercase();
-    let candidates: Vec<&ParamSpec> = spec.params.iter().filter(|p| p.name.to_ascii_lowercase().starts_with(&lower)).collect();
+    let candidates: Vec<&ParamSpec> =
+        spec.params.iter().filter(|p| p.name.to_ascii_lowercase().starts_with(&lower)).collect();
     match candidates.as_slice() {
         [one] => Ok(one),
         [] => Err(Fault::at(line, column, format!("A parameter cannot be found that matches parameter name '{written}'."))),
@@ -173,7 +178,9 @@ pub fn bind_pipeline_object(
     let mut used = false;
     for p in spec.params.iter().filter(|p| !written.contains_key(p.name)) {
         let value = match (p.pipeline, p.kind) {
-            (PipelineInput::ByValue, ParamKind::Object(t)) if o.type_name.eq_ignore_ascii_case(t) => Some(object.clone()),
+            (PipelineInput::ByValue, ParamKind::Object(t)) if o.type_name.eq_ignore_ascii_case(t) => {
+                Some(object.clone())
+            }
             (PipelineInput::ByPropertyName, _) => {
                 o.properties.iter().find(|(k, _)| p.answers_to(k)).map(|(_, v)| v.clone()).filter(|v| *v != Value::Null)
             }
@@ -192,19 +199,28 @@ pub fn bind_pipeline_object(
 }
 
 fn check_mandatory(spec: &CmdletSpec, args: &BTreeMap<String, Value>, at: (usize, usize)) -> Result<(), Fault> {
-    let missing: Vec<&str> = spec.params.iter().filter(|p| p.mandatory && !args.contains_key(p.name)).map(|p| p.name).collect();
+    let missing: Vec<&str> =
+        spec.params.iter().filter(|p| p.mandatory && !args.contains_key(p.name)).map(|p| p.name).collect();
     if !missing.is_empty() {
-        return Err(Fault::at(at.0, at.1, format!(
-            "Cannot process command because of one or more missing mandatory parameters: {}.",
-            missing.join(" ")
-        )));
+        return Err(Fault::at(
+            at.0,
+            at.1,
+            format!(
+                "Cannot process command because of one or more missing mandatory parameters: {}.",
+                missing.join(" ")
+            ),
+        ));
     }
     Ok(())
 }
 
 /// Binds what is written on the line, without asking for mandatory parameters (a pipeline may
 /// still supply them).
-pub fn bind_written(spec: &CmdletSpec, elements: &[Element], variables: &Variables) -> Result<BTreeMap<String, Value>, Fault> {
+pub fn bind_written(
+    spec: &CmdletSpec,
+    elements: &[Element],
+    variables: &Variables,
+) -> Result<BTreeMap<String, Value>, Fault> {
     let mut args: BTreeMap<String, Value> = BTreeMap::new();
     let mut positionals: Vec<&ParamSpec> = spec.params.iter().filter(|p| p.position.is_some()).collect();
     positionals.sort_by_key(|p| p.position);
@@ -247,10 +263,14 @@ pub fn bind_written(spec: &CmdletSpec, elements: &[Element], variables: &Variabl
                         args.insert(param.name.to_string(), value);
                     }
                     None => {
-                        return Err(Fault::at(arg.line, arg.column, format!(
-                            "A positional parameter cannot be found that accepts argument '{}'.",
-                            text_of(&value)
-                        )))
+                        return Err(Fault::at(
+                            arg.line,
+                            arg.column,
+                            format!(
+                                "A positional parameter cannot be found that accepts argument '{}'.",
+                                text_of(&value)
+                            ),
+                        ))
                     }
                 }
             }

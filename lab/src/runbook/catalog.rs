@@ -79,13 +79,15 @@ pub fn listing() -> Vec<Listed> {
             spec,
             runs: match (spec.target, origin) {
                 (Target::Local, Origin::Runner) => "in the runner (builds an object, changes nothing)",
-                (Target::Appliance, _) | (Target::Local, Origin::Mediation) => "on a Mediation Server (run --on APPLIANCE)",
+                (Target::Appliance, _) | (Target::Local, Origin::Mediation) => {
+                    "on a Mediation Server (run --on APPLIANCE)"
+                }
                 (Target::Dns, _) | (Target::Local, Origin::Dns) => "against the internal DNS server",
                 _ => "against the tenant (Skype for Business Online)",
             },
         })
         .collect();
-    all.sort_by(|a, b| a.spec.name.to_ascii_lowercase().cmp(&b.spec.name.to_ascii_lowercase()));
+    all.sort_by_key(|a| a.spec.name.to_ascii_lowercase());
     all
 }
 
@@ -101,7 +103,10 @@ pub fn choose(name: &str, targets: &Targets) -> Result<(&'static CmdletSpec, Run
         }
     }
     if targets.appliance.is_some() {
-        if let Some((spec, _)) = candidates.iter().find(|(s, o)| s.target == Target::Tenant || (s.target == Target::Local && *o == Origin::Tenant)) {
+        if let Some((spec, _)) = candidates
+            .iter()
+            .find(|(s, o)| s.target == Target::Tenant || (s.target == Target::Local && *o == Origin::Tenant))
+        {
             return Err(format!(
                 "{} runs against Skype for Business Online (the tenant), not on a Mediation Server: run it without --on",
                 spec.name
@@ -117,8 +122,12 @@ pub fn choose(name: &str, targets: &Targets) -> Result<(&'static CmdletSpec, Run
     let mut places: Vec<(u8, &str)> = candidates
         .iter()
         .map(|(s, origin)| match (s.target, origin) {
-            (Target::Appliance, _) | (Target::Local, Origin::Mediation) => (2, "on a Cloud Connector appliance: use run --on APPLIANCE"),
-            (Target::Dns, _) | (Target::Local, Origin::Dns) => (1, "on the internal DNS server, which this run is not connected to"),
+            (Target::Appliance, _) | (Target::Local, Origin::Mediation) => {
+                (2, "on a Cloud Connector appliance: use run --on APPLIANCE")
+            }
+            (Target::Dns, _) | (Target::Local, Origin::Dns) => {
+                (1, "on the internal DNS server, which this run is not connected to")
+            }
             _ => (0, "in the tenant through remote PowerShell, which this run is not connected to"),
         })
         .collect();

@@ -36,7 +36,7 @@ fn utf8(bytes: &[u8], skipped: usize) -> Result<String, EncodingError> {
 }
 
 fn utf16(bytes: &[u8], order: &'static str, unit: fn([u8; 2]) -> u16) -> Result<String, EncodingError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(EncodingError::BadUtf16 { order, reason: "an odd number of bytes".into() });
     }
     let units: Vec<u16> = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();

@@ -24,7 +24,10 @@ pub enum TokenKind {
     /// `$name` without the `$`.
     Variable(String),
     /// `-Name`, or `-Name:` when the argument is attached with a colon.
-    Parameter { name: String, colon: bool },
+    Parameter {
+        name: String,
+        colon: bool,
+    },
     Comma,
     Equals,
     /// `|`: the parser decides which pipelines the runner takes.
@@ -292,7 +295,15 @@ mod tests {
     fn assignment_variables_and_booleans() {
         assert_eq!(
             kinds("$mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true"),
-            vec![Variable("mediabypass".into()), Equals, word("New-CsNetworkMediaBypassConfiguration"), param("AlwaysBypass"), Variable("true".into()), param("Enabled"), Variable("true".into())]
+            vec![
+                Variable("mediabypass".into()),
+                Equals,
+                word("New-CsNetworkMediaBypassConfiguration"),
+                param("AlwaysBypass"),
+                Variable("true".into()),
+                param("Enabled"),
+                Variable("true".into())
+            ]
         );
     }
 
@@ -314,7 +325,10 @@ mod tests {
 
     #[test]
     fn strings_single_double_and_escapes() {
-        assert_eq!(kinds(r#"'it''s' "say ""hi""" "a`tb""#), vec![Quoted("it's".into()), Quoted("say \"hi\"".into()), Quoted("a\tb".into())]);
+        assert_eq!(
+            kinds(r#"'it''s' "say ""hi""" "a`tb""#),
+            vec![Quoted("it's".into()), Quoted("say \"hi\"".into()), Quoted("a\tb".into())]
+        );
         assert_eq!(kinds("\u{201C}curly\u{201D}"), vec![Quoted("curly".into())]);
     }
 
@@ -330,24 +344,36 @@ mod tests {
     fn backtick_continues_the_line() {
         let (tokens, _) = lex("New-CsNetworkMediaBypassConfiguration `\n    -Enabled $true `\r\n -AlwaysBypass:$true");
         let kinds: Vec<_> = tokens.iter().map(|t| t.kind.clone()).collect();
-        assert_eq!(kinds, vec![
-            word("New-CsNetworkMediaBypassConfiguration"), param("Enabled"), Variable("true".into()),
-            Parameter { name: "AlwaysBypass".into(), colon: true }, Variable("true".into()),
-        ]);
+        assert_eq!(
+            kinds,
+            vec![
+                word("New-CsNetworkMediaBypassConfiguration"),
+                param("Enabled"),
+                Variable("true".into()),
+                Parameter { name: "AlwaysBypass".into(), colon: true },
+                Variable("true".into()),
+            ]
+        );
         assert_eq!((tokens[1].line, tokens[1].column), (2, 5));
         assert_eq!((tokens[3].line, tokens[3].column), (3, 2));
     }
 
     #[test]
     fn typographic_dashes_start_parameters() {
-        assert_eq!(kinds("Get-CsNetworkConfiguration \u{2013}LocalStore"), vec![word("Get-CsNetworkConfiguration"), param("LocalStore")]);
+        assert_eq!(
+            kinds("Get-CsNetworkConfiguration \u{2013}LocalStore"),
+            vec![word("Get-CsNetworkConfiguration"), param("LocalStore")]
+        );
     }
 
     #[test]
     fn an_unterminated_string_keeps_the_lines_before_it() {
         let (tokens, fault) = lex("Get-CsNetworkConfiguration\nSet-X -Url \"http://x");
         assert_eq!(fault, Some(Fault::at(2, 12, "The string is missing the terminator: \".")));
-        assert_eq!(tokens.iter().map(|t| t.kind.clone()).collect::<Vec<_>>(), vec![word("Get-CsNetworkConfiguration"), End]);
+        assert_eq!(
+            tokens.iter().map(|t| t.kind.clone()).collect::<Vec<_>>(),
+            vec![word("Get-CsNetworkConfiguration"), End]
+        );
         let (_, fault) = lex("X 'abc");
         assert_eq!(fault.unwrap().message, "The string is missing the terminator: '.");
     }

@@ -13,10 +13,10 @@ mod pipeline;
 mod preamble;
 mod property;
 mod render;
+pub mod spec;
 pub mod spelling;
 #[cfg(test)]
 mod tests;
-pub mod spec;
 pub mod value;
 
 pub use local::LOCAL_SPECS;
@@ -96,8 +96,9 @@ pub async fn run(source: &str, targets: &Targets) -> Result<Transcript, RunbookE
                     1 => output.objects[0].clone(),
                     _ => Value::List(output.objects.clone()),
                 };
-                property::assign(&mut variables, name, value)
-                    .map_err(|message| stop(lexer::Fault::at(statement.line, statement.column, message), &transcript))?;
+                property::assign(&mut variables, name, value).map_err(|message| {
+                    stop(lexer::Fault::at(statement.line, statement.column, message), &transcript)
+                })?;
                 CmdletOutput { objects: vec![], warnings: output.warnings }
             }
             None => output,

@@ -21,20 +21,38 @@ pub struct Arg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Element {
     /// `-Name`; `colon` when written `-Name:value`, so the next argument belongs to it.
-    Parameter { name: String, colon: bool, line: usize, column: usize },
+    Parameter {
+        name: String,
+        colon: bool,
+        line: usize,
+        column: usize,
+    },
     Argument(Arg),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
-    Command { name: String, line: usize, column: usize, elements: Vec<Element> },
+    Command {
+        name: String,
+        line: usize,
+        column: usize,
+        elements: Vec<Element>,
+    },
     /// A value on its own (`$mediabypass`) prints it.
     Value(Arg),
     /// `Get-X | Add-X`: the first stage is a command or a value, the others commands; `pipes`
     /// are the places of the `|`s, for the runner's refusals.
-    Pipeline { stages: Vec<Body>, pipes: Vec<(usize, usize)> },
+    Pipeline {
+        stages: Vec<Body>,
+        pipes: Vec<(usize, usize)>,
+    },
     /// `(Command ...).Property.Property`: the command's output, then the path (may be empty).
-    Member { command: Box<Body>, path: String, line: usize, column: usize },
+    Member {
+        command: Box<Body>,
+        path: String,
+        line: usize,
+        column: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +112,8 @@ pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
     }
     let tokens = without_continued_ends(tokens);
     let mut segments = tokens.split(|t| t.kind == TokenKind::Pipe);
-    let pipes: Vec<(usize, usize)> = tokens.iter().filter(|t| t.kind == TokenKind::Pipe).map(|t| (t.line, t.column)).collect();
+    let pipes: Vec<(usize, usize)> =
+        tokens.iter().filter(|t| t.kind == TokenKind::Pipe).map(|t| (t.line, t.column)).collect();
     let empty = |place: (usize, usize)| Fault::at(place.0, place.1, "An empty pipe element is not allowed.");
     let first = parse_stage(segments.next().filter(|s| !s.is_empty()).ok_or_else(|| empty(pipes[0]))?)?;
     let mut stages = vec![first.body];
@@ -104,10 +123,21 @@ pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
         }
         match parse_stage(segment)? {
             Statement { assign: None, body: body @ Body::Command { .. }, .. } => stages.push(body),
-            _ => return Err(Fault::at(segment[0].line, segment[0].column, "Expressions are only allowed as the first element of a pipeline.")),
+            _ => {
+                return Err(Fault::at(
+                    segment[0].line,
+                    segment[0].column,
+                    "Expressions are only allowed as the first element of a pipeline.",
+                ))
+            }
         }
     }
-    Ok(Statement { line: first.line, column: first.column, assign: first.assign, body: Body::Pipeline { stages, pipes } })
+    Ok(Statement {
+        line: first.line,
+        column: first.column,
+        assign: first.assign,
+        body: Body::Pipeline { stages, pipes },
+    })
 }
 
 fn parse_stage(tokens: &[Token]) -> Result<Statement, Fault> {
@@ -139,12 +169,9 @@ fn parse_stage(tokens: &[Token]) -> Result<Statement, Fault> {
             Body::Value(arg)
         }
         TokenKind::Word(open) if open == "(" => member_of_command(rest)?,
-        TokenKind::Word(name) => Body::Command {
-            name: name.clone(),
-            line: head.line,
-            column: head.column,
-            elements: elements(&rest[1..])?,
-        },
+        TokenKind::Word(name) => {
+            Body::Command { name: name.clone(), line: head.line, column: head.column, elements: elements(&rest[1..])? }
+        }
         TokenKind::Parameter { name, .. } => Body::Command {
             name: format!("-{name}"),
             line: head.line,
@@ -180,7 +207,8 @@ fn member_of_command(tokens: &[Token]) -> Result<Body, Fault> {
     let TokenKind::Word(name) = &head.kind else {
         return Err(unexpected(head, &describe(&head.kind)));
     };
-    let command = Body::Command { name: name.clone(), line: head.line, column: head.column, elements: elements(&inner[1..])? };
+    let command =
+        Body::Command { name: name.clone(), line: head.line, column: head.column, elements: elements(&inner[1..])? };
     let TokenKind::Word(closing) = &tokens[close].kind else { unreachable!("found as a word") };
     let path = closing.trim_start_matches(')').trim_start_matches('.').to_string();
     Ok(Body::Member { command: Box::new(command), path, line: open.line, column: open.column })
@@ -278,12 +306,15 @@ mod tests {
         assert_eq!(s.assign.as_deref(), Some("mediabypass"));
         let Body::Command { name, column, elements, .. } = s.body else { panic!() };
         assert_eq!((name.as_str(), column), ("New-CsNetworkMediaBypassConfiguration", 16));
-        assert_eq!(elements, vec![
-            Element::Parameter { name: "AlwaysBypass".into(), colon: false, line: 1, column: 54 },
-            lit(Value::Bool(true), 1, 68),
-            Element::Parameter { name: "Enabled".into(), colon: false, line: 1, column: 74 },
-            lit(Value::Bool(true), 1, 83),
-        ]);
+        assert_eq!(
+            elements,
+            vec![
+                Element::Parameter { name: "AlwaysBypass".into(), colon: false, line: 1, column: 54 },
+                lit(Value::Bool(true), 1, 68),
+                Element::Parameter { name: "Enabled".into(), colon: false, line: 1, column: 74 },
+                lit(Value::Bool(true), 1, 83),
+            ]
+        );
     }
 
     #[test]
@@ -299,8 +330,14 @@ mod tests {
         assert_eq!((second.line, second.column, second.assign.as_deref()), (2, 2, Some("mediabypass")));
         let third = parse(parts[2]).unwrap();
         let Body::Command { elements, .. } = third.body else { panic!() };
-        assert_eq!(elements[1], Element::Argument(Arg { expr: Expr::Variable("mediabypass".into()), line: 3, column: 49 }));
-        assert_eq!(source_of(source, parts[1]), "$mediabypass = New-CsNetworkMediaBypassConfiguration  -Enabled $false");
+        assert_eq!(
+            elements[1],
+            Element::Argument(Arg { expr: Expr::Variable("mediabypass".into()), line: 3, column: 49 })
+        );
+        assert_eq!(
+            source_of(source, parts[1]),
+            "$mediabypass = New-CsNetworkMediaBypassConfiguration  -Enabled $false"
+        );
     }
 
     #[test]
@@ -308,11 +345,14 @@ mod tests {
         let s = one("Add-Thing -Names a,\"b c\",3 -Count 42 'positional'");
         let Body::Command { elements, .. } = s.body else { panic!() };
         let Element::Argument(Arg { expr: Expr::List(items), .. }) = &elements[1] else { panic!("{elements:?}") };
-        assert_eq!(items.iter().map(|a| a.expr.clone()).collect::<Vec<_>>(), vec![
-            Expr::Literal(Value::String("a".into())),
-            Expr::Literal(Value::String("b c".into())),
-            Expr::Literal(Value::Int(3)),
-        ]);
+        assert_eq!(
+            items.iter().map(|a| a.expr.clone()).collect::<Vec<_>>(),
+            vec![
+                Expr::Literal(Value::String("a".into())),
+                Expr::Literal(Value::String("b c".into())),
+                Expr::Literal(Value::Int(3)),
+            ]
+        );
         assert_eq!(elements[3], lit(Value::Int(42), 1, 35));
         assert_eq!(elements[4], lit(Value::String("positional".into()), 1, 38));
     }
@@ -323,7 +363,10 @@ mod tests {
         let (tokens, _) = lex(source);
         let parts = statements(&tokens);
         assert_eq!(parts.len(), 1);
-        assert_eq!(source_of(source, parts[0]), "New-CsNetworkMediaBypassConfiguration -Enabled $true -AlwaysBypass $true");
+        assert_eq!(
+            source_of(source, parts[0]),
+            "New-CsNetworkMediaBypassConfiguration -Enabled $true -AlwaysBypass $true"
+        );
     }
 
     #[test]
@@ -346,7 +389,11 @@ mod tests {
         let fault = parse(&tokens).unwrap_err();
         assert_eq!((fault.line, fault.column), (1, 1));
         assert!(fault.message.starts_with("The term 'mediabypass' is not recognized"), "{}", fault.message);
-        assert!(fault.message.ends_with("Hint: a variable is assigned with a $ before its name: $mediabypass = ..."), "{}", fault.message);
+        assert!(
+            fault.message.ends_with("Hint: a variable is assigned with a $ before its name: $mediabypass = ..."),
+            "{}",
+            fault.message
+        );
     }
 
     #[test]
@@ -365,7 +412,10 @@ mod tests {
     #[test]
     fn faults_name_the_place() {
         let (tokens, _) = lex("$x =");
-        assert_eq!(parse(&tokens).unwrap_err(), Fault::at(1, 4, "You must provide a value expression following the '=' operator."));
+        assert_eq!(
+            parse(&tokens).unwrap_err(),
+            Fault::at(1, 4, "You must provide a value expression following the '=' operator.")
+        );
         let (tokens, _) = lex("Cmd -A a,");
         assert_eq!(parse(&tokens).unwrap_err(), Fault::at(1, 9, "Missing expression after ','."));
         let (tokens, _) = lex("= 3");

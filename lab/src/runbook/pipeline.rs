@@ -45,7 +45,12 @@ fn values(v: Value) -> Vec<Value> {
     }
 }
 
-pub(super) async fn run(stages: &[Body], pipes: &[(usize, usize)], variables: &Variables, targets: &Targets) -> Result<CmdletOutput, Fault> {
+pub(super) async fn run(
+    stages: &[Body],
+    pipes: &[(usize, usize)],
+    variables: &Variables,
+    targets: &Targets,
+) -> Result<CmdletOutput, Fault> {
     let (mut objects, mut previous, mut warnings) = match &stages[0] {
         Body::Value(arg) => (values(binder::resolve(arg, variables)?), None, vec![]),
         Body::Command { name, line, column, elements } => {
@@ -53,7 +58,8 @@ pub(super) async fn run(stages: &[Body], pipes: &[(usize, usize)], variables: &V
             (out.objects, Some(name.clone()), out.warnings)
         }
         Body::Member { line, column, .. } => {
-            let stage = super::parser::Statement { line: *line, column: *column, assign: None, body: stages[0].clone() };
+            let stage =
+                super::parser::Statement { line: *line, column: *column, assign: None, body: stages[0].clone() };
             let (out, _information) = Box::pin(super::execute(&stage, variables, targets)).await?;
             (out.objects, None, out.warnings)
         }
@@ -65,7 +71,8 @@ pub(super) async fn run(stages: &[Body], pipes: &[(usize, usize)], variables: &V
             return Err(refused(*pipe));
         }
         let (spec, runs) = catalog::choose(name, targets).map_err(|m| Fault::at(*line, *column, m))?;
-        let same_noun = previous.as_deref().is_none_or(|p| catalog::known(p) && noun(p).eq_ignore_ascii_case(noun(spec.name)));
+        let same_noun =
+            previous.as_deref().is_none_or(|p| catalog::known(p) && noun(p).eq_ignore_ascii_case(noun(spec.name)));
         if !same_noun || !objects.iter().all(|o| takes(spec, o)) {
             return Err(refused(*pipe));
         }

@@ -52,10 +52,15 @@ pub fn assign(variables: &mut Variables, name: &str, value: Value) -> Result<(),
         return Ok(());
     };
     let not_found = |property: &str| {
-        format!("The property '{property}' cannot be found on this object. Verify that the property exists and can be set.")
+        format!(
+            "The property '{property}' cannot be found on this object. Verify that the property exists and can be set."
+        )
     };
     let mut target = variables.get_mut(&variable).ok_or_else(|| {
-        format!("The variable '${}' cannot be retrieved because it has not been set.", name.split('.').next().unwrap_or_default())
+        format!(
+            "The variable '${}' cannot be retrieved because it has not been set.",
+            name.split('.').next().unwrap_or_default()
+        )
     })?;
     for property in parents {
         target = match target {
@@ -70,7 +75,8 @@ pub fn assign(variables: &mut Variables, name: &str, value: Value) -> Result<(),
     }
     match target {
         Value::Object(o) => {
-            let slot = o.properties.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(last)).ok_or_else(|| not_found(last))?;
+            let slot =
+                o.properties.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(last)).ok_or_else(|| not_found(last))?;
             slot.1 = value;
             Ok(())
         }
@@ -100,7 +106,10 @@ mod tests {
         assign(&mut v, "s.Enabled", Value::Bool(false)).unwrap();
         assert_eq!(read(&v, "s.Enabled"), Some(Value::Bool(false)));
         let Some(Value::Object(o)) = v.get("s") else { panic!() };
-        assert_eq!(o.type_name, "MediaBypassSettings", "the object keeps its type, so Set-CsNetworkConfiguration takes it");
+        assert_eq!(
+            o.type_name, "MediaBypassSettings",
+            "the object keeps its type, so Set-CsNetworkConfiguration takes it"
+        );
         assert_eq!(
             assign(&mut v, "s.Nope", Value::Null).unwrap_err(),
             "The property 'Nope' cannot be found on this object. Verify that the property exists and can be set."

@@ -78,7 +78,15 @@ pub struct ParamSpec {
 
 impl ParamSpec {
     pub const fn named(name: &'static str, kind: ParamKind) -> ParamSpec {
-        ParamSpec { name, kind, mandatory: false, position: None, nullable: false, aliases: &[], pipeline: PipelineInput::No }
+        ParamSpec {
+            name,
+            kind,
+            mandatory: false,
+            position: None,
+            nullable: false,
+            aliases: &[],
+            pipeline: PipelineInput::No,
+        }
     }
     pub const fn alias(self, aliases: &'static [&'static str]) -> ParamSpec {
         ParamSpec { aliases, ..self }

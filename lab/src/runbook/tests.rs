@@ -53,7 +53,10 @@ fn the_seed_enable_block_binds_as_documented() {
     let calls = recorder.calls.lock().unwrap();
     assert_eq!(calls.len(), 2, "New-CsNetworkMediaBypassConfiguration runs in the runner");
     assert_eq!(calls[0].cmdlet, "Set-CsTenantHybridConfiguration");
-    assert_eq!(calls[0].string("HybridConfigServiceInternalUrl"), Some("http://newname.domain/hybridconfig/hybridconfigservice.svc"));
+    assert_eq!(
+        calls[0].string("HybridConfigServiceInternalUrl"),
+        Some("http://newname.domain/hybridconfig/hybridconfigservice.svc")
+    );
     let Some(Value::Object(settings)) = calls[1].get("MediaBypassSettings") else { panic!("{:?}", calls[1]) };
     assert_eq!(settings.type_name, "MediaBypassSettings");
     assert_eq!(settings.get("Enabled"), Some(&Value::Bool(true)));
@@ -147,7 +150,9 @@ fn a_failure_from_the_target_is_prefixed_with_the_cmdlet() {
         ..Default::default()
     });
     let targets = Targets { tenant: Some(recorder), ..Default::default() };
-    let err = block(run("\nset-cstenanthybridconfiguration -hybridconfigserviceinternalurl http://x.contoso.com/", &targets)).unwrap_err();
+    let err =
+        block(run("\nset-cstenanthybridconfiguration -hybridconfigserviceinternalurl http://x.contoso.com/", &targets))
+            .unwrap_err();
     assert_eq!(at(&err), (2, 1, "Set-CsTenantHybridConfiguration : The host 'x.contoso.com' of HybridConfigServiceInternalUrl is not in a SIP domain registered for hybrid voice (adatum.biz)."));
 }
 
@@ -171,7 +176,13 @@ fn prefixes_switches_positions_and_duplicates() {
     let (err, _) = failing("New-CsNetworkMediaBypassConfiguration -Enable $true");
     assert_eq!(err.message, "Parameter cannot be processed because the parameter name 'Enable' is ambiguous. Possible matches include: -Enabled -EnableDefaultBypassID -EnabledForAudioVideoConferences.");
     let (err, _) = failing("New-CsNetworkMediaBypassConfiguration -Enabled $true -enabled $false");
-    assert_eq!((err.column, err.message.starts_with("Cannot bind parameter because parameter 'Enabled' is specified more than once.")), (54, true));
+    assert_eq!(
+        (
+            err.column,
+            err.message.starts_with("Cannot bind parameter because parameter 'Enabled' is specified more than once.")
+        ),
+        (54, true)
+    );
     let (err, _) = failing("Get-CsNetworkConfiguration Global extra");
     assert_eq!(at(&err), (1, 35, "A positional parameter cannot be found that accepts argument 'extra'."));
 }
@@ -179,13 +190,19 @@ fn prefixes_switches_positions_and_duplicates() {
 #[test]
 fn new_configuration_changes_nothing_and_renders_its_object() {
     let (recorder, targets) = tenant();
-    let t = block(run("# build only\nNew-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $false", &targets)).unwrap();
+    let t =
+        block(run("# build only\nNew-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $false", &targets))
+            .unwrap();
     assert!(recorder.calls.lock().unwrap().is_empty());
     let text = t.render();
     assert!(text.starts_with("PS> New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $false\nWARNING: AlwaysBypass setting is ignored if Enabled is set to false.\n\n"), "{text}");
     assert!(text.contains("\nEnabled                         : False\n"), "{text}");
     assert!(text.contains("\nAlwaysBypass                    : True\n"), "{text}");
-    assert!(text.contains("\nBypassID                        :\n") || text.ends_with("BypassID                        :\n\n"), "{text}");
+    assert!(
+        text.contains("\nBypassID                        :\n")
+            || text.ends_with("BypassID                        :\n\n"),
+        "{text}"
+    );
     let json = t.to_json();
     assert_eq!(json["steps"][0]["objects"][0]["AlwaysBypass"], serde_json::json!(true));
     assert_eq!(json["steps"][0]["warnings"][0], serde_json::json!(crate::tenant::model::ALWAYS_BYPASS_IGNORED));
@@ -207,13 +224,16 @@ fn nested_objects_are_expanded() {
 #[test]
 fn a_variable_alone_prints_it_and_errors_render_with_their_place() {
     let (_, targets) = tenant();
-    let t = block(run("$m = New-CsNetworkMediaBypassConfiguration -Enabled $true -AlwaysBypass $true\n$m", &targets)).unwrap();
+    let t = block(run("$m = New-CsNetworkMediaBypassConfiguration -Enabled $true -AlwaysBypass $true\n$m", &targets))
+        .unwrap();
     assert!(t.steps[0].output.objects.is_empty(), "an assignment prints nothing");
     assert_eq!(t.steps[1].output.objects.len(), 1);
     let (err, _) = failing("\tGet- CsNetworkConfiguration");
     assert_eq!(err.column, 2);
     assert!(err.render().ends_with("At line:1 char:2\n"));
-    assert!(err.render_in("\tGet- CsNetworkConfiguration", None).ends_with("At line:1 char:2\n+ \tGet- CsNetworkConfiguration\n+ \t~~~~\n"));
+    assert!(err
+        .render_in("\tGet- CsNetworkConfiguration", None)
+        .ends_with("At line:1 char:2\n+ \tGet- CsNetworkConfiguration\n+ \t~~~~\n"));
 }
 
 #[test]
@@ -227,7 +247,8 @@ fn errors_name_the_file_and_underline_the_word() {
 
 #[test]
 fn a_huge_line_is_quoted_around_the_column_only() {
-    let source = format!("New-CsNetworkMediaBypassConfiguration -BypassID '{}' -Enabled $undefined", "a".repeat(1_000_000));
+    let source =
+        format!("New-CsNetworkMediaBypassConfiguration -BypassID '{}' -Enabled $undefined", "a".repeat(1_000_000));
     let (err, _) = failing(&source);
     let text = err.render_in(&source, None);
     assert!(text.len() < 1_000, "{} bytes", text.len());
@@ -281,7 +302,11 @@ fn a_typo_gets_a_did_you_mean() {
 #[test]
 fn a_bare_null_gets_a_hint() {
     let (err, recorder) = failing("$m = New-CsNetworkMediaBypassConfiguration -Enabled null");
-    assert!(err.message.contains("Hint: 'null' without a $ is the string \"null\"; PowerShell writes the value as $null."), "{}", err.message);
+    assert!(
+        err.message.contains("Hint: 'null' without a $ is the string \"null\"; PowerShell writes the value as $null."),
+        "{}",
+        err.message
+    );
     assert!(recorder.calls.lock().unwrap().is_empty());
 }
 
@@ -302,15 +327,23 @@ fn integers_are_values_and_bind_to_integer_parameters() {
 #[test]
 fn tenant_cmdlets_are_refused_on_a_mediation_server() {
     let recorder = Arc::new(Recorder::default());
-    let targets = Targets { tenant: Some(recorder.clone()), appliance: Some(Arc::new(Recorder::default())), ..Default::default() };
-    let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &targets)).unwrap_err();
+    let targets = Targets {
+        tenant: Some(recorder.clone()),
+        appliance: Some(Arc::new(Recorder::default())),
+        ..Default::default()
+    };
+    let err =
+        block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &targets)).unwrap_err();
     assert_eq!(err.message, "Set-CsTenantHybridConfiguration runs against Skype for Business Online (the tenant), not on a Mediation Server: run it without --on");
     assert!(recorder.calls.lock().unwrap().is_empty(), "the tenant must not change");
 }
 
 #[test]
 fn a_cmdlet_prefix_from_the_role_is_not_doubled() {
-    let recorder = Arc::new(Recorder { fail: Some(("Set-CsTenantHybridConfiguration", "Set-CsTenantHybridConfiguration: the URL is bad")), ..Default::default() });
+    let recorder = Arc::new(Recorder {
+        fail: Some(("Set-CsTenantHybridConfiguration", "Set-CsTenantHybridConfiguration: the URL is bad")),
+        ..Default::default()
+    });
     let targets = Targets { tenant: Some(recorder), ..Default::default() };
     let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl x", &targets)).unwrap_err();
     assert_eq!(err.message, "Set-CsTenantHybridConfiguration : the URL is bad");

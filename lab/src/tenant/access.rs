@@ -50,9 +50,9 @@ pub fn identify(headers: &HeaderMap, secrets: &Secrets, expected: Expected) -> R
     if !headers.contains_key(header::AUTHORIZATION) {
         return Err(ApiError::unauthorized(format!("missing Authorization header: expected 'Bearer <{want}>'")));
     }
-    let token = bearer(headers).filter(|t| !t.is_empty()).ok_or_else(|| {
-        ApiError::unauthorized(format!("malformed Authorization header: expected 'Bearer <{want}>'"))
-    })?;
+    let token = bearer(headers)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized(format!("malformed Authorization header: expected 'Bearer <{want}>'")))?;
     if token == secrets.admin {
         Ok(Caller::Admin)
     } else if token == secrets.users {

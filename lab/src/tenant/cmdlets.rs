@@ -1,8 +1,12 @@
 //! The tenant's cmdlets, as remote PowerShell offers them to a tenant administrator.
 
-use super::model::{ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, NetworkConfiguration, UserPstnSettings};
+use super::model::{
+    ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, NetworkConfiguration, UserPstnSettings,
+};
 use super::remote::{TenantRemote, TenantRemoteError};
-use crate::runbook::{CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target, Value};
+use crate::runbook::{
+    CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
+};
 
 const URL: &str = "HybridConfigServiceInternalUrl";
 const EXTERNAL_URL: &str = "HybridConfigServiceExternalUrl";
@@ -24,7 +28,10 @@ pub const SPECS: &[CmdletSpec] = &[
     CmdletSpec {
         name: "Get-CsTenantHybridConfiguration",
         target: Target::Tenant,
-        params: &[ParamSpec::named("Identity", ParamKind::String).at(0), ParamSpec::named("LocalStore", ParamKind::Switch)],
+        params: &[
+            ParamSpec::named("Identity", ParamKind::String).at(0),
+            ParamSpec::named("LocalStore", ParamKind::Switch),
+        ],
     },
     CmdletSpec {
         name: "Set-CsNetworkConfiguration",
@@ -37,7 +44,10 @@ pub const SPECS: &[CmdletSpec] = &[
     CmdletSpec {
         name: "Get-CsNetworkConfiguration",
         target: Target::Tenant,
-        params: &[ParamSpec::named("Identity", ParamKind::String).at(0), ParamSpec::named("LocalStore", ParamKind::Switch)],
+        params: &[
+            ParamSpec::named("Identity", ParamKind::String).at(0),
+            ParamSpec::named("LocalStore", ParamKind::Switch),
+        ],
     },
     CmdletSpec {
         name: "Get-CsHybridPSTNAppliance",
@@ -185,7 +195,9 @@ impl Executor for TenantExecutor {
             "Get-CsHybridPSTNAppliance" => {
                 let mut records = self.remote.appliances().await.map_err(failed)?;
                 if let Some(identity) = invocation.string("Identity") {
-                    records.retain(|r| r.name.eq_ignore_ascii_case(identity) || r.identity.to_string().eq_ignore_ascii_case(identity));
+                    records.retain(|r| {
+                        r.name.eq_ignore_ascii_case(identity) || r.identity.to_string().eq_ignore_ascii_case(identity)
+                    });
                 }
                 if let Some(name) = invocation.string("Name") {
                     records.retain(|r| r.name.eq_ignore_ascii_case(name));
@@ -197,7 +209,11 @@ impl Executor for TenantExecutor {
                 let current = self.remote.configuration().await.map_err(failed)?.version;
                 let with_current = |r: &ApplianceRecord| {
                     let mut object = appliance_object(r);
-                    let at = object.properties.iter().position(|(k, _)| k == "ReplicatedVersion").map_or(object.properties.len(), |i| i + 1);
+                    let at = object
+                        .properties
+                        .iter()
+                        .position(|(k, _)| k == "ReplicatedVersion")
+                        .map_or(object.properties.len(), |i| i + 1);
                     object.properties.insert(at, ("TenantVersion".into(), Value::Int(current as i64)));
                     Value::Object(object)
                 };

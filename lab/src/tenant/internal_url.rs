@@ -45,7 +45,9 @@ mod tests {
 
     #[test]
     fn accepts_the_seed_url_and_https_without_a_warning() {
-        for url in ["http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc", "https://HybridVoice.Adatum.biz/x"] {
+        for url in
+            ["http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc", "https://HybridVoice.Adatum.biz/x"]
+        {
             validate_internal_url(url).unwrap();
             assert_eq!(sip_domain_warning(url, &adatum()), None);
         }
@@ -64,8 +66,14 @@ mod tests {
 
     #[test]
     fn refuses_other_schemes_and_non_urls() {
-        assert_eq!(validate_internal_url("ftp://x").unwrap_err(), "HybridConfigServiceInternalUrl 'ftp://x' is not an http or https URL.");
-        assert_eq!(validate_internal_url("hybridvoice").unwrap_err(), "HybridConfigServiceInternalUrl 'hybridvoice' is not an http or https URL.");
+        assert_eq!(
+            validate_internal_url("ftp://x").unwrap_err(),
+            "HybridConfigServiceInternalUrl 'ftp://x' is not an http or https URL."
+        );
+        assert_eq!(
+            validate_internal_url("hybridvoice").unwrap_err(),
+            "HybridConfigServiceInternalUrl 'hybridvoice' is not an http or https URL."
+        );
         assert_eq!(
             validate_url("HybridConfigServiceExternalUrl", "x").unwrap_err(),
             "HybridConfigServiceExternalUrl 'x' is not an http or https URL."

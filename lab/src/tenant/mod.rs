@@ -7,7 +7,7 @@ pub mod internal_url;
 pub mod model;
 pub mod remote;
 mod routes;
-mod shared;
+mod state;
 pub mod store;
 
 pub use routes::MAX_LONG_POLL;
@@ -37,7 +37,11 @@ pub enum TenantError {
 }
 
 /// Serves the tenant's HTTP API on `listener` until `shutdown` is cancelled.
-pub async fn serve(listener: TcpListener, config: TenantConfig, shutdown: CancellationToken) -> Result<(), TenantError> {
+pub async fn serve(
+    listener: TcpListener,
+    config: TenantConfig,
+    shutdown: CancellationToken,
+) -> Result<(), TenantError> {
     start(listener, config, shutdown)?.await
 }
 
@@ -52,7 +56,7 @@ pub fn start(
     let state = store.load()?;
     Ok(async move {
         tracing::info!(version = state.configuration.version, data = %config.data_dir.display(), "tenant starting");
-        let tenant = shared::Tenant::new(state, store, config.topology, config.secrets, shutdown.clone());
+        let tenant = state::Tenant::new(state, store, config.topology, config.secrets, shutdown.clone());
         crate::http::server::serve(listener, routes::router(tenant), Default::default(), shutdown).await?;
         Ok(())
     })

@@ -257,8 +257,13 @@ pub const ALWAYS_BYPASS_IGNORED: &str = "AlwaysBypass setting is ignored if Enab
 
 /// The parameters the cmdlet reference lists as not applicable to Skype for Business Online, in
 /// the order the cmdlet's syntax lists them.
-pub const NOT_APPLICABLE_ONLINE: &[&str] =
-    &["BypassID", "EnableDefaultBypassID", "ExternalBypassMode", "InternalBypassMode", "EnabledForAudioVideoConferences"];
+pub const NOT_APPLICABLE_ONLINE: &[&str] = &[
+    "BypassID",
+    "EnableDefaultBypassID",
+    "ExternalBypassMode",
+    "InternalBypassMode",
+    "EnabledForAudioVideoConferences",
+];
 
 /// The warning for a parameter the online service does not apply (lab choice of wording: the
 /// reference says the parameter is not applicable, not what the service prints).
@@ -378,7 +383,10 @@ mod tests {
         let (s, warnings) = MediaBypassSettings::new_configuration(&p);
         assert_eq!(s.external_bypass_mode, BypassMode::Off);
         assert!(!s.enable_default_bypass_id && !s.enabled_for_audio_video_conferences);
-        assert_eq!(s.bypass_id, None, "EnableDefaultBypassID does not generate an ID online, and a given one is not kept");
+        assert_eq!(
+            s.bypass_id, None,
+            "EnableDefaultBypassID does not generate an ID online, and a given one is not kept"
+        );
         assert_eq!(
             warnings,
             ["BypassID", "EnableDefaultBypassID", "ExternalBypassMode", "EnabledForAudioVideoConferences"]

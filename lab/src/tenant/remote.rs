@@ -26,7 +26,11 @@ pub struct TenantRemote {
 
 impl TenantRemote {
     pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> TenantRemote {
-        TenantRemote { base_url: base_url.into().trim_end_matches('/').to_string(), token: token.into(), http: crate::http::client(crate::http::LAB_TIMEOUT) }
+        TenantRemote {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            token: token.into(),
+            http: crate::http::client(crate::http::LAB_TIMEOUT),
+        }
     }
 
     /// Whether the tenant answers now (its health check), within `timeout`.
@@ -34,7 +38,9 @@ impl TenantRemote {
         let url = format!("{}/healthz", self.base_url);
         match self.http.get(&url).timeout(timeout).send().await {
             Ok(r) if r.status().is_success() => Ok(()),
-            Ok(r) => Err(TenantRemoteError::Refused { status: r.status().as_u16(), message: "health check failed".into() }),
+            Ok(r) => {
+                Err(TenantRemoteError::Refused { status: r.status().as_u16(), message: "health check failed".into() })
+            }
             Err(e) => Err(TenantRemoteError::Unreachable { url, reason: crate::http::error_chain(&e) }),
         }
     }
@@ -47,11 +53,15 @@ impl TenantRemote {
 
     /// `Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl`; `None` clears it.
     pub async fn set_internal_url(&self, url: Option<&str>) -> Result<TenantConfiguration, TenantRemoteError> {
-        self.send(reqwest::Method::PUT, "/admin/hybrid-configuration/internal-url", &serde_json::json!({ "url": url })).await
+        self.send(reqwest::Method::PUT, "/admin/hybrid-configuration/internal-url", &serde_json::json!({ "url": url }))
+            .await
     }
 
     /// `Set-CsTenantHybridConfiguration` with any of its documented parameters.
-    pub async fn set_hybrid_configuration(&self, change: &HybridConfigurationChange) -> Result<HybridConfigurationAnswer, TenantRemoteError> {
+    pub async fn set_hybrid_configuration(
+        &self,
+        change: &HybridConfigurationChange,
+    ) -> Result<HybridConfigurationAnswer, TenantRemoteError> {
         self.send(reqwest::Method::PUT, "/admin/hybrid-configuration", change).await
     }
 
@@ -60,7 +70,10 @@ impl TenantRemote {
     }
 
     /// `Set-CsNetworkConfiguration -MediaBypassSettings`: overwrites all bypass settings.
-    pub async fn set_media_bypass(&self, settings: &MediaBypassSettings) -> Result<TenantConfiguration, TenantRemoteError> {
+    pub async fn set_media_bypass(
+        &self,
+        settings: &MediaBypassSettings,
+    ) -> Result<TenantConfiguration, TenantRemoteError> {
         self.send(reqwest::Method::PUT, "/admin/network-configuration/media-bypass-settings", settings).await
     }
 
@@ -76,12 +89,20 @@ impl TenantRemote {
 
     /// Waits (server-side, up to `timeout`) until every registered appliance reports
     /// `min_version` or later; returns the list as it then stands.
-    pub async fn appliances_at(&self, min_version: u64, timeout: Duration) -> Result<Vec<ApplianceRecord>, TenantRemoteError> {
+    pub async fn appliances_at(
+        &self,
+        min_version: u64,
+        timeout: Duration,
+    ) -> Result<Vec<ApplianceRecord>, TenantRemoteError> {
         self.get(&format!("/admin/appliances?min_version={min_version}&timeout_ms={}", timeout.as_millis())).await
     }
 
     /// `Set-CsHybridPSTNAppliance -Identity -MaintenanceMode`.
-    pub async fn set_maintenance(&self, identity: &str, maintenance_mode: bool) -> Result<ApplianceRecord, TenantRemoteError> {
+    pub async fn set_maintenance(
+        &self,
+        identity: &str,
+        maintenance_mode: bool,
+    ) -> Result<ApplianceRecord, TenantRemoteError> {
         let body = serde_json::json!({ "maintenance_mode": maintenance_mode });
         self.send(reqwest::Method::PUT, &format!("/admin/appliances/{}/maintenance", encode(identity)), &body).await
     }
@@ -97,8 +118,17 @@ impl TenantRemote {
     }
 
     /// `Set-CsUserPstnSettings -Identity -HybridPstnSite`; `None` removes the assignment.
-    pub async fn set_user_pstn_site(&self, user: &str, site: Option<&str>) -> Result<TenantConfiguration, TenantRemoteError> {
-        self.send(reqwest::Method::PUT, &format!("/admin/users/{}/pstn-site", encode(user)), &serde_json::json!({ "site": site })).await
+    pub async fn set_user_pstn_site(
+        &self,
+        user: &str,
+        site: Option<&str>,
+    ) -> Result<TenantConfiguration, TenantRemoteError> {
+        self.send(
+            reqwest::Method::PUT,
+            &format!("/admin/users/{}/pstn-site", encode(user)),
+            &serde_json::json!({ "site": site }),
+        )
+        .await
     }
 
     // --- appliance ---
@@ -109,7 +139,8 @@ impl TenantRemote {
 
     /// `Unregister-CcAppliance`.
     pub async fn unregister(&self, name: &str) -> Result<ApplianceRecord, TenantRemoteError> {
-        self.send(reqwest::Method::POST, "/appliance/unregister", &ApplianceUnregistration { name: name.to_string() }).await
+        self.send(reqwest::Method::POST, "/appliance/unregister", &ApplianceUnregistration { name: name.to_string() })
+            .await
     }
 
     /// The configuration an appliance replicates.

@@ -4,7 +4,7 @@ use super::access::{require, require_appliance, Expected};
 use super::api_error::ApiError;
 use super::internal_url::{sip_domain_warning, validate_internal_url, validate_url};
 use super::model::*;
-use super::shared::Tenant;
+use super::state::Tenant;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -72,14 +72,21 @@ async fn set_internal_url(State(t): State<Tenant>, headers: HeaderMap, bytes: By
     Ok(Json(apply_hybrid_change(&t, change).await?.configuration))
 }
 
-async fn set_hybrid_configuration(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<HybridConfigurationAnswer> {
+async fn set_hybrid_configuration(
+    State(t): State<Tenant>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Answer<HybridConfigurationAnswer> {
     require(&headers, t.secrets(), Expected::Admin)?;
     let change: HybridConfigurationChange = body(&bytes, "HybridConfigurationChange")?;
     Ok(Json(apply_hybrid_change(&t, change).await?))
 }
 
 /// Checks every given URL before changing anything, so a refused call changes nothing.
-async fn apply_hybrid_change(t: &Tenant, change: HybridConfigurationChange) -> Result<HybridConfigurationAnswer, ApiError> {
+async fn apply_hybrid_change(
+    t: &Tenant,
+    change: HybridConfigurationChange,
+) -> Result<HybridConfigurationAnswer, ApiError> {
     let mut warnings = Vec::new();
     if let Some(Some(url)) = &change.internal_url {
         validate_internal_url(url).map_err(ApiError::bad_request)?;
@@ -125,14 +132,19 @@ async fn set_media_bypass(State(t): State<Tenant>, headers: HeaderMap, bytes: By
 fn number(query: &BTreeMap<String, String>, name: &str) -> Result<Option<u64>, ApiError> {
     query
         .get(name)
-        .map(|v| v.parse::<u64>().map_err(|_| ApiError::bad_request(format!("{name} must be a whole number, got '{v}'"))))
+        .map(|v| {
+            v.parse::<u64>().map_err(|_| ApiError::bad_request(format!("{name} must be a whole number, got '{v}'")))
+        })
         .transpose()
 }
 
 /// Every appliance of the topology has registered and reports `min_version` or later.
 fn caught_up(state: &super::store::TenantState, topology: &crate::topology::Topology, min_version: u64) -> bool {
     topology.appliances().all(|(_, a)| {
-        state.appliances.get(&a.name.to_ascii_lowercase()).is_some_and(|r| r.replicated_version.unwrap_or(0) >= min_version)
+        state
+            .appliances
+            .get(&a.name.to_ascii_lowercase())
+            .is_some_and(|r| r.replicated_version.unwrap_or(0) >= min_version)
     })
 }
 
@@ -212,7 +224,10 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
 }
 
 fn unregistered(name: &str) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, format!("appliance {name} is not registered with the tenant: run Register-CcAppliance on it"))
+    ApiError::new(
+        StatusCode::CONFLICT,
+        format!("appliance {name} is not registered with the tenant: run Register-CcAppliance on it"),
+    )
 }
 
 /// `Unregister-CcAppliance`: the record stays (its identity with it), marked unregistered.
@@ -239,7 +254,8 @@ async fn appliance_configuration(
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Answer<TenantConfiguration> {
     require(&headers, t.secrets(), Expected::Appliance)?;
-    let name = query.get("name").ok_or_else(|| ApiError::bad_request("missing query parameter name=<appliance name>"))?;
+    let name =
+        query.get("name").ok_or_else(|| ApiError::bad_request("missing query parameter name=<appliance name>"))?;
     require_appliance(&headers, t.secrets(), name)?;
     Ok(Json(t.configuration()))
 }
@@ -287,7 +303,9 @@ async fn set_maintenance(
         .into_iter()
         .find(|r| r.name.eq_ignore_ascii_case(&identity) || r.identity.to_string().eq_ignore_ascii_case(&identity))
         .map(|r| r.name)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no registered appliance has the identity '{identity}'")))?;
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, format!("no registered appliance has the identity '{identity}'"))
+        })?;
     let record = t
         .update_appliance(&name, |current| {
             let mut record = current.cloned().ok_or_else(|| not_registered(&name))?;
@@ -315,7 +333,11 @@ async fn sites(State(t): State<Tenant>, headers: HeaderMap) -> Answer<Vec<Hybrid
     ))
 }
 
-async fn user_pstn_settings(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<UserPstnSettings> {
+async fn user_pstn_settings(
+    State(t): State<Tenant>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Answer<UserPstnSettings> {
     require(&headers, t.secrets(), Expected::Admin)?;
     let site = t.configuration().user_pstn_sites.get(&user_key(&user)).cloned();
     Ok(Json(UserPstnSettings { identity: user, hybrid_pstn_site: site }))
@@ -375,7 +397,8 @@ async fn pstn_route(State(t): State<Tenant>, headers: HeaderMap, Path(user): Pat
     require(&headers, t.secrets(), Expected::User)?;
     let configuration = t.configuration();
     let assigned = configuration.user_pstn_sites.get(&user_key(&user)).cloned();
-    let default = configuration.hybrid.peer_destination.as_deref().and_then(|d| t.topology().site(d)).map(|s| s.name.clone());
+    let default =
+        configuration.hybrid.peer_destination.as_deref().and_then(|d| t.topology().site(d)).map(|s| s.name.clone());
     let (site, reason) = match (assigned, default) {
         (Some(site), _) => (Some(site), "assigned by Set-CsUserPstnSettings".to_string()),
         (None, Some(site)) => (Some(site), "the tenant default (PeerDestination)".to_string()),

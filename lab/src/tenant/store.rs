@@ -95,7 +95,10 @@ impl Store {
         let db = self.db.clone();
         let write = move || -> Result<(), String> {
             let txn = db.begin_write().map_err(|e| e.to_string())?;
-            txn.open_table(CONFIGURATION).map_err(|e| e.to_string())?.insert(CURRENT, bytes.as_slice()).map_err(|e| e.to_string())?;
+            txn.open_table(CONFIGURATION)
+                .map_err(|e| e.to_string())?
+                .insert(CURRENT, bytes.as_slice())
+                .map_err(|e| e.to_string())?;
             txn.commit().map_err(|e| e.to_string())
         };
         tokio::task::spawn_blocking(write).await.map_err(|e| e.to_string()).and_then(|r| r).map_err(|r| self.failed(r))

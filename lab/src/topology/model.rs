@@ -190,7 +190,11 @@ impl Topology {
     pub fn dns_server_plans(&self) -> Vec<DnsServerPlan> {
         if self.dns_servers.is_empty() {
             let address = "0.0.0.0".parse().expect("an address");
-            return vec![DnsServerPlan { name: "dns".into(), address, sites: self.sites.iter().map(|s| s.name.clone()).collect() }];
+            return vec![DnsServerPlan {
+                name: "dns".into(),
+                address,
+                sites: self.sites.iter().map(|s| s.name.clone()).collect(),
+            }];
         }
         self.dns_servers.clone()
     }
@@ -271,8 +275,7 @@ impl Topology {
 
     /// An address for the `n`th external client.
     pub fn outside_address(&self, n: usize) -> Option<IpAddr> {
-        self.outside.subnets.first()?.hosts().nth(n + 99)
-            .or_else(|| self.outside.subnets.first()?.hosts().nth(n))
+        self.outside.subnets.first()?.hosts().nth(n + 99).or_else(|| self.outside.subnets.first()?.hosts().nth(n))
     }
 
     /// A place named by the user: a site name, `outside`, or an address.
@@ -284,9 +287,9 @@ impl Topology {
             return self.outside_address(0).ok_or_else(|| "the topology has no outside subnet".into());
         }
         match self.site(text) {
-            Some(site) => self
-                .client_address(site, 0)
-                .ok_or_else(|| format!("site {} has no free client address", site.name)),
+            Some(site) => {
+                self.client_address(site, 0).ok_or_else(|| format!("site {} has no free client address", site.name))
+            }
             None => Err(format!(
                 "'{}' is neither an address nor a site of this topology (sites: {}, or 'outside')",
                 text.trim(),

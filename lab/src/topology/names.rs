@@ -19,13 +19,9 @@ pub fn dns_name_problem(name: &str) -> Option<String> {
         return Some("it is empty".into());
     }
     if bare.len() > MAX_NAME {
-        return Some(format!(
-            "it is {} characters long; a DNS name has at most {MAX_NAME}",
-            bare.len()
-        ));
+        return Some(format!("it is {} characters long; a DNS name has at most {MAX_NAME}", bare.len()));
     }
-    bare.split('.')
-        .find_map(|label| label_problem(label).map(|p| format!("label '{}' {p}", printable(label))))
+    bare.split('.').find_map(|label| label_problem(label).map(|p| format!("label '{}' {p}", printable(label))))
 }
 
 /// Why `label` is not one DNS label, if it is not.
@@ -51,9 +47,7 @@ fn printable(text: &str) -> String {
 /// A site's name as used in the DNS object names generated for it (`Amster dam` →
 /// `Amsterdam`, giving `AmsterdamSubnet`, `AmsterdamZoneScope`, `AmsterdamPolicy`).
 pub fn site_stem(site: &str) -> String {
-    site.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
+    site.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 impl Topology {
@@ -62,10 +56,7 @@ impl Topology {
     pub(super) fn check_dns_names(&self) -> Result<(), String> {
         let t = &self.tenant;
         let check = |what: String, name: &str| match dns_name_problem(name) {
-            Some(problem) => Err(format!(
-                "{what} '{}' is not a DNS name: {problem}",
-                printable(name)
-            )),
+            Some(problem) => Err(format!("{what} '{}' is not a DNS name: {problem}", printable(name))),
             None => Ok(()),
         };
         check("[tenant] domain".into(), &t.domain)?;
@@ -75,11 +66,7 @@ impl Topology {
         check("[tenant] service_name".into(), &t.service_name)?;
         for site in &self.sites {
             for a in &site.appliances {
-                let who = format!(
-                    "site {}, appliance {}",
-                    printable(&site.name),
-                    printable(&a.name)
-                );
+                let who = format!("site {}, appliance {}", printable(&site.name), printable(&a.name));
                 if let Some(problem) = label_problem(&a.name) {
                     return Err(format!("{who}: the name is not a DNS label: it {problem}"));
                 }
@@ -122,28 +109,11 @@ mod tests {
 
     #[test]
     fn dns_names_are_letters_digits_and_inner_hyphens() {
-        for good in [
-            "adatum.biz",
-            "adatum.biz.",
-            "hybridvoice.adatum.biz",
-            "3com.com",
-            "a-b.c",
-        ] {
+        for good in ["adatum.biz", "adatum.biz.", "hybridvoice.adatum.biz", "3com.com", "a-b.c"] {
             assert_eq!(dns_name_problem(good), None, "{good}");
         }
-        for bad in [
-            "",
-            ".",
-            "a..b",
-            ".a",
-            "-a.b",
-            "a-.b",
-            "a b.c",
-            "$(Stop-Computer).biz",
-            "a\"b.c",
-            "a'b.c",
-            "é.fr",
-        ] {
+        for bad in ["", ".", "a..b", ".a", "-a.b", "a-.b", "a b.c", "$(Stop-Computer).biz", "a\"b.c", "a'b.c", "é.fr"]
+        {
             assert!(dns_name_problem(bad).is_some(), "{bad:?} passed");
         }
         assert!(dns_name_problem(&format!("{}.com", "a".repeat(64))).is_some());
@@ -170,27 +140,20 @@ mod plan_tests {
 
     #[test]
     fn host_names_with_commands_or_quotes_are_refused() {
-        let p = problem(&SEED_TOML.replace(
-            "domain = \"adatum.biz\"",
-            "domain = \"$(Stop-Computer).biz\"",
-        ));
-        assert!(p.starts_with("[tenant] domain '$(Stop-Computer).biz' is not a DNS name: label '$(Stop-Computer)'"), "{p}");
-        let p = problem(&SEED_TOML.replace(
-            "service_name = \"hybridvoice.adatum.biz\"",
-            "service_name = \"hybrid\\\"voice.adatum.biz\"",
-        ));
+        let p = problem(&SEED_TOML.replace("domain = \"adatum.biz\"", "domain = \"$(Stop-Computer).biz\""));
         assert!(
-            p.starts_with("[tenant] service_name 'hybrid\\\"voice.adatum.biz' is not a DNS name"),
+            p.starts_with("[tenant] domain '$(Stop-Computer).biz' is not a DNS name: label '$(Stop-Computer)'"),
             "{p}"
         );
-        let p = problem(&SEED_TOML.replace(
-            "sip_domains = [\"adatum.biz\"]",
-            "sip_domains = [\"adatum.biz\", \"a b.com\"]",
-        ));
-        assert!(
-            p.starts_with("[tenant] sip_domains entry 'a b.com' is not a DNS name"),
-            "{p}"
+        let p = problem(
+            &SEED_TOML
+                .replace("service_name = \"hybridvoice.adatum.biz\"", "service_name = \"hybrid\\\"voice.adatum.biz\""),
         );
+        assert!(p.starts_with("[tenant] service_name 'hybrid\\\"voice.adatum.biz' is not a DNS name"), "{p}");
+        let p = problem(
+            &SEED_TOML.replace("sip_domains = [\"adatum.biz\"]", "sip_domains = [\"adatum.biz\", \"a b.com\"]"),
+        );
+        assert!(p.starts_with("[tenant] sip_domains entry 'a b.com' is not a DNS name"), "{p}");
     }
 
     #[test]
@@ -202,9 +165,6 @@ mod plan_tests {
             "site 'Amsterdam' and site 'Amster dam' both give the DNS object names AmsterdamSubnet, AmsterdamZoneScope and AmsterdamPolicy: rename one"
         );
         let p = problem(&SEED_TOML.replace("name = \"Seattle\"", "name = \"!!!\""));
-        assert!(
-            p.starts_with("site '!!!': the name gives no DNS object names"),
-            "{p}"
-        );
+        assert!(p.starts_with("site '!!!': the name gives no DNS object names"), "{p}");
     }
 }

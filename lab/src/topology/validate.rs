@@ -25,7 +25,9 @@ impl Topology {
             return Err("[tenant] domain is empty".into());
         }
         if t.sip_domains.is_empty() {
-            return Err("[tenant] sip_domains is empty: at least one SIP domain must be registered for hybrid voice".into());
+            return Err(
+                "[tenant] sip_domains is empty: at least one SIP domain must be registered for hybrid voice".into()
+            );
         }
         if !in_sip_domains(&t.service_name, &t.sip_domains) {
             return Err(format!(
@@ -194,13 +196,19 @@ mod tests {
     #[test]
     fn refuses_an_appliance_outside_its_site() {
         let p = invalid(|s| s.replace("10.10.1.9\"", "10.10.2.9\""));
-        assert_eq!(p, "site Seattle, appliance sea-cce2: address 10.10.2.9 is outside the site's subnets (10.10.1.0/24)");
+        assert_eq!(
+            p,
+            "site Seattle, appliance sea-cce2: address 10.10.2.9 is outside the site's subnets (10.10.1.0/24)"
+        );
     }
 
     #[test]
     fn refuses_duplicate_names_and_addresses() {
         let p = invalid(|s| s.replace("sea-cce2", "ams-cce1"));
-        assert_eq!(p, "site Seattle, appliance ams-cce1: the name is already used by site Amsterdam, appliance ams-cce1");
+        assert_eq!(
+            p,
+            "site Seattle, appliance ams-cce1: the name is already used by site Amsterdam, appliance ams-cce1"
+        );
         let p = invalid(|s| s.replace("192.168.1.46", "192.168.1.45"));
         assert_eq!(p, "site Amsterdam, appliance ams-cce2: address 192.168.1.45 is already used by site Amsterdam, appliance ams-cce1");
     }
@@ -213,7 +221,9 @@ mod tests {
 
     #[test]
     fn refuses_a_service_name_outside_the_sip_domains() {
-        let p = invalid(|s| s.replace("service_name = \"hybridvoice.adatum.biz\"", "service_name = \"hybridvoice.contoso.com\""));
+        let p = invalid(|s| {
+            s.replace("service_name = \"hybridvoice.adatum.biz\"", "service_name = \"hybridvoice.contoso.com\"")
+        });
         assert_eq!(p, "[tenant] service_name 'hybridvoice.contoso.com' is not in a SIP domain registered for hybrid voice (adatum.biz)");
     }
 
@@ -222,7 +232,9 @@ mod tests {
         let extra: String = (0..17)
             .map(|i| format!("[[site.appliance]]\nname = \"x{i}\"\naddress = \"172.16.0.{}\"\n", i + 2))
             .collect();
-        let text = format!("{SEED_TOML}\n[[site]]\nname = \"Big\"\nsubnets = [\"172.16.0.0/24\"]\ngateway = \"172.16.0.1\"\n{extra}");
+        let text = format!(
+            "{SEED_TOML}\n[[site]]\nname = \"Big\"\nsubnets = [\"172.16.0.0/24\"]\ngateway = \"172.16.0.1\"\n{extra}"
+        );
         let p = invalid(|_| text.clone());
         assert_eq!(p, "site Big: 17 appliances: Cloud Connector supports at most 16 per site");
     }
@@ -231,7 +243,13 @@ mod tests {
     fn refuses_more_than_two_hundred_sites() {
         let mut text = SEED_TOML.replace("[outside]\nsubnets = [\"203.0.113.0/24\"]", "");
         for i in 0..199 {
-            text.push_str(&format!("[[site]]\nname = \"s{i}\"\nsubnets = [\"172.{}.{}.0/24\"]\ngateway = \"172.{}.{}.1\"\n", 16 + i / 200, i % 200, 16 + i / 200, i % 200));
+            text.push_str(&format!(
+                "[[site]]\nname = \"s{i}\"\nsubnets = [\"172.{}.{}.0/24\"]\ngateway = \"172.{}.{}.1\"\n",
+                16 + i / 200,
+                i % 200,
+                16 + i / 200,
+                i % 200
+            ));
         }
         let p = invalid(|_| text.clone());
         assert_eq!(p, "201 sites: Cloud Connector supports at most 200 PSTN sites");

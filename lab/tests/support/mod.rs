@@ -65,7 +65,8 @@ pub async fn tenant(topology: Topology) -> TestTenant {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let stop = tokio_util::sync::CancellationToken::new();
-    let config = bypass_lab::tenant::TenantConfig { data_dir: data.path().to_path_buf(), topology, secrets: secrets.clone() };
+    let config =
+        bypass_lab::tenant::TenantConfig { data_dir: data.path().to_path_buf(), topology, secrets: secrets.clone() };
     tokio::spawn(bypass_lab::tenant::serve(listener, config, stop.clone()));
     TestTenant { url, secrets, _data: data, _stop: stop.drop_guard() }
 }

@@ -79,7 +79,12 @@ pub async fn labs(docker: &Docker) -> Result<Vec<LabEntry>, BackendError> {
     for container in containers {
         let labels = container.labels.clone().unwrap_or_default();
         let Some(id) = labels.get(LAB_LABEL) else { continue };
-        let name = container.names.unwrap_or_default().first().map(|n| n.trim_start_matches('/').to_string()).unwrap_or_default();
+        let name = container
+            .names
+            .unwrap_or_default()
+            .first()
+            .map(|n| n.trim_start_matches('/').to_string())
+            .unwrap_or_default();
         let running = container.state.map(|s| s.to_string() == "running").unwrap_or(false);
         entry(&mut by_id, id, &labels).containers.push((name, running));
     }
@@ -128,7 +133,9 @@ fn entry<'a>(by_id: &'a mut Census, id: &str, labels: &HashMap<String, String>) 
 /// The first lab other than `except` still held by someone whose networks overlap `subnets`.
 pub fn holder_of<'a>(labs: &'a [LabEntry], subnets: &[IpNet], except: &str) -> Option<(&'a LabEntry, IpNet)> {
     labs.iter().filter(|l| l.id != except && !l.liveness.is_gone()).find_map(|lab| {
-        let clash = lab.subnets().find(|held| subnets.iter().any(|s| s.contains(&held.network()) || held.contains(&s.network())))?;
+        let clash = lab
+            .subnets()
+            .find(|held| subnets.iter().any(|s| s.contains(&held.network()) || held.contains(&s.network())))?;
         Some((lab, *clash))
     })
 }

@@ -7,7 +7,9 @@
 //! `fault` drive a Compose lab like one started by `up`.
 
 use super::docker::{APPLIANCE_LABEL, LAB_LABEL, ROLE_LABEL};
-use super::plan::{LabPlan, NetworkPlan, DATA_DIR, DEFAULT_ONLINE, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT};
+use super::plan::{
+    LabPlan, NetworkPlan, DATA_DIR, DEFAULT_ONLINE, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT,
+};
 use super::state::ContainersState;
 use crate::auth::Secrets;
 use crate::topology::Topology;
@@ -68,7 +70,8 @@ pub fn compose_file(topology: &Topology) -> String {
         w,
         "tenant",
         &image,
-        &[&["serve", "tenant", "--listen", &format!("0.0.0.0:{TENANT_PORT}"), "--data", DATA_DIR], topology_args].concat(),
+        &[&["serve", "tenant", "--listen", &format!("0.0.0.0:{TENANT_PORT}"), "--data", DATA_DIR], topology_args]
+            .concat(),
         &[("online", plan.tenant)],
         Some("tenant"),
         ("tenant", None),
@@ -77,16 +80,23 @@ pub fn compose_file(topology: &Topology) -> String {
     let dns_legs: Vec<(&str, std::net::IpAddr)> =
         plan.sites.iter().chain([&plan.outside]).filter_map(|n| Some((n.key.as_str(), n.dns?))).collect();
     let (dns_listen, dns_admin) = (format!("0.0.0.0:{DNS_PORT}"), format!("0.0.0.0:{DNS_ADMIN_PORT}"));
-    let dns_cmd = [
-        &["serve", "dns", "--listen", &dns_listen, "--admin", &dns_admin][..],
-        topology_args,
-    ]
-    .concat();
+    let dns_cmd = [&["serve", "dns", "--listen", &dns_listen, "--admin", &dns_admin][..], topology_args].concat();
     service(w, "dns", &image, &dns_cmd, &dns_legs, None, ("dns", None), seed);
     for a in &plan.appliances {
         let listen = format!("0.0.0.0:{MEDIATION_PORT}");
         let cmd = [
-            &["serve", "mediation", "--appliance", &a.name, "--listen", &listen, "--tenant", &tenant_url, "--data", DATA_DIR][..],
+            &[
+                "serve",
+                "mediation",
+                "--appliance",
+                &a.name,
+                "--listen",
+                &listen,
+                "--tenant",
+                &tenant_url,
+                "--data",
+                DATA_DIR,
+            ][..],
             topology_args,
         ]
         .concat();
@@ -105,6 +115,7 @@ pub fn compose_file(topology: &Topology) -> String {
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn service(
     w: &mut String,
     name: &str,

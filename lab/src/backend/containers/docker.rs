@@ -1,10 +1,10 @@
 //! The Docker engine connection, the lab's labels and the sweep that removes what they mark.
 
 use crate::backend::BackendError;
+use bollard::models::NetworkDisconnectRequest;
 use bollard::query_parameters::{
     ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions, RemoveVolumeOptions,
 };
-use bollard::models::NetworkDisconnectRequest;
 use bollard::Docker;
 use std::collections::HashMap;
 
@@ -90,10 +90,10 @@ pub async fn sweep(docker: &Docker, lab: &str) -> Result<Swept, BackendError> {
             Err(e) if is_not_found(&e) => {}
             Err(e) if e.to_string().contains("active endpoints") => {
                 return Err(BackendError::Docker(format!(
-                    "cannot remove network {}: the Docker engine still counts an endpoint on it that no container holds \
+                "cannot remove network {}: the Docker engine still counts an endpoint on it that no container holds \
                      (a Docker engine fault); restart the Docker engine to clear it: {e}",
-                    network.name.unwrap_or(id)
-                )))
+                network.name.unwrap_or(id)
+            )))
             }
             Err(e) => return Err(failed(format!("cannot remove network {}", network.name.unwrap_or(id)))(e)),
         }

@@ -107,10 +107,15 @@ impl Containers {
             progress(&format!("removed abandoned lab {} ({}): {swept}", lab.id, lab.liveness.reason()));
         }
         let lab = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-        let needed: Vec<IpNet> = topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).copied().collect();
+        let needed: Vec<IpNet> =
+            topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).copied().collect();
         let held = census::labs(&docker).await?;
         if let Some((holder, subnet)) = census::holder_of(&held, &needed, &lab) {
-            return Err(BackendError::Occupied { holder: holder.describe(), subnet: subnet.to_string(), how: holder.how_to_stop() });
+            return Err(BackendError::Occupied {
+                holder: holder.describe(),
+                subnet: subnet.to_string(),
+                how: holder.how_to_stop(),
+            });
         }
         let owner_labels = owner.labels();
         let guard = SweepGuard(lab.clone());
@@ -147,18 +152,15 @@ impl Containers {
                     }
                     serve(&args)
                 },
-                legs: plan
-                    .sites
-                    .iter()
-                    .chain([&plan.outside])
-                    .filter_map(|n| Some((net(&n.key), n.dns?)))
-                    .collect(),
+                legs: plan.sites.iter().chain([&plan.outside]).filter_map(|n| Some((net(&n.key), n.dns?))).collect(),
                 volume: false,
                 health: String::new(),
                 labels: owner_labels.clone(),
             },
         ];
-        let dns = plan.dns_endpoint().ok_or_else(|| BackendError::Start("the topology has no subnet for the DNS server".into()))?;
+        let dns = plan
+            .dns_endpoint()
+            .ok_or_else(|| BackendError::Start("the topology has no subnet for the DNS server".into()))?;
         specs[1].health = format!("http://{}", SocketAddr::new(dns, DNS_ADMIN_PORT));
         for a in &plan.appliances {
             specs.push(RoleSpec {
@@ -182,7 +184,9 @@ impl Containers {
                 labels: owner_labels.clone(),
             });
         }
-        let endpoints = plan.endpoints().ok_or_else(|| BackendError::Start("the topology has no subnet for the DNS server".into()))?;
+        let endpoints = plan
+            .endpoints()
+            .ok_or_else(|| BackendError::Start("the topology has no subnet for the DNS server".into()))?;
         let state = ContainersState {
             lab: lab.clone(),
             image: image.to_string(),
@@ -190,7 +194,10 @@ impl Containers {
             topology: topology.clone(),
             secrets: secrets.clone(),
             endpoints,
-            containers: specs.iter().map(|s| (s.appliance.clone().unwrap_or_else(|| s.role.to_string()), s.name.clone())).collect(),
+            containers: specs
+                .iter()
+                .map(|s| (s.appliance.clone().unwrap_or_else(|| s.role.to_string()), s.name.clone()))
+                .collect(),
             clients: BTreeMap::new(),
             owner: owner_labels.into_iter().collect(),
         };
@@ -233,7 +240,11 @@ impl Containers {
     fn from_parts(docker: Docker, state: ContainersState, plan: LabPlan) -> Result<Containers, BackendError> {
         let topology_toml = toml::to_string(&state.topology)
             .map_err(|e| BackendError::Start(format!("cannot write the topology for the containers: {e}")))?;
-        let http = reqwest::Client::builder().no_proxy().pool_idle_timeout(crate::http::POOL_IDLE).build().map_err(|e| BackendError::Start(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .pool_idle_timeout(crate::http::POOL_IDLE)
+            .build()
+            .map_err(|e| BackendError::Start(e.to_string()))?;
         Ok(Containers { docker, http, state: Mutex::new(state), plan, topology_toml, guard: Mutex::new(None) })
     }
 
@@ -330,8 +341,13 @@ impl Containers {
             bridges.extend(network.subnets.iter().map(|s| (*s, bridge.clone())));
         }
         let endpoints = self.endpoints();
-        let urls = [&endpoints.tenant, &endpoints.dns_admin].into_iter().chain(endpoints.appliances.values()).chain(endpoints.clients.values());
-        let addresses = urls.filter_map(|u| reqwest::Url::parse(u).ok()?.host_str()?.trim_matches(['[', ']']).parse::<IpAddr>().ok()).chain([endpoints.dns.ip()]);
+        let urls = [&endpoints.tenant, &endpoints.dns_admin]
+            .into_iter()
+            .chain(endpoints.appliances.values())
+            .chain(endpoints.clients.values());
+        let addresses = urls
+            .filter_map(|u| reqwest::Url::parse(u).ok()?.host_str()?.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+            .chain([endpoints.dns.ip()]);
         let expected: Vec<(IpAddr, String)> = addresses
             .map(|a| {
                 let bridge = bridges.iter().find(|(net, _)| net.contains(&a)).map(|(_, b)| b.clone());
@@ -342,16 +358,26 @@ impl Containers {
         if strays.is_empty() {
             return Ok(());
         }
-        let strays = strays.iter().map(|(a, want, got)| format!("{a} goes through {got}, not {want}")).collect::<Vec<_>>().join("; ");
+        let strays = strays
+            .iter()
+            .map(|(a, want, got)| format!("{a} goes through {got}, not {want}"))
+            .collect::<Vec<_>>()
+            .join("; ");
         Err(BackendError::OffLab { lab: self.lab_id(), strays })
     }
 
     /// Client hosts any process started for this lab, found by their labels.
     async fn discover_clients(&self) -> Result<(), BackendError> {
         let lab = self.lab_id();
-        let filters = HashMap::from([("label".to_string(), vec![format!("{LAB_LABEL}={lab}"), format!("{ROLE_LABEL}=client")])]);
-        let options = bollard::query_parameters::ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
-        let found = self.docker.list_containers(Some(options)).await.map_err(failed("cannot list the lab's client hosts"))?;
+        let filters =
+            HashMap::from([("label".to_string(), vec![format!("{LAB_LABEL}={lab}"), format!("{ROLE_LABEL}=client")])]);
+        let options = bollard::query_parameters::ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        };
+        let found =
+            self.docker.list_containers(Some(options)).await.map_err(failed("cannot list the lab's client hosts"))?;
         let mut s = self.state.lock().unwrap();
         for container in found {
             let at = container.labels.as_ref().and_then(|l| l.get(CLIENT_LABEL)).and_then(|a| a.parse::<IpAddr>().ok());
@@ -411,7 +437,8 @@ impl Containers {
     /// The first online address for a client host that no container of the lab holds.
     async fn free_client_online(&self) -> Result<IpAddr, BackendError> {
         let name = self.network("online");
-        let network = self.docker.inspect_network(&name, None).await.map_err(failed(format!("cannot inspect network {name}")))?;
+        let network =
+            self.docker.inspect_network(&name, None).await.map_err(failed(format!("cannot inspect network {name}")))?;
         let used: Vec<IpAddr> = network
             .containers
             .unwrap_or_default()
@@ -431,7 +458,8 @@ impl Containers {
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| BackendError::UnknownAppliance(name.to_string()))?;
-        let container = self.container_of(&plan.name).ok_or_else(|| BackendError::UnknownAppliance(name.to_string()))?;
+        let container =
+            self.container_of(&plan.name).ok_or_else(|| BackendError::UnknownAppliance(name.to_string()))?;
         Ok((container, plan))
     }
 }
@@ -465,24 +493,38 @@ impl Backend for Containers {
             || network.gateways.contains(&at)
             || topology.sites.iter().any(|s| s.gateway == at);
         if taken {
-            return Err(BackendError::Unsupported(format!("{at} is taken by another role of the lab; pick a client address")));
+            return Err(BackendError::Unsupported(format!(
+                "{at} is taken by another role of the lab; pick a client address"
+            )));
         }
         let dns = network.dns.ok_or_else(|| BackendError::Start(format!("no DNS server on the network of {at}")))?;
         let name = format!("bypass-lab-{}-client-{}", self.lab_id(), at.to_string().replace([':', '.'], "-"));
         let url = format!("http://{}", SocketAddr::new(at, CLIENT_PORT));
         let endpoints = self.endpoints();
         let dns = SocketAddr::new(dns, DNS_PORT).to_string();
-        let mut args: Vec<String> = ["client", "--listen", &format!("0.0.0.0:{CLIENT_PORT}"), "--tenant", &endpoints.tenant, "--dns", &dns, "--data", plan::DATA_DIR]
-            .iter()
-            .map(|a| a.to_string())
-            .collect();
+        let mut args: Vec<String> = [
+            "client",
+            "--listen",
+            &format!("0.0.0.0:{CLIENT_PORT}"),
+            "--tenant",
+            &endpoints.tenant,
+            "--dns",
+            &dns,
+            "--data",
+            plan::DATA_DIR,
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
         // Its own site's Mediation Servers are on its site network. Every other one is across the
         // WAN (an internal client at another site, e.g. a travelling user's PSTN site) or behind
         // the Edge (an external client): the lab carries both over the online side, so the client
         // reaches such a Mediation Server at the appliance's online leg.
         let own_site = topology.site_of(at).map(|s| s.name.clone());
         for a in &self.plan.appliances {
-            let same_site = own_site.as_ref().is_some_and(|site| topology.find_appliance(&a.name).is_some_and(|(s, _)| &s.name == site));
+            let same_site = own_site
+                .as_ref()
+                .is_some_and(|site| topology.find_appliance(&a.name).is_some_and(|(s, _)| &s.name == site));
             if !same_site {
                 args.push("--dial".into());
                 args.push(format!("{}={}", a.address, SocketAddr::new(a.online, MEDIATION_PORT)));
@@ -500,14 +542,18 @@ impl Backend for Containers {
                 self.set_time(&url, lab_time).await?;
             }
             None => {
-                let mut labels: HashMap<String, String> = self.state.lock().unwrap().owner.clone().into_iter().collect();
+                let mut labels: HashMap<String, String> =
+                    self.state.lock().unwrap().owner.clone().into_iter().collect();
                 labels.insert(CLIENT_LABEL.into(), at.to_string());
                 let spec = RoleSpec {
                     name: name.clone(),
                     role: "client",
                     appliance: None,
                     cmd: serve(&args),
-                    legs: vec![(self.network(&network.key), at), (self.network("online"), self.free_client_online().await?)],
+                    legs: vec![
+                        (self.network(&network.key), at),
+                        (self.network("online"), self.free_client_online().await?),
+                    ],
                     volume: true,
                     health: url.clone(),
                     labels,
@@ -530,7 +576,11 @@ impl Backend for Containers {
         match self.docker.disconnect_network(&self.network("online"), request).await {
             Ok(()) => Ok(()),
             // Cutting a link already cut leaves it cut.
-            Err(bollard::errors::Error::DockerResponseServerError { message, .. }) if message.contains("is not connected") => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError { message, .. })
+                if message.contains("is not connected") =>
+            {
+                Ok(())
+            }
             Err(e) => Err(BackendError::Fault(format!("cannot cut {appliance} from the tenant: {e}"))),
         }
     }
@@ -542,8 +592,13 @@ impl Backend for Containers {
             Ok(()) => Ok(()),
             // Healing a link that is not cut leaves it as it is.
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 403, message })
-                if message.contains("already exists") => Ok(()),
-            Err(e) => Err(BackendError::Fault(format!("cannot reconnect {appliance} to the tenant at {}: {e}", plan.online))),
+                if message.contains("already exists") =>
+            {
+                Ok(())
+            }
+            Err(e) => {
+                Err(BackendError::Fault(format!("cannot reconnect {appliance} to the tenant at {}: {e}", plan.online)))
+            }
         }
     }
 
@@ -587,7 +642,12 @@ impl Backend for Containers {
 }
 
 fn serve(args: &[&str]) -> Vec<String> {
-    ["serve"].iter().chain(args).map(|s| s.to_string()).chain(["--topology".into(), plan::TOPOLOGY_PATH.into()]).collect()
+    ["serve"]
+        .iter()
+        .chain(args)
+        .map(|s| s.to_string())
+        .chain(["--topology".into(), plan::TOPOLOGY_PATH.into()])
+        .collect()
 }
 
 fn join(nets: &[IpNet]) -> String {

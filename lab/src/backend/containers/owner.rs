@@ -114,7 +114,8 @@ impl Owner {
 
     /// Whether this process is the one holding the lab.
     pub fn is_this_process(&self) -> bool {
-        self.host == host_name() && self.process.as_ref().is_some_and(|(pid, boot)| *pid == std::process::id() && *boot == boot_id())
+        self.host == host_name()
+            && self.process.as_ref().is_some_and(|(pid, boot)| *pid == std::process::id() && *boot == boot_id())
     }
 
     /// The directory of the owning lab file, else the process, for messages.
@@ -129,7 +130,9 @@ impl Owner {
     /// How long ago the lab started, as text.
     pub fn age(&self) -> String {
         match self.created {
-            Some(created) => crate::clock::format_duration(std::time::Duration::from_secs(now_seconds().saturating_sub(created))),
+            Some(created) => {
+                crate::clock::format_duration(std::time::Duration::from_secs(now_seconds().saturating_sub(created)))
+            }
             None => "unknown".into(),
         }
     }
@@ -152,7 +155,9 @@ impl Owner {
         if let Some(file) = &self.file {
             match file_names_lab(file, lab) {
                 FileSays::Names => return Liveness::Live(format!("{} describes it", file.display())),
-                FileSays::Unreadable(why) => return Liveness::Unknown(format!("{} cannot be read: {why}", file.display())),
+                FileSays::Unreadable(why) => {
+                    return Liveness::Unknown(format!("{} cannot be read: {why}", file.display()))
+                }
                 FileSays::Missing => gone.push(format!("{} is gone", file.display())),
                 FileSays::Other => gone.push(format!("{} describes another lab", file.display())),
             }
@@ -226,7 +231,8 @@ mod tests {
         child.wait().unwrap();
         let owner = Owner { process: Some((pid, boot_id())), ..Owner::this_process() };
         assert!(owner.liveness("abc").is_gone(), "{:?}", owner.liveness("abc"));
-        let earlier_boot = Owner { process: Some((std::process::id(), "another-boot".into())), ..Owner::this_process() };
+        let earlier_boot =
+            Owner { process: Some((std::process::id(), "another-boot".into())), ..Owner::this_process() };
         assert!(earlier_boot.liveness("abc").is_gone());
     }
 
@@ -243,7 +249,8 @@ mod tests {
 
     #[test]
     fn another_host_or_no_owner_is_never_gone() {
-        let elsewhere = Owner { host: "elsewhere".into(), process: Some((u32::MAX - 1, "x".into())), ..Owner::default() };
+        let elsewhere =
+            Owner { host: "elsewhere".into(), process: Some((u32::MAX - 1, "x".into())), ..Owner::default() };
         assert!(matches!(elsewhere.liveness("abc"), Liveness::Unknown(_)));
         let nobody = Owner { host: host_name(), ..Owner::default() };
         assert!(matches!(nobody.liveness("abc"), Liveness::Unknown(_)));

@@ -60,10 +60,7 @@ pub struct AppliancePlan {
 
 /// Network key of a site: its name in lower case, characters Docker dislikes replaced.
 pub fn site_key(site: &Site) -> String {
-    site.name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .collect()
+    site.name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
 }
 
 impl LabPlan {
@@ -73,8 +70,7 @@ impl LabPlan {
             .sites
             .iter()
             .map(|site| {
-                let taken: Vec<IpAddr> =
-                    site.appliances.iter().map(|a| a.address).chain([site.gateway]).collect();
+                let taken: Vec<IpAddr> = site.appliances.iter().map(|a| a.address).chain([site.gateway]).collect();
                 NetworkPlan {
                     key: site_key(site),
                     subnets: site.subnets.clone(),
@@ -147,7 +143,12 @@ impl LabPlan {
             dns: std::net::SocketAddr::new(dns, DNS_PORT),
             dns_admin: url(dns, DNS_ADMIN_PORT),
             // The DNS server keeps a clock too, for its -TimeOfDay policies.
-            clocks: self.appliances.iter().map(|a| url(a.address, MEDIATION_PORT)).chain([url(dns, DNS_ADMIN_PORT)]).collect(),
+            clocks: self
+                .appliances
+                .iter()
+                .map(|a| url(a.address, MEDIATION_PORT))
+                .chain([url(dns, DNS_ADMIN_PORT)])
+                .collect(),
             appliances,
             clients: Default::default(),
             control: None,

@@ -83,9 +83,11 @@ pub async fn launch(
             ..Default::default()
         });
     }
-    let (first_network, first_address) = spec.legs.first().cloned().ok_or_else(|| {
-        BackendError::Start(format!("container {} was planned without any network", spec.name))
-    })?;
+    let (first_network, first_address) = spec
+        .legs
+        .first()
+        .cloned()
+        .ok_or_else(|| BackendError::Start(format!("container {} was planned without any network", spec.name)))?;
     let secrets_json = serde_json::to_string(secrets).expect("secrets serialize");
     let body = ContainerCreateBody {
         image: Some(image.into()),
@@ -118,14 +120,14 @@ pub async fn launch(
         .map_err(failed(format!("cannot place the topology in {}", spec.name)))?;
     for (network, address) in spec.legs.iter().skip(1) {
         docker
-            .connect_network(network, NetworkConnectRequest { container: spec.name.clone(), endpoint_config: Some(leg(*address)) })
+            .connect_network(
+                network,
+                NetworkConnectRequest { container: spec.name.clone(), endpoint_config: Some(leg(*address)) },
+            )
             .await
             .map_err(failed(format!("cannot connect {} to {network} at {address}", spec.name)))?;
     }
-    docker
-        .start_container(&spec.name, None)
-        .await
-        .map_err(failed(format!("cannot start container {}", spec.name)))?;
+    docker.start_container(&spec.name, None).await.map_err(failed(format!("cannot start container {}", spec.name)))?;
     Ok(())
 }
 
@@ -148,7 +150,7 @@ async fn last_log_line(docker: &Docker, name: &str) -> Option<String> {
     let options = bollard::query_parameters::LogsOptionsBuilder::new().stdout(true).stderr(true).tail("5").build();
     let chunks: Vec<_> = docker.logs(name, Some(options)).collect().await;
     let text: String = chunks.into_iter().filter_map(Result::ok).map(|c| c.to_string()).collect();
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).last().map(str::to_string)
+    text.lines().map(str::trim).rfind(|l| !l.is_empty()).map(str::to_string)
 }
 
 pub async fn wait_ready(docker: &Docker, http: &reqwest::Client, name: &str, health: &str) -> Result<(), BackendError> {

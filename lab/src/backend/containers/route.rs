@@ -110,7 +110,10 @@ br-0123456789ab\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
             ("192.168.1.45".parse().unwrap(), "br-0123456789ab".to_string()),
             ("172.30.0.9".parse().unwrap(), "br-ffffffffffff".to_string()),
         ];
-        assert_eq!(strays(&routes, &expected), vec![("172.30.0.9".parse().unwrap(), "br-ffffffffffff".into(), "eth0".into())]);
+        assert_eq!(
+            strays(&routes, &expected),
+            vec![("172.30.0.9".parse().unwrap(), "br-ffffffffffff".into(), "eth0".into())]
+        );
     }
 
     #[test]

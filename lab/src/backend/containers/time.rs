@@ -40,7 +40,8 @@ impl RoleClocks<'_> {
 
     async fn read_all(&self) -> Result<Vec<ClockReading>, BackendError> {
         let reads = self.roles.iter().map(|url| async move {
-            let reply = self.http.get(format!("{url}/lab/clock")).bearer_auth(self.control).timeout(MOVE_DEADLINE).send().await;
+            let reply =
+                self.http.get(format!("{url}/lab/clock")).bearer_auth(self.control).timeout(MOVE_DEADLINE).send().await;
             read(url, "now", reply).await
         });
         futures::future::try_join_all(reads).await
@@ -51,10 +52,15 @@ impl RoleClocks<'_> {
         let moves = self.roles.iter().map(|url| {
             let at = at.clone();
             async move {
-                let request = self.http.post(format!("{url}/lab/clock")).bearer_auth(self.control).json(&ClockMove { to_ms });
+                let request =
+                    self.http.post(format!("{url}/lab/clock")).bearer_auth(self.control).json(&ClockMove { to_ms });
                 let reading = read(url, &at, request.timeout(MOVE_DEADLINE).send().await).await?;
                 if reading.now_ms < to_ms {
-                    return Err(BackendError::ClockRefused { role: url.clone(), at, reason: format!("it stayed at {} ms", reading.now_ms) });
+                    return Err(BackendError::ClockRefused {
+                        role: url.clone(),
+                        at,
+                        reason: format!("it stayed at {} ms", reading.now_ms),
+                    });
                 }
                 Ok(reading)
             }
@@ -63,7 +69,11 @@ impl RoleClocks<'_> {
     }
 }
 
-async fn read(url: &str, at: &str, reply: Result<reqwest::Response, reqwest::Error>) -> Result<ClockReading, BackendError> {
+async fn read(
+    url: &str,
+    at: &str,
+    reply: Result<reqwest::Response, reqwest::Error>,
+) -> Result<ClockReading, BackendError> {
     let refused = |reason: String| BackendError::ClockRefused { role: url.to_string(), at: at.to_string(), reason };
     let reply = reply.map_err(|e| refused(e.to_string()))?;
     let status = reply.status();

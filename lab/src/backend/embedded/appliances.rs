@@ -53,12 +53,20 @@ impl Appliances {
             r.task = Some(spawn(listener, &r, clock));
             running.insert(appliance.name.clone(), Mutex::new(r));
         }
-        Ok(Appliances { clock: clock.clone(), lab_shutdown: lab_shutdown.clone(), running, http: crate::http::client(crate::http::LAB_TIMEOUT) })
+        Ok(Appliances {
+            clock: clock.clone(),
+            lab_shutdown: lab_shutdown.clone(),
+            running,
+            http: crate::http::client(crate::http::LAB_TIMEOUT),
+        })
     }
 
     /// Topology address → loopback listener.
     pub fn dial(&self) -> BTreeMap<IpAddr, SocketAddr> {
-        self.running.values().map(|r| r.try_lock().map(|r| (r.config.address, r.listen)).expect("not yet shared")).collect()
+        self.running
+            .values()
+            .map(|r| r.try_lock().map(|r| (r.config.address, r.listen)).expect("not yet shared"))
+            .collect()
     }
 
     pub fn urls(&self) -> BTreeMap<String, String> {

@@ -73,7 +73,11 @@ async fn restart(State(state): State<ControlState>, Json(r): Json<Restart>) -> R
 }
 
 async fn dns_fault(State(state): State<ControlState>, Json(r): Json<DnsFaultRequest>) -> Reply<serde_json::Value> {
-    let role = state.dns.iter().find(|d| d.name.eq_ignore_ascii_case(&r.server)).ok_or_else(|| refuse(StatusCode::NOT_FOUND, format!("no DNS server named '{}' in this lab", r.server)))?;
+    let role = state
+        .dns
+        .iter()
+        .find(|d| d.name.eq_ignore_ascii_case(&r.server))
+        .ok_or_else(|| refuse(StatusCode::NOT_FOUND, format!("no DNS server named '{}' in this lab", r.server)))?;
     role.fault(r.fault).await.map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(serde_json::json!({ "server": r.server, "fault": r.fault })))
 }

@@ -2,8 +2,8 @@
 //! (`fault stop|restart dns [NAME]`). A server's configuration lives apart from its sockets, so
 //! it survives a restart as Windows keeps it in AD and zone files.
 
-use crate::backend::RoleFailure;
 use super::super::{BackendError, DnsEndpoint, DnsFault};
+use crate::backend::RoleFailure;
 use crate::clock::Clock;
 use crate::dns::policy::{Directory, DnsState};
 use crate::dns::{DnsConfig, DnsSockets};
@@ -38,7 +38,16 @@ impl DnsRole {
         let sockets = DnsSockets::bind(loopback, loopback).await?;
         let (dns, admin) = (sockets.udp.local_addr()?, sockets.admin.local_addr()?);
         let state = crate::dns::new_state(&config, clock.clone(), Some((directory.clone(), plan_name.to_string())));
-        let role = DnsRole { name: plan_name.to_string(), state, config, clock: clock.clone(), dns, admin, lab: lab.clone(), running: Default::default() };
+        let role = DnsRole {
+            name: plan_name.to_string(),
+            state,
+            config,
+            clock: clock.clone(),
+            dns,
+            admin,
+            lab: lab.clone(),
+            running: Default::default(),
+        };
         role.serve(sockets, true).await?;
         Ok((role, dns, format!("http://{admin}")))
     }
@@ -47,9 +56,16 @@ impl DnsRole {
     /// failure, so no lab is called ready with a dead DNS server.
     async fn serve(&self, sockets: DnsSockets, configure_first: bool) -> Result<(), BackendError> {
         let stop = self.lab.child_token();
-        let serving = crate::dns::start_state(sockets, self.config.clone(), self.state.clone(), self.clock.clone(), configure_first, stop.clone())
-            .await
-            .map_err(|e| RoleFailure { role: "dns".into(), cause: format!("DNS server {}: {e}", self.name) })?;
+        let serving = crate::dns::start_state(
+            sockets,
+            self.config.clone(),
+            self.state.clone(),
+            self.clock.clone(),
+            configure_first,
+            stop.clone(),
+        )
+        .await
+        .map_err(|e| RoleFailure { role: "dns".into(), cause: format!("DNS server {}: {e}", self.name) })?;
         let name = self.name.clone();
         let task = tokio::spawn(async move {
             if let Err(e) = serving.await {
@@ -72,9 +88,12 @@ impl DnsRole {
     pub async fn fault(&self, fault: DnsFault) -> Result<(), BackendError> {
         self.stop().await;
         if fault == DnsFault::Restart {
-            let sockets = DnsSockets::bind(self.dns, self.admin)
-                .await
-                .map_err(|e| BackendError::Fault(format!("DNS server {} cannot take its sockets back ({} and {}): {e}", self.name, self.dns, self.admin)))?;
+            let sockets = DnsSockets::bind(self.dns, self.admin).await.map_err(|e| {
+                BackendError::Fault(format!(
+                    "DNS server {} cannot take its sockets back ({} and {}): {e}",
+                    self.name, self.dns, self.admin
+                ))
+            })?;
             self.serve(sockets, false).await?;
         }
         Ok(())

@@ -82,15 +82,18 @@ impl Embedded {
                 script: None,
                 secrets: secrets.clone(),
             };
-            let (role, _, _) = dns_roles::DnsRole::start(&plan.name, dns_config, &clock, &directory, &shutdown, loopback_any()).await?;
+            let (role, _, _) =
+                dns_roles::DnsRole::start(&plan.name, dns_config, &clock, &directory, &shutdown, loopback_any())
+                    .await?;
             dns_servers.push(role.endpoint(plan.address));
             dns_roles.push(role);
         }
         let dns_roles = Arc::new(dns_roles);
         let (dns, dns_admin) = (dns_servers[0].dns, dns_servers[0].admin.clone());
 
-        let appliances =
-            Arc::new(Appliances::start(topology, secrets, &tenant_url, &root.join("appliances"), &clock, &shutdown).await?);
+        let appliances = Arc::new(
+            Appliances::start(topology, secrets, &tenant_url, &root.join("appliances"), &clock, &shutdown).await?,
+        );
         let dial = appliances.dial();
 
         let client_listener = loopback().await?;
@@ -116,7 +119,12 @@ impl Embedded {
         let control = if with_control {
             let listener = loopback().await?;
             let url = format!("http://{}", listener.local_addr()?);
-            let state = control::ControlState { clock: clock.clone(), appliances: appliances.clone(), dns: dns_roles.clone(), token: secrets.control.clone() };
+            let state = control::ControlState {
+                clock: clock.clone(),
+                appliances: appliances.clone(),
+                dns: dns_roles.clone(),
+                token: secrets.control.clone(),
+            };
             let stop = shutdown.child_token();
             tasks.spawn(async move {
                 if let Err(e) = control::serve(listener, state, stop).await {
@@ -152,7 +160,6 @@ impl Embedded {
         };
         Ok(embedded)
     }
-
 }
 
 #[async_trait]
@@ -200,7 +207,10 @@ impl Backend for Embedded {
 
     async fn dns_fault(&self, server: &str, fault: super::DnsFault) -> Result<(), BackendError> {
         let role = self.dns_roles.iter().find(|r| r.name.eq_ignore_ascii_case(server)).ok_or_else(|| {
-            BackendError::Fault(format!("no DNS server named '{server}' in this lab (servers: {})", self.dns_roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")))
+            BackendError::Fault(format!(
+                "no DNS server named '{server}' in this lab (servers: {})",
+                self.dns_roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+            ))
         })?;
         role.fault(fault).await
     }

@@ -70,7 +70,11 @@ pub(super) fn from_scope(zone: &Zone, scope: &str, deciding_prefix: Option<u8>, 
                 name = target;
             }
             None => {
-                answered.records.extend(list.iter().filter(|d| wanted(d, &query.qtype)).map(|d| AnswerRecord { owner: name.clone(), data: d.clone() }));
+                answered.records.extend(
+                    list.iter()
+                        .filter(|d| wanted(d, &query.qtype))
+                        .map(|d| AnswerRecord { owner: name.clone(), data: d.clone() }),
+                );
                 break;
             }
         }

@@ -12,9 +12,48 @@ use std::net::IpAddr;
 /// ("Remove-DnsServerResourceRecord") plus ANY, which "Add-DnsServerQueryResolutionPolicy"
 /// example 6 blocks.
 pub const QTYPES: &[&str] = &[
-    "HINFO", "AFSDB", "ATMA", "ISDN", "KEY", "MB", "MD", "MF", "MG", "MINFO", "MR", "MX", "NSNXT", "RP", "RT", "WKS", "X25", "A", "AAAA",
-    "CNAME", "PTR", "SRV", "TXT", "WINS", "WINSR", "NS", "SOA", "NASP", "NASPTR", "DNAME", "GPOS", "LOC", "DHCID", "NAPTR", "RRSIG",
-    "DNSKEY", "DS", "NSEC", "NSEC3", "NSEC3PARAM", "TLSA", "ANY",
+    "HINFO",
+    "AFSDB",
+    "ATMA",
+    "ISDN",
+    "KEY",
+    "MB",
+    "MD",
+    "MF",
+    "MG",
+    "MINFO",
+    "MR",
+    "MX",
+    "NSNXT",
+    "RP",
+    "RT",
+    "WKS",
+    "X25",
+    "A",
+    "AAAA",
+    "CNAME",
+    "PTR",
+    "SRV",
+    "TXT",
+    "WINS",
+    "WINSR",
+    "NS",
+    "SOA",
+    "NASP",
+    "NASPTR",
+    "DNAME",
+    "GPOS",
+    "LOC",
+    "DHCID",
+    "NAPTR",
+    "RRSIG",
+    "DNSKEY",
+    "DS",
+    "NSEC",
+    "NSEC3",
+    "NSEC3PARAM",
+    "TLSA",
+    "ANY",
 ];
 
 /// The facts of a query a policy can test, named as the cmdlet parameters are.
@@ -157,9 +196,9 @@ fn check_value(kind: CriterionKind, value: &str, subnets: &ClientSubnets) -> Res
             "IPV4" | "IPV6" => Ok(()),
             _ => Err(ValueProblem::Malformed(format!("'{value}' is neither IPv4 nor IPv6"))),
         },
-        CriterionKind::TimeOfDay => window(value).map(|_| ()).ok_or_else(|| {
-            ValueProblem::Malformed(format!("'{value}' is not a time window such as 08:00-18:00"))
-        }),
+        CriterionKind::TimeOfDay => window(value)
+            .map(|_| ())
+            .ok_or_else(|| ValueProblem::Malformed(format!("'{value}' is not a time window such as 08:00-18:00"))),
         CriterionKind::ServerInterfaceIP => match value.parse::<IpAddr>() {
             Ok(_) => Ok(()),
             Err(_) => Err(ValueProblem::Malformed(format!("'{value}' is not an IP address"))),

@@ -47,7 +47,12 @@ impl Directory {
     pub fn write(&self, origin: &str, at: Duration, name: &str, zone: Option<Zone>) {
         let mut writes = self.writes.lock().expect("directory lock");
         let seq = writes.values().map(Vec::len).sum::<usize>() as u64;
-        writes.entry(name.to_string()).or_default().push(Write { at, seq, origin: origin.to_string(), zone: zone.map(Arc::new) });
+        writes.entry(name.to_string()).or_default().push(Write {
+            at,
+            seq,
+            origin: origin.to_string(),
+            zone: zone.map(Arc::new),
+        });
     }
 
     /// The zone as `server` sees it at `now`: the latest write visible to it. `None` when the
@@ -55,7 +60,12 @@ impl Directory {
     /// removed it.
     pub fn read(&self, server: &str, now: Duration, name: &str) -> Option<Option<Arc<Zone>>> {
         let writes = self.writes.lock().expect("directory lock");
-        writes.get(name)?.iter().filter(|w| self.visible(w, server, now)).max_by_key(|w| (w.at, w.seq)).map(|w| w.zone.clone())
+        writes
+            .get(name)?
+            .iter()
+            .filter(|w| self.visible(w, server, now))
+            .max_by_key(|w| (w.at, w.seq))
+            .map(|w| w.zone.clone())
     }
 
     /// Every zone `server` sees at `now`.

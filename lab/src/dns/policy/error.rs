@@ -39,11 +39,15 @@ pub enum PolicyError {
     DefaultScopeRemoval { zone: String },
     #[error("The zone scope {scope} of zone {zone} is used by query resolution policy {policy}: change or remove the policy first.")]
     ZoneScopeInUse { zone: String, scope: String, policy: String },
-    #[error("The client subnet {name} is used by query resolution policy {policy}: change or remove the policy first.")]
+    #[error(
+        "The client subnet {name} is used by query resolution policy {policy}: change or remove the policy first."
+    )]
     ClientSubnetInUse { name: String, policy: String },
     #[error("The client subnet {name} does not contain {subnet}.")]
     SubnetNotInClientSubnet { name: String, subnet: String },
-    #[error("A query resolution policy with action {action} answers from no zone scope: -ZoneScope goes with ALLOW only.")]
+    #[error(
+        "A query resolution policy with action {action} answers from no zone scope: -ZoneScope goes with ALLOW only."
+    )]
     ScopeWithoutAllow { action: String },
     #[error("A server-level query resolution policy (no -ZoneName) has no zone scopes: -ZoneScope needs -ZoneName.")]
     ServerLevelScope,

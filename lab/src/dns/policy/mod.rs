@@ -157,7 +157,11 @@ impl QueryResolutionPolicy {
     }
 
     pub fn level(&self) -> &'static str {
-        if self.zone.is_some() { "Zone" } else { "Server" }
+        if self.zone.is_some() {
+            "Zone"
+        } else {
+            "Server"
+        }
     }
 }
 
@@ -256,9 +260,11 @@ impl DnsState {
     /// a weighted round robin rotates, or AD-integrated zones replicate on the lab clock.
     pub fn answers_depend_only_on_the_question(&self) -> bool {
         self.ad.is_none()
-            && self.policies.iter().filter(|p| p.enabled).all(|p| {
-                p.scopes.len() <= 1 && p.criteria.iter().all(|c| c.kind != CriterionKind::TimeOfDay)
-            })
+            && self
+                .policies
+                .iter()
+                .filter(|p| p.enabled)
+                .all(|p| p.scopes.len() <= 1 && p.criteria.iter().all(|c| c.kind != CriterionKind::TimeOfDay))
     }
 
     pub fn set_deny_answer(&mut self, answer: DenyAnswer) {
@@ -296,7 +302,12 @@ impl DnsState {
     pub fn zones(&self) -> Vec<Arc<Zone>> {
         let mut all: Vec<Arc<Zone>> = self.zones.values().cloned().collect();
         if let Some(ad) = &self.ad {
-            all.extend(ad.directory.zones(&ad.server, self.lab_now()).into_iter().filter(|z| !self.zones.contains_key(&z.name)));
+            all.extend(
+                ad.directory
+                    .zones(&ad.server, self.lab_now())
+                    .into_iter()
+                    .filter(|z| !self.zones.contains_key(&z.name)),
+            );
         }
         all.sort_by(|a, b| a.name.cmp(&b.name));
         all
@@ -314,7 +325,11 @@ impl DnsState {
 
     /// Changes one zone, all or nothing, where it lives: here, or in the directory (from where
     /// the other domain controllers get it after the replication delay).
-    fn edit_zone<T>(&mut self, name: &str, edit: impl FnOnce(&mut Zone) -> Result<T, PolicyError>) -> Result<T, PolicyError> {
+    fn edit_zone<T>(
+        &mut self,
+        name: &str,
+        edit: impl FnOnce(&mut Zone) -> Result<T, PolicyError>,
+    ) -> Result<T, PolicyError> {
         let mut zone = (*self.zone(name)?).clone();
         let out = edit(&mut zone)?;
         self.store_zone(zone);
@@ -323,7 +338,9 @@ impl DnsState {
 
     fn store_zone(&mut self, zone: Zone) {
         match &self.ad {
-            Some(ad) if zone.replication_scope.is_some() => ad.directory.write(&ad.server, self.lab_now(), &zone.name.clone(), Some(zone)),
+            Some(ad) if zone.replication_scope.is_some() => {
+                ad.directory.write(&ad.server, self.lab_now(), &zone.name.clone(), Some(zone))
+            }
             _ => {
                 self.zones.insert(zone.name.clone(), Arc::new(zone));
             }
@@ -338,11 +355,18 @@ impl DnsState {
     /// processing order.
     pub fn policies(&self) -> Vec<&QueryResolutionPolicy> {
         let mut all: Vec<_> = self.policies.iter().collect();
-        all.sort_by(|a, b| (a.zone.is_some(), &a.zone, a.processing_order).cmp(&(b.zone.is_some(), &b.zone, b.processing_order)));
+        all.sort_by(|a, b| {
+            (a.zone.is_some(), &a.zone, a.processing_order).cmp(&(b.zone.is_some(), &b.zone, b.processing_order))
+        });
         all
     }
 
-    pub fn add_zone(&mut self, name: &str, zone_file: Option<String>, replication_scope: Option<String>) -> Result<(), PolicyError> {
+    pub fn add_zone(
+        &mut self,
+        name: &str,
+        zone_file: Option<String>,
+        replication_scope: Option<String>,
+    ) -> Result<(), PolicyError> {
         let zone = Zone::new(name, zone_file, replication_scope)?;
         if self.zone(&zone.name).is_ok() {
             return Err(PolicyError::DuplicateZone { zone: zone.name });
@@ -375,8 +399,14 @@ impl DnsState {
         if key == zone_name {
             return Err(PolicyError::DefaultScopeRemoval { zone: zone_name });
         }
-        if let Some(p) = self.policies.iter().find(|p| p.zone.as_deref() == Some(zone_name.as_str()) && p.scopes.iter().any(|s| s.scope.eq_ignore_ascii_case(&key))) {
-            return Err(PolicyError::ZoneScopeInUse { zone: zone_name, scope: name.trim().into(), policy: p.name.clone() });
+        if let Some(p) = self.policies.iter().find(|p| {
+            p.zone.as_deref() == Some(zone_name.as_str()) && p.scopes.iter().any(|s| s.scope.eq_ignore_ascii_case(&key))
+        }) {
+            return Err(PolicyError::ZoneScopeInUse {
+                zone: zone_name,
+                scope: name.trim().into(),
+                policy: p.name.clone(),
+            });
         }
         self.edit_zone(zone, |z| {
             z.scopes.remove(&key);
@@ -387,22 +417,39 @@ impl DnsState {
 
     pub fn add_client_subnet(&mut self, name: &str, ipv4: &[String], ipv6: &[String]) -> Result<(), PolicyError> {
         if name.trim().is_empty() {
-            return Err(PolicyError::BadValue { what: "client subnet name", text: name.into(), expected: "a non-empty name such as AmsterdamSubnet" });
+            return Err(PolicyError::BadValue {
+                what: "client subnet name",
+                text: name.into(),
+                expected: "a non-empty name such as AmsterdamSubnet",
+            });
         }
         let subnet = ClientSubnet::parse(name.trim(), ipv4, ipv6)?;
         self.subnets.add(subnet)
     }
 
     /// `Set-DnsServerClientSubnet -Action ADD|REMOVE|REPLACE`.
-    pub fn set_client_subnet(&mut self, name: &str, action: SubnetAction, ipv4: &[String], ipv6: &[String]) -> Result<(), PolicyError> {
+    pub fn set_client_subnet(
+        &mut self,
+        name: &str,
+        action: SubnetAction,
+        ipv4: &[String],
+        ipv6: &[String],
+    ) -> Result<(), PolicyError> {
         self.subnets.set(name.trim(), action, ipv4, ipv6)
     }
 
     /// Removes a client subnet; refused (lab choice) while a policy names it, since the policy
     /// would silently stop matching.
     pub fn remove_client_subnet(&mut self, name: &str) -> Result<(), PolicyError> {
-        let subnet = self.subnets.get(name.trim()).ok_or_else(|| PolicyError::UnknownClientSubnet { name: name.trim().into() })?.name.clone();
-        let uses = |c: &Criterion| c.kind == CriterionKind::ClientSubnet && c.eq.iter().chain(&c.ne).any(|v| v.eq_ignore_ascii_case(&subnet));
+        let subnet = self
+            .subnets
+            .get(name.trim())
+            .ok_or_else(|| PolicyError::UnknownClientSubnet { name: name.trim().into() })?
+            .name
+            .clone();
+        let uses = |c: &Criterion| {
+            c.kind == CriterionKind::ClientSubnet && c.eq.iter().chain(&c.ne).any(|v| v.eq_ignore_ascii_case(&subnet))
+        };
         if let Some(p) = self.policies.iter().find(|p| p.criteria.iter().any(uses)) {
             return Err(PolicyError::ClientSubnetInUse { name: subnet, policy: p.name.clone() });
         }

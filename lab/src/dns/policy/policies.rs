@@ -3,7 +3,9 @@
 //! scopes and a DENY or IGNORE has no scopes; at server level queries can only be denied or
 //! ignored, and there are no scopes at all.
 
-use super::{level_words, weights, Action, Condition, Criterion, CriterionKind, DnsState, PolicyError, QueryResolutionPolicy};
+use super::{
+    level_words, weights, Action, Condition, Criterion, CriterionKind, DnsState, PolicyError, QueryResolutionPolicy,
+};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -38,10 +40,17 @@ impl DnsState {
         zone.map(|z| self.zone(z).map(|z| z.name.clone())).transpose()
     }
 
-    fn scopes_for(&self, zone: Option<&str>, action: Action, text: Option<&str>) -> Result<Vec<weights::WeightedScope>, PolicyError> {
+    fn scopes_for(
+        &self,
+        zone: Option<&str>,
+        action: Action,
+        text: Option<&str>,
+    ) -> Result<Vec<weights::WeightedScope>, PolicyError> {
         match (zone, text) {
             (None, Some(_)) => Err(PolicyError::ServerLevelScope),
-            (Some(_), Some(_)) if action != Action::Allow => Err(PolicyError::ScopeWithoutAllow { action: action.name().to_ascii_uppercase() }),
+            (Some(_), Some(_)) if action != Action::Allow => {
+                Err(PolicyError::ScopeWithoutAllow { action: action.name().to_ascii_uppercase() })
+            }
             (Some(z), Some(text)) => {
                 let scopes = weights::parse(text)?;
                 let zone = self.zone(z)?;
@@ -56,14 +65,19 @@ impl DnsState {
     }
 
     fn order(&self, zone: &Option<String>, wanted: Option<i64>, except: Option<&str>) -> Result<u32, PolicyError> {
-        let same_level = |p: &&QueryResolutionPolicy| &p.zone == zone && except.is_none_or(|n| !p.name.eq_ignore_ascii_case(n));
+        let same_level =
+            |p: &&QueryResolutionPolicy| &p.zone == zone && except.is_none_or(|n| !p.name.eq_ignore_ascii_case(n));
         let order = match wanted {
             Some(n) if n < 1 || n > i64::from(u32::MAX) => return Err(PolicyError::BadProcessingOrder { order: n }),
             Some(n) => n as u32,
             None => self.policies.iter().filter(same_level).map(|p| p.processing_order).max().unwrap_or(0) + 1,
         };
         if let Some(other) = self.policies.iter().filter(same_level).find(|p| p.processing_order == order) {
-            return Err(PolicyError::DuplicateProcessingOrder { order, other: other.name.clone(), level: level_words(zone.as_deref()) });
+            return Err(PolicyError::DuplicateProcessingOrder {
+                order,
+                other: other.name.clone(),
+                level: level_words(zone.as_deref()),
+            });
         }
         Ok(order)
     }
@@ -88,7 +102,11 @@ impl DnsState {
         let scopes = self.scopes_for(zone.as_deref(), action, new.zone_scope.as_deref())?;
         let name = new.name.trim();
         if name.is_empty() {
-            return Err(PolicyError::BadValue { what: "policy name", text: new.name.clone(), expected: "a non-empty name such as AmsterdamPolicy" });
+            return Err(PolicyError::BadValue {
+                what: "policy name",
+                text: new.name.clone(),
+                expected: "a non-empty name such as AmsterdamPolicy",
+            });
         }
         if self.policies.iter().any(|p| p.zone == zone && p.name.eq_ignore_ascii_case(name)) {
             return Err(PolicyError::DuplicatePolicy { name: name.into(), level });
@@ -120,7 +138,12 @@ impl DnsState {
     }
 
     /// Applies an edit as a whole: nothing changes unless all of it is valid.
-    pub fn set_policy(&mut self, name: &str, zone: Option<&str>, edit: PolicyEdit) -> Result<&QueryResolutionPolicy, PolicyError> {
+    pub fn set_policy(
+        &mut self,
+        name: &str,
+        zone: Option<&str>,
+        edit: PolicyEdit,
+    ) -> Result<&QueryResolutionPolicy, PolicyError> {
         let current = self.policy(name, zone)?.clone();
         let mut updated = current.clone();
         if let Some(c) = &edit.condition {
@@ -138,7 +161,8 @@ impl DnsState {
         if edit.processing_order.is_some() {
             updated.processing_order = self.order(&current.zone, edit.processing_order, Some(&current.name))?;
         }
-        let slot = self.policies.iter_mut().find(|p| p.zone == current.zone && p.name == current.name).expect("found above");
+        let slot =
+            self.policies.iter_mut().find(|p| p.zone == current.zone && p.name == current.name).expect("found above");
         *slot = updated;
         self.policies.sort_by_key(|p| p.processing_order);
         self.policy(&current.name, current.zone.as_deref())
@@ -152,7 +176,11 @@ impl DnsState {
             self.policy(n, zone.as_deref())?;
         }
         let mut changed = 0;
-        for p in self.policies.iter_mut().filter(|p| p.zone == zone && name.is_none_or(|n| p.name.eq_ignore_ascii_case(n.trim()))) {
+        for p in self
+            .policies
+            .iter_mut()
+            .filter(|p| p.zone == zone && name.is_none_or(|n| p.name.eq_ignore_ascii_case(n.trim())))
+        {
             changed += usize::from(p.enabled != enabled);
             p.enabled = enabled;
         }

@@ -43,13 +43,25 @@ impl ClientSubnet {
 
 fn parse_v4(list: &[String]) -> Result<Vec<Ipv4Net>, PolicyError> {
     list.iter()
-        .map(|t| t.trim().parse().map_err(|_| PolicyError::BadSubnet { text: t.clone(), family: "IPv4", example: "192.168.1.0/24" }))
+        .map(|t| {
+            t.trim().parse().map_err(|_| PolicyError::BadSubnet {
+                text: t.clone(),
+                family: "IPv4",
+                example: "192.168.1.0/24",
+            })
+        })
         .collect()
 }
 
 fn parse_v6(list: &[String]) -> Result<Vec<Ipv6Net>, PolicyError> {
     list.iter()
-        .map(|t| t.trim().parse().map_err(|_| PolicyError::BadSubnet { text: t.clone(), family: "IPv6", example: "2001:db8:1::/48" }))
+        .map(|t| {
+            t.trim().parse().map_err(|_| PolicyError::BadSubnet {
+                text: t.clone(),
+                family: "IPv6",
+                example: "2001:db8:1::/48",
+            })
+        })
         .collect()
 }
 
@@ -75,7 +87,12 @@ impl SubnetAction {
 /// Applies one action to one family's list; a family not given (`given` empty) is left alone
 /// (lab choice for REPLACE: the "Set-DnsServerClientSubnet" example replaces only the family it
 /// names).
-fn apply<N: PartialEq + Copy>(list: &mut Vec<N>, action: SubnetAction, given: Vec<N>, missing: impl Fn(&N) -> PolicyError) -> Result<(), PolicyError> {
+fn apply<N: PartialEq + Copy>(
+    list: &mut Vec<N>,
+    action: SubnetAction,
+    given: Vec<N>,
+    missing: impl Fn(&N) -> PolicyError,
+) -> Result<(), PolicyError> {
     if given.is_empty() {
         return Ok(());
     }
@@ -121,7 +138,13 @@ impl ClientSubnets {
     }
 
     /// Changes one subnet's lists as a whole: nothing changes unless all of it is valid.
-    pub fn set(&mut self, name: &str, action: SubnetAction, ipv4: &[String], ipv6: &[String]) -> Result<(), PolicyError> {
+    pub fn set(
+        &mut self,
+        name: &str,
+        action: SubnetAction,
+        ipv4: &[String],
+        ipv6: &[String],
+    ) -> Result<(), PolicyError> {
         let current = self.get(name).ok_or_else(|| PolicyError::UnknownClientSubnet { name: name.into() })?;
         if ipv4.is_empty() && ipv6.is_empty() {
             return Err(PolicyError::EmptyClientSubnet);

@@ -29,7 +29,13 @@ fn seed() -> DnsState {
     s
 }
 
-fn policy(name: &str, action: &str, criteria: &[(CriterionKind, &str)], scope: Option<&str>, order: Option<i64>) -> NewPolicy {
+fn policy(
+    name: &str,
+    action: &str,
+    criteria: &[(CriterionKind, &str)],
+    scope: Option<&str>,
+    order: Option<i64>,
+) -> NewPolicy {
     NewPolicy {
         name: name.into(),
         zone: Some("adatum.biz".into()),
@@ -50,8 +56,22 @@ fn a(r: Resolution) -> Vec<String> {
 
 fn geo() -> DnsState {
     let mut s = seed();
-    s.add_policy(policy("AmsterdamPolicy", "ALLOW", &[(CriterionKind::ClientSubnet, "EQ,AmsterdamSubnet")], Some("AmsterdamZoneScope,1"), Some(1))).unwrap();
-    s.add_policy(policy("SeattlePolicy", "ALLOW", &[(CriterionKind::ClientSubnet, "eq,SeattleSubnet")], Some("SeattleZoneScope,1"), Some(2))).unwrap();
+    s.add_policy(policy(
+        "AmsterdamPolicy",
+        "ALLOW",
+        &[(CriterionKind::ClientSubnet, "EQ,AmsterdamSubnet")],
+        Some("AmsterdamZoneScope,1"),
+        Some(1),
+    ))
+    .unwrap();
+    s.add_policy(policy(
+        "SeattlePolicy",
+        "ALLOW",
+        &[(CriterionKind::ClientSubnet, "eq,SeattleSubnet")],
+        Some("SeattleZoneScope,1"),
+        Some(2),
+    ))
+    .unwrap();
     s
 }
 
@@ -87,7 +107,14 @@ fn names_outside_our_zones_are_refused() {
 fn eq_values_are_ored_and_ne_values_anded() {
     let mut s = seed();
     s.add_client_subnet("Lab", &strings(&["192.168.1.64/26"]), &[]).unwrap();
-    s.add_policy(policy("P", "ALLOW", &[(CriterionKind::ClientSubnet, "EQ,AmsterdamSubnet,SeattleSubnet;NE,Lab")], Some("SeattleZoneScope"), None)).unwrap();
+    s.add_policy(policy(
+        "P",
+        "ALLOW",
+        &[(CriterionKind::ClientSubnet, "EQ,AmsterdamSubnet,SeattleSubnet;NE,Lab")],
+        Some("SeattleZoneScope"),
+        None,
+    ))
+    .unwrap();
     assert_eq!(a(s.resolve(&q("192.168.1.10", "hybridvoice.adatum.biz"))), ["10.10.1.8"]);
     assert_eq!(a(s.resolve(&q("10.10.1.10", "hybridvoice.adatum.biz"))), ["10.10.1.8"]);
     // In an EQ subnet but also in the NE one.
@@ -97,7 +124,14 @@ fn eq_values_are_ored_and_ne_values_anded() {
 #[test]
 fn ne_alone_matches_everything_else() {
     let mut s = seed();
-    s.add_policy(policy("NotSeattle", "DENY", &[(CriterionKind::ClientSubnet, "NE,SeattleSubnet,AmsterdamSubnet")], None, None)).unwrap();
+    s.add_policy(policy(
+        "NotSeattle",
+        "DENY",
+        &[(CriterionKind::ClientSubnet, "NE,SeattleSubnet,AmsterdamSubnet")],
+        None,
+        None,
+    ))
+    .unwrap();
     assert_eq!(s.resolve(&q("203.0.113.5", "hybridvoice.adatum.biz")), Resolution::Refused);
     assert!(matches!(s.resolve(&q("10.10.1.5", "hybridvoice.adatum.biz")), Resolution::NxDomain(_)));
 }
@@ -125,7 +159,8 @@ fn wildcard_fqdn_matches_the_apex_and_names_below() {
     assert!(criteria::fqdn_matches("*.adatum.biz", "adatum.biz"));
     assert!(!criteria::fqdn_matches("*.adatum.biz", "xadatum.biz"));
     let mut s = seed();
-    s.add_policy(policy("Block", "IGNORE", &[(CriterionKind::Fqdn, "EQ,*.adatum.biz;NE,www.adatum.biz")], None, None)).unwrap();
+    s.add_policy(policy("Block", "IGNORE", &[(CriterionKind::Fqdn, "EQ,*.adatum.biz;NE,www.adatum.biz")], None, None))
+        .unwrap();
     assert_eq!(s.resolve(&q("203.0.113.5", "hybridvoice.adatum.biz")), Resolution::Ignore);
     assert_eq!(s.resolve(&q("203.0.113.5", "adatum.biz")), Resolution::Ignore);
     assert_eq!(a(s.resolve(&q("203.0.113.5", "www.adatum.biz"))), ["203.0.113.80"]);
@@ -135,8 +170,16 @@ fn wildcard_fqdn_matches_the_apex_and_names_below() {
 fn qtype_server_interface_and_transport_criteria() {
     let mut s = seed();
     s.add_policy(policy("NoAAAA", "DENY", &[(CriterionKind::QType, "EQ,AAAA")], None, Some(1))).unwrap();
-    s.add_policy(policy("Iface", "IGNORE", &[(CriterionKind::ServerInterfaceIP, "EQ,127.0.0.2")], None, Some(2))).unwrap();
-    s.add_policy(policy("Tcp", "ALLOW", &[(CriterionKind::TransportProtocol, "EQ,TCP")], Some("SeattleZoneScope"), Some(3))).unwrap();
+    s.add_policy(policy("Iface", "IGNORE", &[(CriterionKind::ServerInterfaceIP, "EQ,127.0.0.2")], None, Some(2)))
+        .unwrap();
+    s.add_policy(policy(
+        "Tcp",
+        "ALLOW",
+        &[(CriterionKind::TransportProtocol, "EQ,TCP")],
+        Some("SeattleZoneScope"),
+        Some(3),
+    ))
+    .unwrap();
     let mut aaaa = q("203.0.113.5", "www.adatum.biz");
     aaaa.qtype = "AAAA".into();
     assert_eq!(s.resolve(&aaaa), Resolution::Refused);
@@ -172,7 +215,11 @@ fn deny_answers_refused_or_servfail_and_ignore_stays_silent() {
 #[test]
 fn server_level_policies_apply_to_every_name() {
     let mut s = seed();
-    s.add_policy(NewPolicy { zone: None, ..policy("Drop", "IGNORE", &[(CriterionKind::ClientSubnet, "EQ,SeattleSubnet")], None, None) }).unwrap();
+    s.add_policy(NewPolicy {
+        zone: None,
+        ..policy("Drop", "IGNORE", &[(CriterionKind::ClientSubnet, "EQ,SeattleSubnet")], None, None)
+    })
+    .unwrap();
     assert_eq!(s.resolve(&q("10.10.1.1", "www.contoso.com")), Resolution::Ignore);
     assert_eq!(s.resolve(&q("203.0.113.1", "www.contoso.com")), Resolution::Refused);
 }
@@ -202,8 +249,13 @@ fn weights_split_answers_exactly() {
         assert_eq!(amsterdam_answers(&s, 8), 3, "round {round}: three of every eight answers come from Amsterdam");
     }
     // The same configuration and the same queries give the same answers.
-    let order = |s: &DnsState| (0..16).map(|_| a(s.resolve(&q("203.0.113.1", "hybridvoice.adatum.biz")))[0].clone()).collect::<Vec<_>>();
-    assert_eq!(order(&split("AmsterdamZoneScope,1;SeattleZoneScope,3")), order(&split("AmsterdamZoneScope,1;SeattleZoneScope,3")));
+    let order = |s: &DnsState| {
+        (0..16).map(|_| a(s.resolve(&q("203.0.113.1", "hybridvoice.adatum.biz")))[0].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        order(&split("AmsterdamZoneScope,1;SeattleZoneScope,3")),
+        order(&split("AmsterdamZoneScope,1;SeattleZoneScope,3"))
+    );
 }
 
 #[test]
@@ -241,25 +293,52 @@ fn err<T: std::fmt::Debug>(r: Result<T, PolicyError>) -> String {
 fn validation_errors_say_what_was_wrong() {
     let mut s = geo();
     assert_eq!(err(s.add_zone_scope("adatum.biz", "Adatum.biz")), "The zone scope Adatum.biz cannot be added to zone adatum.biz: every zone already has a default scope named after the zone.");
-    assert_eq!(err(s.add_zone_scope("adatum.biz", "SeattleZoneScope")), "The zone scope SeattleZoneScope already exists in zone adatum.biz.");
+    assert_eq!(
+        err(s.add_zone_scope("adatum.biz", "SeattleZoneScope")),
+        "The zone scope SeattleZoneScope already exists in zone adatum.biz."
+    );
     assert_eq!(err(s.add_zone_scope("contoso.com", "X")), "The zone contoso.com was not found on the DNS server.");
     assert_eq!(err(s.add_zone("adatum.biz", None, None)), "The zone adatum.biz already exists on the DNS server.");
-    assert_eq!(err(s.add_client_subnet("SeattleSubnet", &strings(&["10.0.0.0/8"]), &[])), "The client subnet SeattleSubnet already exists on the DNS server.");
-    assert_eq!(err(s.add_client_subnet("X", &strings(&["10.10.1.0/33"]), &[])), "'10.10.1.0/33' is not a valid IPv4 subnet: expected an address and a prefix length such as 192.168.1.0/24.");
-    assert_eq!(err(s.add_client_subnet("X", &[], &strings(&["2001:db8::/129"]))), "'2001:db8::/129' is not a valid IPv6 subnet: expected an address and a prefix length such as 2001:db8:1::/48.");
     assert_eq!(
-        err(s.add_policy(policy("P", "ALLOW", &[(CriterionKind::ClientSubnet, "EQ,ParisSubnet")], Some("SeattleZoneScope"), None))),
+        err(s.add_client_subnet("SeattleSubnet", &strings(&["10.0.0.0/8"]), &[])),
+        "The client subnet SeattleSubnet already exists on the DNS server."
+    );
+    assert_eq!(
+        err(s.add_client_subnet("X", &strings(&["10.10.1.0/33"]), &[])),
+        "'10.10.1.0/33' is not a valid IPv4 subnet: expected an address and a prefix length such as 192.168.1.0/24."
+    );
+    assert_eq!(
+        err(s.add_client_subnet("X", &[], &strings(&["2001:db8::/129"]))),
+        "'2001:db8::/129' is not a valid IPv6 subnet: expected an address and a prefix length such as 2001:db8:1::/48."
+    );
+    assert_eq!(
+        err(s.add_policy(policy(
+            "P",
+            "ALLOW",
+            &[(CriterionKind::ClientSubnet, "EQ,ParisSubnet")],
+            Some("SeattleZoneScope"),
+            None
+        ))),
         "The client subnet ParisSubnet was not found on the DNS server."
     );
     assert_eq!(
-        err(s.add_policy(policy("P", "ALLOW", &[(CriterionKind::ClientSubnet, "EQ,SeattleSubnet")], Some("ParisZoneScope,1"), None))),
+        err(s.add_policy(policy(
+            "P",
+            "ALLOW",
+            &[(CriterionKind::ClientSubnet, "EQ,SeattleSubnet")],
+            Some("ParisZoneScope,1"),
+            None
+        ))),
         "The zone scope ParisZoneScope was not found in zone adatum.biz."
     );
     assert_eq!(
         err(s.add_policy(policy("P", "ALLOW", &[], Some("SeattleZoneScope"), Some(2)))),
         "The processing order 2 is already used by query resolution policy SeattlePolicy in zone adatum.biz: each policy needs its own processing order."
     );
-    assert_eq!(err(s.add_policy(policy("seattlepolicy", "DENY", &[], None, Some(9)))), "The query resolution policy seattlepolicy already exists in zone adatum.biz.");
+    assert_eq!(
+        err(s.add_policy(policy("seattlepolicy", "DENY", &[], None, Some(9)))),
+        "The query resolution policy seattlepolicy already exists in zone adatum.biz."
+    );
     assert_eq!(
         err(s.add_policy(policy("P", "ALLOW", &[(CriterionKind::ClientSubnet, "XX,SeattleSubnet")], Some("SeattleZoneScope"), None))),
         "The ClientSubnet criteria 'XX,SeattleSubnet' is not valid: part 1 starts with 'XX' where EQ or NE was expected. Expected for example \"EQ,value1,value2;NE,value3\"."
@@ -276,12 +355,30 @@ fn validation_errors_say_what_was_wrong() {
         err(s.add_policy(policy("P", "ALLOW", &[], Some("SeattleZoneScope,0"), None))),
         "The zone scope list 'SeattleZoneScope,0' is not valid: the weight of SeattleZoneScope is '0' where a whole number of 1 or more was expected. Expected for example \"AmsterdamZoneScope,1;SeattleZoneScope,2\"."
     );
-    assert_eq!(err(s.add_policy(policy("P", "ALLOW", &[], None, None))), "A query resolution policy with action ALLOW needs -ZoneScope.");
-    assert_eq!(err(s.add_policy(NewPolicy { zone: Some("contoso.com".into()), ..policy("P", "DENY", &[], None, None) })), "The zone contoso.com was not found on the DNS server.");
-    assert_eq!(err(s.add_policy(policy("P", "PERMIT", &[], None, None))), "'PERMIT' is not a valid Action: expected ALLOW, DENY or IGNORE.");
-    assert_eq!(err(s.remove_policy("Nope", Some("adatum.biz"))), "The query resolution policy Nope was not found in zone adatum.biz.");
-    assert_eq!(err(s.add_a("adatum.biz", None, "www", "203.0.113.80")), "The A record www.adatum.biz with data 203.0.113.80 already exists in scope adatum.biz of zone adatum.biz.");
-    assert_eq!(err(s.add_a("adatum.biz", None, "www", "10.1.2")), "'10.1.2' is not a valid IPv4 address for an A record.");
+    assert_eq!(
+        err(s.add_policy(policy("P", "ALLOW", &[], None, None))),
+        "A query resolution policy with action ALLOW needs -ZoneScope."
+    );
+    assert_eq!(
+        err(s.add_policy(NewPolicy { zone: Some("contoso.com".into()), ..policy("P", "DENY", &[], None, None) })),
+        "The zone contoso.com was not found on the DNS server."
+    );
+    assert_eq!(
+        err(s.add_policy(policy("P", "PERMIT", &[], None, None))),
+        "'PERMIT' is not a valid Action: expected ALLOW, DENY or IGNORE."
+    );
+    assert_eq!(
+        err(s.remove_policy("Nope", Some("adatum.biz"))),
+        "The query resolution policy Nope was not found in zone adatum.biz."
+    );
+    assert_eq!(
+        err(s.add_a("adatum.biz", None, "www", "203.0.113.80")),
+        "The A record www.adatum.biz with data 203.0.113.80 already exists in scope adatum.biz of zone adatum.biz."
+    );
+    assert_eq!(
+        err(s.add_a("adatum.biz", None, "www", "10.1.2")),
+        "'10.1.2' is not a valid IPv4 address for an A record."
+    );
     assert_eq!(
         s.remove_records("adatum.biz", Some("SeattleZoneScope"), "A", "nothing", &[]).unwrap_err().to_string(),
         "Failed to find the resource record nothing of type A in scope SeattleZoneScope of zone adatum.biz."
@@ -289,7 +386,12 @@ fn validation_errors_say_what_was_wrong() {
 }
 
 fn no_action(name: &str, zone: Option<&str>, scope: Option<&str>) -> NewPolicy {
-    NewPolicy { name: name.into(), zone: zone.map(str::to_string), zone_scope: scope.map(str::to_string), ..NewPolicy::default() }
+    NewPolicy {
+        name: name.into(),
+        zone: zone.map(str::to_string),
+        zone_scope: scope.map(str::to_string),
+        ..NewPolicy::default()
+    }
 }
 
 /// "Add-DnsServerQueryResolutionPolicy": -Action is optional. Lab choice for the default: the
@@ -298,7 +400,10 @@ fn no_action(name: &str, zone: Option<&str>, scope: Option<&str>) -> NewPolicy {
 #[test]
 fn action_defaults_to_allow_at_zone_level_and_deny_at_server_level() {
     let mut s = seed();
-    assert_eq!(s.add_policy(no_action("Z", Some("adatum.biz"), Some("SeattleZoneScope"))).unwrap().action, Action::Allow);
+    assert_eq!(
+        s.add_policy(no_action("Z", Some("adatum.biz"), Some("SeattleZoneScope"))).unwrap().action,
+        Action::Allow
+    );
     assert_eq!(a(s.resolve(&q("203.0.113.5", "hybridvoice.adatum.biz"))), ["10.10.1.8"]);
     let mut s = seed();
     assert_eq!(s.add_policy(no_action("S", None, None)).unwrap().action, Action::Deny);
@@ -333,7 +438,10 @@ fn client_subnets_take_either_list_and_host_bits() {
     let loose = s.subnets().get("loose").unwrap();
     assert_eq!(loose.ipv4[0].to_string(), "172.21.33.0/16");
     assert!(loose.contains(ip("172.21.200.1")));
-    assert_eq!(err(s.add_client_subnet("Empty", &[], &[])), "A client subnet needs at least one IPv4Subnet or IPv6Subnet.");
+    assert_eq!(
+        err(s.add_client_subnet("Empty", &[], &[])),
+        "A client subnet needs at least one IPv4Subnet or IPv6Subnet."
+    );
 }
 
 /// "Set-DnsServerClientSubnet" ADD, REMOVE and REPLACE; "Remove-DnsServerClientSubnet".
@@ -345,8 +453,14 @@ fn client_subnets_are_edited_and_removed() {
     s.set_client_subnet("SeattleSubnet", SubnetAction::Remove, &strings(&["10.10.1.0/24"]), &[]).unwrap();
     assert!(matches!(s.resolve(&q("10.10.1.4", "hybridvoice.adatum.biz")), Resolution::NxDomain(_)));
     s.set_client_subnet("SeattleSubnet", SubnetAction::Replace, &strings(&["10.30.0.0/16"]), &[]).unwrap();
-    assert_eq!(s.subnets().get("SeattleSubnet").unwrap().ipv4.iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["10.30.0.0/16"]);
-    assert_eq!(err(s.set_client_subnet("SeattleSubnet", SubnetAction::Remove, &strings(&["10.99.0.0/16"]), &[])), "The client subnet SeattleSubnet does not contain 10.99.0.0/16.");
+    assert_eq!(
+        s.subnets().get("SeattleSubnet").unwrap().ipv4.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+        ["10.30.0.0/16"]
+    );
+    assert_eq!(
+        err(s.set_client_subnet("SeattleSubnet", SubnetAction::Remove, &strings(&["10.99.0.0/16"]), &[])),
+        "The client subnet SeattleSubnet does not contain 10.99.0.0/16."
+    );
     assert_eq!(err(s.remove_client_subnet("SeattleSubnet")), "The client subnet SeattleSubnet is used by query resolution policy SeattlePolicy: change or remove the policy first.");
     s.remove_policy("SeattlePolicy", Some("adatum.biz")).unwrap();
     s.remove_client_subnet("seattlesubnet").unwrap();
@@ -358,8 +472,22 @@ fn client_subnets_are_edited_and_removed() {
 #[test]
 fn time_of_day_windows() {
     let mut s = seed();
-    s.add_policy(policy("Day", "ALLOW", &[(CriterionKind::TimeOfDay, "EQ,08:00-18:00")], Some("AmsterdamZoneScope"), Some(1))).unwrap();
-    s.add_policy(policy("Night", "ALLOW", &[(CriterionKind::TimeOfDay, "EQ,22:00-02:00")], Some("SeattleZoneScope"), Some(2))).unwrap();
+    s.add_policy(policy(
+        "Day",
+        "ALLOW",
+        &[(CriterionKind::TimeOfDay, "EQ,08:00-18:00")],
+        Some("AmsterdamZoneScope"),
+        Some(1),
+    ))
+    .unwrap();
+    s.add_policy(policy(
+        "Night",
+        "ALLOW",
+        &[(CriterionKind::TimeOfDay, "EQ,22:00-02:00")],
+        Some("SeattleZoneScope"),
+        Some(2),
+    ))
+    .unwrap();
     let at = |t: &str| s.resolve_at(&q("203.0.113.5", "hybridvoice.adatum.biz"), t.parse().unwrap());
     assert_eq!(a(at("08:00")).len(), 2);
     assert_eq!(a(at("17:59")).len(), 2);
@@ -367,7 +495,8 @@ fn time_of_day_windows() {
     assert_eq!(a(at("23:30")), ["10.10.1.8"]);
     assert_eq!(a(at("01:59")), ["10.10.1.8"]);
     assert!(matches!(at("02:00"), Resolution::NxDomain(_)));
-    assert!(err(s.add_policy(policy("Bad", "DENY", &[(CriterionKind::TimeOfDay, "EQ,8-18")], None, None))).contains("'8-18' is not a time window such as 08:00-18:00"));
+    assert!(err(s.add_policy(policy("Bad", "DENY", &[(CriterionKind::TimeOfDay, "EQ,8-18")], None, None)))
+        .contains("'8-18' is not a time window such as 08:00-18:00"));
 }
 
 #[tokio::test]
@@ -394,7 +523,8 @@ fn internet_protocol_and_qtypes() {
     let mut naptr = q("203.0.113.5", "www.adatum.biz");
     naptr.qtype = "NAPTR".into();
     assert_eq!(s.resolve(&naptr), Resolution::Refused);
-    assert!(err(s.add_policy(policy("Bad", "DENY", &[(CriterionKind::InternetProtocol, "EQ,IPX")], None, None))).contains("'IPX' is neither IPv4 nor IPv6"));
+    assert!(err(s.add_policy(policy("Bad", "DENY", &[(CriterionKind::InternetProtocol, "EQ,IPX")], None, None)))
+        .contains("'IPX' is neither IPv4 nor IPv6"));
 }
 
 /// "Add-DnsServerQueryResolutionPolicy" -Disable, "Enable-DnsServerPolicy",
@@ -408,7 +538,10 @@ fn disabled_policies_are_skipped_until_enabled() {
     assert_eq!(s.resolve(&q("203.0.113.5", "www.adatum.biz")), Resolution::Refused);
     assert_eq!(s.set_enabled(Some("adatum.biz"), None, false).unwrap(), 1);
     assert_eq!(a(s.resolve(&q("203.0.113.5", "www.adatum.biz"))), ["203.0.113.80"]);
-    assert_eq!(err(s.set_enabled(None, Some("Block"), true)), "The query resolution policy Block was not found at server level.");
+    assert_eq!(
+        err(s.set_enabled(None, Some("Block"), true)),
+        "The query resolution policy Block was not found at server level."
+    );
 }
 
 /// "Set-DnsServerQueryResolutionPolicy": criteria, zone scopes and processing order change;
@@ -419,7 +552,11 @@ fn set_changes_criteria_scopes_and_order() {
     s.set_policy(
         "AmsterdamPolicy",
         Some("adatum.biz"),
-        PolicyEdit { zone_scope: Some("SeattleZoneScope,1".into()), criteria: vec![(CriterionKind::Fqdn, "EQ,hybridvoice.adatum.biz".into())], ..PolicyEdit::default() },
+        PolicyEdit {
+            zone_scope: Some("SeattleZoneScope,1".into()),
+            criteria: vec![(CriterionKind::Fqdn, "EQ,hybridvoice.adatum.biz".into())],
+            ..PolicyEdit::default()
+        },
     )
     .unwrap();
     assert_eq!(a(s.resolve(&q("192.168.1.5", "hybridvoice.adatum.biz"))), ["10.10.1.8"]);
@@ -429,7 +566,12 @@ fn set_changes_criteria_scopes_and_order() {
         err(s.set_policy("AmsterdamPolicy", Some("adatum.biz"), PolicyEdit { processing_order: Some(2), ..PolicyEdit::default() })),
         "The processing order 2 is already used by query resolution policy SeattlePolicy in zone adatum.biz: each policy needs its own processing order."
     );
-    s.set_policy("AmsterdamPolicy", Some("adatum.biz"), PolicyEdit { processing_order: Some(7), ..PolicyEdit::default() }).unwrap();
+    s.set_policy(
+        "AmsterdamPolicy",
+        Some("adatum.biz"),
+        PolicyEdit { processing_order: Some(7), ..PolicyEdit::default() },
+    )
+    .unwrap();
     assert_eq!(s.policies().iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["SeattlePolicy", "AmsterdamPolicy"]);
 }
 
@@ -438,7 +580,10 @@ fn set_changes_criteria_scopes_and_order() {
 #[test]
 fn zone_scopes_and_zones_are_removed() {
     let mut s = geo();
-    assert_eq!(err(s.remove_zone_scope("adatum.biz", "adatum.biz")), "The default zone scope of zone adatum.biz cannot be removed: remove the zone instead.");
+    assert_eq!(
+        err(s.remove_zone_scope("adatum.biz", "adatum.biz")),
+        "The default zone scope of zone adatum.biz cannot be removed: remove the zone instead."
+    );
     assert_eq!(err(s.remove_zone_scope("adatum.biz", "SeattleZoneScope")), "The zone scope SeattleZoneScope of zone adatum.biz is used by query resolution policy SeattlePolicy: change or remove the policy first.");
     s.remove_policy("SeattlePolicy", Some("adatum.biz")).unwrap();
     s.remove_zone_scope("adatum.biz", "seattlezonescope").unwrap();
@@ -460,14 +605,28 @@ fn data(r: Resolution) -> Vec<(String, String)> {
 #[test]
 fn aaaa_and_cname_records() {
     let mut s = geo();
-    s.add_record("adatum.biz", Some("AmsterdamZoneScope"), "hybridvoice", RecordData::Aaaa("2001:db8:1::45".parse().unwrap())).unwrap();
-    s.add_record("adatum.biz", Some("AmsterdamZoneScope"), "voice", RecordData::Cname("hybridvoice.adatum.biz".into())).unwrap();
-    s.add_record("adatum.biz", Some("SeattleZoneScope"), "voice", RecordData::Cname("hybridvoice.adatum.biz".into())).unwrap();
+    s.add_record(
+        "adatum.biz",
+        Some("AmsterdamZoneScope"),
+        "hybridvoice",
+        RecordData::Aaaa("2001:db8:1::45".parse().unwrap()),
+    )
+    .unwrap();
+    s.add_record("adatum.biz", Some("AmsterdamZoneScope"), "voice", RecordData::Cname("hybridvoice.adatum.biz".into()))
+        .unwrap();
+    s.add_record("adatum.biz", Some("SeattleZoneScope"), "voice", RecordData::Cname("hybridvoice.adatum.biz".into()))
+        .unwrap();
     let mut aaaa = q("192.168.1.5", "hybridvoice.adatum.biz");
     aaaa.qtype = "AAAA".into();
     assert_eq!(data(s.resolve(&aaaa)), [("hybridvoice.adatum.biz".to_string(), "2001:db8:1::45".to_string())]);
     let chain = data(s.resolve(&q("10.10.1.5", "voice.adatum.biz")));
-    assert_eq!(chain, [("voice.adatum.biz".into(), "hybridvoice.adatum.biz.".into()), ("hybridvoice.adatum.biz".into(), "10.10.1.8".into())]);
+    assert_eq!(
+        chain,
+        [
+            ("voice.adatum.biz".into(), "hybridvoice.adatum.biz.".into()),
+            ("hybridvoice.adatum.biz".into(), "10.10.1.8".into())
+        ]
+    );
     assert_eq!(
         err(s.add_a("adatum.biz", Some("SeattleZoneScope"), "voice", "10.10.1.9")),
         "The name voice.adatum.biz in zone adatum.biz cannot hold a CNAME record together with other records."
@@ -482,7 +641,10 @@ fn wildcard_records_follow_rfc_4592() {
     let mut s = seed();
     s.add_a("adatum.biz", None, "*", "203.0.113.99").unwrap();
     s.add_a("adatum.biz", None, "host.sub", "203.0.113.7").unwrap();
-    assert_eq!(data(s.resolve(&q("203.0.113.5", "anything.adatum.biz"))), [("anything.adatum.biz".into(), "203.0.113.99".into())]);
+    assert_eq!(
+        data(s.resolve(&q("203.0.113.5", "anything.adatum.biz"))),
+        [("anything.adatum.biz".into(), "203.0.113.99".into())]
+    );
     assert_eq!(a(s.resolve(&q("203.0.113.5", "a.b.adatum.biz"))), ["203.0.113.99"]);
     assert_eq!(a(s.resolve(&q("203.0.113.5", "www.adatum.biz"))), ["203.0.113.80"]);
     // sub.adatum.biz exists (an empty non-terminal): NODATA, and names below it do not match *.adatum.biz.
@@ -497,8 +659,18 @@ fn records_are_removed_by_list_and_replaced() {
     let mut s = seed();
     s.add_a("adatum.biz", None, "www", "203.0.113.81").unwrap();
     s.add_a("adatum.biz", None, "www", "203.0.113.82").unwrap();
-    assert_eq!(s.remove_records("adatum.biz", None, "A", "www", &strings(&["203.0.113.80", "203.0.113.81"])).unwrap(), 2);
-    s.set_record("adatum.biz", None, "www", &RecordData::A("203.0.113.82".parse().unwrap()), RecordData::A("203.0.113.90".parse().unwrap())).unwrap();
+    assert_eq!(
+        s.remove_records("adatum.biz", None, "A", "www", &strings(&["203.0.113.80", "203.0.113.81"])).unwrap(),
+        2
+    );
+    s.set_record(
+        "adatum.biz",
+        None,
+        "www",
+        &RecordData::A("203.0.113.82".parse().unwrap()),
+        RecordData::A("203.0.113.90".parse().unwrap()),
+    )
+    .unwrap();
     assert_eq!(a(s.resolve(&q("203.0.113.5", "www.adatum.biz"))), ["203.0.113.90"]);
     assert_eq!(
         err(s.remove_records("adatum.biz", None, "A", "www", &strings(&["203.0.113.1"]))),
@@ -526,7 +698,14 @@ async fn ad_integrated_zones_replicate_but_subnets_and_policies_do_not() {
     dc1.add_client_subnet("AmsterdamSubnet", &strings(&["192.168.1.0/24"]), &[]).unwrap();
     dc1.add_zone_scope("adatum.biz", "AmsterdamZoneScope").unwrap();
     dc1.add_a("adatum.biz", Some("AmsterdamZoneScope"), "hybridvoice", "192.168.1.45").unwrap();
-    dc1.add_policy(policy("AmsterdamPolicy", "ALLOW", &[(CriterionKind::ClientSubnet, "EQ,AmsterdamSubnet")], Some("AmsterdamZoneScope,1"), None)).unwrap();
+    dc1.add_policy(policy(
+        "AmsterdamPolicy",
+        "ALLOW",
+        &[(CriterionKind::ClientSubnet, "EQ,AmsterdamSubnet")],
+        Some("AmsterdamZoneScope,1"),
+        None,
+    ))
+    .unwrap();
     assert_eq!(a(dc1.resolve(&q("192.168.1.7", "hybridvoice.adatum.biz"))), ["192.168.1.45"]);
     assert_eq!(dc2.resolve(&q("192.168.1.7", "hybridvoice.adatum.biz")), Resolution::Refused, "not replicated yet");
 
@@ -542,7 +721,14 @@ async fn ad_integrated_zones_replicate_but_subnets_and_policies_do_not() {
 
     // The documented copy: the same subnet and policy added on dc2.
     dc2.add_client_subnet("AmsterdamSubnet", &strings(&["192.168.1.0/24"]), &[]).unwrap();
-    dc2.add_policy(policy("AmsterdamPolicy", "ALLOW", &[(CriterionKind::ClientSubnet, "EQ,AmsterdamSubnet")], Some("AmsterdamZoneScope,1"), None)).unwrap();
+    dc2.add_policy(policy(
+        "AmsterdamPolicy",
+        "ALLOW",
+        &[(CriterionKind::ClientSubnet, "EQ,AmsterdamSubnet")],
+        Some("AmsterdamZoneScope,1"),
+        None,
+    ))
+    .unwrap();
     assert_eq!(a(dc2.resolve(&q("192.168.1.7", "hybridvoice.adatum.biz"))), ["192.168.1.45"]);
 
     // A record added on dc2 reaches dc1 after the delay; the later write wins.

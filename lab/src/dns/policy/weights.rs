@@ -28,7 +28,11 @@ pub fn parse(text: &str) -> Result<Vec<WeightedScope>, PolicyError> {
                 None => 1,
                 Some(w) => match w.parse::<u32>() {
                     Ok(w) if w > 0 => w,
-                    _ => return Err(bad(format!("the weight of {scope} is '{w}' where a whole number of 1 or more was expected"))),
+                    _ => {
+                        return Err(bad(format!(
+                            "the weight of {scope} is '{w}' where a whole number of 1 or more was expected"
+                        )))
+                    }
                 },
             };
             if let Some(extra) = fields.next() {

@@ -84,11 +84,14 @@ pub struct Zone {
 }
 
 fn valid_label(l: &str, wildcard: bool) -> bool {
-    (wildcard && l == "*") || (!l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    (wildcard && l == "*")
+        || (!l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
 }
 
 fn valid_name(name: &str, wildcard_first: bool) -> bool {
-    !name.is_empty() && name.len() <= 253 && name.split('.').enumerate().all(|(i, l)| valid_label(l, wildcard_first && i == 0))
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').enumerate().all(|(i, l)| valid_label(l, wildcard_first && i == 0))
 }
 
 impl Zone {
@@ -98,7 +101,13 @@ impl Zone {
             return Err(PolicyError::BadZoneName { name: name.to_string() });
         }
         let default = ZoneScope { name: canonical.clone(), records: BTreeMap::new() };
-        Ok(Zone { scopes: BTreeMap::from([(canonical.clone(), default)]), name: canonical, zone_file, replication_scope, serial: 1 })
+        Ok(Zone {
+            scopes: BTreeMap::from([(canonical.clone(), default)]),
+            name: canonical,
+            zone_file,
+            replication_scope,
+            serial: 1,
+        })
     }
 
     /// Whether `qname` (lower case, no trailing dot) is the zone's apex or below it.
@@ -109,13 +118,18 @@ impl Zone {
     /// `-ZoneScope` absent means the default scope.
     pub fn scope(&self, scope: Option<&str>) -> Result<&ZoneScope, PolicyError> {
         let key = scope.unwrap_or(&self.name).trim().to_ascii_lowercase();
-        self.scopes.get(&key).ok_or_else(|| PolicyError::UnknownZoneScope { zone: self.name.clone(), scope: scope.unwrap_or_default().trim().to_string() })
+        self.scopes.get(&key).ok_or_else(|| PolicyError::UnknownZoneScope {
+            zone: self.name.clone(),
+            scope: scope.unwrap_or_default().trim().to_string(),
+        })
     }
 
     pub fn scope_mut(&mut self, scope: Option<&str>) -> Result<&mut ZoneScope, PolicyError> {
         let key = scope.unwrap_or(&self.name).trim().to_ascii_lowercase();
         let zone = self.name.clone();
-        self.scopes.get_mut(&key).ok_or(PolicyError::UnknownZoneScope { zone, scope: scope.unwrap_or_default().trim().to_string() })
+        self.scopes
+            .get_mut(&key)
+            .ok_or(PolicyError::UnknownZoneScope { zone, scope: scope.unwrap_or_default().trim().to_string() })
     }
 
     pub fn add_scope(&mut self, name: &str) -> Result<(), PolicyError> {
@@ -124,7 +138,11 @@ impl Zone {
             return Err(PolicyError::ScopeNamedAfterZone { zone: self.name.clone(), scope: name.to_string() });
         }
         if key.is_empty() {
-            return Err(PolicyError::BadValue { what: "zone scope name", text: name.into(), expected: "a non-empty name such as AmsterdamZoneScope" });
+            return Err(PolicyError::BadValue {
+                what: "zone scope name",
+                text: name.into(),
+                expected: "a non-empty name such as AmsterdamZoneScope",
+            });
         }
         if self.scopes.contains_key(&key) {
             return Err(PolicyError::DuplicateZoneScope { zone: self.name.clone(), scope: name.to_string() });

@@ -6,10 +6,8 @@ use std::fmt::Write as _;
 
 /// A quoted DOT string; `\n` inside `lines` becomes DOT's centred line break.
 fn quoted(lines: &[&str]) -> String {
-    let escaped: Vec<String> = lines
-        .iter()
-        .map(|l| l.replace('\\', "\\\\").replace('"', "\\\"").replace(['\n', '\r'], " "))
-        .collect();
+    let escaped: Vec<String> =
+        lines.iter().map(|l| l.replace('\\', "\\\\").replace('"', "\\\"").replace(['\n', '\r'], " ")).collect();
     format!("\"{}\"", escaped.join("\\n"))
 }
 
@@ -33,11 +31,7 @@ pub fn render(picture: &Picture) -> String {
     );
     let mut outside: Vec<&str> = vec!["Outside (external clients)"];
     outside.extend(picture.outside.subnets.iter().map(String::as_str));
-    let _ = writeln!(
-        out,
-        "  \"outside\" [shape=parallelogram, fillcolor=\"#fff4e0\", label={}];",
-        quoted(&outside)
-    );
+    let _ = writeln!(out, "  \"outside\" [shape=parallelogram, fillcolor=\"#fff4e0\", label={}];", quoted(&outside));
     out.push_str("  \"outside\" -- \"tenant\" [style=dashed, label=\"internet\"];\n");
     for (i, site) in picture.sites.iter().enumerate() {
         let _ = writeln!(out, "  subgraph \"cluster_s{i}\" {{");
@@ -45,11 +39,7 @@ pub fn render(picture: &Picture) -> String {
         let subnets = format!("subnets {}", site.subnets.join(", "));
         let _ = writeln!(out, "    \"s{i}net\" [shape=note, label={}];", quoted(&[&subnets]));
         let gateway = format!("gateway {}", site.gateway);
-        let _ = writeln!(
-            out,
-            "    \"s{i}gw\" [shape=hexagon, fillcolor=\"#fff4e0\", label={}];",
-            quoted(&[&gateway])
-        );
+        let _ = writeln!(out, "    \"s{i}gw\" [shape=hexagon, fillcolor=\"#fff4e0\", label={}];", quoted(&[&gateway]));
         for (j, a) in site.appliances.iter().enumerate() {
             let address = a.address.to_string();
             let _ = writeln!(
@@ -59,10 +49,7 @@ pub fn render(picture: &Picture) -> String {
             );
         }
         out.push_str("  }\n");
-        let leg = site
-            .dns
-            .map(|d| format!(", label={}", quoted(&[&d.to_string()])))
-            .unwrap_or_default();
+        let leg = site.dns.map(|d| format!(", label={}", quoted(&[&d.to_string()]))).unwrap_or_default();
         let _ = writeln!(out, "  \"dns\" -- \"s{i}net\" [style=dotted{leg}];");
         for j in 0..site.appliances.len() {
             let _ = writeln!(out, "  \"tenant\" -- \"s{i}a{j}\";");

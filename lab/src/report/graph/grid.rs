@@ -30,32 +30,21 @@ impl Grid {
     /// Places boxes of `heights` (in plan order), all `cell_width` wide, from (`left`, `top`).
     pub fn new(heights: &[f64], cell_width: f64, left: f64, top: f64) -> Grid {
         let columns = columns(heights.len());
-        let row_heights: Vec<f64> = heights
-            .chunks(columns)
-            .map(|row| row.iter().cloned().fold(0.0, f64::max))
-            .collect();
+        let row_heights: Vec<f64> =
+            heights.chunks(columns).map(|row| row.iter().cloned().fold(0.0, f64::max)).collect();
         let mut row_tops = Vec::with_capacity(row_heights.len());
         let mut y = top;
         for h in &row_heights {
             row_tops.push(y);
             y += h + GAP_Y;
         }
-        Grid {
-            columns,
-            cell_width,
-            left,
-            row_tops,
-            row_heights,
-        }
+        Grid { columns, cell_width, left, row_tops, row_heights }
     }
 
     /// The top-left corner of cell `i`.
     pub fn corner(&self, i: usize) -> (f64, f64) {
         let (row, column) = (i / self.columns, i % self.columns);
-        (
-            self.left + column as f64 * (self.cell_width + GAP_X),
-            self.row_tops[row],
-        )
+        (self.left + column as f64 * (self.cell_width + GAP_X), self.row_tops[row])
     }
 
     pub fn rows(&self) -> usize {

@@ -37,11 +37,7 @@ pub fn render(picture: &Picture) -> String {
         label(&picture.tenant.service_name)
     );
     let subnets: Vec<String> = picture.outside.subnets.iter().map(|s| label(s)).collect();
-    let _ = writeln!(
-        out,
-        "  outside[/\"Outside (external clients)<br/>{}\"/]",
-        subnets.join("<br/>")
-    );
+    let _ = writeln!(out, "  outside[/\"Outside (external clients)<br/>{}\"/]", subnets.join("<br/>"));
     let _ = writeln!(out, "  outside -. internet .- tenant");
     for (i, site) in picture.sites.iter().enumerate() {
         let _ = writeln!(out, "  subgraph s{i}[\"{}\"]", label(&site.name));

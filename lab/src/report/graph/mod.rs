@@ -53,24 +53,13 @@ pub(crate) mod tests {
              service_name = \"mbws.fabrikam.example\"\n\n",
         );
         for i in 0..sites {
-            let name = if i == 1 {
-                "R&D <\\\"Lab\\\">".to_string()
-            } else {
-                format!("Site{i:03}")
-            };
-            let extra = if i % 3 == 0 {
-                format!(", \"10.{i}.8.0/24\"")
-            } else {
-                String::new()
-            };
+            let name = if i == 1 { "R&D <\\\"Lab\\\">".to_string() } else { format!("Site{i:03}") };
+            let extra = if i % 3 == 0 { format!(", \"10.{i}.8.0/24\"") } else { String::new() };
             toml += &format!(
                 "[[site]]\nname = \"{name}\"\nsubnets = [\"10.{i}.0.0/24\"{extra}]\ngateway = \"10.{i}.0.1\"\n\n"
             );
             for j in 0..1 + i % 4 {
-                toml += &format!(
-                    "[[site.appliance]]\nname = \"cce-{i}-{j}\"\naddress = \"10.{i}.0.{}\"\n\n",
-                    10 + j
-                );
+                toml += &format!("[[site.appliance]]\nname = \"cce-{i}-{j}\"\naddress = \"10.{i}.0.{}\"\n\n", 10 + j);
             }
         }
         toml += "[outside]\nsubnets = [\"198.51.100.0/24\"]\n";
@@ -86,25 +75,15 @@ pub(crate) mod tests {
             let text = &rest[..open];
             for (k, _) in text.match_indices('&') {
                 let entity = &text[k..];
-                let end = entity
-                    .find(';')
-                    .unwrap_or_else(|| panic!("a raw & in text: {entity:.40}"));
+                let end = entity.find(';').unwrap_or_else(|| panic!("a raw & in text: {entity:.40}"));
                 assert!(end <= 8, "a raw & in text: {entity:.40}");
             }
             let close = rest[open..].find('>').expect("a tag that never closes") + open;
             let tag = &rest[open + 1..close];
             assert!(!tag.contains('<'), "a raw < inside tag text: {tag:.60}");
-            let name: String = tag
-                .trim_start_matches('/')
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .collect();
+            let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
             if tag.starts_with('/') {
-                assert_eq!(
-                    stack.pop().as_deref(),
-                    Some(name.as_str()),
-                    "closing </{name}> out of order"
-                );
+                assert_eq!(stack.pop().as_deref(), Some(name.as_str()), "closing </{name}> out of order");
             } else if !tag.ends_with('/') && !tag.starts_with('!') && !tag.starts_with('?') {
                 stack.push(name);
             }
@@ -120,23 +99,13 @@ pub(crate) mod tests {
             let svg = svg(&topology);
             assert_balanced(&svg);
             for (_, a) in topology.appliances() {
-                assert!(
-                    svg.contains(&format!(">{} {}</text>", a.name, a.address)),
-                    "{} missing",
-                    a.name
-                );
+                assert!(svg.contains(&format!(">{} {}</text>", a.name, a.address)), "{} missing", a.name);
             }
-            assert_eq!(
-                svg.matches("class=\"appliance\"").count(),
-                topology.appliances().count()
-            );
+            assert_eq!(svg.matches("class=\"appliance\"").count(), topology.appliances().count());
             assert_eq!(svg.matches("class=\"site\"").count(), sites);
         }
         let svg = svg(&plan(3));
-        assert!(
-            svg.contains(">R&amp;D &lt;&quot;Lab&quot;&gt;</text>"),
-            "the site name is escaped"
-        );
+        assert!(svg.contains(">R&amp;D &lt;&quot;Lab&quot;&gt;</text>"), "the site name is escaped");
         assert!(!svg.contains("R&D"));
     }
 
@@ -148,16 +117,8 @@ pub(crate) mod tests {
         assert!(mermaid.starts_with("flowchart TB\n"));
         assert!(dot.starts_with("graph topology {\n") && dot.trim_end().ends_with('}'));
         for (site, a) in topology.appliances() {
-            assert!(
-                mermaid.contains(&format!("[\"{}<br/>{}\"]", a.name, a.address)),
-                "mermaid lacks {}",
-                a.name
-            );
-            assert!(
-                dot.contains(&format!("label=\"{}\\n{}\"", a.name, a.address)),
-                "dot lacks {}",
-                a.name
-            );
+            assert!(mermaid.contains(&format!("[\"{}<br/>{}\"]", a.name, a.address)), "mermaid lacks {}", a.name);
+            assert!(dot.contains(&format!("label=\"{}\\n{}\"", a.name, a.address)), "dot lacks {}", a.name);
             assert!(dot.contains(&format!("gateway {}", site.gateway)));
         }
         assert_eq!(mermaid.matches("tenant --> ").count(), topology.appliances().count());

@@ -64,11 +64,7 @@ impl Picture {
                 appliances: site
                     .appliances
                     .iter()
-                    .map(|a| AppliancePart {
-                        name: a.name.clone(),
-                        fqdn: topology.fqdn(a),
-                        address: a.address,
-                    })
+                    .map(|a| AppliancePart { name: a.name.clone(), fqdn: topology.fqdn(a), address: a.address })
                     .collect(),
             })
             .collect();

@@ -36,11 +36,8 @@ const LEGEND: [&str; 2] = [
 
 /// The lines of text in a site's box, under its name.
 fn site_lines(site: &SitePart) -> Vec<(String, &'static str)> {
-    let mut lines: Vec<(String, &'static str)> = site
-        .subnets
-        .iter()
-        .map(|n| (format!("subnet {n}"), "#1d2733"))
-        .collect();
+    let mut lines: Vec<(String, &'static str)> =
+        site.subnets.iter().map(|n| (format!("subnet {n}"), "#1d2733")).collect();
     lines.push((format!("gateway {}", site.gateway), GATEWAY_INK));
     if let Some(dns) = site.dns {
         lines.push((format!("DNS {dns}"), DNS_INK));
@@ -66,13 +63,9 @@ fn cell_width(picture: &Picture) -> f64 {
         .sites
         .iter()
         .flat_map(|s| {
-            let lines = site_lines(s)
-                .into_iter()
-                .map(|(l, _)| l.chars().count() as f64 * CHAR + 24.0);
-            let apps = s
-                .appliances
-                .iter()
-                .map(|a| appliance_label(&a.name, &a.address).chars().count() as f64 * CHAR + 40.0);
+            let lines = site_lines(s).into_iter().map(|(l, _)| l.chars().count() as f64 * CHAR + 24.0);
+            let apps =
+                s.appliances.iter().map(|a| appliance_label(&a.name, &a.address).chars().count() as f64 * CHAR + 40.0);
             let title = std::iter::once(s.name.chars().count() as f64 * 8.6 + 24.0);
             lines.chain(apps).chain(title).collect::<Vec<_>>()
         })
@@ -89,24 +82,9 @@ struct Font {
     fill: &'static str,
 }
 
-const HEADING: Font = Font {
-    size: 14.0,
-    family: SANS,
-    weight: "700",
-    fill: "#1d2733",
-};
-const BODY: Font = Font {
-    size: 12.0,
-    family: MONO,
-    weight: "400",
-    fill: "#1d2733",
-};
-const NOTE: Font = Font {
-    size: 11.0,
-    family: SANS,
-    weight: "400",
-    fill: "#5f6b7a",
-};
+const HEADING: Font = Font { size: 14.0, family: SANS, weight: "700", fill: "#1d2733" };
+const BODY: Font = Font { size: 12.0, family: MONO, weight: "400", fill: "#1d2733" };
+const NOTE: Font = Font { size: 11.0, family: SANS, weight: "400", fill: "#5f6b7a" };
 
 impl Font {
     const fn ink(self, fill: &'static str) -> Font {
@@ -124,12 +102,7 @@ struct Frame {
 }
 
 fn text(out: &mut String, (x, y): (f64, f64), font: Font, body: &str) {
-    let Font {
-        size,
-        family,
-        weight,
-        fill,
-    } = font;
+    let Font { size, family, weight, fill } = font;
     let _ = writeln!(
         out,
         r#"<text x="{x:.1}" y="{y:.1}" font-size="{size}" font-family="{family}" font-weight="{weight}" fill="{fill}">{}</text>"#,
@@ -138,12 +111,7 @@ fn text(out: &mut String, (x, y): (f64, f64), font: Font, body: &str) {
 }
 
 fn rect(out: &mut String, (x, y, w, h): (f64, f64, f64, f64), frame: Frame) {
-    let Frame {
-        rx,
-        fill,
-        stroke,
-        dashed,
-    } = frame;
+    let Frame { rx, fill, stroke, dashed } = frame;
     let dash = if dashed { r#" stroke-dasharray="5 4""# } else { "" };
     let _ = writeln!(
         out,
@@ -173,11 +141,7 @@ struct BandBox {
 impl BandBox {
     fn width(&self) -> f64 {
         let title = self.title.chars().count() as f64 * 8.2 + 28.0;
-        let lines = self
-            .lines
-            .iter()
-            .map(|l| l.chars().count() as f64 * CHAR + 28.0)
-            .fold(0.0, f64::max);
+        let lines = self.lines.iter().map(|l| l.chars().count() as f64 * CHAR + 28.0).fold(0.0, f64::max);
         title.max(lines).max(200.0).ceil()
     }
 
@@ -187,12 +151,7 @@ impl BandBox {
 
     fn draw(&self, out: &mut String, x: f64, y: f64, height: f64) {
         let _ = writeln!(out, r#"<g class="{}">"#, self.class);
-        let frame = Frame {
-            rx: self.rx,
-            fill: self.fill,
-            stroke: self.ink,
-            dashed: self.dashed,
-        };
+        let frame = Frame { rx: self.rx, fill: self.fill, stroke: self.ink, dashed: self.dashed };
         rect(out, (x, y, self.width(), height), frame);
         text(out, (x + 14.0, y + 20.0), HEADING.ink(self.ink), &self.title);
         for (i, l) in self.lines.iter().enumerate() {
@@ -258,10 +217,7 @@ pub fn render(picture: &Picture) -> String {
     let grid_top = MARGIN + band_height + 50.0;
     let grid = Grid::new(&heights, cell, MARGIN + TRUNK_ROOM, grid_top);
     let legend_y = grid.bottom().max(grid_top) + 28.0;
-    let legend_width = LEGEND
-        .iter()
-        .map(|l| l.chars().count() as f64 * 6.2)
-        .fold(0.0, f64::max);
+    let legend_width = LEGEND.iter().map(|l| l.chars().count() as f64 * 6.2).fold(0.0, f64::max);
     let width = (grid.left + grid.width()).max(band_right).max(MARGIN + legend_width) + MARGIN;
     let height = legend_y + (LEGEND.len() - 1) as f64 * 15.0 + MARGIN;
 
@@ -280,16 +236,7 @@ pub fn render(picture: &Picture) -> String {
             picture.appliance_count()
         ))
     );
-    rect(
-        &mut out,
-        (0.0, 0.0, width, height),
-        Frame {
-            rx: 0.0,
-            fill: "#ffffff",
-            stroke: "none",
-            dashed: false,
-        },
-    );
+    rect(&mut out, (0.0, 0.0, width, height), Frame { rx: 0.0, fill: "#ffffff", stroke: "none", dashed: false });
 
     // Links first, so boxes are drawn over their ends.
     out.push_str("<g class=\"links\">\n");
@@ -308,21 +255,8 @@ pub fn render(picture: &Picture) -> String {
         }
     }
     let middle = MARGIN + band_height / 2.0;
-    line(
-        &mut out,
-        tenant_x + tenant.width(),
-        middle,
-        outside_x,
-        middle,
-        GATEWAY_INK,
-        true,
-    );
-    text(
-        &mut out,
-        (tenant_x + tenant.width() + 6.0, middle - 6.0),
-        NOTE.ink(GATEWAY_INK),
-        "internet",
-    );
+    line(&mut out, tenant_x + tenant.width(), middle, outside_x, middle, GATEWAY_INK, true);
+    text(&mut out, (tenant_x + tenant.width() + 6.0, middle - 6.0), NOTE.ink(GATEWAY_INK), "internet");
     out.push_str("</g>\n");
 
     tenant.draw(&mut out, tenant_x, MARGIN, band_height);
@@ -333,47 +267,19 @@ pub fn render(picture: &Picture) -> String {
         let (x, y) = grid.corner(i);
         let row_height = grid.row_heights[i / grid.columns];
         let _ = writeln!(out, r#"<g class="site" data-site="{}">"#, html(&site.name));
-        rect(
-            &mut out,
-            (x, y, cell, row_height),
-            Frame {
-                rx: 6.0,
-                fill: SITE_FILL,
-                stroke: SITE_LINE,
-                dashed: false,
-            },
-        );
+        rect(&mut out, (x, y, cell, row_height), Frame { rx: 6.0, fill: SITE_FILL, stroke: SITE_LINE, dashed: false });
         text(&mut out, (x + 12.0, y + 20.0), HEADING, &site.name);
         let lines = site_lines(site);
         for (j, (l, ink)) in lines.iter().enumerate() {
-            text(
-                &mut out,
-                (x + 12.0, y + TITLE + 10.0 + j as f64 * LINE),
-                BODY.ink(ink),
-                l,
-            );
+            text(&mut out, (x + 12.0, y + TITLE + 10.0 + j as f64 * LINE), BODY.ink(ink), l);
         }
         let mut ay = y + TITLE + lines.len() as f64 * LINE + 8.0;
         for a in &site.appliances {
             let _ = writeln!(out, r#"<g class="appliance" data-appliance="{}">"#, html(&a.name));
-            let _ = writeln!(
-                out,
-                "<title>{}</title>",
-                html(&format!("{} ({}) at {}", a.name, a.fqdn, a.address))
-            );
-            let frame = Frame {
-                rx: 4.0,
-                fill: APPLIANCE_FILL,
-                stroke: APPLIANCE_LINE,
-                dashed: false,
-            };
+            let _ = writeln!(out, "<title>{}</title>", html(&format!("{} ({}) at {}", a.name, a.fqdn, a.address)));
+            let frame = Frame { rx: 4.0, fill: APPLIANCE_FILL, stroke: APPLIANCE_LINE, dashed: false };
             rect(&mut out, (x + 10.0, ay, cell - 20.0, APPLIANCE), frame);
-            text(
-                &mut out,
-                (x + 20.0, ay + 15.0),
-                BODY.ink("#12361a"),
-                &appliance_label(&a.name, &a.address),
-            );
+            text(&mut out, (x + 20.0, ay + 15.0), BODY.ink("#12361a"), &appliance_label(&a.name, &a.address));
             out.push_str("</g>\n");
             ay += APPLIANCE + APPLIANCE_GAP;
         }

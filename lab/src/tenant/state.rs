@@ -49,7 +49,13 @@ struct Inner {
 }
 
 impl Tenant {
-    pub fn new(state: TenantState, store: Store, topology: Topology, secrets: Secrets, shutdown: CancellationToken) -> Tenant {
+    pub fn new(
+        state: TenantState,
+        store: Store,
+        topology: Topology,
+        secrets: Secrets,
+        shutdown: CancellationToken,
+    ) -> Tenant {
         let (committer, pending) = mpsc::unbounded_channel();
         tokio::spawn(group_commit(store.clone(), pending));
         Tenant {
@@ -126,9 +132,10 @@ impl Tenant {
         let (done, committed) = oneshot::channel();
         let stopped = || ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the tenant is stopping");
         self.inner.committer.send((key.clone(), record.clone(), done)).map_err(|_| stopped())?;
-        committed.await.map_err(|_| stopped())?.map_err(|reason| {
-            ApiError::from(super::TenantError::Store { path: "tenant.redb".into(), reason })
-        })?;
+        committed
+            .await
+            .map_err(|_| stopped())?
+            .map_err(|reason| ApiError::from(super::TenantError::Store { path: "tenant.redb".into(), reason }))?;
         self.inner.state.lock().unwrap().appliances.insert(key, record.clone());
         self.inner.generation.send_modify(|g| *g += 1);
         Ok(record)

@@ -78,7 +78,10 @@ pub fn topology_invocations(t: &Topology) -> Vec<Invocation> {
             subnet.push(("IPv6Subnet", Value::List(v6)));
         }
         calls.push(call("Add-DnsServerClientSubnet", subnet));
-        calls.push(call("Add-DnsServerZoneScope", vec![("ZoneName", s(&zone)), ("Name", s(format!("{stem}ZoneScope")))]));
+        calls.push(call(
+            "Add-DnsServerZoneScope",
+            vec![("ZoneName", s(&zone)), ("Name", s(format!("{stem}ZoneScope")))],
+        ));
         for a in site.appliances.iter().filter(|a| a.address.is_ipv4()) {
             calls.push(call(
                 "Add-DnsServerResourceRecord",
@@ -111,7 +114,8 @@ pub fn topology_invocations(t: &Topology) -> Vec<Invocation> {
 
 /// One call as a runbook line. Parameters follow the spec's order; switches are bare.
 pub fn render(call: &Invocation) -> String {
-    let order: Vec<&str> = super::cmdlets::spec(&call.cmdlet).map(|s| s.params.iter().map(|p| p.name).collect()).unwrap_or_default();
+    let order: Vec<&str> =
+        super::cmdlets::spec(&call.cmdlet).map(|s| s.params.iter().map(|p| p.name).collect()).unwrap_or_default();
     let mut names: Vec<&String> = call.args.keys().collect();
     names.sort_by_key(|n| order.iter().position(|o| o.eq_ignore_ascii_case(n)).unwrap_or(usize::MAX));
     let mut line = call.cmdlet.clone();

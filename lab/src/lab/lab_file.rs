@@ -67,7 +67,8 @@ impl super::Lab {
     /// Records in `<dir>/lab.json` what this process added to the lab (client hosts), keeping
     /// the rest of the file as `up` wrote it.
     pub fn record(&self, dir: &Path) -> Result<(), super::LabError> {
-        let mut file = LabFile::read(dir).map_err(|reason| super::LabError::NoLab { dir: dir.display().to_string(), reason })?;
+        let mut file =
+            LabFile::read(dir).map_err(|reason| super::LabError::NoLab { dir: dir.display().to_string(), reason })?;
         file.endpoints = self.backend.endpoints();
         if let Some(saved) = self.backend.saved_state() {
             file.containers = Some(saved);
