@@ -356,6 +356,12 @@ pub fn specs() -> impl Iterator<Item = &'static CmdletSpec> + Clone {
     crate::runbook::specs(CMDLETS)
 }
 
+/// Whether the cmdlet is a real DNS query that the caller makes itself (`Resolve-DnsName`),
+/// rather than a configuration call the server applies.
+pub fn is_query(cmdlet: &str) -> bool {
+    matches!(find(CMDLETS, cmdlet).map(|c| c.handler), Some(Handler::Query))
+}
+
 /// The spec of a DNS cmdlet, by name (case-insensitive).
 pub fn spec(name: &str) -> Option<&'static CmdletSpec> {
     find(CMDLETS, name).map(|c| &c.spec)
@@ -641,7 +647,7 @@ fn record_of(call: &Invocation, param: &str) -> Result<(String, RecordData), Cmd
 #[async_trait::async_trait]
 impl Executor for DnsExecutor {
     async fn execute(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {
-        if !matches!(find(CMDLETS, &call.cmdlet).map(|c| c.handler), Some(Handler::Query)) {
+        if !is_query(&call.cmdlet) {
             return self.apply(call);
         }
         let Some(server) = self.answers_on else {

@@ -23,8 +23,11 @@ pub enum RunOn {
 /// line naming one says where it must run instead of "not recognized".
 #[derive(Clone, Default)]
 pub struct RoleExecutors {
+    /// Remote PowerShell to the tenant, as its administrator.
     pub tenant: Option<Arc<dyn Executor>>,
+    /// The DNS server (or servers, picked by `-ComputerName`).
     pub dns: Option<Arc<dyn Executor>>,
+    /// A session on one appliance's Mediation Server, when the run is `--on` it.
     pub appliance: Option<Arc<dyn Executor>>,
 }
 
@@ -74,5 +77,45 @@ impl Lab {
             executors.appliance = Some(Arc::new(self.appliance(key)?));
         }
         runbook::run(source, &executors.cmdlet_table()).await.map_err(|e| LabError::Runbook(Box::new(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::{CmdletSpec, Target};
+
+    /// A name a role declared twice would make one of its handlers unreachable.
+    #[test]
+    fn every_role_declares_each_cmdlet_once() {
+        let roles: [(&str, Vec<&CmdletSpec>); 4] = [
+            ("admin session", session_specs().collect()),
+            ("tenant", crate::tenant::cmdlets::specs().collect()),
+            ("DNS server", crate::dns::cmdlets::specs().collect()),
+            ("Mediation Server", crate::mediation::cmdlets::specs().collect()),
+        ];
+        for (role, specs) in roles {
+            assert!(!specs.is_empty(), "{role} declares no cmdlet");
+            let mut names: Vec<String> = specs.iter().map(|s| s.name.to_ascii_lowercase()).collect();
+            names.sort();
+            let count = names.len();
+            names.dedup();
+            assert_eq!(names.len(), count, "{role} declares a cmdlet twice");
+        }
+    }
+
+    #[test]
+    fn the_listing_says_where_each_runs() {
+        let listed = modelled_cmdlets().listing();
+        let runs = |name: &str| listed.iter().filter(|l| l.spec.name == name).map(|l| l.runs).collect::<Vec<_>>();
+        assert_eq!(
+            runs("New-CsNetworkMediaBypassConfiguration"),
+            ["in the runner (builds an object, changes nothing)"]
+        );
+        assert_eq!(
+            runs("Get-CsNetworkConfiguration"),
+            ["against the tenant (Skype for Business Online)", "on a Mediation Server (run --on APPLIANCE)"]
+        );
+        assert!(listed.iter().any(|l| l.spec.target == Target::Dns));
     }
 }

@@ -350,3 +350,25 @@ fn a_cmdlet_prefix_from_the_role_is_not_doubled() {
     let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl x", &table)).unwrap_err();
     assert_eq!(err.message, "Set-CsTenantHybridConfiguration : the URL is bad");
 }
+
+#[test]
+fn the_in_session_cmdlet_runs_in_an_appliance_run_too() {
+    let appliance = Arc::new(Recorder::default());
+    let table = RoleExecutors { appliance: Some(appliance.clone()), ..Default::default() }.cmdlet_table();
+    let t = block(run("$m = New-CsNetworkMediaBypassConfiguration -Enabled $true\n$m", &table)).unwrap();
+    let Value::Object(settings) = &t.steps[1].output.objects[0] else { panic!("{:?}", t.steps[1]) };
+    assert_eq!(settings.type_name, "MediaBypassSettings");
+    assert!(appliance.calls.lock().unwrap().is_empty(), "built in the session, not on the appliance");
+}
+
+#[test]
+fn a_table_knows_only_the_cmdlets_it_is_handed() {
+    let dns = Arc::new(Recorder::default());
+    let table = CmdletTable::new().with(crate::dns::cmdlets::specs(), Some(dns.clone()));
+    let err =
+        block(run("Get-DnsServerZone\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &table))
+            .unwrap_err();
+    assert_eq!(err.line, 2);
+    assert!(err.message.starts_with("The term 'Set-CsTenantHybridConfiguration' is not recognized"), "{}", err.message);
+    assert_eq!(dns.calls.lock().unwrap().len(), 1);
+}
