@@ -90,7 +90,7 @@ async fn client_at_gets(world: &mut LabWorld, from: String, name: String, expect
 #[when("the administrator removes the service name's records from every zone scope")]
 async fn remove_records(world: &mut LabWorld) -> anyhow::Result<()> {
     let script = crate::dns::removal_script(world.topology());
-    run_and_record(world, &script, RunOn::Tenant).await?;
+    run_and_record(world, &script, RunOn::AdminSession).await?;
     world.transcript().map(|_| ())
 }
 
@@ -98,7 +98,7 @@ async fn remove_records(world: &mut LabWorld) -> anyhow::Result<()> {
 async fn add_records(world: &mut LabWorld, label: String) -> anyhow::Result<()> {
     let name = super::tenant::new_service_name(world.topology(), &label);
     let script = crate::dns::records_script(world.topology(), &name);
-    run_and_record(world, &script, RunOn::Tenant).await?;
+    run_and_record(world, &script, RunOn::AdminSession).await?;
     world.transcript().map(|_| ())
 }
 
@@ -164,7 +164,7 @@ async fn admin_runs_with_names(world: &mut LabWorld, step: &cucumber::gherkin::S
         .ok_or_else(|| anyhow::anyhow!("this step needs the runbook lines as a doc string"))?;
     let doc = doc.strip_prefix("\r\n").or_else(|| doc.strip_prefix('\n')).unwrap_or(doc);
     let script = with_topology_names(world, doc)?;
-    run_and_record(world, &script, RunOn::Tenant).await
+    run_and_record(world, &script, RunOn::AdminSession).await
 }
 
 async fn external(world: &LabWorld, name: &str) -> anyhow::Result<(IpAddr, Answer)> {

@@ -29,13 +29,13 @@ pub async fn run_and_record(world: &mut LabWorld, source: &str, on: RunOn) -> an
 #[when("the tenant administrator runs:")]
 async fn tenant_admin_runs(world: &mut LabWorld, step: &Step) -> anyhow::Result<()> {
     let source = doc(step)?.to_string();
-    run_and_record(world, &source, RunOn::Tenant).await
+    run_and_record(world, &source, RunOn::AdminSession).await
 }
 
 #[when("the administrator runs against the DNS server:")]
 async fn admin_runs_on_dns(world: &mut LabWorld, step: &Step) -> anyhow::Result<()> {
     let source = doc(step)?.to_string();
-    run_and_record(world, &source, RunOn::Tenant).await
+    run_and_record(world, &source, RunOn::AdminSession).await
 }
 
 #[when("the administrator runs on the first appliance:")]

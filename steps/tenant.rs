@@ -19,7 +19,7 @@ Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n";
 
 pub async fn enable(world: &mut LabWorld) -> anyhow::Result<()> {
     let lines = enable_lines(&world.topology().service_url());
-    run_and_record(world, &lines, RunOn::Tenant).await?;
+    run_and_record(world, &lines, RunOn::AdminSession).await?;
     world.transcript().map(|_| ())
 }
 
@@ -30,7 +30,7 @@ async fn admin_enables(world: &mut LabWorld) -> anyhow::Result<()> {
 
 #[when("the tenant administrator disables media bypass temporarily")]
 async fn admin_disables(world: &mut LabWorld) -> anyhow::Result<()> {
-    run_and_record(world, DISABLE_LINES, RunOn::Tenant).await?;
+    run_and_record(world, DISABLE_LINES, RunOn::AdminSession).await?;
     world.transcript().map(|_| ())
 }
 
@@ -60,7 +60,7 @@ async fn admin_changes_url(world: &mut LabWorld, host: String) -> anyhow::Result
     let url = format!("http://{}/hybridconfig/hybridconfigservice.svc", new_service_name(world.topology(), &host));
     world.new_url = Some(url.clone());
     let line = format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n");
-    run_and_record(world, &line, RunOn::Tenant).await
+    run_and_record(world, &line, RunOn::AdminSession).await
 }
 
 #[when("the tenant administrator sets the service URL to one outside every registered SIP domain")]
@@ -73,7 +73,7 @@ async fn admin_sets_foreign_url(world: &mut LabWorld) -> anyhow::Result<()> {
     run_and_record(
         world,
         &format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n"),
-        RunOn::Tenant,
+        RunOn::AdminSession,
     )
     .await
 }
@@ -150,7 +150,7 @@ async fn maintenance_first(world: &mut LabWorld) -> anyhow::Result<()> {
     run_and_record(
         world,
         &format!("Set-CsHybridPSTNAppliance -Identity {name} -MaintenanceMode $true\n"),
-        RunOn::Tenant,
+        RunOn::AdminSession,
     )
     .await?;
     world.transcript().map(|_| ())
@@ -177,7 +177,7 @@ async fn homed_on_last_site(world: &mut LabWorld, user: String) -> anyhow::Resul
     let domain = world.topology().tenant.sip_domains[0].clone();
     world.subject = Some(site.clone());
     let line = format!("Set-CsUserPstnSettings -Identity {user}@{domain} -HybridPstnSite \"{site}\"\nGet-CsUserPstnSettings -Identity {user}\n");
-    run_and_record(world, &line, RunOn::Tenant).await?;
+    run_and_record(world, &line, RunOn::AdminSession).await?;
     let t = world.transcript()?;
     let shown = t.steps.last().map(|s| s.output.objects.clone()).unwrap_or_default();
     anyhow::ensure!(

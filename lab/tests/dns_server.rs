@@ -404,7 +404,7 @@ async fn several_dns_servers_in_one_forest() {
     );
     lab.run_runbook(
         "Remove-DnsServerQueryResolutionPolicy SeattlePolicy adatum.biz -ComputerName dc-sea",
-        &RunOn::Tenant,
+        &RunOn::AdminSession,
     )
     .await
     .unwrap();
@@ -419,7 +419,8 @@ async fn several_dns_servers_in_one_forest() {
         findings[0].message
     );
     assert_eq!(lab.resolve(NAME, ams, Transport::Udp).await.unwrap(), amsterdam(), "dc-ams kept its own");
-    let err = lab.run_runbook("Get-DnsServerClientSubnet -ComputerName dc-paris", &RunOn::Tenant).await.unwrap_err();
+    let err =
+        lab.run_runbook("Get-DnsServerClientSubnet -ComputerName dc-paris", &RunOn::AdminSession).await.unwrap_err();
     assert!(
         err.to_string().contains("-ComputerName dc-paris is not a DNS server of this lab (servers: dc-ams, dc-sea)"),
         "{err}"
@@ -427,20 +428,20 @@ async fn several_dns_servers_in_one_forest() {
 
     lab.run_runbook(
         "Get-DnsServerQueryResolutionPolicy -Name SeattlePolicy -ZoneName adatum.biz -ComputerName dc-ams | Add-DnsServerQueryResolutionPolicy -ComputerName dc-sea",
-        &RunOn::Tenant,
+        &RunOn::AdminSession,
     )
     .await
     .unwrap();
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle(), "the copied policy answers");
     assert!(lab.dns_server_findings("DNS").await.unwrap().is_empty(), "the documented copy makes it pass");
 
-    lab.run_runbook("Add-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-ams", &RunOn::Tenant)
+    lab.run_runbook("Add-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-ams", &RunOn::AdminSession)
         .await
         .unwrap();
     let on_sea = "Get-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-sea";
-    assert!(lab.run_runbook(on_sea, &RunOn::Tenant).await.is_err(), "not replicated yet");
+    assert!(lab.run_runbook(on_sea, &RunOn::AdminSession).await.is_err(), "not replicated yet");
     lab.advance(Duration::from_secs(15 * 60)).await.unwrap();
-    lab.run_runbook(on_sea, &RunOn::Tenant).await.unwrap();
+    lab.run_runbook(on_sea, &RunOn::AdminSession).await.unwrap();
 
     // `fault stop dns dc-sea`: Seattle's clients resolve nothing; `fault restart dns dc-sea`:
     // the server comes back with everything it had, the copied policy included.

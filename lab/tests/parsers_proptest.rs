@@ -6,7 +6,7 @@
 use bypass_lab::auth::Secrets;
 use bypass_lab::dns::lookup::{lookup, Answer, Transport};
 use bypass_lab::dns::{serve, DnsConfig, DnsSockets};
-use bypass_lab::runbook::{Targets, Value};
+use bypass_lab::runbook::Value;
 use bypass_lab::topology::{Topology, SEED_TOML};
 use proptest::prelude::*;
 use std::net::SocketAddr;
@@ -117,7 +117,7 @@ fn the_runbook_reader_answers_any_text_with_a_result_or_a_located_error() {
     ];
     proptest!(config, |(parts in proptest::collection::vec(pieces, 0..24))| {
         let source: String = parts.concat();
-        let outcome = rt.block_on(bypass_lab::runbook::run(&source, &Targets::default()));
+        let outcome = rt.block_on(bypass_lab::runbook::run(&source, &bypass_lab::lab::modelled_cmdlets()));
         if let Err(e) = outcome {
             let lines = source.split('\n').count().max(1);
             prop_assert!(e.line >= 1 && e.line <= lines, "line {} of {lines} in {source:?}: {}", e.line, e.message);
@@ -132,7 +132,7 @@ fn a_single_quoted_string_reads_back_as_written() {
     let config = ProptestConfig::with_cases(300);
     proptest!(config, |(text in "[^\\p{Cc}]{0,40}")| {
         let source = format!("$x = {}\n$x\n", bypass_lab::dns::script::quote(&text));
-        let transcript = rt.block_on(bypass_lab::runbook::run(&source, &Targets::default()))
+        let transcript = rt.block_on(bypass_lab::runbook::run(&source, &bypass_lab::lab::modelled_cmdlets()))
             .map_err(|e| TestCaseError::fail(format!("{source:?}: {}", e.message)))?;
         let printed = &transcript.steps.last().unwrap().output.objects;
         prop_assert_eq!(printed, &vec![Value::String(text.clone())], "{:?}", source);

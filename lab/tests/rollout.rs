@@ -364,7 +364,7 @@ async fn the_dns_server_starts_empty_or_planned() {
     let client = t.client_address(&t.sites[0], 0).unwrap();
     for (dns, zones) in [(DnsStart::Empty, 0), (DnsStart::Planned, 1)] {
         let lab = Lab::start(t.clone(), LabOptions { dns, ..LabOptions::default() }).await.unwrap();
-        let listed = lab.run_runbook("Get-DnsServerZone", &RunOn::Tenant).await.unwrap();
+        let listed = lab.run_runbook("Get-DnsServerZone", &RunOn::AdminSession).await.unwrap();
         assert_eq!(listed.steps[0].output.objects.len(), zones, "{dns:?}");
         let answer = lab.resolve(&t.tenant.service_name, client, Transport::Udp).await.unwrap();
         match dns {

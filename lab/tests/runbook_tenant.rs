@@ -1,6 +1,7 @@
 //! The seed's runbook lines against a real tenant on loopback.
 
-use bypass_lab::runbook::{run, Targets, Value};
+use bypass_lab::lab::RoleExecutors;
+use bypass_lab::runbook::{run, CmdletTable, Value};
 use bypass_lab::tenant::cmdlets::TenantExecutor;
 use bypass_lab::tenant::remote::TenantRemote;
 use bypass_lab::topology::Topology;
@@ -8,11 +9,12 @@ use std::sync::Arc;
 
 mod support;
 
-async fn start() -> (TenantRemote, Targets, support::TestTenant) {
+async fn start() -> (TenantRemote, CmdletTable, support::TestTenant) {
     let tenant = support::tenant(Topology::seed()).await;
     let admin = tenant.as_admin();
-    let targets = Targets { tenant: Some(Arc::new(TenantExecutor::new(admin.clone()))), ..Default::default() };
-    (admin, targets, tenant)
+    let table = RoleExecutors { tenant: Some(Arc::new(TenantExecutor::new(admin.clone()))), ..Default::default() }
+        .cmdlet_table();
+    (admin, table, tenant)
 }
 
 const ENABLE: &str = "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc
@@ -22,9 +24,9 @@ Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
 
 #[tokio::test]
 async fn the_seed_enable_lines_turn_media_bypass_on() {
-    let (admin, targets, _tenant) = start().await;
-    run(ENABLE, &targets).await.unwrap();
-    let transcript = run("Get-CsNetworkConfiguration -LocalStore", &targets).await.unwrap();
+    let (admin, table, _tenant) = start().await;
+    run(ENABLE, &table).await.unwrap();
+    let transcript = run("Get-CsNetworkConfiguration -LocalStore", &table).await.unwrap();
     let Value::Object(network) = &transcript.steps[0].output.objects[0] else { panic!("{transcript:?}") };
     let Some(Value::Object(settings)) = network.get("MediaBypassSettings") else { panic!("{network:?}") };
     assert_eq!(settings.get("Enabled"), Some(&Value::Bool(true)));
@@ -37,7 +39,7 @@ async fn the_seed_enable_lines_turn_media_bypass_on() {
     assert!(text.contains(&format!("    BypassID                        : {id}")), "{text}");
     assert_eq!(admin.configuration().await.unwrap().version, 3);
 
-    let hybrid = run("Get-CsTenantHybridConfiguration -LocalStore", &targets).await.unwrap().render();
+    let hybrid = run("Get-CsTenantHybridConfiguration -LocalStore", &table).await.unwrap().render();
     assert!(
         hybrid.contains(
             "HybridConfigServiceInternalUrl : http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc"
@@ -48,9 +50,9 @@ async fn the_seed_enable_lines_turn_media_bypass_on() {
 
 #[tokio::test]
 async fn building_the_object_alone_changes_nothing() {
-    let (admin, targets, _tenant) = start().await;
+    let (admin, table, _tenant) = start().await;
     let before = admin.configuration().await.unwrap();
-    run("$mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true", &targets)
+    run("$mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true", &table)
         .await
         .unwrap();
     assert_eq!(admin.configuration().await.unwrap(), before);
@@ -58,8 +60,8 @@ async fn building_the_object_alone_changes_nothing() {
 
 #[tokio::test]
 async fn the_tenants_url_refusal_stops_the_run() {
-    let (admin, targets, _tenant) = start().await;
-    let err = run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl ftp://hybridvoice.adatum.biz/x\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &targets)
+    let (admin, table, _tenant) = start().await;
+    let err = run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl ftp://hybridvoice.adatum.biz/x\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &table)
         .await
         .unwrap_err();
     assert_eq!((err.line, err.column), (1, 1));
@@ -69,10 +71,10 @@ async fn the_tenants_url_refusal_stops_the_run() {
 
 #[tokio::test]
 async fn a_url_outside_the_sip_domains_is_stored_with_a_warning() {
-    let (admin, targets, _tenant) = start().await;
+    let (admin, table, _tenant) = start().await;
     let url = "http://hybridvoice.contoso.com/hybridconfig/hybridconfigservice.svc";
     let transcript =
-        run(&format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}"), &targets).await.unwrap();
+        run(&format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}"), &table).await.unwrap();
     let warnings = &transcript.steps[0].output.warnings;
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("not in a SIP domain registered for hybrid voice (adatum.biz)"), "{warnings:?}");
@@ -81,12 +83,12 @@ async fn a_url_outside_the_sip_domains_is_stored_with_a_warning() {
 
 #[tokio::test]
 async fn the_documented_hybrid_parameters_are_stored_and_shown() {
-    let (admin, targets, _tenant) = start().await;
+    let (admin, table, _tenant) = start().await;
     let before = admin.configuration().await.unwrap();
     assert!(before.hybrid.use_on_prem_dial_plan, "UseOnPremDialPlan defaults to $true");
     run(
         "Set-CsTenantHybridConfiguration -HybridConfigServiceExternalUrl https://hybridvoice.adatum.biz/x -PeerDestination Seattle -UseOnPremDialPlan $false",
-        &targets,
+        &table,
     )
     .await
     .unwrap();
@@ -98,12 +100,11 @@ async fn the_documented_hybrid_parameters_are_stored_and_shown() {
         hybrid.hybrid_config_service_internal_url, before.hybrid.hybrid_config_service_internal_url,
         "what was not given stays"
     );
-    let text = run("Get-CsTenantHybridConfiguration", &targets).await.unwrap().render();
+    let text = run("Get-CsTenantHybridConfiguration", &table).await.unwrap().render();
     assert!(text.contains("PeerDestination                : Seattle"), "{text}");
     assert!(text.contains("UseOnPremDialPlan              : False"), "{text}");
 
-    let err =
-        run("Set-CsTenantHybridConfiguration -HybridConfigServiceExternalUrl nowhere", &targets).await.unwrap_err();
+    let err = run("Set-CsTenantHybridConfiguration -HybridConfigServiceExternalUrl nowhere", &table).await.unwrap_err();
     assert!(
         err.message.contains("HybridConfigServiceExternalUrl 'nowhere' is not an http or https URL."),
         "{}",
@@ -113,32 +114,32 @@ async fn the_documented_hybrid_parameters_are_stored_and_shown() {
 
 #[tokio::test]
 async fn set_cs_network_configuration_without_bypass_settings_changes_nothing() {
-    let (admin, targets, _tenant) = start().await;
+    let (admin, table, _tenant) = start().await;
     let before = admin.configuration().await.unwrap();
-    run("Set-CsNetworkConfiguration", &targets).await.unwrap();
+    run("Set-CsNetworkConfiguration", &table).await.unwrap();
     assert_eq!(admin.configuration().await.unwrap(), before);
 }
 
 #[tokio::test]
 async fn users_pstn_sites_and_the_sites_through_the_cmdlets() {
-    let (admin, targets, _tenant) = start().await;
-    run("Set-CsUserPstnSettings -Identity carol@adatum.biz -HybridPstnSite seattle", &targets).await.unwrap();
+    let (admin, table, _tenant) = start().await;
+    run("Set-CsUserPstnSettings -Identity carol@adatum.biz -HybridPstnSite seattle", &table).await.unwrap();
     assert_eq!(admin.configuration().await.unwrap().user_pstn_sites.get("carol").map(String::as_str), Some("Seattle"));
-    let shown = run("Get-CsUserPstnSettings carol", &targets).await.unwrap();
+    let shown = run("Get-CsUserPstnSettings carol", &table).await.unwrap();
     let Value::Object(settings) = &shown.steps[0].output.objects[0] else { panic!("{shown:?}") };
     assert_eq!(settings.get("HybridPstnSite"), Some(&Value::String("Seattle".into())));
 
-    let err = run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite Zurich", &targets).await.unwrap_err();
+    let err = run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite Zurich", &table).await.unwrap_err();
     assert!(
         err.message.contains("'Zurich' is not a hybrid PSTN site of this tenant (sites: Amsterdam, Seattle)"),
         "{}",
         err.message
     );
-    run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite $null", &targets).await.unwrap();
+    run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite $null", &table).await.unwrap();
     assert!(admin.configuration().await.unwrap().user_pstn_sites.is_empty());
 
-    run("Set-CsTenantHybridConfiguration -PeerDestination Amsterdam", &targets).await.unwrap();
-    let sites = run("Get-CsHybridPSTNSite", &targets).await.unwrap();
+    run("Set-CsTenantHybridConfiguration -PeerDestination Amsterdam", &table).await.unwrap();
+    let sites = run("Get-CsHybridPSTNSite", &table).await.unwrap();
     let rows: Vec<(Option<Value>, Option<Value>)> = sites.steps[0]
         .output
         .objects
@@ -155,24 +156,24 @@ async fn users_pstn_sites_and_the_sites_through_the_cmdlets() {
             (Some(Value::String("Seattle".into())), Some(Value::Bool(false))),
         ]
     );
-    let err = run("Set-CsHybridPSTNAppliance -Identity ams-cce1 -MaintenanceMode $true", &targets).await.unwrap_err();
+    let err = run("Set-CsHybridPSTNAppliance -Identity ams-cce1 -MaintenanceMode $true", &table).await.unwrap_err();
     assert!(err.message.contains("no registered appliance has the identity 'ams-cce1'"), "{}", err.message);
 }
 
 #[tokio::test]
 async fn the_edit_in_place_idiom_reads_and_sets_properties() {
-    let (admin, targets, _tenant) = start().await;
-    run(ENABLE, &targets).await.unwrap();
+    let (admin, table, _tenant) = start().await;
+    run(ENABLE, &table).await.unwrap();
     let id = admin.configuration().await.unwrap().network.media_bypass_settings.bypass_id.unwrap();
     let source = "$n = Get-CsNetworkConfiguration\n$s = $n.MediaBypassSettings\n$s.BypassID\n$s.Enabled = $false\nSet-CsNetworkConfiguration -MediaBypassSettings $s\n";
-    let transcript = run(source, &targets).await.unwrap();
+    let transcript = run(source, &table).await.unwrap();
     assert_eq!(transcript.steps[2].output.objects, vec![Value::String(id.to_string())], "$s.BypassID prints the ID");
     let settings = admin.configuration().await.unwrap().network.media_bypass_settings;
     assert!(!settings.enabled && settings.always_bypass, "only Enabled changed: {settings:?}");
     assert_eq!(settings.bypass_id, Some(id));
 
     let documented = "$a = (Get-CsNetworkConfiguration).MediaBypassSettings\n$a.AlwaysBypass = $false\nSet-CsNetworkConfiguration -MediaBypassSettings $a\n(Get-CsNetworkConfiguration).MediaBypassSettings\n";
-    let transcript = run(documented, &targets).await.unwrap();
+    let transcript = run(documented, &table).await.unwrap();
     assert!(!admin.configuration().await.unwrap().network.media_bypass_settings.always_bypass);
     let Value::Object(shown) = &transcript.steps[3].output.objects[0] else { panic!("{transcript:?}") };
     assert_eq!(
@@ -180,11 +181,10 @@ async fn the_edit_in_place_idiom_reads_and_sets_properties() {
         ("MediaBypassSettings", Some(&Value::Bool(false)))
     );
 
-    let err = run("Set-CsNetworkConfiguration -MediaBypassSettings (Get-CsNetworkConfiguration)", &targets)
-        .await
-        .unwrap_err();
+    let err =
+        run("Set-CsNetworkConfiguration -MediaBypassSettings (Get-CsNetworkConfiguration)", &table).await.unwrap_err();
     assert!(err.message.contains("The '(' character is not supported"), "{}", err.message);
-    let err = run("$n = Get-CsNetworkConfiguration\n$n.Nothing.Enabled = $true", &targets).await.unwrap_err();
+    let err = run("$n = Get-CsNetworkConfiguration\n$n.Nothing.Enabled = $true", &table).await.unwrap_err();
     assert_eq!(
         (err.line, err.message.as_str()),
         (2, "The property 'Nothing' cannot be found on this object. Verify that the property exists and can be set.")

@@ -1,13 +1,13 @@
 //! `bypass-lab cmdlets`: every cmdlet the runbook runner models, where it runs and what it takes,
 //! so an admin can check a runbook's lines before running them.
 
-use bypass_lab::runbook::catalog::listing;
+use bypass_lab::lab::modelled_cmdlets;
 use bypass_lab::runbook::ParamKind;
 use std::process::ExitCode;
 
 pub fn run() -> anyhow::Result<ExitCode> {
     let mut out = String::new();
-    let all = listing();
+    let all = modelled_cmdlets().listing();
     let width = all.iter().map(|l| l.spec.name.len()).max().unwrap_or(0);
     for listed in all {
         out.push_str(&format!("{:<width$}  runs {}\n", listed.spec.name, listed.runs));

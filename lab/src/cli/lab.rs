@@ -261,7 +261,7 @@ pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
     let lab = attach(state).await?;
     let on = match &args.on {
         Some(a) => RunOn::Appliance(a.clone()),
-        None => RunOn::Tenant,
+        None => RunOn::AdminSession,
     };
     match lab.run_runbook(&source, &on).await {
         Ok(transcript) => {

@@ -5,7 +5,8 @@ use super::cmdlets_output as output;
 use super::lookup::{self, Answer, Transport};
 use super::policy::{CriterionKind, DnsState, NewPolicy, PolicyEdit, PolicyError, RecordData, SubnetAction};
 use crate::runbook::{
-    CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
+    find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target,
+    Value,
 };
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -51,234 +52,319 @@ const POLICY_STATE: &[ParamSpec] = &[
     COMPUTER,
 ];
 
-pub const SPECS: &[CmdletSpec] = &[
-    CmdletSpec {
-        name: "Add-DnsServerPrimaryZone",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("Name", Str).required().at(1).by_property_name().alias(&["ZoneName"]),
-            ParamSpec::named("ZoneFile", Str).at(2).by_property_name(),
-            ParamSpec::named("ReplicationScope", Str).by_property_name(),
-            PASS_THRU,
-            COMPUTER,
-        ],
+/// What the DNS server does for one cmdlet.
+#[derive(Clone, Copy)]
+enum Handler {
+    /// Reads the configuration and prints what it finds (the `Get-` cmdlets).
+    Read(fn(&DnsState, &Args) -> Result<Vec<Value>, PolicyError>),
+    /// Changes the configuration; what it returns is printed with `-PassThru`.
+    Change(fn(&mut DnsState, &Args) -> Result<Vec<Value>, Refusal>),
+    /// A real DNS query (`Resolve-DnsName`), not a configuration call.
+    Query,
+}
+
+const CMDLETS: &[Cmdlet<Handler>] = &[
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Add-DnsServerPrimaryZone",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("Name", Str).required().at(1).by_property_name().alias(&["ZoneName"]),
+                ParamSpec::named("ZoneFile", Str).at(2).by_property_name(),
+                ParamSpec::named("ReplicationScope", Str).by_property_name(),
+                PASS_THRU,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(add_zone),
     },
-    CmdletSpec {
-        name: "Get-DnsServerZone",
-        target: Target::Dns,
-        params: &[ParamSpec::named("Name", Str).at(1).alias(&["ZoneName"]), COMPUTER],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Get-DnsServerZone",
+            target: Target::Dns,
+            params: &[ParamSpec::named("Name", Str).at(1).alias(&["ZoneName"]), COMPUTER],
+        },
+        handler: Handler::Read(output::zones),
     },
-    CmdletSpec {
-        name: "Remove-DnsServerZone",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("Name", Str).required().at(1).by_property_name().alias(&["ZoneName"]),
-            PASS_THRU,
-            FORCE,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Remove-DnsServerZone",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("Name", Str).required().at(1).by_property_name().alias(&["ZoneName"]),
+                PASS_THRU,
+                FORCE,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(remove_zone),
     },
-    CmdletSpec {
-        name: "Add-DnsServerClientSubnet",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("Name", Str).required().at(1).by_property_name(),
-            ParamSpec::named("IPv4Subnet", StringList).at(2).by_property_name(),
-            ParamSpec::named("IPv6Subnet", StringList).at(3).by_property_name(),
-            PASS_THRU,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Add-DnsServerClientSubnet",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("Name", Str).required().at(1).by_property_name(),
+                ParamSpec::named("IPv4Subnet", StringList).at(2).by_property_name(),
+                ParamSpec::named("IPv6Subnet", StringList).at(3).by_property_name(),
+                PASS_THRU,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(add_client_subnet),
     },
-    CmdletSpec {
-        name: "Set-DnsServerClientSubnet",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("Name", Str).required().at(1).by_property_name(),
-            ParamSpec::named("Action", ParamKind::Enum(SUBNET_ACTIONS)).required().at(2),
-            ParamSpec::named("IPv4Subnet", StringList).at(3).by_property_name(),
-            ParamSpec::named("IPv6Subnet", StringList).at(4).by_property_name(),
-            PASS_THRU,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Set-DnsServerClientSubnet",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("Name", Str).required().at(1).by_property_name(),
+                ParamSpec::named("Action", ParamKind::Enum(SUBNET_ACTIONS)).required().at(2),
+                ParamSpec::named("IPv4Subnet", StringList).at(3).by_property_name(),
+                ParamSpec::named("IPv6Subnet", StringList).at(4).by_property_name(),
+                PASS_THRU,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(set_client_subnet),
     },
-    CmdletSpec {
-        name: "Remove-DnsServerClientSubnet",
-        target: Target::Dns,
-        params: &[ParamSpec::named("Name", Str).required().at(1).by_property_name(), PASS_THRU, FORCE, COMPUTER],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Remove-DnsServerClientSubnet",
+            target: Target::Dns,
+            params: &[ParamSpec::named("Name", Str).required().at(1).by_property_name(), PASS_THRU, FORCE, COMPUTER],
+        },
+        handler: Handler::Change(remove_client_subnet),
     },
-    CmdletSpec {
-        name: "Get-DnsServerClientSubnet",
-        target: Target::Dns,
-        params: &[ParamSpec::named("Name", Str).at(1), COMPUTER],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Get-DnsServerClientSubnet",
+            target: Target::Dns,
+            params: &[ParamSpec::named("Name", Str).at(1), COMPUTER],
+        },
+        handler: Handler::Read(output::client_subnets),
     },
-    CmdletSpec {
-        name: "Add-DnsServerZoneScope",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("ZoneName", Str).required().at(1).by_property_name(),
-            ParamSpec::named("Name", Str).required().at(2).by_property_name().alias(&["ZoneScope"]),
-            ParamSpec::named("LoadExisting", Switch),
-            PASS_THRU,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Add-DnsServerZoneScope",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("ZoneName", Str).required().at(1).by_property_name(),
+                ParamSpec::named("Name", Str).required().at(2).by_property_name().alias(&["ZoneScope"]),
+                ParamSpec::named("LoadExisting", Switch),
+                PASS_THRU,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(add_zone_scope),
     },
-    CmdletSpec {
-        name: "Get-DnsServerZoneScope",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("ZoneName", Str).required().at(1),
-            ParamSpec::named("Name", Str).at(2).alias(&["ZoneScope"]),
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Get-DnsServerZoneScope",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("ZoneName", Str).required().at(1),
+                ParamSpec::named("Name", Str).at(2).alias(&["ZoneScope"]),
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Read(output::zone_scopes),
     },
-    CmdletSpec {
-        name: "Remove-DnsServerZoneScope",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("ZoneName", Str).required().at(1).by_property_name(),
-            ParamSpec::named("Name", Str).required().at(2).by_property_name().alias(&["ZoneScope"]),
-            PASS_THRU,
-            FORCE,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Remove-DnsServerZoneScope",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("ZoneName", Str).required().at(1).by_property_name(),
+                ParamSpec::named("Name", Str).required().at(2).by_property_name().alias(&["ZoneScope"]),
+                PASS_THRU,
+                FORCE,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(remove_zone_scope),
     },
-    CmdletSpec {
-        name: "Add-DnsServerResourceRecord",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("ZoneName", Str).required().at(1).by_property_name(),
-            ParamSpec::named("A", Switch),
-            ParamSpec::named("AAAA", Switch),
-            ParamSpec::named("CName", Switch),
-            ParamSpec::named("Name", Str).at(2).by_property_name(),
-            ParamSpec::named("IPv4Address", Str).by_property_name(),
-            ParamSpec::named("IPv6Address", Str).by_property_name(),
-            ParamSpec::named("HostNameAlias", Str).by_property_name(),
-            ParamSpec::named("ZoneScope", Str).by_property_name(),
-            ParamSpec::named("InputObject", Object("DnsServerResourceRecord")).by_value(),
-            ParamSpec::named("TimeToLive", Str),
-            ParamSpec::named("AllowUpdateAny", Switch),
-            ParamSpec::named("AgeRecord", Switch),
-            ParamSpec::named("CreatePtr", Switch),
-            PASS_THRU,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Add-DnsServerResourceRecord",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("ZoneName", Str).required().at(1).by_property_name(),
+                ParamSpec::named("A", Switch),
+                ParamSpec::named("AAAA", Switch),
+                ParamSpec::named("CName", Switch),
+                ParamSpec::named("Name", Str).at(2).by_property_name(),
+                ParamSpec::named("IPv4Address", Str).by_property_name(),
+                ParamSpec::named("IPv6Address", Str).by_property_name(),
+                ParamSpec::named("HostNameAlias", Str).by_property_name(),
+                ParamSpec::named("ZoneScope", Str).by_property_name(),
+                ParamSpec::named("InputObject", Object("DnsServerResourceRecord")).by_value(),
+                ParamSpec::named("TimeToLive", Str),
+                ParamSpec::named("AllowUpdateAny", Switch),
+                ParamSpec::named("AgeRecord", Switch),
+                ParamSpec::named("CreatePtr", Switch),
+                PASS_THRU,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(add_record),
     },
-    CmdletSpec {
-        name: "Set-DnsServerResourceRecord",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("ZoneName", Str).required().at(1),
-            ParamSpec::named("OldInputObject", Object("DnsServerResourceRecord")).required(),
-            ParamSpec::named("NewInputObject", Object("DnsServerResourceRecord")).required(),
-            ParamSpec::named("ZoneScope", Str),
-            PASS_THRU,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Set-DnsServerResourceRecord",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("ZoneName", Str).required().at(1),
+                ParamSpec::named("OldInputObject", Object("DnsServerResourceRecord")).required(),
+                ParamSpec::named("NewInputObject", Object("DnsServerResourceRecord")).required(),
+                ParamSpec::named("ZoneScope", Str),
+                PASS_THRU,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(set_record),
     },
-    CmdletSpec {
-        name: "Remove-DnsServerResourceRecord",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("ZoneName", Str).required().at(1).by_property_name(),
-            ParamSpec::named("Name", Str).at(2).by_property_name().alias(&["RecordName"]),
-            ParamSpec::named("RRType", Str).at(3).by_property_name(),
-            ParamSpec::named("RecordData", StringList),
-            ParamSpec::named("ZoneScope", Str).by_property_name(),
-            ParamSpec::named("InputObject", Object("DnsServerResourceRecord")).by_value(),
-            PASS_THRU,
-            FORCE,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Remove-DnsServerResourceRecord",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("ZoneName", Str).required().at(1).by_property_name(),
+                ParamSpec::named("Name", Str).at(2).by_property_name().alias(&["RecordName"]),
+                ParamSpec::named("RRType", Str).at(3).by_property_name(),
+                ParamSpec::named("RecordData", StringList),
+                ParamSpec::named("ZoneScope", Str).by_property_name(),
+                ParamSpec::named("InputObject", Object("DnsServerResourceRecord")).by_value(),
+                PASS_THRU,
+                FORCE,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(remove_records),
     },
-    CmdletSpec {
-        name: "Get-DnsServerResourceRecord",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("ZoneName", Str).required().at(1),
-            ParamSpec::named("Name", Str).at(2),
-            ParamSpec::named("RRType", Str),
-            ParamSpec::named("ZoneScope", Str),
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Get-DnsServerResourceRecord",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("ZoneName", Str).required().at(1),
+                ParamSpec::named("Name", Str).at(2),
+                ParamSpec::named("RRType", Str),
+                ParamSpec::named("ZoneScope", Str),
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Read(output::records),
     },
-    CmdletSpec {
-        name: "Add-DnsServerQueryResolutionPolicy",
-        target: Target::Dns,
-        // In the order the lab's own scripts write them (`script::render`); positions decide binding.
-        params: &[
-            ParamSpec::named("Name", Str).at(1).by_property_name(),
-            ParamSpec::named("Action", ParamKind::Enum(ACTIONS)).at(3).by_property_name(),
-            CRITERIA[0],
-            CRITERIA[1],
-            CRITERIA[2],
-            CRITERIA[3],
-            CRITERIA[4],
-            CRITERIA[5],
-            CRITERIA[6],
-            ParamSpec::named("Condition", ParamKind::Enum(CONDITIONS)).at(4).by_property_name(),
-            ParamSpec::named("ZoneScope", Str).by_property_name(),
-            ParamSpec::named("ProcessingOrder", Int).by_property_name(),
-            ParamSpec::named("ZoneName", Str).at(2).by_property_name(),
-            ParamSpec::named("Disable", Switch),
-            ParamSpec::named("InputObject", Object("DnsServerPolicy")).by_value(),
-            PASS_THRU,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Add-DnsServerQueryResolutionPolicy",
+            target: Target::Dns,
+            // In the order the lab's own scripts write them (`script::render`); positions decide binding.
+            params: &[
+                ParamSpec::named("Name", Str).at(1).by_property_name(),
+                ParamSpec::named("Action", ParamKind::Enum(ACTIONS)).at(3).by_property_name(),
+                CRITERIA[0],
+                CRITERIA[1],
+                CRITERIA[2],
+                CRITERIA[3],
+                CRITERIA[4],
+                CRITERIA[5],
+                CRITERIA[6],
+                ParamSpec::named("Condition", ParamKind::Enum(CONDITIONS)).at(4).by_property_name(),
+                ParamSpec::named("ZoneScope", Str).by_property_name(),
+                ParamSpec::named("ProcessingOrder", Int).by_property_name(),
+                ParamSpec::named("ZoneName", Str).at(2).by_property_name(),
+                ParamSpec::named("Disable", Switch),
+                ParamSpec::named("InputObject", Object("DnsServerPolicy")).by_value(),
+                PASS_THRU,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(add_policy),
     },
-    CmdletSpec {
-        name: "Set-DnsServerQueryResolutionPolicy",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("ZoneName", Str).at(1).by_property_name(),
-            ParamSpec::named("Name", Str).required().by_property_name(),
-            ParamSpec::named("Condition", ParamKind::Enum(CONDITIONS)).by_property_name(),
-            CRITERIA[0],
-            CRITERIA[1],
-            CRITERIA[2],
-            CRITERIA[3],
-            CRITERIA[4],
-            CRITERIA[5],
-            CRITERIA[6],
-            ParamSpec::named("ZoneScope", Str).by_property_name(),
-            ParamSpec::named("ProcessingOrder", Int).by_property_name(),
-            PASS_THRU,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Set-DnsServerQueryResolutionPolicy",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("ZoneName", Str).at(1).by_property_name(),
+                ParamSpec::named("Name", Str).required().by_property_name(),
+                ParamSpec::named("Condition", ParamKind::Enum(CONDITIONS)).by_property_name(),
+                CRITERIA[0],
+                CRITERIA[1],
+                CRITERIA[2],
+                CRITERIA[3],
+                CRITERIA[4],
+                CRITERIA[5],
+                CRITERIA[6],
+                ParamSpec::named("ZoneScope", Str).by_property_name(),
+                ParamSpec::named("ProcessingOrder", Int).by_property_name(),
+                PASS_THRU,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(set_policy),
     },
-    CmdletSpec {
-        name: "Remove-DnsServerQueryResolutionPolicy",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("Name", Str).required().at(1).by_property_name(),
-            ParamSpec::named("ZoneName", Str).at(2).by_property_name(),
-            PASS_THRU,
-            FORCE,
-            COMPUTER,
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Remove-DnsServerQueryResolutionPolicy",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("Name", Str).required().at(1).by_property_name(),
+                ParamSpec::named("ZoneName", Str).at(2).by_property_name(),
+                PASS_THRU,
+                FORCE,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(remove_policy),
     },
-    CmdletSpec {
-        name: "Get-DnsServerQueryResolutionPolicy",
-        target: Target::Dns,
-        params: &[ParamSpec::named("Name", Str).at(1), ParamSpec::named("ZoneName", Str).at(2), COMPUTER],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Get-DnsServerQueryResolutionPolicy",
+            target: Target::Dns,
+            params: &[ParamSpec::named("Name", Str).at(1), ParamSpec::named("ZoneName", Str).at(2), COMPUTER],
+        },
+        handler: Handler::Read(output::policies),
     },
-    CmdletSpec { name: "Enable-DnsServerPolicy", target: Target::Dns, params: POLICY_STATE },
-    CmdletSpec { name: "Disable-DnsServerPolicy", target: Target::Dns, params: POLICY_STATE },
-    CmdletSpec {
-        name: "Resolve-DnsName",
-        target: Target::Dns,
-        params: &[
-            ParamSpec::named("Name", Str).required().at(1),
-            ParamSpec::named("Type", Str).at(2),
-            ParamSpec::named("Server", Str),
-            ParamSpec::named("DnsOnly", Switch),
-        ],
+    Cmdlet {
+        spec: CmdletSpec { name: "Enable-DnsServerPolicy", target: Target::Dns, params: POLICY_STATE },
+        handler: Handler::Change(enable_policy),
+    },
+    Cmdlet {
+        spec: CmdletSpec { name: "Disable-DnsServerPolicy", target: Target::Dns, params: POLICY_STATE },
+        handler: Handler::Change(disable_policy),
+    },
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Resolve-DnsName",
+            target: Target::Dns,
+            params: &[
+                ParamSpec::named("Name", Str).required().at(1),
+                ParamSpec::named("Type", Str).at(2),
+                ParamSpec::named("Server", Str),
+                ParamSpec::named("DnsOnly", Switch),
+            ],
+        },
+        handler: Handler::Query,
     },
 ];
 
+/// The DNS server's cmdlets' specs, for a run's cmdlet table.
+pub fn specs() -> impl Iterator<Item = &'static CmdletSpec> + Clone {
+    crate::runbook::specs(CMDLETS)
+}
+
+/// Whether the cmdlet is a real DNS query that the caller makes itself (`Resolve-DnsName`),
+/// rather than a configuration call the server applies.
+pub fn is_query(cmdlet: &str) -> bool {
+    matches!(find(CMDLETS, cmdlet).map(|c| c.handler), Some(Handler::Query))
+}
+
 /// The spec of a DNS cmdlet, by name (case-insensitive).
 pub fn spec(name: &str) -> Option<&'static CmdletSpec> {
-    SPECS.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+    find(CMDLETS, name).map(|c| &c.spec)
 }
 
 /// Runs DNS cmdlets against the server's own configuration.
@@ -299,127 +385,23 @@ impl DnsExecutor {
         let name = canonical(&call.cmdlet);
         let fail = |e: PolicyError| CmdletError::new(format!("{name}: {e}"));
         let args = Args(call);
-        if name.starts_with("Get-") {
-            let state = self.state.read().expect("DNS state lock");
-            return super::cmdlets_output::get(&state, name, &args).map_err(fail);
-        }
-        let mut state = self.state.write().expect("DNS state lock");
-        state.note_change();
-        let printed = match name {
-            "Add-DnsServerPrimaryZone" => {
-                let zone = args.req("Name")?;
-                state.add_zone(&zone, args.opt("ZoneFile"), args.opt("ReplicationScope")).map_err(fail)?;
-                vec![output::zone(&*state.zone(&zone).map_err(fail)?)]
+        let printed = match find(CMDLETS, name).map(|c| c.handler) {
+            Some(Handler::Read(read)) => {
+                let state = self.state.read().expect("DNS state lock");
+                let objects = read(&state, &args).map_err(fail)?;
+                return Ok(CmdletOutput { objects, warnings: vec![] });
             }
-            "Remove-DnsServerZone" => {
-                let zone = state.zone(&args.req("Name")?).map_err(fail)?;
-                state.remove_zone(&zone.name).map_err(fail)?;
-                vec![output::zone(&zone)]
+            Some(Handler::Change(change)) => {
+                let mut state = self.state.write().expect("DNS state lock");
+                state.note_change();
+                change(&mut state, &args).map_err(|refusal| match refusal {
+                    Refusal::Policy(e) => fail(e),
+                    Refusal::Cmdlet(e) => e,
+                })?
             }
-            "Add-DnsServerClientSubnet" => {
-                let subnet = args.req("Name")?;
-                state.add_client_subnet(&subnet, &args.list("IPv4Subnet"), &args.list("IPv6Subnet")).map_err(fail)?;
-                vec![output::subnet(state.subnets().get(subnet.trim()).expect("just added"))]
+            Some(Handler::Query) | None => {
+                return Err(CmdletError::new(format!("{}: not a DNS Server cmdlet this server runs", call.cmdlet)))
             }
-            "Set-DnsServerClientSubnet" => {
-                let subnet = args.req("Name")?;
-                let action = SubnetAction::parse(&args.req("Action")?).map_err(fail)?;
-                state
-                    .set_client_subnet(&subnet, action, &args.list("IPv4Subnet"), &args.list("IPv6Subnet"))
-                    .map_err(fail)?;
-                vec![output::subnet(state.subnets().get(subnet.trim()).expect("just set"))]
-            }
-            "Remove-DnsServerClientSubnet" => {
-                let subnet = args.req("Name")?;
-                let before = state.subnets().get(subnet.trim()).cloned();
-                state.remove_client_subnet(&subnet).map_err(fail)?;
-                before.iter().map(output::subnet).collect()
-            }
-            "Add-DnsServerZoneScope" => {
-                let (zone, scope) = (args.req("ZoneName")?, args.req("Name")?);
-                state.add_zone_scope(&zone, &scope).map_err(fail)?;
-                let z = state.zone(&zone).map_err(fail)?;
-                vec![output::zone_scope(&z, z.scope(Some(&scope)).map_err(fail)?)]
-            }
-            "Remove-DnsServerZoneScope" => {
-                let (zone, scope) = (args.req("ZoneName")?, args.req("Name")?);
-                let z = state.zone(&zone).map_err(fail)?;
-                let shown = output::zone_scope(&z, z.scope(Some(&scope)).map_err(fail)?);
-                state.remove_zone_scope(&zone, &scope).map_err(fail)?;
-                vec![shown]
-            }
-            "Add-DnsServerResourceRecord" => {
-                let zone = args.req("ZoneName")?;
-                let (owner, data) = record_to_add(call, &args)?;
-                let scope = args.opt("ZoneScope");
-                state.add_record(&zone, scope.as_deref(), &owner, data.clone()).map_err(fail)?;
-                let z = state.zone(&zone).map_err(fail)?;
-                vec![output::record(&z, &z.owner(&owner).map_err(fail)?, &data)]
-            }
-            "Set-DnsServerResourceRecord" => {
-                let zone = args.req("ZoneName")?;
-                let (owner, old) = record_of(call, "OldInputObject")?;
-                let (new_owner, new) = record_of(call, "NewInputObject")?;
-                let z = state.zone(&zone).map_err(fail)?;
-                if z.owner(&owner).map_err(fail)? != z.owner(&new_owner).map_err(fail)? {
-                    return Err(CmdletError::new(format!(
-                        "{name}: the old and new records must have the same HostName ({owner} and {new_owner})"
-                    )));
-                }
-                state.set_record(&zone, args.opt("ZoneScope").as_deref(), &owner, &old, new.clone()).map_err(fail)?;
-                let z = state.zone(&zone).map_err(fail)?;
-                vec![output::record(&z, &z.owner(&owner).map_err(fail)?, &new)]
-            }
-            "Remove-DnsServerResourceRecord" => {
-                let zone = args.req("ZoneName")?;
-                let (owner, rrtype, data) = match call.get("InputObject") {
-                    Some(Value::Object(_)) => {
-                        let (owner, data) = record_of(call, "InputObject")?;
-                        (owner, data.rrtype().to_string(), vec![data.text()])
-                    }
-                    _ => (args.req("Name")?, args.req("RRType")?, args.list("RecordData")),
-                };
-                state.remove_records(&zone, args.opt("ZoneScope").as_deref(), &rrtype, &owner, &data).map_err(fail)?;
-                vec![]
-            }
-            "Add-DnsServerQueryResolutionPolicy" => {
-                let new = new_policy(call, &args)?;
-                let p = state.add_policy(new).map_err(fail)?;
-                vec![output::policy(p)]
-            }
-            "Set-DnsServerQueryResolutionPolicy" => {
-                let edit = PolicyEdit {
-                    condition: args.opt("Condition"),
-                    criteria: criteria_of(&args),
-                    zone_scope: args.opt("ZoneScope"),
-                    processing_order: args.int("ProcessingOrder")?,
-                };
-                let p = state.set_policy(&args.req("Name")?, args.opt("ZoneName").as_deref(), edit).map_err(fail)?;
-                vec![output::policy(p)]
-            }
-            "Remove-DnsServerQueryResolutionPolicy" => {
-                let (policy, zone) = (args.req("Name")?, args.opt("ZoneName"));
-                let shown = output::policy(state.policy(&policy, zone.as_deref()).map_err(fail)?);
-                state.remove_policy(&policy, zone.as_deref()).map_err(fail)?;
-                vec![shown]
-            }
-            "Enable-DnsServerPolicy" | "Disable-DnsServerPolicy" => {
-                let zone = match (args.req("Level")?.as_str(), args.opt("ZoneName")) {
-                    ("Zone", None) => return Err(CmdletError::new(format!("{name}: -Level Zone needs -ZoneName"))),
-                    ("Zone", Some(z)) => Some(z),
-                    (_, Some(_)) => {
-                        return Err(CmdletError::new(format!(
-                            "{name}: -ZoneName goes with -Level Zone, not -Level Server"
-                        )))
-                    }
-                    (_, None) => None,
-                };
-                state
-                    .set_enabled(zone.as_deref(), args.opt("Name").as_deref(), name == "Enable-DnsServerPolicy")
-                    .map_err(fail)?;
-                return Ok(CmdletOutput::nothing());
-            }
-            _ => return Err(CmdletError::new(format!("{}: not a DNS Server cmdlet this server runs", call.cmdlet))),
         };
         Ok(if call.switch("PassThru") {
             CmdletOutput { objects: printed, warnings: vec![] }
@@ -427,6 +409,156 @@ impl DnsExecutor {
             CmdletOutput::nothing()
         })
     }
+}
+
+/// Why a change was refused: the server's reason (printed after the cmdlet's name), or a message
+/// already in PowerShell's words.
+enum Refusal {
+    Policy(PolicyError),
+    Cmdlet(CmdletError),
+}
+
+impl From<PolicyError> for Refusal {
+    fn from(e: PolicyError) -> Refusal {
+        Refusal::Policy(e)
+    }
+}
+
+impl From<CmdletError> for Refusal {
+    fn from(e: CmdletError) -> Refusal {
+        Refusal::Cmdlet(e)
+    }
+}
+
+fn add_zone(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let zone = args.req("Name")?;
+    state.add_zone(&zone, args.opt("ZoneFile"), args.opt("ReplicationScope"))?;
+    Ok(vec![output::zone(&*state.zone(&zone)?)])
+}
+
+fn remove_zone(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let zone = state.zone(&args.req("Name")?)?;
+    state.remove_zone(&zone.name)?;
+    Ok(vec![output::zone(&zone)])
+}
+
+fn add_client_subnet(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let subnet = args.req("Name")?;
+    state.add_client_subnet(&subnet, &args.list("IPv4Subnet"), &args.list("IPv6Subnet"))?;
+    Ok(vec![output::subnet(state.subnets().get(subnet.trim()).expect("just added"))])
+}
+
+fn set_client_subnet(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let subnet = args.req("Name")?;
+    let action = SubnetAction::parse(&args.req("Action")?)?;
+    state.set_client_subnet(&subnet, action, &args.list("IPv4Subnet"), &args.list("IPv6Subnet"))?;
+    Ok(vec![output::subnet(state.subnets().get(subnet.trim()).expect("just set"))])
+}
+
+fn remove_client_subnet(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let subnet = args.req("Name")?;
+    let before = state.subnets().get(subnet.trim()).cloned();
+    state.remove_client_subnet(&subnet)?;
+    Ok(before.iter().map(output::subnet).collect())
+}
+
+fn add_zone_scope(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let (zone, scope) = (args.req("ZoneName")?, args.req("Name")?);
+    state.add_zone_scope(&zone, &scope)?;
+    let z = state.zone(&zone)?;
+    Ok(vec![output::zone_scope(&z, z.scope(Some(&scope))?)])
+}
+
+fn remove_zone_scope(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let (zone, scope) = (args.req("ZoneName")?, args.req("Name")?);
+    let z = state.zone(&zone)?;
+    let shown = output::zone_scope(&z, z.scope(Some(&scope))?);
+    state.remove_zone_scope(&zone, &scope)?;
+    Ok(vec![shown])
+}
+
+fn add_record(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let zone = args.req("ZoneName")?;
+    let (owner, data) = record_to_add(args.0, args)?;
+    let scope = args.opt("ZoneScope");
+    state.add_record(&zone, scope.as_deref(), &owner, data.clone())?;
+    let z = state.zone(&zone)?;
+    Ok(vec![output::record(&z, &z.owner(&owner)?, &data)])
+}
+
+fn set_record(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let zone = args.req("ZoneName")?;
+    let (owner, old) = record_of(args.0, "OldInputObject")?;
+    let (new_owner, new) = record_of(args.0, "NewInputObject")?;
+    let z = state.zone(&zone)?;
+    if z.owner(&owner)? != z.owner(&new_owner)? {
+        return Err(CmdletError::new(format!(
+            "{}: the old and new records must have the same HostName ({owner} and {new_owner})",
+            args.name()
+        ))
+        .into());
+    }
+    state.set_record(&zone, args.opt("ZoneScope").as_deref(), &owner, &old, new.clone())?;
+    let z = state.zone(&zone)?;
+    Ok(vec![output::record(&z, &z.owner(&owner)?, &new)])
+}
+
+fn remove_records(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let zone = args.req("ZoneName")?;
+    let (owner, rrtype, data) = match args.0.get("InputObject") {
+        Some(Value::Object(_)) => {
+            let (owner, data) = record_of(args.0, "InputObject")?;
+            (owner, data.rrtype().to_string(), vec![data.text()])
+        }
+        _ => (args.req("Name")?, args.req("RRType")?, args.list("RecordData")),
+    };
+    state.remove_records(&zone, args.opt("ZoneScope").as_deref(), &rrtype, &owner, &data)?;
+    Ok(vec![])
+}
+
+fn add_policy(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let new = new_policy(args.0, args)?;
+    Ok(vec![output::policy(state.add_policy(new)?)])
+}
+
+fn set_policy(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let edit = PolicyEdit {
+        condition: args.opt("Condition"),
+        criteria: criteria_of(args),
+        zone_scope: args.opt("ZoneScope"),
+        processing_order: args.int("ProcessingOrder")?,
+    };
+    Ok(vec![output::policy(state.set_policy(&args.req("Name")?, args.opt("ZoneName").as_deref(), edit)?)])
+}
+
+fn remove_policy(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    let (policy, zone) = (args.req("Name")?, args.opt("ZoneName"));
+    let shown = output::policy(state.policy(&policy, zone.as_deref())?);
+    state.remove_policy(&policy, zone.as_deref())?;
+    Ok(vec![shown])
+}
+
+fn enable_policy(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    set_policy_state(state, args, true)
+}
+
+fn disable_policy(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
+    set_policy_state(state, args, false)
+}
+
+/// `Enable-` and `Disable-DnsServerPolicy`: they print nothing, `-PassThru` or not.
+fn set_policy_state(state: &mut DnsState, args: &Args, enabled: bool) -> Result<Vec<Value>, Refusal> {
+    let name = args.name();
+    let zone = match (args.req("Level")?.as_str(), args.opt("ZoneName")) {
+        ("Zone", None) => return Err(CmdletError::new(format!("{name}: -Level Zone needs -ZoneName")).into()),
+        ("Zone", Some(z)) => Some(z),
+        (_, Some(_)) => {
+            return Err(CmdletError::new(format!("{name}: -ZoneName goes with -Level Zone, not -Level Server")).into())
+        }
+        (_, None) => None,
+    };
+    state.set_enabled(zone.as_deref(), args.opt("Name").as_deref(), enabled)?;
+    Ok(vec![])
 }
 
 /// The criteria parameters given, by kind.
@@ -515,7 +647,7 @@ fn record_of(call: &Invocation, param: &str) -> Result<(String, RecordData), Cmd
 #[async_trait::async_trait]
 impl Executor for DnsExecutor {
     async fn execute(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {
-        if canonical(&call.cmdlet) != "Resolve-DnsName" {
+        if !is_query(&call.cmdlet) {
             return self.apply(call);
         }
         let Some(server) = self.answers_on else {
@@ -584,6 +716,11 @@ pub fn canonical(cmdlet: &str) -> &str {
 pub(super) struct Args<'a>(pub &'a Invocation);
 
 impl Args<'_> {
+    /// The cmdlet's name as its spec spells it, for messages.
+    pub fn name(&self) -> &str {
+        canonical(&self.0.cmdlet)
+    }
+
     pub fn opt(&self, name: &str) -> Option<String> {
         match self.0.get(name)? {
             Value::Null => None,
@@ -650,7 +787,7 @@ mod tests {
 
     #[test]
     fn every_spec_targets_the_dns_server() {
-        assert!(SPECS.iter().all(|s| s.target == Target::Dns));
+        assert!(specs().all(|s| s.target == Target::Dns));
         assert_eq!(spec("resolve-dnsname").unwrap().params[0].position, Some(1));
     }
 
@@ -728,12 +865,12 @@ mod tests {
     }
 
     fn run(e: &DnsExecutor, script: &str) -> Result<crate::runbook::Transcript, crate::runbook::RunbookError> {
-        let targets = crate::runbook::Targets { dns: Some(Arc::new(e.clone())), ..Default::default() };
+        let table = crate::runbook::CmdletTable::new().with(specs(), Some(Arc::new(e.clone())));
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap()
-            .block_on(crate::runbook::run(script, &targets))
+            .block_on(crate::runbook::run(script, &table))
     }
 
     fn printed(t: &crate::runbook::Transcript, step: usize, property: &str) -> Vec<String> {

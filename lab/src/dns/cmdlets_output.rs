@@ -6,7 +6,7 @@ use super::handler::RECORD_TTL;
 use super::policy::{
     ClientSubnet, CriterionKind, DnsState, NewPolicy, PolicyError, QueryResolutionPolicy, RecordData, Zone, ZoneScope,
 };
-use crate::runbook::{CmdletOutput, PsObject, Value};
+use crate::runbook::{PsObject, Value};
 
 fn object(type_name: &str, properties: Vec<(&str, Value)>) -> Value {
     Value::Object(PsObject {
@@ -192,56 +192,62 @@ pub(super) fn record_from_object(o: &PsObject) -> Result<(String, RecordData), P
     Ok((host, parsed))
 }
 
-pub(super) fn get(state: &DnsState, cmdlet: &str, args: &Args) -> Result<CmdletOutput, PolicyError> {
-    let objects = match cmdlet {
-        "Get-DnsServerResourceRecord" => {
-            let z = state.zone(&args.opt("ZoneName").unwrap_or_default())?;
-            let scope = z.scope(args.opt("ZoneScope").as_deref())?;
-            let only = args.opt("Name").map(|n| z.owner(&n)).transpose()?;
-            let rrtype = args.opt("RRType").map(|t| t.to_ascii_uppercase());
-            scope
-                .records
-                .iter()
-                .filter(|(owner, _)| only.as_ref().is_none_or(|o| o == *owner))
-                .flat_map(|(owner, records)| records.iter().map(move |data| (owner, data)))
-                .filter(|(_, data)| rrtype.as_ref().is_none_or(|t| t == data.rrtype()))
-                .map(|(owner, data)| record(&z, owner, data))
-                .collect()
-        }
-        "Get-DnsServerQueryResolutionPolicy" => {
-            let zone = args.opt("ZoneName");
-            if let Some(name) = args.opt("Name") {
-                vec![policy(state.policy(&name, zone.as_deref())?)]
-            } else {
-                let zone = zone.map(|z| state.zone(&z).map(|z| z.name.clone())).transpose()?;
-                state.policies().into_iter().filter(|p| p.zone == zone).map(policy).collect()
-            }
-        }
-        "Get-DnsServerClientSubnet" => match args.opt("Name") {
-            Some(n) => vec![subnet(
-                state.subnets().get(n.trim()).ok_or_else(|| PolicyError::UnknownClientSubnet { name: n.clone() })?,
-            )],
-            None => state.subnets().all().map(subnet).collect(),
-        },
-        "Get-DnsServerZoneScope" => {
-            let z = state.zone(&args.opt("ZoneName").unwrap_or_default())?;
-            match args.opt("Name") {
-                Some(n) => vec![zone_scope(&z, z.scope(Some(&n))?)],
-                // The default scope first (lab choice).
-                None => z
-                    .scopes
-                    .values()
-                    .filter(|s| s.name == z.name)
-                    .chain(z.scopes.values().filter(|s| s.name != z.name))
-                    .map(|s| zone_scope(&z, s))
-                    .collect(),
-            }
-        }
-        "Get-DnsServerZone" => match args.opt("Name") {
-            Some(n) => vec![zone(&*state.zone(&n)?)],
-            None => state.zones().iter().map(|z| zone(z)).collect(),
-        },
-        _ => vec![],
-    };
-    Ok(CmdletOutput { objects, warnings: vec![] })
+/// `Get-DnsServerResourceRecord`.
+pub(super) fn records(state: &DnsState, args: &Args) -> Result<Vec<Value>, PolicyError> {
+    let z = state.zone(&args.opt("ZoneName").unwrap_or_default())?;
+    let scope = z.scope(args.opt("ZoneScope").as_deref())?;
+    let only = args.opt("Name").map(|n| z.owner(&n)).transpose()?;
+    let rrtype = args.opt("RRType").map(|t| t.to_ascii_uppercase());
+    Ok(scope
+        .records
+        .iter()
+        .filter(|(owner, _)| only.as_ref().is_none_or(|o| o == *owner))
+        .flat_map(|(owner, records)| records.iter().map(move |data| (owner, data)))
+        .filter(|(_, data)| rrtype.as_ref().is_none_or(|t| t == data.rrtype()))
+        .map(|(owner, data)| record(&z, owner, data))
+        .collect())
+}
+
+/// `Get-DnsServerQueryResolutionPolicy`.
+pub(super) fn policies(state: &DnsState, args: &Args) -> Result<Vec<Value>, PolicyError> {
+    let zone = args.opt("ZoneName");
+    if let Some(name) = args.opt("Name") {
+        return Ok(vec![policy(state.policy(&name, zone.as_deref())?)]);
+    }
+    let zone = zone.map(|z| state.zone(&z).map(|z| z.name.clone())).transpose()?;
+    Ok(state.policies().into_iter().filter(|p| p.zone == zone).map(policy).collect())
+}
+
+/// `Get-DnsServerClientSubnet`.
+pub(super) fn client_subnets(state: &DnsState, args: &Args) -> Result<Vec<Value>, PolicyError> {
+    Ok(match args.opt("Name") {
+        Some(n) => vec![subnet(
+            state.subnets().get(n.trim()).ok_or_else(|| PolicyError::UnknownClientSubnet { name: n.clone() })?,
+        )],
+        None => state.subnets().all().map(subnet).collect(),
+    })
+}
+
+/// `Get-DnsServerZoneScope`.
+pub(super) fn zone_scopes(state: &DnsState, args: &Args) -> Result<Vec<Value>, PolicyError> {
+    let z = state.zone(&args.opt("ZoneName").unwrap_or_default())?;
+    Ok(match args.opt("Name") {
+        Some(n) => vec![zone_scope(&z, z.scope(Some(&n))?)],
+        // The default scope first (lab choice).
+        None => z
+            .scopes
+            .values()
+            .filter(|s| s.name == z.name)
+            .chain(z.scopes.values().filter(|s| s.name != z.name))
+            .map(|s| zone_scope(&z, s))
+            .collect(),
+    })
+}
+
+/// `Get-DnsServerZone`.
+pub(super) fn zones(state: &DnsState, args: &Args) -> Result<Vec<Value>, PolicyError> {
+    Ok(match args.opt("Name") {
+        Some(n) => vec![zone(&*state.zone(&n)?)],
+        None => state.zones().iter().map(|z| zone(z)).collect(),
+    })
 }

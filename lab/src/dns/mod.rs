@@ -175,8 +175,8 @@ pub async fn configure(executor: &DnsExecutor, config: &DnsConfig) -> Result<(),
         }
     }
     if let Some(script) = &config.script {
-        let targets = crate::runbook::Targets { dns: Some(Arc::new(executor.clone())), ..Default::default() };
-        crate::runbook::run(script, &targets).await.map_err(|e| DnsError::Script(e.to_string()))?;
+        let table = crate::runbook::CmdletTable::new().with(cmdlets::specs(), Some(Arc::new(executor.clone())));
+        crate::runbook::run(script, &table).await.map_err(|e| DnsError::Script(e.to_string()))?;
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ pub use clients::DEFAULT_NUMBER;
 pub use dns_status::DnsStatusRow;
 pub use error::LabError;
 pub use lab_file::{LabFile, DEFAULT_STATE_DIR};
-pub use runbook::RunOn;
+pub use runbook::{modelled_cmdlets, RoleExecutors, RunOn};
 
 use crate::auth::Secrets;
 use crate::backend::embedded::Embedded;

@@ -1,20 +1,52 @@
-//! Running a runbook against the lab: tenant cmdlets go to the tenant as its administrator,
-//! DNS cmdlets to the DNS server, and with `--on` the Mediation Server cmdlets to one appliance.
+//! Running a runbook against the lab: the Lab builds the cmdlet table the runner is handed. Tenant
+//! cmdlets go to the tenant as its administrator, DNS cmdlets to the DNS server, and with `--on`
+//! the Mediation Server cmdlets to one appliance; each role declares its own cmdlets.
 
 use super::{Lab, LabError};
 use crate::dns::remote::DnsRemote;
 use crate::dns::servers::{DnsServers, NamedServer};
-use crate::runbook::{self, Targets, Transcript};
+use crate::runbook::{self, CmdletTable, Executor, Transcript};
 use crate::tenant::cmdlets::TenantExecutor;
+use crate::tenant::in_session::{session_specs, InSession};
 use std::sync::Arc;
 
 /// Where a runbook is run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunOn {
-    /// The admin's remote PowerShell session (tenant and DNS cmdlets).
-    Tenant,
+    /// The admin's own PowerShell session: remote PowerShell to the tenant, and the DNS server.
+    AdminSession,
     /// A PowerShell session on this appliance's Mediation Server (name or address).
     Appliance(String),
+}
+
+/// The executor each role has in one run. A role left `None` still declares its cmdlets, so a
+/// line naming one says where it must run instead of "not recognized".
+#[derive(Clone, Default)]
+pub struct RoleExecutors {
+    /// Remote PowerShell to the tenant, as its administrator.
+    pub tenant: Option<Arc<dyn Executor>>,
+    /// The DNS server (or servers, picked by `-ComputerName`).
+    pub dns: Option<Arc<dyn Executor>>,
+    /// A session on one appliance's Mediation Server, when the run is `--on` it.
+    pub appliance: Option<Arc<dyn Executor>>,
+}
+
+impl RoleExecutors {
+    /// The table the runner is handed. The admin's in-session cmdlets come first and always run;
+    /// a name two roles declare goes to the first present (the runner prefers an appliance's own
+    /// cmdlet when the run is `--on` one).
+    pub fn cmdlet_table(self) -> CmdletTable {
+        CmdletTable::new()
+            .with(session_specs(), Some(Arc::new(InSession)))
+            .with(crate::tenant::cmdlets::specs(), self.tenant)
+            .with(crate::dns::cmdlets::specs(), self.dns)
+            .with(crate::mediation::cmdlets::specs(), self.appliance)
+    }
+}
+
+/// Every modelled cmdlet, for `bypass-lab cmdlets`.
+pub fn modelled_cmdlets() -> CmdletTable {
+    RoleExecutors::default().cmdlet_table()
 }
 
 impl Lab {
@@ -25,7 +57,7 @@ impl Lab {
             dns,
             token: self.secrets.control.clone(),
         };
-        let dns: Arc<dyn crate::runbook::Executor> = if endpoints.dns_servers.is_empty() {
+        let dns: Arc<dyn Executor> = if endpoints.dns_servers.is_empty() {
             Arc::new(remote(&endpoints.dns_admin, endpoints.dns))
         } else {
             Arc::new(DnsServers {
@@ -36,11 +68,54 @@ impl Lab {
                     .collect(),
             })
         };
-        let mut targets =
-            Targets { tenant: Some(Arc::new(TenantExecutor::new(self.tenant()))), dns: Some(dns), appliance: None };
+        let mut executors = RoleExecutors {
+            tenant: Some(Arc::new(TenantExecutor::new(self.tenant()))),
+            dns: Some(dns),
+            appliance: None,
+        };
         if let RunOn::Appliance(key) = on {
-            targets.appliance = Some(Arc::new(self.appliance(key)?));
+            executors.appliance = Some(Arc::new(self.appliance(key)?));
         }
-        runbook::run(source, &targets).await.map_err(|e| LabError::Runbook(Box::new(e)))
+        runbook::run(source, &executors.cmdlet_table()).await.map_err(|e| LabError::Runbook(Box::new(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::{CmdletSpec, Target};
+
+    /// A name a role declared twice would make one of its handlers unreachable.
+    #[test]
+    fn every_role_declares_each_cmdlet_once() {
+        let roles: [(&str, Vec<&CmdletSpec>); 4] = [
+            ("admin session", session_specs().collect()),
+            ("tenant", crate::tenant::cmdlets::specs().collect()),
+            ("DNS server", crate::dns::cmdlets::specs().collect()),
+            ("Mediation Server", crate::mediation::cmdlets::specs().collect()),
+        ];
+        for (role, specs) in roles {
+            assert!(!specs.is_empty(), "{role} declares no cmdlet");
+            let mut names: Vec<String> = specs.iter().map(|s| s.name.to_ascii_lowercase()).collect();
+            names.sort();
+            let count = names.len();
+            names.dedup();
+            assert_eq!(names.len(), count, "{role} declares a cmdlet twice");
+        }
+    }
+
+    #[test]
+    fn the_listing_says_where_each_runs() {
+        let listed = modelled_cmdlets().listing();
+        let runs = |name: &str| listed.iter().filter(|l| l.spec.name == name).map(|l| l.runs).collect::<Vec<_>>();
+        assert_eq!(
+            runs("New-CsNetworkMediaBypassConfiguration"),
+            ["in the runner (builds an object, changes nothing)"]
+        );
+        assert_eq!(
+            runs("Get-CsNetworkConfiguration"),
+            ["against the tenant (Skype for Business Online)", "on a Mediation Server (run --on APPLIANCE)"]
+        );
+        assert!(listed.iter().any(|l| l.spec.target == Target::Dns));
     }
 }

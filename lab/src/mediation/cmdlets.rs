@@ -5,20 +5,39 @@ use super::appliance::Appliance;
 use super::localstore::LocalStore;
 use super::status::ApplianceStatus;
 use crate::runbook::{
-    CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
+    find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
 };
 use crate::tenant::model::NetworkConfiguration;
 use crate::tenant::remote::TenantRemoteError;
+use futures::future::BoxFuture;
 
 const LOCAL_STORE: ParamSpec = ParamSpec::named("LocalStore", ParamKind::Switch);
 
-pub const SPECS: &[CmdletSpec] = &[
-    CmdletSpec { name: "Get-CsNetworkConfiguration", target: Target::Appliance, params: &[LOCAL_STORE] },
-    CmdletSpec { name: "Get-CsTenantHybridConfiguration", target: Target::Appliance, params: &[LOCAL_STORE] },
-    CmdletSpec { name: "Get-CcApplianceStatus", target: Target::Appliance, params: &[] },
-    CmdletSpec { name: "Register-CcAppliance", target: Target::Appliance, params: &[] },
-    CmdletSpec { name: "Unregister-CcAppliance", target: Target::Appliance, params: &[] },
+/// What a Mediation Server does for one cmdlet.
+#[derive(Clone, Copy)]
+enum Handler {
+    /// Reads the LocalStore and the appliance's own status; changes nothing.
+    Reads(fn(&LocalStore, &ApplianceStatus, &Invocation) -> Result<CmdletOutput, CmdletError>),
+    /// Talks to the tenant as this appliance (registration).
+    Registers(for<'a> fn(&'a Appliance) -> BoxFuture<'a, Result<CmdletOutput, TenantRemoteError>>),
+}
+
+const fn on_appliance(name: &'static str, params: &'static [ParamSpec], handler: Handler) -> Cmdlet<Handler> {
+    Cmdlet { spec: CmdletSpec { name, target: Target::Appliance, params }, handler }
+}
+
+const CMDLETS: &[Cmdlet<Handler>] = &[
+    on_appliance("Get-CsNetworkConfiguration", &[LOCAL_STORE], Handler::Reads(network_configuration)),
+    on_appliance("Get-CsTenantHybridConfiguration", &[LOCAL_STORE], Handler::Reads(hybrid_configuration)),
+    on_appliance("Get-CcApplianceStatus", &[], Handler::Reads(appliance_status)),
+    on_appliance("Register-CcAppliance", &[], Handler::Registers(|a| Box::pin(register(a)))),
+    on_appliance("Unregister-CcAppliance", &[], Handler::Registers(|a| Box::pin(unregister(a)))),
 ];
+
+/// A Mediation Server's cmdlets' specs, for a run's cmdlet table.
+pub fn specs() -> impl Iterator<Item = &'static CmdletSpec> + Clone {
+    crate::runbook::specs(CMDLETS)
+}
 
 /// What `POST /lab/cmdlet` runs: registration talks to the tenant, the rest reads the appliance.
 pub async fn execute(appliance: &Appliance, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
@@ -26,43 +45,63 @@ pub async fn execute(appliance: &Appliance, invocation: &Invocation) -> Result<C
         TenantRemoteError::Refused { message, .. } => CmdletError::new(message),
         other => CmdletError::new(other.to_string()),
     };
-    let name = invocation.cmdlet.as_str();
-    if name.eq_ignore_ascii_case("Register-CcAppliance") {
-        let record = appliance.register().await.map_err(refused)?;
-        Ok(CmdletOutput::object(Value::Object(crate::tenant::cmdlets::appliance_object(&record))))
-    } else if name.eq_ignore_ascii_case("Unregister-CcAppliance") {
-        appliance.unregister().await.map_err(refused)?;
-        Ok(CmdletOutput::nothing())
-    } else {
-        run(&appliance.local_store(), &appliance.status(), invocation)
+    match find(CMDLETS, &invocation.cmdlet).map(|c| c.handler) {
+        Some(Handler::Registers(register)) => register(appliance).await.map_err(refused),
+        _ => run(&appliance.local_store(), &appliance.status(), invocation),
     }
 }
 
-/// The cmdlets against a LocalStore and a status, without a running appliance.
+/// The cmdlets that read a LocalStore and a status, without a running appliance.
 pub fn run(store: &LocalStore, status: &ApplianceStatus, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
-    let name = invocation.cmdlet.as_str();
-    if name.eq_ignore_ascii_case("Get-CsNetworkConfiguration") {
-        require_local_store(invocation, "Get-CsNetworkConfiguration")?;
-        let network = store.configuration.as_ref().map(|c| c.network.clone()).unwrap_or_default();
-        Ok(with_empty_warning(store, Value::Object(network_object(&network))))
-    } else if name.eq_ignore_ascii_case("Get-CsTenantHybridConfiguration") {
-        require_local_store(invocation, "Get-CsTenantHybridConfiguration")?;
-        let hybrid = store.configuration.as_ref().map(|c| c.hybrid.clone()).unwrap_or_default();
-        Ok(with_empty_warning(store, Value::Object(PsObject::from_serialize("TenantHybridConfiguration", &hybrid))))
-    } else if name.eq_ignore_ascii_case("Get-CcApplianceStatus") {
-        Ok(CmdletOutput::object(Value::Object(status_object(status))))
-    } else {
-        Err(CmdletError::new(format!(
-            "The term '{name}' is not a cmdlet a Mediation Server runs (it runs: {}).",
-            SPECS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
-        )))
+    match find(CMDLETS, &invocation.cmdlet).map(|c| c.handler) {
+        Some(Handler::Reads(read)) => read(store, status, invocation),
+        _ => Err(CmdletError::new(format!(
+            "The term '{}' is not a cmdlet a Mediation Server runs (it runs: {}).",
+            invocation.cmdlet,
+            specs().map(|s| s.name).collect::<Vec<_>>().join(", ")
+        ))),
     }
 }
 
-fn require_local_store(invocation: &Invocation, cmdlet: &str) -> Result<(), CmdletError> {
+async fn register(appliance: &Appliance) -> Result<CmdletOutput, TenantRemoteError> {
+    let record = appliance.register().await?;
+    Ok(CmdletOutput::object(Value::Object(crate::tenant::cmdlets::appliance_object(&record))))
+}
+
+async fn unregister(appliance: &Appliance) -> Result<CmdletOutput, TenantRemoteError> {
+    appliance.unregister().await?;
+    Ok(CmdletOutput::nothing())
+}
+
+fn network_configuration(
+    store: &LocalStore,
+    _: &ApplianceStatus,
+    invocation: &Invocation,
+) -> Result<CmdletOutput, CmdletError> {
+    require_local_store(invocation)?;
+    let network = store.configuration.as_ref().map(|c| c.network.clone()).unwrap_or_default();
+    Ok(with_empty_warning(store, Value::Object(network_object(&network))))
+}
+
+fn hybrid_configuration(
+    store: &LocalStore,
+    _: &ApplianceStatus,
+    invocation: &Invocation,
+) -> Result<CmdletOutput, CmdletError> {
+    require_local_store(invocation)?;
+    let hybrid = store.configuration.as_ref().map(|c| c.hybrid.clone()).unwrap_or_default();
+    Ok(with_empty_warning(store, Value::Object(PsObject::from_serialize("TenantHybridConfiguration", &hybrid))))
+}
+
+fn appliance_status(_: &LocalStore, status: &ApplianceStatus, _: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    Ok(CmdletOutput::object(Value::Object(status_object(status))))
+}
+
+fn require_local_store(invocation: &Invocation) -> Result<(), CmdletError> {
     if invocation.switch("LocalStore") {
         return Ok(());
     }
+    let cmdlet = &invocation.cmdlet;
     Err(CmdletError::new(format!(
         "{cmdlet} on a Mediation Server reads its LocalStore: use {cmdlet} -LocalStore (the tenant's own copy is read through remote PowerShell, not on the appliance)."
     )))

@@ -151,11 +151,11 @@ pub async fn appliances(lab: &Lab) -> Result<Vec<ApplianceRow>, LabError> {
 /// The DNS server's configuration, read with the `Get-DnsServer*` cmdlets the admin's runbook
 /// ran through.
 pub async fn read_dns(lab: &Lab) -> Result<DnsView, LabError> {
-    let first = lab.run_runbook(dns_view::FIRST_READ, &RunOn::Tenant).await?;
+    let first = lab.run_runbook(dns_view::FIRST_READ, &RunOn::AdminSession).await?;
     let out = dns_view::outputs(&first);
     let mut view = DnsView::from_first_read(out[0], out[1]);
     for zone in view.zones.iter().map(|z| z.name.clone()).collect::<Vec<_>>() {
-        let read = lab.run_runbook(&dns_view::zone_read(&zone), &RunOn::Tenant).await?;
+        let read = lab.run_runbook(&dns_view::zone_read(&zone), &RunOn::AdminSession).await?;
         let out = dns_view::outputs(&read);
         view.add_zone_read(&zone, out[0], out[1]);
         let scopes: Vec<String> =
@@ -164,7 +164,7 @@ pub async fn read_dns(lab: &Lab) -> Result<DnsView, LabError> {
         if script.is_empty() {
             continue;
         }
-        let read = lab.run_runbook(&script, &RunOn::Tenant).await?;
+        let read = lab.run_runbook(&script, &RunOn::AdminSession).await?;
         for (scope, output) in scopes.iter().zip(dns_view::outputs(&read)) {
             view.add_records(&zone, scope, output);
         }

@@ -113,7 +113,7 @@ async fn run_phases(
         progress.phase(index, &phase.name);
         if phase.has_statements() {
             progress.step("runbook");
-            match lab.run_runbook(&phase.source, &RunOn::Tenant).await {
+            match lab.run_runbook(&phase.source, &RunOn::AdminSession).await {
                 Ok(_) => {}
                 Err(LabError::Runbook(failure)) => {
                     let failure = RunbookFailure {

@@ -1,12 +1,11 @@
 //! The runbook runner: the PowerShell subset admins paste from deployment docs, run against the
-//! lab's tenant, DNS server or one appliance.
+//! lab's tenant, DNS server or one appliance. The runner knows specs, values and executors; which
+//! cmdlets exist and where each goes is the [`CmdletTable`] it is handed.
 
 mod binder;
-pub mod catalog;
 pub mod encoding;
 mod hints;
 mod lexer;
-mod local;
 pub mod output;
 mod parser;
 mod pipeline;
@@ -15,28 +14,19 @@ mod property;
 mod render;
 pub mod spec;
 pub mod spelling;
+mod table;
 #[cfg(test)]
 mod tests;
 pub mod value;
 
-pub use local::LOCAL_SPECS;
 pub use render::object_lines;
 
 pub use output::{CmdletError, CmdletOutput, Executor};
-pub use spec::{CmdletSpec, Invocation, ParamKind, ParamSpec, Target};
+pub use spec::{find, specs, Cmdlet, CmdletSpec, Invocation, ParamKind, ParamSpec, Target};
+pub use table::{CmdletTable, Listed};
 pub use value::{PsObject, Value};
 
 use serde::Serialize;
-use std::sync::Arc;
-
-/// Where each kind of cmdlet goes in this run. A cmdlet whose target is absent fails with a
-/// message saying where it must be run (e.g. `run --on APPLIANCE`).
-#[derive(Clone, Default)]
-pub struct Targets {
-    pub tenant: Option<Arc<dyn Executor>>,
-    pub dns: Option<Arc<dyn Executor>>,
-    pub appliance: Option<Arc<dyn Executor>>,
-}
 
 /// One executed line and what it printed.
 #[derive(Debug, Clone, Serialize)]
@@ -68,8 +58,8 @@ pub struct RunbookError {
     pub transcript: Transcript,
 }
 
-/// Parses and runs `source` line by line against `targets`.
-pub async fn run(source: &str, targets: &Targets) -> Result<Transcript, RunbookError> {
+/// Parses and runs `source` line by line, each cmdlet on its executor in `table`.
+pub async fn run(source: &str, table: &CmdletTable) -> Result<Transcript, RunbookError> {
     // A BOM that survived reading (a pasted file, a feature's doc string) is no part of the text;
     // columns stay those of the text an editor shows.
     let source = encoding::without_bom(source);
@@ -85,7 +75,7 @@ pub async fn run(source: &str, targets: &Targets) -> Result<Transcript, RunbookE
             transcript: transcript.clone(),
         };
         let statement = parser::parse(tokens).map_err(|f| stop(f, &transcript))?;
-        let (output, information) = match execute(&statement, &variables, targets).await {
+        let (output, information) = match execute(&statement, &variables, table).await {
             Ok(done) => done,
             Err(fault) => return Err(stop(hints::with_hint(fault, &statement), &transcript)),
         };
@@ -124,12 +114,12 @@ pub(crate) fn not_recognized(name: &str) -> String {
 
 /// Why a name is not run: a real cmdlet the lab does not model, or PowerShell's "not recognized"
 /// with the nearest modelled names.
-fn unknown_name(name: &str) -> String {
-    if catalog::unmodelled(name) {
+fn unknown_name(name: &str, table: &CmdletTable) -> String {
+    if table.unmodelled(name) {
         return format!("{name} is a real cmdlet that this lab does not model; the modelled cmdlets are listed by `bypass-lab cmdlets`.");
     }
     let mut message = not_recognized(name);
-    let near = catalog::suggestions(name);
+    let near = table.suggestions(name);
     if !near.is_empty() {
         message.push_str(&format!(
             " Did you mean {}?",
@@ -143,21 +133,21 @@ fn unknown_name(name: &str) -> String {
 async fn execute(
     statement: &parser::Statement,
     variables: &binder::Variables,
-    targets: &Targets,
+    table: &CmdletTable,
 ) -> Result<(CmdletOutput, Vec<String>), lexer::Fault> {
     let (name, line, column, elements) = match &statement.body {
         parser::Body::Value(arg) => return Ok((CmdletOutput::object(binder::resolve(arg, variables)?), vec![])),
         parser::Body::Pipeline { stages, pipes } => {
-            return pipeline::run(stages, pipes, variables, targets).await.map(|o| (o, vec![]))
+            return pipeline::run(stages, pipes, variables, table).await.map(|o| (o, vec![]))
         }
         parser::Body::Command { name, line, column, elements } => (name, *line, *column, elements),
         parser::Body::Member { command, path, line, column } => {
             let inner = parser::Statement { line: *line, column: *column, assign: None, body: (**command).clone() };
-            let (output, information) = Box::pin(execute(&inner, variables, targets)).await?;
+            let (output, information) = Box::pin(execute(&inner, variables, table)).await?;
             return Ok((property::member(output, path), information));
         }
     };
-    command(name, line, column, elements, variables, targets).await
+    command(name, line, column, elements, variables, table).await
 }
 
 /// Runs one command on its own: its output and the runner's own informational lines.
@@ -167,24 +157,20 @@ async fn command(
     column: usize,
     elements: &[parser::Element],
     variables: &binder::Variables,
-    targets: &Targets,
+    table: &CmdletTable,
 ) -> Result<(CmdletOutput, Vec<String>), lexer::Fault> {
     let fault = |message: String| lexer::Fault::at(line, column, message);
-    if !catalog::known(name) {
+    if !table.known(name) {
         if let Some((note, value)) = preamble::run(name) {
             let output = if value == Value::Null { CmdletOutput::nothing() } else { CmdletOutput::object(value) };
             return Ok((output, vec![note]));
         }
-        return Err(fault(unknown_name(name)));
+        return Err(fault(unknown_name(name, table)));
     }
-    let (spec, runs) = catalog::choose(name, targets).map_err(fault)?;
+    let (spec, executor) = table.choose(name).map_err(fault)?;
     let args = binder::bind(spec, elements, variables, (line, column))?;
     let invocation = Invocation { cmdlet: spec.name.to_string(), args, line, column };
-    let outcome = match runs {
-        catalog::Runs::Here => local::execute(&invocation),
-        catalog::Runs::On(executor) => executor.execute(&invocation).await,
-    };
-    outcome.map(|o| (o, vec![])).map_err(|e| fault(cmdlet_message(spec.name, &e.message)))
+    executor.execute(&invocation).await.map(|o| (o, vec![])).map_err(|e| fault(cmdlet_message(spec.name, &e.message)))
 }
 
 /// `Cmdlet : message`, as PowerShell writes a cmdlet's error. A role's message may already

@@ -5,12 +5,12 @@
 //! else by property name. Any other pipeline is refused where its `|` stands.
 
 use super::binder::{self, Variables};
-use super::catalog;
 use super::lexer::Fault;
+use super::output::Executor;
 use super::parser::{Body, Element};
 use super::spec::{CmdletSpec, Invocation, ParamKind, PipelineInput};
 use super::value::Value;
-use super::{local, CmdletOutput, Targets};
+use super::{CmdletOutput, CmdletTable};
 
 /// The refusal of a pipeline the runner does not take.
 fn refused(place: (usize, usize)) -> Fault {
@@ -49,34 +49,35 @@ pub(super) async fn run(
     stages: &[Body],
     pipes: &[(usize, usize)],
     variables: &Variables,
-    targets: &Targets,
+    table: &CmdletTable,
 ) -> Result<CmdletOutput, Fault> {
     let (mut objects, mut previous, mut warnings) = match &stages[0] {
         Body::Value(arg) => (values(binder::resolve(arg, variables)?), None, vec![]),
         Body::Command { name, line, column, elements } => {
-            let (out, _information) = super::command(name, *line, *column, elements, variables, targets).await?;
+            let (out, _information) = super::command(name, *line, *column, elements, variables, table).await?;
             (out.objects, Some(name.clone()), out.warnings)
         }
         Body::Member { line, column, .. } => {
             let stage =
                 super::parser::Statement { line: *line, column: *column, assign: None, body: stages[0].clone() };
-            let (out, _information) = Box::pin(super::execute(&stage, variables, targets)).await?;
+            let (out, _information) = Box::pin(super::execute(&stage, variables, table)).await?;
             (out.objects, None, out.warnings)
         }
         Body::Pipeline { .. } => unreachable!("the parser does not nest pipelines"),
     };
     for (stage, pipe) in stages[1..].iter().zip(pipes) {
         let Body::Command { name, line, column, elements } = stage else { return Err(refused(*pipe)) };
-        if !catalog::known(name) {
+        if !table.known(name) {
             return Err(refused(*pipe));
         }
-        let (spec, runs) = catalog::choose(name, targets).map_err(|m| Fault::at(*line, *column, m))?;
+        let (spec, executor) = table.choose(name).map_err(|m| Fault::at(*line, *column, m))?;
         let same_noun =
-            previous.as_deref().is_none_or(|p| catalog::known(p) && noun(p).eq_ignore_ascii_case(noun(spec.name)));
+            previous.as_deref().is_none_or(|p| table.known(p) && noun(p).eq_ignore_ascii_case(noun(spec.name)));
         if !same_noun || !objects.iter().all(|o| takes(spec, o)) {
             return Err(refused(*pipe));
         }
-        (objects, warnings) = feed(spec, runs, objects, warnings, elements, variables, (*line, *column)).await?;
+        (objects, warnings) =
+            feed(spec, executor.as_ref(), objects, warnings, elements, variables, (*line, *column)).await?;
         previous = Some(spec.name.to_string());
     }
     Ok(CmdletOutput { objects, warnings })
@@ -85,7 +86,7 @@ pub(super) async fn run(
 /// Runs the cmdlet once per incoming object, stopping at the first failure.
 async fn feed(
     spec: &'static CmdletSpec,
-    runs: catalog::Runs,
+    executor: &dyn Executor,
     objects: Vec<Value>,
     mut warnings: Vec<String>,
     elements: &[Element],
@@ -99,11 +100,10 @@ async fn feed(
             Fault::at(at.0, at.1, "The input object cannot be bound to any parameters for the command either because the command does not take pipeline input or the input and its properties do not match any of the parameters that take pipeline input.")
         })?;
         let invocation = Invocation { cmdlet: spec.name.to_string(), args, line: at.0, column: at.1 };
-        let outcome = match &runs {
-            catalog::Runs::Here => local::execute(&invocation),
-            catalog::Runs::On(executor) => executor.execute(&invocation).await,
-        };
-        let result = outcome.map_err(|e| Fault::at(at.0, at.1, super::cmdlet_message(spec.name, &e.message)))?;
+        let result = executor
+            .execute(&invocation)
+            .await
+            .map_err(|e| Fault::at(at.0, at.1, super::cmdlet_message(spec.name, &e.message)))?;
         out.extend(result.objects);
         warnings.extend(result.warnings);
     }

@@ -5,10 +5,12 @@ use super::value::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Where a cmdlet runs.
+/// Where a cmdlet runs, in the admin's words: it decides which of two same-named cmdlets a run
+/// takes, and what a line says when this run cannot reach the place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Target {
-    /// In the runner itself (`New-CsNetworkMediaBypassConfiguration`, `Resolve-DnsName`).
+    /// In the admin's own session, without a round trip: it builds an object and changes nothing
+    /// (`New-CsNetworkMediaBypassConfiguration`).
     Local,
     /// Skype for Business Online, through remote PowerShell.
     Tenant,
@@ -117,6 +119,24 @@ pub struct CmdletSpec {
     pub name: &'static str,
     pub target: Target,
     pub params: &'static [ParamSpec],
+}
+
+/// A cmdlet as a role declares it: what it accepts beside what the role does with it, so the
+/// cmdlet's name is written once. `H` is the role's own handler type.
+#[derive(Debug, Clone, Copy)]
+pub struct Cmdlet<H: 'static> {
+    pub spec: CmdletSpec,
+    pub handler: H,
+}
+
+/// The cmdlet of `cmdlets` that `name` names (any case).
+pub fn find<'a, H>(cmdlets: &'a [Cmdlet<H>], name: &str) -> Option<&'a Cmdlet<H>> {
+    cmdlets.iter().find(|c| c.spec.name.eq_ignore_ascii_case(name))
+}
+
+/// The specs of a role's cmdlets, for the table a run is handed.
+pub fn specs<H>(cmdlets: &'static [Cmdlet<H>]) -> impl Iterator<Item = &'static CmdletSpec> + Clone {
+    cmdlets.iter().map(|c| &c.spec)
 }
 
 /// A bound call: parameter names are the spec's canonical spelling; switches bind to `Bool(true)`.

@@ -2,7 +2,8 @@
 //! stopping at the first error, output.
 
 use super::*;
-use std::sync::Mutex;
+use crate::lab::RoleExecutors;
+use std::sync::{Arc, Mutex};
 
 /// Records every call; fails the ones named in `fail`.
 #[derive(Default)]
@@ -22,14 +23,14 @@ impl Executor for Recorder {
     }
 }
 
-fn tenant() -> (Arc<Recorder>, Targets) {
+fn tenant() -> (Arc<Recorder>, CmdletTable) {
     let recorder = Arc::new(Recorder::default());
-    (recorder.clone(), Targets { tenant: Some(recorder), ..Default::default() })
+    (recorder.clone(), RoleExecutors { tenant: Some(recorder), ..Default::default() }.cmdlet_table())
 }
 
 fn failing(source: &str) -> (RunbookError, Arc<Recorder>) {
-    let (recorder, targets) = tenant();
-    let err = block(run(source, &targets)).unwrap_err();
+    let (recorder, table) = tenant();
+    let err = block(run(source, &table)).unwrap_err();
     (err, recorder)
 }
 
@@ -47,8 +48,8 @@ const SEED_PERMANENT_DISABLE: &str = "Set-CsTenantHybridConfiguration -HybridCon
 
 #[test]
 fn the_seed_enable_block_binds_as_documented() {
-    let (recorder, targets) = tenant();
-    let transcript = block(run(SEED_ENABLE, &targets)).unwrap();
+    let (recorder, table) = tenant();
+    let transcript = block(run(SEED_ENABLE, &table)).unwrap();
     assert_eq!(transcript.steps.len(), 3);
     let calls = recorder.calls.lock().unwrap();
     assert_eq!(calls.len(), 2, "New-CsNetworkMediaBypassConfiguration runs in the runner");
@@ -67,8 +68,8 @@ fn the_seed_enable_block_binds_as_documented() {
 
 #[test]
 fn the_seed_permanent_disable_block_with_its_tab_and_double_spaces() {
-    let (recorder, targets) = tenant();
-    let transcript = block(run(SEED_PERMANENT_DISABLE, &targets)).unwrap();
+    let (recorder, table) = tenant();
+    let transcript = block(run(SEED_PERMANENT_DISABLE, &table)).unwrap();
     assert_eq!(transcript.steps[1].column, 2);
     let calls = recorder.calls.lock().unwrap();
     assert_eq!(calls[0].get("HybridConfigServiceInternalUrl"), Some(&Value::Null));
@@ -110,8 +111,8 @@ fn a_value_of_the_wrong_type() {
 
 #[test]
 fn numbers_bind_to_booleans() {
-    let (_, targets) = tenant();
-    let t = block(run("New-CsNetworkMediaBypassConfiguration -Enabled 1 -AlwaysBypass 0", &targets)).unwrap();
+    let (_, table) = tenant();
+    let t = block(run("New-CsNetworkMediaBypassConfiguration -Enabled 1 -AlwaysBypass 0", &table)).unwrap();
     let Value::Object(o) = &t.steps[0].output.objects[0] else { panic!() };
     assert_eq!((o.get("Enabled"), o.get("AlwaysBypass")), (Some(&Value::Bool(true)), Some(&Value::Bool(false))));
 }
@@ -125,8 +126,8 @@ fn an_unset_variable() {
 
 #[test]
 fn a_missing_mandatory_parameter() {
-    let targets = Targets { dns: Some(Arc::new(Recorder::default())), ..Default::default() };
-    let err = block(run("  Add-DnsServerClientSubnet", &targets)).unwrap_err();
+    let table = RoleExecutors { dns: Some(Arc::new(Recorder::default())), ..Default::default() }.cmdlet_table();
+    let err = block(run("  Add-DnsServerClientSubnet", &table)).unwrap_err();
     assert_eq!(at(&err), (1, 3, "Cannot process command because of one or more missing mandatory parameters: Name."));
 }
 
@@ -149,16 +150,17 @@ fn a_failure_from_the_target_is_prefixed_with_the_cmdlet() {
         fail: Some(("Set-CsTenantHybridConfiguration", "The host 'x.contoso.com' of HybridConfigServiceInternalUrl is not in a SIP domain registered for hybrid voice (adatum.biz).")),
         ..Default::default()
     });
-    let targets = Targets { tenant: Some(recorder), ..Default::default() };
+    let table = RoleExecutors { tenant: Some(recorder), ..Default::default() }.cmdlet_table();
     let err =
-        block(run("\nset-cstenanthybridconfiguration -hybridconfigserviceinternalurl http://x.contoso.com/", &targets))
+        block(run("\nset-cstenanthybridconfiguration -hybridconfigserviceinternalurl http://x.contoso.com/", &table))
             .unwrap_err();
     assert_eq!(at(&err), (2, 1, "Set-CsTenantHybridConfiguration : The host 'x.contoso.com' of HybridConfigServiceInternalUrl is not in a SIP domain registered for hybrid voice (adatum.biz)."));
 }
 
 #[test]
 fn a_cmdlet_whose_target_is_absent_says_where_it_runs() {
-    let err = block(run("Get-CsNetworkConfiguration -LocalStore", &Targets::default())).unwrap_err();
+    let err =
+        block(run("Get-CsNetworkConfiguration -LocalStore", &RoleExecutors::default().cmdlet_table())).unwrap_err();
     assert_eq!(
         err.message,
         "Get-CsNetworkConfiguration runs in the tenant through remote PowerShell, which this run is not connected to, or on a Cloud Connector appliance: use run --on APPLIANCE"
@@ -167,8 +169,8 @@ fn a_cmdlet_whose_target_is_absent_says_where_it_runs() {
 
 #[test]
 fn prefixes_switches_positions_and_duplicates() {
-    let (recorder, targets) = tenant();
-    block(run("Get-CsNetworkConfiguration -Local\nGet-CsNetworkConfiguration -LocalStore:$false\nSet-CsTenantHybridConfiguration Global -HybridConfigServiceInternalUrl \"http://hybridvoice.adatum.biz/x\"", &targets)).unwrap();
+    let (recorder, table) = tenant();
+    block(run("Get-CsNetworkConfiguration -Local\nGet-CsNetworkConfiguration -LocalStore:$false\nSet-CsTenantHybridConfiguration Global -HybridConfigServiceInternalUrl \"http://hybridvoice.adatum.biz/x\"", &table)).unwrap();
     let calls = recorder.calls.lock().unwrap();
     assert!(calls[0].switch("LocalStore"));
     assert!(!calls[1].switch("LocalStore"));
@@ -189,9 +191,9 @@ fn prefixes_switches_positions_and_duplicates() {
 
 #[test]
 fn new_configuration_changes_nothing_and_renders_its_object() {
-    let (recorder, targets) = tenant();
+    let (recorder, table) = tenant();
     let t =
-        block(run("# build only\nNew-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $false", &targets))
+        block(run("# build only\nNew-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $false", &table))
             .unwrap();
     assert!(recorder.calls.lock().unwrap().is_empty());
     let text = t.render();
@@ -223,8 +225,8 @@ fn nested_objects_are_expanded() {
 
 #[test]
 fn a_variable_alone_prints_it_and_errors_render_with_their_place() {
-    let (_, targets) = tenant();
-    let t = block(run("$m = New-CsNetworkMediaBypassConfiguration -Enabled $true -AlwaysBypass $true\n$m", &targets))
+    let (_, table) = tenant();
+    let t = block(run("$m = New-CsNetworkMediaBypassConfiguration -Enabled $true -AlwaysBypass $true\n$m", &table))
         .unwrap();
     assert!(t.steps[0].output.objects.is_empty(), "an assignment prints nothing");
     assert_eq!(t.steps[1].output.objects.len(), 1);
@@ -262,19 +264,19 @@ fn a_huge_line_is_quoted_around_the_column_only() {
 
 #[test]
 fn a_utf8_bom_is_not_part_of_the_first_name() {
-    let (recorder, targets) = tenant();
+    let (recorder, table) = tenant();
     let source = format!("\u{FEFF}{SEED_ENABLE}");
-    block(run(&source, &targets)).unwrap();
+    block(run(&source, &table)).unwrap();
     assert_eq!(recorder.calls.lock().unwrap()[0].cmdlet, "Set-CsTenantHybridConfiguration");
 }
 
 #[test]
 fn the_connect_preamble_runs_as_informational_no_ops() {
-    let (recorder, targets) = tenant();
+    let (recorder, table) = tenant();
     let source = format!(
         "Import-Module SkypeOnlineConnector\n$cred = Get-Credential\n$session = New-CsOnlineSession -Credential $cred -OverrideAdminDomain adatum.onmicrosoft.com\nImport-PSSession $session -AllowClobber\n{SEED_ENABLE}Remove-PSSession $session\n"
     );
-    let t = block(run(&source, &targets)).unwrap();
+    let t = block(run(&source, &table)).unwrap();
     assert_eq!(t.steps.len(), 8);
     for i in [0, 1, 2, 3, 7] {
         assert_eq!(t.steps[i].information.len(), 1, "{:?}", t.steps[i]);
@@ -312,13 +314,13 @@ fn a_bare_null_gets_a_hint() {
 
 #[test]
 fn integers_are_values_and_bind_to_integer_parameters() {
-    let (_, targets) = tenant();
-    let t = block(run("$order = 1\n$order\n", &targets)).unwrap();
+    let (_, table) = tenant();
+    let t = block(run("$order = 1\n$order\n", &table)).unwrap();
     assert_eq!(t.steps[1].output.objects, vec![Value::Int(1)]);
     let dns = Arc::new(Recorder::default());
-    let targets = Targets { dns: Some(dns.clone()), ..Default::default() };
+    let table = RoleExecutors { dns: Some(dns.clone()), ..Default::default() }.cmdlet_table();
     let source = "$order = 2\nAdd-DnsServerQueryResolutionPolicy -Name P -Action ALLOW -ClientSubnet 'eq,S' -ZoneScope 'Z,1' -ZoneName adatum.biz -ProcessingOrder $order\nAdd-DnsServerQueryResolutionPolicy -Name Q -Action ALLOW -ClientSubnet 'eq,S' -ZoneScope 'Z,1' -ZoneName adatum.biz -ProcessingOrder 1\n";
-    block(run(source, &targets)).unwrap();
+    block(run(source, &table)).unwrap();
     let calls = dns.calls.lock().unwrap();
     assert_eq!(calls[0].get("ProcessingOrder"), Some(&Value::Int(2)));
     assert_eq!(calls[1].get("ProcessingOrder"), Some(&Value::Int(1)));
@@ -327,13 +329,13 @@ fn integers_are_values_and_bind_to_integer_parameters() {
 #[test]
 fn tenant_cmdlets_are_refused_on_a_mediation_server() {
     let recorder = Arc::new(Recorder::default());
-    let targets = Targets {
+    let table = RoleExecutors {
         tenant: Some(recorder.clone()),
         appliance: Some(Arc::new(Recorder::default())),
         ..Default::default()
-    };
-    let err =
-        block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &targets)).unwrap_err();
+    }
+    .cmdlet_table();
+    let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &table)).unwrap_err();
     assert_eq!(err.message, "Set-CsTenantHybridConfiguration runs against Skype for Business Online (the tenant), not on a Mediation Server: run it without --on");
     assert!(recorder.calls.lock().unwrap().is_empty(), "the tenant must not change");
 }
@@ -344,7 +346,29 @@ fn a_cmdlet_prefix_from_the_role_is_not_doubled() {
         fail: Some(("Set-CsTenantHybridConfiguration", "Set-CsTenantHybridConfiguration: the URL is bad")),
         ..Default::default()
     });
-    let targets = Targets { tenant: Some(recorder), ..Default::default() };
-    let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl x", &targets)).unwrap_err();
+    let table = RoleExecutors { tenant: Some(recorder), ..Default::default() }.cmdlet_table();
+    let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl x", &table)).unwrap_err();
     assert_eq!(err.message, "Set-CsTenantHybridConfiguration : the URL is bad");
+}
+
+#[test]
+fn the_in_session_cmdlet_runs_in_an_appliance_run_too() {
+    let appliance = Arc::new(Recorder::default());
+    let table = RoleExecutors { appliance: Some(appliance.clone()), ..Default::default() }.cmdlet_table();
+    let t = block(run("$m = New-CsNetworkMediaBypassConfiguration -Enabled $true\n$m", &table)).unwrap();
+    let Value::Object(settings) = &t.steps[1].output.objects[0] else { panic!("{:?}", t.steps[1]) };
+    assert_eq!(settings.type_name, "MediaBypassSettings");
+    assert!(appliance.calls.lock().unwrap().is_empty(), "built in the session, not on the appliance");
+}
+
+#[test]
+fn a_table_knows_only_the_cmdlets_it_is_handed() {
+    let dns = Arc::new(Recorder::default());
+    let table = CmdletTable::new().with(crate::dns::cmdlets::specs(), Some(dns.clone()));
+    let err =
+        block(run("Get-DnsServerZone\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &table))
+            .unwrap_err();
+    assert_eq!(err.line, 2);
+    assert!(err.message.starts_with("The term 'Set-CsTenantHybridConfiguration' is not recognized"), "{}", err.message);
+    assert_eq!(dns.calls.lock().unwrap().len(), 1);
 }

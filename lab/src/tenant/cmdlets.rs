@@ -1,90 +1,128 @@
-//! The tenant's cmdlets, as remote PowerShell offers them to a tenant administrator.
+//! The tenant's cmdlets, as remote PowerShell offers them to a tenant administrator: each spec
+//! beside its handler, so a cmdlet's name is written once.
 
 use super::model::{
     ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, NetworkConfiguration, UserPstnSettings,
 };
 use super::remote::{TenantRemote, TenantRemoteError};
 use crate::runbook::{
-    CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
+    find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target,
+    Value,
 };
+use futures::future::BoxFuture;
 
 const URL: &str = "HybridConfigServiceInternalUrl";
 const EXTERNAL_URL: &str = "HybridConfigServiceExternalUrl";
 const PEER_DESTINATION: &str = "PeerDestination";
 const DIAL_PLAN: &str = "UseOnPremDialPlan";
 
-pub const SPECS: &[CmdletSpec] = &[
-    CmdletSpec {
-        name: "Set-CsTenantHybridConfiguration",
-        target: Target::Tenant,
-        params: &[
-            ParamSpec::named("Identity", ParamKind::String).at(0),
-            ParamSpec::named(URL, ParamKind::String).or_null(),
-            ParamSpec::named(EXTERNAL_URL, ParamKind::String).or_null(),
-            ParamSpec::named(PEER_DESTINATION, ParamKind::String).or_null(),
-            ParamSpec::named(DIAL_PLAN, ParamKind::Bool),
-        ],
+/// What the tenant does for one cmdlet, through the administrator's remote.
+type Handler = for<'a> fn(&'a TenantRemote, &'a Invocation) -> BoxFuture<'a, Result<CmdletOutput, CmdletError>>;
+
+const CMDLETS: &[Cmdlet<Handler>] = &[
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Set-CsTenantHybridConfiguration",
+            target: Target::Tenant,
+            params: &[
+                ParamSpec::named("Identity", ParamKind::String).at(0),
+                ParamSpec::named(URL, ParamKind::String).or_null(),
+                ParamSpec::named(EXTERNAL_URL, ParamKind::String).or_null(),
+                ParamSpec::named(PEER_DESTINATION, ParamKind::String).or_null(),
+                ParamSpec::named(DIAL_PLAN, ParamKind::Bool),
+            ],
+        },
+        handler: |remote, call| Box::pin(set_hybrid_configuration(remote, call)),
     },
-    CmdletSpec {
-        name: "Get-CsTenantHybridConfiguration",
-        target: Target::Tenant,
-        params: &[
-            ParamSpec::named("Identity", ParamKind::String).at(0),
-            ParamSpec::named("LocalStore", ParamKind::Switch),
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Get-CsTenantHybridConfiguration",
+            target: Target::Tenant,
+            params: &[
+                ParamSpec::named("Identity", ParamKind::String).at(0),
+                ParamSpec::named("LocalStore", ParamKind::Switch),
+            ],
+        },
+        handler: |remote, call| Box::pin(hybrid_configuration(remote, call)),
     },
-    CmdletSpec {
-        name: "Set-CsNetworkConfiguration",
-        target: Target::Tenant,
-        params: &[
-            ParamSpec::named("Identity", ParamKind::String).at(0),
-            ParamSpec::named("MediaBypassSettings", ParamKind::Object("MediaBypassSettings")),
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Set-CsNetworkConfiguration",
+            target: Target::Tenant,
+            params: &[
+                ParamSpec::named("Identity", ParamKind::String).at(0),
+                ParamSpec::named("MediaBypassSettings", ParamKind::Object("MediaBypassSettings")),
+            ],
+        },
+        handler: |remote, call| Box::pin(set_network_configuration(remote, call)),
     },
-    CmdletSpec {
-        name: "Get-CsNetworkConfiguration",
-        target: Target::Tenant,
-        params: &[
-            ParamSpec::named("Identity", ParamKind::String).at(0),
-            ParamSpec::named("LocalStore", ParamKind::Switch),
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Get-CsNetworkConfiguration",
+            target: Target::Tenant,
+            params: &[
+                ParamSpec::named("Identity", ParamKind::String).at(0),
+                ParamSpec::named("LocalStore", ParamKind::Switch),
+            ],
+        },
+        handler: |remote, call| Box::pin(network_configuration(remote, call)),
     },
-    CmdletSpec {
-        name: "Get-CsHybridPSTNAppliance",
-        target: Target::Tenant,
-        params: &[
-            ParamSpec::named("Identity", ParamKind::String).at(0),
-            ParamSpec::named("SiteName", ParamKind::String),
-            ParamSpec::named("Name", ParamKind::String),
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Get-CsHybridPSTNAppliance",
+            target: Target::Tenant,
+            params: &[
+                ParamSpec::named("Identity", ParamKind::String).at(0),
+                ParamSpec::named("SiteName", ParamKind::String),
+                ParamSpec::named("Name", ParamKind::String),
+            ],
+        },
+        handler: |remote, call| Box::pin(appliances(remote, call)),
     },
-    CmdletSpec {
-        name: "Set-CsHybridPSTNAppliance",
-        target: Target::Tenant,
-        params: &[
-            ParamSpec::named("Identity", ParamKind::String).at(0).required(),
-            ParamSpec::named("MaintenanceMode", ParamKind::Bool),
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Set-CsHybridPSTNAppliance",
+            target: Target::Tenant,
+            params: &[
+                ParamSpec::named("Identity", ParamKind::String).at(0).required(),
+                ParamSpec::named("MaintenanceMode", ParamKind::Bool),
+            ],
+        },
+        handler: |remote, call| Box::pin(set_appliance(remote, call)),
     },
-    CmdletSpec {
-        name: "Get-CsHybridPSTNSite",
-        target: Target::Tenant,
-        params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Get-CsHybridPSTNSite",
+            target: Target::Tenant,
+            params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
+        },
+        handler: |remote, call| Box::pin(sites(remote, call)),
     },
-    CmdletSpec {
-        name: "Set-CsUserPstnSettings",
-        target: Target::Tenant,
-        params: &[
-            ParamSpec::named("Identity", ParamKind::String).at(0).required(),
-            ParamSpec::named("HybridPstnSite", ParamKind::String).or_null(),
-        ],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Set-CsUserPstnSettings",
+            target: Target::Tenant,
+            params: &[
+                ParamSpec::named("Identity", ParamKind::String).at(0).required(),
+                ParamSpec::named("HybridPstnSite", ParamKind::String).or_null(),
+            ],
+        },
+        handler: |remote, call| Box::pin(set_user_pstn_settings(remote, call)),
     },
-    CmdletSpec {
-        name: "Get-CsUserPstnSettings",
-        target: Target::Tenant,
-        params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Get-CsUserPstnSettings",
+            target: Target::Tenant,
+            params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
+        },
+        handler: |remote, call| Box::pin(user_pstn_settings(remote, call)),
     },
 ];
+
+/// The tenant's cmdlets' specs, for a run's cmdlet table.
+pub fn specs() -> impl Iterator<Item = &'static CmdletSpec> + Clone {
+    crate::runbook::specs(CMDLETS)
+}
 
 /// Runs the tenant's cmdlets through a [`TenantRemote`] holding the administrator's credential.
 pub struct TenantExecutor {
@@ -159,106 +197,109 @@ fn hybrid_change(invocation: &Invocation) -> HybridConfigurationChange {
 #[async_trait::async_trait]
 impl Executor for TenantExecutor {
     async fn execute(&self, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
-        let cmdlet = SPECS
-            .iter()
-            .find(|s| s.name.eq_ignore_ascii_case(&invocation.cmdlet))
+        let cmdlet = find(CMDLETS, &invocation.cmdlet)
             .ok_or_else(|| CmdletError::new(format!("the tenant does not run {}", invocation.cmdlet)))?;
-        match cmdlet.name {
-            "Set-CsTenantHybridConfiguration" => {
-                let change = hybrid_change(invocation);
-                if change == HybridConfigurationChange::default() {
-                    return Ok(CmdletOutput::nothing());
-                }
-                let answer = self.remote.set_hybrid_configuration(&change).await.map_err(failed)?;
-                Ok(CmdletOutput { objects: vec![], warnings: answer.warnings })
-            }
-            "Get-CsTenantHybridConfiguration" => {
-                let hybrid = self.remote.hybrid_configuration().await.map_err(failed)?;
-                Ok(CmdletOutput::object(Value::Object(PsObject::from_serialize("TenantHybridConfiguration", &hybrid))))
-            }
-            "Set-CsNetworkConfiguration" => {
-                let settings: MediaBypassSettings = match invocation.get("MediaBypassSettings") {
-                    // Nothing given, nothing to write (lab choice: the version stays).
-                    None => return Ok(CmdletOutput::nothing()),
-                    Some(Value::Object(o)) => o
-                        .to_deserialize()
-                        .map_err(|e| CmdletError::new(format!("the MediaBypassSettings object is incomplete: {e}")))?,
-                    _ => return Err(CmdletError::new("MediaBypassSettings must be a MediaBypassSettings object")),
-                };
-                self.remote.set_media_bypass(&settings).await.map_err(failed)?;
-                Ok(CmdletOutput::nothing())
-            }
-            "Get-CsNetworkConfiguration" => {
-                let network = self.remote.network_configuration().await.map_err(failed)?;
-                Ok(CmdletOutput::object(Value::Object(network_object(&network))))
-            }
-            "Get-CsHybridPSTNAppliance" => {
-                let mut records = self.remote.appliances().await.map_err(failed)?;
-                if let Some(identity) = invocation.string("Identity") {
-                    records.retain(|r| {
-                        r.name.eq_ignore_ascii_case(identity) || r.identity.to_string().eq_ignore_ascii_case(identity)
-                    });
-                }
-                if let Some(name) = invocation.string("Name") {
-                    records.retain(|r| r.name.eq_ignore_ascii_case(name));
-                }
-                if let Some(site) = invocation.string("SiteName") {
-                    records.retain(|r| r.site_name.eq_ignore_ascii_case(site));
-                }
-                // The tenant's own version beside each appliance's, so "behind" reads at a glance.
-                let current = self.remote.configuration().await.map_err(failed)?.version;
-                let with_current = |r: &ApplianceRecord| {
-                    let mut object = appliance_object(r);
-                    let at = object
-                        .properties
-                        .iter()
-                        .position(|(k, _)| k == "ReplicatedVersion")
-                        .map_or(object.properties.len(), |i| i + 1);
-                    object.properties.insert(at, ("TenantVersion".into(), Value::Int(current as i64)));
-                    Value::Object(object)
-                };
-                Ok(CmdletOutput { objects: records.iter().map(with_current).collect(), warnings: vec![] })
-            }
-            "Set-CsHybridPSTNAppliance" => {
-                let identity = invocation.string("Identity").unwrap_or_default();
-                if let Some(Value::Bool(maintenance)) = invocation.get("MaintenanceMode") {
-                    self.remote.set_maintenance(identity, *maintenance).await.map_err(failed)?;
-                }
-                Ok(CmdletOutput::nothing())
-            }
-            "Get-CsHybridPSTNSite" => {
-                let mut sites = self.remote.sites().await.map_err(failed)?;
-                if let Some(identity) = invocation.string("Identity") {
-                    sites.retain(|s| s.identity.eq_ignore_ascii_case(identity));
-                }
-                Ok(objects(sites.iter().map(|s| PsObject::from_serialize("HybridPSTNSite", s))))
-            }
-            "Set-CsUserPstnSettings" => {
-                let identity = invocation.string("Identity").unwrap_or_default();
-                match nullable_string(invocation, "HybridPstnSite") {
-                    None => {}
-                    Some(site) => {
-                        self.remote.set_user_pstn_site(identity, site.as_deref()).await.map_err(failed)?;
-                    }
-                }
-                Ok(CmdletOutput::nothing())
-            }
-            "Get-CsUserPstnSettings" => {
-                let settings = match invocation.string("Identity") {
-                    Some(identity) => vec![self.remote.user_pstn_settings(identity).await.map_err(failed)?],
-                    None => self
-                        .remote
-                        .configuration()
-                        .await
-                        .map_err(failed)?
-                        .user_pstn_sites
-                        .into_iter()
-                        .map(|(user, site)| UserPstnSettings { identity: user, hybrid_pstn_site: Some(site) })
-                        .collect(),
-                };
-                Ok(objects(settings.iter().map(|s| PsObject::from_serialize("UserPstnSettings", s))))
-            }
-            other => Err(CmdletError::new(format!("the tenant does not run {other}"))),
-        }
+        (cmdlet.handler)(&self.remote, invocation).await
     }
+}
+
+async fn set_hybrid_configuration(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    let change = hybrid_change(invocation);
+    if change == HybridConfigurationChange::default() {
+        return Ok(CmdletOutput::nothing());
+    }
+    let answer = remote.set_hybrid_configuration(&change).await.map_err(failed)?;
+    Ok(CmdletOutput { objects: vec![], warnings: answer.warnings })
+}
+
+async fn hybrid_configuration(remote: &TenantRemote, _: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    let hybrid = remote.hybrid_configuration().await.map_err(failed)?;
+    Ok(CmdletOutput::object(Value::Object(PsObject::from_serialize("TenantHybridConfiguration", &hybrid))))
+}
+
+async fn set_network_configuration(
+    remote: &TenantRemote,
+    invocation: &Invocation,
+) -> Result<CmdletOutput, CmdletError> {
+    let settings: MediaBypassSettings = match invocation.get("MediaBypassSettings") {
+        // Nothing given, nothing to write (lab choice: the version stays).
+        None => return Ok(CmdletOutput::nothing()),
+        Some(Value::Object(o)) => o
+            .to_deserialize()
+            .map_err(|e| CmdletError::new(format!("the MediaBypassSettings object is incomplete: {e}")))?,
+        _ => return Err(CmdletError::new("MediaBypassSettings must be a MediaBypassSettings object")),
+    };
+    remote.set_media_bypass(&settings).await.map_err(failed)?;
+    Ok(CmdletOutput::nothing())
+}
+
+async fn network_configuration(remote: &TenantRemote, _: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    let network = remote.network_configuration().await.map_err(failed)?;
+    Ok(CmdletOutput::object(Value::Object(network_object(&network))))
+}
+
+async fn appliances(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    let mut records = remote.appliances().await.map_err(failed)?;
+    if let Some(identity) = invocation.string("Identity") {
+        records
+            .retain(|r| r.name.eq_ignore_ascii_case(identity) || r.identity.to_string().eq_ignore_ascii_case(identity));
+    }
+    if let Some(name) = invocation.string("Name") {
+        records.retain(|r| r.name.eq_ignore_ascii_case(name));
+    }
+    if let Some(site) = invocation.string("SiteName") {
+        records.retain(|r| r.site_name.eq_ignore_ascii_case(site));
+    }
+    // The tenant's own version beside each appliance's, so "behind" reads at a glance.
+    let current = remote.configuration().await.map_err(failed)?.version;
+    let with_current = |r: &ApplianceRecord| {
+        let mut object = appliance_object(r);
+        let at = object
+            .properties
+            .iter()
+            .position(|(k, _)| k == "ReplicatedVersion")
+            .map_or(object.properties.len(), |i| i + 1);
+        object.properties.insert(at, ("TenantVersion".into(), Value::Int(current as i64)));
+        Value::Object(object)
+    };
+    Ok(CmdletOutput { objects: records.iter().map(with_current).collect(), warnings: vec![] })
+}
+
+async fn set_appliance(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    let identity = invocation.string("Identity").unwrap_or_default();
+    if let Some(Value::Bool(maintenance)) = invocation.get("MaintenanceMode") {
+        remote.set_maintenance(identity, *maintenance).await.map_err(failed)?;
+    }
+    Ok(CmdletOutput::nothing())
+}
+
+async fn sites(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    let mut sites = remote.sites().await.map_err(failed)?;
+    if let Some(identity) = invocation.string("Identity") {
+        sites.retain(|s| s.identity.eq_ignore_ascii_case(identity));
+    }
+    Ok(objects(sites.iter().map(|s| PsObject::from_serialize("HybridPSTNSite", s))))
+}
+
+async fn set_user_pstn_settings(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    let identity = invocation.string("Identity").unwrap_or_default();
+    if let Some(site) = nullable_string(invocation, "HybridPstnSite") {
+        remote.set_user_pstn_site(identity, site.as_deref()).await.map_err(failed)?;
+    }
+    Ok(CmdletOutput::nothing())
+}
+
+async fn user_pstn_settings(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    let settings = match invocation.string("Identity") {
+        Some(identity) => vec![remote.user_pstn_settings(identity).await.map_err(failed)?],
+        None => remote
+            .configuration()
+            .await
+            .map_err(failed)?
+            .user_pstn_sites
+            .into_iter()
+            .map(|(user, site)| UserPstnSettings { identity: user, hybrid_pstn_site: Some(site) })
+            .collect(),
+    };
+    Ok(objects(settings.iter().map(|s| PsObject::from_serialize("UserPstnSettings", s))))
 }

@@ -3,6 +3,7 @@
 mod access;
 mod api_error;
 pub mod cmdlets;
+pub mod in_session;
 pub mod internal_url;
 pub mod model;
 pub mod remote;
