@@ -95,7 +95,7 @@ pub async fn serve(
 /// FNV-1a: a hash that stays the same across runs and releases, so "which of the answers does
 /// this user pick" is reproducible.
 pub(crate) fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    crate::fnv::fnv1a(text.bytes())
 }
 
 #[cfg(test)]
