@@ -7,7 +7,7 @@ use super::status::ApplianceStatus;
 use crate::runbook::{
     CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
 };
-use crate::tenant::model::NetworkConfiguration;
+use crate::tenant::objects::{appliance_object, network_object};
 use crate::tenant::remote::TenantRemoteError;
 
 const LOCAL_STORE: ParamSpec = ParamSpec::named("LocalStore", ParamKind::Switch);
@@ -29,7 +29,7 @@ pub async fn execute(appliance: &Appliance, invocation: &Invocation) -> Result<C
     let name = invocation.cmdlet.as_str();
     if name.eq_ignore_ascii_case("Register-CcAppliance") {
         let record = appliance.register().await.map_err(refused)?;
-        Ok(CmdletOutput::object(Value::Object(crate::tenant::cmdlets::appliance_object(&record))))
+        Ok(CmdletOutput::object(Value::Object(appliance_object(&record))))
     } else if name.eq_ignore_ascii_case("Unregister-CcAppliance") {
         appliance.unregister().await.map_err(refused)?;
         Ok(CmdletOutput::nothing())
@@ -77,17 +77,6 @@ fn with_empty_warning(store: &LocalStore, object: Value) -> CmdletOutput {
         );
     }
     output
-}
-
-/// `NetworkConfiguration` whose `MediaBypassSettings` prints as its own type, as on the host.
-pub fn network_object(network: &NetworkConfiguration) -> PsObject {
-    let mut object = PsObject::from_serialize("NetworkConfiguration", network);
-    for (key, value) in object.properties.iter_mut() {
-        if let (true, Value::Object(nested)) = (key == "MediaBypassSettings", value) {
-            nested.type_name = "MediaBypassSettings".into();
-        }
-    }
-    object
 }
 
 /// `Get-CcApplianceStatus`, lab times shown as clock readings (`day 2 09:14`).

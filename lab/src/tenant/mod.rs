@@ -5,6 +5,7 @@ mod api_error;
 pub mod cmdlets;
 pub mod internal_url;
 pub mod model;
+pub mod objects;
 pub mod remote;
 mod routes;
 mod state;
