@@ -1,4 +1,5 @@
 use super::*;
+use crate::dns::lookup::Transport;
 use std::net::IpAddr;
 
 fn ip(s: &str) -> IpAddr {
