@@ -2,8 +2,8 @@
 //! DNS cmdlets to the DNS server, and with `--on` the Mediation Server cmdlets to one appliance.
 
 use super::{Lab, LabError};
-use crate::dns::remote::DnsRemote;
-use crate::dns::servers::{DnsServers, NamedServer};
+use crate::dns::DnsRemote;
+use crate::dns::{DnsServers, NamedServer};
 use crate::runbook::{self, Targets, Transcript};
 use crate::tenant::cmdlets::TenantExecutor;
 use std::sync::Arc;
