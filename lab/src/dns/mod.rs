@@ -25,10 +25,12 @@ mod udp;
 
 pub use cmdlets::DnsExecutor;
 pub use handler::RECORD_TTL;
-pub use lookup::{lookup, lookup_with_ttl, Answer, LookupError, Transport, SILENCE};
+pub use lookup::{lookup, lookup_type, lookup_with_ttl, Answer, LookupError, Transport, SILENCE};
 pub use policy::{Directory, DnsState};
 pub use remote::DnsRemote;
-pub use script::{quote, records_script, removal_script, service_zone, topology_invocations, topology_script};
+pub use script::{
+    quote, records_script, removal_invocations, removal_script, service_zone, topology_invocations, topology_script,
+};
 pub use servers::{DnsServers, NamedServer};
 pub use stub::resolve_with_ttl;
 
