@@ -244,7 +244,7 @@ async fn cannot_resolve(world: &mut LabWorld, user: String) -> anyhow::Result<()
     )
     .await??;
     anyhow::ensure!(
-        !matches!(answer, crate::dns::lookup::Answer::Addresses(_)),
+        !matches!(answer, crate::dns::Answer::Addresses(_)),
         "{user} at {} resolves it: {answer:?}",
         s.address
     );

@@ -2,7 +2,7 @@
 
 use super::runbook::run_and_record;
 use super::world::{within, LabWorld};
-use crate::dns::lookup::{Answer, Transport};
+use crate::dns::{Answer, Transport};
 use crate::lab::RunOn;
 use crate::topology::Site;
 use cucumber::{then, when};
@@ -120,7 +120,7 @@ async fn nobody_resolves(world: &mut LabWorld) -> anyhow::Result<()> {
 
 /// The service name's host relative to its zone (`hybridvoice` in adatum.biz).
 fn service_host(world: &LabWorld) -> (String, String) {
-    let zone = crate::dns::script::service_zone(world.topology());
+    let zone = crate::dns::service_zone(world.topology());
     let service = service(world).trim_end_matches('.').to_ascii_lowercase();
     let host = service.strip_suffix(&format!(".{zone}")).map(str::to_string).unwrap_or_else(|| "@".into());
     (zone, host)

@@ -46,7 +46,7 @@ async fn enabled_and_replicated(world: &mut LabWorld) -> anyhow::Result<()> {
 /// any plan whose service name sits below its zone.
 pub fn new_service_name(t: &crate::topology::Topology, label: &str) -> String {
     let service = t.tenant.service_name.trim_end_matches('.').to_ascii_lowercase();
-    let zone = crate::dns::script::service_zone(t);
+    let zone = crate::dns::service_zone(t);
     match service.split_once('.') {
         Some((_, parent)) if service != zone && (parent == zone || parent.ends_with(&format!(".{zone}"))) => {
             format!("{label}.{parent}")

@@ -13,6 +13,7 @@
 //! - [`runbook`]: the runner for the PowerShell lines admins paste from runbooks.
 //! - [`backend`]: where roles run (embedded in this process, or in containers).
 //! - [`image`]: the lab's one container image, built locally from the static binary.
+//! - `fnv`: the FNV-1a hash behind every choice that must replay the same in every run.
 //! - [`http`]: what every role's HTTP client does the same way.
 //! - [`rollout`]: rehearsing an admin's own runbook in phases, with a verdict per site and subnet.
 //! - [`report`]: what people read: the topology picture (SVG, Mermaid, DOT) and the HTML reports.
@@ -24,6 +25,7 @@ pub mod backend;
 pub mod client;
 pub mod clock;
 pub mod dns;
+mod fnv;
 pub mod http;
 pub mod image;
 pub mod lab;

@@ -4,7 +4,7 @@
 use bypass_lab::auth::Secrets;
 use bypass_lab::backend::containers::{Containers, LAB_LABEL};
 use bypass_lab::backend::Backend;
-use bypass_lab::dns::lookup::{lookup, Answer, Transport};
+use bypass_lab::dns::{lookup, Answer, Transport};
 use bypass_lab::topology::Topology;
 use std::net::{IpAddr, SocketAddr};
 use std::process::Command;

@@ -2,8 +2,8 @@
 //! through `lookup`, the management API and `Resolve-DnsName`; survives malformed packets.
 
 use bypass_lab::auth::Secrets;
-use bypass_lab::dns::lookup::{lookup, Answer, Transport};
-use bypass_lab::dns::remote::DnsRemote;
+use bypass_lab::dns::DnsRemote;
+use bypass_lab::dns::{lookup, Answer, Transport};
 use bypass_lab::dns::{serve, DnsConfig, DnsSockets};
 use bypass_lab::runbook::{Executor, Invocation, Value};
 use bypass_lab::topology::Topology;

@@ -2,7 +2,7 @@
 //! the server keeps answering everyone else over TCP while connections flood it.
 
 use bypass_lab::auth::Secrets;
-use bypass_lab::dns::lookup::{lookup, Answer, Transport};
+use bypass_lab::dns::{lookup, Answer, Transport};
 use bypass_lab::dns::{serve, DnsConfig, DnsSockets};
 use bypass_lab::topology::Topology;
 use std::net::SocketAddr;

@@ -4,7 +4,7 @@
 //! replayed first on every run.
 
 use bypass_lab::auth::Secrets;
-use bypass_lab::dns::lookup::{lookup, Answer, Transport};
+use bypass_lab::dns::{lookup, Answer, Transport};
 use bypass_lab::dns::{serve, DnsConfig, DnsSockets};
 use bypass_lab::runbook::Value;
 use bypass_lab::topology::{Topology, SEED_TOML};
@@ -131,7 +131,7 @@ fn a_single_quoted_string_reads_back_as_written() {
     let rt = runtime();
     let config = ProptestConfig::with_cases(300);
     proptest!(config, |(text in "[^\\p{Cc}]{0,40}")| {
-        let source = format!("$x = {}\n$x\n", bypass_lab::dns::script::quote(&text));
+        let source = format!("$x = {}\n$x\n", bypass_lab::dns::quote(&text));
         let transcript = rt.block_on(bypass_lab::runbook::run(&source, &bypass_lab::lab::modelled_cmdlets()))
             .map_err(|e| TestCaseError::fail(format!("{source:?}: {}", e.message)))?;
         let printed = &transcript.steps.last().unwrap().output.objects;
@@ -182,7 +182,7 @@ fn any_plan_the_loader_accepts_configures_the_dns_server() {
             Err(e) => prop_assert!(!e.to_string().is_empty()),
             Ok(topology) => {
                 accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let executor = bypass_lab::dns::cmdlets::DnsExecutor { state: Default::default(), answers_on: None };
+                let executor = bypass_lab::dns::DnsExecutor { state: Default::default(), answers_on: None };
                 let dns = DnsConfig { topology: Some(topology.clone()), script: None, secrets: Secrets::generate(&topology) };
                 let configured = rt.block_on(bypass_lab::dns::configure(&executor, &dns));
                 prop_assert!(configured.is_ok(), "{text}\n{configured:?}");

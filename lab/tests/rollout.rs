@@ -358,7 +358,7 @@ async fn the_shipped_example_rollouts_pass() {
 /// `DnsStart::Empty` gives a DNS server without any zone; `Planned` one with the topology's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dns_server_starts_empty_or_planned() {
-    use bypass_lab::dns::lookup::{Answer, Transport};
+    use bypass_lab::dns::{Answer, Transport};
     use bypass_lab::lab::{Lab, LabOptions, RunOn};
     let t = topology();
     let client = t.client_address(&t.sites[0], 0).unwrap();

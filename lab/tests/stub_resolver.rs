@@ -3,9 +3,9 @@
 //! preferred server falls over to the next in the list.
 
 use bypass_lab::auth::Secrets;
-use bypass_lab::dns::handler::RECORD_TTL;
-use bypass_lab::dns::lookup::{lookup_with_ttl, Answer, LookupError, Transport};
-use bypass_lab::dns::stub::resolve_with_ttl;
+use bypass_lab::dns::resolve_with_ttl;
+use bypass_lab::dns::RECORD_TTL;
+use bypass_lab::dns::{lookup_with_ttl, Answer, LookupError, Transport};
 use bypass_lab::dns::{start as start_role, DnsConfig, DnsError, DnsSockets};
 use bypass_lab::topology::Topology;
 use hickory_proto::rr::RecordType;
@@ -102,10 +102,7 @@ async fn a_silent_preferred_server_falls_over_to_the_next() {
             .expect("falls over within the bound")
             .unwrap();
     assert_eq!(answer, (ips(&["127.0.0.45", "127.0.0.46"]), Some(RECORD_TTL)));
-    assert!(
-        started.elapsed() >= bypass_lab::dns::lookup::SILENCE,
-        "the preferred server was asked first and waited for"
-    );
+    assert!(started.elapsed() >= bypass_lab::dns::SILENCE, "the preferred server was asked first and waited for");
     let only_silent = resolve_with_ttl(&servers[..1], "hybridvoice.adatum.biz", RecordType::A).await.unwrap();
     assert_eq!(only_silent, (Answer::NoAnswer, None), "a list of only a silent server: no answer");
     drop(silent);
@@ -141,6 +138,6 @@ async fn a_refusal_is_not_retried_on_the_next_server() {
         .await
         .unwrap();
     assert_eq!(answer, (Answer::Refused, None));
-    assert!(started.elapsed() < bypass_lab::dns::lookup::SILENCE, "answered without waiting on the second server");
+    assert!(started.elapsed() < bypass_lab::dns::SILENCE, "answered without waiting on the second server");
     role.stop().await;
 }

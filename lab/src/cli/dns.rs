@@ -1,6 +1,6 @@
 //! `bypass-lab resolve` and `bypass-lab dns-script`.
 
-use bypass_lab::dns::lookup::{Answer, Transport};
+use bypass_lab::dns::{Answer, Transport};
 use bypass_lab::topology::Topology;
 use clap::Args;
 use std::path::{Path, PathBuf};

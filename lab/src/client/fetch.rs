@@ -4,8 +4,8 @@
 use super::dns_cache::DnsCache;
 use super::outcome::{decide, DnsFailure, FetchOutcome};
 use super::ClientHostConfig;
-use crate::dns::lookup::{lookup_with_ttl, Answer, LookupError, Transport};
-use crate::dns::stub::resolve_with_ttl;
+use crate::dns::resolve_with_ttl;
+use crate::dns::{lookup_with_ttl, Answer, LookupError, Transport};
 use hickory_proto::rr::RecordType;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;

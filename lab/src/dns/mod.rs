@@ -1,26 +1,42 @@
 //! The internal DNS server, with Windows Server 2016 DNS policies (geo-location traffic
 //! management).
+//!
+//! The submodules are private; what other parts of the lab name is re-exported here.
+//!
+//! Layout: `policy/` the server's configuration and the answer a query gets, without sockets;
+//! `handler.rs`, `udp.rs`, `tcp.rs` the transports around it; `admin.rs` the management API;
+//! `cmdlets.rs` and `cmdlets_output.rs` the DNS Server cmdlets and what they print; `script.rs`
+//! the configuration a topology calls for, as cmdlets; `remote.rs` and `servers.rs` the cmdlets as
+//! a client runs them, on one of several servers; `lookup.rs` and `stub.rs` asking a DNS server
+//! as a client would.
 
-pub mod admin;
-pub mod cmdlets;
+mod admin;
+pub(crate) mod cmdlets;
 mod cmdlets_output;
-pub mod handler;
-pub mod lookup;
-pub mod policy;
-pub mod remote;
-pub mod script;
-pub mod servers;
-pub mod stub;
+mod handler;
+mod lookup;
+mod policy;
+mod remote;
+mod script;
+mod servers;
+mod stub;
 mod tcp;
-pub mod udp;
+mod udp;
 
-pub use script::{records_script, removal_script, topology_script};
+pub use cmdlets::DnsExecutor;
+pub use handler::RECORD_TTL;
+pub use lookup::{lookup, lookup_type, lookup_with_ttl, Answer, LookupError, Transport, SILENCE};
+pub use policy::{Directory, DnsState};
+pub use remote::DnsRemote;
+pub use script::{
+    quote, records_script, removal_invocations, removal_script, service_zone, topology_invocations, topology_script,
+};
+pub use servers::{DnsServers, NamedServer};
+pub use stub::resolve_with_ttl;
 
 use crate::auth::Secrets;
 use crate::clock::Clock;
 use crate::topology::Topology;
-use cmdlets::DnsExecutor;
-use policy::{Directory, DnsState};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;

@@ -114,12 +114,7 @@ async fn build_static(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf
 
 /// FNV-1a over the binary: the image's label, compared to tell a stale image.
 pub fn hash(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
+    format!("{:016x}", crate::fnv::fnv1a(bytes.iter().copied()))
 }
 
 #[cfg(test)]

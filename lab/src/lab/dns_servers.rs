@@ -4,7 +4,7 @@
 //! sites another server serves get that server's default answer.
 
 use super::{Lab, LabError};
-use crate::dns::remote::DnsRemote;
+use crate::dns::DnsRemote;
 use crate::rollout::model::{Finding, Severity};
 use crate::runbook::{Executor, Invocation, Value};
 use std::collections::{BTreeMap, BTreeSet};

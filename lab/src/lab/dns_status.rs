@@ -1,7 +1,7 @@
 //! The lab's DNS server as `status` and the readiness check see it: answering or not, and why.
 
 use super::{Lab, LabError};
-use crate::dns::lookup::{self, Transport};
+use crate::dns::{lookup, Transport};
 use serde::Serialize;
 use std::net::SocketAddr;
 
@@ -62,7 +62,7 @@ impl Lab {
             )));
         }
         let from = self.topology.sites.first().and_then(|s| s.subnets.first()).map(|n| n.addr());
-        lookup::lookup(endpoints.dns, &self.topology.tenant.service_name, from, Transport::Udp).await?;
+        lookup(endpoints.dns, &self.topology.tenant.service_name, from, Transport::Udp).await?;
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 use crate::backend::BackendError;
 use crate::clock::ClockError;
-use crate::dns::lookup::LookupError;
+use crate::dns::LookupError;
 use crate::runbook::RunbookError;
 use crate::tenant::remote::TenantRemoteError;
 use crate::topology::TopologyError;

@@ -22,7 +22,7 @@ use crate::backend::embedded::Embedded;
 use crate::backend::remote::Remote;
 use crate::backend::{Backend, BackendKind, DnsStart, Endpoints};
 use crate::clock::{format_duration, ClockReading, MOVE_BUDGET};
-use crate::dns::lookup::{self, Answer, Transport};
+use crate::dns::{lookup, Answer, Transport};
 use crate::tenant::model::{ApplianceRecord, TenantConfiguration};
 use crate::tenant::remote::TenantRemote;
 use crate::topology::Topology;
@@ -272,7 +272,7 @@ impl Lab {
         let endpoints = self.endpoints();
         let index = self.topology.dns_server_index_for(from);
         let server = endpoints.dns_servers.get(index).map(|d| d.dns).unwrap_or(endpoints.dns);
-        Ok(lookup::lookup(server, name, Some(from), transport).await?)
+        Ok(lookup(server, name, Some(from), transport).await?)
     }
 
     // --- faults ---

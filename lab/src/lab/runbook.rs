@@ -3,8 +3,7 @@
 //! the Mediation Server cmdlets to one appliance; each role declares its own cmdlets.
 
 use super::{Lab, LabError};
-use crate::dns::remote::DnsRemote;
-use crate::dns::servers::{DnsServers, NamedServer};
+use crate::dns::{DnsRemote, DnsServers, NamedServer};
 use crate::runbook::{self, CmdletTable, Executor, Transcript};
 use crate::tenant::cmdlets::TenantExecutor;
 use crate::tenant::in_session::{session_specs, InSession};

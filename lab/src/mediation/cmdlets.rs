@@ -7,7 +7,7 @@ use super::status::ApplianceStatus;
 use crate::runbook::{
     find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
 };
-use crate::tenant::model::NetworkConfiguration;
+use crate::tenant::objects::{appliance_object, network_object};
 use crate::tenant::remote::TenantRemoteError;
 use futures::future::BoxFuture;
 
@@ -65,7 +65,7 @@ pub fn run(store: &LocalStore, status: &ApplianceStatus, invocation: &Invocation
 
 async fn register(appliance: &Appliance) -> Result<CmdletOutput, TenantRemoteError> {
     let record = appliance.register().await?;
-    Ok(CmdletOutput::object(Value::Object(crate::tenant::cmdlets::appliance_object(&record))))
+    Ok(CmdletOutput::object(Value::Object(appliance_object(&record))))
 }
 
 async fn unregister(appliance: &Appliance) -> Result<CmdletOutput, TenantRemoteError> {
@@ -116,17 +116,6 @@ fn with_empty_warning(store: &LocalStore, object: Value) -> CmdletOutput {
         );
     }
     output
-}
-
-/// `NetworkConfiguration` whose `MediaBypassSettings` prints as its own type, as on the host.
-pub fn network_object(network: &NetworkConfiguration) -> PsObject {
-    let mut object = PsObject::from_serialize("NetworkConfiguration", network);
-    for (key, value) in object.properties.iter_mut() {
-        if let (true, Value::Object(nested)) = (key == "MediaBypassSettings", value) {
-            nested.type_name = "MediaBypassSettings".into();
-        }
-    }
-    object
 }
 
 /// `Get-CcApplianceStatus`, lab times shown as clock readings (`day 2 09:14`).

@@ -2,9 +2,10 @@
 //! API, its calls, and its web service checked by host name.
 
 use super::call::{CallRequest, CallResult};
-use super::document::{rejection_reason, HybridConfigDocument, SERVICE_PATH};
+use super::document::SERVICE_PATH;
 use super::routes::LinkRequest;
 use super::status::ApplianceStatus;
+use super::web_service::WebServiceReply;
 use crate::clock::{ClockMove, ClockReading};
 use crate::runbook::{CmdletError, CmdletOutput, Executor, Invocation};
 use std::time::Duration;
@@ -17,36 +18,6 @@ pub enum ApplianceRemoteError {
     Refused { status: u16, message: String },
     #[error("the Mediation Server's answer could not be read: {0}")]
     Malformed(String),
-}
-
-/// What the web service answered, as an admin checking it would read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebServiceReply {
-    pub status: u16,
-    pub answer: WebServiceAnswer,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WebServiceAnswer {
-    Served(HybridConfigDocument),
-    /// The reason inside a rejection body (or the raw body when it is not one).
-    Rejected(String),
-}
-
-impl WebServiceReply {
-    pub fn document(&self) -> Option<&HybridConfigDocument> {
-        match &self.answer {
-            WebServiceAnswer::Served(d) => Some(d),
-            WebServiceAnswer::Rejected(_) => None,
-        }
-    }
-
-    pub fn rejection(&self) -> Option<&str> {
-        match &self.answer {
-            WebServiceAnswer::Served(_) => None,
-            WebServiceAnswer::Rejected(r) => Some(r),
-        }
-    }
 }
 
 /// A Mediation Server's base URL plus the lab's control credential.
@@ -117,14 +88,7 @@ impl ApplianceRemote {
         let response = self.send(request).await?;
         let status = response.status().as_u16();
         let body = response.text().await.map_err(|e| ApplianceRemoteError::Malformed(e.to_string()))?;
-        let answer = if status == 200 {
-            WebServiceAnswer::Served(
-                HybridConfigDocument::from_xml(&body).map_err(|e| ApplianceRemoteError::Malformed(e.to_string()))?,
-            )
-        } else {
-            WebServiceAnswer::Rejected(rejection_reason(&body).unwrap_or(body))
-        };
-        Ok(WebServiceReply { status, answer })
+        WebServiceReply::read(status, body).map_err(|e| ApplianceRemoteError::Malformed(e.to_string()))
     }
 
     fn url(&self, path: &str) -> String {

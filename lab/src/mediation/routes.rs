@@ -36,9 +36,9 @@ pub fn router(appliance: Arc<Appliance>) -> Router {
 
 async fn web_service_get(State(app): Shared, headers: HeaderMap) -> Response {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let answer = web_service::answer(&app.local_store(), &app.config.service_name, host);
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], answer.body).into_response()
+    let reply = web_service::answer(&app.local_store(), &app.config.service_name, host);
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], reply.body()).into_response()
 }
 
 async fn call(State(app): Shared, Json(request): Json<CallRequest>) -> Response {

@@ -1,17 +1,65 @@
 //! The hybridconfig web service's answer, decided from the LocalStore alone (no socket here, so
-//! unit tests drive it directly; `routes` wires it to HTTP).
+//! unit tests drive it directly; `routes` wires it to HTTP). A client reading the service (`remote`)
+//! reads the same answer back.
 
-use super::document::{rejection_xml, HybridConfigDocument};
+use super::document::{rejection_reason, rejection_xml, DocumentError, HybridConfigDocument};
 use super::localstore::LocalStore;
 
 pub const REASON_DISABLED: &str = "media bypass is disabled on this Mediation Server";
 pub const REASON_NEVER_CONFIGURED: &str = "media bypass has never been configured on this Mediation Server";
 
-/// A status code and an XML body.
+/// What the web service answers: the Mediation Server decides it here and sends it as XML
+/// ([`WebServiceReply::body`]); a client or an admin checking the service reads it back the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebServiceAnswer {
+pub struct WebServiceReply {
+    /// 200 with the document, 403 while bypass is off, 404 for a Host the service does not answer for.
     pub status: u16,
-    pub body: String,
+    pub answer: WebServiceAnswer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebServiceAnswer {
+    Served(HybridConfigDocument),
+    /// The reason inside a rejection body (read by a client: the raw body when it is not one).
+    Rejected(String),
+}
+
+impl WebServiceReply {
+    fn rejected(status: u16, reason: impl Into<String>) -> WebServiceReply {
+        WebServiceReply { status, answer: WebServiceAnswer::Rejected(reason.into()) }
+    }
+
+    pub fn document(&self) -> Option<&HybridConfigDocument> {
+        match &self.answer {
+            WebServiceAnswer::Served(d) => Some(d),
+            WebServiceAnswer::Rejected(_) => None,
+        }
+    }
+
+    pub fn rejection(&self) -> Option<&str> {
+        match &self.answer {
+            WebServiceAnswer::Served(_) => None,
+            WebServiceAnswer::Rejected(r) => Some(r),
+        }
+    }
+
+    /// The XML body on the wire: the document, or a rejection carrying the reason.
+    pub fn body(&self) -> String {
+        match &self.answer {
+            WebServiceAnswer::Served(d) => d.to_xml(),
+            WebServiceAnswer::Rejected(r) => rejection_xml(r),
+        }
+    }
+
+    /// The reply as a client reads it off the wire; only a 200 must carry a readable document.
+    pub fn read(status: u16, body: String) -> Result<WebServiceReply, DocumentError> {
+        let answer = if status == 200 {
+            WebServiceAnswer::Served(HybridConfigDocument::from_xml(&body)?)
+        } else {
+            WebServiceAnswer::Rejected(rejection_reason(&body).unwrap_or(body))
+        };
+        Ok(WebServiceReply { status, answer })
+    }
 }
 
 /// What a client asking with `host` gets from a Mediation Server installed with the plan's
@@ -20,7 +68,7 @@ pub struct WebServiceAnswer {
 /// The real service is reached by whatever name DNS gives it, so it answers for the host of the
 /// URL in its replicated configuration (`HybridConfigServiceInternalUrl`) as well as for the
 /// plan's name; any other Host gets a 404 naming both (lab choice, docs/design/mediation.md).
-pub fn answer(store: &LocalStore, service_name: &str, host: Option<&str>) -> WebServiceAnswer {
+pub fn answer(store: &LocalStore, service_name: &str, host: Option<&str>) -> WebServiceReply {
     let configured = configured_host(store);
     let names: Vec<&str> = std::iter::once(service_name).chain(configured.as_deref()).collect();
     if !host.is_some_and(|h| names.iter().any(|n| host_matches(h, n))) {
@@ -29,18 +77,18 @@ pub fn answer(store: &LocalStore, service_name: &str, host: Option<&str>) -> Web
             Some(c) if !host_matches(c, service_name) => format!("{service_name} and {c}"),
             _ => service_name.to_string(),
         };
-        return WebServiceAnswer {
-            status: 404,
-            body: rejection_xml(&format!("this web service answers only for {answered}; the request named {seen}")),
-        };
+        return WebServiceReply::rejected(
+            404,
+            format!("this web service answers only for {answered}; the request named {seen}"),
+        );
     }
     match &store.configuration {
-        Some(c) if c.network.media_bypass_settings.enabled => WebServiceAnswer {
+        Some(c) if c.network.media_bypass_settings.enabled => WebServiceReply {
             status: 200,
-            body: HybridConfigDocument::from_settings(&c.network.media_bypass_settings).to_xml(),
+            answer: WebServiceAnswer::Served(HybridConfigDocument::from_settings(&c.network.media_bypass_settings)),
         },
-        _ if store.bypass_ever_enabled => WebServiceAnswer { status: 403, body: rejection_xml(REASON_DISABLED) },
-        _ => WebServiceAnswer { status: 403, body: rejection_xml(REASON_NEVER_CONFIGURED) },
+        _ if store.bypass_ever_enabled => WebServiceReply::rejected(403, REASON_DISABLED),
+        _ => WebServiceReply::rejected(403, REASON_NEVER_CONFIGURED),
     }
 }
 
@@ -65,7 +113,6 @@ fn host_matches(host: &str, service_name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mediation::document::rejection_reason;
     use crate::tenant::model::{BypassMode, TenantConfiguration};
     use std::time::Duration;
     use uuid::Uuid;
@@ -88,7 +135,7 @@ mod tests {
         for host in [SERVICE, "HybridVoice.Adatum.biz:8081", "hybridvoice.adatum.biz."] {
             let a = answer(&store(true, Some(id)), SERVICE, Some(host));
             assert_eq!(a.status, 200, "for Host {host}");
-            let doc = HybridConfigDocument::from_xml(&a.body).unwrap();
+            let doc = HybridConfigDocument::from_xml(&a.body()).unwrap();
             assert!(doc.allows_bypass());
             assert_eq!(doc.bypass_id, Some(id));
         }
@@ -98,16 +145,16 @@ mod tests {
     fn rejects_with_a_reason_when_disabled_or_never_configured() {
         let never = answer(&LocalStore::default(), SERVICE, Some(SERVICE));
         assert_eq!(never.status, 403);
-        assert_eq!(rejection_reason(&never.body).as_deref(), Some(REASON_NEVER_CONFIGURED));
+        assert_eq!(rejection_reason(&never.body()).as_deref(), Some(REASON_NEVER_CONFIGURED));
 
         let disabled =
             store(true, Some(Uuid::new_v4())).replicated(TenantConfiguration::default(), Duration::from_secs(1));
         let a = answer(&disabled, SERVICE, Some(SERVICE));
         assert_eq!(a.status, 403);
-        assert_eq!(rejection_reason(&a.body).as_deref(), Some(REASON_DISABLED));
+        assert_eq!(rejection_reason(&a.body()).as_deref(), Some(REASON_DISABLED));
 
         let synced_never_enabled = answer(&store(false, None), SERVICE, Some(SERVICE));
-        assert_eq!(rejection_reason(&synced_never_enabled.body).as_deref(), Some(REASON_NEVER_CONFIGURED));
+        assert_eq!(rejection_reason(&synced_never_enabled.body()).as_deref(), Some(REASON_NEVER_CONFIGURED));
     }
 
     #[test]
@@ -120,8 +167,26 @@ mod tests {
         }
         let other = answer(&s, SERVICE, Some("voice.adatum.biz"));
         assert_eq!(other.status, 404);
-        let reason = rejection_reason(&other.body).unwrap();
+        let reason = rejection_reason(&other.body()).unwrap();
         assert!(reason.contains("hybridvoice.adatum.biz and media.adatum.biz"), "{reason}");
+    }
+
+    #[test]
+    fn a_client_reads_back_the_reply_the_service_sent() {
+        let disabled =
+            store(true, Some(Uuid::new_v4())).replicated(TenantConfiguration::default(), Duration::from_secs(1));
+        for (local_store, host) in [
+            (store(true, Some(Uuid::new_v4())), Some(SERVICE)),
+            (disabled, Some(SERVICE)),
+            (LocalStore::default(), Some(SERVICE)),
+            (store(true, None), Some("voice.adatum.biz")),
+        ] {
+            let sent = answer(&local_store, SERVICE, host);
+            assert_eq!(WebServiceReply::read(sent.status, sent.body()), Ok(sent.clone()), "for {host:?}");
+        }
+        let raw = WebServiceReply::read(502, "Bad Gateway".into()).unwrap();
+        assert_eq!(raw.rejection(), Some("Bad Gateway"));
+        assert!(WebServiceReply::read(200, "<html/>".into()).is_err());
     }
 
     #[test]
@@ -129,7 +194,7 @@ mod tests {
         for host in [Some("192.168.1.45"), Some("hybridvoice.adatum.biz.evil"), None] {
             let a = answer(&store(true, Some(Uuid::new_v4())), SERVICE, host);
             assert_eq!(a.status, 404);
-            let reason = rejection_reason(&a.body).unwrap();
+            let reason = rejection_reason(&a.body()).unwrap();
             assert!(reason.contains(SERVICE), "{reason}");
         }
     }

@@ -221,7 +221,7 @@ fn eq_values(criteria: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns::cmdlets::DnsExecutor;
+    use crate::dns::DnsExecutor;
     use crate::runbook::{Executor, Invocation};
     use crate::topology::Topology;
     use std::collections::BTreeMap;
@@ -239,7 +239,7 @@ mod tests {
     /// The view of a server configured with a topology's planned policies.
     pub fn planned_view(t: &Topology) -> DnsView {
         let e = DnsExecutor::new(Default::default());
-        for c in crate::dns::script::topology_invocations(t) {
+        for c in crate::dns::topology_invocations(t) {
             e.apply(&c).unwrap();
         }
         let mut view =

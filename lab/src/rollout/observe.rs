@@ -5,7 +5,7 @@ use super::dns_view::{self, DnsView};
 use super::model::{ApplianceRow, Decision, SubnetRow, WebServiceVerdict};
 use super::sample::SampleClient;
 use crate::client::outcome::FetchOutcome;
-use crate::dns::lookup::{Answer, Transport};
+use crate::dns::{Answer, Transport};
 use crate::lab::{Lab, LabError, RunOn, DEFAULT_NUMBER};
 use crate::topology::Topology;
 use std::net::IpAddr;

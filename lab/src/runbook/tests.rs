@@ -213,7 +213,7 @@ fn new_configuration_changes_nothing_and_renders_its_object() {
 #[test]
 fn nested_objects_are_expanded() {
     let network = crate::tenant::model::NetworkConfiguration::default();
-    let object = crate::tenant::cmdlets::network_object(&network);
+    let object = crate::tenant::objects::network_object(&network);
     let lines = object_lines(&object, 0);
     assert_eq!(lines[0], "Identity            : Global");
     assert_eq!(lines[1], "MediaBypassSettings :");

@@ -1,9 +1,8 @@
 //! The tenant's cmdlets, as remote PowerShell offers them to a tenant administrator: each spec
 //! beside its handler, so a cmdlet's name is written once.
 
-use super::model::{
-    ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, NetworkConfiguration, UserPstnSettings,
-};
+use super::model::{ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, UserPstnSettings};
+use super::objects::{appliance_object, network_object};
 use super::remote::{TenantRemote, TenantRemoteError};
 use crate::runbook::{
     find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target,
@@ -141,32 +140,6 @@ fn failed(e: TenantRemoteError) -> CmdletError {
         TenantRemoteError::Refused { message, .. } => CmdletError::new(message),
         other => CmdletError::new(other.to_string()),
     }
-}
-
-/// The network configuration as an object whose bypass settings keep their type name, so
-/// they print expanded and can be handed back to `Set-CsNetworkConfiguration`.
-pub fn network_object(network: &NetworkConfiguration) -> PsObject {
-    let mut object = PsObject::from_serialize("NetworkConfiguration", network);
-    for (name, value) in &mut object.properties {
-        if name == "MediaBypassSettings" {
-            *value = Value::Object(PsObject::from_serialize("MediaBypassSettings", &network.media_bypass_settings));
-        }
-    }
-    object
-}
-
-/// One `Get-CsHybridPSTNAppliance` row; LastContact as a lab clock reading (`day 2 09:14`).
-pub fn appliance_object(record: &ApplianceRecord) -> PsObject {
-    let mut object = PsObject::from_serialize("HybridPSTNAppliance", record);
-    for (name, value) in &mut object.properties {
-        if name == "LastContact" {
-            *value = match record.last_contact {
-                Some(at) => Value::String(crate::clock::clock_time(at)),
-                None => Value::Null,
-            };
-        }
-    }
-    object
 }
 
 fn objects(items: impl Iterator<Item = PsObject>) -> CmdletOutput {

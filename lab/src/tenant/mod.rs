@@ -6,6 +6,7 @@ pub mod cmdlets;
 pub mod in_session;
 pub mod internal_url;
 pub mod model;
+pub mod objects;
 pub mod remote;
 mod routes;
 mod state;

@@ -5,7 +5,7 @@
 use super::super::{BackendError, DnsEndpoint, DnsFault};
 use crate::backend::RoleFailure;
 use crate::clock::Clock;
-use crate::dns::policy::{Directory, DnsState};
+use crate::dns::{Directory, DnsState};
 use crate::dns::{DnsConfig, DnsSockets};
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};

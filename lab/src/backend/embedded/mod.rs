@@ -73,7 +73,7 @@ impl Embedded {
         spawn_role(&mut tasks, &failed, "tenant", tenant_role);
 
         // One DNS role per DNS server of the topology, domain controllers of one forest.
-        let directory = crate::dns::policy::Directory::new(topology.tenant.ad_replication_delay);
+        let directory = crate::dns::Directory::new(topology.tenant.ad_replication_delay);
         let mut dns_servers = vec![];
         let mut dns_roles = vec![];
         for plan in topology.dns_server_plans() {

@@ -1,8 +1,43 @@
 //! The answer one zone scope gives: the records at the name, a CNAME followed within the same
 //! scope, a wildcard synthesised per RFC 4592, NODATA or NXDOMAIN.
 
+use super::query::Query;
 use super::zone::{RecordData, Zone, ZoneScope};
-use super::{AnswerRecord, Answered, Query, Resolution};
+
+/// One record of an answer, owner included (a CNAME chain has several owners).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRecord {
+    /// Lower case, no trailing dot.
+    pub owner: String,
+    pub data: RecordData,
+}
+
+/// The zone data an answer comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    pub zone: String,
+    /// The zone's SOA serial (the SOA goes in the authority section of NXDOMAIN and NODATA).
+    pub serial: u32,
+    pub scope: String,
+    /// Empty for NODATA (and for NXDOMAIN).
+    pub records: Vec<AnswerRecord>,
+    /// A SOA question at the apex: the SOA is the answer.
+    pub soa_in_answer: bool,
+    /// How many bits of the client's address decided the answer (RFC 7871 scope prefix), when
+    /// a client subnet did.
+    pub deciding_prefix: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// NOERROR, with these records (none = NODATA).
+    Records(Answered),
+    NxDomain(Answered),
+    Refused,
+    ServFail,
+    /// No response at all.
+    Ignore,
+}
 
 /// A CNAME chain longer than this is answered as far as it got (lab choice; it also stops loops).
 const MAX_CHAIN: usize = 8;

@@ -2,8 +2,8 @@
 //! about a query, and whether a query meets them.
 
 use super::error::PolicyError;
+use super::query::Query;
 use super::subnet::ClientSubnets;
-use super::Query;
 use crate::clock::TimeOfDay;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;

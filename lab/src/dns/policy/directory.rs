@@ -13,9 +13,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The default AD replication delay between sites (a topology setting, lab choice).
-pub const DEFAULT_REPLICATION_DELAY: Duration = Duration::from_secs(15 * 60);
-
 /// One write of a zone to the directory.
 #[derive(Debug, Clone)]
 struct Write {

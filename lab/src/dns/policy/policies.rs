@@ -3,9 +3,8 @@
 //! scopes and a DENY or IGNORE has no scopes; at server level queries can only be denied or
 //! ignored, and there are no scopes at all.
 
-use super::{
-    level_words, weights, Action, Condition, Criterion, CriterionKind, DnsState, PolicyError, QueryResolutionPolicy,
-};
+use super::rules::level_words;
+use super::{weights, Action, Condition, Criterion, CriterionKind, DnsState, PolicyError, QueryResolutionPolicy};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 

@@ -1,4 +1,6 @@
+use super::rules::DenyAnswer;
 use super::*;
+use crate::dns::lookup::Transport;
 use std::net::IpAddr;
 
 fn ip(s: &str) -> IpAddr {
@@ -678,6 +680,9 @@ fn records_are_removed_by_list_and_replaced() {
     );
 }
 
+/// The topology's default AD replication delay.
+const AD_REPLICATION_DELAY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// "DNS Policies for split-brain with Active Directory": an AD-integrated zone, its zone scopes
 /// and their records replicate to every domain controller; client subnets and query resolution
 /// policies stay on the server they were added on. Lab choice: after the replication delay on
@@ -685,7 +690,7 @@ fn records_are_removed_by_list_and_replaced() {
 #[tokio::test]
 async fn ad_integrated_zones_replicate_but_subnets_and_policies_do_not() {
     let clock = crate::clock::Clock::new();
-    let directory = Directory::new(directory::DEFAULT_REPLICATION_DELAY);
+    let directory = Directory::new(AD_REPLICATION_DELAY);
     let server = |name: &str| {
         let mut s = DnsState::default();
         s.set_clock(clock.clone(), crate::clock::TimeOfDay::MIDNIGHT);
