@@ -1,8 +1,9 @@
 //! Where a lab's roles run. Two backends, one interface: `embedded` (every role in this
 //! process on loopback) and `containers` (one container per role on Docker networks with the
 //! topology's subnets and addresses). The [`crate::lab::Lab`] handle talks to roles over their
-//! network endpoints; only what differs between the two (starting, reaching an address, faults,
-//! placing a client) is behind [`Backend`].
+//! network endpoints; only what differs between the two (starting, lab time, what a lab file
+//! keeps, faults, placing a client) is behind [`Backend`], [`BackendKind`] and [`SavedBackend`],
+//! so nothing above this module branches on which backend runs a lab.
 
 mod error;
 mod kind;
@@ -64,8 +65,6 @@ pub struct DnsEndpoint {
 /// What differs between running roles in this process and running them in containers.
 #[async_trait]
 pub trait Backend: Send + Sync {
-    fn kind(&self) -> BackendKind;
-
     /// Where this process reaches each role.
     fn endpoints(&self) -> Endpoints;
 

@@ -57,7 +57,7 @@ impl SavedBackend {
     /// gone is removed all the same.
     pub async fn remove(&self) -> Result<String, BackendError> {
         match self {
-            SavedBackend::Embedded { pid, .. } => attached::stop_process(*pid, STOP_DEADLINE),
+            SavedBackend::Embedded { pid, .. } => attached::stop_process(*pid, STOP_DEADLINE).await,
             SavedBackend::Containers(state) => {
                 let swept = containers::remove_lab(&state.lab).await?;
                 Ok(format!("lab {} removed: {swept}", state.lab))

@@ -147,3 +147,58 @@ impl super::Lab {
         Ok(file.write(dir)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn embedded_file() -> LabFile {
+        let topology = Topology::seed();
+        let endpoints = Endpoints {
+            tenant: "http://127.0.0.1:1".into(),
+            dns: "127.0.0.1:2".parse().unwrap(),
+            dns_admin: "http://127.0.0.1:3".into(),
+            appliances: BTreeMap::new(),
+            clocks: vec!["http://127.0.0.1:4".into()],
+            clients: BTreeMap::new(),
+            control: Some("http://127.0.0.1:4".into()),
+            dns_servers: vec![],
+        };
+        let dial = BTreeMap::from([("10.10.1.5".parse().unwrap(), "127.0.0.1:5".parse().unwrap())]);
+        let saved = SavedBackend::Embedded { dial, pid: 4242 };
+        LabFile::new(&topology, Secrets::generate(&topology), endpoints, saved).unwrap()
+    }
+
+    #[test]
+    fn the_saved_backend_comes_back_as_it_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = embedded_file();
+        file.write(dir.path()).unwrap();
+        let read = LabFile::read(dir.path()).unwrap();
+        assert_eq!(read.backend, file.backend);
+        assert_eq!(read.endpoints, file.endpoints);
+        assert_eq!(read.containers_lab(), None, "an embedded lab has no containers lab id");
+    }
+
+    #[test]
+    fn a_file_of_an_earlier_layout_is_refused_saying_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut old = serde_json::to_value(embedded_file()).unwrap();
+        let object = old.as_object_mut().unwrap();
+        object.remove("format");
+        object.insert("backend".into(), "embedded".into());
+        std::fs::write(LabFile::path(dir.path()), old.to_string()).unwrap();
+        let refused = LabFile::read(dir.path()).unwrap_err();
+        assert!(matches!(refused, LabFileError::OtherFormat { ref found, .. } if found == "1"), "{refused:?}");
+        assert!(refused.to_string().contains("another version of bypass-lab"), "{refused}");
+    }
+
+    #[test]
+    fn no_file_and_a_garbled_file_are_told_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(LabFile::read(dir.path()), Err(LabFileError::Missing { .. })));
+        std::fs::write(LabFile::path(dir.path()), "{not json").unwrap();
+        assert!(matches!(LabFile::read(dir.path()), Err(LabFileError::Malformed { .. })));
+    }
+}

@@ -20,7 +20,7 @@ pub use options::{LabOptions, Progress};
 pub use runbook::RunOn;
 
 use crate::auth::Secrets;
-use crate::backend::{Backend, BackendError, BackendKind, Endpoints};
+use crate::backend::{Backend, BackendError, Endpoints};
 use crate::dns::lookup::{self, Answer, Transport};
 use crate::tenant::model::{ApplianceRecord, TenantConfiguration};
 use crate::tenant::remote::TenantRemote;
@@ -86,10 +86,6 @@ impl Lab {
 
     pub fn endpoints(&self) -> Endpoints {
         self.backend.endpoints()
-    }
-
-    pub fn backend_kind(&self) -> BackendKind {
-        self.backend.kind()
     }
 
     pub fn secrets(&self) -> &Secrets {

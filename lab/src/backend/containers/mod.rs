@@ -21,7 +21,7 @@ pub use plan::{LabPlan, NetworkPlan, CLIENT_PORT, DNS_ADMIN_PORT, DNS_PORT, MEDI
 pub use state::ContainersState;
 
 use crate::auth::Secrets;
-use crate::backend::{Backend, BackendError, BackendKind, DnsStart, Endpoints, SavedBackend};
+use crate::backend::{Backend, BackendError, DnsStart, Endpoints, SavedBackend};
 use crate::http::ControlClient;
 use crate::topology::Topology;
 use async_trait::async_trait;
@@ -441,10 +441,6 @@ impl Containers {
 
 #[async_trait]
 impl Backend for Containers {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Containers
-    }
-
     fn endpoints(&self) -> Endpoints {
         self.state.lock().unwrap().endpoints.clone()
     }

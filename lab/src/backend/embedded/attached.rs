@@ -2,7 +2,7 @@
 //! the roles' endpoints and the `up` process's control API.
 
 use super::control::Restart;
-use crate::backend::{Backend, BackendError, BackendKind, DnsFault, Endpoints, SavedBackend};
+use crate::backend::{Backend, BackendError, DnsFault, Endpoints, SavedBackend};
 use crate::clock::ClockReading;
 use crate::http::{ControlClient, RemoteError};
 use async_trait::async_trait;
@@ -58,10 +58,6 @@ impl Attached {
 
 #[async_trait]
 impl Backend for Attached {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Embedded
-    }
-
     fn endpoints(&self) -> Endpoints {
         self.endpoints.clone()
     }
@@ -148,7 +144,7 @@ pub fn alive(pid: u32) -> bool {
 
 /// Asks the `up` process to stop (SIGTERM, which it handles by stopping the lab) and waits for it
 /// to end, reading /proc: a process that is not our child cannot be waited for otherwise.
-pub fn stop_process(pid: u32, deadline: Duration) -> Result<String, BackendError> {
+pub async fn stop_process(pid: u32, deadline: Duration) -> Result<String, BackendError> {
     if !alive(pid) {
         return Ok(format!("the lab's process {pid} had already ended"));
     }
@@ -161,7 +157,7 @@ pub fn stop_process(pid: u32, deadline: Duration) -> Result<String, BackendError
         if std::time::Instant::now() >= until {
             return Err(BackendError::StillRunning { pid, waited: deadline });
         }
-        std::thread::sleep(Duration::from_millis(20));
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Ok(format!("asked the lab (process {pid}) to stop; it stopped"))
 }

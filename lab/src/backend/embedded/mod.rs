@@ -9,7 +9,7 @@ pub mod attached;
 pub mod control;
 mod dns_roles;
 
-use super::{Backend, BackendError, BackendKind, DnsStart, Endpoints, RoleFailure, SavedBackend};
+use super::{Backend, BackendError, DnsStart, Endpoints, RoleFailure, SavedBackend};
 use crate::auth::Secrets;
 use crate::clock::{Clock, MOVE_BUDGET};
 use crate::topology::Topology;
@@ -166,10 +166,6 @@ impl Embedded {
 
 #[async_trait]
 impl Backend for Embedded {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Embedded
-    }
-
     fn endpoints(&self) -> Endpoints {
         self.endpoints.clone()
     }
