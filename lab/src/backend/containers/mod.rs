@@ -55,6 +55,11 @@ impl Drop for SweepGuard {
 
 type Progress<'a> = &'a (dyn Fn(&str) + Send + Sync);
 
+/// How long a role may take to tell its time.
+const READ_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a role that just started may take to do the work due on its way to the lab's time.
+const JOIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(40);
+
 /// The containers backend runs the one DNS container of its plan: a topology that declares
 /// `[[dns_server]]`s is refused before anything is created, rather than leaving clients asking
 /// addresses where no server answers.
@@ -382,7 +387,8 @@ impl Containers {
     async fn lab_time(&self) -> Result<u64, BackendError> {
         let mut last = BackendError::NoClock;
         for role in self.clocks().roles {
-            match role.clock().await {
+            let read = crate::http::control::shared().get(role.url("/lab/clock")).timeout(READ_DEADLINE);
+            match role.json::<crate::clock::ClockReading>(read).await {
                 Ok(reading) => return Ok(reading.now_ms),
                 Err(e) => last = e.into(),
             }
@@ -402,7 +408,11 @@ impl Containers {
         let control = self.state.lock().unwrap().secrets.control.clone();
         let role = ControlClient::new(format!("the role at {url}"), url, control);
         let to = std::time::Duration::from_millis(to_ms);
-        role.move_clock(to).await.map(drop).map_err(|source| BackendError::ClockRefused {
+        let request = crate::http::control::shared()
+            .post(role.url("/lab/clock"))
+            .json(&crate::clock::ClockMove { to_ms })
+            .timeout(JOIN_DEADLINE);
+        role.json::<crate::clock::ClockReading>(request).await.map(drop).map_err(|source| BackendError::ClockRefused {
             role: url.to_string(),
             at: crate::clock::format_duration(to),
             source,
