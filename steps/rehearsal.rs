@@ -2,7 +2,7 @@
 //! here, so a rehearsal of an admin's own plan runs exactly the regression suite's steps.
 
 use super::world::{set_plan, LabWorld, Plan};
-use crate::backend::BackendKind;
+use crate::lab::LabOptions;
 use crate::topology::Topology;
 use cucumber::{writer, World as _, WriterExt as _};
 use std::path::PathBuf;
@@ -13,25 +13,10 @@ use std::time::{Duration, Instant};
 /// The features shipped with the lab, built into the binary so `rehearse` works anywhere.
 pub static BUILT_IN_FEATURES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../features");
 
-/// How many Mediation Servers the embedded scenarios may keep busy at once, all labs together:
-/// above it, labs only compete for the same cores and every step slows down.
-const APPLIANCES_AT_ONCE: usize = 64;
-/// The most embedded scenarios at once, however small the plan.
-const MOST_SCENARIOS: usize = 4;
-
-/// How many scenarios (each with its own lab) run at once: embedded labs are independent, as
-/// many as keep [`APPLIANCES_AT_ONCE`] (one at a time for a plan larger than that); container
-/// labs share the topology's subnets, so one at a time.
-pub fn concurrent_scenarios(backend: BackendKind, topology: &Topology) -> usize {
-    match backend {
-        BackendKind::Embedded => (APPLIANCES_AT_ONCE / topology.appliances().count().max(1)).clamp(1, MOST_SCENARIOS),
-        BackendKind::Containers => 1,
-    }
-}
-
 pub struct Rehearsal {
     pub topology: Topology,
-    pub backend: BackendKind,
+    /// How each scenario's lab runs.
+    pub lab: LabOptions,
     /// The user's own feature files; None = the built-in ones.
     pub features: Option<PathBuf>,
     /// A tag expression, e.g. `@seed and not @slow`.
@@ -79,9 +64,9 @@ impl Outcome {
 /// Runs the features against fresh labs, one per scenario.
 pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let plan = set_plan(Plan { topology: rehearsal.topology.clone(), backend: rehearsal.backend });
+    let plan = set_plan(Plan { topology: rehearsal.topology.clone(), lab: rehearsal.lab.clone() });
     anyhow::ensure!(
-        plan.topology == rehearsal.topology && plan.backend == rehearsal.backend,
+        plan.topology == rehearsal.topology && plan.lab.backend_name() == rehearsal.lab.backend_name(),
         "this process already rehearsed another plan"
     );
     let tags = match &rehearsal.tags {
@@ -107,10 +92,9 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     // Every authoring mistake is reported here, before any lab starts.
     let prepared = super::preflight::prepare(&source, seed_plan, rehearsal.tags.as_deref().zip(tags.as_ref()))?;
     let features = prepared.dir.path().to_path_buf();
-    if plan.backend == BackendKind::Containers {
-        // Once, before any scenario: a cold build of the static binary takes minutes.
-        let image = crate::image::build_image(&|line: &str| println!("{line}")).await?;
-        println!("lab image: {image}");
+    // Once, before any scenario: a cold build of the containers' image takes minutes.
+    if let Some(prepared) = plan.lab.prepare(&|line: &str| println!("{line}")).await? {
+        println!("lab image: {prepared}");
     }
     std::fs::create_dir_all(&rehearsal.report_dir)?;
     let junit = rehearsal.report_dir.join("bypass-lab.junit.xml");
@@ -131,7 +115,7 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     let _ = LabWorld::cucumber()
         .with_writer(writer)
         .fail_on_skipped()
-        .max_concurrent_scenarios(concurrent_scenarios(plan.backend, &plan.topology))
+        .max_concurrent_scenarios(plan.lab.labs_at_once(&plan.topology))
         .before(|_, _, _, world| Box::pin(async move { start(world).await }))
         .after(move |_, _, _, finished, world| {
             match finished {
@@ -162,7 +146,7 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         .await;
     // The writers flush as the run ends; the page is drawn from what the JSON writer wrote.
     let html = rehearsal.report_dir.join("rehearsal.html");
-    let title = format!("Rehearsal of {} ({:?} backend)", plan.topology.tenant.domain, plan.backend);
+    let title = format!("Rehearsal of {} ({} backend)", plan.topology.tenant.domain, plan.lab.backend_name());
     crate::report::features_page::write_from_json(&json, &html, &title)?;
     Ok(Outcome {
         passed: passed.load(Ordering::SeqCst),

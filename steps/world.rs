@@ -1,7 +1,6 @@
 //! The state one scenario carries: its own lab, started before the first step and stopped after
 //! the last (also when a step fails), and what earlier steps produced.
 
-use crate::backend::BackendKind;
 use crate::lab::{Lab, LabOptions};
 use crate::runbook::{RunbookError, Transcript};
 use crate::tenant::model::TenantConfiguration;
@@ -19,7 +18,7 @@ const STEP_PER_APPLIANCE: Duration = Duration::from_millis(25);
 /// Every step finishes within this, or fails saying what it was waiting for. A step's work
 /// (starting the lab, a replication window, probing every appliance) grows with the number of
 /// appliances, so the deadline does too; the rehearsal runs fewer labs at once on a large plan
-/// (`rehearsal::concurrent_scenarios`), so the appliances busy at once stay near one plan's.
+/// (`LabOptions::labs_at_once`), so the appliances busy at once stay near one plan's.
 pub fn step_deadline() -> Duration {
     STEP_FLOOR + STEP_PER_APPLIANCE * plan().topology.appliances().count() as u32
 }
@@ -28,7 +27,8 @@ pub fn step_deadline() -> Duration {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub topology: Topology,
-    pub backend: BackendKind,
+    /// How every scenario's lab runs.
+    pub lab: LabOptions,
 }
 
 static PLAN: OnceLock<Plan> = OnceLock::new();
@@ -40,7 +40,7 @@ pub fn set_plan(plan: Plan) -> &'static Plan {
 }
 
 pub fn plan() -> &'static Plan {
-    PLAN.get_or_init(|| Plan { topology: Topology::seed(), backend: BackendKind::Embedded })
+    PLAN.get_or_init(|| Plan { topology: Topology::seed(), lab: LabOptions::default() })
 }
 
 /// How the last runbook ended.
@@ -100,8 +100,7 @@ impl LabWorld {
     /// Starts this scenario's lab.
     pub async fn start_lab(&mut self) -> anyhow::Result<()> {
         let plan = plan();
-        let options = LabOptions { backend: plan.backend, ..LabOptions::default() };
-        let lab = within("the lab to start", Lab::start(plan.topology.clone(), options)).await??;
+        let lab = within("the lab to start", Lab::start(plan.topology.clone(), plan.lab.clone())).await??;
         self.baseline = Some(lab.tenant_configuration().await?);
         self.lab = Some(lab);
         Ok(())

@@ -14,11 +14,15 @@ const START_LIMIT: Duration = Duration::from_secs(60);
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let image = tokio::time::timeout(Duration::from_secs(30 * 60), bypass_lab::image::build_image(&|_: &str| {}))
-        .await
-        .expect("the image was expected to build within the deadline")
-        .expect("the lab image needs a running Docker engine and a static build");
-    let facts = bypass_lab::image::inspect(&image).await.unwrap().expect("the engine lists the image");
+    let image = tokio::time::timeout(
+        Duration::from_secs(30 * 60),
+        bypass_lab::backend::containers::image::build_image(&|_: &str| {}),
+    )
+    .await
+    .expect("the image was expected to build within the deadline")
+    .expect("the lab image needs a running Docker engine and a static build");
+    let facts =
+        bypass_lab::backend::containers::image::inspect(&image).await.unwrap().expect("the engine lists the image");
     let verdict = if facts.size_bytes < SIZE_TARGET { "within" } else { "OVER" };
     println!(
         "bench image {image}: {:.1} MB ({verdict} the {} MB target)",

@@ -6,7 +6,6 @@
 //! `cargo bench -p bypass-lab --bench rehearsal` (`SCALE_SITES=N` for fewer sites, e.g. to see how
 //! the figures grow). Targets: rehearsal < 30 s, peak < 1 GiB, advance 24h < 1 s.
 
-use bypass_lab::backend::BackendKind;
 use bypass_lab::lab::{Lab, LabOptions};
 use bypass_lab::steps::{rehearse, Rehearsal};
 use bypass_lab::topology::Topology;
@@ -70,7 +69,7 @@ fn main() {
     let reports = tempfile::tempdir().expect("a scratch directory");
     let rehearsal = Rehearsal {
         topology,
-        backend: BackendKind::Embedded,
+        lab: LabOptions::default(),
         features: None,
         tags: None,
         report_dir: reports.path().to_path_buf(),

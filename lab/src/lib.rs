@@ -11,8 +11,8 @@
 //!   web service, PSTN calls.
 //! - [`client`]: Skype for Business clients at an address in a site or outside.
 //! - [`runbook`]: the runner for the PowerShell lines admins paste from runbooks.
-//! - [`backend`]: where roles run (embedded in this process, or in containers).
-//! - [`image`]: the lab's one container image, built locally from the static binary.
+//! - [`backend`]: where roles run (embedded in this process, or in containers, with the lab's one
+//!   container image), and what differs between the two: starting, lab time, the saved state.
 //! - `fnv`: the FNV-1a hash behind every choice that must replay the same in every run.
 //! - [`http`]: what every role's HTTP client does the same way.
 //! - [`rollout`]: rehearsing an admin's own runbook in phases, with a verdict per site and subnet.
@@ -27,7 +27,6 @@ pub mod clock;
 pub mod dns;
 mod fnv;
 pub mod http;
-pub mod image;
 pub mod lab;
 pub mod mediation;
 pub mod report;

@@ -109,7 +109,7 @@ fn shield() -> Shield {
 fn the_compose_lab_is_driven_through_its_lab_file() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime
-        .block_on(bypass_lab::image::build_image(&|line: &str| eprintln!("  {line}")))
+        .block_on(bypass_lab::backend::containers::image::build_image(&|line: &str| eprintln!("  {line}")))
         .expect("the lab image builds");
     let _shield = shield();
     let dir = tempfile::tempdir().unwrap();

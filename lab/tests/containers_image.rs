@@ -7,13 +7,14 @@ use std::time::Duration;
 async fn image_builds_from_scratch_small_and_runs_the_binary() {
     let image = tokio::time::timeout(
         Duration::from_secs(30 * 60),
-        bypass_lab::image::build_image(&|line: &str| eprintln!("  {line}")),
+        bypass_lab::backend::containers::image::build_image(&|line: &str| eprintln!("  {line}")),
     )
     .await
     .expect("the image was expected to build within the deadline")
     .expect("the lab image needs a running Docker engine and a static build");
     assert_eq!(image, format!("bypass-lab:{}", env!("CARGO_PKG_VERSION")));
-    let facts = bypass_lab::image::inspect(&image).await.unwrap().expect("the engine lists the image");
+    let facts =
+        bypass_lab::backend::containers::image::inspect(&image).await.unwrap().expect("the engine lists the image");
     assert!(facts.binary_hash.is_some(), "the image carries its binary's hash");
     // Its size is a benchmark figure (bench/containers/run.sh), not a pass/fail here: a debug
     // build makes a larger image than a release one.
@@ -21,7 +22,7 @@ async fn image_builds_from_scratch_small_and_runs_the_binary() {
     // Built again with the same binary, the image is reused as it is.
     let id = |image: &str| docker(&["image", "inspect", "-f", "{{.Id}}", image]);
     let before = id(&image);
-    bypass_lab::image::build_or_reuse(&|_: &str| {}).await.unwrap();
+    bypass_lab::backend::containers::image::build_or_reuse(&|_: &str| {}).await.unwrap();
     assert_eq!(id(&image), before, "an up-to-date image was expected to be kept");
 
     let help = docker(&["run", "--rm", "--network", "none", &image, "--help"]);

@@ -23,7 +23,7 @@ fn progress(line: &str) {
 }
 
 async fn image() -> String {
-    timeout(IMAGE_DEADLINE, bypass_lab::image::build_image(&progress))
+    timeout(IMAGE_DEADLINE, bypass_lab::backend::containers::image::build_image(&progress))
         .await
         .expect("the image was expected to build within the deadline")
         .expect("the lab image needs a running Docker engine and a static build")

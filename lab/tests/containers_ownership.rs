@@ -8,7 +8,7 @@
 
 use bypass_lab::auth::Secrets;
 use bypass_lab::backend::containers::{Containers, ContainersState, Owner, LAB_LABEL};
-use bypass_lab::backend::{Backend, BackendError, BackendKind, DnsStart, Endpoints};
+use bypass_lab::backend::{Backend, BackendError, DnsStart, Endpoints, SavedBackend};
 use bypass_lab::lab::LabFile;
 use bypass_lab::topology::Topology;
 use std::collections::BTreeMap;
@@ -79,7 +79,7 @@ impl Drop for Shield {
 }
 
 async fn image() -> String {
-    timeout(IMAGE_DEADLINE, bypass_lab::image::build_image(&progress))
+    timeout(IMAGE_DEADLINE, bypass_lab::backend::containers::image::build_image(&progress))
         .await
         .expect("the image was expected to build within the deadline")
         .expect("the lab image needs a running Docker engine and a static build")
@@ -138,16 +138,7 @@ fn lab_file_of_a_stopped_lab(dir: &Path) {
         clients: BTreeMap::new(),
         owner: BTreeMap::new(),
     };
-    let file = LabFile {
-        backend: BackendKind::Containers,
-        topology: toml::to_string(&topology).unwrap(),
-        topology_origin: None,
-        secrets,
-        endpoints,
-        dial: BTreeMap::new(),
-        pid: None,
-        containers: Some(serde_json::to_value(state).unwrap()),
-    };
+    let file = LabFile::new(&topology, secrets, endpoints, SavedBackend::Containers(Box::new(state))).unwrap();
     file.write(dir).unwrap();
 }
 

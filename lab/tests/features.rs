@@ -1,15 +1,15 @@
 //! The feature files as the regression suite: `cargo test` runs every scenario on the backend
 //! named by `LAB_BACKEND` (default: embedded), each against a fresh lab.
 
-use bypass_lab::backend::BackendKind;
+use bypass_lab::lab::LabOptions;
 use bypass_lab::steps::{rehearse, Rehearsal};
 use bypass_lab::topology::Topology;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let backend = match BackendKind::from_env() {
-        Ok(b) => b,
+    let lab = match LabOptions::from_env() {
+        Ok(options) => options,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
@@ -18,10 +18,10 @@ fn main() -> ExitCode {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let rehearsal = Rehearsal {
         topology: Topology::seed(),
-        backend,
+        report_dir: root.join("target").join("reports").join(lab.backend_name().to_lowercase()),
+        lab,
         features: Some(root.join("features")),
         tags: std::env::var("LAB_TAGS").ok().filter(|t| !t.trim().is_empty()),
-        report_dir: root.join("target").join("reports").join(format!("{backend:?}").to_lowercase()),
     };
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     match runtime.block_on(rehearse(rehearsal)) {

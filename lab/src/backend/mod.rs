@@ -1,47 +1,23 @@
 //! Where a lab's roles run. Two backends, one interface: `embedded` (every role in this
 //! process on loopback) and `containers` (one container per role on Docker networks with the
 //! topology's subnets and addresses). The [`crate::lab::Lab`] handle talks to roles over their
-//! network endpoints; only what differs between the two (starting, reaching an address, faults,
-//! placing a client) is behind [`Backend`].
+//! network endpoints; only what differs between the two (starting, lab time, what a lab file
+//! keeps, faults, placing a client) is behind [`Backend`], [`BackendKind`] and [`SavedBackend`],
+//! so nothing above this module branches on which backend runs a lab.
+
+mod error;
+mod kind;
+mod saved;
+
+pub use error::BackendError;
+pub use kind::{prepare, start, BackendKind, DnsStart, Progress, StartOptions};
+pub use saved::{attach, SavedBackend};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendKind {
-    #[default]
-    Embedded,
-    Containers,
-}
-
-impl BackendKind {
-    /// `LAB_BACKEND` selects the backend for the test suite.
-    pub fn from_env() -> Result<BackendKind, BackendError> {
-        match std::env::var("LAB_BACKEND").ok().as_deref().map(str::trim) {
-            None | Some("") | Some("embedded") => Ok(BackendKind::Embedded),
-            Some("containers") => Ok(BackendKind::Containers),
-            Some(other) => {
-                Err(BackendError::Unsupported(format!("LAB_BACKEND={other}: use 'embedded' or 'containers'")))
-            }
-        }
-    }
-}
-
-/// How the lab's DNS server starts. A rehearsal of the admin's own runbook needs it empty, because
-/// the runbook itself builds the zone, client subnets, zone scopes, records and policies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum DnsStart {
-    /// With the topology's generated geo-location policies (one client subnet, zone scope and
-    /// policy per site).
-    #[default]
-    Planned,
-    /// With no zone at all.
-    Empty,
-}
+use std::time::Duration;
 
 /// Where this process reaches each role of a running lab.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -86,61 +62,42 @@ pub struct DnsEndpoint {
     pub admin: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum BackendError {
-    #[error("{0}")]
-    Unsupported(String),
-    #[error("cannot start the lab: {0}")]
-    Start(String),
-    #[error("no appliance named '{0}' in this lab")]
-    UnknownAppliance(String),
-    #[error("{0}")]
-    Fault(String),
-    #[error("{0}")]
-    Docker(String),
-    /// The lab a lab file describes no longer runs: nothing may be sent to its addresses.
-    #[error("the containers lab {lab} is gone ({missing}); nothing was sent to its addresses. Remove what is left with `bypass-lab down`, start another with `bypass-lab up --backend containers`")]
-    Gone { lab: String, missing: String },
-    /// Another lab, still held by its owner, runs on subnets this topology needs.
-    #[error("{holder} already runs on {subnet}, which this topology needs; it was left untouched. Stop it with {how}")]
-    Occupied { holder: String, subnet: String, how: String },
-    /// A role did not take a move of the lab's clock: lab time is no longer the same everywhere.
-    #[error("{role} did not move to lab time {at}: {reason}")]
-    ClockRefused { role: String, at: String, reason: String },
-    /// The host would send a role's traffic somewhere else than the lab's own bridge.
-    #[error(
-        "refusing to talk to lab {lab}: {strays}; a packet to those addresses would leave through the host's network"
-    )]
-    OffLab { lab: String, strays: String },
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    /// A role that could not even start (its configuration failed before it served).
-    #[error(transparent)]
-    RoleFailed(#[from] RoleFailure),
-}
-
 /// What differs between running roles in this process and running them in containers.
 #[async_trait]
 pub trait Backend: Send + Sync {
-    fn kind(&self) -> BackendKind;
-
     /// Where this process reaches each role.
     fn endpoints(&self) -> Endpoints;
 
-    /// The lab's clock when it lives in this process; otherwise the Lab moves time through
-    /// `POST /lab/clock` on every URL of [`Endpoints::clocks`].
-    fn local_clock(&self) -> Option<&crate::clock::Clock> {
+    /// What a lab file keeps so that another process can drive this lab.
+    fn saved(&self) -> SavedBackend;
+
+    /// Whether the lab keeps running when this process ends (a saved containers lab runs until
+    /// `down`; an embedded lab ends with its process).
+    fn outlives_process(&self) -> bool {
+        false
+    }
+
+    // --- lab time ---
+
+    /// Lab time since the lab started.
+    async fn now(&self) -> Result<Duration, BackendError>;
+
+    /// Moves lab time forward by `by`; returns once every role has done the work due by then
+    /// (appliances' syncs, clients' re-fetches), with the time reached. `progress` hears of the
+    /// time reached whenever a long move has gone part of the way. A role that does not take a
+    /// move fails it with [`BackendError::ClockStopped`], naming the time the lab stands at.
+    async fn advance(&self, by: Duration, progress: &(dyn Fn(Duration) + Sync)) -> Result<Duration, BackendError>;
+
+    /// Lets lab time run at `speed` lab seconds per real second, where the clock lives in this
+    /// process; None where it cannot.
+    fn run_clock(&self, speed: f64) -> Option<tokio::task::JoinHandle<()>> {
+        let _ = speed;
         None
     }
 
-    /// What another process needs to attach to this lab (containers: ids and names).
-    fn saved_state(&self) -> Option<serde_json::Value> {
-        None
-    }
-
-    /// Topology address → where this process reaches it, for addresses that differ (embedded).
-    fn address_map(&self) -> BTreeMap<IpAddr, SocketAddr> {
-        BTreeMap::new()
+    /// Returns once the work due at the current lab time is done (a lab that just started).
+    async fn settle(&self) -> Result<(), BackendError> {
+        Ok(())
     }
 
     /// The client host for clients at `at`, started on demand.
@@ -158,7 +115,7 @@ pub trait Backend: Send + Sync {
     /// Stops or restarts a DNS server by name; its configuration survives.
     async fn dns_fault(&self, server: &str, fault: DnsFault) -> Result<(), BackendError> {
         let _ = (server, fault);
-        Err(BackendError::Unsupported("this backend cannot stop or restart a DNS server yet".into()))
+        Err(BackendError::NoDnsFaults)
     }
 
     /// Stops every role and removes what the lab created (except where asked to keep it).
@@ -168,12 +125,6 @@ pub trait Backend: Send + Sync {
     /// never reports ready while a role is dead. Never resolves where roles cannot be watched.
     async fn role_failed(&self) -> RoleFailure {
         std::future::pending().await
-    }
-
-    /// Moves lab time forward by `by` when the clocks live in this backend's roles, and returns
-    /// the new lab time; None when the Lab moves time itself.
-    async fn advance(&self, _by: std::time::Duration) -> Option<Result<std::time::Duration, BackendError>> {
-        None
     }
 
     /// Leaves the lab running when this handle goes: it is saved in a lab file, and other
@@ -191,4 +142,3 @@ pub struct RoleFailure {
 
 pub mod containers;
 pub mod embedded;
-pub mod remote;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 /// Builds `bypass-lab:<version>` from a static binary, unless the engine has it already.
 pub async fn build() -> anyhow::Result<ExitCode> {
-    let image = bypass_lab::image::build_image(&|line: &str| eprintln!("{line}")).await?;
+    let image = bypass_lab::backend::containers::image::build_image(&|line: &str| eprintln!("{line}")).await?;
     println!("{image}");
     Ok(ExitCode::SUCCESS)
 }
@@ -23,9 +23,7 @@ pub async fn compose(topology: Option<&Path>, output: Option<&Path>, state: &Pat
         return Ok(ExitCode::SUCCESS);
     };
     if let Ok(file) = LabFile::read(state) {
-        if file.pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists())
-            || crate::cli::ls::still_there(&file).await?
-        {
+        if file.backend.still_running().await? {
             anyhow::bail!(
                 "a lab is already running (described in {}); stop it with `bypass-lab down` first",
                 LabFile::path(state).display()

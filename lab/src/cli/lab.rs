@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use bypass_lab::backend::{BackendKind, DnsStart};
+use bypass_lab::lab::LabFileError;
 use bypass_lab::lab::{Lab, LabError, LabFile, LabOptions, RunOn};
 use bypass_lab::topology::Topology;
 use clap::Args;
@@ -54,7 +55,7 @@ pub struct Status {
 
 pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
     if let Ok(file) = LabFile::read(state) {
-        if file.pid.is_some_and(alive) || crate::cli::ls::still_there(&file).await? {
+        if file.backend.still_running().await? {
             anyhow::bail!(
                 "a lab is already running (described in {}); stop it with `bypass-lab down`",
                 LabFile::path(state).display()
@@ -74,9 +75,8 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
         lab_file: Some(LabFile::path(state)),
         progress: Arc::new(|line: &str| eprintln!("{line}")),
     };
-    if args.backend == BackendKind::Embedded {
-        let _ = std::fs::remove_dir_all(state.join("data"));
-    }
+    // What a lab that ended here kept (tenant store, LocalStores, logs) is not this lab's.
+    let _ = std::fs::remove_dir_all(state.join("data"));
     // Interrupted while starting, the dropped start removes what it created.
     let started = tokio::select! {
         lab = Lab::start(topology, options) => Some(lab),
@@ -87,7 +87,7 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
     lab.save(state)?;
     println!("lab ready");
     print_roles(&lab);
-    if args.backend == BackendKind::Containers {
+    if lab.outlives_process() {
         println!("\nThe lab keeps running in containers; stop it with `bypass-lab down`.");
         return Ok(ExitCode::SUCCESS);
     }
@@ -163,55 +163,24 @@ pub async fn down(args: Down, state: &Path) -> anyhow::Result<ExitCode> {
     }
     let file = match LabFile::read(state) {
         Ok(f) => f,
+        Err(e @ LabFileError::OtherFormat { .. }) => anyhow::bail!("{e}"),
         Err(reason) => {
             println!("no lab is running here ({reason})");
             return crate::cli::ls::down_without_file(state).await;
         }
     };
-    match file.backend {
-        BackendKind::Embedded => {
-            if let Some(pid) = file.pid.filter(|p| alive(*p)) {
-                let raw = rustix::process::Pid::from_raw(pid as i32).context("a process id")?;
-                rustix::process::kill_process(raw, rustix::process::Signal::TERM)
-                    .with_context(|| format!("cannot signal the lab's process {pid}"))?;
-                println!("asked the lab (process {pid}) to stop");
-                if !exited(pid, STOP_DEADLINE) {
-                    anyhow::bail!(
-                        "the lab's process {pid} is still running {}s after being asked to stop; its data stays in {}",
-                        STOP_DEADLINE.as_secs(),
-                        state.join("data").display()
-                    );
-                }
-            }
-            LabFile::remove(state);
-            remove_data(state);
-            println!("lab removed (lab.json and {})", state.join("data").display());
-        }
-        BackendKind::Containers => {
-            // By id, without attaching: a lab partly gone is removed all the same.
-            let id = file.containers_lab().context("the lab file names no containers lab")?;
-            let swept = bypass_lab::backend::containers::remove_lab(&id).await?;
-            LabFile::remove(state);
-            println!("lab {id} removed: {swept}");
-        }
-    }
+    let removed = file.backend.remove().await.with_context(|| {
+        format!(
+            "the lab described in {} was not removed; its data stays in {}",
+            LabFile::path(state).display(),
+            state.join("data").display()
+        )
+    })?;
+    println!("{removed}");
+    LabFile::remove(state);
+    remove_data(state);
+    println!("lab removed (lab.json and {})", state.join("data").display());
     Ok(ExitCode::SUCCESS)
-}
-
-/// How long `down` waits for an embedded lab's process to stop.
-const STOP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
-
-/// Waits for a process to end, reading /proc (a process that is not our child cannot be waited
-/// for otherwise); false when it is still there at the deadline.
-fn exited(pid: u32, deadline: std::time::Duration) -> bool {
-    let until = std::time::Instant::now() + deadline;
-    while alive(pid) {
-        if std::time::Instant::now() >= until {
-            return false;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    true
 }
 
 /// The data an embedded lab kept under the state folder (tenant store, LocalStores, logs).
@@ -224,24 +193,7 @@ fn remove_data(state: &Path) {
 /// The lab described in `state`, or why none is running, in words: after a crash the lab.json
 /// stays behind, and its endpoints would only give connection errors.
 pub async fn attach(state: &Path) -> anyhow::Result<Lab> {
-    if let Ok(file) = LabFile::read(state) {
-        if let Some(pid) = file.pid.filter(|p| file.backend == BackendKind::Embedded && !alive(*p)) {
-            anyhow::bail!(
-                "the lab described in {} is not running (its process {pid} has ended); clear what it left with `bypass-lab down`, then start one with `bypass-lab up`",
-                LabFile::path(state).display()
-            );
-        }
-    }
     Ok(Lab::attach(state).await?)
-}
-
-/// Whether the process runs; one that ended but was not yet reaped by its parent (a zombie) does not.
-fn alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state follows the parenthesised command name: `123 (bypass-lab) S ...`.
-        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
-        Err(_) => false,
-    }
 }
 
 pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {

@@ -71,21 +71,12 @@ pub async fn down_without_file(state: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether the containers lab a lab file describes still has anything on the engine.
-pub async fn still_there(file: &LabFile) -> anyhow::Result<bool> {
-    let Some(id) = file.containers_lab() else { return Ok(false) };
-    let docker = containers::connect().await?;
-    Ok(containers::labs(&docker).await?.iter().any(|l| l.id == id))
-}
-
 /// After SIGINT or SIGTERM while starting or rehearsing: removes every lab this process
 /// holds, says what went, and fails.
 pub async fn interrupted(backend: bypass_lab::backend::BackendKind) -> anyhow::Result<ExitCode> {
     eprintln!("interrupted: removing what this process started");
-    if backend == bypass_lab::backend::BackendKind::Containers {
-        for (lab, swept) in containers::sweep_this_process().await? {
-            eprintln!("removed lab {}: {swept}", lab.id);
-        }
+    for removed in backend.remove_this_process_labs().await? {
+        eprintln!("{removed}");
     }
     Ok(ExitCode::from(130))
 }

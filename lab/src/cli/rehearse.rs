@@ -2,6 +2,7 @@
 //! `--runbook`, rehearse the admin's own rollout phase by phase.
 
 use bypass_lab::backend::{BackendKind, DnsStart};
+use bypass_lab::lab::LabOptions;
 use bypass_lab::steps::{rehearse, Rehearsal};
 use bypass_lab::topology::Topology;
 use clap::Args;
@@ -55,8 +56,9 @@ pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
         args.backend
     );
     let backend = args.backend;
+    let lab = LabOptions { backend, ..LabOptions::default() };
     let rehearsal =
-        rehearse(Rehearsal { topology, backend, features: args.features, tags: args.tags, report_dir: args.report });
+        rehearse(Rehearsal { topology, lab, features: args.features, tags: args.tags, report_dir: args.report });
     // Interrupted, the dropped rehearsal stops its scenarios' labs; then whatever this process
     // still holds goes.
     let finished = tokio::select! {

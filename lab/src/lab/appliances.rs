@@ -59,7 +59,7 @@ impl Lab {
             .map(|(_, a)| a.name.clone())
             .collect();
         if users.is_empty() {
-            return Err(LabError::Invalid(format!("{address} is not a gateway of any appliance in this topology")));
+            return Err(LabError::NotAGateway { address });
         }
         for name in &users {
             self.appliance(name)?

@@ -84,7 +84,7 @@ impl Lab {
         let mut all = Vec::new();
         for url in self.endpoints().clients.values() {
             let host = ClientRemote::new(url.clone(), self.secrets.control.clone());
-            all.extend(host.list().await.map_err(|e| LabError::Invalid(format!("client host {url}: {e}")))?);
+            all.extend(host.list().await.map_err(|source| LabError::ClientHost { url: url.clone(), source })?);
         }
         Ok(all)
     }

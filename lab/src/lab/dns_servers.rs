@@ -30,7 +30,7 @@ impl Lab {
                         .execute(&call)
                         .await
                         .map(|out| out.objects)
-                        .map_err(|e| LabError::Invalid(format!("DNS server {}: {}", server.name, e.message)))
+                        .map_err(|e| LabError::DnsServer { server: server.name.clone(), message: e.message })
                 }
             };
             let names_of = |objects: Vec<Value>, property: &str, kind: &str| -> Vec<String> {

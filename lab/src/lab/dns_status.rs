@@ -23,7 +23,7 @@ impl Lab {
     /// name from the first site): a server that is down says why.
     pub async fn dns_status(&self) -> DnsStatusRow {
         let endpoints = self.endpoints();
-        let error = self.dns_problem().await.err().map(|e| e.to_string());
+        let error = self.dns_problem().await.err().map(|e| crate::http::error_chain(&e));
         DnsStatusRow { server: endpoints.dns, management: endpoints.dns_admin, answering: error.is_none(), error }
     }
 
@@ -31,16 +31,16 @@ impl Lab {
     pub(super) async fn client_hosts_problem(&self) -> Result<(), LabError> {
         for url in self.endpoints().clients.values() {
             let health = format!("{url}/healthz");
-            let answered = self.http.get(&health).send().await.map(|r| r.status());
-            match answered {
-                Ok(status) if status.is_success() => {}
-                Ok(status) => return Err(LabError::NotReady(format!("the client host at {health} answered {status}"))),
-                Err(e) => {
-                    return Err(LabError::NotReady(format!(
-                        "the client host at {health} does not answer: {}",
-                        crate::http::error_chain(&e)
-                    )))
-                }
+            let what = || format!("the client host at {health}");
+            let status = self
+                .http
+                .get(&health)
+                .send()
+                .await
+                .map_err(|source| LabError::Unanswered { what: what(), source })?
+                .status();
+            if !status.is_success() {
+                return Err(LabError::Unhealthy { what: what(), status });
             }
         }
         Ok(())
@@ -49,17 +49,11 @@ impl Lab {
     pub(super) async fn dns_problem(&self) -> Result<(), LabError> {
         let endpoints = self.endpoints();
         let health = format!("{}/healthz", endpoints.dns_admin);
-        let reply = self.http.get(&health).send().await.map_err(|e| {
-            LabError::NotReady(format!(
-                "the DNS server's management API at {health} does not answer: {}",
-                crate::http::error_chain(&e)
-            ))
-        })?;
+        let what = || format!("the DNS server's management API at {health}");
+        let reply =
+            self.http.get(&health).send().await.map_err(|source| LabError::Unanswered { what: what(), source })?;
         if !reply.status().is_success() {
-            return Err(LabError::NotReady(format!(
-                "the DNS server's management API at {health} answered {}",
-                reply.status()
-            )));
+            return Err(LabError::Unhealthy { what: what(), status: reply.status() });
         }
         let from = self.topology.sites.first().and_then(|s| s.subnets.first()).map(|n| n.addr());
         lookup(endpoints.dns, &self.topology.tenant.service_name, from, Transport::Udp).await?;

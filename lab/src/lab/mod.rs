@@ -8,62 +8,29 @@ mod dns_servers;
 mod dns_status;
 mod error;
 mod lab_file;
+mod options;
 mod runbook;
 
 pub use appliances::StatusRow;
 pub use clients::DEFAULT_NUMBER;
 pub use dns_status::DnsStatusRow;
 pub use error::LabError;
-pub use lab_file::{LabFile, DEFAULT_STATE_DIR};
+pub use lab_file::{LabFile, LabFileError, DEFAULT_STATE_DIR};
+pub use options::{LabOptions, Progress};
 pub use runbook::{modelled_cmdlets, RoleExecutors, RunOn};
 
 use crate::auth::Secrets;
-use crate::backend::embedded::Embedded;
-use crate::backend::remote::Remote;
-use crate::backend::{Backend, BackendKind, DnsStart, Endpoints};
-use crate::clock::{format_duration, ClockReading, MOVE_BUDGET};
+use crate::backend::{Backend, BackendError, Endpoints};
 use crate::dns::{lookup, Answer, Transport};
 use crate::tenant::model::{ApplianceRecord, TenantConfiguration};
 use crate::tenant::remote::TenantRemote;
 use crate::topology::Topology;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::time::Duration;
 
 /// How long a lab may take to come up before it is reported as not ready.
 pub const READY_DEADLINE: Duration = Duration::from_secs(60);
-
-/// Progress lines while a lab starts (image builds, containers).
-pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
-
-pub struct LabOptions {
-    pub backend: BackendKind,
-    /// Keep the roles' data here; None = a scratch directory removed on stop.
-    pub data_dir: Option<PathBuf>,
-    /// Serve the control API other processes use (`up`).
-    pub control: bool,
-    /// How the DNS server starts: with the topology's policies, or empty for a runbook that
-    /// builds them.
-    pub dns: DnsStart,
-    /// The lab file that will describe the lab (`up`); None = the lab lives as long as this
-    /// process. Containers record it as the lab's owner.
-    pub lab_file: Option<PathBuf>,
-    pub progress: Progress,
-}
-
-impl Default for LabOptions {
-    fn default() -> Self {
-        LabOptions {
-            backend: BackendKind::Embedded,
-            data_dir: None,
-            control: false,
-            dns: DnsStart::Planned,
-            lab_file: None,
-            progress: Arc::new(|_| {}),
-        }
-    }
-}
 
 pub struct Lab {
     topology: Topology,
@@ -77,16 +44,7 @@ impl Lab {
     /// and every appliance has registered and replicated the tenant's current configuration.
     pub async fn start(topology: Topology, options: LabOptions) -> Result<Lab, LabError> {
         let secrets = Secrets::generate(&topology);
-        let backend: Result<Box<dyn Backend>, LabError> = match options.backend {
-            BackendKind::Embedded => {
-                Embedded::start(&topology, &secrets, options.data_dir.as_deref(), options.control, options.dns)
-                    .await
-                    .map(|b| Box::new(b) as Box<dyn Backend>)
-                    .map_err(LabError::from)
-            }
-            BackendKind::Containers => containers_backend(&topology, &secrets, &options).await,
-        };
-        let backend = backend.map_err(LabError::role_failure_first)?;
+        let backend = options.backend.start(&topology, &secrets, &options.start_options()).await?;
         let lab = Lab { topology, secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) };
         if let Err(e) = lab.wait_ready().await {
             let _ = lab.backend.stop().await;
@@ -97,35 +55,29 @@ impl Lab {
 
     /// The lab described by `<dir>/lab.json`, started earlier by `bypass-lab up`.
     pub async fn attach(dir: &Path) -> Result<Lab, LabError> {
-        let no_lab = |reason: String| LabError::NoLab { dir: dir.display().to_string(), reason };
-        let file = LabFile::read(dir).map_err(no_lab)?;
+        let file = LabFile::read(dir).map_err(|source| LabError::NoLab { dir: dir.display().to_string(), source })?;
         let topology = Topology::parse(&file.topology, file.topology_origin.as_deref())?;
-        let backend: Box<dyn Backend> = match file.backend {
-            BackendKind::Embedded => {
-                Box::new(Remote::new(file.endpoints.clone(), file.dial.clone(), file.secrets.control.clone()))
+        let backend = file.backend.attach(&file.endpoints, &file.secrets).await.map_err(|e| match e {
+            e @ BackendError::ProcessEnded { .. } => {
+                LabError::NotRunning { file: LabFile::path(dir).display().to_string(), cause: Box::new(e) }
             }
-            BackendKind::Containers => attach_containers(&file).await?,
-        };
+            other => other.into(),
+        })?;
         Ok(Lab { topology, secrets: file.secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) })
     }
 
     /// Writes `<dir>/lab.json` so that other commands find this lab.
     pub fn save(&self, dir: &Path) -> Result<(), LabError> {
-        let file = LabFile {
-            backend: self.backend.kind(),
-            topology: toml::to_string(&self.topology).map_err(|e| LabError::Invalid(e.to_string()))?,
-            topology_origin: self.topology.origin.clone(),
-            secrets: self.secrets.clone(),
-            endpoints: self.backend.endpoints(),
-            dial: self.backend.address_map(),
-            pid: Some(std::process::id()),
-            containers: self.backend.saved_state(),
-        };
-        file.write(dir)
-            .map_err(|e| LabError::Invalid(format!("cannot write {}: {e}", LabFile::path(dir).display())))?;
+        let file = LabFile::new(&self.topology, self.secrets.clone(), self.backend.endpoints(), self.backend.saved())?;
+        file.write(dir)?;
         // Saved, the lab belongs to its file: it outlives this handle until `down`.
         self.backend.detach();
         Ok(())
+    }
+
+    /// Whether the lab keeps running after this process ends (saved, until `down`).
+    pub fn outlives_process(&self) -> bool {
+        self.backend.outlives_process()
     }
 
     pub fn topology(&self) -> &Topology {
@@ -134,10 +86,6 @@ impl Lab {
 
     pub fn endpoints(&self) -> Endpoints {
         self.backend.endpoints()
-    }
-
-    pub fn backend_kind(&self) -> BackendKind {
-        self.backend.kind()
     }
 
     pub fn secrets(&self) -> &Secrets {
@@ -162,17 +110,7 @@ impl Lab {
 
     /// Lab time since the lab started.
     pub async fn now(&self) -> Result<Duration, LabError> {
-        if let Some(clock) = self.backend.local_clock() {
-            return Ok(clock.now());
-        }
-        let url = self
-            .endpoints()
-            .clocks
-            .first()
-            .cloned()
-            .ok_or_else(|| LabError::Invalid("the lab keeps no clock".into()))?;
-        let reading: ClockReading = self.control_get(&format!("{url}/lab/clock")).await?;
-        Ok(Duration::from_millis(reading.now_ms))
+        Ok(self.backend.now().await?)
     }
 
     /// Moves lab time forward; returns once every role has done the work due by then
@@ -189,70 +127,12 @@ impl Lab {
         by: Duration,
         progress: &(dyn Fn(Duration) + Sync),
     ) -> Result<Duration, LabError> {
-        if let Some(clock) = self.backend.local_clock() {
-            let target = clock.now() + by;
-            loop {
-                let reached = clock
-                    .advance_toward(target, Some(MOVE_BUDGET))
-                    .await
-                    .map_err(|e| stopped(clock.now(), target, e.into()))?;
-                if reached >= target {
-                    return Ok(reached);
-                }
-                progress(reached);
-            }
-        }
-        // Containers step every role through the union of their due instants themselves.
-        if let Some(moved) = self.backend.advance(by).await {
-            return Ok(moved?);
-        }
-        let start = self.now().await?;
-        let target = start + by;
-        let mut reached = start;
-        loop {
-            let moves = self.endpoints().clocks.into_iter().map(|url| {
-                let body = serde_json::json!({ "to_ms": target.as_millis() as u64 });
-                async move { self.control_post::<ClockReading>(&format!("{url}/lab/clock"), body).await }
-            });
-            let mut lowest: Option<Duration> = None;
-            let mut failure = None;
-            for result in futures::future::join_all(moves).await {
-                match result {
-                    Ok(reading) => {
-                        let at = Duration::from_millis(reading.now_ms);
-                        lowest = Some(lowest.map_or(at, |l| l.min(at)));
-                    }
-                    Err(e) => {
-                        failure.get_or_insert(e);
-                    }
-                }
-            }
-            if let Some(e) = failure {
-                let at = self.lowest_clock().await.unwrap_or(reached);
-                return Err(stopped(at, target, e));
-            }
-            reached = lowest.unwrap_or(target);
-            if reached >= target {
-                return Ok(reached);
-            }
-            progress(reached);
-        }
+        Ok(self.backend.advance(by, progress).await?)
     }
 
-    /// The earliest of the roles' clocks (they differ when a move failed part of the way).
-    async fn lowest_clock(&self) -> Option<Duration> {
-        let reads = self.endpoints().clocks.into_iter().map(|url| async move {
-            self.control_get::<ClockReading>(&format!("{url}/lab/clock"))
-                .await
-                .ok()
-                .map(|r| Duration::from_millis(r.now_ms))
-        });
-        futures::future::join_all(reads).await.into_iter().collect::<Option<Vec<_>>>()?.into_iter().min()
-    }
-
-    /// Runs the clock at `speed` lab seconds per real second (only for a lab in this process).
+    /// Runs the clock at `speed` lab seconds per real second, where the backend can.
     pub fn run_clock(&self, speed: f64) -> Option<tokio::task::JoinHandle<()>> {
-        self.backend.local_clock().filter(|_| speed > 0.0).map(|c| c.run_at_speed(speed))
+        self.backend.run_clock(speed)
     }
 
     /// One full replication window: long enough for every reachable appliance to sync.
@@ -281,7 +161,7 @@ impl Lab {
         self.topology
             .find_appliance(key)
             .map(|(_, a)| a.name.clone())
-            .ok_or_else(|| LabError::Backend(crate::backend::BackendError::UnknownAppliance(key.to_string())))
+            .ok_or_else(|| LabError::Backend(BackendError::UnknownAppliance(key.to_string())))
     }
 
     /// Cuts the appliance off from the tenant; it keeps serving what its LocalStore holds.
@@ -304,11 +184,9 @@ impl Lab {
             None => plans[0].name.clone(),
             Some(n) => {
                 plans.iter().find(|p| p.name.eq_ignore_ascii_case(n.trim())).map(|p| p.name.clone()).ok_or_else(
-                    || {
-                        LabError::Invalid(format!(
-                            "no DNS server named '{n}' in this topology (servers: {})",
-                            plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
-                        ))
+                    || LabError::UnknownDnsServer {
+                        name: n.to_string(),
+                        servers: plans.iter().map(|p| p.name.clone()).collect(),
                     },
                 )?
             }
@@ -323,15 +201,11 @@ impl Lab {
 
     async fn wait_ready(&self) -> Result<(), LabError> {
         let ready = async {
-            if let Some(clock) = self.backend.local_clock() {
-                clock.settle().await?;
-            }
-            self.dns_problem()
-                .await
-                .map_err(|e| LabError::NotReady(format!("the lab did not become ready: dns: {e}")))?;
+            self.backend.settle().await?;
+            self.dns_problem().await.map_err(|e| LabError::NotReady { part: "dns", source: Box::new(e) })?;
             self.client_hosts_problem()
                 .await
-                .map_err(|e| LabError::NotReady(format!("the lab did not become ready: {e}")))?;
+                .map_err(|e| LabError::NotReady { part: "client hosts", source: Box::new(e) })?;
             let version = self.tenant_configuration().await?.version;
             let records = self.wait_replicated(version, READY_DEADLINE).await?;
             let expected = self.topology.appliances().count();
@@ -351,14 +225,11 @@ impl Lab {
                 for name in &behind {
                     let reason = match self.appliance_status(name).await {
                         Ok(s) => s.tenant_error.unwrap_or_else(|| "no sync yet".into()),
-                        Err(e) => e.to_string(),
+                        Err(e) => crate::http::error_chain(&e),
                     };
                     why.push(format!("{name} ({reason})"));
                 }
-                return Err(LabError::NotReady(format!(
-                    "the lab did not become ready: appliances not registered or not at version {version}: {}",
-                    why.join(", ")
-                )));
+                return Err(LabError::NotReplicated { version, behind: why });
             }
             Ok(())
         };
@@ -370,60 +241,7 @@ impl Lab {
         };
         match tokio::time::timeout(READY_DEADLINE, ready).await {
             Ok(result) => result,
-            Err(_) => Err(LabError::NotReady(format!("the lab did not become ready within {READY_DEADLINE:?}"))),
+            Err(_) => Err(LabError::ReadyTimeout { waited: READY_DEADLINE }),
         }
     }
-
-    async fn control_get<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, LabError> {
-        let reply = self.http.get(url).bearer_auth(&self.secrets.control).send().await;
-        read_reply(url, reply).await
-    }
-
-    async fn control_post<T: serde::de::DeserializeOwned>(
-        &self,
-        url: &str,
-        body: serde_json::Value,
-    ) -> Result<T, LabError> {
-        let reply = self.http.post(url).bearer_auth(&self.secrets.control).json(&body).send().await;
-        read_reply(url, reply).await
-    }
-}
-
-fn stopped(reached: Duration, target: Duration, cause: LabError) -> LabError {
-    LabError::ClockStopped {
-        reached: format_duration(reached),
-        target: format_duration(target),
-        source: Box::new(cause),
-    }
-}
-
-async fn read_reply<T: serde::de::DeserializeOwned>(
-    url: &str,
-    reply: Result<reqwest::Response, reqwest::Error>,
-) -> Result<T, LabError> {
-    let reply = reply.map_err(|e| LabError::Invalid(format!("cannot reach {url}: {e}")))?;
-    let status = reply.status();
-    if !status.is_success() {
-        let text = reply.text().await.unwrap_or_default();
-        return Err(LabError::Invalid(format!("{url} answered {status}: {text}")));
-    }
-    reply.json().await.map_err(|e| LabError::Invalid(format!("{url} answered something unreadable: {e}")))
-}
-
-async fn containers_backend(
-    topology: &Topology,
-    secrets: &Secrets,
-    options: &LabOptions,
-) -> Result<Box<dyn Backend>, LabError> {
-    use crate::backend::containers::{Containers, Owner};
-    let progress = options.progress.clone();
-    let owner = options.lab_file.as_deref().map_or_else(Owner::this_process, Owner::lab_file);
-    let lab = Containers::start(topology, secrets, owner, options.dns, &move |line: &str| progress(line)).await?;
-    Ok(Box::new(lab))
-}
-
-async fn attach_containers(file: &LabFile) -> Result<Box<dyn Backend>, LabError> {
-    let saved =
-        file.containers.as_ref().ok_or_else(|| LabError::Invalid("the lab file has no containers state".into()))?;
-    Ok(Box::new(crate::backend::containers::Containers::attach_saved(saved).await?))
 }

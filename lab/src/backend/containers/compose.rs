@@ -28,7 +28,7 @@ pub fn compose_state(topology: &Topology) -> Option<ContainersState> {
     containers.extend(plan.appliances.iter().map(|a| (a.name.clone(), object_name(&a.name))));
     Some(ContainersState {
         lab: COMPOSE_LAB.into(),
-        image: crate::image::image_ref(),
+        image: super::image::image_ref(),
         online: DEFAULT_ONLINE.into(),
         topology: topology.clone(),
         secrets: Secrets::well_known(topology),
@@ -47,7 +47,7 @@ fn object_name(name: &str) -> String {
 /// A Compose file (format 2.4: docker-compose 1.29 and Compose v2) for `topology`.
 pub fn compose_file(topology: &Topology) -> String {
     let plan = LabPlan::new(topology, DEFAULT_ONLINE.parse().expect("a valid subnet"));
-    let image = crate::image::image_ref();
+    let image = super::image::image_ref();
     let seed = {
         let mut plain = topology.clone();
         plain.origin = None;

@@ -19,21 +19,19 @@ pub const CLIENT_LABEL: &str = "bypass-lab.client";
 
 /// Connects to the local engine and agrees on an API version (the engine here speaks 1.41).
 pub async fn connect() -> Result<Docker, BackendError> {
-    let docker = Docker::connect_with_local_defaults().map_err(|e| unavailable(&e))?;
-    let docker = docker.negotiate_version().await.map_err(|e| unavailable(&e))?;
-    docker.ping().await.map_err(|e| unavailable(&e))?;
+    let docker = Docker::connect_with_local_defaults().map_err(unavailable)?;
+    let docker = docker.negotiate_version().await.map_err(unavailable)?;
+    docker.ping().await.map_err(unavailable)?;
     Ok(docker)
 }
 
-fn unavailable(e: &bollard::errors::Error) -> BackendError {
-    BackendError::Docker(format!(
-        "the containers backend needs a running Docker engine (DOCKER_HOST or /var/run/docker.sock), but: {e}"
-    ))
+fn unavailable(e: bollard::errors::Error) -> BackendError {
+    BackendError::DockerUnavailable(e)
 }
 
 /// Wraps a Docker API failure with what was being done.
 pub fn failed(doing: impl std::fmt::Display) -> impl FnOnce(bollard::errors::Error) -> BackendError {
-    move |e| BackendError::Docker(format!("{doing}: {e}"))
+    move |source| BackendError::Docker { action: doing.to_string(), source }
 }
 
 /// Whether the engine answered 404 (already gone) — fine when removing.
@@ -88,12 +86,13 @@ pub async fn sweep(docker: &Docker, lab: &str) -> Result<Swept, BackendError> {
         match docker.remove_network(&id).await {
             Ok(()) => swept.networks += 1,
             Err(e) if is_not_found(&e) => {}
-            Err(e) if e.to_string().contains("active endpoints") => {
-                return Err(BackendError::Docker(format!(
-                "cannot remove network {}: the Docker engine still counts an endpoint on it that no container holds \
-                     (a Docker engine fault); restart the Docker engine to clear it: {e}",
-                network.name.unwrap_or(id)
-            )))
+            Err(source) if source.to_string().contains("active endpoints") => {
+                let action = format!(
+                    "cannot remove network {}: the Docker engine still counts an endpoint on it that no container \
+                     holds (a Docker engine fault); restart the Docker engine to clear it",
+                    network.name.unwrap_or(id)
+                );
+                return Err(BackendError::Docker { action, source });
             }
             Err(e) => return Err(failed(format!("cannot remove network {}", network.name.unwrap_or(id)))(e)),
         }

@@ -5,6 +5,7 @@
 mod census;
 mod compose;
 mod docker;
+pub mod image;
 mod owner;
 mod plan;
 mod role;
@@ -20,7 +21,8 @@ pub use plan::{LabPlan, NetworkPlan, CLIENT_PORT, DNS_ADMIN_PORT, DNS_PORT, MEDI
 pub use state::ContainersState;
 
 use crate::auth::Secrets;
-use crate::backend::{Backend, BackendError, BackendKind, DnsStart, Endpoints};
+use crate::backend::{Backend, BackendError, DnsStart, Endpoints, SavedBackend};
+use crate::http::ControlClient;
 use crate::topology::Topology;
 use async_trait::async_trait;
 use bollard::models::{Ipam, IpamConfig, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest};
@@ -53,16 +55,18 @@ impl Drop for SweepGuard {
 
 type Progress<'a> = &'a (dyn Fn(&str) + Send + Sync);
 
+/// How long a role may take to tell its time.
+const READ_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a role that just started may take to do the work due on its way to the lab's time.
+const JOIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(40);
+
 /// The containers backend runs the one DNS container of its plan: a topology that declares
 /// `[[dns_server]]`s is refused before anything is created, rather than leaving clients asking
 /// addresses where no server answers.
 fn refuse_dns_servers(topology: &Topology) -> Result<(), BackendError> {
     match topology.dns_servers.as_slice() {
         [] => Ok(()),
-        servers => Err(BackendError::Unsupported(format!(
-            "the topology declares DNS servers ({}): several DNS servers run on the embedded backend only; use --backend embedded or remove the [[dns_server]] entries",
-            servers.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
-        ))),
+        servers => Err(BackendError::SeveralDnsServers { servers: servers.iter().map(|d| d.name.clone()).collect() }),
     }
 }
 
@@ -77,7 +81,7 @@ impl Containers {
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
         refuse_dns_servers(topology)?;
-        let image = crate::image::build_image(progress).await?;
+        let image = image::build_image(progress).await?;
         Containers::start_owned(topology, secrets, &image, owner, dns_start, progress).await
     }
 
@@ -158,9 +162,7 @@ impl Containers {
                 labels: owner_labels.clone(),
             },
         ];
-        let dns = plan
-            .dns_endpoint()
-            .ok_or_else(|| BackendError::Start("the topology has no subnet for the DNS server".into()))?;
+        let dns = plan.dns_endpoint().ok_or(BackendError::NoDnsSubnet)?;
         specs[1].health = format!("http://{}", SocketAddr::new(dns, DNS_ADMIN_PORT));
         for a in &plan.appliances {
             specs.push(RoleSpec {
@@ -184,9 +186,7 @@ impl Containers {
                 labels: owner_labels.clone(),
             });
         }
-        let endpoints = plan
-            .endpoints()
-            .ok_or_else(|| BackendError::Start("the topology has no subnet for the DNS server".into()))?;
+        let endpoints = plan.endpoints().ok_or(BackendError::NoDnsSubnet)?;
         let state = ContainersState {
             lab: lab.clone(),
             image: image.to_string(),
@@ -217,10 +217,8 @@ impl Containers {
     /// exist and run, and the host routes every role's address through the lab's own bridges.
     pub async fn attach(state: ContainersState) -> Result<Containers, BackendError> {
         let docker = docker::connect().await?;
-        let online: Ipv4Net = state
-            .online
-            .parse()
-            .map_err(|e| BackendError::Start(format!("lab state: online subnet '{}': {e}", state.online)))?;
+        let online: Ipv4Net =
+            state.online.parse().map_err(|source| BackendError::SavedSubnet { value: state.online.clone(), source })?;
         let plan = LabPlan::new(&state.topology, online);
         let lab = Containers::from_parts(docker, state, plan)?;
         lab.discover_clients().await?;
@@ -229,22 +227,13 @@ impl Containers {
         Ok(lab)
     }
 
-    /// [`Containers::attach`] from what [`Backend::saved_state`] gave (a lab file's
-    /// `containers` field).
-    pub async fn attach_saved(saved: &serde_json::Value) -> Result<Containers, BackendError> {
-        let state = serde_json::from_value(saved.clone())
-            .map_err(|e| BackendError::Start(format!("the saved containers lab state is not readable: {e}")))?;
-        Containers::attach(state).await
-    }
-
     fn from_parts(docker: Docker, state: ContainersState, plan: LabPlan) -> Result<Containers, BackendError> {
-        let topology_toml = toml::to_string(&state.topology)
-            .map_err(|e| BackendError::Start(format!("cannot write the topology for the containers: {e}")))?;
+        let topology_toml = toml::to_string(&state.topology).map_err(BackendError::TopologyText)?;
         let http = reqwest::Client::builder()
             .no_proxy()
             .pool_idle_timeout(crate::http::POOL_IDLE)
             .build()
-            .map_err(|e| BackendError::Start(e.to_string()))?;
+            .expect("an HTTP client without TLS builds");
         Ok(Containers { docker, http, state: Mutex::new(state), plan, topology_toml, guard: Mutex::new(None) })
     }
 
@@ -396,42 +385,38 @@ impl Containers {
 
     /// The lab's time, as the first role that answers tells it.
     async fn lab_time(&self) -> Result<u64, BackendError> {
-        let control = self.state.lock().unwrap().secrets.control.clone();
-        let mut last = "the lab keeps no clock".to_string();
-        for url in self.endpoints().clocks {
-            let reply = self
-                .http
-                .get(format!("{url}/lab/clock"))
-                .bearer_auth(&control)
-                .timeout(std::time::Duration::from_secs(10))
-                .send()
-                .await
-                .and_then(|r| r.error_for_status());
-            match reply {
-                Ok(r) => match r.json::<crate::clock::ClockReading>().await {
-                    Ok(reading) => return Ok(reading.now_ms),
-                    Err(e) => last = format!("{url} answered an unreadable time: {e}"),
-                },
-                Err(e) => last = format!("{url}: {e}"),
+        let mut last = BackendError::NoClock;
+        for role in self.clocks().roles {
+            let read = crate::http::control::shared().get(role.url("/lab/clock")).timeout(READ_DEADLINE);
+            match role.json::<crate::clock::ClockReading>(read).await {
+                Ok(reading) => return Ok(reading.now_ms),
+                Err(e) => last = e.into(),
             }
         }
-        Err(BackendError::Start(format!("cannot read the lab's time: {last}")))
+        Err(last)
+    }
+
+    /// Every clock-keeping role, with the lab's control credential.
+    fn clocks(&self) -> time::RoleClocks {
+        let control = self.state.lock().unwrap().secrets.control.clone();
+        time::RoleClocks::new(&self.endpoints().clocks, &control)
     }
 
     /// Moves one role's clock to `to_ms`: a role that starts (a new client host, a restarted
     /// appliance) joins the lab at the lab's time instead of time zero.
     async fn set_time(&self, url: &str, to_ms: u64) -> Result<(), BackendError> {
         let control = self.state.lock().unwrap().secrets.control.clone();
-        self.http
-            .post(format!("{url}/lab/clock"))
-            .bearer_auth(control)
+        let role = ControlClient::new(format!("the role at {url}"), url, control);
+        let to = std::time::Duration::from_millis(to_ms);
+        let request = crate::http::control::shared()
+            .post(role.url("/lab/clock"))
             .json(&crate::clock::ClockMove { to_ms })
-            .timeout(std::time::Duration::from_secs(40))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map(|_| ())
-            .map_err(|e| BackendError::Start(format!("{url} did not take the lab's time ({to_ms} ms): {e}")))
+            .timeout(JOIN_DEADLINE);
+        role.json::<crate::clock::ClockReading>(request).await.map(drop).map_err(|source| BackendError::ClockRefused {
+            role: url.to_string(),
+            at: crate::clock::format_duration(to),
+            source,
+        })
     }
 
     /// The first online address for a client host that no container of the lab holds.
@@ -448,7 +433,7 @@ impl Containers {
         (0..)
             .map_while(|n| self.plan.client_online(n))
             .find(|a| !used.contains(a))
-            .ok_or_else(|| BackendError::Start("no address left for another client host".into()))
+            .ok_or(BackendError::NoClientAddressLeft)
     }
 
     fn appliance(&self, name: &str) -> Result<(String, &plan::AppliancePlan), BackendError> {
@@ -466,16 +451,29 @@ impl Containers {
 
 #[async_trait]
 impl Backend for Containers {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Containers
-    }
-
     fn endpoints(&self) -> Endpoints {
         self.state.lock().unwrap().endpoints.clone()
     }
 
-    fn saved_state(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self.state()).ok()
+    fn saved(&self) -> SavedBackend {
+        SavedBackend::Containers(Box::new(self.state()))
+    }
+
+    /// Saved in a lab file, a containers lab runs until `down`.
+    fn outlives_process(&self) -> bool {
+        true
+    }
+
+    async fn now(&self) -> Result<std::time::Duration, BackendError> {
+        Ok(std::time::Duration::from_millis(self.lab_time().await?))
+    }
+
+    async fn advance(
+        &self,
+        by: std::time::Duration,
+        progress: &(dyn Fn(std::time::Duration) + Sync),
+    ) -> Result<std::time::Duration, BackendError> {
+        self.clocks().advance(by, progress).await
     }
 
     async fn client_host(&self, at: IpAddr) -> Result<String, BackendError> {
@@ -483,21 +481,15 @@ impl Backend for Containers {
             return Ok(url.clone());
         }
         let topology = self.state.lock().unwrap().topology.clone();
-        let network = self.plan.network_of(&topology, at).ok_or_else(|| {
-            BackendError::Unsupported(format!(
-                "a client host needs an address in a site's subnet or the outside subnets, not {at}"
-            ))
-        })?;
+        let network = self.plan.network_of(&topology, at).ok_or(BackendError::ClientOutsideSubnets { at })?;
         let taken = self.plan.appliances.iter().any(|a| a.address == at)
             || network.dns == Some(at)
             || network.gateways.contains(&at)
             || topology.sites.iter().any(|s| s.gateway == at);
         if taken {
-            return Err(BackendError::Unsupported(format!(
-                "{at} is taken by another role of the lab; pick a client address"
-            )));
+            return Err(BackendError::ClientAddressTaken { at });
         }
-        let dns = network.dns.ok_or_else(|| BackendError::Start(format!("no DNS server on the network of {at}")))?;
+        let dns = network.dns.ok_or(BackendError::NoDnsOnNetwork { at })?;
         let name = format!("bypass-lab-{}-client-{}", self.lab_id(), at.to_string().replace([':', '.'], "-"));
         let url = format!("http://{}", SocketAddr::new(at, CLIENT_PORT));
         let endpoints = self.endpoints();
@@ -581,7 +573,9 @@ impl Backend for Containers {
             {
                 Ok(())
             }
-            Err(e) => Err(BackendError::Fault(format!("cannot cut {appliance} from the tenant: {e}"))),
+            Err(source) => {
+                Err(BackendError::Docker { action: format!("cannot cut {appliance} from the tenant"), source })
+            }
         }
     }
 
@@ -596,9 +590,10 @@ impl Backend for Containers {
             {
                 Ok(())
             }
-            Err(e) => {
-                Err(BackendError::Fault(format!("cannot reconnect {appliance} to the tenant at {}: {e}", plan.online)))
-            }
+            Err(source) => Err(BackendError::Docker {
+                action: format!("cannot reconnect {appliance} to the tenant at {}", plan.online),
+                source,
+            }),
         }
     }
 
@@ -607,7 +602,7 @@ impl Backend for Containers {
         let health = format!("http://{}", SocketAddr::new(plan.address, MEDIATION_PORT));
         // Read before the restart: the appliance itself may be the lab's only clock.
         let lab_time = self.lab_time().await?;
-        let fault = |e: bollard::errors::Error| BackendError::Fault(format!("cannot restart {appliance}: {e}"));
+        let fault = |source| BackendError::Docker { action: format!("cannot restart {appliance}"), source };
         if kill {
             let options = bollard::query_parameters::KillContainerOptions { signal: "SIGKILL".into() };
             self.docker.kill_container(&container, Some(options)).await.map_err(fault)?;
@@ -626,12 +621,6 @@ impl Backend for Containers {
         docker::sweep(&self.docker, &lab).await?;
         self.detach();
         Ok(())
-    }
-
-    async fn advance(&self, by: std::time::Duration) -> Option<Result<std::time::Duration, BackendError>> {
-        let control = self.state.lock().unwrap().secrets.control.clone();
-        let roles = self.endpoints().clocks;
-        Some(time::RoleClocks { http: &self.http, control: &control, roles: &roles }.advance(by).await)
     }
 
     fn detach(&self) {
@@ -697,7 +686,7 @@ async fn free_online_subnet(docker: &Docker) -> Result<Ipv4Net, BackendError> {
     (0..=255u8)
         .map(|x| Ipv4Net::new(std::net::Ipv4Addr::new(172, 30, x, 0), 24).expect("a /24"))
         .find(|candidate| !used.iter().any(|u| overlaps(u, &IpNet::V4(*candidate))))
-        .ok_or_else(|| BackendError::Start("no free /24 in 172.30.0.0/16 for the online network".into()))
+        .ok_or(BackendError::NoFreeSubnet)
 }
 
 fn overlaps(a: &IpNet, b: &IpNet) -> bool {

@@ -83,11 +83,8 @@ pub async fn launch(
             ..Default::default()
         });
     }
-    let (first_network, first_address) = spec
-        .legs
-        .first()
-        .cloned()
-        .ok_or_else(|| BackendError::Start(format!("container {} was planned without any network", spec.name)))?;
+    let (first_network, first_address) =
+        spec.legs.first().cloned().ok_or_else(|| BackendError::NoNetwork { container: spec.name.clone() })?;
     let secrets_json = serde_json::to_string(secrets).expect("secrets serialize");
     let body = ContainerCreateBody {
         image: Some(image.into()),
@@ -168,16 +165,11 @@ pub async fn wait_ready(docker: &Docker, http: &reqwest::Client, name: &str, hea
                 Some(e) => e,
                 None => last_log_line(docker, name).await.unwrap_or_else(|| format!("see `docker logs {name}`")),
             };
-            return Err(BackendError::Start(format!(
-                "container {name} was expected to serve {url} but exited with code {} ({cause})",
-                s.exit_code.unwrap_or(-1),
-            )));
+            let (container, code) = (name.to_string(), s.exit_code.unwrap_or(-1));
+            return Err(BackendError::RoleExited { container, url, code, cause });
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(BackendError::Start(format!(
-                "container {name} did not answer {url} within {}s; last: {last}",
-                READY_DEADLINE.as_secs()
-            )));
+            return Err(BackendError::RoleSilent { container: name.to_string(), url, waited: READY_DEADLINE, last });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

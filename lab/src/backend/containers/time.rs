@@ -5,61 +5,76 @@
 //! again, exactly as the embedded lab's one clock does. A role that refuses a move fails it.
 
 use crate::backend::BackendError;
-use crate::clock::{format_duration, ClockMove, ClockReading};
-use std::time::Duration;
+use crate::clock::{format_duration, ClockMove, ClockReading, MOVE_BUDGET};
+use crate::http::{ControlClient, RemoteError};
+use std::time::{Duration, Instant};
 
 /// How long one role may take to do the work due at one stop.
 const MOVE_DEADLINE: Duration = Duration::from_secs(40);
 
-/// The clocks of a lab's roles, reached with the lab's control credential.
-pub struct RoleClocks<'a> {
-    pub http: &'a reqwest::Client,
-    pub control: &'a str,
-    /// Base URLs of every clock-keeping role.
-    pub roles: &'a [String],
+/// The clocks of a lab's roles, each reached with the lab's control credential.
+pub struct RoleClocks {
+    pub roles: Vec<ControlClient>,
 }
 
-impl RoleClocks<'_> {
-    /// Moves every role to `now + by` through every role's due instant on the way.
-    pub async fn advance(&self, by: Duration) -> Result<Duration, BackendError> {
+impl RoleClocks {
+    /// Base URLs of every clock-keeping role.
+    pub fn new(urls: &[String], control: &str) -> RoleClocks {
+        RoleClocks {
+            roles: urls.iter().map(|url| ControlClient::new(format!("the role at {url}"), url, control)).collect(),
+        }
+    }
+
+    /// Moves every role to `now + by` through every role's due instant on the way. `progress`
+    /// hears of the time reached when the move has run longer than a move budget since it last
+    /// heard; a role that does not move fails the advance, naming the time the lab stands at.
+    pub async fn advance(&self, by: Duration, progress: &(dyn Fn(Duration) + Sync)) -> Result<Duration, BackendError> {
         let mut readings = self.read_all().await?;
         let now = readings.iter().map(|r| r.now_ms).max().unwrap_or(0);
         let target = now + by.as_millis() as u64;
         // A role behind the others (just started) is first brought to the lab's time.
         let mut at = readings.iter().map(|r| r.now_ms).min().unwrap_or(now).min(now);
+        let mut reported = Instant::now();
         loop {
             let next = readings.iter().filter_map(|r| r.next_due_ms).filter(|d| *d > at).min().unwrap_or(target);
             let step = if at < now { now } else { next.min(target) };
-            readings = self.move_all(step).await?;
+            readings = self.move_all(step).await.map_err(|e| {
+                BackendError::clock_stopped(Duration::from_millis(at), Duration::from_millis(target), e)
+            })?;
             at = step;
             if at >= target {
                 return Ok(Duration::from_millis(target));
+            }
+            if reported.elapsed() >= MOVE_BUDGET {
+                progress(Duration::from_millis(at));
+                reported = Instant::now();
             }
         }
     }
 
     async fn read_all(&self) -> Result<Vec<ClockReading>, BackendError> {
-        let reads = self.roles.iter().map(|url| async move {
-            let reply =
-                self.http.get(format!("{url}/lab/clock")).bearer_auth(self.control).timeout(MOVE_DEADLINE).send().await;
-            read(url, "now", reply).await
+        let reads = self.roles.iter().map(|role| async move {
+            let request = crate::http::control::shared().get(role.url("/lab/clock")).timeout(MOVE_DEADLINE);
+            role.json(request).await.map_err(|source| refused(role, "now", source))
         });
         futures::future::try_join_all(reads).await
     }
 
     async fn move_all(&self, to_ms: u64) -> Result<Vec<ClockReading>, BackendError> {
         let at = format_duration(Duration::from_millis(to_ms));
-        let moves = self.roles.iter().map(|url| {
+        let moves = self.roles.iter().map(|role| {
             let at = at.clone();
             async move {
-                let request =
-                    self.http.post(format!("{url}/lab/clock")).bearer_auth(self.control).json(&ClockMove { to_ms });
-                let reading = read(url, &at, request.timeout(MOVE_DEADLINE).send().await).await?;
+                let request = crate::http::control::shared()
+                    .post(role.url("/lab/clock"))
+                    .json(&ClockMove { to_ms })
+                    .timeout(MOVE_DEADLINE);
+                let reading: ClockReading = role.json(request).await.map_err(|source| refused(role, &at, source))?;
                 if reading.now_ms < to_ms {
-                    return Err(BackendError::ClockRefused {
-                        role: url.clone(),
+                    return Err(BackendError::ClockStayed {
+                        role: role.base().to_string(),
                         at,
-                        reason: format!("it stayed at {} ms", reading.now_ms),
+                        stayed_ms: reading.now_ms,
                     });
                 }
                 Ok(reading)
@@ -69,18 +84,8 @@ impl RoleClocks<'_> {
     }
 }
 
-async fn read(
-    url: &str,
-    at: &str,
-    reply: Result<reqwest::Response, reqwest::Error>,
-) -> Result<ClockReading, BackendError> {
-    let refused = |reason: String| BackendError::ClockRefused { role: url.to_string(), at: at.to_string(), reason };
-    let reply = reply.map_err(|e| refused(e.to_string()))?;
-    let status = reply.status();
-    if !status.is_success() {
-        return Err(refused(format!("HTTP {status}: {}", reply.text().await.unwrap_or_default())));
-    }
-    reply.json().await.map_err(|e| refused(format!("an unreadable answer: {e}")))
+fn refused(role: &ControlClient, at: &str, source: RemoteError) -> BackendError {
+    BackendError::ClockRefused { role: role.base().to_string(), at: at.to_string(), source }
 }
 
 #[cfg(test)]
@@ -135,10 +140,9 @@ mod tests {
     async fn every_role_stops_at_every_roles_due_instant_in_order() {
         let (a, role_a) = serve(FakeRole { due: vec![20 * H, 44 * H], ..Default::default() }).await;
         let (b, role_b) = serve(FakeRole { due: vec![8 * H, 16 * H, 24 * H], ..Default::default() }).await;
-        let http = reqwest::Client::new();
-        let roles = [a, b];
-        let clocks = RoleClocks { http: &http, control: "c", roles: &roles };
-        assert_eq!(clocks.advance(Duration::from_millis(30 * H)).await.unwrap(), Duration::from_millis(30 * H));
+        let clocks = RoleClocks::new(&[a, b], "c");
+        let reached = clocks.advance(Duration::from_millis(30 * H), &|_| {}).await;
+        assert_eq!(reached.unwrap(), Duration::from_millis(30 * H));
         let expected = vec![8 * H, 16 * H, 20 * H, 24 * H, 30 * H];
         assert_eq!(role_a.lock().unwrap().moves, expected, "A stops at B's instants too");
         assert_eq!(role_b.lock().unwrap().moves, expected);
@@ -148,16 +152,23 @@ mod tests {
     async fn a_role_behind_is_brought_to_the_lab_time_first_and_a_refusal_fails_the_move() {
         let (a, _) = serve(FakeRole { now: 10 * H, ..Default::default() }).await;
         let (b, role_b) = serve(FakeRole { now: 0, due: vec![H], ..Default::default() }).await;
-        let http = reqwest::Client::new();
-        let roles = [a, b];
-        let clocks = RoleClocks { http: &http, control: "c", roles: &roles };
-        assert_eq!(clocks.advance(Duration::from_millis(2 * H)).await.unwrap(), Duration::from_millis(12 * H));
+        let clocks = RoleClocks::new(&[a, b], "c");
+        assert_eq!(clocks.advance(Duration::from_millis(2 * H), &|_| {}).await.unwrap(), Duration::from_millis(12 * H));
         assert_eq!(role_b.lock().unwrap().moves, vec![10 * H, 12 * H], "b joins the lab's time, then moves with it");
 
         let (c, _) = serve(FakeRole { refuse: true, ..Default::default() }).await;
-        let roles = [c];
-        let clocks = RoleClocks { http: &http, control: "c", roles: &roles };
-        let refused = clocks.advance(Duration::from_millis(H)).await;
-        assert!(matches!(refused, Err(BackendError::ClockRefused { .. })), "{refused:?}");
+        let clocks = RoleClocks::new(&[c], "c");
+        let refused = clocks.advance(Duration::from_millis(H), &|_| {}).await;
+        match refused {
+            Err(BackendError::ClockStopped { reached, target, source }) => {
+                assert_eq!(
+                    (reached, target),
+                    (Duration::ZERO, Duration::from_millis(H)),
+                    "the lab stands where it was"
+                );
+                assert!(matches!(*source, BackendError::ClockStayed { stayed_ms: 0, .. }), "{source:?}");
+            }
+            other => panic!("expected the advance to stop at the time reached, got {other:?}"),
+        }
     }
 }

@@ -46,7 +46,7 @@ impl Appliances {
                 tenant_url,
                 Some(data_root.join(&appliance.name)),
             )
-            .map_err(|e| BackendError::Start(e.to_string()))?;
+            .map_err(|source| BackendError::ApplianceConfig { appliance: appliance.name.clone(), source })?;
             let listener = TcpListener::bind("127.0.0.1:0").await?;
             let listen = listener.local_addr()?;
             let mut r = Running { config, listen, stop: lab_shutdown.child_token(), task: None };
@@ -99,9 +99,9 @@ impl Appliances {
             .json(&serde_json::json!({ "tenant": up }))
             .send()
             .await
-            .map_err(|e| BackendError::Fault(format!("cannot reach appliance {name}: {e}")))?;
+            .map_err(|source| BackendError::Link { appliance: name.to_string(), source })?;
         if !reply.status().is_success() {
-            return Err(BackendError::Fault(format!("appliance {name} refused the link change: {}", reply.status())));
+            return Err(BackendError::LinkRefused { appliance: name.to_string(), status: reply.status() });
         }
         Ok(())
     }

@@ -88,11 +88,11 @@ impl DnsRole {
     pub async fn fault(&self, fault: DnsFault) -> Result<(), BackendError> {
         self.stop().await;
         if fault == DnsFault::Restart {
-            let sockets = DnsSockets::bind(self.dns, self.admin).await.map_err(|e| {
-                BackendError::Fault(format!(
-                    "DNS server {} cannot take its sockets back ({} and {}): {e}",
-                    self.name, self.dns, self.admin
-                ))
+            let sockets = DnsSockets::bind(self.dns, self.admin).await.map_err(|source| BackendError::DnsSockets {
+                server: self.name.clone(),
+                dns: self.dns,
+                admin: self.admin,
+                source,
             })?;
             self.serve(sockets, false).await?;
         }

@@ -5,12 +5,13 @@
 //! [`Clock`] keeps every role on the same lab time.
 
 mod appliances;
+pub mod attached;
 pub mod control;
 mod dns_roles;
 
-use super::{Backend, BackendError, BackendKind, DnsStart, Endpoints, RoleFailure};
+use super::{Backend, BackendError, DnsStart, Endpoints, RoleFailure, SavedBackend};
 use crate::auth::Secrets;
-use crate::clock::Clock;
+use crate::clock::{Clock, MOVE_BUDGET};
 use crate::topology::Topology;
 use appliances::Appliances;
 use async_trait::async_trait;
@@ -18,6 +19,7 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -164,20 +166,40 @@ impl Embedded {
 
 #[async_trait]
 impl Backend for Embedded {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Embedded
-    }
-
     fn endpoints(&self) -> Endpoints {
         self.endpoints.clone()
     }
 
-    fn local_clock(&self) -> Option<&Clock> {
-        Some(&self.clock)
+    fn saved(&self) -> SavedBackend {
+        SavedBackend::Embedded { dial: self.dial.clone(), pid: std::process::id() }
     }
 
-    fn address_map(&self) -> BTreeMap<IpAddr, SocketAddr> {
-        self.dial.clone()
+    async fn now(&self) -> Result<Duration, BackendError> {
+        Ok(self.clock.now())
+    }
+
+    /// The one shared clock moves in budgeted stretches, so a long move reports its way.
+    async fn advance(&self, by: Duration, progress: &(dyn Fn(Duration) + Sync)) -> Result<Duration, BackendError> {
+        let target = self.clock.now() + by;
+        loop {
+            let reached = self
+                .clock
+                .advance_toward(target, Some(MOVE_BUDGET))
+                .await
+                .map_err(|e| BackendError::clock_stopped(self.clock.now(), target, e.into()))?;
+            if reached >= target {
+                return Ok(reached);
+            }
+            progress(reached);
+        }
+    }
+
+    fn run_clock(&self, speed: f64) -> Option<tokio::task::JoinHandle<()>> {
+        (speed > 0.0).then(|| self.clock.run_at_speed(speed))
+    }
+
+    async fn settle(&self) -> Result<(), BackendError> {
+        Ok(self.clock.settle().await?)
     }
 
     async fn client_host(&self, _at: IpAddr) -> Result<String, BackendError> {
@@ -207,10 +229,10 @@ impl Backend for Embedded {
 
     async fn dns_fault(&self, server: &str, fault: super::DnsFault) -> Result<(), BackendError> {
         let role = self.dns_roles.iter().find(|r| r.name.eq_ignore_ascii_case(server)).ok_or_else(|| {
-            BackendError::Fault(format!(
-                "no DNS server named '{server}' in this lab (servers: {})",
-                self.dns_roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
-            ))
+            BackendError::UnknownDnsServer {
+                name: server.to_string(),
+                servers: self.dns_roles.iter().map(|r| r.name.clone()).collect(),
+            }
         })?;
         role.fault(fault).await
     }

@@ -1,6 +1,5 @@
 //! The statically linked `bypass-lab` binary the image is made of.
 
-use crate::backend::BackendError;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncBufReadExt;
 
@@ -13,19 +12,42 @@ pub const PROFILE: &str = "image";
 /// build it once (CI, an offline machine) and for runs that must not rebuild it.
 pub const STATIC_BINARY_ENV: &str = "BYPASS_LAB_STATIC_BINARY";
 
+/// Why no static binary is at hand for the image.
+#[derive(Debug, thiserror::Error)]
+pub enum StaticBinaryError {
+    #[error("{STATIC_BINARY_ENV}={}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{STATIC_BINARY_ENV}={} is not statically linked (it has an ELF interpreter)", path.display())]
+    Dynamic { path: PathBuf },
+    #[error(
+        "this bypass-lab is not statically linked and its source tree ({}) is gone: run a static bypass-lab to build the image",
+        workspace.display()
+    )]
+    NoSource { workspace: PathBuf },
+    #[error("cannot run cargo to build a static bypass-lab")]
+    Cargo(#[source] std::io::Error),
+    #[error("the static build failed ({status}):\n{tail}")]
+    BuildFailed { status: std::process::ExitStatus, tail: String },
+    #[error("{} was expected to be static but has an ELF interpreter", path.display())]
+    NotStatic { path: PathBuf },
+    #[error("the static build")]
+    Io(#[from] std::io::Error),
+}
+
 /// A static binary to put in the image: the one [`STATIC_BINARY_ENV`] names, else this
 /// executable when it is one, else a static `bypass-lab` built beside it (a test run built with
 /// `crt-static`: the test harness lives in `deps/`, the binary one folder up), else a fresh
 /// static build of the source tree this library was compiled from.
-pub async fn static_binary(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf, BackendError> {
+pub async fn static_binary(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf, StaticBinaryError> {
     if let Some(named) = std::env::var_os(STATIC_BINARY_ENV).filter(|v| !v.is_empty()).map(PathBuf::from) {
-        let elf = std::fs::read(&named)
-            .map_err(|e| BackendError::Start(format!("{STATIC_BINARY_ENV}={}: {e}", named.display())))?;
+        let elf =
+            std::fs::read(&named).map_err(|source| StaticBinaryError::Unreadable { path: named.clone(), source })?;
         if !is_static(&elf) {
-            return Err(BackendError::Start(format!(
-                "{STATIC_BINARY_ENV}={} is not statically linked (it has an ELF interpreter)",
-                named.display()
-            )));
+            return Err(StaticBinaryError::Dynamic { path: named });
         }
         progress(&format!("using the statically linked {} ({STATIC_BINARY_ENV})", named.display()));
         return Ok(named);
@@ -61,15 +83,11 @@ pub fn is_static(elf: &[u8]) -> bool {
 
 /// `cargo build --profile image --target x86_64-unknown-linux-gnu` with a static C runtime,
 /// into its own target directory so it never invalidates the ordinary builds.
-async fn build_static(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf, BackendError> {
+async fn build_static(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf, StaticBinaryError> {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let workspace = crate_dir.parent().unwrap_or(crate_dir);
     if !workspace.join("Cargo.toml").exists() {
-        return Err(BackendError::Start(format!(
-            "this bypass-lab is not statically linked and its source tree ({}) is gone: \
-             run a static bypass-lab to build the image",
-            workspace.display()
-        )));
+        return Err(StaticBinaryError::NoSource { workspace: workspace.to_path_buf() });
     }
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -88,7 +106,7 @@ async fn build_static(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf
         // A start abandoned at its deadline must not leave a build running.
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| BackendError::Start(format!("cannot run cargo to build a static bypass-lab: {e}")))?;
+        .map_err(StaticBinaryError::Cargo)?;
     let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("piped stderr")).lines();
     let mut tail = Vec::new();
     while let Some(line) = lines.next_line().await? {
@@ -100,14 +118,11 @@ async fn build_static(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf
     }
     let status = child.wait().await?;
     if !status.success() {
-        return Err(BackendError::Start(format!("the static build failed ({status}):\n{}", tail.join("\n"))));
+        return Err(StaticBinaryError::BuildFailed { status, tail: tail.join("\n") });
     }
     let binary = target_dir.join(TARGET).join(PROFILE).join("bypass-lab");
     if !is_static(&std::fs::read(&binary)?) {
-        return Err(BackendError::Start(format!(
-            "{} was expected to be static but has an ELF interpreter",
-            binary.display()
-        )));
+        return Err(StaticBinaryError::NotStatic { path: binary });
     }
     Ok(binary)
 }

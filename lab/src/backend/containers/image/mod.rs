@@ -3,7 +3,7 @@
 
 mod binary;
 
-pub use binary::{hash, is_static, static_binary, STATIC_BINARY_ENV};
+pub use binary::{hash, is_static, static_binary, StaticBinaryError, STATIC_BINARY_ENV};
 
 use crate::backend::BackendError;
 use bollard::query_parameters::BuildImageOptions;
@@ -38,7 +38,7 @@ pub async fn inspect(image: &str) -> Result<Option<ImageFacts>, BackendError> {
             binary_hash: i.config.and_then(|c| c.labels).and_then(|l| l.get(HASH_LABEL).cloned()),
         })),
         Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
-        Err(e) => Err(BackendError::Docker(format!("cannot inspect image {image}: {e}"))),
+        Err(source) => Err(BackendError::Docker { action: format!("cannot inspect image {image}"), source }),
     }
 }
 
@@ -76,17 +76,16 @@ pub async fn build_or_reuse(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<S
     };
     let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
     while let Some(step) = stream.next().await {
-        let step = step.map_err(|e| BackendError::Docker(format!("building image {image}: {e}")))?;
-        if let Some(error) = step.error_detail.and_then(|d| d.message) {
-            return Err(BackendError::Docker(format!("building image {image}: {error}")));
+        let step =
+            step.map_err(|source| BackendError::Docker { action: format!("cannot build image {image}"), source })?;
+        if let Some(message) = step.error_detail.and_then(|d| d.message) {
+            return Err(BackendError::ImageBuild { image, message });
         }
         for line in step.stream.iter().flat_map(|s| s.lines()).filter(|l| !l.trim().is_empty()) {
             progress(line.trim());
         }
     }
-    let facts = inspect(&image)
-        .await?
-        .ok_or_else(|| BackendError::Docker(format!("image {image} was built but the engine does not list it")))?;
+    let facts = inspect(&image).await?.ok_or_else(|| BackendError::ImageNotListed { image: image.clone() })?;
     progress(&format!("image {image} built ({:.1} MB)", facts.size_bytes as f64 / 1e6));
     Ok(image)
 }

@@ -1,0 +1,142 @@
+//! Which backend runs a lab, and everything that differs by that choice before a lab exists:
+//! how a lab starts, what it needs first (the containers' image), and how many labs may run
+//! at once. The one place that branches on the kind, so nothing above `backend/` has to.
+
+use super::containers::{Containers, Owner};
+use super::embedded::Embedded;
+use super::{Backend, BackendError};
+use crate::auth::Secrets;
+use crate::topology::Topology;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    #[default]
+    Embedded,
+    Containers,
+}
+
+/// How the lab's DNS server starts. A rehearsal of the admin's own runbook needs it empty, because
+/// the runbook itself builds the zone, client subnets, zone scopes, records and policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DnsStart {
+    /// With the topology's generated geo-location policies (one client subnet, zone scope and
+    /// policy per site).
+    #[default]
+    Planned,
+    /// With no zone at all.
+    Empty,
+}
+
+/// Progress lines while a lab starts (image builds, containers).
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What a start needs besides the plan and its credentials.
+#[derive(Clone)]
+pub struct StartOptions {
+    /// Keep the roles' data here; None = a scratch directory removed on stop (embedded).
+    pub data_dir: Option<PathBuf>,
+    /// Serve the control API other processes use (embedded `up`).
+    pub control: bool,
+    pub dns: DnsStart,
+    /// The lab file that will describe the lab; containers record it as the lab's owner. None =
+    /// the lab belongs to this process.
+    pub lab_file: Option<PathBuf>,
+    pub progress: Progress,
+}
+
+/// How many Mediation Servers embedded labs may keep busy at once, all labs together: above it,
+/// labs only compete for the same cores and every step slows down.
+const APPLIANCES_AT_ONCE: usize = 64;
+/// The most embedded labs at once, however small the plan.
+const MOST_EMBEDDED_LABS: usize = 4;
+
+impl BackendKind {
+    /// `LAB_BACKEND` selects the backend for the test suite.
+    pub fn from_env() -> Result<BackendKind, BackendError> {
+        match std::env::var("LAB_BACKEND").ok().as_deref().map(str::trim) {
+            None | Some("") | Some("embedded") => Ok(BackendKind::Embedded),
+            Some("containers") => Ok(BackendKind::Containers),
+            Some(other) => Err(BackendError::UnknownBackend { value: other.to_string() }),
+        }
+    }
+
+    /// How many labs of `topology` may run at once in this process (one per rehearsed scenario).
+    /// Embedded labs are independent: as many as keep [`APPLIANCES_AT_ONCE`] (one at a time for a
+    /// larger plan). Container labs hold the topology's subnets, so one at a time.
+    pub fn labs_at_once(self, topology: &Topology) -> usize {
+        match self {
+            BackendKind::Embedded => {
+                (APPLIANCES_AT_ONCE / topology.appliances().count().max(1)).clamp(1, MOST_EMBEDDED_LABS)
+            }
+            BackendKind::Containers => 1,
+        }
+    }
+
+    /// What must exist before a lab of this kind starts, made once: the containers' image (a
+    /// cold build of the static binary takes minutes). Returns what was prepared, if anything.
+    pub async fn prepare(self, progress: &(dyn Fn(&str) + Send + Sync)) -> Result<Option<String>, BackendError> {
+        match self {
+            BackendKind::Embedded => Ok(None),
+            BackendKind::Containers => Ok(Some(super::containers::image::build_image(progress).await?)),
+        }
+    }
+
+    /// Starts every role of `topology` on this backend.
+    pub async fn start(
+        self,
+        topology: &Topology,
+        secrets: &Secrets,
+        options: &StartOptions,
+    ) -> Result<Box<dyn Backend>, BackendError> {
+        match self {
+            BackendKind::Embedded => {
+                let lab = Embedded::start(topology, secrets, options.data_dir.as_deref(), options.control, options.dns)
+                    .await?;
+                Ok(Box::new(lab))
+            }
+            BackendKind::Containers => {
+                let owner = options.lab_file.as_deref().map_or_else(Owner::this_process, Owner::lab_file);
+                let progress = options.progress.clone();
+                let lab =
+                    Containers::start(topology, secrets, owner, options.dns, &move |line: &str| progress(line)).await?;
+                Ok(Box::new(lab))
+            }
+        }
+    }
+
+    /// After SIGINT or SIGTERM: removes what this process started that outlives it, and says
+    /// what went (embedded labs end with the process).
+    pub async fn remove_this_process_labs(self) -> Result<Vec<String>, BackendError> {
+        match self {
+            BackendKind::Embedded => Ok(vec![]),
+            BackendKind::Containers => Ok(super::containers::sweep_this_process()
+                .await?
+                .into_iter()
+                .map(|(lab, swept)| format!("removed lab {}: {swept}", lab.id))
+                .collect()),
+        }
+    }
+}
+
+/// The free functions of the factory, for callers that hold a kind.
+pub async fn start(
+    kind: BackendKind,
+    topology: &Topology,
+    secrets: &Secrets,
+    options: &StartOptions,
+) -> Result<Box<dyn Backend>, BackendError> {
+    kind.start(topology, secrets, options).await
+}
+
+/// See [`BackendKind::prepare`].
+pub async fn prepare(
+    kind: BackendKind,
+    progress: &(dyn Fn(&str) + Send + Sync),
+) -> Result<Option<String>, BackendError> {
+    kind.prepare(progress).await
+}
