@@ -1,8 +1,8 @@
 //! Skype for Business clients: sign-in, the UccApi log, the bypass decision and PSTN calls.
 
 use super::world::{within, LabWorld};
-use crate::client::api::SignInRequest;
 use crate::client::outcome::FetchOutcome;
+use crate::client::routes::SignInRequest;
 use crate::client::status::ClientStatus;
 use crate::lab::DEFAULT_NUMBER;
 use crate::mediation::call::{MediaPath, BYPASS_CODEC};

@@ -385,7 +385,7 @@ async fn an_inbound_call_bypasses_when_the_client_holds_the_gateways_id() {
     rig.sign_in("alice", AMSTERDAM_CLIENT).await;
     let call = rig
         .client
-        .place("alice", &client::api::CallOrder { number: "+31201234567".into(), inbound: true })
+        .place("alice", &client::routes::CallOrder { number: "+31201234567".into(), inbound: true })
         .await
         .unwrap();
     assert_eq!(
@@ -396,7 +396,7 @@ async fn an_inbound_call_bypasses_when_the_client_holds_the_gateways_id() {
     rig.sign_in("erin", EXTERNAL_CLIENT).await;
     let call = rig
         .client
-        .place("erin", &client::api::CallOrder { number: "+31201234567".into(), inbound: true })
+        .place("erin", &client::routes::CallOrder { number: "+31201234567".into(), inbound: true })
         .await
         .unwrap();
     assert_eq!(call.media_path, MediaPath::ThroughEdge);
@@ -500,7 +500,7 @@ async fn after_a_permanent_disable_a_re_signed_in_client_receives_no_url() {
 
 #[tokio::test]
 async fn an_old_client_or_a_full_tunnel_vpn_never_bypasses_and_says_why() {
-    use bypass_lab::client::api::SignInRequest;
+    use bypass_lab::client::routes::SignInRequest;
     let rig = start(true).await;
     rig.enable().await;
     rig.pass_replication_window().await;

@@ -1,7 +1,6 @@
 //! Skype for Business clients: sign-in with in-band provisioning, the UccApi trace log, the
 //! hybridconfig fetch and the bypass decision, and PSTN calls.
 
-pub mod api;
 pub mod call;
 pub mod dns_cache;
 pub mod eligibility;
@@ -9,6 +8,7 @@ pub mod fetch;
 pub mod host;
 pub mod outcome;
 pub mod remote;
+pub mod routes;
 pub mod schedule;
 pub mod status;
 pub mod uccapi_log;
@@ -87,7 +87,7 @@ pub async fn serve(
     let participant = clock.participant(name);
     let host = Arc::new(host::Host::new(config, clock.clone(), participant.announcer())?);
     let refetch = tokio::spawn(schedule::run(host.clone(), participant, shutdown.clone()));
-    let served = crate::http::server::serve(listener, api::router(host), Default::default(), shutdown.clone()).await;
+    let served = crate::http::server::serve(listener, routes::router(host), Default::default(), shutdown.clone()).await;
     refetch.abort();
     Ok(served?)
 }

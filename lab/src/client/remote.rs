@@ -1,7 +1,7 @@
 //! Driving a client host over its control API, for the Lab handle and the CLI.
 
-use super::api::{CallOrder, SignInRequest};
 use super::outcome::FetchOutcome;
+use super::routes::{CallOrder, SignInRequest};
 use super::status::ClientStatus;
 use crate::clock::{ClockMove, ClockReading};
 use crate::mediation::call::CallResult;

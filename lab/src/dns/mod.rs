@@ -1,13 +1,13 @@
 //! The internal DNS server, with Windows Server 2016 DNS policies (geo-location traffic
 //! management).
 
-pub mod admin;
 pub mod cmdlets;
 mod cmdlets_output;
 pub mod handler;
 pub mod lookup;
 pub mod policy;
 pub mod remote;
+mod routes;
 pub mod script;
 pub mod servers;
 pub mod stub;
@@ -154,7 +154,7 @@ pub async fn start_state(
         let tcp = tokio::spawn(tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, shutdown.clone()));
         let admin = crate::http::server::serve(
             sockets.admin,
-            admin::router(executor, clock, &config.secrets.control),
+            routes::router(executor, clock, &config.secrets.control),
             Default::default(),
             shutdown.clone(),
         );
