@@ -2,8 +2,8 @@
 
 use super::world::{within, LabWorld};
 use crate::client::outcome::FetchOutcome;
-use crate::client::routes::SignInRequest;
 use crate::client::status::ClientStatus;
+use crate::client::SignInRequest;
 use crate::lab::DEFAULT_NUMBER;
 use crate::mediation::call::{MediaPath, BYPASS_CODEC};
 use crate::topology::Topology;

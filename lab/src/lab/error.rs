@@ -1,8 +1,8 @@
 use crate::backend::BackendError;
 use crate::clock::ClockError;
 use crate::dns::lookup::LookupError;
+use crate::http::RemoteError;
 use crate::runbook::RunbookError;
-use crate::tenant::remote::TenantRemoteError;
 use crate::topology::TopologyError;
 
 /// Everything that can go wrong driving a lab, each saying which part failed.
@@ -13,7 +13,7 @@ pub enum LabError {
     #[error(transparent)]
     Backend(#[from] BackendError),
     #[error(transparent)]
-    Tenant(#[from] TenantRemoteError),
+    Remote(#[from] RemoteError),
     #[error(transparent)]
     Runbook(#[from] Box<RunbookError>),
     #[error(transparent)]

@@ -8,7 +8,6 @@ use crate::runbook::{
     CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
 };
 use crate::tenant::model::NetworkConfiguration;
-use crate::tenant::remote::TenantRemoteError;
 
 const LOCAL_STORE: ParamSpec = ParamSpec::named("LocalStore", ParamKind::Switch);
 
@@ -22,16 +21,12 @@ pub const SPECS: &[CmdletSpec] = &[
 
 /// What `POST /lab/cmdlet` runs: registration talks to the tenant, the rest reads the appliance.
 pub async fn execute(appliance: &Appliance, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
-    let refused = |e: TenantRemoteError| match e {
-        TenantRemoteError::Refused { message, .. } => CmdletError::new(message),
-        other => CmdletError::new(other.to_string()),
-    };
     let name = invocation.cmdlet.as_str();
     if name.eq_ignore_ascii_case("Register-CcAppliance") {
-        let record = appliance.register().await.map_err(refused)?;
+        let record = appliance.register().await.map_err(CmdletError::from)?;
         Ok(CmdletOutput::object(Value::Object(crate::tenant::cmdlets::appliance_object(&record))))
     } else if name.eq_ignore_ascii_case("Unregister-CcAppliance") {
-        appliance.unregister().await.map_err(refused)?;
+        appliance.unregister().await.map_err(CmdletError::from)?;
         Ok(CmdletOutput::nothing())
     } else {
         run(&appliance.local_store(), &appliance.status(), invocation)

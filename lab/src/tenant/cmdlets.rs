@@ -3,7 +3,8 @@
 use super::model::{
     ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, NetworkConfiguration, UserPstnSettings,
 };
-use super::remote::{TenantRemote, TenantRemoteError};
+use super::remote::TenantRemote;
+use crate::http::RemoteError;
 use crate::runbook::{
     CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
 };
@@ -97,12 +98,9 @@ impl TenantExecutor {
     }
 }
 
-fn failed(e: TenantRemoteError) -> CmdletError {
-    match e {
-        // The tenant's own reason is what PowerShell would print.
-        TenantRemoteError::Refused { message, .. } => CmdletError::new(message),
-        other => CmdletError::new(other.to_string()),
-    }
+/// The tenant's own reason is what PowerShell would print.
+fn failed(e: RemoteError) -> CmdletError {
+    CmdletError::from(e)
 }
 
 /// The network configuration as an object whose bypass settings keep their type name, so
