@@ -95,7 +95,7 @@ impl ControlToken {
 /// The one check of the control credential on every role's control routes (`/lab/...`), as a
 /// layer: it runs before any extractor reads the body, so a caller without the credential gets
 /// 401 and learns nothing of a route's fields. Refusals have the body every role uses for
-/// errors, `{"error": "<reason>"}`.
+/// errors ([`crate::http::refusal`]).
 pub async fn require_control(
     axum::extract::State(expected): axum::extract::State<ControlToken>,
     request: axum::extract::Request,
@@ -106,13 +106,7 @@ pub async fn require_control(
         Some(_) => "the bearer token is not the lab's control credential",
         None => "expected 'Authorization: Bearer <the lab's control credential>'",
     };
-    refusal(axum::http::StatusCode::UNAUTHORIZED, reason)
-}
-
-/// `{"error": "<reason>"}` with `status`: the error body of every control route.
-pub fn refusal(status: axum::http::StatusCode, reason: impl Into<String>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    (status, axum::Json(serde_json::json!({ "error": reason.into() }))).into_response()
+    crate::http::refusal(axum::http::StatusCode::UNAUTHORIZED, reason)
 }
 
 /// Applies [`require_control`] to every route of `routes`.

@@ -3,8 +3,9 @@
 //! virtual: every Mediation Server address is mapped to its loopback listener through `dial`.
 
 use bypass_lab::auth::Secrets;
-use bypass_lab::client::{self, ClientHostConfig, ClientRemote, ClientRemoteError, DnsFailure, FetchOutcome};
+use bypass_lab::client::{self, ClientHostConfig, ClientRemote, DnsFailure, FetchOutcome};
 use bypass_lab::clock::Clock;
+use bypass_lab::http::RemoteErrorKind;
 use bypass_lab::mediation::call::MediaPath;
 use bypass_lab::tenant::model::{MediaBypassParameters, MediaBypassSettings};
 use bypass_lab::tenant::remote::TenantRemote;
@@ -210,8 +211,8 @@ async fn the_control_api_wants_the_control_token() {
     let body: serde_json::Value = missing.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("Bearer"), "{body}");
     let wrong = ClientRemote::new(&rig.client_url, "not-the-token");
-    match wrong.list().await {
-        Err(ClientRemoteError::Refused { status: 401, message }) => {
+    match wrong.list().await.map_err(|e| e.kind) {
+        Err(RemoteErrorKind::Refused { status: 401, message }) => {
             assert!(message.contains("control credential"), "{message}")
         }
         other => panic!("expected 401, got {other:?}"),
@@ -222,19 +223,19 @@ async fn the_control_api_wants_the_control_token() {
 #[tokio::test]
 async fn users_that_never_signed_in_are_told_apart() {
     let rig = start(false).await;
-    match rig.client.status("nobody").await {
-        Err(ClientRemoteError::Refused { status: 404, message }) => assert!(message.contains("nobody"), "{message}"),
+    match rig.client.status("nobody").await.map_err(|e| e.kind) {
+        Err(RemoteErrorKind::Refused { status: 404, message }) => assert!(message.contains("nobody"), "{message}"),
         other => panic!("expected 404, got {other:?}"),
     }
-    match rig.client.call("nobody", "+14255550100").await {
-        Err(ClientRemoteError::Refused { status: 409, message }) => {
+    match rig.client.call("nobody", "+14255550100").await.map_err(|e| e.kind) {
+        Err(RemoteErrorKind::Refused { status: 409, message }) => {
             assert!(message.contains("not signed in"), "{message}")
         }
         other => panic!("expected 409, got {other:?}"),
     }
     assert_eq!(rig.client.fetch("nobody").await.unwrap(), FetchOutcome::NotSignedIn);
-    match rig.client.sign_in("bad*name", EXTERNAL_CLIENT.parse().unwrap()).await {
-        Err(ClientRemoteError::Refused { status: 400, message }) => assert!(message.contains("bad*name"), "{message}"),
+    match rig.client.sign_in("bad*name", EXTERNAL_CLIENT.parse().unwrap()).await.map_err(|e| e.kind) {
+        Err(RemoteErrorKind::Refused { status: 400, message }) => assert!(message.contains("bad*name"), "{message}"),
         other => panic!("expected 400 for a user name that cannot be a folder, got {other:?}"),
     }
 }
@@ -383,22 +384,16 @@ async fn an_inbound_call_bypasses_when_the_client_holds_the_gateways_id() {
     rig.enable().await;
     rig.pass_replication_window().await;
     rig.sign_in("alice", AMSTERDAM_CLIENT).await;
-    let call = rig
-        .client
-        .place("alice", &client::api::CallOrder { number: "+31201234567".into(), inbound: true })
-        .await
-        .unwrap();
+    let call =
+        rig.client.place("alice", &client::CallOrder { number: "+31201234567".into(), inbound: true }).await.unwrap();
     assert_eq!(
         (call.media_path, call.direction),
         (MediaPath::Bypass, bypass_lab::mediation::call::Direction::Inbound),
         "{call:?}"
     );
     rig.sign_in("erin", EXTERNAL_CLIENT).await;
-    let call = rig
-        .client
-        .place("erin", &client::api::CallOrder { number: "+31201234567".into(), inbound: true })
-        .await
-        .unwrap();
+    let call =
+        rig.client.place("erin", &client::CallOrder { number: "+31201234567".into(), inbound: true }).await.unwrap();
     assert_eq!(call.media_path, MediaPath::ThroughEdge);
 }
 
@@ -500,7 +495,7 @@ async fn after_a_permanent_disable_a_re_signed_in_client_receives_no_url() {
 
 #[tokio::test]
 async fn an_old_client_or_a_full_tunnel_vpn_never_bypasses_and_says_why() {
-    use bypass_lab::client::api::SignInRequest;
+    use bypass_lab::client::SignInRequest;
     let rig = start(true).await;
     rig.enable().await;
     rig.pass_replication_window().await;
@@ -523,8 +518,8 @@ async fn an_old_client_or_a_full_tunnel_vpn_never_bypasses_and_says_why() {
     assert_eq!(status.client_version, "16.0.8201.2102");
 
     let bad = SignInRequest { address: at, version: Some("sixteen".into()), vpn: None };
-    match rig.client.sign_in_as("bad", &bad).await {
-        Err(ClientRemoteError::Refused { status: 400, message }) => {
+    match rig.client.sign_in_as("bad", &bad).await.map_err(|e| e.kind) {
+        Err(RemoteErrorKind::Refused { status: 400, message }) => {
             assert!(message.contains("'sixteen' is not a client version"), "{message}")
         }
         other => panic!("expected 400, got {other:?}"),

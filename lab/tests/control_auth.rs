@@ -39,14 +39,14 @@ async fn control_routes_refuse_unauthenticated_garbage_with_401() {
         (reqwest::Method::POST, format!("{}/lab/cmdlet", endpoints.dns_admin)),
         (reqwest::Method::POST, format!("{client}/lab/clock")),
     ];
-    let http = bypass_lab::http::client(std::time::Duration::from_secs(10));
+    let http = bypass_lab::http::control::shared();
     for (method, url) in &routes {
         refuses(&http, method.clone(), url, None).await;
         refuses(&http, method.clone(), url, Some(&lab.secrets().admin)).await;
     }
-    // With the credential, a body that is not what the route reads is refused in the same shape
-    // (cmdlet routes answer a cmdlet's error instead, `{"message": ...}`, as PowerShell shows it).
-    for (method, url) in routes.iter().filter(|(m, u)| *m == reqwest::Method::POST && !u.ends_with("/lab/cmdlet")) {
+    // With the credential, a body that is not what the route reads is refused in the same shape,
+    // cmdlet routes included.
+    for (method, url) in routes.iter().filter(|(m, _)| *m == reqwest::Method::POST) {
         let reply = http
             .request(method.clone(), url)
             .bearer_auth(&lab.secrets().control)
@@ -59,6 +59,20 @@ async fn control_routes_refuse_unauthenticated_garbage_with_401() {
             reply.json().await.unwrap_or_else(|e| panic!("{url}: the refusal is not JSON: {e}"));
         assert!(status.is_client_error(), "{url}: {status}");
         assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{url}: {body}");
+    }
+    // A cmdlet that fails answers 400 in the same shape, its error as PowerShell prints it.
+    let invocation = |cmdlet: &str| serde_json::json!({ "cmdlet": cmdlet, "args": {}, "line": 1, "column": 1 });
+    let failing = [
+        (format!("{appliance}/lab/cmdlet"), "Get-Nothing"),
+        (format!("{}/lab/cmdlet", endpoints.dns_admin), "Resolve-DnsName"),
+    ];
+    for (url, cmdlet) in failing {
+        let reply = http.post(&url).bearer_auth(&lab.secrets().control).json(&invocation(cmdlet)).send().await.unwrap();
+        let status = reply.status();
+        let body: serde_json::Value = reply.json().await.unwrap_or_else(|e| panic!("{url}: not JSON: {e}"));
+        assert_eq!(status, 400, "{url}: {body}");
+        assert!(body["error"].as_str().is_some_and(|e| e.contains(cmdlet)), "{url}: {body}");
+        assert!(body.get("message").is_none(), "{url}: {body}");
     }
     lab.stop().await.unwrap();
 }

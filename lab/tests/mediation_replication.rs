@@ -285,7 +285,7 @@ async fn calls_bypass_only_with_the_gateways_bypass_id_and_the_control_api_needs
         wrong_host.rejection()
     );
 
-    let stranger = ApplianceRemote::new(&ams.remote.base_url, "not-the-control-credential");
+    let stranger = ApplianceRemote::new(ams.remote.base_url(), "not-the-control-credential");
     let err = stranger.status().await.unwrap_err();
     assert!(err.to_string().contains("(401)"), "{err}");
     assert!(stranger.set_link(false).await.is_err());

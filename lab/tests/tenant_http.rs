@@ -1,8 +1,9 @@
 //! The tenant role through real HTTP on loopback: credentials, versions, overwrite semantics,
 //! URL validation, the appliance long poll.
 
+use bypass_lab::http::RemoteErrorKind;
 use bypass_lab::tenant::model::*;
-use bypass_lab::tenant::remote::{TenantRemote, TenantRemoteError};
+use bypass_lab::tenant::remote::TenantRemote;
 use bypass_lab::topology::Topology;
 use std::time::Duration;
 
@@ -45,14 +46,14 @@ async fn credentials_are_checked_with_reasons() {
 
     let unknown = TenantRemote::new(&t.url, "nobody").configuration().await.unwrap_err();
     assert!(
-        matches!(&unknown, TenantRemoteError::Refused { status: 401, message } if message.contains("not a credential of this tenant")),
+        matches!(&unknown.kind, RemoteErrorKind::Refused { status: 401, message } if message.contains("not a credential of this tenant")),
         "{unknown:?}"
     );
 
     let user = TenantRemote::new(&t.url, &t.secrets.users).configuration().await.unwrap_err();
     assert_eq!(
-        user,
-        TenantRemoteError::Refused {
+        user.kind,
+        RemoteErrorKind::Refused {
             status: 403,
             message:
                 "this route needs the tenant administrator's credential, but the request carries a user's credential"
@@ -61,7 +62,7 @@ async fn credentials_are_checked_with_reasons() {
     );
 
     let admin_on_user_route = t.as_admin().provisioning("alice@adatum.biz").await.unwrap_err();
-    assert!(matches!(admin_on_user_route, TenantRemoteError::Refused { status: 403, .. }));
+    assert!(matches!(admin_on_user_route.kind, RemoteErrorKind::Refused { status: 403, .. }));
 }
 
 #[tokio::test]
@@ -75,17 +76,17 @@ async fn appliances_register_under_their_own_name_only() {
 
     let other = ams1.register(&registration("sea-cce1", "Seattle", "10.10.1.8")).await.unwrap_err();
     assert!(
-        matches!(&other, TenantRemoteError::Refused { status: 403, message } if message.contains("ams-cce1") && message.contains("sea-cce1")),
+        matches!(&other.kind, RemoteErrorKind::Refused { status: 403, message } if message.contains("ams-cce1") && message.contains("sea-cce1")),
         "{other:?}"
     );
     let stranger = TenantRemote::new(&t.url, "lab-appliance-ams-cce1")
         .register(&registration("ams-cce1", "Amsterdam", "192.168.1.45"))
         .await
         .unwrap_err();
-    assert!(matches!(stranger, TenantRemoteError::Refused { status: 401, .. }));
+    assert!(matches!(stranger.kind, RemoteErrorKind::Refused { status: 401, .. }));
     let pulled = ams1.pull("ams-cce1").await.unwrap();
     assert_eq!(pulled.version, 1);
-    assert!(matches!(ams1.pull("ams-cce2").await.unwrap_err(), TenantRemoteError::Refused { status: 403, .. }));
+    assert!(matches!(ams1.pull("ams-cce2").await.unwrap_err().kind, RemoteErrorKind::Refused { status: 403, .. }));
     let listed = t.as_admin().appliances().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].identity, first.identity);
@@ -102,8 +103,8 @@ async fn every_accepted_change_adds_one_to_the_version() {
 
     let refused = admin.set_internal_url(Some("ftp://x")).await.unwrap_err();
     assert_eq!(
-        refused,
-        TenantRemoteError::Refused {
+        refused.kind,
+        RemoteErrorKind::Refused {
             status: 400,
             message: "HybridConfigServiceInternalUrl 'ftp://x' is not an http or https URL.".into()
         }
@@ -197,7 +198,7 @@ async fn the_appliance_long_poll_wakes_on_contact() {
         .report_contact(&ApplianceContact { name: "sea-cce1".into(), at: Duration::ZERO, replicated_version: 1 })
         .await
         .unwrap_err();
-    assert!(matches!(unregistered, TenantRemoteError::Refused { status: 409, .. }));
+    assert!(matches!(unregistered.kind, RemoteErrorKind::Refused { status: 409, .. }));
 }
 
 #[tokio::test]
@@ -206,7 +207,7 @@ async fn an_unreachable_tenant_is_told_apart_from_a_refusal() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let err = TenantRemote::new(&url, "x").configuration().await.unwrap_err();
-    assert!(matches!(err, TenantRemoteError::Unreachable { .. }), "{err:?}");
+    assert!(err.is_unreachable(), "{err:?}");
 }
 
 #[tokio::test]
@@ -223,7 +224,7 @@ async fn registration_as_documented_and_appliances_that_start_unregistered() {
 
     let sync = ams1.register(&registration("ams-cce1", "Amsterdam", "192.168.1.45")).await.unwrap_err();
     assert!(
-        matches!(&sync, TenantRemoteError::Refused { status: 409, message } if message.contains("run Register-CcAppliance")),
+        matches!(&sync.kind, RemoteErrorKind::Refused { status: 409, message } if message.contains("run Register-CcAppliance")),
         "{sync:?}"
     );
     let explicit = ApplianceRegistration { explicit: true, ..registration("ams-cce1", "Amsterdam", "192.168.1.45") };
@@ -231,8 +232,8 @@ async fn registration_as_documented_and_appliances_that_start_unregistered() {
     assert!(record.registered);
     let again = ams1.register(&explicit).await.unwrap_err();
     assert_eq!(
-        again,
-        TenantRemoteError::Refused { status: 409, message: "appliance ams-cce1 is already registered".into() }
+        again.kind,
+        RemoteErrorKind::Refused { status: 409, message: "appliance ams-cce1 is already registered".into() }
     );
     ams1.register(&registration("ams-cce1", "Amsterdam", "192.168.1.45"))
         .await
@@ -279,8 +280,5 @@ async fn calls_route_to_the_assigned_site_else_the_tenant_default() {
         (Some("Amsterdam"), "assigned by Set-CsUserPstnSettings")
     );
     assert_eq!(users.pstn_route("bob@adatum.biz").await.unwrap().site.as_deref(), Some("Seattle"));
-    assert!(
-        matches!(admin.pstn_route("alice").await, Err(TenantRemoteError::Refused { status: 403, .. })),
-        "routing is the user's"
-    );
+    assert!(admin.pstn_route("alice").await.unwrap_err().status() == Some(403), "routing is the user's");
 }

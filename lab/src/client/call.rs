@@ -7,8 +7,10 @@
 //! spread over the site's appliances that take calls, in an order seeded per user, so a rehearsal
 //! gives the same spread every run (docs/design/client.md).
 
+use super::fetch::REQUEST_TIMEOUT;
 use super::{stable_hash, ClientError, ClientHostConfig};
 use crate::mediation::call::{CallRequest, CallResult, Direction};
+use crate::mediation::remote::ApplianceRemote;
 use crate::tenant::model::PstnRoute;
 use crate::topology::{Appliance, Site, Topology};
 use std::net::{IpAddr, SocketAddr};
@@ -89,12 +91,9 @@ pub struct Placing<'a> {
     pub external: bool,
 }
 
-pub async fn place(
-    config: &ClientHostConfig,
-    http: &reqwest::Client,
-    route: &Route,
-    placing: Placing<'_>,
-) -> Result<CallResult, ClientError> {
+/// Signals the call to the route's Mediation Server at the address the lab dials for it, as a
+/// client does: without credential, waiting no longer than a client waits.
+pub async fn place(config: &ClientHostConfig, route: &Route, placing: Placing<'_>) -> Result<CallResult, ClientError> {
     let ip = route.address;
     let target = config.dial.get(&ip).copied().unwrap_or(SocketAddr::new(ip, 80));
     let external = route.external || placing.external;
@@ -106,20 +105,12 @@ pub async fn place(
         direction: placing.direction,
         client_site: if external { None } else { route.client_site.clone() },
     };
-    let failed =
-        |reason: String| ClientError::CallFailed { mediation_server: route.appliance.clone(), address: ip, reason };
-    let response = http
-        .post(format!("http://{target}/call"))
-        .json(&request)
-        .send()
-        .await
-        .map_err(|e| failed(crate::http::error_chain(&e)))?;
-    let status = response.status();
-    let body = response.text().await.map_err(|e| failed(crate::http::error_chain(&e)))?;
-    if !status.is_success() {
-        return Err(failed(format!("it answered {status}: {}", body.trim())));
-    }
-    serde_json::from_str(&body).map_err(|e| failed(format!("its answer is not a call result ({e}): {}", body.trim())))
+    let mediation_server = ApplianceRemote::new(format!("http://{target}"), "").with_timeout(REQUEST_TIMEOUT);
+    mediation_server.call(&request).await.map_err(|e| ClientError::CallFailed {
+        mediation_server: route.appliance.clone(),
+        address: ip,
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]

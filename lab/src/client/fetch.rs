@@ -10,7 +10,8 @@ use hickory_proto::rr::RecordType;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-/// How long a client waits for a Mediation Server's web service before calling it unreachable.
+/// How long a client waits for a Mediation Server's web service before calling it unreachable
+/// (and, for the whole request, for the tenant and for a call).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -21,6 +22,12 @@ pub struct Cache<'a> {
 }
 
 /// One fetch by `user` living at `address`.
+///
+/// It builds an HTTP client of its own rather than using the lab's shared one: this is the
+/// user's machine fetching a URL, whose host must stay in the Host header while the connection
+/// goes where the lab maps the Mediation Server's address (the answer of this fetch's own DNS
+/// lookup), a mapping only a client built for it can hold. It also waits as a client does
+/// ([`CONNECT_TIMEOUT`]), not as the lab does.
 pub async fn fetch(
     config: &ClientHostConfig,
     cache: Cache<'_>,
@@ -55,9 +62,9 @@ pub async fn fetch(
     let mediation_server =
         config.topology.find_appliance(&ip.to_string()).map(|(_, a)| a.name.clone()).unwrap_or_else(|| ip.to_string());
     let unreachable = |reason: String| FetchOutcome::ServiceUnreachable { host: host.clone(), address: ip, reason };
-    let builder = reqwest::Client::builder().no_proxy().connect_timeout(CONNECT_TIMEOUT).timeout(REQUEST_TIMEOUT);
     // The Host header must stay the URL's host (the web service answers only for it), while the
     // connection goes where the lab maps the Mediation Server's address.
+    let builder = reqwest::Client::builder().no_proxy().connect_timeout(CONNECT_TIMEOUT).timeout(REQUEST_TIMEOUT);
     let (builder, request_url) = match literal {
         None => (builder.resolve(&host, target), parsed.clone()),
         Some(_) => {

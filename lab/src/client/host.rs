@@ -6,7 +6,7 @@
 
 use super::call;
 use super::eligibility::ClientKind;
-use super::fetch::fetch;
+use super::fetch::{fetch, REQUEST_TIMEOUT};
 use super::outcome::FetchOutcome;
 use super::status::{ClientStatus, FetchRecord, OUTSIDE};
 use super::uccapi_log::{provisioning_line, Level, UccApiLog};
@@ -24,8 +24,6 @@ use uuid::Uuid;
 pub struct Host {
     pub config: ClientHostConfig,
     pub clock: Clock,
-    /// Shared by provisioning and calls; never goes through a proxy (the lab is loopback only).
-    http: reqwest::Client,
     users: Mutex<BTreeMap<String, User>>,
     /// Tells the clock the earliest instant a re-fetch is due, the moment it changes (a sign-in
     /// between two advances included), so an advance stops there and fetches happen in lab-time
@@ -58,15 +56,14 @@ fn ms(d: Duration) -> u64 {
 
 impl Host {
     /// `announcer` belongs to the participant that runs the re-fetches ([`super::schedule`]).
-    pub fn new(config: ClientHostConfig, clock: Clock, announcer: DueAnnouncer) -> Result<Host, ClientError> {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .pool_idle_timeout(crate::http::POOL_IDLE)
-            .connect_timeout(super::fetch::CONNECT_TIMEOUT)
-            .timeout(super::fetch::REQUEST_TIMEOUT)
-            .build()
-            .map_err(|e| ClientError::Http(e.to_string()))?;
-        Ok(Host { config, clock, http, users: Mutex::new(BTreeMap::new()), announcer, dns_cache: Default::default() })
+    pub fn new(config: ClientHostConfig, clock: Clock, announcer: DueAnnouncer) -> Host {
+        Host { config, clock, users: Mutex::new(BTreeMap::new()), announcer, dns_cache: Default::default() }
+    }
+
+    /// The tenant as this host's users reach it: with their credential, waiting no longer than
+    /// a client waits.
+    fn tenant(&self) -> TenantRemote {
+        TenantRemote::new(&self.config.tenant_url, &self.config.user_password).with_timeout(REQUEST_TIMEOUT)
     }
 
     fn site_name(&self, address: IpAddr) -> String {
@@ -127,8 +124,7 @@ impl Host {
             Level::Info,
             &format!("SignIn: user={user} address={address} site={site} version={}{vpn}", kind.version),
         );
-        let mut tenant = TenantRemote::new(&self.config.tenant_url, &self.config.user_password);
-        tenant.http = self.http.clone();
+        let tenant = self.tenant();
         let provisioning = match tenant.provisioning(user).await {
             Ok(p) => p,
             Err(e) => {
@@ -278,8 +274,7 @@ impl Host {
     /// How the online service routes this user's calls; when it cannot be asked, the client's
     /// location decides (lab choice, logged).
     async fn pstn_route(&self, user: &str, log: &UccApiLog) -> PstnRoute {
-        let mut tenant = TenantRemote::new(&self.config.tenant_url, &self.config.user_password);
-        tenant.http = self.http.clone();
+        let tenant = self.tenant();
         match tenant.pstn_route(user).await {
             Ok(route) => route,
             Err(e) => {
@@ -309,7 +304,7 @@ impl Host {
         let pstn = self.pstn_route(user, &log).await;
         let placing = call::Placing { user, number, bypass_id, direction, external: kind.external_for_media() };
         let result = match call::route(&self.config.topology, address, &pstn, user, call_number) {
-            Ok(route) => call::place(&self.config, &self.http, &route, placing).await,
+            Ok(route) => call::place(&self.config, &route, placing).await,
             Err(e) => Err(e),
         };
         let now = self.clock.now();

@@ -1,7 +1,6 @@
 //! Skype for Business clients: sign-in with in-band provisioning, the UccApi trace log, the
 //! hybridconfig fetch and the bypass decision, and PSTN calls.
 
-pub mod api;
 pub mod call;
 pub mod dns_cache;
 pub mod eligibility;
@@ -9,16 +8,18 @@ pub mod fetch;
 pub mod host;
 pub mod outcome;
 pub mod remote;
+mod routes;
 pub mod schedule;
 pub mod status;
 pub mod uccapi_log;
 
 pub use outcome::{DnsFailure, FetchOutcome};
-pub use remote::{ClientRemote, ClientRemoteError};
+pub use remote::ClientRemote;
+pub use routes::{CallOrder, SignInRequest};
 pub use status::{ClientStatus, FetchRecord};
 
 use crate::clock::{Clock, ClockError};
-use crate::tenant::remote::TenantRemoteError;
+use crate::http::RemoteError;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -54,8 +55,6 @@ pub const REFETCH_INTERVAL: Duration = Duration::from_secs(8 * 3600);
 pub enum ClientError {
     #[error("client host: {0}")]
     Io(#[from] std::io::Error),
-    #[error("client host: cannot set up HTTP: {0}")]
-    Http(String),
     #[error("unauthorized: {0}")]
     Unauthorized(String),
     #[error("no user '{0}' has signed in on this client host")]
@@ -67,7 +66,7 @@ pub enum ClientError {
     #[error("user '{0}' is not signed in")]
     NotSignedIn(String),
     #[error("sign-in of '{user}' failed: in-band provisioning: {source}")]
-    Provisioning { user: String, source: TenantRemoteError },
+    Provisioning { user: String, source: RemoteError },
     #[error("no Mediation Server to call through: {0}")]
     NoMediationServer(String),
     #[error("the call through {mediation_server} ({address}) failed: {reason}")]
@@ -85,9 +84,9 @@ pub async fn serve(
 ) -> Result<(), ClientError> {
     let name = format!("client host {}", listener.local_addr()?);
     let participant = clock.participant(name);
-    let host = Arc::new(host::Host::new(config, clock.clone(), participant.announcer())?);
+    let host = Arc::new(host::Host::new(config, clock.clone(), participant.announcer()));
     let refetch = tokio::spawn(schedule::run(host.clone(), participant, shutdown.clone()));
-    let served = crate::http::server::serve(listener, api::router(host), Default::default(), shutdown.clone()).await;
+    let served = crate::http::server::serve(listener, routes::router(host), Default::default(), shutdown.clone()).await;
     refetch.abort();
     Ok(served?)
 }

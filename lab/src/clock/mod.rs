@@ -8,9 +8,11 @@
 //! is an event to wait on, never a sleep.
 
 mod duration;
+mod routes;
 mod time_of_day;
 
 pub use duration::{clock_time, format_duration, parse_duration, serde_text, DurationError};
+pub use routes::{routes, ClockMove, ClockReading, MOVE_BUDGET};
 pub use time_of_day::{TimeOfDay, TimeOfDayError};
 
 use std::collections::BTreeMap;
@@ -19,40 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
-/// `POST /lab/clock` body, the same on every clock-keeping role and the embedded lab's control
-/// API: move this role's clock to `to_ms` lab milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ClockMove {
-    pub to_ms: u64,
-}
-
-/// `GET /lab/clock`, and the answer to a move once the role has caught up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ClockReading {
-    pub now_ms: u64,
-    /// The role's next instant with work, so a lab of several clocks can stop every role there
-    /// and keep work across roles in lab-time order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_due_ms: Option<u64>,
-}
-
-impl ClockReading {
-    pub fn of(clock: &Clock) -> ClockReading {
-        let ms = |d: Duration| d.as_millis() as u64;
-        // Rounded up: a move to that millisecond reaches the due instant, which may fall between
-        // two milliseconds (an appliance's sync offset has nanoseconds).
-        let ceil_ms = |d: Duration| d.as_nanos().div_ceil(1_000_000) as u64;
-        ClockReading { now_ms: ms(clock.now()), next_due_ms: clock.next_due().map(ceil_ms) }
-    }
-}
-
 /// How long [`Clock::advance_to`] waits for participants before naming the laggards.
 pub const CATCH_UP_DEADLINE: Duration = Duration::from_secs(30);
-
-/// A move asked for over HTTP answers after about this much real time (plus one catch-up) with
-/// the time reached, so no advance, however long, outlives its caller's request timeout; the
-/// caller asks again until the target is reached.
-pub const MOVE_BUDGET: Duration = Duration::from_secs(15);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClockError {

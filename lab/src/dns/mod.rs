@@ -4,19 +4,19 @@
 //! The submodules are private; what other parts of the lab name is re-exported here.
 //!
 //! Layout: `policy/` the server's configuration and the answer a query gets, without sockets;
-//! `handler.rs`, `udp.rs`, `tcp.rs` the transports around it; `admin.rs` the management API;
+//! `handler.rs`, `udp.rs`, `tcp.rs` the transports around it; `routes.rs` the management API and the lab clock;
 //! `cmdlets.rs` and `cmdlets_output.rs` the DNS Server cmdlets and what they print; `script.rs`
 //! the configuration a topology calls for, as cmdlets; `remote.rs` and `servers.rs` the cmdlets as
 //! a client runs them, on one of several servers; `lookup.rs` and `stub.rs` asking a DNS server
 //! as a client would.
 
-mod admin;
 pub(crate) mod cmdlets;
 mod cmdlets_output;
 mod handler;
 mod lookup;
 mod policy;
 mod remote;
+mod routes;
 mod script;
 mod servers;
 mod stub;
@@ -170,7 +170,7 @@ pub async fn start_state(
         let tcp = tokio::spawn(tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, shutdown.clone()));
         let admin = crate::http::server::serve(
             sockets.admin,
-            admin::router(executor, clock, &config.secrets.control),
+            routes::router(executor, clock, &config.secrets.control),
             Default::default(),
             shutdown.clone(),
         );

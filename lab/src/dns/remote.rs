@@ -2,12 +2,16 @@
 //! API; `Resolve-DnsName` is a real DNS query to the lab's DNS server, and only to it.
 
 use super::cmdlets::{canonical, resolve_dns_name};
+use crate::http::ControlClient;
 use crate::runbook::{CmdletError, CmdletOutput, Executor, Invocation};
 use std::net::{IpAddr, SocketAddr};
 
 /// Names `-Server` may give for the lab's DNS server besides its address (lab choice): the
 /// role's name and the SOA's primary server name `dns.<zone>`.
 pub const SERVER_NAMES: &[&str] = &["dns", "localhost"];
+
+/// Who the management API is in errors: "cannot reach the DNS server's management API at ...".
+pub const PEER: &str = "the DNS server's management API";
 
 #[derive(Debug, Clone)]
 pub struct DnsRemote {
@@ -44,33 +48,14 @@ impl DnsRemote {
         }
     }
 
+    /// The management API as the lab's control plane sees it (the shared client: nothing is
+    /// built per call).
+    fn management(&self) -> ControlClient {
+        ControlClient::new(PEER, &self.admin_url, &self.token)
+    }
+
     async fn post(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {
-        let url = format!("{}/lab/cmdlet", self.admin_url.trim_end_matches('/'));
-        let unreachable = |e: reqwest::Error| {
-            CmdletError::new(format!("{}: cannot reach the DNS server's management API at {url}: {e}", call.cmdlet))
-        };
-        let response = crate::http::client(crate::http::LAB_TIMEOUT)
-            .post(&url)
-            .bearer_auth(&self.token)
-            .json(call)
-            .send()
-            .await
-            .map_err(unreachable)?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(unreachable)?;
-        if status.is_success() {
-            serde_json::from_slice(&body).map_err(|e| {
-                CmdletError::new(format!("{}: the DNS server sent an unreadable answer: {e}", call.cmdlet))
-            })
-        } else {
-            Err(serde_json::from_slice::<CmdletError>(&body).unwrap_or_else(|_| {
-                CmdletError::new(format!(
-                    "{}: the DNS server answered HTTP {status}: {}",
-                    call.cmdlet,
-                    String::from_utf8_lossy(&body)
-                ))
-            }))
-        }
+        self.management().cmdlet(call).await
     }
 
     async fn run(&self, call: &Invocation, as_from: Option<IpAddr>) -> Result<CmdletOutput, CmdletError> {

@@ -1,8 +1,12 @@
-//! The lab's control plane as a caller sees it: every role that keeps a clock or a link answers
-//! the same `/lab/...` routes behind the same credential, so one client speaks to all of them and
-//! one error says which peer failed and how.
+//! The lab's calls to its own roles as a caller sees them: every role answers over the same
+//! shared client, refuses with the same body, and every failure says which peer failed and how.
+//! The control plane (`/lab/...` behind the lab's control credential) is the common case; the
+//! tenant's routes, a Mediation Server's calls and its web service go through the same kit with
+//! another credential or none.
 
 use crate::clock::{ClockMove, ClockReading};
+use crate::runbook::{CmdletError, CmdletOutput, Invocation};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -15,8 +19,9 @@ pub struct LinkRequest {
 }
 
 /// What went wrong talking to one peer of the lab (a role, a client host, the `up` process).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{peer}: {kind}")]
+/// It reads as an admin would say it: "cannot reach the tenant at ...", "the Mediation Server
+/// refused the request (409): ...".
+#[derive(Debug, Clone, PartialEq)]
 pub struct RemoteError {
     /// Who was called, as an admin would name it: "the tenant", "the Mediation Server MS1".
     pub peer: String,
@@ -35,6 +40,21 @@ pub enum RemoteErrorKind {
     Malformed(String),
 }
 
+impl std::fmt::Display for RemoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let peer = &self.peer;
+        match &self.kind {
+            RemoteErrorKind::Unreachable { url, reason } => write!(f, "cannot reach {peer} at {url}: {reason}"),
+            RemoteErrorKind::Refused { status, message } => {
+                write!(f, "{peer} refused the request ({status}): {message}")
+            }
+            RemoteErrorKind::Malformed(reason) => write!(f, "{peer}'s answer could not be read: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for RemoteError {}
+
 impl RemoteError {
     pub fn new(peer: impl Into<String>, kind: RemoteErrorKind) -> RemoteError {
         RemoteError { peer: peer.into(), kind }
@@ -52,22 +72,56 @@ impl RemoteError {
             _ => None,
         }
     }
+
+    /// The peer's own reason for a refusal, without who or how: what an admin's console prints.
+    pub fn refusal(&self) -> Option<&str> {
+        match &self.kind {
+            RemoteErrorKind::Refused { message, .. } => Some(message),
+            _ => None,
+        }
+    }
 }
 
-/// The one HTTP client of the lab's own calls, shared so connections are pooled across callers.
-/// Its timeout covers the slowest control call (a clock move waits for due work, and answers
-/// within [`crate::clock::MOVE_BUDGET`]); callers with a tighter need set one per request.
+/// A cmdlet that failed remotely reads as PowerShell would print it: the peer's own reason when
+/// it refused, the whole story when it could not be asked.
+impl From<RemoteError> for CmdletError {
+    fn from(e: RemoteError) -> CmdletError {
+        match e.kind {
+            RemoteErrorKind::Refused { message, .. } => CmdletError::new(message),
+            _ => CmdletError::new(e.to_string()),
+        }
+    }
+}
+
+/// The one HTTP client of the lab's own calls. Its timeout covers the slowest control call (a
+/// clock move waits for due work, and answers within [`crate::clock::MOVE_BUDGET`]); callers with
+/// a tighter need set one per request ([`ControlClient::with_timeout`]). Idle connections are not
+/// kept: one process hosts many runtimes (tests, roles started in process), and a pooled
+/// connection would outlive the runtime that opened it, or be closed by the role as idle just as
+/// a request goes out on it.
 pub fn shared() -> reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| super::client(super::LAB_TIMEOUT)).clone()
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(super::LAB_TIMEOUT)
+                .connect_timeout(super::CONNECT_TIMEOUT)
+                .pool_max_idle_per_host(0)
+                .no_proxy()
+                .build()
+                .expect("an HTTP client without TLS builds")
+        })
+        .clone()
 }
 
-/// A peer's base URL plus the lab's control credential.
+/// A peer's base URL plus the caller's credential: the lab's control credential for a role's
+/// control routes, an administrator's, appliance's or user's for the tenant.
 #[derive(Clone, Debug)]
 pub struct ControlClient {
     peer: String,
     base: String,
     token: String,
+    timeout: Option<Duration>,
     http: reqwest::Client,
 }
 
@@ -77,8 +131,16 @@ impl ControlClient {
             peer: peer.into(),
             base: base.into().trim_end_matches('/').to_string(),
             token: token.into(),
+            timeout: None,
             http: shared(),
         }
+    }
+
+    /// Every request of this client gives up after `timeout` (connecting included) rather than
+    /// the lab's default.
+    pub fn with_timeout(mut self, timeout: Duration) -> ControlClient {
+        self.timeout = Some(timeout);
+        self
     }
 
     pub fn base(&self) -> &str {
@@ -102,11 +164,31 @@ impl ControlClient {
 
     /// `POST /lab/link`: `false` cuts the peer's link to the tenant, `true` restores it.
     pub async fn set_link(&self, up: bool) -> Result<(), RemoteError> {
-        self.send(self.http.post(self.url("/lab/link")).json(&LinkRequest { tenant: up })).await.map(drop)
+        self.post_empty("/lab/link", &LinkRequest { tenant: up }).await
+    }
+
+    /// `POST /lab/cmdlet`: the role runs the cmdlet. A refusal with 400 is the cmdlet's own
+    /// error, as the role words it; any other failure is told in full, after the cmdlet's name.
+    pub async fn cmdlet(&self, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+        self.post("/lab/cmdlet", invocation).await.map_err(|e| match e.kind {
+            RemoteErrorKind::Refused { status: 400, message } => CmdletError::new(message),
+            _ => CmdletError::new(format!("{}: {e}", invocation.cmdlet)),
+        })
+    }
+
+    /// `GET /healthz` within `timeout`: whether the peer answers now. It needs no credential.
+    pub async fn healthy(&self, timeout: Duration) -> Result<(), RemoteError> {
+        let request = self.request(Method::GET, "/healthz").timeout(timeout);
+        let response = self.reach(request).await?;
+        if response.status().is_success() {
+            return Ok(());
+        }
+        let status = response.status().as_u16();
+        Err(self.error(RemoteErrorKind::Refused { status, message: "health check failed".into() }))
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, RemoteError> {
-        self.json(self.http.get(self.url(path))).await
+        self.json(self.request(Method::GET, path)).await
     }
 
     pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -114,37 +196,88 @@ impl ControlClient {
         path: &str,
         body: &B,
     ) -> Result<T, RemoteError> {
-        self.json(self.http.post(self.url(path)).json(body)).await
+        self.json(self.request(Method::POST, path).json(body)).await
+    }
+
+    pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, RemoteError> {
+        self.json(self.request(Method::PUT, path).json(body)).await
     }
 
     /// A POST whose answer carries nothing the caller needs.
     pub async fn post_empty<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<(), RemoteError> {
-        self.send(self.http.post(self.url(path)).json(body)).await.map(drop)
+        self.send(self.request(Method::POST, path).json(body)).await.map(drop)
+    }
+
+    /// A GET answered in plain text (a log).
+    pub async fn get_text(&self, path: &str) -> Result<String, RemoteError> {
+        let response = self.send(self.request(Method::GET, path)).await?;
+        response.text().await.map_err(|e| self.malformed(super::error_chain(&e)))
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
+    /// A request to `path` on the shared client with this client's timeout, not yet carrying
+    /// the credential ([`ControlClient::send`] adds it).
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, self.url(path));
+        match self.timeout {
+            Some(timeout) => request.timeout(timeout),
+            None => request,
+        }
+    }
+
+    /// Sends with the credential; an error status becomes [`RemoteErrorKind::Refused`].
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, RemoteError> {
+        let response = self.reach(request.bearer_auth(&self.token)).await?;
+        self.accepted(response).await
+    }
+
+    /// Sends without the credential (routes anyone on the network may call); an error status
+    /// becomes [`RemoteErrorKind::Refused`].
+    pub async fn send_anonymous(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, RemoteError> {
+        let response = self.reach(request).await?;
+        self.accepted(response).await
+    }
+
+    /// Sends as it is and hands back whatever status came, for callers that read refusals
+    /// themselves (a web service's rejection is an answer, not a failure).
+    pub async fn reach(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, RemoteError> {
+        request.send().await.map_err(|e| {
+            self.error(RemoteErrorKind::Unreachable { url: self.base.clone(), reason: super::error_chain(&e) })
+        })
+    }
+
+    /// Sends with the credential and reads the answer as JSON.
+    pub async fn json<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, RemoteError> {
+        let response = self.send(request).await?;
+        self.read(response).await
+    }
+
+    /// Reads a successful answer as JSON.
+    pub async fn read<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T, RemoteError> {
+        let body = response.text().await.map_err(|e| self.malformed(super::error_chain(&e)))?;
+        serde_json::from_str(&body).map_err(|e| self.malformed(format!("{e}: {body}")))
+    }
+
+    pub fn malformed(&self, reason: impl Into<String>) -> RemoteError {
+        self.error(RemoteErrorKind::Malformed(reason.into()))
+    }
+
     fn error(&self, kind: RemoteErrorKind) -> RemoteError {
         RemoteError::new(self.peer.clone(), kind)
     }
 
-    /// Sends with the control credential; an error status becomes [`RemoteErrorKind::Refused`].
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, RemoteError> {
-        let response = request.bearer_auth(&self.token).send().await.map_err(|e| {
-            self.error(RemoteErrorKind::Unreachable { url: self.base.clone(), reason: super::error_chain(&e) })
-        })?;
+    async fn accepted(&self, response: reqwest::Response) -> Result<reqwest::Response, RemoteError> {
         if response.status().is_success() {
             return Ok(response);
         }
         let (status, message) = super::refusal_reason(response).await;
         Err(self.error(RemoteErrorKind::Refused { status, message }))
-    }
-
-    pub async fn json<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, RemoteError> {
-        let response = self.send(request).await?;
-        let body = response.text().await.map_err(|e| self.error(RemoteErrorKind::Malformed(e.to_string())))?;
-        serde_json::from_str(&body).map_err(|e| self.error(RemoteErrorKind::Malformed(format!("{e}: {body}"))))
     }
 }

@@ -4,11 +4,12 @@
 pub mod control;
 pub mod server;
 
-pub use control::{ControlClient, RemoteError, RemoteErrorKind};
+pub use control::{ControlClient, LinkRequest, RemoteError, RemoteErrorKind};
 
 use std::time::Duration;
 
-/// A client for the lab's own endpoints. Proxies from the environment are ignored: the lab's
+/// A client of its own for the lab's own endpoints, for callers that need another timeout for
+/// the whole client; the lab's calls go through [`control::shared`]. Proxies from the environment are ignored: the lab's
 /// traffic stays on loopback and its own container networks. Pooled connections are dropped
 /// well before a role closes them as idle ([`server::Limits::header_read`]), so a request never
 /// goes out on a connection the role is closing.
@@ -36,8 +37,15 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// The reason of a refused request: the `error` of a JSON body `{"error": "..."}` every role
-/// answers with, else the body itself, else the status line.
+/// The error body of every role, `{"error": "<reason>"}`, with `status`: one shape, so a caller
+/// reads any role's refusal the same way ([`refusal_reason`]).
+pub fn refusal(status: axum::http::StatusCode, reason: impl Into<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (status, axum::Json(serde_json::json!({ "error": reason.into() }))).into_response()
+}
+
+/// The reason of a refused request: the `error` of the body every role answers errors with
+/// ([`refusal`]), else the body itself, else the status line.
 pub async fn refusal_reason(response: reqwest::Response) -> (u16, String) {
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
@@ -47,6 +55,11 @@ pub async fn refusal_reason(response: reqwest::Response) -> (u16, String) {
         .unwrap_or_else(|| if text.is_empty() { status.to_string() } else { text });
     (status.as_u16(), message)
 }
+
+/// How long the lab's calls wait for a connection. On the lab's own networks a peer that is up
+/// accepts at once and a disconnected network fails at once; only a dead link hangs, and it
+/// must never hold the lab's clock for long.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Long enough for the slowest lab call (an advance of the clock that waits for every role's due
 /// work), short enough that a dead role is reported rather than waited on forever.

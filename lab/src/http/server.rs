@@ -13,7 +13,7 @@
 use axum::extract::Request;
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::collections::VecDeque;
@@ -208,7 +208,7 @@ async fn one_error_body(response: Response) -> Response {
         Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
         _ => parts.status.canonical_reason().unwrap_or("refused").to_string(),
     };
-    let mut response = (parts.status, axum::Json(serde_json::json!({ "error": reason }))).into_response();
+    let mut response = super::refusal(parts.status, reason);
     for (name, value) in
         parts.headers.iter().filter(|(n, _)| *n != header::CONTENT_TYPE && *n != header::CONTENT_LENGTH)
     {
@@ -222,7 +222,7 @@ fn too_large(limits: Limits) -> Response {
 }
 
 fn refuse(status: StatusCode, reason: String) -> Response {
-    let mut response = (status, axum::Json(serde_json::json!({ "error": reason }))).into_response();
+    let mut response = super::refusal(status, reason);
     response.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
     response
 }

@@ -37,7 +37,7 @@ impl Lab {
     pub async fn sign_in_as(
         &self,
         user: &str,
-        request: &crate::client::api::SignInRequest,
+        request: &crate::client::SignInRequest,
     ) -> Result<ClientStatus, LabError> {
         let url = self.backend.client_host(request.address).await?;
         let host = ClientRemote::new(url, self.secrets.control.clone());
@@ -71,7 +71,7 @@ impl Lab {
 
     /// A call either way: with `inbound`, a PSTN caller from `number` rings the user.
     pub async fn place_call(&self, user: &str, number: &str, inbound: bool) -> Result<CallResult, LabError> {
-        let order = crate::client::api::CallOrder { number: number.to_string(), inbound };
+        let order = crate::client::CallOrder { number: number.to_string(), inbound };
         self.host_of(user).await?.place(user, &order).await.map_err(|e| Self::client_error(user, e))
     }
 

@@ -2,8 +2,8 @@ use super::LabFileError;
 use crate::backend::BackendError;
 use crate::clock::{format_duration, ClockError};
 use crate::dns::LookupError;
+use crate::http::RemoteError;
 use crate::runbook::RunbookError;
-use crate::tenant::remote::TenantRemoteError;
 use crate::topology::TopologyError;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -16,7 +16,7 @@ pub enum LabError {
     #[error(transparent)]
     Backend(BackendError),
     #[error(transparent)]
-    Tenant(#[from] TenantRemoteError),
+    Remote(#[from] RemoteError),
     #[error(transparent)]
     Runbook(#[from] Box<RunbookError>),
     #[error(transparent)]
@@ -82,7 +82,7 @@ pub enum LabError {
     ClientHost {
         url: String,
         #[source]
-        source: crate::client::remote::ClientRemoteError,
+        source: RemoteError,
     },
     /// A DNS server refused a cmdlet the lab sent it.
     #[error("DNS server {server}: {message}")]

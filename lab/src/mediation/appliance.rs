@@ -5,8 +5,9 @@ use super::localstore::{LocalStore, LocalStoreFile};
 use super::status::{ApplianceStatus, WebServiceState};
 use super::ApplianceConfig;
 use crate::clock::Clock;
+use crate::http::{RemoteError, RemoteErrorKind};
 use crate::tenant::model::{ApplianceContact, ApplianceRecord, ApplianceRegistration};
-use crate::tenant::remote::{TenantRemote, TenantRemoteError};
+use crate::tenant::remote::TenantRemote;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -46,18 +47,9 @@ struct Replication {
 }
 
 impl Appliance {
-    pub fn new(
-        config: ApplianceConfig,
-        clock: Clock,
-        http: reqwest::Client,
-        file: LocalStoreFile,
-        store: LocalStore,
-    ) -> Appliance {
-        let tenant = TenantRemote {
-            base_url: config.tenant_url.trim_end_matches('/').to_string(),
-            token: config.credential.clone(),
-            http,
-        };
+    pub fn new(config: ApplianceConfig, clock: Clock, file: LocalStoreFile, store: LocalStore) -> Appliance {
+        let tenant = TenantRemote::new(&config.tenant_url, &config.credential)
+            .with_timeout(super::replication::TENANT_REQUEST_TIMEOUT);
         let replication = Replication {
             registered: false,
             tenant_reachable: false,
@@ -168,7 +160,7 @@ impl Appliance {
     }
 
     /// `Register-CcAppliance`: registers with the tenant now; refused when already registered.
-    pub async fn register(&self) -> Result<ApplianceRecord, TenantRemoteError> {
+    pub async fn register(&self) -> Result<ApplianceRecord, RemoteError> {
         let record = self.tenant.register(&self.registration(true)).await?;
         self.replication.lock().unwrap().registered = true;
         Ok(record)
@@ -176,7 +168,7 @@ impl Appliance {
 
     /// `Unregister-CcAppliance`: the tenant keeps the record, marked unregistered; syncs stop
     /// until the appliance registers again.
-    pub async fn unregister(&self) -> Result<ApplianceRecord, TenantRemoteError> {
+    pub async fn unregister(&self) -> Result<ApplianceRecord, RemoteError> {
         let record = self.tenant.unregister(&self.config.name).await?;
         self.replication.lock().unwrap().registered = false;
         Ok(record)
@@ -230,11 +222,11 @@ struct SyncFailure {
 }
 
 impl SyncFailure {
-    fn from_tenant(e: TenantRemoteError) -> SyncFailure {
-        let (tenant_answered, forget_registration) = match e {
-            TenantRemoteError::Unreachable { .. } => (false, false),
-            TenantRemoteError::Refused { .. } => (true, true),
-            TenantRemoteError::Malformed(_) => (true, false),
+    fn from_tenant(e: RemoteError) -> SyncFailure {
+        let (tenant_answered, forget_registration) = match &e.kind {
+            RemoteErrorKind::Unreachable { .. } => (false, false),
+            RemoteErrorKind::Refused { .. } => (true, true),
+            RemoteErrorKind::Malformed(_) => (true, false),
         };
         SyncFailure { message: e.to_string(), tenant_answered, forget_registration }
     }

@@ -8,7 +8,6 @@ use crate::runbook::{
     find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
 };
 use crate::tenant::objects::{appliance_object, network_object};
-use crate::tenant::remote::TenantRemoteError;
 use futures::future::BoxFuture;
 
 const LOCAL_STORE: ParamSpec = ParamSpec::named("LocalStore", ParamKind::Switch);
@@ -19,7 +18,7 @@ enum Handler {
     /// Reads the LocalStore and the appliance's own status; changes nothing.
     Reads(fn(&LocalStore, &ApplianceStatus, &Invocation) -> Result<CmdletOutput, CmdletError>),
     /// Talks to the tenant as this appliance (registration).
-    Registers(for<'a> fn(&'a Appliance) -> BoxFuture<'a, Result<CmdletOutput, TenantRemoteError>>),
+    Registers(for<'a> fn(&'a Appliance) -> BoxFuture<'a, Result<CmdletOutput, crate::http::RemoteError>>),
 }
 
 const fn on_appliance(name: &'static str, params: &'static [ParamSpec], handler: Handler) -> Cmdlet<Handler> {
@@ -41,12 +40,8 @@ pub fn specs() -> impl Iterator<Item = &'static CmdletSpec> + Clone {
 
 /// What `POST /lab/cmdlet` runs: registration talks to the tenant, the rest reads the appliance.
 pub async fn execute(appliance: &Appliance, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
-    let refused = |e: TenantRemoteError| match e {
-        TenantRemoteError::Refused { message, .. } => CmdletError::new(message),
-        other => CmdletError::new(other.to_string()),
-    };
     match find(CMDLETS, &invocation.cmdlet).map(|c| c.handler) {
-        Some(Handler::Registers(register)) => register(appliance).await.map_err(refused),
+        Some(Handler::Registers(register)) => register(appliance).await.map_err(CmdletError::from),
         _ => run(&appliance.local_store(), &appliance.status(), invocation),
     }
 }
@@ -63,12 +58,12 @@ pub fn run(store: &LocalStore, status: &ApplianceStatus, invocation: &Invocation
     }
 }
 
-async fn register(appliance: &Appliance) -> Result<CmdletOutput, TenantRemoteError> {
+async fn register(appliance: &Appliance) -> Result<CmdletOutput, crate::http::RemoteError> {
     let record = appliance.register().await?;
     Ok(CmdletOutput::object(Value::Object(appliance_object(&record))))
 }
 
-async fn unregister(appliance: &Appliance) -> Result<CmdletOutput, TenantRemoteError> {
+async fn unregister(appliance: &Appliance) -> Result<CmdletOutput, crate::http::RemoteError> {
     appliance.unregister().await?;
     Ok(CmdletOutput::nothing())
 }

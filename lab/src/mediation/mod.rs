@@ -7,8 +7,8 @@
 //! - [`web_service`]: the hybridconfig web service's answer, from the LocalStore alone.
 //! - [`gateway`]: a call's media path (bypass IDs compared) and which gateway takes it.
 //! - [`appliance`]: one running appliance's shared state and its sync.
-//! - [`replication`]: the sync loop as a clock participant; the shared tenant HTTP client.
-//! - [`routes`]: HTTP: web service, calls, health, the lab's control API.
+//! - [`replication`]: the sync loop as a clock participant, and how long a sync waits.
+//! - [`routes`]: the HTTP surface: web service, calls, health, the lab's control API.
 //! - [`cmdlets`]: `-LocalStore` gets and `Get-CcApplianceStatus`.
 //! - [`remote`]: calling a Mediation Server over HTTP.
 
@@ -92,7 +92,7 @@ pub async fn serve(
     })?;
     // Joined before anything can await, so an advance issued right after start waits for it.
     let participant = clock.participant(format!("appliance {}", config.name));
-    let appliance = Arc::new(appliance::Appliance::new(config, clock, replication::tenant_http(), file, store));
+    let appliance = Arc::new(appliance::Appliance::new(config, clock, file, store));
     // Polled inside this future rather than spawned: when `serve` is dropped (a task aborted to
     // rehearse a kill), replication stops with it and leaves the clock's barrier.
     let replicating = replication::replicate(appliance.clone(), participant);

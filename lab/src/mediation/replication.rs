@@ -5,31 +5,13 @@
 use super::appliance::Appliance;
 use super::schedule::Schedule;
 use crate::clock::Participant;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Per request; a dead link must never hold the lab's clock for long.
+/// Per request (connecting within [`crate::http::CONNECT_TIMEOUT`]); a dead link must never hold
+/// the lab's clock for long. Every appliance of a process goes through the lab's one shared
+/// client ([`crate::http::control::shared`]), so thousands of appliances share one connector.
 pub const TENANT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-pub const TENANT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// The HTTP client every appliance of this process uses towards the tenant (thousands of
-/// appliances share one connector). Idle connections are not pooled: a process may host several
-/// runtimes (tests), and a pooled connection outlives the runtime that opened it. Proxies from
-/// the environment are ignored: replication traffic stays on the lab's own networks.
-pub fn tenant_http() -> reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            reqwest::Client::builder()
-                .timeout(TENANT_REQUEST_TIMEOUT)
-                .connect_timeout(TENANT_CONNECT_TIMEOUT)
-                .pool_max_idle_per_host(0)
-                .no_proxy()
-                .build()
-                .expect("the tenant HTTP client builds")
-        })
-        .clone()
-}
 
 /// How many syncs of this process talk to the tenant at once. When the clock jumps a whole
 /// window, every appliance is due in the same real instant; unbounded, their requests would queue

@@ -1,12 +1,13 @@
 //! The Mediation Server's HTTP surface: the hybridconfig web service, calls, health, and the
-//! lab's control API (status, cmdlets, link fault, clock). Routes: docs/design/mediation.md.
+//! lab's control API (status, cmdlets, link fault, and the clock of [`crate::clock::routes`]).
+//! Routes: docs/design/mediation.md.
 
 use super::appliance::Appliance;
 use super::call::CallRequest;
 use super::document::SERVICE_PATH;
 use super::{cmdlets, gateway, web_service};
-use crate::clock::{ClockMove, ClockReading, MOVE_BUDGET};
-use crate::runbook::{CmdletError, Invocation};
+use crate::http::{refusal, LinkRequest};
+use crate::runbook::Invocation;
 use axum::extract::{Json, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +16,6 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 type Shared = State<Arc<Appliance>>;
 
@@ -25,7 +25,7 @@ pub fn router(appliance: Arc<Appliance>) -> Router {
         .route("/lab/cmdlet", post(cmdlet))
         .route("/lab/link", post(link))
         .route("/lab/gateway", post(gateway_fault))
-        .route("/lab/clock", get(clock_get).post(clock_post));
+        .merge(crate::clock::routes(appliance.clock.clone()));
     Router::new()
         .route(SERVICE_PATH, get(web_service_get))
         .route("/call", post(call))
@@ -46,7 +46,7 @@ async fn call(State(app): Shared, Json(request): Json<CallRequest>) -> Response 
         Ok(picked) => picked,
         Err(tried) => {
             let tried: Vec<String> = tried.iter().map(IpAddr::to_string).collect();
-            return refuse(
+            return refusal(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("no gateway of {} answers (down: {})", app.config.name, tried.join(", ")),
             );
@@ -64,16 +64,6 @@ async fn call(State(app): Shared, Json(request): Json<CallRequest>) -> Response 
     Json(result).into_response()
 }
 
-/// The error body of the control API.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ControlError {
-    pub error: String,
-}
-
-fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(ControlError { error: message.into() })).into_response()
-}
-
 async fn status(State(app): Shared) -> Response {
     let mut status = app.status();
     status.tenant_link_up = Some(app.probe_link().await);
@@ -83,16 +73,11 @@ async fn status(State(app): Shared) -> Response {
 async fn cmdlet(State(app): Shared, Json(invocation): Json<Invocation>) -> Response {
     match cmdlets::execute(&app, &invocation).await {
         Ok(output) => Json(output).into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, Json::<CmdletError>(e)).into_response(),
+        Err(e) => refusal(StatusCode::BAD_REQUEST, e.message),
     }
 }
 
 /// `POST /lab/link`: `{"tenant": false}` cuts this appliance's link to the tenant.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct LinkRequest {
-    pub tenant: bool,
-}
-
 async fn link(State(app): Shared, Json(request): Json<LinkRequest>) -> Response {
     app.set_link(request.tenant);
     StatusCode::NO_CONTENT.into_response()
@@ -110,17 +95,6 @@ async fn gateway_fault(State(app): Shared, Json(request): Json<GatewayRequest>) 
     if app.set_gateway(request.address, request.up) {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        refuse(StatusCode::NOT_FOUND, format!("{} is not a gateway of {}", request.address, app.config.name))
-    }
-}
-
-async fn clock_get(State(app): Shared) -> Response {
-    Json(ClockReading::of(&app.clock)).into_response()
-}
-
-async fn clock_post(State(app): Shared, Json(request): Json<ClockMove>) -> Response {
-    match app.clock.advance_toward(Duration::from_millis(request.to_ms), Some(MOVE_BUDGET)).await {
-        Ok(_) => Json(ClockReading::of(&app.clock)).into_response(),
-        Err(e) => refuse(StatusCode::GATEWAY_TIMEOUT, e.to_string()),
+        refusal(StatusCode::NOT_FOUND, format!("{} is not a gateway of {}", request.address, app.config.name))
     }
 }

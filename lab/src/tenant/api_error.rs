@@ -1,8 +1,8 @@
-//! The tenant's error answers: a status and `{"error": "<reason>"}`.
+//! The tenant's error answers: a status and the body every role refuses with
+//! ([`crate::http::refusal`]).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -33,6 +33,6 @@ impl From<super::TenantError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(serde_json::json!({ "error": self.reason }))).into_response()
+        crate::http::refusal(self.status, self.reason)
     }
 }

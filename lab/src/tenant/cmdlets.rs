@@ -3,7 +3,8 @@
 
 use super::model::{ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, UserPstnSettings};
 use super::objects::{appliance_object, network_object};
-use super::remote::{TenantRemote, TenantRemoteError};
+use super::remote::TenantRemote;
+use crate::http::RemoteError;
 use crate::runbook::{
     find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target,
     Value,
@@ -134,12 +135,9 @@ impl TenantExecutor {
     }
 }
 
-fn failed(e: TenantRemoteError) -> CmdletError {
-    match e {
-        // The tenant's own reason is what PowerShell would print.
-        TenantRemoteError::Refused { message, .. } => CmdletError::new(message),
-        other => CmdletError::new(other.to_string()),
-    }
+/// The tenant's own reason is what PowerShell would print.
+fn failed(e: RemoteError) -> CmdletError {
+    CmdletError::from(e)
 }
 
 fn objects(items: impl Iterator<Item = PsObject>) -> CmdletOutput {

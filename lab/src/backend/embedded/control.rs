@@ -2,14 +2,13 @@
 //! (`clock advance`, `fault restart`) can reach what only this process holds.
 
 use super::appliances::Appliances;
-use crate::clock::{Clock, ClockMove, ClockReading, MOVE_BUDGET};
+use crate::clock::Clock;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -40,7 +39,7 @@ type Reply<T> = Result<Json<T>, (StatusCode, Json<serde_json::Value>)>;
 
 pub async fn serve(listener: TcpListener, state: ControlState, shutdown: CancellationToken) -> std::io::Result<()> {
     let guarded = Router::new()
-        .route("/lab/clock", get(now).post(advance))
+        .merge(crate::clock::routes(state.clock.clone()))
         .route("/lab/restart", post(restart))
         .route("/lab/dns", post(dns_fault));
     let app = Router::new()
@@ -52,19 +51,6 @@ pub async fn serve(listener: TcpListener, state: ControlState, shutdown: Cancell
 
 fn refuse(status: StatusCode, reason: impl Into<String>) -> (StatusCode, Json<serde_json::Value>) {
     (status, Json(serde_json::json!({ "error": reason.into() })))
-}
-
-async fn now(State(state): State<ControlState>) -> Reply<ClockReading> {
-    Ok(Json(ClockReading::of(&state.clock)))
-}
-
-async fn advance(State(state): State<ControlState>, Json(m): Json<ClockMove>) -> Reply<ClockReading> {
-    state
-        .clock
-        .advance_toward(Duration::from_millis(m.to_ms), Some(MOVE_BUDGET))
-        .await
-        .map_err(|e| refuse(StatusCode::GATEWAY_TIMEOUT, e.to_string()))?;
-    Ok(Json(ClockReading::of(&state.clock)))
 }
 
 async fn restart(State(state): State<ControlState>, Json(r): Json<Restart>) -> Reply<serde_json::Value> {

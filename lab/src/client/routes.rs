@@ -1,11 +1,11 @@
-//! The client host's control API (routes and status codes: docs/design/client.md).
+//! The client host's HTTP surface: its control API, the users' actions and the clock of
+//! [`crate::clock::routes`] (routes and status codes: docs/design/client.md).
 
 use super::eligibility::{ClientKind, ClientVersion, Vpn};
 use super::host::Host;
 use super::outcome::FetchOutcome;
 use super::status::ClientStatus;
 use super::ClientError;
-use crate::clock::{ClockMove, ClockReading, MOVE_BUDGET};
 use crate::mediation::call::{CallResult, Direction};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -15,7 +15,6 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignInRequest {
@@ -60,7 +59,7 @@ pub fn router(host: Arc<Host>) -> Router {
         .route("/users/{user}/flushdns", post(flush_dns))
         .route("/users/{user}/call", post(call))
         .route("/users/{user}/log", get(log))
-        .route("/lab/clock", get(clock_now).post(clock_move));
+        .merge(crate::clock::routes(host.clock.clone()));
     let guarded = crate::auth::control_routes(guarded, &host.config.control_token);
     Router::new().route("/healthz", get(|| async { "ok" })).merge(guarded).with_state(host)
 }
@@ -76,9 +75,9 @@ impl IntoResponse for ClientError {
                 StatusCode::BAD_GATEWAY
             }
             ClientError::Clock(_) => StatusCode::GATEWAY_TIMEOUT,
-            ClientError::Io(_) | ClientError::Http(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ClientError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (status, Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+        crate::http::refusal(status, self.to_string())
     }
 }
 
@@ -127,16 +126,4 @@ async fn call(
 async fn log(State(host): State<Arc<Host>>, Path(user): Path<String>) -> Result<Response, ClientError> {
     let text = host.log_text(&user)?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
-}
-
-async fn clock_now(State(host): State<Arc<Host>>) -> Json<ClockReading> {
-    Json(ClockReading::of(&host.clock))
-}
-
-async fn clock_move(
-    State(host): State<Arc<Host>>,
-    Json(body): Json<ClockMove>,
-) -> Result<Json<ClockReading>, ClientError> {
-    host.clock.advance_toward(Duration::from_millis(body.to_ms), Some(MOVE_BUDGET)).await?;
-    Ok(Json(ClockReading::of(&host.clock)))
 }
