@@ -192,3 +192,4 @@ pub struct RoleFailure {
 pub mod containers;
 pub mod embedded;
 pub mod remote;
+pub mod role_plan;
