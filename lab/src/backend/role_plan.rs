@@ -28,7 +28,7 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// A containers lab's roles read a topology other than the seed from this file.
+    /// A containers lab's roles read the topology the backend places in every container.
     pub fn in_container() -> Sources {
         Sources { topology: Some(TOPOLOGY_PATH.into()), secrets: None }
     }
@@ -192,7 +192,9 @@ impl RoleSpec {
             RoleArgs::Mediation { args, .. } => args.appliance.clone(),
             other => other.role().to_string(),
         };
-        RoleSpec { name, args, legs: vec![], keeps_data: true, health: Some(health) }
+        // A DNS server's configuration lives in memory (and, on Windows, in AD): no data directory.
+        let keeps_data = !matches!(args, RoleArgs::Dns { .. });
+        RoleSpec { name, args, legs: vec![], keeps_data, health: Some(health) }
     }
 
     pub fn role(&self) -> &'static str {
@@ -328,19 +330,16 @@ pub struct Loopback {
 }
 
 /// The roles of an embedded lab, in the order they start: tenant, the DNS servers, the
-/// appliances, one client host for every address. Topology addresses are virtual here: clients
+/// appliances, and one client host for clients at any address. Topology addresses are virtual here: clients
 /// dial each Mediation Server's and DNS server's loopback listener and state their address by
 /// EDNS Client Subnet.
-pub fn in_process(topology: &Topology, data: &Path, dns_start: DnsStart, at: &Loopback) -> Vec<RoleSpec> {
+pub fn on_loopback(topology: &Topology, data: &Path, dns_start: DnsStart, at: &Loopback) -> Vec<RoleSpec> {
     let tenant_url = format!("http://{}", at.tenant);
-    let mut roles = vec![RoleSpec {
-        name: "tenant".into(),
-        ..RoleSpec::in_process(TenantArgs { listen: at.tenant, data: data.join("tenant") })
-    }];
+    let mut roles = vec![RoleSpec::in_process(TenantArgs { listen: at.tenant, data: data.join("tenant") })];
     let dns_servers = topology.dns_server_plans();
     for (server, (listen, admin)) in dns_servers.iter().zip(&at.dns) {
         let args = DnsArgs { listen: *listen, admin: *admin, script: None, empty: dns_start == DnsStart::Empty };
-        roles.push(RoleSpec { name: server.name.clone(), keeps_data: false, ..RoleSpec::in_process(args) });
+        roles.push(RoleSpec { name: server.name.clone(), ..RoleSpec::in_process(args) });
     }
     let appliances: Vec<_> = topology.appliances().map(|(_, a)| a).zip(&at.appliances).collect();
     for (appliance, listen) in &appliances {
@@ -360,7 +359,7 @@ pub fn in_process(topology: &Topology, data: &Path, dns_start: DnsStart, at: &Lo
     roles.push(RoleSpec::in_process(ClientArgs {
         listen: at.client,
         tenant: tenant_url,
-        dns: at.dns.first().map(|(dns, _)| *dns).unwrap_or(at.tenant),
+        dns: at.dns.first().map(|(dns, _)| *dns).expect("every topology plans a DNS server"),
         ecs: true,
         dial,
         data: data.join("clients"),
@@ -419,7 +418,7 @@ mod tests {
             .into_iter()
             .chain(on_networks(&plan, DnsStart::Planned, &Sources::default()))
             .chain([client_on_networks(&plan, &topology, &place, &Sources::in_container())])
-            .chain(in_process(&topology, Path::new("/tmp/lab"), DnsStart::Planned, &loopback))
+            .chain(on_loopback(&topology, Path::new("/tmp/lab"), DnsStart::Planned, &loopback))
             .map(|spec| spec.args)
             .chain([scripted]);
         let mut seen = 0;
@@ -485,7 +484,7 @@ mod tests {
             appliances: (0..7).map(|n| SocketAddr::from(([127, 0, 0, 1], 41010 + n))).collect(),
             client: "127.0.0.1:41003".parse().unwrap(),
         };
-        let roles = in_process(&topology, Path::new("/lab"), DnsStart::Planned, &loopback);
+        let roles = on_loopback(&topology, Path::new("/lab"), DnsStart::Planned, &loopback);
         let RoleArgs::Client { args, .. } = &roles.last().unwrap().args else { panic!("the client host is last") };
         assert!(args.ecs);
         assert_eq!(args.dial.len(), 7 + topology.dns_server_plans().len());

@@ -38,7 +38,7 @@ impl Sockets {
     }
 }
 
-/// Binds an embedded lab's loopback sockets, in the order [`crate::backend::role_plan::in_process`]
+/// Binds an embedded lab's loopback sockets, in the order [`crate::backend::role_plan::on_loopback`]
 /// lists its roles: the tenant, each DNS server, each appliance, the client host.
 pub(super) async fn bind_loopback(topology: &Topology) -> Result<(Loopback, Vec<Sockets>), BackendError> {
     let any = SocketAddr::from(([127, 0, 0, 1], 0));

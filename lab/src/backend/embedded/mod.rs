@@ -67,7 +67,7 @@ impl Embedded {
         let (failed, failure) = tokio::sync::watch::channel(None);
 
         let (at, sockets) = launch::bind_loopback(topology).await?;
-        let roles = role_plan::in_process(topology, &root, dns_start, &at);
+        let roles = role_plan::on_loopback(topology, &root, dns_start, &at);
         // One DNS role per DNS server of the topology, domain controllers of one forest.
         let directory = crate::dns::policy::Directory::new(topology.tenant.ad_replication_delay);
         let dns_plans = topology.dns_server_plans();
