@@ -446,7 +446,8 @@ mod tests {
         assert_eq!(sea.health, Some("10.10.1.8:80".parse().unwrap()));
         assert_eq!(
             sea.args.argv().join(" "),
-            "serve mediation --appliance sea-cce1 --listen 0.0.0.0:80 --tenant http://172.30.0.2:8080 --data /data --topology /topology.toml"
+            "serve mediation --appliance sea-cce1 --listen 0.0.0.0:80 --tenant http://172.30.0.2:8080 --data /data \
+             --topology /topology.toml"
         );
         let dns = &roles[1];
         assert!(!dns.keeps_data && roles.iter().filter(|r| r.keeps_data).count() == 8);

@@ -1,5 +1,6 @@
 //! What several test binaries start the same way: the real `bypass-lab` binary as one role, a
-//! tenant on loopback (as the embedded backend starts one), the deployment guide's enabled settings. (Each test binary uses a part.)
+//! tenant on loopback (as the embedded backend starts one), the deployment guide's enabled
+//! settings. (Each test binary uses a part.)
 #![allow(dead_code)]
 
 use bypass_lab::auth::Secrets;
