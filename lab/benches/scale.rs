@@ -6,13 +6,16 @@
 //! debug build; `SCALE_SITES=N` for fewer sites). Targets: ready < 10 s, converged < 10 s, peak < 2 GiB.
 
 use bypass_lab::auth::Secrets;
+use bypass_lab::backend::embedded::start_role;
+use bypass_lab::backend::role_plan::{RoleArgs, RoleSpec};
 use bypass_lab::clock::Clock;
-use bypass_lab::mediation::{appliance_config, serve};
+use bypass_lab::mediation::MediationArgs;
 use bypass_lab::tenant::model::{BypassMode, MediaBypassSettings};
 use bypass_lab::tenant::remote::TenantRemote;
-use bypass_lab::tenant::TenantConfig;
+use bypass_lab::tenant::TenantArgs;
 use bypass_lab::topology::Topology;
 use std::fmt::Write;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -80,16 +83,20 @@ fn main() {
         let clock = Clock::new();
         let started = Instant::now();
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let tenant_url = format!("http://{}", listener.local_addr().unwrap());
-        let config =
-            TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
-        tokio::spawn(bypass_lab::tenant::serve(listener, config, stop.clone()));
+        // Every role started as the embedded backend starts it, on any free loopback port.
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        let role =
+            |args: RoleArgs| start_role(RoleSpec::in_process(args), &topology, &secrets, &clock, stop.child_token());
+        let tenant = TenantArgs { listen: any, data: dir.path().join("tenant") };
+        let tenant_url = role(tenant.into()).await.expect("the tenant starts").url();
         for (_, a) in topology.appliances() {
-            let config =
-                appliance_config(&topology, &secrets, &a.name, &tenant_url, Some(dir.path().join(&a.name))).unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tokio::spawn(serve(listener, config, clock.clone(), stop.child_token()));
+            let appliance = MediationArgs {
+                appliance: a.name.clone(),
+                listen: any,
+                tenant: tenant_url.clone(),
+                data: Some(dir.path().join(&a.name)),
+            };
+            role(appliance.into()).await.expect("the appliance starts");
         }
         let admin = TenantRemote::new(&tenant_url, &secrets.admin);
         let ready = wait_for(&admin, all, 1, Duration::from_secs(120)).await;

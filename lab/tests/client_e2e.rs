@@ -3,17 +3,21 @@
 //! virtual: every Mediation Server address is mapped to its loopback listener through `dial`.
 
 use bypass_lab::auth::Secrets;
-use bypass_lab::client::{self, ClientHostConfig, ClientRemote, DnsFailure, FetchOutcome};
+use bypass_lab::backend::embedded::start_role;
+use bypass_lab::backend::role_plan::{RoleArgs, RoleSpec};
+use bypass_lab::client::{self, ClientArgs, ClientRemote, DnsFailure, FetchOutcome};
 use bypass_lab::clock::Clock;
+use bypass_lab::dns::DnsArgs;
 use bypass_lab::http::RemoteErrorKind;
 use bypass_lab::mediation::call::MediaPath;
+use bypass_lab::mediation::MediationArgs;
 use bypass_lab::tenant::model::{MediaBypassParameters, MediaBypassSettings};
 use bypass_lab::tenant::remote::TenantRemote;
+use bypass_lab::tenant::TenantArgs;
 use bypass_lab::topology::Topology;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 const URL: &str = "http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc";
@@ -42,12 +46,6 @@ impl Drop for Rig {
     }
 }
 
-async fn loopback() -> (TcpListener, SocketAddr) {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let a = l.local_addr().unwrap();
-    (l, a)
-}
-
 /// Tenant, DNS and a client host; with `appliances`, the seven seed appliances too, and returns
 /// once every one of them registered and holds the tenant's configuration.
 async fn start(appliances: bool) -> Rig {
@@ -62,55 +60,38 @@ async fn start_with(topology: Topology, appliances: bool, state_address_by_ecs: 
     let stop = CancellationToken::new();
     let clock = Clock::new();
 
-    let (tenant_listener, tenant_addr) = loopback().await;
-    let tenant_url = format!("http://{tenant_addr}");
-    let tenant_config = bypass_lab::tenant::TenantConfig {
-        data_dir: dir.path().join("tenant"),
-        topology: topology.clone(),
-        secrets: secrets.clone(),
-    };
-    tokio::spawn(bypass_lab::tenant::serve(tenant_listener, tenant_config, stop.child_token()));
-
-    let sockets = bypass_lab::dns::DnsSockets::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("loopback sockets for DNS");
-    let dns = sockets.udp.local_addr().unwrap();
-    let dns_config =
-        bypass_lab::dns::DnsConfig { topology: Some(topology.clone()), script: None, secrets: secrets.clone() };
-    tokio::spawn(bypass_lab::dns::serve(sockets, dns_config, stop.child_token()));
+    // Each role started as the embedded backend starts it, on any free loopback port.
+    let any = SocketAddr::from(([127, 0, 0, 1], 0));
+    let role = |args: RoleArgs| start_role(RoleSpec::in_process(args), &topology, &secrets, &clock, stop.child_token());
+    let tenant_url = role(TenantArgs { listen: any, data: dir.path().join("tenant") }.into()).await.unwrap().url();
+    let dns = role(DnsArgs { listen: any, admin: any, script: None, empty: false }.into()).await.unwrap();
+    let dns = dns.spec.args.listen();
 
     let mut dial: BTreeMap<IpAddr, SocketAddr> = BTreeMap::new();
     let mut controls: BTreeMap<String, SocketAddr> = BTreeMap::new();
     if appliances {
         for (_, a) in topology.appliances() {
-            let config = bypass_lab::mediation::appliance_config(
-                &topology,
-                &secrets,
-                &a.name,
-                &tenant_url,
-                Some(dir.path().join("appliances").join(&a.name)),
-            )
-            .unwrap();
-            let (listener, listen) = loopback().await;
-            dial.insert(config.address, listen);
+            let args = MediationArgs {
+                appliance: a.name.clone(),
+                listen: any,
+                tenant: tenant_url.clone(),
+                data: Some(dir.path().join("appliances").join(&a.name)),
+            };
+            let listen = role(args.into()).await.unwrap().spec.args.listen();
+            dial.insert(a.address, listen);
             controls.insert(a.name.clone(), listen);
-            tokio::spawn(bypass_lab::mediation::serve(listener, config, clock.clone(), stop.child_token()));
         }
     }
 
-    let (client_listener, client_addr) = loopback().await;
-    let client_config = ClientHostConfig {
-        tenant_url: tenant_url.clone(),
+    let client_args = ClientArgs {
+        listen: any,
+        tenant: tenant_url.clone(),
         dns,
-        state_address_by_ecs,
-        dial,
-        topology: topology.clone(),
-        user_password: secrets.users.clone(),
-        control_token: secrets.control.clone(),
-        data_dir: dir.path().join("clients"),
+        ecs: state_address_by_ecs,
+        dial: dial.into_iter().collect(),
+        data: dir.path().join("clients"),
     };
-    tokio::spawn(client::serve(client_listener, client_config, clock.clone(), stop.child_token()));
-    let client_url = format!("http://{client_addr}");
+    let client_url = role(client_args.into()).await.unwrap().url();
 
     let rig = Rig {
         topology,

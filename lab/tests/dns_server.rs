@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 const NAME: &str = "hybridvoice.adatum.biz";
 
-struct Lab {
+struct Rig {
     dns: SocketAddr,
     admin: SocketAddr,
     token: String,
@@ -23,7 +23,7 @@ struct Lab {
     task: tokio::task::JoinHandle<Result<(), bypass_lab::dns::DnsError>>,
 }
 
-async fn start() -> Lab {
+async fn start() -> Rig {
     let sockets = DnsSockets::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let dns = sockets.udp.local_addr().unwrap();
     let admin_addr = sockets.admin.local_addr().unwrap();
@@ -33,9 +33,9 @@ async fn start() -> Lab {
     let stop = CancellationToken::new();
     let config = DnsConfig { topology: Some(topology), script: None, secrets };
     let task = tokio::spawn(serve(sockets, config, stop.clone()));
-    let lab = Lab { dns, admin: admin_addr, token, stop, task };
+    let rig = Rig { dns, admin: admin_addr, token, stop, task };
     // Ready when the management API answers.
-    let health = format!("http://{}/healthz", lab.admin);
+    let health = format!("http://{}/healthz", rig.admin);
     tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
@@ -46,10 +46,10 @@ async fn start() -> Lab {
     })
     .await
     .expect("the DNS role starts within 10 s");
-    lab
+    rig
 }
 
-impl Lab {
+impl Rig {
     fn remote(&self) -> DnsRemote {
         DnsRemote { admin_url: format!("http://{}", self.admin), dns: self.dns, token: self.token.clone() }
     }
@@ -88,22 +88,22 @@ fn s(v: &str) -> Value {
 
 #[tokio::test]
 async fn answers_by_place_over_udp_and_tcp() {
-    let lab = start().await;
+    let rig = start().await;
     for transport in [Transport::Udp, Transport::Tcp] {
-        let ask = |from: Option<&str>| lookup(lab.dns, NAME, from.map(|f| f.parse().unwrap()), transport);
+        let ask = |from: Option<&str>| lookup(rig.dns, NAME, from.map(|f| f.parse().unwrap()), transport);
         assert_eq!(ask(Some("192.168.1.77")).await.unwrap(), amsterdam(), "{transport:?}");
         assert_eq!(ask(Some("10.10.1.77")).await.unwrap(), seattle(), "{transport:?}");
         assert_eq!(ask(Some("203.0.113.5")).await.unwrap(), Answer::NxDomain, "{transport:?}");
         assert_eq!(ask(None).await.unwrap(), Answer::NxDomain, "{transport:?}");
-        assert_eq!(lookup(lab.dns, "www.contoso.com", None, transport).await.unwrap(), Answer::Refused);
+        assert_eq!(lookup(rig.dns, "www.contoso.com", None, transport).await.unwrap(), Answer::Refused);
     }
-    lab.stop().await;
+    rig.stop().await;
 }
 
 #[tokio::test]
 async fn the_management_api_and_resolve_dns_name() {
-    let lab = start().await;
-    let remote = lab.remote();
+    let rig = start().await;
+    let remote = rig.remote();
 
     let out = remote
         .clone()
@@ -148,7 +148,7 @@ async fn the_management_api_and_resolve_dns_name() {
     );
 
     // Without the control credential: 401.
-    let url = format!("http://{}/lab/cmdlet", lab.admin);
+    let url = format!("http://{}/lab/cmdlet", rig.admin);
     let r = reqwest::Client::new().post(&url).json(&call("Get-DnsServerClientSubnet", &[])).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let r = reqwest::Client::new()
@@ -159,15 +159,15 @@ async fn the_management_api_and_resolve_dns_name() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    lab.stop().await;
+    rig.stop().await;
 }
 
 #[tokio::test]
 async fn policies_change_at_run_time() {
-    let lab = start().await;
-    let remote = lab.remote();
+    let rig = start().await;
+    let remote = rig.remote();
     let from = Some("192.168.1.77".parse().unwrap());
-    assert_eq!(lookup(lab.dns, NAME, from, Transport::Udp).await.unwrap(), amsterdam());
+    assert_eq!(lookup(rig.dns, NAME, from, Transport::Udp).await.unwrap(), amsterdam());
     remote
         .execute(&call(
             "Remove-DnsServerResourceRecord",
@@ -181,8 +181,8 @@ async fn policies_change_at_run_time() {
         ))
         .await
         .unwrap();
-    assert_eq!(lookup(lab.dns, NAME, from, Transport::Udp).await.unwrap(), Answer::NxDomain);
-    assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), seattle());
+    assert_eq!(lookup(rig.dns, NAME, from, Transport::Udp).await.unwrap(), Answer::NxDomain);
+    assert_eq!(lookup(rig.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), seattle());
 
     // An IGNORE policy ahead of the site policies: the server stays silent.
     remote
@@ -199,7 +199,7 @@ async fn policies_change_at_run_time() {
         .await
         .unwrap();
     // Order 10 comes after the Seattle policy (2): nothing changes yet.
-    assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), seattle());
+    assert_eq!(lookup(rig.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(), seattle());
     remote
         .execute(&call(
             "Remove-DnsServerQueryResolutionPolicy",
@@ -208,21 +208,21 @@ async fn policies_change_at_run_time() {
         .await
         .unwrap();
     assert_eq!(
-        lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(),
+        lookup(rig.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(),
         Answer::NoAnswer
     );
     assert_eq!(
-        lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Tcp).await.unwrap(),
+        lookup(rig.dns, NAME, Some("10.10.1.77".parse().unwrap()), Transport::Tcp).await.unwrap(),
         Answer::NoAnswer
     );
-    lab.stop().await;
+    rig.stop().await;
 }
 
 /// AAAA and CNAME records over the wire: the alias is followed within the answering scope.
 #[tokio::test]
 async fn aaaa_and_cname_records_answer_over_the_wire() {
-    let lab = start().await;
-    let remote = lab.remote();
+    let rig = start().await;
+    let remote = rig.remote();
     let amsterdam_client: IpAddr = "192.168.1.77".parse().unwrap();
     remote
         .execute(&call(
@@ -265,25 +265,25 @@ async fn aaaa_and_cname_records_answer_over_the_wire() {
     }
     for transport in [Transport::Udp, Transport::Tcp] {
         assert_eq!(
-            lookup(lab.dns, "voice.adatum.biz", Some(amsterdam_client), transport).await.unwrap(),
+            lookup(rig.dns, "voice.adatum.biz", Some(amsterdam_client), transport).await.unwrap(),
             amsterdam(),
             "{transport:?}"
         );
     }
     assert_eq!(
-        lookup(lab.dns, "voice.adatum.biz", Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(),
+        lookup(rig.dns, "voice.adatum.biz", Some("10.10.1.77".parse().unwrap()), Transport::Udp).await.unwrap(),
         Answer::NxDomain,
         "the alias is only in the Amsterdam scope"
     );
-    lab.stop().await;
+    rig.stop().await;
 }
 
 /// A role in its own process keeps its own lab clock: `-TimeOfDay` policies follow the moves
 /// `POST /lab/clock` makes, as the lab's other roles do in containers.
 #[tokio::test]
 async fn time_of_day_policies_follow_the_role_clock() {
-    let lab = start().await;
-    let remote = lab.remote();
+    let rig = start().await;
+    let remote = rig.remote();
     let from = Some("192.168.1.77".parse().unwrap());
     remote
         .execute(&call(
@@ -318,12 +318,12 @@ async fn time_of_day_policies_follow_the_role_clock() {
         ))
         .await
         .unwrap();
-    assert_eq!(lookup(lab.dns, NAME, from, Transport::Udp).await.unwrap(), amsterdam(), "00:00: outside the window");
+    assert_eq!(lookup(rig.dns, NAME, from, Transport::Udp).await.unwrap(), amsterdam(), "00:00: outside the window");
     let http = reqwest::Client::new();
-    let clock = format!("http://{}/lab/clock", lab.admin);
+    let clock = format!("http://{}/lab/clock", rig.admin);
     let moved: serde_json::Value = http
         .post(&clock)
-        .bearer_auth(&lab.token)
+        .bearer_auth(&rig.token)
         .json(&serde_json::json!({ "to_ms": 18u64 * 3_600_000 }))
         .send()
         .await
@@ -332,10 +332,10 @@ async fn time_of_day_policies_follow_the_role_clock() {
         .await
         .unwrap();
     assert_eq!(moved["now_ms"], 18u64 * 3_600_000);
-    assert_eq!(lookup(lab.dns, NAME, from, Transport::Udp).await.unwrap(), Answer::Refused, "18:00: inside the window");
+    assert_eq!(lookup(rig.dns, NAME, from, Transport::Udp).await.unwrap(), Answer::Refused, "18:00: inside the window");
     let r = http.post(&clock).json(&serde_json::json!({ "to_ms": 1 })).send().await.unwrap();
     assert_eq!(r.status(), 401);
-    lab.stop().await;
+    rig.stop().await;
 }
 
 /// Hand-made broken packets (ID 0xbeef) over UDP and TCP.
@@ -363,11 +363,11 @@ fn malformed() -> Vec<Vec<u8>> {
 
 #[tokio::test]
 async fn survives_malformed_packets() {
-    let lab = start().await;
+    let rig = start().await;
     let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     for packet in malformed() {
-        udp.send_to(&packet, lab.dns).await.unwrap();
-        let mut tcp = tokio::net::TcpStream::connect(lab.dns).await.unwrap();
+        udp.send_to(&packet, rig.dns).await.unwrap();
+        let mut tcp = tokio::net::TcpStream::connect(rig.dns).await.unwrap();
         let mut framed = (packet.len() as u16).to_be_bytes().to_vec();
         framed.extend_from_slice(&packet);
         tcp.write_all(&framed).await.unwrap();
@@ -376,13 +376,13 @@ async fn survives_malformed_packets() {
         let _ = tokio::time::timeout(Duration::from_secs(2), tcp.read_to_end(&mut rest)).await;
     }
     // A length prefix promising more than is sent, then a close.
-    let mut tcp = tokio::net::TcpStream::connect(lab.dns).await.unwrap();
+    let mut tcp = tokio::net::TcpStream::connect(rig.dns).await.unwrap();
     tcp.write_all(&[0xff, 0xff, 1, 2, 3]).await.unwrap();
     drop(tcp);
     for transport in [Transport::Udp, Transport::Tcp] {
-        assert_eq!(lookup(lab.dns, NAME, Some("10.10.1.77".parse().unwrap()), transport).await.unwrap(), seattle());
+        assert_eq!(lookup(rig.dns, NAME, Some("10.10.1.77".parse().unwrap()), transport).await.unwrap(), seattle());
     }
-    lab.stop().await;
+    rig.stop().await;
 }
 
 /// Two domain controllers, each serving one site: zones, zone scopes and records replicate
@@ -390,11 +390,11 @@ async fn survives_malformed_packets() {
 /// documented pipeline copies it back from the other.
 #[tokio::test]
 async fn several_dns_servers_in_one_forest() {
-    use bypass_lab::lab::{Lab as LabHandle, LabOptions, RunOn};
+    use bypass_lab::lab::{Lab, LabOptions, RunOn};
     let mut text = bypass_lab::topology::SEED_TOML.to_string();
     text.push_str("\n[[dns_server]]\nname = \"dc-ams\"\naddress = \"192.168.1.5\"\nsites = [\"Amsterdam\"]\n\n[[dns_server]]\nname = \"dc-sea\"\naddress = \"10.10.1.5\"\nsites = [\"Seattle\"]\n");
     let topology = Topology::parse(&text, None).unwrap();
-    let lab = LabHandle::start(topology, LabOptions::default()).await.unwrap();
+    let lab = Lab::start(topology, LabOptions::default()).await.unwrap();
     let (ams, sea): (IpAddr, IpAddr) = ("192.168.1.77".parse().unwrap(), "10.10.1.77".parse().unwrap());
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle());
 
@@ -463,17 +463,17 @@ async fn several_dns_servers_in_one_forest() {
 #[tokio::test]
 async fn dns_faults_reach_an_up_lab_through_its_control_api() {
     use bypass_lab::backend::DnsFault;
-    use bypass_lab::lab::{Lab as LabHandle, LabOptions};
+    use bypass_lab::lab::{Lab, LabOptions};
     let mut text = bypass_lab::topology::SEED_TOML.replace(
         "replication_window = \"24h\"",
         "replication_window = \"24h\"\nstart_time_of_day = \"07:30\"\nad_replication_delay = \"20m\"",
     );
     text.push_str("\n[[dns_server]]\nname = \"dc-ams\"\naddress = \"192.168.1.5\"\n");
     let topology = Topology::parse(&text, None).unwrap();
-    let up = LabHandle::start(topology, LabOptions { control: true, ..LabOptions::default() }).await.unwrap();
+    let up = Lab::start(topology, LabOptions { control: true, ..LabOptions::default() }).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     up.save(dir.path()).unwrap();
-    let attached = LabHandle::attach(dir.path()).await.unwrap();
+    let attached = Lab::attach(dir.path()).await.unwrap();
     assert_eq!(attached.topology().tenant.start_time_of_day.to_string(), "07:30");
     assert_eq!(attached.topology().tenant.ad_replication_delay, Duration::from_secs(20 * 60));
     let sea: IpAddr = "10.10.1.77".parse().unwrap();

@@ -4,7 +4,6 @@
 use bypass_lab::auth::Secrets;
 use bypass_lab::mediation::remote::ApplianceRemote;
 use bypass_lab::tenant::remote::TenantRemote;
-use bypass_lab::tenant::TenantConfig;
 use bypass_lab::topology::Topology;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -30,11 +29,8 @@ async fn a_killed_mediation_server_serves_its_localstore_after_restart() {
     let plan = dir.path().join("plan.toml");
     std::fs::write(&plan, toml::to_string(&topology).unwrap()).unwrap();
     let tenant_stop = CancellationToken::new();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let tenant_url = format!("http://{}", listener.local_addr().unwrap());
-    let config =
-        TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
-    let tenant = tokio::spawn(bypass_lab::tenant::serve(listener, config, tenant_stop.clone()));
+    let tenant = support::start_tenant(&topology, &secrets, &dir.path().join("tenant"), tenant_stop.clone()).await;
+    let tenant_url = tenant.url();
 
     let admin = TenantRemote::new(&tenant_url, &secrets.admin);
     let settings = support::always_bypass();
@@ -68,7 +64,7 @@ async fn a_killed_mediation_server_serves_its_localstore_after_restart() {
 
     // The tenant goes away too: whatever the second life serves comes from the LocalStore.
     tenant_stop.cancel();
-    tenant.await.unwrap().unwrap();
+    tenant.task.await.unwrap().unwrap();
 
     let (mut child, address) = support::serve(&args).await;
     let remote = ApplianceRemote::new(format!("http://{address}"), &secrets.control);
@@ -126,11 +122,8 @@ async fn repeated_kill_9_while_syncing_never_loses_or_corrupts_the_localstore() 
     let plan = dir.path().join("plan.toml");
     std::fs::write(&plan, toml::to_string(&topology).unwrap()).unwrap();
     let tenant_stop = CancellationToken::new();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let tenant_url = format!("http://{}", listener.local_addr().unwrap());
-    let config =
-        TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
-    tokio::spawn(bypass_lab::tenant::serve(listener, config, tenant_stop.clone()));
+    let tenant_url =
+        support::start_tenant(&topology, &secrets, &dir.path().join("tenant"), tenant_stop.clone()).await.url();
     let _tenant = tenant_stop.drop_guard();
     let admin = TenantRemote::new(&tenant_url, &secrets.admin);
 

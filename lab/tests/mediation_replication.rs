@@ -3,16 +3,19 @@
 //! stays stale and says so; a restarted one serves from its LocalStore at once.
 
 use bypass_lab::auth::Secrets;
+use bypass_lab::backend::embedded::start_role;
+use bypass_lab::backend::role_plan::RoleSpec;
+use bypass_lab::backend::RoleFailure;
 use bypass_lab::clock::Clock;
 use bypass_lab::mediation::appliance::LINK_CUT;
 use bypass_lab::mediation::remote::ApplianceRemote;
 use bypass_lab::mediation::status::WebServiceState;
 use bypass_lab::mediation::web_service::{REASON_DISABLED, REASON_NEVER_CONFIGURED};
-use bypass_lab::mediation::{appliance_config, serve, ApplianceConfig};
+use bypass_lab::mediation::{ApplianceConfig, MediationArgs};
 use bypass_lab::tenant::model::MediaBypassSettings;
 use bypass_lab::tenant::remote::TenantRemote;
-use bypass_lab::tenant::TenantConfig;
 use bypass_lab::topology::Topology;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -26,12 +29,14 @@ const DEADLINE: Duration = Duration::from_secs(5);
 
 struct Appliance {
     config: ApplianceConfig,
+    /// How it was started: a restart starts it again from these.
+    args: MediationArgs,
     remote: ApplianceRemote,
     stop: CancellationToken,
-    task: JoinHandle<()>,
+    task: JoinHandle<Result<(), RoleFailure>>,
 }
 
-struct Lab {
+struct Rig {
     topology: Topology,
     secrets: Secrets,
     clock: Clock,
@@ -42,31 +47,32 @@ struct Lab {
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Lab {
+impl Drop for Rig {
     fn drop(&mut self) {
         self.stop.cancel();
     }
 }
 
-impl Lab {
-    async fn start() -> Lab {
+impl Rig {
+    async fn start() -> Rig {
         let topology = Topology::seed();
         let secrets = Secrets::generate(&topology);
         let dir = tempfile::tempdir().unwrap();
         let stop = CancellationToken::new();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let tenant_url = format!("http://{}", listener.local_addr().unwrap());
-        let config =
-            TenantConfig { data_dir: dir.path().join("tenant"), topology: topology.clone(), secrets: secrets.clone() };
-        tokio::spawn(bypass_lab::tenant::serve(listener, config, stop.clone()));
+        let tenant_url =
+            support::start_tenant(&topology, &secrets, &dir.path().join("tenant"), stop.clone()).await.url();
         let clock = Clock::new();
         let mut appliances = Vec::new();
         for (_, a) in topology.appliances() {
-            let config =
-                appliance_config(&topology, &secrets, &a.name, &tenant_url, Some(dir.path().join(&a.name))).unwrap();
-            appliances.push(start_appliance(config, &clock, &secrets, stop.child_token()).await);
+            let args = MediationArgs {
+                appliance: a.name.clone(),
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                tenant: tenant_url.clone(),
+                data: Some(dir.path().join(&a.name)),
+            };
+            appliances.push(start_appliance(&topology, &secrets, args, &clock, stop.child_token()).await);
         }
-        let lab = Lab {
+        let rig = Rig {
             window: topology.tenant.replication_window,
             topology,
             secrets,
@@ -76,8 +82,8 @@ impl Lab {
             stop,
             _dir: dir,
         };
-        lab.wait_for_versions(1).await;
-        lab
+        rig.wait_for_versions(1).await;
+        rig
     }
 
     fn admin(&self) -> TenantRemote {
@@ -108,25 +114,24 @@ impl Lab {
     }
 }
 
+/// Starts one appliance as the embedded backend does, keeping what a restart needs.
 async fn start_appliance(
-    config: ApplianceConfig,
-    clock: &Clock,
+    topology: &Topology,
     secrets: &Secrets,
+    args: MediationArgs,
+    clock: &Clock,
     stop: CancellationToken,
 ) -> Appliance {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let remote = ApplianceRemote::new(format!("http://{}", listener.local_addr().unwrap()), &secrets.control);
-    let task = tokio::spawn({
-        let (config, clock, stop) = (config.clone(), clock.clone(), stop.clone());
-        async move { serve(listener, config, clock, stop).await.unwrap() }
-    });
-    Appliance { config, remote, stop, task }
+    let config = args.config(topology, secrets).unwrap();
+    let started = start_role(RoleSpec::in_process(args.clone()), topology, secrets, clock, stop.clone()).await.unwrap();
+    let remote = ApplianceRemote::new(started.url(), &secrets.control);
+    Appliance { config, args, remote, stop, task: started.task }
 }
 
 #[tokio::test]
 async fn a_change_reaches_every_appliance_within_one_window_and_not_before() {
-    let lab = Lab::start().await;
-    for a in &lab.appliances {
+    let rig = Rig::start().await;
+    for a in &rig.appliances {
         let reply = a.remote.fetch_web_service(SERVICE).await.unwrap();
         assert_eq!(
             (reply.status, reply.rejection()),
@@ -136,15 +141,15 @@ async fn a_change_reaches_every_appliance_within_one_window_and_not_before() {
         );
     }
 
-    let bypass_id = lab.enable().await;
-    for a in &lab.appliances {
+    let bypass_id = rig.enable().await;
+    for a in &rig.appliances {
         let reply = a.remote.fetch_web_service(SERVICE).await.unwrap();
         assert_eq!(reply.status, 403, "{} must not have the enable before replication", a.config.name);
         assert!(!a.remote.status().await.unwrap().bypass_enabled);
     }
 
-    lab.clock.advance(lab.window).await.unwrap();
-    for a in &lab.appliances {
+    rig.clock.advance(rig.window).await.unwrap();
+    for a in &rig.appliances {
         let reply = a.remote.fetch_web_service(SERVICE).await.unwrap();
         assert_eq!(reply.status, 200, "{} after one window: {:?}", a.config.name, reply.answer);
         let doc = reply.document().unwrap();
@@ -158,18 +163,18 @@ async fn a_change_reaches_every_appliance_within_one_window_and_not_before() {
         assert_eq!(status.web_service_state, WebServiceState::Serving);
         assert!(status.tenant_reachable && status.tenant_error.is_none(), "{status:?}");
     }
-    let records = lab.admin().appliances().await.unwrap();
+    let records = rig.admin().appliances().await.unwrap();
     assert_eq!(records.len(), 7);
     assert!(records.iter().all(|r| r.replicated_version == Some(3)), "{records:?}");
 
     // Disable: half a window later exactly the appliances whose sync fell inside it have it.
-    let next_syncs: Vec<Duration> = futures::future::join_all(lab.appliances.iter().map(|a| a.remote.status()))
+    let next_syncs: Vec<Duration> = futures::future::join_all(rig.appliances.iter().map(|a| a.remote.status()))
         .await
         .into_iter()
         .map(|s| s.unwrap().next_sync)
         .collect();
-    lab.admin().set_media_bypass(&MediaBypassSettings::default()).await.unwrap();
-    for a in &lab.appliances {
+    rig.admin().set_media_bypass(&MediaBypassSettings::default()).await.unwrap();
+    for a in &rig.appliances {
         assert_eq!(
             a.remote.fetch_web_service(SERVICE).await.unwrap().status,
             200,
@@ -177,14 +182,14 @@ async fn a_change_reaches_every_appliance_within_one_window_and_not_before() {
             a.config.name
         );
     }
-    let half = lab.clock.advance(lab.window / 2).await.unwrap();
-    for (a, next) in lab.appliances.iter().zip(&next_syncs) {
+    let half = rig.clock.advance(rig.window / 2).await.unwrap();
+    for (a, next) in rig.appliances.iter().zip(&next_syncs) {
         let reply = a.remote.fetch_web_service(SERVICE).await.unwrap();
         let expected = if *next <= half { 403 } else { 200 };
         assert_eq!(reply.status, expected, "{} syncs at {next:?}; the clock is at {half:?}", a.config.name);
     }
-    lab.clock.advance(lab.window / 2).await.unwrap();
-    for a in &lab.appliances {
+    rig.clock.advance(rig.window / 2).await.unwrap();
+    for a in &rig.appliances {
         let reply = a.remote.fetch_web_service(SERVICE).await.unwrap();
         assert_eq!(
             (reply.status, reply.rejection()),
@@ -198,11 +203,11 @@ async fn a_change_reaches_every_appliance_within_one_window_and_not_before() {
 
 #[tokio::test]
 async fn a_cut_appliance_stays_stale_says_why_and_converges_after_healing() {
-    let lab = Lab::start().await;
-    let cut = lab.appliance("sea-cce1");
+    let rig = Rig::start().await;
+    let cut = rig.appliance("sea-cce1");
     cut.remote.set_link(false).await.unwrap();
-    let bypass_id = lab.enable().await;
-    lab.clock.advance(lab.window).await.unwrap();
+    let bypass_id = rig.enable().await;
+    rig.clock.advance(rig.window).await.unwrap();
 
     let reply = cut.remote.fetch_web_service(SERVICE).await.unwrap();
     assert_eq!((reply.status, reply.rejection()), (403, Some(REASON_NEVER_CONFIGURED)));
@@ -210,13 +215,13 @@ async fn a_cut_appliance_stays_stale_says_why_and_converges_after_healing() {
     assert!(!status.tenant_reachable);
     assert_eq!(status.tenant_error.as_deref(), Some(LINK_CUT));
     assert_eq!(status.replicated_version, Some(1));
-    for r in lab.admin().appliances().await.unwrap() {
+    for r in rig.admin().appliances().await.unwrap() {
         let expected = if r.name == "sea-cce1" { Some(1) } else { Some(3) };
         assert_eq!(r.replicated_version, expected, "{} on the tenant", r.name);
     }
 
     cut.remote.set_link(true).await.unwrap();
-    lab.clock.advance(lab.window).await.unwrap();
+    rig.clock.advance(rig.window).await.unwrap();
     let reply = cut.remote.fetch_web_service(SERVICE).await.unwrap();
     assert_eq!(reply.status, 200);
     assert_eq!(reply.document().unwrap().bypass_id, Some(bypass_id));
@@ -227,20 +232,20 @@ async fn a_cut_appliance_stays_stale_says_why_and_converges_after_healing() {
 
 #[tokio::test]
 async fn a_restarted_appliance_serves_its_localstore_at_once_even_without_the_tenant() {
-    let mut lab = Lab::start().await;
-    let bypass_id = lab.enable().await;
-    lab.clock.advance(lab.window).await.unwrap();
+    let mut rig = Rig::start().await;
+    let bypass_id = rig.enable().await;
+    rig.clock.advance(rig.window).await.unwrap();
 
-    let old = lab.appliances.remove(0);
+    let old = rig.appliances.remove(0);
     old.stop.cancel();
-    old.task.await.unwrap();
+    old.task.await.unwrap().unwrap();
     // The restarted appliance points at a port nobody listens on: whatever it serves comes from
     // its LocalStore.
     let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let dead_url = format!("http://{}", dead.local_addr().unwrap());
     drop(dead);
-    let config = ApplianceConfig { tenant_url: dead_url, ..old.config.clone() };
-    let restarted = start_appliance(config, &lab.clock, &lab.secrets, lab.stop.child_token()).await;
+    let args = MediationArgs { tenant: dead_url, ..old.args.clone() };
+    let restarted = start_appliance(&rig.topology, &rig.secrets, args, &rig.clock, rig.stop.child_token()).await;
 
     let reply = restarted.remote.fetch_web_service(SERVICE).await.unwrap();
     assert_eq!(reply.status, 200, "{:?}", reply.answer);
@@ -248,7 +253,7 @@ async fn a_restarted_appliance_serves_its_localstore_at_once_even_without_the_te
     assert_eq!(restarted.remote.status().await.unwrap().replicated_version, Some(3));
 
     // Its first sync failed; the status names the unreachable tenant.
-    lab.clock.advance(lab.window).await.unwrap();
+    rig.clock.advance(rig.window).await.unwrap();
     let status = restarted.remote.status().await.unwrap();
     assert!(!status.tenant_reachable);
     assert!(status.tenant_error.as_deref().unwrap_or_default().contains("cannot reach the tenant"), "{status:?}");
@@ -257,10 +262,10 @@ async fn a_restarted_appliance_serves_its_localstore_at_once_even_without_the_te
 
 #[tokio::test]
 async fn calls_bypass_only_with_the_gateways_bypass_id_and_the_control_api_needs_its_credential() {
-    let lab = Lab::start().await;
-    let bypass_id = lab.enable().await;
-    lab.clock.advance(lab.window).await.unwrap();
-    let ams = lab.appliance("ams-cce1");
+    let rig = Rig::start().await;
+    let bypass_id = rig.enable().await;
+    rig.clock.advance(rig.window).await.unwrap();
+    let ams = rig.appliance("ams-cce1");
     let call = |bypass_id, external| bypass_lab::mediation::call::CallRequest {
         user: "alice@adatum.biz".into(),
         number: "+31201234567".into(),
@@ -290,7 +295,7 @@ async fn calls_bypass_only_with_the_gateways_bypass_id_and_the_control_api_needs
     assert!(err.to_string().contains("(401)"), "{err}");
     assert!(stranger.set_link(false).await.is_err());
 
-    let to = lab.clock.now() + Duration::from_secs(60);
+    let to = rig.clock.now() + Duration::from_secs(60);
     assert_eq!(ams.remote.advance_clock(to).await.unwrap(), to);
     assert_eq!(ams.remote.clock().await.unwrap(), to);
 }
@@ -298,10 +303,10 @@ async fn calls_bypass_only_with_the_gateways_bypass_id_and_the_control_api_needs
 #[tokio::test]
 async fn cmdlets_on_a_mediation_server_read_its_localstore() {
     use bypass_lab::runbook::{Executor, Invocation, Value};
-    let lab = Lab::start().await;
-    let bypass_id = lab.enable().await;
-    lab.clock.advance(lab.window).await.unwrap();
-    let remote = &lab.appliance("sea-cce3").remote;
+    let rig = Rig::start().await;
+    let bypass_id = rig.enable().await;
+    rig.clock.advance(rig.window).await.unwrap();
+    let remote = &rig.appliance("sea-cce3").remote;
     let invocation = |cmdlet: &str, local_store: bool| Invocation {
         cmdlet: cmdlet.into(),
         args: if local_store { [("LocalStore".to_string(), Value::Bool(true))].into() } else { Default::default() },

@@ -56,6 +56,8 @@ pub enum BackendError {
         #[source]
         source: ipnet::AddrParseError,
     },
+    #[error("container {container} was planned without an address to check its health at")]
+    NoHealthAddress { container: String },
     #[error("container {container} was planned without any network")]
     NoNetwork { container: String },
     #[error("container {container} was expected to serve {url} but exited with code {code} ({cause})")]

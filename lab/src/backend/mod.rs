@@ -142,3 +142,4 @@ pub struct RoleFailure {
 
 pub mod containers;
 pub mod embedded;
+pub mod role_plan;

@@ -48,6 +48,68 @@ pub struct ClientHostConfig {
     pub data_dir: PathBuf,
 }
 
+/// What starting a client host takes beyond the topology and the secrets: `bypass-lab serve
+/// client` parses it, and a lab's plan renders it back to that command line.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct ClientArgs {
+    /// The client host's control API.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+    /// The tenant's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub tenant: String,
+    /// The internal DNS server.
+    #[arg(long, default_value = "127.0.0.1:5353")]
+    pub dns: SocketAddr,
+    /// State each client's address to DNS with EDNS Client Subnet.
+    #[arg(long)]
+    pub ecs: bool,
+    /// Reach a Mediation Server's address elsewhere: `--dial 192.168.1.45=172.30.0.10:80`
+    /// (repeatable).
+    #[arg(long, value_parser = parse_dial)]
+    pub dial: Vec<(IpAddr, SocketAddr)>,
+    /// Users' UccApi logs.
+    #[arg(long, default_value = ".bypass-lab/clients")]
+    pub data: PathBuf,
+}
+
+impl ClientArgs {
+    pub fn config(&self, topology: &crate::topology::Topology, secrets: &crate::auth::Secrets) -> ClientHostConfig {
+        ClientHostConfig {
+            tenant_url: self.tenant.clone(),
+            dns: self.dns,
+            state_address_by_ecs: self.ecs,
+            dial: self.dial.iter().copied().collect(),
+            topology: topology.clone(),
+            user_password: secrets.users.clone(),
+            control_token: secrets.control.clone(),
+            data_dir: self.data.clone(),
+        }
+    }
+
+    /// The arguments as `serve client` reads them.
+    pub fn argv(&self) -> Vec<String> {
+        let mut argv =
+            vec!["--listen".into(), self.listen.to_string(), "--tenant".into(), self.tenant.clone(), "--dns".into()];
+        argv.push(self.dns.to_string());
+        if self.ecs {
+            argv.push("--ecs".into());
+        }
+        argv.extend(["--data".into(), self.data.to_string_lossy().into_owned()]);
+        for (from, to) in &self.dial {
+            argv.extend(["--dial".into(), format!("{from}={to}")]);
+        }
+        argv
+    }
+}
+
+fn parse_dial(text: &str) -> Result<(IpAddr, SocketAddr), String> {
+    let (from, to) = text.split_once('=').ok_or_else(|| format!("'{text}' is not ADDRESS=ADDRESS:PORT"))?;
+    let from = from.trim().parse().map_err(|e| format!("'{from}' is not an address: {e}"))?;
+    let to = to.trim().parse().map_err(|e| format!("'{to}' is not an address:port: {e}"))?;
+    Ok((from, to))
+}
+
 /// Clients re-fetch the hybridconfig document this often (documented: every 8 hours).
 pub const REFETCH_INTERVAL: Duration = Duration::from_secs(8 * 3600);
 

@@ -38,6 +38,7 @@ use crate::auth::Secrets;
 use crate::clock::Clock;
 use crate::topology::Topology;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::{TcpListener, UdpSocket};
@@ -84,10 +85,60 @@ pub struct DnsConfig {
     pub secrets: Secrets,
 }
 
+/// What starting a DNS server takes beyond the topology and the secrets: `bypass-lab serve dns`
+/// parses it, and a lab's plan renders it back to that command line.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct DnsArgs {
+    /// DNS over UDP and TCP.
+    #[arg(long, default_value = "127.0.0.1:5353")]
+    pub listen: SocketAddr,
+    /// The management API the DNS cmdlets use.
+    #[arg(long, default_value = "127.0.0.1:8053")]
+    pub admin: SocketAddr,
+    /// A cmdlet script to run at start.
+    #[arg(long)]
+    pub script: Option<PathBuf>,
+    /// Start empty instead of with the topology's configuration.
+    #[arg(long)]
+    pub empty: bool,
+}
+
+impl DnsArgs {
+    /// The configuration, with the start-up script read from its file.
+    pub fn config(&self, topology: &Topology, secrets: &Secrets) -> Result<DnsConfig, DnsError> {
+        let script = match &self.script {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|source| DnsError::ScriptFile { path: path.display().to_string(), source })?,
+            ),
+            None => None,
+        };
+        Ok(DnsConfig { topology: (!self.empty).then(|| topology.clone()), script, secrets: secrets.clone() })
+    }
+
+    /// The arguments as `serve dns` reads them.
+    pub fn argv(&self) -> Vec<String> {
+        let mut argv = vec!["--listen".into(), self.listen.to_string(), "--admin".into(), self.admin.to_string()];
+        if let Some(script) = &self.script {
+            argv.extend(["--script".into(), script.to_string_lossy().into_owned()]);
+        }
+        if self.empty {
+            argv.push("--empty".into());
+        }
+        argv
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DnsError {
     #[error("DNS service: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot read the DNS start-up script {path}")]
+    ScriptFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("DNS start-up script: {0}")]
     Script(String),
 }

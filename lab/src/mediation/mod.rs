@@ -26,7 +26,7 @@ pub mod status;
 pub mod web_service;
 
 use crate::clock::Clock;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,6 +59,50 @@ pub struct ApplianceConfig {
     pub replication_window: Duration,
     /// This appliance's sync offset inside the window.
     pub sync_offset: Duration,
+}
+
+/// What starting one appliance's Mediation Server takes beyond the topology and the secrets:
+/// `bypass-lab serve mediation` parses it, and a lab's plan renders it back to that command line.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct MediationArgs {
+    /// The appliance's name in the topology.
+    #[arg(long)]
+    pub appliance: String,
+    /// The web service, calls and the lab's control API.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub listen: SocketAddr,
+    /// The tenant's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub tenant: String,
+    /// Holds the LocalStore (default: `.bypass-lab/appliances/<name>`).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+impl MediationArgs {
+    pub fn config(
+        &self,
+        topology: &crate::topology::Topology,
+        secrets: &crate::auth::Secrets,
+    ) -> Result<ApplianceConfig, MediationError> {
+        appliance_config(topology, secrets, &self.appliance, &self.tenant, self.data.clone())
+    }
+
+    /// The arguments as `serve mediation` reads them.
+    pub fn argv(&self) -> Vec<String> {
+        let mut argv = vec![
+            "--appliance".into(),
+            self.appliance.clone(),
+            "--listen".into(),
+            self.listen.to_string(),
+            "--tenant".into(),
+            self.tenant.clone(),
+        ];
+        if let Some(data) = &self.data {
+            argv.extend(["--data".into(), data.to_string_lossy().into_owned()]);
+        }
+        argv
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -16,6 +16,7 @@ pub use routes::MAX_LONG_POLL;
 
 use crate::auth::Secrets;
 use crate::topology::Topology;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -28,6 +29,29 @@ pub struct TenantConfig {
     /// SIP domains (URL validation) and the appliances allowed to register.
     pub topology: Topology,
     pub secrets: Secrets,
+}
+
+/// What starting a tenant takes beyond the topology and the secrets: `bypass-lab serve tenant`
+/// parses it, and a lab's plan renders it back to that command line.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct TenantArgs {
+    /// The tenant's HTTP API.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The tenant's store.
+    #[arg(long, default_value = ".bypass-lab/tenant")]
+    pub data: PathBuf,
+}
+
+impl TenantArgs {
+    pub fn config(&self, topology: &Topology, secrets: &Secrets) -> TenantConfig {
+        TenantConfig { data_dir: self.data.clone(), topology: topology.clone(), secrets: secrets.clone() }
+    }
+
+    /// The arguments as `serve tenant` reads them.
+    pub fn argv(&self) -> Vec<String> {
+        vec!["--listen".into(), self.listen.to_string(), "--data".into(), self.data.to_string_lossy().into_owned()]
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

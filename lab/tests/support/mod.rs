@@ -1,9 +1,14 @@
 //! What several test binaries start the same way: the real `bypass-lab` binary as one role, a
-//! tenant on loopback, the deployment guide's enabled settings. (Each test binary uses a part.)
+//! tenant on loopback (as the embedded backend starts one), the deployment guide's enabled
+//! settings. (Each test binary uses a part.)
 #![allow(dead_code)]
 
 use bypass_lab::auth::Secrets;
+use bypass_lab::backend::embedded::{start_role, Started};
+use bypass_lab::backend::role_plan::RoleSpec;
+use bypass_lab::clock::Clock;
 use bypass_lab::tenant::model::{MediaBypassParameters, MediaBypassSettings};
+use bypass_lab::tenant::TenantArgs;
 use bypass_lab::topology::Topology;
 
 use std::net::SocketAddr;
@@ -62,13 +67,20 @@ impl TestTenant {
 pub async fn tenant(topology: Topology) -> TestTenant {
     let secrets = Secrets::generate(&topology);
     let data = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let stop = tokio_util::sync::CancellationToken::new();
-    let config =
-        bypass_lab::tenant::TenantConfig { data_dir: data.path().to_path_buf(), topology, secrets: secrets.clone() };
-    tokio::spawn(bypass_lab::tenant::serve(listener, config, stop.clone()));
-    TestTenant { url, secrets, _data: data, _stop: stop.drop_guard() }
+    let tenant = start_tenant(&topology, &secrets, data.path(), stop.clone()).await;
+    TestTenant { url: tenant.url(), secrets, _data: data, _stop: stop.drop_guard() }
+}
+
+/// Starts a tenant on loopback with its store in `data`, as the embedded backend starts one.
+pub async fn start_tenant(
+    topology: &Topology,
+    secrets: &Secrets,
+    data: &std::path::Path,
+    stop: tokio_util::sync::CancellationToken,
+) -> Started {
+    let args = TenantArgs { listen: SocketAddr::from(([127, 0, 0, 1], 0)), data: data.to_path_buf() };
+    start_role(RoleSpec::in_process(args), topology, secrets, &Clock::new(), stop).await.expect("the tenant starts")
 }
 
 /// What `New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true` builds.

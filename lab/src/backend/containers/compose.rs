@@ -7,11 +7,11 @@
 //! `fault` drive a Compose lab like one started by `up`.
 
 use super::docker::{APPLIANCE_LABEL, LAB_LABEL, ROLE_LABEL};
-use super::plan::{
-    LabPlan, NetworkPlan, DATA_DIR, DEFAULT_ONLINE, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT,
-};
+use super::plan::{LabPlan, NetworkPlan, DATA_DIR, DEFAULT_ONLINE};
 use super::state::ContainersState;
 use crate::auth::Secrets;
+use crate::backend::role_plan::{self, RoleSpec, Sources};
+use crate::backend::DnsStart;
 use crate::topology::Topology;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -23,9 +23,10 @@ pub const COMPOSE_LAB: &str = "compose";
 /// What the lab file of a Compose lab of `topology` holds for the containers backend.
 pub fn compose_state(topology: &Topology) -> Option<ContainersState> {
     let plan = LabPlan::new(topology, DEFAULT_ONLINE.parse().expect("a valid subnet"));
-    let mut containers: BTreeMap<String, String> =
-        ["tenant", "dns"].iter().map(|role| (role.to_string(), object_name(role))).collect();
-    containers.extend(plan.appliances.iter().map(|a| (a.name.clone(), object_name(&a.name))));
+    let containers: BTreeMap<String, String> = role_plan::on_networks(&plan, DnsStart::Planned, &Sources::default())
+        .into_iter()
+        .map(|role| (role.name.clone(), object_name(&role.name)))
+        .collect();
     Some(ContainersState {
         lab: COMPOSE_LAB.into(),
         image: super::image::image_ref(),
@@ -64,82 +65,40 @@ pub fn compose_file(topology: &Topology) -> String {
         let _ = writeln!(w, "# The topology is read from ./topology.toml next to this file.");
     }
     let _ = writeln!(w, "version: \"2.4\"\n\nservices:");
-    let topology_args: &[&str] = if seed { &[] } else { &["--topology", "/topology.toml"] };
-    let tenant_url = format!("http://{}:{TENANT_PORT}", plan.tenant);
-    service(
-        w,
-        "tenant",
-        &image,
-        &[&["serve", "tenant", "--listen", &format!("0.0.0.0:{TENANT_PORT}"), "--data", DATA_DIR], topology_args]
-            .concat(),
-        &[("online", plan.tenant)],
-        Some("tenant"),
-        ("tenant", None),
-        seed,
-    );
-    let dns_legs: Vec<(&str, std::net::IpAddr)> =
-        plan.sites.iter().chain([&plan.outside]).filter_map(|n| Some((n.key.as_str(), n.dns?))).collect();
-    let (dns_listen, dns_admin) = (format!("0.0.0.0:{DNS_PORT}"), format!("0.0.0.0:{DNS_ADMIN_PORT}"));
-    let dns_cmd = [&["serve", "dns", "--listen", &dns_listen, "--admin", &dns_admin][..], topology_args].concat();
-    service(w, "dns", &image, &dns_cmd, &dns_legs, None, ("dns", None), seed);
-    for a in &plan.appliances {
-        let listen = format!("0.0.0.0:{MEDIATION_PORT}");
-        let cmd = [
-            &[
-                "serve",
-                "mediation",
-                "--appliance",
-                &a.name,
-                "--listen",
-                &listen,
-                "--tenant",
-                &tenant_url,
-                "--data",
-                DATA_DIR,
-            ][..],
-            topology_args,
-        ]
-        .concat();
-        let legs = [(a.network.as_str(), a.address), ("online", a.online)];
-        service(w, &a.name, &image, &cmd, &legs, Some(&a.name), ("mediation", Some(&a.name)), seed);
+    let sources = if seed { Sources::default() } else { Sources::in_container() };
+    let roles = role_plan::on_networks(&plan, DnsStart::Planned, &sources);
+    for role in &roles {
+        service(w, role, &image, seed);
     }
     let _ = writeln!(w, "\nnetworks:");
     for network in plan.networks() {
         write_network(w, network);
     }
     let _ = writeln!(w, "\nvolumes:");
-    for name in std::iter::once("tenant").chain(plan.appliances.iter().map(|a| a.name.as_str())) {
-        let _ = writeln!(w, "  {name}:\n    name: {}", object_name(name));
-        write_labels(w, "    ", &[(ROLE_LABEL, if name == "tenant" { "tenant" } else { "mediation" })]);
+    for role in roles.iter().filter(|r| r.keeps_data) {
+        let _ = writeln!(w, "  {}:\n    name: {}", role.name, object_name(&role.name));
+        write_labels(w, "    ", &[(ROLE_LABEL, role.role())]);
     }
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn service(
-    w: &mut String,
-    name: &str,
-    image: &str,
-    cmd: &[&str],
-    legs: &[(&str, std::net::IpAddr)],
-    volume: Option<&str>,
-    (role, appliance): (&str, Option<&str>),
-    seed: bool,
-) {
+fn service(w: &mut String, role: &RoleSpec, image: &str, seed: bool) {
+    let name = &role.name;
     // A JSON string is a YAML double-quoted scalar: quotes, backslashes and line breaks stay inside it.
-    let quoted: Vec<String> = cmd.iter().map(|a| serde_json::to_string(a).expect("a string serializes")).collect();
+    let quoted: Vec<String> =
+        role.args.argv().iter().map(|a| serde_json::to_string(a).expect("a string serializes")).collect();
     let _ = writeln!(w, "  {name}:\n    image: {image}\n    container_name: {}", object_name(name));
     let _ = writeln!(w, "    command: [{}]", quoted.join(", "));
-    let mut labels = vec![(ROLE_LABEL, role)];
-    labels.extend(appliance.map(|a| (APPLIANCE_LABEL, a)));
+    let mut labels = vec![(ROLE_LABEL, role.role())];
+    labels.extend(role.appliance().map(|a| (APPLIANCE_LABEL, a)));
     write_labels(w, "    ", &labels);
     let _ = writeln!(w, "    networks:");
-    for (network, address) in legs {
-        let _ = writeln!(w, "      {network}:\n        ipv4_address: {address}");
+    for leg in &role.legs {
+        let _ = writeln!(w, "      {}:\n        ipv4_address: {}", leg.network, leg.address);
     }
     let mut volumes = Vec::new();
-    if let Some(v) = volume {
-        volumes.push(format!("{v}:{DATA_DIR}"));
+    if role.keeps_data {
+        volumes.push(format!("{name}:{DATA_DIR}"));
     }
     if !seed {
         volumes.push("./topology.toml:/topology.toml:ro".into());

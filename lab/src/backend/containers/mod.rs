@@ -17,10 +17,13 @@ pub use census::{labs, sweep_abandoned, sweep_this_process, LabEntry};
 pub use compose::{compose_file, compose_state, COMPOSE_LAB};
 pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ROLE_LABEL};
 pub use owner::{boot_id, Liveness, Owner};
-pub use plan::{LabPlan, NetworkPlan, CLIENT_PORT, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT};
+pub use plan::{
+    LabPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT, TOPOLOGY_PATH,
+};
 pub use state::ContainersState;
 
 use crate::auth::Secrets;
+use crate::backend::role_plan::{self, ClientPlace, Sources};
 use crate::backend::{Backend, BackendError, DnsStart, Endpoints, SavedBackend};
 use crate::http::ControlClient;
 use crate::topology::Topology;
@@ -29,7 +32,7 @@ use bollard::models::{Ipam, IpamConfig, NetworkConnectRequest, NetworkCreateRequ
 use bollard::Docker;
 use docker::failed;
 use ipnet::{IpNet, Ipv4Net};
-use role::RoleSpec;
+use role::Container;
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
@@ -131,62 +134,13 @@ impl Containers {
             create_network(&docker, &lab, &owner_labels, &net(&network.key), network).await?;
             progress(&format!("network {} {}", net(&network.key), join(&network.subnets)));
         }
-        let dns_listen = format!("0.0.0.0:{DNS_PORT}");
-        let tenant_url = format!("http://{}", SocketAddr::new(plan.tenant, TENANT_PORT));
-        let mut specs = vec![
-            RoleSpec {
-                name: format!("{prefix}-tenant"),
-                role: "tenant",
-                appliance: None,
-                cmd: serve(&["tenant", "--listen", &format!("0.0.0.0:{TENANT_PORT}"), "--data", plan::DATA_DIR]),
-                legs: vec![(net("online"), plan.tenant)],
-                volume: true,
-                health: tenant_url.clone(),
-                labels: owner_labels.clone(),
-            },
-            RoleSpec {
-                name: format!("{prefix}-dns"),
-                role: "dns",
-                appliance: None,
-                cmd: {
-                    let admin = format!("0.0.0.0:{DNS_ADMIN_PORT}");
-                    let mut args = vec!["dns", "--listen", &dns_listen, "--admin", &admin];
-                    if dns_start == DnsStart::Empty {
-                        args.push("--empty");
-                    }
-                    serve(&args)
-                },
-                legs: plan.sites.iter().chain([&plan.outside]).filter_map(|n| Some((net(&n.key), n.dns?))).collect(),
-                volume: false,
-                health: String::new(),
-                labels: owner_labels.clone(),
-            },
-        ];
-        let dns = plan.dns_endpoint().ok_or(BackendError::NoDnsSubnet)?;
-        specs[1].health = format!("http://{}", SocketAddr::new(dns, DNS_ADMIN_PORT));
-        for a in &plan.appliances {
-            specs.push(RoleSpec {
-                name: format!("{prefix}-{}", a.name),
-                role: "mediation",
-                appliance: Some(a.name.clone()),
-                cmd: serve(&[
-                    "mediation",
-                    "--appliance",
-                    &a.name,
-                    "--listen",
-                    &format!("0.0.0.0:{MEDIATION_PORT}"),
-                    "--tenant",
-                    &tenant_url,
-                    "--data",
-                    plan::DATA_DIR,
-                ]),
-                legs: vec![(net(&a.network), a.address), (net("online"), a.online)],
-                volume: true,
-                health: format!("http://{}", SocketAddr::new(a.address, MEDIATION_PORT)),
-                labels: owner_labels.clone(),
-            });
-        }
-        let endpoints = plan.endpoints().ok_or(BackendError::NoDnsSubnet)?;
+        let endpoints = plan
+            .endpoints()
+            .ok_or(BackendError::NoDnsSubnet)?;
+        let containers = role_plan::on_networks(&plan, dns_start, &Sources::in_container())
+            .iter()
+            .map(|spec| Container::of(spec, &lab, owner_labels.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
         let state = ContainersState {
             lab: lab.clone(),
             image: image.to_string(),
@@ -194,9 +148,9 @@ impl Containers {
             topology: topology.clone(),
             secrets: secrets.clone(),
             endpoints,
-            containers: specs
+            containers: containers
                 .iter()
-                .map(|s| (s.appliance.clone().unwrap_or_else(|| s.role.to_string()), s.name.clone()))
+                .map(|c| (c.appliance.clone().unwrap_or_else(|| c.role.to_string()), c.name.clone()))
                 .collect(),
             clients: BTreeMap::new(),
             owner: owner_labels.into_iter().collect(),
@@ -205,10 +159,10 @@ impl Containers {
         *lab_handle.guard.lock().unwrap() = Some(guard);
         lab_handle.check_routes().await?;
         // The tenant first: appliances register with it as soon as they start.
-        lab_handle.launch(&specs[0]).await?;
-        let launches = specs[1..].iter().map(|s| lab_handle.launch(s));
-        futures::future::try_join_all(launches).await?;
-        progress(&format!("lab {lab} started: {} containers ready", specs.len()));
+        let (tenant, others) = containers.split_first().expect("a plan starts with the tenant");
+        lab_handle.launch(tenant).await?;
+        futures::future::try_join_all(others.iter().map(|c| lab_handle.launch(c))).await?;
+        progress(&format!("lab {lab} started: {} containers ready", containers.len()));
         Ok(lab_handle)
     }
 
@@ -257,7 +211,7 @@ impl Containers {
         self.state.lock().unwrap().containers.get(role).cloned()
     }
 
-    async fn launch(&self, spec: &RoleSpec) -> Result<(), BackendError> {
+    async fn launch(&self, spec: &Container) -> Result<(), BackendError> {
         let (lab, image, secrets) = {
             let s = self.state.lock().unwrap();
             (s.lab.clone(), s.image.clone(), s.secrets.clone())
@@ -490,39 +444,8 @@ impl Backend for Containers {
             return Err(BackendError::ClientAddressTaken { at });
         }
         let dns = network.dns.ok_or(BackendError::NoDnsOnNetwork { at })?;
-        let name = format!("bypass-lab-{}-client-{}", self.lab_id(), at.to_string().replace([':', '.'], "-"));
+        let name = format!("bypass-lab-{}-{}", self.lab_id(), role_plan::client_name(at));
         let url = format!("http://{}", SocketAddr::new(at, CLIENT_PORT));
-        let endpoints = self.endpoints();
-        let dns = SocketAddr::new(dns, DNS_PORT).to_string();
-        let mut args: Vec<String> = [
-            "client",
-            "--listen",
-            &format!("0.0.0.0:{CLIENT_PORT}"),
-            "--tenant",
-            &endpoints.tenant,
-            "--dns",
-            &dns,
-            "--data",
-            plan::DATA_DIR,
-        ]
-        .iter()
-        .map(|a| a.to_string())
-        .collect();
-        // Its own site's Mediation Servers are on its site network. Every other one is across the
-        // WAN (an internal client at another site, e.g. a travelling user's PSTN site) or behind
-        // the Edge (an external client): the lab carries both over the online side, so the client
-        // reaches such a Mediation Server at the appliance's online leg.
-        let own_site = topology.site_of(at).map(|s| s.name.clone());
-        for a in &self.plan.appliances {
-            let same_site = own_site
-                .as_ref()
-                .is_some_and(|site| topology.find_appliance(&a.name).is_some_and(|(s, _)| &s.name == site));
-            if !same_site {
-                args.push("--dial".into());
-                args.push(format!("{}={}", a.address, SocketAddr::new(a.online, MEDIATION_PORT)));
-            }
-        }
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         // Another process driving the same lab may have started this host already.
         let running = self.docker.inspect_container(&name, None).await.ok().and_then(|c| c.state?.running);
         let lab_time = self.lab_time().await?;
@@ -537,19 +460,10 @@ impl Backend for Containers {
                 let mut labels: HashMap<String, String> =
                     self.state.lock().unwrap().owner.clone().into_iter().collect();
                 labels.insert(CLIENT_LABEL.into(), at.to_string());
-                let spec = RoleSpec {
-                    name: name.clone(),
-                    role: "client",
-                    appliance: None,
-                    cmd: serve(&args),
-                    legs: vec![
-                        (self.network(&network.key), at),
-                        (self.network("online"), self.free_client_online().await?),
-                    ],
-                    volume: true,
-                    health: url.clone(),
-                    labels,
-                };
+                let place =
+                    ClientPlace { at, network: network.key.clone(), dns, online: self.free_client_online().await? };
+                let spec = role_plan::client_on_networks(&self.plan, &topology, &place, &Sources::in_container());
+                let spec = Container::of(&spec, &self.lab_id(), labels)?;
                 self.launch(&spec).await?;
                 // Before any user signs in, so the host has no work to replay on the way.
                 self.set_time(&url, lab_time).await?;
@@ -628,15 +542,6 @@ impl Backend for Containers {
             std::mem::forget(guard);
         }
     }
-}
-
-fn serve(args: &[&str]) -> Vec<String> {
-    ["serve"]
-        .iter()
-        .chain(args)
-        .map(|s| s.to_string())
-        .chain(["--topology".into(), plan::TOPOLOGY_PATH.into()])
-        .collect()
 }
 
 fn join(nets: &[IpNet]) -> String {

@@ -7,6 +7,7 @@
 use super::docker::{failed, APPLIANCE_LABEL, LAB_LABEL, ROLE_LABEL};
 use super::plan::{DATA_DIR, TOPOLOGY_PATH};
 use crate::auth::{Secrets, SECRETS_ENV};
+use crate::backend::role_plan::RoleSpec;
 use crate::backend::BackendError;
 use bollard::models::{
     ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, Mount, MountType, NetworkConnectRequest,
@@ -21,9 +22,9 @@ use std::time::Duration;
 /// How long a role may take to answer `/healthz` after its container starts.
 pub const READY_DEADLINE: Duration = Duration::from_secs(30);
 
-/// Everything needed to run one role in a container.
+/// One role's container, as its [`RoleSpec`] places it in one lab.
 #[derive(Debug, Clone)]
-pub struct RoleSpec {
+pub struct Container {
     /// The container's name (also its volume's).
     pub name: String,
     /// tenant, dns, mediation or client.
@@ -39,6 +40,24 @@ pub struct RoleSpec {
     pub health: String,
     /// Labels beyond the lab's and the role's: the owner's, a client host's address.
     pub labels: HashMap<String, String>,
+}
+
+impl Container {
+    /// The container of `spec` in lab `lab`: it and its networks are named `bypass-lab-<lab>-<name>`.
+    pub fn of(spec: &RoleSpec, lab: &str, labels: HashMap<String, String>) -> Result<Container, BackendError> {
+        let object = |name: &str| format!("bypass-lab-{lab}-{name}");
+        let health = spec.health.ok_or_else(|| BackendError::NoHealthAddress { container: object(&spec.name) })?;
+        Ok(Container {
+            name: object(&spec.name),
+            role: spec.role(),
+            appliance: spec.appliance().map(str::to_string),
+            cmd: spec.args.argv(),
+            legs: spec.legs.iter().map(|leg| (object(&leg.network), leg.address)).collect(),
+            volume: spec.keeps_data,
+            health: format!("http://{health}"),
+            labels,
+        })
+    }
 }
 
 /// An endpoint with a fixed address.
@@ -59,7 +78,7 @@ pub async fn launch(
     image: &str,
     secrets: &Secrets,
     topology_toml: &str,
-    spec: &RoleSpec,
+    spec: &Container,
 ) -> Result<(), BackendError> {
     let mut labels = spec.labels.clone();
     labels.extend([(LAB_LABEL.to_string(), lab.to_string()), (ROLE_LABEL.into(), spec.role.into())]);
@@ -139,7 +158,6 @@ fn topology_archive(text: &str) -> Result<Vec<u8>, BackendError> {
     Ok(archive.into_inner()?)
 }
 
-/// Waits until the role answers `GET /healthz` with 200, or says why it did not.
 /// The last line a stopped role wrote (its error, as the role's `main` prints it), so a failed
 /// start names the cause rather than only pointing at `docker logs`.
 async fn last_log_line(docker: &Docker, name: &str) -> Option<String> {
@@ -150,6 +168,7 @@ async fn last_log_line(docker: &Docker, name: &str) -> Option<String> {
     text.lines().map(str::trim).rfind(|l| !l.is_empty()).map(str::to_string)
 }
 
+/// Waits until the role answers `GET /healthz` with 200, or says why it did not.
 pub async fn wait_ready(docker: &Docker, http: &reqwest::Client, name: &str, health: &str) -> Result<(), BackendError> {
     let url = format!("{health}/healthz");
     let deadline = tokio::time::Instant::now() + READY_DEADLINE;

@@ -1,14 +1,11 @@
 //! The embedded lab's appliances: one task and one loopback listener each, restartable in
 //! place so a restart keeps the appliance's address.
 
-use crate::auth::Secrets;
 use crate::backend::BackendError;
 use crate::clock::Clock;
 use crate::mediation::{self, ApplianceConfig};
-use crate::topology::Topology;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
@@ -29,36 +26,23 @@ struct Running {
 }
 
 impl Appliances {
-    pub async fn start(
-        topology: &Topology,
-        secrets: &Secrets,
-        tenant_url: &str,
-        data_root: &Path,
-        clock: &Clock,
-        lab_shutdown: &CancellationToken,
-    ) -> Result<Appliances, BackendError> {
-        let mut running = BTreeMap::new();
-        for (_, appliance) in topology.appliances() {
-            let config = mediation::appliance_config(
-                topology,
-                secrets,
-                &appliance.name,
-                tenant_url,
-                Some(data_root.join(&appliance.name)),
-            )
-            .map_err(|source| BackendError::ApplianceConfig { appliance: appliance.name.clone(), source })?;
-            let listener = TcpListener::bind("127.0.0.1:0").await?;
-            let listen = listener.local_addr()?;
-            let mut r = Running { config, listen, stop: lab_shutdown.child_token(), task: None };
-            r.task = Some(spawn(listener, &r, clock));
-            running.insert(appliance.name.clone(), Mutex::new(r));
-        }
-        Ok(Appliances {
+    pub fn new(clock: &Clock, lab_shutdown: &CancellationToken) -> Appliances {
+        Appliances {
             clock: clock.clone(),
             lab_shutdown: lab_shutdown.clone(),
-            running,
+            running: BTreeMap::new(),
             http: crate::http::client(crate::http::LAB_TIMEOUT),
-        })
+        }
+    }
+
+    /// Starts an appliance on `listener`; a restart takes the same address again.
+    pub fn add(&mut self, config: ApplianceConfig, listener: TcpListener) -> Result<(), BackendError> {
+        let listen = listener.local_addr()?;
+        let name = config.name.clone();
+        let mut r = Running { config, listen, stop: self.lab_shutdown.child_token(), task: None };
+        r.task = Some(spawn(listener, &r, &self.clock));
+        self.running.insert(name, Mutex::new(r));
+        Ok(())
     }
 
     /// Topology address → loopback listener.

@@ -26,16 +26,15 @@ pub struct DnsRole {
 }
 
 impl DnsRole {
-    /// Binds, configures from the topology and starts one server.
+    /// Configures one server on its sockets and starts it.
     pub async fn start(
         plan_name: &str,
         config: DnsConfig,
         clock: &Clock,
         directory: &Directory,
         lab: &CancellationToken,
-        loopback: SocketAddr,
-    ) -> Result<(DnsRole, SocketAddr, String), BackendError> {
-        let sockets = DnsSockets::bind(loopback, loopback).await?;
+        sockets: DnsSockets,
+    ) -> Result<DnsRole, BackendError> {
         let (dns, admin) = (sockets.udp.local_addr()?, sockets.admin.local_addr()?);
         let state = crate::dns::new_state(&config, clock.clone(), Some((directory.clone(), plan_name.to_string())));
         let role = DnsRole {
@@ -49,7 +48,7 @@ impl DnsRole {
             running: Default::default(),
         };
         role.serve(sockets, true).await?;
-        Ok((role, dns, format!("http://{admin}")))
+        Ok(role)
     }
 
     /// Configures (on a first start) and serves; a configuration that fails is the role's

@@ -8,8 +8,14 @@ mod appliances;
 pub mod attached;
 pub mod control;
 mod dns_roles;
+mod launch;
 
-use super::{Backend, BackendError, DnsStart, Endpoints, RoleFailure, SavedBackend};
+pub use launch::{start_role, Started};
+
+use launch::{Serving, Sockets};
+
+use super::role_plan::{self, RoleArgs};
+use super::{Backend, BackendError, DnsEndpoint, DnsStart, Endpoints, RoleFailure, SavedBackend};
 use crate::auth::Secrets;
 use crate::clock::{Clock, MOVE_BUDGET};
 use crate::topology::Topology;
@@ -20,7 +26,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -63,63 +68,46 @@ impl Embedded {
         let mut tasks = JoinSet::new();
         let (failed, failure) = tokio::sync::watch::channel(None);
 
-        let tenant_listener = loopback().await?;
-        let tenant_url = format!("http://{}", tenant_listener.local_addr()?);
-        let tenant_config = crate::tenant::TenantConfig {
-            data_dir: root.join("tenant"),
-            topology: topology.clone(),
-            secrets: secrets.clone(),
-        };
-        let tenant_role = crate::tenant::start(tenant_listener, tenant_config, shutdown.child_token())
-            .map_err(|e| RoleFailure { role: "tenant".into(), cause: e.to_string() })?;
-        spawn_role(&mut tasks, &failed, "tenant", tenant_role);
-
+        let (at, sockets) = launch::bind_loopback(topology).await?;
+        let roles = role_plan::on_loopback(topology, &root, dns_start, &at);
         // One DNS role per DNS server of the topology, domain controllers of one forest.
         let directory = crate::dns::Directory::new(topology.tenant.ad_replication_delay);
-        let mut dns_servers = vec![];
+        let dns_plans = topology.dns_server_plans();
         let mut dns_roles = vec![];
-        for plan in topology.dns_server_plans() {
-            let dns_config = crate::dns::DnsConfig {
-                topology: (dns_start == DnsStart::Planned).then(|| topology.clone()),
-                script: None,
-                secrets: secrets.clone(),
-            };
-            let (role, _, _) =
-                dns_roles::DnsRole::start(&plan.name, dns_config, &clock, &directory, &shutdown, loopback_any())
-                    .await?;
-            dns_servers.push(role.endpoint(plan.address));
-            dns_roles.push(role);
+        let mut appliances = Appliances::new(&clock, &shutdown);
+        for (spec, sockets) in roles.iter().zip(sockets) {
+            match (&spec.args, sockets) {
+                (RoleArgs::Dns { args, .. }, Sockets::Dns(sockets)) => {
+                    let config = args
+                        .config(topology, secrets)
+                        .map_err(|e| RoleFailure { role: spec.role().into(), cause: e.to_string() })?;
+                    let role =
+                        dns_roles::DnsRole::start(&spec.name, config, &clock, &directory, &shutdown, sockets).await?;
+                    dns_roles.push(role);
+                }
+                (RoleArgs::Mediation { args, .. }, Sockets::Http(listener)) => {
+                    let config = args
+                        .config(topology, secrets)
+                        .map_err(|source| BackendError::ApplianceConfig { appliance: args.appliance.clone(), source })?;
+                    appliances.add(config, listener)?;
+                }
+                (_, sockets) => {
+                    let serving =
+                        launch::serve_role(spec, sockets, topology, secrets, &clock, shutdown.child_token()).await?;
+                    spawn_role(&mut tasks, &failed, launch::label(spec), serving);
+                }
+            }
         }
+        let dns_servers: Vec<DnsEndpoint> =
+            dns_roles.iter().zip(&dns_plans).map(|(role, plan)| role.endpoint(plan.address)).collect();
         let dns_roles = Arc::new(dns_roles);
         let (dns, dns_admin) = (dns_servers[0].dns, dns_servers[0].admin.clone());
-
-        let appliances = Arc::new(
-            Appliances::start(topology, secrets, &tenant_url, &root.join("appliances"), &clock, &shutdown).await?,
-        );
+        let appliances = Arc::new(appliances);
         let dial = appliances.dial();
-
-        let client_listener = loopback().await?;
-        let client_url = format!("http://{}", client_listener.local_addr()?);
-        let client_config = crate::client::ClientHostConfig {
-            tenant_url: tenant_url.clone(),
-            dns,
-            state_address_by_ecs: true,
-            // Clients reach their site's DNS server at its topology address, like every address.
-            dial: dial.iter().map(|(k, v)| (*k, *v)).chain(dns_servers.iter().map(|d| (d.address, d.dns))).collect(),
-            topology: topology.clone(),
-            user_password: secrets.users.clone(),
-            control_token: secrets.control.clone(),
-            data_dir: root.join("clients"),
-        };
-        spawn_role(
-            &mut tasks,
-            &failed,
-            "client host",
-            crate::client::serve(client_listener, client_config, clock.clone(), shutdown.child_token()),
-        );
+        let (tenant_url, client_url) = (format!("http://{}", at.tenant), format!("http://{}", at.client));
 
         let control = if with_control {
-            let listener = loopback().await?;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let url = format!("http://{}", listener.local_addr()?);
             let state = control::ControlState {
                 clock: clock.clone(),
@@ -255,29 +243,21 @@ impl Drop for Embedded {
     }
 }
 
-fn loopback_any() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
-
-async fn loopback() -> Result<TcpListener, BackendError> {
-    Ok(TcpListener::bind("127.0.0.1:0").await?)
-}
-
 /// Runs a role; an error ends it and is kept as the lab's first role failure.
-fn spawn_role<E: std::fmt::Display>(
+fn spawn_role(
     tasks: &mut JoinSet<()>,
     failed: &tokio::sync::watch::Sender<Option<RoleFailure>>,
-    role: &'static str,
-    serve: impl std::future::Future<Output = Result<(), E>> + Send + 'static,
+    role: String,
+    serving: Serving,
 ) {
     let failed = failed.clone();
     tasks.spawn(async move {
-        if let Err(e) = serve.await {
-            tracing::error!("{role}: {e}");
+        if let Err(e) = serving.await {
+            tracing::error!("{role}: {}", e.cause);
             failed.send_if_modified(|first| {
                 let unset = first.is_none();
                 if unset {
-                    *first = Some(RoleFailure { role: role.to_string(), cause: e.to_string() });
+                    *first = Some(e);
                 }
                 unset
             });
