@@ -82,14 +82,6 @@ pub enum BackendError {
     #[error("no appliance named '{0}' in this lab")]
     UnknownAppliance(String),
     /// An embedded appliance's control API did not take a link change.
-    #[error("cannot reach appliance {appliance}")]
-    Link {
-        appliance: String,
-        #[source]
-        source: reqwest::Error,
-    },
-    #[error("appliance {appliance} refused the link change: {status}")]
-    LinkRefused { appliance: String, status: reqwest::StatusCode },
     #[error("DNS server {server} cannot take its sockets back ({dns} and {admin})")]
     DnsSockets {
         server: String,

@@ -45,7 +45,7 @@ impl Lab {
     pub async fn start(topology: Topology, options: LabOptions) -> Result<Lab, LabError> {
         let secrets = Secrets::generate(&topology);
         let backend = options.backend.start(&topology, &secrets, &options.start_options()).await?;
-        let lab = Lab { topology, secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) };
+        let lab = Lab { topology, secrets, backend, http: crate::http::control::shared() };
         if let Err(e) = lab.wait_ready().await {
             let _ = lab.backend.stop().await;
             return Err(e);
@@ -63,7 +63,7 @@ impl Lab {
             }
             other => other.into(),
         })?;
-        Ok(Lab { topology, secrets: file.secrets, backend, http: crate::http::client(crate::http::LAB_TIMEOUT) })
+        Ok(Lab { topology, secrets: file.secrets, backend, http: crate::http::control::shared() })
     }
 
     /// Writes `<dir>/lab.json` so that other commands find this lab.

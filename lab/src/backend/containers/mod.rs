@@ -134,9 +134,7 @@ impl Containers {
             create_network(&docker, &lab, &owner_labels, &net(&network.key), network).await?;
             progress(&format!("network {} {}", net(&network.key), join(&network.subnets)));
         }
-        let endpoints = plan
-            .endpoints()
-            .ok_or(BackendError::NoDnsSubnet)?;
+        let endpoints = plan.endpoints().ok_or(BackendError::NoDnsSubnet)?;
         let containers = role_plan::on_networks(&plan, dns_start, &Sources::in_container())
             .iter()
             .map(|spec| Container::of(spec, &lab, owner_labels.clone()))
@@ -183,11 +181,7 @@ impl Containers {
 
     fn from_parts(docker: Docker, state: ContainersState, plan: LabPlan) -> Result<Containers, BackendError> {
         let topology_toml = toml::to_string(&state.topology).map_err(BackendError::TopologyText)?;
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .pool_idle_timeout(crate::http::POOL_IDLE)
-            .build()
-            .expect("an HTTP client without TLS builds");
+        let http = crate::http::control::shared();
         Ok(Containers { docker, http, state: Mutex::new(state), plan, topology_toml, guard: Mutex::new(None) })
     }
 

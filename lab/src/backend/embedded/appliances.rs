@@ -3,6 +3,7 @@
 
 use crate::backend::BackendError;
 use crate::clock::Clock;
+use crate::http::ControlClient;
 use crate::mediation::{self, ApplianceConfig};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -15,7 +16,6 @@ pub struct Appliances {
     clock: Clock,
     lab_shutdown: CancellationToken,
     running: BTreeMap<String, Mutex<Running>>,
-    http: reqwest::Client,
 }
 
 struct Running {
@@ -27,12 +27,7 @@ struct Running {
 
 impl Appliances {
     pub fn new(clock: &Clock, lab_shutdown: &CancellationToken) -> Appliances {
-        Appliances {
-            clock: clock.clone(),
-            lab_shutdown: lab_shutdown.clone(),
-            running: BTreeMap::new(),
-            http: crate::http::client(crate::http::LAB_TIMEOUT),
-        }
+        Appliances { clock: clock.clone(), lab_shutdown: lab_shutdown.clone(), running: BTreeMap::new() }
     }
 
     /// Starts an appliance on `listener`; a restart takes the same address again.
@@ -75,19 +70,8 @@ impl Appliances {
 
     /// Cuts or heals the appliance's link to the tenant through its control API.
     pub async fn set_link(&self, name: &str, up: bool, token: &str) -> Result<(), BackendError> {
-        let url = format!("http://{}/lab/link", self.get(name)?.lock().await.listen);
-        let reply = self
-            .http
-            .post(&url)
-            .bearer_auth(token)
-            .json(&serde_json::json!({ "tenant": up }))
-            .send()
-            .await
-            .map_err(|source| BackendError::Link { appliance: name.to_string(), source })?;
-        if !reply.status().is_success() {
-            return Err(BackendError::LinkRefused { appliance: name.to_string(), status: reply.status() });
-        }
-        Ok(())
+        let url = format!("http://{}", self.get(name)?.lock().await.listen);
+        Ok(ControlClient::new(format!("the Mediation Server {name}"), url, token).set_link(up).await?)
     }
 
     /// Stops the appliance (cleanly, or abruptly with `kill`) and serves it again at the same

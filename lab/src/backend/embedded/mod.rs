@@ -86,9 +86,10 @@ impl Embedded {
                     dns_roles.push(role);
                 }
                 (RoleArgs::Mediation { args, .. }, Sockets::Http(listener)) => {
-                    let config = args
-                        .config(topology, secrets)
-                        .map_err(|source| BackendError::ApplianceConfig { appliance: args.appliance.clone(), source })?;
+                    let config = args.config(topology, secrets).map_err(|source| BackendError::ApplianceConfig {
+                        appliance: args.appliance.clone(),
+                        source,
+                    })?;
                     appliances.add(config, listener)?;
                 }
                 (_, sockets) => {
