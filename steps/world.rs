@@ -3,7 +3,7 @@
 
 use crate::lab::{Lab, LabOptions};
 use crate::runbook::{RunbookError, Transcript};
-use crate::tenant::model::TenantConfiguration;
+use crate::tenant::TenantConfiguration;
 use crate::topology::Topology;
 use std::future::Future;
 use std::sync::OnceLock;

@@ -3,7 +3,7 @@
 
 use bypass_lab::auth::Secrets;
 use bypass_lab::mediation::remote::ApplianceRemote;
-use bypass_lab::tenant::remote::TenantRemote;
+use bypass_lab::tenant::TenantRemote;
 use bypass_lab::topology::Topology;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;

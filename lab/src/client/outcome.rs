@@ -5,7 +5,7 @@
 //! rehearsal.
 
 use crate::mediation::document::{rejection_reason, HybridConfigDocument};
-use crate::tenant::model::BypassMode;
+use crate::tenant::BypassMode;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use uuid::Uuid;

@@ -4,7 +4,7 @@
 use super::cause::{whose, Context};
 use super::model::{Decision, Finding, Severity};
 use super::observe::Observation;
-use crate::tenant::model::TenantConfiguration;
+use crate::tenant::TenantConfiguration;
 
 /// The tenant's configuration after a phase, reduced to what decides the expectations.
 #[derive(Debug, Clone, PartialEq, Eq)]
