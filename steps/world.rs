@@ -66,7 +66,7 @@ pub struct LabWorld {
     /// The appliance a fault step cut off or restarted ("that appliance").
     pub subject: Option<String>,
     /// PSTN calls placed by "places N PSTN calls" steps: the result or the refusal.
-    pub calls: Vec<Result<crate::mediation::call::CallResult, String>>,
+    pub calls: Vec<Result<crate::mediation::CallResult, String>>,
     /// The gateway a fault step stopped.
     pub stopped_gateway: Option<std::net::IpAddr>,
 }

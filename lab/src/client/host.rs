@@ -12,7 +12,7 @@ use super::status::{ClientStatus, FetchRecord, OUTSIDE};
 use super::uccapi_log::{provisioning_line, Level, UccApiLog};
 use super::{ClientError, ClientHostConfig, REFETCH_INTERVAL};
 use crate::clock::{Clock, DueAnnouncer};
-use crate::mediation::call::{CallResult, Direction};
+use crate::mediation::{CallResult, Direction};
 use crate::tenant::{PstnRoute, TenantRemote};
 use std::collections::BTreeMap;
 use std::net::IpAddr;

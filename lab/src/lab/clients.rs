@@ -4,7 +4,7 @@ use super::{Lab, LabError};
 use crate::client::outcome::FetchOutcome;
 use crate::client::remote::ClientRemote;
 use crate::client::status::ClientStatus;
-use crate::mediation::call::CallResult;
+use crate::mediation::CallResult;
 use std::net::IpAddr;
 
 /// The number dialled when none is given.
