@@ -1,9 +1,7 @@
 //! Skype for Business clients: sign-in, the UccApi log, the bypass decision and PSTN calls.
 
 use super::world::{within, LabWorld};
-use crate::client::outcome::FetchOutcome;
-use crate::client::status::ClientStatus;
-use crate::client::SignInRequest;
+use crate::client::{ClientStatus, FetchOutcome, SignInRequest};
 use crate::lab::DEFAULT_NUMBER;
 use crate::mediation::{MediaPath, BYPASS_CODEC};
 use crate::topology::Topology;

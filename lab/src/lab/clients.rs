@@ -1,9 +1,7 @@
 //! Simulated Skype for Business users: sign-in, the UccApi log, the hybridconfig fetch and calls.
 
 use super::{Lab, LabError};
-use crate::client::outcome::FetchOutcome;
-use crate::client::remote::ClientRemote;
-use crate::client::status::ClientStatus;
+use crate::client::{ClientRemote, ClientStatus, FetchOutcome};
 use crate::mediation::CallResult;
 use std::net::IpAddr;
 

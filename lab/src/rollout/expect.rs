@@ -167,7 +167,7 @@ mod tests {
     use super::super::model::ApplianceRow;
     use super::super::sample::{samples, SampleClient};
     use super::*;
-    use crate::client::outcome::{DnsFailure, FetchOutcome};
+    use crate::client::{DnsFailure, FetchOutcome};
     use crate::topology::Topology;
     use std::net::IpAddr;
 
