@@ -3,7 +3,7 @@
 use super::runbook::run_and_record;
 use super::world::{within, LabWorld};
 use crate::lab::RunOn;
-use crate::mediation::status::{ApplianceStatus, WebServiceState};
+use crate::mediation::{ApplianceStatus, WebServiceState};
 use cucumber::{then, when};
 
 /// Every appliance's status, failing on any that cannot be read.

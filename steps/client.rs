@@ -1,11 +1,9 @@
 //! Skype for Business clients: sign-in, the UccApi log, the bypass decision and PSTN calls.
 
 use super::world::{within, LabWorld};
-use crate::client::outcome::FetchOutcome;
-use crate::client::status::ClientStatus;
-use crate::client::SignInRequest;
+use crate::client::{ClientStatus, FetchOutcome, SignInRequest};
 use crate::lab::DEFAULT_NUMBER;
-use crate::mediation::call::{MediaPath, BYPASS_CODEC};
+use crate::mediation::{MediaPath, BYPASS_CODEC};
 use crate::topology::Topology;
 use cucumber::{given, then, when};
 use std::collections::BTreeSet;
@@ -336,7 +334,7 @@ async fn places_calls(world: &mut LabWorld, user: String, count: usize) -> anyho
     Ok(())
 }
 
-fn placed(world: &LabWorld) -> anyhow::Result<Vec<&crate::mediation::call::CallResult>> {
+fn placed(world: &LabWorld) -> anyhow::Result<Vec<&crate::mediation::CallResult>> {
     anyhow::ensure!(!world.calls.is_empty(), "no call was placed in this scenario");
     world.calls.iter().map(|c| c.as_ref().map_err(|e| anyhow::anyhow!("a call failed: {e}"))).collect()
 }
@@ -399,7 +397,7 @@ async fn none_through_maintenance(world: &mut LabWorld) -> anyhow::Result<()> {
 async fn inbound_call(world: &mut LabWorld, user: String, expected: String) -> anyhow::Result<()> {
     let call = within("the inbound call", world.lab().place_call(&user, DEFAULT_NUMBER, true)).await??;
     anyhow::ensure!(
-        call.media_path.as_str() == expected && call.direction == crate::mediation::call::Direction::Inbound,
+        call.media_path.as_str() == expected && call.direction == crate::mediation::Direction::Inbound,
         "the inbound call to {user} through {} should have media {expected}, but has {} ({})",
         call.appliance,
         call.media_path.as_str(),

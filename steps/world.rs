@@ -3,7 +3,7 @@
 
 use crate::lab::{Lab, LabOptions};
 use crate::runbook::{RunbookError, Transcript};
-use crate::tenant::model::TenantConfiguration;
+use crate::tenant::TenantConfiguration;
 use crate::topology::Topology;
 use std::future::Future;
 use std::sync::OnceLock;
@@ -66,7 +66,7 @@ pub struct LabWorld {
     /// The appliance a fault step cut off or restarted ("that appliance").
     pub subject: Option<String>,
     /// PSTN calls placed by "places N PSTN calls" steps: the result or the refusal.
-    pub calls: Vec<Result<crate::mediation::call::CallResult, String>>,
+    pub calls: Vec<Result<crate::mediation::CallResult, String>>,
     /// The gateway a fault step stopped.
     pub stopped_gateway: Option<std::net::IpAddr>,
 }

@@ -9,11 +9,8 @@ use bypass_lab::client::{self, ClientArgs, ClientRemote, DnsFailure, FetchOutcom
 use bypass_lab::clock::Clock;
 use bypass_lab::dns::DnsArgs;
 use bypass_lab::http::RemoteErrorKind;
-use bypass_lab::mediation::call::MediaPath;
-use bypass_lab::mediation::MediationArgs;
-use bypass_lab::tenant::model::{MediaBypassParameters, MediaBypassSettings};
-use bypass_lab::tenant::remote::TenantRemote;
-use bypass_lab::tenant::TenantArgs;
+use bypass_lab::mediation::{MediaPath, MediationArgs};
+use bypass_lab::tenant::{MediaBypassParameters, MediaBypassSettings, TenantArgs, TenantRemote};
 use bypass_lab::topology::Topology;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -369,7 +366,7 @@ async fn an_inbound_call_bypasses_when_the_client_holds_the_gateways_id() {
         rig.client.place("alice", &client::CallOrder { number: "+31201234567".into(), inbound: true }).await.unwrap();
     assert_eq!(
         (call.media_path, call.direction),
-        (MediaPath::Bypass, bypass_lab::mediation::call::Direction::Inbound),
+        (MediaPath::Bypass, bypass_lab::mediation::Direction::Inbound),
         "{call:?}"
     );
     rig.sign_in("erin", EXTERNAL_CLIENT).await;
@@ -527,7 +524,7 @@ async fn calls_split_over_a_sites_gateways_and_fail_over_when_one_stops() {
 
     let secrets_url = |name: &str| rig.appliance_url(name);
     for name in ["ams-cce1", "ams-cce2", "ams-cce3", "ams-cce4"] {
-        let remote = bypass_lab::mediation::remote::ApplianceRemote::new(secrets_url(name), &rig.control_token);
+        let remote = bypass_lab::mediation::ApplianceRemote::new(secrets_url(name), &rig.control_token);
         remote.set_gateway("192.168.1.11".parse().unwrap(), false).await.unwrap();
     }
     let mut failed_over = 0;

@@ -55,7 +55,7 @@ impl Drop for Shield {
 /// time of the next one) per client.
 type Decisions = Vec<(String, bool, Option<u64>, String, Option<u64>)>;
 
-fn outcome_text(fetch: &Option<bypass_lab::client::status::FetchRecord>) -> String {
+fn outcome_text(fetch: &Option<bypass_lab::client::FetchRecord>) -> String {
     let Some(fetch) = fetch else { return "no fetch".into() };
     let mut value = serde_json::to_value(&fetch.outcome).expect("an outcome serializes");
     if let Some(fields) = value.as_object_mut() {

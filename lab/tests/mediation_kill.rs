@@ -2,8 +2,8 @@
 //! the restarted Mediation Server serves from it at once, even with the tenant gone.
 
 use bypass_lab::auth::Secrets;
-use bypass_lab::mediation::remote::ApplianceRemote;
-use bypass_lab::tenant::remote::TenantRemote;
+use bypass_lab::mediation::ApplianceRemote;
+use bypass_lab::tenant::TenantRemote;
 use bypass_lab::topology::Topology;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -85,7 +85,7 @@ async fn an_empty_localstore_is_refused_before_ready() {
     std::fs::write(&plan, toml::to_string(&topology).unwrap()).unwrap();
     let data = dir.path().join("ams-cce1");
     std::fs::create_dir_all(&data).unwrap();
-    let file = bypass_lab::mediation::localstore::LocalStoreFile::in_dir(&data);
+    let file = bypass_lab::mediation::LocalStoreFile::in_dir(&data);
     std::fs::write(file.path(), b"").unwrap();
     let (stdout, stderr) = support::refused(&[
         "mediation",
@@ -112,7 +112,7 @@ async fn an_empty_localstore_is_refused_before_ready() {
 /// was told it stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_kill_9_while_syncing_never_loses_or_corrupts_the_localstore() {
-    use bypass_lab::mediation::localstore::LocalStoreFile;
+    use bypass_lab::mediation::LocalStoreFile;
     use rand::Rng;
     use std::time::Instant;
 

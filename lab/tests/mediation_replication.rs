@@ -7,13 +7,11 @@ use bypass_lab::backend::embedded::start_role;
 use bypass_lab::backend::role_plan::RoleSpec;
 use bypass_lab::backend::RoleFailure;
 use bypass_lab::clock::Clock;
-use bypass_lab::mediation::appliance::LINK_CUT;
-use bypass_lab::mediation::remote::ApplianceRemote;
-use bypass_lab::mediation::status::WebServiceState;
-use bypass_lab::mediation::web_service::{REASON_DISABLED, REASON_NEVER_CONFIGURED};
-use bypass_lab::mediation::{ApplianceConfig, MediationArgs};
-use bypass_lab::tenant::model::MediaBypassSettings;
-use bypass_lab::tenant::remote::TenantRemote;
+use bypass_lab::mediation::{
+    ApplianceConfig, ApplianceRemote, MediationArgs, WebServiceState, LINK_CUT, REASON_DISABLED,
+    REASON_NEVER_CONFIGURED,
+};
+use bypass_lab::tenant::{MediaBypassSettings, TenantRemote};
 use bypass_lab::topology::Topology;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -266,14 +264,14 @@ async fn calls_bypass_only_with_the_gateways_bypass_id_and_the_control_api_needs
     let bypass_id = rig.enable().await;
     rig.clock.advance(rig.window).await.unwrap();
     let ams = rig.appliance("ams-cce1");
-    let call = |bypass_id, external| bypass_lab::mediation::call::CallRequest {
+    let call = |bypass_id, external| bypass_lab::mediation::CallRequest {
         user: "alice@adatum.biz".into(),
         number: "+31201234567".into(),
         bypass_id,
         external,
         ..Default::default()
     };
-    use bypass_lab::mediation::call::MediaPath;
+    use bypass_lab::mediation::MediaPath;
     let r = ams.remote.call(&call(Some(bypass_id), false)).await.unwrap();
     assert_eq!(
         (r.media_path, r.gateway.as_str(), r.mediation_server.as_str()),

@@ -2,8 +2,7 @@
 
 use bypass_lab::lab::RoleExecutors;
 use bypass_lab::runbook::{run, CmdletTable, Value};
-use bypass_lab::tenant::cmdlets::TenantExecutor;
-use bypass_lab::tenant::remote::TenantRemote;
+use bypass_lab::tenant::{TenantExecutor, TenantRemote};
 use bypass_lab::topology::Topology;
 use std::sync::Arc;
 

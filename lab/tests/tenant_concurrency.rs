@@ -2,9 +2,7 @@
 //! acknowledgement is what the tenant stores, and an appliance's identity is created once.
 
 use bypass_lab::auth::Secrets;
-use bypass_lab::tenant::model::{ApplianceContact, ApplianceRecord, ApplianceRegistration};
-use bypass_lab::tenant::remote::TenantRemote;
-use bypass_lab::tenant::store::Store;
+use bypass_lab::tenant::{ApplianceContact, ApplianceRecord, ApplianceRegistration, Store, TenantRemote};
 use bypass_lab::topology::Topology;
 use std::time::Duration;
 

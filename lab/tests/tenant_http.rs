@@ -2,8 +2,10 @@
 //! URL validation, the appliance long poll.
 
 use bypass_lab::http::RemoteErrorKind;
-use bypass_lab::tenant::model::*;
-use bypass_lab::tenant::remote::TenantRemote;
+use bypass_lab::tenant::{
+    ApplianceContact, ApplianceRegistration, BypassMode, HybridConfigurationChange, MediaBypassParameters,
+    MediaBypassSettings, TenantRemote,
+};
 use bypass_lab::topology::Topology;
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! same data directory.
 
 use bypass_lab::auth::Secrets;
-use bypass_lab::tenant::remote::TenantRemote;
+use bypass_lab::tenant::TenantRemote;
 use bypass_lab::topology::Topology;
 
 mod support;
@@ -49,7 +49,7 @@ async fn an_empty_or_corrupt_store_is_refused_before_ready_and_never_reset() {
 /// few seconds): after every restart the store holds every write that was acknowledged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_kill_9_under_load_loses_no_acknowledged_write() {
-    use bypass_lab::tenant::model::{ApplianceContact, ApplianceRegistration};
+    use bypass_lab::tenant::{ApplianceContact, ApplianceRegistration};
     use rand::Rng;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;

@@ -66,7 +66,7 @@ impl BackendKind {
     }
 
     /// How many labs of `topology` may run at once in this process (one per rehearsed scenario).
-    /// Embedded labs are independent: as many as keep [`APPLIANCES_AT_ONCE`] (one at a time for a
+    /// Embedded labs are independent: as many as fit in `APPLIANCES_AT_ONCE` appliances (one at a time for a
     /// larger plan). Container labs hold the topology's subnets, so one at a time.
     pub fn labs_at_once(self, topology: &Topology) -> usize {
         match self {

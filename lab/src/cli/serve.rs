@@ -41,7 +41,7 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
         RoleArgs::Mediation { args, .. } => {
             let config = args.config(&topology, &secrets)?;
             // Read before saying ready: a LocalStore that cannot be read is refused, never replaced.
-            let file = bypass_lab::mediation::localstore::LocalStoreFile::in_dir(&config.data_dir);
+            let file = bypass_lab::mediation::LocalStoreFile::in_dir(&config.data_dir);
             file.load().map_err(|e| {
                 anyhow::anyhow!(
                     "appliance {}: LocalStore at {}: {}; to start this Mediation Server afresh, move the file away (it copies the tenant's configuration again at its next sync)",

@@ -4,7 +4,7 @@
 
 use bypass_lab::clock::clock_time;
 use bypass_lab::lab::Lab;
-use bypass_lab::mediation::status::ApplianceStatus;
+use bypass_lab::mediation::ApplianceStatus;
 use std::time::Duration;
 
 const DAY: u64 = 86_400;

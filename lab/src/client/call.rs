@@ -9,9 +9,8 @@
 
 use super::fetch::REQUEST_TIMEOUT;
 use super::{stable_hash, ClientError, ClientHostConfig};
-use crate::mediation::call::{CallRequest, CallResult, Direction};
-use crate::mediation::remote::ApplianceRemote;
-use crate::tenant::model::PstnRoute;
+use crate::mediation::{ApplianceRemote, CallRequest, CallResult, Direction};
+use crate::tenant::PstnRoute;
 use crate::topology::{Appliance, Site, Topology};
 use std::net::{IpAddr, SocketAddr};
 use uuid::Uuid;

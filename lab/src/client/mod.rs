@@ -1,22 +1,33 @@
 //! Skype for Business clients: sign-in with in-band provisioning, the UccApi trace log, the
 //! hybridconfig fetch and the bypass decision, and PSTN calls.
+//!
+//! The submodules are private; what other parts of the lab name is re-exported here.
+//!
+//! Layout: `host.rs` the simulated users of one client host and what they do; `eligibility.rs`
+//! which clients may bypass at all; `dns_cache.rs` each machine's DNS client cache on the lab
+//! clock; `fetch.rs` and `outcome.rs` fetching the hybridconfig document and what the fetch ended
+//! in; `call.rs` placing a PSTN call through a Mediation Server; `schedule.rs` the 8-hourly
+//! re-fetch on the lab clock; `uccapi_log.rs` the client's trace log; `status.rs` what the control
+//! API says about a user; `routes.rs` the control API; `remote.rs` driving a client host over it.
 
-pub mod call;
-pub mod dns_cache;
-pub mod eligibility;
-pub mod fetch;
-pub mod host;
-pub mod outcome;
-pub mod remote;
+mod call;
+mod dns_cache;
+mod eligibility;
+mod fetch;
+mod host;
+mod outcome;
+mod remote;
 mod routes;
-pub mod schedule;
-pub mod status;
-pub mod uccapi_log;
+mod schedule;
+mod status;
+mod uccapi_log;
 
+pub use eligibility::{ClientKind, ClientVersion, Vpn};
 pub use outcome::{DnsFailure, FetchOutcome};
 pub use remote::ClientRemote;
 pub use routes::{CallOrder, SignInRequest};
-pub use status::{ClientStatus, FetchRecord};
+pub use status::{ClientStatus, FetchRecord, OUTSIDE};
+pub use uccapi_log::LAB_EPOCH;
 
 use crate::clock::{Clock, ClockError};
 use crate::http::RemoteError;

@@ -4,8 +4,8 @@
 //! ("the name does not resolve here" versus "the service rejected me") is the whole point of the
 //! rehearsal.
 
-use crate::mediation::document::{rejection_reason, HybridConfigDocument};
-use crate::tenant::model::BypassMode;
+use crate::mediation::{rejection_reason, HybridConfigDocument};
+use crate::tenant::BypassMode;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use uuid::Uuid;
@@ -195,7 +195,7 @@ pub fn decide(mediation_server: &str, address: IpAddr, status: u16, body: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mediation::document::rejection_xml;
+    use crate::mediation::rejection_xml;
 
     const ID: &str = "2c4e6f8a-0000-4000-8000-000000000001";
 

@@ -4,7 +4,7 @@ use super::outcome::FetchOutcome;
 use super::routes::{CallOrder, SignInRequest};
 use super::status::ClientStatus;
 use crate::http::{ControlClient, RemoteError};
-use crate::mediation::call::CallResult;
+use crate::mediation::CallResult;
 use std::net::IpAddr;
 use std::time::Duration;
 

@@ -6,7 +6,7 @@ use super::host::Host;
 use super::outcome::FetchOutcome;
 use super::status::ClientStatus;
 use super::ClientError;
-use crate::mediation::call::{CallResult, Direction};
+use crate::mediation::{CallResult, Direction};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -1,9 +1,7 @@
 //! The lab's appliances as an administrator checks them: status, LocalStore, web service.
 
 use super::{Lab, LabError};
-use crate::mediation::remote::ApplianceRemote;
-use crate::mediation::status::ApplianceStatus;
-use crate::mediation::web_service::WebServiceReply;
+use crate::mediation::{ApplianceRemote, ApplianceStatus, WebServiceReply};
 use serde::Serialize;
 use std::net::IpAddr;
 

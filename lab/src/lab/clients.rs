@@ -1,10 +1,8 @@
 //! Simulated Skype for Business users: sign-in, the UccApi log, the hybridconfig fetch and calls.
 
 use super::{Lab, LabError};
-use crate::client::outcome::FetchOutcome;
-use crate::client::remote::ClientRemote;
-use crate::client::status::ClientStatus;
-use crate::mediation::call::CallResult;
+use crate::client::{ClientRemote, ClientStatus, FetchOutcome};
+use crate::mediation::CallResult;
 use std::net::IpAddr;
 
 /// The number dialled when none is given.

@@ -14,7 +14,7 @@ const FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabFile {
-    /// [`FORMAT`] when written by this bypass-lab.
+    /// The layout `FORMAT` when written by this bypass-lab.
     pub format: u32,
     /// The topology as text, so every command sees the plan the lab was started with.
     pub topology: String,

@@ -5,8 +5,7 @@
 use super::{Lab, LabError};
 use crate::dns::{DnsRemote, DnsServers, NamedServer};
 use crate::runbook::{self, CmdletTable, Executor, Transcript};
-use crate::tenant::cmdlets::TenantExecutor;
-use crate::tenant::in_session::{session_specs, InSession};
+use crate::tenant::{session_specs, InSession, TenantExecutor};
 use std::sync::Arc;
 
 /// Where a runbook is run.

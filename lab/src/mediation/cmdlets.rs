@@ -7,7 +7,7 @@ use super::status::ApplianceStatus;
 use crate::runbook::{
     find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
 };
-use crate::tenant::objects::{appliance_object, network_object};
+use crate::tenant::{appliance_object, network_object};
 use futures::future::BoxFuture;
 
 const LOCAL_STORE: ParamSpec = ParamSpec::named("LocalStore", ParamKind::Switch);
@@ -131,7 +131,7 @@ pub fn status_object(status: &ApplianceStatus) -> PsObject {
 mod tests {
     use super::*;
     use crate::mediation::status::WebServiceState;
-    use crate::tenant::model::{BypassMode, TenantConfiguration};
+    use crate::tenant::{BypassMode, TenantConfiguration};
     use std::collections::BTreeMap;
     use std::time::Duration;
 

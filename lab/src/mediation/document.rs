@@ -12,7 +12,7 @@
 //! ```
 //! A rejection is HTTP 403 with `<HybridConfigRejected><reason>…</reason></HybridConfigRejected>`.
 
-use crate::tenant::model::{BypassMode, MediaBypassSettings};
+use crate::tenant::{BypassMode, MediaBypassSettings};
 use uuid::Uuid;
 
 pub const SERVICE_PATH: &str = "/hybridconfig/hybridconfigservice.svc";

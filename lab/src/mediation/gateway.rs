@@ -94,7 +94,7 @@ pub fn decide(store: &LocalStore, leg: Leg<'_>, request: &CallRequest) -> CallRe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tenant::model::TenantConfiguration;
+    use crate::tenant::TenantConfiguration;
     use std::time::Duration;
 
     fn store(enabled: bool, id: Uuid) -> LocalStore {

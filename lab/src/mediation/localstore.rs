@@ -5,7 +5,7 @@
 //! tenant keeps serving what it last received. The file is replaced atomically (temp file +
 //! rename) so a restart or a kill -9 finds either the old copy or the new one, never half of one.
 
-use crate::tenant::model::TenantConfiguration;
+use crate::tenant::TenantConfiguration;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,29 +1,38 @@
 //! A Cloud Connector appliance's Mediation Server: the replication agent, its LocalStore, the
 //! hybridconfig web service and the PSTN call path.
 //!
-//! # Layout
-//! - [`schedule`]: sync offsets and times on the virtual clock.
-//! - [`localstore`]: the Mediation Server's copy of the tenant configuration, on disk.
-//! - [`web_service`]: the hybridconfig web service's answer, from the LocalStore alone.
-//! - [`gateway`]: a call's media path (bypass IDs compared) and which gateway takes it.
-//! - [`appliance`]: one running appliance's shared state and its sync.
-//! - [`replication`]: the sync loop as a clock participant, and how long a sync waits.
-//! - [`routes`]: the HTTP surface: web service, calls, health, the lab's control API.
-//! - [`cmdlets`]: `-LocalStore` gets and `Get-CcApplianceStatus`.
-//! - [`remote`]: calling a Mediation Server over HTTP.
+//! The submodules are private; what other parts of the lab name is re-exported here.
+//!
+//! Layout: `schedule.rs` sync offsets and times on the virtual clock; `localstore.rs` the
+//! Mediation Server's copy of the tenant configuration, on disk; `document.rs` and
+//! `web_service.rs` the hybridconfig web service's document and its answer, from the LocalStore
+//! alone; `call.rs` and `gateway.rs` a PSTN call, its media path (bypass IDs compared) and which
+//! gateway takes it; `appliance.rs` one running appliance's shared state and its sync;
+//! `replication.rs` the sync loop as a clock participant, and how long a sync waits; `status.rs`
+//! what an appliance says about its replication; `routes.rs` the HTTP surface: web service, calls,
+//! health, the lab's control API; `cmdlets.rs` `-LocalStore` gets and `Get-CcApplianceStatus`;
+//! `remote.rs` calling a Mediation Server over HTTP.
 
-pub mod appliance;
-pub mod call;
-pub mod cmdlets;
-pub mod document;
-pub mod gateway;
-pub mod localstore;
-pub mod remote;
-pub mod replication;
-pub mod routes;
-pub mod schedule;
-pub mod status;
-pub mod web_service;
+mod appliance;
+mod call;
+pub(crate) mod cmdlets;
+mod document;
+mod gateway;
+mod localstore;
+mod remote;
+mod replication;
+mod routes;
+mod schedule;
+mod status;
+mod web_service;
+
+pub use appliance::LINK_CUT;
+pub use call::{CallRequest, CallResult, Direction, MediaPath, BYPASS_CODEC, TRANSCODED_CODEC};
+pub use document::{rejection_reason, rejection_xml, DocumentError, HybridConfigDocument};
+pub use localstore::{LocalStore, LocalStoreError, LocalStoreFile};
+pub use remote::ApplianceRemote;
+pub use status::{ApplianceStatus, WebServiceState};
+pub use web_service::{WebServiceAnswer, WebServiceReply, REASON_DISABLED, REASON_NEVER_CONFIGURED};
 
 use crate::clock::Clock;
 use std::net::{IpAddr, SocketAddr};

@@ -113,7 +113,7 @@ fn host_matches(host: &str, service_name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tenant::model::{BypassMode, TenantConfiguration};
+    use crate::tenant::{BypassMode, TenantConfiguration};
     use std::time::Duration;
     use uuid::Uuid;
 

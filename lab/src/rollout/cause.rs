@@ -4,7 +4,7 @@
 use super::dns_view::{DnsView, ZoneView};
 use super::model::ApplianceRow;
 use super::observe::Observation;
-use crate::client::outcome::FetchOutcome;
+use crate::client::FetchOutcome;
 use crate::topology::Topology;
 use std::net::IpAddr;
 

@@ -4,7 +4,7 @@
 use super::cause::{whose, Context};
 use super::model::{Decision, Finding, Severity};
 use super::observe::Observation;
-use crate::tenant::model::TenantConfiguration;
+use crate::tenant::TenantConfiguration;
 
 /// The tenant's configuration after a phase, reduced to what decides the expectations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,7 +167,7 @@ mod tests {
     use super::super::model::ApplianceRow;
     use super::super::sample::{samples, SampleClient};
     use super::*;
-    use crate::client::outcome::{DnsFailure, FetchOutcome};
+    use crate::client::{DnsFailure, FetchOutcome};
     use crate::topology::Topology;
     use std::net::IpAddr;
 

@@ -4,7 +4,7 @@
 use super::dns_view::{self, DnsView};
 use super::model::{ApplianceRow, Decision, SubnetRow, WebServiceVerdict};
 use super::sample::SampleClient;
-use crate::client::outcome::FetchOutcome;
+use crate::client::FetchOutcome;
 use crate::dns::{Answer, Transport};
 use crate::lab::{Lab, LabError, RunOn, DEFAULT_NUMBER};
 use crate::topology::Topology;

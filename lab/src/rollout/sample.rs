@@ -1,7 +1,7 @@
 //! The sample clients a rehearsal places: one in every subnet of every site and one in every
 //! outside subnet, so a verdict exists for each place a user can sit.
 
-use crate::client::status::OUTSIDE;
+use crate::client::OUTSIDE;
 use crate::topology::Topology;
 use ipnet::IpNet;
 use std::net::IpAddr;

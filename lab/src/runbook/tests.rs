@@ -207,13 +207,13 @@ fn new_configuration_changes_nothing_and_renders_its_object() {
     );
     let json = t.to_json();
     assert_eq!(json["steps"][0]["objects"][0]["AlwaysBypass"], serde_json::json!(true));
-    assert_eq!(json["steps"][0]["warnings"][0], serde_json::json!(crate::tenant::model::ALWAYS_BYPASS_IGNORED));
+    assert_eq!(json["steps"][0]["warnings"][0], serde_json::json!(crate::tenant::ALWAYS_BYPASS_IGNORED));
 }
 
 #[test]
 fn nested_objects_are_expanded() {
-    let network = crate::tenant::model::NetworkConfiguration::default();
-    let object = crate::tenant::objects::network_object(&network);
+    let network = crate::tenant::NetworkConfiguration::default();
+    let object = crate::tenant::network_object(&network);
     let lines = object_lines(&object, 0);
     assert_eq!(lines[0], "Identity            : Global");
     assert_eq!(lines[1], "MediaBypassSettings :");

@@ -1,18 +1,36 @@
 //! The mock tenant: the Skype for Business Online side of a hybrid deployment.
+//!
+//! The submodules are private; what other parts of the lab name is re-exported here.
+//!
+//! Layout: `model.rs` the configuration the tenant holds and appliances copy; `state.rs` and
+//! `store.rs` that configuration live and on disk; `routes.rs`, `access.rs` and `api_error.rs` the
+//! HTTP API, who may call it and how it refuses; `internal_url.rs` what a web service URL must be;
+//! `cmdlets.rs`, `in_session.rs` and `objects.rs` the tenant's cmdlets, those that run in the admin's
+//! own session, and the objects they print; `remote.rs` calling the tenant over HTTP.
 
 mod access;
 mod api_error;
-pub mod cmdlets;
-pub mod in_session;
-pub mod internal_url;
-pub mod model;
-pub mod objects;
-pub mod remote;
+pub(crate) mod cmdlets;
+mod in_session;
+mod internal_url;
+mod model;
+mod objects;
+mod remote;
 mod routes;
 mod state;
-pub mod store;
+mod store;
 
+pub use cmdlets::TenantExecutor;
+pub use in_session::{session_specs, InSession};
+pub use model::{
+    user_key, ApplianceContact, ApplianceRecord, ApplianceRegistration, BypassMode, HybridConfiguration,
+    HybridConfigurationAnswer, HybridConfigurationChange, HybridPstnSite, MediaBypassParameters, MediaBypassSettings,
+    NetworkConfiguration, Provisioning, PstnRoute, TenantConfiguration, UserPstnSettings, ALWAYS_BYPASS_IGNORED,
+};
+pub use objects::{appliance_object, network_object};
+pub use remote::TenantRemote;
 pub use routes::MAX_LONG_POLL;
+pub use store::{Store, TenantState};
 
 use crate::auth::Secrets;
 use crate::topology::Topology;

@@ -7,8 +7,7 @@ use bypass_lab::auth::Secrets;
 use bypass_lab::backend::embedded::{start_role, Started};
 use bypass_lab::backend::role_plan::RoleSpec;
 use bypass_lab::clock::Clock;
-use bypass_lab::tenant::model::{MediaBypassParameters, MediaBypassSettings};
-use bypass_lab::tenant::TenantArgs;
+use bypass_lab::tenant::{MediaBypassParameters, MediaBypassSettings, TenantArgs};
 use bypass_lab::topology::Topology;
 
 use std::net::SocketAddr;
@@ -55,12 +54,12 @@ pub struct TestTenant {
 }
 
 impl TestTenant {
-    pub fn as_admin(&self) -> bypass_lab::tenant::remote::TenantRemote {
-        bypass_lab::tenant::remote::TenantRemote::new(&self.url, &self.secrets.admin)
+    pub fn as_admin(&self) -> bypass_lab::tenant::TenantRemote {
+        bypass_lab::tenant::TenantRemote::new(&self.url, &self.secrets.admin)
     }
 
-    pub fn as_appliance(&self, name: &str) -> bypass_lab::tenant::remote::TenantRemote {
-        bypass_lab::tenant::remote::TenantRemote::new(&self.url, self.secrets.appliance(name).unwrap())
+    pub fn as_appliance(&self, name: &str) -> bypass_lab::tenant::TenantRemote {
+        bypass_lab::tenant::TenantRemote::new(&self.url, self.secrets.appliance(name).unwrap())
     }
 }
 
