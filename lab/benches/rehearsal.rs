@@ -6,48 +6,16 @@
 //! `cargo bench -p bypass-lab --bench rehearsal` (`SCALE_SITES=N` for fewer sites, e.g. to see how
 //! the figures grow). Targets: rehearsal < 30 s, peak < 1 GiB, advance 24h < 1 s.
 
+// Each bench uses only part of it.
+#[allow(dead_code)]
+mod generated;
+
 use bypass_lab::lab::{Lab, LabOptions};
 use bypass_lab::steps::{rehearse, Rehearsal};
-use bypass_lab::topology::Topology;
-use std::fmt::Write;
+use generated::{load_average, peak_memory, sites, topology, PER_SITE};
 use std::time::{Duration, Instant};
 
-const PER_SITE: usize = 16;
 const DAY: Duration = Duration::from_secs(86_400);
-
-fn sites() -> usize {
-    std::env::var("SCALE_SITES").ok().and_then(|s| s.parse().ok()).unwrap_or(200)
-}
-
-/// `sites` sites of 16 appliances, each site with its own subnet and gateway.
-fn topology(sites: usize) -> Topology {
-    let mut text = String::from(
-        "[tenant]\ndomain = \"adatum.biz\"\nsip_domains = [\"adatum.biz\"]\nservice_name = \"hybridvoice.adatum.biz\"\nreplication_window = \"24h\"\n",
-    );
-    for s in 0..sites {
-        let _ =
-            write!(text, "\n[[site]]\nname = \"site{s}\"\nsubnets = [\"10.{s}.0.0/24\"]\ngateway = \"10.{s}.0.1\"\n");
-        for a in 0..PER_SITE {
-            let _ = write!(text, "[[site.appliance]]\nname = \"s{s}-cce{a}\"\naddress = \"10.{s}.0.{}\"\n", 10 + a);
-        }
-    }
-    Topology::parse(&text, None).expect("the scale topology is valid")
-}
-
-fn peak_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");

@@ -5,6 +5,10 @@
 //! `cargo bench -p bypass-lab --bench scale` (or `cargo test -p bypass-lab --bench scale` for a
 //! debug build; `SCALE_SITES=N` for fewer sites). Targets: ready < 10 s, converged < 10 s, peak < 2 GiB.
 
+// Each bench uses only part of it.
+#[allow(dead_code)]
+mod generated;
+
 use bypass_lab::auth::Secrets;
 use bypass_lab::backend::embedded::start_role;
 use bypass_lab::backend::role_plan::{RoleArgs, RoleSpec};
@@ -13,41 +17,10 @@ use bypass_lab::mediation::MediationArgs;
 use bypass_lab::tenant::TenantArgs;
 use bypass_lab::tenant::TenantRemote;
 use bypass_lab::tenant::{BypassMode, MediaBypassSettings};
-use bypass_lab::topology::Topology;
-use std::fmt::Write;
+use generated::{peak_memory, sites, topology};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-
-const PER_SITE: usize = 16;
-
-/// `SCALE_SITES` shrinks the run (e.g. to see how times grow with the number of appliances).
-fn sites() -> usize {
-    std::env::var("SCALE_SITES").ok().and_then(|s| s.parse().ok()).unwrap_or(200)
-}
-
-fn topology() -> Topology {
-    let mut text = String::from(
-        "[tenant]\ndomain = \"adatum.biz\"\nsip_domains = [\"adatum.biz\"]\nservice_name = \"hybridvoice.adatum.biz\"\nreplication_window = \"24h\"\n",
-    );
-    for s in 0..sites() {
-        let _ =
-            write!(text, "\n[[site]]\nname = \"site{s}\"\nsubnets = [\"10.{s}.0.0/24\"]\ngateway = \"10.{s}.0.1\"\n");
-        for a in 0..PER_SITE {
-            let _ = write!(text, "[[site.appliance]]\nname = \"s{s}-cce{a}\"\naddress = \"10.{s}.0.{}\"\n", 10 + a);
-        }
-    }
-    Topology::parse(&text, None).expect("the scale topology is valid")
-}
-
-fn peak_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
 
 /// Waits for every appliance to report `version` (tenant long poll), up to `deadline`.
 async fn wait_for(admin: &TenantRemote, all: usize, version: u64, deadline: Duration) -> Result<(), String> {
@@ -75,7 +48,7 @@ async fn wait_for(admin: &TenantRemote, all: usize, version: u64, deadline: Dura
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let topology = topology();
+        let topology = topology(sites());
         let all = topology.appliances().count();
         let secrets = Secrets::generate(&topology);
         let dir = tempfile::tempdir().unwrap();

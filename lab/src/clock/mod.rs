@@ -6,6 +6,14 @@
 //! client's 8-hourly re-fetch) is done by a [`Participant`]; [`Clock::advance_to`] returns only
 //! once every participant has done all its work due up to the new instant, so "after 24 hours"
 //! is an event to wait on, never a sleep.
+//!
+//! An advance costs what is due in it, not how long it is: the clock jumps from one due instant
+//! to the next and wakes only the participants with work there. Work that commutes with other
+//! such work (an appliance's sync: it talks to the tenant alone, and no other appliance's sync
+//! sees it) joins as a *batched* participant ([`Clock::batched_participant`]): the clock does not
+//! stop at its instants but lets it do everything due up to the next stop at once, each piece at
+//! the instant it was due, before anyone else's work at that stop. Thousands of appliances due
+//! over a day then cost one stop, not one each.
 
 mod duration;
 mod routes;
@@ -49,11 +57,14 @@ struct Member {
     /// The instant up to which it has done its work (None until its first report: a role still
     /// starting up is not caught up with anything).
     done: Option<Duration>,
-    /// Its next instant with work, when it said so. The clock stops there on its way, so work
-    /// on different roles happens in lab-time order (an appliance's sync at 20h before a client's
-    /// re-fetch at 24h), and it wakes only the participants with work due: thousands of
-    /// appliances each with one sync a day cost one wake-up each, not one per stop.
+    /// Its next instant with work, when it said so. The clock stops there on its way (unless
+    /// the member is batched), so work on different roles happens in lab-time order (an
+    /// appliance's sync at 20h before a client's re-fetch at 24h), and it wakes only the
+    /// participants with work due: thousands of appliances each with one sync a day cost one
+    /// wake-up each, not one per stop.
     next_due: Option<Duration>,
+    /// Its work commutes with other batched work: see the module's header.
+    batched: bool,
     wake: Arc<Notify>,
 }
 
@@ -97,9 +108,22 @@ impl Clock {
 
     /// Registers work that must be done before an advance counts as finished.
     pub fn participant(&self, name: impl Into<String>) -> Participant {
+        self.join(name.into(), false)
+    }
+
+    /// A participant whose work commutes with every other batched participant's and depends on
+    /// no other participant's work between two stops (an appliance's sync). The clock does not
+    /// stop at its due instants: at the next stop it does everything due up to there, each piece
+    /// at the instant it was due (a participant reads that instant from its own schedule), and
+    /// only then does the other participants' work at that stop begin.
+    pub fn batched_participant(&self, name: impl Into<String>) -> Participant {
+        self.join(name.into(), true)
+    }
+
+    fn join(&self, name: String, batched: bool) -> Participant {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let wake = Arc::new(Notify::new());
-        let member = Member { name: name.into(), done: None, next_due: None, wake: wake.clone() };
+        let member = Member { name, done: None, next_due: None, batched, wake: wake.clone() };
         self.inner.members.lock().unwrap().insert(id, member);
         Participant { clock: self.clone(), id, wake, seen: self.now() }
     }
@@ -117,9 +141,10 @@ impl Clock {
     }
 
     /// Moves the clock to `t` (never backwards) and waits until every participant caught up.
-    /// On the way it stops at each instant a participant said it has work due, so that work
-    /// across roles happens in lab-time order; between those instants it jumps, so a quiet
-    /// stretch costs nothing however long it is.
+    /// On the way it stops at each instant a participant that is not batched said it has work
+    /// due, so that work across roles happens in lab-time order; between those instants it
+    /// jumps, so a quiet stretch costs nothing however long it is, and batched work due in a
+    /// stretch is done in one go at its end.
     pub async fn advance_to(&self, t: Duration) -> Result<(), ClockError> {
         self.advance_toward(t, None).await.map(|_| ())
     }
@@ -144,45 +169,63 @@ impl Clock {
                 return Ok(now);
             }
             moved = true;
-            let step = self.next_stop(now).map_or(t, |due| due.min(t));
+            let step = self.next_stop(now, false).map_or(t, |due| due.min(t));
             self.inner.now.send_replace(step);
-            for member in self.inner.members.lock().unwrap().values() {
-                if member.next_due.is_none_or(|due| due <= step) {
-                    member.wake.notify_one();
-                }
+            // Batched work due by this stop first, so the others' work here sees it done.
+            self.wake(step, true);
+            self.wait_caught_up_batched(step).await?;
+            self.wake(step, false);
+        }
+    }
+
+    /// The earliest instant after now at which a participant said it has work (batched ones
+    /// included: another clock keeping order with this one must stop there).
+    pub fn next_due(&self) -> Option<Duration> {
+        self.next_stop(self.now(), true)
+    }
+
+    /// The earliest announced due instant after `now`, of every participant or only of those
+    /// the clock stops for.
+    fn next_stop(&self, now: Duration, batched_too: bool) -> Option<Duration> {
+        let members = self.inner.members.lock().unwrap();
+        members.values().filter(|m| batched_too || !m.batched).filter_map(|m| m.next_due).filter(|d| *d > now).min()
+    }
+
+    /// Wakes the batched participants, or the others, with work due by `step`.
+    fn wake(&self, step: Duration, batched: bool) {
+        for member in self.inner.members.lock().unwrap().values() {
+            if member.batched == batched && member.next_due.is_none_or(|due| due <= step) {
+                member.wake.notify_one();
             }
         }
     }
 
-    /// The earliest instant after now at which a participant said it has work.
-    pub fn next_due(&self) -> Option<Duration> {
-        self.next_stop(self.now())
-    }
-
-    /// The earliest announced due instant after `now`.
-    fn next_stop(&self, now: Duration) -> Option<Duration> {
-        self.inner.members.lock().unwrap().values().filter_map(|m| m.next_due).filter(|d| *d > now).min()
-    }
-
     async fn wait_caught_up(&self, target: Duration) -> Result<(), ClockError> {
-        let wait = async {
-            loop {
-                let progressed = self.inner.progressed.notified();
-                tokio::pin!(progressed);
-                progressed.as_mut().enable();
-                if self.laggards(target).is_empty() {
-                    return;
-                }
-                progressed.await;
+        self.wait_for(target, |_| true).await
+    }
+
+    async fn wait_caught_up_batched(&self, target: Duration) -> Result<(), ClockError> {
+        self.wait_for(target, |m| m.batched).await
+    }
+
+    /// Waits until none of the members `among` lags at `target`. The deadline runs from the last
+    /// progress, not from the start: a stop with thousands of syncs due takes as long as they
+    /// take, while one participant that stops answering is named after [`CATCH_UP_DEADLINE`].
+    async fn wait_for(&self, target: Duration, among: impl Fn(&Member) -> bool) -> Result<(), ClockError> {
+        loop {
+            let progressed = self.inner.progressed.notified();
+            tokio::pin!(progressed);
+            progressed.as_mut().enable();
+            if !self.lagging(target, &among) {
+                return Ok(());
             }
-        };
-        match tokio::time::timeout(CATCH_UP_DEADLINE, wait).await {
-            Ok(()) => Ok(()),
-            Err(_) => Err(ClockError::Laggards {
-                at: format_duration(target),
-                deadline: CATCH_UP_DEADLINE,
-                laggards: self.laggards(target).join(", "),
-            }),
+            if tokio::time::timeout(CATCH_UP_DEADLINE, progressed).await.is_err() {
+                return Err(ClockError::Laggards {
+                    at: format_duration(target),
+                    deadline: CATCH_UP_DEADLINE,
+                    laggards: self.laggards(target, &among).join(", "),
+                });
+            }
         }
     }
 
@@ -206,9 +249,15 @@ impl Clock {
         })
     }
 
-    fn laggards(&self, t: Duration) -> Vec<String> {
+    /// Whether any of the members `among` lags at `t`; checked on every progress, so it stops at
+    /// the first one and copies nothing.
+    fn lagging(&self, t: Duration, among: impl Fn(&Member) -> bool) -> bool {
+        self.inner.members.lock().unwrap().values().any(|m| among(m) && m.lags(t))
+    }
+
+    fn laggards(&self, t: Duration, among: impl Fn(&Member) -> bool) -> Vec<String> {
         let members = self.inner.members.lock().unwrap();
-        members.values().filter(|m| m.lags(t)).map(|m| m.name.clone()).collect()
+        members.values().filter(|m| among(m) && m.lags(t)).map(|m| m.name.clone()).collect()
     }
 
     fn update(&self, id: u64, change: impl FnOnce(&mut Member)) {
@@ -363,6 +412,88 @@ mod tests {
         clock.advance(Duration::from_secs(24 * 3600)).await.unwrap();
         let hours: Vec<(&str, u64)> = log.lock().unwrap().iter().map(|(n, t)| (*n, t.as_secs() / 3600)).collect();
         assert_eq!(hours, vec![("fetch", 8), ("fetch", 16), ("sync", 20), ("fetch", 24)]);
+        for w in workers {
+            w.abort();
+        }
+    }
+
+    /// Who did a piece of work, the instant it was due, and the clock's reading when it was done.
+    type WorkLog = Arc<Mutex<Vec<(&'static str, Duration, Duration)>>>;
+
+    /// A batched participant with work every `every` from `offset` on, logging each piece at the
+    /// instant it was due and the clock's reading when it was woken for it.
+    fn batched(
+        clock: &Clock,
+        name: &'static str,
+        offset: Duration,
+        every: Duration,
+        log: WorkLog,
+    ) -> tokio::task::JoinHandle<()> {
+        let mut p = clock.batched_participant(name);
+        tokio::spawn(async move {
+            let mut next_due = offset;
+            let mut now = p.now();
+            loop {
+                while next_due <= now {
+                    log.lock().unwrap().push((name, next_due, now));
+                    next_due += every;
+                }
+                p.due_at(Some(next_due));
+                p.caught_up(now);
+                now = p.changed().await;
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn batched_work_is_done_at_the_next_stop_before_the_others_work_there() {
+        let clock = Clock::new();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let hour = Duration::from_secs(3600);
+        let sync = batched(&clock, "sync", 20 * hour, 20 * hour, log.clone());
+        let mut p = clock.participant("fetch");
+        let fetches = log.clone();
+        let fetch = tokio::spawn(async move {
+            let mut next_due = 8 * hour;
+            let mut now = p.now();
+            loop {
+                while next_due <= now {
+                    fetches.lock().unwrap().push(("fetch", next_due, now));
+                    next_due += 8 * hour;
+                }
+                p.due_at(Some(next_due));
+                p.caught_up(now);
+                now = p.changed().await;
+            }
+        });
+        clock.advance(24 * hour).await.unwrap();
+        let hours = |d: Duration| d.as_secs() / 3600;
+        let seen: Vec<(&str, u64, u64)> =
+            log.lock().unwrap().iter().map(|(n, due, at)| (*n, hours(*due), hours(*at))).collect();
+        // The clock did not stop at 20h; the sync due then was done at the 24h stop, before the
+        // re-fetch due there.
+        assert_eq!(seen, vec![("fetch", 8, 8), ("fetch", 16, 16), ("sync", 20, 24), ("fetch", 24, 24)]);
+        sync.abort();
+        fetch.abort();
+    }
+
+    #[tokio::test]
+    async fn a_day_of_batched_work_spread_over_the_day_is_one_stop() {
+        let clock = Clock::new();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let day = Duration::from_secs(86_400);
+        let workers: Vec<_> = (0..100u64)
+            .map(|i| batched(&clock, "sync", day * i as u32 / 100 + Duration::from_secs(1), day, log.clone()))
+            .collect();
+        clock.advance(day).await.unwrap();
+        let log = log.lock().unwrap();
+        assert_eq!(log.len(), 100, "each participant's work due in the day was done once");
+        // Had the clock stopped at each instant, each piece would have been done there.
+        assert!(log.iter().all(|(_, _, at)| *at == day), "all of it at the one stop at the end: {log:?}");
+        let mut due: Vec<Duration> = log.iter().map(|(_, due, _)| *due).collect();
+        due.sort();
+        due.dedup();
+        assert_eq!(due.len(), 100, "each piece at its own instant");
         for w in workers {
             w.abort();
         }

@@ -144,7 +144,7 @@ pub async fn serve(
         reason: e.reason.clone(),
     })?;
     // Joined before anything can await, so an advance issued right after start waits for it.
-    let participant = clock.participant(format!("appliance {}", config.name));
+    let participant = clock.batched_participant(format!("appliance {}", config.name));
     let appliance = Arc::new(appliance::Appliance::new(config, clock, file, store));
     // Polled inside this future rather than spawned: when `serve` is dropped (a task aborted to
     // rehearse a kill), replication stops with it and leaves the clock's barrier.

@@ -41,13 +41,16 @@ pub async fn replicate(appliance: Arc<Appliance>, mut participant: Participant) 
             now = latest;
         }
         if next <= now {
-            sync(&appliance, now).await;
+            // Batched on the clock: every instant due since the last stop is passed at once, and
+            // one sync at the last of them stands for all (docs/design/mediation.md).
+            let at = schedule.last_at_or_before(now).unwrap_or(now);
+            sync(&appliance, at).await;
             next = schedule.next_after(now);
             appliance.set_next_sync(next);
             continue;
         }
-        // The clock stops at the next sync on its way, so syncs and other roles' work keep
-        // their lab-time order.
+        // The clock does this sync before any other role's work at or after its instant, so
+        // syncs and other roles' work keep their lab-time order.
         participant.due_at(Some(next));
         participant.caught_up(now);
         now = participant.changed().await;

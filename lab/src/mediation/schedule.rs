@@ -41,6 +41,17 @@ impl Schedule {
         Schedule { offset: offset.min(window - Duration::from_nanos(1)), window }
     }
 
+    /// The last scheduled sync at or before `t`, if any: several instants passed in one
+    /// advance collapse into one sync there, which pulls what each of them would have.
+    pub fn last_at_or_before(&self, t: Duration) -> Option<Duration> {
+        if t < self.offset {
+            return None;
+        }
+        let k = (t - self.offset).as_nanos() / self.window.as_nanos();
+        let ns = self.offset.as_nanos() + k * self.window.as_nanos();
+        Some(Duration::new((ns / 1_000_000_000) as u64, (ns % 1_000_000_000) as u32))
+    }
+
     /// The first scheduled sync strictly after `t`.
     pub fn next_after(&self, t: Duration) -> Duration {
         if t < self.offset {
@@ -98,6 +109,19 @@ mod tests {
             let t = Duration::from_secs(t);
             let next = s.next_after(t);
             assert!(next > t && next <= t + DAY, "after {t:?} the next sync is {next:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_sync_of_a_stretch_is_the_latest_instant_not_after_it() {
+        let s = Schedule::new(Duration::from_secs(3600), DAY);
+        assert_eq!(s.last_at_or_before(Duration::from_secs(3599)), None);
+        assert_eq!(s.last_at_or_before(Duration::from_secs(3600)), Some(Duration::from_secs(3600)));
+        assert_eq!(s.last_at_or_before(365 * DAY), Some(364 * DAY + Duration::from_secs(3600)));
+        for t in [3600u64, 3601, 86_399, 90_000, 200_000] {
+            let t = Duration::from_secs(t);
+            let last = s.last_at_or_before(t).unwrap();
+            assert!(last <= t && s.next_after(last) > t, "before {t:?} the last sync is {last:?}");
         }
     }
 
