@@ -18,7 +18,8 @@
 //! - [`rollout`]: rehearsing an admin's own runbook in phases, with a verdict per site and subnet.
 //! - [`report`]: what people read: the topology picture (SVG, Mermaid, DOT) and the HTML reports.
 //! - [`lab`]: the one handle the CLI, the runbook runner and the features drive a lab through.
-//! - [`steps`]: the features' step definitions (kept in the top-level `steps/` folder).
+//! - `steps`: the features' step definitions (kept in the top-level `steps/` folder; the
+//!   `rehearsal` feature, on by default).
 
 pub mod auth;
 pub mod backend;
@@ -36,6 +37,7 @@ pub mod tenant;
 pub mod topology;
 
 /// The features' step definitions (the top-level `steps/` folder), shared by `cargo test` and
-/// `bypass-lab rehearse`.
+/// `bypass-lab rehearse`. Behind the `rehearsal` feature: the role image's binary leaves them out.
+#[cfg(feature = "rehearsal")]
 #[path = "../../steps/mod.rs"]
 pub mod steps;

@@ -47,6 +47,7 @@ enum Command {
     /// Every cmdlet the runbook runner models, where it runs and its parameters.
     Cmdlets,
     /// Every step phrase features can use, with an example line.
+    #[cfg(feature = "rehearsal")]
     Steps,
     /// Read or move the lab's virtual clock.
     #[command(subcommand)]
@@ -142,6 +143,7 @@ pub fn main() -> ExitCode {
             Command::Resolve(args) => dns::resolve(args, &state).await,
             Command::DnsScript(args) => dns::dns_script(args),
             Command::Cmdlets => cmdlets::run(),
+            #[cfg(feature = "rehearsal")]
             Command::Steps => write_stdout(&bypass_lab::steps::catalogue::listing()),
             Command::Clock(verb) => clock::run(verb, &state).await,
             Command::Fault(verb) => fault::run(verb, &state).await,

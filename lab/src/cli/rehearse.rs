@@ -2,9 +2,6 @@
 //! `--runbook`, rehearse the admin's own rollout phase by phase.
 
 use bypass_lab::backend::{BackendKind, DnsStart};
-use bypass_lab::lab::LabOptions;
-use bypass_lab::steps::{rehearse, Rehearsal};
-use bypass_lab::topology::Topology;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +44,16 @@ pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
         })
         .await;
     }
+    features(args).await
+}
+
+/// The features against fresh labs, through cucumber.
+#[cfg(feature = "rehearsal")]
+async fn features(args: Rehearse) -> anyhow::Result<ExitCode> {
+    use bypass_lab::lab::LabOptions;
+    use bypass_lab::steps::{rehearse, Rehearsal};
+    use bypass_lab::topology::Topology;
+
     let topology = Topology::load_or_seed(args.topology.as_deref())?;
     println!(
         "Rehearsing media bypass for {} ({} sites, {} appliances) on the {:?} backend",
@@ -70,4 +77,10 @@ pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
     println!("\n{}", outcome.summary());
     println!("rehearsal: {} passed, {} failed", outcome.passed, outcome.failed);
     Ok(if outcome.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A binary built for the role image leaves cucumber out; only `--runbook` rehearses there.
+#[cfg(not(feature = "rehearsal"))]
+async fn features(_: Rehearse) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("this bypass-lab was built without the features (cargo feature `rehearsal`): use --runbook")
 }

@@ -82,7 +82,8 @@ pub fn is_static(elf: &[u8]) -> bool {
 }
 
 /// `cargo build --profile image --target x86_64-unknown-linux-gnu` with a static C runtime,
-/// into its own target directory so it never invalidates the ordinary builds.
+/// into its own target directory so it never invalidates the ordinary builds. Without the
+/// `rehearsal` feature: roles never run the features, so the image carries no cucumber.
 async fn build_static(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf, StaticBinaryError> {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let workspace = crate_dir.parent().unwrap_or(crate_dir);
@@ -97,6 +98,7 @@ async fn build_static(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<PathBuf
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = tokio::process::Command::new(cargo)
         .args(["build", "--profile", PROFILE, "--target", TARGET, "-p", "bypass-lab", "--bin", "bypass-lab"])
+        .arg("--no-default-features")
         .current_dir(workspace)
         .env("RUSTFLAGS", "-C target-feature=+crt-static")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
