@@ -182,6 +182,18 @@ mod tests {
     }
 
     #[test]
+    fn a_containers_lab_file_names_its_lab_where_owners_look_for_it() {
+        let topology = Topology::seed();
+        let state = crate::backend::containers::compose_state(&topology).expect("the seed has a DNS subnet");
+        let id = state.lab.clone();
+        let (secrets, endpoints) = (state.secrets.clone(), state.endpoints.clone());
+        let file = LabFile::new(&topology, secrets, endpoints, SavedBackend::Containers(Box::new(state))).unwrap();
+        let written = serde_json::to_value(&file).unwrap();
+        let named = written.pointer(crate::backend::containers::LAB_ID_IN_FILE).and_then(|v| v.as_str());
+        assert_eq!(named, Some(id.as_str()), "a lab started by `up` is held by its lab file: {written}");
+    }
+
+    #[test]
     fn a_file_of_an_earlier_layout_is_refused_saying_so() {
         let dir = tempfile::tempdir().unwrap();
         let mut old = serde_json::to_value(embedded_file()).unwrap();

@@ -16,7 +16,7 @@ mod time;
 pub use census::{labs, sweep_abandoned, sweep_this_process, LabEntry};
 pub use compose::{compose_file, compose_state, COMPOSE_LAB};
 pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ROLE_LABEL};
-pub use owner::{boot_id, Liveness, Owner};
+pub use owner::{boot_id, Liveness, Owner, LAB_ID_IN_FILE};
 pub use plan::{
     LabPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT, TOPOLOGY_PATH,
 };

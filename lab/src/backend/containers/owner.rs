@@ -176,12 +176,16 @@ enum FileSays {
     Unreadable(String),
 }
 
-/// Whether the lab file at `path` describes the containers lab `lab`. Read as plain JSON (its
-/// `containers.lab` field) so this floor does not depend on the lab handle above it.
+/// Where a lab file holds the id of the containers lab it describes (a JSON pointer).
+pub const LAB_ID_IN_FILE: &str = "/backend/lab";
+
+/// Whether the lab file at `path` describes the containers lab `lab`. Read as plain JSON (the
+/// saved backend's `lab` field, see [`LAB_ID_IN_FILE`]) so this floor does not depend on the lab
+/// handle above it; a test beside the lab file pins the pointer to what the lab file writes.
 fn file_names_lab(path: &Path, lab: &str) -> FileSays {
     match std::fs::read_to_string(path) {
         Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(value) if value.pointer("/containers/lab").and_then(|v| v.as_str()) == Some(lab) => FileSays::Names,
+            Ok(value) if value.pointer(LAB_ID_IN_FILE).and_then(|v| v.as_str()) == Some(lab) => FileSays::Names,
             Ok(_) => FileSays::Other,
             // A file being rewritten is not proof of anything.
             Err(e) => FileSays::Unreadable(e.to_string()),
@@ -242,7 +246,7 @@ mod tests {
         let file = dir.path().join("lab.json");
         let ended = Owner { process: Some((u32::MAX - 1, boot_id())), ..Owner::lab_file(&file) };
         assert!(ended.liveness("abc").is_gone(), "no file yet: {:?}", ended.liveness("abc"));
-        std::fs::write(&file, r#"{"containers": {"lab": "abc"}}"#).unwrap();
+        std::fs::write(&file, r#"{"backend": {"kind": "containers", "lab": "abc"}}"#).unwrap();
         assert!(matches!(ended.liveness("abc"), Liveness::Live(_)));
         assert!(ended.liveness("def").is_gone(), "the file names another lab");
     }
