@@ -61,7 +61,9 @@ async fn start_with(topology: Topology, appliances: bool, state_address_by_ecs: 
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
     let role = |args: RoleArgs| start_role(RoleSpec::in_process(args), &topology, &secrets, &clock, stop.child_token());
     let tenant_url = role(TenantArgs { listen: any, data: dir.path().join("tenant") }.into()).await.unwrap().url();
-    let dns = role(DnsArgs { listen: any, admin: any, script: None, empty: false }.into()).await.unwrap();
+    let dns = role(DnsArgs { listen: any, admin: any, script: None, empty: false, replica: Default::default() }.into())
+        .await
+        .unwrap();
     let dns = dns.spec.args.listen();
 
     let mut dial: BTreeMap<IpAddr, SocketAddr> = BTreeMap::new();

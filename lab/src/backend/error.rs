@@ -12,14 +12,9 @@ pub enum BackendError {
     /// `LAB_BACKEND` names no backend.
     #[error("LAB_BACKEND={value}: use 'embedded' or 'containers'")]
     UnknownBackend { value: String },
-    #[error("this backend cannot stop or restart a DNS server yet")]
-    NoDnsFaults,
-    /// The containers backend runs one DNS container.
-    #[error(
-        "the topology declares DNS servers ({}): several DNS servers run on the embedded backend only; use --backend embedded or remove the [[dns_server]] entries",
-        servers.join(", ")
-    )]
-    SeveralDnsServers { servers: Vec<String> },
+    /// The containers backend places each domain controller's online leg in a small range.
+    #[error("the topology declares {declared} DNS servers; a containers lab runs at most {most}")]
+    TooManyDnsServers { declared: usize, most: usize },
     #[error("no DNS server named '{name}' in this lab (servers: {})", servers.join(", "))]
     UnknownDnsServer { name: String, servers: Vec<String> },
     #[error("the lab has no client host")]

@@ -113,10 +113,7 @@ pub trait Backend: Send + Sync {
     async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError>;
 
     /// Stops or restarts a DNS server by name; its configuration survives.
-    async fn dns_fault(&self, server: &str, fault: DnsFault) -> Result<(), BackendError> {
-        let _ = (server, fault);
-        Err(BackendError::NoDnsFaults)
-    }
+    async fn dns_fault(&self, server: &str, fault: DnsFault) -> Result<(), BackendError>;
 
     /// Stops every role and removes what the lab created (except where asked to keep it).
     async fn stop(&self) -> Result<(), BackendError>;

@@ -9,7 +9,7 @@ use super::containers::{
 };
 use super::DnsStart;
 use crate::client::ClientArgs;
-use crate::dns::DnsArgs;
+use crate::dns::{DnsArgs, ReplicaArgs};
 use crate::mediation::MediationArgs;
 use crate::tenant::TenantArgs;
 use crate::topology::Topology;
@@ -219,33 +219,17 @@ fn any(port: u16) -> SocketAddr {
 pub fn on_networks(plan: &LabPlan, dns_start: DnsStart, sources: &Sources) -> Vec<RoleSpec> {
     let tenant_url = format!("http://{}", SocketAddr::new(plan.tenant, TENANT_PORT));
     let leg = |network: &str, address: IpAddr| Leg { network: network.to_string(), address };
-    let mut roles = vec![
-        RoleSpec {
-            name: "tenant".into(),
-            args: RoleArgs::Tenant {
-                args: TenantArgs { listen: any(TENANT_PORT), data: DATA_DIR.into() },
-                sources: sources.clone(),
-            },
-            legs: vec![leg("online", plan.tenant)],
-            keeps_data: true,
-            health: Some(SocketAddr::new(plan.tenant, TENANT_PORT)),
+    let mut roles = vec![RoleSpec {
+        name: "tenant".into(),
+        args: RoleArgs::Tenant {
+            args: TenantArgs { listen: any(TENANT_PORT), data: DATA_DIR.into() },
+            sources: sources.clone(),
         },
-        RoleSpec {
-            name: "dns".into(),
-            args: RoleArgs::Dns {
-                args: DnsArgs {
-                    listen: any(DNS_PORT),
-                    admin: any(DNS_ADMIN_PORT),
-                    script: None,
-                    empty: dns_start == DnsStart::Empty,
-                },
-                sources: sources.clone(),
-            },
-            legs: plan.sites.iter().chain([&plan.outside]).filter_map(|n| Some(leg(&n.key, n.dns?))).collect(),
-            keeps_data: false,
-            health: plan.dns_endpoint().map(|dns| SocketAddr::new(dns, DNS_ADMIN_PORT)),
-        },
-    ];
+        legs: vec![leg("online", plan.tenant)],
+        keeps_data: true,
+        health: Some(SocketAddr::new(plan.tenant, TENANT_PORT)),
+    }];
+    roles.extend(dns_on_networks(plan, dns_start, sources));
     roles.extend(plan.appliances.iter().map(|a| RoleSpec {
         name: a.name.clone(),
         args: RoleArgs::Mediation {
@@ -262,6 +246,44 @@ pub fn on_networks(plan: &LabPlan, dns_start: DnsStart, sources: &Sources) -> Ve
         health: Some(SocketAddr::new(a.address, MEDIATION_PORT)),
     }));
     roles
+}
+
+/// One container per DNS server, at its legs on the networks it serves (and the one holding its
+/// declared address). With `[[dns_server]]`s, each also has a leg on the online network, where
+/// it sends the other domain controllers its AD writes; every server keeps a journal of its
+/// configuration in its volume, so a restart keeps it.
+fn dns_on_networks<'a>(
+    plan: &'a LabPlan,
+    dns_start: DnsStart,
+    sources: &'a Sources,
+) -> impl Iterator<Item = RoleSpec> + 'a {
+    let admin_at = |address: IpAddr| format!("http://{}", SocketAddr::new(address, DNS_ADMIN_PORT));
+    plan.dns_servers.iter().map(move |server| {
+        let peers = plan.dns_servers.iter().filter(|d| d.name != server.name).filter_map(|d| d.online).map(admin_at);
+        let replica = ReplicaArgs {
+            data: Some(DATA_DIR.into()),
+            computer_name: server.declared.map(|_| server.name.clone()),
+            peers: peers.collect(),
+        };
+        let legs = server.legs.iter().map(|(network, address)| Leg { network: network.clone(), address: *address });
+        let online = server.online.map(|address| Leg { network: "online".into(), address });
+        RoleSpec {
+            name: server.name.clone(),
+            args: RoleArgs::Dns {
+                args: DnsArgs {
+                    listen: any(DNS_PORT),
+                    admin: any(DNS_ADMIN_PORT),
+                    script: None,
+                    empty: dns_start == DnsStart::Empty,
+                    replica,
+                },
+                sources: sources.clone(),
+            },
+            legs: legs.chain(online).collect(),
+            keeps_data: true,
+            health: server.reach.map(|reach| SocketAddr::new(reach, DNS_ADMIN_PORT)),
+        }
+    })
 }
 
 /// Where a client host of a lab on networks sits.
@@ -294,6 +316,9 @@ pub fn client_on_networks(plan: &LabPlan, topology: &Topology, place: &ClientPla
         .iter()
         .filter(|a| own_site.is_none() || site_of(&a.name) != own_site)
         .map(|a| (a.address, SocketAddr::new(a.online, MEDIATION_PORT)))
+        // Lab choice: a client asks its own site's DNS server only, at that server's leg on its
+        // network, as in the embedded lab; the topology's other servers are no alternates.
+        .chain(topology.dns_servers.iter().map(|d| (d.address, SocketAddr::new(place.dns, DNS_PORT))))
         .collect();
     RoleSpec {
         name: client_name(place.at),
@@ -338,7 +363,13 @@ pub fn on_loopback(topology: &Topology, data: &Path, dns_start: DnsStart, at: &L
     let mut roles = vec![RoleSpec::in_process(TenantArgs { listen: at.tenant, data: data.join("tenant") })];
     let dns_servers = topology.dns_server_plans();
     for (server, (listen, admin)) in dns_servers.iter().zip(&at.dns) {
-        let args = DnsArgs { listen: *listen, admin: *admin, script: None, empty: dns_start == DnsStart::Empty };
+        let args = DnsArgs {
+            listen: *listen,
+            admin: *admin,
+            script: None,
+            empty: dns_start == DnsStart::Empty,
+            replica: ReplicaArgs::default(),
+        };
         roles.push(RoleSpec { name: server.name.clone(), ..RoleSpec::in_process(args) });
     }
     let appliances: Vec<_> = topology.appliances().map(|(_, a)| a).zip(&at.appliances).collect();
@@ -411,6 +442,11 @@ mod tests {
                 admin: "127.0.0.1:0".parse().unwrap(),
                 script: Some("/tmp/a script.ps1".into()),
                 empty: true,
+                replica: ReplicaArgs {
+                    data: Some("/data".into()),
+                    computer_name: Some("dc-oslo".into()),
+                    peers: vec!["http://172.30.0.3:8053".into(), "http://172.30.0.5:8053".into()],
+                },
             },
             sources: Sources { topology: Some("/plan.toml".into()), secrets: Some("/secrets.json".into()) },
         };
@@ -450,12 +486,62 @@ mod tests {
              --topology /topology.toml"
         );
         let dns = &roles[1];
-        assert!(!dns.keeps_data && roles.iter().filter(|r| r.keeps_data).count() == 8);
+        assert!(dns.keeps_data, "its journal survives a restart");
+        assert!(dns.args.argv().join(" ").contains("--data /data"));
+        assert!(!dns.args.argv().contains(&"--peer".to_string()), "one server has no peers");
         assert_eq!(dns.health, Some("192.168.1.1:8053".parse().unwrap()), "asked on the first site's network");
         assert_eq!(
             dns.legs.iter().map(|l| l.network.as_str()).collect::<Vec<_>>(),
             ["amsterdam", "seattle", "outside"]
         );
+    }
+
+    fn two_servers() -> Topology {
+        Topology::parse(include_str!("../../tests/fixtures/two-dns-servers.toml"), None).unwrap()
+    }
+
+    #[test]
+    fn each_dns_server_is_its_own_container_at_its_address_with_its_peers() {
+        let topology = two_servers();
+        let plan = LabPlan::new(&topology, "172.30.0.0/24".parse().unwrap());
+        let roles = on_networks(&plan, DnsStart::Planned, &Sources::in_container());
+        let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["tenant", "dc-lisbon", "dc-oslo", "lis-cce1", "osl-cce1"]);
+        let legs =
+            |spec: &RoleSpec| spec.legs.iter().map(|l| format!("{} {}", l.network, l.address)).collect::<Vec<_>>();
+        assert_eq!(legs(&roles[1]), ["lisbon 10.61.1.5", "outside 198.51.100.1", "online 172.30.0.3"]);
+        assert_eq!(legs(&roles[2]), ["oslo 10.62.1.5", "online 172.30.0.4"]);
+        assert_eq!(roles[2].health, Some("10.62.1.5:8053".parse().unwrap()));
+        let argv = roles[2].args.argv().join(" ");
+        assert!(argv.contains("--computer-name dc-oslo --peer http://172.30.0.3:8053"), "{argv}");
+        assert_eq!(
+            plan.network_of(&topology, "10.62.1.77".parse().unwrap()).unwrap().dns,
+            Some("10.62.1.5".parse().unwrap())
+        );
+        let endpoints = plan.endpoints().unwrap();
+        let servers: Vec<String> =
+            endpoints.dns_servers.iter().map(|d| format!("{} {} {}", d.name, d.address, d.admin)).collect();
+        assert_eq!(servers, ["dc-lisbon 10.61.1.5 http://10.61.1.5:8053", "dc-oslo 10.62.1.5 http://10.62.1.5:8053"]);
+        assert!(endpoints.clocks.contains(&"http://10.62.1.5:8053".to_string()));
+    }
+
+    #[test]
+    fn a_client_asks_only_its_own_sites_dns_server() {
+        let topology = two_servers();
+        let plan = LabPlan::new(&topology, "172.30.0.0/24".parse().unwrap());
+        let place = ClientPlace {
+            at: "10.62.1.77".parse().unwrap(),
+            network: "oslo".into(),
+            dns: "10.62.1.5".parse().unwrap(),
+            online: "172.30.0.100".parse().unwrap(),
+        };
+        let spec = client_on_networks(&plan, &topology, &place, &Sources::in_container());
+        let RoleArgs::Client { args, .. } = &spec.args else { panic!("a client host: {spec:?}") };
+        for server in ["10.61.1.5", "10.62.1.5"] {
+            let server: IpAddr = server.parse().unwrap();
+            let dialled = args.dial.iter().find(|(at, _)| *at == server).map(|(_, to)| *to);
+            assert_eq!(dialled, Some("10.62.1.5:53".parse().unwrap()), "{server}");
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {} (DNS) and {} (management)", args.listen, args.admin))?;
             let admin = sockets.admin.local_addr()?;
-            let server = bypass_lab::dns::start(sockets, config, shutdown).await?;
+            let server = bypass_lab::dns::start_replica(sockets, config, &args.replica, shutdown).await?;
             ready_at("dns", admin)?;
             server.await?;
         }

@@ -16,6 +16,7 @@ mod handler;
 mod lookup;
 mod policy;
 mod remote;
+mod replica;
 mod routes;
 mod script;
 mod servers;
@@ -28,6 +29,7 @@ pub use handler::RECORD_TTL;
 pub use lookup::{lookup, lookup_type, lookup_with_ttl, Answer, LookupError, Transport, SILENCE};
 pub use policy::{Directory, DnsState};
 pub use remote::DnsRemote;
+pub use replica::{Replica, ReplicaArgs};
 pub use script::{
     quote, records_script, removal_invocations, removal_script, service_zone, topology_invocations, topology_script,
 };
@@ -101,6 +103,8 @@ pub struct DnsArgs {
     /// Start empty instead of with the topology's configuration.
     #[arg(long)]
     pub empty: bool,
+    #[command(flatten)]
+    pub replica: ReplicaArgs,
 }
 
 impl DnsArgs {
@@ -125,6 +129,7 @@ impl DnsArgs {
         if self.empty {
             argv.push("--empty".into());
         }
+        argv.extend(self.replica.argv());
         argv
     }
 }
@@ -164,6 +169,25 @@ pub async fn start(
     start_on_clock(sockets, config, Clock::new(), shutdown).await
 }
 
+/// As [`start`], for a server that keeps a journal or is one domain controller among several
+/// in their own processes (`replica`): it joins its own copy of the forest's directory,
+/// replays its journal and catches up with its peers before anything answers.
+pub async fn start_replica(
+    sockets: DnsSockets,
+    config: DnsConfig,
+    replica: &ReplicaArgs,
+    shutdown: CancellationToken,
+) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
+    let clock = Clock::new();
+    let member = replica.computer_name.as_ref().map(|name| {
+        let delay = config.topology.as_ref().map(|t| t.tenant.ad_replication_delay).unwrap_or_default();
+        (Directory::new(delay), name.clone())
+    });
+    let state = new_state(&config, clock.clone(), member.clone());
+    let replica = Arc::new(Replica::new(replica, member, &config.secrets.control));
+    serve_state(sockets, config, state, clock, true, replica, shutdown).await
+}
+
 /// As [`start`], reading `-TimeOfDay` against `clock` (the embedded lab's shared clock).
 pub async fn start_on_clock(
     sockets: DnsSockets,
@@ -197,6 +221,18 @@ pub async fn start_state(
     configure_first: bool,
     shutdown: CancellationToken,
 ) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
+    serve_state(sockets, config, state, clock, configure_first, Arc::new(Replica::none()), shutdown).await
+}
+
+async fn serve_state(
+    sockets: DnsSockets,
+    config: DnsConfig,
+    state: Arc<RwLock<DnsState>>,
+    clock: Clock,
+    configure_first: bool,
+    replica: Arc<Replica>,
+    shutdown: CancellationToken,
+) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
     let dns_addr = sockets.udp.local_addr()?;
     let answers_on = if dns_addr.ip().is_unspecified() {
         SocketAddr::new(
@@ -209,6 +245,7 @@ pub async fn start_state(
     let executor = DnsExecutor { state: state.clone(), answers_on: Some(answers_on) };
     if configure_first {
         configure(&executor, &config).await?;
+        replica.resume(&executor, &clock).await?;
     }
     Ok(async move {
         let tcp_handler = Arc::new(handler::PolicyHandler {
@@ -221,7 +258,7 @@ pub async fn start_state(
         let tcp = tokio::spawn(tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, shutdown.clone()));
         let admin = crate::http::server::serve(
             sockets.admin,
-            routes::router(executor, clock, &config.secrets.control),
+            routes::router(executor, clock, replica, &config.secrets.control),
             Default::default(),
             shutdown.clone(),
         );

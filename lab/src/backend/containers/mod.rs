@@ -4,6 +4,7 @@
 
 mod census;
 mod compose;
+mod dns_servers;
 mod docker;
 pub mod image;
 mod owner;
@@ -63,16 +64,6 @@ const READ_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 /// How long a role that just started may take to do the work due on its way to the lab's time.
 const JOIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(40);
 
-/// The containers backend runs the one DNS container of its plan: a topology that declares
-/// `[[dns_server]]`s is refused before anything is created, rather than leaving clients asking
-/// addresses where no server answers.
-fn refuse_dns_servers(topology: &Topology) -> Result<(), BackendError> {
-    match topology.dns_servers.as_slice() {
-        [] => Ok(()),
-        servers => Err(BackendError::SeveralDnsServers { servers: servers.iter().map(|d| d.name.clone()).collect() }),
-    }
-}
-
 impl Containers {
     /// Builds the image if missing or stale, removes abandoned labs, then starts every role, the
     /// DNS server as `dns_start` says.
@@ -83,7 +74,6 @@ impl Containers {
         dns_start: DnsStart,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
-        refuse_dns_servers(topology)?;
         let image = image::build_image(progress).await?;
         Containers::start_owned(topology, secrets, &image, owner, dns_start, progress).await
     }
@@ -108,7 +98,7 @@ impl Containers {
         dns_start: DnsStart,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
-        refuse_dns_servers(topology)?;
+        dns_servers::check_count(topology)?;
         let docker = docker::connect().await?;
         for (lab, swept) in census::sweep_abandoned(&docker).await? {
             progress(&format!("removed abandoned lab {} ({}): {swept}", lab.id, lab.liveness.reason()));
@@ -135,10 +125,9 @@ impl Containers {
             progress(&format!("network {} {}", net(&network.key), join(&network.subnets)));
         }
         let endpoints = plan.endpoints().ok_or(BackendError::NoDnsSubnet)?;
-        let containers = role_plan::on_networks(&plan, dns_start, &Sources::in_container())
-            .iter()
-            .map(|spec| Container::of(spec, &lab, owner_labels.clone()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let specs = role_plan::on_networks(&plan, dns_start, &Sources::in_container());
+        let containers =
+            specs.iter().map(|spec| Container::of(spec, &lab, owner_labels.clone())).collect::<Result<Vec<_>, _>>()?;
         let state = ContainersState {
             lab: lab.clone(),
             image: image.to_string(),
@@ -146,10 +135,8 @@ impl Containers {
             topology: topology.clone(),
             secrets: secrets.clone(),
             endpoints,
-            containers: containers
-                .iter()
-                .map(|c| (c.appliance.clone().unwrap_or_else(|| c.role.to_string()), c.name.clone()))
-                .collect(),
+            // By the role's name in the plan: `tenant`, each DNS server's, each appliance's.
+            containers: specs.iter().zip(&containers).map(|(spec, c)| (spec.name.clone(), c.name.clone())).collect(),
             clients: BTreeMap::new(),
             owner: owner_labels.into_iter().collect(),
         };
@@ -175,6 +162,7 @@ impl Containers {
         let lab = Containers::from_parts(docker, state, plan)?;
         lab.discover_clients().await?;
         lab.check_present().await?;
+        lab.forget_stopped_dns_clocks().await?;
         lab.check_routes().await?;
         Ok(lab)
     }
@@ -238,6 +226,8 @@ impl Containers {
         for name in &containers {
             match self.docker.inspect_container(name, None).await {
                 Ok(c) if c.state.as_ref().and_then(|s| s.running) == Some(true) => {}
+                // A DNS server stopped by `fault stop dns` is a fault of a running lab.
+                Ok(_) if self.is_dns_container(name) => {}
                 Ok(_) => stopped.push(name.clone()),
                 Err(e) if docker::is_not_found(&e) => gone.push(name.clone()),
                 Err(e) => return Err(failed(format!("cannot inspect container {name}"))(e)),
@@ -280,6 +270,7 @@ impl Containers {
         let endpoints = self.endpoints();
         let urls = [&endpoints.tenant, &endpoints.dns_admin]
             .into_iter()
+            .chain(endpoints.dns_servers.iter().map(|d| &d.admin))
             .chain(endpoints.appliances.values())
             .chain(endpoints.clients.values());
         let addresses = urls
@@ -432,6 +423,7 @@ impl Backend for Containers {
         let network = self.plan.network_of(&topology, at).ok_or(BackendError::ClientOutsideSubnets { at })?;
         let taken = self.plan.appliances.iter().any(|a| a.address == at)
             || network.dns == Some(at)
+            || self.plan.dns_servers.iter().any(|d| d.legs.iter().any(|(_, leg)| *leg == at))
             || network.gateways.contains(&at)
             || topology.sites.iter().any(|s| s.gateway == at);
         if taken {
@@ -522,6 +514,10 @@ impl Backend for Containers {
         role::wait_ready(&self.docker, &self.http, &container, &health).await?;
         // A restarted role starts at time zero; it resumes at the lab's time.
         self.set_time(&health, lab_time).await
+    }
+
+    async fn dns_fault(&self, server: &str, fault: crate::backend::DnsFault) -> Result<(), BackendError> {
+        self.fault_dns_server(server, fault).await
     }
 
     async fn stop(&self) -> Result<(), BackendError> {

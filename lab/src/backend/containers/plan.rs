@@ -48,7 +48,31 @@ pub struct LabPlan {
     pub tenant: IpAddr,
     /// Each appliance: name, site network key, site address, online address (topology order).
     pub appliances: Vec<AppliancePlan>,
+    /// Each DNS server (the topology's `[[dns_server]]`s, or the one implicit `dns`).
+    pub dns_servers: Vec<DnsServerPlace>,
 }
+
+/// Where one DNS server's container sits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DnsServerPlace {
+    /// Its computer name (`dns` for the implicit server).
+    pub name: String,
+    /// Its legs on the site and outside networks: at its declared address on the network that
+    /// holds it, and on each network whose clients it serves, at that network's DNS address.
+    pub legs: Vec<(String, IpAddr)>,
+    /// Its leg on the online network, where the other domain controllers reach it; None for
+    /// the implicit server, which has no peers.
+    pub online: Option<IpAddr>,
+    /// Where the lab host reaches it: its declared address when it has a leg there, else its
+    /// first leg.
+    pub reach: Option<IpAddr>,
+    /// Its address in the topology (what `-ComputerName` may give); None for the implicit server.
+    pub declared: Option<IpAddr>,
+}
+
+/// The most `[[dns_server]]`s a containers lab places: their online legs sit between the
+/// tenant's address and the appliances'.
+pub const MAX_DNS_SERVERS: usize = 7;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppliancePlan {
@@ -66,16 +90,26 @@ pub fn site_key(site: &Site) -> String {
 impl LabPlan {
     /// The plan for `topology` with the online network on `online` (a /24 or larger IPv4 subnet).
     pub fn new(topology: &Topology, online: Ipv4Net) -> LabPlan {
-        let sites = topology
+        let declared: Vec<IpAddr> = topology.dns_servers.iter().map(|d| d.address).collect();
+        let servers = topology.dns_server_plans();
+        // The DNS address on a network: the serving server's declared address when the network
+        // holds it, else the lowest host no topology address takes.
+        let dns_on = |subnets: &[IpNet], serving: usize, taken: &[IpAddr]| {
+            let own = declared.get(serving).copied().filter(|a| subnets.iter().any(|n| n.contains(a)));
+            own.or_else(|| subnets.first().and_then(|n| lowest_free(n, taken)))
+        };
+        let sites: Vec<NetworkPlan> = topology
             .sites
             .iter()
             .map(|site| {
-                let taken: Vec<IpAddr> = site.appliances.iter().map(|a| a.address).chain([site.gateway]).collect();
+                let taken: Vec<IpAddr> =
+                    site.appliances.iter().map(|a| a.address).chain([site.gateway]).chain(declared.clone()).collect();
+                let serving = site.subnets.first().map(|n| topology.dns_server_index_for(n.network())).unwrap_or(0);
                 NetworkPlan {
                     key: site_key(site),
                     subnets: site.subnets.clone(),
                     gateways: site.subnets.iter().filter_map(last_host).collect(),
-                    dns: site.subnets.first().and_then(|n| lowest_free(n, &taken)),
+                    dns: dns_on(&site.subnets, serving, &taken),
                 }
             })
             .collect();
@@ -83,7 +117,7 @@ impl LabPlan {
             key: "outside".into(),
             subnets: topology.outside.subnets.clone(),
             gateways: topology.outside.subnets.iter().filter_map(last_host).collect(),
-            dns: topology.outside.subnets.first().and_then(|n| lowest_free(n, &[])),
+            dns: dns_on(&topology.outside.subnets, 0, &declared),
         };
         let base = u32::from(online.network());
         let at = |n: u32| IpAddr::V4(Ipv4Addr::from(base + n));
@@ -97,6 +131,29 @@ impl LabPlan {
                 online: at(10 + i as u32),
             })
             .collect();
+        let served_by =
+            |network: &NetworkPlan, index: usize| match topology.sites.iter().find(|s| site_key(s) == network.key) {
+                Some(site) => site.subnets.first().map(|n| topology.dns_server_index_for(n.network())) == Some(index),
+                None => index == 0,
+            };
+        let dns_servers = servers
+            .iter()
+            .enumerate()
+            .map(|(i, server)| {
+                let declared = declared.get(i).copied();
+                let mut legs: Vec<(String, IpAddr)> = vec![];
+                for network in sites.iter().chain([&outside]) {
+                    let holds = declared.filter(|a| network.subnets.iter().any(|n| n.contains(a)));
+                    let serves = served_by(network, i).then_some(network.dns).flatten();
+                    if let Some(address) = holds.or(serves) {
+                        legs.push((network.key.clone(), address));
+                    }
+                }
+                let reach = declared.filter(|a| legs.iter().any(|(_, l)| l == a)).or(legs.first().map(|(_, a)| *a));
+                let online = (!topology.dns_servers.is_empty() && i < MAX_DNS_SERVERS).then(|| at(3 + i as u32));
+                DnsServerPlace { name: server.name.clone(), legs, online, reach, declared }
+            })
+            .collect();
         LabPlan {
             sites,
             outside,
@@ -108,6 +165,7 @@ impl LabPlan {
             },
             tenant: at(2),
             appliances,
+            dns_servers,
         }
     }
 
@@ -138,29 +196,46 @@ impl LabPlan {
         let dns = self.dns_endpoint()?;
         let appliances: std::collections::BTreeMap<String, String> =
             self.appliances.iter().map(|a| (a.name.clone(), url(a.address, MEDIATION_PORT))).collect();
+        let dns_servers: Vec<crate::backend::DnsEndpoint> = self
+            .dns_servers
+            .iter()
+            .filter_map(|d| {
+                let reach = d.reach?;
+                Some(crate::backend::DnsEndpoint {
+                    name: d.name.clone(),
+                    address: d.declared?,
+                    dns: std::net::SocketAddr::new(reach, DNS_PORT),
+                    admin: url(reach, DNS_ADMIN_PORT),
+                })
+            })
+            .collect();
         Some(crate::backend::Endpoints {
             tenant: url(self.tenant, TENANT_PORT),
             dns: std::net::SocketAddr::new(dns, DNS_PORT),
             dns_admin: url(dns, DNS_ADMIN_PORT),
-            // The DNS server keeps a clock too, for its -TimeOfDay policies.
+            // The DNS servers keep a clock too, for their -TimeOfDay policies and AD replication.
             clocks: self
                 .appliances
                 .iter()
                 .map(|a| url(a.address, MEDIATION_PORT))
-                .chain([url(dns, DNS_ADMIN_PORT)])
+                .chain(self.dns_servers.iter().filter_map(|d| Some(url(d.reach?, DNS_ADMIN_PORT))))
                 .collect(),
             appliances,
             clients: Default::default(),
             control: None,
-            // Several DNS servers are started by the embedded backend only.
-            dns_servers: vec![],
+            dns_servers,
         })
     }
 
-    /// The DNS server as the lab host asks it: on the first site's network, so a query without
-    /// ECS comes from the host's leg in that site.
+    /// The first DNS server as the lab host asks it: on the first network it has a leg on, so
+    /// a query without ECS comes from the host's leg there.
     pub fn dns_endpoint(&self) -> Option<IpAddr> {
-        self.sites.first().and_then(|n| n.dns).or(self.outside.dns)
+        self.dns_servers.first()?.reach
+    }
+
+    /// The DNS server named `name` (case-insensitive).
+    pub fn dns_server(&self, name: &str) -> Option<&DnsServerPlace> {
+        self.dns_servers.iter().find(|d| d.name.eq_ignore_ascii_case(name.trim()))
     }
 }
 

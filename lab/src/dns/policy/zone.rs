@@ -1,12 +1,12 @@
 //! Primary zones, their scopes and the records each scope holds.
 
 use super::error::PolicyError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// The record types the lab's zones hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RecordData {
     A(Ipv4Addr),
     Aaaa(Ipv6Addr),
@@ -52,7 +52,7 @@ impl RecordData {
 pub const RECORD_TYPES: &[&str] = &["A", "AAAA", "CNAME"];
 
 /// One zone scope: an independent copy of the zone's names.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ZoneScope {
     /// As the admin spelled it.
     pub name: String,
@@ -70,7 +70,8 @@ impl ZoneScope {
     }
 }
 
-#[derive(Debug, Clone)]
+/// Serialized when a domain controller in its own process replicates it to the others.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Zone {
     /// Lower case, no trailing dot.
     pub name: String,

@@ -1,0 +1,105 @@
+//! `fault stop dns [NAME]` and `fault restart dns [NAME]` in a containers lab: each DNS server
+//! is its own container. A stopped server's container stays, stopped, so its clients' queries
+//! go unanswered; a restarted one replays the journal in its volume (its zones, scopes,
+//! records, client subnets and policies come back) and resumes at the lab's time, as a
+//! restarted appliance does.
+
+use super::docker::failed;
+use super::plan::{DnsServerPlace, DNS_ADMIN_PORT, MAX_DNS_SERVERS};
+use super::{role, Containers};
+use crate::backend::{BackendError, DnsFault};
+use crate::topology::Topology;
+use std::net::SocketAddr;
+
+/// How long a stopped DNS server may take to shut down before it is killed.
+const STOP_GRACE_SECS: i32 = 5;
+
+/// A containers lab places at most [`MAX_DNS_SERVERS`] domain controllers.
+pub fn check_count(topology: &Topology) -> Result<(), BackendError> {
+    match topology.dns_servers.len() {
+        n if n > MAX_DNS_SERVERS => Err(BackendError::TooManyDnsServers { declared: n, most: MAX_DNS_SERVERS }),
+        _ => Ok(()),
+    }
+}
+
+fn admin_url(place: &DnsServerPlace) -> Option<String> {
+    Some(format!("http://{}", SocketAddr::new(place.reach?, DNS_ADMIN_PORT)))
+}
+
+impl Containers {
+    /// Whether `container` is one of the lab's DNS servers.
+    pub(super) fn is_dns_container(&self, container: &str) -> bool {
+        let state = self.state.lock().unwrap();
+        self.plan.dns_servers.iter().any(|d| state.containers.get(&d.name).is_some_and(|c| c == container))
+    }
+
+    /// A stopped DNS server takes no clock moves until it is restarted: the lab's time moves
+    /// on without it (another process may have stopped it).
+    pub(super) async fn forget_stopped_dns_clocks(&self) -> Result<(), BackendError> {
+        for place in &self.plan.dns_servers {
+            let Some(container) = self.container_of(&place.name) else { continue };
+            let inspected = self
+                .docker
+                .inspect_container(&container, None)
+                .await
+                .map_err(failed(format!("cannot inspect {container}")))?;
+            if inspected.state.and_then(|s| s.running) != Some(true) {
+                self.drop_clock(place);
+            }
+        }
+        Ok(())
+    }
+
+    fn drop_clock(&self, place: &DnsServerPlace) {
+        if let Some(url) = admin_url(place) {
+            self.state.lock().unwrap().endpoints.clocks.retain(|c| *c != url);
+        }
+    }
+
+    fn keep_clock(&self, place: &DnsServerPlace) {
+        if let Some(url) = admin_url(place) {
+            let clocks = &mut self.state.lock().unwrap().endpoints.clocks;
+            if !clocks.contains(&url) {
+                clocks.push(url);
+            }
+        }
+    }
+
+    /// Stops or restarts the DNS server `server` (its computer name, any case).
+    pub(super) async fn fault_dns_server(&self, server: &str, fault: DnsFault) -> Result<(), BackendError> {
+        let unknown = || BackendError::UnknownDnsServer {
+            name: server.to_string(),
+            servers: self.plan.dns_servers.iter().map(|d| d.name.clone()).collect(),
+        };
+        let place = self.plan.dns_server(server).ok_or_else(unknown)?;
+        let container = self.container_of(&place.name).ok_or_else(unknown)?;
+        let action = |what: &str| format!("cannot {what} DNS server {}", place.name);
+        match fault {
+            DnsFault::Stop => {
+                let options =
+                    bollard::query_parameters::StopContainerOptions { t: Some(STOP_GRACE_SECS), signal: None };
+                match self.docker.stop_container(&container, Some(options)).await {
+                    // Stopping a stopped server leaves it stopped.
+                    Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => {}
+                    Err(e) => return Err(failed(action("stop"))(e)),
+                }
+                self.drop_clock(place);
+                Ok(())
+            }
+            DnsFault::Restart => {
+                // Read first: the server itself may be one of the clocks asked.
+                let lab_time = self.lab_time().await?;
+                let options =
+                    bollard::query_parameters::RestartContainerOptions { t: Some(STOP_GRACE_SECS), signal: None };
+                self.docker.restart_container(&container, Some(options)).await.map_err(failed(action("restart")))?;
+                let url =
+                    admin_url(place).ok_or_else(|| BackendError::NoHealthAddress { container: container.clone() })?;
+                role::wait_ready(&self.docker, &self.http, &container, &url).await?;
+                // A restarted server starts at time zero; it resumes at the lab's time.
+                self.set_time(&url, lab_time).await?;
+                self.keep_clock(place);
+                Ok(())
+            }
+        }
+    }
+}
