@@ -108,3 +108,34 @@ pub async fn refused(args: &[&str]) -> (String, String) {
     assert!(!output.status.success(), "`bypass-lab serve {}` succeeded", args.join(" "));
     (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
+
+/// Low-priority blackhole routes (metric 4000) over a topology's site and outside subnets for
+/// as long as it lives, so no packet for a topology address leaves through the host's default
+/// route while a containers lab's own bridges are not up. Needs root; a route that cannot be
+/// added is skipped, and the lab's own route check still refuses to talk off-lab.
+pub struct Shield(Vec<String>);
+
+impl Shield {
+    pub fn up(topology: &Topology) -> Shield {
+        let subnets = topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets);
+        let added = subnets
+            .map(ToString::to_string)
+            .filter(|s| {
+                std::process::Command::new("ip")
+                    .args(["route", "add", "blackhole", s, "metric", "4000"])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            })
+            .collect();
+        Shield(added)
+    }
+}
+
+impl Drop for Shield {
+    fn drop(&mut self) {
+        for subnet in &self.0 {
+            let _ =
+                std::process::Command::new("ip").args(["route", "del", "blackhole", subnet, "metric", "4000"]).output();
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Several DNS servers in containers: each `[[dns_server]]` is its own container, its sites'
+//! clients ask it, AD-integrated zones replicate between the containers after the AD
+//! replication delay on the lab clock while policies stay where they were added, and `fault
+//! stop|restart dns NAME` stops a server's container and brings it back with its configuration
+//! and at the lab's time. Needs a Docker engine; fails (never skips) without one.
+
+mod support;
+
+use bypass_lab::backend::{BackendKind, DnsFault};
+use bypass_lab::client::FetchOutcome;
+use bypass_lab::dns::{Answer, Transport};
+use bypass_lab::http::ControlClient;
+use bypass_lab::lab::{Lab, LabOptions, RunOn};
+use bypass_lab::topology::Topology;
+use std::net::IpAddr;
+use std::time::Duration;
+use support::Shield;
+
+const FIXTURE: &str = include_str!("fixtures/two-dns-servers.toml");
+const AD_DELAY: Duration = Duration::from_secs(15 * 60);
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+fn addresses(list: &[&str]) -> Answer {
+    Answer::Addresses(list.iter().map(|a| ip(a)).collect())
+}
+
+async fn run(lab: &Lab, lines: &str) {
+    lab.run_runbook(lines, &RunOn::AdminSession).await.unwrap_or_else(|e| panic!("{lines}: {e}"));
+}
+
+async fn resolve(lab: &Lab, name: &str, from: IpAddr) -> Option<Answer> {
+    lab.resolve(name, from, Transport::Udp).await.ok()
+}
+
+fn enable_lines(url: &str) -> String {
+    format!(
+        "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n\
+         $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\n\
+         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n"
+    )
+}
+
+/// The lab time a DNS server's own clock shows.
+async fn server_time(lab: &Lab, name: &str) -> Duration {
+    let server = lab.endpoints().dns_servers.into_iter().find(|d| d.name == name).expect("a DNS server of the lab");
+    let remote = ControlClient::new(name, &server.admin, &lab.secrets().control);
+    Duration::from_millis(remote.clock().await.expect("the server tells its time").now_ms)
+}
+
+async fn fetched(lab: &Lab, user: &str) -> FetchOutcome {
+    lab.client_flushdns(user).await.expect("flushdns");
+    lab.fetch(user).await.expect("a fetch")
+}
+
+fn bypasses_through(outcome: &FetchOutcome, appliance: &str) -> bool {
+    matches!(outcome, FetchOutcome::Bypass { mediation_server, .. } if mediation_server == appliance)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_domain_controllers_in_containers() {
+    let topology = Topology::parse(FIXTURE, None).expect("the fixture is a valid topology");
+    let _shield = Shield::up(&topology);
+    let options = LabOptions { backend: BackendKind::Containers, ..LabOptions::default() };
+    let lab = Lab::start(topology.clone(), options).await.expect("the two-server lab starts");
+    let result = std::panic::AssertUnwindSafe(scenario(&lab, &topology));
+    let outcome = futures::FutureExt::catch_unwind(result).await;
+    lab.stop().await.expect("the lab stops");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn scenario(lab: &Lab, topology: &Topology) {
+    let service = topology.tenant.service_name.clone();
+    let (lisbon, oslo) = (ip("10.61.1.77"), ip("10.62.1.77"));
+
+    // Each site's clients get their own site's Mediation Server, from their own server.
+    assert_eq!(resolve(lab, &service, lisbon).await, Some(addresses(&["10.61.1.20"])));
+    assert_eq!(resolve(lab, &service, oslo).await, Some(addresses(&["10.62.1.20"])));
+    run(lab, &enable_lines(&topology.service_url())).await;
+    lab.pass_replication_window().await.expect("the tenant's settings reach the appliances");
+    lab.sign_in("lis-user", lisbon).await.expect("sign in at Lisbon");
+    lab.sign_in("osl-user", oslo).await.expect("sign in at Oslo");
+    assert!(bypasses_through(&fetched(lab, "lis-user").await, "lis-cce1"));
+    assert!(bypasses_through(&fetched(lab, "osl-user").await, "osl-cce1"));
+
+    // A zone added on dc-lisbon: Lisbon's clients see it at once, Oslo's after the AD delay.
+    run(
+        lab,
+        "Add-DnsServerPrimaryZone -Name late.test -ReplicationScope Forest -ComputerName dc-lisbon\n\
+         Add-DnsServerResourceRecord -ZoneName late.test -A -Name www -IPv4Address 10.61.1.30 -ComputerName dc-lisbon\n\
+         Add-DnsServerResourceRecord -ZoneName late.test -A -Name blocked -IPv4Address 10.61.1.32 -ComputerName dc-lisbon\n\
+         Add-DnsServerQueryResolutionPolicy -Name BlockLate -Action DENY -FQDN 'EQ,blocked.late.test' -ComputerName dc-lisbon",
+    )
+    .await;
+    assert_eq!(resolve(lab, "www.late.test", lisbon).await, Some(addresses(&["10.61.1.30"])));
+    assert_ne!(resolve(lab, "www.late.test", oslo).await, Some(addresses(&["10.61.1.30"])), "not replicated yet");
+    lab.advance(AD_DELAY).await.expect("lab time moves");
+    assert_eq!(resolve(lab, "www.late.test", oslo).await, Some(addresses(&["10.61.1.30"])), "replicated");
+    // The records replicate; dc-lisbon's policy does not.
+    assert_eq!(resolve(lab, "blocked.late.test", lisbon).await, Some(Answer::Refused));
+    assert_eq!(resolve(lab, "blocked.late.test", oslo).await, Some(addresses(&["10.61.1.32"])));
+
+    // A policy of dc-oslo's own, then `fault stop dns dc-oslo`: Oslo resolves nothing and does
+    // not bypass; Lisbon still does, and lab time moves without the stopped server.
+    run(
+        lab,
+        "Add-DnsServerQueryResolutionPolicy -Name OsloDeny -Action DENY -FQDN 'EQ,www.late.test' -ComputerName dc-oslo",
+    )
+    .await;
+    assert_eq!(resolve(lab, "www.late.test", oslo).await, Some(Answer::Refused));
+    lab.dns_fault(Some("dc-oslo"), DnsFault::Stop).await.expect("dc-oslo stops");
+    assert!(
+        !matches!(resolve(lab, &service, oslo).await, Some(Answer::Addresses(_))),
+        "a stopped server answers nothing"
+    );
+    let osl = fetched(lab, "osl-user").await;
+    assert!(
+        matches!(osl, FetchOutcome::NameDoesNotResolve { .. } | FetchOutcome::DnsUnreachable { .. }),
+        "Oslo's client without its DNS server: {osl:?}"
+    );
+    assert_eq!(resolve(lab, &service, lisbon).await, Some(addresses(&["10.61.1.20"])));
+    assert!(bypasses_through(&fetched(lab, "lis-user").await, "lis-cce1"));
+    lab.advance(Duration::from_secs(60)).await.expect("lab time moves while dc-oslo is stopped");
+
+    // `fault restart dns DC-OSLO`: back with its policies, its replicated zone, at the lab's time.
+    lab.dns_fault(Some("DC-OSLO"), DnsFault::Restart).await.expect("dc-oslo restarts");
+    assert_eq!(server_time(lab, "dc-oslo").await, lab.now().await.expect("the lab's time"));
+    assert_eq!(resolve(lab, &service, oslo).await, Some(addresses(&["10.62.1.20"])));
+    assert_eq!(resolve(lab, "www.late.test", oslo).await, Some(Answer::Refused), "its own policy survived");
+    assert_eq!(
+        resolve(lab, "blocked.late.test", oslo).await,
+        Some(addresses(&["10.61.1.32"])),
+        "the replicated zone too"
+    );
+    assert!(bypasses_through(&fetched(lab, "osl-user").await, "osl-cce1"));
+    let moved = lab.advance(Duration::from_secs(60)).await.expect("lab time moves with dc-oslo again");
+    assert_eq!(server_time(lab, "dc-oslo").await, moved);
+
+    let unknown = lab.dns_fault(Some("dc-paris"), DnsFault::Stop).await.expect_err("no such server");
+    assert!(unknown.to_string().contains("dc-paris"), "{unknown}");
+}
