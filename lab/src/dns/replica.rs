@@ -195,3 +195,79 @@ impl Replica {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::Value;
+    use std::sync::{Arc, RwLock};
+
+    fn call(cmdlet: &str, args: &[(&str, &str)]) -> Invocation {
+        Invocation {
+            cmdlet: cmdlet.into(),
+            args: args.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect(),
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// A domain controller `name` with a journal in `data`, its clock and its state.
+    fn server(name: &str, data: &std::path::Path) -> (Replica, DnsExecutor, Clock, Directory) {
+        let clock = Clock::new();
+        let directory = Directory::new(Duration::from_secs(900));
+        let mut state = crate::dns::DnsState::default();
+        state.set_clock(clock.clone(), Default::default());
+        state.join_directory(directory.clone(), name);
+        let executor = DnsExecutor { state: Arc::new(RwLock::new(state)), answers_on: None };
+        let args = ReplicaArgs { data: Some(data.to_path_buf()), computer_name: Some(name.into()), peers: vec![] };
+        (Replica::new(&args, Some((directory.clone(), name.into())), "t"), executor, clock, directory)
+    }
+
+    async fn apply(replica: &Replica, executor: &DnsExecutor, clock: &Clock, c: Invocation) {
+        executor.execute(&c).await.unwrap_or_else(|e| panic!("{}: {}", c.cmdlet, e.message));
+        replica.applied(&c, clock.now()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_restarted_server_replays_its_journal_at_the_lab_times_it_was_written() {
+        let data = tempfile::tempdir().unwrap();
+        let (replica, executor, clock, _) = server("dc-oslo", data.path());
+        let zone = call("Add-DnsServerPrimaryZone", &[("Name", "late.test"), ("ReplicationScope", "Forest")]);
+        apply(&replica, &executor, &clock, zone).await;
+        clock.advance(Duration::from_secs(3600)).await.unwrap();
+        let subnet = call("Add-DnsServerClientSubnet", &[("Name", "OsloNet"), ("IPv4Subnet", "10.62.1.0/24")]);
+        apply(&replica, &executor, &clock, subnet).await;
+        apply(&replica, &executor, &clock, call("Get-DnsServerClientSubnet", &[])).await;
+        let lines = std::fs::read_to_string(data.path().join(JOURNAL)).unwrap();
+        assert_eq!(lines.lines().count(), 2, "queries are not journaled: {lines}");
+
+        let (again, executor, clock, directory) = server("dc-oslo", data.path());
+        again.resume(&executor, &clock).await.unwrap();
+        assert_eq!(clock.now(), Duration::from_secs(3600), "the last change's lab time");
+        assert!(executor.state.read().unwrap().subnets().get("OsloNet").is_some(), "its client subnet came back");
+        let writes = directory.shared(None);
+        assert_eq!((writes.len(), writes[0].at_ms, writes[0].origin.as_str()), (1, 0, "dc-oslo"));
+        assert_eq!(directory.written_by("dc-oslo"), 1);
+    }
+
+    #[tokio::test]
+    async fn another_servers_writes_are_kept_once_and_journaled() {
+        let (data, elsewhere) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (lisbon, executor, clock, from) = server("dc-lisbon", elsewhere.path());
+        let zone = call("Add-DnsServerPrimaryZone", &[("Name", "late.test"), ("ReplicationScope", "Forest")]);
+        apply(&lisbon, &executor, &clock, zone).await;
+        let (oslo, _, _, to) = server("dc-oslo", data.path());
+        oslo.receive(from.shared(None)).unwrap();
+        oslo.receive(from.shared(None)).unwrap();
+        assert_eq!(to.shared(None).len(), 1, "a write received twice is kept once");
+        oslo.receive(to.shared(None).into_iter().map(|w| SharedWrite { origin: "dc-oslo".into(), ..w }).collect())
+            .unwrap();
+        assert_eq!(to.shared(None).len(), 1, "its own writes it makes again itself");
+        let (again, executor, clock, replayed) = server("dc-oslo", data.path());
+        again.resume(&executor, &clock).await.unwrap();
+        assert_eq!(replayed.shared(None)[0].origin, "dc-lisbon", "received writes survive a restart");
+        assert!(executor.state.read().unwrap().zone("late.test").is_err(), "not visible before the AD delay");
+        clock.advance(Duration::from_secs(900)).await.unwrap();
+        assert!(executor.state.read().unwrap().zone("late.test").is_ok(), "visible after it");
+    }
+}
