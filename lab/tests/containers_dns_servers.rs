@@ -105,13 +105,15 @@ async fn scenario(lab: &Lab, topology: &Topology) {
     assert_eq!(resolve(lab, "blocked.late.test", oslo).await, Some(addresses(&["10.61.1.32"])));
 
     // A policy of dc-oslo's own, then `fault stop dns dc-oslo`: Oslo resolves nothing and does
-    // not bypass; Lisbon still does, and lab time moves without the stopped server.
+    // not bypass; Lisbon still does.
     run(
         lab,
         "Add-DnsServerQueryResolutionPolicy -Name OsloDeny -Action DENY -FQDN 'EQ,www.late.test' -ComputerName dc-oslo",
     )
     .await;
     assert_eq!(resolve(lab, "www.late.test", oslo).await, Some(Answer::Refused));
+    let dir = tempfile::tempdir().unwrap();
+    lab.save(dir.path()).expect("the lab file other processes attach to");
     lab.dns_fault(Some("dc-oslo"), DnsFault::Stop).await.expect("dc-oslo stops");
     assert!(
         !matches!(resolve(lab, &service, oslo).await, Some(Answer::Addresses(_))),
@@ -124,21 +126,34 @@ async fn scenario(lab: &Lab, topology: &Topology) {
     );
     assert_eq!(resolve(lab, &service, lisbon).await, Some(addresses(&["10.61.1.20"])));
     assert!(bypasses_through(&fetched(lab, "lis-user").await, "lis-cce1"));
-    lab.advance(Duration::from_secs(60)).await.expect("lab time moves while dc-oslo is stopped");
+    // A zone dc-oslo misses while it is down.
+    run(
+        lab,
+        "Add-DnsServerPrimaryZone -Name missed.test -ReplicationScope Forest -ComputerName dc-lisbon\n\
+         Add-DnsServerResourceRecord -ZoneName missed.test -A -Name www -IPv4Address 10.61.1.40 -ComputerName dc-lisbon",
+    )
+    .await;
 
-    // `fault restart dns DC-OSLO`: back with its policies, its replicated zone, at the lab's time.
-    lab.dns_fault(Some("DC-OSLO"), DnsFault::Restart).await.expect("dc-oslo restarts");
-    assert_eq!(server_time(lab, "dc-oslo").await, lab.now().await.expect("the lab's time"));
-    assert_eq!(resolve(lab, &service, oslo).await, Some(addresses(&["10.62.1.20"])));
-    assert_eq!(resolve(lab, "www.late.test", oslo).await, Some(Answer::Refused), "its own policy survived");
+    // Another process (`bypass-lab fault ...`) attaches while dc-oslo is stopped: the lab is not
+    // gone, and lab time moves on without the stopped server.
+    let other = Lab::attach(dir.path()).await.expect("a lab with a stopped DNS server still runs");
+    other.advance(AD_DELAY).await.expect("lab time moves while dc-oslo is stopped");
+
+    // `fault restart dns DC-OSLO`: back with its policies, its replicated zone and the one it
+    // missed, at the lab's time.
+    other.dns_fault(Some("DC-OSLO"), DnsFault::Restart).await.expect("dc-oslo restarts");
+    assert_eq!(server_time(&other, "dc-oslo").await, other.now().await.expect("the lab's time"));
+    assert_eq!(resolve(&other, &service, oslo).await, Some(addresses(&["10.62.1.20"])));
+    assert_eq!(resolve(&other, "www.late.test", oslo).await, Some(Answer::Refused), "its own policy survived");
     assert_eq!(
-        resolve(lab, "blocked.late.test", oslo).await,
+        resolve(&other, "blocked.late.test", oslo).await,
         Some(addresses(&["10.61.1.32"])),
         "the replicated zone too"
     );
-    assert!(bypasses_through(&fetched(lab, "osl-user").await, "osl-cce1"));
-    let moved = lab.advance(Duration::from_secs(60)).await.expect("lab time moves with dc-oslo again");
-    assert_eq!(server_time(lab, "dc-oslo").await, moved);
+    assert_eq!(resolve(&other, "www.missed.test", oslo).await, Some(addresses(&["10.61.1.40"])), "caught up");
+    assert!(bypasses_through(&fetched(&other, "osl-user").await, "osl-cce1"));
+    let moved = other.advance(Duration::from_secs(60)).await.expect("lab time moves with dc-oslo again");
+    assert_eq!(server_time(&other, "dc-oslo").await, moved);
 
     let unknown = lab.dns_fault(Some("dc-paris"), DnsFault::Stop).await.expect_err("no such server");
     assert!(unknown.to_string().contains("dc-paris"), "{unknown}");
