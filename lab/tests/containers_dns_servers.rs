@@ -59,6 +59,32 @@ fn bypasses_through(outcome: &FetchOutcome, appliance: &str) -> bool {
     matches!(outcome, FetchOutcome::Bypass { mediation_server, .. } if mediation_server == appliance)
 }
 
+/// `bypass-lab compose` renders the same plan: a service per DNS server at its legs, each with
+/// its journal's volume and its peers, and Compose accepts the file.
+#[test]
+fn the_compose_file_has_a_service_per_dns_server() {
+    let topology = Topology::parse(FIXTURE, None).expect("the fixture is a valid topology");
+    let compose = bypass_lab::backend::containers::compose_file(&topology);
+    for expected in [
+        "  dc-lisbon:\n",
+        "  dc-oslo:\n",
+        "      oslo:\n        ipv4_address: 10.62.1.5\n",
+        "\"--computer-name\", \"dc-oslo\", \"--peer\", \"http://172.30.0.3:8053\"",
+        "      - dc-oslo:/data\n",
+    ] {
+        assert!(compose.contains(expected), "missing {expected:?} in\n{compose}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("topology.toml"), FIXTURE).unwrap();
+    let file = dir.path().join("docker-compose.yml");
+    std::fs::write(&file, compose).unwrap();
+    let out = std::process::Command::new("docker-compose")
+        .args(["-f", &file.display().to_string(), "config", "-q"])
+        .output()
+        .expect("docker-compose must be installed for this test");
+    assert!(out.status.success(), "docker-compose refused the file: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_domain_controllers_in_containers() {
     let topology = Topology::parse(FIXTURE, None).expect("the fixture is a valid topology");
