@@ -15,6 +15,8 @@ pub enum BackendError {
     /// The containers backend places each domain controller's online leg in a small range.
     #[error("the topology declares {declared} DNS servers; a containers lab runs at most {most}")]
     TooManyDnsServers { declared: usize, most: usize },
+    #[error("DNS server {server} is at {address}, the lab host's own address on that subnet in a containers lab; pick another address")]
+    DnsServerOnHostLeg { server: String, address: IpAddr },
     #[error("no DNS server named '{name}' in this lab (servers: {})", servers.join(", "))]
     UnknownDnsServer { name: String, servers: Vec<String> },
     #[error("the lab has no client host")]

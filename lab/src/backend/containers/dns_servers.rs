@@ -14,12 +14,21 @@ use std::net::SocketAddr;
 /// How long a stopped DNS server may take to shut down before it is killed.
 const STOP_GRACE_SECS: i32 = 5;
 
-/// A containers lab places at most [`MAX_DNS_SERVERS`] domain controllers.
-pub fn check_count(topology: &Topology) -> Result<(), BackendError> {
-    match topology.dns_servers.len() {
-        n if n > MAX_DNS_SERVERS => Err(BackendError::TooManyDnsServers { declared: n, most: MAX_DNS_SERVERS }),
-        _ => Ok(()),
+/// A containers lab places at most [`MAX_DNS_SERVERS`] domain controllers, none at the lab
+/// host's leg (the last host of each subnet), before anything is created.
+pub fn check_places(topology: &Topology) -> Result<(), BackendError> {
+    let declared = topology.dns_servers.len();
+    if declared > MAX_DNS_SERVERS {
+        return Err(BackendError::TooManyDnsServers { declared, most: MAX_DNS_SERVERS });
     }
+    let subnets: Vec<_> =
+        topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).collect();
+    for server in &topology.dns_servers {
+        if subnets.iter().any(|n| n.hosts().last() == Some(server.address)) {
+            return Err(BackendError::DnsServerOnHostLeg { server: server.name.clone(), address: server.address });
+        }
+    }
+    Ok(())
 }
 
 fn admin_url(place: &DnsServerPlace) -> Option<String> {
@@ -101,5 +110,34 @@ impl Containers {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_servers(servers: &str) -> Topology {
+        let mut text = crate::topology::SEED_TOML.to_string();
+        text.push_str(servers);
+        Topology::parse(&text, None).unwrap()
+    }
+
+    #[test]
+    fn a_server_at_the_lab_hosts_leg_or_an_eighth_server_is_refused_before_anything_starts() {
+        let at_leg = with_servers("\n[[dns_server]]\nname = \"dc-sea\"\naddress = \"10.10.1.254\"\n");
+        let refused = check_places(&at_leg).unwrap_err().to_string();
+        assert!(refused.contains("dc-sea") && refused.contains("10.10.1.254"), "{refused}");
+        let servers = |count: u8| -> String {
+            (1..=count)
+                .map(|n| format!("\n[[dns_server]]\nname = \"dc{n}\"\naddress = \"10.10.1.{}\"\n", 100 + n))
+                .collect()
+        };
+        assert!(matches!(
+            check_places(&with_servers(&servers(8))),
+            Err(BackendError::TooManyDnsServers { declared: 8, most: 7 })
+        ));
+        assert!(check_places(&with_servers(&servers(7))).is_ok());
+        assert!(check_places(&Topology::seed()).is_ok());
     }
 }

@@ -98,7 +98,7 @@ impl Containers {
         dns_start: DnsStart,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
-        dns_servers::check_count(topology)?;
+        dns_servers::check_places(topology)?;
         let docker = docker::connect().await?;
         for (lab, swept) in census::sweep_abandoned(&docker).await? {
             progress(&format!("removed abandoned lab {} ({}): {swept}", lab.id, lab.liveness.reason()));
