@@ -144,6 +144,7 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
             }
         })
         .await;
+    super::world::stop_spare_lab().await;
     // The writers flush as the run ends; the page is drawn from what the JSON writer wrote.
     let html = rehearsal.report_dir.join("rehearsal.html");
     let title = format!("Rehearsal of {} ({} backend)", plan.topology.tenant.domain, plan.lab.backend_name());

@@ -43,6 +43,20 @@ pub fn plan() -> &'static Plan {
     PLAN.get_or_init(|| Plan { topology: Topology::seed(), lab: LabOptions::default() })
 }
 
+/// The lab the last scenario left for the next one to reset (containers labs, one at a time:
+/// starting one costs seconds, a reset a fraction). Stopped by [`stop_spare_lab`] as the run ends.
+static SPARE: std::sync::Mutex<Option<Lab>> = std::sync::Mutex::new(None);
+
+/// Stops the lab kept for reuse, if any: the run is over.
+pub async fn stop_spare_lab() {
+    let spare = SPARE.lock().unwrap().take();
+    if let Some(lab) = spare {
+        if let Err(e) = lab.stop().await {
+            eprintln!("stopping the reused lab: {e}");
+        }
+    }
+}
+
 /// How the last runbook ended.
 #[derive(Debug)]
 pub enum LastRun {
@@ -97,17 +111,48 @@ impl LabWorld {
         })
     }
 
-    /// Starts this scenario's lab.
+    /// Starts this scenario's lab, or resets the lab the previous scenario left (see
+    /// [`SPARE`]); a lab that does not reset is stopped and a fresh one started.
     pub async fn start_lab(&mut self) -> anyhow::Result<()> {
         let plan = plan();
-        let lab = within("the lab to start", Lab::start(plan.topology.clone(), plan.lab.clone())).await??;
+        let spare = SPARE.lock().unwrap().take();
+        let reset = match spare {
+            Some(lab) => match within("the lab to reset", lab.reset()).await {
+                Ok(Ok(())) => Some(lab),
+                failed => {
+                    let why = match failed {
+                        Ok(Err(e)) => anyhow::Error::from(e),
+                        Err(e) => e,
+                        Ok(Ok(())) => unreachable!("handled above"),
+                    };
+                    eprintln!("the previous scenario's lab did not reset ({why:#}); starting a fresh one");
+                    if let Err(e) = lab.stop().await {
+                        eprintln!("stopping the previous scenario's lab: {e}");
+                    }
+                    None
+                }
+            },
+            None => None,
+        };
+        let lab = match reset {
+            Some(lab) => lab,
+            None => within("the lab to start", Lab::start(plan.topology.clone(), plan.lab.clone())).await??,
+        };
         self.baseline = Some(lab.tenant_configuration().await?);
         self.lab = Some(lab);
         Ok(())
     }
 
+    /// Ends this scenario's use of its lab: kept for the next scenario where the backend resets
+    /// it in place and no fault acted on it, stopped otherwise.
     pub async fn stop_lab(&mut self) {
         if let Some(lab) = self.lab.take() {
+            if lab.reusable() {
+                if let Some(previous) = SPARE.lock().unwrap().replace(lab) {
+                    drop(previous);
+                }
+                return;
+            }
             if let Err(e) = lab.stop().await {
                 eprintln!("stopping the scenario's lab: {e}");
             }

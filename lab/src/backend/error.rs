@@ -14,6 +14,15 @@ pub enum BackendError {
     UnknownBackend { value: String },
     #[error("this backend cannot stop or restart a DNS server yet")]
     NoDnsFaults,
+    /// Only a containers lab resets in place; any other is stopped and started afresh.
+    #[error("this backend cannot reset a lab in place")]
+    NoReset,
+    #[error("{role} did not reset its role: {source}")]
+    ResetRefused {
+        role: String,
+        #[source]
+        source: RemoteError,
+    },
     /// The containers backend runs one DNS container.
     #[error(
         "the topology declares DNS servers ({}): several DNS servers run on the embedded backend only; use --backend embedded or remove the [[dns_server]] entries",

@@ -8,6 +8,7 @@ mod docker;
 pub mod image;
 mod owner;
 mod plan;
+mod reset;
 mod role;
 mod route;
 mod state;
@@ -20,6 +21,7 @@ pub use owner::{boot_id, Liveness, Owner, LAB_ID_IN_FILE};
 pub use plan::{
     LabPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT, TOPOLOGY_PATH,
 };
+pub use reset::{ResetDone, RESET_DEADLINE, SUPERVISOR_ENV, SUPERVISOR_PORT};
 pub use state::ContainersState;
 
 use crate::auth::Secrets;
@@ -522,6 +524,14 @@ impl Backend for Containers {
         role::wait_ready(&self.docker, &self.http, &container, &health).await?;
         // A restarted role starts at time zero; it resumes at the lab's time.
         self.set_time(&health, lab_time).await
+    }
+
+    fn resets(&self) -> bool {
+        true
+    }
+
+    async fn reset(&self) -> Result<(), BackendError> {
+        self.reset_roles().await
     }
 
     async fn stop(&self) -> Result<(), BackendError> {
