@@ -145,6 +145,10 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         })
         .await;
     super::world::stop_spare_lab().await;
+    let (fresh, reset) = super::world::labs_started_and_reset();
+    if reset > 0 {
+        println!("labs: {fresh} started, {reset} reset and reused");
+    }
     // The writers flush as the run ends; the page is drawn from what the JSON writer wrote.
     let html = rehearsal.report_dir.join("rehearsal.html");
     let title = format!("Rehearsal of {} ({} backend)", plan.topology.tenant.domain, plan.lab.backend_name());

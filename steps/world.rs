@@ -6,6 +6,7 @@ use crate::runbook::{RunbookError, Transcript};
 use crate::tenant::TenantConfiguration;
 use crate::topology::Topology;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -46,6 +47,14 @@ pub fn plan() -> &'static Plan {
 /// The lab the last scenario left for the next one to reset (containers labs, one at a time:
 /// starting one costs seconds, a reset a fraction). Stopped by [`stop_spare_lab`] as the run ends.
 static SPARE: std::sync::Mutex<Option<Lab>> = std::sync::Mutex::new(None);
+
+static LABS_STARTED: AtomicUsize = AtomicUsize::new(0);
+static LABS_RESET: AtomicUsize = AtomicUsize::new(0);
+
+/// How many scenarios of this process got a freshly started lab, and how many a reset one.
+pub fn labs_started_and_reset() -> (usize, usize) {
+    (LABS_STARTED.load(Ordering::Relaxed), LABS_RESET.load(Ordering::Relaxed))
+}
 
 /// Stops the lab kept for reuse, if any: the run is over.
 pub async fn stop_spare_lab() {
@@ -135,8 +144,15 @@ impl LabWorld {
             None => None,
         };
         let lab = match reset {
-            Some(lab) => lab,
-            None => within("the lab to start", Lab::start(plan.topology.clone(), plan.lab.clone())).await??,
+            Some(lab) => {
+                LABS_RESET.fetch_add(1, Ordering::Relaxed);
+                lab
+            }
+            None => {
+                let lab = within("the lab to start", Lab::start(plan.topology.clone(), plan.lab.clone())).await??;
+                LABS_STARTED.fetch_add(1, Ordering::Relaxed);
+                lab
+            }
         };
         self.baseline = Some(lab.tenant_configuration().await?);
         self.lab = Some(lab);
