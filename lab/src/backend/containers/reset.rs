@@ -7,11 +7,12 @@
 
 use super::docker::{failed, is_not_found};
 use super::Containers;
-use crate::backend::BackendError;
+use crate::backend::role_plan::{self, Sources};
+use crate::backend::{BackendError, DnsStart};
 use crate::http::ControlClient;
 use bollard::models::NetworkDisconnectRequest;
 use bollard::query_parameters::{RemoveContainerOptions, RemoveVolumeOptions};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// The supervisor's port in every role's container, beside the role's own.
@@ -35,23 +36,20 @@ impl Containers {
     pub(super) async fn reset_roles(&self) -> Result<(), BackendError> {
         self.check_present().await?;
         let control = self.state.lock().unwrap().secrets.control.clone();
-        let plan = self.plan();
-        let supervisor = |at: IpAddr, what: String| {
-            ControlClient::new(what, format!("http://{}", SocketAddr::new(at, SUPERVISOR_PORT)), control.clone())
-                .with_timeout(RESET_DEADLINE)
-        };
-        let tenant = supervisor(plan.tenant, "the tenant's supervisor".into());
-        let mut others = Vec::new();
-        if let Some(dns) = plan.dns_endpoint() {
-            others.push(supervisor(dns, "the DNS server's supervisor".into()));
-        }
-        others.extend(
-            plan.appliances
-                .iter()
-                .map(|a| supervisor(a.address, format!("the Mediation Server {}'s supervisor", a.name))),
-        );
+        // Every role the plan starts, as it starts them: a role added to the plan is reset too.
+        let specs = role_plan::on_networks(self.plan(), DnsStart::Planned, &Sources::in_container());
+        let supervisors = specs
+            .iter()
+            .map(|spec| {
+                let at = spec.health.ok_or_else(|| BackendError::NoHealthAddress { container: spec.name.clone() })?;
+                let base = format!("http://{}", SocketAddr::new(at.ip(), SUPERVISOR_PORT));
+                let peer = format!("the supervisor of {}", spec.name);
+                Ok(ControlClient::new(peer, base, control.clone()).with_timeout(RESET_DEADLINE))
+            })
+            .collect::<Result<Vec<_>, BackendError>>()?;
+        let (tenant, others) = supervisors.split_first().expect("a plan starts with the tenant");
         let roles = async {
-            reset_one(&tenant).await?;
+            reset_one(tenant).await?;
             futures::future::try_join_all(others.iter().map(reset_one)).await.map(drop)
         };
         let (roles, clients) = tokio::join!(roles, self.remove_client_hosts());
