@@ -61,7 +61,8 @@ impl Outcome {
     }
 }
 
-/// Runs the features against fresh labs, one per scenario.
+/// Runs the features against fresh labs, one per scenario (a containers lab is reset in place
+/// for the next scenario rather than stopped; the last is stopped as the run ends).
 pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let plan = set_plan(Plan { topology: rehearsal.topology.clone(), lab: rehearsal.lab.clone() });

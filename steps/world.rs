@@ -1,5 +1,6 @@
-//! The state one scenario carries: its own lab, started before the first step and stopped after
-//! the last (also when a step fails), and what earlier steps produced.
+//! The state one scenario carries: its own lab, fresh before the first step (started, or a
+//! containers lab reset after the previous scenario) and given up after the last (also when a
+//! step fails), and what earlier steps produced.
 
 use crate::lab::{Lab, LabOptions};
 use crate::runbook::{RunbookError, Transcript};
