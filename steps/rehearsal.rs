@@ -61,7 +61,8 @@ impl Outcome {
     }
 }
 
-/// Runs the features against fresh labs, one per scenario.
+/// Runs the features against fresh labs, one per scenario (a containers lab is reset in place
+/// for the next scenario rather than stopped; the last is stopped as the run ends).
 pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let plan = set_plan(Plan { topology: rehearsal.topology.clone(), lab: rehearsal.lab.clone() });
@@ -144,6 +145,11 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
             }
         })
         .await;
+    super::world::stop_spare_lab().await;
+    let (fresh, reset) = super::world::labs_started_and_reset();
+    if reset > 0 {
+        println!("labs: {fresh} started, {reset} reset and reused");
+    }
     // The writers flush as the run ends; the page is drawn from what the JSON writer wrote.
     let html = rehearsal.report_dir.join("rehearsal.html");
     let title = format!("Rehearsal of {} ({} backend)", plan.topology.tenant.domain, plan.lab.backend_name());

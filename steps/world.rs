@@ -1,11 +1,13 @@
-//! The state one scenario carries: its own lab, started before the first step and stopped after
-//! the last (also when a step fails), and what earlier steps produced.
+//! The state one scenario carries: its own lab, fresh before the first step (started, or a
+//! containers lab reset after the previous scenario) and given up after the last (also when a
+//! step fails), and what earlier steps produced.
 
 use crate::lab::{Lab, LabOptions};
 use crate::runbook::{RunbookError, Transcript};
 use crate::tenant::TenantConfiguration;
 use crate::topology::Topology;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -41,6 +43,28 @@ pub fn set_plan(plan: Plan) -> &'static Plan {
 
 pub fn plan() -> &'static Plan {
     PLAN.get_or_init(|| Plan { topology: Topology::seed(), lab: LabOptions::default() })
+}
+
+/// The lab the last scenario left for the next one to reset (containers labs, one at a time:
+/// starting one costs seconds, a reset a fraction). Stopped by [`stop_spare_lab`] as the run ends.
+static SPARE: std::sync::Mutex<Option<Lab>> = std::sync::Mutex::new(None);
+
+static LABS_STARTED: AtomicUsize = AtomicUsize::new(0);
+static LABS_RESET: AtomicUsize = AtomicUsize::new(0);
+
+/// How many scenarios of this process got a freshly started lab, and how many a reset one.
+pub fn labs_started_and_reset() -> (usize, usize) {
+    (LABS_STARTED.load(Ordering::Relaxed), LABS_RESET.load(Ordering::Relaxed))
+}
+
+/// Stops the lab kept for reuse, if any: the run is over.
+pub async fn stop_spare_lab() {
+    let spare = SPARE.lock().unwrap().take();
+    if let Some(lab) = spare {
+        if let Err(e) = lab.stop().await {
+            eprintln!("stopping the reused lab: {e}");
+        }
+    }
 }
 
 /// How the last runbook ended.
@@ -97,17 +121,55 @@ impl LabWorld {
         })
     }
 
-    /// Starts this scenario's lab.
+    /// Starts this scenario's lab, or resets the lab the previous scenario left (see
+    /// [`SPARE`]); a lab that does not reset is stopped and a fresh one started.
     pub async fn start_lab(&mut self) -> anyhow::Result<()> {
         let plan = plan();
-        let lab = within("the lab to start", Lab::start(plan.topology.clone(), plan.lab.clone())).await??;
+        let spare = SPARE.lock().unwrap().take();
+        let reset = match spare {
+            Some(lab) => match within("the lab to reset", lab.reset()).await {
+                Ok(Ok(())) => Some(lab),
+                failed => {
+                    let why = match failed {
+                        Ok(Err(e)) => anyhow::Error::from(e),
+                        Err(e) => e,
+                        Ok(Ok(())) => unreachable!("handled above"),
+                    };
+                    eprintln!("the previous scenario's lab did not reset ({why:#}); starting a fresh one");
+                    if let Err(e) = lab.stop().await {
+                        eprintln!("stopping the previous scenario's lab: {e}");
+                    }
+                    None
+                }
+            },
+            None => None,
+        };
+        let lab = match reset {
+            Some(lab) => {
+                LABS_RESET.fetch_add(1, Ordering::Relaxed);
+                lab
+            }
+            None => {
+                let lab = within("the lab to start", Lab::start(plan.topology.clone(), plan.lab.clone())).await??;
+                LABS_STARTED.fetch_add(1, Ordering::Relaxed);
+                lab
+            }
+        };
         self.baseline = Some(lab.tenant_configuration().await?);
         self.lab = Some(lab);
         Ok(())
     }
 
+    /// Ends this scenario's use of its lab: kept for the next scenario where the backend resets
+    /// it in place and no fault acted on it, stopped otherwise.
     pub async fn stop_lab(&mut self) {
         if let Some(lab) = self.lab.take() {
+            if lab.reusable() {
+                if let Some(previous) = SPARE.lock().unwrap().replace(lab) {
+                    drop(previous);
+                }
+                return;
+            }
             if let Err(e) = lab.stop().await {
                 eprintln!("stopping the scenario's lab: {e}");
             }

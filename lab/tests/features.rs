@@ -1,5 +1,6 @@
 //! The feature files as the regression suite: `cargo test` runs every scenario on the backend
-//! named by `LAB_BACKEND` (default: embedded), each against a fresh lab.
+//! named by `LAB_BACKEND` (default: embedded), each against a fresh lab (in containers, one lab
+//! reset in place between scenarios; see `docs/design/features.md`).
 
 use bypass_lab::lab::LabOptions;
 use bypass_lab::steps::{rehearse, Rehearsal};

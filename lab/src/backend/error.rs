@@ -17,6 +17,15 @@ pub enum BackendError {
     TooManyDnsServers { declared: usize, most: usize },
     #[error("DNS server {server} is at {address}, the lab host's own address on that subnet in a containers lab; pick another address")]
     DnsServerOnHostLeg { server: String, address: IpAddr },
+    /// Only a containers lab resets in place; any other is stopped and started afresh.
+    #[error("this backend cannot reset a lab in place")]
+    NoReset,
+    #[error("{role} did not reset its role: {source}")]
+    ResetRefused {
+        role: String,
+        #[source]
+        source: RemoteError,
+    },
     #[error("no DNS server named '{name}' in this lab (servers: {})", servers.join(", "))]
     UnknownDnsServer { name: String, servers: Vec<String> },
     #[error("the lab has no client host")]

@@ -115,6 +115,19 @@ pub trait Backend: Send + Sync {
     /// Stops or restarts a DNS server by name; its configuration survives.
     async fn dns_fault(&self, server: &str, fault: DnsFault) -> Result<(), BackendError>;
 
+    /// Whether [`Backend::reset`] can put this lab back as a fresh start of its plan would have
+    /// it, faster than stopping it and starting another.
+    fn resets(&self) -> bool {
+        false
+    }
+
+    /// Puts every role back at its first instant: stores emptied, lab time zero, client hosts
+    /// gone. The lab is not ready until the caller has waited as after a start. Faults that act
+    /// outside the roles (cut links, restarted containers) are the caller's to rule out.
+    async fn reset(&self) -> Result<(), BackendError> {
+        Err(BackendError::NoReset)
+    }
+
     /// Stops every role and removes what the lab created (except where asked to keep it).
     async fn stop(&self) -> Result<(), BackendError>;
 

@@ -2,10 +2,12 @@
 
 use anyhow::Context;
 use bypass_lab::auth::Secrets;
+use bypass_lab::backend::containers::{ResetDone, RESET_DEADLINE, SUPERVISOR_ENV};
 use bypass_lab::backend::role_plan::{RoleArgs, Sources};
 use bypass_lab::clock::Clock;
 use bypass_lab::topology::Topology;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
@@ -20,26 +22,47 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
         on_signal.cancel();
     });
     let (topology, secrets) = load(role.sources())?;
-    match role {
+    match std::env::var(SUPERVISOR_ENV).ok().filter(|v| !v.trim().is_empty()) {
+        None => start(&role, &topology, &secrets, shutdown).await?.await?,
+        Some(at) => {
+            let at: SocketAddr =
+                at.trim().parse().with_context(|| format!("{SUPERVISOR_ENV}={at} is not a socket address"))?;
+            supervise(&role, &topology, &secrets, at, shutdown).await?
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The role serving until its shutdown token is cancelled.
+type Serving = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
+
+/// Binds the role's sockets, says it is ready, and returns the future that serves it.
+async fn start(
+    role: &Role,
+    topology: &Topology,
+    secrets: &Secrets,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Serving> {
+    Ok(match role {
         RoleArgs::Tenant { args, .. } => {
             let listener = bind(args.listen).await?;
             let address = listener.local_addr()?;
-            let tenant = bypass_lab::tenant::start(listener, args.config(&topology, &secrets), shutdown)?;
+            let tenant = bypass_lab::tenant::start(listener, args.config(topology, secrets), shutdown)?;
             ready_at("tenant", address)?;
-            tenant.await?;
+            Box::pin(async move { Ok(tenant.await?) })
         }
         RoleArgs::Dns { args, .. } => {
-            let config = args.config(&topology, &secrets)?;
+            let config = args.config(topology, secrets)?;
             let sockets = bypass_lab::dns::DnsSockets::bind(args.listen, args.admin)
                 .await
                 .with_context(|| format!("cannot listen on {} (DNS) and {} (management)", args.listen, args.admin))?;
             let admin = sockets.admin.local_addr()?;
             let server = bypass_lab::dns::start_replica(sockets, config, &args.replica, shutdown).await?;
             ready_at("dns", admin)?;
-            server.await?;
+            Box::pin(async move { Ok(server.await?) })
         }
         RoleArgs::Mediation { args, .. } => {
-            let config = args.config(&topology, &secrets)?;
+            let config = args.config(topology, secrets)?;
             // Read before saying ready: a LocalStore that cannot be read is refused, never replaced.
             let file = bypass_lab::mediation::LocalStoreFile::in_dir(&config.data_dir);
             file.load().map_err(|e| {
@@ -52,17 +75,118 @@ pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
             })?;
             let listener = bind(args.listen).await?;
             ready("mediation", &listener)?;
-            let clock = Clock::new();
-            bypass_lab::mediation::serve(listener, config, clock, shutdown).await?;
+            Box::pin(async move { Ok(bypass_lab::mediation::serve(listener, config, Clock::new(), shutdown).await?) })
         }
         RoleArgs::Client { args, .. } => {
-            let config = args.config(&topology, &secrets);
+            let config = args.config(topology, secrets);
             let listener = bind(args.listen).await?;
             ready("client", &listener)?;
-            bypass_lab::client::serve(listener, config, Clock::new(), shutdown).await?;
+            Box::pin(async move { Ok(bypass_lab::client::serve(listener, config, Clock::new(), shutdown).await?) })
         }
+    })
+}
+
+/// Where the role keeps what outlives its process: emptied on a reset.
+fn data_dir(role: &Role) -> Option<&Path> {
+    match role {
+        RoleArgs::Tenant { args, .. } => Some(&args.data),
+        RoleArgs::Mediation { args, .. } => args.data.as_deref(),
+        RoleArgs::Client { args, .. } => Some(&args.data),
+        // Its configuration lives in memory.
+        RoleArgs::Dns { .. } => None,
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// A reset asked for, and where to say it is done.
+type ResetAsked = tokio::sync::oneshot::Sender<Result<ResetDone, String>>;
+
+/// Runs the role, and on each `POST /lab/reset` (with the lab's control credential) stops it,
+/// empties its data directory and starts it again from the same arguments on the same sockets,
+/// answering once the new instance listens: a reused lab's role is, to every peer, a role that
+/// just started. A fresh start is the only way back to a role's first instant that needs no
+/// per-role knowledge of what it holds (stores, clocks, caches, scheduled work).
+async fn supervise(
+    role: &Role,
+    topology: &Topology,
+    secrets: &Secrets,
+    at: SocketAddr,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let (asks, mut asked) = tokio::sync::mpsc::channel::<ResetAsked>(1);
+    let routes = axum::Router::new().route("/lab/reset", axum::routing::post(reset_route)).with_state(asks);
+    let routes = bypass_lab::auth::control_routes(routes, &secrets.control);
+    let listener = bind(at).await?;
+    let supervisor =
+        tokio::spawn(bypass_lab::http::server::serve(listener, routes, Default::default(), shutdown.clone()));
+    let mut generation = 0u64;
+    let mut waiting: Option<ResetAsked> = None;
+    let ended = loop {
+        let instance = shutdown.child_token();
+        let mut serving = match start(role, topology, secrets, instance.clone()).await {
+            Ok(serving) => serving,
+            Err(e) => {
+                if let Some(reply) = waiting.take() {
+                    let _ = reply.send(Err(format!("the {} role did not start again: {e:#}", role.role())));
+                }
+                break Err(e);
+            }
+        };
+        generation += 1;
+        if let Some(reply) = waiting.take() {
+            let _ = reply.send(Ok(ResetDone { generation }));
+        }
+        tokio::select! {
+            ended = &mut serving => break ended,
+            Some(reply) = asked.recv() => {
+                instance.cancel();
+                let stopped = match tokio::time::timeout(RESET_DEADLINE, serving).await {
+                    Ok(stopped) => stopped,
+                    Err(_) => Err(anyhow::anyhow!("it did not stop within {RESET_DEADLINE:?}")),
+                };
+                let wiped = stopped.and_then(|()| data_dir(role).map_or(Ok(()), empty_dir));
+                if let Err(e) = wiped {
+                    let _ = reply.send(Err(format!("the {} role did not reset: {e:#}", role.role())));
+                    break Err(e);
+                }
+                waiting = Some(reply);
+            }
+        }
+    };
+    shutdown.cancel();
+    let _ = supervisor.await;
+    ended
+}
+
+async fn reset_route(
+    axum::extract::State(asks): axum::extract::State<tokio::sync::mpsc::Sender<ResetAsked>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (reply, done) = tokio::sync::oneshot::channel();
+    let unavailable =
+        |why: &str| bypass_lab::http::refusal(axum::http::StatusCode::SERVICE_UNAVAILABLE, why.to_string());
+    if asks.send(reply).await.is_err() {
+        return unavailable("the role is shutting down");
+    }
+    match done.await {
+        Ok(Ok(done)) => axum::Json(done).into_response(),
+        Ok(Err(why)) => bypass_lab::http::refusal(axum::http::StatusCode::INTERNAL_SERVER_ERROR, why),
+        Err(_) => unavailable("the role ended during the reset"),
+    }
+}
+
+/// Removes everything inside `dir`, keeping `dir` itself (a container's volume is mounted there).
+fn empty_dir(dir: &Path) -> anyhow::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        removed.with_context(|| format!("cannot remove {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn load(sources: &Sources) -> anyhow::Result<(Topology, Secrets)> {

@@ -98,12 +98,22 @@ impl Replica {
     }
 
     /// Replays the journal (after the topology's configuration), then asks the peers for the
-    /// writes this server missed.
+    /// writes this server missed. Only a server that ran before on this data directory asks: one
+    /// on an empty directory starts with its lab (or with its lab's reset, while its peers may
+    /// still hold the writes being reset away), and has missed nothing.
     pub async fn resume(&self, executor: &DnsExecutor, clock: &Clock) -> Result<(), DnsError> {
+        let mut ran_before = self.journal.is_none();
         if let Some(path) = &self.journal {
             let text = match std::fs::read_to_string(path) {
-                Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Ok(text) => {
+                    ran_before = true;
+                    text
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    // An empty journal marks this directory as one a server has run on.
+                    std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+                    String::new()
+                }
                 Err(e) => return Err(DnsError::Io(e)),
             };
             for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -130,7 +140,10 @@ impl Replica {
         if let Some((directory, own)) = &self.member {
             *self.sent.lock().await = directory.written_by(own);
         }
-        self.catch_up().await
+        if ran_before {
+            self.catch_up().await?;
+        }
+        Ok(())
     }
 
     /// Asks every peer that answers for the directory writes it holds.
@@ -213,13 +226,21 @@ mod tests {
 
     /// A domain controller `name` with a journal in `data`, its clock and its state.
     fn server(name: &str, data: &std::path::Path) -> (Replica, DnsExecutor, Clock, Directory) {
+        server_with_peers(name, data, vec![])
+    }
+
+    fn server_with_peers(
+        name: &str,
+        data: &std::path::Path,
+        peers: Vec<String>,
+    ) -> (Replica, DnsExecutor, Clock, Directory) {
         let clock = Clock::new();
         let directory = Directory::new(Duration::from_secs(900));
         let mut state = crate::dns::DnsState::default();
         state.set_clock(clock.clone(), Default::default());
         state.join_directory(directory.clone(), name);
         let executor = DnsExecutor { state: Arc::new(RwLock::new(state)), answers_on: None };
-        let args = ReplicaArgs { data: Some(data.to_path_buf()), computer_name: Some(name.into()), peers: vec![] };
+        let args = ReplicaArgs { data: Some(data.to_path_buf()), computer_name: Some(name.into()), peers };
         (Replica::new(&args, Some((directory.clone(), name.into())), "t"), executor, clock, directory)
     }
 
@@ -269,5 +290,29 @@ mod tests {
         assert!(executor.state.read().unwrap().zone("late.test").is_err(), "not visible before the AD delay");
         clock.advance(Duration::from_secs(900)).await.unwrap();
         assert!(executor.state.read().unwrap().zone("late.test").is_ok(), "visible after it");
+    }
+
+    /// A reset empties every server's data at once: a server asking a peer not yet reset would
+    /// take back the writes being reset away. Only a restart on kept data has missed anything.
+    #[tokio::test]
+    async fn only_a_server_that_ran_before_on_its_data_asks_its_peers() {
+        use futures::FutureExt as _;
+        let data = tempfile::tempdir().unwrap();
+        let peer = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", peer.local_addr().unwrap());
+
+        let (fresh, executor, clock, _) = server_with_peers("dc-oslo", data.path(), vec![url.clone()]);
+        fresh.resume(&executor, &clock).await.unwrap();
+        assert!(peer.accept().now_or_never().is_none(), "a server on an empty data directory asked its peer");
+        assert!(data.path().join(JOURNAL).exists(), "the journal marks the directory as run on");
+
+        let asked = tokio::spawn(async move { peer.accept().await.map(drop) });
+        let (restarted, executor, clock, _) = server_with_peers("dc-oslo", data.path(), vec![url]);
+        restarted.resume(&executor, &clock).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(10), asked)
+            .await
+            .expect("a restarted server asks its peers for what it missed")
+            .unwrap()
+            .unwrap();
     }
 }

@@ -47,6 +47,9 @@ pub enum LabError {
     /// A lab file whose lab has ended without `down` (a crash, a kill).
     #[error("the lab described in {file} is not running ({cause}); clear what it left with `bypass-lab down`, then start one with `bypass-lab up`")]
     NotRunning { file: String, cause: Box<BackendError> },
+    /// A fault acted on the lab in ways a reset does not undo.
+    #[error("the lab cannot be reset for reuse: {why}")]
+    NotReusable { why: String },
     /// A part of the lab did not answer while the lab started.
     #[error("the lab did not become ready: {part}")]
     NotReady {

@@ -36,6 +36,9 @@ pub struct Lab {
     secrets: Secrets,
     backend: Box<dyn Backend>,
     http: reqwest::Client,
+    /// The first fault injected through this handle: a fault may act outside the roles (a cut
+    /// link, a restarted container), which a reset does not undo, so such a lab is not reused.
+    fault: std::sync::Mutex<Option<String>>,
 }
 
 impl Lab {
@@ -44,7 +47,7 @@ impl Lab {
     pub async fn start(topology: Topology, options: LabOptions) -> Result<Lab, LabError> {
         let secrets = Secrets::generate(&topology);
         let backend = options.backend.start(&topology, &secrets, &options.start_options()).await?;
-        let lab = Lab { topology, secrets, backend, http: crate::http::control::shared() };
+        let lab = Lab { topology, secrets, backend, http: crate::http::control::shared(), fault: Default::default() };
         if let Err(e) = lab.wait_ready().await {
             let _ = lab.backend.stop().await;
             return Err(e);
@@ -62,7 +65,13 @@ impl Lab {
             }
             other => other.into(),
         })?;
-        Ok(Lab { topology, secrets: file.secrets, backend, http: crate::http::control::shared() })
+        Ok(Lab {
+            topology,
+            secrets: file.secrets,
+            backend,
+            http: crate::http::control::shared(),
+            fault: Default::default(),
+        })
     }
 
     /// Writes `<dir>/lab.json` so that other commands find this lab.
@@ -163,17 +172,28 @@ impl Lab {
             .ok_or_else(|| LabError::Backend(BackendError::UnknownAppliance(key.to_string())))
     }
 
+    /// Remembers that a fault was injected, before it acts (a half-done fault counts).
+    fn faulted(&self, what: String) {
+        self.fault.lock().unwrap().get_or_insert(what);
+    }
+
     /// Cuts the appliance off from the tenant; it keeps serving what its LocalStore holds.
     pub async fn cut(&self, appliance: &str) -> Result<(), LabError> {
-        Ok(self.backend.cut(&self.appliance_name(appliance)?).await?)
+        let name = self.appliance_name(appliance)?;
+        self.faulted(format!("{name} was cut off"));
+        Ok(self.backend.cut(&name).await?)
     }
 
     pub async fn heal(&self, appliance: &str) -> Result<(), LabError> {
-        Ok(self.backend.heal(&self.appliance_name(appliance)?).await?)
+        let name = self.appliance_name(appliance)?;
+        self.faulted(format!("{name} was reconnected"));
+        Ok(self.backend.heal(&name).await?)
     }
 
     pub async fn restart(&self, appliance: &str, kill: bool) -> Result<(), LabError> {
-        Ok(self.backend.restart(&self.appliance_name(appliance)?, kill).await?)
+        let name = self.appliance_name(appliance)?;
+        self.faulted(format!("{name} was {}", if kill { "killed" } else { "restarted" }));
+        Ok(self.backend.restart(&name, kill).await?)
     }
 
     /// `fault stop|restart dns [NAME]`: a `[[dns_server]]` by name, or the first server.
@@ -190,7 +210,26 @@ impl Lab {
                 )?
             }
         };
+        self.faulted(format!("DNS server {name}: {fault:?}"));
         Ok(self.backend.dns_fault(&name, fault).await?)
+    }
+
+    // --- reuse ---
+
+    /// Whether [`Lab::reset`] can hand this lab to another scenario: its backend resets in
+    /// place, and no fault has acted on it.
+    pub fn reusable(&self) -> bool {
+        self.backend.resets() && self.fault.lock().unwrap().is_none()
+    }
+
+    /// Puts the lab back as a fresh start of the same plan: every role's store, state and
+    /// clock at its first instant, no client host, and ready as [`Lab::start`] returns it.
+    pub async fn reset(&self) -> Result<(), LabError> {
+        if let Some(fault) = self.fault.lock().unwrap().clone() {
+            return Err(LabError::NotReusable { why: fault });
+        }
+        self.backend.reset().await?;
+        self.wait_ready().await
     }
 
     /// Stops every role and removes what the lab created.

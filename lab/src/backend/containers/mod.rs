@@ -9,6 +9,7 @@ mod docker;
 pub mod image;
 mod owner;
 mod plan;
+mod reset;
 mod role;
 mod route;
 mod state;
@@ -21,6 +22,7 @@ pub use owner::{boot_id, Liveness, Owner, LAB_ID_IN_FILE};
 pub use plan::{
     LabPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT, TOPOLOGY_PATH,
 };
+pub use reset::{ResetDone, RESET_DEADLINE, SUPERVISOR_ENV, SUPERVISOR_PORT};
 pub use state::ContainersState;
 
 use crate::auth::Secrets;
@@ -518,6 +520,14 @@ impl Backend for Containers {
 
     async fn dns_fault(&self, server: &str, fault: crate::backend::DnsFault) -> Result<(), BackendError> {
         self.fault_dns_server(server, fault).await
+    }
+
+    fn resets(&self) -> bool {
+        true
+    }
+
+    async fn reset(&self) -> Result<(), BackendError> {
+        self.reset_roles().await
     }
 
     async fn stop(&self) -> Result<(), BackendError> {

@@ -6,6 +6,7 @@
 
 use super::docker::{failed, APPLIANCE_LABEL, LAB_LABEL, ROLE_LABEL};
 use super::plan::{DATA_DIR, TOPOLOGY_PATH};
+use super::reset::{SUPERVISOR_ENV, SUPERVISOR_PORT};
 use crate::auth::{Secrets, SECRETS_ENV};
 use crate::backend::role_plan::RoleSpec;
 use crate::backend::BackendError;
@@ -108,7 +109,11 @@ pub async fn launch(
     let body = ContainerCreateBody {
         image: Some(image.into()),
         cmd: Some(spec.cmd.clone()),
-        env: Some(vec![format!("{SECRETS_ENV}={secrets_json}"), "BYPASS_LAB_LOG=info".into()]),
+        env: Some(vec![
+            format!("{SECRETS_ENV}={secrets_json}"),
+            "BYPASS_LAB_LOG=info".into(),
+            format!("{SUPERVISOR_ENV}=0.0.0.0:{SUPERVISOR_PORT}"),
+        ]),
         labels: Some(labels),
         host_config: Some(HostConfig {
             network_mode: Some(first_network.clone()),
