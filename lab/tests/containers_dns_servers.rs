@@ -184,3 +184,48 @@ async fn scenario(lab: &Lab, topology: &Topology) {
     let unknown = lab.dns_fault(Some("dc-paris"), DnsFault::Stop).await.expect_err("no such server");
     assert!(unknown.to_string().contains("dc-paris"), "{unknown}");
 }
+
+/// A reset empties every server at once: no server may take back, from a peer not yet reset,
+/// the zones being reset away, and replication works again after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_leaves_no_replicated_zone_on_any_server() {
+    let topology = Topology::parse(FIXTURE, None).expect("the fixture is a valid topology");
+    let _shield = Shield::up(&topology);
+    let options = LabOptions { backend: BackendKind::Containers, ..LabOptions::default() };
+    let lab = Lab::start(topology.clone(), options).await.expect("the two-server lab starts");
+    let result = std::panic::AssertUnwindSafe(reset_scenario(&lab));
+    let outcome = futures::FutureExt::catch_unwind(result).await;
+    lab.stop().await.expect("the lab stops");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn reset_scenario(lab: &Lab) {
+    let (lisbon, oslo) = (ip("10.61.1.77"), ip("10.62.1.77"));
+    let zone = |name: &str, at: &str| {
+        format!(
+            "Add-DnsServerPrimaryZone -Name {name} -ReplicationScope Forest -ComputerName dc-lisbon\n\
+             Add-DnsServerResourceRecord -ZoneName {name} -A -Name www -IPv4Address {at} -ComputerName dc-lisbon"
+        )
+    };
+    run(lab, &zone("before.test", "10.61.1.30")).await;
+    lab.advance(AD_DELAY).await.expect("lab time moves");
+    assert_eq!(resolve(lab, "www.before.test", oslo).await, Some(addresses(&["10.61.1.30"])), "replicated");
+
+    for round in 1..=3 {
+        lab.reset().await.expect("the lab resets");
+        lab.advance(AD_DELAY).await.expect("lab time moves");
+        for (site, from) in [("Lisbon", lisbon), ("Oslo", oslo)] {
+            assert_ne!(
+                resolve(lab, "www.before.test", from).await,
+                Some(addresses(&["10.61.1.30"])),
+                "round {round}: {site}'s server still holds a zone from before the reset"
+            );
+        }
+    }
+    run(lab, &zone("after.test", "10.61.1.31")).await;
+    assert_ne!(resolve(lab, "www.after.test", oslo).await, Some(addresses(&["10.61.1.31"])), "not replicated yet");
+    lab.advance(AD_DELAY).await.expect("lab time moves");
+    assert_eq!(resolve(lab, "www.after.test", oslo).await, Some(addresses(&["10.61.1.31"])), "replicated again");
+}

@@ -121,8 +121,14 @@ fn print_roles(lab: &Lab) {
     let mut rows: Vec<[String; 4]> = vec![
         ["ROLE".into(), "NAME".into(), "ADDRESS".into(), "ENDPOINT".into()],
         ["tenant".into(), "Skype for Business Online".into(), "-".into(), e.tenant.clone()],
-        ["dns".into(), "internal DNS".into(), "-".into(), format!("{} (management {})", e.dns, e.dns_admin)],
     ];
+    if e.dns_servers.is_empty() {
+        rows.push(["dns".into(), "internal DNS".into(), "-".into(), format!("{} (management {})", e.dns, e.dns_admin)]);
+    }
+    for server in &e.dns_servers {
+        let at = server.address.to_string();
+        rows.push(["dns".into(), server.name.clone(), at, format!("{} (management {})", server.dns, server.admin)]);
+    }
     for (site, a) in t.appliances() {
         let url = e.appliances.get(&a.name).cloned().unwrap_or_default();
         rows.push(["appliance".into(), a.name.clone(), a.address.to_string(), format!("{url} ({})", site.name)]);

@@ -105,10 +105,11 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
         tenant_version.map(|v| v.to_string()).unwrap_or_else(|| "?".into())
     );
     print!("{}", super::lab::table(&table));
-    let dns = lab.dns_status().await;
-    match &dns.error {
-        None => println!("DNS {} (management {}): answering", dns.server, dns.management),
-        Some(e) => println!("DNS {} (management {}): DOWN: {e}", dns.server, dns.management),
+    for dns in lab.dns_status().await {
+        match &dns.error {
+            None => println!("DNS {} at {} (management {}): answering", dns.name, dns.server, dns.management),
+            Some(e) => println!("DNS {} at {} (management {}): DOWN: {e}", dns.name, dns.server, dns.management),
+        }
     }
     Ok(())
 }
