@@ -19,6 +19,9 @@ use support::Shield;
 const FIXTURE: &str = include_str!("fixtures/two-dns-servers.toml");
 const AD_DELAY: Duration = Duration::from_secs(15 * 60);
 
+/// Labs of the fixture share its subnets: one at a time.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
 }
@@ -87,6 +90,7 @@ fn the_compose_file_has_a_service_per_dns_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_domain_controllers_in_containers() {
+    let _one_at_a_time = SERIAL.lock().await;
     let topology = Topology::parse(FIXTURE, None).expect("the fixture is a valid topology");
     let _shield = Shield::up(&topology);
     let options = LabOptions { backend: BackendKind::Containers, ..LabOptions::default() };
@@ -189,6 +193,7 @@ async fn scenario(lab: &Lab, topology: &Topology) {
 /// the zones being reset away, and replication works again after it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_leaves_no_replicated_zone_on_any_server() {
+    let _one_at_a_time = SERIAL.lock().await;
     let topology = Topology::parse(FIXTURE, None).expect("the fixture is a valid topology");
     let _shield = Shield::up(&topology);
     let options = LabOptions { backend: BackendKind::Containers, ..LabOptions::default() };

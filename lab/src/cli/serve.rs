@@ -92,8 +92,8 @@ fn data_dir(role: &Role) -> Option<&Path> {
         RoleArgs::Tenant { args, .. } => Some(&args.data),
         RoleArgs::Mediation { args, .. } => args.data.as_deref(),
         RoleArgs::Client { args, .. } => Some(&args.data),
-        // Its configuration lives in memory.
-        RoleArgs::Dns { .. } => None,
+        // Its journal: the configuration it replays at a start.
+        RoleArgs::Dns { args, .. } => args.replica.data.as_deref(),
     }
 }
 
