@@ -4,6 +4,9 @@
 //! on a Mediation Server only once it has replicated, and why a Mediation Server cut off from the
 //! tenant keeps serving what it last received. The file is replaced atomically (temp file +
 //! rename) so a restart or a kill -9 finds either the old copy or the new one, never half of one.
+//!
+//! Most syncs bring nothing new, and replacing the file costs the file system a new file each
+//! time: such a sync writes only its time, in place, beside the copy ([`LocalStoreFile::stamp`]).
 
 use crate::tenant::TenantConfiguration;
 use serde::{Deserialize, Serialize};
@@ -11,6 +14,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const FILE_NAME: &str = "localstore.json";
+/// The lab time of the last sync that found the copy unchanged (see [`LocalStoreFile::stamp`]).
+pub const STAMP_NAME: &str = "localstore.synced_at";
+/// A stamp is always this long (nanoseconds, zero-padded decimal): overwritten in place, one
+/// write of a few bytes, it is never torn and never leaves a longer stamp's tail behind.
+const STAMP_WIDTH: usize = 20;
 
 /// What the LocalStore holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,14 +75,45 @@ impl LocalStoreFile {
         &self.path
     }
 
-    /// The stored copy; empty when the appliance has never synced.
+    /// The stored copy; empty when the appliance has never synced. Its `synced_at` is the later
+    /// of the copy's own and the stamp's: a sync that found nothing new wrote only the stamp.
     pub fn load(&self) -> Result<LocalStore, LocalStoreError> {
-        match std::fs::read(&self.path) {
+        let mut store: LocalStore = match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| self.error(format!("expected the LocalStore's JSON, found unreadable content ({e})"))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LocalStore::default()),
-            Err(e) => Err(self.error(format!("cannot read it: {e}"))),
+                .map_err(|e| self.error(format!("expected the LocalStore's JSON, found unreadable content ({e})")))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LocalStore::default()),
+            Err(e) => return Err(self.error(format!("cannot read it: {e}"))),
+        };
+        if store.configuration.is_some() {
+            store.synced_at = store.synced_at.max(self.stamped());
         }
+        Ok(store)
+    }
+
+    fn stamp_path(&self) -> PathBuf {
+        self.path.with_file_name(STAMP_NAME)
+    }
+
+    /// The stamp's time; none when there is no stamp or it cannot be read (the copy's own time
+    /// then stands, as it did before the stamp was written).
+    fn stamped(&self) -> Option<Duration> {
+        let text = std::fs::read_to_string(self.stamp_path()).ok()?;
+        text.trim().parse::<u64>().ok().map(Duration::from_nanos)
+    }
+
+    /// Records that a sync at `at` replicated the copy already stored, without replacing the
+    /// file: the time is overwritten in place in the stamp beside it.
+    pub fn stamp(&self, at: Duration) -> Result<(), LocalStoreError> {
+        use std::io::Write;
+        let path = self.stamp_path();
+        let text = format!("{:0width$}", at.as_nanos().min(u128::from(u64::MAX)), width = STAMP_WIDTH);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .and_then(|mut file| file.write_all(text.as_bytes()))
+            .map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))
     }
 
     /// Replaces the stored copy atomically. No fsync: the copy must survive a killed process
@@ -86,6 +125,14 @@ impl LocalStoreFile {
         let json = serde_json::to_vec_pretty(store).expect("the LocalStore serializes");
         let temp = self.path.with_extension("json.tmp");
         std::fs::write(&temp, json).map_err(|e| self.error(format!("cannot write {}: {e}", temp.display())))?;
+        // The stamp belongs to the copy being replaced. Gone first: a kill in between leaves the
+        // old copy with its own (earlier) time, never the new copy with another's.
+        match std::fs::remove_file(self.stamp_path()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(self.error(format!("cannot remove {}: {e}", self.stamp_path().display())))
+            }
+            _ => {}
+        }
         std::fs::rename(&temp, &self.path).map_err(|e| self.error(format!("cannot replace it: {e}")))
     }
 
@@ -140,6 +187,42 @@ mod tests {
         let store = LocalStore::default().replicated(enabled_configuration(1), Duration::ZERO);
         file.save(&store).unwrap();
         std::fs::write(dir.path().join("localstore.json.tmp"), b"{\"configurat").unwrap();
+        assert_eq!(file.load().unwrap(), store);
+    }
+
+    #[test]
+    fn a_stamp_moves_the_sync_time_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = LocalStoreFile::in_dir(dir.path());
+        let store = LocalStore::default().replicated(enabled_configuration(5), Duration::from_secs(60));
+        file.save(&store).unwrap();
+        file.stamp(Duration::from_secs(86_460)).unwrap();
+        let back = file.load().unwrap();
+        assert_eq!(back.synced_at, Some(Duration::from_secs(86_460)));
+        assert_eq!(back, LocalStore { synced_at: Some(Duration::from_secs(86_460)), ..store.clone() });
+
+        // A later change replaces the copy; the older stamp no longer counts.
+        let newer = back.replicated(enabled_configuration(6), Duration::from_secs(172_860));
+        file.save(&newer).unwrap();
+        assert_eq!(file.load().unwrap(), newer);
+
+        // A shorter time overwrites a longer one whole.
+        file.stamp(Duration::from_secs(259_260)).unwrap();
+        file.stamp(Duration::from_secs(259_261)).unwrap();
+        assert_eq!(file.load().unwrap().synced_at, Some(Duration::from_secs(259_261)));
+    }
+
+    #[test]
+    fn a_stamp_without_a_copy_or_an_unreadable_stamp_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = LocalStoreFile::in_dir(dir.path());
+        file.stamp(Duration::from_secs(60)).unwrap();
+        assert_eq!(file.load().unwrap(), LocalStore::default(), "no copy, nothing synced");
+        let store = LocalStore::default().replicated(enabled_configuration(1), Duration::from_secs(120));
+        file.save(&store).unwrap();
+        std::fs::write(dir.path().join(STAMP_NAME), b"12").unwrap();
+        assert_eq!(file.load().unwrap(), store, "an older stamp does not move the time back");
+        std::fs::write(dir.path().join(STAMP_NAME), b"not a time").unwrap();
         assert_eq!(file.load().unwrap(), store);
     }
 
