@@ -150,7 +150,10 @@ impl Appliance {
         let updated = current.replicated(configuration, now);
         let unchanged = updated.configuration == current.configuration
             && updated.bypass_ever_enabled == current.bypass_ever_enabled;
-        let written = if unchanged { self.file.stamp(now) } else { self.file.save(&updated) };
+        let written = match unchanged {
+            true => self.file.stamp(now).or_else(|_| self.file.save(&updated)),
+            false => self.file.save(&updated),
+        };
         written.map_err(|e| SyncFailure {
             message: format!("the tenant answered but the LocalStore could not be written: {e}"),
             tenant_answered: true,

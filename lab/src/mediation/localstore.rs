@@ -6,7 +6,7 @@
 //! rename) so a restart or a kill -9 finds either the old copy or the new one, never half of one.
 //!
 //! Most syncs bring nothing new, and replacing the file costs the file system a new file each
-//! time: such a sync writes only its time, in place, beside the copy ([`LocalStoreFile::stamp`]).
+//! time: such a sync writes only its time, as an attribute of the file ([`LocalStoreFile::stamp`]).
 
 use crate::tenant::TenantConfiguration;
 use serde::{Deserialize, Serialize};
@@ -14,11 +14,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const FILE_NAME: &str = "localstore.json";
-/// The lab time of the last sync that found the copy unchanged (see [`LocalStoreFile::stamp`]).
-pub const STAMP_NAME: &str = "localstore.synced_at";
-/// A stamp is always this long (nanoseconds, zero-padded decimal): overwritten in place, one
-/// write of a few bytes, it is never torn and never leaves a longer stamp's tail behind.
-const STAMP_WIDTH: usize = 20;
+/// The extended attribute of the file holding the lab time (nanoseconds, decimal) of the last sync
+/// that found the copy unchanged. Replacing the file drops it with the old file.
+pub const STAMP_ATTRIBUTE: &str = "user.bypass-lab.synced_at";
 
 /// What the LocalStore holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,30 +88,22 @@ impl LocalStoreFile {
         Ok(store)
     }
 
-    fn stamp_path(&self) -> PathBuf {
-        self.path.with_file_name(STAMP_NAME)
-    }
-
-    /// The stamp's time; none when there is no stamp or it cannot be read (the copy's own time
-    /// then stands, as it did before the stamp was written).
+    /// The stamp's time; none when the file has no stamp or it cannot be read (the copy's own
+    /// time then stands).
     fn stamped(&self) -> Option<Duration> {
-        let text = std::fs::read_to_string(self.stamp_path()).ok()?;
-        text.trim().parse::<u64>().ok().map(Duration::from_nanos)
+        let mut value = [0u8; 24];
+        let len = rustix::fs::getxattr(&self.path, STAMP_ATTRIBUTE, &mut value[..]).ok()?;
+        std::str::from_utf8(&value[..len]).ok()?.parse::<u64>().ok().map(Duration::from_nanos)
     }
 
     /// Records that a sync at `at` replicated the copy already stored, without replacing the
-    /// file: the time is overwritten in place in the stamp beside it.
+    /// file: the time is set as an attribute of the file, which the system replaces whole (a
+    /// kill never leaves half of one). Fails where the file system keeps no such attributes;
+    /// the caller then saves the copy instead.
     pub fn stamp(&self, at: Duration) -> Result<(), LocalStoreError> {
-        use std::io::Write;
-        let path = self.stamp_path();
-        let text = format!("{:0width$}", at.as_nanos().min(u128::from(u64::MAX)), width = STAMP_WIDTH);
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .and_then(|mut file| file.write_all(text.as_bytes()))
-            .map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))
+        let nanos = at.as_nanos().min(u128::from(u64::MAX)).to_string();
+        rustix::fs::setxattr(&self.path, STAMP_ATTRIBUTE, nanos.as_bytes(), rustix::fs::XattrFlags::empty())
+            .map_err(|e| self.error(format!("cannot stamp it with the sync's time: {e}")))
     }
 
     /// Replaces the stored copy atomically. No fsync: the copy must survive a killed process
@@ -125,14 +115,6 @@ impl LocalStoreFile {
         let json = serde_json::to_vec_pretty(store).expect("the LocalStore serializes");
         let temp = self.path.with_extension("json.tmp");
         std::fs::write(&temp, json).map_err(|e| self.error(format!("cannot write {}: {e}", temp.display())))?;
-        // The stamp belongs to the copy being replaced. Gone first: a kill in between leaves the
-        // old copy with its own (earlier) time, never the new copy with another's.
-        match std::fs::remove_file(self.stamp_path()) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(self.error(format!("cannot remove {}: {e}", self.stamp_path().display())))
-            }
-            _ => {}
-        }
         std::fs::rename(&temp, &self.path).map_err(|e| self.error(format!("cannot replace it: {e}")))
     }
 
@@ -198,31 +180,30 @@ mod tests {
         file.save(&store).unwrap();
         file.stamp(Duration::from_secs(86_460)).unwrap();
         let back = file.load().unwrap();
-        assert_eq!(back.synced_at, Some(Duration::from_secs(86_460)));
         assert_eq!(back, LocalStore { synced_at: Some(Duration::from_secs(86_460)), ..store.clone() });
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)], "no file beside the copy");
 
-        // A later change replaces the copy; the older stamp no longer counts.
-        let newer = back.replicated(enabled_configuration(6), Duration::from_secs(172_860));
+        // A shorter time replaces a longer one whole.
+        file.stamp(Duration::from_secs(90_000)).unwrap();
+        file.stamp(Duration::from_secs(9)).unwrap();
+        assert_eq!(file.load().unwrap().synced_at, Some(Duration::from_secs(60)), "the copy's own time is later");
+
+        // A change replaces the copy, and the stamp goes with the old one.
+        file.stamp(Duration::from_secs(172_000)).unwrap();
+        let newer = store.replicated(enabled_configuration(6), Duration::from_secs(120_000));
         file.save(&newer).unwrap();
         assert_eq!(file.load().unwrap(), newer);
-
-        // A shorter time overwrites a longer one whole.
-        file.stamp(Duration::from_secs(259_260)).unwrap();
-        file.stamp(Duration::from_secs(259_261)).unwrap();
-        assert_eq!(file.load().unwrap().synced_at, Some(Duration::from_secs(259_261)));
     }
 
     #[test]
-    fn a_stamp_without_a_copy_or_an_unreadable_stamp_changes_nothing() {
+    fn a_stamp_needs_a_copy_and_an_unreadable_one_counts_for_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let file = LocalStoreFile::in_dir(dir.path());
-        file.stamp(Duration::from_secs(60)).unwrap();
-        assert_eq!(file.load().unwrap(), LocalStore::default(), "no copy, nothing synced");
+        assert!(file.stamp(Duration::from_secs(60)).is_err(), "nothing to stamp before the first sync");
         let store = LocalStore::default().replicated(enabled_configuration(1), Duration::from_secs(120));
         file.save(&store).unwrap();
-        std::fs::write(dir.path().join(STAMP_NAME), b"12").unwrap();
-        assert_eq!(file.load().unwrap(), store, "an older stamp does not move the time back");
-        std::fs::write(dir.path().join(STAMP_NAME), b"not a time").unwrap();
+        rustix::fs::setxattr(file.path(), STAMP_ATTRIBUTE, b"not a time", rustix::fs::XattrFlags::empty()).unwrap();
         assert_eq!(file.load().unwrap(), store);
     }
 
