@@ -70,7 +70,7 @@ impl Tenant {
                 appliance_writers: Mutex::new(HashMap::new()),
                 committer,
                 generation: watch::Sender::new(0),
-                appliance_keys: topology.appliances().map(|(_, a)| a.name.to_ascii_lowercase()).collect(),
+                appliance_keys: appliance_keys(&topology),
                 topology,
                 credentials: Credentials::new(secrets),
                 shutdown,
@@ -150,6 +150,14 @@ impl Tenant {
         self.inner.generation.send_modify(|g| *g += 1);
         Ok(record)
     }
+}
+
+/// The topology's appliances as their records are keyed, each once.
+fn appliance_keys(topology: &Topology) -> Vec<String> {
+    let mut keys: Vec<String> = topology.appliances().map(|(_, a)| a.name.to_ascii_lowercase()).collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// Writes everything pending in one transaction, then answers every waiter.
