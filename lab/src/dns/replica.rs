@@ -195,7 +195,8 @@ impl Replica {
                 tracing::info!("DNS directory: {peer} did not take {} writes ({e})", new.len());
             }
         }
-        *sent += new.len() as u64;
+        // Counted by place, not by number: a write forgotten before it was sent needs no sending.
+        *sent = new.iter().map(|w| w.origin_seq + 1).max().unwrap_or(*sent);
         Ok(())
     }
 

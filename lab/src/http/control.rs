@@ -136,6 +136,12 @@ impl ControlClient {
         }
     }
 
+    /// Requests go out on `http` rather than the shared client (a pooled one, [`super::pool`]).
+    pub fn with_http(mut self, http: reqwest::Client) -> ControlClient {
+        self.http = http;
+        self
+    }
+
     /// Every request of this client gives up after `timeout` (connecting included) rather than
     /// the lab's default.
     pub fn with_timeout(mut self, timeout: Duration) -> ControlClient {

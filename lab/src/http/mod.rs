@@ -2,6 +2,7 @@
 //! role serves ([`server`]).
 
 pub mod control;
+pub mod pool;
 pub mod server;
 
 pub use control::{ControlClient, LinkRequest, RemoteError, RemoteErrorKind};

@@ -24,6 +24,8 @@ pub struct Appliance {
     pub config: ApplianceConfig,
     pub clock: Clock,
     tenant: TenantRemote,
+    /// Holds the lab's pool of connections to the tenant open while this appliance runs.
+    _pool: Option<crate::http::pool::PooledClient>,
     file: LocalStoreFile,
     /// The in-memory LocalStore; the file is its durable twin, written before this is replaced.
     store: Mutex<LocalStore>,
@@ -48,8 +50,14 @@ struct Replication {
 
 impl Appliance {
     pub fn new(config: ApplianceConfig, clock: Clock, file: LocalStoreFile, store: LocalStore) -> Appliance {
-        let tenant = TenantRemote::new(&config.tenant_url, &config.credential)
+        // The lab's appliances share kept-alive connections to their tenant when it is on
+        // loopback: a sync is then two requests, not two connections as well.
+        let pool = crate::http::pool::for_peer(&config.tenant_url);
+        let mut tenant = TenantRemote::new(&config.tenant_url, &config.credential)
             .with_timeout(super::replication::TENANT_REQUEST_TIMEOUT);
+        if let Some(pool) = &pool {
+            tenant = tenant.with_http(pool.http());
+        }
         let replication = Replication {
             registered: false,
             tenant_reachable: false,
@@ -61,6 +69,7 @@ impl Appliance {
             config,
             clock,
             tenant,
+            _pool: pool,
             file,
             store: Mutex::new(store),
             link_cut: AtomicBool::new(false),
@@ -137,8 +146,15 @@ impl Appliance {
         self.link()?;
         let configuration = self.tenant.pull(&self.config.name).await.map_err(SyncFailure::from_tenant)?;
         let version = configuration.version;
-        let updated = self.local_store().replicated(configuration, now);
-        self.file.save(&updated).map_err(|e| SyncFailure {
+        let current = self.local_store();
+        let updated = current.replicated(configuration, now);
+        let unchanged = updated.configuration == current.configuration
+            && updated.bypass_ever_enabled == current.bypass_ever_enabled;
+        let written = match unchanged {
+            true => self.file.stamp(now).or_else(|_| self.file.save(&updated)),
+            false => self.file.save(&updated),
+        };
+        written.map_err(|e| SyncFailure {
             message: format!("the tenant answered but the LocalStore could not be written: {e}"),
             tenant_answered: true,
             forget_registration: false,

@@ -4,6 +4,9 @@
 //! on a Mediation Server only once it has replicated, and why a Mediation Server cut off from the
 //! tenant keeps serving what it last received. The file is replaced atomically (temp file +
 //! rename) so a restart or a kill -9 finds either the old copy or the new one, never half of one.
+//!
+//! Most syncs bring nothing new, and replacing the file costs the file system a new file each
+//! time: such a sync writes only its time, as an attribute of the file ([`LocalStoreFile::stamp`]).
 
 use crate::tenant::TenantConfiguration;
 use serde::{Deserialize, Serialize};
@@ -11,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const FILE_NAME: &str = "localstore.json";
+/// The extended attribute of the file holding the lab time (nanoseconds, decimal) of the last sync
+/// that found the copy unchanged. Replacing the file drops it with the old file.
+pub const STAMP_ATTRIBUTE: &str = "user.bypass-lab.synced_at";
 
 /// What the LocalStore holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,14 +73,37 @@ impl LocalStoreFile {
         &self.path
     }
 
-    /// The stored copy; empty when the appliance has never synced.
+    /// The stored copy; empty when the appliance has never synced. Its `synced_at` is the later
+    /// of the copy's own and the stamp's: a sync that found nothing new wrote only the stamp.
     pub fn load(&self) -> Result<LocalStore, LocalStoreError> {
-        match std::fs::read(&self.path) {
+        let mut store: LocalStore = match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| self.error(format!("expected the LocalStore's JSON, found unreadable content ({e})"))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LocalStore::default()),
-            Err(e) => Err(self.error(format!("cannot read it: {e}"))),
+                .map_err(|e| self.error(format!("expected the LocalStore's JSON, found unreadable content ({e})")))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LocalStore::default()),
+            Err(e) => return Err(self.error(format!("cannot read it: {e}"))),
+        };
+        if store.configuration.is_some() {
+            store.synced_at = store.synced_at.max(self.stamped());
         }
+        Ok(store)
+    }
+
+    /// The stamp's time; none when the file has no stamp or it cannot be read (the copy's own
+    /// time then stands).
+    fn stamped(&self) -> Option<Duration> {
+        let mut value = [0u8; 24];
+        let len = rustix::fs::getxattr(&self.path, STAMP_ATTRIBUTE, &mut value[..]).ok()?;
+        std::str::from_utf8(&value[..len]).ok()?.parse::<u64>().ok().map(Duration::from_nanos)
+    }
+
+    /// Records that a sync at `at` replicated the copy already stored, without replacing the
+    /// file: the time is set as an attribute of the file, which the system replaces whole (a
+    /// kill never leaves half of one). Fails where the file system keeps no such attributes;
+    /// the caller then saves the copy instead.
+    pub fn stamp(&self, at: Duration) -> Result<(), LocalStoreError> {
+        let nanos = at.as_nanos().min(u128::from(u64::MAX)).to_string();
+        rustix::fs::setxattr(&self.path, STAMP_ATTRIBUTE, nanos.as_bytes(), rustix::fs::XattrFlags::empty())
+            .map_err(|e| self.error(format!("cannot stamp it with the sync's time: {e}")))
     }
 
     /// Replaces the stored copy atomically. No fsync: the copy must survive a killed process
@@ -140,6 +169,41 @@ mod tests {
         let store = LocalStore::default().replicated(enabled_configuration(1), Duration::ZERO);
         file.save(&store).unwrap();
         std::fs::write(dir.path().join("localstore.json.tmp"), b"{\"configurat").unwrap();
+        assert_eq!(file.load().unwrap(), store);
+    }
+
+    #[test]
+    fn a_stamp_moves_the_sync_time_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = LocalStoreFile::in_dir(dir.path());
+        let store = LocalStore::default().replicated(enabled_configuration(5), Duration::from_secs(60));
+        file.save(&store).unwrap();
+        file.stamp(Duration::from_secs(86_460)).unwrap();
+        let back = file.load().unwrap();
+        assert_eq!(back, LocalStore { synced_at: Some(Duration::from_secs(86_460)), ..store.clone() });
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)], "no file beside the copy");
+
+        // A shorter time replaces a longer one whole.
+        file.stamp(Duration::from_secs(90_000)).unwrap();
+        file.stamp(Duration::from_secs(9)).unwrap();
+        assert_eq!(file.load().unwrap().synced_at, Some(Duration::from_secs(60)), "the copy's own time is later");
+
+        // A change replaces the copy, and the stamp goes with the old one.
+        file.stamp(Duration::from_secs(172_000)).unwrap();
+        let newer = store.replicated(enabled_configuration(6), Duration::from_secs(120_000));
+        file.save(&newer).unwrap();
+        assert_eq!(file.load().unwrap(), newer);
+    }
+
+    #[test]
+    fn a_stamp_needs_a_copy_and_an_unreadable_one_counts_for_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = LocalStoreFile::in_dir(dir.path());
+        assert!(file.stamp(Duration::from_secs(60)).is_err(), "nothing to stamp before the first sync");
+        let store = LocalStore::default().replicated(enabled_configuration(1), Duration::from_secs(120));
+        file.save(&store).unwrap();
+        rustix::fs::setxattr(file.path(), STAMP_ATTRIBUTE, b"not a time", rustix::fs::XattrFlags::empty()).unwrap();
         assert_eq!(file.load().unwrap(), store);
     }
 

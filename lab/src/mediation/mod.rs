@@ -164,8 +164,13 @@ pub fn appliance_config(
     tenant_url: &str,
     data_dir: Option<PathBuf>,
 ) -> Result<ApplianceConfig, MediationError> {
-    let (site, appliance) =
-        topology.find_appliance(name).ok_or_else(|| MediationError::UnknownAppliance(name.to_string()))?;
+    // By name first: a lab of thousands configures each of its appliances this way, and the
+    // general lookup renders every appliance's FQDN on its way.
+    let (site, appliance) = topology
+        .appliances()
+        .find(|(_, a)| a.name.eq_ignore_ascii_case(name.trim()))
+        .or_else(|| topology.find_appliance(name))
+        .ok_or_else(|| MediationError::UnknownAppliance(name.to_string()))?;
     let credential =
         secrets.appliance(&appliance.name).ok_or_else(|| MediationError::MissingCredential(appliance.name.clone()))?;
     let window = topology.tenant.replication_window;

@@ -4,6 +4,28 @@
 use super::api_error::ApiError;
 use crate::auth::{bearer, Secrets};
 use axum::http::{header, HeaderMap};
+use std::collections::HashMap;
+
+/// The lab's secrets as the tenant checks them: every request carries a token, and with
+/// thousands of appliances a scan of their credentials per request would cost more than the
+/// request itself.
+pub struct Credentials {
+    secrets: Secrets,
+    /// Appliance name by its credential.
+    appliances: HashMap<String, String>,
+}
+
+impl Credentials {
+    pub fn new(secrets: Secrets) -> Credentials {
+        let appliances = secrets.appliances.iter().map(|(name, token)| (token.clone(), name.clone())).collect();
+        Credentials { secrets, appliances }
+    }
+
+    /// The appliance whose credential `token` is.
+    fn appliance(&self, token: &str) -> Option<&String> {
+        self.appliances.get(token)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
@@ -45,7 +67,7 @@ impl Expected {
 }
 
 /// Identifies the caller, or 401 when the header is missing, malformed or unknown.
-pub fn identify(headers: &HeaderMap, secrets: &Secrets, expected: Expected) -> Result<Caller, ApiError> {
+pub fn identify(headers: &HeaderMap, credentials: &Credentials, expected: Expected) -> Result<Caller, ApiError> {
     let want = expected.describe();
     if !headers.contains_key(header::AUTHORIZATION) {
         return Err(ApiError::unauthorized(format!("missing Authorization header: expected 'Bearer <{want}>'")));
@@ -53,13 +75,14 @@ pub fn identify(headers: &HeaderMap, secrets: &Secrets, expected: Expected) -> R
     let token = bearer(headers)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::unauthorized(format!("malformed Authorization header: expected 'Bearer <{want}>'")))?;
+    let secrets = &credentials.secrets;
     if token == secrets.admin {
         Ok(Caller::Admin)
     } else if token == secrets.users {
         Ok(Caller::User)
     } else if token == secrets.control {
         Ok(Caller::Control)
-    } else if let Some((name, _)) = secrets.appliances.iter().find(|(_, t)| t.as_str() == token) {
+    } else if let Some(name) = credentials.appliance(token) {
         Ok(Caller::Appliance(name.clone()))
     } else {
         Err(ApiError::unauthorized(format!("the bearer token is not a credential of this tenant: expected {want}")))
@@ -67,8 +90,8 @@ pub fn identify(headers: &HeaderMap, secrets: &Secrets, expected: Expected) -> R
 }
 
 /// Identifies the caller and insists on the kind of credential; the wrong kind is 403.
-pub fn require(headers: &HeaderMap, secrets: &Secrets, expected: Expected) -> Result<Caller, ApiError> {
-    let caller = identify(headers, secrets, expected)?;
+pub fn require(headers: &HeaderMap, credentials: &Credentials, expected: Expected) -> Result<Caller, ApiError> {
+    let caller = identify(headers, credentials, expected)?;
     let fits = matches!(
         (&caller, expected),
         (Caller::Admin, Expected::Admin) | (Caller::Appliance(_), Expected::Appliance) | (Caller::User, Expected::User)
@@ -85,8 +108,8 @@ pub fn require(headers: &HeaderMap, secrets: &Secrets, expected: Expected) -> Re
 }
 
 /// An appliance may act only under its own name.
-pub fn require_appliance(headers: &HeaderMap, secrets: &Secrets, name: &str) -> Result<String, ApiError> {
-    match require(headers, secrets, Expected::Appliance)? {
+pub fn require_appliance(headers: &HeaderMap, credentials: &Credentials, name: &str) -> Result<String, ApiError> {
+    match require(headers, credentials, Expected::Appliance)? {
         Caller::Appliance(own) if own.eq_ignore_ascii_case(name) => Ok(own),
         Caller::Appliance(own) => Err(ApiError::forbidden(format!(
             "the credential of appliance {own} cannot act for appliance '{name}': expected {name}'s own credential"

@@ -25,6 +25,11 @@ impl TenantRemote {
         TenantRemote { control: self.control.with_timeout(timeout) }
     }
 
+    /// Requests go out on `http` rather than the lab's shared client (a pooled one).
+    pub fn with_http(self, http: reqwest::Client) -> TenantRemote {
+        TenantRemote { control: self.control.with_http(http) }
+    }
+
     pub fn base_url(&self) -> &str {
         self.control.base()
     }

@@ -45,17 +45,17 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, 
 }
 
 async fn configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<TenantConfiguration> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     Ok(Json(t.configuration()))
 }
 
 async fn hybrid_configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<HybridConfiguration> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     Ok(Json(t.configuration().hybrid))
 }
 
 async fn network_configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<NetworkConfiguration> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     Ok(Json(t.configuration().network))
 }
 
@@ -66,7 +66,7 @@ struct InternalUrl {
 
 /// The old single-field route, kept for callers that set only the internal URL.
 async fn set_internal_url(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<TenantConfiguration> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     let InternalUrl { url } = body(&bytes, r#"{"url": "<string>" | null}"#)?;
     let change = HybridConfigurationChange { internal_url: Some(url), ..Default::default() };
     Ok(Json(apply_hybrid_change(&t, change).await?.configuration))
@@ -77,7 +77,7 @@ async fn set_hybrid_configuration(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Answer<HybridConfigurationAnswer> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     let change: HybridConfigurationChange = body(&bytes, "HybridConfigurationChange")?;
     Ok(Json(apply_hybrid_change(&t, change).await?))
 }
@@ -117,7 +117,7 @@ async fn apply_hybrid_change(
 }
 
 async fn set_media_bypass(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<TenantConfiguration> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     let settings: MediaBypassSettings = body(&bytes, "MediaBypassSettings")?;
     let configuration = t
         .update_configuration(|c| {
@@ -138,14 +138,15 @@ fn number(query: &BTreeMap<String, String>, name: &str) -> Result<Option<u64>, A
         .transpose()
 }
 
-/// Every appliance of the topology has registered and reports `min_version` or later.
-fn caught_up(state: &super::store::TenantState, topology: &crate::topology::Topology, min_version: u64) -> bool {
-    topology.appliances().all(|(_, a)| {
-        state
-            .appliances
-            .get(&a.name.to_ascii_lowercase())
-            .is_some_and(|r| r.replicated_version.unwrap_or(0) >= min_version)
-    })
+/// Every appliance of the topology (`keys`) has registered and reports `min_version` or later.
+/// Checked on every committed change while a long poll waits: a count first, so that during a
+/// wave of contacts most checks end without a lookup.
+fn caught_up(state: &super::store::TenantState, keys: &[String], min_version: u64) -> bool {
+    let reached = |r: &ApplianceRecord| r.replicated_version.unwrap_or(0) >= min_version;
+    if state.appliances.values().filter(|r| reached(r)).count() < keys.len() {
+        return false;
+    }
+    keys.iter().all(|key| state.appliances.get(key).is_some_and(reached))
 }
 
 /// With `min_version`, waits for every appliance of the topology to have registered and
@@ -155,7 +156,7 @@ async fn appliances(
     headers: HeaderMap,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Answer<Vec<ApplianceRecord>> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     let min_version = number(&query, "min_version")?;
     let timeout = Duration::from_millis(number(&query, "timeout_ms")?.unwrap_or(0)).min(MAX_LONG_POLL);
     let mut changes = t.subscribe();
@@ -163,7 +164,7 @@ async fn appliances(
         let wait = async {
             loop {
                 changes.borrow_and_update();
-                if t.with_state(|s| caught_up(s, t.topology(), min_version)) {
+                if t.with_state(|s| caught_up(s, t.appliance_keys(), min_version)) {
                     return;
                 }
                 if changes.changed().await.is_err() {
@@ -180,10 +181,12 @@ async fn appliances(
 }
 
 async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<ApplianceRecord> {
-    require(&headers, t.secrets(), Expected::Appliance)?;
+    require(&headers, t.credentials(), Expected::Appliance)?;
     let registration: ApplianceRegistration = body(&bytes, "ApplianceRegistration")?;
-    let own = require_appliance(&headers, t.secrets(), &registration.name)?;
-    let (name, registers_itself) = match t.topology().find_appliance(&own) {
+    let own = require_appliance(&headers, t.credentials(), &registration.name)?;
+    // `own` is the topology's name (the credential's): no need to render every FQDN to find it.
+    let known = t.topology().appliances().find(|(_, a)| a.name == own).or_else(|| t.topology().find_appliance(&own));
+    let (name, registers_itself) = match known {
         Some((_, a)) => (a.name.clone(), a.registered),
         None => {
             return Err(ApiError::new(
@@ -232,9 +235,9 @@ fn unregistered(name: &str) -> ApiError {
 
 /// `Unregister-CcAppliance`: the record stays (its identity with it), marked unregistered.
 async fn unregister(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<ApplianceRecord> {
-    require(&headers, t.secrets(), Expected::Appliance)?;
+    require(&headers, t.credentials(), Expected::Appliance)?;
     let ApplianceUnregistration { name } = body(&bytes, "ApplianceUnregistration")?;
-    let own = require_appliance(&headers, t.secrets(), &name)?;
+    let own = require_appliance(&headers, t.credentials(), &name)?;
     let record = t
         .update_appliance(&own, |current| match current {
             Some(r) if r.registered => Ok(ApplianceRecord { registered: false, ..r.clone() }),
@@ -253,17 +256,17 @@ async fn appliance_configuration(
     headers: HeaderMap,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Answer<TenantConfiguration> {
-    require(&headers, t.secrets(), Expected::Appliance)?;
+    require(&headers, t.credentials(), Expected::Appliance)?;
     let name =
         query.get("name").ok_or_else(|| ApiError::bad_request("missing query parameter name=<appliance name>"))?;
-    require_appliance(&headers, t.secrets(), name)?;
+    require_appliance(&headers, t.credentials(), name)?;
     Ok(Json(t.configuration()))
 }
 
 async fn contact(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Result<StatusCode, ApiError> {
-    require(&headers, t.secrets(), Expected::Appliance)?;
+    require(&headers, t.credentials(), Expected::Appliance)?;
     let contact: ApplianceContact = body(&bytes, "ApplianceContact")?;
-    let own = require_appliance(&headers, t.secrets(), &contact.name)?;
+    let own = require_appliance(&headers, t.credentials(), &contact.name)?;
     t.update_appliance(&own, |current| {
         let mut record = current.cloned().ok_or_else(|| not_registered(&own))?;
         record.last_contact = Some(contact.at);
@@ -275,7 +278,7 @@ async fn contact(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> R
 }
 
 async fn provisioning(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<Provisioning> {
-    require(&headers, t.secrets(), Expected::User)?;
+    require(&headers, t.credentials(), Expected::User)?;
     let hybrid = t.configuration().hybrid;
     Ok(Json(Provisioning {
         user,
@@ -296,7 +299,7 @@ async fn set_maintenance(
     Path(identity): Path<String>,
     bytes: Bytes,
 ) -> Answer<ApplianceRecord> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     let Maintenance { maintenance_mode } = body(&bytes, r#"{"maintenance_mode": true|false}"#)?;
     let name = t
         .appliances()
@@ -318,7 +321,7 @@ async fn set_maintenance(
 
 /// `Get-CsHybridPSTNSite`: the topology's sites, the default marked.
 async fn sites(State(t): State<Tenant>, headers: HeaderMap) -> Answer<Vec<HybridPstnSite>> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     let default = t.configuration().hybrid.peer_destination;
     Ok(Json(
         t.topology()
@@ -338,7 +341,7 @@ async fn user_pstn_settings(
     headers: HeaderMap,
     Path(user): Path<String>,
 ) -> Answer<UserPstnSettings> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     let site = t.configuration().user_pstn_sites.get(&user_key(&user)).cloned();
     Ok(Json(UserPstnSettings { identity: user, hybrid_pstn_site: site }))
 }
@@ -356,7 +359,7 @@ async fn set_user_pstn_site(
     Path(user): Path<String>,
     bytes: Bytes,
 ) -> Answer<TenantConfiguration> {
-    require(&headers, t.secrets(), Expected::Admin)?;
+    require(&headers, t.credentials(), Expected::Admin)?;
     let PstnSiteAssignment { site } = body(&bytes, r#"{"site": "<site name>" | null}"#)?;
     let key = user_key(&user);
     if key.is_empty() {
@@ -394,7 +397,7 @@ fn unknown_site(topology: &crate::topology::Topology, name: &str) -> String {
 /// The online service's routing for a user's PSTN calls: the assigned site, else the tenant
 /// default (PeerDestination naming a site), else none (the client's location decides).
 async fn pstn_route(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<PstnRoute> {
-    require(&headers, t.secrets(), Expected::User)?;
+    require(&headers, t.credentials(), Expected::User)?;
     let configuration = t.configuration();
     let assigned = configuration.user_pstn_sites.get(&user_key(&user)).cloned();
     let default =

@@ -6,6 +6,7 @@
 //! 3,200 appliances syncing within moments of each other) go through a group committer that
 //! writes everything pending in one transaction, so a burst costs a few disk syncs, not thousands.
 
+use super::access::Credentials;
 use super::api_error::ApiError;
 use super::model::{ApplianceRecord, TenantConfiguration};
 use super::store::{Store, TenantState};
@@ -43,7 +44,10 @@ struct Inner {
     /// Bumped after every committed change; waiters re-check their condition.
     generation: watch::Sender<u64>,
     topology: Topology,
-    secrets: Secrets,
+    /// The topology's appliances as records are keyed (lower-case names), computed once: a long
+    /// poll checks them all on every committed change.
+    appliance_keys: Vec<String>,
+    credentials: Credentials,
     /// Cancels long polls when the tenant stops, so shutdown does not wait for them.
     shutdown: CancellationToken,
 }
@@ -66,8 +70,9 @@ impl Tenant {
                 appliance_writers: Mutex::new(HashMap::new()),
                 committer,
                 generation: watch::Sender::new(0),
+                appliance_keys: appliance_keys(&topology),
                 topology,
-                secrets,
+                credentials: Credentials::new(secrets),
                 shutdown,
             }),
         }
@@ -77,8 +82,13 @@ impl Tenant {
         &self.inner.topology
     }
 
-    pub fn secrets(&self) -> &Secrets {
-        &self.inner.secrets
+    /// Every appliance of the topology, keyed as its record is.
+    pub fn appliance_keys(&self) -> &[String] {
+        &self.inner.appliance_keys
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
     }
 
     pub fn shutdown(&self) -> &CancellationToken {
@@ -140,6 +150,14 @@ impl Tenant {
         self.inner.generation.send_modify(|g| *g += 1);
         Ok(record)
     }
+}
+
+/// The topology's appliances as their records are keyed, each once.
+fn appliance_keys(topology: &Topology) -> Vec<String> {
+    let mut keys: Vec<String> = topology.appliances().map(|(_, a)| a.name.to_ascii_lowercase()).collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// Writes everything pending in one transaction, then answers every waiter.
