@@ -9,6 +9,7 @@ pub mod attached;
 pub mod control;
 mod dns_roles;
 mod launch;
+mod scratch;
 
 pub use launch::{start_role, Started};
 
@@ -58,7 +59,7 @@ impl Embedded {
         let (scratch, root): (Option<tempfile::TempDir>, PathBuf) = match data_dir {
             Some(dir) => (None, dir.to_path_buf()),
             None => {
-                let t = tempfile::Builder::new().prefix("bypass-lab-").tempdir()?;
+                let t = tempfile::Builder::new().prefix("bypass-lab-").tempdir_in(scratch::root())?;
                 let p = t.path().to_path_buf();
                 (Some(t), p)
             }
