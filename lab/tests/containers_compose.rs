@@ -1,5 +1,9 @@
 //! The committed docker-compose.yml is the seed's Compose file, and Compose accepts it.
 
+mod support;
+
+use support::Shield;
+
 use bypass_lab::backend::containers::compose_file;
 use bypass_lab::topology::Topology;
 use std::path::Path;
@@ -75,34 +79,6 @@ fn bypass_lab(state: &Path, args: &[&str]) -> std::process::Output {
     out
 }
 
-/// Blackhole routes (metric 4000) over the seed's subnets while the Compose lab runs, so no
-/// packet to a topology address can take the default route.
-struct Shield(Vec<String>);
-
-impl Drop for Shield {
-    fn drop(&mut self) {
-        for subnet in &self.0 {
-            let _ = Command::new("ip").args(["route", "del", "blackhole", subnet, "metric", "4000"]).output();
-        }
-    }
-}
-
-fn shield() -> Shield {
-    let topology = Topology::seed();
-    let subnets =
-        topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).map(ToString::to_string);
-    Shield(
-        subnets
-            .filter(|s| {
-                Command::new("ip")
-                    .args(["route", "add", "blackhole", s, "metric", "4000"])
-                    .output()
-                    .is_ok_and(|o| o.status.success())
-            })
-            .collect(),
-    )
-}
-
 /// `bypass-lab compose --output` writes the lab file too: status, clock and down drive the
 /// Compose lab, and `docker-compose down -v` finds nothing left.
 #[test]
@@ -111,7 +87,7 @@ fn the_compose_lab_is_driven_through_its_lab_file() {
     runtime
         .block_on(bypass_lab::backend::containers::image::build_image(&|line: &str| eprintln!("  {line}")))
         .expect("the lab image builds");
-    let _shield = shield();
+    let _shield = Shield::up(&Topology::seed());
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("docker-compose.yml");
     let state = dir.path().join(".bypass-lab");

@@ -6,6 +6,10 @@
 //! While a lab of these tests runs, low-priority blackhole routes cover the topology's subnets:
 //! the lab's bridges win while they exist, and nothing reaches the host's default route after.
 
+mod support;
+
+use support::Shield;
+
 use bypass_lab::auth::Secrets;
 use bypass_lab::backend::containers::{Containers, ContainersState, Owner, LAB_LABEL};
 use bypass_lab::backend::{Backend, BackendError, DnsStart, Endpoints, SavedBackend};
@@ -52,30 +56,6 @@ fn labelled(label: &str) -> Vec<String> {
         all.extend(docker(&args).lines().filter(|l| !l.trim().is_empty()).map(|l| format!("{kind} {l}")));
     }
     all
-}
-
-/// Blackhole routes (metric 4000) over the topology's subnets for as long as it lives.
-struct Shield(Vec<String>);
-
-impl Shield {
-    fn up(topology: &Topology) -> Shield {
-        let subnets = topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets);
-        let mut added = Vec::new();
-        for subnet in subnets.map(ToString::to_string) {
-            if run("ip", &["route", "add", "blackhole", &subnet, "metric", "4000"]).status.success() {
-                added.push(subnet);
-            }
-        }
-        Shield(added)
-    }
-}
-
-impl Drop for Shield {
-    fn drop(&mut self) {
-        for subnet in &self.0 {
-            let _ = run("ip", &["route", "del", "blackhole", subnet, "metric", "4000"]);
-        }
-    }
 }
 
 async fn image() -> String {

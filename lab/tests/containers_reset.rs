@@ -5,41 +5,17 @@
 //! shown to have changed, so the test fails if any one part is not reset. Needs a Docker engine
 //! and root (blackhole routes keep topology addresses off the host's default route).
 
+mod support;
+
+use support::Shield;
+
 use bypass_lab::backend::BackendKind;
 use bypass_lab::dns::Transport;
 use bypass_lab::lab::{Lab, LabOptions, RunOn};
 use bypass_lab::topology::Topology;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
-
-/// Blackhole routes (metric 4000) over the topology's subnets for as long as it lives.
-struct Shield(Vec<String>);
-
-impl Shield {
-    fn up(topology: &Topology) -> Shield {
-        let subnets = topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets);
-        let added = subnets
-            .map(ToString::to_string)
-            .filter(|s| {
-                Command::new("ip")
-                    .args(["route", "add", "blackhole", s, "metric", "4000"])
-                    .output()
-                    .is_ok_and(|o| o.status.success())
-            })
-            .collect();
-        Shield(added)
-    }
-}
-
-impl Drop for Shield {
-    fn drop(&mut self) {
-        for subnet in &self.0 {
-            let _ = Command::new("ip").args(["route", "del", "blackhole", subnet, "metric", "4000"]).output();
-        }
-    }
-}
 
 /// The zone of the service name and the service name's host in it (`hybridvoice` in adatum.biz).
 fn zone_and_host(topology: &Topology) -> (String, String) {

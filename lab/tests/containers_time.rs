@@ -3,10 +3,13 @@
 //! steps, on the embedded lab and in containers alike. Needs a Docker engine and root (the
 //! blackhole routes that keep topology addresses off the host's default route).
 
+mod support;
+
+use support::Shield;
+
 use bypass_lab::backend::BackendKind;
 use bypass_lab::lab::{Lab, LabOptions, RunOn};
 use bypass_lab::topology::Topology;
-use std::process::Command;
 use std::time::Duration;
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -23,33 +26,6 @@ fn enable_lines(url: &str) -> String {
 /// Disabling media bypass temporarily: the URL stays.
 const DISABLE_LINES: &str = "$mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $false\n\
 Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n";
-
-/// Blackhole routes (metric 4000) over the topology's subnets for as long as it lives.
-struct Shield(Vec<String>);
-
-impl Shield {
-    fn up(topology: &Topology) -> Shield {
-        let subnets = topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets);
-        let added = subnets
-            .map(ToString::to_string)
-            .filter(|s| {
-                Command::new("ip")
-                    .args(["route", "add", "blackhole", s, "metric", "4000"])
-                    .output()
-                    .is_ok_and(|o| o.status.success())
-            })
-            .collect();
-        Shield(added)
-    }
-}
-
-impl Drop for Shield {
-    fn drop(&mut self) {
-        for subnet in &self.0 {
-            let _ = Command::new("ip").args(["route", "del", "blackhole", subnet, "metric", "4000"]).output();
-        }
-    }
-}
 
 /// (user, bypass, lab time of the last fetch, its outcome without the lab's own bypass ID, lab
 /// time of the next one) per client.
