@@ -36,12 +36,27 @@ impl Lab {
 
     /// Every appliance's status, in topology order; an unreachable one is a row with its error.
     pub async fn status(&self) -> Result<Vec<StatusRow>, LabError> {
-        let rows = self.topology.appliances().map(|(site, a)| async move {
-            let (status, error) = match self.appliance_status(&a.name).await {
-                Ok(s) => (Some(s), None),
-                Err(e) => (None, Some(e.to_string())),
-            };
-            StatusRow { site: site.name.clone(), appliance: a.name.clone(), address: a.address, status, error }
+        // The endpoints once for all: each copy holds every appliance's URL.
+        let endpoints = self.endpoints();
+        let rows = self.topology.appliances().map(|(site, a)| {
+            let url = endpoints.appliances.get(&a.name).cloned();
+            async move {
+                let status = match url {
+                    Some(url) => ApplianceRemote::new(url, self.secrets.control.clone())
+                        .status()
+                        .await
+                        .map_err(|e| LabError::Appliance { appliance: a.name.clone(), reason: e.to_string() }),
+                    None => Err(LabError::Appliance {
+                        appliance: a.name.clone(),
+                        reason: "the lab has no endpoint for it".into(),
+                    }),
+                };
+                let (status, error) = match status {
+                    Ok(s) => (Some(s), None),
+                    Err(e) => (None, Some(e.to_string())),
+                };
+                StatusRow { site: site.name.clone(), appliance: a.name.clone(), address: a.address, status, error }
+            }
         });
         Ok(futures::future::join_all(rows).await)
     }

@@ -28,7 +28,7 @@ pub struct Observation {
 /// The site `addresses` belong to: one site's name, `mixed`, `unknown`, or None when empty.
 pub fn site_of_addresses(topology: &Topology, addresses: &[IpAddr]) -> Option<String> {
     let mut sites: Vec<Option<&str>> =
-        addresses.iter().map(|ip| topology.find_appliance(&ip.to_string()).map(|(s, _)| s.name.as_str())).collect();
+        addresses.iter().map(|ip| topology.appliance_at(*ip).map(|(s, _)| s.name.as_str())).collect();
     sites.sort();
     sites.dedup();
     match sites.as_slice() {

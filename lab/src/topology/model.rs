@@ -175,11 +175,27 @@ impl Topology {
     /// An appliance by name (case-insensitive), FQDN or address.
     pub fn find_appliance(&self, key: &str) -> Option<(&Site, &Appliance)> {
         let key = key.trim();
-        self.appliances().find(|(_, a)| {
-            a.name.eq_ignore_ascii_case(key)
-                || self.fqdn(a).eq_ignore_ascii_case(key)
-                || key.parse::<IpAddr>().map(|ip| ip == a.address).unwrap_or(false)
-        })
+        // Parsed once, and FQDNs compared without being built: at thousands of appliances a
+        // lookup per appliance (status, verdicts) must not allocate per candidate.
+        let ip = key.parse::<IpAddr>().ok();
+        self.appliances()
+            .find(|(_, a)| a.name.eq_ignore_ascii_case(key) || self.is_fqdn_of(a, key) || ip == Some(a.address))
+    }
+
+    /// The appliance at `address`.
+    pub fn appliance_at(&self, address: IpAddr) -> Option<(&Site, &Appliance)> {
+        self.appliances().find(|(_, a)| a.address == address)
+    }
+
+    /// `key` is [`Topology::fqdn`] of `appliance`, compared case-insensitively.
+    fn is_fqdn_of(&self, appliance: &Appliance, key: &str) -> bool {
+        if let Some(fqdn) = &appliance.fqdn {
+            return fqdn.eq_ignore_ascii_case(key);
+        }
+        let name = appliance.name.len();
+        key.get(..name).is_some_and(|n| n.eq_ignore_ascii_case(&appliance.name))
+            && key.get(name..name + 1) == Some(".")
+            && key.get(name + 1..).is_some_and(|d| d.eq_ignore_ascii_case(&self.tenant.domain))
     }
 
     pub fn site(&self, name: &str) -> Option<&Site> {
@@ -295,6 +311,27 @@ impl Topology {
                 text.trim(),
                 self.sites.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `status`, `run --on`, `restart` and the verdicts name an appliance by its name, its FQDN
+    /// or its address, in any case; a name in another domain is no appliance.
+    #[test]
+    fn an_appliance_is_found_by_name_fqdn_or_address() {
+        let seed = Topology::seed();
+        let (_, first) = seed.appliances().next().expect("the seed has appliances");
+        let fqdn = seed.fqdn(first);
+        for key in [first.name.to_uppercase(), fqdn.to_uppercase(), format!(" {fqdn} "), first.address.to_string()] {
+            assert_eq!(seed.find_appliance(&key).map(|(_, a)| a.name.as_str()), Some(first.name.as_str()), "{key}");
+        }
+        assert_eq!(seed.appliance_at(first.address).map(|(_, a)| a.name.as_str()), Some(first.name.as_str()));
+        for miss in [format!("{}.example.org", first.name), format!("{}.", first.name), format!("{fqdn}x")] {
+            assert!(seed.find_appliance(&miss).is_none(), "{miss}");
         }
     }
 }
