@@ -145,7 +145,7 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
             }
         })
         .await;
-    super::world::stop_spare_lab().await;
+    super::world::stop_spare_labs().await;
     let (fresh, reset) = super::world::labs_started_and_reset();
     if reset > 0 {
         println!("labs: {fresh} started, {reset} reset and reused");

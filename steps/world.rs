@@ -1,5 +1,5 @@
 //! The state one scenario carries: its own lab, fresh before the first step (started, or a
-//! containers lab reset after the previous scenario) and given up after the last (also when a
+//! lab an earlier scenario finished with, reset) and given up after the last (also when a
 //! step fails), and what earlier steps produced.
 
 use crate::lab::{Lab, LabOptions};
@@ -45,9 +45,10 @@ pub fn plan() -> &'static Plan {
     PLAN.get_or_init(|| Plan { topology: Topology::seed(), lab: LabOptions::default() })
 }
 
-/// The lab the last scenario left for the next one to reset (containers labs, one at a time:
-/// starting one costs seconds, a reset a fraction). Stopped by [`stop_spare_lab`] as the run ends.
-static SPARE: std::sync::Mutex<Option<Lab>> = std::sync::Mutex::new(None);
+/// Labs finished scenarios left for the next ones to reset: starting a lab costs seconds at
+/// scale, a reset a fraction. As many as scenarios run at once; stopped by [`stop_spare_labs`]
+/// as the run ends.
+static SPARE: std::sync::Mutex<Vec<Lab>> = std::sync::Mutex::new(Vec::new());
 
 static LABS_STARTED: AtomicUsize = AtomicUsize::new(0);
 static LABS_RESET: AtomicUsize = AtomicUsize::new(0);
@@ -57,12 +58,12 @@ pub fn labs_started_and_reset() -> (usize, usize) {
     (LABS_STARTED.load(Ordering::Relaxed), LABS_RESET.load(Ordering::Relaxed))
 }
 
-/// Stops the lab kept for reuse, if any: the run is over.
-pub async fn stop_spare_lab() {
-    let spare = SPARE.lock().unwrap().take();
-    if let Some(lab) = spare {
+/// Stops the labs kept for reuse: the run is over.
+pub async fn stop_spare_labs() {
+    let spare = std::mem::take(&mut *SPARE.lock().unwrap());
+    for lab in spare {
         if let Err(e) = lab.stop().await {
-            eprintln!("stopping the reused lab: {e}");
+            eprintln!("stopping a reused lab: {e}");
         }
     }
 }
@@ -121,11 +122,11 @@ impl LabWorld {
         })
     }
 
-    /// Starts this scenario's lab, or resets the lab the previous scenario left (see
-    /// [`SPARE`]); a lab that does not reset is stopped and a fresh one started.
+    /// Starts this scenario's lab, or resets one an earlier scenario left (see [`SPARE`]); a lab
+    /// that does not reset is stopped and a fresh one started.
     pub async fn start_lab(&mut self) -> anyhow::Result<()> {
         let plan = plan();
-        let spare = SPARE.lock().unwrap().take();
+        let spare = SPARE.lock().unwrap().pop();
         let reset = match spare {
             Some(lab) => match within("the lab to reset", lab.reset()).await {
                 Ok(Ok(())) => Some(lab),
@@ -165,9 +166,7 @@ impl LabWorld {
     pub async fn stop_lab(&mut self) {
         if let Some(lab) = self.lab.take() {
             if lab.reusable() {
-                if let Some(previous) = SPARE.lock().unwrap().replace(lab) {
-                    drop(previous);
-                }
+                SPARE.lock().unwrap().push(lab);
                 return;
             }
             if let Err(e) = lab.stop().await {

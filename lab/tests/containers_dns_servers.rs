@@ -48,7 +48,7 @@ fn enable_lines(url: &str) -> String {
 
 /// The lab time a DNS server's own clock shows.
 async fn server_time(lab: &Lab, name: &str) -> Duration {
-    let server = lab.endpoints().dns_servers.into_iter().find(|d| d.name == name).expect("a DNS server of the lab");
+    let server = lab.endpoints().dns_servers.iter().find(|d| d.name == name).cloned().expect("a DNS server of the lab");
     let remote = ControlClient::new(name, &server.admin, &lab.secrets().control);
     Duration::from_millis(remote.clock().await.expect("the server tells its time").now_ms)
 }

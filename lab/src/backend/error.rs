@@ -17,9 +17,12 @@ pub enum BackendError {
     TooManyDnsServers { declared: usize, most: usize },
     #[error("DNS server {server} is at {address}, the lab host's own address on that subnet in a containers lab; pick another address")]
     DnsServerOnHostLeg { server: String, address: IpAddr },
-    /// Only a containers lab resets in place; any other is stopped and started afresh.
-    #[error("this backend cannot reset a lab in place")]
+    /// A lab that cannot reset in place (an attached one, or one not yet ready) is stopped and
+    /// started afresh instead.
+    #[error("this lab cannot be reset in place")]
     NoReset,
+    #[error("cannot put {part} back as the lab started: {reason}")]
+    Checkpoint { part: String, reason: String },
     #[error("{role} did not reset its role: {source}")]
     ResetRefused {
         role: String,

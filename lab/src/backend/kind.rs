@@ -71,7 +71,8 @@ impl BackendKind {
     pub fn labs_at_once(self, topology: &Topology) -> usize {
         match self {
             BackendKind::Embedded => {
-                (APPLIANCES_AT_ONCE / topology.appliances().count().max(1)).clamp(1, MOST_EMBEDDED_LABS)
+                let fit = (APPLIANCES_AT_ONCE / topology.appliances().count().max(1)).clamp(1, MOST_EMBEDDED_LABS);
+                std::env::var("LABS_AT_ONCE").ok().and_then(|v| v.parse().ok()).unwrap_or(fit)
             }
             BackendKind::Containers => 1,
         }

@@ -66,7 +66,7 @@ pub struct DnsEndpoint {
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// Where this process reaches each role.
-    fn endpoints(&self) -> Endpoints;
+    fn endpoints(&self) -> std::sync::Arc<Endpoints>;
 
     /// What a lab file keeps so that another process can drive this lab.
     fn saved(&self) -> SavedBackend;
@@ -114,6 +114,12 @@ pub trait Backend: Send + Sync {
 
     /// Stops or restarts a DNS server by name; its configuration survives.
     async fn dns_fault(&self, server: &str, fault: DnsFault) -> Result<(), BackendError>;
+
+    /// The lab has just become ready after its start. A backend that resets by putting the lab
+    /// back as it stands now keeps what it needs here.
+    async fn checkpoint(&self) -> Result<(), BackendError> {
+        Ok(())
+    }
 
     /// Whether [`Backend::reset`] can put this lab back as a fresh start of its plan would have
     /// it, faster than stopping it and starting another.

@@ -160,7 +160,10 @@ pub async fn serve(
     let host = Arc::new(host::Host::new(config, clock.clone(), participant.announcer()));
     let refetch = tokio::spawn(schedule::run(host.clone(), participant, shutdown.clone()));
     let served = crate::http::server::serve(listener, routes::router(host), Default::default(), shutdown.clone()).await;
+    // Its participant leaves the clock with it, before the host counts as stopped: a lab being
+    // reset rewinds its clock once every role has left.
     refetch.abort();
+    let _ = refetch.await;
     Ok(served?)
 }
 

@@ -49,6 +49,8 @@ struct Inner {
     members: Mutex<BTreeMap<u64, Member>>,
     progressed: Notify,
     next_id: AtomicU64,
+    /// How many times the clock went back to zero ([`Clock::rewind`]).
+    rewinds: AtomicU64,
 }
 
 /// What the clock knows of one participant.
@@ -92,6 +94,7 @@ impl Clock {
                 members: Mutex::new(BTreeMap::new()),
                 progressed: Notify::new(),
                 next_id: AtomicU64::new(0),
+                rewinds: AtomicU64::new(0),
             }),
         }
     }
@@ -104,6 +107,23 @@ impl Clock {
     /// Notified on every move of the clock.
     pub fn subscribe(&self) -> watch::Receiver<Duration> {
         self.inner.now.subscribe()
+    }
+
+    /// Puts lab time back at zero, for a lab put back as it started (a reset). Every participant
+    /// still on the clock owes its work from zero again, and its next [`Participant::changed`]
+    /// returns zero: it must start its schedule over (it cannot tell from the time alone). Only
+    /// while no advance runs, and after every participant caught up (the caller settled the
+    /// clock), so no work is in flight across the jump.
+    pub fn rewind(&self) {
+        let members = &mut *self.inner.members.lock().unwrap();
+        self.inner.rewinds.fetch_add(1, Ordering::SeqCst);
+        self.inner.now.send_replace(Duration::ZERO);
+        for member in members.values_mut() {
+            member.done = None;
+            member.next_due = None;
+            member.wake.notify_one();
+        }
+        self.inner.progressed.notify_waiters();
     }
 
     /// Registers work that must be done before an advance counts as finished.
@@ -125,7 +145,8 @@ impl Clock {
         let wake = Arc::new(Notify::new());
         let member = Member { name, done: None, next_due: None, batched, wake: wake.clone() };
         self.inner.members.lock().unwrap().insert(id, member);
-        Participant { clock: self.clone(), id, wake, seen: self.now() }
+        let rewinds = self.inner.rewinds.load(Ordering::SeqCst);
+        Participant { clock: self.clone(), id, wake, seen: self.now(), rewinds }
     }
 
     /// Moves the clock forward by `by` and waits until every participant caught up.
@@ -276,6 +297,8 @@ pub struct Participant {
     wake: Arc<Notify>,
     /// The latest lab time this participant has seen.
     seen: Duration,
+    /// The clock's rewinds it has seen.
+    rewinds: u64,
 }
 
 impl Participant {
@@ -286,10 +309,16 @@ impl Participant {
     }
 
     /// Waits until the clock has moved to an instant where this participant has work (or, if
-    /// it announced none, any move); returns the new lab time.
+    /// it announced none, any move), or went back to zero; returns the new lab time.
     pub async fn changed(&mut self) -> Duration {
         loop {
             let now = self.clock.now();
+            let rewinds = self.clock.inner.rewinds.load(Ordering::SeqCst);
+            if rewinds != self.rewinds {
+                self.rewinds = rewinds;
+                self.seen = now;
+                return now;
+            }
             if now > self.seen {
                 self.seen = now;
                 return now;
@@ -352,6 +381,41 @@ impl Drop for Participant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_rewound_clock_has_every_participant_start_over_from_zero() {
+        let clock = Clock::new();
+        let mut p = clock.participant("sync every hour");
+        let done = Arc::new(Mutex::new(Vec::new()));
+        let log = done.clone();
+        let worker = tokio::spawn(async move {
+            let hour = Duration::from_secs(3600);
+            let mut now = p.now();
+            let mut next = hour;
+            loop {
+                while next <= now {
+                    log.lock().unwrap().push(next);
+                    next += hour;
+                }
+                p.due_at(Some(next));
+                p.caught_up(now);
+                let moved = p.changed().await;
+                if moved < now {
+                    next = hour;
+                }
+                now = moved;
+            }
+        });
+        clock.advance(Duration::from_secs(2 * 3600)).await.unwrap();
+        clock.rewind();
+        assert_eq!(clock.now(), Duration::ZERO);
+        // Caught up again only once the participant has seen the rewind.
+        clock.settle().await.unwrap();
+        clock.advance(Duration::from_secs(3600)).await.unwrap();
+        let hours: Vec<u64> = done.lock().unwrap().iter().map(|d| d.as_secs() / 3600).collect();
+        assert_eq!(hours, [1, 2, 1], "after the rewind the first hour's work is due again, and only it");
+        worker.abort();
+    }
 
     #[test]
     fn a_due_instant_between_milliseconds_is_reported_rounded_up() {

@@ -202,13 +202,19 @@ pub async fn start_on_clock(
 /// A server's configuration store, kept apart from its sockets so it outlives a restart
 /// (Windows keeps it in AD and zone files).
 pub fn new_state(config: &DnsConfig, clock: Clock, directory: Option<(Directory, String)>) -> Arc<RwLock<DnsState>> {
+    Arc::new(RwLock::new(fresh_state(config, clock, directory)))
+}
+
+/// A server's state before anything is configured on it: what [`new_state`] shares, and what a
+/// lab reset puts in its place.
+pub fn fresh_state(config: &DnsConfig, clock: Clock, directory: Option<(Directory, String)>) -> DnsState {
     let start = config.topology.as_ref().map(|t| t.tenant.start_time_of_day).unwrap_or_default();
     let mut state = DnsState::default();
     state.set_clock(clock, start);
     if let Some((directory, name)) = directory {
         state.join_directory(directory, &name);
     }
-    Arc::new(RwLock::new(state))
+    state
 }
 
 /// Serves `state`; with `configure_first`, first applies the topology's configuration and the

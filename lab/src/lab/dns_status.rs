@@ -43,10 +43,15 @@ impl Lab {
     fn dns_endpoints(&self) -> Vec<DnsEndpoint> {
         let endpoints = self.endpoints();
         if !endpoints.dns_servers.is_empty() {
-            return endpoints.dns_servers;
+            return endpoints.dns_servers.clone();
         }
         let plan = self.topology.dns_server_plans().remove(0);
-        vec![DnsEndpoint { name: plan.name, address: plan.address, dns: endpoints.dns, admin: endpoints.dns_admin }]
+        vec![DnsEndpoint {
+            name: plan.name,
+            address: plan.address,
+            dns: endpoints.dns,
+            admin: endpoints.dns_admin.clone(),
+        }]
     }
 
     /// Every client host answers its health check.

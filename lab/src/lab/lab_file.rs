@@ -142,7 +142,7 @@ impl super::Lab {
     pub fn record(&self, dir: &Path) -> Result<(), super::LabError> {
         let mut file =
             LabFile::read(dir).map_err(|source| super::LabError::NoLab { dir: dir.display().to_string(), source })?;
-        file.endpoints = self.backend.endpoints();
+        file.endpoints = (*self.backend.endpoints()).clone();
         file.backend = self.backend.saved();
         Ok(file.write(dir)?)
     }

@@ -48,7 +48,11 @@ impl Lab {
         let secrets = Secrets::generate(&topology);
         let backend = options.backend.start(&topology, &secrets, &options.start_options()).await?;
         let lab = Lab { topology, secrets, backend, http: crate::http::control::shared(), fault: Default::default() };
-        if let Err(e) = lab.wait_ready().await {
+        let ready = async {
+            lab.wait_ready().await?;
+            Ok::<_, LabError>(lab.backend.checkpoint().await?)
+        };
+        if let Err(e) = ready.await {
             let _ = lab.backend.stop().await;
             return Err(e);
         }
@@ -76,7 +80,12 @@ impl Lab {
 
     /// Writes `<dir>/lab.json` so that other commands find this lab.
     pub fn save(&self, dir: &Path) -> Result<(), LabError> {
-        let file = LabFile::new(&self.topology, self.secrets.clone(), self.backend.endpoints(), self.backend.saved())?;
+        let file = LabFile::new(
+            &self.topology,
+            self.secrets.clone(),
+            (*self.backend.endpoints()).clone(),
+            self.backend.saved(),
+        )?;
         file.write(dir)?;
         // Saved, the lab belongs to its file: it outlives this handle until `down`.
         self.backend.detach();
@@ -92,7 +101,7 @@ impl Lab {
         &self.topology
     }
 
-    pub fn endpoints(&self) -> Endpoints {
+    pub fn endpoints(&self) -> std::sync::Arc<Endpoints> {
         self.backend.endpoints()
     }
 
@@ -102,7 +111,7 @@ impl Lab {
 
     /// The tenant as its administrator sees it (remote PowerShell).
     pub fn tenant(&self) -> TenantRemote {
-        TenantRemote::new(self.endpoints().tenant, self.secrets.admin.clone())
+        TenantRemote::new(self.endpoints().tenant.clone(), self.secrets.admin.clone())
     }
 
     pub async fn tenant_configuration(&self) -> Result<TenantConfiguration, LabError> {

@@ -110,6 +110,22 @@ impl Appliance {
         super::gateway::pick_gateway(&self.config.gateways, &down, call_number)
     }
 
+    /// See [`super::MediationServer::put_back`].
+    pub fn put_back(&self, store: &LocalStore) -> Result<(), super::LocalStoreError> {
+        self.file.save(store)?;
+        *self.store.lock().unwrap() = store.clone();
+        let mut r = self.replication.lock().unwrap();
+        r.registered = true;
+        r.tenant_reachable = true;
+        r.tenant_error = None;
+        r.last_successful_sync = store.synced_at;
+        drop(r);
+        self.link_cut.store(false, Ordering::SeqCst);
+        self.gateways_down.lock().unwrap().clear();
+        self.calls.store(0, Ordering::SeqCst);
+        Ok(())
+    }
+
     pub fn set_next_sync(&self, at: Duration) {
         self.replication.lock().unwrap().next_sync = at;
     }

@@ -128,31 +128,62 @@ pub enum MediationError {
 
 /// Runs the appliance (replication on `clock`, web service and control API on `listener`) until
 /// `shutdown` is cancelled.
-///
-/// The LocalStore is loaded before the listener answers, so a restarted Mediation Server serves
-/// what it held at once; the first sync runs beside it.
 pub async fn serve(
     listener: TcpListener,
     config: ApplianceConfig,
     clock: Clock,
     shutdown: CancellationToken,
 ) -> Result<(), MediationError> {
-    let file = localstore::LocalStoreFile::in_dir(&config.data_dir);
-    let store = file.load().map_err(|e| MediationError::LocalStore {
-        name: config.name.clone(),
-        path: e.path.clone(),
-        reason: e.reason.clone(),
-    })?;
-    // Joined before anything can await, so an advance issued right after start waits for it.
-    let participant = clock.batched_participant(format!("appliance {}", config.name));
-    let appliance = Arc::new(appliance::Appliance::new(config, clock, file, store));
-    // Polled inside this future rather than spawned: when `serve` is dropped (a task aborted to
-    // rehearse a kill), replication stops with it and leaves the clock's barrier.
-    let replicating = replication::replicate(appliance.clone(), participant);
-    let served = crate::http::server::serve(listener, routes::router(appliance), Default::default(), shutdown);
-    tokio::select! {
-        served = served => served.map_err(MediationError::from),
-        never = replicating => match never {},
+    MediationServer::open(config, clock)?.run(listener, shutdown).await
+}
+
+/// One appliance's Mediation Server with its LocalStore loaded. A lab keeps the handle to put
+/// the appliance back as its checkpoint held it ([`MediationServer::put_back`]).
+#[derive(Clone)]
+pub struct MediationServer {
+    appliance: Arc<appliance::Appliance>,
+}
+
+impl MediationServer {
+    /// Loads the LocalStore before anything answers, so a restarted Mediation Server serves what
+    /// it held at once; the first sync runs beside it once it runs.
+    pub fn open(config: ApplianceConfig, clock: Clock) -> Result<MediationServer, MediationError> {
+        let file = localstore::LocalStoreFile::in_dir(&config.data_dir);
+        let store = file.load().map_err(|e| MediationError::LocalStore {
+            name: config.name.clone(),
+            path: e.path.clone(),
+            reason: e.reason.clone(),
+        })?;
+        Ok(MediationServer { appliance: Arc::new(appliance::Appliance::new(config, clock, file, store)) })
+    }
+
+    /// Serves until `shutdown` is cancelled; replicates meanwhile.
+    pub async fn run(&self, listener: TcpListener, shutdown: CancellationToken) -> Result<(), MediationError> {
+        let appliance = self.appliance.clone();
+        // Joined before anything can await, so an advance issued right after start waits for it.
+        let participant = appliance.clock.batched_participant(format!("appliance {}", appliance.config.name));
+        // Polled inside this future rather than spawned: when it is dropped (a task aborted to
+        // rehearse a kill), replication stops with it and leaves the clock's barrier.
+        let replicating = replication::replicate(appliance.clone(), participant);
+        let served = crate::http::server::serve(listener, routes::router(appliance), Default::default(), shutdown);
+        tokio::select! {
+            served = served => served.map_err(MediationError::from),
+            never = replicating => match never {},
+        }
+    }
+
+    /// The LocalStore as it stands (file and memory agree).
+    pub fn local_store(&self) -> LocalStore {
+        self.appliance.local_store()
+    }
+
+    /// Puts the appliance back as it stood just after its first sync, when a lab's checkpoint
+    /// was taken: `store` in its LocalStore (file and memory), registered, no fault, no call
+    /// taken. The clock's rewind then puts its next sync back on schedule. Only a lab reset,
+    /// which puts the tenant's records back beside it, may call this, and only while no sync
+    /// runs (the clock settled).
+    pub fn put_back(&self, store: &LocalStore) -> Result<(), LocalStoreError> {
+        self.appliance.put_back(store)
     }
 }
 

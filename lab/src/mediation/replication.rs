@@ -53,6 +53,13 @@ pub async fn replicate(appliance: Arc<Appliance>, mut participant: Participant) 
         // syncs and other roles' work keep their lab-time order.
         participant.due_at(Some(next));
         participant.caught_up(now);
-        now = participant.changed().await;
+        let moved = participant.changed().await;
+        if moved < now {
+            // The lab was put back at its checkpoint (the appliance with it, as its first sync
+            // left it): the schedule starts over from there.
+            next = schedule.next_after(moved);
+            appliance.set_next_sync(next);
+        }
+        now = moved;
     }
 }

@@ -89,6 +89,37 @@ impl Store {
         Ok(state)
     }
 
+    /// Makes `state` the whole store under `data_dir`, replacing the file at once: a lab reset
+    /// puts a stopped tenant back as the lab's checkpoint held it, and the next start reads it.
+    pub fn replace_with(data_dir: &Path, state: &TenantState) -> Result<(), TenantError> {
+        let path = data_dir.join("tenant.redb");
+        let staging = data_dir.join("tenant.redb.restoring");
+        let failed = |reason: String| TenantError::Store { path: path.display().to_string(), reason };
+        let write = || -> Result<(), String> {
+            std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+            match std::fs::remove_file(&staging) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.to_string()),
+                _ => {}
+            }
+            let db = Database::create(&staging).map_err(|e| e.to_string())?;
+            let txn = db.begin_write().map_err(|e| e.to_string())?;
+            {
+                let bytes = serde_json::to_vec(&state.configuration).expect("the configuration serializes");
+                let mut table = txn.open_table(CONFIGURATION).map_err(|e| e.to_string())?;
+                table.insert(CURRENT, bytes.as_slice()).map_err(|e| e.to_string())?;
+                let mut table = txn.open_table(APPLIANCES).map_err(|e| e.to_string())?;
+                for (key, record) in &state.appliances {
+                    let bytes = serde_json::to_vec(record).expect("an appliance record serializes");
+                    table.insert(key.as_str(), bytes.as_slice()).map_err(|e| e.to_string())?;
+                }
+            }
+            txn.commit().map_err(|e| e.to_string())?;
+            drop(db);
+            std::fs::rename(&staging, &path).map_err(|e| format!("cannot replace it: {e}"))
+        };
+        write().map_err(failed)
+    }
+
     /// Commits the configuration durably; returns only once it is on disk.
     pub async fn save_configuration(&self, configuration: &TenantConfiguration) -> Result<(), TenantError> {
         let bytes = serde_json::to_vec(configuration).expect("the configuration serializes");
@@ -116,5 +147,47 @@ impl Store {
             }
         }
         txn.commit().map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn record(name: &str, contact_secs: u64) -> ApplianceRecord {
+        ApplianceRecord {
+            identity: uuid::Uuid::new_v4(),
+            name: name.into(),
+            site_name: "Seattle".into(),
+            mediation_server_fqdn: format!("{name}.adatum.biz"),
+            mediation_server_ip_address: "10.10.1.8".parse().unwrap(),
+            last_contact: Some(Duration::from_secs(contact_secs)),
+            replicated_version: Some(1),
+            maintenance_mode: false,
+            registered: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replaced_store_holds_exactly_the_state_it_was_given() {
+        let data = tempfile::tempdir().unwrap();
+        let store = Store::open(data.path()).unwrap();
+        let mut later = TenantConfiguration { version: 7, ..Default::default() };
+        later.network.media_bypass_settings.enabled = true;
+        store.save_configuration(&later).await.unwrap();
+        store
+            .save_appliances(&[("sea-cce1".into(), record("sea-cce1", 90_000)), ("late".into(), record("late", 5))])
+            .unwrap();
+        drop(store);
+
+        let checkpoint = TenantState {
+            configuration: TenantConfiguration { version: 1, ..Default::default() },
+            appliances: BTreeMap::from([("sea-cce1".to_string(), record("sea-cce1", 0))]),
+        };
+        Store::replace_with(data.path(), &checkpoint).unwrap();
+        let back = Store::open(data.path()).unwrap().load().unwrap();
+        assert_eq!(back, checkpoint, "nothing written after the checkpoint survives, nothing of it is lost");
+        assert!(!data.path().join("tenant.redb.restoring").exists(), "the staging file is gone");
     }
 }

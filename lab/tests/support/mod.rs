@@ -3,6 +3,8 @@
 //! settings. (Each test binary uses a part.)
 #![allow(dead_code)]
 
+pub mod fresh;
+
 use bypass_lab::auth::Secrets;
 use bypass_lab::backend::embedded::{start_role, Started};
 use bypass_lab::backend::role_plan::RoleSpec;

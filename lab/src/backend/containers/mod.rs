@@ -392,8 +392,8 @@ impl Containers {
 
 #[async_trait]
 impl Backend for Containers {
-    fn endpoints(&self) -> Endpoints {
-        self.state.lock().unwrap().endpoints.clone()
+    fn endpoints(&self) -> std::sync::Arc<Endpoints> {
+        std::sync::Arc::new(self.state.lock().unwrap().endpoints.clone())
     }
 
     fn saved(&self) -> SavedBackend {

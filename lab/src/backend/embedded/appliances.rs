@@ -4,7 +4,7 @@
 use crate::backend::BackendError;
 use crate::clock::Clock;
 use crate::http::ControlClient;
-use crate::mediation::{self, ApplianceConfig};
+use crate::mediation::{ApplianceConfig, LocalStore, MediationServer};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use tokio::net::TcpListener;
@@ -20,6 +20,8 @@ pub struct Appliances {
 
 struct Running {
     config: ApplianceConfig,
+    /// The Mediation Server serving now (a restart opens another).
+    server: MediationServer,
     listen: SocketAddr,
     stop: CancellationToken,
     task: Option<JoinHandle<()>>,
@@ -34,8 +36,9 @@ impl Appliances {
     pub fn add(&mut self, config: ApplianceConfig, listener: TcpListener) -> Result<(), BackendError> {
         let listen = listener.local_addr()?;
         let name = config.name.clone();
-        let mut r = Running { config, listen, stop: self.lab_shutdown.child_token(), task: None };
-        r.task = Some(spawn(listener, &r, &self.clock));
+        let server = open(&config, &self.clock)?;
+        let mut r = Running { config, server, listen, stop: self.lab_shutdown.child_token(), task: None };
+        r.task = Some(spawn(listener, &r));
         self.running.insert(name, Mutex::new(r));
         Ok(())
     }
@@ -87,27 +90,60 @@ impl Appliances {
             let _ = task.await;
         }
         let listener = TcpListener::bind(r.listen).await?;
+        r.server = open(&r.config, &self.clock)?;
         r.stop = self.lab_shutdown.child_token();
-        r.task = Some(spawn(listener, &r, &self.clock));
+        r.task = Some(spawn(listener, &r));
         Ok(())
     }
 
+    /// Every appliance's LocalStore as it stands now, by name: what a reset puts back.
+    pub async fn checkpoint(&self) -> BTreeMap<String, LocalStore> {
+        let mut stores = BTreeMap::new();
+        for (name, r) in &self.running {
+            stores.insert(name.clone(), r.lock().await.server.local_store());
+        }
+        stores
+    }
+
+    /// Puts every appliance back as the checkpoint holds it, in place: each keeps serving on its
+    /// port, and the clock's rewind starts its schedule over. The clock must be settled.
+    pub async fn restore(&self, stores: &BTreeMap<String, LocalStore>) -> Result<(), BackendError> {
+        for (name, r) in &self.running {
+            let r = r.lock().await;
+            let lost = |reason: String| BackendError::Checkpoint { part: format!("appliance {name}"), reason };
+            if r.task.as_ref().is_none_or(JoinHandle::is_finished) {
+                return Err(lost("it is not running".into()));
+            }
+            let store = stores.get(name).ok_or_else(|| lost("the checkpoint does not hold it".into()))?;
+            r.server.put_back(store).map_err(|e| lost(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Stops every appliance and waits until each has let go of its port and the clock. All are
+    /// told first, then awaited: they shut down side by side, not one after another.
     pub async fn stop_all(&self) {
+        let mut stopping = Vec::with_capacity(self.running.len());
         for r in self.running.values() {
             let mut r = r.lock().await;
             r.stop.cancel();
-            if let Some(task) = r.task.take() {
-                let _ = task.await;
-            }
+            stopping.extend(r.task.take());
+        }
+        for task in stopping {
+            let _ = task.await;
         }
     }
 }
 
-fn spawn(listener: TcpListener, r: &Running, clock: &Clock) -> JoinHandle<()> {
-    let (config, clock, stop) = (r.config.clone(), clock.clone(), r.stop.clone());
+fn open(config: &ApplianceConfig, clock: &Clock) -> Result<MediationServer, BackendError> {
+    MediationServer::open(config.clone(), clock.clone())
+        .map_err(|source| BackendError::ApplianceConfig { appliance: config.name.clone(), source })
+}
+
+fn spawn(listener: TcpListener, r: &Running) -> JoinHandle<()> {
+    let (server, stop, name) = (r.server.clone(), r.stop.clone(), r.config.name.clone());
     tokio::spawn(async move {
-        let name = config.name.clone();
-        if let Err(e) = mediation::serve(listener, config, clock, stop).await {
+        if let Err(e) = server.run(listener, stop).await {
             tracing::error!("appliance {name}: {e}");
         }
     })

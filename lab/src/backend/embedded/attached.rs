@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 pub struct Attached {
-    endpoints: Endpoints,
+    endpoints: std::sync::Arc<Endpoints>,
     /// Topology address → loopback listener, as the `up` process mapped them.
     dial: BTreeMap<IpAddr, SocketAddr>,
     /// The `up` process, kept so the lab file still names it after this process records to it.
@@ -21,7 +21,7 @@ pub struct Attached {
 
 impl Attached {
     pub fn new(endpoints: Endpoints, dial: BTreeMap<IpAddr, SocketAddr>, pid: u32, control_token: String) -> Attached {
-        Attached { endpoints, dial, pid, control_token }
+        Attached { endpoints: std::sync::Arc::new(endpoints), dial, pid, control_token }
     }
 
     fn control(&self) -> Result<ControlClient, BackendError> {
@@ -58,7 +58,7 @@ impl Attached {
 
 #[async_trait]
 impl Backend for Attached {
-    fn endpoints(&self) -> Endpoints {
+    fn endpoints(&self) -> std::sync::Arc<Endpoints> {
         self.endpoints.clone()
     }
 

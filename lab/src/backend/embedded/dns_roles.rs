@@ -87,15 +87,28 @@ impl DnsRole {
     pub async fn fault(&self, fault: DnsFault) -> Result<(), BackendError> {
         self.stop().await;
         if fault == DnsFault::Restart {
-            let sockets = DnsSockets::bind(self.dns, self.admin).await.map_err(|source| BackendError::DnsSockets {
-                server: self.name.clone(),
-                dns: self.dns,
-                admin: self.admin,
-                source,
-            })?;
-            self.serve(sockets, false).await?;
+            self.serve(self.sockets_back().await?, false).await?;
         }
         Ok(())
+    }
+
+    /// Stops the server, forgets everything configured on it since, and starts it as the lab's
+    /// start did, in `directory` (the forest's AD, as new as the server).
+    pub async fn reset(&self, directory: &Directory) -> Result<(), BackendError> {
+        self.stop().await;
+        let fresh =
+            crate::dns::fresh_state(&self.config, self.clock.clone(), Some((directory.clone(), self.name.clone())));
+        *self.state.write().unwrap() = fresh;
+        self.serve(self.sockets_back().await?, true).await
+    }
+
+    async fn sockets_back(&self) -> Result<DnsSockets, BackendError> {
+        DnsSockets::bind(self.dns, self.admin).await.map_err(|source| BackendError::DnsSockets {
+            server: self.name.clone(),
+            dns: self.dns,
+            admin: self.admin,
+            source,
+        })
     }
 
     pub fn endpoint(&self, address: std::net::IpAddr) -> DnsEndpoint {

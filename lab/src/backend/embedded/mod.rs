@@ -6,14 +6,17 @@
 
 mod appliances;
 pub mod attached;
+mod checkpoint;
 pub mod control;
 mod dns_roles;
 mod launch;
+mod restartable;
 mod scratch;
 
 pub use launch::{start_role, Started};
 
 use launch::{Serving, Sockets};
+use restartable::{RestartableRole, RoleContext};
 
 use super::role_plan::{self, RoleArgs};
 use super::{Backend, BackendError, DnsEndpoint, DnsStart, Endpoints, RoleFailure, SavedBackend};
@@ -32,9 +35,14 @@ use tokio_util::sync::CancellationToken;
 
 pub struct Embedded {
     clock: Clock,
+    tenant: RestartableRole,
     /// The DNS servers, stoppable and restartable one by one.
     dns_roles: Arc<Vec<dns_roles::DnsRole>>,
-    endpoints: Endpoints,
+    /// How long the forest's AD takes to replicate a zone write between DNS servers.
+    ad_replication_delay: Duration,
+    client_host: RestartableRole,
+    /// Shared, not copied, with every caller: thousands of appliance URLs at scale.
+    endpoints: Arc<Endpoints>,
     /// Topology address (port 80) → loopback listener, for clients and the Lab.
     dial: BTreeMap<IpAddr, SocketAddr>,
     appliances: Arc<Appliances>,
@@ -43,6 +51,8 @@ pub struct Embedded {
     tasks: tokio::sync::Mutex<JoinSet<()>>,
     /// The first role task that ended in error.
     failure: tokio::sync::watch::Receiver<Option<RoleFailure>>,
+    /// What a reset puts back: the lab as it stood when it became ready.
+    checkpoint: tokio::sync::Mutex<Option<checkpoint::Checkpoint>>,
     /// Removed on stop unless the lab was started in a kept directory.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -71,12 +81,20 @@ impl Embedded {
 
         let (at, sockets) = launch::bind_loopback(topology).await?;
         let roles = role_plan::on_loopback(topology, &root, dns_start, &at);
+        let context = RoleContext {
+            topology: Arc::new(topology.clone()),
+            secrets: secrets.clone(),
+            clock: clock.clone(),
+            lab: shutdown.clone(),
+            failed,
+        };
         // One DNS role per DNS server of the topology, domain controllers of one forest.
         let directory = crate::dns::Directory::new(topology.tenant.ad_replication_delay);
         let dns_plans = topology.dns_server_plans();
         let mut dns_roles = vec![];
         let mut appliances = Appliances::new(&clock, &shutdown);
-        for (spec, sockets) in roles.iter().zip(sockets) {
+        let (mut tenant, mut client_host) = (None, None);
+        for (spec, sockets) in roles.into_iter().zip(sockets) {
             match (&spec.args, sockets) {
                 (RoleArgs::Dns { args, .. }, Sockets::Dns(sockets)) => {
                     let config = args
@@ -93,13 +111,24 @@ impl Embedded {
                     })?;
                     appliances.add(config, listener)?;
                 }
-                (_, sockets) => {
-                    let serving =
-                        launch::serve_role(spec, sockets, topology, secrets, &clock, shutdown.child_token()).await?;
-                    spawn_role(&mut tasks, &failed, launch::label(spec), serving);
+                (RoleArgs::Tenant { .. }, Sockets::Http(listener)) => {
+                    tenant = Some(RestartableRole::start(spec, listener, &context).await?);
+                }
+                (RoleArgs::Client { .. }, Sockets::Http(listener)) => {
+                    client_host = Some(RestartableRole::start(spec, listener, &context).await?);
+                }
+                (_, _) => {
+                    return Err(RoleFailure {
+                        role: launch::label(&spec),
+                        cause: format!("the {} role was given the wrong sockets", spec.role()),
+                    }
+                    .into())
                 }
             }
         }
+        let planned = |role: &str| RoleFailure { role: role.into(), cause: "the lab's plan has no such role".into() };
+        let tenant = tenant.ok_or_else(|| planned("tenant"))?;
+        let client_host = client_host.ok_or_else(|| planned("client host"))?;
         let dns_servers: Vec<DnsEndpoint> =
             dns_roles.iter().zip(&dns_plans).map(|(role, plan)| role.endpoint(plan.address)).collect();
         let dns_roles = Arc::new(dns_roles);
@@ -140,14 +169,18 @@ impl Embedded {
         };
         let embedded = Embedded {
             clock,
+            tenant,
             dns_roles,
-            endpoints,
+            ad_replication_delay: topology.tenant.ad_replication_delay,
+            client_host,
+            endpoints: Arc::new(endpoints),
             dial,
             appliances,
             secrets: secrets.clone(),
             shutdown,
             tasks: tokio::sync::Mutex::new(tasks),
             failure,
+            checkpoint: Default::default(),
             _scratch: scratch,
         };
         Ok(embedded)
@@ -156,7 +189,7 @@ impl Embedded {
 
 #[async_trait]
 impl Backend for Embedded {
-    fn endpoints(&self) -> Endpoints {
+    fn endpoints(&self) -> Arc<Endpoints> {
         self.endpoints.clone()
     }
 
@@ -208,6 +241,18 @@ impl Backend for Embedded {
         self.appliances.restart(appliance, kill).await
     }
 
+    async fn checkpoint(&self) -> Result<(), BackendError> {
+        self.take_checkpoint().await
+    }
+
+    fn resets(&self) -> bool {
+        true
+    }
+
+    async fn reset(&self) -> Result<(), BackendError> {
+        self.put_back().await
+    }
+
     async fn role_failed(&self) -> RoleFailure {
         let mut failure = self.failure.clone();
         let first = failure.wait_for(Option::is_some).await.map(|f| f.clone());
@@ -229,10 +274,12 @@ impl Backend for Embedded {
 
     async fn stop(&self) -> Result<(), BackendError> {
         self.shutdown.cancel();
+        self.client_host.stop().await;
         for role in self.dns_roles.iter() {
             role.stop().await;
         }
         self.appliances.stop_all().await;
+        self.tenant.stop().await;
         let mut tasks = self.tasks.lock().await;
         while tasks.join_next().await.is_some() {}
         Ok(())
@@ -246,14 +293,13 @@ impl Drop for Embedded {
 }
 
 /// Runs a role; an error ends it and is kept as the lab's first role failure.
-fn spawn_role(
-    tasks: &mut JoinSet<()>,
+fn spawn_watched(
     failed: &tokio::sync::watch::Sender<Option<RoleFailure>>,
     role: String,
     serving: Serving,
-) {
+) -> tokio::task::JoinHandle<()> {
     let failed = failed.clone();
-    tasks.spawn(async move {
+    tokio::spawn(async move {
         if let Err(e) = serving.await {
             tracing::error!("{role}: {}", e.cause);
             failed.send_if_modified(|first| {
@@ -264,5 +310,5 @@ fn spawn_role(
                 unset
             });
         }
-    });
+    })
 }
