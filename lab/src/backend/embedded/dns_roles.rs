@@ -3,6 +3,7 @@
 //! it survives a restart as Windows keeps it in AD and zone files.
 
 use super::super::{BackendError, DnsEndpoint, DnsFault};
+use super::kept::KeptDnsSockets;
 use crate::backend::RoleFailure;
 use crate::clock::Clock;
 use crate::dns::{Directory, DnsState};
@@ -23,6 +24,9 @@ pub struct DnsRole {
     /// The lab's shutdown: a server's own token is a child of it.
     lab: CancellationToken,
     running: tokio::sync::Mutex<Option<(CancellationToken, JoinHandle<()>)>>,
+    /// Its sockets while it runs, so a reset serves it again without letting its ports go
+    /// (`kept.rs`); a fault's stop lets them go, as a stopped Windows server does.
+    kept: std::sync::Mutex<Option<KeptDnsSockets>>,
 }
 
 impl DnsRole {
@@ -46,6 +50,7 @@ impl DnsRole {
             admin,
             lab: lab.clone(),
             running: Default::default(),
+            kept: Default::default(),
         };
         role.serve(sockets, true).await?;
         Ok(role)
@@ -54,6 +59,7 @@ impl DnsRole {
     /// Configures (on a first start) and serves; a configuration that fails is the role's
     /// failure, so no lab is called ready with a dead DNS server.
     async fn serve(&self, sockets: DnsSockets, configure_first: bool) -> Result<(), BackendError> {
+        *self.kept.lock().unwrap() = Some(KeptDnsSockets::of(&sockets)?);
         let stop = self.lab.child_token();
         let serving = crate::dns::start_state(
             sockets,
@@ -86,6 +92,7 @@ impl DnsRole {
 
     pub async fn fault(&self, fault: DnsFault) -> Result<(), BackendError> {
         self.stop().await;
+        self.kept.lock().unwrap().take();
         if fault == DnsFault::Restart {
             self.serve(self.sockets_back().await?, false).await?;
         }
@@ -99,7 +106,12 @@ impl DnsRole {
         let fresh =
             crate::dns::fresh_state(&self.config, self.clock.clone(), Some((directory.clone(), self.name.clone())));
         *self.state.write().unwrap() = fresh;
-        self.serve(self.sockets_back().await?, true).await
+        let kept = self.kept.lock().unwrap().take();
+        let sockets = match kept {
+            Some(kept) => kept.sockets()?,
+            None => self.sockets_back().await?,
+        };
+        self.serve(sockets, true).await
     }
 
     async fn sockets_back(&self) -> Result<DnsSockets, BackendError> {

@@ -9,6 +9,7 @@ pub mod attached;
 mod checkpoint;
 pub mod control;
 mod dns_roles;
+mod kept;
 mod launch;
 mod restartable;
 mod scratch;

@@ -1,13 +1,13 @@
 //! The embedded lab's tenant and client host: each runs as its own task that a reset stops and
-//! serves again on the same loopback port, so every address handed out stays good.
+//! serves again on the same socket, so every address handed out stays good.
 
+use super::kept::KeptListener;
 use super::launch::{self, Sockets};
 use crate::auth::Secrets;
 use crate::backend::role_plan::{RoleArgs, RoleSpec};
 use crate::backend::{BackendError, RoleFailure};
 use crate::clock::Clock;
 use crate::topology::Topology;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -28,7 +28,8 @@ pub struct RoleContext {
 
 pub struct RestartableRole {
     spec: RoleSpec,
-    listen: SocketAddr,
+    /// Its port, never let go until the lab is dropped (see `kept.rs`).
+    kept: KeptListener,
     context: RoleContext,
     running: tokio::sync::Mutex<Option<(CancellationToken, JoinHandle<()>)>>,
 }
@@ -37,7 +38,7 @@ impl RestartableRole {
     /// Configures the role of `spec` on `listener` and serves it.
     pub async fn start(spec: RoleSpec, listener: TcpListener, context: &RoleContext) -> Result<Self, BackendError> {
         let role = RestartableRole {
-            listen: listener.local_addr()?,
+            kept: KeptListener::of(&listener)?,
             spec,
             context: context.clone(),
             running: Default::default(),
@@ -76,6 +77,6 @@ impl RestartableRole {
 
     /// Serves the (stopped) role again on its port, reading its data as a start does.
     pub async fn serve_again(&self) -> Result<(), BackendError> {
-        self.serve(TcpListener::bind(self.listen).await?).await
+        self.serve(self.kept.listener()?).await
     }
 }
