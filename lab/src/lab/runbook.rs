@@ -66,6 +66,11 @@ impl Lab {
                     .collect(),
             })
         };
+        // Connections to the DNS servers' management APIs, kept for the length of the run: its
+        // cmdlets go out one after another, and thousands of records each on a connection of its
+        // own would spend more time connecting than running. The remotes borrow them.
+        let admin_urls = std::iter::once(&endpoints.dns_admin).chain(endpoints.dns_servers.iter().map(|d| &d.admin));
+        let _kept: Vec<_> = admin_urls.filter_map(|url| crate::http::pool::for_peer(url)).collect();
         let mut executors = RoleExecutors {
             tenant: Some(Arc::new(TenantExecutor::new(self.tenant()))),
             dns: Some(dns),
