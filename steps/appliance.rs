@@ -1,5 +1,6 @@
 //! Cloud Connector appliances: replication, each Mediation Server's LocalStore and web service.
 
+use super::each::in_order;
 use super::runbook::run_and_record;
 use super::world::{within, LabWorld};
 use crate::lab::RunOn;
@@ -88,8 +89,10 @@ async fn all_same_bypass_id(world: &mut LabWorld) -> anyhow::Result<()> {
 }
 
 async fn web_service_of(world: &LabWorld, names: &[String], serves: bool) -> anyhow::Result<()> {
-    for name in names {
-        let reply = within("the web service to answer", world.lab().web_service(name)).await??;
+    let reach = world.lab().reach();
+    let reach = &reach;
+    in_order(names, |name| async move {
+        let reply = within("the web service to answer", reach.web_service(name)).await??;
         let ok = match reply.document() {
             Some(doc) => serves && reply.status == 200 && doc.bypass_enabled,
             None => !serves && reply.status == 403,
@@ -101,8 +104,10 @@ async fn web_service_of(world: &LabWorld, names: &[String], serves: bool) -> any
             reply.status,
             reply.answer
         );
-    }
-    Ok(())
+        Ok(())
+    })
+    .await
+    .map(drop)
 }
 
 fn all_names(world: &LabWorld) -> Vec<String> {

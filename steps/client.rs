@@ -1,5 +1,6 @@
 //! Skype for Business clients: sign-in, the UccApi log, the bypass decision and PSTN calls.
 
+use super::each::in_order;
 use super::world::{within, LabWorld};
 use crate::client::{ClientStatus, FetchOutcome, SignInRequest};
 use crate::lab::DEFAULT_NUMBER;
@@ -49,8 +50,16 @@ async fn user_at_each_site(world: &mut LabWorld) -> anyhow::Result<()> {
             places.push((format!("user{}", places.len() + 1), at));
         }
     }
-    for (user, at) in places {
-        sign_in(world, &user, at).await?;
+    let lab = world.lab();
+    let signed_in = in_order(places, |(user, at)| async move {
+        within("the client to sign in", lab.sign_in(&user, at)).await??;
+        Ok(user)
+    })
+    .await?;
+    for user in signed_in {
+        if !world.users.contains(&user) {
+            world.users.push(user);
+        }
     }
     Ok(())
 }
@@ -63,10 +72,14 @@ async fn user_signs_in_again(world: &mut LabWorld, user: String) -> anyhow::Resu
 
 #[when("each of them signs out and signs in again")]
 async fn each_signs_in_again(world: &mut LabWorld) -> anyhow::Result<()> {
-    for user in world.users.clone() {
-        within("the client to sign out and in", world.lab().sign_in_again(&user)).await??;
-    }
-    Ok(())
+    let reach = world.lab().reach();
+    let reach = &reach;
+    in_order(&world.users, |user| async move {
+        within("the client to sign out and in", reach.sign_in_again(user)).await??;
+        Ok(())
+    })
+    .await
+    .map(drop)
 }
 
 async fn log_of(world: &LabWorld, user: &str) -> anyhow::Result<String> {
@@ -114,69 +127,87 @@ async fn log_holds_new(world: &mut LabWorld, user: String) -> anyhow::Result<()>
 
 #[then("the UccApi log of each of them records that no service URL was provisioned")]
 async fn logs_record_no_url(world: &mut LabWorld) -> anyhow::Result<()> {
-    for user in world.users.clone() {
-        let log = log_of(world, &user).await?;
+    let reach = world.lab().reach();
+    let reach = &reach;
+    in_order(&world.users, |user| async move {
+        let log = within("the UccApi log", reach.client_log(user)).await??;
         let last_sign_in = log.lines().rev().find(|l| l.contains("hybridconfigserviceinternalurl"));
         anyhow::ensure!(
             last_sign_in.is_some_and(|l| !l.contains("http")),
             "expected the last sign-in of {user} to record no URL, but: {last_sign_in:?}"
         );
-    }
-    Ok(())
+        Ok(())
+    })
+    .await
+    .map(drop)
 }
 
 async fn status_of(world: &LabWorld, user: &str) -> anyhow::Result<ClientStatus> {
     Ok(within("the client's status", world.lab().client(user)).await??)
 }
 
+/// Every user's status, a few asked at a time, each checked by `check` in the order they
+/// signed in: the first user who fails it fails the step.
+async fn each_status(world: &LabWorld, check: impl Fn(&str, ClientStatus) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let reach = world.lab().reach();
+    let (reach, check) = (&reach, &check);
+    in_order(&world.users, |user| async move {
+        let s = within("the client's status", reach.client(user)).await??;
+        check(user, s)
+    })
+    .await
+    .map(drop)
+}
+
+fn holds_url(user: &str, s: &ClientStatus, url: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        s.hybrid_config_service_internal_url.as_deref() == Some(url),
+        "{user} holds {:?}, not {url}",
+        s.hybrid_config_service_internal_url
+    );
+    Ok(())
+}
+
+fn new_url(world: &LabWorld) -> anyhow::Result<String> {
+    world.new_url.clone().ok_or_else(|| anyhow::anyhow!("the service URL was not changed in this scenario"))
+}
+
 #[then(expr = "{string} still holds the planned service URL")]
 async fn still_holds(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
     let url = world.topology().service_url();
     let s = status_of(world, &user).await?;
-    anyhow::ensure!(
-        s.hybrid_config_service_internal_url.as_deref() == Some(url.as_str()),
-        "{user} holds {:?}, not {url}",
-        s.hybrid_config_service_internal_url
-    );
-    Ok(())
+    holds_url(&user, &s, &url)
 }
 
 #[then(expr = "{string} holds the new service URL")]
 async fn holds_new(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
-    let url =
-        world.new_url.clone().ok_or_else(|| anyhow::anyhow!("the service URL was not changed in this scenario"))?;
+    let url = new_url(world)?;
     let s = status_of(world, &user).await?;
-    anyhow::ensure!(
-        s.hybrid_config_service_internal_url.as_deref() == Some(url.as_str()),
-        "{user} holds {:?}, not {url}",
-        s.hybrid_config_service_internal_url
-    );
-    Ok(())
+    holds_url(&user, &s, &url)
 }
 
 #[then("each of them holds the new service URL")]
 async fn each_holds_new(world: &mut LabWorld) -> anyhow::Result<()> {
-    for user in world.users.clone() {
-        holds_new(world, user).await?;
+    // Asked before any status, as for each user one after another.
+    if world.users.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let url = new_url(world)?;
+    each_status(world, |user, s| holds_url(user, &s, &url)).await
 }
 
 #[then("each of them has decided not to bypass because the name does not resolve")]
 async fn each_not_bypass_no_name(world: &mut LabWorld) -> anyhow::Result<()> {
-    for user in world.users.clone() {
-        not_bypass_no_name(world, user).await?;
-    }
-    Ok(())
+    each_status(world, |user, s| name_did_not_resolve(user, &s)).await
 }
 
 #[then("each of them has received no service URL")]
 async fn none_received(world: &mut LabWorld) -> anyhow::Result<()> {
-    for user in world.users.clone() {
-        let s = status_of(world, &user).await?;
+    each_status(world, |user, s| {
         anyhow::ensure!(s.signed_in && s.hybrid_config_service_internal_url.is_none(), "{user} is {s:?}");
-    }
-    Ok(())
+        Ok(())
+    })
+    .await
 }
 
 fn last_outcome(s: &ClientStatus) -> anyhow::Result<&FetchOutcome> {
@@ -188,49 +219,47 @@ fn last_outcome(s: &ClientStatus) -> anyhow::Result<&FetchOutcome> {
 
 #[then("each of them resolves the service name to one of their own site's Mediation Servers")]
 async fn each_uses_own_site(world: &mut LabWorld) -> anyhow::Result<()> {
-    for user in world.users.clone() {
-        let s = status_of(world, &user).await?;
-        let site = world
-            .topology()
-            .site_of(s.address)
-            .ok_or_else(|| anyhow::anyhow!("{user} at {} is in no site", s.address))?;
+    let topology = world.topology();
+    each_status(world, |user, s| {
+        let site =
+            topology.site_of(s.address).ok_or_else(|| anyhow::anyhow!("{user} at {} is in no site", s.address))?;
         match last_outcome(&s)? {
-            FetchOutcome::Bypass { address, .. } if site.appliances.iter().any(|a| a.address == *address) => {}
+            FetchOutcome::Bypass { address, .. } if site.appliances.iter().any(|a| a.address == *address) => Ok(()),
             other => anyhow::bail!(
                 "{user} in {} should have been served by its own site's Mediation Servers, but: {}",
                 site.name,
                 other.describe()
             ),
         }
-    }
-    Ok(())
+    })
+    .await
 }
 
 #[then("each of them has decided to bypass")]
 async fn each_bypasses(world: &mut LabWorld) -> anyhow::Result<()> {
-    for user in world.users.clone() {
-        let s = status_of(world, &user).await?;
+    each_status(world, |user, s| {
         anyhow::ensure!(
             s.bypass && s.bypass_id.is_some(),
             "{user} decided not to bypass: {}",
             last_outcome(&s)?.describe()
         );
-    }
-    Ok(())
+        Ok(())
+    })
+    .await
 }
 
 #[then("each of them has decided not to bypass because the web service rejected the request")]
 async fn each_rejected(world: &mut LabWorld) -> anyhow::Result<()> {
-    for user in world.users.clone() {
-        let s = status_of(world, &user).await?;
+    each_status(world, |user, s| {
         let outcome = last_outcome(&s)?;
         anyhow::ensure!(
             !s.bypass && matches!(outcome, FetchOutcome::Rejected { .. }),
             "{user}: {}",
             outcome.describe()
         );
-    }
-    Ok(())
+        Ok(())
+    })
+    .await
 }
 
 #[then(expr = "{string} cannot resolve the service name")]
@@ -249,10 +278,8 @@ async fn cannot_resolve(world: &mut LabWorld, user: String) -> anyhow::Result<()
     Ok(())
 }
 
-#[then(expr = "{string} has decided not to bypass because the name does not resolve")]
-async fn not_bypass_no_name(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
-    let s = status_of(world, &user).await?;
-    let outcome = last_outcome(&s)?;
+fn name_did_not_resolve(user: &str, s: &ClientStatus) -> anyhow::Result<()> {
+    let outcome = last_outcome(s)?;
     anyhow::ensure!(
         !s.bypass && matches!(outcome, FetchOutcome::NameDoesNotResolve { .. }),
         "{user}: {}",
@@ -261,8 +288,13 @@ async fn not_bypass_no_name(world: &mut LabWorld, user: String) -> anyhow::Resul
     Ok(())
 }
 
-async fn call_path(world: &LabWorld, user: &str, expected: &str) -> anyhow::Result<()> {
-    let result = within("the call to be placed", world.lab().call(user, DEFAULT_NUMBER)).await??;
+#[then(expr = "{string} has decided not to bypass because the name does not resolve")]
+async fn not_bypass_no_name(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
+    let s = status_of(world, &user).await?;
+    name_did_not_resolve(&user, &s)
+}
+
+fn media_path_is(user: &str, result: &crate::mediation::CallResult, expected: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
         result.media_path.as_str() == expected,
         "{user}'s call through {} should have media {expected}, but has {} ({})",
@@ -273,12 +305,21 @@ async fn call_path(world: &LabWorld, user: &str, expected: &str) -> anyhow::Resu
     Ok(())
 }
 
+async fn call_path(world: &LabWorld, user: &str, expected: &str) -> anyhow::Result<()> {
+    let result = within("the call to be placed", world.lab().call(user, DEFAULT_NUMBER)).await??;
+    media_path_is(user, &result, expected)
+}
+
 #[then(expr = "each of them places a PSTN call with media {string}")]
 async fn each_calls(world: &mut LabWorld, expected: String) -> anyhow::Result<()> {
-    for user in world.users.clone() {
-        call_path(world, &user, &expected).await?;
-    }
-    Ok(())
+    let reach = world.lab().reach();
+    let (reach, expected) = (&reach, expected.as_str());
+    in_order(&world.users, |user| async move {
+        let result = within("the call to be placed", reach.call(user, DEFAULT_NUMBER)).await??;
+        media_path_is(user, &result, expected)
+    })
+    .await
+    .map(drop)
 }
 
 #[then(expr = "{string} places a PSTN call with media {string}")]

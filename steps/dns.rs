@@ -1,5 +1,6 @@
 //! The internal DNS server: what clients at each place resolve the service name to.
 
+use super::each::in_order;
 use super::runbook::run_and_record;
 use super::world::{within, LabWorld};
 use crate::dns::{Answer, Transport};
@@ -24,20 +25,32 @@ async fn resolve(world: &LabWorld, name: &str, from: IpAddr, transport: Transpor
 
 async fn each_site_gets_its_own(world: &LabWorld, transport: Transport) -> anyhow::Result<()> {
     let name = service(world);
+    // Each subnet's client address, in plan order; a site short of one ends the list there, as
+    // its failure ends the step.
+    let mut places: Vec<(&Site, Option<IpAddr>)> = Vec::new();
     for site in &world.topology().sites {
         let addresses = world.topology().subnet_client_addresses(site);
-        anyhow::ensure!(addresses.len() == site.subnets.len(), "a subnet of site {} has no client address", site.name);
-        for from in addresses {
-            let answer = resolve(world, &name, from, transport).await?;
-            let expected = Answer::Addresses(site_addresses(site));
-            anyhow::ensure!(
-                answer == expected,
-                "a client at {from} in {} should get {expected:?} for {name} over {transport:?}, but got {answer:?}",
-                site.name
-            );
+        if addresses.len() != site.subnets.len() {
+            places.push((site, None));
+            break;
         }
+        places.extend(addresses.into_iter().map(|from| (site, Some(from))));
     }
-    Ok(())
+    let reach = world.lab().reach();
+    let (reach, name) = (&reach, name.as_str());
+    in_order(places, |(site, from)| async move {
+        let from = from.ok_or_else(|| anyhow::anyhow!("a subnet of site {} has no client address", site.name))?;
+        let answer = within("the DNS server to answer", reach.resolve(name, from, transport)).await??;
+        let expected = Answer::Addresses(site_addresses(site));
+        anyhow::ensure!(
+            answer == expected,
+            "a client at {from} in {} should get {expected:?} for {name} over {transport:?}, but got {answer:?}",
+            site.name
+        );
+        Ok(())
+    })
+    .await
+    .map(drop)
 }
 
 #[then("a client in each site resolves the service name to exactly that site's Mediation Servers")]
@@ -108,14 +121,18 @@ async fn nobody_resolves(world: &mut LabWorld) -> anyhow::Result<()> {
     let mut places: Vec<IpAddr> =
         world.topology().sites.iter().flat_map(|s| world.topology().subnet_client_addresses(s)).collect();
     places.extend(world.topology().outside_address(0));
-    for from in places {
-        let answer = resolve(world, &name, from, Transport::Udp).await?;
+    let reach = world.lab().reach();
+    let (reach, name) = (&reach, name.as_str());
+    in_order(places, |from| async move {
+        let answer = within("the DNS server to answer", reach.resolve(name, from, Transport::Udp)).await??;
         anyhow::ensure!(
             !matches!(answer, Answer::Addresses(_)),
             "a client at {from} still resolves {name}: {answer:?}"
         );
-    }
-    Ok(())
+        Ok(())
+    })
+    .await
+    .map(drop)
 }
 
 /// The service name's host relative to its zone (`hybridvoice` in adatum.biz).

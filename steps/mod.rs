@@ -6,6 +6,7 @@ mod appliance;
 pub mod catalogue;
 mod client;
 mod dns;
+mod each;
 mod faults;
 pub mod preflight;
 mod rehearsal;

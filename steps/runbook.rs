@@ -1,5 +1,6 @@
 //! Runbook lines pasted as doc strings, and what the run printed.
 
+use super::each::in_order;
 use super::world::{within, LabWorld, LastRun};
 use crate::lab::{LabError, RunOn};
 use crate::runbook::{Transcript, Value};
@@ -60,13 +61,18 @@ async fn admin_runs_on_each(world: &mut LabWorld, step: &Step) -> anyhow::Result
     let source = doc(step)?.to_string();
     let names: Vec<String> = world.topology().appliances().map(|(_, a)| a.name.clone()).collect();
     world.runs.clear();
-    for name in names {
-        let transcript =
-            within("the runbook to run", world.lab().run_runbook(&source, &RunOn::Appliance(name.clone())))
+    let runs = {
+        let reach = world.lab().reach();
+        let (reach, source) = (&reach, source.as_str());
+        in_order(names, |name| async move {
+            let transcript = within("the runbook to run", reach.run_runbook(source, &RunOn::Appliance(name.clone())))
                 .await?
                 .map_err(|e| anyhow::anyhow!("on {name}: {e}"))?;
-        world.runs.push((name, transcript));
-    }
+            Ok((name, transcript))
+        })
+        .await?
+    };
+    world.runs = runs;
     Ok(())
 }
 

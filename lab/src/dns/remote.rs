@@ -48,10 +48,15 @@ impl DnsRemote {
         }
     }
 
-    /// The management API as the lab's control plane sees it (the shared client: nothing is
-    /// built per call).
+    /// The management API as the lab's control plane sees it: over the connections a runbook
+    /// run keeps to it while one does ([`crate::lab::Lab::run_runbook`]), else the shared client
+    /// (nothing is built per call either way).
     fn management(&self) -> ControlClient {
-        ControlClient::new(PEER, &self.admin_url, &self.token)
+        let client = ControlClient::new(PEER, &self.admin_url, &self.token);
+        match crate::http::pool::kept(&self.admin_url) {
+            Some(pool) => client.with_http(pool.http()),
+            None => client,
+        }
     }
 
     async fn post(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {

@@ -37,8 +37,7 @@ pub fn for_peer(base: &str) -> Option<PooledClient> {
     if !on_loopback(base) {
         return None;
     }
-    static POOLS: OnceLock<Mutex<HashMap<String, Weak<reqwest::Client>>>> = OnceLock::new();
-    let mut pools = POOLS.get_or_init(Default::default).lock().unwrap();
+    let mut pools = pools().lock().unwrap();
     if let Some(client) = pools.get(base).and_then(Weak::upgrade) {
         return Some(PooledClient { client });
     }
@@ -46,6 +45,19 @@ pub fn for_peer(base: &str) -> Option<PooledClient> {
     let client = Arc::new(build());
     pools.insert(base.to_string(), Arc::downgrade(&client));
     Some(PooledClient { client })
+}
+
+/// The pool for `base` while another holder keeps it, without starting one: for a caller that
+/// makes too few requests to keep connections of its own, but may share those kept for a run of
+/// many (a runbook run keeps its DNS servers', and each cmdlet's request borrows them).
+pub fn kept(base: &str) -> Option<PooledClient> {
+    pools().lock().unwrap().get(base).and_then(Weak::upgrade).map(|client| PooledClient { client })
+}
+
+/// Every pool by base URL, held weakly: a pool lives as long as its holders.
+fn pools() -> &'static Mutex<HashMap<String, Weak<reqwest::Client>>> {
+    static POOLS: OnceLock<Mutex<HashMap<String, Weak<reqwest::Client>>>> = OnceLock::new();
+    POOLS.get_or_init(Default::default)
 }
 
 /// Idle connections are dropped well before a role closes them as idle ([`super::POOL_IDLE`]),
@@ -85,6 +97,16 @@ mod tests {
         let weak = Arc::downgrade(&first.client);
         drop((first, second));
         assert!(weak.upgrade().is_none(), "the pool goes with its last holder");
+    }
+
+    #[test]
+    fn a_kept_pool_is_lent_and_none_is_started_for_the_borrower() {
+        assert!(kept("http://127.0.0.1:3").is_none(), "nobody keeps one yet");
+        let keeper = for_peer("http://127.0.0.1:3").expect("loopback is pooled");
+        let borrowed = kept("http://127.0.0.1:3").expect("the keeper's pool");
+        assert!(Arc::ptr_eq(&keeper.client, &borrowed.client));
+        drop((keeper, borrowed));
+        assert!(kept("http://127.0.0.1:3").is_none(), "gone with its holders, and not started again");
     }
 
     #[test]

@@ -84,3 +84,17 @@ impl Lab {
         Ok(findings)
     }
 }
+
+impl super::appliances::Reach<'_> {
+    /// [`Lab::resolve`], with the endpoints this reach read.
+    pub async fn resolve(
+        &self,
+        name: &str,
+        from: std::net::IpAddr,
+        transport: crate::dns::Transport,
+    ) -> Result<crate::dns::Answer, LabError> {
+        let index = self.lab.topology.dns_server_index_for(from);
+        let server = self.endpoints.dns_servers.get(index).map(|d| d.dns).unwrap_or(self.endpoints.dns);
+        Ok(crate::dns::lookup(server, name, Some(from), transport).await?)
+    }
+}

@@ -2,10 +2,11 @@
 //! cmdlets go to the tenant as its administrator, DNS cmdlets to the DNS server, and with `--on`
 //! the Mediation Server cmdlets to one appliance; each role declares its own cmdlets.
 
+use super::appliances::Reach;
 use super::{Lab, LabError};
 use crate::dns::{DnsRemote, DnsServers, NamedServer};
 use crate::runbook::{self, CmdletTable, Executor, Transcript};
-use crate::tenant::{session_specs, InSession, TenantExecutor};
+use crate::tenant::{session_specs, InSession, TenantExecutor, TenantRemote};
 use std::sync::Arc;
 
 /// Where a runbook is run.
@@ -49,12 +50,16 @@ pub fn modelled_cmdlets() -> CmdletTable {
 
 impl Lab {
     pub async fn run_runbook(&self, source: &str, on: &RunOn) -> Result<Transcript, LabError> {
-        let endpoints = self.endpoints();
-        let remote = |admin_url: &str, dns| DnsRemote {
-            admin_url: admin_url.to_string(),
-            dns,
-            token: self.secrets.control.clone(),
-        };
+        self.reach().run_runbook(source, on).await
+    }
+}
+
+impl Reach<'_> {
+    /// [`Lab::run_runbook`], with the endpoints this reach read.
+    pub async fn run_runbook(&self, source: &str, on: &RunOn) -> Result<Transcript, LabError> {
+        let endpoints = &self.endpoints;
+        let token = &self.lab.secrets.control;
+        let remote = |admin_url: &str, dns| DnsRemote { admin_url: admin_url.to_string(), dns, token: token.clone() };
         let dns: Arc<dyn Executor> = if endpoints.dns_servers.is_empty() {
             Arc::new(remote(&endpoints.dns_admin, endpoints.dns))
         } else {
@@ -66,11 +71,15 @@ impl Lab {
                     .collect(),
             })
         };
-        let mut executors = RoleExecutors {
-            tenant: Some(Arc::new(TenantExecutor::new(self.tenant()))),
-            dns: Some(dns),
-            appliance: None,
-        };
+        // Connections to the DNS servers' management APIs, kept for the length of the run: its
+        // cmdlets go out one after another, and thousands of records each on a connection of its
+        // own would spend more time connecting than running. The remotes borrow them.
+        let admin_urls = std::iter::once(&endpoints.dns_admin).chain(endpoints.dns_servers.iter().map(|d| &d.admin));
+        let _kept: Vec<_> = admin_urls.filter_map(|url| crate::http::pool::for_peer(url)).collect();
+        // What `Lab::tenant` gives, without reading the endpoints again.
+        let tenant = TenantRemote::new(endpoints.tenant.clone(), self.lab.secrets.admin.clone());
+        let mut executors =
+            RoleExecutors { tenant: Some(Arc::new(TenantExecutor::new(tenant))), dns: Some(dns), appliance: None };
         if let RunOn::Appliance(key) = on {
             executors.appliance = Some(Arc::new(self.appliance(key)?));
         }

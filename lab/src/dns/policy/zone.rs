@@ -4,6 +4,7 @@ use super::error::PolicyError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 /// The record types the lab's zones hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,8 +79,12 @@ pub struct Zone {
     /// Accepted for fidelity with Windows; the lab keeps zones in memory only.
     pub zone_file: Option<String>,
     pub replication_scope: Option<String>,
-    /// By lower-case name; the default scope's name is the zone's.
-    pub scopes: BTreeMap<String, ZoneScope>,
+    /// By lower-case name; the default scope's name is the zone's. Every change stores a new
+    /// copy of the zone (the directory keeps the copies other servers still see, and a failed
+    /// change leaves the zone as it was): shared scopes keep that copy to one per scope rather
+    /// than one per record, and a change copies only the scope it changes ([`Zone::scope_mut`]).
+    #[serde(with = "shared_scopes")]
+    pub scopes: BTreeMap<String, Arc<ZoneScope>>,
     /// Bumped on every change, shown in the SOA.
     pub serial: u32,
 }
@@ -103,7 +108,7 @@ impl Zone {
         }
         let default = ZoneScope { name: canonical.clone(), records: BTreeMap::new() };
         Ok(Zone {
-            scopes: BTreeMap::from([(canonical.clone(), default)]),
+            scopes: BTreeMap::from([(canonical.clone(), Arc::new(default))]),
             name: canonical,
             zone_file,
             replication_scope,
@@ -119,18 +124,22 @@ impl Zone {
     /// `-ZoneScope` absent means the default scope.
     pub fn scope(&self, scope: Option<&str>) -> Result<&ZoneScope, PolicyError> {
         let key = scope.unwrap_or(&self.name).trim().to_ascii_lowercase();
-        self.scopes.get(&key).ok_or_else(|| PolicyError::UnknownZoneScope {
+        self.scopes.get(&key).map(|s| &**s).ok_or_else(|| PolicyError::UnknownZoneScope {
             zone: self.name.clone(),
             scope: scope.unwrap_or_default().trim().to_string(),
         })
     }
 
+    /// The scope to change: its own copy when another copy of the zone shares it.
     pub fn scope_mut(&mut self, scope: Option<&str>) -> Result<&mut ZoneScope, PolicyError> {
         let key = scope.unwrap_or(&self.name).trim().to_ascii_lowercase();
-        let zone = self.name.clone();
-        self.scopes
-            .get_mut(&key)
-            .ok_or(PolicyError::UnknownZoneScope { zone, scope: scope.unwrap_or_default().trim().to_string() })
+        match self.scopes.get_mut(&key) {
+            Some(s) => Ok(Arc::make_mut(s)),
+            None => Err(PolicyError::UnknownZoneScope {
+                zone: self.name.clone(),
+                scope: scope.unwrap_or_default().trim().to_string(),
+            }),
+        }
     }
 
     pub fn add_scope(&mut self, name: &str) -> Result<(), PolicyError> {
@@ -148,7 +157,7 @@ impl Zone {
         if self.scopes.contains_key(&key) {
             return Err(PolicyError::DuplicateZoneScope { zone: self.name.clone(), scope: name.to_string() });
         }
-        self.scopes.insert(key, ZoneScope { name: name.trim().to_string(), records: BTreeMap::new() });
+        self.scopes.insert(key, Arc::new(ZoneScope { name: name.trim().to_string(), records: BTreeMap::new() }));
         self.serial += 1;
         Ok(())
     }
@@ -177,5 +186,65 @@ impl Zone {
             Some(r) => r.to_string(),
             None => "@".to_string(),
         }
+    }
+}
+
+/// The scopes as they were written before they were shared: a map of scopes by name.
+mod shared_scopes {
+    use super::ZoneScope;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    pub fn serialize<S: Serializer>(scopes: &BTreeMap<String, Arc<ZoneScope>>, to: S) -> Result<S::Ok, S::Error> {
+        let plain: BTreeMap<&String, &ZoneScope> = scopes.iter().map(|(k, v)| (k, &**v)).collect();
+        plain.serialize(to)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<BTreeMap<String, Arc<ZoneScope>>, D::Error> {
+        let plain = BTreeMap::<String, ZoneScope>::deserialize(from)?;
+        Ok(plain.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone_with_two_scopes() -> Zone {
+        let mut z = Zone::new("adatum.biz", None, Some("Forest".into())).unwrap();
+        z.add_scope("AmsterdamZoneScope").unwrap();
+        z.add_scope("SeattleZoneScope").unwrap();
+        let a = RecordData::A("10.10.0.10".parse().unwrap());
+        z.scope_mut(Some("AmsterdamZoneScope")).unwrap().records.insert("hybridvoice.adatum.biz".into(), vec![a]);
+        z
+    }
+
+    #[test]
+    fn a_change_to_a_copy_copies_only_the_scope_it_changes() {
+        let original = zone_with_two_scopes();
+        let mut copy = original.clone();
+        let b = RecordData::A("10.10.0.11".parse().unwrap());
+        copy.scope_mut(Some("amsterdamzonescope")).unwrap().records.get_mut("hybridvoice.adatum.biz").unwrap().push(b);
+        assert_eq!(original.scope(Some("AmsterdamZoneScope")).unwrap().records["hybridvoice.adatum.biz"].len(), 1);
+        assert_eq!(copy.scope(Some("AmsterdamZoneScope")).unwrap().records["hybridvoice.adatum.biz"].len(), 2);
+        assert!(!Arc::ptr_eq(&original.scopes["amsterdamzonescope"], &copy.scopes["amsterdamzonescope"]));
+        assert!(Arc::ptr_eq(&original.scopes["seattlezonescope"], &copy.scopes["seattlezonescope"]), "still shared");
+        assert!(Arc::ptr_eq(&original.scopes["adatum.biz"], &copy.scopes["adatum.biz"]), "still shared");
+    }
+
+    #[test]
+    fn scopes_are_written_and_read_as_a_map_of_scopes_by_name() {
+        let z = zone_with_two_scopes();
+        let json = serde_json::to_value(&z).unwrap();
+        assert_eq!(json["scopes"]["amsterdamzonescope"]["name"], "AmsterdamZoneScope");
+        assert_eq!(json["scopes"]["amsterdamzonescope"]["records"]["hybridvoice.adatum.biz"][0]["A"], "10.10.0.10");
+        assert_eq!(json["scopes"]["adatum.biz"]["records"], serde_json::json!({}));
+        let read: Zone = serde_json::from_value(json).unwrap();
+        assert_eq!(read.scopes.keys().collect::<Vec<_>>(), z.scopes.keys().collect::<Vec<_>>());
+        assert_eq!(
+            read.scope(Some("AmsterdamZoneScope")).unwrap().records,
+            z.scope(Some("AmsterdamZoneScope")).unwrap().records
+        );
     }
 }
