@@ -32,7 +32,7 @@ pub struct StatusRow {
 /// read for. Appliances are found through an index rather than a scan of the plan per key.
 pub struct Reach<'a> {
     pub(super) lab: &'a Lab,
-    pub(super) endpoints: Endpoints,
+    pub(super) endpoints: std::sync::Arc<Endpoints>,
     index: OnceLock<ApplianceIndex>,
 }
 
