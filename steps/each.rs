@@ -27,7 +27,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
-    #[tokio::test]
+    // Paused time: each item's work "takes" its sleep on the runtime's clock, at once in real time.
+    #[tokio::test(start_paused = true)]
     async fn answers_come_in_the_items_order_however_long_each_takes() {
         let answers = in_order(0..40u64, |i| async move {
             // Later items answer sooner.
@@ -39,7 +40,7 @@ mod tests {
         assert_eq!(answers, (0..40).map(|i| i * 10).collect::<Vec<_>>());
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn the_first_failure_in_order_is_reported_even_when_a_later_one_fails_sooner() {
         let err = in_order(0..10u64, |i| async move {
             match i {
@@ -56,7 +57,7 @@ mod tests {
         assert_eq!(err.to_string(), "item 3 failed");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn no_more_than_at_once_are_in_flight_and_all_of_them_are_asked() {
         let (now, most, asked) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
         in_order(0..100, |_| async {
