@@ -49,6 +49,9 @@ pub struct Containers {
     topology_toml: String,
     /// Sweeps the lab when dropped without `stop()` (a failing test, an error during start).
     guard: Mutex<Option<SweepGuard>>,
+    /// Held while a client host is looked for and started: users signing in at once must not
+    /// start one host twice, nor two hosts on the same free online address.
+    starting_client_host: tokio::sync::Mutex<()>,
 }
 
 struct SweepGuard(String);
@@ -172,7 +175,15 @@ impl Containers {
     fn from_parts(docker: Docker, state: ContainersState, plan: LabPlan) -> Result<Containers, BackendError> {
         let topology_toml = toml::to_string(&state.topology).map_err(BackendError::TopologyText)?;
         let http = crate::http::control::shared();
-        Ok(Containers { docker, http, state: Mutex::new(state), plan, topology_toml, guard: Mutex::new(None) })
+        Ok(Containers {
+            docker,
+            http,
+            state: Mutex::new(state),
+            plan,
+            topology_toml,
+            guard: Mutex::new(None),
+            starting_client_host: Default::default(),
+        })
     }
 
     /// What another process needs to drive this lab.
@@ -418,6 +429,11 @@ impl Backend for Containers {
     }
 
     async fn client_host(&self, at: IpAddr) -> Result<String, BackendError> {
+        if let Some(url) = self.state.lock().unwrap().endpoints.clients.get(&at.to_string()) {
+            return Ok(url.clone());
+        }
+        let _starting = self.starting_client_host.lock().await;
+        // Another sign-in may have started it while this one waited.
         if let Some(url) = self.state.lock().unwrap().endpoints.clients.get(&at.to_string()) {
             return Ok(url.clone());
         }
