@@ -1,5 +1,5 @@
 //! Resetting an embedded lab: it is put back as it stood the moment it became ready, instead of
-//! being stopped and another started (docs/design/backends.md, "Reuse").
+//! being stopped and another started (docs/design/backends.md, "Reset in place").
 //!
 //! A fresh lab's state is what its start left: the tenant's store with every appliance
 //! registered and its first contact, every LocalStore after its first sync, lab time zero, DNS
