@@ -126,14 +126,13 @@ pub struct ControlClient {
 }
 
 impl ControlClient {
+    /// Requests go out on kept-alive connections when someone keeps a pool for `base` (an
+    /// embedded lab keeps one for each of its single-port roles, [`super::pool::kept`]), else on
+    /// the shared client.
     pub fn new(peer: impl Into<String>, base: impl Into<String>, token: impl Into<String>) -> ControlClient {
-        ControlClient {
-            peer: peer.into(),
-            base: base.into().trim_end_matches('/').to_string(),
-            token: token.into(),
-            timeout: None,
-            http: shared(),
-        }
+        let base = base.into().trim_end_matches('/').to_string();
+        let http = super::pool::kept(&base).map_or_else(shared, |pool| pool.http());
+        ControlClient { peer: peer.into(), base, token: token.into(), timeout: None, http }
     }
 
     /// Requests go out on `http` rather than the shared client (a pooled one, [`super::pool`]).
@@ -285,5 +284,66 @@ impl ControlClient {
         }
         let (status, message) = super::refusal_reason(response).await;
         Err(self.error(RemoteErrorKind::Refused { status, message }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A peer answering `{}` to every request, keeping connections alive; counts connections.
+    async fn counting_peer() -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while let Ok(n) = stream.read(&mut buf).await {
+                        if n == 0 {
+                            return;
+                        }
+                        request.extend_from_slice(&buf[..n]);
+                        while let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                            request.drain(..end + 4);
+                            let answer =
+                                b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: application/json\r\n\r\n{}";
+                            if stream.write_all(answer).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (base, accepted)
+    }
+
+    async fn ask_twice(base: &str) {
+        for _ in 0..2 {
+            let answer: serde_json::Value = ControlClient::new("the peer", base, "token").get("/x").await.unwrap();
+            assert_eq!(answer, serde_json::json!({}));
+        }
+    }
+
+    #[tokio::test]
+    async fn clients_of_a_role_whose_connections_are_kept_share_them() {
+        let (base, accepted) = counting_peer().await;
+        ask_twice(&base).await;
+        assert_eq!(accepted.load(Ordering::SeqCst), 2, "nobody keeps connections: one per request");
+
+        let kept = super::super::pool::for_peer(&base).expect("loopback is pooled");
+        ask_twice(&format!("{base}/")).await;
+        assert_eq!(accepted.load(Ordering::SeqCst), 3, "kept: both requests on one new connection");
+        drop(kept);
+        ask_twice(&base).await;
+        assert_eq!(accepted.load(Ordering::SeqCst), 5, "the pool went with its keeper");
     }
 }

@@ -2,9 +2,12 @@
 //!
 //! The lab's shared client ([`super::control::shared`]) opens a connection per request: one
 //! process may host several runtimes, and a pooled connection must not outlive the runtime that
-//! opened it. Thousands of appliances of an embedded lab syncing with their tenant are the
-//! exception worth pooling for: they all run on the lab's runtime, and a new connection per
-//! request (connect, accept, a task on each side, teardown) costs more than the request itself.
+//! opened it. An embedded lab's own calls are the exception worth pooling for: they all run on the
+//! lab's runtime, and a new connection per request (connect, accept, a task on each side,
+//! teardown, and an entry in the kernel's connection tracking for two minutes after) costs more
+//! than the request itself. Its appliances keep a pool to their tenant, and the lab keeps one to
+//! each role answering on a single port (tenant, client host, DNS management), which every
+//! [`super::ControlClient`] to that role borrows ([`kept`]).
 //!
 //! A pool is shared by every holder of its [`PooledClient`] for one base URL and dropped with the
 //! last of them, so a lab that stops takes its connections with it and the next lab on the same

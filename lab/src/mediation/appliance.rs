@@ -29,6 +29,9 @@ pub struct Appliance {
     file: LocalStoreFile,
     /// The in-memory LocalStore; the file is its durable twin, written before this is replaced.
     store: Mutex<LocalStore>,
+    /// A sync has written the file since the last [`Appliance::put_back`] (or none was done):
+    /// until one does, the file still holds what that put back.
+    written_since_put_back: AtomicBool,
     /// Set by `POST /lab/link` (the embedded backend's fault): syncs fail without sending.
     link_cut: AtomicBool,
     replication: Mutex<Replication>,
@@ -72,6 +75,7 @@ impl Appliance {
             _pool: pool,
             file,
             store: Mutex::new(store),
+            written_since_put_back: AtomicBool::new(true),
             link_cut: AtomicBool::new(false),
             replication: Mutex::new(replication),
             gateways_down: Mutex::new(BTreeSet::new()),
@@ -112,7 +116,13 @@ impl Appliance {
 
     /// See [`super::MediationServer::put_back`].
     pub fn put_back(&self, store: &LocalStore) -> Result<(), super::LocalStoreError> {
-        self.file.save(store)?;
+        // A lab reset puts thousands of appliances back, most of them as the last reset left
+        // them: their file is rewritten only when a sync wrote it since.
+        let written = self.written_since_put_back.swap(true, Ordering::SeqCst);
+        if written || *self.store.lock().unwrap() != *store {
+            self.file.save(store)?;
+        }
+        self.written_since_put_back.store(false, Ordering::SeqCst);
         *self.store.lock().unwrap() = store.clone();
         let mut r = self.replication.lock().unwrap();
         r.registered = true;
@@ -162,23 +172,30 @@ impl Appliance {
         self.link()?;
         let configuration = self.tenant.pull(&self.config.name).await.map_err(SyncFailure::from_tenant)?;
         let version = configuration.version;
-        let current = self.local_store();
-        let updated = current.replicated(configuration, now);
-        let unchanged = updated.configuration == current.configuration
-            && updated.bypass_ever_enabled == current.bypass_ever_enabled;
-        let written = match unchanged {
-            true => self.file.stamp(now).or_else(|_| self.file.save(&updated)),
-            false => self.file.save(&updated),
-        };
-        written.map_err(|e| SyncFailure {
+        let updated = self.local_store().replicated(configuration, now);
+        self.keep(updated).map_err(|e| SyncFailure {
             message: format!("the tenant answered but the LocalStore could not be written: {e}"),
             tenant_answered: true,
             forget_registration: false,
         })?;
-        *self.store.lock().unwrap() = updated;
         self.link()?;
         let contact = ApplianceContact { name: self.config.name.clone(), at: now, replicated_version: version };
         self.tenant.report_contact(&contact).await.map_err(SyncFailure::from_tenant)
+    }
+
+    /// Makes `updated` the LocalStore, file first. A copy that brings nothing new but the sync's
+    /// time only stamps the file with it.
+    fn keep(&self, updated: LocalStore) -> Result<(), super::LocalStoreError> {
+        let current = self.local_store();
+        let unchanged = updated.configuration == current.configuration
+            && updated.bypass_ever_enabled == current.bypass_ever_enabled;
+        self.written_since_put_back.store(true, Ordering::SeqCst);
+        match (unchanged, updated.synced_at) {
+            (true, Some(at)) => self.file.stamp(at).or_else(|_| self.file.save(&updated))?,
+            _ => self.file.save(&updated)?,
+        }
+        *self.store.lock().unwrap() = updated;
+        Ok(())
     }
 
     fn registration(&self, explicit: bool) -> ApplianceRegistration {
@@ -261,5 +278,59 @@ impl SyncFailure {
             RemoteErrorKind::Malformed(_) => (true, false),
         };
         SyncFailure { message: e.to_string(), tenant_answered, forget_registration }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Secrets;
+    use crate::tenant::TenantConfiguration;
+    use crate::topology::Topology;
+    use std::os::unix::fs::MetadataExt;
+
+    fn appliance(dir: &std::path::Path) -> Appliance {
+        let topology = Topology::seed();
+        let secrets = Secrets::well_known(&topology);
+        let config =
+            super::super::appliance_config(&topology, &secrets, "sea-cce1", "http://127.0.0.1:9", Some(dir.into()))
+                .unwrap();
+        let file = LocalStoreFile::in_dir(dir);
+        let store = file.load().unwrap();
+        Appliance::new(config, Clock::new(), file, store)
+    }
+
+    fn configuration(version: u64, enabled: bool) -> TenantConfiguration {
+        let mut c = TenantConfiguration { version, ..Default::default() };
+        c.network.media_bypass_settings.enabled = enabled;
+        c
+    }
+
+    #[test]
+    fn a_put_back_rewrites_the_file_only_when_a_sync_wrote_it_since() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = appliance(dir.path());
+        let checkpoint = LocalStore::default().replicated(configuration(1, false), Duration::ZERO);
+        let file = a.file.path().to_path_buf();
+        let inode = || std::fs::metadata(&file).unwrap().ino();
+
+        a.put_back(&checkpoint).unwrap();
+        assert_eq!(a.file.load().unwrap(), checkpoint);
+        let first = inode();
+        a.put_back(&checkpoint).unwrap();
+        assert_eq!(inode(), first, "nothing wrote the file since: it is left as it is");
+
+        // A sync that brings a change replaces the file; the next put back writes it again.
+        a.keep(checkpoint.replicated(configuration(2, true), Duration::from_secs(60))).unwrap();
+        assert_eq!(a.file.load().unwrap().version(), Some(2));
+        a.put_back(&checkpoint).unwrap();
+        assert_eq!(a.file.load().unwrap(), checkpoint);
+        assert_eq!(a.local_store(), checkpoint);
+
+        // A sync that only stamps its time is a write too.
+        a.keep(checkpoint.replicated(configuration(1, false), Duration::from_secs(86_400))).unwrap();
+        assert_eq!(a.file.load().unwrap().synced_at, Some(Duration::from_secs(86_400)));
+        a.put_back(&checkpoint).unwrap();
+        assert_eq!(a.file.load().unwrap(), checkpoint, "the stamp went with the rewrite");
     }
 }

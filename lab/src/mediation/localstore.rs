@@ -109,12 +109,20 @@ impl LocalStoreFile {
     /// Replaces the stored copy atomically. No fsync: the copy must survive a killed process
     /// (the page cache does), not a lost host, and thousands of appliances sync at once.
     pub fn save(&self, store: &LocalStore) -> Result<(), LocalStoreError> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| self.error(format!("cannot create its folder: {e}")))?;
-        }
         let json = serde_json::to_vec_pretty(store).expect("the LocalStore serializes");
         let temp = self.path.with_extension("json.tmp");
-        std::fs::write(&temp, json).map_err(|e| self.error(format!("cannot write {}: {e}", temp.display())))?;
+        // The folder is made only when missing (the first save): thousands of appliances save at
+        // once, and asking for it on every save cost as much as writing the copy.
+        let written = match std::fs::write(&temp, &json) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(dir) = self.path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| self.error(format!("cannot create its folder: {e}")))?;
+                }
+                std::fs::write(&temp, &json)
+            }
+            written => written,
+        };
+        written.map_err(|e| self.error(format!("cannot write {}: {e}", temp.display())))?;
         std::fs::rename(&temp, &self.path).map_err(|e| self.error(format!("cannot replace it: {e}")))
     }
 

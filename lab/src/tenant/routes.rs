@@ -407,26 +407,29 @@ async fn pstn_route(State(t): State<Tenant>, headers: HeaderMap, Path(user): Pat
         (None, Some(site)) => (Some(site), "the tenant default (PeerDestination)".to_string()),
         (None, None) => (None, "no PSTN site assigned and no tenant default: the site the client is in".to_string()),
     };
-    let records = t.appliances();
-    let never_registered = t
-        .topology()
-        .appliances()
-        .filter(|(_, a)| !a.registered && !records.iter().any(|r| r.name.eq_ignore_ascii_case(&a.name)))
-        .map(|(_, a)| (a.name.clone(), "not registered".to_string()))
-        .collect::<Vec<_>>();
-    let unavailable = records
-        .into_iter()
-        .filter_map(|r| {
-            let why = if !r.registered {
-                "not registered"
-            } else if r.maintenance_mode {
-                "in maintenance mode"
-            } else {
-                return None;
-            };
-            Some((r.name, why.to_string()))
-        })
-        .chain(never_registered)
-        .collect();
+    // Read in place: every call asks, and copying thousands of records per call cost more than
+    // the call.
+    let unavailable = t.with_state(|s| {
+        let records = &s.appliances;
+        let never_registered = t
+            .topology()
+            .appliances()
+            .filter(|(_, a)| !a.registered && !records.contains_key(&a.name.to_ascii_lowercase()))
+            .map(|(_, a)| (a.name.clone(), "not registered".to_string()));
+        records
+            .values()
+            .filter_map(|r| {
+                let why = if !r.registered {
+                    "not registered"
+                } else if r.maintenance_mode {
+                    "in maintenance mode"
+                } else {
+                    return None;
+                };
+                Some((r.name.clone(), why.to_string()))
+            })
+            .chain(never_registered)
+            .collect()
+    });
     Ok(Json(PstnRoute { site, reason, unavailable }))
 }

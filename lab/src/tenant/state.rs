@@ -164,11 +164,23 @@ fn appliance_keys(topology: &Topology) -> Vec<String> {
 async fn group_commit(store: Store, mut pending: mpsc::UnboundedReceiver<Pending>) {
     while let Some(first) = pending.recv().await {
         let mut batch = vec![first];
-        while batch.len() < GROUP_COMMIT_MAX {
-            match pending.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
+        // What is pending now, and what arrives while the other ready tasks (tenant handlers
+        // with contacts of their own) get one turn: the batch stops growing when a turn brings
+        // nothing. Each commit costs the same however few records it holds.
+        let mut turns = 0;
+        loop {
+            let before = batch.len();
+            while batch.len() < GROUP_COMMIT_MAX {
+                match pending.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
             }
+            if batch.len() >= GROUP_COMMIT_MAX || (turns > 0 && batch.len() == before) {
+                break;
+            }
+            turns += 1;
+            tokio::task::yield_now().await;
         }
         let records: Vec<(String, ApplianceRecord)> = batch.iter().map(|(k, r, _)| (k.clone(), r.clone())).collect();
         let writer = store.clone();

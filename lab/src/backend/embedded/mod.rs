@@ -56,6 +56,9 @@ pub struct Embedded {
     checkpoint: tokio::sync::Mutex<Option<checkpoint::Checkpoint>>,
     /// Removed on stop unless the lab was started in a kept directory.
     _scratch: Option<tempfile::TempDir>,
+    /// Kept-alive connections to the roles that answer on one port each (tenant, client host,
+    /// DNS servers' management), lent to every caller of this process for the lab's life.
+    _kept_connections: Vec<crate::http::pool::PooledClient>,
 }
 
 impl Embedded {
@@ -168,6 +171,15 @@ impl Embedded {
             control,
             dns_servers: if topology.dns_servers.is_empty() { vec![] } else { dns_servers },
         };
+        // A scenario's steps, the client host and the runbooks call these few roles thousands of
+        // times at scale; a connection each filled the kernel's connection tracking. Not the
+        // appliances: one idle connection per Mediation Server would hold thousands of
+        // descriptors.
+        let single_port_roles = [&endpoints.tenant, &endpoints.dns_admin]
+            .into_iter()
+            .chain(endpoints.clients.values())
+            .chain(endpoints.dns_servers.iter().map(|d| &d.admin));
+        let kept_connections = single_port_roles.filter_map(|url| crate::http::pool::for_peer(url)).collect();
         let embedded = Embedded {
             clock,
             tenant,
@@ -183,6 +195,7 @@ impl Embedded {
             failure,
             checkpoint: Default::default(),
             _scratch: scratch,
+            _kept_connections: kept_connections,
         };
         Ok(embedded)
     }
