@@ -116,9 +116,9 @@ impl Appliance {
 
     /// See [`super::MediationServer::put_back`].
     pub fn put_back(&self, store: &LocalStore) -> Result<(), super::LocalStoreError> {
-        // A lab reset puts thousands of appliances back, most of them as the last reset left
-        // them: their file is rewritten only when a sync wrote it since.
-        let written = self.written_since_put_back.swap(true, Ordering::SeqCst);
+        // A lab reset puts thousands of appliances back: where no sync wrote the file since the
+        // last reset, it still holds what is put back, and is left as it is.
+        let written = self.written_since_put_back.load(Ordering::SeqCst);
         if written || *self.store.lock().unwrap() != *store {
             self.file.save(store)?;
         }
