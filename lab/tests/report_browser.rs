@@ -47,10 +47,9 @@ fn keep(page: &Path) {
     }
 }
 
-/// The DOM Chromium built for `page`, killing the browser (its whole process group) if it has
-/// not finished by the deadline.
-fn dump_dom(page: &Path) -> String {
-    keep(page);
+/// What Chromium printed for `page` with `extra` arguments, killing the browser (its whole
+/// process group) if it has not finished by the deadline.
+fn run_chromium(page: &Path, extra: &[String]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(chromium())
         .args([
@@ -67,7 +66,7 @@ fn dump_dom(page: &Path) -> String {
             "--host-resolver-rules=MAP * ~NOTFOUND",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
+        .args(extra)
         .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -79,8 +78,8 @@ fn dump_dom(page: &Path) -> String {
     let mut stdout = child.stdout.take().unwrap();
     let (done, dumped) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut dom = String::new();
-        let read = stdout.read_to_string(&mut dom).map(|_| dom);
+        let mut out = String::new();
+        let read = stdout.read_to_string(&mut out).map(|_| out);
         let _ = done.send(read);
     });
     let result = dumped.recv_timeout(BROWSER_DEADLINE);
@@ -88,17 +87,35 @@ fn dump_dom(page: &Path) -> String {
     let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
     let _ = child.wait();
     match result {
-        Ok(Ok(dom)) => {
-            assert!(
-                dom.contains("</html>") || dom.contains("</svg>"),
-                "chromium dumped no document for {}: {dom:.400}",
-                page.display()
-            );
-            dom
-        }
+        Ok(Ok(out)) => out,
         Ok(Err(e)) => panic!("reading chromium's output failed: {e}"),
-        Err(_) => panic!("chromium did not dump {} within {BROWSER_DEADLINE:?}", page.display()),
+        Err(_) => panic!("chromium did not finish {} within {BROWSER_DEADLINE:?}", page.display()),
     }
+}
+
+/// The DOM Chromium built for `page`.
+fn dump_dom(page: &Path) -> String {
+    keep(page);
+    let dom = run_chromium(page, &["--dump-dom".to_string()]);
+    assert!(
+        dom.contains("</html>") || dom.contains("</svg>"),
+        "chromium dumped no document for {}: {dom:.400}",
+        page.display()
+    );
+    dom
+}
+
+/// A screenshot of `page` as a person sees it at 1280 pixels wide, as PNG bytes.
+fn screenshot(page: &Path) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("page.png");
+    run_chromium(page, &[format!("--screenshot={}", png.display()), "--window-size=1280,1600".to_string()]);
+    let bytes =
+        std::fs::read(&png).unwrap_or_else(|e| panic!("chromium took no screenshot of {}: {e}", page.display()));
+    if let Some(dir) = std::env::var_os("REPORT_PAGES") {
+        std::fs::write(Path::new(&dir).join("rehearsal-seed.png"), &bytes).unwrap();
+    }
+    bytes
 }
 
 /// The opening tags named `name` in `dom` whose attributes include every `key="value"` pair.
@@ -188,6 +205,9 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
             rows.push(SubnetRow {
                 site: site.name.clone(),
                 subnet: subnet.to_string(),
+                range: subnet.to_string(),
+                address: subnet.hosts().last().unwrap(),
+                window: None,
                 client: format!("user{n}@{}", topology.tenant.domain),
                 resolved_site: (!resolved.is_empty()).then(|| {
                     if misrouted {
@@ -217,6 +237,9 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
     rows.push(SubnetRow {
         site: "outside".into(),
         subnet: topology.outside.subnets[0].to_string(),
+        range: topology.outside.subnets[0].to_string(),
+        address: topology.outside.subnets[0].hosts().next().unwrap(),
+        window: None,
         client: "external1@northwind.example".into(),
         resolved: vec![],
         resolved_site: None,
@@ -237,7 +260,7 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
             web_service: "Serving".into(),
         })
         .collect();
-    PhaseVerdict { name: name.into(), rows, appliances }
+    PhaseVerdict { name: name.into(), rows, appliances, output: vec![], timeline: None }
 }
 
 fn report(topology: &Topology) -> RehearsalReport {
@@ -246,6 +269,8 @@ fn report(topology: &Topology) -> RehearsalReport {
         phase: "enable".into(),
         site: site.into(),
         subnet: subnet.into(),
+        range: subnet.into(),
+        window: None,
         message: message.into(),
     };
     RehearsalReport {
@@ -359,6 +384,63 @@ fn the_rollout_page_shows_cells_findings_the_failing_line_and_the_picture() {
         1,
         "every appliance has a state row per phase"
     );
+}
+
+/// The seed's own rollout, rehearsed for real: every row says its range and sample address,
+/// every phase keeps what its lines printed, and each phase that changed the tenant draws its
+/// replication window, which the browser shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_rehearsal_of_the_seed_shows_ranges_output_and_the_replication_window() {
+    use bypass_lab::backend::{BackendKind, DnsStart};
+    use bypass_lab::rollout::{rehearse_rollout, Quiet, Rollout};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let source = std::fs::read_to_string(root.join("examples/adatum-rollout.ps1")).unwrap();
+    let rollout = Rollout {
+        topology: Topology::seed(),
+        source: source.clone(),
+        origin: "adatum-rollout.ps1".into(),
+        backend: BackendKind::Embedded,
+        dns: DnsStart::Empty,
+    };
+    let done = rehearse_rollout(rollout, std::sync::Arc::new(Quiet)).await.expect("the seed rehearses");
+    assert!(done.succeeded(), "{:?}", done.report.findings);
+    let json = serde_json::to_value(&done.report).unwrap();
+    let enable = json["phases"].as_array().unwrap().iter().find(|p| p["name"] == "enable").expect("an enable phase");
+    for row in enable["rows"].as_array().unwrap() {
+        assert_eq!(row["range"], row["subnet"], "a uniform subnet is one row: {row}");
+        assert!(row["address"].as_str().unwrap().parse::<std::net::IpAddr>().is_ok(), "{row}");
+        assert!(row["window"].is_null(), "no time-of-day policy: {row}");
+    }
+    let output = enable["output"].as_array().unwrap();
+    assert!(
+        output.iter().any(|o| o["command"].as_str().unwrap().starts_with("Set-CsNetworkConfiguration")),
+        "{output:?}"
+    );
+    let sites = enable["timeline"]["sites"].as_array().expect("the enable changed the tenant, so it has a timeline");
+    assert_eq!(sites.len(), 2);
+    for site in sites {
+        let last = site["points"].as_array().unwrap().last().unwrap();
+        assert_eq!(
+            (last["serving"].clone(), last["decision"].as_str()),
+            (site["appliances"].clone(), Some("bypass")),
+            "{site}"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let page =
+        bypass_lab::report::rollout_page::write(dir.path(), &done.report, &Topology::seed(), &source, None).unwrap();
+    let dom = dump_dom(&page);
+    let charts = tags_with(&dom, "svg", &[("class", "timeline")]);
+    assert_eq!(charts.len(), 3, "enable and both disables changed the tenant");
+    assert!(
+        dom.contains("<li data-site=\"Seattle\">Seattle: mixed for"),
+        "one line per site says how long it was mixed"
+    );
+    assert!(!tags_with(&dom, "td", &[("class", "range mono")]).is_empty());
+    assert!(!tags_with(&dom, "pre", &[("class", "output")]).is_empty(), "what the lines printed is beside them");
+    let png = screenshot(&page);
+    assert!(png.len() > 10_000 && png.starts_with(b"\x89PNG"), "a real screenshot: {} bytes", png.len());
 }
 
 #[test]

@@ -263,6 +263,11 @@ fn the_binary_exits_0_1_or_2() {
     )
     .unwrap();
     std::fs::write(dir.path().join("dup.ps1"), "# phase: dns\n# phase: DNS\n").unwrap();
+    std::fs::write(
+        dir.path().join("nocolon.ps1"),
+        runbook(&t, Mistakes::default()).replace("# phase: enable", "# phase enable"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("broken.toml"), "[tenant]\ndomain = 1\n").unwrap();
     let run = |runbook: &str, topology: &str, report: &str| {
         bypass_lab(dir.path(), &["rehearse", "--runbook", runbook, "--topology", topology, "--report", report])
@@ -275,10 +280,23 @@ fn the_binary_exits_0_1_or_2() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("good/rehearsal.json")).unwrap()).unwrap();
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&json), ["phases", "findings"]);
-    assert_eq!(keys(&json["phases"][1]), ["name", "rows", "appliances"]);
+    assert_eq!(keys(&json["phases"][1]), ["name", "rows", "appliances", "output", "timeline"]);
     assert_eq!(
         keys(&json["phases"][1]["rows"][0]),
-        ["site", "subnet", "client", "resolved", "resolved_site", "web_service", "decision", "reason", "media"]
+        [
+            "site",
+            "subnet",
+            "range",
+            "address",
+            "window",
+            "client",
+            "resolved",
+            "resolved_site",
+            "web_service",
+            "decision",
+            "reason",
+            "media"
+        ]
     );
     assert_eq!(json["phases"][1]["rows"][4]["site"], "outside");
     let page = std::fs::read_to_string(dir.path().join("good/rehearsal.html"))
@@ -323,6 +341,7 @@ fn the_binary_exits_0_1_or_2() {
     for (runbook, topology, says) in [
         ("missing.ps1", "plan.toml", "cannot read runbook missing.ps1"),
         ("dup.ps1", "plan.toml", "phase 'dns' is declared twice: on line 1 and again on line 2"),
+        ("nocolon.ps1", "plan.toml", "'# phase enable' is not a phase marker: write it as '# phase: enable'"),
         ("good.ps1", "broken.toml", "broken.toml"),
     ] {
         let (code, stdout, stderr) = run(runbook, topology, "invalid");

@@ -98,8 +98,13 @@ pub fn write_json(done: &RunbookRehearsal, dir: &Path) -> anyhow::Result<PathBuf
 
 fn matrix(phase: &PhaseVerdict) -> String {
     let mut out = format!("\n== phase {} ==\n", phase.name);
-    let header = ["SITE", "SUBNET", "CLIENT", "RESOLVED", "WEB SERVICE", "DECISION", "MEDIA"];
-    let rows: Vec<[String; 7]> = phase
+    let timed = phase.rows.iter().any(|r| r.window.is_some());
+    let mut header =
+        vec!["SITE", "SUBNET", "RANGE", "CLIENT", "ADDRESS", "RESOLVED", "WEB SERVICE", "DECISION", "MEDIA"];
+    if timed {
+        header.insert(5, "WINDOW");
+    }
+    let rows: Vec<Vec<String>> = phase
         .rows
         .iter()
         .map(|r| {
@@ -117,17 +122,33 @@ fn matrix(phase: &PhaseVerdict) -> String {
                 Decision::Bypass => "bypass",
                 Decision::NoBypass => "no-bypass",
             };
-            [r.site.clone(), r.subnet.clone(), r.client.clone(), resolved, web, decision.to_string(), r.media.clone()]
+            // A range equal to its subnet says nothing new: a word keeps the eye on split ones.
+            let range = if r.range == r.subnet { "whole".to_string() } else { r.range.clone() };
+            let mut cells = vec![
+                r.site.clone(),
+                r.subnet.clone(),
+                range,
+                r.client.clone(),
+                r.address.to_string(),
+                resolved,
+                web,
+                decision.to_string(),
+                r.media.clone(),
+            ];
+            if timed {
+                cells.insert(5, r.window.clone().unwrap_or_else(|| "all day".into()));
+            }
+            cells
         })
         .collect();
-    let mut widths = header.map(str::len);
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let line = |cells: Vec<&str>| -> String {
-        let mut l: String = cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}  ")).collect();
+        let mut l: String = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}  ")).collect();
         l.truncate(l.trim_end().len());
         l + "\n"
     };
@@ -150,6 +171,17 @@ fn matrix(phase: &PhaseVerdict) -> String {
         })
         .collect();
     out.push_str(&format!("LocalStore: {}\n", appliances.join("; ")));
+    if let Some(timeline) = &phase.timeline {
+        out.push_str(&format!(
+            "replication of version {} ({} to {}):\n",
+            timeline.version,
+            bypass_lab::clock::clock_time(std::time::Duration::from_millis(timeline.from_ms)),
+            bypass_lab::clock::clock_time(std::time::Duration::from_millis(timeline.to_ms))
+        ));
+        for site in &timeline.sites {
+            out.push_str(&format!("  {}\n", bypass_lab::rollout::timeline::summary(timeline, site)));
+        }
+    }
     out
 }
 
@@ -179,9 +211,14 @@ pub fn render(done: &RunbookRehearsal) -> String {
         }
     }
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let phases = if done.judged_as_one_phase() {
+        "1 phase (no '# phase: NAME' marker: the runbook was judged as one phase, at its end)".to_string()
+    } else {
+        format!("{} phases", done.report.phases.len())
+    };
     out.push_str(&format!(
-        "\nrollout rehearsal: {} phases, {} errors, {} warnings: {}\n",
-        done.report.phases.len(),
+        "\nrollout rehearsal: {}, {} errors, {} warnings: {}\n",
+        phases,
         errors,
         findings.len() - errors,
         if done.succeeded() { "PASSED" } else { "FAILED" }

@@ -14,7 +14,7 @@ pub(crate) mod cmdlets;
 mod cmdlets_output;
 mod handler;
 mod lookup;
-mod policy;
+pub(crate) mod policy;
 mod remote;
 mod replica;
 mod routes;

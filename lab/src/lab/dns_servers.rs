@@ -71,6 +71,8 @@ impl Lab {
                     phase: phase.to_string(),
                     site: site.name.clone(),
                     subnet: site.subnets.first().map(|n| n.to_string()).unwrap_or_default(),
+                    range: site.subnets.first().map(|n| n.to_string()).unwrap_or_default(),
+                    window: None,
                     message: format!(
                         "DNS server {} (serving {}) lacks {}: client subnets and query resolution policies do not replicate between domain controllers; copy them, e.g. Get-DnsServerClientSubnet -ComputerName {source} | Add-DnsServerClientSubnet -ComputerName {}",
                         server.name,

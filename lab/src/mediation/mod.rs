@@ -22,7 +22,7 @@ mod localstore;
 mod remote;
 mod replication;
 mod routes;
-mod schedule;
+pub(crate) mod schedule;
 mod status;
 mod web_service;
 

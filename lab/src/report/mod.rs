@@ -16,6 +16,7 @@ pub mod features_page;
 pub mod graph;
 pub mod page;
 pub mod rollout_page;
+pub mod timeline_svg;
 
 pub use error::ReportError;
 pub use graph::GraphFormat;

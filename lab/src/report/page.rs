@@ -52,6 +52,10 @@ td.skipped, span.skipped { color: var(--warn-ink); font-weight: 600; }
 .runbook .line.failing .no { background: var(--err-ink); color: #fff; }
 .runbook .failure { padding: 2px 8px 4px calc(4em + 18px); color: var(--err-ink); font-family: system-ui, sans-serif;
                     font-weight: 600; background: var(--err); }
+.runbook pre.output { margin: 0; padding: 2px 8px 4px calc(4em + 18px); background: #f6f8fa; color: #33404f;
+                      font-size: 12px; white-space: pre-wrap; border-left: 3px solid var(--line); }
+.timeline svg { max-width: 100%; height: auto; }
+ul.timeline-sites { font-size: 13px; margin: 4px 0 12px; }
 pre.message { margin: 2px 0; white-space: pre-wrap; font-size: 12px; color: var(--err-ink); }
 .none { color: var(--muted); font-style: italic; }
 "#;

@@ -43,7 +43,7 @@ pub fn render(
         phase_section(&mut body, phase, &report.findings);
     }
     findings_section(&mut body, &report.findings);
-    runbook_section(&mut body, runbook, failure);
+    runbook_section(&mut body, runbook, failure, &report.phases);
     document(&format!("Rehearsal of {}: {}", topology.tenant.domain, verdict_word(report, failure)), &body)
 }
 
@@ -108,13 +108,24 @@ fn header(body: &mut String, report: &RehearsalReport, topology: &Topology, fail
     );
 }
 
+/// Whether two ranges (CIDR blocks joined by `, `) share an address.
+fn overlaps(a: &str, b: &str) -> bool {
+    let nets = |t: &str| t.split(',').filter_map(|n| n.trim().parse::<ipnet::IpNet>().ok()).collect::<Vec<_>>();
+    let (a, b) = (nets(a), nets(b));
+    a.iter().any(|x| b.iter().any(|y| x.contains(&y.network()) || y.contains(&x.network())))
+}
+
+/// Whether a finding is about (part of) a row.
+fn about(f: &Finding, phase: &str, row: &SubnetRow) -> bool {
+    f.phase == phase
+        && f.site == row.site
+        && f.subnet == row.subnet
+        && (f.range.is_empty() || overlaps(&f.range, &row.range))
+}
+
 /// The worst finding about this row, if any.
 fn row_severity(phase: &str, row: &SubnetRow, findings: &[Finding]) -> Option<Severity> {
-    findings
-        .iter()
-        .filter(|f| f.phase == phase && f.site == row.site && f.subnet == row.subnet)
-        .map(|f| f.severity)
-        .min()
+    findings.iter().filter(|f| about(f, phase, row)).map(|f| f.severity).min()
 }
 
 fn severity_class(severity: Option<Severity>) -> &'static str {
@@ -143,17 +154,17 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
         "<h2>Phase <span class=\"mono\">{name}</span></h2>\n<p class=\"lead\">{bypassing} of {} subnets bypass.</p>",
         phase.rows.len()
     );
-    body.push_str(
-        "<table class=\"matrix\">\n<thead><tr><th>site</th><th>subnet</th><th>client</th><th>resolved</th>\
-         <th>resolved site</th><th>web service</th><th>decision</th><th>reason</th><th>media</th></tr></thead>\n<tbody>\n",
+    let timed = phase.rows.iter().any(|r| r.window.is_some());
+    let _ = writeln!(
+        body,
+        "<table class=\"matrix\">\n<thead><tr><th>site</th><th>subnet</th><th>range</th><th>client</th><th>address</th>{}\
+         <th>resolved</th><th>resolved site</th><th>web service</th><th>decision</th><th>reason</th><th>media</th></tr></thead>\n<tbody>",
+        if timed { "<th>window</th>" } else { "" }
     );
     for row in &phase.rows {
         let state = severity_class(row_severity(&phase.name, row, findings));
-        let messages: Vec<&str> = findings
-            .iter()
-            .filter(|f| f.phase == phase.name && f.site == row.site && f.subnet == row.subnet)
-            .map(|f| f.message.as_str())
-            .collect();
+        let messages: Vec<&str> =
+            findings.iter().filter(|f| about(f, &phase.name, row)).map(|f| f.message.as_str()).collect();
         let title =
             if messages.is_empty() { String::new() } else { format!(" title=\"{}\"", html(&messages.join("\n"))) };
         let (decision, decision_word) = match row.decision {
@@ -169,10 +180,16 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
         let site_class = if row.site == "outside" { " outside" } else { "" };
         let attrs =
             format!("data-phase=\"{name}\" data-site=\"{}\" data-subnet=\"{}\"", html(&row.site), html(&row.subnet));
+        let window = match (timed, &row.window) {
+            (false, _) => String::new(),
+            (true, Some(w)) => format!("<td class=\"window mono\">{}</td>", html(w)),
+            (true, None) => "<td class=\"window\">all day</td>".into(),
+        };
         let _ = writeln!(
             body,
-            "<tr class=\"row {state}{site_class}\" {attrs}{title}>\
-             <td class=\"site\">{}</td><td class=\"subnet mono\">{}</td><td class=\"client mono\">{}</td>\
+            "<tr class=\"row {state}{site_class}\" {attrs} data-range=\"{range}\"{title}>\
+             <td class=\"site\">{}</td><td class=\"subnet mono\">{}</td><td class=\"range mono\">{range}</td>\
+             <td class=\"client mono\">{}</td><td class=\"address mono\">{}</td>{window}\
              <td class=\"resolved mono\" {attrs}>{resolved}</td><td class=\"resolved-site\">{}</td>\
              <td class=\"web-service\" data-web-service=\"{ws}\">{ws}</td>\
              <td class=\"decision {decision}{expected}\" {attrs} data-decision=\"{decision}\">{decision_word}</td>\
@@ -180,15 +197,38 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
             html(&row.site),
             html(&row.subnet),
             html(&row.client),
+            row.address,
             row.resolved_site.as_deref().map(html).unwrap_or_else(|| "<span class=\"none\">none</span>".into()),
             html(&row.reason),
             html(&row.media),
             ws = web_service_word(row.web_service),
+            range = html(&row.range),
         );
     }
     body.push_str("</tbody>\n</table>\n");
+    if let Some(timeline) = &phase.timeline {
+        timeline_section(body, &name, timeline);
+    }
     appliances_table(body, &name, &phase.appliances);
     body.push_str("</section>\n");
+}
+
+/// The replication window of a phase that changed the tenant: the chart and one line per site.
+fn timeline_section(body: &mut String, phase: &str, timeline: &crate::rollout::model::Timeline) {
+    let _ = writeln!(
+        body,
+        "<h3>Replication window after <span class=\"mono\">{phase}</span></h3>\n<div class=\"timeline\" data-phase=\"{phase}\">{}</div>\n<ul class=\"timeline-sites\">",
+        super::timeline_svg::svg(timeline)
+    );
+    for site in &timeline.sites {
+        let _ = writeln!(
+            body,
+            "<li data-site=\"{}\">{}</li>",
+            html(&site.site),
+            html(&crate::rollout::timeline::summary(timeline, site))
+        );
+    }
+    body.push_str("</ul>\n");
 }
 
 fn appliances_table(body: &mut String, phase: &str, appliances: &[ApplianceRow]) {
@@ -265,8 +305,14 @@ fn is_phase_marker(line: &str) -> bool {
     t.strip_prefix('#').is_some_and(|rest| rest.trim_start().to_ascii_lowercase().starts_with("phase:"))
 }
 
-fn runbook_section(body: &mut String, runbook: &str, failure: Option<&RunbookFailure>) {
-    body.push_str("<h2 id=\"runbook\">Runbook</h2>\n<div class=\"runbook\">\n");
+fn runbook_section(body: &mut String, runbook: &str, failure: Option<&RunbookFailure>, phases: &[PhaseVerdict]) {
+    body.push_str("<h2 id=\"runbook\">Runbook</h2>\n");
+    if crate::rollout::phase::split(runbook).is_ok_and(|p| p.iter().all(|p| p.marker_line == 0)) {
+        body.push_str("<p class=\"lead one-phase\">The runbook has no <span class=\"mono\"># phase: NAME</span> marker: it was judged as one phase, at its end.</p>\n");
+    }
+    body.push_str("<div class=\"runbook\">\n");
+    let outputs: std::collections::HashMap<usize, &crate::rollout::model::OutputLine> =
+        phases.iter().flat_map(|p| p.output.iter()).map(|o| (o.line, o)).collect();
     let lines: Vec<&str> = runbook.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         let n = i + 1;
@@ -283,6 +329,13 @@ fn runbook_section(body: &mut String, runbook: &str, failure: Option<&RunbookFai
         );
         if let (true, Some(f)) = (failing, failure) {
             failure_note(body, f);
+        }
+        if let Some(out) = outputs.get(&n).filter(|o| !o.text.is_empty() || o.error.is_some()) {
+            let text = match &out.error {
+                Some(e) => format!("{}\n{e}", out.text),
+                None => out.text.clone(),
+            };
+            let _ = writeln!(body, "<pre class=\"output\" data-line=\"{n}\">{}</pre>", html(text.trim_matches('\n')));
         }
     }
     if let Some(f) = failure.filter(|f| f.line == 0 || f.line > lines.len()) {
@@ -312,6 +365,9 @@ mod tests {
         SubnetRow {
             site: site.into(),
             subnet: subnet.into(),
+            range: subnet.into(),
+            address: "10.0.0.200".parse().unwrap(),
+            window: None,
             client: "user1@fabrikam.example".into(),
             resolved: vec!["10.0.0.10".parse().unwrap()],
             resolved_site: Some(site.into()),
@@ -331,12 +387,16 @@ mod tests {
                     row("Site000", "10.0.8.0/24", Decision::NoBypass),
                 ],
                 appliances: vec![],
+                output: vec![],
+                timeline: None,
             }],
             findings: vec![Finding {
                 severity: Severity::Error,
                 phase: "enable".into(),
                 site: "Site000".into(),
                 subnet: "10.0.8.0/24".into(),
+                range: "10.0.8.0/24".into(),
+                window: None,
                 message: "no client subnet covers 10.0.8.0/24, so its queries fall to the default scope".into(),
             }],
         }

@@ -1,9 +1,10 @@
 //! The likely cause of a deviation, in one sentence, read from the DNS server's configuration,
 //! the appliances' LocalStores and the client's own fetch.
 
-use super::dns_view::{DnsView, ZoneView};
+use super::dns_view::{DnsView, PolicyView, ZoneView};
 use super::model::ApplianceRow;
 use super::observe::Observation;
+use super::route::{Asked, Route, Router, Routing};
 use crate::client::FetchOutcome;
 use crate::topology::Topology;
 use std::net::IpAddr;
@@ -11,12 +12,22 @@ use std::net::IpAddr;
 /// Everything a cause is read from.
 pub struct Context<'a> {
     pub topology: &'a Topology,
-    pub view: &'a DnsView,
+    /// Each DNS server's configuration, by server index.
+    pub views: &'a [DnsView],
+    routers: Vec<Router<'a>>,
     pub appliances: &'a [ApplianceRow],
     /// The host clients resolve.
     pub host: &'a str,
     /// The tenant's configuration version after the phase.
     pub tenant_version: u64,
+}
+
+/// Where a weighted policy's answers for a client's host go: each scope, its weight, and what
+/// it holds for the host.
+pub struct Share<'a> {
+    pub scope: &'a str,
+    pub weight: u32,
+    pub held: Vec<IpAddr>,
 }
 
 fn join(ips: &[IpAddr]) -> String {
@@ -50,36 +61,90 @@ pub fn whose(topology: &Topology, addresses: &[IpAddr]) -> String {
     }
 }
 
-impl Context<'_> {
-    fn zone(&self) -> Option<&ZoneView> {
-        self.view.zone_of(self.host)
+impl<'a> Context<'a> {
+    pub fn new(
+        topology: &'a Topology,
+        views: &'a [DnsView],
+        appliances: &'a [ApplianceRow],
+        host: &'a str,
+        tenant_version: u64,
+    ) -> Context<'a> {
+        let routers = views.iter().map(Router::new).collect();
+        Context { topology, views, routers, appliances, host, tenant_version }
     }
 
-    /// Why a client's queries land where they do: the client subnets covering it and the first
-    /// policy using one of them, or the reason they fall to the default scope.
-    fn route(&self, o: &Observation, zone: &ZoneView) -> Result<(Vec<String>, String, Vec<String>), String> {
-        let covering: Vec<String> = self.view.covering(o.sample.address).iter().map(|c| c.name.clone()).collect();
-        if covering.is_empty() {
+    fn view(&self, o: &Observation) -> &'a DnsView {
+        static EMPTY: DnsView = DnsView { client_subnets: vec![], zones: vec![], server_policies: vec![] };
+        self.views.get(o.sample.server).or_else(|| self.views.first()).unwrap_or(&EMPTY)
+    }
+
+    fn zone(&self, o: &Observation) -> Option<&'a ZoneView> {
+        self.view(o).zone_of(self.host)
+    }
+
+    /// The route the client's query took, decided as its DNS server decides.
+    fn routing(&self, o: &Observation, zone: &'a ZoneView) -> Option<Routing<'a>> {
+        let index = if o.sample.server < self.routers.len() { o.sample.server } else { 0 };
+        let router = self.routers.get(index)?;
+        let interface = self.topology.dns_server_plans().get(index).map(|d| d.address)?;
+        Some(router.route(zone, &Asked { client: o.sample.address, interface, host: self.host, time: o.time }))
+    }
+
+    /// The scopes a policy answers the host from, with their weights: more than one for a
+    /// weighted policy, judged whole rather than by the one answer a query drew.
+    pub fn shares(&self, o: &Observation) -> Option<(&'a PolicyView, Vec<Share<'a>>)> {
+        let zone = self.zone(o)?;
+        let Route::Policy(policy) = self.routing(o, zone)?.route else { return None };
+        let shares = policy
+            .scopes
+            .iter()
+            .zip(policy.weights.iter().chain(std::iter::repeat(&1)))
+            .map(|(scope, weight)| Share {
+                scope,
+                weight: *weight,
+                held: zone.scope(scope).map(|s| zone.records_of(s, self.host)).unwrap_or_default(),
+            })
+            .collect();
+        Some((policy, shares))
+    }
+
+    /// Why a client's queries land where they do: the client subnets covering it and the
+    /// policy that answers, or the reason they fall to the default scope.
+    fn route(&self, o: &Observation, zone: &'a ZoneView) -> Result<(Vec<String>, String, Vec<String>), String> {
+        let covering: Vec<String> = self.view(o).covering(o.sample.address).iter().map(|c| c.name.clone()).collect();
+        let place = o.sample.place();
+        let routing = self.routing(o, zone);
+        match routing.as_ref().map(|r| &r.route) {
+            Some(Route::Policy(p)) => return Ok((covering, p.name.clone(), p.scopes.clone())),
+            Some(Route::Refused(p)) => {
+                return Err(format!(
+                    "policy {} ({}) answers the queries of {place}",
+                    p.name,
+                    p.action.to_ascii_uppercase()
+                ))
+            }
+            _ => {}
+        }
+        if let Some((policy, failed)) = routing.as_ref().and_then(|r| r.passed_over.first()) {
             return Err(format!(
-                "no client subnet covers {}, so its queries fall to the default scope",
-                o.sample.subnet
+                "policy {} names client subnet {} but matches only {failed}, so the queries of {place} fall to the default scope",
+                policy.name,
+                covering.join(", ")
             ));
         }
-        let names: Vec<&str> = covering.iter().map(String::as_str).collect();
-        match zone.policies_for(&names).first() {
-            None => Err(format!(
-                "client subnet {} covers {}, but no query resolution policy of zone {} uses it, so its queries fall to the default scope",
-                covering.join(", "),
-                o.sample.subnet,
-                zone.name
-            )),
-            Some(p) => Ok((covering.clone(), p.name.clone(), p.scopes.clone())),
+        if covering.is_empty() {
+            return Err(format!("no client subnet covers {place}, so its queries fall to the default scope"));
         }
+        Err(format!(
+            "client subnet {} covers {place}, but no query resolution policy of zone {} uses it, so its queries fall to the default scope",
+            covering.join(", "),
+            zone.name
+        ))
     }
 
     /// An internal subnet that should resolve to its own site and resolved nothing.
     pub fn nothing_resolved(&self, o: &Observation) -> String {
-        let Some(zone) = self.zone() else {
+        let Some(zone) = self.zone(o) else {
             return format!(
                 "no zone of the internal DNS server holds {}, so nothing resolves ({})",
                 self.host, o.answer
@@ -103,7 +168,7 @@ impl Context<'_> {
                         "policy {policy} sends {}'s clients to zone scope {scope}, which holds no record for {}",
                         o.sample.site, self.host
                     ),
-                    None => format!("{} does not resolve for {} ({})", self.host, o.sample.subnet, o.answer),
+                    None => format!("{} does not resolve for {} ({})", self.host, o.sample.place(), o.answer),
                 }
             }
         }
@@ -112,7 +177,7 @@ impl Context<'_> {
     /// An internal subnet that resolved to Mediation Servers not (only) of its own site.
     pub fn other_site(&self, o: &Observation) -> String {
         let answered = format!("{} ({})", join(&o.resolved), whose(self.topology, &o.resolved));
-        let Some(zone) = self.zone() else {
+        let Some(zone) = self.zone(o) else {
             return format!("{} resolves to {answered} instead of {}'s Mediation Servers", self.host, o.sample.site);
         };
         match self.route(o, zone) {
@@ -126,11 +191,19 @@ impl Context<'_> {
                             .is_none_or(|(site, _)| !site.name.eq_ignore_ascii_case(&o.sample.site))
                     });
                     if foreign {
+                        let via = if covering.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" via client subnet {}", covering.join(", "))
+                        };
+                        let whom = if o.sample.whole() {
+                            format!("{}'s clients", o.sample.site)
+                        } else {
+                            format!("the clients of {}", o.sample.place())
+                        };
                         return format!(
-                            "policy {policy} sends {}'s clients to zone scope {scope} ({}) via client subnet {}",
-                            o.sample.site,
+                            "policy {policy} sends {whom} to zone scope {scope} ({}){via}",
                             whose(self.topology, &held),
-                            covering.join(", ")
                         );
                     }
                 }
@@ -142,7 +215,7 @@ impl Context<'_> {
     /// An outside subnet that resolved the service name.
     pub fn outside_resolves(&self, o: &Observation) -> String {
         let answered = format!("{} ({})", join(&o.resolved), whose(self.topology, &o.resolved));
-        if let Some(zone) = self.zone() {
+        if let Some(zone) = self.zone(o) {
             if let Some(default) = zone.default_scope() {
                 let held = zone.records_of(default, self.host);
                 if !held.is_empty() {
@@ -153,11 +226,14 @@ impl Context<'_> {
                 }
             }
             if let Ok((covering, policy, scopes)) = self.route(o, zone) {
+                let via = if covering.is_empty() {
+                    String::new()
+                } else {
+                    format!("client subnet {} covers {} and ", covering.join(", "), o.sample.place())
+                };
                 return format!(
-                    "outside clients resolve {}: client subnet {} covers {} and policy {policy} answers them from zone scope {} with {answered}",
+                    "outside clients resolve {}: {via}policy {policy} answers them from zone scope {} with {answered}",
                     self.host,
-                    covering.join(", "),
-                    o.sample.subnet,
                     scopes.join(", ")
                 );
             }
@@ -212,7 +288,7 @@ impl Context<'_> {
     /// Every zone scope that still holds a record for the host.
     pub fn records_left(&self, o: &Observation) -> String {
         let left: Vec<String> = self
-            .zone()
+            .zone(o)
             .map(|z| {
                 z.scopes
                     .iter()

@@ -11,6 +11,8 @@ use std::net::IpAddr;
 pub struct DnsView {
     pub client_subnets: Vec<ClientSubnetView>,
     pub zones: Vec<ZoneView>,
+    /// Server-level query resolution policies (DENY or IGNORE only), in processing order.
+    pub server_policies: Vec<PolicyView>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,19 +47,43 @@ pub struct PolicyView {
     pub client_subnets: Vec<String>,
     /// The zone scopes it answers from.
     pub scopes: Vec<String>,
+    /// Each scope's weight, in the order of `scopes`.
+    pub weights: Vec<u32>,
+    /// Every criterion as `(CriteriaType, EQ,a;NE,b)`.
+    pub criteria: Vec<(String, String)>,
+    /// `AND` or `OR`.
+    pub condition: String,
+    pub enabled: bool,
 }
 
-/// What to run to read the configuration before the zones are known.
-pub const FIRST_READ: &str = "Get-DnsServerClientSubnet\nGet-DnsServerZone\n";
+/// ` -ComputerName "NAME"` when a read must go to one server of several.
+fn on(server: Option<&str>) -> String {
+    server.map(|s| format!(" -ComputerName \"{s}\"")).unwrap_or_default()
+}
+
+/// What to run to read the client subnets alone: what splits a place into regions.
+pub fn client_subnets_read(server: Option<&str>) -> String {
+    format!("Get-DnsServerClientSubnet{}\n", on(server))
+}
+
+/// What to run to read the configuration before the zones are known: client subnets, zones,
+/// and the server-level policies.
+pub fn first_read(server: Option<&str>) -> String {
+    let on = on(server);
+    format!("Get-DnsServerClientSubnet{on}\nGet-DnsServerZone{on}\nGet-DnsServerQueryResolutionPolicy{on}\n")
+}
 
 /// What to run, once the zones are known, to read each one's scopes and policies.
-pub fn zone_read(zone: &str) -> String {
-    format!("Get-DnsServerQueryResolutionPolicy -ZoneName \"{zone}\"\nGet-DnsServerZoneScope -ZoneName \"{zone}\"\n")
+pub fn zone_read(zone: &str, server: Option<&str>) -> String {
+    let on = on(server);
+    format!(
+        "Get-DnsServerQueryResolutionPolicy -ZoneName \"{zone}\"{on}\nGet-DnsServerZoneScope -ZoneName \"{zone}\"{on}\n"
+    )
 }
 
 /// What to run to read one scope's records.
-pub fn records_read(zone: &str, scope: &str) -> String {
-    format!("Get-DnsServerResourceRecord -ZoneName \"{zone}\" -ZoneScope \"{scope}\"\n")
+pub fn records_read(zone: &str, scope: &str, server: Option<&str>) -> String {
+    format!("Get-DnsServerResourceRecord -ZoneName \"{zone}\" -ZoneScope \"{scope}\"{}\n", on(server))
 }
 
 fn objects(output: &CmdletOutput) -> impl Iterator<Item = &PsObject> {
@@ -85,9 +111,9 @@ pub fn outputs(transcript: &Transcript) -> Vec<&CmdletOutput> {
 }
 
 impl DnsView {
-    /// Client subnets and zone names from the output of [`FIRST_READ`].
-    pub fn from_first_read(subnets: &CmdletOutput, zones: &CmdletOutput) -> DnsView {
-        let client_subnets = objects(subnets)
+    /// Client subnets from the output of `Get-DnsServerClientSubnet`.
+    pub fn client_subnets_of(subnets: &CmdletOutput) -> Vec<ClientSubnetView> {
+        objects(subnets)
             .map(|o| ClientSubnetView {
                 name: text(o, "Name"),
                 subnets: ["IPV4Subnet", "IPV6Subnet"]
@@ -96,48 +122,23 @@ impl DnsView {
                     .filter_map(|v| v.display().trim().parse().ok())
                     .collect(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// Client subnets, zone names and server-level policies from the output of [`first_read`].
+    pub fn from_first_read(subnets: &CmdletOutput, zones: &CmdletOutput, server_policies: &CmdletOutput) -> DnsView {
         let zones = objects(zones)
             .map(|o| ZoneView { name: text(o, "ZoneName").to_ascii_lowercase(), ..Default::default() })
             .collect();
-        DnsView { client_subnets, zones }
+        let mut server_policies: Vec<PolicyView> = objects(server_policies).map(policy_of).collect();
+        server_policies.sort_by_key(|p| p.processing_order);
+        DnsView { client_subnets: DnsView::client_subnets_of(subnets), zones, server_policies }
     }
 
     /// Fills a zone's policies and scope names from the output of [`zone_read`].
     pub fn add_zone_read(&mut self, zone: &str, policies: &CmdletOutput, scopes: &CmdletOutput) {
         let Some(z) = self.zones.iter_mut().find(|z| z.name.eq_ignore_ascii_case(zone)) else { return };
-        z.policies = objects(policies)
-            .map(|o| {
-                let client_subnets = list(o, "Criteria")
-                    .iter()
-                    .filter_map(|c| match c {
-                        Value::Object(c) if text(c, "CriteriaType").eq_ignore_ascii_case("ClientSubnet") => {
-                            Some(text(c, "Criteria"))
-                        }
-                        _ => None,
-                    })
-                    .flat_map(|criteria| eq_values(&criteria))
-                    .collect();
-                let scopes = list(o, "Content")
-                    .iter()
-                    .filter_map(|c| match c {
-                        Value::Object(c) => Some(text(c, "ScopeName")),
-                        _ => None,
-                    })
-                    .collect();
-                let processing_order = match o.get("ProcessingOrder") {
-                    Some(Value::Int(n)) => *n,
-                    other => other.map(Value::display).and_then(|t| t.parse().ok()).unwrap_or(0),
-                };
-                PolicyView {
-                    name: text(o, "Name"),
-                    processing_order,
-                    action: text(o, "Action"),
-                    client_subnets,
-                    scopes,
-                }
-            })
-            .collect();
+        z.policies = objects(policies).map(policy_of).collect();
         z.policies.sort_by_key(|p| p.processing_order);
         z.scopes = objects(scopes).map(|o| ScopeView { name: text(o, "ZoneScope"), records: vec![] }).collect();
     }
@@ -203,6 +204,53 @@ impl ZoneView {
     }
 }
 
+/// A policy as `Get-DnsServerQueryResolutionPolicy` lists it.
+fn policy_of(o: &PsObject) -> PolicyView {
+    let criteria: Vec<(String, String)> = list(o, "Criteria")
+        .iter()
+        .filter_map(|c| match c {
+            Value::Object(c) => Some((text(c, "CriteriaType"), text(c, "Criteria"))),
+            _ => None,
+        })
+        .collect();
+    let client_subnets = criteria
+        .iter()
+        .filter(|(kind, _)| kind.eq_ignore_ascii_case("ClientSubnet"))
+        .flat_map(|(_, text)| eq_values(text))
+        .collect();
+    let content: Vec<(String, u32)> = list(o, "Content")
+        .iter()
+        .filter_map(|c| match c {
+            Value::Object(c) => {
+                let weight = match c.get("Weight") {
+                    Some(Value::Int(n)) => u32::try_from(*n).unwrap_or(1),
+                    other => other.map(Value::display).and_then(|t| t.parse().ok()).unwrap_or(1),
+                };
+                Some((text(c, "ScopeName"), weight))
+            }
+            _ => None,
+        })
+        .collect();
+    let processing_order = match o.get("ProcessingOrder") {
+        Some(Value::Int(n)) => *n,
+        other => other.map(Value::display).and_then(|t| t.parse().ok()).unwrap_or(0),
+    };
+    PolicyView {
+        name: text(o, "Name"),
+        processing_order,
+        action: text(o, "Action"),
+        client_subnets,
+        scopes: content.iter().map(|(s, _)| s.clone()).collect(),
+        weights: content.iter().map(|(_, w)| *w).collect(),
+        criteria,
+        condition: match text(o, "Condition") {
+            c if c.is_empty() => "AND".into(),
+            c => c.to_ascii_uppercase(),
+        },
+        enabled: !matches!(o.get("IsEnabled"), Some(Value::Bool(false))),
+    }
+}
+
 /// The values of the `EQ` parts of a criterion text `EQ,a,b;NE,c`.
 fn eq_values(criteria: &str) -> Vec<String> {
     criteria
@@ -242,8 +290,11 @@ mod tests {
         for c in crate::dns::topology_invocations(t) {
             e.apply(&c).unwrap();
         }
-        let mut view =
-            DnsView::from_first_read(&run(&e, "Get-DnsServerClientSubnet", &[]), &run(&e, "Get-DnsServerZone", &[]));
+        let mut view = DnsView::from_first_read(
+            &run(&e, "Get-DnsServerClientSubnet", &[]),
+            &run(&e, "Get-DnsServerZone", &[]),
+            &run(&e, "Get-DnsServerQueryResolutionPolicy", &[]),
+        );
         for zone in view.zones.clone() {
             let policies = run(&e, "Get-DnsServerQueryResolutionPolicy", &[("ZoneName", &zone.name)]);
             let scopes = run(&e, "Get-DnsServerZoneScope", &[("ZoneName", &zone.name)]);

@@ -5,6 +5,7 @@ use super::cause::{whose, Context};
 use super::model::{Decision, Finding, Severity};
 use super::observe::Observation;
 use crate::tenant::TenantConfiguration;
+use std::net::IpAddr;
 
 /// The tenant's configuration after a phase, reduced to what decides the expectations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +56,8 @@ fn finding(severity: Severity, phase: &str, o: &Observation, message: String) ->
         phase: phase.to_string(),
         site: o.sample.site.clone(),
         subnet: o.sample.subnet.to_string(),
+        range: o.sample.range_text(),
+        window: o.window.map(|w| w.to_string()),
         message,
     }
 }
@@ -67,6 +70,82 @@ fn in_sip_domains(host: &str, domains: &[String]) -> bool {
         .any(|d| host == d || host.ends_with(&format!(".{d}")))
 }
 
+/// Who a sentence is about: "Denver's clients", or "the clients of 10.80.2.0/24 of Mumbai's
+/// 10.80.2.0/23" when the subnet is split.
+fn whom(o: &Observation) -> String {
+    if o.sample.whole() {
+        format!("{}'s clients", o.sample.site)
+    } else {
+        format!("the clients of {}", o.sample.place())
+    }
+}
+
+/// Whose queries: "Denver's queries", or "the queries of 10.80.2.0/24 of Mumbai's 10.80.2.0/23".
+fn queries_of(o: &Observation) -> String {
+    if o.sample.whole() {
+        format!("{}'s queries", o.sample.site)
+    } else {
+        format!("the queries of {}", o.sample.place())
+    }
+}
+
+/// A weighted policy judged from every scope it answers from: a scope without the host is an
+/// error (that share of queries resolves nothing), another site's Mediation Servers a warning
+/// naming the share, and only other sites' everywhere an error. None when one scope answers.
+fn weighted(o: &Observation, cx: &Context, own: &dyn Fn(&IpAddr) -> bool) -> Option<Vec<(Severity, String)>> {
+    let (policy, shares) = cx.shares(o)?;
+    if shares.len() < 2 {
+        return None;
+    }
+    let total: u32 = shares.iter().map(|s| s.weight).sum();
+    let mut out = vec![];
+    for s in shares.iter().filter(|s| s.held.is_empty()) {
+        out.push((
+            Severity::Error,
+            format!(
+                "policy {} answers {} in {total} of {} from zone scope {}, which holds no record for {}",
+                policy.name,
+                s.weight,
+                queries_of(o),
+                s.scope,
+                cx.host
+            ),
+        ));
+    }
+    let foreign: Vec<_> = shares.iter().filter(|s| !s.held.is_empty() && !s.held.iter().all(own)).collect();
+    let own_shares = shares.iter().filter(|s| !s.held.is_empty() && s.held.iter().all(own)).count();
+    if own_shares == 0 && !foreign.is_empty() {
+        let scopes: Vec<String> = foreign
+            .iter()
+            .map(|s| format!("{} ({}, weight {} of {total})", s.scope, whose(cx.topology, &s.held), s.weight))
+            .collect();
+        out.push((
+            Severity::Error,
+            format!(
+                "policy {} sends {} only to other sites' Mediation Servers: zone scope {}",
+                policy.name,
+                whom(o),
+                scopes.join(", ")
+            ),
+        ));
+    } else {
+        for s in foreign {
+            out.push((
+                Severity::Warning,
+                format!(
+                    "policy {} answers {} in {total} of {} from zone scope {} ({}): those clients use another site's Mediation Servers",
+                    policy.name,
+                    s.weight,
+                    queries_of(o),
+                    s.scope,
+                    whose(cx.topology, &s.held)
+                ),
+            ));
+        }
+    }
+    Some(out)
+}
+
 /// Every finding of one phase.
 pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation], cx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -76,6 +155,8 @@ pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation
             phase: phase.into(),
             site: "all".into(),
             subnet: "all".into(),
+            range: "all".into(),
+            window: None,
             message: format!(
                 "the service name {} is outside the SIP domains registered for hybrid voice ({})",
                 cx.host,
@@ -90,20 +171,6 @@ pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation
                 .find_appliance(&ip.to_string())
                 .is_some_and(|(s, _)| s.name.eq_ignore_ascii_case(&o.sample.site))
         };
-        let mixed_with_own = resolved_site.as_deref() == Some("mixed") && o.resolved.iter().any(own);
-        if !o.sample.is_outside() && mixed_with_own {
-            out.push(finding(
-                Severity::Warning,
-                phase,
-                o,
-                format!(
-                    "{} resolves to {} for {}: some of its clients would use another site's Mediation Servers",
-                    cx.host,
-                    whose(cx.topology, &o.resolved),
-                    o.sample.subnet
-                ),
-            ));
-        }
         if expectation.url.is_none() {
             if let Some(url) = &o.provisioned_url {
                 out.push(finding(
@@ -135,6 +202,33 @@ pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation
                 ));
             }
             continue;
+        }
+        let in_use = expectation.enabled && expectation.url.is_some() && !expectation.records_removed;
+        if let Some(judged) = weighted(o, cx, &own).filter(|_| in_use) {
+            let errors = judged.iter().any(|(s, _)| *s == Severity::Error);
+            for (severity, message) in judged {
+                out.push(finding(severity, phase, o, message));
+            }
+            if !errors && o.resolved.is_empty() {
+                out.push(finding(Severity::Error, phase, o, cx.nothing_resolved(o)));
+            } else if !errors && !bypassed {
+                out.push(finding(Severity::Error, phase, o, cx.no_bypass(o)));
+            }
+            continue;
+        }
+        let mixed_with_own = resolved_site.as_deref() == Some("mixed") && o.resolved.iter().any(own);
+        if mixed_with_own {
+            out.push(finding(
+                Severity::Warning,
+                phase,
+                o,
+                format!(
+                    "{} resolves to {} for {}: some of its clients would use another site's Mediation Servers",
+                    cx.host,
+                    whose(cx.topology, &o.resolved),
+                    o.sample.place()
+                ),
+            ));
         }
         if !expectation.enabled || expectation.url.is_none() {
             if bypassed {
@@ -227,6 +321,10 @@ subnets = ["198.51.100.0/24"]
                         action: "Allow".into(),
                         client_subnets: vec!["OsloSubnet".into()],
                         scopes: vec!["OsloScope".into()],
+                        weights: vec![1],
+                        criteria: vec![("ClientSubnet".into(), "EQ,OsloSubnet".into())],
+                        condition: "AND".into(),
+                        enabled: true,
                     },
                     PolicyView {
                         name: "TokyoPolicy".into(),
@@ -234,9 +332,14 @@ subnets = ["198.51.100.0/24"]
                         action: "Allow".into(),
                         client_subnets: vec!["TokyoSubnet".into()],
                         scopes: vec![tokyo_scope.into()],
+                        weights: vec![1],
+                        criteria: vec![("ClientSubnet".into(), "EQ,TokyoSubnet".into())],
+                        condition: "AND".into(),
+                        enabled: true,
                     },
                 ],
             }],
+            server_policies: vec![],
         }
     }
 
@@ -247,6 +350,8 @@ subnets = ["198.51.100.0/24"]
     fn seen(sample: &SampleClient, resolved: &[&str], outcome: Option<FetchOutcome>) -> Observation {
         Observation {
             sample: sample.clone(),
+            time: crate::clock::TimeOfDay::MIDNIGHT,
+            window: None,
             answer: if resolved.is_empty() { "NXDOMAIN".into() } else { "NOERROR".into() },
             resolved: resolved.iter().map(|s| ip(s)).collect(),
             provisioned_url: Some("http://mb.example.net/hybridconfig/hybridconfigservice.svc".into()),
@@ -270,7 +375,7 @@ subnets = ["198.51.100.0/24"]
         appliances: &[ApplianceRow],
     ) -> Vec<Finding> {
         let t = Topology::parse(PLAN, None).unwrap();
-        let cx = Context { topology: &t, view, appliances, host: "mb.example.net", tenant_version: 3 };
+        let cx = Context::new(&t, std::slice::from_ref(view), appliances, "mb.example.net", 3);
         judge("enable", expectation, observations, &cx)
     }
 
@@ -377,8 +482,7 @@ subnets = ["198.51.100.0/24"]
         assert_eq!(f[0].message, "mb.example.net resolves to the Mediation Servers of Oslo and Tokyo for 10.50.0.0/24: some of its clients would use another site's Mediation Servers");
 
         let unknown = view("TokyoScope", &[]);
-        let unknown_host =
-            Context { topology: &t, view: &unknown, appliances: &[], host: "mb.example.org", tenant_version: 3 };
+        let unknown_host = Context::new(&t, std::slice::from_ref(&unknown), &[], "mb.example.org", 3);
         let nothing = seen(&s[0], &[], None);
         let f = judge("enable", &enabled(), &[nothing], &unknown_host);
         let errors: Vec<&str> =
@@ -389,7 +493,7 @@ subnets = ["198.51.100.0/24"]
             Expectation { url: Some("http://mb.example.com/hybridconfig/hybridconfigservice.svc".into()), ..enabled() };
         let cx_t = Topology::parse(PLAN, None).unwrap();
         let v = view("TokyoScope", &[]);
-        let cx = Context { topology: &cx_t, view: &v, appliances: &[], host: "mb.example.com", tenant_version: 3 };
+        let cx = Context::new(&cx_t, std::slice::from_ref(&v), &[], "mb.example.com", 3);
         let f = judge("enable", &foreign, &[], &cx);
         assert_eq!((f[0].severity, f[0].site.as_str()), (Severity::Warning, "all"));
         assert!(f[0].message.contains("outside the SIP domains"), "{}", f[0].message);

@@ -17,12 +17,17 @@
 pub mod cause;
 pub mod dns_view;
 pub mod expect;
+pub mod merge;
 pub mod model;
 pub mod observe;
 pub mod phase;
+pub mod region;
 pub mod rehearsal;
+pub mod route;
 pub mod sample;
 pub mod settle;
+pub mod timeline;
+pub mod window;
 
 pub use model::{Finding, RehearsalReport, Severity};
 pub use rehearsal::{rehearse_rollout, Progress, Quiet, Rollout, RunbookFailure, RunbookRehearsal};
@@ -35,6 +40,8 @@ use crate::lab::LabError;
 pub enum RolloutError {
     #[error("line {line}: '# phase:' needs a name, e.g. '# phase: enable'")]
     UnnamedPhase { line: usize },
+    #[error("line {line}: '{text}' is not a phase marker: write it as '{suggestion}'")]
+    MalformedMarker { line: usize, text: String, suggestion: String },
     #[error("phase '{name}' is declared twice: on line {first_line} and again on line {line}")]
     DuplicatePhase { name: String, first_line: usize, line: usize },
     #[error("the lab: {0}")]

@@ -17,9 +17,75 @@ pub struct RehearsalReport {
 pub struct PhaseVerdict {
     /// The name after `# phase:` (`setup` for lines before the first marker).
     pub name: String,
-    /// One row per subnet of every site, then one per outside subnet.
+    /// One row per region of every subnet of every site (one region when the whole subnet
+    /// behaves alike), then the same for each outside subnet; per window of the day when the
+    /// place's DNS server has time-of-day policies.
     pub rows: Vec<SubnetRow>,
     pub appliances: Vec<ApplianceRow>,
+    /// What the phase's lines printed, line by line, as `run` prints them.
+    #[serde(default)]
+    pub output: Vec<OutputLine>,
+    /// How the phase's tenant change reached each site's appliances across the replication
+    /// window; null when the phase changed nothing on the tenant.
+    #[serde(default)]
+    pub timeline: Option<Timeline>,
+}
+
+/// One runbook line's printed output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputLine {
+    /// The 1-based line of the statement in the runbook file.
+    pub line: usize,
+    /// The statement as written.
+    pub command: String,
+    /// What it printed (objects, warnings, the runner's notes); empty when it printed nothing.
+    pub text: String,
+    /// Its error, when the line failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A tenant change on its way to the appliances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// The tenant configuration version the phase left.
+    pub version: u64,
+    /// Lab time of the change and of the end of the window, in milliseconds.
+    pub from_ms: u64,
+    pub to_ms: u64,
+    /// What a client decides under the settings before and after the change.
+    pub before: String,
+    pub after: String,
+    pub sites: Vec<SiteTimeline>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteTimeline {
+    pub site: String,
+    pub appliances: usize,
+    /// One point per sync instant of the site's appliances, or per lab hour when there are
+    /// more instants than hours.
+    pub points: Vec<TimelinePoint>,
+    /// When each appliance first served the new settings (null: not within the window).
+    pub arrivals: Vec<Arrival>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelinePoint {
+    pub at_ms: u64,
+    /// The lab clock reading (`day 1 14:05`).
+    pub at: String,
+    /// How many of the site's appliances serve the new settings.
+    pub serving: usize,
+    /// What a client fetching then decides: `bypass`, `no bypass` or `mixed`.
+    pub decision: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Arrival {
+    pub appliance: String,
+    pub at_ms: Option<u64>,
+    pub at: Option<String>,
 }
 
 /// One sample client, placed in one subnet, after sign-out/in and a re-fetch.
@@ -28,6 +94,14 @@ pub struct SubnetRow {
     /// A site name, or `outside`.
     pub site: String,
     pub subnet: String,
+    /// The addresses of the subnet this row stands for (CIDR blocks joined by `, `): the whole
+    /// subnet when every address of it behaves alike.
+    pub range: String,
+    /// The sample client's address, a free host of the range.
+    pub address: IpAddr,
+    /// The stretch of the day this row holds for (`08:00-18:00`); null when no policy of the
+    /// place's DNS server depends on the time of day, or the place behaves alike all day.
+    pub window: Option<String>,
     /// The sample client's user name.
     pub client: String,
     /// The addresses the client's DNS server gave for the service name (empty: none).
@@ -93,6 +167,12 @@ pub struct Finding {
     /// A site name, or `outside`.
     pub site: String,
     pub subnet: String,
+    /// The part of the subnet the finding is about (the whole subnet, or CIDR blocks of it).
+    #[serde(default)]
+    pub range: String,
+    /// The stretches of the day it holds for (`18:00-08:00`); null when all day.
+    #[serde(default)]
+    pub window: Option<String>,
     /// One sentence naming the likely cause.
     pub message: String,
 }

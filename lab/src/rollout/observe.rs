@@ -3,8 +3,11 @@
 
 use super::dns_view::{self, DnsView};
 use super::model::{ApplianceRow, Decision, SubnetRow, WebServiceVerdict};
+use super::region::NamedPrefixes;
 use super::sample::SampleClient;
+use super::window::Window;
 use crate::client::FetchOutcome;
+use crate::clock::TimeOfDay;
 use crate::dns::{Answer, Transport};
 use crate::lab::{Lab, LabError, RunOn, DEFAULT_NUMBER};
 use crate::topology::Topology;
@@ -14,6 +17,10 @@ use std::net::IpAddr;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     pub sample: SampleClient,
+    /// The lab's time of day when it was observed: what `-TimeOfDay` criteria saw.
+    pub time: TimeOfDay,
+    /// The stretch of the day it stands for; None when its DNS server has no time-of-day policy.
+    pub window: Option<Window>,
     /// The DNS answer's kind (`NOERROR`, `NXDOMAIN`, `REFUSED`, `SERVFAIL`, `no answer`), or why
     /// the server could not be asked.
     pub answer: String,
@@ -67,6 +74,9 @@ impl Observation {
         SubnetRow {
             site: self.sample.site.clone(),
             subnet: self.sample.subnet.to_string(),
+            range: self.sample.range_text(),
+            address: self.sample.address,
+            window: self.window.map(|w| w.to_string()),
             client: self.sample.user.clone(),
             resolved: self.resolved.clone(),
             resolved_site: site_of_addresses(topology, &self.resolved),
@@ -91,8 +101,15 @@ pub fn service_host(topology: &Topology, url: Option<&str>) -> String {
         .to_ascii_lowercase()
 }
 
-/// One sample client: its DNS answer from its own address, its status, a PSTN call.
-pub async fn observe(lab: &Lab, sample: &SampleClient, host: &str) -> Result<Observation, LabError> {
+/// One sample client at time of day `time`: its DNS answer from its own address, its status,
+/// a PSTN call.
+pub async fn observe(
+    lab: &Lab,
+    sample: &SampleClient,
+    host: &str,
+    time: TimeOfDay,
+    window: Option<Window>,
+) -> Result<Observation, LabError> {
     let (answer, resolved) = match lab.resolve(host, sample.address, Transport::Udp).await {
         Ok(Answer::Addresses(mut ips)) => {
             ips.sort();
@@ -111,6 +128,8 @@ pub async fn observe(lab: &Lab, sample: &SampleClient, host: &str) -> Result<Obs
     };
     Ok(Observation {
         sample: sample.clone(),
+        time,
+        window,
         answer,
         resolved,
         provisioned_url: status.hybrid_config_service_internal_url,
@@ -148,19 +167,47 @@ pub async fn appliances(lab: &Lab) -> Result<Vec<ApplianceRow>, LabError> {
         .collect())
 }
 
-/// The DNS server's configuration, read with the `Get-DnsServer*` cmdlets the admin's runbook
+/// The computer name a read goes to: none with one DNS server, each server's own with several.
+fn computer(lab: &Lab, server: usize) -> Option<String> {
+    let plans = &lab.topology().dns_servers;
+    (plans.len() > 1).then(|| plans.get(server).map(|d| d.name.clone())).flatten()
+}
+
+/// Each DNS server's client subnets, by server index: what splits the places into regions.
+pub async fn read_client_subnets(lab: &Lab) -> Result<Vec<Vec<NamedPrefixes>>, LabError> {
+    let mut out = vec![];
+    for server in 0..lab.topology().dns_server_plans().len() {
+        let read = lab
+            .run_runbook(&dns_view::client_subnets_read(computer(lab, server).as_deref()), &RunOn::AdminSession)
+            .await?;
+        let subnets = dns_view::outputs(&read).first().map(|o| DnsView::client_subnets_of(o)).unwrap_or_default();
+        out.push(subnets.into_iter().map(|c| NamedPrefixes { name: c.name, prefixes: c.subnets }).collect());
+    }
+    Ok(out)
+}
+
+/// Every DNS server's configuration, by server index.
+pub async fn read_views(lab: &Lab) -> Result<Vec<DnsView>, LabError> {
+    let mut out = vec![];
+    for server in 0..lab.topology().dns_server_plans().len() {
+        out.push(read_dns(lab, computer(lab, server).as_deref()).await?);
+    }
+    Ok(out)
+}
+
+/// One DNS server's configuration, read with the `Get-DnsServer*` cmdlets the admin's runbook
 /// ran through.
-pub async fn read_dns(lab: &Lab) -> Result<DnsView, LabError> {
-    let first = lab.run_runbook(dns_view::FIRST_READ, &RunOn::AdminSession).await?;
+pub async fn read_dns(lab: &Lab, server: Option<&str>) -> Result<DnsView, LabError> {
+    let first = lab.run_runbook(&dns_view::first_read(server), &RunOn::AdminSession).await?;
     let out = dns_view::outputs(&first);
-    let mut view = DnsView::from_first_read(out[0], out[1]);
+    let mut view = DnsView::from_first_read(out[0], out[1], out[2]);
     for zone in view.zones.iter().map(|z| z.name.clone()).collect::<Vec<_>>() {
-        let read = lab.run_runbook(&dns_view::zone_read(&zone), &RunOn::AdminSession).await?;
+        let read = lab.run_runbook(&dns_view::zone_read(&zone, server), &RunOn::AdminSession).await?;
         let out = dns_view::outputs(&read);
         view.add_zone_read(&zone, out[0], out[1]);
         let scopes: Vec<String> =
             view.zone_of(&zone).map(|z| z.scopes.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
-        let script: String = scopes.iter().map(|s| dns_view::records_read(&zone, s)).collect();
+        let script: String = scopes.iter().map(|s| dns_view::records_read(&zone, s, server)).collect();
         if script.is_empty() {
             continue;
         }

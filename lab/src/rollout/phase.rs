@@ -25,23 +25,39 @@ impl Phase {
     }
 }
 
-/// The phase name a line declares, if it is a marker. `# phase:` with no name is an error.
+/// The phase name a line declares, if it is a marker.
+///
+/// A comment whose first word is `phase` (any case, however it goes on) is meant as a marker, so
+/// one that is not written `# phase: NAME` is refused rather than read as a plain comment: a
+/// missed marker would merge two phases and leave one of them unjudged.
 fn marker(line: &str, number: usize) -> Result<Option<String>, RolloutError> {
     let Some(comment) = line.trim().strip_prefix('#') else {
         return Ok(None);
     };
     let comment = comment.trim_start();
-    let Some(head) = comment.get(..6) else {
-        return Ok(None);
-    };
-    if !head.eq_ignore_ascii_case("phase:") {
+    if !comment.get(..5).is_some_and(|h| h.eq_ignore_ascii_case("phase")) {
         return Ok(None);
     }
-    let name = comment[6..].trim();
+    let rest = &comment[5..];
+    if rest.chars().next().is_some_and(|c| c.is_alphanumeric()) {
+        return Ok(None); // `# phases of the rollout`, `# phased`: another word
+    }
+    let malformed =
+        || RolloutError::MalformedMarker { line: number, text: line.trim().to_string(), suggestion: suggestion(rest) };
+    let Some(name) = rest.trim_start().strip_prefix(':') else {
+        return Err(malformed());
+    };
+    let name = name.trim();
     if name.is_empty() {
         return Err(RolloutError::UnnamedPhase { line: number });
     }
     Ok(Some(name.to_string()))
+}
+
+/// The marker an admin most likely meant by `# phase<rest>`.
+fn suggestion(rest: &str) -> String {
+    let name: String = rest.trim_start_matches(|c: char| !c.is_alphanumeric()).trim().to_string();
+    format!("# phase: {}", if name.is_empty() { "NAME" } else { &name })
 }
 
 /// The phases in runbook order. Lines before the first marker form `setup`, which is left out
@@ -118,6 +134,33 @@ Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl http://a.example
     fn a_duplicate_phase_names_both_lines() {
         let err = split("# phase: enable\n\n# phase: Enable\n").unwrap_err();
         assert_eq!(err.to_string(), "phase 'enable' is declared twice: on line 1 and again on line 3");
+    }
+
+    #[test]
+    fn a_comment_meant_as_a_marker_is_refused_with_the_accepted_form() {
+        for (text, want) in [
+            ("# phase enable", "# phase: enable"),
+            ("#phase-enable", "# phase: enable"),
+            ("# Phase 2 - enable", "# phase: 2 - enable"),
+            ("  # PHASE", "# phase: NAME"),
+        ] {
+            let err = split(&format!("Get-DnsServerZone\n{text}\n")).unwrap_err();
+            assert!(err.is_input());
+            assert_eq!(
+                err.to_string(),
+                format!("line 2: '{}' is not a phase marker: write it as '{want}'", text.trim()),
+                "{text}"
+            );
+        }
+        let err = split("# Phase :\n").unwrap_err();
+        assert_eq!(err.to_string(), "line 1: '# phase:' needs a name, e.g. '# phase: enable'");
+    }
+
+    #[test]
+    fn other_words_and_spaced_colons_are_not_mistaken() {
+        let phases =
+            split("# phases of the rollout\n# phased in over a week\n# Phase : enable\nGet-DnsServerZone\n").unwrap();
+        assert_eq!(phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["enable"]);
     }
 
     #[test]

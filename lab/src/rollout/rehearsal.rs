@@ -3,16 +3,23 @@
 
 use super::cause::Context;
 use super::expect::{judge, removes_records, Expectation};
-use super::model::{Finding, PhaseVerdict, RehearsalReport, Severity};
-use super::observe::{appliances, observe, read_dns, service_host};
+use super::merge;
+use super::model::{Finding, OutputLine, PhaseVerdict, RehearsalReport, Severity};
+use super::observe::{appliances, observe, read_client_subnets, read_views, service_host, Observation};
 use super::phase::{split, Phase};
-use super::sample::{samples, SampleClient};
+use super::route::Router;
+use super::sample::{self, SampleClient, Users};
 use super::settle::settle;
+use super::window::{windows, Window};
 use super::RolloutError;
 use crate::backend::{BackendKind, DnsStart};
+use crate::clock::TimeOfDay;
 use crate::lab::{Lab, LabError, LabOptions, RunOn};
+use crate::runbook::Transcript;
 use crate::topology::Topology;
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What to rehearse.
 pub struct Rollout {
@@ -49,6 +56,11 @@ impl RunbookRehearsal {
     /// Whether the rollout passed: the runbook ran to its end and no finding is an error.
     pub fn succeeded(&self) -> bool {
         self.failure.is_none() && !self.report.has_errors()
+    }
+
+    /// Whether the runbook has no `# phase:` marker, so it was judged only once, at its end.
+    pub fn judged_as_one_phase(&self) -> bool {
+        split(&self.source).is_ok_and(|phases| phases.iter().all(|p| p.marker_line == 0))
     }
 }
 
@@ -108,13 +120,17 @@ async fn run_phases(
     done: &mut RunbookRehearsal,
     progress: &dyn Progress,
 ) -> Result<(), LabError> {
-    let clients = samples(lab.topology());
+    let taken = sample::taken(lab.topology());
+    let mut users = Users::default();
+    let mut signed_in = HashSet::new();
     for (index, phase) in phases.iter().enumerate() {
         progress.phase(index, &phase.name);
+        let before = lab.tenant_configuration().await?;
+        let mut output = vec![];
         if phase.has_statements() {
             progress.step("runbook");
             match lab.run_runbook(&phase.source, &RunOn::AdminSession).await {
-                Ok(_) => {}
+                Ok(transcript) => output = output_lines(&transcript),
                 Err(LabError::Runbook(failure)) => {
                     let failure = RunbookFailure {
                         phase: phase.name.clone(),
@@ -127,6 +143,8 @@ async fn run_phases(
                         phase: phase.name.clone(),
                         site: "all".into(),
                         subnet: "all".into(),
+                        range: "all".into(),
+                        window: None,
                         message: format!(
                             "the runbook stopped at {} line {}, column {}: {}",
                             done.origin, failure.line, failure.column, failure.message
@@ -139,9 +157,16 @@ async fn run_phases(
                 Err(e) => return Err(e),
             }
         }
-        settle(lab, &clients, index == 0, &|line| progress.step(line)).await?;
-        progress.step("observing every subnet and appliance");
-        let (verdict, findings) = judge_phase(lab, &phase.name, removes_records(&phase.source), &clients).await?;
+        let after = lab.tenant_configuration().await?;
+        // The regions come from the client subnets the phase left; they do not change while
+        // the phase settles, so the samples sign in where they will be judged.
+        let clients = users.samples(lab.topology(), &read_client_subnets(lab).await?, &taken);
+        let timeline = settle(lab, &clients, &mut signed_in, &before, &after, &|line| progress.step(line)).await?;
+        progress.step("observing every region and appliance");
+        let judged = Judged { name: &phase.name, records_removed: removes_records(&phase.source), clients: &clients };
+        let (mut verdict, findings) = judge_phase(lab, &judged, progress).await?;
+        verdict.output = output;
+        verdict.timeline = timeline;
         let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
         progress.phase_done(index, &phase.name, errors, findings.len() - errors);
         done.report.phases.push(verdict);
@@ -150,30 +175,111 @@ async fn run_phases(
     Ok(())
 }
 
+/// What each line of a phase printed, as `run` prints it.
+fn output_lines(transcript: &Transcript) -> Vec<OutputLine> {
+    transcript
+        .steps
+        .iter()
+        .map(|step| {
+            let shown = Transcript { steps: vec![step.clone()] }.render();
+            let text: Vec<&str> = shown.lines().skip(1).collect();
+            OutputLine {
+                line: step.line,
+                command: step.source.clone(),
+                text: text.join("\n").trim_matches('\n').to_string(),
+                error: None,
+            }
+        })
+        .collect()
+}
+
+/// A settled phase about to be judged.
+struct Judged<'a> {
+    name: &'a str,
+    /// The phase removed the service name's records from the DNS server.
+    records_removed: bool,
+    clients: &'a [SampleClient],
+}
+
+/// The lab's time of day now.
+async fn time_of_day(lab: &Lab) -> Result<TimeOfDay, LabError> {
+    Ok(lab.topology().tenant.start_time_of_day.after(lab.now().await?))
+}
+
+/// Observes `clients` at the lab's present time of day.
+async fn observe_all(
+    lab: &Lab,
+    clients: &[&SampleClient],
+    host: &str,
+    window: Option<Window>,
+) -> Result<Vec<Observation>, LabError> {
+    let time = time_of_day(lab).await?;
+    futures::future::join_all(clients.iter().map(|c| observe(lab, c, host, time, window))).await.into_iter().collect()
+}
+
+/// Observes the clients of places whose DNS server has time-of-day policies once in every
+/// window of the day: the lab moves to each window's start in turn, and each such client
+/// forgets its cached answers and fetches again there.
+async fn observe_windows(
+    lab: &Lab,
+    timed: &[(&SampleClient, &[Window])],
+    host: &str,
+    progress: &dyn Progress,
+) -> Result<Vec<Observation>, LabError> {
+    let mut all: Vec<Window> = timed.iter().flat_map(|(_, ws)| ws.iter().copied()).collect();
+    all.sort();
+    all.dedup();
+    let now = time_of_day(lab).await?;
+    let ahead = |w: &Window| (w.from.minutes() + 24 * 60 - now.minutes()) % (24 * 60);
+    all.sort_by_key(ahead);
+    let mut out = vec![];
+    for window in all {
+        let here = time_of_day(lab).await?;
+        let minutes = (window.from.minutes() + 24 * 60 - here.minutes()) % (24 * 60);
+        lab.advance(Duration::from_secs(u64::from(minutes) * 60)).await?;
+        let members: Vec<&SampleClient> =
+            timed.iter().filter(|(_, ws)| ws.contains(&window)).map(|(c, _)| *c).collect();
+        progress.step(&format!("{} clients fetch again {}", members.len(), window.words()));
+        let refetch = members.iter().map(|c| async move {
+            lab.client_flushdns(&c.user).await?;
+            lab.fetch(&c.user).await
+        });
+        for result in futures::future::join_all(refetch).await {
+            result?;
+        }
+        out.extend(observe_all(lab, &members, host, Some(window)).await?);
+    }
+    Ok(out)
+}
+
 /// Observes every sample client and appliance after a settled phase, and judges them.
 async fn judge_phase(
     lab: &Lab,
-    phase: &str,
-    records_removed: bool,
-    clients: &[SampleClient],
+    phase: &Judged<'_>,
+    progress: &dyn Progress,
 ) -> Result<(PhaseVerdict, Vec<Finding>), LabError> {
     let topology = lab.topology();
     let config = lab.tenant_configuration().await?;
     let host = service_host(topology, config.hybrid.hybrid_config_service_internal_url.as_deref());
-    let view = read_dns(lab).await?;
+    let views = read_views(lab).await?;
     let appliance_rows = appliances(lab).await?;
-    let observations = futures::future::join_all(clients.iter().map(|c| observe(lab, c, &host)))
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
-    let expectation = Expectation::new(&config, records_removed);
-    let cx =
-        Context { topology, view: &view, appliances: &appliance_rows, host: &host, tenant_version: config.version };
-    let mut findings = judge(phase, &expectation, &observations, &cx);
+    let windows: Vec<Vec<Window>> = views.iter().map(|v| windows(&Router::new(v).time_boundaries())).collect();
+    let windows_of = |c: &SampleClient| windows.get(c.server).map(Vec::as_slice).unwrap_or_default();
+    let steady: Vec<&SampleClient> = phase.clients.iter().filter(|c| windows_of(c).is_empty()).collect();
+    let timed: Vec<(&SampleClient, &[Window])> =
+        phase.clients.iter().filter(|c| !windows_of(c).is_empty()).map(|c| (c, windows_of(c))).collect();
+    let mut observations = observe_all(lab, &steady, &host, None).await?;
+    observations.extend(observe_windows(lab, &timed, &host, progress).await?);
+    // Places in plan order, regions in address order, windows through the day.
+    let order = |o: &Observation| phase.clients.iter().position(|c| c.user == o.sample.user);
+    observations.sort_by_key(|o| (order(o), o.window));
+    let expectation = Expectation::new(&config, phase.records_removed);
+    let cx = Context::new(topology, &views, &appliance_rows, &host, config.version);
+    let mut findings = judge(phase.name, &expectation, &observations, &cx);
     // A DNS server lacking another's subnets or policies breaks its sites once clients are
     // sent to the name; before that it is a warning of what the enable will meet.
     let in_use = expectation.url.is_some() && expectation.enabled;
-    findings.extend(lab.dns_server_findings(phase).await?.into_iter().map(|mut f| {
+    findings.extend(lab.dns_server_findings(phase.name).await?.into_iter().map(|mut f| {
         if !in_use {
             f.severity = Severity::Warning;
             f.message = format!("once media bypass is enabled: {}", f.message);
@@ -181,9 +287,11 @@ async fn judge_phase(
         f
     }));
     let verdict = PhaseVerdict {
-        name: phase.to_string(),
-        rows: observations.iter().map(|o| o.row(topology)).collect(),
+        name: phase.name.to_string(),
+        rows: merge::rows(&observations, topology),
         appliances: appliance_rows,
+        output: vec![],
+        timeline: None,
     };
-    Ok((verdict, findings))
+    Ok((verdict, merge::findings(findings, &observations)))
 }

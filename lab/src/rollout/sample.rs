@@ -1,10 +1,25 @@
-//! The sample clients a rehearsal places: one in every subnet of every site and one in every
-//! outside subnet, so a verdict exists for each place a user can sit.
+//! The sample clients a rehearsal places: one in every region of every subnet of every site and
+//! of every outside subnet (docs/design/rollout.md), so a verdict exists for every address a
+//! user can have.
 
+use super::region::{regions, NamedPrefixes};
 use crate::client::OUTSIDE;
 use crate::topology::Topology;
 use ipnet::IpNet;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+
+/// A place a user can sit: one subnet of a site, or one outside subnet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// A site name, or `outside`.
+    pub site: String,
+    pub subnet: IpNet,
+    /// The user name of the place's first client (`amsterdam-1`, `outside-2`).
+    pub user: String,
+    /// The index (in [`Topology::dns_server_plans`]) of the DNS server its clients query.
+    pub server: usize,
+}
 
 /// One sample client and where it sits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,14 +28,41 @@ pub struct SampleClient {
     pub site: String,
     pub subnet: IpNet,
     /// Readable and unique: the site's name in lower case and the subnet's number in it
-    /// (`amsterdam-1`, `outside-1`).
+    /// (`amsterdam-1`, `outside-1`), then the region's number when the subnet is split
+    /// (`mumbai-1-2`).
     pub user: String,
     pub address: IpAddr,
+    /// The part of the subnet it stands for; `[subnet]` when the subnet is one region.
+    pub range: Vec<IpNet>,
+    /// The DNS server its queries go to.
+    pub server: usize,
 }
 
 impl SampleClient {
     pub fn is_outside(&self) -> bool {
         self.site == OUTSIDE
+    }
+
+    /// Whether it stands for its whole subnet.
+    pub fn whole(&self) -> bool {
+        self.range == [self.subnet]
+    }
+
+    /// The range as the report shows it.
+    pub fn range_text(&self) -> String {
+        self.range.iter().map(IpNet::to_string).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Where it sits, as a finding says it: `10.40.8.0/24`, or `10.80.2.0/24 of Mumbai's
+    /// 10.80.2.0/23` when its subnet is split.
+    pub fn place(&self) -> String {
+        if self.whole() {
+            self.subnet.to_string()
+        } else if self.is_outside() {
+            format!("{} of outside subnet {}", self.range_text(), self.subnet)
+        } else {
+            format!("{} of {}'s {}", self.range_text(), self.site, self.subnet)
+        }
     }
 }
 
@@ -36,24 +78,17 @@ fn user_stem(site: &str) -> String {
     }
 }
 
-/// A host of `subnet` that is none of `taken`: from the top down, skipping the subnet's last
-/// host (the lab host's own leg on container networks). Small subnets fall back to any free host.
-fn free_host(subnet: &IpNet, taken: &[IpAddr]) -> Option<IpAddr> {
-    let last = subnet.hosts().next_back();
-    subnet
-        .hosts()
-        .rev()
-        .take(4096)
-        .find(|h| Some(*h) != last && !taken.contains(h))
-        .or_else(|| subnet.hosts().take(4096).find(|h| !taken.contains(h)))
+/// Every address no client can take: gateways and appliances of every site.
+pub fn taken(topology: &Topology) -> HashSet<IpAddr> {
+    let gateways = topology.sites.iter().flat_map(|s| std::iter::once(s.gateway).chain(s.gateways.iter().copied()));
+    let appliances =
+        topology.appliances().flat_map(|(_, a)| std::iter::once(a.address).chain(a.gateways.iter().copied()));
+    gateways.chain(appliances).collect()
 }
 
-/// Every sample client of `topology`, sites in file order, then outside.
-pub fn samples(topology: &Topology) -> Vec<SampleClient> {
+/// Every place of `topology`, sites in file order, then outside.
+pub fn places(topology: &Topology) -> Vec<Place> {
     let mut out = Vec::new();
-    let gateways: Vec<IpAddr> = topology.sites.iter().map(|s| s.gateway).collect();
-    let appliances: Vec<IpAddr> = topology.appliances().map(|(_, a)| a.address).collect();
-    let taken: Vec<IpAddr> = gateways.into_iter().chain(appliances).collect();
     let mut stems: Vec<String> = Vec::new();
     for site in &topology.sites {
         let mut stem = user_stem(&site.name);
@@ -62,28 +97,76 @@ pub fn samples(topology: &Topology) -> Vec<SampleClient> {
         }
         stems.push(stem.clone());
         for (i, subnet) in site.subnets.iter().enumerate() {
-            if let Some(address) = free_host(subnet, &taken) {
-                out.push(SampleClient {
-                    site: site.name.clone(),
-                    subnet: *subnet,
-                    user: format!("{stem}-{}", i + 1),
-                    address,
-                });
-            }
+            let server = subnet.hosts().next().map(|h| topology.dns_server_index_for(h)).unwrap_or(0);
+            out.push(Place { site: site.name.clone(), subnet: *subnet, user: format!("{stem}-{}", i + 1), server });
         }
     }
     for (i, subnet) in topology.outside.subnets.iter().enumerate() {
-        let address = subnet.hosts().nth(99).or_else(|| subnet.hosts().next());
-        if let Some(address) = address {
-            out.push(SampleClient {
-                site: OUTSIDE.into(),
-                subnet: *subnet,
-                user: format!("{OUTSIDE}-{}", i + 1),
-                address,
-            });
-        }
+        out.push(Place { site: OUTSIDE.into(), subnet: *subnet, user: format!("{OUTSIDE}-{}", i + 1), server: 0 });
     }
     out
+}
+
+/// The users the rehearsal has placed so far, by address: a region that comes back in a later
+/// phase keeps its user, so its client signs out and in rather than anew.
+#[derive(Debug, Default)]
+pub struct Users {
+    by_address: HashMap<IpAddr, String>,
+    /// How many users each place has had.
+    per_place: HashMap<String, usize>,
+}
+
+impl Users {
+    fn user_at(&mut self, place: &Place, address: IpAddr, first: bool) -> String {
+        if let Some(user) = self.by_address.get(&address) {
+            return user.clone();
+        }
+        let user = if first {
+            place.user.clone()
+        } else {
+            let n = self.per_place.entry(place.user.clone()).or_insert(1);
+            *n += 1;
+            format!("{}-{n}", place.user)
+        };
+        self.by_address.insert(address, user.clone());
+        user
+    }
+
+    /// One sample client per region of every place, given the client subnets of each DNS
+    /// server (by server index). The region holding the place's top free host keeps the
+    /// place's own user name, so a subnet that is one region reads as it always has.
+    pub fn samples(
+        &mut self,
+        topology: &Topology,
+        client_subnets: &[Vec<NamedPrefixes>],
+        taken: &HashSet<IpAddr>,
+    ) -> Vec<SampleClient> {
+        let mut out = Vec::new();
+        for place in places(topology) {
+            let subnets = client_subnets.get(place.server).map(Vec::as_slice).unwrap_or_default();
+            let whole = regions(place.subnet, &[], taken);
+            let first = whole.first().and_then(|r| r.sample);
+            for region in regions(place.subnet, subnets, taken) {
+                let Some(address) = region.sample else { continue };
+                let user = self.user_at(&place, address, Some(address) == first);
+                let range = if region.blocks == [place.subnet.trunc()] { vec![place.subnet] } else { region.blocks };
+                out.push(SampleClient {
+                    site: place.site.clone(),
+                    subnet: place.subnet,
+                    user,
+                    address,
+                    range,
+                    server: place.server,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Every place's client when no client subnet splits anything: what the lab signs in first.
+pub fn samples(topology: &Topology) -> Vec<SampleClient> {
+    Users::default().samples(topology, &[], &taken(topology))
 }
 
 #[cfg(test)]
@@ -127,12 +210,46 @@ subnets = ["198.18.0.0/24", "198.18.1.0/28"]
             ("New York", "10.1.0.0/24", "new-york-1", "10.1.0.252"),
             ("New York", "10.1.8.0/29", "new-york-2", "10.1.8.5"),
             ("Lima", "10.2.0.0/29", "lima-1", "10.2.0.4"),
-            ("outside", "198.18.0.0/24", "outside-1", "198.18.0.100"),
-            ("outside", "198.18.1.0/28", "outside-2", "198.18.1.1"),
+            ("outside", "198.18.0.0/24", "outside-1", "198.18.0.253"),
+            ("outside", "198.18.1.0/28", "outside-2", "198.18.1.13"),
         ]
         .iter()
         .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
         .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_split_subnet_gets_a_user_per_region_and_keeps_them_across_phases() {
+        let t = Topology::parse(PLAN, None).unwrap();
+        let split =
+            vec![vec![NamedPrefixes { name: "NyTop".into(), prefixes: vec!["10.1.0.128/25".parse().unwrap()] }]];
+        let mut users = Users::default();
+        let first = users.samples(&t, &split, &taken(&t));
+        let ny: Vec<(String, String, String)> = first
+            .iter()
+            .filter(|c| c.subnet.to_string() == "10.1.0.0/24")
+            .map(|c| (c.user.clone(), c.address.to_string(), c.place()))
+            .collect();
+        assert_eq!(
+            ny,
+            [
+                (
+                    "new-york-1-2".to_string(),
+                    "10.1.0.127".to_string(),
+                    "10.1.0.0/25 of New York's 10.1.0.0/24".to_string()
+                ),
+                (
+                    "new-york-1".to_string(),
+                    "10.1.0.252".to_string(),
+                    "10.1.0.128/25 of New York's 10.1.0.0/24".to_string()
+                ),
+            ]
+        );
+        let again = users.samples(&t, &split, &taken(&t));
+        assert_eq!(first, again, "the same regions keep their users");
+        let whole = users.samples(&t, &[], &taken(&t));
+        assert_eq!(whole[0].place(), "10.1.0.0/24");
+        assert_eq!(whole[0].user, "new-york-1");
     }
 }

@@ -1,0 +1,206 @@
+//! Verdicts that cannot lie: a rehearsal judges every region of every subnet (not one sample
+//! host), every window of the day a policy tells apart, and every scope a weighted policy
+//! answers from. Each runbook here passed when only one client per subnet was judged at one
+//! time of day.
+
+use bypass_lab::backend::{BackendKind, DnsStart};
+use bypass_lab::rollout::model::Decision;
+use bypass_lab::rollout::{rehearse_rollout, Quiet, Rollout, RunbookRehearsal, Severity};
+use bypass_lab::topology::Topology;
+use std::sync::Arc;
+
+/// A company whose Mumbai site is a /23 with its appliances in the lower half, and whose Seattle
+/// site has a second, smaller subnet.
+const PLAN: &str = r#"
+[tenant]
+domain = "globex.example"
+sip_domains = ["globex.example"]
+service_name = "mb.globex.example"
+
+[[site]]
+name = "Mumbai"
+subnets = ["10.80.2.0/23"]
+gateway = "10.80.2.1"
+[[site.appliance]]
+name = "bom-cce1"
+address = "10.80.2.10"
+[[site.appliance]]
+name = "bom-cce2"
+address = "10.80.2.11"
+
+[[site]]
+name = "Seattle"
+subnets = ["10.20.0.0/24", "10.20.4.0/25"]
+gateway = "10.20.0.1"
+[[site.appliance]]
+name = "sea-cce1"
+address = "10.20.0.10"
+
+[outside]
+subnets = ["198.51.100.0/24"]
+"#;
+
+const DNS: &str = r#"# phase: dns
+Add-DnsServerPrimaryZone -Name "globex.example" -ReplicationScope "Forest"
+Add-DnsServerClientSubnet -Name "MumbaiSubnet" -IPv4Subnet "10.80.2.0/23"
+Add-DnsServerClientSubnet -Name "SeattleSubnet" -IPv4Subnet "10.20.0.0/24","10.20.4.0/25"
+Add-DnsServerZoneScope -ZoneName "globex.example" -Name "MumbaiScope"
+Add-DnsServerZoneScope -ZoneName "globex.example" -Name "SeattleScope"
+Add-DnsServerResourceRecord -ZoneName "globex.example" -A -Name "mb" -IPv4Address "10.80.2.10" -ZoneScope "MumbaiScope"
+Add-DnsServerResourceRecord -ZoneName "globex.example" -A -Name "mb" -IPv4Address "10.80.2.11" -ZoneScope "MumbaiScope"
+Add-DnsServerResourceRecord -ZoneName "globex.example" -A -Name "mb" -IPv4Address "10.20.0.10" -ZoneScope "SeattleScope"
+Add-DnsServerQueryResolutionPolicy -Name "MumbaiPolicy" -Action ALLOW -ClientSubnet "eq,MumbaiSubnet" -ZoneScope "MumbaiScope,1" -ZoneName "globex.example"
+Add-DnsServerQueryResolutionPolicy -Name "SeattleOffice" -Action ALLOW -ClientSubnet "eq,SeattleSubnet" -ZoneScope "SeattleScope,1" -ZoneName "globex.example"
+"#;
+
+const ENABLE: &str = r#"
+# phase: enable
+Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl http://mb.globex.example/hybridconfig/hybridconfigservice.svc
+$mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true
+Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
+"#;
+
+async fn rehearse(source: String) -> RunbookRehearsal {
+    let rollout = Rollout {
+        topology: Topology::parse(PLAN, None).unwrap(),
+        source,
+        origin: "rollout.ps1".into(),
+        backend: BackendKind::Embedded,
+        dns: DnsStart::Empty,
+    };
+    rehearse_rollout(rollout, Arc::new(Quiet)).await.expect("the rehearsal runs")
+}
+
+fn errors(done: &RunbookRehearsal) -> Vec<(String, String, String)> {
+    done.report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (f.site.clone(), f.range.clone(), f.message.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_right_runbook_passes_with_one_row_per_subnet() {
+    let done = rehearse(format!("{DNS}{ENABLE}")).await;
+    assert!(done.succeeded(), "{:#?}", done.report.findings);
+    let enable = &done.report.phases[1];
+    let ranges: Vec<(&str, &str)> = enable.rows.iter().map(|r| (r.subnet.as_str(), r.range.as_str())).collect();
+    assert_eq!(
+        ranges,
+        [
+            ("10.80.2.0/23", "10.80.2.0/23"),
+            ("10.20.0.0/24", "10.20.0.0/24"),
+            ("10.20.4.0/25", "10.20.4.0/25"),
+            ("198.51.100.0/24", "198.51.100.0/24")
+        ]
+    );
+    assert!(enable.rows.iter().all(|r| r.window.is_none()));
+}
+
+/// The client subnet written as the upper /24 of Mumbai's /23: the lower half, where the
+/// appliances and the gateway live, resolves nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_covered_23_fails_naming_the_uncovered_24() {
+    let dns =
+        DNS.replace(r#""MumbaiSubnet" -IPv4Subnet "10.80.2.0/23""#, r#""MumbaiSubnet" -IPv4Subnet "10.80.3.0/24""#);
+    let done = rehearse(format!("{dns}{ENABLE}")).await;
+    assert!(!done.succeeded());
+    assert_eq!(
+        errors(&done),
+        [(
+            "Mumbai".to_string(),
+            "10.80.2.0/24".to_string(),
+            "no client subnet covers 10.80.2.0/24 of Mumbai's 10.80.2.0/23, so its queries fall to the default scope, which holds no record for mb.globex.example".to_string()
+        )]
+    );
+    let mumbai: Vec<(&str, Decision, String)> = done.report.phases[1]
+        .rows
+        .iter()
+        .filter(|r| r.site == "Mumbai")
+        .map(|r| (r.range.as_str(), r.decision, r.address.to_string()))
+        .collect();
+    assert_eq!(
+        mumbai,
+        [
+            ("10.80.2.0/24", Decision::NoBypass, "10.80.2.255".into()),
+            ("10.80.3.0/24", Decision::Bypass, "10.80.3.253".into())
+        ]
+    );
+}
+
+/// Seattle's policy answers only in office hours: at night its clients resolve nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_that_resolves_only_by_day_fails_naming_the_night() {
+    let dns = DNS.replace(
+        r#"-ClientSubnet "eq,SeattleSubnet" -ZoneScope"#,
+        r#"-ClientSubnet "eq,SeattleSubnet" -TimeOfDay "EQ,08:00-18:00" -ZoneScope"#,
+    );
+    let done = rehearse(format!("{dns}{ENABLE}")).await;
+    assert!(!done.succeeded());
+    let found = errors(&done);
+    assert_eq!(found.len(), 2, "both of Seattle's subnets: {found:#?}");
+    for (site, _, message) in &found {
+        assert_eq!(site, "Seattle");
+        assert!(
+            message.starts_with("from 18:00 to 08:00: policy SeattleOffice names client subnet SeattleSubnet but matches only TimeOfDay EQ,08:00-18:00"),
+            "{message}"
+        );
+    }
+    let seattle: Vec<(Option<&str>, Decision)> = done.report.phases[1]
+        .rows
+        .iter()
+        .filter(|r| r.subnet == "10.20.0.0/24")
+        .map(|r| (r.window.as_deref(), r.decision))
+        .collect();
+    assert_eq!(seattle, [(Some("08:00-18:00"), Decision::Bypass), (Some("18:00-08:00"), Decision::NoBypass)]);
+    let mumbai = done.report.phases[1].rows.iter().find(|r| r.site == "Mumbai").unwrap();
+    assert_eq!(mumbai.window, None, "Mumbai behaves alike all day");
+}
+
+/// Three in four of Seattle's answers from its own scope, one from Mumbai's: a warning that
+/// names the share, judged from the policy whatever one query drew. A share from a scope
+/// without the name is an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weighted_policy_is_judged_from_every_scope() {
+    let failover = DNS.replace(r#"-ZoneScope "SeattleScope,1""#, r#"-ZoneScope "SeattleScope,3;MumbaiScope,1""#);
+    let done = rehearse(format!("{failover}{ENABLE}")).await;
+    assert!(done.succeeded(), "a warning only: {:#?}", done.report.findings);
+    let warnings: Vec<&str> = done
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning && f.site == "Seattle")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings[0].starts_with("policy SeattleOffice answers 1 in 4 of Seattle's queries from zone scope MumbaiScope (Mumbai's Mediation Servers)"),
+        "{}",
+        warnings[0]
+    );
+
+    let spare = DNS
+        .replace(r#"-ZoneScope "SeattleScope,1""#, r#"-ZoneScope "SeattleScope,3;SpareScope,1""#)
+        .replace(
+            "Add-DnsServerQueryResolutionPolicy -Name \"MumbaiPolicy\"",
+            "Add-DnsServerZoneScope -ZoneName \"globex.example\" -Name \"SpareScope\"\nAdd-DnsServerQueryResolutionPolicy -Name \"MumbaiPolicy\"",
+        );
+    let done = rehearse(format!("{spare}{ENABLE}")).await;
+    let found = errors(&done);
+    assert!(
+        found.iter().any(|(site, _, m)| site == "Seattle"
+            && m == "policy SeattleOffice answers 1 in 4 of Seattle's queries from zone scope SpareScope, which holds no record for mb.globex.example"),
+        "{found:#?}"
+    );
+}
+
+/// A runbook without any marker is judged once, and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runbook_without_markers_is_judged_as_one_phase() {
+    let done = rehearse(format!("{DNS}{ENABLE}").replace("# phase: dns\n", "").replace("# phase: enable\n", "")).await;
+    assert_eq!(done.report.phases.len(), 1);
+    assert!(done.judged_as_one_phase());
+    let marked = rehearse(format!("{DNS}{ENABLE}")).await;
+    assert!(!marked.judged_as_one_phase());
+}
