@@ -204,3 +204,23 @@ async fn a_runbook_without_markers_is_judged_as_one_phase() {
     let marked = rehearse(format!("{DNS}{ENABLE}")).await;
     assert!(!marked.judged_as_one_phase());
 }
+
+/// `Resolve-DnsName` in a runbook runs from the admin's workstation, where the plan places it,
+/// and says so beside its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runbook_resolves_from_the_admin_workstation() {
+    let rollout = Rollout {
+        topology: Topology::parse(&format!("{PLAN}\n[admin]\nsite = \"Seattle\"\n"), None).unwrap(),
+        source: format!("{DNS}{ENABLE}\n# phase: check\nResolve-DnsName mb.globex.example\n"),
+        origin: "rollout.ps1".into(),
+        backend: BackendKind::Embedded,
+        dns: DnsStart::Empty,
+    };
+    let done = rehearse_rollout(rollout, Arc::new(Quiet)).await.expect("the rehearsal runs");
+    assert!(done.succeeded(), "{:#?}", done.report.findings);
+    let check = done.report.phases.iter().find(|p| p.name == "check").unwrap();
+    let line = check.output.iter().find(|o| o.command.starts_with("Resolve-DnsName")).expect("its output is kept");
+    assert_eq!(line.line, 19);
+    assert!(line.text.contains("INFO: as resolved from Seattle 10.20.0.2, the admin's workstation"), "{}", line.text);
+    assert!(line.text.contains("10.20.0.10") && !line.text.contains("10.80.2.10"), "Seattle's answer: {}", line.text);
+}

@@ -21,6 +21,9 @@ pub struct NamedServer {
 pub struct DnsServers {
     /// In topology order; the first answers calls without `-ComputerName`.
     pub servers: Vec<NamedServer>,
+    /// Where `Resolve-DnsName` asks from: the index of the server the admin's workstation
+    /// queries and the workstation's address. None: the first server, from the lab host.
+    pub resolver: Option<(usize, IpAddr)>,
 }
 
 impl DnsServers {
@@ -50,6 +53,19 @@ impl DnsServers {
 #[async_trait::async_trait]
 impl Executor for DnsServers {
     async fn execute(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {
+        if let Some((index, from)) = self.resolver.filter(|_| canonical(&call.cmdlet) == "Resolve-DnsName") {
+            // `-Server dc-tokyo` names one of the lab's servers by its computer name: ask that
+            // one; any other `-Server` is checked against the workstation's own server.
+            let named = call.string("Server").and_then(|s| self.pick(Some(s)).ok());
+            let server = named
+                .or_else(|| self.servers.get(index))
+                .ok_or_else(|| CmdletError::new("the lab has no DNS server"))?;
+            let mut call = call.clone();
+            if named.is_some() {
+                call.args.remove("Server");
+            }
+            return server.remote.clone().as_from(from).execute(&call).await;
+        }
         let server = self
             .pick(call.string("ComputerName"))
             .map_err(|m| CmdletError::new(format!("{}: {m}", canonical(&call.cmdlet))))?;
@@ -72,6 +88,7 @@ mod tests {
                 NamedServer { name: "dc-amsterdam".into(), address: "192.168.1.5".parse().unwrap(), remote: remote(1) },
                 NamedServer { name: "dc-tokyo".into(), address: "172.20.5.10".parse().unwrap(), remote: remote(2) },
             ],
+            resolver: None,
         }
     }
 

@@ -60,8 +60,13 @@ impl Reach<'_> {
         let endpoints = &self.endpoints;
         let token = &self.lab.secrets.control;
         let remote = |admin_url: &str, dns| DnsRemote { admin_url: admin_url.to_string(), dns, token: token.clone() };
+        // The admin's own session runs `Resolve-DnsName` from the workstation the plan places.
+        let workstation = matches!(on, RunOn::AdminSession).then(|| self.lab.topology.admin_workstation()).flatten();
         let dns: Arc<dyn Executor> = if endpoints.dns_servers.is_empty() {
-            Arc::new(remote(&endpoints.dns_admin, endpoints.dns))
+            match &workstation {
+                Some((_, address)) => Arc::new(remote(&endpoints.dns_admin, endpoints.dns).as_from(*address)),
+                None => Arc::new(remote(&endpoints.dns_admin, endpoints.dns)),
+            }
         } else {
             Arc::new(DnsServers {
                 servers: endpoints
@@ -69,6 +74,9 @@ impl Reach<'_> {
                     .iter()
                     .map(|d| NamedServer { name: d.name.clone(), address: d.address, remote: remote(&d.admin, d.dns) })
                     .collect(),
+                resolver: workstation
+                    .as_ref()
+                    .map(|(_, address)| (self.lab.topology.dns_server_index_for(*address), *address)),
             })
         };
         // Connections to the DNS servers' management APIs, kept for the length of the run: its
@@ -83,7 +91,16 @@ impl Reach<'_> {
         if let RunOn::Appliance(key) = on {
             executors.appliance = Some(Arc::new(self.appliance(key)?));
         }
-        runbook::run(source, &executors.cmdlet_table()).await.map_err(|e| LabError::Runbook(Box::new(e)))
+        let mut transcript =
+            runbook::run(source, &executors.cmdlet_table()).await.map_err(|e| LabError::Runbook(Box::new(e)))?;
+        if let Some((place, address)) = &workstation {
+            for step in &mut transcript.steps {
+                if step.source.to_ascii_lowercase().contains("resolve-dnsname") {
+                    step.information.push(format!("as resolved from {place} {address}, the admin's workstation"));
+                }
+            }
+        }
+        Ok(transcript)
     }
 }
 

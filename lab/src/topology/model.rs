@@ -20,6 +20,10 @@ pub struct Topology {
     /// site, as the lab always had.
     #[serde(rename = "dns_server", default)]
     pub dns_servers: Vec<DnsServerPlan>,
+    /// Where the admin's workstation sits, for the client-side cmdlets of a runbook
+    /// (`Resolve-DnsName`); by default in the first site.
+    #[serde(default, skip_serializing_if = "AdminPlan::is_default")]
+    pub admin: AdminPlan,
     /// The file the plan came from, named in validation errors.
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -112,6 +116,20 @@ pub struct Appliance {
 
 fn registered_by_default() -> bool {
     true
+}
+
+/// `[admin]`: the site the admin works from, or the workstation's own address.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AdminPlan {
+    pub site: Option<String>,
+    pub address: Option<IpAddr>,
+}
+
+impl AdminPlan {
+    fn is_default(&self) -> bool {
+        *self == AdminPlan::default()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -292,6 +310,27 @@ impl Topology {
     /// An address for the `n`th external client.
     pub fn outside_address(&self, n: usize) -> Option<IpAddr> {
         self.outside.subnets.first()?.hosts().nth(n + 99).or_else(|| self.outside.subnets.first()?.hosts().nth(n))
+    }
+
+    /// Where the admin's workstation sits: the place's name (a site, or `outside`) and its
+    /// address. `[admin] address` as given; `[admin] site` (by default the first site) on the
+    /// lowest host of the site's first subnet that is no gateway or appliance, away from the
+    /// sample clients that sit at the top (lab choice, docs/design/rollout.md).
+    pub fn admin_workstation(&self) -> Option<(String, IpAddr)> {
+        if let Some(address) = self.admin.address {
+            let place = self.site_of(address).map(|s| s.name.clone()).unwrap_or_else(|| crate::client::OUTSIDE.into());
+            return Some((place, address));
+        }
+        let site = match &self.admin.site {
+            Some(name) => self.site(name)?,
+            None => self.sites.first()?,
+        };
+        let taken: Vec<IpAddr> = std::iter::once(site.gateway)
+            .chain(site.gateways.iter().copied())
+            .chain(site.appliances.iter().flat_map(|a| std::iter::once(a.address).chain(a.gateways.iter().copied())))
+            .collect();
+        let address = site.subnets.first()?.hosts().take(taken.len() + 1).find(|h| !taken.contains(h))?;
+        Some((site.name.clone(), address))
     }
 
     /// A place named by the user: a site name, `outside`, or an address.

@@ -119,6 +119,26 @@ impl Topology {
                 }
             }
         }
+        match (&self.admin.site, self.admin.address) {
+            (Some(_), Some(_)) => {
+                return Err("[admin]: give the workstation's site or its address, not both".into());
+            }
+            (Some(site), None) if self.site(site).is_none() => {
+                return Err(format!(
+                    "[admin] site: there is no site {site} (sites: {})",
+                    self.sites.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            (None, Some(address)) if self.site_of(address).is_none() && !self.is_outside(address) => {
+                return Err(format!(
+                    "[admin] address {address} is in no subnet of the plan: the workstation must sit in a site's or an outside subnet"
+                ));
+            }
+            (None, Some(address)) if addresses.contains_key(&address) => {
+                return Err(format!("[admin] address {address} is already {}", addresses[&address]));
+            }
+            _ => {}
+        }
         if self.tenant.ad_replication_delay.is_zero() && self.dns_servers.len() > 1 {
             return Err("[tenant] ad_replication_delay must be longer than zero".into());
         }
@@ -185,6 +205,30 @@ mod tests {
         assert_eq!(t.fqdn(t.find_appliance("sea-cce1").unwrap().1), "sea-cce1.adatum.biz");
         assert_eq!(t.find_appliance("192.168.1.47").unwrap().1.name, "ams-cce3");
         assert_eq!(t.site_of("10.10.1.77".parse().unwrap()).unwrap().name, "Seattle");
+    }
+
+    #[test]
+    fn the_admin_workstation_sits_where_the_plan_says_and_nowhere_else() {
+        let seed = Topology::seed();
+        assert_eq!(seed.admin_workstation(), Some(("Amsterdam".into(), "192.168.1.1".parse().unwrap())));
+        let at = |extra: &str| Topology::parse(&format!("{SEED_TOML}\n[admin]\n{extra}\n"), None);
+        assert_eq!(
+            at("site = \"seattle\"").unwrap().admin_workstation(),
+            Some(("Seattle".into(), "10.10.1.2".parse().unwrap()))
+        );
+        assert_eq!(
+            at("address = \"203.0.113.7\"").unwrap().admin_workstation(),
+            Some(("outside".into(), "203.0.113.7".parse().unwrap()))
+        );
+        for (extra, says) in [
+            ("site = \"Oslo\"", "[admin] site: there is no site Oslo"),
+            ("address = \"10.99.0.1\"", "[admin] address 10.99.0.1 is in no subnet of the plan"),
+            ("address = \"10.10.1.8\"", "[admin] address 10.10.1.8 is already site Seattle, appliance sea-cce1"),
+            ("site = \"Seattle\"\naddress = \"10.10.1.7\"", "not both"),
+        ] {
+            let err = at(extra).unwrap_err().to_string();
+            assert!(err.contains(says), "{extra}: {err}");
+        }
     }
 
     #[test]
