@@ -25,6 +25,10 @@ Add-DnsServerQueryResolutionPolicy -Name "SeattlePolicy" -Action ALLOW -ClientSu
 Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc
 $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true
 Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
+# Confirm what the tenant holds, and what the admin's own workstation resolves.
+Get-CsTenantHybridConfiguration -LocalStore
+Get-CsNetworkConfiguration -LocalStore
+Resolve-DnsName hybridvoice.adatum.biz
 
 # phase: temporary-disable
 $mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $false

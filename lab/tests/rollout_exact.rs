@@ -224,3 +224,20 @@ async fn a_runbook_resolves_from_the_admin_workstation() {
     assert!(line.text.contains("INFO: as resolved from Seattle 10.20.0.2, the admin's workstation"), "{}", line.text);
     assert!(line.text.contains("10.20.0.10") && !line.text.contains("10.80.2.10"), "Seattle's answer: {}", line.text);
 }
+
+/// The README's failing example is shipped and fails as the README shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_globex_example_fails_naming_the_lower_half() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/globex");
+    let rollout = Rollout {
+        topology: Topology::load(&root.join("topology.toml")).unwrap(),
+        source: std::fs::read_to_string(root.join("rollout-half-covered.ps1")).unwrap(),
+        origin: "rollout-half-covered.ps1".into(),
+        backend: BackendKind::Embedded,
+        dns: DnsStart::Empty,
+    };
+    let done = rehearse_rollout(rollout, Arc::new(Quiet)).await.expect("the rehearsal runs");
+    let found = errors(&done);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("Mumbai", "10.80.2.0/24"));
+}

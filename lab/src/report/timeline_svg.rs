@@ -54,7 +54,7 @@ pub fn svg(timeline: &Timeline) -> String {
     let mut out = format!(
         "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\" role=\"img\">\n\
          <title>What a client decides at each moment of the replication window, by site</title>\n",
-        w = LABEL + WIDTH + 10.0
+        w = LABEL + WIDTH + 30.0
     );
     for (i, (label, segments)) in rows.iter().enumerate() {
         let y = 4.0 + ROW * i as f64;

@@ -305,6 +305,8 @@ mod tests {
         assert_eq!(fabrikam.sites.len(), 3);
         assert_eq!(fabrikam.appliances().count(), 6);
         assert_eq!(fabrikam.fqdn(fabrikam.find_appliance("ber-cce1").unwrap().1), "mediation1.berlin.fabrikam.com");
+        let globex = Topology::parse(include_str!("../../../examples/globex/topology.toml"), None).unwrap();
+        assert_eq!(globex.site("Mumbai").unwrap().subnets[0].to_string(), "10.80.2.0/23");
     }
 
     #[test]
