@@ -30,19 +30,24 @@ fn ms(d: Duration) -> u64 {
     d.as_millis() as u64
 }
 
-/// The instants the lab stops at inside `(from, to]`: each registered appliance's first sync
-/// after `from`, or every lab hour when those are more; `to` always.
-fn stops(topology: &Topology, from: Duration, to: Duration) -> Vec<Duration> {
+/// The first sync after `from` of each registered appliance that passes the filter, if by `to`.
+fn first_syncs(topology: &Topology, from: Duration, to: Duration, mine: &dyn Fn(&str) -> bool) -> Vec<Duration> {
     let window = topology.tenant.replication_window;
     let mut instants: Vec<Duration> = topology
         .appliances()
-        .filter(|(_, a)| a.registered)
+        .filter(|(_, a)| a.registered && mine(&a.name))
         .map(|(_, a)| Schedule::new(sync_offset(topology.tenant.replication_seed, &a.name, window), window))
         .map(|s| s.next_after(from))
         .filter(|t| *t <= to)
         .collect();
     instants.sort();
     instants.dedup();
+    instants
+}
+
+/// The instants inside `(from, to]` to stop or report at: the given sync instants, or every
+/// lab hour when those are more; `to` always.
+fn grid(mut instants: Vec<Duration>, from: Duration, to: Duration) -> Vec<Duration> {
     let hours = (to - from).as_secs().div_ceil(3600).max(1) as usize;
     if instants.len() > hours {
         instants = (1..hours as u32).map(|k| from + HOUR * k).collect();
@@ -50,6 +55,12 @@ fn stops(topology: &Topology, from: Duration, to: Duration) -> Vec<Duration> {
     instants.push(to);
     instants.dedup();
     instants
+}
+
+/// The instants the lab stops at inside `(from, to]`: each registered appliance's first sync
+/// after `from`, or every lab hour when those are more; `to` always.
+fn stops(topology: &Topology, from: Duration, to: Duration) -> Vec<Duration> {
+    grid(first_syncs(topology, from, to, &|_| true), from, to)
 }
 
 /// Passes one replication window. When the phase changed the tenant (`before` → `after`), the
@@ -79,7 +90,6 @@ pub async fn pass_window(
         }
     }
     let (was, will) = (client_decision(before), client_decision(after));
-    let grid: Vec<Duration> = std::iter::once(from).chain(stops.iter().copied()).collect();
     let sites = topology
         .sites
         .iter()
@@ -92,17 +102,20 @@ pub async fn pass_window(
                     Arrival { appliance: a.name.clone(), at_ms: at.map(ms), at: at.map(clock_time) }
                 })
                 .collect();
-            let points = grid
-                .iter()
+            // A site is reported at its own appliances' sync instants (or hourly, when fewer).
+            let names: Vec<String> = site.appliances.iter().map(|a| a.name.to_ascii_lowercase()).collect();
+            let own = first_syncs(topology, from, to, &|name| names.contains(&name.to_ascii_lowercase()));
+            let points = std::iter::once(from)
+                .chain(grid(own, from, to))
                 .map(|t| {
-                    let serving = arrivals.iter().filter(|a| a.at_ms.is_some_and(|at| at <= ms(*t))).count();
+                    let serving = arrivals.iter().filter(|a| a.at_ms.is_some_and(|at| at <= ms(t))).count();
                     let decision = match serving {
                         0 => was,
                         n if n == site.appliances.len() => will,
                         _ if was == will => will,
                         _ => "mixed",
                     };
-                    TimelinePoint { at_ms: ms(*t), at: clock_time(*t), serving, decision: decision.to_string() }
+                    TimelinePoint { at_ms: ms(t), at: clock_time(t), serving, decision: decision.to_string() }
                 })
                 .collect();
             SiteTimeline { site: site.name.clone(), appliances: site.appliances.len(), points, arrivals }
