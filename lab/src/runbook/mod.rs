@@ -9,6 +9,7 @@ mod lexer;
 pub mod output;
 mod parser;
 mod pipeline;
+mod plan;
 mod preamble;
 mod property;
 mod render;
@@ -58,14 +59,23 @@ pub struct RunbookError {
     pub transcript: Transcript,
 }
 
-/// Parses and runs `source` line by line, each cmdlet on its executor in `table`.
+/// Parses and runs `source` line by line, each cmdlet on its executor in `table`. Each
+/// statement is checked whole before any of it runs ([`plan`]).
 pub async fn run(source: &str, table: &CmdletTable) -> Result<Transcript, RunbookError> {
+    run_with(source, table, binder::Variables::new()).await
+}
+
+/// [`run`] with variables already set, as a session that ran other lines holds them.
+pub(crate) async fn run_with(
+    source: &str,
+    table: &CmdletTable,
+    mut variables: binder::Variables,
+) -> Result<Transcript, RunbookError> {
     // A BOM that survived reading (a pasted file, a feature's doc string) is no part of the text;
     // columns stay those of the text an editor shows.
     let source = encoding::without_bom(source);
     let (tokens, lex_fault) = lexer::lex(source);
     let mut transcript = Transcript::default();
-    let mut variables = binder::Variables::new();
     for tokens in parser::statements(&tokens) {
         let statement_source = parser::source_of(source, tokens);
         let stop = |fault: lexer::Fault, transcript: &Transcript| RunbookError {
@@ -75,10 +85,20 @@ pub async fn run(source: &str, table: &CmdletTable) -> Result<Transcript, Runboo
             transcript: transcript.clone(),
         };
         let statement = parser::parse(tokens).map_err(|f| stop(f, &transcript))?;
-        let (output, information) = match execute(&statement, &variables, table).await {
-            Ok(done) => done,
-            Err(fault) => return Err(stop(hints::with_hint(fault, &statement), &transcript)),
-        };
+        let checked = plan::check(&statement, &variables, table).and_then(|plan| {
+            match &statement.assign {
+                Some(name) => property::assignable(&variables, name)
+                    .map_err(|m| lexer::Fault::at(statement.line, statement.column, m)),
+                None => Ok(()),
+            }
+            .map(|()| plan)
+        });
+        let plan = checked.map_err(|fault| stop(hints::with_hint(fault, &statement), &transcript))?;
+        let ran = pipeline::run(&plan).await;
+        if let Some(fault) = ran.errors.into_iter().next() {
+            return Err(stop(hints::with_hint(fault, &statement), &transcript));
+        }
+        let (output, information) = (ran.output, ran.information);
         let printed = match &statement.assign {
             Some(name) => {
                 let value = match output.objects.len() {
@@ -127,50 +147,6 @@ fn unknown_name(name: &str, table: &CmdletTable) -> String {
         ));
     }
     message
-}
-
-/// Runs one statement: its output and the runner's own informational lines.
-async fn execute(
-    statement: &parser::Statement,
-    variables: &binder::Variables,
-    table: &CmdletTable,
-) -> Result<(CmdletOutput, Vec<String>), lexer::Fault> {
-    let (name, line, column, elements) = match &statement.body {
-        parser::Body::Value(arg) => return Ok((CmdletOutput::object(binder::resolve(arg, variables)?), vec![])),
-        parser::Body::Pipeline { stages, pipes } => {
-            return pipeline::run(stages, pipes, variables, table).await.map(|o| (o, vec![]))
-        }
-        parser::Body::Command { name, line, column, elements } => (name, *line, *column, elements),
-        parser::Body::Member { command, path, line, column } => {
-            let inner = parser::Statement { line: *line, column: *column, assign: None, body: (**command).clone() };
-            let (output, information) = Box::pin(execute(&inner, variables, table)).await?;
-            return Ok((property::member(output, path), information));
-        }
-    };
-    command(name, line, column, elements, variables, table).await
-}
-
-/// Runs one command on its own: its output and the runner's own informational lines.
-async fn command(
-    name: &str,
-    line: usize,
-    column: usize,
-    elements: &[parser::Element],
-    variables: &binder::Variables,
-    table: &CmdletTable,
-) -> Result<(CmdletOutput, Vec<String>), lexer::Fault> {
-    let fault = |message: String| lexer::Fault::at(line, column, message);
-    if !table.known(name) {
-        if let Some((note, value)) = preamble::run(name) {
-            let output = if value == Value::Null { CmdletOutput::nothing() } else { CmdletOutput::object(value) };
-            return Ok((output, vec![note]));
-        }
-        return Err(fault(unknown_name(name, table)));
-    }
-    let (spec, executor) = table.choose(name).map_err(fault)?;
-    let args = binder::bind(spec, elements, variables, (line, column))?;
-    let invocation = Invocation { cmdlet: spec.name.to_string(), args, line, column };
-    executor.execute(&invocation).await.map(|o| (o, vec![])).map_err(|e| fault(cmdlet_message(spec.name, &e.message)))
 }
 
 /// `Cmdlet : message`, as PowerShell writes a cmdlet's error. A role's message may already

@@ -46,6 +46,12 @@ pub enum Body {
         stages: Vec<Body>,
         pipes: Vec<(usize, usize)>,
     },
+    /// `name = ...` without the `$`: PowerShell looks for a command called `name`.
+    Misassigned {
+        name: String,
+        line: usize,
+        column: usize,
+    },
     /// `(Command ...).Property.Property`: the command's output, then the path (may be empty).
     Member {
         command: Box<Body>,
@@ -143,14 +149,13 @@ pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
 fn parse_stage(tokens: &[Token]) -> Result<Statement, Fault> {
     let first = &tokens[0];
     if let (TokenKind::Word(name), Some(TokenKind::Equals)) = (&first.kind, tokens.get(1).map(|t| &t.kind)) {
-        return Err(Fault::at(
-            first.line,
-            first.column,
-            format!(
-                "{} Hint: a variable is assigned with a $ before its name: ${name} = ...",
-                super::not_recognized(name)
-            ),
-        ));
+        // PowerShell reads `name = ...` as a command named `name`: it fails when it runs.
+        return Ok(Statement {
+            line: first.line,
+            column: first.column,
+            assign: None,
+            body: Body::Misassigned { name: name.clone(), line: first.line, column: first.column },
+        });
     }
     let (assign, rest) = match (&first.kind, tokens.get(1).map(|t| &t.kind)) {
         (TokenKind::Variable(name), Some(TokenKind::Equals)) => (Some(name.clone()), &tokens[2..]),
@@ -386,13 +391,11 @@ mod tests {
     #[test]
     fn an_assignment_without_its_dollar_gets_a_hint() {
         let (tokens, _) = lex("mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $true");
-        let fault = parse(&tokens).unwrap_err();
-        assert_eq!((fault.line, fault.column), (1, 1));
-        assert!(fault.message.starts_with("The term 'mediabypass' is not recognized"), "{}", fault.message);
-        assert!(
-            fault.message.ends_with("Hint: a variable is assigned with a $ before its name: $mediabypass = ..."),
-            "{}",
-            fault.message
+        let statement = parse(&tokens).unwrap();
+        assert_eq!(
+            statement.body,
+            Body::Misassigned { name: "mediabypass".into(), line: 1, column: 1 },
+            "PowerShell parses it as a command, which fails when it runs"
         );
     }
 

@@ -372,3 +372,4 @@ fn a_table_knows_only_the_cmdlets_it_is_handed() {
     assert!(err.message.starts_with("The term 'Set-CsTenantHybridConfiguration' is not recognized"), "{}", err.message);
     assert_eq!(dns.calls.lock().unwrap().len(), 1);
 }
+mod whole;

@@ -1,0 +1,198 @@
+//! A statement checked whole before any of it runs. Each stage of a pipeline is found, reached and
+//! bound first; only a statement whose every part can run is handed to the executors. A line such
+//! as `Add-DnsServerClientSubnet ... | Unknown-Thing` is refused before the subnet is added, so
+//! a statement that reports failure at this stage has changed nothing.
+
+use super::binder::{self, Variables};
+use super::lexer::Fault;
+use super::output::Executor;
+use super::parser::{Body, Element, Statement};
+use super::spec::{CmdletSpec, PipelineInput};
+use super::value::Value;
+use super::CmdletTable;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A modelled cmdlet bound to its arguments, with the executor that runs it.
+#[derive(Clone)]
+pub(super) struct Call {
+    pub spec: &'static CmdletSpec,
+    pub executor: Arc<dyn Executor>,
+    pub args: BTreeMap<String, Value>,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// What starts a statement.
+#[derive(Clone)]
+pub(super) enum Head {
+    /// A value (`$policies`, `1`), already resolved.
+    Value(Value),
+    /// A modelled cmdlet; `path` is the property path of `(Cmdlet ...).Path`.
+    Call { call: Call, path: Option<String> },
+    /// A connection line run as a no-op (`runbook::preamble`): its note and placeholder.
+    Connect { note: String, value: Value },
+}
+
+/// A later stage of a pipeline that takes each incoming object.
+#[derive(Clone)]
+pub(super) struct Feed {
+    pub spec: &'static CmdletSpec,
+    pub executor: Arc<dyn Executor>,
+    /// The arguments written on the line; each object adds its own.
+    pub written: BTreeMap<String, Value>,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A statement ready to run: nothing in it can fail to bind any more, except an object that a
+/// reading cmdlet returns and that fits no parameter of the next stage.
+#[derive(Clone)]
+pub(super) struct Plan {
+    pub head: Head,
+    pub feeds: Vec<Feed>,
+}
+
+/// The refusal of a pipeline between cmdlets that the runner does not connect.
+fn refused(place: (usize, usize), from: &str, into: &str) -> Fault {
+    Fault::at(
+        place.0,
+        place.1,
+        format!(
+            "The runbook runner does not pipe {from} into {into}: a pipeline runs from a Get- cmdlet (or a variable) into a cmdlet of the same noun, as in 'Get-DnsServerClientSubnet | Add-DnsServerClientSubnet'. Nothing of this line ran."
+        ),
+    )
+}
+
+/// `Add-DnsServerClientSubnet` → `DnsServerClientSubnet`.
+pub(super) fn noun(cmdlet: &str) -> &str {
+    cmdlet.split_once('-').map(|(_, n)| n).unwrap_or(cmdlet)
+}
+
+/// `Get-DnsServerClientSubnet` → `Get`.
+fn verb(cmdlet: &str) -> &str {
+    cmdlet.split_once('-').map(|(v, _)| v).unwrap_or(cmdlet)
+}
+
+/// Checks `statement` whole against `table` and the variables as they are now.
+pub(super) fn check(statement: &Statement, variables: &Variables, table: &CmdletTable) -> Result<Plan, Fault> {
+    match &statement.body {
+        Body::Pipeline { stages, pipes } => {
+            let head = head(&stages[0], variables, table)?;
+            let mut feeds: Vec<Feed> = vec![];
+            for (stage, pipe) in stages[1..].iter().zip(pipes) {
+                let feed = feed(stage, *pipe, &head, feeds.last(), variables, table)?;
+                feeds.push(feed);
+            }
+            Ok(Plan { head, feeds })
+        }
+        body => Ok(Plan { head: head(body, variables, table)?, feeds: vec![] }),
+    }
+}
+
+fn head(body: &Body, variables: &Variables, table: &CmdletTable) -> Result<Head, Fault> {
+    match body {
+        Body::Value(arg) => Ok(Head::Value(binder::resolve(arg, variables)?)),
+        Body::Command { name, line, column, elements } => command(name, *line, *column, elements, variables, table),
+        Body::Member { command: inner, path, .. } => match head(inner, variables, table)? {
+            Head::Call { call, .. } => Ok(Head::Call { call, path: Some(path.clone()) }),
+            Head::Connect { note, value } => Ok(Head::Connect { note, value: super::property::follow(value, path) }),
+            Head::Value(v) => Ok(Head::Value(super::property::follow(v, path))),
+        },
+        Body::Pipeline { .. } => unreachable!("the parser does not nest pipelines"),
+        Body::Misassigned { name, line, column } => Err(Fault::at(
+            *line,
+            *column,
+            format!(
+                "{} Hint: a variable is assigned with a $ before its name: ${name} = ...",
+                super::not_recognized(name)
+            ),
+        )),
+    }
+}
+
+/// A command on its own or at the head of a pipeline: found, reached and fully bound.
+fn command(
+    name: &str,
+    line: usize,
+    column: usize,
+    elements: &[Element],
+    variables: &Variables,
+    table: &CmdletTable,
+) -> Result<Head, Fault> {
+    let fault = |message: String| Fault::at(line, column, message);
+    if !table.known(name) {
+        if let Some((note, value)) = super::preamble::run(name) {
+            return Ok(Head::Connect { note, value });
+        }
+        return Err(fault(super::unknown_name(name, table)));
+    }
+    let (spec, executor) = table.choose(name).map_err(fault)?;
+    let args = binder::bind(spec, elements, variables, (line, column))?;
+    Ok(Head::Call { call: Call { spec, executor, args, line, column }, path: None })
+}
+
+/// Whether `spec` takes anything from a pipeline.
+fn takes_pipeline_input(spec: &CmdletSpec) -> bool {
+    spec.params.iter().any(|p| p.pipeline != PipelineInput::No)
+}
+
+/// A later stage: the cmdlet must be reachable, of the noun of the cmdlet before it, fed by a
+/// reading cmdlet or a value (so that when one object fails to bind, nothing before it changed
+/// anything), and its written arguments must bind.
+fn feed(
+    stage: &Body,
+    pipe: (usize, usize),
+    head: &Head,
+    previous: Option<&Feed>,
+    variables: &Variables,
+    table: &CmdletTable,
+) -> Result<Feed, Fault> {
+    let Body::Command { name, line, column, elements } = stage else {
+        unreachable!("the parser allows only commands after the first stage")
+    };
+    let at = (*line, *column);
+    if !table.known(name) {
+        if super::preamble::run(name).is_some() {
+            return Err(refused(pipe, "into a connection line", name));
+        }
+        return Err(Fault::at(at.0, at.1, super::unknown_name(name, table)));
+    }
+    let (spec, executor) = table.choose(name).map_err(|m| Fault::at(at.0, at.1, m))?;
+    let from = match (previous, head) {
+        (Some(feed), _) => Some(feed.spec.name),
+        (None, Head::Call { call, .. }) => Some(call.spec.name),
+        (None, Head::Value(_)) => None,
+        (None, Head::Connect { .. }) => return Err(refused(pipe, "a connection line", spec.name)),
+    };
+    if let Some(from) = from {
+        if !noun(from).eq_ignore_ascii_case(noun(spec.name)) || !verb(from).eq_ignore_ascii_case("Get") {
+            return Err(refused(pipe, from, spec.name));
+        }
+    }
+    if !takes_pipeline_input(spec) {
+        return Err(refused(pipe, from.unwrap_or("a value"), spec.name));
+    }
+    let written = binder::bind_written(spec, elements, variables)?;
+    // A value's objects are known now: each must bind before anything runs.
+    if let (None, Head::Value(value)) = (previous, head) {
+        for object in values(value.clone()) {
+            binder::bind_pipeline_object(spec, &written, &object, at)?.ok_or_else(|| unbindable(at))?;
+        }
+    }
+    Ok(Feed { spec, executor, written, line: at.0, column: at.1 })
+}
+
+/// PowerShell's words for an object that fits no parameter taking pipeline input.
+pub(super) fn unbindable(at: (usize, usize)) -> Fault {
+    Fault::at(at.0, at.1, "The input object cannot be bound to any parameters for the command either because the command does not take pipeline input or the input and its properties do not match any of the parameters that take pipeline input.")
+}
+
+/// The objects a value sends down a pipeline: a list's items, nothing for `$null`.
+pub(super) fn values(v: Value) -> Vec<Value> {
+    match v {
+        Value::Null => vec![],
+        Value::List(items) => items,
+        one => vec![one],
+    }
+}
