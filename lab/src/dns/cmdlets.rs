@@ -871,6 +871,7 @@ mod tests {
             .build()
             .unwrap()
             .block_on(crate::runbook::run(script, &table))
+            .and_then(crate::runbook::Transcript::into_result)
     }
 
     fn printed(t: &crate::runbook::Transcript, step: usize, property: &str) -> Vec<String> {

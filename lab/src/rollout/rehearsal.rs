@@ -113,7 +113,8 @@ async fn run_phases(
         progress.phase(index, &phase.name);
         if phase.has_statements() {
             progress.step("runbook");
-            match lab.run_runbook(&phase.source, &RunOn::AdminSession).await {
+            let ran = lab.run_runbook(&phase.source, &RunOn::AdminSession).await;
+            match ran.and_then(|t| t.into_result().map_err(|e| LabError::Runbook(Box::new(e)))) {
                 Ok(_) => {}
                 Err(LabError::Runbook(failure)) => {
                     let failure = RunbookFailure {

@@ -26,13 +26,14 @@ pub fn resolve(arg: &Arg, variables: &Variables) -> Result<Value, Fault> {
 }
 
 /// The parameter a written name means: the exact name, else the one it is a prefix of.
-fn find_param<'a>(spec: &'a CmdletSpec, written: &str, line: usize, column: usize) -> Result<&'a ParamSpec, Fault> {
-    if let Some(p) = spec.params.iter().find(|p| p.answers_to(written)) {
+/// The cmdlet's own parameters come first, then the common ones ([`super::common`]).
+fn find_param(spec: &CmdletSpec, written: &str, line: usize, column: usize) -> Result<&'static ParamSpec, Fault> {
+    let all = || spec.params.iter().chain(super::common::extra_params(spec));
+    if let Some(p) = all().find(|p| p.answers_to(written)) {
         return Ok(p);
     }
     let lower = written.to_ascii_lowercase();
-    let candidates: Vec<&ParamSpec> =
-        spec.params.iter().filter(|p| p.name.to_ascii_lowercase().starts_with(&lower)).collect();
+    let candidates: Vec<&ParamSpec> = all().filter(|p| p.name.to_ascii_lowercase().starts_with(&lower)).collect();
     match candidates.as_slice() {
         [one] => Ok(one),
         [] => Err(Fault::at(line, column, format!("A parameter cannot be found that matches parameter name '{written}'."))),

@@ -3,6 +3,7 @@
 //! cmdlets exist and where each goes is the [`CmdletTable`] it is handed.
 
 mod binder;
+pub mod common;
 pub mod encoding;
 mod hints;
 mod lexer;
@@ -13,6 +14,7 @@ mod plan;
 mod preamble;
 mod property;
 mod render;
+mod session;
 pub mod spec;
 pub mod spelling;
 mod table;
@@ -40,6 +42,34 @@ pub struct Step {
     /// What the runner itself says about the line (a connection line it runs as a no-op).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub information: Vec<String>,
+    /// Lines the statement wrote straight to the console (`What if: ...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host: Vec<String>,
+    /// The errors the statement wrote: PowerShell writes each and goes on with the next
+    /// statement. A statement refused before it ran has exactly one and changed nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<StepError>,
+}
+
+impl Step {
+    /// Whether the statement wrote an error.
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// An error a statement wrote, where PowerShell places it (1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl From<lexer::Fault> for StepError {
+    fn from(fault: lexer::Fault) -> StepError {
+        StepError { line: fault.line, column: fault.column, message: fault.message }
+    }
 }
 
 /// Everything a run printed, in order.
@@ -48,19 +78,45 @@ pub struct Transcript {
     pub steps: Vec<Step>,
 }
 
-/// A run that stopped at a line: nothing after it ran, nothing before it was rolled back.
+impl Transcript {
+    /// Every error the run wrote, in order.
+    pub fn failures(&self) -> impl Iterator<Item = &StepError> {
+        self.steps.iter().flat_map(|s| s.errors.iter())
+    }
+
+    /// Whether no statement wrote an error (`run` exits non-zero otherwise).
+    pub fn succeeded(&self) -> bool {
+        self.failures().next().is_none()
+    }
+
+    /// This transcript, or its first error as a [`RunbookError`] holding it whole: for callers
+    /// that treat any failed statement as the end of the runbook.
+    pub fn into_result(self) -> Result<Transcript, RunbookError> {
+        let first = self.failures().next().cloned();
+        match first {
+            None => Ok(self),
+            Some(e) => Err(RunbookError { line: e.line, column: e.column, message: e.message, transcript: self }),
+        }
+    }
+}
+
+/// A run that stopped: a parse error anywhere (nothing ran, as PowerShell parses a whole script
+/// before running it), or an error under `$ErrorActionPreference = 'Stop'` or `-ErrorAction
+/// Stop`, or `throw`. Nothing after the stop ran, nothing before it was rolled back. A run whose
+/// statements failed without stopping is an `Ok` [`Transcript`] with [`Step::errors`].
 #[derive(Debug, Clone, Serialize, thiserror::Error)]
 #[error("line {line}, column {column}: {message}")]
 pub struct RunbookError {
     pub line: usize,
     pub column: usize,
     pub message: String,
-    /// What ran before the failing line.
+    /// What ran, the stopping statement included (empty after a parse error).
     pub transcript: Transcript,
 }
 
-/// Parses and runs `source` line by line, each cmdlet on its executor in `table`. Each
-/// statement is checked whole before any of it runs ([`plan`]).
+/// Parses the whole of `source`, then runs it statement by statement, each cmdlet on its executor
+/// in `table`. Each statement is checked whole before any of it runs ([`plan`]); a statement that
+/// fails writes its error and the next one runs, as in PowerShell.
 pub async fn run(source: &str, table: &CmdletTable) -> Result<Transcript, RunbookError> {
     run_with(source, table, binder::Variables::new()).await
 }
@@ -69,62 +125,9 @@ pub async fn run(source: &str, table: &CmdletTable) -> Result<Transcript, Runboo
 pub(crate) async fn run_with(
     source: &str,
     table: &CmdletTable,
-    mut variables: binder::Variables,
+    variables: binder::Variables,
 ) -> Result<Transcript, RunbookError> {
-    // A BOM that survived reading (a pasted file, a feature's doc string) is no part of the text;
-    // columns stay those of the text an editor shows.
-    let source = encoding::without_bom(source);
-    let (tokens, lex_fault) = lexer::lex(source);
-    let mut transcript = Transcript::default();
-    for tokens in parser::statements(&tokens) {
-        let statement_source = parser::source_of(source, tokens);
-        let stop = |fault: lexer::Fault, transcript: &Transcript| RunbookError {
-            line: fault.line,
-            column: fault.column,
-            message: fault.message,
-            transcript: transcript.clone(),
-        };
-        let statement = parser::parse(tokens).map_err(|f| stop(f, &transcript))?;
-        let checked = plan::check(&statement, &variables, table).and_then(|plan| {
-            match &statement.assign {
-                Some(name) => property::assignable(&variables, name)
-                    .map_err(|m| lexer::Fault::at(statement.line, statement.column, m)),
-                None => Ok(()),
-            }
-            .map(|()| plan)
-        });
-        let plan = checked.map_err(|fault| stop(hints::with_hint(fault, &statement), &transcript))?;
-        let ran = pipeline::run(&plan).await;
-        if let Some(fault) = ran.errors.into_iter().next() {
-            return Err(stop(hints::with_hint(fault, &statement), &transcript));
-        }
-        let (output, information) = (ran.output, ran.information);
-        let printed = match &statement.assign {
-            Some(name) => {
-                let value = match output.objects.len() {
-                    0 => Value::Null,
-                    1 => output.objects[0].clone(),
-                    _ => Value::List(output.objects.clone()),
-                };
-                property::assign(&mut variables, name, value).map_err(|message| {
-                    stop(lexer::Fault::at(statement.line, statement.column, message), &transcript)
-                })?;
-                CmdletOutput { objects: vec![], warnings: output.warnings }
-            }
-            None => output,
-        };
-        transcript.steps.push(Step {
-            line: statement.line,
-            column: statement.column,
-            source: statement_source,
-            output: printed,
-            information,
-        });
-    }
-    match lex_fault {
-        Some(fault) => Err(RunbookError { line: fault.line, column: fault.column, message: fault.message, transcript }),
-        None => Ok(transcript),
-    }
+    session::run(source, table, variables).await
 }
 
 /// The PowerShell message for a name no target knows.

@@ -18,10 +18,17 @@ use super::CmdletOutput;
 pub(super) struct Ran {
     pub output: CmdletOutput,
     pub information: Vec<String>,
+    /// Lines written straight to the console (`What if: ...`).
+    pub host: Vec<String>,
     pub errors: Vec<Fault>,
 }
 
-async fn call(call: &Call) -> Result<CmdletOutput, Fault> {
+/// Runs one bound call; with `-WhatIf` only says what it would do.
+async fn call(call: &Call, host: &mut Vec<String>) -> Result<CmdletOutput, Fault> {
+    if call.common.what_if {
+        host.push(super::common::what_if(call.spec, &call.args));
+        return Ok(CmdletOutput::nothing());
+    }
     let invocation = Invocation {
         cmdlet: call.spec.name.to_string(),
         args: call.args.clone(),
@@ -42,7 +49,7 @@ pub(super) async fn run(plan: &Plan) -> Ran {
             ran.information.push(note.clone());
             plan::values(value.clone())
         }
-        Head::Call { call: c, path } => match call(c).await {
+        Head::Call { call: c, path } => match call(c, &mut ran.host).await {
             Ok(output) => {
                 let output = match path {
                     Some(path) => super::property::member(output, path),
@@ -89,8 +96,15 @@ async fn feed(stage: &Feed, objects: Vec<Value>, ran: &mut Ran) -> Vec<Value> {
                 continue;
             }
         };
-        let one = Call { spec: stage.spec, executor: stage.executor.clone(), args, line: at.0, column: at.1 };
-        match call(&one).await {
+        let one = Call {
+            spec: stage.spec,
+            executor: stage.executor.clone(),
+            args,
+            line: at.0,
+            column: at.1,
+            common: stage.common.clone(),
+        };
+        match call(&one, &mut ran.host).await {
             Ok(result) => {
                 out.extend(result.objects);
                 ran.output.warnings.extend(result.warnings);

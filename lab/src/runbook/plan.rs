@@ -4,6 +4,7 @@
 //! a statement that reports failure at this stage has changed nothing.
 
 use super::binder::{self, Variables};
+use super::common::Common;
 use super::lexer::Fault;
 use super::output::Executor;
 use super::parser::{Body, Element, Statement};
@@ -21,6 +22,8 @@ pub(super) struct Call {
     pub args: BTreeMap<String, Value>,
     pub line: usize,
     pub column: usize,
+    /// Its common parameters (`-ErrorAction`, `-WhatIf`, ...), taken out of `args`.
+    pub common: Common,
 }
 
 /// What starts a statement.
@@ -43,6 +46,8 @@ pub(super) struct Feed {
     pub written: BTreeMap<String, Value>,
     pub line: usize,
     pub column: usize,
+    /// Its common parameters, taken out of `written`.
+    pub common: Common,
 }
 
 /// A statement ready to run: nothing in it can fail to bind any more, except an object that a
@@ -51,6 +56,17 @@ pub(super) struct Feed {
 pub(super) struct Plan {
     pub head: Head,
     pub feeds: Vec<Feed>,
+}
+
+impl Plan {
+    /// The common parameters of every stage together (a later stage's win).
+    pub fn common(&self) -> Common {
+        let head = match &self.head {
+            Head::Call { call, .. } => call.common.clone(),
+            _ => Common::default(),
+        };
+        self.feeds.iter().fold(head, |all, feed| all.merged(&feed.common))
+    }
 }
 
 /// The refusal of a pipeline between cmdlets that the runner does not connect.
@@ -128,8 +144,9 @@ fn command(
         return Err(fault(super::unknown_name(name, table)));
     }
     let (spec, executor) = table.choose(name).map_err(fault)?;
-    let args = binder::bind(spec, elements, variables, (line, column))?;
-    Ok(Head::Call { call: Call { spec, executor, args, line, column }, path: None })
+    let mut args = binder::bind(spec, elements, variables, (line, column))?;
+    let common = Common::take(spec, &mut args);
+    Ok(Head::Call { call: Call { spec, executor, args, line, column, common }, path: None })
 }
 
 /// Whether `spec` takes anything from a pipeline.
@@ -173,14 +190,15 @@ fn feed(
     if !takes_pipeline_input(spec) {
         return Err(refused(pipe, from.unwrap_or("a value"), spec.name));
     }
-    let written = binder::bind_written(spec, elements, variables)?;
+    let mut written = binder::bind_written(spec, elements, variables)?;
+    let common = Common::take(spec, &mut written);
     // A value's objects are known now: each must bind before anything runs.
     if let (None, Head::Value(value)) = (previous, head) {
         for object in values(value.clone()) {
             binder::bind_pipeline_object(spec, &written, &object, at)?.ok_or_else(|| unbindable(at))?;
         }
     }
-    Ok(Feed { spec, executor, written, line: at.0, column: at.1 })
+    Ok(Feed { spec, executor, written, line: at.0, column: at.1, common })
 }
 
 /// PowerShell's words for an object that fits no parameter taking pipeline input.

@@ -7,7 +7,7 @@ use crate::runbook::spec::ParamKind;
 
 /// The smallest argument list that binds to `spec`: each mandatory parameter with a value of its
 /// type. Objects come from variables named after their type (see [`objects`]).
-fn minimal_arguments(spec: &CmdletSpec) -> String {
+pub(super) fn minimal_arguments(spec: &CmdletSpec) -> String {
     let mut line = String::new();
     for p in spec.params.iter().filter(|p| p.mandatory) {
         let value = match p.kind {
@@ -25,7 +25,7 @@ fn minimal_arguments(spec: &CmdletSpec) -> String {
 }
 
 /// One empty object of each type a parameter takes, in `$object_TYPE`.
-fn objects(specs: &[&'static CmdletSpec]) -> Variables {
+pub(super) fn objects(specs: &[&'static CmdletSpec]) -> Variables {
     let mut variables = Variables::new();
     for p in specs.iter().flat_map(|s| s.params) {
         if let ParamKind::Object(type_name) = p.kind {
@@ -38,7 +38,7 @@ fn objects(specs: &[&'static CmdletSpec]) -> Variables {
 }
 
 /// A table whose every executor is `recorder`; with `on_appliance`, a run `--on` an appliance.
-fn table(recorder: &Arc<Recorder>, on_appliance: bool) -> CmdletTable {
+pub(super) fn table(recorder: &Arc<Recorder>, on_appliance: bool) -> CmdletTable {
     let executor: Arc<dyn Executor> = recorder.clone();
     RoleExecutors {
         tenant: (!on_appliance).then(|| executor.clone()),
@@ -75,13 +75,15 @@ fn every_modelled_cmdlet_is_checked_whole_before_it_runs() {
         // The line on its own runs once: the arguments are good, so what fails below is the other part.
         let recorder = Arc::new(Recorder::default());
         let alone = format!("{}{arguments}", spec.name);
-        let done = block(run_with(&alone, &table(&recorder, on_appliance), objects(&specs)));
+        let done =
+            block(run_with(&alone, &table(&recorder, on_appliance), objects(&specs))).and_then(Transcript::into_result);
         assert!(done.is_ok(), "{alone}: {:?}", done.err());
         let runs_remotely = spec.target != Target::Local;
         assert_eq!(recorder.calls.lock().unwrap().len(), usize::from(runs_remotely), "{alone}");
         for line in broken_lines(spec.name, &arguments, other_noun) {
             let recorder = Arc::new(Recorder::default());
-            let outcome = block(run_with(&line, &table(&recorder, on_appliance), objects(&specs)));
+            let outcome = block(run_with(&line, &table(&recorder, on_appliance), objects(&specs)))
+                .and_then(Transcript::into_result);
             assert!(outcome.is_err(), "{line} reported success");
             let calls = recorder.calls.lock().unwrap();
             assert!(
@@ -101,6 +103,7 @@ fn a_change_piped_into_an_output_cmdlet_is_refused_before_it_runs() {
     let table = RoleExecutors { dns: Some(dns.clone()), ..Default::default() }.cmdlet_table();
     let err =
         block(run("Add-DnsServerClientSubnet -Name AmsterdamSubnet -IPv4Subnet 192.168.1.0/24 | Sort-Object", &table))
+            .and_then(Transcript::into_result)
             .unwrap_err();
     assert!(dns.calls.lock().unwrap().is_empty(), "the subnet must not be added when the line fails");
     assert_eq!(err.column, 78, "{}", err.message);
@@ -112,6 +115,7 @@ fn a_change_piped_into_another_change_is_refused_at_the_pipe() {
     let table = RoleExecutors { dns: Some(dns.clone()), ..Default::default() }.cmdlet_table();
     let err =
         block(run("Add-DnsServerClientSubnet -Name S -IPv4Subnet 10.0.0.0/8 | Remove-DnsServerClientSubnet", &table))
+            .and_then(Transcript::into_result)
             .unwrap_err();
     assert!(dns.calls.lock().unwrap().is_empty());
     assert_eq!(err.column, 58);
