@@ -22,6 +22,8 @@ pub fn resolve(arg: &Arg, variables: &Variables) -> Result<Value, Fault> {
             )
         }),
         Expr::List(items) => items.iter().map(|a| resolve(a, variables)).collect::<Result<_, _>>().map(Value::List),
+        // A script block where a value is wanted is its text, as PowerShell converts it.
+        Expr::Block(tokens) => Ok(Value::String(super::parser::block_text(tokens))),
     }
 }
 
@@ -46,6 +48,16 @@ fn find_param(spec: &CmdletSpec, written: &str, line: usize, column: usize) -> R
             ),
         )),
     }
+}
+
+/// Whether every parameter written in `elements` is one of `spec`'s (or a common one).
+pub fn check_names(spec: &CmdletSpec, elements: &[Element]) -> Result<(), Fault> {
+    for element in elements {
+        if let Element::Parameter { name, line, column, .. } = element {
+            find_param(spec, name, *line, *column)?;
+        }
+    }
+    Ok(())
 }
 
 /// The .NET type PowerShell would name for a value in conversion errors.

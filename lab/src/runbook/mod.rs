@@ -15,6 +15,7 @@ mod preamble;
 mod property;
 mod render;
 mod session;
+mod shape;
 pub mod spec;
 pub mod spelling;
 mod table;

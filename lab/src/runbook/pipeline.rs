@@ -6,11 +6,12 @@
 //! configuration between servers.
 
 use super::binder;
+use super::binder::Variables;
 use super::lexer::Fault;
-use super::plan::{self, Call, Feed, Head, Plan};
+use super::plan::{self, Call, Feed, Head, Plan, Stage};
 use super::spec::Invocation;
 use super::value::Value;
-use super::CmdletOutput;
+use super::{CmdletOutput, CmdletTable};
 
 /// What a statement did: what it printed, the runner's own notes, and the errors of the objects
 /// or calls that failed (a failed object does not stop the next one, as in PowerShell).
@@ -41,7 +42,8 @@ async fn call(call: &Call, host: &mut Vec<String>) -> Result<CmdletOutput, Fault
         .map_err(|e| Fault::at(call.line, call.column, super::cmdlet_message(call.spec.name, &e.message)))
 }
 
-pub(super) async fn run(plan: &Plan) -> Ran {
+/// Runs `plan`; `variables` are the session's (a `Where-Object` block reads them).
+pub(super) async fn run(plan: &Plan, variables: &Variables, table: &CmdletTable) -> Ran {
     let mut ran = Ran::default();
     let objects = match &plan.head {
         Head::Value(value) => plan::values(value.clone()),
@@ -49,6 +51,7 @@ pub(super) async fn run(plan: &Plan) -> Ran {
             ran.information.push(note.clone());
             plan::values(value.clone())
         }
+        Head::Shape(shape) => super::shape::apply(shape, vec![], variables, table, &mut ran).await,
         Head::Call { call: c, path } => match call(c, &mut ran.host).await {
             Ok(output) => {
                 let output = match path {
@@ -65,7 +68,7 @@ pub(super) async fn run(plan: &Plan) -> Ran {
         },
     };
     // A value alone prints as it is: a list stays one value, as `$list` shows it.
-    if plan.feeds.is_empty() {
+    if plan.stages.is_empty() {
         ran.output.objects = match &plan.head {
             Head::Value(value) => vec![value.clone()],
             _ => objects,
@@ -73,8 +76,11 @@ pub(super) async fn run(plan: &Plan) -> Ran {
         return ran;
     }
     let mut objects = objects;
-    for stage in &plan.feeds {
-        objects = feed(stage, objects, &mut ran).await;
+    for stage in &plan.stages {
+        objects = match stage {
+            Stage::Feed(feed) => self::feed(feed, objects, &mut ran).await,
+            Stage::Shape(shape) => super::shape::apply(shape, objects, variables, table, &mut ran).await,
+        };
     }
     ran.output.objects = objects;
     ran

@@ -8,6 +8,7 @@ use super::common::Common;
 use super::lexer::Fault;
 use super::output::Executor;
 use super::parser::{Body, Element, Statement};
+use super::shape::{self, Shape};
 use super::spec::{CmdletSpec, PipelineInput};
 use super::value::Value;
 use super::CmdletTable;
@@ -35,6 +36,17 @@ pub(super) enum Head {
     Call { call: Call, path: Option<String> },
     /// A connection line run as a no-op (`runbook::preamble`): its note and placeholder.
     Connect { note: String, value: Value },
+    /// An output or filter cmdlet with nothing piped in (`Measure-Object` alone).
+    Shape(Shape),
+}
+
+/// A later stage of a pipeline.
+#[derive(Clone)]
+pub(super) enum Stage {
+    /// A modelled cmdlet run once per object.
+    Feed(Feed),
+    /// An output or filter cmdlet run in the runner (`Format-List`, `Where-Object`, ...).
+    Shape(Shape),
 }
 
 /// A later stage of a pipeline that takes each incoming object.
@@ -55,7 +67,7 @@ pub(super) struct Feed {
 #[derive(Clone)]
 pub(super) struct Plan {
     pub head: Head,
-    pub feeds: Vec<Feed>,
+    pub stages: Vec<Stage>,
 }
 
 impl Plan {
@@ -65,7 +77,13 @@ impl Plan {
             Head::Call { call, .. } => call.common.clone(),
             _ => Common::default(),
         };
-        self.feeds.iter().fold(head, |all, feed| all.merged(&feed.common))
+        self.stages
+            .iter()
+            .filter_map(|s| match s {
+                Stage::Feed(feed) => Some(&feed.common),
+                Stage::Shape(_) => None,
+            })
+            .fold(head, |all, common| all.merged(common))
     }
 }
 
@@ -93,16 +111,16 @@ fn verb(cmdlet: &str) -> &str {
 /// Checks `statement` whole against `table` and the variables as they are now.
 pub(super) fn check(statement: &Statement, variables: &Variables, table: &CmdletTable) -> Result<Plan, Fault> {
     match &statement.body {
-        Body::Pipeline { stages, pipes } => {
-            let head = head(&stages[0], variables, table)?;
-            let mut feeds: Vec<Feed> = vec![];
-            for (stage, pipe) in stages[1..].iter().zip(pipes) {
-                let feed = feed(stage, *pipe, &head, feeds.last(), variables, table)?;
-                feeds.push(feed);
+        Body::Pipeline { stages: written, pipes } => {
+            let head = head(&written[0], variables, table)?;
+            let mut stages: Vec<Stage> = vec![];
+            for (stage, pipe) in written[1..].iter().zip(pipes) {
+                let checked = later(stage, *pipe, &head, &stages, variables, table)?;
+                stages.push(checked);
             }
-            Ok(Plan { head, feeds })
+            Ok(Plan { head, stages })
         }
-        body => Ok(Plan { head: head(body, variables, table)?, feeds: vec![] }),
+        body => Ok(Plan { head: head(body, variables, table)?, stages: vec![] }),
     }
 }
 
@@ -114,6 +132,7 @@ fn head(body: &Body, variables: &Variables, table: &CmdletTable) -> Result<Head,
             Head::Call { call, .. } => Ok(Head::Call { call, path: Some(path.clone()) }),
             Head::Connect { note, value } => Ok(Head::Connect { note, value: super::property::follow(value, path) }),
             Head::Value(v) => Ok(Head::Value(super::property::follow(v, path))),
+            Head::Shape(shape) => Ok(Head::Shape(shape)),
         },
         Body::Pipeline { .. } => unreachable!("the parser does not nest pipelines"),
         Body::Misassigned { name, line, column } => Err(Fault::at(
@@ -137,6 +156,9 @@ fn command(
     table: &CmdletTable,
 ) -> Result<Head, Fault> {
     let fault = |message: String| Fault::at(line, column, message);
+    if let Some(spec) = shape::find(name) {
+        return shape::check(spec, elements, variables, table, (line, column)).map(Head::Shape);
+    }
     if !table.known(name) {
         if let Some((note, value)) = super::preamble::run(name) {
             return Ok(Head::Connect { note, value });
@@ -154,21 +176,25 @@ fn takes_pipeline_input(spec: &CmdletSpec) -> bool {
     spec.params.iter().any(|p| p.pipeline != PipelineInput::No)
 }
 
-/// A later stage: the cmdlet must be reachable, of the noun of the cmdlet before it, fed by a
-/// reading cmdlet or a value (so that when one object fails to bind, nothing before it changed
-/// anything), and its written arguments must bind.
-fn feed(
+/// A later stage. An output or filter cmdlet binds its arguments. A modelled cmdlet must be
+/// reachable, of the noun of the modelled cmdlet before it, fed by a reading cmdlet or a value (so
+/// that when one object fails to bind, nothing before it changed anything), and its written
+/// arguments must bind.
+fn later(
     stage: &Body,
     pipe: (usize, usize),
     head: &Head,
-    previous: Option<&Feed>,
+    before: &[Stage],
     variables: &Variables,
     table: &CmdletTable,
-) -> Result<Feed, Fault> {
+) -> Result<Stage, Fault> {
     let Body::Command { name, line, column, elements } = stage else {
         unreachable!("the parser allows only commands after the first stage")
     };
     let at = (*line, *column);
+    if let Some(spec) = shape::find(name) {
+        return shape::check(spec, elements, variables, table, at).map(Stage::Shape);
+    }
     if !table.known(name) {
         if super::preamble::run(name).is_some() {
             return Err(refused(pipe, "into a connection line", name));
@@ -176,11 +202,16 @@ fn feed(
         return Err(Fault::at(at.0, at.1, super::unknown_name(name, table)));
     }
     let (spec, executor) = table.choose(name).map_err(|m| Fault::at(at.0, at.1, m))?;
-    let from = match (previous, head) {
+    let last_feed = before.iter().rev().find_map(|s| match s {
+        Stage::Feed(feed) => Some(feed),
+        Stage::Shape(_) => None,
+    });
+    let from = match (last_feed, head) {
         (Some(feed), _) => Some(feed.spec.name),
         (None, Head::Call { call, .. }) => Some(call.spec.name),
         (None, Head::Value(_)) => None,
         (None, Head::Connect { .. }) => return Err(refused(pipe, "a connection line", spec.name)),
+        (None, Head::Shape(_)) => return Err(refused(pipe, "an output cmdlet", spec.name)),
     };
     if let Some(from) = from {
         if !noun(from).eq_ignore_ascii_case(noun(spec.name)) || !verb(from).eq_ignore_ascii_case("Get") {
@@ -193,12 +224,30 @@ fn feed(
     let mut written = binder::bind_written(spec, elements, variables)?;
     let common = Common::take(spec, &mut written);
     // A value's objects are known now: each must bind before anything runs.
-    if let (None, Head::Value(value)) = (previous, head) {
+    if let (true, Head::Value(value)) = (before.is_empty(), head) {
         for object in values(value.clone()) {
             binder::bind_pipeline_object(spec, &written, &object, at)?.ok_or_else(|| unbindable(at))?;
         }
     }
-    Ok(Feed { spec, executor, written, line: at.0, column: at.1, common })
+    Ok(Stage::Feed(Feed { spec, executor, written, line: at.0, column: at.1, common }))
+}
+
+/// What can be checked of a command before the values it will get are known (in a
+/// `ForEach-Object` block, `$_`): it exists and reaches its target, and it has the parameters
+/// written.
+pub(super) fn check_names(
+    name: &str,
+    at: (usize, usize),
+    elements: &[Element],
+    table: &CmdletTable,
+) -> Result<(), Fault> {
+    let spec = match shape::find(name) {
+        Some(spec) => spec,
+        None if table.known(name) => table.choose(name).map_err(|m| Fault::at(at.0, at.1, m))?.0,
+        None if super::preamble::run(name).is_some() => return Ok(()),
+        None => return Err(Fault::at(at.0, at.1, super::unknown_name(name, table))),
+    };
+    binder::check_names(spec, elements)
 }
 
 /// PowerShell's words for an object that fits no parameter taking pipeline input.

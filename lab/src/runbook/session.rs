@@ -145,7 +145,7 @@ impl Session {
             self.said_never_prompts = true;
             step.information.push(NEVER_PROMPTS.to_string());
         }
-        let ran = pipeline::run(&plan).await;
+        let ran = pipeline::run(&plan, &self.variables, table).await;
         step.information.extend(ran.information);
         step.host = ran.host;
         let errors: Vec<StepError> = ran.errors.into_iter().map(|f| hints::with_hint(f, statement).into()).collect();

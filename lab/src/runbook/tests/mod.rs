@@ -383,4 +383,5 @@ fn a_table_knows_only_the_cmdlets_it_is_handed() {
 }
 mod common;
 mod errors;
+mod shape;
 mod whole;

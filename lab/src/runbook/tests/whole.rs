@@ -98,15 +98,23 @@ fn every_modelled_cmdlet_is_checked_whole_before_it_runs() {
 }
 
 #[test]
-fn a_change_piped_into_an_output_cmdlet_is_refused_before_it_runs() {
+fn a_change_piped_into_an_output_cmdlet_runs_once_and_a_bad_one_not_at_all() {
     let dns = Arc::new(Recorder::default());
     let table = RoleExecutors { dns: Some(dns.clone()), ..Default::default() }.cmdlet_table();
-    let err =
-        block(run("Add-DnsServerClientSubnet -Name AmsterdamSubnet -IPv4Subnet 192.168.1.0/24 | Sort-Object", &table))
-            .and_then(Transcript::into_result)
-            .unwrap_err();
+    let line = "Add-DnsServerClientSubnet -Name AmsterdamSubnet -IPv4Subnet 192.168.1.0/24 | Sort-Object -Descnding";
+    let err = block(run(line, &table)).and_then(Transcript::into_result).unwrap_err();
     assert!(dns.calls.lock().unwrap().is_empty(), "the subnet must not be added when the line fails");
-    assert_eq!(err.column, 78, "{}", err.message);
+    assert_eq!(
+        (err.column, err.message.as_str()),
+        (90, "A parameter cannot be found that matches parameter name 'Descnding'.")
+    );
+    let t = block(run(
+        "Add-DnsServerClientSubnet -Name AmsterdamSubnet -IPv4Subnet 192.168.1.0/24 -PassThru | Format-List",
+        &table,
+    ))
+    .unwrap();
+    assert!(t.succeeded());
+    assert_eq!(dns.calls.lock().unwrap().len(), 1);
 }
 
 #[test]
