@@ -1,6 +1,7 @@
 Feature: Runbook mistakes are reported clearly and change nothing
-  Runbooks are pasted from documents and wikis. A mistake stops the run at its line with
-  PowerShell's own words, and what would have come after it does not run.
+  Runbooks are pasted from documents and wikis. A mistake is written at its line in PowerShell's
+  own words and changes nothing; the next lines run, as in PowerShell, unless the runbook says
+  $ErrorActionPreference = 'Stop'.
 
   Scenario: The deployment guide's own typo
     When the administrator runs on the first appliance:
@@ -22,10 +23,30 @@ Feature: Runbook mistakes are reported clearly and change nothing
     When the tenant administrator runs:
       """
       Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl hybridvoice
+      """
+    Then the runbook fails at line 1 mentioning "is not an http or https URL"
+    And the tenant's configuration is unchanged
+
+  Scenario: A failing line writes its error and the next lines run, as in PowerShell
+    When the tenant administrator runs:
+      """
+      Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl hybridvoice
       $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true
       Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
       """
     Then the runbook fails at line 1 mentioning "is not an http or https URL"
+    And line 3 of the runbook ran
+    And the tenant's media bypass settings show Enabled True
+
+  Scenario: With $ErrorActionPreference = 'Stop' the first error ends the runbook
+    When the tenant administrator runs:
+      """
+      $ErrorActionPreference = 'Stop'
+      Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl hybridvoice
+      $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true
+      Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass
+      """
+    Then the runbook stops at line 2
     And the tenant's configuration is unchanged
 
   Scenario: AlwaysBypass without Enabled is ignored, with a warning

@@ -3,7 +3,7 @@
 use super::each::in_order;
 use super::world::{within, LabWorld, LastRun};
 use crate::lab::{LabError, RunOn};
-use crate::runbook::{Transcript, Value};
+use crate::runbook::{StepError, Transcript, Value};
 use cucumber::gherkin::Step;
 use cucumber::{then, when};
 
@@ -81,36 +81,75 @@ async fn runbook_succeeds(world: &mut LabWorld) -> anyhow::Result<()> {
     world.transcript().map(|_| ())
 }
 
-fn failure(world: &LabWorld) -> anyhow::Result<&crate::runbook::RunbookError> {
-    match &world.last_run {
-        Some(LastRun::Failed(e)) => Ok(e),
-        Some(LastRun::Done(t)) => anyhow::bail!("expected the runbook to fail, but it succeeded:\n{}", t.render()),
+/// Every error the last run wrote, in order: the stopping one of a run that stopped comes last.
+fn failures(world: &LabWorld) -> anyhow::Result<Vec<StepError>> {
+    let failures: Vec<StepError> = match &world.last_run {
+        Some(LastRun::Failed(e)) => {
+            let mut all: Vec<StepError> = e.transcript.failures().cloned().collect();
+            let stop = StepError { line: e.line, column: e.column, message: e.message.clone() };
+            if !all.contains(&stop) {
+                all.push(stop);
+            }
+            all
+        }
+        Some(LastRun::Done(t)) => t.failures().cloned().collect(),
         None => anyhow::bail!("no runbook has run in this scenario"),
+    };
+    if failures.is_empty() {
+        let Some(LastRun::Done(t)) = &world.last_run else { unreachable!("a stopped run has an error") };
+        anyhow::bail!("expected the runbook to fail, but it succeeded:\n{}", t.render());
     }
+    Ok(failures)
 }
 
 #[then(expr = "the runbook fails at line {int}, column {int} with:")]
 async fn fails_at_with(world: &mut LabWorld, line: usize, column: usize, step: &Step) -> anyhow::Result<()> {
-    let e = failure(world)?;
+    let failures = failures(world)?;
     let expected = doc(step)?.trim();
     anyhow::ensure!(
-        (e.line, e.column, e.message.as_str()) == (line, column, expected),
-        "expected line {line}, column {column}: {expected}\n but saw line {}, column {}: {}",
-        e.line,
-        e.column,
-        e.message
+        failures.iter().any(|e| (e.line, e.column, e.message.as_str()) == (line, column, expected)),
+        "expected line {line}, column {column}: {expected}\n but saw {failures:#?}"
     );
     Ok(())
 }
 
 #[then(expr = "the runbook fails at line {int} mentioning {string}")]
 async fn fails_at_mentioning(world: &mut LabWorld, line: usize, text: String) -> anyhow::Result<()> {
-    let e = failure(world)?;
+    let failures = failures(world)?;
     anyhow::ensure!(
-        e.line == line && e.message.contains(&text),
-        "expected a failure at line {line} mentioning {text:?}, but saw line {}: {}",
-        e.line,
-        e.message
+        failures.iter().any(|e| e.line == line && e.message.contains(&text)),
+        "expected a failure at line {line} mentioning {text:?}, but saw {failures:#?}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the runbook stops at line {int}")]
+async fn stops_at(world: &mut LabWorld, line: usize) -> anyhow::Result<()> {
+    match &world.last_run {
+        Some(LastRun::Failed(e)) if e.line == line => Ok(()),
+        Some(LastRun::Failed(e)) => anyhow::bail!(
+            "expected the runbook to stop at line {line}, but it stopped at line {}: {}",
+            e.line,
+            e.message
+        ),
+        Some(LastRun::Done(t)) => {
+            anyhow::bail!("expected the runbook to stop at line {line}, but it ran to its end:\n{}", t.render())
+        }
+        None => anyhow::bail!("no runbook has run in this scenario"),
+    }
+}
+
+#[then(expr = "line {int} of the runbook ran")]
+async fn line_ran(world: &mut LabWorld, line: usize) -> anyhow::Result<()> {
+    let steps = match &world.last_run {
+        Some(LastRun::Done(t)) => &t.steps,
+        Some(LastRun::Failed(e)) => &e.transcript.steps,
+        None => anyhow::bail!("no runbook has run in this scenario"),
+    };
+    anyhow::ensure!(
+        steps.iter().any(|s| s.line == line && !s.failed()),
+        "expected line {line} to run without an error, but the lines that ran were {:?}",
+        steps.iter().map(|s| (s.line, s.failed())).collect::<Vec<_>>()
     );
     Ok(())
 }

@@ -105,10 +105,15 @@ async fn tenant_unchanged(world: &mut LabWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[then("the tenant's media bypass settings show Enabled False")]
-async fn tenant_bypass_off(world: &mut LabWorld) -> anyhow::Result<()> {
+#[then(expr = "the tenant's media bypass settings show Enabled {word}")]
+async fn tenant_bypass_enabled(world: &mut LabWorld, enabled: String) -> anyhow::Result<()> {
     let s = world.lab().tenant_configuration().await?.network.media_bypass_settings;
-    anyhow::ensure!(!s.enabled, "expected Enabled False on the tenant, saw {s:?}");
+    let expected = match enabled.as_str() {
+        "True" => true,
+        "False" => false,
+        other => anyhow::bail!("Enabled is True or False, not {other}"),
+    };
+    anyhow::ensure!(s.enabled == expected, "expected Enabled {enabled} on the tenant, saw {s:?}");
     Ok(())
 }
 

@@ -185,7 +185,10 @@ impl LabWorld {
 
     pub fn transcript(&self) -> anyhow::Result<&Transcript> {
         match &self.last_run {
-            Some(LastRun::Done(t)) => Ok(t),
+            Some(LastRun::Done(t)) if t.succeeded() => Ok(t),
+            Some(LastRun::Done(t)) => {
+                anyhow::bail!("expected the runbook to succeed, but a statement failed:\n{}", t.render())
+            }
             Some(LastRun::Failed(e)) => anyhow::bail!("expected the runbook to succeed, but it failed: {e}"),
             None => anyhow::bail!("no runbook has run in this scenario"),
         }

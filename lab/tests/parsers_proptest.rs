@@ -118,10 +118,14 @@ fn the_runbook_reader_answers_any_text_with_a_result_or_a_located_error() {
     proptest!(config, |(parts in proptest::collection::vec(pieces, 0..24))| {
         let source: String = parts.concat();
         let outcome = rt.block_on(bypass_lab::runbook::run(&source, &bypass_lab::lab::modelled_cmdlets()));
-        if let Err(e) = outcome {
-            let lines = source.split('\n').count().max(1);
-            prop_assert!(e.line >= 1 && e.line <= lines, "line {} of {lines} in {source:?}: {}", e.line, e.message);
-            prop_assert!(!e.message.is_empty());
+        let lines = source.split('\n').count().max(1);
+        let failures: Vec<(usize, String)> = match &outcome {
+            Err(e) => vec![(e.line, e.message.clone())],
+            Ok(t) => t.failures().map(|e| (e.line, e.message.clone())).collect(),
+        };
+        for (line, message) in failures {
+            prop_assert!(line >= 1 && line <= lines, "line {line} of {lines} in {source:?}: {message}");
+            prop_assert!(!message.is_empty());
         }
     });
 }

@@ -222,19 +222,40 @@ async fn planted_mistakes_are_named_by_site_and_subnet() {
     assert!(!errors.iter().any(|(_, n, _)| *n == "10.91.0.0/24"), "Reykjavik's first subnet is covered: {errors:#?}");
 }
 
+/// A failing line writes its error and the phase goes on, as in PowerShell: every phase is
+/// judged, and the line is an error of the rollout. Only a stop (here under
+/// `$ErrorActionPreference = 'Stop'`) ends the rehearsal, with the phases done so far.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_runbook_error_stops_with_the_phases_done() {
+async fn a_failing_line_is_an_error_and_the_runbook_goes_on() {
     let t = topology();
     let source = runbook(&t, Mistakes::default()).replace(
         "# phase: temporary-disable\n",
         "# phase: temporary-disable\nSet-CsNetworkConfiguration -MediaBypassSettings $undefined -Bogus 1\n",
     );
     let line = source.lines().position(|l| l.contains("-Bogus")).unwrap() + 1;
-    let done = rehearse(source).await;
-    let failure = done.failure.as_ref().expect("the runbook fails");
-    assert_eq!((failure.phase.as_str(), failure.line), ("temporary-disable", line));
-    assert_eq!(done.report.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["dns", "enable"]);
-    assert!(done.report.has_errors());
+    let done = rehearse(source.clone()).await;
+    assert!(done.failure.is_none(), "the runbook went on: {:?}", done.failure);
+    assert_eq!(
+        done.report.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["dns", "enable", "temporary-disable", "permanent-disable"]
+    );
+    let errors: Vec<&str> =
+        done.report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.message.as_str()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].starts_with(&format!("rollout.ps1 line {line}, column ")), "{}", errors[0]);
+    let disable = phase(&done.report, "temporary-disable");
+    let output = disable.output.iter().find(|o| o.line == line).expect("the failed line's output is kept");
+    assert!(output.error.is_some(), "{output:?}");
+    assert!(disable.rows.iter().all(|r| r.decision == bypass_lab::rollout::model::Decision::NoBypass));
+
+    let stopped = rehearse(
+        source.replace("# phase: temporary-disable\n", "# phase: temporary-disable\n$ErrorActionPreference = 'Stop'\n"),
+    )
+    .await;
+    let failure = stopped.failure.as_ref().expect("a stop ends the runbook");
+    assert_eq!((failure.phase.as_str(), failure.line), ("temporary-disable", line + 1));
+    assert_eq!(stopped.report.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["dns", "enable"]);
+    assert!(stopped.report.has_errors());
 }
 
 fn bypass_lab(dir: &Path, args: &[&str]) -> (i32, String, String) {
@@ -328,15 +349,11 @@ fn the_binary_exits_0_1_or_2() {
     .unwrap();
     let (code, stdout, stderr) = run("typo.ps1", "plan.toml", "typo");
     assert_eq!(code, 1, "{stdout}\n{stderr}");
-    assert!(stdout.contains("runbook error in phase enable: typo.ps1:"), "{stdout}");
+    assert!(stdout.contains("ERROR   [enable] all all: typo.ps1 line "), "{stdout}");
     assert!(stdout.contains("Set-CsTenantHybridConfigration' is not recognized"), "{stdout}");
     let report: RehearsalReport =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("typo/rehearsal.json")).unwrap()).unwrap();
-    assert_eq!(
-        report.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
-        ["dns"],
-        "the phases done are reported"
-    );
+    assert_eq!(report.phases.len(), 4, "every phase is judged after a failed line");
 
     for (runbook, topology, says) in [
         ("missing.ps1", "plan.toml", "cannot read runbook missing.ps1"),

@@ -183,3 +183,28 @@ async fn a_runbook_resolves_from_the_admin_workstation() {
     assert!(line.text.contains("INFO: as resolved from Seattle 10.20.0.2, the admin's workstation"), "{}", line.text);
     assert!(line.text.contains("10.20.0.10") && !line.text.contains("10.80.2.10"), "Seattle's answer: {}", line.text);
 }
+
+/// From a workstation outside, the name resolves nothing: an error on that line, as PowerShell
+/// writes it, and the runbook goes on to its next phase.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_resolve_is_an_error_on_its_line_and_the_runbook_goes_on() {
+    let source = format!("{}\n# phase: check\nResolve-DnsName mb.globex.example\n\n# phase: after\n", good());
+    let line = source.lines().position(|l| l.starts_with("Resolve-DnsName")).unwrap() + 1;
+    let rollout = Rollout {
+        topology: Topology::parse(&format!("{PLAN}\n[admin]\naddress = \"198.51.100.7\"\n"), None).unwrap(),
+        source,
+        origin: "rollout.ps1".into(),
+        backend: BackendKind::Embedded,
+        dns: DnsStart::Empty,
+    };
+    let done = rehearse_rollout(rollout, Arc::new(Quiet)).await.expect("the rehearsal runs");
+    assert!(done.failure.is_none());
+    assert_eq!(done.report.phases.last().unwrap().name, "after", "the runbook went on");
+    let check = done.report.phases.iter().find(|p| p.name == "check").unwrap();
+    let resolve = check.output.iter().find(|o| o.line == line).unwrap();
+    assert!(resolve.text.contains("as resolved from outside 198.51.100.7"), "{}", resolve.text);
+    assert!(resolve.error.as_deref().is_some_and(|e| e.contains("DNS name does not exist")), "{resolve:?}");
+    let found = errors(&done);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].2.starts_with(&format!("rollout.ps1 line {line}, column 1 failed")), "{}", found[0].2);
+}

@@ -1,7 +1,7 @@
 //! The seed's runbook lines against a real tenant on loopback.
 
 use bypass_lab::lab::RoleExecutors;
-use bypass_lab::runbook::{run, CmdletTable, Value};
+use bypass_lab::runbook::{run, CmdletTable, Transcript, Value};
 use bypass_lab::tenant::{TenantExecutor, TenantRemote};
 use bypass_lab::topology::Topology;
 use std::sync::Arc;
@@ -58,14 +58,20 @@ async fn building_the_object_alone_changes_nothing() {
 }
 
 #[tokio::test]
-async fn the_tenants_url_refusal_stops_the_run() {
+async fn the_tenants_url_refusal_is_written_and_the_next_line_runs() {
     let (admin, table, _tenant) = start().await;
-    let err = run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl ftp://hybridvoice.adatum.biz/x\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &table)
-        .await
-        .unwrap_err();
-    assert_eq!((err.line, err.column), (1, 1));
-    assert_eq!(err.message, "Set-CsTenantHybridConfiguration : HybridConfigServiceInternalUrl 'ftp://hybridvoice.adatum.biz/x' is not an http or https URL.");
-    assert_eq!(admin.configuration().await.unwrap().version, 1, "the line after the error did not run");
+    let source = "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl ftp://hybridvoice.adatum.biz/x\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc";
+    let transcript = run(source, &table).await.expect("a failed statement does not stop the run");
+    let failures: Vec<_> = transcript.failures().collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!((failures[0].line, failures[0].column), (1, 1));
+    assert_eq!(failures[0].message, "Set-CsTenantHybridConfiguration : HybridConfigServiceInternalUrl 'ftp://hybridvoice.adatum.biz/x' is not an http or https URL.");
+    assert!(!transcript.steps[1].failed());
+    assert_eq!(
+        admin.configuration().await.unwrap().hybrid.hybrid_config_service_internal_url.as_deref(),
+        Some("http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc"),
+        "the line after the error ran"
+    );
 }
 
 #[tokio::test]
@@ -103,7 +109,10 @@ async fn the_documented_hybrid_parameters_are_stored_and_shown() {
     assert!(text.contains("PeerDestination                : Seattle"), "{text}");
     assert!(text.contains("UseOnPremDialPlan              : False"), "{text}");
 
-    let err = run("Set-CsTenantHybridConfiguration -HybridConfigServiceExternalUrl nowhere", &table).await.unwrap_err();
+    let err = run("Set-CsTenantHybridConfiguration -HybridConfigServiceExternalUrl nowhere", &table)
+        .await
+        .and_then(Transcript::into_result)
+        .unwrap_err();
     assert!(
         err.message.contains("HybridConfigServiceExternalUrl 'nowhere' is not an http or https URL."),
         "{}",
@@ -128,7 +137,10 @@ async fn users_pstn_sites_and_the_sites_through_the_cmdlets() {
     let Value::Object(settings) = &shown.steps[0].output.objects[0] else { panic!("{shown:?}") };
     assert_eq!(settings.get("HybridPstnSite"), Some(&Value::String("Seattle".into())));
 
-    let err = run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite Zurich", &table).await.unwrap_err();
+    let err = run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite Zurich", &table)
+        .await
+        .and_then(Transcript::into_result)
+        .unwrap_err();
     assert!(
         err.message.contains("'Zurich' is not a hybrid PSTN site of this tenant (sites: Amsterdam, Seattle)"),
         "{}",
@@ -155,7 +167,10 @@ async fn users_pstn_sites_and_the_sites_through_the_cmdlets() {
             (Some(Value::String("Seattle".into())), Some(Value::Bool(false))),
         ]
     );
-    let err = run("Set-CsHybridPSTNAppliance -Identity ams-cce1 -MaintenanceMode $true", &table).await.unwrap_err();
+    let err = run("Set-CsHybridPSTNAppliance -Identity ams-cce1 -MaintenanceMode $true", &table)
+        .await
+        .and_then(Transcript::into_result)
+        .unwrap_err();
     assert!(err.message.contains("no registered appliance has the identity 'ams-cce1'"), "{}", err.message);
 }
 
@@ -180,10 +195,15 @@ async fn the_edit_in_place_idiom_reads_and_sets_properties() {
         ("MediaBypassSettings", Some(&Value::Bool(false)))
     );
 
-    let err =
-        run("Set-CsNetworkConfiguration -MediaBypassSettings (Get-CsNetworkConfiguration)", &table).await.unwrap_err();
+    let err = run("Set-CsNetworkConfiguration -MediaBypassSettings (Get-CsNetworkConfiguration)", &table)
+        .await
+        .and_then(Transcript::into_result)
+        .unwrap_err();
     assert!(err.message.contains("The '(' character is not supported"), "{}", err.message);
-    let err = run("$n = Get-CsNetworkConfiguration\n$n.Nothing.Enabled = $true", &table).await.unwrap_err();
+    let err = run("$n = Get-CsNetworkConfiguration\n$n.Nothing.Enabled = $true", &table)
+        .await
+        .and_then(Transcript::into_result)
+        .unwrap_err();
     assert_eq!(
         (err.line, err.message.as_str()),
         (2, "The property 'Nothing' cannot be found on this object. Verify that the property exists and can be set.")

@@ -6,7 +6,7 @@ use bypass_lab::lab::LabFileError;
 use bypass_lab::lab::{Lab, LabError, LabFile, LabOptions, RunOn};
 use bypass_lab::topology::Topology;
 use clap::Args;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -221,21 +221,41 @@ pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
         Some(a) => RunOn::Appliance(a.clone()),
         None => RunOn::AdminSession,
     };
+    // As a console shows it: each statement and its output on standard output, each error on
+    // standard error in PowerShell's layout, in the order they happened.
+    let print = |transcript: &bypass_lab::runbook::Transcript| -> anyhow::Result<()> {
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&transcript.to_json())?);
+            for error in transcript.failures() {
+                eprint!("{}", error.render_in(&source, name));
+            }
+            return Ok(());
+        }
+        let mut out = std::io::stdout();
+        for step in &transcript.steps {
+            let mut shown = step.clone();
+            shown.errors.clear();
+            write!(out, "{}", shown.render_in(&source, name))?;
+            out.flush()?;
+            for error in &step.errors {
+                eprint!("{}", error.render_in(&source, name));
+            }
+        }
+        Ok(())
+    };
     match lab.run_runbook(&source, &on).await {
         Ok(transcript) => {
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&transcript.to_json())?);
-            } else {
-                print!("{}", transcript.render());
-            }
-            Ok(ExitCode::SUCCESS)
+            print(&transcript)?;
+            Ok(if transcript.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Err(LabError::Runbook(failure)) => {
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&failure.transcript.to_json())?);
-            } else {
-                print!("{}", failure.transcript.render());
+            let mut before = failure.transcript.clone();
+            // The stopping error is printed once, below.
+            if let Some(last) = before.steps.last_mut() {
+                last.errors
+                    .retain(|e| (e.line, e.column, &e.message) != (failure.line, failure.column, &failure.message));
             }
+            print(&before)?;
             eprint!("{}", failure.render_in(&source, name));
             Ok(ExitCode::FAILURE)
         }

@@ -286,7 +286,11 @@ pub async fn configure(executor: &DnsExecutor, config: &DnsConfig) -> Result<(),
     }
     if let Some(script) = &config.script {
         let table = crate::runbook::CmdletTable::new().with(cmdlets::specs(), Some(Arc::new(executor.clone())));
-        crate::runbook::run(script, &table).await.map_err(|e| DnsError::Script(e.to_string()))?;
+        // A start-up script is the server's configuration: any failed line fails the start.
+        crate::runbook::run(script, &table)
+            .await
+            .and_then(crate::runbook::Transcript::into_result)
+            .map_err(|e| DnsError::Script(e.to_string()))?;
     }
     Ok(())
 }

@@ -54,6 +54,7 @@ td.skipped, span.skipped { color: var(--warn-ink); font-weight: 600; }
                     font-weight: 600; background: var(--err); }
 .runbook pre.output { margin: 0; padding: 2px 8px 4px calc(4em + 18px); background: #f6f8fa; color: #33404f;
                       font-size: 12px; white-space: pre-wrap; border-left: 3px solid var(--line); }
+.runbook pre.output.failed { color: var(--err-ink); border-left-color: var(--err-ink); }
 .timeline svg { max-width: 100%; height: auto; }
 ul.timeline-sites { font-size: 13px; margin: 4px 0 12px; }
 pre.message { margin: 2px 0; white-space: pre-wrap; font-size: 12px; color: var(--err-ink); }

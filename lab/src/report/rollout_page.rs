@@ -316,7 +316,7 @@ fn runbook_section(body: &mut String, runbook: &str, failure: Option<&RunbookFai
     let lines: Vec<&str> = runbook.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         let n = i + 1;
-        let failing = failure.is_some_and(|f| f.line == n);
+        let failing = failure.is_some_and(|f| f.line == n) || outputs.get(&n).is_some_and(|o| o.error.is_some());
         let class = match (failing, is_phase_marker(line)) {
             (true, _) => "line failing",
             (false, true) => "line phase",
@@ -327,15 +327,13 @@ fn runbook_section(body: &mut String, runbook: &str, failure: Option<&RunbookFai
             "<div class=\"{class}\" data-line=\"{n}\"><span class=\"no\">{n}</span><span class=\"text\">{}</span></div>",
             html(line.trim_end_matches('\r'))
         );
-        if let (true, Some(f)) = (failing, failure) {
+        if let Some(f) = failure.filter(|f| f.line == n) {
             failure_note(body, f);
         }
-        if let Some(out) = outputs.get(&n).filter(|o| !o.text.is_empty() || o.error.is_some()) {
-            let text = match &out.error {
-                Some(e) => format!("{}\n{e}", out.text),
-                None => out.text.clone(),
-            };
-            let _ = writeln!(body, "<pre class=\"output\" data-line=\"{n}\">{}</pre>", html(text.trim_matches('\n')));
+        // The printed text holds a failed line's error already, in PowerShell's layout.
+        if let Some(out) = outputs.get(&n).filter(|o| !o.text.is_empty()) {
+            let class = if out.error.is_some() { "output failed" } else { "output" };
+            let _ = writeln!(body, "<pre class=\"{class}\" data-line=\"{n}\">{}</pre>", html(&out.text));
         }
     }
     if let Some(f) = failure.filter(|f| f.line == 0 || f.line > lines.len()) {

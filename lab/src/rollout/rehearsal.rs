@@ -127,10 +127,30 @@ async fn run_phases(
         progress.phase(index, &phase.name);
         let before = lab.tenant_configuration().await?;
         let mut output = vec![];
+        let mut line_errors: Vec<Finding> = vec![];
         if phase.has_statements() {
             progress.step("runbook");
             match lab.run_runbook(&phase.source, &RunOn::AdminSession).await {
-                Ok(transcript) => output = output_lines(&transcript),
+                Ok(transcript) => {
+                    output = output_lines(&transcript);
+                    // PowerShell writes a failed statement's error and goes on: so does the
+                    // phase, and each such line is an error of the rollout.
+                    line_errors = transcript
+                        .failures()
+                        .map(|e| Finding {
+                            severity: Severity::Error,
+                            phase: phase.name.clone(),
+                            site: "all".into(),
+                            subnet: "all".into(),
+                            range: "all".into(),
+                            window: None,
+                            message: format!(
+                                "{} line {}, column {} failed (the runbook went on): {}",
+                                done.origin, e.line, e.column, e.message
+                            ),
+                        })
+                        .collect();
+                }
                 Err(LabError::Runbook(failure)) => {
                     let failure = RunbookFailure {
                         phase: phase.name.clone(),
@@ -167,6 +187,7 @@ async fn run_phases(
         let (mut verdict, findings) = judge_phase(lab, &judged, progress).await?;
         verdict.output = output;
         verdict.timeline = timeline;
+        let findings: Vec<Finding> = line_errors.into_iter().chain(findings).collect();
         let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
         progress.phase_done(index, &phase.name, errors, findings.len() - errors);
         done.report.phases.push(verdict);
@@ -183,11 +204,12 @@ fn output_lines(transcript: &Transcript) -> Vec<OutputLine> {
         .map(|step| {
             let shown = Transcript { steps: vec![step.clone()] }.render();
             let text: Vec<&str> = shown.lines().skip(1).collect();
+            let errors: Vec<String> = step.errors.iter().map(|e| e.message.clone()).collect();
             OutputLine {
                 line: step.line,
                 command: step.source.clone(),
                 text: text.join("\n").trim_matches('\n').to_string(),
-                error: None,
+                error: (!errors.is_empty()).then(|| errors.join("\n")),
             }
         })
         .collect()

@@ -22,17 +22,20 @@ pub fn resolve(arg: &Arg, variables: &Variables) -> Result<Value, Fault> {
             )
         }),
         Expr::List(items) => items.iter().map(|a| resolve(a, variables)).collect::<Result<_, _>>().map(Value::List),
+        // A script block where a value is wanted is its text, as PowerShell converts it.
+        Expr::Block(tokens) => Ok(Value::String(super::parser::block_text(tokens))),
     }
 }
 
 /// The parameter a written name means: the exact name, else the one it is a prefix of.
-fn find_param<'a>(spec: &'a CmdletSpec, written: &str, line: usize, column: usize) -> Result<&'a ParamSpec, Fault> {
-    if let Some(p) = spec.params.iter().find(|p| p.answers_to(written)) {
+/// The cmdlet's own parameters come first, then the common ones ([`super::common`]).
+fn find_param(spec: &CmdletSpec, written: &str, line: usize, column: usize) -> Result<&'static ParamSpec, Fault> {
+    let all = || spec.params.iter().chain(super::common::extra_params(spec));
+    if let Some(p) = all().find(|p| p.answers_to(written)) {
         return Ok(p);
     }
     let lower = written.to_ascii_lowercase();
-    let candidates: Vec<&ParamSpec> =
-        spec.params.iter().filter(|p| p.name.to_ascii_lowercase().starts_with(&lower)).collect();
+    let candidates: Vec<&ParamSpec> = all().filter(|p| p.name.to_ascii_lowercase().starts_with(&lower)).collect();
     match candidates.as_slice() {
         [one] => Ok(one),
         [] => Err(Fault::at(line, column, format!("A parameter cannot be found that matches parameter name '{written}'."))),
@@ -45,6 +48,16 @@ fn find_param<'a>(spec: &'a CmdletSpec, written: &str, line: usize, column: usiz
             ),
         )),
     }
+}
+
+/// Whether every parameter written in `elements` is one of `spec`'s (or a common one).
+pub fn check_names(spec: &CmdletSpec, elements: &[Element]) -> Result<(), Fault> {
+    for element in elements {
+        if let Element::Parameter { name, line, column, .. } = element {
+            find_param(spec, name, *line, *column)?;
+        }
+    }
+    Ok(())
 }
 
 /// The .NET type PowerShell would name for a value in conversion errors.

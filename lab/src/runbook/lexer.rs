@@ -32,6 +32,10 @@ pub enum TokenKind {
     Equals,
     /// `|`: the parser decides which pipelines the runner takes.
     Pipe,
+    /// `{` and `}` around a script block (`Where-Object { $_.Name -eq 'x' }`); the tokens between
+    /// them are lexed as any others, so they keep their places.
+    OpenBlock,
+    CloseBlock,
     /// The end of a statement: a line break (not continued with a backtick) or `;`.
     End,
 }
@@ -105,6 +109,8 @@ pub fn lex(source: &str) -> (Vec<Token>, Option<Fault>) {
     let mut cur = Cursor { chars: source.char_indices().collect(), pos: 0, line: 1, column: 1, source };
     let mut tokens = Vec::new();
     let mut grouped = false;
+    // Open script blocks: a line break inside one does not end the statement.
+    let mut depth = 0usize;
     while let Some(c) = cur.peek() {
         let (line, column, start) = (cur.line, cur.column, cur.offset());
         let kind = if c == '\n' || c == ';' {
@@ -132,6 +138,14 @@ pub fn lex(source: &str) -> (Vec<Token>, Option<Fault>) {
         } else if c == '|' {
             cur.bump();
             TokenKind::Pipe
+        } else if c == '{' {
+            cur.bump();
+            depth += 1;
+            TokenKind::OpenBlock
+        } else if c == '}' && depth > 0 {
+            cur.bump();
+            depth -= 1;
+            TokenKind::CloseBlock
         } else if matches!(c, '(' | ')' | '{' | '}') {
             let fault = Fault::at(
                 line,
@@ -195,6 +209,11 @@ pub fn lex(source: &str) -> (Vec<Token>, Option<Fault>) {
             TokenKind::Word(word)
         };
         tokens.push(Token { kind, line, column, start, end: cur.offset() });
+    }
+    if depth > 0 {
+        let open = tokens.iter().rev().find(|t| t.kind == TokenKind::OpenBlock).expect("an open block");
+        let fault = Fault::at(open.line, open.column, "Missing closing '}' in statement block or type definition.");
+        return (complete_statements(tokens), Some(fault));
     }
     (tokens, None)
 }

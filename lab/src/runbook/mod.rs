@@ -3,15 +3,19 @@
 //! cmdlets exist and where each goes is the [`CmdletTable`] it is handed.
 
 mod binder;
+pub mod common;
 pub mod encoding;
 mod hints;
 mod lexer;
 pub mod output;
 mod parser;
 mod pipeline;
+mod plan;
 mod preamble;
 mod property;
 mod render;
+mod session;
+mod shape;
 pub mod spec;
 pub mod spelling;
 mod table;
@@ -39,6 +43,34 @@ pub struct Step {
     /// What the runner itself says about the line (a connection line it runs as a no-op).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub information: Vec<String>,
+    /// Lines the statement wrote straight to the console (`What if: ...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host: Vec<String>,
+    /// The errors the statement wrote: PowerShell writes each and goes on with the next
+    /// statement. A statement refused before it ran has exactly one and changed nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<StepError>,
+}
+
+impl Step {
+    /// Whether the statement wrote an error.
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// An error a statement wrote, where PowerShell places it (1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl From<lexer::Fault> for StepError {
+    fn from(fault: lexer::Fault) -> StepError {
+        StepError { line: fault.line, column: fault.column, message: fault.message }
+    }
 }
 
 /// Everything a run printed, in order.
@@ -47,64 +79,56 @@ pub struct Transcript {
     pub steps: Vec<Step>,
 }
 
-/// A run that stopped at a line: nothing after it ran, nothing before it was rolled back.
+impl Transcript {
+    /// Every error the run wrote, in order.
+    pub fn failures(&self) -> impl Iterator<Item = &StepError> {
+        self.steps.iter().flat_map(|s| s.errors.iter())
+    }
+
+    /// Whether no statement wrote an error (`run` exits non-zero otherwise).
+    pub fn succeeded(&self) -> bool {
+        self.failures().next().is_none()
+    }
+
+    /// This transcript, or its first error as a [`RunbookError`] holding it whole: for callers
+    /// that treat any failed statement as the end of the runbook.
+    pub fn into_result(self) -> Result<Transcript, RunbookError> {
+        let first = self.failures().next().cloned();
+        match first {
+            None => Ok(self),
+            Some(e) => Err(RunbookError { line: e.line, column: e.column, message: e.message, transcript: self }),
+        }
+    }
+}
+
+/// A run that stopped: a parse error anywhere (nothing ran, as PowerShell parses a whole script
+/// before running it), or an error under `$ErrorActionPreference = 'Stop'` or `-ErrorAction
+/// Stop`, or `throw`. Nothing after the stop ran, nothing before it was rolled back. A run whose
+/// statements failed without stopping is an `Ok` [`Transcript`] with [`Step::errors`].
 #[derive(Debug, Clone, Serialize, thiserror::Error)]
 #[error("line {line}, column {column}: {message}")]
 pub struct RunbookError {
     pub line: usize,
     pub column: usize,
     pub message: String,
-    /// What ran before the failing line.
+    /// What ran, the stopping statement included (empty after a parse error).
     pub transcript: Transcript,
 }
 
-/// Parses and runs `source` line by line, each cmdlet on its executor in `table`.
+/// Parses the whole of `source`, then runs it statement by statement, each cmdlet on its executor
+/// in `table`. Each statement is checked whole before any of it runs ([`plan`]); a statement that
+/// fails writes its error and the next one runs, as in PowerShell.
 pub async fn run(source: &str, table: &CmdletTable) -> Result<Transcript, RunbookError> {
-    // A BOM that survived reading (a pasted file, a feature's doc string) is no part of the text;
-    // columns stay those of the text an editor shows.
-    let source = encoding::without_bom(source);
-    let (tokens, lex_fault) = lexer::lex(source);
-    let mut transcript = Transcript::default();
-    let mut variables = binder::Variables::new();
-    for tokens in parser::statements(&tokens) {
-        let statement_source = parser::source_of(source, tokens);
-        let stop = |fault: lexer::Fault, transcript: &Transcript| RunbookError {
-            line: fault.line,
-            column: fault.column,
-            message: fault.message,
-            transcript: transcript.clone(),
-        };
-        let statement = parser::parse(tokens).map_err(|f| stop(f, &transcript))?;
-        let (output, information) = match execute(&statement, &variables, table).await {
-            Ok(done) => done,
-            Err(fault) => return Err(stop(hints::with_hint(fault, &statement), &transcript)),
-        };
-        let printed = match &statement.assign {
-            Some(name) => {
-                let value = match output.objects.len() {
-                    0 => Value::Null,
-                    1 => output.objects[0].clone(),
-                    _ => Value::List(output.objects.clone()),
-                };
-                property::assign(&mut variables, name, value).map_err(|message| {
-                    stop(lexer::Fault::at(statement.line, statement.column, message), &transcript)
-                })?;
-                CmdletOutput { objects: vec![], warnings: output.warnings }
-            }
-            None => output,
-        };
-        transcript.steps.push(Step {
-            line: statement.line,
-            column: statement.column,
-            source: statement_source,
-            output: printed,
-            information,
-        });
-    }
-    match lex_fault {
-        Some(fault) => Err(RunbookError { line: fault.line, column: fault.column, message: fault.message, transcript }),
-        None => Ok(transcript),
-    }
+    run_with(source, table, binder::Variables::new()).await
+}
+
+/// [`run`] with variables already set, as a session that ran other lines holds them.
+pub(crate) async fn run_with(
+    source: &str,
+    table: &CmdletTable,
+    variables: binder::Variables,
+) -> Result<Transcript, RunbookError> {
+    session::run(source, table, variables).await
 }
 
 /// The PowerShell message for a name no target knows.
@@ -127,50 +151,6 @@ fn unknown_name(name: &str, table: &CmdletTable) -> String {
         ));
     }
     message
-}
-
-/// Runs one statement: its output and the runner's own informational lines.
-async fn execute(
-    statement: &parser::Statement,
-    variables: &binder::Variables,
-    table: &CmdletTable,
-) -> Result<(CmdletOutput, Vec<String>), lexer::Fault> {
-    let (name, line, column, elements) = match &statement.body {
-        parser::Body::Value(arg) => return Ok((CmdletOutput::object(binder::resolve(arg, variables)?), vec![])),
-        parser::Body::Pipeline { stages, pipes } => {
-            return pipeline::run(stages, pipes, variables, table).await.map(|o| (o, vec![]))
-        }
-        parser::Body::Command { name, line, column, elements } => (name, *line, *column, elements),
-        parser::Body::Member { command, path, line, column } => {
-            let inner = parser::Statement { line: *line, column: *column, assign: None, body: (**command).clone() };
-            let (output, information) = Box::pin(execute(&inner, variables, table)).await?;
-            return Ok((property::member(output, path), information));
-        }
-    };
-    command(name, line, column, elements, variables, table).await
-}
-
-/// Runs one command on its own: its output and the runner's own informational lines.
-async fn command(
-    name: &str,
-    line: usize,
-    column: usize,
-    elements: &[parser::Element],
-    variables: &binder::Variables,
-    table: &CmdletTable,
-) -> Result<(CmdletOutput, Vec<String>), lexer::Fault> {
-    let fault = |message: String| lexer::Fault::at(line, column, message);
-    if !table.known(name) {
-        if let Some((note, value)) = preamble::run(name) {
-            let output = if value == Value::Null { CmdletOutput::nothing() } else { CmdletOutput::object(value) };
-            return Ok((output, vec![note]));
-        }
-        return Err(fault(unknown_name(name, table)));
-    }
-    let (spec, executor) = table.choose(name).map_err(fault)?;
-    let args = binder::bind(spec, elements, variables, (line, column))?;
-    let invocation = Invocation { cmdlet: spec.name.to_string(), args, line, column };
-    executor.execute(&invocation).await.map(|o| (o, vec![])).map_err(|e| fault(cmdlet_message(spec.name, &e.message)))
 }
 
 /// `Cmdlet : message`, as PowerShell writes a cmdlet's error. A role's message may already

@@ -9,6 +9,9 @@ pub enum Expr {
     Literal(Value),
     Variable(String),
     List(Vec<Arg>),
+    /// `{ ... }`: the tokens between the braces, read by the cmdlet that takes it
+    /// (`Where-Object`, `ForEach-Object`).
+    Block(Vec<Token>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +49,12 @@ pub enum Body {
         stages: Vec<Body>,
         pipes: Vec<(usize, usize)>,
     },
+    /// `name = ...` without the `$`: PowerShell looks for a command called `name`.
+    Misassigned {
+        name: String,
+        line: usize,
+        column: usize,
+    },
     /// `(Command ...).Property.Property`: the command's output, then the path (may be empty).
     Member {
         command: Box<Body>,
@@ -69,9 +78,15 @@ pub struct Statement {
 pub fn statements(tokens: &[Token]) -> Vec<&[Token]> {
     let mut out = vec![];
     let mut start = 0;
+    let mut depth = 0usize;
     for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokenKind::OpenBlock => depth += 1,
+            TokenKind::CloseBlock => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         let continued = i > start && tokens[i - 1].kind == TokenKind::Pipe;
-        if t.kind == TokenKind::End && !continued {
+        if t.kind == TokenKind::End && !continued && depth == 0 {
             out.push(&tokens[start..i]);
             start = i + 1;
         }
@@ -80,10 +95,42 @@ pub fn statements(tokens: &[Token]) -> Vec<&[Token]> {
     out.into_iter().filter(|s| !s.is_empty()).collect()
 }
 
-/// A statement's tokens without the line breaks a trailing `|` continued.
+/// A statement's tokens without the line breaks a trailing `|` continued (those inside a script
+/// block separate its statements and stay).
 fn without_continued_ends(tokens: &[Token]) -> Vec<Token> {
-    tokens.iter().filter(|t| t.kind != TokenKind::End).cloned().collect()
+    let mut depth = 0usize;
+    let mut out = vec![];
+    for t in tokens {
+        match t.kind {
+            TokenKind::OpenBlock => depth += 1,
+            TokenKind::CloseBlock => depth = depth.saturating_sub(1),
+            TokenKind::End if depth == 0 => continue,
+            _ => {}
+        }
+        out.push(t.clone());
+    }
+    out
 }
+
+/// The pipes of a statement outside its script blocks: their indexes.
+fn top_level_pipes(tokens: &[Token]) -> Vec<usize> {
+    let mut depth = 0usize;
+    let mut out = vec![];
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokenKind::OpenBlock => depth += 1,
+            TokenKind::CloseBlock => depth = depth.saturating_sub(1),
+            TokenKind::Pipe if depth == 0 => out.push(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Statement keywords the runner does not read: a script that uses one does not run, as if it
+/// did not parse, rather than running around it.
+const KEYWORDS: &[&str] =
+    &["if", "else", "elseif", "foreach", "for", "while", "do", "switch", "function", "try", "catch", "finally", "trap"];
 
 /// The statement as written, continuations joined into single spaces.
 pub fn source_of(source: &str, tokens: &[Token]) -> String {
@@ -107,13 +154,18 @@ fn unexpected(t: &Token, what: &str) -> Fault {
 }
 
 pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
-    if !tokens.iter().any(|t| t.kind == TokenKind::Pipe) {
+    if top_level_pipes(tokens).is_empty() {
         return parse_stage(tokens);
     }
     let tokens = without_continued_ends(tokens);
-    let mut segments = tokens.split(|t| t.kind == TokenKind::Pipe);
-    let pipes: Vec<(usize, usize)> =
-        tokens.iter().filter(|t| t.kind == TokenKind::Pipe).map(|t| (t.line, t.column)).collect();
+    let cuts = top_level_pipes(&tokens);
+    let pipes: Vec<(usize, usize)> = cuts.iter().map(|&i| (tokens[i].line, tokens[i].column)).collect();
+    let mut bounds = vec![0];
+    for &cut in &cuts {
+        bounds.push(cut + 1);
+    }
+    let mut segments =
+        bounds.iter().enumerate().map(|(n, &from)| &tokens[from..cuts.get(n).copied().unwrap_or(tokens.len())]);
     let empty = |place: (usize, usize)| Fault::at(place.0, place.1, "An empty pipe element is not allowed.");
     let first = parse_stage(segments.next().filter(|s| !s.is_empty()).ok_or_else(|| empty(pipes[0]))?)?;
     let mut stages = vec![first.body];
@@ -143,14 +195,22 @@ pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
 fn parse_stage(tokens: &[Token]) -> Result<Statement, Fault> {
     let first = &tokens[0];
     if let (TokenKind::Word(name), Some(TokenKind::Equals)) = (&first.kind, tokens.get(1).map(|t| &t.kind)) {
-        return Err(Fault::at(
-            first.line,
-            first.column,
-            format!(
-                "{} Hint: a variable is assigned with a $ before its name: ${name} = ...",
-                super::not_recognized(name)
-            ),
-        ));
+        // PowerShell reads `name = ...` as a command named `name`: it fails when it runs.
+        return Ok(Statement {
+            line: first.line,
+            column: first.column,
+            assign: None,
+            body: Body::Misassigned { name: name.clone(), line: first.line, column: first.column },
+        });
+    }
+    if let TokenKind::Word(word) = &first.kind {
+        if KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word)) {
+            return Err(Fault::at(
+                first.line,
+                first.column,
+                format!("The '{word}' statement is not supported by the runbook runner: write one cmdlet per line; a pipeline into Where-Object or ForEach-Object takes a script block."),
+            ));
+        }
     }
     let (assign, rest) = match (&first.kind, tokens.get(1).map(|t| &t.kind)) {
         (TokenKind::Variable(name), Some(TokenKind::Equals)) => (Some(name.clone()), &tokens[2..]),
@@ -214,6 +274,18 @@ fn member_of_command(tokens: &[Token]) -> Result<Body, Fault> {
     Ok(Body::Member { command: Box::new(command), path, line: open.line, column: open.column })
 }
 
+/// A script block's text, rebuilt from its tokens (`{ $_.Name -eq 'x' }`).
+pub fn block_text(tokens: &[Token]) -> String {
+    let words: Vec<String> = tokens
+        .iter()
+        .map(|t| match &t.kind {
+            TokenKind::Quoted(q) => format!("'{}'", q.replace('\'', "''")),
+            other => describe(other),
+        })
+        .collect();
+    format!("{{ {} }}", words.join(" "))
+}
+
 fn describe(kind: &TokenKind) -> String {
     match kind {
         TokenKind::Word(w) => w.clone(),
@@ -224,6 +296,8 @@ fn describe(kind: &TokenKind) -> String {
         TokenKind::Equals => "=".into(),
         TokenKind::Pipe => "|".into(),
         TokenKind::End => ";".into(),
+        TokenKind::OpenBlock => "{".into(),
+        TokenKind::CloseBlock => "}".into(),
     }
 }
 
@@ -263,8 +337,31 @@ fn primary(t: &Token) -> Result<Arg, Fault> {
     Ok(Arg { expr, line: t.line, column: t.column })
 }
 
+/// `{ ... }` from its opening brace: the argument and how many tokens it used.
+fn block(tokens: &[Token]) -> Result<(Arg, usize), Fault> {
+    let open = &tokens[0];
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokenKind::OpenBlock => depth += 1,
+            TokenKind::CloseBlock => {
+                depth -= 1;
+                if depth == 0 {
+                    let inner = tokens[1..i].to_vec();
+                    return Ok((Arg { expr: Expr::Block(inner), line: open.line, column: open.column }, i + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    Err(Fault::at(open.line, open.column, "Missing closing '}' in statement block or type definition."))
+}
+
 /// One argument, possibly a comma list; returns it and how many tokens it used.
 fn argument(tokens: &[Token]) -> Result<(Arg, usize), Fault> {
+    if tokens[0].kind == TokenKind::OpenBlock {
+        return block(tokens);
+    }
     let first = primary(&tokens[0])?;
     let mut items = vec![first.clone()];
     let mut used = 1;
@@ -386,13 +483,11 @@ mod tests {
     #[test]
     fn an_assignment_without_its_dollar_gets_a_hint() {
         let (tokens, _) = lex("mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $true");
-        let fault = parse(&tokens).unwrap_err();
-        assert_eq!((fault.line, fault.column), (1, 1));
-        assert!(fault.message.starts_with("The term 'mediabypass' is not recognized"), "{}", fault.message);
-        assert!(
-            fault.message.ends_with("Hint: a variable is assigned with a $ before its name: $mediabypass = ..."),
-            "{}",
-            fault.message
+        let statement = parse(&tokens).unwrap();
+        assert_eq!(
+            statement.body,
+            Body::Misassigned { name: "mediabypass".into(), line: 1, column: 1 },
+            "PowerShell parses it as a command, which fails when it runs"
         );
     }
 

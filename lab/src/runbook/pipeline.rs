@@ -1,111 +1,122 @@
-//! `Get-DnsServerClientSubnet -ComputerName dc1 | Add-DnsServerClientSubnet -ComputerName dc2`:
-//! the vendor's documented way to copy configuration between servers. The runner takes a
-//! pipeline between cmdlets of the same noun (or from a variable holding that noun's objects)
-//! and binds each object as PowerShell does: by value to a parameter of the object's type,
-//! else by property name. Any other pipeline is refused where its `|` stands.
+//! Runs a checked statement ([`super::plan::Plan`]): its head, then each later stage once per
+//! incoming object, bound as PowerShell binds pipeline input (by value to a parameter of the
+//! object's type, else by property name, as the cmdlet pages' "Accept pipeline input" say;
+//! written arguments win). `Get-DnsServerClientSubnet -ComputerName dc1 |
+//! Add-DnsServerClientSubnet -ComputerName dc2` is the vendor's documented way to copy
+//! configuration between servers.
 
-use super::binder::{self, Variables};
+use super::binder;
+use super::binder::Variables;
 use super::lexer::Fault;
-use super::output::Executor;
-use super::parser::{Body, Element};
-use super::spec::{CmdletSpec, Invocation, ParamKind, PipelineInput};
+use super::plan::{self, Call, Feed, Head, Plan, Stage};
+use super::spec::Invocation;
 use super::value::Value;
 use super::{CmdletOutput, CmdletTable};
 
-/// The refusal of a pipeline the runner does not take.
-fn refused(place: (usize, usize)) -> Fault {
-    Fault::at(
-        place.0,
-        place.1,
-        "The '|' character is not supported by the runbook runner: write one cmdlet per line, with values, variables and comma lists as arguments.",
-    )
+/// What a statement did: what it printed, the runner's own notes, and the errors of the objects
+/// or calls that failed (a failed object does not stop the next one, as in PowerShell).
+#[derive(Debug, Default)]
+pub(super) struct Ran {
+    pub output: CmdletOutput,
+    pub information: Vec<String>,
+    /// Lines written straight to the console (`What if: ...`).
+    pub host: Vec<String>,
+    pub errors: Vec<Fault>,
 }
 
-/// `Add-DnsServerClientSubnet` → `DnsServerClientSubnet`.
-fn noun(cmdlet: &str) -> &str {
-    cmdlet.split_once('-').map(|(_, n)| n).unwrap_or(cmdlet)
-}
-
-/// Whether `spec` takes `object` from a pipeline: by value (a parameter of the object's
-/// type) or by property name (a property named as a parameter that takes it).
-fn takes(spec: &CmdletSpec, object: &Value) -> bool {
-    let Value::Object(o) = object else { return false };
-    spec.params.iter().any(|p| match p.pipeline {
-        PipelineInput::ByValue => matches!(p.kind, ParamKind::Object(t) if t.eq_ignore_ascii_case(&o.type_name)),
-        PipelineInput::ByPropertyName => o.properties.iter().any(|(k, _)| p.answers_to(k)),
-        PipelineInput::No => false,
-    })
-}
-
-fn values(v: Value) -> Vec<Value> {
-    match v {
-        Value::Null => vec![],
-        Value::List(items) => items,
-        one => vec![one],
+/// Runs one bound call; with `-WhatIf` only says what it would do.
+async fn call(call: &Call, host: &mut Vec<String>) -> Result<CmdletOutput, Fault> {
+    if call.common.what_if {
+        host.push(super::common::what_if(call.spec, &call.args));
+        return Ok(CmdletOutput::nothing());
     }
-}
-
-pub(super) async fn run(
-    stages: &[Body],
-    pipes: &[(usize, usize)],
-    variables: &Variables,
-    table: &CmdletTable,
-) -> Result<CmdletOutput, Fault> {
-    let (mut objects, mut previous, mut warnings) = match &stages[0] {
-        Body::Value(arg) => (values(binder::resolve(arg, variables)?), None, vec![]),
-        Body::Command { name, line, column, elements } => {
-            let (out, _information) = super::command(name, *line, *column, elements, variables, table).await?;
-            (out.objects, Some(name.clone()), out.warnings)
-        }
-        Body::Member { line, column, .. } => {
-            let stage =
-                super::parser::Statement { line: *line, column: *column, assign: None, body: stages[0].clone() };
-            let (out, _information) = Box::pin(super::execute(&stage, variables, table)).await?;
-            (out.objects, None, out.warnings)
-        }
-        Body::Pipeline { .. } => unreachable!("the parser does not nest pipelines"),
+    let invocation = Invocation {
+        cmdlet: call.spec.name.to_string(),
+        args: call.args.clone(),
+        line: call.line,
+        column: call.column,
     };
-    for (stage, pipe) in stages[1..].iter().zip(pipes) {
-        let Body::Command { name, line, column, elements } = stage else { return Err(refused(*pipe)) };
-        if !table.known(name) {
-            return Err(refused(*pipe));
-        }
-        let (spec, executor) = table.choose(name).map_err(|m| Fault::at(*line, *column, m))?;
-        let same_noun =
-            previous.as_deref().is_none_or(|p| table.known(p) && noun(p).eq_ignore_ascii_case(noun(spec.name)));
-        if !same_noun || !objects.iter().all(|o| takes(spec, o)) {
-            return Err(refused(*pipe));
-        }
-        (objects, warnings) =
-            feed(spec, executor.as_ref(), objects, warnings, elements, variables, (*line, *column)).await?;
-        previous = Some(spec.name.to_string());
-    }
-    Ok(CmdletOutput { objects, warnings })
+    call.executor
+        .execute(&invocation)
+        .await
+        .map_err(|e| Fault::at(call.line, call.column, super::cmdlet_message(call.spec.name, &e.message)))
 }
 
-/// Runs the cmdlet once per incoming object, stopping at the first failure.
-async fn feed(
-    spec: &'static CmdletSpec,
-    executor: &dyn Executor,
-    objects: Vec<Value>,
-    mut warnings: Vec<String>,
-    elements: &[Element],
-    variables: &Variables,
-    at: (usize, usize),
-) -> Result<(Vec<Value>, Vec<String>), Fault> {
-    let written = binder::bind_written(spec, elements, variables)?;
+/// Runs `plan`; `variables` are the session's (a `Where-Object` block reads them).
+pub(super) async fn run(plan: &Plan, variables: &Variables, table: &CmdletTable) -> Ran {
+    let mut ran = Ran::default();
+    let objects = match &plan.head {
+        Head::Value(value) => plan::values(value.clone()),
+        Head::Connect { note, value } => {
+            ran.information.push(note.clone());
+            plan::values(value.clone())
+        }
+        Head::Shape(shape) => super::shape::apply(shape, vec![], variables, table, &mut ran).await,
+        Head::Call { call: c, path } => match call(c, &mut ran.host).await {
+            Ok(output) => {
+                let output = match path {
+                    Some(path) => super::property::member(output, path),
+                    None => output,
+                };
+                ran.output.warnings = output.warnings;
+                output.objects
+            }
+            Err(fault) => {
+                ran.errors.push(fault);
+                return ran;
+            }
+        },
+    };
+    // A value alone prints as it is: a list stays one value, as `$list` shows it.
+    if plan.stages.is_empty() {
+        ran.output.objects = match &plan.head {
+            Head::Value(value) => vec![value.clone()],
+            _ => objects,
+        };
+        return ran;
+    }
+    let mut objects = objects;
+    for stage in &plan.stages {
+        objects = match stage {
+            Stage::Feed(feed) => self::feed(feed, objects, &mut ran).await,
+            Stage::Shape(shape) => super::shape::apply(shape, objects, variables, table, &mut ran).await,
+        };
+    }
+    ran.output.objects = objects;
+    ran
+}
+
+/// Runs `stage` once per object; an object that fails is reported and the next one goes on.
+async fn feed(stage: &Feed, objects: Vec<Value>, ran: &mut Ran) -> Vec<Value> {
+    let at = (stage.line, stage.column);
     let mut out = vec![];
     for object in &objects {
-        let args = binder::bind_pipeline_object(spec, &written, object, at)?.ok_or_else(|| {
-            Fault::at(at.0, at.1, "The input object cannot be bound to any parameters for the command either because the command does not take pipeline input or the input and its properties do not match any of the parameters that take pipeline input.")
-        })?;
-        let invocation = Invocation { cmdlet: spec.name.to_string(), args, line: at.0, column: at.1 };
-        let result = executor
-            .execute(&invocation)
-            .await
-            .map_err(|e| Fault::at(at.0, at.1, super::cmdlet_message(spec.name, &e.message)))?;
-        out.extend(result.objects);
-        warnings.extend(result.warnings);
+        let args = match binder::bind_pipeline_object(stage.spec, &stage.written, object, at) {
+            Ok(Some(args)) => args,
+            Ok(None) => {
+                ran.errors.push(plan::unbindable(at));
+                continue;
+            }
+            Err(fault) => {
+                ran.errors.push(fault);
+                continue;
+            }
+        };
+        let one = Call {
+            spec: stage.spec,
+            executor: stage.executor.clone(),
+            args,
+            line: at.0,
+            column: at.1,
+            common: stage.common.clone(),
+        };
+        match call(&one, &mut ran.host).await {
+            Ok(result) => {
+                out.extend(result.objects);
+                ran.output.warnings.extend(result.warnings);
+            }
+            Err(fault) => ran.errors.push(fault),
+        }
     }
-    Ok((out, warnings))
+    out
 }

@@ -31,16 +31,32 @@ pub fn read(variables: &Variables, name: &str) -> Option<Value> {
 /// `(Command).Path`: the property path of the command's one object (of each, for several), its
 /// warnings kept.
 pub fn member(output: CmdletOutput, path: &str) -> CmdletOutput {
-    let follow = |mut value: Value| {
-        for property in path.split('.').filter(|p| !p.is_empty()) {
-            value = match value {
-                Value::Object(o) => o.get(property).cloned().unwrap_or(Value::Null),
-                _ => Value::Null,
-            };
-        }
-        value
-    };
-    CmdletOutput { objects: output.objects.into_iter().map(follow).collect(), warnings: output.warnings }
+    CmdletOutput { objects: output.objects.into_iter().map(|v| follow(v, path)).collect(), warnings: output.warnings }
+}
+
+/// The value at the property path `A.B` under `value`; a missing property reads as `$null`.
+pub fn follow(mut value: Value, path: &str) -> Value {
+    for property in path.split('.').filter(|p| !p.is_empty()) {
+        value = match value {
+            Value::Object(o) => o.get(property).cloned().unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+    }
+    value
+}
+
+/// Whether `assign(variables, name, ..)` would succeed: checked before the statement runs, so
+/// an assignment that cannot be made leaves its command unrun.
+pub fn assignable(variables: &Variables, name: &str) -> Result<(), String> {
+    let (variable, path) = split(name);
+    if path.is_empty() {
+        return Ok(());
+    }
+    let mut probe: Variables = Variables::new();
+    if let Some(v) = variables.get(&variable) {
+        probe.insert(variable, v.clone());
+    }
+    assign(&mut probe, name, Value::Null)
 }
 
 /// Stores `value` in `$name`, or in a property of the object it holds. Only existing properties

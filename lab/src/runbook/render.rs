@@ -1,7 +1,7 @@
 //! How a run is shown: PowerShell's list format for people, JSON for `--json`.
 
 use super::value::{PsObject, Value};
-use super::{RunbookError, Step, Transcript};
+use super::{RunbookError, Step, StepError, Transcript};
 
 /// Lines of one object in list format; nested objects are expanded below their property,
 /// indented, so e.g. MediaBypassSettings' `Enabled` and `BypassID` each get a line.
@@ -21,11 +21,19 @@ pub fn object_lines(object: &PsObject, indent: usize) -> Vec<String> {
     lines
 }
 
-fn step_lines(step: &Step, out: &mut Vec<String>) {
+/// The text a runbook came from, to quote a failing line (`None`: quote the statement itself).
+#[derive(Clone, Copy)]
+struct Quote<'a> {
+    source: Option<&'a str>,
+    file: Option<&'a str>,
+}
+
+fn step_lines(step: &Step, quote: Quote, out: &mut Vec<String>) {
     out.push(format!("PS> {}", step.source));
     for note in &step.information {
         out.push(format!("INFO: {note}"));
     }
+    out.extend(step.host.iter().cloned());
     for warning in &step.output.warnings {
         out.push(format!("WARNING: {warning}"));
     }
@@ -46,15 +54,58 @@ fn step_lines(step: &Step, out: &mut Vec<String>) {
             other => out.push(other.display()),
         }
     }
+    for error in &step.errors {
+        let text = match quote.source {
+            Some(source) => error_text(error.line, error.column, &error.message, source, quote.file),
+            None => error.render_in_step(step),
+        };
+        out.extend(text.lines().map(str::to_string));
+    }
+}
+
+impl Step {
+    /// The statement, its output and its errors, as a console shows them; an error's line is
+    /// quoted from `source` (`At FILE:L char:C` with a file).
+    pub fn render_in(&self, source: &str, file: Option<&str>) -> String {
+        let mut lines = Vec::new();
+        step_lines(self, Quote { source: Some(source), file }, &mut lines);
+        lines.iter().map(|l| format!("{l}\n")).collect()
+    }
+}
+
+impl StepError {
+    /// The error in PowerShell's layout, its line quoted from `source`.
+    pub fn render_in(&self, source: &str, file: Option<&str>) -> String {
+        error_text(self.line, self.column, &self.message, source, file)
+    }
+
+    /// The error with its statement quoted when it starts on the error's line.
+    fn render_in_step(&self, step: &Step) -> String {
+        let mut text = format!("{}\nAt line:{} char:{}\n", self.message, self.line, self.column);
+        if self.line == step.line && self.column >= step.column {
+            let (shown, marker) = quote_line(&step.source, self.column - step.column + 1);
+            text.push_str(&format!("+ {shown}\n+ {marker}\n"));
+        }
+        text
+    }
 }
 
 impl Transcript {
     /// The run as a PowerShell console would show it: each statement after `PS> `, then its
-    /// warnings and its objects in list format.
+    /// warnings, its objects in list format and its errors in PowerShell's layout.
     pub fn render(&self) -> String {
+        self.rendered(Quote { source: None, file: None })
+    }
+
+    /// [`Transcript::render`], each error's line quoted from `source` and placed in `file`.
+    pub fn render_in(&self, source: &str, file: Option<&str>) -> String {
+        self.rendered(Quote { source: Some(source), file })
+    }
+
+    fn rendered(&self, quote: Quote) -> String {
         let mut lines = Vec::new();
         for step in &self.steps {
-            step_lines(step, &mut lines);
+            step_lines(step, quote, &mut lines);
         }
         let mut text = lines.join("\n");
         if !text.is_empty() {
@@ -63,19 +114,44 @@ impl Transcript {
         text
     }
 
-    /// `{"steps": [{"line", "column", "source", "objects": [...], "warnings": [...]}]}`, objects as
-    /// plain JSON with the cmdlets' property names.
+    /// `{"steps": [{"line", "column", "source", "objects": [...], "warnings": [...], "errors":
+    /// [...]}]}`, objects as plain JSON with the cmdlets' property names.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
-            "steps": self.steps.iter().map(|s| serde_json::json!({
-                "line": s.line,
-                "column": s.column,
-                "source": s.source,
-                "objects": s.output.objects.iter().map(Value::to_json).collect::<Vec<_>>(),
-                "warnings": s.output.warnings,
-            })).collect::<Vec<_>>()
+            "steps": self.steps.iter().map(|s| {
+                let mut step = serde_json::json!({
+                    "line": s.line,
+                    "column": s.column,
+                    "source": s.source,
+                    "objects": s.output.objects.iter().map(Value::to_json).collect::<Vec<_>>(),
+                    "warnings": s.output.warnings,
+                });
+                if !s.host.is_empty() {
+                    step["host"] = serde_json::json!(s.host);
+                }
+                if !s.errors.is_empty() {
+                    step["errors"] = serde_json::json!(s.errors);
+                }
+                step
+            }).collect::<Vec<_>>()
         })
     }
+}
+
+/// The error in PowerShell's layout: the message, where (`At FILE:L char:C`, or `At line:L
+/// char:C` for standard input or a paste), the offending line and a `~` under the offending word.
+fn error_text(line: usize, column: usize, message: &str, source: &str, file: Option<&str>) -> String {
+    let place = match file {
+        Some(f) => format!("At {f}:{line} char:{column}"),
+        None => format!("At line:{line} char:{column}"),
+    };
+    let mut text = format!("{message}\n{place}\n");
+    let source = super::encoding::without_bom(source);
+    if let Some(quoted) = source.lines().nth(line.saturating_sub(1)) {
+        let (shown, marker) = quote_line(quoted, column);
+        text.push_str(&format!("+ {shown}\n+ {marker}\n"));
+    }
+    text
 }
 
 impl RunbookError {
@@ -90,17 +166,7 @@ impl RunbookError {
     /// `~` under the offending word. A very long line is cut around the column, so a 1 MB line
     /// does not make a 1 MB message.
     pub fn render_in(&self, source: &str, file: Option<&str>) -> String {
-        let place = match file {
-            Some(f) => format!("At {f}:{} char:{}", self.line, self.column),
-            None => format!("At line:{} char:{}", self.line, self.column),
-        };
-        let mut text = format!("{}\n{place}\n", self.message);
-        let source = super::encoding::without_bom(source);
-        if let Some(line) = source.lines().nth(self.line.saturating_sub(1)) {
-            let (shown, marker) = quote_line(line, self.column);
-            text.push_str(&format!("+ {shown}\n+ {marker}\n"));
-        }
-        text
+        error_text(self.line, self.column, &self.message, source, file)
     }
 }
 

@@ -52,7 +52,12 @@ impl CmdletTable {
 
     /// The known cmdlets nearest to a name the run does not know.
     pub fn suggestions(&self, name: &str) -> Vec<&'static str> {
-        let modelled = self.entries.iter().map(|e| e.spec.name).chain(super::preamble::names());
+        let modelled = self
+            .entries
+            .iter()
+            .map(|e| e.spec.name)
+            .chain(super::preamble::names())
+            .chain(super::shape::specs().map(|s| s.name));
         super::spelling::nearest(name, modelled, 3)
     }
 
@@ -60,6 +65,10 @@ impl CmdletTable {
     pub fn listing(&self) -> Vec<Listed> {
         let mut all: Vec<Listed> =
             self.entries.iter().map(|e| Listed { spec: e.spec, runs: runs(e.spec.target) }).collect();
+        all.extend(super::shape::specs().map(|spec| Listed {
+            spec,
+            runs: "in the runner, on the objects piped in (formats or filters, changes nothing)",
+        }));
         all.sort_by_key(|a| a.spec.name.to_ascii_lowercase());
         all
     }

@@ -30,7 +30,7 @@ fn tenant() -> (Arc<Recorder>, CmdletTable) {
 
 fn failing(source: &str) -> (RunbookError, Arc<Recorder>) {
     let (recorder, table) = tenant();
-    let err = block(run(source, &table)).unwrap_err();
+    let err = block(run(source, &table)).and_then(Transcript::into_result).unwrap_err();
     (err, recorder)
 }
 
@@ -83,8 +83,9 @@ fn the_seeds_typo_is_not_recognized() {
     let source = "$mediabypass = New-CsNetworkMediaBypassConfiguration  -Enabled $false\nSet-CsNetworkConfiguration -MediaBypassSettings $mediabypass\nGet- CsNetworkConfiguration -LocalStore\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null\n";
     let (err, recorder) = failing(source);
     assert_eq!(at(&err), (3, 1, "The term 'Get-' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."));
-    assert_eq!(err.transcript.steps.len(), 2, "what ran before stays");
-    assert_eq!(recorder.calls.lock().unwrap().len(), 1, "nothing after the error runs");
+    assert_eq!(err.transcript.steps.len(), 4, "the error is written and the run goes on");
+    assert!(err.transcript.steps[2].failed() && !err.transcript.steps[3].failed());
+    assert_eq!(recorder.calls.lock().unwrap().len(), 2, "the line after the error runs");
 }
 
 #[test]
@@ -127,7 +128,7 @@ fn an_unset_variable() {
 #[test]
 fn a_missing_mandatory_parameter() {
     let table = RoleExecutors { dns: Some(Arc::new(Recorder::default())), ..Default::default() }.cmdlet_table();
-    let err = block(run("  Add-DnsServerClientSubnet", &table)).unwrap_err();
+    let err = block(run("  Add-DnsServerClientSubnet", &table)).and_then(Transcript::into_result).unwrap_err();
     assert_eq!(at(&err), (1, 3, "Cannot process command because of one or more missing mandatory parameters: Name."));
 }
 
@@ -138,10 +139,11 @@ fn an_object_of_the_wrong_type() {
 }
 
 #[test]
-fn an_unterminated_string_after_lines_that_ran() {
+fn an_unterminated_string_means_nothing_runs() {
     let (err, recorder) = failing("Get-CsNetworkConfiguration\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl 'http://hybridvoice.adatum.biz\nGet-CsNetworkConfiguration");
     assert_eq!(at(&err), (2, 65, "The string is missing the terminator: '."));
-    assert_eq!(recorder.calls.lock().unwrap().len(), 1);
+    assert!(recorder.calls.lock().unwrap().is_empty(), "a script that does not parse does not run");
+    assert!(err.transcript.steps.is_empty());
 }
 
 #[test]
@@ -153,14 +155,16 @@ fn a_failure_from_the_target_is_prefixed_with_the_cmdlet() {
     let table = RoleExecutors { tenant: Some(recorder), ..Default::default() }.cmdlet_table();
     let err =
         block(run("\nset-cstenanthybridconfiguration -hybridconfigserviceinternalurl http://x.contoso.com/", &table))
+            .and_then(Transcript::into_result)
             .unwrap_err();
     assert_eq!(at(&err), (2, 1, "Set-CsTenantHybridConfiguration : The host 'x.contoso.com' of HybridConfigServiceInternalUrl is not in a SIP domain registered for hybrid voice (adatum.biz)."));
 }
 
 #[test]
 fn a_cmdlet_whose_target_is_absent_says_where_it_runs() {
-    let err =
-        block(run("Get-CsNetworkConfiguration -LocalStore", &RoleExecutors::default().cmdlet_table())).unwrap_err();
+    let err = block(run("Get-CsNetworkConfiguration -LocalStore", &RoleExecutors::default().cmdlet_table()))
+        .and_then(Transcript::into_result)
+        .unwrap_err();
     assert_eq!(
         err.message,
         "Get-CsNetworkConfiguration runs in the tenant through remote PowerShell, which this run is not connected to, or on a Cloud Connector appliance: use run --on APPLIANCE"
@@ -335,7 +339,9 @@ fn tenant_cmdlets_are_refused_on_a_mediation_server() {
         ..Default::default()
     }
     .cmdlet_table();
-    let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &table)).unwrap_err();
+    let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &table))
+        .and_then(Transcript::into_result)
+        .unwrap_err();
     assert_eq!(err.message, "Set-CsTenantHybridConfiguration runs against Skype for Business Online (the tenant), not on a Mediation Server: run it without --on");
     assert!(recorder.calls.lock().unwrap().is_empty(), "the tenant must not change");
 }
@@ -347,7 +353,9 @@ fn a_cmdlet_prefix_from_the_role_is_not_doubled() {
         ..Default::default()
     });
     let table = RoleExecutors { tenant: Some(recorder), ..Default::default() }.cmdlet_table();
-    let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl x", &table)).unwrap_err();
+    let err = block(run("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl x", &table))
+        .and_then(Transcript::into_result)
+        .unwrap_err();
     assert_eq!(err.message, "Set-CsTenantHybridConfiguration : the URL is bad");
 }
 
@@ -367,8 +375,13 @@ fn a_table_knows_only_the_cmdlets_it_is_handed() {
     let table = CmdletTable::new().with(crate::dns::cmdlets::specs(), Some(dns.clone()));
     let err =
         block(run("Get-DnsServerZone\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null", &table))
+            .and_then(Transcript::into_result)
             .unwrap_err();
     assert_eq!(err.line, 2);
     assert!(err.message.starts_with("The term 'Set-CsTenantHybridConfiguration' is not recognized"), "{}", err.message);
     assert_eq!(dns.calls.lock().unwrap().len(), 1);
 }
+mod common;
+mod errors;
+mod shape;
+mod whole;
