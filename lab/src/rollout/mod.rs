@@ -26,6 +26,7 @@ pub mod rehearsal;
 pub mod route;
 pub mod sample;
 pub mod settle;
+pub mod shares;
 pub mod timeline;
 pub mod window;
 
