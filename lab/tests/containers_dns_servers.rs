@@ -31,7 +31,8 @@ fn addresses(list: &[&str]) -> Answer {
 }
 
 async fn run(lab: &Lab, lines: &str) {
-    lab.run_runbook(lines, &RunOn::AdminSession).await.unwrap_or_else(|e| panic!("{lines}: {e}"));
+    let transcript = lab.run_runbook(lines, &RunOn::AdminSession).await.unwrap_or_else(|e| panic!("{lines}: {e}"));
+    transcript.into_result().unwrap_or_else(|e| panic!("{lines}: {e}"));
 }
 
 async fn resolve(lab: &Lab, name: &str, from: IpAddr) -> Option<Answer> {

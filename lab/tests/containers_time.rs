@@ -48,7 +48,11 @@ async fn decisions_after(backend: BackendKind, moves: &[Duration]) -> Decisions 
     let lab =
         Lab::start(topology.clone(), LabOptions { backend, ..LabOptions::default() }).await.expect("the lab starts");
     let result = async {
-        lab.run_runbook(&enable_lines(&topology.service_url()), &RunOn::AdminSession).await.expect("enable");
+        lab.run_runbook(&enable_lines(&topology.service_url()), &RunOn::AdminSession)
+            .await
+            .expect("enable")
+            .into_result()
+            .expect("enable");
         lab.pass_replication_window().await.expect("replication");
         for (n, site) in topology.sites.iter().enumerate() {
             for k in 0..2 {
@@ -56,7 +60,7 @@ async fn decisions_after(backend: BackendKind, moves: &[Duration]) -> Decisions 
                 lab.sign_in(&format!("user{n}-{k}"), at).await.expect("sign in");
             }
         }
-        lab.run_runbook(DISABLE_LINES, &RunOn::AdminSession).await.expect("disable");
+        lab.run_runbook(DISABLE_LINES, &RunOn::AdminSession).await.expect("disable").into_result().expect("disable");
         for by in moves {
             lab.advance(*by).await.expect("every role takes the move");
         }

@@ -419,8 +419,12 @@ async fn several_dns_servers_in_one_forest() {
         findings[0].message
     );
     assert_eq!(lab.resolve(NAME, ams, Transport::Udp).await.unwrap(), amsterdam(), "dc-ams kept its own");
-    let err =
-        lab.run_runbook("Get-DnsServerClientSubnet -ComputerName dc-paris", &RunOn::AdminSession).await.unwrap_err();
+    let err = lab
+        .run_runbook("Get-DnsServerClientSubnet -ComputerName dc-paris", &RunOn::AdminSession)
+        .await
+        .unwrap()
+        .into_result()
+        .unwrap_err();
     assert!(
         err.to_string().contains("-ComputerName dc-paris is not a DNS server of this lab (servers: dc-ams, dc-sea)"),
         "{err}"

@@ -403,6 +403,33 @@ mod tests {
     const RUNBOOK: &str = "# phase: dns\n# <script>alert(\"x\")</script>\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl \"http://a&b\"\n";
 
     #[test]
+    fn a_finding_colours_only_the_rows_of_its_range_and_hours() {
+        let mut night = row("Seattle", "10.20.0.0/24", Decision::NoBypass);
+        night.window = Some("18:00-08:00".into());
+        let mut day = row("Seattle", "10.20.0.0/24", Decision::Bypass);
+        day.window = Some("08:00-18:00".into());
+        let mut lower = row("Mumbai", "10.80.2.0/23", Decision::NoBypass);
+        lower.range = "10.80.2.0/24".into();
+        let mut upper = row("Mumbai", "10.80.2.0/23", Decision::Bypass);
+        upper.range = "10.80.3.0/24".into();
+        let finding = |site: &str, subnet: &str, range: &str, window: Option<&str>| Finding {
+            severity: Severity::Error,
+            phase: "enable".into(),
+            site: site.into(),
+            subnet: subnet.into(),
+            range: range.into(),
+            window: window.map(str::to_string),
+            message: "m".into(),
+        };
+        let at_night = [finding("Seattle", "10.20.0.0/24", "10.20.0.0/24", Some("18:00-08:00"))];
+        assert_eq!(row_severity("enable", &night, &at_night), Some(Severity::Error));
+        assert_eq!(row_severity("enable", &day, &at_night), None);
+        let lower_half = [finding("Mumbai", "10.80.2.0/23", "10.80.2.0/24", None)];
+        assert_eq!(row_severity("enable", &lower, &lower_half), Some(Severity::Error));
+        assert_eq!(row_severity("enable", &upper, &lower_half), None);
+    }
+
+    #[test]
     fn runbook_text_is_escaped_and_the_failing_line_marked() {
         let failure =
             RunbookFailure { phase: "enable".into(), line: 3, column: 5, message: "unknown parameter <Foo>".into() };
