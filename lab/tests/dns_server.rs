@@ -407,6 +407,8 @@ async fn several_dns_servers_in_one_forest() {
         &RunOn::AdminSession,
     )
     .await
+    .unwrap()
+    .into_result()
     .unwrap();
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), Answer::NxDomain, "dc-sea lost its policy");
     let findings = lab.dns_server_findings("DNS").await.unwrap();
@@ -435,17 +437,21 @@ async fn several_dns_servers_in_one_forest() {
         &RunOn::AdminSession,
     )
     .await
+    .unwrap()
+    .into_result()
     .unwrap();
     assert_eq!(lab.resolve(NAME, sea, Transport::Udp).await.unwrap(), seattle(), "the copied policy answers");
     assert!(lab.dns_server_findings("DNS").await.unwrap().is_empty(), "the documented copy makes it pass");
 
     lab.run_runbook("Add-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-ams", &RunOn::AdminSession)
         .await
+        .unwrap()
+        .into_result()
         .unwrap();
     let on_sea = "Get-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-sea";
-    assert!(lab.run_runbook(on_sea, &RunOn::AdminSession).await.is_err(), "not replicated yet");
+    assert!(!lab.run_runbook(on_sea, &RunOn::AdminSession).await.unwrap().succeeded(), "not replicated yet");
     lab.advance(Duration::from_secs(15 * 60)).await.unwrap();
-    lab.run_runbook(on_sea, &RunOn::AdminSession).await.unwrap();
+    lab.run_runbook(on_sea, &RunOn::AdminSession).await.unwrap().into_result().unwrap();
 
     // `fault stop dns dc-sea`: Seattle's clients resolve nothing; `fault restart dns dc-sea`:
     // the server comes back with everything it had, the copied policy included.

@@ -115,12 +115,33 @@ fn overlaps(a: &str, b: &str) -> bool {
     a.iter().any(|x| b.iter().any(|y| x.contains(&y.network()) || y.contains(&x.network())))
 }
 
-/// Whether a finding is about (part of) a row.
+/// Whether two windows of the day (spans `08:00-18:00` joined by `, `; None: all day) share a
+/// minute.
+fn same_time(a: Option<&str>, b: Option<&str>) -> bool {
+    use crate::clock::TimeOfDay;
+    let spans = |text: &str| -> Vec<(TimeOfDay, TimeOfDay)> {
+        text.split(',')
+            .filter_map(|s| s.trim().split_once('-'))
+            .filter_map(|(from, to)| Some((from.parse().ok()?, to.parse().ok()?)))
+            .collect()
+    };
+    let within = crate::dns::policy::criteria::within;
+    match (a, b) {
+        (Some(a), Some(b)) => spans(a)
+            .iter()
+            .any(|(af, at)| spans(b).iter().any(|(bf, bt)| within(*bf, *af, *at) || within(*af, *bf, *bt))),
+        _ => true,
+    }
+}
+
+/// Whether a finding is about (part of) a row: its site and subnet, an overlapping range and
+/// overlapping hours.
 fn about(f: &Finding, phase: &str, row: &SubnetRow) -> bool {
     f.phase == phase
         && f.site == row.site
         && f.subnet == row.subnet
         && (f.range.is_empty() || overlaps(&f.range, &row.range))
+        && same_time(f.window.as_deref(), row.window.as_deref())
 }
 
 /// The worst finding about this row, if any.
