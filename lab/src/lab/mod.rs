@@ -255,10 +255,12 @@ impl Lab {
                 .map_err(|e| LabError::NotReady { part: "client hosts", source: Box::new(e) })?;
             let version = self.tenant_configuration().await?.version;
             let records = self.wait_replicated(version, READY_DEADLINE).await?;
-            let expected = self.topology.appliances().count();
+            // An appliance the plan leaves unregistered never syncs: readiness does not wait on it.
+            let expected = self.topology.appliances().filter(|(_, a)| a.registered).count();
             let behind: Vec<String> = self
                 .topology
                 .appliances()
+                .filter(|(_, a)| a.registered)
                 .filter(|(_, a)| !records.iter().any(|r| r.name == a.name && r.replicated_version >= Some(version)))
                 .map(|(_, a)| a.name.clone())
                 .collect();
@@ -267,7 +269,7 @@ impl Lab {
             if let Some(from) = self.topology.sites.first().and_then(|s| self.topology.client_address(s, 0)) {
                 self.resolve(&self.topology.tenant.service_name, from, Transport::Udp).await?;
             }
-            if records.len() < expected || !behind.is_empty() {
+            if records.iter().filter(|r| r.registered).count() < expected || !behind.is_empty() {
                 let mut why = Vec::new();
                 for name in &behind {
                     let reason = match self.appliance_status(name).await {

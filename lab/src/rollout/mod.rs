@@ -27,6 +27,7 @@ pub mod route;
 pub mod sample;
 pub mod settle;
 pub mod shares;
+pub mod stale;
 pub mod timeline;
 pub mod window;
 

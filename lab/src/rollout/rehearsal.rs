@@ -10,6 +10,7 @@ use super::phase::{split, Phase};
 use super::route::Router;
 use super::sample::{self, SampleClient, Users};
 use super::settle::settle;
+use super::stale::stale_appliances;
 use super::window::{windows, Window};
 use super::RolloutError;
 use crate::backend::{BackendKind, DnsStart};
@@ -301,6 +302,9 @@ async fn judge_phase(
     // A DNS server lacking another's subnets or policies breaks its sites once clients are
     // sent to the name; before that it is a warning of what the enable will meet.
     let in_use = expectation.url.is_some() && expectation.enabled;
+    if in_use && !expectation.records_removed {
+        findings.extend(stale_appliances(phase.name, &observations, &cx));
+    }
     findings.extend(lab.dns_server_findings(phase.name).await?.into_iter().map(|mut f| {
         if !in_use {
             f.severity = Severity::Warning;

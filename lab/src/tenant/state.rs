@@ -82,7 +82,7 @@ impl Tenant {
         &self.inner.topology
     }
 
-    /// Every appliance of the topology, keyed as its record is.
+    /// Every appliance of the topology that the plan registers, keyed as its record is.
     pub fn appliance_keys(&self) -> &[String] {
         &self.inner.appliance_keys
     }
@@ -152,9 +152,11 @@ impl Tenant {
     }
 }
 
-/// The topology's appliances as their records are keyed, each once.
+/// The topology's appliances that register, as their records are keyed, each once: one the
+/// plan leaves unregistered (`registered = false`) is never waited for.
 fn appliance_keys(topology: &Topology) -> Vec<String> {
-    let mut keys: Vec<String> = topology.appliances().map(|(_, a)| a.name.to_ascii_lowercase()).collect();
+    let mut keys: Vec<String> =
+        topology.appliances().filter(|(_, a)| a.registered).map(|(_, a)| a.name.to_ascii_lowercase()).collect();
     keys.sort();
     keys.dedup();
     keys
