@@ -53,3 +53,65 @@ async fn an_unregistered_appliance_gets_a_verdict_naming_it_in_seconds() {
         stale[0]
     );
 }
+
+/// The Deploy page's two-step enable, with the second step forgotten: the tenant stays
+/// "disabled", which the tenant's state alone would call consistent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_built_but_never_saved_fail_the_enable_naming_the_line() {
+    let source = good().replace("Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n", "");
+    let line =
+        source.lines().position(|l| l.starts_with("$mediabypass = New-CsNetworkMediaBypassConfiguration")).unwrap() + 1;
+    let done = rehearse(PLAN, source).await;
+    assert!(!done.succeeded());
+    let enable = done.report.phases.iter().find(|p| p.name == "enable").unwrap();
+    assert_eq!(enable.intent.as_deref(), Some("bypass on, URL set, records present (from its name)"));
+    let errors: Vec<&str> =
+        done.report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        errors,
+        [format!("phase enable is meant to turn media bypass on, but it is not enabled: $mediabypass (line {line}) was built but never assigned with Set-CsNetworkConfiguration -MediaBypassSettings: New-CsNetworkMediaBypassConfiguration only builds the settings in memory")]
+    );
+}
+
+/// The guide says a permanent disable also removes the service's records from the internal DNS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_disable_that_leaves_records_fails() {
+    let disable = "\n# phase: permanent-disable\nSet-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl $null\n$mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $false\nSet-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n";
+    let done = rehearse(PLAN, format!("{}{disable}", good())).await;
+    let errors: Vec<&str> = done
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error && f.phase == "permanent-disable" && f.site == "all")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(errors.len(), 1, "{:#?}", done.report.findings);
+    assert!(
+        errors[0].starts_with("phase permanent-disable is meant to remove the service's DNS records, but DNS server dns still holds mb.globex.example in zone scope MumbaiScope and zone scope SeattleScope of zone globex.example"),
+        "{}",
+        errors[0]
+    );
+    let removed = format!(
+        "{}{disable}Remove-DnsServerResourceRecord -ZoneName \"globex.example\" -RRType \"A\" -Name \"mb\" -ZoneScope \"MumbaiScope\" -Force\nRemove-DnsServerResourceRecord -ZoneName \"globex.example\" -RRType \"A\" -Name \"mb\" -ZoneScope \"SeattleScope\" -Force\n",
+        good()
+    );
+    let done = rehearse(PLAN, removed).await;
+    assert!(done.succeeded(), "{:#?}", done.report.findings);
+}
+
+/// A phase named for no step of the guide says it was judged by the tenant's state only; an
+/// `# expect:` line gives it an intent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expect_line_gives_any_phase_an_intent() {
+    let source = good().replace("# phase: enable\n", "# phase: step-2\n");
+    let done = rehearse(PLAN, source.clone()).await;
+    assert_eq!(done.report.phases[1].intent, None);
+    let declared = source.replace("# phase: step-2\n", "# phase: step-2\n# expect: bypass off\n");
+    let done = rehearse(PLAN, declared).await;
+    assert_eq!(done.report.phases[1].intent.as_deref(), Some("bypass off (from its # expect: line)"));
+    assert!(done
+        .report
+        .findings
+        .iter()
+        .any(|f| f.message.starts_with("phase step-2 is meant to turn media bypass off, but it is still enabled: ")));
+}

@@ -42,7 +42,7 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return invalid(e),
     };
-    if let Err(e) = bypass_lab::rollout::phase::split(&source) {
+    if let Err(e) = bypass_lab::rollout::phase::split(&source).and_then(|p| bypass_lab::rollout::intent::intents(&p)) {
         return invalid(format!("{}: {e}", args.runbook.display()));
     }
     println!(
@@ -98,6 +98,12 @@ pub fn write_json(done: &RunbookRehearsal, dir: &Path) -> anyhow::Result<PathBuf
 
 fn matrix(phase: &PhaseVerdict) -> String {
     let mut out = format!("\n== phase {} ==\n", phase.name);
+    match &phase.intent {
+        Some(intent) => out.push_str(&format!("meant to leave: {intent}\n")),
+        None => out.push_str(
+            "judged by tenant state only (name the phase after a step of the guide, or add '# expect: ...')\n",
+        ),
+    }
     let timed = phase.rows.iter().any(|r| r.window.is_some());
     let mut header =
         vec!["SITE", "SUBNET", "RANGE", "CLIENT", "ADDRESS", "RESOLVED", "WEB SERVICE", "DECISION", "MEDIA"];

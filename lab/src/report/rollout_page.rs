@@ -175,6 +175,14 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
         "<h2>Phase <span class=\"mono\">{name}</span></h2>\n<p class=\"lead\">{bypassing} of {} subnets bypass.</p>",
         phase.rows.len()
     );
+    let _ = writeln!(
+        body,
+        "<p class=\"lead intent\">{}</p>",
+        match &phase.intent {
+            Some(intent) => format!("Meant to leave: {}.", html(intent)),
+            None => "Judged by the tenant's state only: the phase's name is no step of the deployment guide and it has no <span class=\"mono\"># expect:</span> line.".into(),
+        }
+    );
     let timed = phase.rows.iter().any(|r| r.window.is_some());
     let _ = writeln!(
         body,
@@ -406,6 +414,7 @@ mod tests {
                     row("Site000", "10.0.8.0/24", Decision::NoBypass),
                 ],
                 appliances: vec![],
+                intent: None,
                 output: vec![],
                 timeline: None,
             }],

@@ -17,6 +17,8 @@
 pub mod cause;
 pub mod dns_view;
 pub mod expect;
+pub mod intent;
+pub mod intent_check;
 pub mod merge;
 pub mod model;
 pub mod observe;
@@ -44,6 +46,8 @@ pub enum RolloutError {
     UnnamedPhase { line: usize },
     #[error("line {line}: '{text}' is not a phase marker: write it as '{suggestion}'")]
     MalformedMarker { line: usize, text: String, suggestion: String },
+    #[error("line {line}: '# expect:' does not know '{item}': write e.g. '# expect: bypass on, url set, records present' (bypass on|off, url set|kept|$null, records present|removed)")]
+    BadExpect { line: usize, item: String },
     #[error("phase '{name}' is declared twice: on line {first_line} and again on line {line}")]
     DuplicatePhase { name: String, first_line: usize, line: usize },
     #[error("the lab: {0}")]

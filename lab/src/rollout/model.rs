@@ -22,6 +22,11 @@ pub struct PhaseVerdict {
     /// place's DNS server has time-of-day policies.
     pub rows: Vec<SubnetRow>,
     pub appliances: Vec<ApplianceRow>,
+    /// What the phase is for (`bypass on, URL set, records present (from its name)`); null when
+    /// its name is no step of the guide and it has no `# expect:` line: then it is judged by the
+    /// tenant's state only.
+    #[serde(default)]
+    pub intent: Option<String>,
     /// What the phase's lines printed, line by line, as `run` prints them.
     #[serde(default)]
     pub output: Vec<OutputLine>,

@@ -3,6 +3,8 @@
 
 use super::cause::Context;
 use super::expect::{judge, removes_records, Expectation};
+use super::intent::{intents, Intent};
+use super::intent_check;
 use super::merge;
 use super::model::{Finding, OutputLine, PhaseVerdict, RehearsalReport, Severity};
 use super::observe::{appliances, observe, read_client_subnets, read_views, service_host, Observation};
@@ -86,6 +88,7 @@ impl Progress for Quiet {}
 /// the rehearsal with the phases done so far.
 pub async fn rehearse_rollout(rollout: Rollout, progress: Arc<dyn Progress>) -> Result<RunbookRehearsal, RolloutError> {
     let phases = split(&rollout.source)?;
+    let intents = intents(&phases)?;
     progress.start(&phases.iter().map(|p| p.name.clone()).collect::<Vec<_>>());
     let report_progress = progress.clone();
     let options = LabOptions {
@@ -107,7 +110,7 @@ pub async fn rehearse_rollout(rollout: Rollout, progress: Arc<dyn Progress>) -> 
         origin: rollout.origin.clone(),
         failure: None,
     };
-    let result = run_phases(&lab, &phases, &mut done, progress.as_ref()).await;
+    let result = run_phases(&lab, &phases, &intents, &mut done, progress.as_ref()).await;
     let stopped = lab.stop().await;
     progress.finish();
     result?;
@@ -118,6 +121,7 @@ pub async fn rehearse_rollout(rollout: Rollout, progress: Arc<dyn Progress>) -> 
 async fn run_phases(
     lab: &Lab,
     phases: &[Phase],
+    intents: &[Option<Intent>],
     done: &mut RunbookRehearsal,
     progress: &dyn Progress,
 ) -> Result<(), LabError> {
@@ -184,7 +188,12 @@ async fn run_phases(
         let clients = users.samples(lab.topology(), &read_client_subnets(lab).await?, &taken);
         let timeline = settle(lab, &clients, &mut signed_in, &before, &after, &|line| progress.step(line)).await?;
         progress.step("observing every region and appliance");
-        let judged = Judged { name: &phase.name, records_removed: removes_records(&phase.source), clients: &clients };
+        let judged = Judged {
+            name: &phase.name,
+            source: &phase.source,
+            intent: intents.get(index).copied().flatten(),
+            clients: &clients,
+        };
         let (mut verdict, findings) = judge_phase(lab, &judged, progress).await?;
         verdict.output = output;
         verdict.timeline = timeline;
@@ -219,8 +228,10 @@ fn output_lines(transcript: &Transcript) -> Vec<OutputLine> {
 /// A settled phase about to be judged.
 struct Judged<'a> {
     name: &'a str,
-    /// The phase removed the service name's records from the DNS server.
-    records_removed: bool,
+    /// The phase's lines, with the file's line numbers.
+    source: &'a str,
+    /// What the phase is for, when its name or an `# expect:` line says.
+    intent: Option<Intent>,
     clients: &'a [SampleClient],
 }
 
@@ -296,9 +307,15 @@ async fn judge_phase(
     // Places in plan order, regions in address order, windows through the day.
     let order = |o: &Observation| phase.clients.iter().position(|c| c.user == o.sample.user);
     observations.sort_by_key(|o| (order(o), o.window));
-    let expectation = Expectation::new(&config, phase.records_removed);
+    // Records are expected gone when the phase removes them or is meant to.
+    let records_removed = removes_records(phase.source) || phase.intent.is_some_and(|i| i.records == Some(false));
+    let expectation = Expectation::new(&config, records_removed);
     let cx = Context::new(topology, &views, &appliance_rows, &host, config.version);
-    let mut findings = judge(phase.name, &expectation, &observations, &cx);
+    let mut findings = match &phase.intent {
+        Some(intent) => intent_check::check(phase.name, intent, &config, phase.source, &views, &host, topology),
+        None => vec![],
+    };
+    findings.extend(judge(phase.name, &expectation, &observations, &cx));
     // A DNS server lacking another's subnets or policies breaks its sites once clients are
     // sent to the name; before that it is a warning of what the enable will meet.
     let in_use = expectation.url.is_some() && expectation.enabled;
@@ -316,6 +333,7 @@ async fn judge_phase(
         name: phase.name.to_string(),
         rows: merge::rows(&observations, topology),
         appliances: appliance_rows,
+        intent: phase.intent.map(|i| i.to_string()),
         output: vec![],
         timeline: None,
     };
