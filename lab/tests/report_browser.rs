@@ -260,7 +260,15 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
             web_service: "Serving".into(),
         })
         .collect();
-    PhaseVerdict { name: name.into(), rows, appliances, intent: None, output: vec![], timeline: None }
+    PhaseVerdict {
+        name: name.into(),
+        rows,
+        appliances,
+        intent: None,
+        judged_at: String::new(),
+        output: vec![],
+        timeline: None,
+    }
 }
 
 fn report(topology: &Topology) -> RehearsalReport {

@@ -301,7 +301,7 @@ fn the_binary_exits_0_1_or_2() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("good/rehearsal.json")).unwrap()).unwrap();
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&json), ["phases", "findings"]);
-    assert_eq!(keys(&json["phases"][1]), ["name", "rows", "appliances", "intent", "output", "timeline"]);
+    assert_eq!(keys(&json["phases"][1]), ["name", "rows", "appliances", "intent", "judged_at", "output", "timeline"]);
     assert_eq!(
         keys(&json["phases"][1]["rows"][0]),
         [

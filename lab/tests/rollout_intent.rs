@@ -115,3 +115,19 @@ async fn an_expect_line_gives_any_phase_an_intent() {
         .iter()
         .any(|f| f.message.starts_with("phase step-2 is meant to turn media bypass off, but it is still enabled: ")));
 }
+
+/// The plan's `start_time_of_day` is the clock the rehearsal reads: starting at 02:00 moves every
+/// phase's judgement two hours later in the day, and the report says when each was judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plans_start_time_of_day_moves_the_time_judged() {
+    let at_two = PLAN.replace(
+        "service_name = \"mb.globex.example\"",
+        "service_name = \"mb.globex.example\"\nstart_time_of_day = \"02:00\"",
+    );
+    assert_ne!(at_two, PLAN);
+    let midnight = rehearse(PLAN, good()).await;
+    let two = rehearse(&at_two, good()).await;
+    let times = |done: &RunbookRehearsal| done.report.phases.iter().map(|p| p.judged_at.clone()).collect::<Vec<_>>();
+    assert_eq!(times(&midnight), ["day 2 08:00", "day 3 16:00"]);
+    assert_eq!(times(&two), ["day 2 10:00", "day 3 18:00"]);
+}

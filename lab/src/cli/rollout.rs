@@ -98,6 +98,7 @@ pub fn write_json(done: &RunbookRehearsal, dir: &Path) -> anyhow::Result<PathBuf
 
 fn matrix(phase: &PhaseVerdict) -> String {
     let mut out = format!("\n== phase {} ==\n", phase.name);
+    out.push_str(&format!("judged at {}; ", phase.judged_at));
     match &phase.intent {
         Some(intent) => out.push_str(&format!("meant to leave: {intent}\n")),
         None => out.push_str(
@@ -178,12 +179,7 @@ fn matrix(phase: &PhaseVerdict) -> String {
         .collect();
     out.push_str(&format!("LocalStore: {}\n", appliances.join("; ")));
     if let Some(timeline) = &phase.timeline {
-        out.push_str(&format!(
-            "replication of version {} ({} to {}):\n",
-            timeline.version,
-            bypass_lab::clock::clock_time(std::time::Duration::from_millis(timeline.from_ms)),
-            bypass_lab::clock::clock_time(std::time::Duration::from_millis(timeline.to_ms))
-        ));
+        out.push_str(&format!("replication of version {} ({} to {}):\n", timeline.version, timeline.from, timeline.to));
         for site in &timeline.sites {
             out.push_str(&format!("  {}\n", bypass_lab::rollout::timeline::summary(timeline, site)));
         }

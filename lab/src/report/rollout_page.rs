@@ -179,8 +179,8 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
         body,
         "<p class=\"lead intent\">{}</p>",
         match &phase.intent {
-            Some(intent) => format!("Meant to leave: {}.", html(intent)),
-            None => "Judged by the tenant's state only: the phase's name is no step of the deployment guide and it has no <span class=\"mono\"># expect:</span> line.".into(),
+            Some(intent) => format!("Judged at {}. Meant to leave: {}.", html(&phase.judged_at), html(intent)),
+            None => format!("Judged at {}, by the tenant's state only: the phase's name is no step of the deployment guide and it has no <span class=\"mono\"># expect:</span> line.", html(&phase.judged_at)),
         }
     );
     let timed = phase.rows.iter().any(|r| r.window.is_some());
@@ -415,6 +415,7 @@ mod tests {
                 ],
                 appliances: vec![],
                 intent: None,
+                judged_at: "day 1 00:00".into(),
                 output: vec![],
                 timeline: None,
             }],

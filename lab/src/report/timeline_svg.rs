@@ -138,6 +138,8 @@ mod tests {
             version: 3,
             from_ms: 0,
             to_ms: 24 * 3_600_000,
+            from: "day 1 00:00".into(),
+            to: "day 2 00:00".into(),
             before: "no bypass".into(),
             after: "bypass".into(),
             sites: vec![SiteTimeline {

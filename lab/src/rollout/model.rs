@@ -27,6 +27,10 @@ pub struct PhaseVerdict {
     /// tenant's state only.
     #[serde(default)]
     pub intent: Option<String>,
+    /// The lab clock when the phase was judged (`day 2 16:00`, counted from the plan's
+    /// `start_time_of_day`): the time of day its DNS answers were asked at.
+    #[serde(default)]
+    pub judged_at: String,
     /// What the phase's lines printed, line by line, as `run` prints them.
     #[serde(default)]
     pub output: Vec<OutputLine>,
@@ -58,6 +62,9 @@ pub struct Timeline {
     /// Lab time of the change and of the end of the window, in milliseconds.
     pub from_ms: u64,
     pub to_ms: u64,
+    /// The same as clock readings on the plan's clock (`day 2 08:00`).
+    pub from: String,
+    pub to: String,
     /// What a client decides under the settings before and after the change.
     pub before: String,
     pub after: String,

@@ -293,6 +293,7 @@ async fn judge_phase(
     progress: &dyn Progress,
 ) -> Result<(PhaseVerdict, Vec<Finding>), LabError> {
     let topology = lab.topology();
+    let judged_at = topology.clock_reading(lab.now().await?);
     let config = lab.tenant_configuration().await?;
     let host = service_host(topology, config.hybrid.hybrid_config_service_internal_url.as_deref());
     let views = read_views(lab).await?;
@@ -334,6 +335,7 @@ async fn judge_phase(
         rows: merge::rows(&observations, topology),
         appliances: appliance_rows,
         intent: phase.intent.map(|i| i.to_string()),
+        judged_at,
         output: vec![],
         timeline: None,
     };

@@ -4,7 +4,7 @@
 //! "when will it work, site by site".
 
 use super::model::{Arrival, SiteTimeline, Timeline, TimelinePoint};
-use crate::clock::{clock_time, format_duration};
+use crate::clock::format_duration;
 use crate::lab::{Lab, LabError};
 use crate::mediation::schedule::{sync_offset, Schedule};
 use crate::tenant::{BypassMode, TenantConfiguration};
@@ -99,7 +99,7 @@ pub async fn pass_window(
                 .iter()
                 .map(|a| {
                     let at = arrived.get(&a.name.to_ascii_lowercase()).copied();
-                    Arrival { appliance: a.name.clone(), at_ms: at.map(ms), at: at.map(clock_time) }
+                    Arrival { appliance: a.name.clone(), at_ms: at.map(ms), at: at.map(|t| topology.clock_reading(t)) }
                 })
                 .collect();
             // A site is reported at its own appliances' sync instants (or hourly, when fewer).
@@ -115,7 +115,12 @@ pub async fn pass_window(
                         _ if was == will => will,
                         _ => "mixed",
                     };
-                    TimelinePoint { at_ms: ms(t), at: clock_time(t), serving, decision: decision.to_string() }
+                    TimelinePoint {
+                        at_ms: ms(t),
+                        at: topology.clock_reading(t),
+                        serving,
+                        decision: decision.to_string(),
+                    }
                 })
                 .collect();
             SiteTimeline { site: site.name.clone(), appliances: site.appliances.len(), points, arrivals }
@@ -125,6 +130,8 @@ pub async fn pass_window(
         version: after.version,
         from_ms: ms(from),
         to_ms: ms(to),
+        from: topology.clock_reading(from),
+        to: topology.clock_reading(to),
         before: was.into(),
         after: will.into(),
         sites,
@@ -208,6 +215,8 @@ mod tests {
             version: 4,
             from_ms: 0,
             to_ms: 24 * 3_600_000,
+            from: "day 1 00:00".into(),
+            to: "day 2 00:00".into(),
             before: "no bypass".into(),
             after: "bypass".into(),
             sites: vec![],

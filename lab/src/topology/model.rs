@@ -333,6 +333,13 @@ impl Topology {
         Some((site.name.clone(), address))
     }
 
+    /// A lab time as a clock reading (`day 2 09:14`) on this plan's clock: lab time zero is
+    /// `[tenant] start_time_of_day` of day 1.
+    pub fn clock_reading(&self, at: Duration) -> String {
+        let start = Duration::from_secs(u64::from(self.tenant.start_time_of_day.minutes()) * 60);
+        crate::clock::clock_time(at + start)
+    }
+
     /// A place named by the user: a site name, `outside`, or an address.
     pub fn place(&self, text: &str) -> Result<IpAddr, String> {
         if let Ok(ip) = text.trim().parse::<IpAddr>() {
