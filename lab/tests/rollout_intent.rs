@@ -131,3 +131,44 @@ async fn the_plans_start_time_of_day_moves_the_time_judged() {
     assert_eq!(times(&midnight), ["day 2 08:00", "day 3 16:00"]);
     assert_eq!(times(&two), ["day 2 10:00", "day 3 18:00"]);
 }
+
+/// The Plan page's multi-site design: a branch with a gateway and no appliance uses another
+/// site's Cloud Connector. Declared with `served_by`, resolving that site is the design.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_served_by_another_sites_cloud_connector_passes() {
+    let branch = "\n[[site]]\nname = \"Perth\"\nsubnets = [\"10.50.0.0/24\"]\ngateway = \"10.50.0.1\"\n";
+    let plan = PLAN.replace("\n[outside]", &format!("{branch}served_by = \"Mumbai\"\n\n[outside]"));
+    let source = good().replace(
+        "Add-DnsServerZoneScope -ZoneName \"globex.example\" -Name \"MumbaiScope\"\n",
+        "Add-DnsServerZoneScope -ZoneName \"globex.example\" -Name \"MumbaiScope\"\nAdd-DnsServerClientSubnet -Name \"PerthSubnet\" -IPv4Subnet \"10.50.0.0/24\"\nAdd-DnsServerQueryResolutionPolicy -Name \"PerthPolicy\" -Action ALLOW -ClientSubnet \"eq,PerthSubnet\" -ZoneScope \"MumbaiScope,1\" -ZoneName \"globex.example\"\n",
+    );
+    let done = rehearse(&plan, source.clone()).await;
+    assert!(done.succeeded(), "{:#?}", done.report.findings);
+    let perth = done.report.phases[1].rows.iter().find(|r| r.site == "Perth").unwrap();
+    assert_eq!(perth.resolved_site.as_deref(), Some("Mumbai"));
+
+    let undeclared = plan.replace("served_by = \"Mumbai\"\n", "");
+    let done = rehearse(&undeclared, source).await;
+    assert!(
+        done.report.findings.iter().any(|f| f.site == "Perth"
+            && f.message == "policy PerthPolicy sends Perth's clients to zone scope MumbaiScope (Mumbai's Mediation Servers) via client subnet PerthSubnet"),
+        "{:#?}",
+        done.report.findings
+    );
+}
+
+/// A 3:1 weighted failover is a warning naming the share, unless the plan declares that
+/// failover as the design.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declared_failover_share_is_no_warning() {
+    let failover = good().replace(r#"-ZoneScope "SeattleScope,1""#, r#"-ZoneScope "SeattleScope,3;MumbaiScope,1""#);
+    let warned = rehearse(PLAN, failover.clone()).await;
+    assert!(warned.report.findings.iter().any(|f| f.severity == Severity::Warning
+        && f.message
+            .starts_with("policy SeattleOffice answers 1 in 4 of Seattle's queries from zone scope MumbaiScope")));
+    let declared = PLAN.replace("gateway = \"10.20.0.1\"\n", "gateway = \"10.20.0.1\"\nfailover = [\"Mumbai\"]\n");
+    assert_ne!(declared, PLAN);
+    let done = rehearse(&declared, failover).await;
+    assert!(done.succeeded());
+    assert!(done.report.findings.iter().all(|f| f.site != "Seattle"), "{:#?}", done.report.findings);
+}

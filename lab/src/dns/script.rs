@@ -96,6 +96,8 @@ pub fn topology_invocations(t: &Topology) -> Vec<Invocation> {
         }
     }
     for (i, site) in t.sites.iter().enumerate() {
+        // A branch served by another site's Cloud Connector answers from that site's scope.
+        let scope = stem(t.serving_site(&site.name));
         let stem = stem(&site.name);
         calls.push(call(
             "Add-DnsServerQueryResolutionPolicy",
@@ -103,7 +105,7 @@ pub fn topology_invocations(t: &Topology) -> Vec<Invocation> {
                 ("Name", s(format!("{stem}Policy"))),
                 ("Action", s("ALLOW")),
                 ("ClientSubnet", s(format!("eq,{stem}Subnet"))),
-                ("ZoneScope", s(format!("{stem}ZoneScope,1"))),
+                ("ZoneScope", s(format!("{scope}ZoneScope,1"))),
                 ("ProcessingOrder", Value::Int(i as i64 + 1)),
                 ("ZoneName", s(&zone)),
             ],

@@ -185,10 +185,11 @@ impl<'a> Context<'a> {
             Ok((covering, policy, scopes)) => {
                 for scope in &scopes {
                     let held = zone.scope(scope).map(|s| zone.records_of(s, self.host)).unwrap_or_default();
+                    let serving = self.topology.serving_site(&o.sample.site);
                     let foreign = held.iter().any(|ip| {
                         self.topology
                             .find_appliance(&ip.to_string())
-                            .is_none_or(|(site, _)| !site.name.eq_ignore_ascii_case(&o.sample.site))
+                            .is_none_or(|(site, _)| !site.name.eq_ignore_ascii_case(serving))
                     });
                     if foreign {
                         let via = if covering.is_empty() {

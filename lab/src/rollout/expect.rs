@@ -90,10 +90,10 @@ pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation
     }
     for o in observations {
         let resolved_site = super::observe::site_of_addresses(cx.topology, &o.resolved);
+        // A branch served by another site's Cloud Connector owns that site's Mediation Servers.
+        let serving = cx.topology.serving_site(&o.sample.site);
         let own = |ip: &std::net::IpAddr| {
-            cx.topology
-                .find_appliance(&ip.to_string())
-                .is_some_and(|(s, _)| s.name.eq_ignore_ascii_case(&o.sample.site))
+            cx.topology.find_appliance(&ip.to_string()).is_some_and(|(s, _)| s.name.eq_ignore_ascii_case(serving))
         };
         if expectation.url.is_none() {
             if let Some(url) = &o.provisioned_url {

@@ -67,7 +67,16 @@ pub fn weighted(o: &Observation, cx: &Context, own: &dyn Fn(&IpAddr) -> bool) ->
             ),
         ));
     } else {
-        for s in foreign {
+        // A share from a site the plan names as this site's failover is the design.
+        let planned = |s: &&&super::cause::Share| {
+            let failover = cx.topology.site(&o.sample.site).map(|site| site.failover.as_slice()).unwrap_or_default();
+            s.held.iter().all(|ip| {
+                cx.topology
+                    .find_appliance(&ip.to_string())
+                    .is_some_and(|(site, _)| failover.iter().any(|f| f.eq_ignore_ascii_case(&site.name)))
+            })
+        };
+        for s in foreign.iter().filter(|s| !planned(s)) {
             out.push((
                 Severity::Warning,
                 format!(

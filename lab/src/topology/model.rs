@@ -94,6 +94,15 @@ pub struct Site {
     /// Up to 16 per site.
     #[serde(rename = "appliance", default)]
     pub appliances: Vec<Appliance>,
+    /// A branch without appliances of its own that uses another site's Cloud Connector (the
+    /// Plan page's multi-site design): its clients are meant to resolve that site's Mediation
+    /// Servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by: Option<String>,
+    /// Sites whose Mediation Servers may answer a share of this site's lookups by design (a
+    /// weighted failover scope, `"DenverScope,3;TokyoScope,1"`): such a share is no warning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failover: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -331,6 +340,15 @@ impl Topology {
             .collect();
         let address = site.subnets.first()?.hosts().take(taken.len() + 1).find(|h| !taken.contains(h))?;
         Some((site.name.clone(), address))
+    }
+
+    /// The site whose Mediation Servers serve `site`'s clients: the one it is `served_by`, else
+    /// itself.
+    pub fn serving_site<'a>(&'a self, site: &'a str) -> &'a str {
+        match self.site(site).and_then(|s| s.served_by.as_deref()).and_then(|by| self.site(by)) {
+            Some(by) => &by.name,
+            None => site,
+        }
     }
 
     /// A lab time as a clock reading (`day 2 09:14`) on this plan's clock: lab time zero is

@@ -99,6 +99,27 @@ impl Topology {
                 claim(&mut addresses, a.address, who)?;
             }
         }
+        for site in &self.sites {
+            for other in &site.failover {
+                if self.site(other).is_none_or(|o| o.name.eq_ignore_ascii_case(&site.name)) {
+                    return Err(format!("site {}: failover names no other site of the plan ({other})", site.name));
+                }
+            }
+            let Some(serving) = &site.served_by else { continue };
+            let here = format!("site {}", site.name);
+            let Some(by) = self.site(serving) else {
+                return Err(format!("{here}: served_by names no site of the plan ({serving})"));
+            };
+            if by.name.eq_ignore_ascii_case(&site.name) || by.appliances.is_empty() || by.served_by.is_some() {
+                return Err(format!(
+                    "{here}: served_by must name another site with appliances of its own ({} has none)",
+                    by.name
+                ));
+            }
+            if !site.appliances.is_empty() {
+                return Err(format!("{here}: a site served_by {} has no appliances of its own", by.name));
+            }
+        }
         let mut servers = HashMap::new();
         let mut served: HashMap<String, String> = HashMap::new();
         for d in &self.dns_servers {
@@ -229,6 +250,18 @@ mod tests {
             let err = at(extra).unwrap_err().to_string();
             assert!(err.contains(says), "{extra}: {err}");
         }
+    }
+
+    #[test]
+    fn a_branch_is_served_by_a_site_with_appliances() {
+        let branch = "\n[[site]]\nname = \"Perth\"\nsubnets = [\"10.50.0.0/24\"]\ngateway = \"10.50.0.1\"\n";
+        let ok = Topology::parse(&format!("{SEED_TOML}{branch}served_by = \"seattle\"\n"), None).unwrap();
+        assert_eq!(ok.serving_site("Perth"), "Seattle");
+        assert_eq!(ok.serving_site("Amsterdam"), "Amsterdam");
+        let err = Topology::parse(&format!("{SEED_TOML}{branch}served_by = \"Oslo\"\n"), None).unwrap_err();
+        assert!(err.to_string().contains("site Perth: served_by names no site of the plan (Oslo)"), "{err}");
+        let err = Topology::parse(&format!("{SEED_TOML}{branch}served_by = \"Perth\"\n"), None).unwrap_err();
+        assert!(err.to_string().contains("served_by must name another site with appliances"), "{err}");
     }
 
     #[test]
