@@ -172,3 +172,45 @@ async fn a_declared_failover_share_is_no_warning() {
     assert!(done.succeeded());
     assert!(done.report.findings.iter().all(|f| f.site != "Seattle"), "{:#?}", done.report.findings);
 }
+
+/// An appliance cut off from the tenant, by the plan or by a lab directive in the runbook, is
+/// rehearsed: the verdict names it, and a heal lets the next change through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_appliance_is_named_and_a_heal_lets_it_catch_up() {
+    let plan = PLAN.replace(
+        "name = \"bom-cce2\"\naddress = \"10.80.2.11\"",
+        "name = \"bom-cce2\"\naddress = \"10.80.2.11\"\ncut = true",
+    );
+    assert_ne!(plan, PLAN);
+    let done = rehearse(&plan, good()).await;
+    assert!(
+        done.report
+            .findings
+            .iter()
+            .any(|f| f.message.starts_with("bom-cce2 (Mumbai, 10.80.2.11) did not get the tenant's version")
+                && f.message.contains("the plan cuts it off from the tenant")),
+        "{:#?}",
+        done.report.findings
+    );
+
+    let directed = good().replace("# phase: enable\n", "# phase: enable\n# lab: cut bom-cce1 tenant\n")
+        + "\n# phase: verify\n# lab: heal bom-cce1\n";
+    let done = rehearse(PLAN, directed).await;
+    let stale = |phase: &str| {
+        done.report
+            .findings
+            .iter()
+            .any(|f| f.phase == phase && f.message.starts_with("bom-cce1 (Mumbai, 10.80.2.10) did not get"))
+    };
+    assert!(stale("enable"), "{:#?}", done.report.findings);
+    assert!(!stale("verify"), "healed, it syncs within the next window: {:#?}", done.report.findings);
+    let bad = Rollout {
+        topology: Topology::parse(PLAN, None).unwrap(),
+        source: good().replace("# phase: enable\n", "# phase: enable\n# lab: unplug bom-cce1\n"),
+        origin: "rollout.ps1".into(),
+        backend: BackendKind::Embedded,
+        dns: DnsStart::Empty,
+    };
+    let err = rehearse_rollout(bad, Arc::new(Quiet)).await.unwrap_err();
+    assert!(err.is_input() && err.to_string().contains("is no lab directive"), "{err}");
+}

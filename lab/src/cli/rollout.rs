@@ -42,7 +42,11 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return invalid(e),
     };
-    if let Err(e) = bypass_lab::rollout::phase::split(&source).and_then(|p| bypass_lab::rollout::intent::intents(&p)) {
+    let checked = bypass_lab::rollout::phase::split(&source).and_then(|phases| {
+        bypass_lab::rollout::intent::intents(&phases)?;
+        phases.iter().try_for_each(|p| bypass_lab::rollout::directive::directives(p, &topology).map(|_| ()))
+    });
+    if let Err(e) = checked {
         return invalid(format!("{}: {e}", args.runbook.display()));
     }
     println!(

@@ -49,6 +49,10 @@ impl Lab {
         let backend = options.backend.start(&topology, &secrets, &options.start_options()).await?;
         let lab = Lab { topology, secrets, backend, http: crate::http::control::shared(), fault: Default::default() };
         let ready = async {
+            // Appliances the plan cuts off start without their link to the tenant.
+            for (_, a) in lab.topology.appliances().filter(|(_, a)| a.cut) {
+                lab.backend.cut(&a.name).await?;
+            }
             lab.wait_ready().await?;
             Ok::<_, LabError>(lab.backend.checkpoint().await?)
         };
@@ -255,12 +259,13 @@ impl Lab {
                 .map_err(|e| LabError::NotReady { part: "client hosts", source: Box::new(e) })?;
             let version = self.tenant_configuration().await?.version;
             let records = self.wait_replicated(version, READY_DEADLINE).await?;
-            // An appliance the plan leaves unregistered never syncs: readiness does not wait on it.
-            let expected = self.topology.appliances().filter(|(_, a)| a.registered).count();
+            // An appliance the plan leaves unregistered or cut off never syncs: readiness does
+            // not wait on it.
+            let expected = self.topology.appliances().filter(|(_, a)| Topology::syncs(a)).count();
             let behind: Vec<String> = self
                 .topology
                 .appliances()
-                .filter(|(_, a)| a.registered)
+                .filter(|(_, a)| Topology::syncs(a))
                 .filter(|(_, a)| !records.iter().any(|r| r.name == a.name && r.replicated_version >= Some(version)))
                 .map(|(_, a)| a.name.clone())
                 .collect();

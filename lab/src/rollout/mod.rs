@@ -15,6 +15,7 @@
 //! - [`rehearsal`]: the run itself, and the value every report writer starts from.
 
 pub mod cause;
+pub mod directive;
 pub mod dns_view;
 pub mod expect;
 pub mod intent;
@@ -48,6 +49,12 @@ pub enum RolloutError {
     MalformedMarker { line: usize, text: String, suggestion: String },
     #[error("line {line}: '# expect:' does not know '{item}': write e.g. '# expect: bypass on, url set, records present' (bypass on|off, url set|kept|$null, records present|removed)")]
     BadExpect { line: usize, item: String },
+    #[error(
+        "line {line}: '{text}' is no lab directive: write '# lab: cut APPLIANCE tenant' or '# lab: heal APPLIANCE'"
+    )]
+    BadDirective { line: usize, text: String },
+    #[error("line {line}: {name} is no appliance of the plan")]
+    UnknownAppliance { line: usize, name: String },
     #[error("phase '{name}' is declared twice: on line {first_line} and again on line {line}")]
     DuplicatePhase { name: String, first_line: usize, line: usize },
     #[error("the lab: {0}")]

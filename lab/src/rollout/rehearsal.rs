@@ -2,6 +2,7 @@
 //! (terminal, `rehearsal.json`, `rehearsal.html`) starts from.
 
 use super::cause::Context;
+use super::directive::{directives, Directive};
 use super::expect::{judge, removes_records, Expectation};
 use super::intent::{intents, Intent};
 use super::intent_check;
@@ -89,6 +90,7 @@ impl Progress for Quiet {}
 pub async fn rehearse_rollout(rollout: Rollout, progress: Arc<dyn Progress>) -> Result<RunbookRehearsal, RolloutError> {
     let phases = split(&rollout.source)?;
     let intents = intents(&phases)?;
+    let directives = phases.iter().map(|p| directives(p, &rollout.topology)).collect::<Result<Vec<_>, _>>()?;
     progress.start(&phases.iter().map(|p| p.name.clone()).collect::<Vec<_>>());
     let report_progress = progress.clone();
     let options = LabOptions {
@@ -110,7 +112,8 @@ pub async fn rehearse_rollout(rollout: Rollout, progress: Arc<dyn Progress>) -> 
         origin: rollout.origin.clone(),
         failure: None,
     };
-    let result = run_phases(&lab, &phases, &intents, &mut done, progress.as_ref()).await;
+    let plan = Plan { phases: &phases, intents: &intents, directives: &directives };
+    let result = run_phases(&lab, &plan, &mut done, progress.as_ref()).await;
     let stopped = lab.stop().await;
     progress.finish();
     result?;
@@ -118,18 +121,33 @@ pub async fn rehearse_rollout(rollout: Rollout, progress: Arc<dyn Progress>) -> 
     Ok(done)
 }
 
+/// The runbook read before any lab starts: its phases, what each is for, its lab directives.
+struct Plan<'a> {
+    phases: &'a [Phase],
+    intents: &'a [Option<Intent>],
+    directives: &'a [Vec<(usize, Directive)>],
+}
+
 async fn run_phases(
     lab: &Lab,
-    phases: &[Phase],
-    intents: &[Option<Intent>],
+    plan: &Plan<'_>,
     done: &mut RunbookRehearsal,
     progress: &dyn Progress,
 ) -> Result<(), LabError> {
+    let (phases, intents) = (plan.phases, plan.intents);
     let taken = sample::taken(lab.topology());
     let mut users = Users::default();
     let mut signed_in = HashSet::new();
     for (index, phase) in phases.iter().enumerate() {
         progress.phase(index, &phase.name);
+        // Lab directives act when the phase starts, before its lines run.
+        for (line, directive) in plan.directives.get(index).map(Vec::as_slice).unwrap_or_default() {
+            progress.step(&format!("line {line}: {directive:?}"));
+            match directive {
+                Directive::Cut(name) => lab.cut(name).await?,
+                Directive::Heal(name) => lab.heal(name).await?,
+            }
+        }
         let before = lab.tenant_configuration().await?;
         let mut output = vec![];
         let mut line_errors: Vec<Finding> = vec![];

@@ -24,8 +24,10 @@ pub fn stale_appliances(phase: &str, observations: &[Observation], cx: &Context)
             if !seen.insert((o.sample.site.clone(), row.appliance.clone())) {
                 continue;
             }
-            let planned = cx.topology.find_appliance(&row.appliance).map(|(_, a)| a.registered).unwrap_or(true);
+            let plan = cx.topology.find_appliance(&row.appliance).map(|(_, a)| (a.registered, a.cut));
+            let (planned, cut) = plan.unwrap_or((true, false));
             let why = match (planned, row.version) {
+                (true, _) if cut => "the plan cuts it off from the tenant: Get-CcApplianceStatus on it shows the tenant unreachable, and Get-CsHybridPSTNAppliance its last contact before the change".to_string(),
                 (false, _) => format!(
                     "the plan leaves it unregistered: Get-CsHybridPSTNAppliance does not list it, and Get-CcApplianceStatus on it shows no registration with the tenant (Register-CcAppliance registers it)"
                 ),

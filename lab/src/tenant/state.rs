@@ -152,11 +152,11 @@ impl Tenant {
     }
 }
 
-/// The topology's appliances that register, as their records are keyed, each once: one the
-/// plan leaves unregistered (`registered = false`) is never waited for.
+/// The topology's appliances that sync, as their records are keyed, each once: one the plan
+/// leaves unregistered (`registered = false`) or cut off (`cut = true`) is never waited for.
 fn appliance_keys(topology: &Topology) -> Vec<String> {
     let mut keys: Vec<String> =
-        topology.appliances().filter(|(_, a)| a.registered).map(|(_, a)| a.name.to_ascii_lowercase()).collect();
+        topology.appliances().filter(|(_, a)| Topology::syncs(a)).map(|(_, a)| a.name.to_ascii_lowercase()).collect();
     keys.sort();
     keys.dedup();
     keys

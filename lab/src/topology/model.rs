@@ -118,6 +118,10 @@ pub struct Appliance {
     /// runs on it, so the registration step itself can be rehearsed.
     #[serde(default = "registered_by_default", skip_serializing_if = "Clone::clone")]
     pub registered: bool,
+    /// `true`: the lab starts with the appliance cut off from the tenant, so it keeps whatever
+    /// it held and never gets a change (the Deploy page's troubleshooting case), until healed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
     /// The gateways this appliance's Mediation Server uses; empty: the site's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gateways: Vec<IpAddr>,
@@ -340,6 +344,12 @@ impl Topology {
             .collect();
         let address = site.subnets.first()?.hosts().take(taken.len() + 1).find(|h| !taken.contains(h))?;
         Some((site.name.clone(), address))
+    }
+
+    /// Whether the lab waits for `appliance` to register and sync: not when the plan leaves it
+    /// unregistered or cut off from the tenant.
+    pub fn syncs(appliance: &Appliance) -> bool {
+        appliance.registered && !appliance.cut
     }
 
     /// The site whose Mediation Servers serve `site`'s clients: the one it is `served_by`, else
