@@ -13,6 +13,9 @@ const WIDTH: f64 = 560.0;
 const LABEL: f64 = 140.0;
 const ROW: f64 = 16.0;
 
+/// One strip of the chart: its label and its spans `(from_ms, to_ms, decision)`.
+type Strip = (String, Vec<(u64, u64, String)>);
+
 fn colour(decision: &str) -> &'static str {
     match decision {
         "bypass" => "#2e7d32",
@@ -41,7 +44,7 @@ fn x(timeline: &Timeline, at: u64) -> f64 {
 
 /// The chart of one phase's timeline.
 pub fn svg(timeline: &Timeline) -> String {
-    let rows: Vec<(String, Vec<(u64, u64, String)>)> = if timeline.sites.len() <= STRIPS {
+    let rows: Vec<Strip> = if timeline.sites.len() <= STRIPS {
         timeline
             .sites
             .iter()
@@ -99,7 +102,7 @@ pub fn svg(timeline: &Timeline) -> String {
 }
 
 /// One strip per state, each span labelled with how many sites are in it.
-fn counts(timeline: &Timeline) -> Vec<(String, Vec<(u64, u64, String)>)> {
+fn counts(timeline: &Timeline) -> Vec<Strip> {
     let mut instants: Vec<u64> = timeline.sites.iter().flat_map(|s| s.points.iter().map(|p| p.at_ms)).collect();
     instants.sort_unstable();
     instants.dedup();

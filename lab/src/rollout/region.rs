@@ -123,7 +123,9 @@ pub fn regions(place: IpNet, client_subnets: &[NamedPrefixes], taken: &HashSet<I
         let ip = address(n, bits);
         client_subnets.iter().filter(|s| s.prefixes.iter().any(|p| p.contains(&ip))).map(|s| s.name.clone()).collect()
     };
-    let mut regions: Vec<(Vec<String>, Vec<(u128, u128)>)> = Vec::new();
+    // Each class of holders, with its spans of addresses (first, last).
+    type Spans = Vec<(u128, u128)>;
+    let mut regions: Vec<(Vec<String>, Spans)> = Vec::new();
     for (i, start) in cuts.iter().enumerate() {
         let end = cuts.get(i + 1).map(|next| next - 1).unwrap_or(last);
         let names = holders(*start);

@@ -28,9 +28,7 @@ pub fn stale_appliances(phase: &str, observations: &[Observation], cx: &Context)
             let (planned, cut) = plan.unwrap_or((true, false));
             let why = match (planned, row.version) {
                 (true, _) if cut => "the plan cuts it off from the tenant: Get-CcApplianceStatus on it shows the tenant unreachable, and Get-CsHybridPSTNAppliance its last contact before the change".to_string(),
-                (false, _) => format!(
-                    "the plan leaves it unregistered: Get-CsHybridPSTNAppliance does not list it, and Get-CcApplianceStatus on it shows no registration with the tenant (Register-CcAppliance registers it)"
-                ),
+                (false, _) => "the plan leaves it unregistered: Get-CsHybridPSTNAppliance does not list it, and Get-CcApplianceStatus on it shows no registration with the tenant (Register-CcAppliance registers it)".to_string(),
                 (true, Some(v)) => format!(
                     "its LocalStore holds version {v}: it has not synced since (Get-CcApplianceStatus on it shows whether it reaches the tenant)"
                 ),
