@@ -47,7 +47,8 @@ impl CmdletTable {
 
     /// Whether `name` is a real cmdlet that the lab does not model (as opposed to a typo).
     pub fn unmodelled(&self, name: &str) -> bool {
-        !self.known(name) && unmodelled_names().any(|n| n.eq_ignore_ascii_case(name))
+        !self.known(name)
+            && (unmodelled_names().any(|n| n.eq_ignore_ascii_case(name)) || super::reference::is_documented(name))
     }
 
     /// The known cmdlets nearest to a name the run does not know.
