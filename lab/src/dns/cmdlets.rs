@@ -936,9 +936,12 @@ mod tests {
         run(&e, "Set-DnsServerQueryResolutionPolicy -ZoneName adatum.biz -Name Hold -ProcessingOrder 0").unwrap_err();
         run(
             &e,
-            "Set-DnsServerQueryResolutionPolicy adatum.biz -Name Hold -ProcessingOrder 1 -Fqdn \"EQ,*.adatum.biz\"",
+            "Set-DnsServerQueryResolutionPolicy adatum.biz -Name Hold -ProcessingOrder 1 -Fqdn \"XX,*.adatum.biz\"",
         )
         .unwrap_err();
+        // The refused edit moved no policy to make room for it.
+        let t = run(&e, "Get-DnsServerQueryResolutionPolicy -ZoneName adatum.biz").unwrap();
+        assert_eq!(printed(&t, 0, "ProcessingOrder"), ["1", "2", "9"]);
         run(&e, "Set-DnsServerQueryResolutionPolicy -ZoneName adatum.biz -Name AmsterdamPolicy -ProcessingOrder 10\nSet-DnsServerQueryResolutionPolicy adatum.biz -Name Hold -ProcessingOrder 1\nEnable-DnsServerPolicy Zone Hold adatum.biz").unwrap();
         assert_eq!(answer(&e, "192.168.1.7", "hybridvoice.adatum.biz"), ["Refused"]);
         let err = run(&e, "Disable-DnsServerPolicy -Level Zone -Name Hold").unwrap_err();
@@ -983,6 +986,32 @@ mod tests {
         )
         .unwrap();
         assert_eq!(printed(&t, 0, "IPV4Subnet"), ["{10.10.1.0/24}"]);
+    }
+
+    /// "Remove-DnsServerZoneScope" example 2: `Get-DnsServerZoneScope -ZoneName contoso.com |
+    /// Remove-DnsServerZoneScope -Force -PassThru` removes the zone's scopes. The default scope
+    /// cannot go: its refusal is written and the other scopes are still removed.
+    #[test]
+    fn every_zone_scope_but_the_default_is_removed_down_a_pipeline() {
+        let e = seeded();
+        run(&e, "Get-DnsServerQueryResolutionPolicy -ZoneName adatum.biz | Remove-DnsServerQueryResolutionPolicy")
+            .unwrap();
+        let table = crate::runbook::CmdletTable::new().with(specs(), Some(Arc::new(e.clone())));
+        let t = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(crate::runbook::run(
+                "Get-DnsServerZoneScope -ZoneName adatum.biz | Remove-DnsServerZoneScope -Force -PassThru",
+                &table,
+            ))
+            .unwrap();
+        let failures: Vec<&str> = t.failures().map(|f| f.message.as_str()).collect();
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(failures[0].contains("default zone scope"), "{failures:?}");
+        assert_eq!(printed(&t, 0, "ZoneScope"), ["AmsterdamZoneScope", "SeattleZoneScope"]);
+        let t = run(&e, "Get-DnsServerZoneScope -ZoneName adatum.biz").unwrap();
+        assert_eq!(printed(&t, 0, "ZoneScope"), ["adatum.biz"]);
     }
 
     #[test]
