@@ -172,6 +172,25 @@ pub struct PstnRoute {
     pub unavailable: BTreeMap<String, String>,
 }
 
+/// An appliance's Identity, derived from the tenant's domain and the appliance's name, so the
+/// same plan gives the same identities on every start and on both backends, and a runbook that
+/// holds an appliance's identity (`Set-CsHybridPSTNAppliance -Identity 7af7dc1c-...`) can be
+/// rehearsed. **Lab choice:** a name-based UUID of version 8 (RFC 9562, custom) from two FNV-1a
+/// hashes of `domain/name` in lower case; the service assigns a random one.
+pub fn appliance_identity(domain: &str, name: &str) -> Uuid {
+    let text = format!("{}/{}", domain.trim().to_ascii_lowercase(), name.trim().to_ascii_lowercase());
+    let fnv = |offset: u64| {
+        text.bytes().fold(offset, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
+    };
+    let (high, low) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&high.to_be_bytes());
+    bytes[8..].copy_from_slice(&low.to_be_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x80;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    Uuid::from_bytes(bytes)
+}
+
 /// `Get-CsHybridPSTNAppliance`, one row.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase")]
@@ -401,5 +420,20 @@ mod tests {
         let (s, _) = MediaBypassSettings::new_configuration(&p);
         assert_eq!(s.internal_bypass_mode, BypassMode::Any);
         assert_eq!(s.bypass_id, None);
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::appliance_identity;
+
+    #[test]
+    fn an_appliance_identity_is_the_same_for_the_same_tenant_and_name() {
+        let first = appliance_identity("adatum.biz", "ams-cce1");
+        assert_eq!(first, appliance_identity("Adatum.biz", "AMS-CCE1"), "names are case-insensitive");
+        assert_ne!(first, appliance_identity("adatum.biz", "ams-cce2"));
+        assert_ne!(first, appliance_identity("contoso.com", "ams-cce1"));
+        assert_eq!(first.get_version_num(), 8);
+        assert_eq!(first.get_variant(), uuid::Variant::RFC4122);
     }
 }

@@ -206,7 +206,7 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
                 _ => {}
             }
             let mut record = current.cloned().unwrap_or_else(|| ApplianceRecord {
-                identity: uuid::Uuid::new_v4(),
+                identity: appliance_identity(&t.topology().tenant.domain, &name),
                 name: name.clone(),
                 site_name: String::new(),
                 mediation_server_fqdn: String::new(),
