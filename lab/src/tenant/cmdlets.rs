@@ -105,6 +105,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
             params: &[
                 ParamSpec::named("Identity", ParamKind::String).at(0).required(),
                 ParamSpec::named("HybridPstnSite", ParamKind::String).or_null(),
+                ParamSpec::named("AllowInternationalCalls", ParamKind::Bool),
             ],
         },
         handler: |remote, call| Box::pin(set_user_pstn_settings(remote, call)),
@@ -254,8 +255,17 @@ async fn sites(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletO
 
 async fn set_user_pstn_settings(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
     let identity = invocation.string("Identity").unwrap_or_default();
-    if let Some(site) = nullable_string(invocation, "HybridPstnSite") {
-        remote.set_user_pstn_site(identity, site.as_deref()).await.map_err(failed)?;
+    let site = nullable_string(invocation, "HybridPstnSite");
+    match invocation.get("AllowInternationalCalls") {
+        Some(Value::Bool(allowed)) => {
+            let site = site.as_ref().map(|s| s.as_deref());
+            remote.set_user_pstn_settings(identity, site, *allowed).await.map_err(failed)?;
+        }
+        _ => {
+            if let Some(site) = site {
+                remote.set_user_pstn_site(identity, site.as_deref()).await.map_err(failed)?;
+            }
+        }
     }
     Ok(CmdletOutput::nothing())
 }
@@ -263,14 +273,20 @@ async fn set_user_pstn_settings(remote: &TenantRemote, invocation: &Invocation) 
 async fn user_pstn_settings(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
     let settings = match invocation.string("Identity") {
         Some(identity) => vec![remote.user_pstn_settings(identity).await.map_err(failed)?],
-        None => remote
-            .configuration()
-            .await
-            .map_err(failed)?
-            .user_pstn_sites
-            .into_iter()
-            .map(|(user, site)| UserPstnSettings { identity: user, hybrid_pstn_site: Some(site) })
-            .collect(),
+        None => {
+            let c = remote.configuration().await.map_err(failed)?;
+            let mut users: Vec<&String> = c.user_pstn_sites.keys().chain(c.user_international_calls.keys()).collect();
+            users.sort();
+            users.dedup();
+            users
+                .into_iter()
+                .map(|user| UserPstnSettings {
+                    identity: user.clone(),
+                    hybrid_pstn_site: c.user_pstn_sites.get(user).cloned(),
+                    allow_international_calls: c.user_international_calls.get(user).copied().unwrap_or(false),
+                })
+                .collect()
+        }
     };
     Ok(objects(settings.iter().map(|s| PsObject::from_serialize("UserPstnSettings", s))))
 }

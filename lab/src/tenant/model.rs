@@ -133,6 +133,10 @@ pub struct TenantConfiguration {
     /// through, by [`user_key`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub user_pstn_sites: BTreeMap<String, String>,
+    /// `Set-CsUserPstnSettings -AllowInternationalCalls`: the users whose setting was written, by
+    /// [`user_key`]; the page documents `$false` for the others.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub user_international_calls: BTreeMap<String, bool>,
 }
 
 /// How the tenant keys a user: `Identity` may be the lab user's name or `user@domain`, so both
@@ -148,6 +152,9 @@ pub struct UserPstnSettings {
     pub identity: String,
     /// The assigned PSTN site; `None` means the tenant default applies.
     pub hybrid_pstn_site: Option<String>,
+    /// Whether the user may place international calls (the page: default `$false`).
+    #[serde(default)]
+    pub allow_international_calls: bool,
 }
 
 /// `Get-CsHybridPSTNSite`, one row (lab choice of properties: the site and its appliances).
