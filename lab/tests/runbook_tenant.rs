@@ -232,3 +232,26 @@ async fn allow_international_calls_is_stored_and_shown() {
     let Value::Object(dave) = &t.steps[2].output.objects[0] else { panic!("{t:?}") };
     assert_eq!(dave.get("AllowInternationalCalls"), Some(&Value::Bool(false)), "the documented default");
 }
+
+/// `-Tenant` with the tenant's own id (from `Get-CsTenant`, the same on every start) runs; any
+/// other id is refused and changes nothing.
+#[tokio::test]
+async fn tenant_takes_the_tenants_own_id() {
+    let (admin, table, _tenant) = start().await;
+    let own = bypass_lab::tenant::tenant_id(&Topology::seed().tenant.domain);
+    let t = run(&format!("Get-CsTenant | Select-Object TenantId, DisplayName\nSet-CsUserPstnSettings -Identity jphillips@adatum.biz -Tenant \"{own}\" -AllowInternationalCalls $true\nGet-CsTenantHybridConfiguration -Tenant {own}"), &table).await.unwrap();
+    assert!(t.succeeded(), "{}", t.render());
+    let Value::Object(shown) = &t.steps[0].output.objects[0] else { panic!("{t:?}") };
+    assert_eq!(shown.get("TenantId"), Some(&Value::String(own.to_string())));
+    let before = admin.configuration().await.unwrap();
+    let t = run("Set-CsUserPstnSettings -Identity jphillips@adatum.biz -Tenant \"38aad667-af54-4397-aaa7-e94c79ec2308\" -AllowInternationalCalls $false", &table).await.unwrap();
+    let failure = t.failures().next().expect("another tenant's id is refused");
+    assert!(
+        failure
+            .message
+            .starts_with("Set-CsUserPstnSettings : The tenant 38aad667-af54-4397-aaa7-e94c79ec2308 was not found"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(admin.configuration().await.unwrap(), before);
+}

@@ -15,6 +15,8 @@ const URL: &str = "HybridConfigServiceInternalUrl";
 const EXTERNAL_URL: &str = "HybridConfigServiceExternalUrl";
 const PEER_DESTINATION: &str = "PeerDestination";
 const DIAL_PLAN: &str = "UseOnPremDialPlan";
+/// `-Tenant <Guid>`: "the tenant account on which the cmdlet will operate".
+const TENANT: ParamSpec = ParamSpec::named("Tenant", ParamKind::String);
 
 /// What the tenant does for one cmdlet, through the administrator's remote.
 type Handler = for<'a> fn(&'a TenantRemote, &'a Invocation) -> BoxFuture<'a, Result<CmdletOutput, CmdletError>>;
@@ -30,6 +32,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
                 ParamSpec::named(EXTERNAL_URL, ParamKind::String).or_null(),
                 ParamSpec::named(PEER_DESTINATION, ParamKind::String).or_null(),
                 ParamSpec::named(DIAL_PLAN, ParamKind::Bool),
+                TENANT,
             ],
         },
         handler: |remote, call| Box::pin(set_hybrid_configuration(remote, call)),
@@ -41,6 +44,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
             params: &[
                 ParamSpec::named("Identity", ParamKind::String).at(0),
                 ParamSpec::named("LocalStore", ParamKind::Switch),
+                TENANT,
             ],
         },
         handler: |remote, call| Box::pin(hybrid_configuration(remote, call)),
@@ -92,6 +96,14 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
     },
     Cmdlet {
         spec: CmdletSpec {
+            name: "Get-CsTenant",
+            target: Target::Tenant,
+            params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
+        },
+        handler: |remote, _| Box::pin(tenant(remote)),
+    },
+    Cmdlet {
+        spec: CmdletSpec {
             name: "Get-CsHybridPSTNSite",
             target: Target::Tenant,
             params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
@@ -106,6 +118,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
                 ParamSpec::named("Identity", ParamKind::String).at(0).required(),
                 ParamSpec::named("HybridPstnSite", ParamKind::String).or_null(),
                 ParamSpec::named("AllowInternationalCalls", ParamKind::Bool),
+                TENANT,
             ],
         },
         handler: |remote, call| Box::pin(set_user_pstn_settings(remote, call)),
@@ -114,7 +127,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
         spec: CmdletSpec {
             name: "Get-CsUserPstnSettings",
             target: Target::Tenant,
-            params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
+            params: &[ParamSpec::named("Identity", ParamKind::String).at(0), TENANT],
         },
         handler: |remote, call| Box::pin(user_pstn_settings(remote, call)),
     },
@@ -171,8 +184,34 @@ impl Executor for TenantExecutor {
     async fn execute(&self, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
         let cmdlet = find(CMDLETS, &invocation.cmdlet)
             .ok_or_else(|| CmdletError::new(format!("the tenant does not run {}", invocation.cmdlet)))?;
+        if let Some(written) = invocation.string("Tenant") {
+            own_tenant(&self.remote, written).await?;
+        }
         (cmdlet.handler)(&self.remote, invocation).await
     }
+}
+
+/// `-Tenant` must name the tenant the session is connected to. **Lab choice:** the wording of
+/// the refusal of another id (the service's own is not documented).
+async fn own_tenant(remote: &TenantRemote, written: &str) -> Result<(), CmdletError> {
+    let Ok(asked) = written.trim().trim_matches(['{', '}']).parse::<uuid::Uuid>() else {
+        return Err(CmdletError::new(format!(
+            "Cannot bind parameter 'Tenant'. Cannot convert value \"{written}\" to type \"System.Guid\"."
+        )));
+    };
+    let own = remote.tenant().await.map_err(failed)?;
+    if asked != own.tenant_id {
+        return Err(CmdletError::new(format!(
+            "The tenant {asked} was not found: this session is connected to tenant {} ({}).",
+            own.tenant_id, own.display_name
+        )));
+    }
+    Ok(())
+}
+
+async fn tenant(remote: &TenantRemote) -> Result<CmdletOutput, CmdletError> {
+    let info = remote.tenant().await.map_err(failed)?;
+    Ok(CmdletOutput::object(Value::Object(PsObject::from_serialize("TenantInfo", &info))))
 }
 
 async fn set_hybrid_configuration(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {

@@ -179,6 +179,20 @@ pub struct PstnRoute {
     pub unavailable: BTreeMap<String, String>,
 }
 
+/// `Get-CsTenant`, the part runbooks use: the id `-Tenant` takes, and the name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TenantInfo {
+    pub tenant_id: Uuid,
+    pub display_name: String,
+}
+
+/// The tenant's id, derived from its domain so it is the same on every start and on both
+/// backends (lab choice, as for [`appliance_identity`]).
+pub fn tenant_id(domain: &str) -> Uuid {
+    appliance_identity(domain, "")
+}
+
 /// An appliance's Identity, derived from the tenant's domain and the appliance's name, so the
 /// same plan gives the same identities on every start and on both backends, and a runbook that
 /// holds an appliance's identity (`Set-CsHybridPSTNAppliance -Identity 7af7dc1c-...`) can be

@@ -69,6 +69,11 @@ impl TenantRemote {
     }
 
     /// The whole configuration with its version.
+    /// `Get-CsTenant`: the id `-Tenant` must name.
+    pub async fn tenant(&self) -> Result<TenantInfo, RemoteError> {
+        self.get("/admin/tenant").await
+    }
+
     pub async fn configuration(&self) -> Result<TenantConfiguration, RemoteError> {
         self.get("/admin/configuration").await
     }

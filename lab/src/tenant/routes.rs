@@ -21,6 +21,7 @@ pub fn router(tenant: Tenant) -> Router {
     Router::new()
         .route("/healthz", get(|| async { StatusCode::OK }))
         .route("/admin/configuration", get(configuration))
+        .route("/admin/tenant", get(tenant_info))
         .route("/admin/hybrid-configuration", get(hybrid_configuration).put(set_hybrid_configuration))
         .route("/admin/hybrid-configuration/internal-url", put(set_internal_url))
         .route("/admin/network-configuration", get(network_configuration))
@@ -47,6 +48,13 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, 
 async fn configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<TenantConfiguration> {
     require(&headers, t.credentials(), Expected::Admin)?;
     Ok(Json(t.configuration()))
+}
+
+/// `Get-CsTenant`: the tenant's id and name.
+async fn tenant_info(State(t): State<Tenant>, headers: HeaderMap) -> Answer<TenantInfo> {
+    require(&headers, t.credentials(), Expected::Admin)?;
+    let domain = &t.topology().tenant.domain;
+    Ok(Json(TenantInfo { tenant_id: tenant_id(domain), display_name: domain.clone() }))
 }
 
 async fn hybrid_configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<HybridConfiguration> {
