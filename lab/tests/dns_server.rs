@@ -427,6 +427,15 @@ async fn several_dns_servers_in_one_forest() {
     lab.run_runbook("Add-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-ams", &RunOn::AdminSession)
         .await
         .unwrap();
+    let missing = lab
+        .run_runbook("Get-DnsServerZone -Name nowhere.test -ComputerName dc-sea", &RunOn::AdminSession)
+        .await
+        .unwrap();
+    assert_eq!(
+        missing.failures().next().map(|e| e.message.as_str()),
+        Some("Get-DnsServerZone : The zone nowhere.test was not found on DNS server dc-sea."),
+        "a zone not found names the server"
+    );
     let on_sea = "Get-DnsServerZoneScope adatum.biz LateZoneScope -ComputerName dc-sea";
     assert!(!lab.run_runbook(on_sea, &RunOn::AdminSession).await.unwrap().succeeded(), "not replicated yet");
     lab.advance(Duration::from_secs(15 * 60)).await.unwrap();
