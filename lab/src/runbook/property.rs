@@ -51,7 +51,11 @@ pub fn read(variables: &Variables, name: &str) -> Option<Value> {
 /// `(Command).Path`: the property path of the command's one object (of each, for several), its
 /// warnings kept.
 pub fn member(output: CmdletOutput, path: &str) -> CmdletOutput {
-    CmdletOutput { objects: output.objects.into_iter().map(|v| follow(v, path)).collect(), warnings: output.warnings }
+    CmdletOutput {
+        objects: output.objects.into_iter().map(|v| follow(v, path)).collect(),
+        warnings: output.warnings,
+        verbose: output.verbose,
+    }
 }
 
 /// The value at the property path `A.B` under `value`; a missing property reads as `$null`.

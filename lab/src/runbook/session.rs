@@ -260,7 +260,7 @@ impl Session {
                 if let Err(message) = property::assign(&mut self.variables, name, value) {
                     step.errors.push(StepError { line: statement.line, column: statement.column, message });
                 }
-                CmdletOutput { objects: vec![], warnings: ran.output.warnings }
+                CmdletOutput { objects: vec![], warnings: ran.output.warnings, verbose: vec![] }
             }
             None => ran.output,
         };

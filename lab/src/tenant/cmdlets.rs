@@ -155,7 +155,7 @@ fn failed(e: RemoteError) -> CmdletError {
 }
 
 fn objects(items: impl Iterator<Item = PsObject>) -> CmdletOutput {
-    CmdletOutput { objects: items.map(Value::Object).collect(), warnings: vec![] }
+    CmdletOutput { objects: items.map(Value::Object).collect(), warnings: vec![], verbose: vec![] }
 }
 
 /// A string-or-`$null` parameter: absent is "not given", `$null` clears.
@@ -220,7 +220,7 @@ async fn set_hybrid_configuration(remote: &TenantRemote, invocation: &Invocation
         return Ok(CmdletOutput::nothing());
     }
     let answer = remote.set_hybrid_configuration(&change).await.map_err(failed)?;
-    Ok(CmdletOutput { objects: vec![], warnings: answer.warnings })
+    Ok(CmdletOutput { objects: vec![], warnings: answer.warnings, verbose: vec![] })
 }
 
 async fn hybrid_configuration(remote: &TenantRemote, _: &Invocation) -> Result<CmdletOutput, CmdletError> {
@@ -273,7 +273,7 @@ async fn appliances(remote: &TenantRemote, invocation: &Invocation) -> Result<Cm
         object.properties.insert(at, ("TenantVersion".into(), Value::Int(current as i64)));
         Value::Object(object)
     };
-    Ok(CmdletOutput { objects: records.iter().map(with_current).collect(), warnings: vec![] })
+    Ok(CmdletOutput { objects: records.iter().map(with_current).collect(), warnings: vec![], verbose: vec![] })
 }
 
 async fn set_appliance(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {

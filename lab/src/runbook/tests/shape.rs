@@ -33,6 +33,7 @@ impl Executor for Subnets {
                     subnet("OsloSubnet", &["10.20.0.0/16", "10.21.0.0/16"], 5),
                 ],
                 warnings: vec![],
+                verbose: vec![],
             });
         }
         Ok(CmdletOutput::nothing())
