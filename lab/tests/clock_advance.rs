@@ -63,3 +63,18 @@ async fn a_long_quiet_advance_is_cheap_when_nothing_is_due() {
     assert!(started.elapsed() < Duration::from_secs(30), "200 lab years took {:?}", started.elapsed());
     lab.stop().await.unwrap();
 }
+
+/// Runbooks wait for replication with `Start-Sleep`: in the lab it moves lab time, at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_sleep_in_a_runbook_moves_lab_time() {
+    let lab = Lab::start(Topology::seed(), LabOptions { backend: BackendKind::Embedded, ..Default::default() })
+        .await
+        .expect("the seed lab starts");
+    let before = lab.now().await.unwrap();
+    let source =
+        "Start-Sleep -Seconds 3600\nStart-Sleep -Duration 00:30:00\nStart-Sleep -Milliseconds 500\nStart-Sleep 1.5";
+    let transcript = lab.run_runbook(source, &bypass_lab::lab::RunOn::AdminSession).await.unwrap();
+    assert!(transcript.succeeded(), "{}", transcript.render());
+    assert_eq!(lab.now().await.unwrap() - before, Duration::from_secs(5402));
+    lab.stop().await.unwrap();
+}

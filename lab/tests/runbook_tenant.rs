@@ -209,3 +209,49 @@ async fn the_edit_in_place_idiom_reads_and_sets_properties() {
         (2, "The property 'Nothing' cannot be found on this object. Verify that the property exists and can be set.")
     );
 }
+
+/// The CCE clean-up line `Set-CsUserPstnSettings -Identity USER -AllowInternationalCalls $false
+/// -HybridPSTNSite $null`: the setting is stored and `Get-CsUserPstnSettings` shows it.
+#[tokio::test]
+async fn allow_international_calls_is_stored_and_shown() {
+    let (admin, table, _tenant) = start().await;
+    let t = run("Set-CsUserPstnSettings -Identity carol -HybridPstnSite Seattle\nSet-CsUserPstnSettings -Identity carol@adatum.biz -AllowInternationalCalls $true\nGet-CsUserPstnSettings -Identity carol", &table).await.unwrap();
+    assert!(t.succeeded(), "{}", t.render());
+    let Value::Object(settings) = &t.steps[2].output.objects[0] else { panic!("{t:?}") };
+    assert_eq!(settings.get("AllowInternationalCalls"), Some(&Value::Bool(true)));
+    assert_eq!(settings.get("HybridPstnSite"), Some(&Value::String("Seattle".into())), "the site stays");
+    let t = run("Set-CsUserPstnSettings -Identity carol -AllowInternationalCalls $false -HybridPSTNSite $null\nGet-CsUserPstnSettings carol\nGet-CsUserPstnSettings -Identity dave", &table).await.unwrap();
+    assert!(t.succeeded(), "{}", t.render());
+    let Value::Object(settings) = &t.steps[1].output.objects[0] else { panic!("{t:?}") };
+    assert_eq!(
+        (settings.get("AllowInternationalCalls"), settings.get("HybridPstnSite")),
+        (Some(&Value::Bool(false)), Some(&Value::Null))
+    );
+    let configuration = admin.configuration().await.unwrap();
+    assert_eq!(configuration.user_international_calls.get("carol"), Some(&false));
+    let Value::Object(dave) = &t.steps[2].output.objects[0] else { panic!("{t:?}") };
+    assert_eq!(dave.get("AllowInternationalCalls"), Some(&Value::Bool(false)), "the documented default");
+}
+
+/// `-Tenant` with the tenant's own id (from `Get-CsTenant`, the same on every start) runs; any
+/// other id is refused and changes nothing.
+#[tokio::test]
+async fn tenant_takes_the_tenants_own_id() {
+    let (admin, table, _tenant) = start().await;
+    let own = bypass_lab::tenant::tenant_id(&Topology::seed().tenant.domain);
+    let t = run(&format!("Get-CsTenant | Select-Object TenantId, DisplayName\nSet-CsUserPstnSettings -Identity jphillips@adatum.biz -Tenant \"{own}\" -AllowInternationalCalls $true\nGet-CsTenantHybridConfiguration -Tenant {own}"), &table).await.unwrap();
+    assert!(t.succeeded(), "{}", t.render());
+    let Value::Object(shown) = &t.steps[0].output.objects[0] else { panic!("{t:?}") };
+    assert_eq!(shown.get("TenantId"), Some(&Value::String(own.to_string())));
+    let before = admin.configuration().await.unwrap();
+    let t = run("Set-CsUserPstnSettings -Identity jphillips@adatum.biz -Tenant \"38aad667-af54-4397-aaa7-e94c79ec2308\" -AllowInternationalCalls $false", &table).await.unwrap();
+    let failure = t.failures().next().expect("another tenant's id is refused");
+    assert!(
+        failure
+            .message
+            .starts_with("Set-CsUserPstnSettings : The tenant 38aad667-af54-4397-aaa7-e94c79ec2308 was not found"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(admin.configuration().await.unwrap(), before);
+}

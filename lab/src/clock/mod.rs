@@ -15,6 +15,7 @@
 //! the instant it was due, before anyone else's work at that stop. Thousands of appliances due
 //! over a day then cost one stop, not one each.
 
+pub mod cmdlets;
 mod duration;
 mod routes;
 mod time_of_day;

@@ -389,7 +389,7 @@ impl DnsExecutor {
             Some(Handler::Read(read)) => {
                 let state = self.state.read().expect("DNS state lock");
                 let objects = read(&state, &args).map_err(fail)?;
-                return Ok(CmdletOutput { objects, warnings: vec![] });
+                return Ok(CmdletOutput { objects, warnings: vec![], verbose: vec![] });
             }
             Some(Handler::Change(change)) => {
                 let mut state = self.state.write().expect("DNS state lock");
@@ -403,10 +403,10 @@ impl DnsExecutor {
                 return Err(CmdletError::new(format!("{}: not a DNS Server cmdlet this server runs", call.cmdlet)))
             }
         };
-        Ok(if call.switch("PassThru") {
-            CmdletOutput { objects: printed, warnings: vec![] }
-        } else {
-            CmdletOutput::nothing()
+        Ok(CmdletOutput {
+            objects: if call.switch("PassThru") { printed } else { vec![] },
+            warnings: vec![],
+            verbose: verbose(name, &args).into_iter().collect(),
         })
     }
 }
@@ -680,6 +680,7 @@ pub async fn resolve_dns_name(
         .map_err(|e| CmdletError::new(format!("Resolve-DnsName: {e}")))?;
     match answer {
         Answer::Addresses(ips) => Ok(CmdletOutput {
+            verbose: vec![],
             objects: ips
                 .into_iter()
                 .map(|ip| {
@@ -708,6 +709,28 @@ pub async fn resolve_dns_name(
 }
 
 /// The spec's spelling of a cmdlet name; unknown names are returned as given.
+/// The VERBOSE line a change's page shows under `-Verbose` (Add-DnsServerResourceRecord,
+/// Add-DnsServerZoneScope, Remove-DnsServerZoneScope). **Lab choice:** the server is the
+/// `-ComputerName` written, else `localhost`.
+fn verbose(cmdlet: &str, args: &Args) -> Option<String> {
+    let server = args.opt("ComputerName").unwrap_or_else(|| "localhost".into());
+    let zone = args.opt("ZoneName").unwrap_or_default();
+    let name = args.opt("Name").unwrap_or_default();
+    match cmdlet {
+        "Add-DnsServerResourceRecord" => {
+            let kind = ["A", "AAAA", "CName"].into_iter().find(|k| args.0.switch(k)).unwrap_or("A");
+            Some(format!("Adding DNS resource record {name} of type {kind} in zone {zone} on {server} server."))
+        }
+        "Add-DnsServerZoneScope" => {
+            Some(format!("A scope {name} will be added for the zone {zone} on server {server}."))
+        }
+        "Remove-DnsServerZoneScope" => {
+            Some(format!("The scope {name} will be removed from the zone {zone} on server {server}."))
+        }
+        _ => None,
+    }
+}
+
 pub fn canonical(cmdlet: &str) -> &str {
     spec(cmdlet).map(|s| s.name).unwrap_or(cmdlet)
 }
@@ -936,9 +959,12 @@ mod tests {
         run(&e, "Set-DnsServerQueryResolutionPolicy -ZoneName adatum.biz -Name Hold -ProcessingOrder 0").unwrap_err();
         run(
             &e,
-            "Set-DnsServerQueryResolutionPolicy adatum.biz -Name Hold -ProcessingOrder 1 -Fqdn \"EQ,*.adatum.biz\"",
+            "Set-DnsServerQueryResolutionPolicy adatum.biz -Name Hold -ProcessingOrder 1 -Fqdn \"XX,*.adatum.biz\"",
         )
         .unwrap_err();
+        // The refused edit moved no policy to make room for it.
+        let t = run(&e, "Get-DnsServerQueryResolutionPolicy -ZoneName adatum.biz").unwrap();
+        assert_eq!(printed(&t, 0, "ProcessingOrder"), ["1", "2", "9"]);
         run(&e, "Set-DnsServerQueryResolutionPolicy -ZoneName adatum.biz -Name AmsterdamPolicy -ProcessingOrder 10\nSet-DnsServerQueryResolutionPolicy adatum.biz -Name Hold -ProcessingOrder 1\nEnable-DnsServerPolicy Zone Hold adatum.biz").unwrap();
         assert_eq!(answer(&e, "192.168.1.7", "hybridvoice.adatum.biz"), ["Refused"]);
         let err = run(&e, "Disable-DnsServerPolicy -Level Zone -Name Hold").unwrap_err();
@@ -983,6 +1009,50 @@ mod tests {
         )
         .unwrap();
         assert_eq!(printed(&t, 0, "IPV4Subnet"), ["{10.10.1.0/24}"]);
+    }
+
+    /// "Remove-DnsServerZoneScope" example 2: `Get-DnsServerZoneScope -ZoneName contoso.com |
+    /// Remove-DnsServerZoneScope -Force -PassThru` removes the zone's scopes. The default scope
+    /// cannot go: its refusal is written and the other scopes are still removed.
+    #[test]
+    fn every_zone_scope_but_the_default_is_removed_down_a_pipeline() {
+        let e = seeded();
+        run(&e, "Get-DnsServerQueryResolutionPolicy -ZoneName adatum.biz | Remove-DnsServerQueryResolutionPolicy")
+            .unwrap();
+        let table = crate::runbook::CmdletTable::new().with(specs(), Some(Arc::new(e.clone())));
+        let t = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(crate::runbook::run(
+                "Get-DnsServerZoneScope -ZoneName adatum.biz | Remove-DnsServerZoneScope -Force -PassThru",
+                &table,
+            ))
+            .unwrap();
+        let failures: Vec<&str> = t.failures().map(|f| f.message.as_str()).collect();
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(failures[0].contains("default zone scope"), "{failures:?}");
+        assert_eq!(printed(&t, 0, "ZoneScope"), ["AmsterdamZoneScope", "SeattleZoneScope"]);
+        let t = run(&e, "Get-DnsServerZoneScope -ZoneName adatum.biz").unwrap();
+        assert_eq!(printed(&t, 0, "ZoneScope"), ["adatum.biz"]);
+    }
+
+    /// The Add-DnsServerZoneScope and Remove-DnsServerZoneScope pages show a VERBOSE line under
+    /// `-Verbose`; without it nothing is said.
+    #[test]
+    fn verbose_prints_the_pages_verbose_lines() {
+        let e = seeded();
+        let t = run(&e, "Add-DnsServerZoneScope -ZoneName adatum.biz -Name contoso_NorthAmerica -Verbose -PassThru\nAdd-DnsServerZoneScope -ZoneName adatum.biz -Name Quiet\n$VerbosePreference = 'Continue'\nRemove-DnsServerZoneScope -ZoneName adatum.biz -Name Quiet -ComputerName dc1").unwrap();
+        assert_eq!(
+            t.steps[0].host,
+            ["VERBOSE: A scope contoso_NorthAmerica will be added for the zone adatum.biz on server localhost."]
+        );
+        assert!(t.steps[1].host.is_empty());
+        assert_eq!(
+            t.steps[3].host,
+            ["VERBOSE: The scope Quiet will be removed from the zone adatum.biz on server dc1."]
+        );
+        assert!(t.render().contains("\nVERBOSE: A scope contoso_NorthAmerica will be added"), "{}", t.render());
     }
 
     #[test]

@@ -12,6 +12,8 @@
 
 pub(crate) mod cmdlets;
 mod cmdlets_output;
+#[cfg(test)]
+mod corpus;
 mod handler;
 mod lookup;
 pub(crate) mod policy;

@@ -77,7 +77,11 @@ impl DnsRemote {
 #[async_trait::async_trait]
 impl Executor for DnsRemote {
     async fn execute(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {
-        self.run(call, None).await
+        let ran = self.run(call, None).await;
+        match call.string("ComputerName") {
+            Some(server) => ran.map_err(|e| super::servers::named(e, server)),
+            None => ran,
+        }
     }
 }
 

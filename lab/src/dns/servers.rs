@@ -69,8 +69,14 @@ impl Executor for DnsServers {
         let server = self
             .pick(call.string("ComputerName"))
             .map_err(|m| CmdletError::new(format!("{}: {m}", canonical(&call.cmdlet))))?;
-        server.remote.execute(call).await
+        server.remote.execute(call).await.map_err(|e| named(e, &server.name))
     }
+}
+
+/// A refusal that speaks of "the DNS server" names the one that answered, as an admin with
+/// several domain controllers needs to know which of them lacks the zone.
+pub(crate) fn named(error: CmdletError, server: &str) -> CmdletError {
+    CmdletError::new(error.message.replace("on the DNS server.", &format!("on DNS server {server}.")))
 }
 
 #[cfg(test)]

@@ -5,9 +5,11 @@
 use super::appliances::Reach;
 use super::{Lab, LabError};
 use crate::dns::{DnsRemote, DnsServers, NamedServer};
-use crate::runbook::{self, CmdletTable, Executor, Transcript};
+use crate::runbook::{self, CmdletError, CmdletOutput, CmdletTable, Executor, Invocation, Transcript};
 use crate::tenant::{session_specs, InSession, TenantExecutor, TenantRemote};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 
 /// Where a runbook is run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,8 @@ pub struct RoleExecutors {
     pub dns: Option<Arc<dyn Executor>>,
     /// A session on one appliance's Mediation Server, when the run is `--on` it.
     pub appliance: Option<Arc<dyn Executor>>,
+    /// The lab's clock, for `Start-Sleep`.
+    pub clock: Option<Arc<dyn Executor>>,
 }
 
 impl RoleExecutors {
@@ -40,6 +44,7 @@ impl RoleExecutors {
             .with(crate::tenant::cmdlets::specs(), self.tenant)
             .with(crate::dns::cmdlets::specs(), self.dns)
             .with(crate::mediation::cmdlets::specs(), self.appliance)
+            .with(crate::clock::cmdlets::specs(), self.clock)
     }
 }
 
@@ -86,13 +91,31 @@ impl Reach<'_> {
         let _kept: Vec<_> = admin_urls.filter_map(|url| crate::http::pool::for_peer(url)).collect();
         // What `Lab::tenant` gives, without reading the endpoints again.
         let tenant = TenantRemote::new(endpoints.tenant.clone(), self.lab.secrets.admin.clone());
-        let mut executors =
-            RoleExecutors { tenant: Some(Arc::new(TenantExecutor::new(tenant))), dns: Some(dns), appliance: None };
+        let (sleeper, mut sleeps) = Sleeper::new();
+        let mut executors = RoleExecutors {
+            tenant: Some(Arc::new(TenantExecutor::new(tenant))),
+            dns: Some(dns),
+            appliance: None,
+            clock: Some(Arc::new(sleeper)),
+        };
         if let RunOn::Appliance(key) = on {
             executors.appliance = Some(Arc::new(self.appliance(key)?));
         }
-        let mut transcript =
-            runbook::run(source, &executors.cmdlet_table()).await.map_err(|e| LabError::Runbook(Box::new(e)))?;
+        let table = executors.cmdlet_table();
+        // `Start-Sleep` asks for lab time through a channel, answered here, beside the run: the
+        // lab cannot be lent to an executor that outlives this call.
+        let clock = async {
+            while let Some((by, reply)) = sleeps.recv().await {
+                let moved = self.lab.advance(by).await.map(|_| ()).map_err(|e| e.to_string());
+                let _ = reply.send(moved);
+            }
+            std::future::pending::<std::convert::Infallible>().await
+        };
+        let ran = tokio::select! {
+            ran = runbook::run(source, &table) => ran,
+            never = clock => match never {},
+        };
+        let mut transcript = ran.map_err(|e| LabError::Runbook(Box::new(e)))?;
         if let Some((place, address)) = &workstation {
             for step in &mut transcript.steps {
                 if step.source.to_ascii_lowercase().contains("resolve-dnsname") {
@@ -101,6 +124,34 @@ impl Reach<'_> {
             }
         }
         Ok(transcript)
+    }
+}
+
+/// A request for lab time: how far, and where to say whether the lab got there.
+type Sleep = (Duration, oneshot::Sender<Result<(), String>>);
+
+/// `Start-Sleep`'s executor: sends the duration to the run that owns the lab and waits until
+/// lab time has moved that far.
+struct Sleeper {
+    requests: mpsc::Sender<Sleep>,
+}
+
+impl Sleeper {
+    fn new() -> (Sleeper, mpsc::Receiver<Sleep>) {
+        let (requests, receiver) = mpsc::channel(1);
+        (Sleeper { requests }, receiver)
+    }
+}
+
+#[async_trait::async_trait]
+impl Executor for Sleeper {
+    async fn execute(&self, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+        let by = crate::clock::cmdlets::sleep_duration(invocation)?;
+        let (reply, moved) = oneshot::channel();
+        let gone = || CmdletError::new("Start-Sleep : the lab's clock is no longer reachable");
+        self.requests.send((by, reply)).await.map_err(|_| gone())?;
+        moved.await.map_err(|_| gone())?.map_err(|e| CmdletError::new(format!("Start-Sleep : {e}")))?;
+        Ok(CmdletOutput::nothing())
     }
 }
 

@@ -38,7 +38,14 @@ fn find_param(spec: &CmdletSpec, written: &str, line: usize, column: usize) -> R
     let candidates: Vec<&ParamSpec> = all().filter(|p| p.name.to_ascii_lowercase().starts_with(&lower)).collect();
     match candidates.as_slice() {
         [one] => Ok(one),
-        [] => Err(Fault::at(line, column, format!("A parameter cannot be found that matches parameter name '{written}'."))),
+        [] => Err(Fault::at(
+            line,
+            column,
+            match super::reference::documented_parameter(spec.name, written) {
+                Some(real) => super::reference::unmodelled_parameter(spec.name, real),
+                None => format!("A parameter cannot be found that matches parameter name '{written}'."),
+            },
+        )),
         many => Err(Fault::at(
             line,
             column,

@@ -62,6 +62,8 @@ pub struct Common {
     pub out_variable: Option<String>,
     /// `-ErrorVariable NAME`: the errors are also kept in `$NAME`.
     pub error_variable: Option<String>,
+    /// `-Verbose`: the cmdlet's VERBOSE lines are shown.
+    pub verbose: bool,
 }
 
 impl Common {
@@ -81,6 +83,7 @@ impl Common {
                 "Confirm" => common.confirm = true,
                 "OutVariable" => common.out_variable = text,
                 "ErrorVariable" => common.error_variable = text,
+                "Verbose" => common.verbose = value == Value::Bool(true),
                 _ => {}
             }
         }
@@ -107,6 +110,7 @@ impl Common {
             confirm: self.confirm || other.confirm,
             out_variable: other.out_variable.clone().or_else(|| self.out_variable.clone()),
             error_variable: other.error_variable.clone().or_else(|| self.error_variable.clone()),
+            verbose: self.verbose || other.verbose,
         }
     }
 }

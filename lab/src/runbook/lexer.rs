@@ -168,13 +168,23 @@ pub fn lex(source: &str) -> (Vec<Token>, Option<Fault>) {
                 name.push(n);
                 cur.bump();
             }
-            // `$m.BypassID`: the property path rides on the variable (see property.rs).
-            while cur.peek() == Some('.') && cur.peek_at(1).is_some_and(|n| n.is_alphabetic() || n == '_') {
-                name.push('.');
-                cur.bump();
-                while let Some(n) = cur.peek().filter(|n| n.is_alphanumeric() || *n == '_') {
-                    name.push(n);
+            // `$m.BypassID` and `$Error[0].Exception`: the property path and indexes ride on the
+            // variable (see property.rs).
+            loop {
+                if cur.peek() == Some('.') && cur.peek_at(1).is_some_and(|n| n.is_alphabetic() || n == '_') {
+                    name.push('.');
                     cur.bump();
+                    while let Some(n) = cur.peek().filter(|n| n.is_alphanumeric() || *n == '_') {
+                        name.push(n);
+                        cur.bump();
+                    }
+                } else if let Some(index) = index_at(&cur) {
+                    for _ in 0..index.chars().count() {
+                        cur.bump();
+                    }
+                    name.push_str(&index);
+                } else {
+                    break;
                 }
             }
             TokenKind::Variable(name)
@@ -216,6 +226,25 @@ pub fn lex(source: &str) -> (Vec<Token>, Option<Fault>) {
         return (complete_statements(tokens), Some(fault));
     }
     (tokens, None)
+}
+
+/// `[0]` or `[-1]` at the cursor, as written.
+fn index_at(cur: &Cursor) -> Option<String> {
+    if cur.peek() != Some('[') {
+        return None;
+    }
+    let mut text = String::from("[");
+    let mut n = 1;
+    if cur.peek_at(n) == Some('-') {
+        text.push('-');
+        n += 1;
+    }
+    let digits_from = n;
+    while let Some(d) = cur.peek_at(n).filter(char::is_ascii_digit) {
+        text.push(d);
+        n += 1;
+    }
+    (n > digits_from && cur.peek_at(n) == Some(']')).then(|| text + "]")
 }
 
 /// `(Get-CsNetworkConfiguration).MediaBypassSettings`: a `(` that opens a statement's value

@@ -13,6 +13,7 @@ mod pipeline;
 mod plan;
 mod preamble;
 mod property;
+pub mod reference;
 mod render;
 mod session;
 mod shape;

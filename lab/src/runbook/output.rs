@@ -10,11 +10,15 @@ pub struct CmdletOutput {
     pub objects: Vec<Value>,
     /// `WARNING:` lines.
     pub warnings: Vec<String>,
+    /// What the cmdlet says under `-Verbose` (without the `VERBOSE: ` PowerShell puts before it):
+    /// shown only when the line asks for it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verbose: Vec<String>,
 }
 
 impl CmdletOutput {
     pub fn object(value: Value) -> CmdletOutput {
-        CmdletOutput { objects: vec![value], warnings: vec![] }
+        CmdletOutput { objects: vec![value], warnings: vec![], verbose: vec![] }
     }
     pub fn nothing() -> CmdletOutput {
         CmdletOutput::default()

@@ -49,6 +49,12 @@ pub enum Body {
         stages: Vec<Body>,
         pipes: Vec<(usize, usize)>,
     },
+    /// `try { } catch { } finally { }`: each block's statements with their text.
+    Try {
+        body: Vec<(Statement, String)>,
+        catch: Option<Vec<(Statement, String)>>,
+        finally: Option<Vec<(Statement, String)>>,
+    },
     /// `name = ...` without the `$`: PowerShell looks for a command called `name`.
     Misassigned {
         name: String,
@@ -86,7 +92,13 @@ pub fn statements(tokens: &[Token]) -> Vec<&[Token]> {
             _ => {}
         }
         let continued = i > start && tokens[i - 1].kind == TokenKind::Pipe;
-        if t.kind == TokenKind::End && !continued && depth == 0 {
+        // `}` on one line and `catch {` or `finally {` on the next are one try statement.
+        let handler_follows = i > start
+            && tokens[i - 1].kind == TokenKind::CloseBlock
+            && tokens[i..].iter().find(|t| t.kind != TokenKind::End).is_some_and(|t| {
+                matches!(&t.kind, TokenKind::Word(w) if w.eq_ignore_ascii_case("catch") || w.eq_ignore_ascii_case("finally"))
+            });
+        if t.kind == TokenKind::End && !continued && !handler_follows && depth == 0 {
             out.push(&tokens[start..i]);
             start = i + 1;
         }
@@ -130,7 +142,85 @@ fn top_level_pipes(tokens: &[Token]) -> Vec<usize> {
 /// Statement keywords the runner does not read: a script that uses one does not run, as if it
 /// did not parse, rather than running around it.
 const KEYWORDS: &[&str] =
-    &["if", "else", "elseif", "foreach", "for", "while", "do", "switch", "function", "try", "catch", "finally", "trap"];
+    &["if", "else", "elseif", "foreach", "for", "while", "do", "switch", "function", "catch", "finally", "trap"];
+
+fn keyword(t: Option<&Token>, word: &str) -> bool {
+    matches!(t.map(|t| &t.kind), Some(TokenKind::Word(w)) if w.eq_ignore_ascii_case(word))
+}
+
+/// The statements of a block's tokens, each with its text.
+fn block_statements(tokens: &[Token]) -> Result<Vec<(Statement, String)>, Fault> {
+    statements(tokens).into_iter().map(|t| parse(t).map(|s| (s, tokens_text(t)))).collect()
+}
+
+/// `try { ... } catch [Type] { ... } finally { ... }`.
+fn parse_try(tokens: &[Token]) -> Result<Statement, Fault> {
+    let first = &tokens[0];
+    let mut pos = 1;
+    let take_block = |pos: &mut usize, after: &str| -> Result<Vec<Token>, Fault> {
+        // Skip line breaks between a keyword (and a catch's type) and its block.
+        while tokens
+            .get(*pos)
+            .is_some_and(|t| t.kind == TokenKind::End || matches!(&t.kind, TokenKind::Word(w) if w.starts_with('[')))
+        {
+            *pos += 1;
+        }
+        match tokens.get(*pos) {
+            Some(t) if t.kind == TokenKind::OpenBlock => {
+                let (arg, used) = block(&tokens[*pos..])?;
+                *pos += used;
+                match arg.expr {
+                    Expr::Block(inner) => Ok(inner),
+                    _ => unreachable!("a block"),
+                }
+            }
+            other => {
+                let at = other.unwrap_or(&tokens[*pos - 1]);
+                Err(Fault::at(at.line, at.column, format!("Missing statement block after '{after}'.")))
+            }
+        }
+    };
+    let body = block_statements(&take_block(&mut pos, "try")?)?;
+    let skip_ends = |pos: &mut usize| {
+        while tokens.get(*pos).is_some_and(|t| t.kind == TokenKind::End) {
+            *pos += 1;
+        }
+    };
+    skip_ends(&mut pos);
+    let mut catch = None;
+    if keyword(tokens.get(pos), "catch") {
+        pos += 1;
+        catch = Some(block_statements(&take_block(&mut pos, "catch")?)?);
+        skip_ends(&mut pos);
+    }
+    let mut finally = None;
+    if keyword(tokens.get(pos), "finally") {
+        pos += 1;
+        finally = Some(block_statements(&take_block(&mut pos, "finally")?)?);
+        skip_ends(&mut pos);
+    }
+    if catch.is_none() && finally.is_none() {
+        return Err(Fault::at(first.line, first.column, "The Try statement is missing its Catch or Finally block."));
+    }
+    if let Some(extra) = tokens.get(pos) {
+        return Err(unexpected(extra, &describe(&extra.kind)));
+    }
+    Ok(Statement { line: first.line, column: first.column, assign: None, body: Body::Try { body, catch, finally } })
+}
+
+/// A statement's text rebuilt from its tokens (a statement inside a block).
+pub fn tokens_text(tokens: &[Token]) -> String {
+    let words: Vec<String> = tokens
+        .iter()
+        .filter(|t| t.kind != TokenKind::End)
+        .map(|t| match &t.kind {
+            TokenKind::Quoted(q) => format!("'{}'", q.replace('\'', "''")),
+            TokenKind::Parameter { name, colon: true } => format!("-{name}:"),
+            other => describe(other),
+        })
+        .collect();
+    words.join(" ")
+}
 
 /// The statement as written, continuations joined into single spaces.
 pub fn source_of(source: &str, tokens: &[Token]) -> String {
@@ -154,6 +244,9 @@ fn unexpected(t: &Token, what: &str) -> Fault {
 }
 
 pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
+    if keyword(tokens.first(), "try") {
+        return parse_try(tokens);
+    }
     if top_level_pipes(tokens).is_empty() {
         return parse_stage(tokens);
     }

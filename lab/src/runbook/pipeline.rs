@@ -24,12 +24,22 @@ pub(super) struct Ran {
     pub errors: Vec<Fault>,
 }
 
-/// Runs one bound call; with `-WhatIf` only says what it would do.
-async fn call(call: &Call, host: &mut Vec<String>) -> Result<CmdletOutput, Fault> {
+/// Runs one bound call; with `-WhatIf` only says what it would do. Its VERBOSE lines are shown
+/// under `-Verbose` or `$VerbosePreference = 'Continue'` (`verbose`).
+async fn call(call: &Call, host: &mut Vec<String>, verbose: bool) -> Result<CmdletOutput, Fault> {
     if call.common.what_if {
         host.push(super::common::what_if(call.spec, &call.args));
         return Ok(CmdletOutput::nothing());
     }
+    let shown = verbose || call.common.verbose;
+    let result = run_call(call).await?;
+    if shown {
+        host.extend(result.verbose.iter().map(|line| format!("VERBOSE: {line}")));
+    }
+    Ok(result)
+}
+
+async fn run_call(call: &Call) -> Result<CmdletOutput, Fault> {
     let invocation = Invocation {
         cmdlet: call.spec.name.to_string(),
         args: call.args.clone(),
@@ -45,6 +55,8 @@ async fn call(call: &Call, host: &mut Vec<String>) -> Result<CmdletOutput, Fault
 /// Runs `plan`; `variables` are the session's (a `Where-Object` block reads them).
 pub(super) async fn run(plan: &Plan, variables: &Variables, table: &CmdletTable) -> Ran {
     let mut ran = Ran::default();
+    let verbose =
+        matches!(variables.get("verbosepreference"), Some(Value::String(p)) if p.eq_ignore_ascii_case("Continue"));
     let objects = match &plan.head {
         Head::Value(value) => plan::values(value.clone()),
         Head::Connect { note, value } => {
@@ -52,7 +64,7 @@ pub(super) async fn run(plan: &Plan, variables: &Variables, table: &CmdletTable)
             plan::values(value.clone())
         }
         Head::Shape(shape) => super::shape::apply(shape, vec![], variables, table, &mut ran).await,
-        Head::Call { call: c, path } => match call(c, &mut ran.host).await {
+        Head::Call { call: c, path } => match call(c, &mut ran.host, verbose).await {
             Ok(output) => {
                 let output = match path {
                     Some(path) => super::property::member(output, path),
@@ -78,7 +90,7 @@ pub(super) async fn run(plan: &Plan, variables: &Variables, table: &CmdletTable)
     let mut objects = objects;
     for stage in &plan.stages {
         objects = match stage {
-            Stage::Feed(feed) => self::feed(feed, objects, &mut ran).await,
+            Stage::Feed(feed) => self::feed(feed, objects, &mut ran, verbose).await,
             Stage::Shape(shape) => super::shape::apply(shape, objects, variables, table, &mut ran).await,
         };
     }
@@ -87,7 +99,7 @@ pub(super) async fn run(plan: &Plan, variables: &Variables, table: &CmdletTable)
 }
 
 /// Runs `stage` once per object; an object that fails is reported and the next one goes on.
-async fn feed(stage: &Feed, objects: Vec<Value>, ran: &mut Ran) -> Vec<Value> {
+async fn feed(stage: &Feed, objects: Vec<Value>, ran: &mut Ran, verbose: bool) -> Vec<Value> {
     let at = (stage.line, stage.column);
     let mut out = vec![];
     for object in &objects {
@@ -110,7 +122,7 @@ async fn feed(stage: &Feed, objects: Vec<Value>, ran: &mut Ran) -> Vec<Value> {
             column: at.1,
             common: stage.common.clone(),
         };
-        match call(&one, &mut ran.host).await {
+        match call(&one, &mut ran.host, verbose).await {
             Ok(result) => {
                 out.extend(result.objects);
                 ran.output.warnings.extend(result.warnings);

@@ -135,6 +135,7 @@ fn head(body: &Body, variables: &Variables, table: &CmdletTable) -> Result<Head,
             Head::Shape(shape) => Ok(Head::Shape(shape)),
         },
         Body::Pipeline { .. } => unreachable!("the parser does not nest pipelines"),
+        Body::Try { .. } => unreachable!("the session runs try statements"),
         Body::Misassigned { name, line, column } => Err(Fault::at(
             *line,
             *column,

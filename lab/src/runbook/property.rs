@@ -14,33 +14,61 @@ fn split(name: &str) -> (String, Vec<&str>) {
     (variable, parts.collect())
 }
 
-/// The value of `$name` or of a property path under it. A missing property reads as `$null`, as
-/// in PowerShell; `None` only when the variable itself was never set.
+/// `Error[0]` → (`Error`, the indexes written after it).
+fn indexes(segment: &str) -> (&str, Vec<i64>) {
+    let name = segment.split('[').next().unwrap_or_default();
+    let list =
+        segment[name.len()..].split(['[', ']']).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
+    (name, list)
+}
+
+/// `value[n]`: a list's item (from the end when negative); a single value is its own `[0]`, as
+/// in PowerShell; anything else is `$null`.
+fn item(value: Value, n: i64) -> Value {
+    match value {
+        Value::List(items) => {
+            let at = if n < 0 { items.len() as i64 + n } else { n };
+            usize::try_from(at).ok().and_then(|i| items.into_iter().nth(i)).unwrap_or(Value::Null)
+        }
+        Value::Null => Value::Null,
+        one if n == 0 || n == -1 => one,
+        _ => Value::Null,
+    }
+}
+
+/// The value of `$name` or of a property path under it (with `[n]` indexes). A missing property
+/// reads as `$null`, as in PowerShell; `None` only when the variable itself was never set.
 pub fn read(variables: &Variables, name: &str) -> Option<Value> {
     let (variable, path) = split(name);
-    let mut value = variables.get(&variable)?.clone();
-    for property in path {
-        value = match value {
-            Value::Object(o) => o.get(property).cloned().unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
+    let (variable, first) = indexes(&variable);
+    let mut value = variables.get(variable)?.clone();
+    for n in first {
+        value = item(value, n);
     }
-    Some(value)
+    Some(follow(value, &path.join(".")))
 }
 
 /// `(Command).Path`: the property path of the command's one object (of each, for several), its
 /// warnings kept.
 pub fn member(output: CmdletOutput, path: &str) -> CmdletOutput {
-    CmdletOutput { objects: output.objects.into_iter().map(|v| follow(v, path)).collect(), warnings: output.warnings }
+    CmdletOutput {
+        objects: output.objects.into_iter().map(|v| follow(v, path)).collect(),
+        warnings: output.warnings,
+        verbose: output.verbose,
+    }
 }
 
 /// The value at the property path `A.B` under `value`; a missing property reads as `$null`.
 pub fn follow(mut value: Value, path: &str) -> Value {
-    for property in path.split('.').filter(|p| !p.is_empty()) {
+    for segment in path.split('.').filter(|p| !p.is_empty()) {
+        let (property, list) = indexes(segment);
         value = match value {
             Value::Object(o) => o.get(property).cloned().unwrap_or(Value::Null),
             _ => Value::Null,
         };
+        for n in list {
+            value = item(value, n);
+        }
     }
     value
 }

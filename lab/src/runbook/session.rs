@@ -16,6 +16,20 @@ struct Session {
     transcript: Transcript,
     /// Whether the run has said once that `-Confirm` never prompts.
     said_never_prompts: bool,
+    /// How many `try` blocks the running statement is inside: a terminating error there goes
+    /// to the `catch` block instead of being written.
+    in_try: usize,
+}
+
+/// How bad a statement's error is, as PowerShell tells them apart.
+#[derive(Clone, Copy, PartialEq)]
+enum Severity {
+    /// Refused before it ran ("not recognized", binding): ends the statement; caught by `try`.
+    Terminating,
+    /// The cmdlet's own error: written, the statement goes on; caught only under `Stop`.
+    Written,
+    /// `throw`: ends the run unless a `try` catches it.
+    Thrown,
 }
 
 pub(super) async fn run(source: &str, table: &CmdletTable, variables: Variables) -> Result<Transcript, RunbookError> {
@@ -23,7 +37,7 @@ pub(super) async fn run(source: &str, table: &CmdletTable, variables: Variables)
     // columns stay those of the text an editor shows.
     let source = super::encoding::without_bom(source);
     let statements = parse_all(source)?;
-    let mut session = Session { variables, transcript: Transcript::default(), said_never_prompts: false };
+    let mut session = Session { variables, transcript: Transcript::default(), said_never_prompts: false, in_try: 0 };
     for (statement, text) in statements {
         if let Some(stop) = session.statement(&statement, text, table).await {
             return Err(stop);
@@ -87,9 +101,16 @@ impl Session {
         matches!(self.variables.get("erroractionpreference"), Some(Value::String(p)) if p.eq_ignore_ascii_case("Stop"))
     }
 
-    /// Records the step; `Some` when the run stops at it.
-    fn finish(&mut self, step: Step, stops: bool) -> Option<RunbookError> {
-        let stop = step.errors.first().cloned().filter(|_| stops || self.preference_stops());
+    /// Records the step; `Some` when the run stops at it, or, inside a `try`, when its error
+    /// goes to the `catch` block (then it is not written, as PowerShell does not write a
+    /// caught error; `$Error` still gets it).
+    fn finish(&mut self, mut step: Step, severity: Severity, stops: bool) -> Option<RunbookError> {
+        let stopping = match severity {
+            Severity::Thrown => true,
+            Severity::Terminating => self.preference_stops() || self.in_try > 0,
+            Severity::Written => stops || self.preference_stops(),
+        };
+        let stop = step.errors.first().cloned().filter(|_| stopping);
         // `$Error` holds the newest error first.
         if !step.errors.is_empty() {
             let mut all: Vec<Value> = step.errors.iter().rev().map(error_record).collect();
@@ -98,6 +119,9 @@ impl Session {
             }
             self.variables.insert("error".into(), Value::List(all));
         }
+        if stop.is_some() && self.in_try > 0 {
+            step.errors.clear();
+        }
         self.transcript.steps.push(step);
         stop.map(|e| RunbookError {
             line: e.line,
@@ -105,6 +129,67 @@ impl Session {
             message: e.message,
             transcript: self.transcript.clone(),
         })
+    }
+
+    /// Runs `statements` in order; the first that stops (or is caught) ends them.
+    async fn block(&mut self, statements: &[(Statement, String)], table: &CmdletTable) -> Option<RunbookError> {
+        for (statement, text) in statements {
+            if let Some(stop) = Box::pin(self.statement(statement, text.clone(), table)).await {
+                return Some(stop);
+            }
+        }
+        None
+    }
+
+    /// `try { } catch { } finally { }`: a terminating error in the try block (or any error under
+    /// `Stop`, or `throw`) runs the catch block with `$_` holding its error record; the finally
+    /// block runs either way. Without a catch block the error goes on after the finally block.
+    async fn try_statement(
+        &mut self,
+        body: &[(Statement, String)],
+        catch: Option<&[(Statement, String)]>,
+        finally: Option<&[(Statement, String)]>,
+        table: &CmdletTable,
+    ) -> Option<RunbookError> {
+        self.in_try += 1;
+        let caught = self.block(body, table).await;
+        self.in_try -= 1;
+        let mut stop = None;
+        if let Some(error) = caught {
+            match catch {
+                Some(handler) => {
+                    let record =
+                        error_record(&StepError { line: error.line, column: error.column, message: error.message });
+                    let outer = self.variables.insert("_".into(), record.clone());
+                    self.variables.insert("psitem".into(), record);
+                    stop = self.block(handler, table).await;
+                    match outer {
+                        Some(v) => self.variables.insert("_".into(), v),
+                        None => self.variables.remove("_"),
+                    };
+                }
+                None => stop = Some(error),
+            }
+        }
+        if let Some(last) = finally {
+            if let Some(error) = self.block(last, table).await {
+                stop = Some(error);
+            }
+        }
+        // An error no catch block took is written where it happened, and ends what encloses it.
+        if let (Some(error), 0) = (&stop, self.in_try) {
+            let written = StepError { line: error.line, column: error.column, message: error.message.clone() };
+            if let Some(step) = self.transcript.steps.iter_mut().rev().find(|s| s.line == written.line) {
+                if !step.errors.contains(&written) {
+                    step.errors.push(written);
+                }
+            }
+            return stop.map(|mut e| {
+                e.transcript = self.transcript.clone();
+                e
+            });
+        }
+        stop
     }
 
     async fn statement(&mut self, statement: &Statement, source: String, table: &CmdletTable) -> Option<RunbookError> {
@@ -117,13 +202,16 @@ impl Session {
             host: vec![],
             errors: vec![],
         };
+        if let Body::Try { body, catch, finally } = &statement.body {
+            return self.try_statement(body, catch.as_deref(), finally.as_deref(), table).await;
+        }
         if let Some(message) = thrown(statement, &self.variables) {
             let fault = match message {
                 Ok(message) => Fault::at(statement.line, statement.column, message),
                 Err(fault) => fault,
             };
             step.errors.push(fault.into());
-            return self.finish(step, true);
+            return self.finish(step, Severity::Thrown, true);
         }
         let checked = plan::check(statement, &self.variables, table).and_then(|plan| {
             match &statement.assign {
@@ -137,7 +225,7 @@ impl Session {
             Ok(plan) => plan,
             Err(fault) => {
                 step.errors.push(hints::with_hint(fault, statement).into());
-                return self.finish(step, false);
+                return self.finish(step, Severity::Terminating, false);
             }
         };
         let common = plan.common();
@@ -172,12 +260,12 @@ impl Session {
                 if let Err(message) = property::assign(&mut self.variables, name, value) {
                     step.errors.push(StepError { line: statement.line, column: statement.column, message });
                 }
-                CmdletOutput { objects: vec![], warnings: ran.output.warnings }
+                CmdletOutput { objects: vec![], warnings: ran.output.warnings, verbose: vec![] }
             }
             None => ran.output,
         };
         let stops = common.stops();
-        self.finish(step, stops)
+        self.finish(step, Severity::Written, stops)
     }
 
     /// `-OutVariable` and `-ErrorVariable`: the output and the errors, also in a variable.

@@ -18,6 +18,8 @@ pub enum Target {
     Dns,
     /// A Cloud Connector appliance's Mediation Server (`run --on APPLIANCE`).
     Appliance,
+    /// The lab's clock (`Start-Sleep` moves lab time).
+    Clock,
 }
 
 /// The .NET-ish type a parameter binds to; names appear in PowerShell's error messages.

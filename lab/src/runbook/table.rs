@@ -47,7 +47,8 @@ impl CmdletTable {
 
     /// Whether `name` is a real cmdlet that the lab does not model (as opposed to a typo).
     pub fn unmodelled(&self, name: &str) -> bool {
-        !self.known(name) && unmodelled_names().any(|n| n.eq_ignore_ascii_case(name))
+        !self.known(name)
+            && (unmodelled_names().any(|n| n.eq_ignore_ascii_case(name)) || super::reference::is_documented(name))
     }
 
     /// The known cmdlets nearest to a name the run does not know.
@@ -102,6 +103,7 @@ impl CmdletTable {
             .map(|e| match e.spec.target {
                 Target::Appliance => (2, "on a Cloud Connector appliance: use run --on APPLIANCE"),
                 Target::Dns => (1, "on the internal DNS server, which this run is not connected to"),
+                Target::Clock => (3, "against a lab's clock, which this run is not connected to"),
                 Target::Tenant | Target::Local => {
                     (0, "in the tenant through remote PowerShell, which this run is not connected to")
                 }
@@ -126,6 +128,7 @@ fn runs(target: Target) -> &'static str {
         Target::Appliance => "on a Mediation Server (run --on APPLIANCE)",
         Target::Dns => "against the internal DNS server",
         Target::Tenant => "against the tenant (Skype for Business Online)",
+        Target::Clock => "against the lab's clock (moves lab time)",
     }
 }
 

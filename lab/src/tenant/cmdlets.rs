@@ -15,6 +15,8 @@ const URL: &str = "HybridConfigServiceInternalUrl";
 const EXTERNAL_URL: &str = "HybridConfigServiceExternalUrl";
 const PEER_DESTINATION: &str = "PeerDestination";
 const DIAL_PLAN: &str = "UseOnPremDialPlan";
+/// `-Tenant <Guid>`: "the tenant account on which the cmdlet will operate".
+const TENANT: ParamSpec = ParamSpec::named("Tenant", ParamKind::String);
 
 /// What the tenant does for one cmdlet, through the administrator's remote.
 type Handler = for<'a> fn(&'a TenantRemote, &'a Invocation) -> BoxFuture<'a, Result<CmdletOutput, CmdletError>>;
@@ -30,6 +32,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
                 ParamSpec::named(EXTERNAL_URL, ParamKind::String).or_null(),
                 ParamSpec::named(PEER_DESTINATION, ParamKind::String).or_null(),
                 ParamSpec::named(DIAL_PLAN, ParamKind::Bool),
+                TENANT,
             ],
         },
         handler: |remote, call| Box::pin(set_hybrid_configuration(remote, call)),
@@ -41,6 +44,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
             params: &[
                 ParamSpec::named("Identity", ParamKind::String).at(0),
                 ParamSpec::named("LocalStore", ParamKind::Switch),
+                TENANT,
             ],
         },
         handler: |remote, call| Box::pin(hybrid_configuration(remote, call)),
@@ -92,6 +96,14 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
     },
     Cmdlet {
         spec: CmdletSpec {
+            name: "Get-CsTenant",
+            target: Target::Tenant,
+            params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
+        },
+        handler: |remote, _| Box::pin(tenant(remote)),
+    },
+    Cmdlet {
+        spec: CmdletSpec {
             name: "Get-CsHybridPSTNSite",
             target: Target::Tenant,
             params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
@@ -105,6 +117,8 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
             params: &[
                 ParamSpec::named("Identity", ParamKind::String).at(0).required(),
                 ParamSpec::named("HybridPstnSite", ParamKind::String).or_null(),
+                ParamSpec::named("AllowInternationalCalls", ParamKind::Bool),
+                TENANT,
             ],
         },
         handler: |remote, call| Box::pin(set_user_pstn_settings(remote, call)),
@@ -113,7 +127,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
         spec: CmdletSpec {
             name: "Get-CsUserPstnSettings",
             target: Target::Tenant,
-            params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
+            params: &[ParamSpec::named("Identity", ParamKind::String).at(0), TENANT],
         },
         handler: |remote, call| Box::pin(user_pstn_settings(remote, call)),
     },
@@ -141,7 +155,7 @@ fn failed(e: RemoteError) -> CmdletError {
 }
 
 fn objects(items: impl Iterator<Item = PsObject>) -> CmdletOutput {
-    CmdletOutput { objects: items.map(Value::Object).collect(), warnings: vec![] }
+    CmdletOutput { objects: items.map(Value::Object).collect(), warnings: vec![], verbose: vec![] }
 }
 
 /// A string-or-`$null` parameter: absent is "not given", `$null` clears.
@@ -170,8 +184,34 @@ impl Executor for TenantExecutor {
     async fn execute(&self, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
         let cmdlet = find(CMDLETS, &invocation.cmdlet)
             .ok_or_else(|| CmdletError::new(format!("the tenant does not run {}", invocation.cmdlet)))?;
+        if let Some(written) = invocation.string("Tenant") {
+            own_tenant(&self.remote, written).await?;
+        }
         (cmdlet.handler)(&self.remote, invocation).await
     }
+}
+
+/// `-Tenant` must name the tenant the session is connected to. **Lab choice:** the wording of
+/// the refusal of another id (the service's own is not documented).
+async fn own_tenant(remote: &TenantRemote, written: &str) -> Result<(), CmdletError> {
+    let Ok(asked) = written.trim().trim_matches(['{', '}']).parse::<uuid::Uuid>() else {
+        return Err(CmdletError::new(format!(
+            "Cannot bind parameter 'Tenant'. Cannot convert value \"{written}\" to type \"System.Guid\"."
+        )));
+    };
+    let own = remote.tenant().await.map_err(failed)?;
+    if asked != own.tenant_id {
+        return Err(CmdletError::new(format!(
+            "The tenant {asked} was not found: this session is connected to tenant {} ({}).",
+            own.tenant_id, own.display_name
+        )));
+    }
+    Ok(())
+}
+
+async fn tenant(remote: &TenantRemote) -> Result<CmdletOutput, CmdletError> {
+    let info = remote.tenant().await.map_err(failed)?;
+    Ok(CmdletOutput::object(Value::Object(PsObject::from_serialize("TenantInfo", &info))))
 }
 
 async fn set_hybrid_configuration(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
@@ -180,7 +220,7 @@ async fn set_hybrid_configuration(remote: &TenantRemote, invocation: &Invocation
         return Ok(CmdletOutput::nothing());
     }
     let answer = remote.set_hybrid_configuration(&change).await.map_err(failed)?;
-    Ok(CmdletOutput { objects: vec![], warnings: answer.warnings })
+    Ok(CmdletOutput { objects: vec![], warnings: answer.warnings, verbose: vec![] })
 }
 
 async fn hybrid_configuration(remote: &TenantRemote, _: &Invocation) -> Result<CmdletOutput, CmdletError> {
@@ -233,7 +273,7 @@ async fn appliances(remote: &TenantRemote, invocation: &Invocation) -> Result<Cm
         object.properties.insert(at, ("TenantVersion".into(), Value::Int(current as i64)));
         Value::Object(object)
     };
-    Ok(CmdletOutput { objects: records.iter().map(with_current).collect(), warnings: vec![] })
+    Ok(CmdletOutput { objects: records.iter().map(with_current).collect(), warnings: vec![], verbose: vec![] })
 }
 
 async fn set_appliance(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
@@ -254,8 +294,17 @@ async fn sites(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletO
 
 async fn set_user_pstn_settings(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
     let identity = invocation.string("Identity").unwrap_or_default();
-    if let Some(site) = nullable_string(invocation, "HybridPstnSite") {
-        remote.set_user_pstn_site(identity, site.as_deref()).await.map_err(failed)?;
+    let site = nullable_string(invocation, "HybridPstnSite");
+    match invocation.get("AllowInternationalCalls") {
+        Some(Value::Bool(allowed)) => {
+            let site = site.as_ref().map(|s| s.as_deref());
+            remote.set_user_pstn_settings(identity, site, *allowed).await.map_err(failed)?;
+        }
+        _ => {
+            if let Some(site) = site {
+                remote.set_user_pstn_site(identity, site.as_deref()).await.map_err(failed)?;
+            }
+        }
     }
     Ok(CmdletOutput::nothing())
 }
@@ -263,14 +312,20 @@ async fn set_user_pstn_settings(remote: &TenantRemote, invocation: &Invocation) 
 async fn user_pstn_settings(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
     let settings = match invocation.string("Identity") {
         Some(identity) => vec![remote.user_pstn_settings(identity).await.map_err(failed)?],
-        None => remote
-            .configuration()
-            .await
-            .map_err(failed)?
-            .user_pstn_sites
-            .into_iter()
-            .map(|(user, site)| UserPstnSettings { identity: user, hybrid_pstn_site: Some(site) })
-            .collect(),
+        None => {
+            let c = remote.configuration().await.map_err(failed)?;
+            let mut users: Vec<&String> = c.user_pstn_sites.keys().chain(c.user_international_calls.keys()).collect();
+            users.sort();
+            users.dedup();
+            users
+                .into_iter()
+                .map(|user| UserPstnSettings {
+                    identity: user.clone(),
+                    hybrid_pstn_site: c.user_pstn_sites.get(user).cloned(),
+                    allow_international_calls: c.user_international_calls.get(user).copied().unwrap_or(false),
+                })
+                .collect()
+        }
     };
     Ok(objects(settings.iter().map(|s| PsObject::from_serialize("UserPstnSettings", s))))
 }

@@ -79,5 +79,6 @@ fn new_media_bypass_configuration(invocation: &Invocation) -> Result<CmdletOutpu
     Ok(CmdletOutput {
         objects: vec![Value::Object(PsObject::from_serialize("MediaBypassSettings", &settings))],
         warnings,
+        verbose: vec![],
     })
 }

@@ -23,9 +23,10 @@ mod store;
 pub use cmdlets::TenantExecutor;
 pub use in_session::{session_specs, InSession};
 pub use model::{
-    user_key, ApplianceContact, ApplianceRecord, ApplianceRegistration, BypassMode, HybridConfiguration,
-    HybridConfigurationAnswer, HybridConfigurationChange, HybridPstnSite, MediaBypassParameters, MediaBypassSettings,
-    NetworkConfiguration, Provisioning, PstnRoute, TenantConfiguration, UserPstnSettings, ALWAYS_BYPASS_IGNORED,
+    appliance_identity, tenant_id, user_key, ApplianceContact, ApplianceRecord, ApplianceRegistration, BypassMode,
+    HybridConfiguration, HybridConfigurationAnswer, HybridConfigurationChange, HybridPstnSite, MediaBypassParameters,
+    MediaBypassSettings, NetworkConfiguration, Provisioning, PstnRoute, TenantConfiguration, TenantInfo,
+    UserPstnSettings, ALWAYS_BYPASS_IGNORED,
 };
 pub use objects::{appliance_object, network_object};
 pub use remote::TenantRemote;

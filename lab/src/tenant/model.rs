@@ -133,6 +133,10 @@ pub struct TenantConfiguration {
     /// through, by [`user_key`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub user_pstn_sites: BTreeMap<String, String>,
+    /// `Set-CsUserPstnSettings -AllowInternationalCalls`: the users whose setting was written, by
+    /// [`user_key`]; the page documents `$false` for the others.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub user_international_calls: BTreeMap<String, bool>,
 }
 
 /// How the tenant keys a user: `Identity` may be the lab user's name or `user@domain`, so both
@@ -148,6 +152,9 @@ pub struct UserPstnSettings {
     pub identity: String,
     /// The assigned PSTN site; `None` means the tenant default applies.
     pub hybrid_pstn_site: Option<String>,
+    /// Whether the user may place international calls (the page: default `$false`).
+    #[serde(default)]
+    pub allow_international_calls: bool,
 }
 
 /// `Get-CsHybridPSTNSite`, one row (lab choice of properties: the site and its appliances).
@@ -170,6 +177,39 @@ pub struct PstnRoute {
     pub reason: String,
     /// Appliances that take no new calls, by name, with why (maintenance, not registered).
     pub unavailable: BTreeMap<String, String>,
+}
+
+/// `Get-CsTenant`, the part runbooks use: the id `-Tenant` takes, and the name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TenantInfo {
+    pub tenant_id: Uuid,
+    pub display_name: String,
+}
+
+/// The tenant's id, derived from its domain so it is the same on every start and on both
+/// backends (lab choice, as for [`appliance_identity`]).
+pub fn tenant_id(domain: &str) -> Uuid {
+    appliance_identity(domain, "")
+}
+
+/// An appliance's Identity, derived from the tenant's domain and the appliance's name, so the
+/// same plan gives the same identities on every start and on both backends, and a runbook that
+/// holds an appliance's identity (`Set-CsHybridPSTNAppliance -Identity 7af7dc1c-...`) can be
+/// rehearsed. **Lab choice:** a name-based UUID of version 8 (RFC 9562, custom) from two FNV-1a
+/// hashes of `domain/name` in lower case; the service assigns a random one.
+pub fn appliance_identity(domain: &str, name: &str) -> Uuid {
+    let text = format!("{}/{}", domain.trim().to_ascii_lowercase(), name.trim().to_ascii_lowercase());
+    let fnv = |offset: u64| {
+        text.bytes().fold(offset, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
+    };
+    let (high, low) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&high.to_be_bytes());
+    bytes[8..].copy_from_slice(&low.to_be_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x80;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    Uuid::from_bytes(bytes)
 }
 
 /// `Get-CsHybridPSTNAppliance`, one row.
@@ -401,5 +441,20 @@ mod tests {
         let (s, _) = MediaBypassSettings::new_configuration(&p);
         assert_eq!(s.internal_bypass_mode, BypassMode::Any);
         assert_eq!(s.bypass_id, None);
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::appliance_identity;
+
+    #[test]
+    fn an_appliance_identity_is_the_same_for_the_same_tenant_and_name() {
+        let first = appliance_identity("adatum.biz", "ams-cce1");
+        assert_eq!(first, appliance_identity("Adatum.biz", "AMS-CCE1"), "names are case-insensitive");
+        assert_ne!(first, appliance_identity("adatum.biz", "ams-cce2"));
+        assert_ne!(first, appliance_identity("contoso.com", "ams-cce1"));
+        assert_eq!(first.get_version_num(), 8);
+        assert_eq!(first.get_variant(), uuid::Variant::RFC4122);
     }
 }

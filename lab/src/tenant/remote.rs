@@ -69,6 +69,11 @@ impl TenantRemote {
     }
 
     /// The whole configuration with its version.
+    /// `Get-CsTenant`: the id `-Tenant` must name.
+    pub async fn tenant(&self) -> Result<TenantInfo, RemoteError> {
+        self.get("/admin/tenant").await
+    }
+
     pub async fn configuration(&self) -> Result<TenantConfiguration, RemoteError> {
         self.get("/admin/configuration").await
     }
@@ -109,6 +114,21 @@ impl TenantRemote {
     }
 
     /// `Set-CsUserPstnSettings -Identity -HybridPstnSite`; `None` removes the assignment.
+    /// `Set-CsUserPstnSettings -AllowInternationalCalls`, with `-HybridPstnSite` when `site` is
+    /// `Some` (`Some(None)` removes the assignment).
+    pub async fn set_user_pstn_settings(
+        &self,
+        user: &str,
+        site: Option<Option<&str>>,
+        allow_international_calls: bool,
+    ) -> Result<TenantConfiguration, RemoteError> {
+        let mut body = serde_json::json!({ "allow_international_calls": allow_international_calls });
+        if let Some(site) = site {
+            body["site"] = serde_json::json!(site);
+        }
+        self.send(reqwest::Method::PUT, &format!("/admin/users/{}/pstn-site", encode(user)), &body).await
+    }
+
     pub async fn set_user_pstn_site(&self, user: &str, site: Option<&str>) -> Result<TenantConfiguration, RemoteError> {
         self.send(
             reqwest::Method::PUT,

@@ -21,6 +21,7 @@ pub fn router(tenant: Tenant) -> Router {
     Router::new()
         .route("/healthz", get(|| async { StatusCode::OK }))
         .route("/admin/configuration", get(configuration))
+        .route("/admin/tenant", get(tenant_info))
         .route("/admin/hybrid-configuration", get(hybrid_configuration).put(set_hybrid_configuration))
         .route("/admin/hybrid-configuration/internal-url", put(set_internal_url))
         .route("/admin/network-configuration", get(network_configuration))
@@ -47,6 +48,13 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, 
 async fn configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<TenantConfiguration> {
     require(&headers, t.credentials(), Expected::Admin)?;
     Ok(Json(t.configuration()))
+}
+
+/// `Get-CsTenant`: the tenant's id and name.
+async fn tenant_info(State(t): State<Tenant>, headers: HeaderMap) -> Answer<TenantInfo> {
+    require(&headers, t.credentials(), Expected::Admin)?;
+    let domain = &t.topology().tenant.domain;
+    Ok(Json(TenantInfo { tenant_id: tenant_id(domain), display_name: domain.clone() }))
 }
 
 async fn hybrid_configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<HybridConfiguration> {
@@ -206,7 +214,7 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
                 _ => {}
             }
             let mut record = current.cloned().unwrap_or_else(|| ApplianceRecord {
-                identity: uuid::Uuid::new_v4(),
+                identity: appliance_identity(&t.topology().tenant.domain, &name),
                 name: name.clone(),
                 site_name: String::new(),
                 mediation_server_fqdn: String::new(),
@@ -342,13 +350,26 @@ async fn user_pstn_settings(
     Path(user): Path<String>,
 ) -> Answer<UserPstnSettings> {
     require(&headers, t.credentials(), Expected::Admin)?;
-    let site = t.configuration().user_pstn_sites.get(&user_key(&user)).cloned();
-    Ok(Json(UserPstnSettings { identity: user, hybrid_pstn_site: site }))
+    let configuration = t.configuration();
+    let key = user_key(&user);
+    let site = configuration.user_pstn_sites.get(&key).cloned();
+    let international = configuration.user_international_calls.get(&key).copied().unwrap_or(false);
+    Ok(Json(UserPstnSettings { identity: user, hybrid_pstn_site: site, allow_international_calls: international }))
 }
 
+/// `{"site": "<site>" | null, "allow_international_calls": bool}`: a field left out stays as
+/// it is, except that a body without either clears the site (the older form of this call).
 #[derive(Deserialize)]
 struct PstnSiteAssignment {
-    site: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    site: Option<Option<String>>,
+    #[serde(default)]
+    allow_international_calls: Option<bool>,
+}
+
+/// A field that is there, even as `null`, is `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// `Set-CsUserPstnSettings -Identity USER -HybridPstnSite SITE|$null`; a site outside the
@@ -360,26 +381,39 @@ async fn set_user_pstn_site(
     bytes: Bytes,
 ) -> Answer<TenantConfiguration> {
     require(&headers, t.credentials(), Expected::Admin)?;
-    let PstnSiteAssignment { site } = body(&bytes, r#"{"site": "<site name>" | null}"#)?;
+    let PstnSiteAssignment { site, allow_international_calls } =
+        body(&bytes, r#"{"site": "<site name>" | null, "allow_international_calls": true | false}"#)?;
+    let site = match (site, allow_international_calls) {
+        (None, None) => Some(None),
+        (site, _) => site,
+    };
     let key = user_key(&user);
     if key.is_empty() {
         return Err(ApiError::bad_request(format!("'{user}' names no user")));
     }
     let site = match site {
-        None => None,
-        Some(name) => Some(
+        Some(Some(name)) => Some(Some(
             t.topology()
                 .site(&name)
                 .map(|s| s.name.clone())
                 .ok_or_else(|| ApiError::bad_request(unknown_site(t.topology(), &name)))?,
-        ),
+        )),
+        other => other,
     };
     let configuration = t
         .update_configuration(|c| {
             match site {
-                Some(site) => c.user_pstn_sites.insert(key, site),
-                None => c.user_pstn_sites.remove(&key),
+                Some(Some(site)) => {
+                    c.user_pstn_sites.insert(key.clone(), site);
+                }
+                Some(None) => {
+                    c.user_pstn_sites.remove(&key);
+                }
+                None => {}
             };
+            if let Some(allowed) = allow_international_calls {
+                c.user_international_calls.insert(key, allowed);
+            }
             c.version += 1;
             Ok(c.clone())
         })

@@ -59,8 +59,6 @@ pub enum PolicyError {
     DuplicatePolicy { name: String, level: String },
     #[error("The query resolution policy {name} was not found{level}.")]
     UnknownPolicy { name: String, level: String },
-    #[error("The processing order {order} is already used by query resolution policy {other}{level}: each policy needs its own processing order.")]
-    DuplicateProcessingOrder { order: u32, other: String, level: String },
     #[error("The processing order must be 1 or more, not {order}.")]
     BadProcessingOrder { order: i64 },
     #[error("The {criterion} criteria '{text}' is not valid: {reason}. Expected for example \"EQ,value1,value2;NE,value3\".")]

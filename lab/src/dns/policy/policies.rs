@@ -71,14 +71,28 @@ impl DnsState {
             Some(n) => n as u32,
             None => self.policies.iter().filter(same_level).map(|p| p.processing_order).max().unwrap_or(0) + 1,
         };
-        if let Some(other) = self.policies.iter().filter(same_level).find(|p| p.processing_order == order) {
-            return Err(PolicyError::DuplicateProcessingOrder {
-                order,
-                other: other.name.clone(),
-                level: level_words(zone.as_deref()),
-            });
-        }
         Ok(order)
+    }
+
+    /// Frees `order` at a level for a policy taking it: as the Set page documents ("the DNS
+    /// server updates the processing order of the existing policies"), the policy holding it and
+    /// those right after it without a gap move down by one, so the new one comes first and the
+    /// others keep their relative order. **Lab choice:** Add does the same, and gaps further down
+    /// are kept.
+    fn make_room(&mut self, zone: &Option<String>, order: u32, except: Option<&str>) {
+        let mut level: Vec<&mut QueryResolutionPolicy> = self
+            .policies
+            .iter_mut()
+            .filter(|p| &p.zone == zone && except.is_none_or(|n| !p.name.eq_ignore_ascii_case(n)))
+            .filter(|p| p.processing_order >= order)
+            .collect();
+        level.sort_by_key(|p| p.processing_order);
+        for (taken, p) in (order..).zip(level) {
+            if p.processing_order != taken {
+                break;
+            }
+            p.processing_order += 1;
+        }
     }
 
     fn criteria(&self, given: &[(CriterionKind, String)]) -> Result<Vec<Criterion>, PolicyError> {
@@ -111,6 +125,7 @@ impl DnsState {
             return Err(PolicyError::DuplicatePolicy { name: name.into(), level });
         }
         let processing_order = self.order(&zone, new.processing_order, None)?;
+        self.make_room(&zone, processing_order, None);
         self.policies.push(QueryResolutionPolicy {
             name: name.to_string(),
             zone: zone.clone(),
@@ -159,6 +174,9 @@ impl DnsState {
         }
         if edit.processing_order.is_some() {
             updated.processing_order = self.order(&current.zone, edit.processing_order, Some(&current.name))?;
+        }
+        if edit.processing_order.is_some() {
+            self.make_room(&current.zone, updated.processing_order, Some(&current.name));
         }
         let slot =
             self.policies.iter_mut().find(|p| p.zone == current.zone && p.name == current.name).expect("found above");

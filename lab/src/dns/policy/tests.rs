@@ -334,10 +334,6 @@ fn validation_errors_say_what_was_wrong() {
         "The zone scope ParisZoneScope was not found in zone adatum.biz."
     );
     assert_eq!(
-        err(s.add_policy(policy("P", "ALLOW", &[], Some("SeattleZoneScope"), Some(2)))),
-        "The processing order 2 is already used by query resolution policy SeattlePolicy in zone adatum.biz: each policy needs its own processing order."
-    );
-    assert_eq!(
         err(s.add_policy(policy("seattlepolicy", "DENY", &[], None, Some(9)))),
         "The query resolution policy seattlepolicy already exists in zone adatum.biz."
     );
@@ -564,10 +560,15 @@ fn set_changes_criteria_scopes_and_order() {
     assert_eq!(a(s.resolve(&q("192.168.1.5", "hybridvoice.adatum.biz"))), ["10.10.1.8"]);
     let p = s.policy("AmsterdamPolicy", Some("adatum.biz")).unwrap();
     assert_eq!(p.criteria.len(), 2, "the ClientSubnet criterion stays");
-    assert_eq!(
-        err(s.set_policy("AmsterdamPolicy", Some("adatum.biz"), PolicyEdit { processing_order: Some(2), ..PolicyEdit::default() })),
-        "The processing order 2 is already used by query resolution policy SeattlePolicy in zone adatum.biz: each policy needs its own processing order."
-    );
+    // The page: "the DNS server updates the processing order of the existing policies".
+    s.set_policy(
+        "AmsterdamPolicy",
+        Some("adatum.biz"),
+        PolicyEdit { processing_order: Some(2), ..PolicyEdit::default() },
+    )
+    .unwrap();
+    let orders = |s: &DnsState| s.policies().iter().map(|p| (p.name.clone(), p.processing_order)).collect::<Vec<_>>();
+    assert_eq!(orders(&s), [("AmsterdamPolicy".to_string(), 2), ("SeattlePolicy".to_string(), 3)]);
     s.set_policy(
         "AmsterdamPolicy",
         Some("adatum.biz"),
@@ -575,6 +576,22 @@ fn set_changes_criteria_scopes_and_order() {
     )
     .unwrap();
     assert_eq!(s.policies().iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["SeattlePolicy", "AmsterdamPolicy"]);
+}
+
+/// Adding at a processing order in use puts the new policy first: the one holding it and those
+/// right after it move down, a gap further down stays.
+#[test]
+fn a_processing_order_in_use_is_made_room_for() {
+    let mut s = geo();
+    s.set_policy(
+        "SeattlePolicy",
+        Some("adatum.biz"),
+        PolicyEdit { processing_order: Some(5), ..PolicyEdit::default() },
+    )
+    .unwrap();
+    s.add_policy(policy("P", "ALLOW", &[], Some("SeattleZoneScope"), Some(1))).unwrap();
+    let orders: Vec<(String, u32)> = s.policies().iter().map(|p| (p.name.clone(), p.processing_order)).collect();
+    assert_eq!(orders, [("P".to_string(), 1), ("AmsterdamPolicy".to_string(), 2), ("SeattlePolicy".to_string(), 5)]);
 }
 
 /// "Remove-DnsServerZoneScope" (the default scope stays) and "Add-DnsServerQueryResolutionPolicy":

@@ -116,3 +116,49 @@ fn the_errors_are_kept_in_dollar_error_newest_first() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn try_catch_finally_with_dollar_underscore_and_dollar_error() {
+    let (recorder, table) = refusing("the URL is bad");
+    let source = "try {\n  Get-Nothing\n  Get-CsNetworkConfiguration\n}\ncatch {\n  $caught = $_.Exception.Message\n  $Error[0].Exception.Message\n}\nfinally {\n  Get-CsTenantHybridConfiguration\n}\n$caught\n";
+    let t = block(run(source, &table)).unwrap();
+    assert!(t.succeeded(), "a caught error is not written:\n{}", t.render());
+    let calls: Vec<String> = recorder.calls.lock().unwrap().iter().map(|c| c.cmdlet.clone()).collect();
+    assert_eq!(calls, ["Get-CsTenantHybridConfiguration"], "the try block stopped at its error; finally ran");
+    let last = &t.steps.last().unwrap().output.objects;
+    assert!(
+        matches!(&last[0], Value::String(m) if m.starts_with("The term 'Get-Nothing' is not recognized")),
+        "{last:?}"
+    );
+    let printed = &t.steps.iter().find(|s| s.line == 7).unwrap().output.objects;
+    assert_eq!(printed, last, "$Error[0] is the newest error");
+}
+
+#[test]
+fn a_cmdlets_own_error_is_caught_only_under_stop() {
+    let (recorder, table) = refusing("the URL is bad");
+    let written = "try { Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl x; Get-CsNetworkConfiguration } catch { throw 'caught' }";
+    let t = block(run(written, &table)).unwrap();
+    assert_eq!(t.failures().count(), 1, "written, not caught: the try block goes on");
+    assert_eq!(recorder.calls.lock().unwrap().len(), 2);
+    let (recorder, table) = refusing("the URL is bad");
+    let stopped = "try { Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl x -ErrorAction Stop; Get-CsNetworkConfiguration } catch { $m = $_.Exception.Message }\n$m";
+    let t = block(run(stopped, &table)).unwrap();
+    assert!(t.succeeded(), "{}", t.render());
+    assert_eq!(recorder.calls.lock().unwrap().len(), 1, "the catch block took it");
+    assert_eq!(
+        t.steps.last().unwrap().output.objects,
+        [Value::String("Set-CsTenantHybridConfiguration : the URL is bad".into())]
+    );
+}
+
+#[test]
+fn a_throw_in_a_catch_block_ends_the_run() {
+    let (_, table) = tenant();
+    let source = "try { throw 'first' } catch { throw $_.Exception.Message }\nGet-CsNetworkConfiguration";
+    let err = block(run(source, &table)).unwrap_err();
+    assert_eq!((err.line, err.message.as_str()), (1, "first"));
+    assert_eq!(err.transcript.steps.len(), 2, "the line after did not run");
+    let err = block(run("try { Get-CsNetworkConfiguration } catch", &table)).unwrap_err();
+    assert_eq!(err.message, "Missing statement block after 'catch'.");
+}

@@ -33,6 +33,7 @@ impl Executor for Subnets {
                     subnet("OsloSubnet", &["10.20.0.0/16", "10.21.0.0/16"], 5),
                 ],
                 warnings: vec![],
+                verbose: vec![],
             });
         }
         Ok(CmdletOutput::nothing())
@@ -206,8 +207,12 @@ fn out_null_out_string_and_measure_object() {
 #[test]
 fn control_statements_are_a_parse_error_so_nothing_runs() {
     let (dns, table) = dns();
-    let err = block(run("Get-DnsServerClientSubnet\ntry { Get-DnsServerClientSubnet } catch { }", &table)).unwrap_err();
+    let err = block(run("Get-DnsServerClientSubnet\nforeach { Get-DnsServerClientSubnet }", &table)).unwrap_err();
     assert_eq!((err.line, err.column), (2, 1));
-    assert!(err.message.starts_with("The 'try' statement is not supported by the runbook runner"), "{}", err.message);
+    assert!(
+        err.message.starts_with("The 'foreach' statement is not supported by the runbook runner"),
+        "{}",
+        err.message
+    );
     assert!(dns.calls.lock().unwrap().is_empty());
 }

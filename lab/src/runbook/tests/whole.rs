@@ -43,7 +43,8 @@ pub(super) fn table(recorder: &Arc<Recorder>, on_appliance: bool) -> CmdletTable
     RoleExecutors {
         tenant: (!on_appliance).then(|| executor.clone()),
         dns: Some(executor.clone()),
-        appliance: on_appliance.then_some(executor),
+        appliance: on_appliance.then_some(executor.clone()),
+        clock: Some(executor),
     }
     .cmdlet_table()
 }
