@@ -123,9 +123,7 @@ fn write_network(w: &mut String, network: &NetworkPlan) {
     let _ = writeln!(w, "  {}:\n    name: {}\n    driver: bridge", network.key, object_name(&network.key));
     write_labels(w, "    ", &[]);
     let _ = writeln!(w, "    ipam:\n      driver: default\n      config:");
-    for (subnet, gateway) in network.subnets.iter().zip(&network.gateways) {
-        let _ = writeln!(w, "        - subnet: {subnet}\n          gateway: {gateway}");
-    }
+    let _ = writeln!(w, "        - subnet: {}\n          gateway: {}", network.subnet, network.gateway);
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod census;
 mod compose;
 mod dns_servers;
 mod docker;
+mod host_networks;
 pub mod image;
 mod owner;
 mod plan;
@@ -121,13 +122,15 @@ impl Containers {
         }
         let owner_labels = owner.labels();
         let guard = SweepGuard(lab.clone());
-        let online = free_online_subnet(&docker).await?;
+        let host = host_networks::HostNetworks::read();
+        let online = free_online_subnet(&docker, &host).await?;
         let plan = LabPlan::new(topology, online);
+        refuse_host_networks(&host, &plan, topology)?;
         let prefix = format!("bypass-lab-{lab}");
         let net = |key: &str| format!("{prefix}-{key}");
         for network in plan.networks() {
             create_network(&docker, &lab, &owner_labels, &net(&network.key), network).await?;
-            progress(&format!("network {} {}", net(&network.key), join(&network.subnets)));
+            progress(&format!("network {} {}", net(&network.key), network.subnet));
         }
         let endpoints = plan.endpoints().ok_or(BackendError::NoDnsSubnet)?;
         let specs = role_plan::on_networks(&plan, dns_start, &Sources::in_container());
@@ -278,17 +281,12 @@ impl Containers {
                 .options
                 .and_then(|o| o.get("com.docker.network.bridge.name").cloned())
                 .unwrap_or_else(|| format!("br-{}", &id[..id.len().min(12)]));
-            bridges.extend(network.subnets.iter().map(|s| (*s, bridge.clone())));
+            bridges.push((network.subnet, bridge));
         }
-        let endpoints = self.endpoints();
-        let urls = [&endpoints.tenant, &endpoints.dns_admin]
-            .into_iter()
-            .chain(endpoints.dns_servers.iter().map(|d| &d.admin))
-            .chain(endpoints.appliances.values())
-            .chain(endpoints.clients.values());
-        let addresses = urls
-            .filter_map(|u| reqwest::Url::parse(u).ok()?.host_str()?.trim_matches(['[', ']']).parse::<IpAddr>().ok())
-            .chain([endpoints.dns.ip()]);
+        // Every address a role sits at (each leg of each DNS server and appliance, the outside
+        // network's included), and every client host started.
+        let clients = self.endpoints().clients.values().filter_map(|u| url_host(u)).collect::<Vec<_>>();
+        let addresses = self.plan.addresses().into_iter().map(|(a, _)| a).chain(clients);
         let expected: Vec<(IpAddr, String)> = addresses
             .map(|a| {
                 let bridge = bridges.iter().find(|(net, _)| net.contains(&a)).map(|(_, b)| b.clone());
@@ -438,12 +436,8 @@ impl Backend for Containers {
             return Ok(url.clone());
         }
         let topology = self.state.lock().unwrap().topology.clone();
-        let network = self.plan.network_of(&topology, at).ok_or(BackendError::ClientOutsideSubnets { at })?;
-        let taken = self.plan.appliances.iter().any(|a| a.address == at)
-            || network.dns == Some(at)
-            || self.plan.dns_servers.iter().any(|d| d.legs.iter().any(|(_, leg)| *leg == at))
-            || network.gateways.contains(&at)
-            || topology.sites.iter().any(|s| s.gateway == at);
+        let network = self.plan.network_of(at).ok_or(BackendError::ClientOutsideSubnets { at })?;
+        let taken = self.plan.holds(at) || topology.sites.iter().any(|s| s.gateway == at);
         if taken {
             return Err(BackendError::ClientAddressTaken { at });
         }
@@ -560,10 +554,13 @@ impl Backend for Containers {
     }
 }
 
-fn join(nets: &[IpNet]) -> String {
-    nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+/// The address in a role's URL.
+fn url_host(url: &str) -> Option<IpAddr> {
+    reqwest::Url::parse(url).ok()?.host_str()?.trim_matches(['[', ']']).parse().ok()
 }
 
+/// Creates the network of one subnet. The bridge driver takes one IPv4 subnet per network,
+/// which is why a site has a network per subnet.
 async fn create_network(
     docker: &Docker,
     lab: &str,
@@ -571,38 +568,63 @@ async fn create_network(
     name: &str,
     plan: &NetworkPlan,
 ) -> Result<(), BackendError> {
-    let config = plan
-        .subnets
-        .iter()
-        .zip(&plan.gateways)
-        .map(|(subnet, gateway)| IpamConfig {
-            subnet: Some(subnet.to_string()),
-            gateway: Some(gateway.to_string()),
-            ..Default::default()
-        })
-        .collect();
+    let config = IpamConfig {
+        subnet: Some(plan.subnet.to_string()),
+        gateway: Some(plan.gateway.to_string()),
+        ..Default::default()
+    };
     let request = NetworkCreateRequest {
         name: name.into(),
         driver: Some("bridge".into()),
-        ipam: Some(Ipam { driver: Some("default".into()), config: Some(config), options: None }),
+        ipam: Some(Ipam { driver: Some("default".into()), config: Some(vec![config]), options: None }),
         labels: Some(owner.clone().into_iter().chain([(LAB_LABEL.to_string(), lab.to_string())]).collect()),
-        enable_ipv6: plan.subnets.iter().any(|n| matches!(n, IpNet::V6(_))).then_some(true),
+        enable_ipv6: matches!(plan.subnet, IpNet::V6(_)).then_some(true),
         ..Default::default()
     };
-    docker.create_network(request).await.map(|_| ()).map_err(failed(format!(
-        "cannot create network {name} for {} (is another network using that subnet? `docker network ls`)",
-        join(&plan.subnets)
-    )))
+    docker.create_network(request).await.map(|_| ()).map_err(|source| {
+        // Only the engine's own words say whether another network holds the subnet.
+        let overlap = source.to_string().contains("overlaps");
+        let hint =
+            if overlap { " (another Docker network holds an overlapping subnet: `docker network ls`)" } else { "" };
+        BackendError::Docker { action: format!("cannot create network {name} for {}{hint}", plan.subnet), source }
+    })
 }
 
-/// The first 172.30.x.0/24 that no existing network overlaps.
-async fn free_online_subnet(docker: &Docker) -> Result<Ipv4Net, BackendError> {
+/// Before anything is created: no subnet of the plan is one of the host's own networks, and
+/// every address the lab uses will be routed through the lab's bridges.
+fn refuse_host_networks(
+    host: &host_networks::HostNetworks,
+    plan: &LabPlan,
+    topology: &Topology,
+) -> Result<(), BackendError> {
+    let places = host_networks::places(plan, topology);
+    match host.clash(&places, &plan.addresses()) {
+        None => Ok(()),
+        Some(host_networks::Clash::Overlap { place, subnet, holder, device }) => {
+            let way_out = if subnet == plan.online.subnet {
+                "Free a /24 of 172.30.0.0/16 for the lab's online network".to_string()
+            } else {
+                format!("Change {subnet} in the plan (--topology) to a range this host does not use")
+            };
+            let holder = format!("{holder} on {device}");
+            Err(BackendError::HostNetwork { place, subnet: subnet.to_string(), holder, way_out })
+        }
+        Some(host_networks::Clash::Elsewhere { address, network, device, via }) => {
+            Err(BackendError::HostRoute { address, network, device, via: via.to_string() })
+        }
+    }
+}
+
+/// The first 172.30.x.0/24 that no existing network overlaps, nor any route or address of the
+/// host other than a default route or a low-priority blackhole.
+async fn free_online_subnet(docker: &Docker, host: &host_networks::HostNetworks) -> Result<Ipv4Net, BackendError> {
     let networks = docker.list_networks(None).await.map_err(failed("cannot list networks"))?;
     let used: Vec<IpNet> = networks
         .iter()
         .filter_map(|n| n.ipam.as_ref()?.config.as_ref())
         .flatten()
         .filter_map(|c| c.subnet.as_deref()?.parse().ok())
+        .chain(host.taken())
         .collect();
     (0..=255u8)
         .map(|x| Ipv4Net::new(std::net::Ipv4Addr::new(172, 30, x, 0), 24).expect("a /24"))
