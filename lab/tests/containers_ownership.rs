@@ -117,6 +117,7 @@ fn lab_file_of_a_stopped_lab(dir: &Path) {
             .collect(),
         clients: BTreeMap::new(),
         owner: BTreeMap::new(),
+        dns_start: Default::default(),
     };
     let file = LabFile::new(&topology, secrets, endpoints, SavedBackend::Containers(Box::new(state))).unwrap();
     file.write(dir).unwrap();

@@ -58,6 +58,8 @@ enum Command {
     /// Inject and heal faults.
     #[command(subcommand)]
     Fault(fault::FaultVerb),
+    /// Bring back every role whose container was stopped or removed, at the lab's time.
+    Repair,
     /// Rehearse your own rollout (--runbook FILE), or run the features against fresh labs.
     Rehearse(rehearse::Rehearse),
     /// Draw a topology: sites, subnets, appliances, gateways, DNS, tenant, outside.
@@ -147,6 +149,7 @@ pub fn main() -> ExitCode {
             Command::Steps => write_stdout(&bypass_lab::steps::catalogue::listing()),
             Command::Clock(verb) => clock::run(verb, &state).await,
             Command::Fault(verb) => fault::run(verb, &state).await,
+            Command::Repair => fault::repair(&state).await,
             Command::Client(verb) => client::run(verb, &state).await,
             Command::Rehearse(args) => rehearse::run(args).await,
             Command::Graph(args) => graph::run(args),

@@ -37,6 +37,7 @@ pub fn compose_state(topology: &Topology) -> Option<ContainersState> {
         containers,
         clients: BTreeMap::new(),
         owner: BTreeMap::new(),
+        dns_start: DnsStart::Planned,
     })
 }
 

@@ -4,6 +4,7 @@
 
 mod census;
 mod compose;
+mod damage;
 mod dns_servers;
 mod docker;
 mod host_networks;
@@ -28,7 +29,7 @@ pub use state::ContainersState;
 
 use crate::auth::Secrets;
 use crate::backend::role_plan::{self, ClientPlace, Sources};
-use crate::backend::{Backend, BackendError, DnsStart, Endpoints, SavedBackend};
+use crate::backend::{Backend, BackendError, DnsStart, Endpoints, RoleDown, SavedBackend};
 use crate::http::ControlClient;
 use crate::topology::Topology;
 use async_trait::async_trait;
@@ -53,6 +54,9 @@ pub struct Containers {
     /// Held while a client host is looked for and started: users signing in at once must not
     /// start one host twice, nor two hosts on the same free online address.
     starting_client_host: tokio::sync::Mutex<()>,
+    /// Roles whose container is stopped or missing, by their name in the plan (client hosts as
+    /// `client-<address>`): the lab is damaged, not gone.
+    down: Mutex<BTreeMap<String, RoleDown>>,
 }
 
 struct SweepGuard(String);
@@ -147,6 +151,7 @@ impl Containers {
             containers: specs.iter().zip(&containers).map(|(spec, c)| (spec.name.clone(), c.name.clone())).collect(),
             clients: BTreeMap::new(),
             owner: owner_labels.into_iter().collect(),
+            dns_start,
         };
         let lab_handle = Containers::from_parts(docker, state, plan)?;
         *lab_handle.guard.lock().unwrap() = Some(guard);
@@ -169,8 +174,7 @@ impl Containers {
         let plan = LabPlan::new(&state.topology, online);
         let lab = Containers::from_parts(docker, state, plan)?;
         lab.discover_clients().await?;
-        lab.check_present().await?;
-        lab.forget_stopped_dns_clocks().await?;
+        lab.survey().await?;
         lab.check_routes().await?;
         Ok(lab)
     }
@@ -186,6 +190,7 @@ impl Containers {
             topology_toml,
             guard: Mutex::new(None),
             starting_client_host: Default::default(),
+            down: Default::default(),
         })
     }
 
@@ -220,47 +225,6 @@ impl Containers {
 
     fn network(&self, key: &str) -> String {
         format!("bypass-lab-{}-{key}", self.lab_id())
-    }
-
-    /// Every network and container the lab needs exists, and every container runs.
-    async fn check_present(&self) -> Result<(), BackendError> {
-        let (lab, containers) = {
-            let s = self.state.lock().unwrap();
-            (s.lab.clone(), s.containers.values().chain(s.clients.values()).cloned().collect::<Vec<_>>())
-        };
-        let (mut networks, mut gone, mut stopped) = (0, Vec::new(), Vec::new());
-        for network in self.plan.networks() {
-            let name = self.network(&network.key);
-            networks += 1;
-            match self.docker.inspect_network(&name, None).await {
-                Ok(_) => {}
-                Err(e) if docker::is_not_found(&e) => gone.push(name),
-                Err(e) => return Err(failed(format!("cannot inspect network {name}"))(e)),
-            }
-        }
-        let gone_networks = gone.len();
-        for name in &containers {
-            match self.docker.inspect_container(name, None).await {
-                Ok(c) if c.state.as_ref().and_then(|s| s.running) == Some(true) => {}
-                // A DNS server stopped by `fault stop dns` is a fault of a running lab.
-                Ok(_) if self.is_dns_container(name) => {}
-                Ok(_) => stopped.push(name.clone()),
-                Err(e) if docker::is_not_found(&e) => gone.push(name.clone()),
-                Err(e) => return Err(failed(format!("cannot inspect container {name}"))(e)),
-            }
-        }
-        if gone.is_empty() && stopped.is_empty() {
-            return Ok(());
-        }
-        let mut missing = format!(
-            "{gone_networks} of {networks} networks and {} of {} containers missing",
-            gone.len() - gone_networks,
-            containers.len()
-        );
-        if !stopped.is_empty() {
-            missing.push_str(&format!(", stopped: {}", stopped.join(", ")));
-        }
-        Err(BackendError::Gone { lab, missing })
     }
 
     /// Every role address this process talks to is routed through the bridge of the lab
@@ -471,6 +435,7 @@ impl Backend for Containers {
         s.clients.insert(at.to_string(), name);
         s.endpoints.clients.insert(at.to_string(), url.clone());
         s.endpoints.clocks.push(url.clone());
+        self.down.lock().unwrap().remove(&format!("client-{at}"));
         Ok(url)
     }
 
@@ -511,6 +476,9 @@ impl Backend for Containers {
 
     async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError> {
         let (container, plan) = self.appliance(appliance)?;
+        if self.down_role(&plan.name).is_some() {
+            return self.bring_back(&plan.name).await;
+        }
         let health = format!("http://{}", SocketAddr::new(plan.address, MEDIATION_PORT));
         // Read before the restart: the appliance itself may be the lab's only clock.
         let lab_time = self.lab_time().await?;
@@ -551,6 +519,18 @@ impl Backend for Containers {
         if let Some(guard) = self.guard.lock().unwrap().take() {
             std::mem::forget(guard);
         }
+    }
+
+    fn role_down(&self, role: &str) -> Option<RoleDown> {
+        self.down_role(role)
+    }
+
+    fn roles_down(&self) -> Vec<RoleDown> {
+        self.down_roles()
+    }
+
+    async fn repair(&self) -> Result<Vec<RoleDown>, BackendError> {
+        self.repair_roles().await
     }
 }
 
