@@ -23,7 +23,7 @@ pub enum BackendError {
     NoReset,
     #[error("cannot put {part} back as the lab started: {reason}")]
     Checkpoint { part: String, reason: String },
-    #[error("{role} did not reset its role: {source}")]
+    #[error("{role} did not reset its role")]
     ResetRefused {
         role: String,
         #[source]
@@ -150,6 +150,9 @@ pub enum BackendError {
     /// An address of the plan the host would still route elsewhere once the lab is up.
     #[error("cannot start the lab: the host would send {address} (network {network}) through {device} by its route {via}, not through the lab's bridge. Nothing was created. Remove that route, or change the plan")]
     HostRoute { address: IpAddr, network: String, device: String, via: String },
+    /// A Compose lab's objects belong to its Compose project.
+    #[error("the Compose lab is removed with `docker-compose down -v` in the folder of its docker-compose.yml, not by bypass-lab")]
+    ComposeOwned,
     /// The host would send a role's traffic somewhere else than the lab's own bridge.
     #[error(
         "refusing to talk to lab {lab}: {strays}; a packet to those addresses would leave through the host's network"

@@ -19,7 +19,7 @@ mod time;
 
 pub use census::{labs, sweep_abandoned, sweep_this_process, LabEntry};
 pub use compose::{compose_file, compose_state, COMPOSE_LAB};
-pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ROLE_LABEL};
+pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ORDER_LABEL, ROLE_LABEL};
 pub use owner::{boot_id, Liveness, Owner, LAB_ID_IN_FILE};
 pub use plan::{
     LabPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT, TOPOLOGY_PATH,
@@ -132,8 +132,10 @@ impl Containers {
         refuse_host_networks(&host, &plan, topology)?;
         let prefix = format!("bypass-lab-{lab}");
         let net = |key: &str| format!("{prefix}-{key}");
-        for network in plan.networks() {
-            create_network(&docker, &lab, &owner_labels, &net(&network.key), network).await?;
+        for (order, network) in plan.networks().enumerate() {
+            let mut labels = owner_labels.clone();
+            labels.insert(ORDER_LABEL.into(), order.to_string());
+            create_network(&docker, &lab, &labels, &net(&network.key), network).await?;
             progress(&format!("network {} {}", net(&network.key), network.subnet));
         }
         let endpoints = plan.endpoints().ok_or(BackendError::NoDnsSubnet)?;
@@ -300,7 +302,7 @@ impl Containers {
     /// The lab's time, as the first role that answers tells it.
     async fn lab_time(&self) -> Result<u64, BackendError> {
         let mut last = BackendError::NoClock;
-        for role in self.clocks().roles {
+        for role in self.clocks().roles() {
             let read = crate::http::control::shared().get(role.url("/lab/clock")).timeout(READ_DEADLINE);
             match role.json::<crate::clock::ClockReading>(read).await {
                 Ok(reading) => return Ok(reading.now_ms),
@@ -313,7 +315,9 @@ impl Containers {
     /// Every clock-keeping role, with the lab's control credential.
     fn clocks(&self) -> time::RoleClocks {
         let control = self.state.lock().unwrap().secrets.control.clone();
-        time::RoleClocks::new(&self.endpoints().clocks, &control)
+        let endpoints = self.endpoints();
+        let readers: Vec<String> = endpoints.clients.values().cloned().collect();
+        time::RoleClocks::new(&endpoints.clocks, &readers, &control)
     }
 
     /// Moves one role's clock to `to_ms`: a role that starts (a new client host, a restarted
