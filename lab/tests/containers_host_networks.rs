@@ -6,8 +6,8 @@
 //! without them.
 
 use bypass_lab::auth::Secrets;
-use bypass_lab::backend::containers::Containers;
-use bypass_lab::backend::BackendError;
+use bypass_lab::backend::containers::{Containers, Owner};
+use bypass_lab::backend::{BackendError, DnsStart};
 use bypass_lab::topology::Topology;
 use std::process::Command;
 
@@ -90,4 +90,29 @@ async fn a_plan_on_the_hosts_own_network_is_refused_before_anything_is_created()
         assert!(message.contains(named), "the refusal was expected to name {named}: {message}");
     }
     assert_eq!(after, before, "nothing was expected to be created");
+
+    // The lab's own online network is held against the host alike, and the refusal names the
+    // way out.
+    let elsewhere = Topology::parse(&PLAN.replace(", \"10.231.7.0/24\"", ""), None).expect("a valid plan");
+    let online = Some(HOST_SUBNET.parse().unwrap());
+    let secrets = Secrets::generate(&elsewhere);
+    let started = Containers::start_owned(
+        &elsewhere,
+        &secrets,
+        &image,
+        Owner::this_process(),
+        DnsStart::Planned,
+        online,
+        &|_| {},
+    )
+    .await;
+    let refused = match started {
+        Ok(lab) => {
+            let _ = bypass_lab::backend::Backend::stop(&lab).await;
+            panic!("an online network on the host's own {HOST_SUBNET} was used");
+        }
+        Err(e) => e.to_string(),
+    };
+    assert!(refused.contains("online network") && refused.contains("--online-subnet"), "{refused}");
+    assert_eq!(docker_networks(), before, "nothing was expected to be created");
 }

@@ -201,6 +201,7 @@ async fn a_lab_whose_process_ended_is_swept_by_the_next_start() {
             &image,
             owner,
             DnsStart::Planned,
+            None,
             &progress,
         )
         .await

@@ -150,6 +150,8 @@ pub enum BackendError {
     /// An address of the plan the host would still route elsewhere once the lab is up.
     #[error("cannot start the lab: the host would send {address} (network {network}) through {device} by its route {via}, not through the lab's bridge. Nothing was created. Remove that route, or change the plan")]
     HostRoute { address: IpAddr, network: String, device: String, via: String },
+    #[error("the online network {subnet} is too small: a containers lab needs a /24 or larger")]
+    OnlineTooSmall { subnet: String },
     /// A Compose lab's objects belong to its Compose project.
     #[error("the Compose lab is removed with `docker-compose down -v` in the folder of its docker-compose.yml, not by bypass-lab")]
     ComposeOwned,

@@ -82,10 +82,11 @@ impl Containers {
         secrets: &Secrets,
         owner: Owner,
         dns_start: DnsStart,
+        online: Option<Ipv4Net>,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
         let image = image::build_image(progress).await?;
-        Containers::start_owned(topology, secrets, &image, owner, dns_start, progress).await
+        Containers::start_owned(topology, secrets, &image, owner, dns_start, online, progress).await
     }
 
     /// [`Containers::start`] with an image already built, held by this process.
@@ -95,17 +96,20 @@ impl Containers {
         image: &str,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
-        Containers::start_owned(topology, secrets, image, Owner::this_process(), DnsStart::Planned, progress).await
+        let owner = Owner::this_process();
+        Containers::start_owned(topology, secrets, image, owner, DnsStart::Planned, None, progress).await
     }
 
-    /// Starts the lab with `owner` written on every object. Only labs whose owner is provably
-    /// gone are removed first; a lab still held on the topology's subnets is a refusal.
+    /// Starts the lab with `owner` written on every object, its online network on `online`
+    /// (None: the first free 172.30.x.0/24). Only labs whose owner is provably gone are removed
+    /// first; a lab still held on the topology's subnets is a refusal.
     pub async fn start_owned(
         topology: &Topology,
         secrets: &Secrets,
         image: &str,
         owner: Owner,
         dns_start: DnsStart,
+        online: Option<Ipv4Net>,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
         dns_servers::check_places(topology)?;
@@ -127,7 +131,12 @@ impl Containers {
         let owner_labels = owner.labels();
         let guard = SweepGuard(lab.clone());
         let host = host_networks::HostNetworks::read();
-        let online = free_online_subnet(&docker, &host).await?;
+        let online = match online {
+            // The roles' online legs run from .2 to the client hosts' .100 and up.
+            Some(net) if net.prefix_len() > 24 => return Err(BackendError::OnlineTooSmall { subnet: net.to_string() }),
+            Some(net) => net.trunc(),
+            None => free_online_subnet(&docker, &host).await?,
+        };
         let plan = LabPlan::new(topology, online);
         refuse_host_networks(&host, &plan, topology)?;
         let prefix = format!("bypass-lab-{lab}");
@@ -586,7 +595,8 @@ fn refuse_host_networks(
         None => Ok(()),
         Some(host_networks::Clash::Overlap { place, subnet, holder, device }) => {
             let way_out = if subnet == plan.online.subnet {
-                "Free a /24 of 172.30.0.0/16 for the lab's online network".to_string()
+                "Pick another online network with `bypass-lab up --online-subnet` (a /24 this host does not use)"
+                    .to_string()
             } else {
                 format!("Change {subnet} in the plan (--topology) to a range this host does not use")
             };
