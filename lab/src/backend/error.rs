@@ -145,7 +145,7 @@ pub enum BackendError {
     /// A subnet of the plan is one the host already reaches some other way: the lab's bridge
     /// would take the host's traffic for it.
     /// `holder` is the host's route or address and its interface.
-    #[error("cannot start the lab: {place}'s subnet {subnet} overlaps the host's {holder}; a lab there would cut this host off that network. Nothing was created. {way_out}")]
+    #[error("cannot start the lab: {place} {subnet} overlaps the host's {holder}; a lab there would cut this host off that network. Nothing was created. {way_out}")]
     HostNetwork { place: String, subnet: String, holder: String, way_out: String },
     /// An address of the plan the host would still route elsewhere once the lab is up.
     #[error("cannot start the lab: the host would send {address} (network {network}) through {device} by its route {via}, not through the lab's bridge. Nothing was created. Remove that route, or change the plan")]

@@ -103,12 +103,11 @@ fn lab_device(place: &str) -> String {
 
 /// Every subnet a lab of `plan` takes, named for messages.
 pub fn places(plan: &LabPlan, topology: &crate::topology::Topology) -> Vec<(String, IpNet)> {
-    let sites = topology
-        .sites
-        .iter()
-        .zip(&plan.sites)
-        .flat_map(|(site, lan)| lan.networks.iter().map(move |n| (format!("site {}", site.name), n.subnet)));
-    let outside = plan.outside.networks.iter().map(|n| ("the outside".to_string(), n.subnet));
+    let sites =
+        topology.sites.iter().zip(&plan.sites).flat_map(|(site, lan)| {
+            lan.networks.iter().map(move |n| (format!("site {}'s subnet", site.name), n.subnet))
+        });
+    let outside = plan.outside.networks.iter().map(|n| ("the outside subnet".to_string(), n.subnet));
     sites.chain(outside).chain([("the lab's online network".to_string(), plan.online.subnet)]).collect()
 }
 
