@@ -167,6 +167,17 @@ fn a_new_admins_session_with_a_running_lab() {
         "{status}"
     );
 
+    // `resolve` fails when no answer comes because the DNS server is down, and succeeds again
+    // once it is back.
+    let resolve = || verb(&state, &["resolve", "hybridvoice.adatum.biz", "--from", "Seattle"]);
+    assert!(resolve().status.success());
+    assert!(verb(&state, &["fault", "stop", "dns"]).status.success());
+    let unanswered = resolve();
+    assert_eq!(unanswered.status.code(), Some(1), "{}", text(&unanswered.stdout));
+    assert!(text(&unanswered.stderr).contains("DNS server"), "{}", text(&unanswered.stderr));
+    assert!(verb(&state, &["fault", "restart", "dns"]).status.success());
+    assert!(resolve().status.success());
+
     // A reader that goes away early ends the output quietly.
     let reports = dir.path().join("reports");
     for args in [

@@ -117,6 +117,7 @@ fn lab_file_of_a_stopped_lab(dir: &Path) {
             .collect(),
         clients: BTreeMap::new(),
         owner: BTreeMap::new(),
+        dns_start: Default::default(),
     };
     let file = LabFile::new(&topology, secrets, endpoints, SavedBackend::Containers(Box::new(state))).unwrap();
     file.write(dir).unwrap();
@@ -200,6 +201,7 @@ async fn a_lab_whose_process_ended_is_swept_by_the_next_start() {
             &image,
             owner,
             DnsStart::Planned,
+            None,
             &progress,
         )
         .await

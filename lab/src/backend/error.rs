@@ -23,7 +23,7 @@ pub enum BackendError {
     NoReset,
     #[error("cannot put {part} back as the lab started: {reason}")]
     Checkpoint { part: String, reason: String },
-    #[error("{role} did not reset its role: {source}")]
+    #[error("{role} did not reset its role")]
     ResetRefused {
         role: String,
         #[source]
@@ -142,6 +142,19 @@ pub enum BackendError {
         #[source]
         source: Box<BackendError>,
     },
+    /// A subnet of the plan is one the host already reaches some other way: the lab's bridge
+    /// would take the host's traffic for it.
+    /// `holder` is the host's route or address and its interface.
+    #[error("cannot start the lab: {place} {subnet} overlaps the host's {holder}; a lab there would cut this host off that network. Nothing was created. {way_out}")]
+    HostNetwork { place: String, subnet: String, holder: String, way_out: String },
+    /// An address of the plan the host would still route elsewhere once the lab is up.
+    #[error("cannot start the lab: the host would send {address} (network {network}) through {device} by its route {via}, not through the lab's bridge. Nothing was created. Remove that route, or change the plan")]
+    HostRoute { address: IpAddr, network: String, device: String, via: String },
+    #[error("the online network {subnet} is too small: a containers lab needs a /24 or larger")]
+    OnlineTooSmall { subnet: String },
+    /// A Compose lab's objects belong to its Compose project.
+    #[error("the Compose lab is removed with `docker-compose down -v` in the folder of its docker-compose.yml, not by bypass-lab")]
+    ComposeOwned,
     /// The host would send a role's traffic somewhere else than the lab's own bridge.
     #[error(
         "refusing to talk to lab {lab}: {strays}; a packet to those addresses would leave through the host's network"

@@ -46,6 +46,8 @@ pub struct StartOptions {
     /// The lab file that will describe the lab; containers record it as the lab's owner. None =
     /// the lab belongs to this process.
     pub lab_file: Option<PathBuf>,
+    /// A containers lab's online network; None = the first free 172.30.x.0/24.
+    pub online_subnet: Option<ipnet::Ipv4Net>,
     pub progress: Progress,
 }
 
@@ -107,8 +109,9 @@ impl BackendKind {
             BackendKind::Containers => {
                 let owner = options.lab_file.as_deref().map_or_else(Owner::this_process, Owner::lab_file);
                 let progress = options.progress.clone();
+                let progress = &move |line: &str| progress(line);
                 let lab =
-                    Containers::start(topology, secrets, owner, options.dns, &move |line: &str| progress(line)).await?;
+                    Containers::start(topology, secrets, owner, options.dns, options.online_subnet, progress).await?;
                 Ok(Box::new(lab))
             }
         }

@@ -146,6 +146,36 @@ pub trait Backend: Send + Sync {
     /// Leaves the lab running when this handle goes: it is saved in a lab file, and other
     /// processes drive it until `down`.
     fn detach(&self) {}
+
+    /// The role `role` (a plan name: `tenant`, a DNS server's, an appliance's) when it does not
+    /// run, so a command that needs it says so instead of waiting on an address nobody holds.
+    fn role_down(&self, _role: &str) -> Option<RoleDown> {
+        None
+    }
+
+    /// Every role of the lab that does not run, in plan order.
+    fn roles_down(&self) -> Vec<RoleDown> {
+        Vec::new()
+    }
+
+    /// Brings every role that does not run back, at the lab's time and with the state it kept;
+    /// returns those it brought back.
+    async fn repair(&self) -> Result<Vec<RoleDown>, BackendError> {
+        Ok(Vec::new())
+    }
+}
+
+/// A role of a running lab that does not run: its container was stopped or removed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{role} is down (its container {container} is {}); bring it back with `{remedy}`", if *.missing { "missing" } else { "stopped" })]
+pub struct RoleDown {
+    /// Its name in the plan: `tenant`, a DNS server's, an appliance's, or `client-<address>`.
+    pub role: String,
+    pub container: String,
+    /// Removed, rather than stopped.
+    pub missing: bool,
+    /// The command that brings it back.
+    pub remedy: String,
 }
 
 /// A role that ended in error.

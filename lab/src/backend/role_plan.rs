@@ -230,20 +230,26 @@ pub fn on_networks(plan: &LabPlan, dns_start: DnsStart, sources: &Sources) -> Ve
         health: Some(SocketAddr::new(plan.tenant, TENANT_PORT)),
     }];
     roles.extend(dns_on_networks(plan, dns_start, sources));
-    roles.extend(plan.appliances.iter().map(|a| RoleSpec {
-        name: a.name.clone(),
-        args: RoleArgs::Mediation {
-            args: MediationArgs {
-                appliance: a.name.clone(),
-                listen: any(MEDIATION_PORT),
-                tenant: tenant_url.clone(),
-                data: Some(DATA_DIR.into()),
+    roles.extend(plan.appliances.iter().map(|a| {
+        RoleSpec {
+            name: a.name.clone(),
+            args: RoleArgs::Mediation {
+                args: MediationArgs {
+                    appliance: a.name.clone(),
+                    listen: any(MEDIATION_PORT),
+                    tenant: tenant_url.clone(),
+                    data: Some(DATA_DIR.into()),
+                },
+                sources: sources.clone(),
             },
-            sources: sources.clone(),
-        },
-        legs: vec![leg(&a.network, a.address), leg("online", a.online)],
-        keeps_data: true,
-        health: Some(SocketAddr::new(a.address, MEDIATION_PORT)),
+            // Its own subnet first (the address it is created with), then its site's other subnets.
+            legs: std::iter::once(leg(&a.network, a.address))
+                .chain(a.lan_legs.iter().map(|(network, address)| leg(network, *address)))
+                .chain([leg("online", a.online)])
+                .collect(),
+            keeps_data: true,
+            health: Some(SocketAddr::new(a.address, MEDIATION_PORT)),
+        }
     }));
     roles
 }
@@ -305,17 +311,23 @@ pub fn client_name(at: IpAddr) -> String {
 
 /// A client host of a lab on `plan`'s networks.
 pub fn client_on_networks(plan: &LabPlan, topology: &Topology, place: &ClientPlace, sources: &Sources) -> RoleSpec {
-    // Its own site's Mediation Servers are on its site network. Every other one is across the
-    // WAN (an internal client at another site, e.g. a travelling user's PSTN site) or behind
-    // the Edge (an external client): the lab carries both over the online side, so the client
-    // reaches such a Mediation Server at the appliance's online leg.
+    // Its own site's Mediation Servers are on its site's LAN: on its own subnet's network, at
+    // their address there when the subnet holds it, else at their leg on that network (the
+    // site's router, as the lab places it). Every other one is across the WAN (an internal
+    // client at another site, e.g. a travelling user's PSTN site) or behind the Edge (an
+    // external client): the lab carries both over the online side, so the client reaches such
+    // a Mediation Server at the appliance's online leg.
     let own_site = topology.site_of(place.at).map(|s| s.name.as_str());
     let site_of = |appliance: &str| topology.find_appliance(appliance).map(|(s, _)| s.name.as_str());
     let dial = plan
         .appliances
         .iter()
-        .filter(|a| own_site.is_none() || site_of(&a.name) != own_site)
-        .map(|a| (a.address, SocketAddr::new(a.online, MEDIATION_PORT)))
+        .filter(|a| a.network != place.network)
+        .map(|a| {
+            let on_lan = a.lan_legs.iter().find(|(network, _)| *network == place.network).map(|(_, at)| *at);
+            let reach = on_lan.filter(|_| own_site.is_some() && site_of(&a.name) == own_site).unwrap_or(a.online);
+            (a.address, SocketAddr::new(reach, MEDIATION_PORT))
+        })
         // Lab choice: a client asks its own site's DNS server only, at that server's leg on its
         // network, as in the embedded lab; the topology's other servers are no alternates.
         .chain(topology.dns_servers.iter().map(|d| (d.address, SocketAddr::new(place.dns, DNS_PORT))))
@@ -514,10 +526,7 @@ mod tests {
         assert_eq!(roles[2].health, Some("10.62.1.5:8053".parse().unwrap()));
         let argv = roles[2].args.argv().join(" ");
         assert!(argv.contains("--computer-name dc-oslo --peer http://172.30.0.3:8053"), "{argv}");
-        assert_eq!(
-            plan.network_of(&topology, "10.62.1.77".parse().unwrap()).unwrap().dns,
-            Some("10.62.1.5".parse().unwrap())
-        );
+        assert_eq!(plan.network_of("10.62.1.77".parse().unwrap()).unwrap().dns, Some("10.62.1.5".parse().unwrap()));
         let endpoints = plan.endpoints().unwrap();
         let servers: Vec<String> =
             endpoints.dns_servers.iter().map(|d| format!("{} {} {}", d.name, d.address, d.admin)).collect();
@@ -560,6 +569,40 @@ mod tests {
         let dialled: Vec<String> = args.dial.iter().map(|(from, _)| from.to_string()).collect();
         assert_eq!(dialled, ["10.10.1.8", "10.10.1.9", "10.10.1.10"], "Seattle's, not Amsterdam's");
         assert_eq!(args.dns, "192.168.1.1:53".parse().unwrap());
+    }
+
+    #[test]
+    fn a_client_on_a_sites_second_subnet_reaches_its_sites_mediation_servers_there() {
+        let topology = Topology::parse(include_str!("../../topologies/fabrikam.toml"), None).unwrap();
+        let plan = LabPlan::new(&topology, "172.30.0.0/24".parse().unwrap());
+        let par = on_networks(&plan, DnsStart::Planned, &Sources::in_container())
+            .into_iter()
+            .find(|r| r.name == "par-cce1")
+            .unwrap();
+        let legs: Vec<String> = par.legs.iter().map(|l| format!("{} {}", l.network, l.address)).collect();
+        assert_eq!(legs, ["paris 172.20.20.21", "paris_2 172.20.21.2", "online 172.30.0.12"]);
+        let place = ClientPlace {
+            at: "172.20.21.253".parse().unwrap(),
+            network: "paris_2".into(),
+            dns: "172.20.21.1".parse().unwrap(),
+            online: "172.30.0.100".parse().unwrap(),
+        };
+        let spec = client_on_networks(&plan, &topology, &place, &Sources::in_container());
+        let RoleArgs::Client { args, .. } = &spec.args else { panic!("a client host: {spec:?}") };
+        let dialled = |at: &str| args.dial.iter().find(|(a, _)| *a == at.parse::<IpAddr>().unwrap()).map(|(_, to)| *to);
+        assert_eq!(dialled("172.20.20.21"), Some("172.20.21.2:80".parse().unwrap()), "on its own subnet");
+        assert_eq!(dialled("172.20.10.21"), Some("172.30.0.10:80".parse().unwrap()), "London, across the WAN");
+        assert_eq!(args.dns, "172.20.21.1:53".parse().unwrap());
+        let outside = ClientPlace {
+            at: "198.51.100.100".parse().unwrap(),
+            network: "outside".into(),
+            dns: "198.51.100.1".parse().unwrap(),
+            online: "172.30.0.101".parse().unwrap(),
+        };
+        let spec = client_on_networks(&plan, &topology, &outside, &Sources::in_container());
+        let RoleArgs::Client { args, .. } = &spec.args else { panic!("a client host: {spec:?}") };
+        let to_paris = args.dial.iter().find(|(a, _)| a.to_string() == "172.20.20.21").map(|(_, to)| *to);
+        assert_eq!(to_paris, Some("172.30.0.12:80".parse().unwrap()), "outside: through the Edge, as before");
     }
 
     #[test]

@@ -58,6 +58,10 @@ impl SavedBackend {
     pub async fn remove(&self) -> Result<String, BackendError> {
         match self {
             SavedBackend::Embedded { pid, .. } => attached::stop_process(*pid, STOP_DEADLINE).await,
+            // The lab file goes; the Compose project's objects are `docker-compose down`'s.
+            SavedBackend::Containers(state) if state.lab == containers::COMPOSE_LAB => {
+                Ok(BackendError::ComposeOwned.to_string())
+            }
             SavedBackend::Containers(state) => {
                 let swept = containers::remove_lab(&state.lab).await?;
                 Ok(format!("lab {} removed: {swept}", state.lab))

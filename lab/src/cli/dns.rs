@@ -48,6 +48,16 @@ pub async fn resolve(args: Resolve, state: &Path) -> anyhow::Result<ExitCode> {
             Answer::NoAnswer => println!("{}: no answer (as seen from {from})", args.name),
         }
     }
+    // No answer because the server asked is down is a failure; an IGNORE policy's silence is not.
+    if answer == Answer::NoAnswer {
+        let plans = lab.topology().dns_server_plans();
+        let server = &plans[lab.topology().dns_server_index_for(from).min(plans.len() - 1)].name;
+        let status = lab.dns_status().await;
+        if let Some(error) = status.iter().find(|d| d.name == *server).and_then(|d| d.error.clone()) {
+            eprintln!("error: DNS server {server}, which {from} asks, is down: {error}");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -95,3 +95,17 @@ pub async fn run(verb: FaultVerb, state: &Path) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `bypass-lab repair`: every role down (a container stopped or removed) back, at the lab's
+/// time, with the state its volume kept.
+pub async fn repair(state: &Path) -> anyhow::Result<ExitCode> {
+    let lab = crate::cli::lab::attach(state).await?;
+    let repaired = lab.repair().await?;
+    if repaired.is_empty() {
+        println!("every role runs: nothing to repair");
+    }
+    for role in repaired {
+        println!("brought back: {} (was {})", role.role, if role.missing { "missing" } else { "stopped" });
+    }
+    Ok(ExitCode::SUCCESS)
+}

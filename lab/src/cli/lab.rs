@@ -26,6 +26,10 @@ pub struct Up {
     /// runbook builds the zone, client subnets, zone scopes, records and policies).
     #[arg(long, value_enum, default_value_t = DnsStart::Planned)]
     dns: DnsStart,
+    /// Containers: the lab's online network (tenant, appliances' and clients' links to it), a
+    /// /24 or larger this host does not use. Default: the first free 172.30.x.0/24.
+    #[arg(long)]
+    online_subnet: Option<ipnet::Ipv4Net>,
 }
 
 #[derive(Args)]
@@ -73,6 +77,7 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
         control: true,
         dns: args.dns,
         lab_file: Some(LabFile::path(state)),
+        online_subnet: args.online_subnet,
         progress: Arc::new(|line: &str| eprintln!("{line}")),
     };
     // What a lab that ended here kept (tenant store, LocalStores, logs) is not this lab's.

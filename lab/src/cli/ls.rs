@@ -34,6 +34,13 @@ pub fn print_labs(labs: &[LabEntry]) {
             owner,
             subnets
         );
+        // The roles `status` shows DOWN, by their names in the plan.
+        let prefix = format!("bypass-lab-{}-", lab.id);
+        let down: Vec<&str> =
+            lab.containers.iter().filter(|(_, up)| !*up).map(|(n, _)| n.trim_start_matches(&prefix)).collect();
+        if !down.is_empty() {
+            println!("{:<10} down: {}", "", down.join(", "));
+        }
     }
 }
 

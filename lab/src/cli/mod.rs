@@ -58,6 +58,8 @@ enum Command {
     /// Inject and heal faults.
     #[command(subcommand)]
     Fault(fault::FaultVerb),
+    /// Bring back every role whose container was stopped or removed, at the lab's time.
+    Repair,
     /// Rehearse your own rollout (--runbook FILE), or run the features against fresh labs.
     Rehearse(rehearse::Rehearse),
     /// Draw a topology: sites, subnets, appliances, gateways, DNS, tenant, outside.
@@ -147,6 +149,7 @@ pub fn main() -> ExitCode {
             Command::Steps => write_stdout(&bypass_lab::steps::catalogue::listing()),
             Command::Clock(verb) => clock::run(verb, &state).await,
             Command::Fault(verb) => fault::run(verb, &state).await,
+            Command::Repair => fault::repair(&state).await,
             Command::Client(verb) => client::run(verb, &state).await,
             Command::Rehearse(args) => rehearse::run(args).await,
             Command::Graph(args) => graph::run(args),
@@ -160,8 +163,49 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprint!("{}", error_lines(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// An error and its causes, one line each: `error: ...`, then `  caused by: ...`. A cause a
+/// message above already quotes (`cannot X: {source}`) is not printed again.
+fn error_lines(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut above: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if above.iter().any(|line| line.contains(&text)) {
+            continue;
+        }
+        let lead = if above.is_empty() { "error: " } else { "  caused by: " };
+        out.push_str(&format!("{lead}{text}\n"));
+        above.push(text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, thiserror::Error)]
+    #[error("disk on fire")]
+    struct Fire;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot write the store: {0}")]
+    struct Quoting(#[source] Fire);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the tenant did not start")]
+    struct Plain(#[source] Quoting);
+
+    #[test]
+    fn each_cause_is_printed_once_on_its_own_line() {
+        let e = anyhow::Error::new(Plain(Quoting(Fire)));
+        assert_eq!(
+            super::error_lines(&e),
+            "error: the tenant did not start\n  caused by: cannot write the store: disk on fire\n"
+        );
     }
 }

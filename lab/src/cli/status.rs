@@ -105,6 +105,11 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
         tenant_version.map(|v| v.to_string()).unwrap_or_else(|| "?".into())
     );
     print!("{}", super::lab::table(&table));
+    // Roles down other than appliances (their rows say so above): tenant, DNS servers, client hosts.
+    let appliances: Vec<&str> = lab.topology().appliances().map(|(_, a)| a.name.as_str()).collect();
+    for down in lab.roles_down().iter().filter(|d| !appliances.contains(&d.role.as_str())) {
+        println!("DOWN: {down}");
+    }
     for dns in lab.dns_status().await {
         match &dns.error {
             None => println!("DNS {} at {} (management {}): answering", dns.name, dns.server, dns.management),

@@ -83,6 +83,10 @@ impl Lab {
     }
 
     fn remote_of(&self, endpoints: &Endpoints, name: String) -> Result<ApplianceRemote, LabError> {
+        // A role that does not run is named as such, never waited on.
+        if let Some(down) = self.backend.role_down(&name) {
+            return Err(LabError::Appliance { appliance: name, reason: down.to_string() });
+        }
         let url = endpoints.appliances.get(&name).cloned().ok_or_else(|| LabError::Appliance {
             appliance: name.clone(),
             reason: "the lab has no endpoint for it".into(),
@@ -100,15 +104,18 @@ impl Lab {
         use futures::StreamExt as _;
         // The endpoints once for all: each copy holds every appliance's URL.
         let endpoints = self.endpoints();
+        let down = self.backend.roles_down();
         let rows = self.topology.appliances().map(|(site, a)| {
             let url = endpoints.appliances.get(&a.name).cloned();
+            let down = down.iter().find(|d| d.role == a.name);
             async move {
-                let status = match url {
-                    Some(url) => ApplianceRemote::new(url, self.secrets.control.clone())
+                let status = match (url, down) {
+                    (_, Some(down)) => Err(LabError::Appliance { appliance: a.name.clone(), reason: down.to_string() }),
+                    (Some(url), None) => ApplianceRemote::new(url, self.secrets.control.clone())
                         .status()
                         .await
                         .map_err(|e| LabError::Appliance { appliance: a.name.clone(), reason: e.to_string() }),
-                    None => Err(LabError::Appliance {
+                    (None, None) => Err(LabError::Appliance {
                         appliance: a.name.clone(),
                         reason: "the lab has no endpoint for it".into(),
                     }),

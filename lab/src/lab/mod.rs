@@ -227,6 +227,24 @@ impl Lab {
         Ok(self.backend.dns_fault(&name, fault).await?)
     }
 
+    /// The roles of the lab that do not run (a stopped or removed container), in plan order.
+    pub fn roles_down(&self) -> Vec<crate::backend::RoleDown> {
+        self.backend.roles_down()
+    }
+
+    /// Brings every role that does not run back, at the lab's time with the state it kept;
+    /// returns those it brought back.
+    pub async fn repair(&self) -> Result<Vec<crate::backend::RoleDown>, LabError> {
+        let down = self.backend.roles_down();
+        if !down.is_empty() {
+            self.faulted(format!(
+                "{} brought back",
+                down.iter().map(|d| d.role.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        Ok(self.backend.repair().await?)
+    }
+
     // --- reuse ---
 
     /// Whether [`Lab::reset`] can hand this lab to another scenario: its backend resets in

@@ -23,6 +23,9 @@ pub struct LabOptions {
     /// The lab file that will describe the lab (`up`); None = the lab lives as long as this
     /// process. Containers record it as the lab's owner.
     pub lab_file: Option<PathBuf>,
+    /// A containers lab's online network (a /24 or larger); None = the first free
+    /// 172.30.x.0/24. The way out when that range is the host's own.
+    pub online_subnet: Option<ipnet::Ipv4Net>,
     pub progress: Progress,
 }
 
@@ -46,6 +49,7 @@ impl Default for LabOptions {
             control: false,
             dns: DnsStart::Planned,
             lab_file: None,
+            online_subnet: None,
             progress: Arc::new(|_| {}),
         }
     }
@@ -79,6 +83,7 @@ impl LabOptions {
             control: self.control,
             dns: self.dns,
             lab_file: self.lab_file.clone(),
+            online_subnet: self.online_subnet,
             progress: self.progress.clone(),
         }
     }

@@ -1,7 +1,7 @@
 //! The labs on the engine, read from their labels: who owns each, what it holds, whether it is
 //! abandoned. Starting a lab, `down` and `ls` all decide from this one reading.
 
-use super::docker::{failed, sweep, Swept, LAB_LABEL};
+use super::docker::{failed, sweep, Swept, LAB_LABEL, ORDER_LABEL};
 use super::owner::{Liveness, Owner};
 use crate::backend::BackendError;
 use bollard::query_parameters::{ListContainersOptions, ListNetworksOptions, ListVolumesOptions};
@@ -19,7 +19,7 @@ pub struct LabEntry {
     pub liveness: Liveness,
     /// Container names, and whether each runs.
     pub containers: Vec<(String, bool)>,
-    /// Network names with their subnets.
+    /// Network names with their subnets, in plan order.
     pub networks: Vec<(String, Vec<IpNet>)>,
     pub volumes: Vec<String>,
 }
@@ -40,6 +40,9 @@ impl LabEntry {
 
     /// What stops it, for messages.
     pub fn how_to_stop(&self) -> String {
+        if self.id == super::compose::COMPOSE_LAB {
+            return "`docker-compose down -v` in the folder of its docker-compose.yml".into();
+        }
         match self.owner.as_ref().and_then(|o| o.file.as_ref()) {
             Some(file) => format!(
                 "`bypass-lab down` in {}, or `bypass-lab down --lab {}`",
@@ -59,6 +62,13 @@ pub async fn labs(docker: &Docker) -> Result<Vec<LabEntry>, BackendError> {
         .list_networks(Some(ListNetworksOptions { filters: Some(filter.clone()) }))
         .await
         .map_err(failed("cannot list the labs' networks"))?;
+    // The engine lists networks in no stable order: the plan's order, else by name.
+    let order = |n: &bollard::models::Network| {
+        let place = n.labels.as_ref().and_then(|l| l.get(ORDER_LABEL)).and_then(|o| o.parse::<usize>().ok());
+        (place.unwrap_or(usize::MAX), n.name.clone().unwrap_or_default())
+    };
+    let mut networks = networks;
+    networks.sort_by_key(order);
     for network in networks {
         let labels = network.labels.clone().unwrap_or_default();
         let Some(id) = labels.get(LAB_LABEL) else { continue };

@@ -6,7 +6,7 @@
 //! lab file [`compose_state`] describes lets `run`, `status`, `resolve`, `clock`, `client` and
 //! `fault` drive a Compose lab like one started by `up`.
 
-use super::docker::{APPLIANCE_LABEL, LAB_LABEL, ROLE_LABEL};
+use super::docker::{APPLIANCE_LABEL, LAB_LABEL, ORDER_LABEL, ROLE_LABEL};
 use super::plan::{LabPlan, NetworkPlan, DATA_DIR, DEFAULT_ONLINE};
 use super::state::ContainersState;
 use crate::auth::Secrets;
@@ -37,6 +37,7 @@ pub fn compose_state(topology: &Topology) -> Option<ContainersState> {
         containers,
         clients: BTreeMap::new(),
         owner: BTreeMap::new(),
+        dns_start: DnsStart::Planned,
     })
 }
 
@@ -71,8 +72,8 @@ pub fn compose_file(topology: &Topology) -> String {
         service(w, role, &image, seed);
     }
     let _ = writeln!(w, "\nnetworks:");
-    for network in plan.networks() {
-        write_network(w, network);
+    for (order, network) in plan.networks().enumerate() {
+        write_network(w, network, order);
     }
     let _ = writeln!(w, "\nvolumes:");
     for role in roles.iter().filter(|r| r.keeps_data) {
@@ -119,13 +120,11 @@ fn write_labels(w: &mut String, indent: &str, extra: &[(&str, &str)]) {
     }
 }
 
-fn write_network(w: &mut String, network: &NetworkPlan) {
+fn write_network(w: &mut String, network: &NetworkPlan, order: usize) {
     let _ = writeln!(w, "  {}:\n    name: {}\n    driver: bridge", network.key, object_name(&network.key));
-    write_labels(w, "    ", &[]);
+    write_labels(w, "    ", &[(ORDER_LABEL, &order.to_string())]);
     let _ = writeln!(w, "    ipam:\n      driver: default\n      config:");
-    for (subnet, gateway) in network.subnets.iter().zip(&network.gateways) {
-        let _ = writeln!(w, "        - subnet: {subnet}\n          gateway: {gateway}");
-    }
+    let _ = writeln!(w, "        - subnet: {}\n          gateway: {}", network.subnet, network.gateway);
 }
 
 #[cfg(test)]

@@ -36,35 +36,6 @@ fn admin_url(place: &DnsServerPlace) -> Option<String> {
 }
 
 impl Containers {
-    /// Whether `container` is one of the lab's DNS servers.
-    pub(super) fn is_dns_container(&self, container: &str) -> bool {
-        let state = self.state.lock().unwrap();
-        self.plan.dns_servers.iter().any(|d| state.containers.get(&d.name).is_some_and(|c| c == container))
-    }
-
-    /// A stopped DNS server takes no clock moves until it is restarted: the lab's time moves
-    /// on without it (another process may have stopped it).
-    pub(super) async fn forget_stopped_dns_clocks(&self) -> Result<(), BackendError> {
-        for place in &self.plan.dns_servers {
-            let Some(container) = self.container_of(&place.name) else { continue };
-            let inspected = self
-                .docker
-                .inspect_container(&container, None)
-                .await
-                .map_err(failed(format!("cannot inspect {container}")))?;
-            if inspected.state.and_then(|s| s.running) != Some(true) {
-                self.drop_clock(place);
-            }
-        }
-        Ok(())
-    }
-
-    fn drop_clock(&self, place: &DnsServerPlace) {
-        if let Some(url) = admin_url(place) {
-            self.state.lock().unwrap().endpoints.clocks.retain(|c| *c != url);
-        }
-    }
-
     fn keep_clock(&self, place: &DnsServerPlace) {
         if let Some(url) = admin_url(place) {
             let clocks = &mut self.state.lock().unwrap().endpoints.clocks;
@@ -92,9 +63,11 @@ impl Containers {
                     Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => {}
                     Err(e) => return Err(failed(action("stop"))(e)),
                 }
-                self.drop_clock(place);
+                // Its clock leaves the lab's clocks with it.
+                self.mark_down(self.role_down_as(&place.name, &container, false));
                 Ok(())
             }
+            DnsFault::Restart if self.down_role(&place.name).is_some() => self.bring_back(&place.name).await,
             DnsFault::Restart => {
                 // Read first: the server itself may be one of the clocks asked.
                 let lab_time = self.lab_time().await?;

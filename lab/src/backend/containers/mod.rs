@@ -4,8 +4,10 @@
 
 mod census;
 mod compose;
+mod damage;
 mod dns_servers;
 mod docker;
+mod host_networks;
 pub mod image;
 mod owner;
 mod plan;
@@ -17,7 +19,7 @@ mod time;
 
 pub use census::{labs, sweep_abandoned, sweep_this_process, LabEntry};
 pub use compose::{compose_file, compose_state, COMPOSE_LAB};
-pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ROLE_LABEL};
+pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ORDER_LABEL, ROLE_LABEL};
 pub use owner::{boot_id, Liveness, Owner, LAB_ID_IN_FILE};
 pub use plan::{
     LabPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT, TOPOLOGY_PATH,
@@ -27,7 +29,7 @@ pub use state::ContainersState;
 
 use crate::auth::Secrets;
 use crate::backend::role_plan::{self, ClientPlace, Sources};
-use crate::backend::{Backend, BackendError, DnsStart, Endpoints, SavedBackend};
+use crate::backend::{Backend, BackendError, DnsStart, Endpoints, RoleDown, SavedBackend};
 use crate::http::ControlClient;
 use crate::topology::Topology;
 use async_trait::async_trait;
@@ -52,6 +54,9 @@ pub struct Containers {
     /// Held while a client host is looked for and started: users signing in at once must not
     /// start one host twice, nor two hosts on the same free online address.
     starting_client_host: tokio::sync::Mutex<()>,
+    /// Roles whose container is stopped or missing, by their name in the plan (client hosts as
+    /// `client-<address>`): the lab is damaged, not gone.
+    down: Mutex<BTreeMap<String, RoleDown>>,
 }
 
 struct SweepGuard(String);
@@ -77,10 +82,11 @@ impl Containers {
         secrets: &Secrets,
         owner: Owner,
         dns_start: DnsStart,
+        online: Option<Ipv4Net>,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
         let image = image::build_image(progress).await?;
-        Containers::start_owned(topology, secrets, &image, owner, dns_start, progress).await
+        Containers::start_owned(topology, secrets, &image, owner, dns_start, online, progress).await
     }
 
     /// [`Containers::start`] with an image already built, held by this process.
@@ -90,17 +96,20 @@ impl Containers {
         image: &str,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
-        Containers::start_owned(topology, secrets, image, Owner::this_process(), DnsStart::Planned, progress).await
+        let owner = Owner::this_process();
+        Containers::start_owned(topology, secrets, image, owner, DnsStart::Planned, None, progress).await
     }
 
-    /// Starts the lab with `owner` written on every object. Only labs whose owner is provably
-    /// gone are removed first; a lab still held on the topology's subnets is a refusal.
+    /// Starts the lab with `owner` written on every object, its online network on `online`
+    /// (None: the first free 172.30.x.0/24). Only labs whose owner is provably gone are removed
+    /// first; a lab still held on the topology's subnets is a refusal.
     pub async fn start_owned(
         topology: &Topology,
         secrets: &Secrets,
         image: &str,
         owner: Owner,
         dns_start: DnsStart,
+        online: Option<Ipv4Net>,
         progress: Progress<'_>,
     ) -> Result<Containers, BackendError> {
         dns_servers::check_places(topology)?;
@@ -121,13 +130,22 @@ impl Containers {
         }
         let owner_labels = owner.labels();
         let guard = SweepGuard(lab.clone());
-        let online = free_online_subnet(&docker).await?;
+        let host = host_networks::HostNetworks::read();
+        let online = match online {
+            // The roles' online legs run from .2 to the client hosts' .100 and up.
+            Some(net) if net.prefix_len() > 24 => return Err(BackendError::OnlineTooSmall { subnet: net.to_string() }),
+            Some(net) => net.trunc(),
+            None => free_online_subnet(&docker, &host).await?,
+        };
         let plan = LabPlan::new(topology, online);
+        refuse_host_networks(&host, &plan, topology)?;
         let prefix = format!("bypass-lab-{lab}");
         let net = |key: &str| format!("{prefix}-{key}");
-        for network in plan.networks() {
-            create_network(&docker, &lab, &owner_labels, &net(&network.key), network).await?;
-            progress(&format!("network {} {}", net(&network.key), join(&network.subnets)));
+        for (order, network) in plan.networks().enumerate() {
+            let mut labels = owner_labels.clone();
+            labels.insert(ORDER_LABEL.into(), order.to_string());
+            create_network(&docker, &lab, &labels, &net(&network.key), network).await?;
+            progress(&format!("network {} {}", net(&network.key), network.subnet));
         }
         let endpoints = plan.endpoints().ok_or(BackendError::NoDnsSubnet)?;
         let specs = role_plan::on_networks(&plan, dns_start, &Sources::in_container());
@@ -144,6 +162,7 @@ impl Containers {
             containers: specs.iter().zip(&containers).map(|(spec, c)| (spec.name.clone(), c.name.clone())).collect(),
             clients: BTreeMap::new(),
             owner: owner_labels.into_iter().collect(),
+            dns_start,
         };
         let lab_handle = Containers::from_parts(docker, state, plan)?;
         *lab_handle.guard.lock().unwrap() = Some(guard);
@@ -166,8 +185,7 @@ impl Containers {
         let plan = LabPlan::new(&state.topology, online);
         let lab = Containers::from_parts(docker, state, plan)?;
         lab.discover_clients().await?;
-        lab.check_present().await?;
-        lab.forget_stopped_dns_clocks().await?;
+        lab.survey().await?;
         lab.check_routes().await?;
         Ok(lab)
     }
@@ -183,6 +201,7 @@ impl Containers {
             topology_toml,
             guard: Mutex::new(None),
             starting_client_host: Default::default(),
+            down: Default::default(),
         })
     }
 
@@ -219,47 +238,6 @@ impl Containers {
         format!("bypass-lab-{}-{key}", self.lab_id())
     }
 
-    /// Every network and container the lab needs exists, and every container runs.
-    async fn check_present(&self) -> Result<(), BackendError> {
-        let (lab, containers) = {
-            let s = self.state.lock().unwrap();
-            (s.lab.clone(), s.containers.values().chain(s.clients.values()).cloned().collect::<Vec<_>>())
-        };
-        let (mut networks, mut gone, mut stopped) = (0, Vec::new(), Vec::new());
-        for network in self.plan.networks() {
-            let name = self.network(&network.key);
-            networks += 1;
-            match self.docker.inspect_network(&name, None).await {
-                Ok(_) => {}
-                Err(e) if docker::is_not_found(&e) => gone.push(name),
-                Err(e) => return Err(failed(format!("cannot inspect network {name}"))(e)),
-            }
-        }
-        let gone_networks = gone.len();
-        for name in &containers {
-            match self.docker.inspect_container(name, None).await {
-                Ok(c) if c.state.as_ref().and_then(|s| s.running) == Some(true) => {}
-                // A DNS server stopped by `fault stop dns` is a fault of a running lab.
-                Ok(_) if self.is_dns_container(name) => {}
-                Ok(_) => stopped.push(name.clone()),
-                Err(e) if docker::is_not_found(&e) => gone.push(name.clone()),
-                Err(e) => return Err(failed(format!("cannot inspect container {name}"))(e)),
-            }
-        }
-        if gone.is_empty() && stopped.is_empty() {
-            return Ok(());
-        }
-        let mut missing = format!(
-            "{gone_networks} of {networks} networks and {} of {} containers missing",
-            gone.len() - gone_networks,
-            containers.len()
-        );
-        if !stopped.is_empty() {
-            missing.push_str(&format!(", stopped: {}", stopped.join(", ")));
-        }
-        Err(BackendError::Gone { lab, missing })
-    }
-
     /// Every role address this process talks to is routed through the bridge of the lab
     /// network that holds it, never through another interface.
     async fn check_routes(&self) -> Result<(), BackendError> {
@@ -278,17 +256,12 @@ impl Containers {
                 .options
                 .and_then(|o| o.get("com.docker.network.bridge.name").cloned())
                 .unwrap_or_else(|| format!("br-{}", &id[..id.len().min(12)]));
-            bridges.extend(network.subnets.iter().map(|s| (*s, bridge.clone())));
+            bridges.push((network.subnet, bridge));
         }
-        let endpoints = self.endpoints();
-        let urls = [&endpoints.tenant, &endpoints.dns_admin]
-            .into_iter()
-            .chain(endpoints.dns_servers.iter().map(|d| &d.admin))
-            .chain(endpoints.appliances.values())
-            .chain(endpoints.clients.values());
-        let addresses = urls
-            .filter_map(|u| reqwest::Url::parse(u).ok()?.host_str()?.trim_matches(['[', ']']).parse::<IpAddr>().ok())
-            .chain([endpoints.dns.ip()]);
+        // Every address a role sits at (each leg of each DNS server and appliance, the outside
+        // network's included), and every client host started.
+        let clients = self.endpoints().clients.values().filter_map(|u| url_host(u)).collect::<Vec<_>>();
+        let addresses = self.plan.addresses().into_iter().map(|(a, _)| a).chain(clients);
         let expected: Vec<(IpAddr, String)> = addresses
             .map(|a| {
                 let bridge = bridges.iter().find(|(net, _)| net.contains(&a)).map(|(_, b)| b.clone());
@@ -338,7 +311,7 @@ impl Containers {
     /// The lab's time, as the first role that answers tells it.
     async fn lab_time(&self) -> Result<u64, BackendError> {
         let mut last = BackendError::NoClock;
-        for role in self.clocks().roles {
+        for role in self.clocks().roles() {
             let read = crate::http::control::shared().get(role.url("/lab/clock")).timeout(READ_DEADLINE);
             match role.json::<crate::clock::ClockReading>(read).await {
                 Ok(reading) => return Ok(reading.now_ms),
@@ -351,7 +324,9 @@ impl Containers {
     /// Every clock-keeping role, with the lab's control credential.
     fn clocks(&self) -> time::RoleClocks {
         let control = self.state.lock().unwrap().secrets.control.clone();
-        time::RoleClocks::new(&self.endpoints().clocks, &control)
+        let endpoints = self.endpoints();
+        let readers: Vec<String> = endpoints.clients.values().cloned().collect();
+        time::RoleClocks::new(&endpoints.clocks, &readers, &control)
     }
 
     /// Moves one role's clock to `to_ms`: a role that starts (a new client host, a restarted
@@ -438,12 +413,8 @@ impl Backend for Containers {
             return Ok(url.clone());
         }
         let topology = self.state.lock().unwrap().topology.clone();
-        let network = self.plan.network_of(&topology, at).ok_or(BackendError::ClientOutsideSubnets { at })?;
-        let taken = self.plan.appliances.iter().any(|a| a.address == at)
-            || network.dns == Some(at)
-            || self.plan.dns_servers.iter().any(|d| d.legs.iter().any(|(_, leg)| *leg == at))
-            || network.gateways.contains(&at)
-            || topology.sites.iter().any(|s| s.gateway == at);
+        let network = self.plan.network_of(at).ok_or(BackendError::ClientOutsideSubnets { at })?;
+        let taken = self.plan.holds(at) || topology.sites.iter().any(|s| s.gateway == at);
         if taken {
             return Err(BackendError::ClientAddressTaken { at });
         }
@@ -477,6 +448,7 @@ impl Backend for Containers {
         s.clients.insert(at.to_string(), name);
         s.endpoints.clients.insert(at.to_string(), url.clone());
         s.endpoints.clocks.push(url.clone());
+        self.down.lock().unwrap().remove(&format!("client-{at}"));
         Ok(url)
     }
 
@@ -517,6 +489,9 @@ impl Backend for Containers {
 
     async fn restart(&self, appliance: &str, kill: bool) -> Result<(), BackendError> {
         let (container, plan) = self.appliance(appliance)?;
+        if self.down_role(&plan.name).is_some() {
+            return self.bring_back(&plan.name).await;
+        }
         let health = format!("http://{}", SocketAddr::new(plan.address, MEDIATION_PORT));
         // Read before the restart: the appliance itself may be the lab's only clock.
         let lab_time = self.lab_time().await?;
@@ -558,12 +533,27 @@ impl Backend for Containers {
             std::mem::forget(guard);
         }
     }
+
+    fn role_down(&self, role: &str) -> Option<RoleDown> {
+        self.down_role(role)
+    }
+
+    fn roles_down(&self) -> Vec<RoleDown> {
+        self.down_roles()
+    }
+
+    async fn repair(&self) -> Result<Vec<RoleDown>, BackendError> {
+        self.repair_roles().await
+    }
 }
 
-fn join(nets: &[IpNet]) -> String {
-    nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+/// The address in a role's URL.
+fn url_host(url: &str) -> Option<IpAddr> {
+    reqwest::Url::parse(url).ok()?.host_str()?.trim_matches(['[', ']']).parse().ok()
 }
 
+/// Creates the network of one subnet. The bridge driver takes one IPv4 subnet per network,
+/// which is why a site has a network per subnet.
 async fn create_network(
     docker: &Docker,
     lab: &str,
@@ -571,38 +561,64 @@ async fn create_network(
     name: &str,
     plan: &NetworkPlan,
 ) -> Result<(), BackendError> {
-    let config = plan
-        .subnets
-        .iter()
-        .zip(&plan.gateways)
-        .map(|(subnet, gateway)| IpamConfig {
-            subnet: Some(subnet.to_string()),
-            gateway: Some(gateway.to_string()),
-            ..Default::default()
-        })
-        .collect();
+    let config = IpamConfig {
+        subnet: Some(plan.subnet.to_string()),
+        gateway: Some(plan.gateway.to_string()),
+        ..Default::default()
+    };
     let request = NetworkCreateRequest {
         name: name.into(),
         driver: Some("bridge".into()),
-        ipam: Some(Ipam { driver: Some("default".into()), config: Some(config), options: None }),
+        ipam: Some(Ipam { driver: Some("default".into()), config: Some(vec![config]), options: None }),
         labels: Some(owner.clone().into_iter().chain([(LAB_LABEL.to_string(), lab.to_string())]).collect()),
-        enable_ipv6: plan.subnets.iter().any(|n| matches!(n, IpNet::V6(_))).then_some(true),
+        enable_ipv6: matches!(plan.subnet, IpNet::V6(_)).then_some(true),
         ..Default::default()
     };
-    docker.create_network(request).await.map(|_| ()).map_err(failed(format!(
-        "cannot create network {name} for {} (is another network using that subnet? `docker network ls`)",
-        join(&plan.subnets)
-    )))
+    docker.create_network(request).await.map(|_| ()).map_err(|source| {
+        // Only the engine's own words say whether another network holds the subnet.
+        let overlap = source.to_string().contains("overlaps");
+        let hint =
+            if overlap { " (another Docker network holds an overlapping subnet: `docker network ls`)" } else { "" };
+        BackendError::Docker { action: format!("cannot create network {name} for {}{hint}", plan.subnet), source }
+    })
 }
 
-/// The first 172.30.x.0/24 that no existing network overlaps.
-async fn free_online_subnet(docker: &Docker) -> Result<Ipv4Net, BackendError> {
+/// Before anything is created: no subnet of the plan is one of the host's own networks, and
+/// every address the lab uses will be routed through the lab's bridges.
+fn refuse_host_networks(
+    host: &host_networks::HostNetworks,
+    plan: &LabPlan,
+    topology: &Topology,
+) -> Result<(), BackendError> {
+    let places = host_networks::places(plan, topology);
+    match host.clash(&places, &plan.addresses()) {
+        None => Ok(()),
+        Some(host_networks::Clash::Overlap { place, subnet, holder, device }) => {
+            let way_out = if subnet == plan.online.subnet {
+                "Pick another online network with `bypass-lab up --online-subnet` (a /24 this host does not use)"
+                    .to_string()
+            } else {
+                format!("Change {subnet} in the plan (--topology) to a range this host does not use")
+            };
+            let holder = format!("{holder} on {device}");
+            Err(BackendError::HostNetwork { place, subnet: subnet.to_string(), holder, way_out })
+        }
+        Some(host_networks::Clash::Elsewhere { address, network, device, via }) => {
+            Err(BackendError::HostRoute { address, network, device, via: via.to_string() })
+        }
+    }
+}
+
+/// The first 172.30.x.0/24 that no existing network overlaps, nor any route or address of the
+/// host other than a default route or a low-priority blackhole.
+async fn free_online_subnet(docker: &Docker, host: &host_networks::HostNetworks) -> Result<Ipv4Net, BackendError> {
     let networks = docker.list_networks(None).await.map_err(failed("cannot list networks"))?;
     let used: Vec<IpNet> = networks
         .iter()
         .filter_map(|n| n.ipam.as_ref()?.config.as_ref())
         .flatten()
         .filter_map(|c| c.subnet.as_deref()?.parse().ok())
+        .chain(host.taken())
         .collect();
     (0..=255u8)
         .map(|x| Ipv4Net::new(std::net::Ipv4Addr::new(172, 30, x, 0), 24).expect("a /24"))

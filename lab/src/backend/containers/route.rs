@@ -21,6 +21,13 @@ pub struct Route {
     pub device: String,
 }
 
+impl Route {
+    /// A blackhole, unreachable or prohibit route: it drops what it takes.
+    pub fn is_reject(&self) -> bool {
+        self.device == "*"
+    }
+}
+
 /// The host's routes, IPv4 and IPv6.
 pub fn host_routes() -> Vec<Route> {
     let v4 = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
@@ -70,13 +77,18 @@ pub fn parse_v6(text: &str) -> Vec<Route> {
         .collect()
 }
 
-/// The device the host would send a packet to `to` through: longest prefix, then lowest metric.
-pub fn device_for(routes: &[Route], to: IpAddr) -> Option<&str> {
+/// The route the kernel takes to `to` (`ip route get`): the longest prefix, then the lowest
+/// metric, then the first in the table's order.
+pub fn chosen(routes: &[Route], to: IpAddr) -> Option<&Route> {
     routes
         .iter()
         .filter(|r| r.destination.contains(&to))
-        .max_by(|a, b| a.destination.prefix_len().cmp(&b.destination.prefix_len()).then(b.metric.cmp(&a.metric)))
-        .map(|r| r.device.as_str())
+        .min_by_key(|r| (std::cmp::Reverse(r.destination.prefix_len()), r.metric))
+}
+
+/// The device the host would send a packet to `to` through.
+pub fn device_for(routes: &[Route], to: IpAddr) -> Option<&str> {
+    chosen(routes, to).map(|r| r.device.as_str())
 }
 
 /// Each address whose route does not go through the bridge expected for it: (address,
@@ -114,6 +126,14 @@ br-0123456789ab\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
             strays(&routes, &expected),
             vec![("172.30.0.9".parse().unwrap(), "br-ffffffffffff".into(), "eth0".into())]
         );
+    }
+
+    #[test]
+    fn of_two_equal_routes_the_first_in_the_table_is_taken() {
+        let text = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+br-aaaaaaaaaaaa\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
+eth1\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+        assert_eq!(device_for(&parse_v4(text), "192.168.1.45".parse().unwrap()), Some("br-aaaaaaaaaaaa"));
     }
 
     #[test]

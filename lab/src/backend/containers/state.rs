@@ -24,4 +24,7 @@ pub struct ContainersState {
     /// The owner labels written on every object of the lab, so hosts started later carry them.
     #[serde(default)]
     pub owner: BTreeMap<String, String>,
+    /// How the DNS servers started, so one removed is created again as it was.
+    #[serde(default)]
+    pub dns_start: crate::backend::DnsStart,
 }
