@@ -3,34 +3,12 @@
 //! answers from. Each runbook here passed when only one client per subnet was judged at one
 //! time of day.
 
-use bypass_lab::backend::{BackendKind, DnsStart};
+mod support;
+
 use bypass_lab::rollout::model::Decision;
-use bypass_lab::rollout::{rehearse_rollout, Quiet, Rollout, RunbookRehearsal, Severity};
-use bypass_lab::topology::Topology;
+use bypass_lab::rollout::{rehearse_rollout, Quiet, RunbookRehearsal, Severity};
 use std::sync::Arc;
-
-/// A company whose Mumbai site is a /23 with its appliances in the lower half, and whose Seattle
-/// site has a second, smaller subnet: the README's shipped example.
-const PLAN: &str = include_str!("../../examples/globex/topology.toml");
-
-/// The shipped runbook, whose Mumbai client subnet names only the upper /24.
-const HALF_COVERED: &str = include_str!("../../examples/globex/rollout-half-covered.ps1");
-
-/// The same runbook without the mistake.
-fn good() -> String {
-    HALF_COVERED.replace(r#""MumbaiSubnet" -IPv4Subnet "10.80.3.0/24""#, r#""MumbaiSubnet" -IPv4Subnet "10.80.2.0/23""#)
-}
-
-async fn rehearse(source: String) -> RunbookRehearsal {
-    let rollout = Rollout {
-        topology: Topology::parse(PLAN, None).unwrap(),
-        source,
-        origin: "rollout.ps1".into(),
-        backend: BackendKind::Embedded,
-        dns: DnsStart::Empty,
-    };
-    rehearse_rollout(rollout, Arc::new(Quiet)).await.expect("the rehearsal runs")
-}
+use support::globex::{good, rehearse, rollout, HALF_COVERED, PLAN};
 
 fn errors(done: &RunbookRehearsal) -> Vec<(String, String, String)> {
     done.report
@@ -43,7 +21,7 @@ fn errors(done: &RunbookRehearsal) -> Vec<(String, String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_right_runbook_passes_with_one_row_per_subnet() {
-    let done = rehearse(good()).await;
+    let done = rehearse(PLAN, good()).await;
     assert!(done.succeeded(), "{:#?}", done.report.findings);
     let enable = &done.report.phases[1];
     let ranges: Vec<(&str, &str)> = enable.rows.iter().map(|r| (r.subnet.as_str(), r.range.as_str())).collect();
@@ -63,7 +41,7 @@ async fn the_right_runbook_passes_with_one_row_per_subnet() {
 /// appliances and the gateway live, resolves nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_half_covered_23_fails_naming_the_uncovered_24() {
-    let done = rehearse(HALF_COVERED.to_string()).await;
+    let done = rehearse(PLAN, HALF_COVERED.to_string()).await;
     assert!(!done.succeeded());
     assert_eq!(
         errors(&done),
@@ -95,7 +73,7 @@ async fn a_site_that_resolves_only_by_day_fails_naming_the_night() {
         r#"-ClientSubnet "eq,SeattleSubnet" -ZoneScope"#,
         r#"-ClientSubnet "eq,SeattleSubnet" -TimeOfDay "EQ,08:00-18:00" -ZoneScope"#,
     );
-    let done = rehearse(night).await;
+    let done = rehearse(PLAN, night).await;
     assert!(!done.succeeded());
     let found = errors(&done);
     assert_eq!(found.len(), 2, "both of Seattle's subnets: {found:#?}");
@@ -123,7 +101,7 @@ async fn a_site_that_resolves_only_by_day_fails_naming_the_night() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_weighted_policy_is_judged_from_every_scope() {
     let failover = good().replace(r#"-ZoneScope "SeattleScope,1""#, r#"-ZoneScope "SeattleScope,3;MumbaiScope,1""#);
-    let done = rehearse(failover).await;
+    let done = rehearse(PLAN, failover).await;
     assert!(done.succeeded(), "a warning only: {:#?}", done.report.findings);
     let warnings: Vec<&str> = done
         .report
@@ -145,7 +123,7 @@ async fn a_weighted_policy_is_judged_from_every_scope() {
             "Add-DnsServerQueryResolutionPolicy -Name \"MumbaiPolicy\"",
             "Add-DnsServerZoneScope -ZoneName \"globex.example\" -Name \"SpareScope\"\nAdd-DnsServerQueryResolutionPolicy -Name \"MumbaiPolicy\"",
         );
-    let done = rehearse(spare).await;
+    let done = rehearse(PLAN, spare).await;
     let found = errors(&done);
     assert!(
         found.iter().any(|(site, _, m)| site == "Seattle"
@@ -157,10 +135,10 @@ async fn a_weighted_policy_is_judged_from_every_scope() {
 /// A runbook without any marker is judged once, and says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_runbook_without_markers_is_judged_as_one_phase() {
-    let done = rehearse(good().replace("# phase: dns\n", "").replace("# phase: enable\n", "")).await;
+    let done = rehearse(PLAN, good().replace("# phase: dns\n", "").replace("# phase: enable\n", "")).await;
     assert_eq!(done.report.phases.len(), 1);
     assert!(done.judged_as_one_phase());
-    let marked = rehearse(good()).await;
+    let marked = rehearse(PLAN, good()).await;
     assert!(!marked.judged_as_one_phase());
 }
 
@@ -168,14 +146,15 @@ async fn a_runbook_without_markers_is_judged_as_one_phase() {
 /// and says so beside its answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_runbook_resolves_from_the_admin_workstation() {
-    let rollout = Rollout {
-        topology: Topology::parse(&format!("{PLAN}\n[admin]\nsite = \"Seattle\"\n"), None).unwrap(),
-        source: format!("{}\n# phase: check\nResolve-DnsName mb.globex.example\n", good()),
-        origin: "rollout.ps1".into(),
-        backend: BackendKind::Embedded,
-        dns: DnsStart::Empty,
-    };
-    let done = rehearse_rollout(rollout, Arc::new(Quiet)).await.expect("the rehearsal runs");
+    let done = rehearse_rollout(
+        rollout(
+            &format!("{PLAN}\n[admin]\nsite = \"Seattle\"\n"),
+            format!("{}\n# phase: check\nResolve-DnsName mb.globex.example\n", good()),
+        ),
+        Arc::new(Quiet),
+    )
+    .await
+    .expect("the rehearsal runs");
     assert!(done.succeeded(), "{:#?}", done.report.findings);
     let check = done.report.phases.iter().find(|p| p.name == "check").unwrap();
     let line = check.output.iter().find(|o| o.command.starts_with("Resolve-DnsName")).expect("its output is kept");
@@ -190,14 +169,10 @@ async fn a_runbook_resolves_from_the_admin_workstation() {
 async fn a_failing_resolve_is_an_error_on_its_line_and_the_runbook_goes_on() {
     let source = format!("{}\n# phase: check\nResolve-DnsName mb.globex.example\n\n# phase: after\n", good());
     let line = source.lines().position(|l| l.starts_with("Resolve-DnsName")).unwrap() + 1;
-    let rollout = Rollout {
-        topology: Topology::parse(&format!("{PLAN}\n[admin]\naddress = \"198.51.100.7\"\n"), None).unwrap(),
-        source,
-        origin: "rollout.ps1".into(),
-        backend: BackendKind::Embedded,
-        dns: DnsStart::Empty,
-    };
-    let done = rehearse_rollout(rollout, Arc::new(Quiet)).await.expect("the rehearsal runs");
+    let done =
+        rehearse_rollout(rollout(&format!("{PLAN}\n[admin]\naddress = \"198.51.100.7\"\n"), source), Arc::new(Quiet))
+            .await
+            .expect("the rehearsal runs");
     assert!(done.failure.is_none());
     assert_eq!(done.report.phases.last().unwrap().name, "after", "the runbook went on");
     let check = done.report.phases.iter().find(|p| p.name == "check").unwrap();

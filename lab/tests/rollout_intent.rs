@@ -1,30 +1,12 @@
 //! Verdicts against what the admin meant and against the estates the Plan page describes:
 //! an appliance that never gets the settings is rehearsed rather than fatal.
 
-use bypass_lab::backend::{BackendKind, DnsStart};
-use bypass_lab::rollout::{rehearse_rollout, Quiet, Rollout, RunbookRehearsal, Severity};
-use bypass_lab::topology::Topology;
+mod support;
+
+use bypass_lab::rollout::{rehearse_rollout, Quiet, RunbookRehearsal, Severity};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const PLAN: &str = include_str!("../../examples/globex/topology.toml");
-const HALF_COVERED: &str = include_str!("../../examples/globex/rollout-half-covered.ps1");
-
-/// The shipped globex runbook without its mistake.
-fn good() -> String {
-    HALF_COVERED.replace(r#""MumbaiSubnet" -IPv4Subnet "10.80.3.0/24""#, r#""MumbaiSubnet" -IPv4Subnet "10.80.2.0/23""#)
-}
-
-async fn rehearse(plan: &str, source: String) -> RunbookRehearsal {
-    let rollout = Rollout {
-        topology: Topology::parse(plan, None).unwrap(),
-        source,
-        origin: "rollout.ps1".into(),
-        backend: BackendKind::Embedded,
-        dns: DnsStart::Empty,
-    };
-    rehearse_rollout(rollout, Arc::new(Quiet)).await.expect("the rehearsal runs")
-}
+use support::globex::{good, rehearse, rollout, PLAN};
 
 /// The Deploy page's troubleshooting case: an appliance that does not get the settings. The
 /// lab starts without waiting for it, and the verdict names it and the share of answers.
@@ -204,13 +186,7 @@ async fn a_cut_appliance_is_named_and_a_heal_lets_it_catch_up() {
     };
     assert!(stale("enable"), "{:#?}", done.report.findings);
     assert!(!stale("verify"), "healed, it syncs within the next window: {:#?}", done.report.findings);
-    let bad = Rollout {
-        topology: Topology::parse(PLAN, None).unwrap(),
-        source: good().replace("# phase: enable\n", "# phase: enable\n# lab: unplug bom-cce1\n"),
-        origin: "rollout.ps1".into(),
-        backend: BackendKind::Embedded,
-        dns: DnsStart::Empty,
-    };
+    let bad = rollout(PLAN, good().replace("# phase: enable\n", "# phase: enable\n# lab: unplug bom-cce1\n"));
     let err = rehearse_rollout(bad, Arc::new(Quiet)).await.unwrap_err();
     assert!(err.is_input() && err.to_string().contains("is no lab directive"), "{err}");
 }

@@ -74,19 +74,15 @@ fn in_sip_domains(host: &str, domains: &[String]) -> bool {
 pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation], cx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     if expectation.url.is_some() && !in_sip_domains(cx.host, &cx.topology.tenant.sip_domains) {
-        out.push(Finding {
-            severity: Severity::Warning,
-            phase: phase.into(),
-            site: "all".into(),
-            subnet: "all".into(),
-            range: "all".into(),
-            window: None,
-            message: format!(
+        out.push(Finding::everywhere(
+            Severity::Warning,
+            phase,
+            format!(
                 "the service name {} is outside the SIP domains registered for hybrid voice ({})",
                 cx.host,
                 cx.topology.tenant.sip_domains.join(", ")
             ),
-        });
+        ));
     }
     for o in observations {
         let resolved_site = super::observe::site_of_addresses(cx.topology, &o.resolved);

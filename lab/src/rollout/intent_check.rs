@@ -8,15 +8,7 @@ use crate::tenant::TenantConfiguration;
 use crate::topology::Topology;
 
 fn everywhere(phase: &str, message: String) -> Finding {
-    Finding {
-        severity: Severity::Error,
-        phase: phase.to_string(),
-        site: "all".into(),
-        subnet: "all".into(),
-        range: "all".into(),
-        window: None,
-        message,
-    }
+    Finding::everywhere(Severity::Error, phase, message)
 }
 
 /// The phase's statements with their file line numbers, lower-cased for matching.

@@ -189,6 +189,22 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    /// A finding about the whole rollout rather than one place (`site`, `subnet` and `range`
+    /// `all`): the runbook's own lines, the tenant's settings.
+    pub fn everywhere(severity: Severity, phase: &str, message: String) -> Finding {
+        Finding {
+            severity,
+            phase: phase.to_string(),
+            site: "all".into(),
+            subnet: "all".into(),
+            range: "all".into(),
+            window: None,
+            message,
+        }
+    }
+}
+
 impl RehearsalReport {
     /// Whether any finding is an error (the rehearsal then exits 1).
     pub fn has_errors(&self) -> bool {

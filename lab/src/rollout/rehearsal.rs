@@ -160,17 +160,15 @@ async fn run_phases(
                     // phase, and each such line is an error of the rollout.
                     line_errors = transcript
                         .failures()
-                        .map(|e| Finding {
-                            severity: Severity::Error,
-                            phase: phase.name.clone(),
-                            site: "all".into(),
-                            subnet: "all".into(),
-                            range: "all".into(),
-                            window: None,
-                            message: format!(
-                                "{} line {}, column {} failed (the runbook went on): {}",
-                                done.origin, e.line, e.column, e.message
-                            ),
+                        .map(|e| {
+                            Finding::everywhere(
+                                Severity::Error,
+                                &phase.name,
+                                format!(
+                                    "{} line {}, column {} failed (the runbook went on): {}",
+                                    done.origin, e.line, e.column, e.message
+                                ),
+                            )
                         })
                         .collect();
                 }
@@ -181,18 +179,14 @@ async fn run_phases(
                         column: failure.column,
                         message: failure.message,
                     };
-                    done.report.findings.push(Finding {
-                        severity: Severity::Error,
-                        phase: phase.name.clone(),
-                        site: "all".into(),
-                        subnet: "all".into(),
-                        range: "all".into(),
-                        window: None,
-                        message: format!(
+                    done.report.findings.push(Finding::everywhere(
+                        Severity::Error,
+                        &phase.name,
+                        format!(
                             "the runbook stopped at {} line {}, column {}: {}",
                             done.origin, failure.line, failure.column, failure.message
                         ),
-                    });
+                    ));
                     done.failure = Some(failure);
                     progress.phase_done(index, &phase.name, 1, 0);
                     return Ok(());

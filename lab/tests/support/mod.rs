@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fresh;
+pub mod globex;
 
 use bypass_lab::auth::Secrets;
 use bypass_lab::backend::embedded::{start_role, Started};
