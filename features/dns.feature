@@ -106,3 +106,13 @@ Feature: Multi-site DNS for the web service
     Then the runbook succeeds
     And the output shows "IsEnabled" as "True"
     And a client in each site resolves the service name to exactly that site's Mediation Servers
+
+  Scenario: A line piped into Microsoft's output and filter cmdlets runs once
+    When the administrator runs against the DNS server, with the topology's names:
+      """
+      Get-DnsServerQueryResolutionPolicy -ZoneName {zone} | Where-Object { $_.IsEnabled -eq $true } | Remove-DnsServerQueryResolutionPolicy -PassThru | Select-Object Name, IsEnabled
+      Add-DnsServerClientSubnet -Name "NorthAmericaSubnet" -IPv4Subnet 172.21.33.0/24 -PassThru | Format-List
+      """
+    Then the runbook succeeds
+    And the output shows "IsEnabled" as "True"
+    And no client anywhere resolves the service name

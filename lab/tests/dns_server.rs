@@ -447,6 +447,24 @@ async fn several_dns_servers_in_one_forest() {
     lab.advance(Duration::from_secs(15 * 60)).await.unwrap();
     assert!(lab.run_runbook(on_sea, &RunOn::AdminSession).await.unwrap().succeeded());
 
+    // A zone added on dc-ams is not on dc-sea until AD replication: the refusal says when.
+    let added = lab
+        .run_runbook(
+            "Add-DnsServerPrimaryZone -Name late.test -ReplicationScope Forest -ComputerName dc-ams",
+            &RunOn::AdminSession,
+        )
+        .await
+        .unwrap();
+    assert!(added.succeeded(), "{}", added.render());
+    let now = lab.now().await.unwrap();
+    let early =
+        lab.run_runbook("Get-DnsServerZone -Name late.test -ComputerName dc-sea", &RunOn::AdminSession).await.unwrap();
+    let expected = format!(
+        "Get-DnsServerZone : The zone late.test was not found on DNS server dc-sea: it was added on dc-ams and reaches this server by Active Directory replication at {} (lab time).",
+        bypass_lab::clock::clock_time(now + Duration::from_secs(15 * 60))
+    );
+    assert_eq!(early.failures().next().map(|e| e.message.clone()), Some(expected));
+
     // `fault stop dns dc-sea`: Seattle's clients resolve nothing; `fault restart dns dc-sea`:
     // the server comes back with everything it had, the copied policy included.
     use bypass_lab::backend::DnsFault;

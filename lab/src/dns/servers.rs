@@ -76,7 +76,7 @@ impl Executor for DnsServers {
 /// A refusal that speaks of "the DNS server" names the one that answered, as an admin with
 /// several domain controllers needs to know which of them lacks the zone.
 pub(crate) fn named(error: CmdletError, server: &str) -> CmdletError {
-    CmdletError::new(error.message.replace("on the DNS server.", &format!("on DNS server {server}.")))
+    CmdletError::new(error.message.replace("on the DNS server", &format!("on DNS server {server}")))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! cmdlets exist and where each goes is the [`CmdletTable`] it is handed.
 
 mod binder;
+mod blocks;
 pub mod common;
 pub mod encoding;
 mod hints;

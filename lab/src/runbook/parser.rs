@@ -144,70 +144,6 @@ fn top_level_pipes(tokens: &[Token]) -> Vec<usize> {
 const KEYWORDS: &[&str] =
     &["if", "else", "elseif", "foreach", "for", "while", "do", "switch", "function", "catch", "finally", "trap"];
 
-fn keyword(t: Option<&Token>, word: &str) -> bool {
-    matches!(t.map(|t| &t.kind), Some(TokenKind::Word(w)) if w.eq_ignore_ascii_case(word))
-}
-
-/// The statements of a block's tokens, each with its text.
-fn block_statements(tokens: &[Token]) -> Result<Vec<(Statement, String)>, Fault> {
-    statements(tokens).into_iter().map(|t| parse(t).map(|s| (s, tokens_text(t)))).collect()
-}
-
-/// `try { ... } catch [Type] { ... } finally { ... }`.
-fn parse_try(tokens: &[Token]) -> Result<Statement, Fault> {
-    let first = &tokens[0];
-    let mut pos = 1;
-    let take_block = |pos: &mut usize, after: &str| -> Result<Vec<Token>, Fault> {
-        // Skip line breaks between a keyword (and a catch's type) and its block.
-        while tokens
-            .get(*pos)
-            .is_some_and(|t| t.kind == TokenKind::End || matches!(&t.kind, TokenKind::Word(w) if w.starts_with('[')))
-        {
-            *pos += 1;
-        }
-        match tokens.get(*pos) {
-            Some(t) if t.kind == TokenKind::OpenBlock => {
-                let (arg, used) = block(&tokens[*pos..])?;
-                *pos += used;
-                match arg.expr {
-                    Expr::Block(inner) => Ok(inner),
-                    _ => unreachable!("a block"),
-                }
-            }
-            other => {
-                let at = other.unwrap_or(&tokens[*pos - 1]);
-                Err(Fault::at(at.line, at.column, format!("Missing statement block after '{after}'.")))
-            }
-        }
-    };
-    let body = block_statements(&take_block(&mut pos, "try")?)?;
-    let skip_ends = |pos: &mut usize| {
-        while tokens.get(*pos).is_some_and(|t| t.kind == TokenKind::End) {
-            *pos += 1;
-        }
-    };
-    skip_ends(&mut pos);
-    let mut catch = None;
-    if keyword(tokens.get(pos), "catch") {
-        pos += 1;
-        catch = Some(block_statements(&take_block(&mut pos, "catch")?)?);
-        skip_ends(&mut pos);
-    }
-    let mut finally = None;
-    if keyword(tokens.get(pos), "finally") {
-        pos += 1;
-        finally = Some(block_statements(&take_block(&mut pos, "finally")?)?);
-        skip_ends(&mut pos);
-    }
-    if catch.is_none() && finally.is_none() {
-        return Err(Fault::at(first.line, first.column, "The Try statement is missing its Catch or Finally block."));
-    }
-    if let Some(extra) = tokens.get(pos) {
-        return Err(unexpected(extra, &describe(&extra.kind)));
-    }
-    Ok(Statement { line: first.line, column: first.column, assign: None, body: Body::Try { body, catch, finally } })
-}
-
 /// A statement's text rebuilt from its tokens (a statement inside a block).
 pub fn tokens_text(tokens: &[Token]) -> String {
     let words: Vec<String> = tokens
@@ -239,13 +175,13 @@ pub fn source_of(source: &str, tokens: &[Token]) -> String {
     out
 }
 
-fn unexpected(t: &Token, what: &str) -> Fault {
+pub(super) fn unexpected(t: &Token, what: &str) -> Fault {
     Fault::at(t.line, t.column, format!("Unexpected token '{what}' in expression or statement."))
 }
 
 pub fn parse(tokens: &[Token]) -> Result<Statement, Fault> {
-    if keyword(tokens.first(), "try") {
-        return parse_try(tokens);
+    if super::blocks::keyword(tokens.first(), "try") {
+        return super::blocks::parse_try(tokens);
     }
     if top_level_pipes(tokens).is_empty() {
         return parse_stage(tokens);
@@ -379,7 +315,7 @@ pub fn block_text(tokens: &[Token]) -> String {
     format!("{{ {} }}", words.join(" "))
 }
 
-fn describe(kind: &TokenKind) -> String {
+pub(super) fn describe(kind: &TokenKind) -> String {
     match kind {
         TokenKind::Word(w) => w.clone(),
         TokenKind::Quoted(q) => format!("'{q}'"),
@@ -431,7 +367,7 @@ fn primary(t: &Token) -> Result<Arg, Fault> {
 }
 
 /// `{ ... }` from its opening brace: the argument and how many tokens it used.
-fn block(tokens: &[Token]) -> Result<(Arg, usize), Fault> {
+pub(super) fn block(tokens: &[Token]) -> Result<(Arg, usize), Fault> {
     let open = &tokens[0];
     let mut depth = 0usize;
     for (i, t) in tokens.iter().enumerate() {

@@ -165,6 +165,19 @@ impl Directory {
             .map(|w| w.zone.clone())
     }
 
+    /// When a zone written on another server that `server` does not see yet at `now` reaches it:
+    /// the writer and the lab time it becomes visible. `None` when no such write is on its way.
+    pub fn arriving(&self, server: &str, now: Duration, name: &str) -> Option<(String, Duration)> {
+        let writes = self.writes.lock().expect("directory lock");
+        writes
+            .zones
+            .get(name)?
+            .iter()
+            .filter(|w| w.zone.is_some() && !self.visible(w, server, now))
+            .min_by_key(|w| (w.at, w.seq))
+            .map(|w| (w.origin.clone(), w.at + self.delay))
+    }
+
     /// Every zone `server` sees at `now`.
     pub fn zones(&self, server: &str, now: Duration) -> Vec<Arc<Zone>> {
         let names: Vec<String> = self.writes.lock().expect("directory lock").zones.keys().cloned().collect();

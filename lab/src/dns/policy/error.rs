@@ -5,6 +5,8 @@
 pub enum PolicyError {
     #[error("The zone {zone} was not found on the DNS server.")]
     UnknownZone { zone: String },
+    #[error("The zone {zone} was not found on the DNS server: it was added on {origin} and reaches this server by Active Directory replication at {at} (lab time).")]
+    NotReplicatedYet { zone: String, origin: String, at: String },
     #[error("The zone {zone} already exists on the DNS server.")]
     DuplicateZone { zone: String },
     #[error("'{name}' is not a valid zone name: expected a DNS name such as adatum.biz.")]

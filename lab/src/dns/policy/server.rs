@@ -136,7 +136,17 @@ impl DnsState {
             return Ok(z.clone());
         }
         let ad = self.ad.as_ref().ok_or_else(unknown)?;
-        ad.directory.read(&ad.server, self.lab_now(), &key).flatten().ok_or_else(unknown)
+        let now = self.lab_now();
+        ad.directory.read(&ad.server, now, &key).flatten().ok_or_else(|| {
+            match ad.directory.arriving(&ad.server, now, &key) {
+                Some((origin, at)) => PolicyError::NotReplicatedYet {
+                    zone: name.trim().to_string(),
+                    origin,
+                    at: crate::clock::clock_time(at),
+                },
+                None => unknown(),
+            }
+        })
     }
 
     /// Changes one zone, all or nothing, where it lives: here, or in the directory (from where

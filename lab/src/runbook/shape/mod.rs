@@ -4,6 +4,7 @@
 //! `Select-Object`, `Sort-Object`, `Where-Object`, `ForEach-Object`, `Out-Null`, `Out-String`,
 //! `Measure-Object`.
 
+mod each;
 mod filter;
 mod format;
 mod select;
@@ -168,7 +169,7 @@ pub(super) fn check(
         }
         "ForEach-Object" => {
             if let Some((tokens, line, column)) = script_block(elements, "Process") {
-                return filter::each(tokens, (line, column), table).map(Shape::ForEach);
+                return each::check(tokens, (line, column), table).map(Shape::ForEach);
             }
         }
         _ => {}
@@ -224,7 +225,7 @@ pub(super) async fn apply(
         Shape::Select(selection) => selection.apply(objects),
         Shape::Sort { properties, descending, unique } => select::sort(objects, properties, *descending, *unique),
         Shape::Where(condition) => objects.into_iter().filter(|o| condition.holds(o, variables)).collect(),
-        Shape::ForEach(statements) => filter::run_each(statements, objects, variables, table, ran).await,
+        Shape::ForEach(statements) => each::run(statements, objects, variables, table, ran).await,
         Shape::ForEachMember(name) => objects.into_iter().map(|o| super::property::follow(o, name)).collect(),
         Shape::OutNull => vec![],
         Shape::OutString => vec![Value::String(format::out_string(&objects))],
