@@ -52,9 +52,8 @@ pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
 async fn features(args: Rehearse) -> anyhow::Result<ExitCode> {
     use bypass_lab::lab::LabOptions;
     use bypass_lab::steps::{rehearse, Rehearsal};
-    use bypass_lab::topology::Topology;
 
-    let topology = Topology::load_or_seed(args.topology.as_deref())?;
+    let topology = crate::cli::input::topology(args.topology.as_deref())?;
     println!(
         "Rehearsing media bypass for {} ({} sites, {} appliances) on the {:?} backend",
         topology.tenant.service_name,
