@@ -580,3 +580,52 @@ fn a_runbook_stop_is_printed_as_run_prints_it_with_its_counts_in_words() {
     assert!(stdout.contains("rollout rehearsal: 1 phase (no '# phase: NAME' marker"), "{stdout}");
     assert!(stdout.contains(", 0 errors, 0 warnings: PASSED"), "{stdout}");
 }
+
+/// The README's rehearsal samples: each `rehearse --topology ... --runbook ...` command it shows,
+/// and the output block after it.
+fn readme_samples(readme: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut samples = Vec::new();
+    let mut rest = readme;
+    while let Some(at) = rest.find("```sh\ncargo run --release -- rehearse --topology ") {
+        let block = &rest[at + "```sh\n".len()..];
+        let command = block.lines().next().unwrap();
+        let after = &block[block.find("```\n").unwrap() + 4..];
+        let after = after.trim_start_matches('\n');
+        rest = after;
+        if !after.starts_with("```\n") {
+            continue;
+        }
+        let sample = &after[4..after[4..].find("```\n").unwrap() + 4];
+        let args = command.split("-- ").nth(1).unwrap().split_whitespace().map(String::from).collect();
+        samples.push((args, sample.lines().map(String::from).collect()));
+    }
+    samples
+}
+
+#[test]
+fn the_readme_shows_what_its_rehearsal_commands_print() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let samples = readme_samples(&readme);
+    let commands: Vec<String> = samples.iter().map(|(args, _)| args.join(" ")).collect();
+    assert!(
+        commands.iter().any(|c| c.ends_with("--runbook examples/contoso/rollout-broken.ps1")),
+        "the failing Contoso example is shown: {commands:?}"
+    );
+    let reports = tempfile::tempdir().unwrap();
+    for (args, sample) in samples {
+        let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+        args.extend(["--report", reports.path().to_str().unwrap()]);
+        let (code, stdout, stderr) = bypass_lab(&root, &args);
+        assert_eq!(code, 1, "the README's samples fail: {args:?}\n{stdout}\n{stderr}");
+        // Every line shown is printed, in the same order; `...` stands for lines left out.
+        let printed: Vec<&str> = stdout.lines().collect();
+        let mut from = 0;
+        for line in sample.iter().filter(|l| !l.is_empty() && l.as_str() != "...") {
+            let Some(found) = printed[from..].iter().position(|p| p == line) else {
+                panic!("{args:?}: the README shows a line the rehearsal does not print (in this order):\n{line}\n\nit printed:\n{stdout}")
+            };
+            from += found + 1;
+        }
+    }
+}
