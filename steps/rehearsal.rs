@@ -150,8 +150,9 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     if reset > 0 {
         println!("labs: {fresh} started, {reset} reset and reused");
     }
-    // The writers flush as the run ends; the page is drawn from what the JSON writer wrote.
-    let html = rehearsal.report_dir.join("rehearsal.html");
+    // The writers flush as the run ends; the page is drawn from what the JSON writer wrote. It is
+    // named apart from a runbook rehearsal's `rehearsal.html`, which may share the folder.
+    let html = rehearsal.report_dir.join("features.html");
     let title = format!("Rehearsal of {} ({} backend)", plan.topology.tenant.domain, plan.lab.backend_name());
     crate::report::features_page::write_from_json(&json, &html, &title)?;
     Ok(Outcome {

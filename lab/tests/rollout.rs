@@ -629,3 +629,28 @@ fn the_readme_shows_what_its_rehearsal_commands_print() {
         }
     }
 }
+
+#[test]
+fn a_features_rehearsal_and_a_runbook_rehearsal_keep_their_own_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = topology();
+    std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
+    std::fs::write(dir.path().join("good.ps1"), runbook(&t, Mistakes::default())).unwrap();
+    let (code, stdout, stderr) = bypass_lab(
+        dir.path(),
+        &["rehearse", "--runbook", "good.ps1", "--topology", "plan.toml", "--report", "reports"],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let reports = dir.path().join("reports");
+    let runbook_page = std::fs::read_to_string(reports.join("rehearsal.html")).unwrap();
+    let runbook_json = std::fs::read_to_string(reports.join("rehearsal.json")).unwrap();
+
+    let (code, stdout, stderr) = bypass_lab(dir.path(), &["rehearse", "--tags", "@seed", "--report", "reports"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("reports/features.html"), "the summary names the features page: {stdout}");
+    assert!(reports.join("bypass-lab.junit.xml").exists(), "the JUnit report is beside it");
+    let features_page = std::fs::read_to_string(reports.join("features.html")).unwrap();
+    assert!(features_page.contains("adatum.biz") && !features_page.contains("rey-a"), "the features page");
+    assert_eq!(std::fs::read_to_string(reports.join("rehearsal.html")).unwrap(), runbook_page, "left as it was");
+    assert_eq!(std::fs::read_to_string(reports.join("rehearsal.json")).unwrap(), runbook_json, "left as it was");
+}

@@ -21,8 +21,8 @@ pub struct Rehearse {
     /// Only scenarios matching this tag expression, e.g. '@seed or not @slow'.
     #[arg(long)]
     tags: Option<String>,
-    /// Where to write the reports (rehearsal.json with --runbook; JUnit XML and Cucumber JSON
-    /// otherwise).
+    /// Where to write the reports (rehearsal.json and rehearsal.html with --runbook; JUnit XML,
+    /// Cucumber JSON and features.html otherwise): the two never overwrite each other.
     #[arg(long, default_value = "reports")]
     report: PathBuf,
     #[arg(long, value_enum, default_value_t = BackendKind::Embedded)]
