@@ -528,6 +528,8 @@ fn invalid_input_is_exit_2_for_every_verb_that_reads_a_plan_or_runbook() {
             &["rehearse", "--runbook", "utf16.ps1", "--topology", "plan.toml", "--report", "r"][..],
             "UTF-16 LE without a byte order mark",
         ),
+        (&["rehearse", "--features", "no-such-folder", "--report", "r"][..], "no-such-folder"),
+        (&["rehearse", "--tags", "@no_such_tag", "--report", "r"][..], "@no_such_tag"),
         (&["--state", state, "up", "--topology", "broken.toml"][..], "broken.toml"),
         (&["--state", state, "run", "utf16.ps1"][..], "save it as UTF-8"),
         (&["--state", state, "run", "missing.ps1"][..], "cannot read runbook missing.ps1"),
@@ -538,7 +540,10 @@ fn invalid_input_is_exit_2_for_every_verb_that_reads_a_plan_or_runbook() {
         let (code, stdout, stderr) = bypass_lab(dir.path(), args);
         assert_eq!(code, 2, "{args:?}: {stdout}\n{stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
-        assert!(!stdout.contains("Rehearsing") && !stdout.contains("lab ready"), "no lab starts: {stdout}");
+        assert!(
+            !stdout.contains("Rehearsing the rollout") && !stdout.contains("Feature:") && !stdout.contains("lab ready"),
+            "no lab starts: {stdout}"
+        );
     }
     assert!(!dir.path().join("r").exists() && !Path::new(state).exists(), "nothing is written on invalid input");
 }

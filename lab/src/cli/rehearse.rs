@@ -72,7 +72,13 @@ async fn features(args: Rehearse) -> anyhow::Result<ExitCode> {
         _ = crate::cli::serve::stop_signal() => None,
     };
     let Some(outcome) = finished else { return crate::cli::ls::interrupted(backend).await };
-    let outcome = outcome?;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) if e.is::<bypass_lab::steps::InvalidFeatures>() => {
+            return Err(crate::cli::input::InvalidInput::from(e).into())
+        }
+        Err(e) => return Err(e),
+    };
     println!("\n{}", outcome.summary());
     println!("rehearsal: {} passed, {} failed", outcome.passed, outcome.failed);
     Ok(if outcome.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
