@@ -351,6 +351,16 @@ fn the_binary_exits_0_1_or_2() {
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stdout.contains("ERROR   [enable] all all: typo.ps1 line "), "{stdout}");
     assert!(stdout.contains("Set-CsTenantHybridConfigration' is not recognized"), "{stdout}");
+    // The failed line is also written as `run` writes it: the line quoted, the cmdlet underlined.
+    assert!(
+        stdout.contains(
+            "\nerror in phase enable:\nThe term 'Set-CsTenantHybridConfigration' is not recognized"
+        ) && stdout.contains(
+            " char:1\n+ Set-CsTenantHybridConfigration -HybridConfigServiceInternalUrl $null\n+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("rollout rehearsal: 4 phases, 1 error, 0 warnings: FAILED"), "{stdout}");
     let report: RehearsalReport =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("typo/rehearsal.json")).unwrap()).unwrap();
     assert_eq!(report.phases.len(), 4, "every phase is judged after a failed line");
