@@ -14,5 +14,5 @@ mod runbook;
 mod tenant;
 mod world;
 
-pub use rehearsal::{rehearse, Outcome, Rehearsal, BUILT_IN_FEATURES};
+pub use rehearsal::{rehearse, InvalidFeatures, Outcome, Rehearsal, BUILT_IN_FEATURES};
 pub use world::LabWorld;

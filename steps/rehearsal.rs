@@ -25,6 +25,13 @@ pub struct Rehearsal {
     pub report_dir: PathBuf,
 }
 
+/// The features or `--tags` a rehearsal was given are wrong (a Gherkin mistake, a step that
+/// matches no phrase, tags that select nothing): found before any lab starts, and told apart from
+/// a failed run so the binary can exit with its invalid-input code.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct InvalidFeatures(#[from] anyhow::Error);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub passed: usize,
@@ -73,7 +80,7 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     let tags = match &rehearsal.tags {
         Some(text) => Some(
             text.parse::<cucumber::gherkin::tagexpr::TagOperation>()
-                .map_err(|e| anyhow::anyhow!("--tags '{text}' is not a tag expression: {e}"))?,
+                .map_err(|e| InvalidFeatures(anyhow::anyhow!("--tags '{text}' is not a tag expression: {e}")))?,
         ),
         None => None,
     };
@@ -81,7 +88,10 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     let built_in;
     let source: PathBuf = match &rehearsal.features {
         Some(dir) => {
-            anyhow::ensure!(dir.exists(), "features directory {} does not exist", dir.display());
+            if !dir.exists() {
+                let missing = anyhow::anyhow!("features directory {} does not exist", dir.display());
+                return Err(InvalidFeatures(missing).into());
+            }
             dir.clone()
         }
         None => {
@@ -91,7 +101,8 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         }
     };
     // Every authoring mistake is reported here, before any lab starts.
-    let prepared = super::preflight::prepare(&source, seed_plan, rehearsal.tags.as_deref().zip(tags.as_ref()))?;
+    let prepared = super::preflight::prepare(&source, seed_plan, rehearsal.tags.as_deref().zip(tags.as_ref()))
+        .map_err(InvalidFeatures)?;
     let features = prepared.dir.path().to_path_buf();
     // Once, before any scenario: a cold build of the containers' image takes minutes.
     if let Some(prepared) = plan.lab.prepare(&|line: &str| println!("{line}")).await? {
@@ -150,8 +161,9 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     if reset > 0 {
         println!("labs: {fresh} started, {reset} reset and reused");
     }
-    // The writers flush as the run ends; the page is drawn from what the JSON writer wrote.
-    let html = rehearsal.report_dir.join("rehearsal.html");
+    // The writers flush as the run ends; the page is drawn from what the JSON writer wrote. It is
+    // named apart from a runbook rehearsal's `rehearsal.html`, which may share the folder.
+    let html = rehearsal.report_dir.join("features.html");
     let title = format!("Rehearsal of {} ({} backend)", plan.topology.tenant.domain, plan.lab.backend_name());
     crate::report::features_page::write_from_json(&json, &html, &title)?;
     Ok(Outcome {

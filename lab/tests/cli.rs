@@ -253,7 +253,10 @@ fn the_readme_walk_through() {
     };
     let enable = root.join("examples/seed-enable.ps1");
     ok(&["run", enable.to_str().unwrap()]);
-    ok(&["clock", "advance", "24h"]);
+    // One notation for a moment of lab time: the clock reading `status` shows.
+    let advanced = ok(&["clock", "advance", "24h"]);
+    assert_eq!(advanced, "lab time is now day 2 00:00\n");
+    assert_eq!(ok(&["clock", "now"]), "day 2 00:00\n");
     let status = ok(&["status"]);
     assert!(
         status.starts_with("lab time day 2 00:00")

@@ -133,7 +133,7 @@ fn the_compose_lab_is_driven_through_its_lab_file() {
     let down = bypass_lab(&state, &["down"]);
     let compose_down = compose_cmd(&["down", "-v"]);
     assert!(advance.status.success(), "clock advance on the Compose lab");
-    assert_eq!(String::from_utf8_lossy(&now.stdout).trim(), "1d", "lab time after 24h");
+    assert_eq!(String::from_utf8_lossy(&now.stdout).trim(), "day 2 00:00", "lab time after 24h");
     assert!(down.status.success() && compose_down.status.success());
     let left = Command::new("docker").args(["ps", "-aq", "--filter", "label=bypass-lab.lab=compose"]).output().unwrap();
     assert!(left.stdout.is_empty(), "down leaves no container of the Compose lab");

@@ -31,3 +31,56 @@ fn paths_are_found_in_commands_and_tables() {
     let text = "bypass-lab run examples/nope.ps1\n| `lab/topologies/` | x |\n(docs/design/topology.md).";
     assert_eq!(named_paths(text), vec!["examples/nope.ps1", "lab/topologies/", "docs/design/topology.md"]);
 }
+
+/// The built-in features and scenarios, counted as the rehearsal counts them: a scenario outline
+/// is one scenario per row of its examples.
+fn built_in_counts(root: &Path) -> (usize, usize) {
+    let (mut features, mut scenarios) = (0, 0);
+    for entry in std::fs::read_dir(root.join("features")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "feature") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        features += lines.iter().filter(|l| l.starts_with("Feature:")).count();
+        let mut in_examples = false;
+        let mut header_seen = false;
+        for line in lines {
+            if line.starts_with("Scenario:") || line.starts_with("Example:") {
+                scenarios += 1;
+            }
+            if line.starts_with("Examples:") || line.starts_with("Scenarios:") {
+                (in_examples, header_seen) = (true, false);
+            } else if in_examples && line.starts_with('|') {
+                scenarios += usize::from(header_seen);
+                header_seen = true;
+            } else if in_examples && !line.is_empty() && !line.starts_with('#') {
+                in_examples = false;
+            }
+        }
+    }
+    (features, scenarios)
+}
+
+/// The number before `word` on the line of `text` that has it (`12 features`).
+fn count_before(text: &str, word: &str) -> usize {
+    let line =
+        text.lines().find(|l| l.split_whitespace().nth(1) == Some(word)).unwrap_or_else(|| panic!("no '{word}' line"));
+    line.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn what_a_run_shows_counts_the_built_in_features() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = &readme[readme.find("## What a run shows").unwrap()..];
+    let sample = &section[..section.find("\n## ").unwrap()];
+    let summary = &sample[sample.find("[Summary]").expect("the sample ends with the summary")..];
+    let (features, scenarios) = built_in_counts(&root);
+    assert_eq!(count_before(summary, "features"), features, "{summary}");
+    assert_eq!(count_before(summary, "scenarios"), scenarios, "{summary}");
+    assert!(summary.contains(&format!("{scenarios} scenarios ({scenarios} passed)")), "{summary}");
+    assert!(summary.contains(&format!("\n{scenarios} passed, 0 failed in ")), "{summary}");
+    assert!(summary.contains(&format!("\nrehearsal: {scenarios} passed, 0 failed\n")), "{summary}");
+}

@@ -455,7 +455,7 @@ async fn a_real_rehearsal_of_the_seed_shows_ranges_output_and_the_replication_wi
 fn the_feature_page_shows_scenarios_steps_and_failures_of_a_real_run() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/tiny.cucumber.json");
     let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("rehearsal.html");
+    let page = dir.path().join("features.html");
     features_page::write_from_json(&fixture, &page, "Rehearsal of adatum.biz").unwrap();
     let dom = dump_dom(&page);
 
@@ -490,7 +490,7 @@ fn a_missing_json_report_is_a_clear_error() {
 fn the_feature_page_of_the_whole_suite_counts_each_scenario_once_with_its_background() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/seed-features.cucumber.json");
     let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("rehearsal.html");
+    let page = dir.path().join("features.html");
     features_page::write_from_json(&fixture, &page, "Rehearsal of adatum.biz").unwrap();
     let dom = dump_dom(&page);
 

@@ -351,6 +351,16 @@ fn the_binary_exits_0_1_or_2() {
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stdout.contains("ERROR   [enable] all all: typo.ps1 line "), "{stdout}");
     assert!(stdout.contains("Set-CsTenantHybridConfigration' is not recognized"), "{stdout}");
+    // The failed line is also written as `run` writes it: the line quoted, the cmdlet underlined.
+    assert!(
+        stdout.contains(
+            "\nerror in phase enable:\nThe term 'Set-CsTenantHybridConfigration' is not recognized"
+        ) && stdout.contains(
+            " char:1\n+ Set-CsTenantHybridConfigration -HybridConfigServiceInternalUrl $null\n+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("rollout rehearsal: 4 phases, 1 error, 0 warnings: FAILED"), "{stdout}");
     let report: RehearsalReport =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("typo/rehearsal.json")).unwrap()).unwrap();
     assert_eq!(report.phases.len(), 4, "every phase is judged after a failed line");
@@ -463,4 +473,199 @@ async fn a_second_domain_controller_needs_the_documented_copy() {
         "an error names dc-south's site: {errors:#?}"
     );
     assert!(errors.iter().all(|f| f.site == "Quito"), "only dc-south's sites are affected: {errors:#?}");
+}
+
+/// Runs the binary in `dir` with `stdin` on its standard input.
+fn bypass_lab_piped(dir: &Path, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bypass-lab"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CI")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn dash_reads_the_runbook_or_the_plan_from_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = topology();
+    let good = runbook(&t, Mistakes::default());
+    std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
+    std::fs::write(dir.path().join("good.ps1"), &good).unwrap();
+
+    let args = ["rehearse", "--runbook", "-", "--topology", "plan.toml", "--report", "stdin-runbook"];
+    let (code, stdout, stderr) = bypass_lab_piped(dir.path(), &args, good.as_bytes());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Rehearsing the rollout in standard input for bypass.voice.fjordline.net"), "{stdout}");
+
+    let args = ["rehearse", "--runbook", "good.ps1", "--topology", "-", "--report", "stdin-plan"];
+    let (code, stdout, stderr) = bypass_lab_piped(dir.path(), &args, PLAN.as_bytes());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("(3 sites, 6 appliances)"), "{stdout}");
+
+    let args = ["rehearse", "--runbook", "-", "--topology", "-", "--report", "both"];
+    let (code, _, stderr) = bypass_lab_piped(dir.path(), &args, PLAN.as_bytes());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("both ask for standard input"), "{stderr}");
+}
+
+#[test]
+fn invalid_input_is_exit_2_for_every_verb_that_reads_a_plan_or_runbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let state = state.to_str().unwrap();
+    std::fs::write(dir.path().join("broken.toml"), "[tenant]\ndomain = 1\n").unwrap();
+    std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
+    // Saved by a tool that wrote UTF-16 LE without a byte order mark.
+    let utf16: Vec<u8> =
+        runbook(&topology(), Mistakes::default()).encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    std::fs::write(dir.path().join("utf16.ps1"), utf16).unwrap();
+    for (args, says) in [
+        (&["rehearse", "--topology", "broken.toml", "--report", "r"][..], "broken.toml"),
+        (&["rehearse", "--runbook", "missing.ps1", "--report", "r"][..], "cannot read runbook missing.ps1"),
+        (
+            &["rehearse", "--runbook", "utf16.ps1", "--topology", "plan.toml", "--report", "r"][..],
+            "UTF-16 LE without a byte order mark",
+        ),
+        (&["rehearse", "--features", "no-such-folder", "--report", "r"][..], "no-such-folder"),
+        (&["rehearse", "--tags", "@no_such_tag", "--report", "r"][..], "@no_such_tag"),
+        (&["--state", state, "up", "--topology", "broken.toml"][..], "broken.toml"),
+        (&["--state", state, "run", "utf16.ps1"][..], "save it as UTF-8"),
+        (&["--state", state, "run", "missing.ps1"][..], "cannot read runbook missing.ps1"),
+        (&["graph", "--topology", "broken.toml"][..], "broken.toml"),
+        (&["dns-script", "--topology", "broken.toml"][..], "broken.toml"),
+        (&["compose", "--topology", "broken.toml"][..], "broken.toml"),
+    ] {
+        let (code, stdout, stderr) = bypass_lab(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stdout}\n{stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(
+            !stdout.contains("Rehearsing the rollout") && !stdout.contains("Feature:") && !stdout.contains("lab ready"),
+            "no lab starts: {stdout}"
+        );
+    }
+    assert!(!dir.path().join("r").exists() && !Path::new(state).exists(), "nothing is written on invalid input");
+}
+
+#[test]
+fn a_runbook_stop_is_printed_as_run_prints_it_with_its_counts_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = topology();
+    std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
+    let stopping = runbook(&t, Mistakes::default()).replace(
+        "# phase: enable\n",
+        "# phase: enable\n$ErrorActionPreference = 'Stop'\nSet-CsNetworkConfiguration -MediaBypassSettings $undefined -Bogus 1\n",
+    );
+    let line = stopping.lines().position(|l| l.contains("-Bogus")).unwrap() + 1;
+    std::fs::write(dir.path().join("stop.ps1"), &stopping).unwrap();
+    let (code, stdout, stderr) =
+        bypass_lab(dir.path(), &["rehearse", "--runbook", "stop.ps1", "--topology", "plan.toml", "--report", "stop"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("\nthe runbook stopped in phase enable:\n"))
+            && stdout.contains(&format!("\nAt stop.ps1:{line} char:"))
+            && stdout.contains("\n+ Set-CsNetworkConfiguration -MediaBypassSettings $undefined -Bogus 1\n+ "),
+        "{stdout}"
+    );
+    let verdict = stdout.lines().find(|l| l.starts_with("rollout rehearsal: ")).expect("a verdict line");
+    assert!(verdict.starts_with("rollout rehearsal: 1 phase, "), "the phase done before the stop: {verdict}");
+    assert!(
+        !verdict.contains(" 1 errors") && !verdict.contains(" 1 warnings") && !verdict.contains(" 1 phases"),
+        "{verdict}"
+    );
+
+    let one = runbook(&t, Mistakes::default());
+    let one = &one[..one.find("# phase: temporary-disable").unwrap()];
+    let one = one.replacen("# phase: dns\n", "", 1).replace("# phase: enable\n", "");
+    std::fs::write(dir.path().join("one.ps1"), one).unwrap();
+    let (code, stdout, stderr) =
+        bypass_lab(dir.path(), &["rehearse", "--runbook", "one.ps1", "--topology", "plan.toml", "--report", "one"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("rollout rehearsal: 1 phase (no '# phase: NAME' marker"), "{stdout}");
+    assert!(stdout.contains(", 0 errors, 0 warnings: PASSED"), "{stdout}");
+}
+
+/// The README's rehearsal samples: each `rehearse --topology ... --runbook ...` command it shows,
+/// and the output block after it.
+fn readme_samples(readme: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut samples = Vec::new();
+    let mut rest = readme;
+    while let Some(at) = rest.find("```sh\ncargo run --release -- rehearse --topology ") {
+        let block = &rest[at + "```sh\n".len()..];
+        let command = block.lines().next().unwrap();
+        let after = &block[block.find("```\n").unwrap() + 4..];
+        let after = after.trim_start_matches('\n');
+        rest = after;
+        if !after.starts_with("```\n") {
+            continue;
+        }
+        let sample = &after[4..after[4..].find("```\n").unwrap() + 4];
+        let args = command.split("-- ").nth(1).unwrap().split_whitespace().map(String::from).collect();
+        samples.push((args, sample.lines().map(String::from).collect()));
+    }
+    samples
+}
+
+#[test]
+fn the_readme_shows_what_its_rehearsal_commands_print() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let samples = readme_samples(&readme);
+    let commands: Vec<String> = samples.iter().map(|(args, _)| args.join(" ")).collect();
+    assert!(
+        commands.iter().any(|c| c.ends_with("--runbook examples/contoso/rollout-broken.ps1")),
+        "the failing Contoso example is shown: {commands:?}"
+    );
+    let reports = tempfile::tempdir().unwrap();
+    for (args, sample) in samples {
+        let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+        args.extend(["--report", reports.path().to_str().unwrap()]);
+        let (code, stdout, stderr) = bypass_lab(&root, &args);
+        assert_eq!(code, 1, "the README's samples fail: {args:?}\n{stdout}\n{stderr}");
+        // Every line shown is printed, in the same order; `...` stands for lines left out.
+        let printed: Vec<&str> = stdout.lines().collect();
+        let mut from = 0;
+        for line in sample.iter().filter(|l| !l.is_empty() && l.as_str() != "...") {
+            let Some(found) = printed[from..].iter().position(|p| p == line) else {
+                panic!("{args:?}: the README shows a line the rehearsal does not print (in this order):\n{line}\n\nit printed:\n{stdout}")
+            };
+            from += found + 1;
+        }
+    }
+}
+
+#[test]
+fn a_features_rehearsal_and_a_runbook_rehearsal_keep_their_own_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = topology();
+    std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
+    std::fs::write(dir.path().join("good.ps1"), runbook(&t, Mistakes::default())).unwrap();
+    let (code, stdout, stderr) = bypass_lab(
+        dir.path(),
+        &["rehearse", "--runbook", "good.ps1", "--topology", "plan.toml", "--report", "reports"],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let reports = dir.path().join("reports");
+    let runbook_page = std::fs::read_to_string(reports.join("rehearsal.html")).unwrap();
+    let runbook_json = std::fs::read_to_string(reports.join("rehearsal.json")).unwrap();
+
+    let (code, stdout, stderr) = bypass_lab(dir.path(), &["rehearse", "--tags", "@seed", "--report", "reports"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("reports/features.html"), "the summary names the features page: {stdout}");
+    assert!(reports.join("bypass-lab.junit.xml").exists(), "the JUnit report is beside it");
+    let features_page = std::fs::read_to_string(reports.join("features.html")).unwrap();
+    assert!(features_page.contains("adatum.biz") && !features_page.contains("rey-a"), "the features page");
+    assert_eq!(std::fs::read_to_string(reports.join("rehearsal.html")).unwrap(), runbook_page, "left as it was");
+    assert_eq!(std::fs::read_to_string(reports.join("rehearsal.json")).unwrap(), runbook_json, "left as it was");
 }

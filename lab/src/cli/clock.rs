@@ -1,13 +1,15 @@
-//! `bypass-lab clock`: lab time is virtual; it moves when told (or at `up --time-speed`).
+//! `bypass-lab clock`: lab time is virtual; it moves when told (or at `up --time-speed`). Every
+//! time it prints is a reading of the plan's clock (`day 2 00:00`), as `status` and the
+//! rehearsal print theirs (docs/design/clock.md).
 
-use bypass_lab::clock::{format_duration, parse_duration};
+use bypass_lab::clock::parse_duration;
 use clap::Subcommand;
 use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
 pub enum ClockVerb {
-    /// Print the lab time elapsed since the lab started.
+    /// Print the lab time as a clock reading (`day 1 00:00` when the lab started).
     Now,
     /// Move lab time forward (e.g. 24h, 8h, 90m) and wait until every role has caught up.
     Advance {
@@ -18,13 +20,14 @@ pub enum ClockVerb {
 
 pub async fn run(verb: ClockVerb, state: &Path) -> anyhow::Result<ExitCode> {
     let lab = crate::cli::lab::attach(state).await?;
+    let reading = |at| lab.topology().clock_reading(at);
     match verb {
-        ClockVerb::Now => println!("{}", format_duration(lab.now().await?)),
+        ClockVerb::Now => println!("{}", reading(lab.now().await?)),
         ClockVerb::Advance { by } => {
             let target = lab.now().await? + by;
-            let progress = |reached| eprintln!("lab time {} of {}", format_duration(reached), format_duration(target));
+            let progress = |reached| eprintln!("lab time {} of {}", reading(reached), reading(target));
             let now = lab.advance_reporting(by, &progress).await?;
-            println!("lab time is now {}", format_duration(now));
+            println!("lab time is now {}", reading(now));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,7 +1,6 @@
 //! `bypass-lab resolve` and `bypass-lab dns-script`.
 
 use bypass_lab::dns::{Answer, Transport};
-use bypass_lab::topology::Topology;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -62,7 +61,7 @@ pub async fn resolve(args: Resolve, state: &Path) -> anyhow::Result<ExitCode> {
 }
 
 pub fn dns_script(args: DnsScript) -> anyhow::Result<ExitCode> {
-    let topology = Topology::load_or_seed(args.topology.as_deref())?;
+    let topology = crate::cli::input::topology(args.topology.as_deref())?;
     print!("{}", bypass_lab::dns::topology_script(&topology));
     Ok(ExitCode::SUCCESS)
 }

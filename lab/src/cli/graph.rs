@@ -2,7 +2,6 @@
 
 use anyhow::Context;
 use bypass_lab::report::graph::{render, GraphFormat};
-use bypass_lab::topology::Topology;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +19,7 @@ pub struct Graph {
 }
 
 pub fn run(args: Graph) -> anyhow::Result<ExitCode> {
-    let topology = Topology::load_or_seed(args.topology.as_deref())?;
+    let topology = crate::cli::input::topology(args.topology.as_deref())?;
     let drawing = render(&topology, args.format);
     match args.output {
         Some(file) => {

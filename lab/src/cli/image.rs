@@ -2,7 +2,6 @@
 
 use anyhow::Context;
 use bypass_lab::lab::LabFile;
-use bypass_lab::topology::Topology;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -16,7 +15,7 @@ pub async fn build() -> anyhow::Result<ExitCode> {
 /// Writes the Compose file of a topology (the seed's by default) to `output` with the lab file
 /// that drives it, or prints it.
 pub async fn compose(topology: Option<&Path>, output: Option<&Path>, state: &Path) -> anyhow::Result<ExitCode> {
-    let topology = Topology::load_or_seed(topology)?;
+    let topology = crate::cli::input::topology(topology)?;
     let text = bypass_lab::backend::containers::compose_file(&topology);
     let Some(path) = output else {
         print!("{text}");

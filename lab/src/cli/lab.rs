@@ -4,9 +4,8 @@ use anyhow::Context;
 use bypass_lab::backend::{BackendKind, DnsStart};
 use bypass_lab::lab::LabFileError;
 use bypass_lab::lab::{Lab, LabError, LabFile, LabOptions, RunOn};
-use bypass_lab::topology::Topology;
 use clap::Args;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -66,7 +65,7 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let topology = Topology::load_or_seed(args.topology.as_deref())?;
+    let topology = crate::cli::input::topology(args.topology.as_deref())?;
     let time_speed = args.time_speed.unwrap_or(0.0);
     if time_speed < 0.0 || !time_speed.is_finite() {
         anyhow::bail!("--time-speed must be 0 or more, not {time_speed}");
@@ -209,18 +208,8 @@ pub async fn attach(state: &Path) -> anyhow::Result<Lab> {
 
 pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
     // Read as PowerShell does: a byte order mark chooses UTF-8 or UTF-16 (Windows tools write one).
-    let (bytes, name) = if args.file == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).context("cannot read the runbook from standard input")?;
-        (bytes, None)
-    } else {
-        (
-            std::fs::read(&args.file).with_context(|| format!("cannot read runbook {}", args.file))?,
-            Some(args.file.as_str()),
-        )
-    };
-    let source = bypass_lab::runbook::encoding::decode(&bytes)
-        .with_context(|| format!("cannot read runbook {}", name.unwrap_or("from standard input")))?;
+    let (source, file) = crate::cli::input::runbook(Path::new(&args.file))?;
+    let name = file.as_deref();
     let lab = attach(state).await?;
     let on = match &args.on {
         Some(a) => RunOn::Appliance(a.clone()),

@@ -7,6 +7,7 @@ mod dns;
 mod fault;
 mod graph;
 mod image;
+mod input;
 mod lab;
 mod ls;
 mod rehearse;
@@ -164,7 +165,11 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprint!("{}", error_lines(&e));
-            ExitCode::FAILURE
+            if input::is_invalid(&e) {
+                ExitCode::from(input::INVALID_INPUT)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -21,8 +21,8 @@ pub struct Rehearse {
     /// Only scenarios matching this tag expression, e.g. '@seed or not @slow'.
     #[arg(long)]
     tags: Option<String>,
-    /// Where to write the reports (rehearsal.json with --runbook; JUnit XML and Cucumber JSON
-    /// otherwise).
+    /// Where to write the reports (rehearsal.json and rehearsal.html with --runbook; JUnit XML,
+    /// Cucumber JSON and features.html otherwise): the two never overwrite each other.
     #[arg(long, default_value = "reports")]
     report: PathBuf,
     #[arg(long, value_enum, default_value_t = BackendKind::Embedded)]
@@ -52,9 +52,8 @@ pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
 async fn features(args: Rehearse) -> anyhow::Result<ExitCode> {
     use bypass_lab::lab::LabOptions;
     use bypass_lab::steps::{rehearse, Rehearsal};
-    use bypass_lab::topology::Topology;
 
-    let topology = Topology::load_or_seed(args.topology.as_deref())?;
+    let topology = crate::cli::input::topology(args.topology.as_deref())?;
     println!(
         "Rehearsing media bypass for {} ({} sites, {} appliances) on the {:?} backend",
         topology.tenant.service_name,
@@ -73,7 +72,13 @@ async fn features(args: Rehearse) -> anyhow::Result<ExitCode> {
         _ = crate::cli::serve::stop_signal() => None,
     };
     let Some(outcome) = finished else { return crate::cli::ls::interrupted(backend).await };
-    let outcome = outcome?;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) if e.is::<bypass_lab::steps::InvalidFeatures>() => {
+            return Err(crate::cli::input::InvalidInput::from(e).into())
+        }
+        Err(e) => return Err(e),
+    };
     println!("\n{}", outcome.summary());
     println!("rehearsal: {} passed, {} failed", outcome.passed, outcome.failed);
     Ok(if outcome.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })

@@ -6,15 +6,13 @@ use anyhow::Context;
 use bypass_lab::backend::{BackendKind, DnsStart};
 use bypass_lab::rollout::model::{Decision, PhaseVerdict};
 use bypass_lab::rollout::{rehearse_rollout, Progress, Rollout, RunbookRehearsal, Severity};
+use bypass_lab::runbook::StepError;
 use bypass_lab::topology::Topology;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-
-/// Exit code for invalid input.
-const INVALID_INPUT: u8 = 2;
 
 pub struct RolloutArgs {
     pub runbook: PathBuf,
@@ -26,19 +24,23 @@ pub struct RolloutArgs {
 
 fn invalid(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
     eprintln!("error: {message}");
-    Ok(ExitCode::from(INVALID_INPUT))
+    Ok(ExitCode::from(crate::cli::input::INVALID_INPUT))
 }
 
 pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
+    use crate::cli::input;
+    if input::both_from_stdin(args.topology.as_deref(), &args.runbook) {
+        return invalid(
+            "--runbook - and --topology - both ask for standard input, which holds one file: give the other as a file",
+        );
+    }
     // Read as PowerShell reads a script: UTF-8 with or without a BOM, or UTF-16 with one.
-    let source = match std::fs::read(&args.runbook) {
-        Ok(bytes) => match bypass_lab::runbook::encoding::decode(&bytes) {
-            Ok(text) => text,
-            Err(e) => return invalid(format!("cannot read runbook {}: {e}", args.runbook.display())),
-        },
-        Err(e) => return invalid(format!("cannot read runbook {}: {e}", args.runbook.display())),
+    let (source, file) = match input::runbook(&args.runbook) {
+        Ok(read) => read,
+        Err(e) => return invalid(e),
     };
-    let topology = match Topology::load_or_seed(args.topology.as_deref()) {
+    let origin = file.unwrap_or_else(|| input::STANDARD_INPUT.to_string());
+    let topology = match input::topology(args.topology.as_deref()) {
         Ok(t) => t,
         Err(e) => return invalid(e),
     };
@@ -47,11 +49,11 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
         phases.iter().try_for_each(|p| bypass_lab::rollout::directive::directives(p, &topology).map(|_| ()))
     });
     if let Err(e) = checked {
-        return invalid(format!("{}: {e}", args.runbook.display()));
+        return invalid(format!("{origin}: {e}"));
     }
     println!(
         "Rehearsing the rollout in {} for {} ({} sites, {} appliances) on the {:?} backend, DNS server {}",
-        args.runbook.display(),
+        origin,
         topology.tenant.service_name,
         topology.sites.len(),
         topology.appliances().count(),
@@ -62,8 +64,7 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
         }
     );
     let plan = topology.clone();
-    let rollout =
-        Rollout { topology, source, origin: args.runbook.display().to_string(), backend: args.backend, dns: args.dns };
+    let rollout = Rollout { topology, source, origin: origin.clone(), backend: args.backend, dns: args.dns };
     let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
         Arc::new(Bars::default())
     } else {
@@ -71,7 +72,7 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
     };
     let done = match rehearse_rollout(rollout, progress).await {
         Ok(done) => done,
-        Err(e) if e.is_input() => return invalid(format!("{}: {e}", args.runbook.display())),
+        Err(e) if e.is_input() => return invalid(format!("{origin}: {e}")),
         Err(e) => return Err(e.into()),
     };
     print!("{}", render(&done));
@@ -191,18 +192,39 @@ fn matrix(phase: &PhaseVerdict) -> String {
     out
 }
 
+/// The runbook's failed lines and its stop, each as `run` prints it: PowerShell's layout, the
+/// line quoted and the word underlined, placed in the file (`At line:L` for standard input).
+fn runbook_errors(done: &RunbookRehearsal) -> String {
+    let file = (done.origin != crate::cli::input::STANDARD_INPUT).then_some(done.origin.as_str());
+    let stop = done.failure.as_ref().map(|f| (f.phase.as_str(), f.line));
+    let mut out = String::new();
+    for phase in &done.report.phases {
+        for line in &phase.output {
+            let Some(message) = &line.error else { continue };
+            if stop == Some((phase.name.as_str(), line.line)) {
+                continue;
+            }
+            // A failed statement is marked from its first word, as PowerShell marks a cmdlet's error.
+            let text = done.source.lines().nth(line.line.saturating_sub(1)).unwrap_or("");
+            let column = text.len() - text.trim_start().len() + 1;
+            let error = StepError { line: line.line, column, message: message.clone() };
+            out.push_str(&format!("\nerror in phase {}:\n{}", phase.name, error.render_in(&done.source, file)));
+        }
+    }
+    if let Some(f) = &done.failure {
+        let error = StepError { line: f.line, column: f.column, message: f.message.clone() };
+        out.push_str(&format!("\nthe runbook stopped in phase {}:\n{}", f.phase, error.render_in(&done.source, file)));
+    }
+    out
+}
+
 /// The terminal report: a matrix per phase, the runbook failure, the findings, a verdict line.
 pub fn render(done: &RunbookRehearsal) -> String {
     let mut out = String::new();
     for phase in &done.report.phases {
         out.push_str(&matrix(phase));
     }
-    if let Some(f) = &done.failure {
-        out.push_str(&format!(
-            "\nrunbook error in phase {}: {}:{}:{}: {}\n",
-            f.phase, done.origin, f.line, f.column, f.message
-        ));
-    }
+    out.push_str(&runbook_errors(done));
     let findings = &done.report.findings;
     if findings.is_empty() {
         out.push_str("\nno findings\n");
@@ -220,16 +242,25 @@ pub fn render(done: &RunbookRehearsal) -> String {
     let phases = if done.judged_as_one_phase() {
         "1 phase (no '# phase: NAME' marker: the runbook was judged as one phase, at its end)".to_string()
     } else {
-        format!("{} phases", done.report.phases.len())
+        count(done.report.phases.len(), "phase")
     };
     out.push_str(&format!(
-        "\nrollout rehearsal: {}, {} errors, {} warnings: {}\n",
+        "\nrollout rehearsal: {}, {}, {}: {}\n",
         phases,
-        errors,
-        findings.len() - errors,
+        count(errors, "error"),
+        count(findings.len() - errors, "warning"),
         if done.succeeded() { "PASSED" } else { "FAILED" }
     ));
     out
+}
+
+/// `1 phase`, `2 phases`, `0 errors`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// Plain progress lines, for logs and CI.
@@ -255,7 +286,12 @@ impl Progress for Lines {
 
     fn phase_done(&self, index: usize, name: &str, errors: usize, warnings: usize) {
         let total = self.phases.lock().expect("progress lock").len();
-        eprintln!("phase {}/{total} {name} done: {errors} errors, {warnings} warnings", index + 1);
+        eprintln!(
+            "phase {}/{total} {name} done: {}, {}",
+            index + 1,
+            count(errors, "error"),
+            count(warnings, "warning")
+        );
     }
 }
 
@@ -296,7 +332,7 @@ impl Progress for Bars {
 
     fn phase_done(&self, _index: usize, name: &str, errors: usize, warnings: usize) {
         if let Some((multi, overall, _)) = &*self.bars.lock().expect("progress lock") {
-            let _ = multi.println(format!("phase {name}: {errors} errors, {warnings} warnings"));
+            let _ = multi.println(format!("phase {name}: {}, {}", count(errors, "error"), count(warnings, "warning")));
             overall.inc(1);
         }
     }

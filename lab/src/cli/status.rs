@@ -1,8 +1,8 @@
 //! `bypass-lab status`: one row per appliance, as an admin reads it — the tenant link as it is
 //! now beside the last sync's result, how far behind the tenant each appliance is, and times on
-//! the lab clock (`day 2 09:14`) or as ages (`3h ago`), never as raw durations.
+//! the plan's clock (`day 2 09:14`, from `[tenant] start_time_of_day`) or as ages (`3h ago`),
+//! never as raw durations.
 
-use bypass_lab::clock::clock_time;
 use bypass_lab::lab::Lab;
 use bypass_lab::mediation::ApplianceStatus;
 use std::time::Duration;
@@ -38,7 +38,12 @@ pub fn age(now: Duration, at: Duration) -> String {
     }
 }
 
-fn row(s: &ApplianceStatus, now: Duration, tenant_version: Option<u64>) -> [String; 8] {
+fn row(
+    s: &ApplianceStatus,
+    now: Duration,
+    tenant_version: Option<u64>,
+    clock: &dyn Fn(Duration) -> String,
+) -> [String; 8] {
     let version = match (s.replicated_version, tenant_version) {
         (Some(v), Some(t)) if v < t => format!("{v} (behind the tenant by {})", t - v),
         (Some(v), _) => v.to_string(),
@@ -57,7 +62,7 @@ fn row(s: &ApplianceStatus, now: Duration, tenant_version: Option<u64>) -> [Stri
         (Some(e), ok) => format!("failed: {e} (last {})", ok.unwrap_or_else(|| "ok: never".into())),
     };
     let next = if s.next_sync >= now {
-        format!("{} (in {})", clock_time(s.next_sync), span(s.next_sync - now))
+        format!("{} (in {})", clock(s.next_sync), span(s.next_sync - now))
     } else {
         "due".into()
     };
@@ -86,7 +91,7 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
             .map(String::from)];
     for r in rows {
         table.push(match (&r.status, &r.error) {
-            (Some(s), _) => row(s, now, tenant_version),
+            (Some(s), _) => row(s, now, tenant_version, &|at| lab.topology().clock_reading(at)),
             (None, error) => [
                 r.site.clone(),
                 r.appliance.clone(),
@@ -101,7 +106,7 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
     }
     println!(
         "lab time {} (tenant at version {})",
-        clock_time(now),
+        lab.topology().clock_reading(now),
         tenant_version.map(|v| v.to_string()).unwrap_or_else(|| "?".into())
     );
     print!("{}", super::lab::table(&table));
@@ -122,6 +127,7 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bypass_lab::clock::clock_time;
 
     #[test]
     fn times_read_as_a_clock_and_ages() {

@@ -1,4 +1,4 @@
-//! `rehearsal.html` for a rehearsal of the features: every feature, scenario and step with its
+//! `features.html` for a rehearsal of the features: every feature, scenario and step with its
 //! outcome and failure message, and the totals, rendered from the Cucumber JSON written beside it.
 
 use super::cucumber_json::{parse, FeatureResult, ScenarioResult, Status};

@@ -9,6 +9,10 @@ pub enum EncodingError {
     NotUtf8 { offset: usize },
     #[error("the runbook starts with a UTF-16 {order} byte order mark but is not valid UTF-16 ({reason})")]
     BadUtf16 { order: &'static str, reason: String },
+    /// Saved as UTF-16 by a tool that wrote no byte order mark: read as UTF-8 its every other byte
+    /// is a NUL, and each line would run as nonsense, so it is refused before anything runs.
+    #[error("the runbook is UTF-16 {order} without a byte order mark (a NUL in every other byte); save it as UTF-8, or as UTF-16 with a BOM (Out-File -Encoding Unicode)")]
+    Utf16WithoutBom { order: &'static str },
 }
 
 /// The text of `bytes`: UTF-8 (with or without a BOM), or UTF-16 LE/BE with a BOM.
@@ -22,7 +26,26 @@ pub fn decode(bytes: &[u8]) -> Result<String, EncodingError> {
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         return utf16(rest, "BE", u16::from_be_bytes);
     }
+    if let Some(order) = utf16_order(bytes) {
+        return Err(EncodingError::Utf16WithoutBom { order });
+    }
     utf8(bytes, 0)
+}
+
+/// `LE` or `BE` when NULs fill the high bytes of the first characters, as UTF-16 text of Latin
+/// script does; a script never holds a NUL of its own.
+fn utf16_order(bytes: &[u8]) -> Option<&'static str> {
+    let pairs: Vec<&[u8]> = bytes.chunks_exact(2).take(64).collect();
+    let half = |i: usize| pairs.iter().filter(|p| p[i] == 0 && p[1 - i] != 0).count() * 2 > pairs.len();
+    if pairs.is_empty() {
+        None
+    } else if half(1) {
+        Some("LE")
+    } else if half(0) {
+        Some("BE")
+    } else {
+        None
+    }
 }
 
 /// `text` without a leading BOM (a string pasted from a file read elsewhere may still hold one).
@@ -69,5 +92,15 @@ mod tests {
         assert_eq!(decode(b"Get-X \xE9t\xE9").unwrap_err(), EncodingError::NotUtf8 { offset: 6 });
         assert!(matches!(decode(&[0xFF, 0xFE, 0x41]), Err(EncodingError::BadUtf16 { order: "LE", .. })));
         assert_eq!(without_bom("\u{FEFF}Get-X"), "Get-X");
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_refused_naming_its_order() {
+        let le: Vec<u8> = LINE.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        assert_eq!(decode(&le).unwrap_err(), EncodingError::Utf16WithoutBom { order: "LE" });
+        let be: Vec<u8> = LINE.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(decode(&be).unwrap_err(), EncodingError::Utf16WithoutBom { order: "BE" });
+        assert!(decode(&le).unwrap_err().to_string().contains("save it as UTF-8"));
+        assert_eq!(decode(b"x").unwrap(), "x", "one byte is no pair");
     }
 }
