@@ -573,7 +573,7 @@ fn a_runbook_stop_is_printed_as_run_prints_it_with_its_counts_in_words() {
         bypass_lab(dir.path(), &["rehearse", "--runbook", "stop.ps1", "--topology", "plan.toml", "--report", "stop"]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(
-        stdout.contains(&format!("\nthe runbook stopped in phase enable:\n"))
+        stdout.contains("\nthe runbook stopped in phase enable:\n")
             && stdout.contains(&format!("\nAt stop.ps1:{line} char:"))
             && stdout.contains("\n+ Set-CsNetworkConfiguration -MediaBypassSettings $undefined -Bogus 1\n+ "),
         "{stdout}"
