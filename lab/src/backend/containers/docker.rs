@@ -135,13 +135,21 @@ pub async fn sweep(docker: &Docker, lab: &str) -> Result<Swept, BackendError> {
         .list_volumes(Some(ListVolumesOptions { filters: Some(filter(lab)) }))
         .await
         .map_err(failed("cannot list the lab's volumes"))?;
-    for volume in volumes.volumes.unwrap_or_default() {
-        match docker.remove_volume(&volume.name, Some(RemoveVolumeOptions { force: true })).await {
-            Ok(()) => swept.volumes += 1,
-            Err(e) if is_not_found(&e) => {}
-            Err(e) => return Err(failed(format!("cannot remove volume {}", volume.name))(e)),
-        }
-    }
+    // One per role: a bounded number at once, as the containers.
+    let removals: Vec<(Docker, String)> =
+        volumes.volumes.unwrap_or_default().into_iter().map(|v| (docker.clone(), v.name)).collect();
+    let removed: Vec<bool> = futures::stream::iter(removals)
+        .map(|(docker, name)| async move {
+            match docker.remove_volume(&name, Some(RemoveVolumeOptions { force: true })).await {
+                Ok(()) => Ok(true),
+                Err(e) if is_not_found(&e) => Ok(false),
+                Err(e) => Err(failed(format!("cannot remove volume {name}"))(e)),
+            }
+        })
+        .buffer_unordered(REMOVALS_AT_ONCE)
+        .try_collect()
+        .await?;
+    swept.volumes = removed.into_iter().filter(|r| *r).count();
     Ok(swept)
 }
 

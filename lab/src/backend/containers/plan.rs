@@ -148,11 +148,14 @@ impl LabPlan {
         let outside = lan("outside".into(), &topology.outside.subnets, 0, &declared);
         let base = u32::from(online.network());
         let at = |n: u32| IpAddr::V4(Ipv4Addr::from(base + n));
+        // Each site's LAN beside it (`sites` follows the topology's order): no lookup by key.
         let appliances = topology
-            .appliances()
+            .sites
+            .iter()
+            .zip(&sites)
+            .flat_map(|(site, lan)| site.appliances.iter().map(move |a| (site, lan, a)))
             .enumerate()
-            .map(|(i, (site, a))| {
-                let lan = sites.iter().find(|l| l.key == site_key(site)).expect("a LAN per site");
+            .map(|(i, (site, lan, a))| {
                 let home = lan.networks.iter().find(|n| n.subnet.contains(&a.address));
                 AppliancePlan {
                     name: a.name.clone(),
@@ -288,11 +291,18 @@ impl LabPlan {
 /// An appliance's legs on its site's subnets other than its own: each at the lowest host that
 /// is no topology address, not the DNS server's, nor an earlier appliance's leg there.
 fn lan_legs(topology: &Topology, site: &Site, lan: &LanPlan, appliance: &Appliance) -> Vec<(String, IpAddr)> {
+    // Most sites have one subnet: nothing to place, and no scan of the plan (thousands of
+    // appliances at 200 sites).
+    if lan.networks.len() < 2 {
+        return Vec::new();
+    }
+    let on_lan = |a: &IpAddr| lan.networks.iter().any(|n| n.subnet.contains(a));
     let topology_addresses: Vec<IpAddr> = topology
         .appliances()
         .flat_map(|(_, a)| std::iter::once(a.address).chain(a.gateways.iter().copied()))
         .chain(topology.sites.iter().flat_map(|s| std::iter::once(s.gateway).chain(s.gateways.iter().copied())))
         .chain(topology.dns_servers.iter().map(|d| d.address))
+        .filter(on_lan)
         .collect();
     let mut legs = Vec::new();
     for network in lan.networks.iter().filter(|n| !n.subnet.contains(&appliance.address)) {
