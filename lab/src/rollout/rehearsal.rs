@@ -142,10 +142,15 @@ async fn run_phases(
         progress.phase(index, &phase.name);
         // Lab directives act when the phase starts, before its lines run.
         for (line, directive) in plan.directives.get(index).map(Vec::as_slice).unwrap_or_default() {
-            progress.step(&format!("line {line}: {directive:?}"));
             match directive {
-                Directive::Cut(name) => lab.cut(name).await?,
-                Directive::Heal(name) => lab.heal(name).await?,
+                Directive::Cut(name) => {
+                    progress.step(&format!("line {line}: {name} cut off from the tenant"));
+                    lab.cut(name).await?
+                }
+                Directive::Heal(name) => {
+                    progress.step(&format!("line {line}: {name} reconnected to the tenant"));
+                    lab.heal(name).await?
+                }
             }
         }
         let before = lab.tenant_configuration().await?;
