@@ -105,15 +105,21 @@ pub fn check(
         let plans = topology.dns_server_plans();
         for (index, view) in views.iter().enumerate() {
             let Some(zone) = view.zone_of(host) else { continue };
-            let held: Vec<String> = zone
+            // Each scope still holding the host, as it is named and as it is removed.
+            let held: Vec<(String, String)> = zone
                 .scopes
                 .iter()
                 .filter(|s| !zone.records_of(s, host).is_empty())
                 .map(|s| {
+                    let remove = format!(
+                        "Remove-DnsServerResourceRecord -ZoneName {} -RRType A -Name {}",
+                        zone.name,
+                        zone.relative(host)
+                    );
                     if s.name.eq_ignore_ascii_case(&zone.name) {
-                        "the default scope".to_string()
+                        ("the default scope".to_string(), remove)
                     } else {
-                        format!("zone scope {}", s.name)
+                        (format!("zone scope {}", s.name), format!("{remove} -ZoneScope {}", s.name))
                     }
                 })
                 .collect();
@@ -121,14 +127,18 @@ pub fn check(
                 continue;
             }
             let server = plans.get(index).map(|p| p.name.clone()).unwrap_or_else(|| "dns".into());
+            let names: Vec<&str> = held.iter().map(|(n, _)| n.as_str()).collect();
+            let mut removals: Vec<&str> = held.iter().take(2).map(|(_, r)| r.as_str()).collect();
+            let more = held.len().saturating_sub(2);
+            let more = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+            removals.dedup();
             out.push(everywhere(
                 phase,
                 format!(
-                    "phase {phase} is meant to remove the service's DNS records, but DNS server {server} still holds {host} in {} of zone {}: remove them with Remove-DnsServerResourceRecord -ZoneName {} -RRType A -Name {} -ZoneScope SCOPE",
-                    held.join(" and "),
+                    "phase {phase} is meant to remove the service's DNS records, but DNS server {server} still holds {host} in {} of zone {}: remove them with {}{more}",
+                    names.join(" and "),
                     zone.name,
-                    zone.name,
-                    zone.relative(host)
+                    removals.join("; ")
                 ),
             ));
         }
