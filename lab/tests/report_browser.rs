@@ -279,6 +279,7 @@ fn report(topology: &Topology) -> RehearsalReport {
         subnet: subnet.into(),
         range: subnet.into(),
         window: None,
+        lines: vec![],
         message: message.into(),
     };
     RehearsalReport {

@@ -669,3 +669,31 @@ fn a_features_rehearsal_and_a_runbook_rehearsal_keep_their_own_pages() {
     assert_eq!(std::fs::read_to_string(reports.join("rehearsal.html")).unwrap(), runbook_page, "left as it was");
     assert_eq!(std::fs::read_to_string(reports.join("rehearsal.json")).unwrap(), runbook_json, "left as it was");
 }
+
+/// A reviewer sees the faulty lines marked: the broken contoso rollout's findings blame exactly
+/// its three planted mistakes (SydneyClients' missing subnet, TokyoPolicy's scope, the record
+/// in the default scope).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_broken_contoso_rollout_blames_exactly_its_three_faulty_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/contoso");
+    let source = std::fs::read_to_string(root.join("rollout-broken.ps1")).unwrap();
+    let line_of = |needle: &str| source.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let rollout = Rollout {
+        topology: Topology::load(&root.join("topology.toml")).unwrap(),
+        source: source.clone(),
+        origin: "rollout-broken.ps1".into(),
+        backend: BackendKind::Embedded,
+        dns: DnsStart::Empty,
+    };
+    let done = rehearse_rollout(rollout, Arc::new(Quiet)).await.unwrap();
+    let blamed: std::collections::BTreeSet<usize> = done.report.findings.iter().flat_map(|f| f.lines.clone()).collect();
+    let faulty: std::collections::BTreeSet<usize> = [
+        line_of("-Name \"SydneyClients\""),
+        line_of("-Name \"TokyoPolicy\""),
+        source.lines().position(|l| l.ends_with("-IPv4Address \"10.60.0.11\"")).unwrap() + 1,
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(blamed, faulty, "{:#?}", done.report.findings);
+    assert!(done.report.findings.iter().all(|f| !f.lines.is_empty()), "every finding names its lines");
+}

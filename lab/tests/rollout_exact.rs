@@ -48,7 +48,7 @@ async fn a_half_covered_23_fails_naming_the_uncovered_24() {
         [(
             "Mumbai".to_string(),
             "10.80.2.0/24".to_string(),
-            "no client subnet covers 10.80.2.0/24 of Mumbai's 10.80.2.0/23, so its queries fall to the default scope, which holds no record for mb.globex.example".to_string()
+            "no client subnet covers 10.80.2.0/24 of Mumbai's 10.80.2.0/23 (client subnet MumbaiSubnet covers only 10.80.3.0/24 of Mumbai), so its queries fall to the default scope, which holds no record for mb.globex.example".to_string()
         )]
     );
     let mumbai: Vec<(&str, Decision, String)> = done.report.phases[1]

@@ -73,6 +73,7 @@ impl Lab {
                     subnet: site.subnets.first().map(|n| n.to_string()).unwrap_or_default(),
                     range: site.subnets.first().map(|n| n.to_string()).unwrap_or_default(),
                     window: None,
+                    lines: vec![],
                     message: format!(
                         "DNS server {} (serving {}) lacks {}: client subnets and query resolution policies do not replicate between domain controllers; copy them, e.g. Get-DnsServerClientSubnet -ComputerName {source} | Add-DnsServerClientSubnet -ComputerName {}",
                         server.name,

@@ -49,6 +49,8 @@ td.skipped, span.skipped { color: var(--warn-ink); font-weight: 600; }
 .runbook .text { flex: 1; padding-left: 8px; }
 .runbook .line.phase .text { font-weight: 700; color: #2a4d8f; }
 .runbook .line.failing { background: var(--err); }
+.runbook .line.blamed { background: var(--warn); }
+.runbook .line.blamed .no { background: var(--warn-ink); color: #fff; }
 .runbook .line.failing .no { background: var(--err-ink); color: #fff; }
 .runbook .failure { padding: 2px 8px 4px calc(4em + 18px); color: var(--err-ink); font-family: system-ui, sans-serif;
                     font-weight: 600; background: var(--err); }

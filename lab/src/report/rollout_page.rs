@@ -43,7 +43,7 @@ pub fn render(
         phase_section(&mut body, phase, &report.findings);
     }
     findings_section(&mut body, &report.findings);
-    runbook_section(&mut body, runbook, failure, &report.phases);
+    runbook_section(&mut body, runbook, failure, &report.phases, &report.findings);
     document(&format!("Rehearsal of {}: {}", topology.tenant.domain, verdict_word(report, failure)), &body)
 }
 
@@ -306,7 +306,7 @@ fn findings_section(body: &mut String, findings: &[Finding]) {
     }
     body.push_str(
         "<table class=\"findings\">\n<thead><tr><th>severity</th><th>phase</th><th>site</th><th>subnet</th>\
-         <th>finding</th></tr></thead>\n<tbody>\n",
+         <th>finding</th><th>lines</th></tr></thead>\n<tbody>\n",
     );
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     sorted.sort_by_key(|f| f.severity);
@@ -316,7 +316,7 @@ fn findings_section(body: &mut String, findings: &[Finding]) {
             body,
             "<tr class=\"finding {severity}\" data-severity=\"{severity}\" data-phase=\"{}\" data-site=\"{}\" data-subnet=\"{}\">\
              <td class=\"severity\">{severity}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td>\
-             <td class=\"message\">{}</td></tr>",
+             <td class=\"message\">{}</td><td class=\"lines\">{}</td></tr>",
             html(&f.phase),
             html(&f.site),
             html(&f.subnet),
@@ -324,6 +324,7 @@ fn findings_section(body: &mut String, findings: &[Finding]) {
             html(&f.site),
             html(&f.subnet),
             html(&f.message),
+            f.lines.iter().map(|n| format!("<a href=\"#line-{n}\">{n}</a>")).collect::<Vec<_>>().join(" "),
         );
     }
     body.push_str("</tbody>\n</table>\n");
@@ -334,7 +335,14 @@ fn is_phase_marker(line: &str) -> bool {
     t.strip_prefix('#').is_some_and(|rest| rest.trim_start().to_ascii_lowercase().starts_with("phase:"))
 }
 
-fn runbook_section(body: &mut String, runbook: &str, failure: Option<&RunbookFailure>, phases: &[PhaseVerdict]) {
+fn runbook_section(
+    body: &mut String,
+    runbook: &str,
+    failure: Option<&RunbookFailure>,
+    phases: &[PhaseVerdict],
+    findings: &[Finding],
+) {
+    let blamed: std::collections::BTreeSet<usize> = findings.iter().flat_map(|f| f.lines.iter().copied()).collect();
     body.push_str("<h2 id=\"runbook\">Runbook</h2>\n");
     if crate::rollout::phase::split(runbook).is_ok_and(|p| p.iter().all(|p| p.marker_line == 0)) {
         body.push_str("<p class=\"lead one-phase\">The runbook has no <span class=\"mono\"># phase: NAME</span> marker: it was judged as one phase, at its end.</p>\n");
@@ -346,14 +354,15 @@ fn runbook_section(body: &mut String, runbook: &str, failure: Option<&RunbookFai
     for (i, line) in lines.iter().enumerate() {
         let n = i + 1;
         let failing = failure.is_some_and(|f| f.line == n) || outputs.get(&n).is_some_and(|o| o.error.is_some());
-        let class = match (failing, is_phase_marker(line)) {
-            (true, _) => "line failing",
-            (false, true) => "line phase",
-            (false, false) => "line",
+        let class = match (failing, blamed.contains(&n), is_phase_marker(line)) {
+            (true, _, _) => "line failing",
+            (false, true, _) => "line blamed",
+            (false, false, true) => "line phase",
+            (false, false, false) => "line",
         };
         let _ = writeln!(
             body,
-            "<div class=\"{class}\" data-line=\"{n}\"><span class=\"no\">{n}</span><span class=\"text\">{}</span></div>",
+            "<div class=\"{class}\" id=\"line-{n}\" data-line=\"{n}\"><span class=\"no\">{n}</span><span class=\"text\">{}</span></div>",
             html(line.trim_end_matches('\r'))
         );
         if let Some(f) = failure.filter(|f| f.line == n) {
@@ -426,6 +435,7 @@ mod tests {
                 subnet: "10.0.8.0/24".into(),
                 range: "10.0.8.0/24".into(),
                 window: None,
+                lines: vec![],
                 message: "no client subnet covers 10.0.8.0/24, so its queries fall to the default scope".into(),
             }],
         }
@@ -450,6 +460,7 @@ mod tests {
             subnet: subnet.into(),
             range: range.into(),
             window: window.map(str::to_string),
+            lines: vec![],
             message: "m".into(),
         };
         let at_night = [finding("Seattle", "10.20.0.0/24", "10.20.0.0/24", Some("18:00-08:00"))];
@@ -467,9 +478,9 @@ mod tests {
         let page = render(&report(), &plan(3), RUNBOOK, Some(&failure));
         assert!(!page.contains("<script"), "the runbook's markup reached the page raw");
         assert!(page.contains("# &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
-        assert!(page.contains("<div class=\"line failing\" data-line=\"3\">"));
+        assert!(page.contains("<div class=\"line failing\" id=\"line-3\" data-line=\"3\">"));
         assert!(page.contains("line 3, column 5: unknown parameter &lt;Foo&gt;"));
-        assert!(page.contains("<div class=\"line phase\" data-line=\"1\">"));
+        assert!(page.contains("<div class=\"line phase\" id=\"line-1\" data-line=\"1\">"));
         assert!(page.contains("data-verdict=\"fail\""));
         assert_balanced(page.split_once("<body>").unwrap().1.split_once("</body>").unwrap().0);
     }

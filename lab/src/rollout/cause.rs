@@ -90,6 +90,34 @@ impl<'a> Context<'a> {
         Some(router.route(zone, &Asked { client: o.sample.address, interface, host: self.host, time: o.time }))
     }
 
+    /// What a site's own client subnets cover instead, when some cover other parts of the site:
+    /// " (client subnet SydneyClients covers only 10.40.0.0/24 of Sydney)" names the subnet
+    /// that most likely lacks the missing prefix.
+    fn site_own_subnets(&self, o: &Observation) -> String {
+        let Some(site) = self.topology.site(&o.sample.site) else { return String::new() };
+        let overlaps = |n: &ipnet::IpNet, s: &ipnet::IpNet| n.contains(&s.network()) || s.contains(&n.network());
+        let own: Vec<String> = self
+            .view(o)
+            .client_subnets
+            .iter()
+            .filter_map(|c| {
+                let inside: Vec<String> = c
+                    .subnets
+                    .iter()
+                    .filter(|n| site.subnets.iter().any(|s| overlaps(n, s)))
+                    .map(|n| n.to_string())
+                    .collect();
+                (!inside.is_empty())
+                    .then(|| format!("client subnet {} covers only {} of {}", c.name, inside.join(", "), site.name))
+            })
+            .collect();
+        if own.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", own.join("; "))
+        }
+    }
+
     /// The scopes a policy answers the host from, with their weights: more than one for a
     /// weighted policy, judged whole rather than by the one answer a query drew.
     pub fn shares(&self, o: &Observation) -> Option<(&'a PolicyView, Vec<Share<'a>>)> {
@@ -133,7 +161,10 @@ impl<'a> Context<'a> {
             ));
         }
         if covering.is_empty() {
-            return Err(format!("no client subnet covers {place}, so its queries fall to the default scope"));
+            return Err(format!(
+                "no client subnet covers {place}{}, so its queries fall to the default scope",
+                self.site_own_subnets(o)
+            ));
         }
         Err(format!(
             "client subnet {} covers {place}, but no query resolution policy of zone {} uses it, so its queries fall to the default scope",

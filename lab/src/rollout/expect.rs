@@ -58,6 +58,7 @@ fn finding(severity: Severity, phase: &str, o: &Observation, message: String) ->
         subnet: o.sample.subnet.to_string(),
         range: o.sample.range_text(),
         window: o.window.map(|w| w.to_string()),
+        lines: vec![],
         message,
     }
 }
@@ -332,7 +333,7 @@ subnets = ["198.51.100.0/24"]
         let got: Vec<(Severity, &str, &str, &str)> =
             findings.iter().map(|f| (f.severity, f.site.as_str(), f.subnet.as_str(), f.message.as_str())).collect();
         assert_eq!(got, vec![
-            (Severity::Error, "Oslo", "10.40.8.0/24", "no client subnet covers 10.40.8.0/24, so its queries fall to the default scope, which answers 10.50.0.10 (Tokyo's Mediation Servers)"),
+            (Severity::Error, "Oslo", "10.40.8.0/24", "no client subnet covers 10.40.8.0/24 (client subnet OsloSubnet covers only 10.40.0.0/24 of Oslo), so its queries fall to the default scope, which answers 10.50.0.10 (Tokyo's Mediation Servers)"),
             (Severity::Error, "Tokyo", "10.50.0.0/24", "policy TokyoPolicy sends Tokyo's clients to zone scope OsloScope (Oslo's Mediation Servers) via client subnet TokyoSubnet"),
             (Severity::Error, "outside", "198.51.100.0/24", "outside clients resolve mb.example.net: a record in the default scope of zone example.net answers them with 10.50.0.10 (Tokyo's Mediation Servers)"),
         ]);

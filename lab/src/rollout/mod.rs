@@ -14,6 +14,7 @@
 //! - [`cause`]: the likely cause of each finding, in one sentence.
 //! - [`rehearsal`]: the run itself, and the value every report writer starts from.
 
+pub mod blame;
 pub mod cause;
 pub mod directive;
 pub mod dns_view;

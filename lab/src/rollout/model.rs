@@ -185,6 +185,10 @@ pub struct Finding {
     /// The stretches of the day it holds for (`18:00-08:00`); null when all day.
     #[serde(default)]
     pub window: Option<String>,
+    /// The runbook lines it is the effect of: the line that created or changed the DNS object
+    /// at fault, or the line that failed.
+    #[serde(default)]
+    pub lines: Vec<usize>,
     /// One sentence naming the likely cause.
     pub message: String,
 }
@@ -200,6 +204,7 @@ impl Finding {
             subnet: "all".into(),
             range: "all".into(),
             window: None,
+            lines: vec![],
             message,
         }
     }

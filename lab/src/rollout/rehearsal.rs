@@ -1,6 +1,7 @@
 //! One rehearsal of an admin's runbook, phase by phase, and the value every report writer
 //! (terminal, `rehearsal.json`, `rehearsal.html`) starts from.
 
+use super::blame::Ledger;
 use super::cause::Context;
 use super::directive::{directives, Directive};
 use super::expect::{judge, removes_records, Expectation};
@@ -135,6 +136,7 @@ async fn run_phases(
     progress: &dyn Progress,
 ) -> Result<(), LabError> {
     let (phases, intents) = (plan.phases, plan.intents);
+    let ledger = Ledger::of(&done.source);
     let taken = sample::taken(lab.topology());
     let mut users = Users::default();
     let mut signed_in = HashSet::new();
@@ -184,14 +186,16 @@ async fn run_phases(
                         column: failure.column,
                         message: failure.message,
                     };
-                    done.report.findings.push(Finding::everywhere(
+                    let mut stopped = Finding::everywhere(
                         Severity::Error,
                         &phase.name,
                         format!(
                             "the runbook stopped at {} line {}, column {}: {}",
                             done.origin, failure.line, failure.column, failure.message
                         ),
-                    ));
+                    );
+                    stopped.lines = vec![failure.line];
+                    done.report.findings.push(stopped);
                     done.failure = Some(failure);
                     progress.phase_done(index, &phase.name, 1, 0);
                     return Ok(());
@@ -214,7 +218,10 @@ async fn run_phases(
         let (mut verdict, findings) = judge_phase(lab, &judged, progress).await?;
         verdict.output = output;
         verdict.timeline = timeline;
-        let findings: Vec<Finding> = line_errors.into_iter().chain(findings).collect();
+        let mut findings: Vec<Finding> = line_errors.into_iter().chain(findings).collect();
+        for f in &mut findings {
+            f.lines = ledger.lines(&f.message);
+        }
         let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
         progress.phase_done(index, &phase.name, errors, findings.len() - errors);
         done.report.phases.push(verdict);

@@ -41,6 +41,7 @@ pub fn stale_appliances(phase: &str, observations: &[Observation], cx: &Context)
                 subnet: o.sample.subnet.to_string(),
                 range: o.sample.range_text(),
                 window: o.window.map(|w| w.to_string()),
+                lines: vec![],
                 message: format!(
                     "{} ({}, {}) did not get the tenant's version {} within the replication window: {why}; 1 in {} of the answers for {} send {}'s clients there, and its web service turns them away",
                     row.appliance,
