@@ -190,3 +190,25 @@ async fn a_cut_appliance_is_named_and_a_heal_lets_it_catch_up() {
     let err = rehearse_rollout(bad, Arc::new(Quiet)).await.unwrap_err();
     assert!(err.is_input() && err.to_string().contains("is no lab directive"), "{err}");
 }
+
+/// A runbook that holds the tenant's and an appliance's real ids can be rehearsed: the plan
+/// gives them (`tenant_id`, `identity`), and the cmdlets take them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plans_own_ids_are_the_ones_the_cmdlets_take() {
+    let plan = PLAN
+        .replace(
+            "domain = \"globex.example\"",
+            "domain = \"globex.example\"\ntenant_id = \"2f1c6a52-58f4-4f1e-9a3c-2b7f1d0e9c41\"",
+        )
+        .replace("name = \"bom-cce1\"", "name = \"bom-cce1\"\nidentity = \"7af7dc1c-1f9e-4b6a-8a7e-0c3d5e9f2b10\"");
+    let source = format!(
+        "{}\n# phase: check\nGet-CsTenant\nGet-CsHybridPSTNAppliance -Identity 7af7dc1c-1f9e-4b6a-8a7e-0c3d5e9f2b10\nSet-CsHybridPSTNAppliance -Identity 7af7dc1c-1f9e-4b6a-8a7e-0c3d5e9f2b10 -MaintenanceMode $false\nGet-CsTenantHybridConfiguration -Tenant 2f1c6a52-58f4-4f1e-9a3c-2b7f1d0e9c41\n",
+        good()
+    );
+    let done = rehearse(&plan, source).await;
+    assert!(done.succeeded(), "{:#?}", done.report.findings);
+    let check = done.report.phases.iter().find(|p| p.name == "check").unwrap();
+    assert!(check.output[0].text.contains("2f1c6a52-58f4-4f1e-9a3c-2b7f1d0e9c41"), "{}", check.output[0].text);
+    assert!(check.output[1].text.contains("7af7dc1c-1f9e-4b6a-8a7e-0c3d5e9f2b10"), "{}", check.output[1].text);
+    assert!(check.output[1].text.contains("bom-cce1"), "{}", check.output[1].text);
+}

@@ -53,8 +53,8 @@ async fn configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<Te
 /// `Get-CsTenant`: the tenant's id and name.
 async fn tenant_info(State(t): State<Tenant>, headers: HeaderMap) -> Answer<TenantInfo> {
     require(&headers, t.credentials(), Expected::Admin)?;
-    let domain = &t.topology().tenant.domain;
-    Ok(Json(TenantInfo { tenant_id: tenant_id(domain), display_name: domain.clone() }))
+    let topology = t.topology();
+    Ok(Json(TenantInfo { tenant_id: topology.tenant_id(), display_name: topology.tenant.domain.clone() }))
 }
 
 async fn hybrid_configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<HybridConfiguration> {
@@ -214,7 +214,7 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
                 _ => {}
             }
             let mut record = current.cloned().unwrap_or_else(|| ApplianceRecord {
-                identity: appliance_identity(&t.topology().tenant.domain, &name),
+                identity: t.topology().appliance_identity(&name),
                 name: name.clone(),
                 site_name: String::new(),
                 mediation_server_fqdn: String::new(),

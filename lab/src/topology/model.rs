@@ -54,6 +54,10 @@ pub struct TenantPlan {
     /// How long AD takes to carry a DNS zone change from one domain controller to the others.
     #[serde(with = "crate::clock::serde_text", default = "default_ad_delay")]
     pub ad_replication_delay: Duration,
+    /// The tenant's id as `Get-CsTenant` shows it and `-Tenant` takes it; by default one
+    /// derived from `domain`, the same on every start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<uuid::Uuid>,
 }
 
 fn default_ad_delay() -> Duration {
@@ -122,6 +126,10 @@ pub struct Appliance {
     /// it held and never gets a change (the Deploy page's troubleshooting case), until healed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cut: bool,
+    /// Its Identity as `Get-CsHybridPSTNAppliance` shows it, for a runbook that holds the real
+    /// one; by default one derived from the tenant's domain and the appliance's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<uuid::Uuid>,
     /// The gateways this appliance's Mediation Server uses; empty: the site's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gateways: Vec<IpAddr>,
@@ -344,6 +352,19 @@ impl Topology {
             .collect();
         let address = site.subnets.first()?.hosts().take(taken.len() + 1).find(|h| !taken.contains(h))?;
         Some((site.name.clone(), address))
+    }
+
+    /// The tenant's id: the plan's `tenant_id`, else derived from its domain.
+    pub fn tenant_id(&self) -> uuid::Uuid {
+        self.tenant.tenant_id.unwrap_or_else(|| crate::tenant::tenant_id(&self.tenant.domain))
+    }
+
+    /// An appliance's Identity: the plan's `identity`, else derived from the tenant's domain and
+    /// its name.
+    pub fn appliance_identity(&self, name: &str) -> uuid::Uuid {
+        self.find_appliance(name)
+            .and_then(|(_, a)| a.identity)
+            .unwrap_or_else(|| crate::tenant::appliance_identity(&self.tenant.domain, name))
     }
 
     /// Whether the lab waits for `appliance` to register and sync: not when the plan leaves it

@@ -49,6 +49,7 @@ impl Topology {
         let mut names: HashMap<String, String> = HashMap::new();
         let mut addresses: HashMap<std::net::IpAddr, String> = HashMap::new();
         let mut subnets: Vec<(ipnet::IpNet, String)> = Vec::new();
+        let mut identities: HashMap<uuid::Uuid, String> = HashMap::new();
         for net in &self.outside.subnets {
             host_bits(net, "[outside]")?;
             subnets.push((*net, "[outside]".into()));
@@ -95,6 +96,11 @@ impl Topology {
                         a.address,
                         site.subnets.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
                     ));
+                }
+                if let Some(id) = a.identity {
+                    if let Some(other) = identities.insert(id, who.clone()) {
+                        return Err(format!("{who}: identity {id} is already {other}'s"));
+                    }
                 }
                 claim(&mut addresses, a.address, who)?;
             }
