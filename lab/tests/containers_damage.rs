@@ -14,7 +14,6 @@ use bypass_lab::dns::{Answer, Transport};
 use bypass_lab::lab::{Lab, LabFile, LabOptions, RunOn};
 use bypass_lab::topology::Topology;
 use std::net::IpAddr;
-use std::process::Command;
 use std::time::Duration;
 use support::Shield;
 
@@ -52,8 +51,7 @@ subnets = ["198.18.71.0/24"]
 "#;
 
 fn docker(args: &[&str]) {
-    let out = Command::new("docker").args(args).output().expect("the docker CLI must be installed for this test");
-    assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    support::succeed("docker", args);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,8 @@
 //! after. Needs root and a Docker engine; fails (never skips)
 //! without them.
 
+mod support;
+
 use bypass_lab::auth::Secrets;
 use bypass_lab::backend::containers::{Containers, Owner};
 use bypass_lab::backend::{BackendError, DnsStart};
@@ -35,8 +37,7 @@ subnets = ["198.18.27.0/24"]
 "#;
 
 fn ip(args: &[&str]) {
-    let out = Command::new("ip").args(args).output().expect("the ip command must be installed for this test");
-    assert!(out.status.success(), "ip {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    support::succeed("ip", args);
 }
 
 /// A network of the host's own, on a dummy interface, for as long as it lives.

@@ -142,3 +142,13 @@ impl Drop for Shield {
         }
     }
 }
+
+/// Runs a host command a test needs (`docker`, `ip`) and fails the test, with its standard
+/// error, when the command does not succeed.
+pub fn succeed(program: &str, args: &[&str]) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed for this test: {e}"));
+    assert!(out.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+}
