@@ -3,9 +3,12 @@
 //! policies. Findings name their causes from this view, so it is read through the same cmdlets
 //! (and the same executor) the admin's runbook used, never from the server's insides.
 
-use crate::runbook::{CmdletOutput, PsObject, Transcript, Value};
+use crate::runbook::{CmdletOutput, CmdletTable, PsObject, RunbookError, Transcript, Value};
+use crate::topology::Topology;
 use ipnet::IpNet;
+use std::future::Future;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DnsView {
@@ -108,6 +111,49 @@ fn list(o: &PsObject, name: &str) -> Vec<Value> {
 /// The step outputs of a read, in order.
 pub fn outputs(transcript: &Transcript) -> Vec<&CmdletOutput> {
     transcript.steps.iter().map(|s| &s.output).collect()
+}
+
+/// Reads one DNS server's whole configuration by running the `Get-` scripts above through
+/// `run`: a lab's admin session, or a server of its own (see [`planned`]). One reading path, so a
+/// picture of the planned policies and the findings of a rehearsal see the same things.
+pub async fn read<E, F, Fut>(server: Option<&str>, run: F) -> Result<DnsView, E>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<Transcript, E>>,
+{
+    let first = run(first_read(server)).await?;
+    let out = outputs(&first);
+    let mut view = DnsView::from_first_read(out[0], out[1], out[2]);
+    for zone in view.zones.iter().map(|z| z.name.clone()).collect::<Vec<_>>() {
+        let read = run(zone_read(&zone, server)).await?;
+        let out = outputs(&read);
+        view.add_zone_read(&zone, out[0], out[1]);
+        let scopes: Vec<String> =
+            view.zone_of(&zone).map(|z| z.scopes.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
+        let script: String = scopes.iter().map(|s| records_read(&zone, s, server)).collect();
+        if script.is_empty() {
+            continue;
+        }
+        let read = run(script).await?;
+        for (scope, output) in scopes.iter().zip(outputs(&read)) {
+            view.add_records(&zone, scope, output);
+        }
+    }
+    Ok(view)
+}
+
+/// What a DNS server started with the plan's generated policies (`--dns planned`,
+/// `bypass-lab dns-script`) holds, read without starting a lab: the generated script and the
+/// reads run on a server of their own.
+pub fn planned(topology: &Topology) -> Result<DnsView, RunbookError> {
+    let executor = crate::dns::DnsExecutor::new(Default::default());
+    let table = CmdletTable::new().with(crate::dns::cmdlets::specs(), Some(Arc::new(executor)));
+    let table = &table;
+    let run = |script: String| async move { crate::runbook::run(&script, table).await?.into_result() };
+    futures::executor::block_on(async {
+        run(crate::dns::topology_script(topology)).await?;
+        read(None, run).await
+    })
 }
 
 impl DnsView {
@@ -269,43 +315,10 @@ fn eq_values(criteria: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns::DnsExecutor;
-    use crate::runbook::{Executor, Invocation};
-    use crate::topology::Topology;
-    use std::collections::BTreeMap;
-
-    fn run(e: &DnsExecutor, cmdlet: &str, args: &[(&str, &str)]) -> CmdletOutput {
-        let call = Invocation {
-            cmdlet: cmdlet.into(),
-            args: args.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect::<BTreeMap<_, _>>(),
-            line: 1,
-            column: 1,
-        };
-        futures::executor::block_on(e.execute(&call)).unwrap()
-    }
 
     /// The view of a server configured with a topology's planned policies.
     pub fn planned_view(t: &Topology) -> DnsView {
-        let e = DnsExecutor::new(Default::default());
-        for c in crate::dns::topology_invocations(t) {
-            e.apply(&c).unwrap();
-        }
-        let mut view = DnsView::from_first_read(
-            &run(&e, "Get-DnsServerClientSubnet", &[]),
-            &run(&e, "Get-DnsServerZone", &[]),
-            &run(&e, "Get-DnsServerQueryResolutionPolicy", &[]),
-        );
-        for zone in view.zones.clone() {
-            let policies = run(&e, "Get-DnsServerQueryResolutionPolicy", &[("ZoneName", &zone.name)]);
-            let scopes = run(&e, "Get-DnsServerZoneScope", &[("ZoneName", &zone.name)]);
-            view.add_zone_read(&zone.name, &policies, &scopes);
-            for scope in view.zones.iter().find(|z| z.name == zone.name).unwrap().scopes.clone() {
-                let records =
-                    run(&e, "Get-DnsServerResourceRecord", &[("ZoneName", &zone.name), ("ZoneScope", &scope.name)]);
-                view.add_records(&zone.name, &scope.name, &records);
-            }
-        }
-        view
+        planned(t).expect("the planned policies apply")
     }
 
     #[test]

@@ -198,23 +198,5 @@ pub async fn read_views(lab: &Lab) -> Result<Vec<DnsView>, LabError> {
 /// One DNS server's configuration, read with the `Get-DnsServer*` cmdlets the admin's runbook
 /// ran through.
 pub async fn read_dns(lab: &Lab, server: Option<&str>) -> Result<DnsView, LabError> {
-    let first = lab.run_runbook(&dns_view::first_read(server), &RunOn::AdminSession).await?;
-    let out = dns_view::outputs(&first);
-    let mut view = DnsView::from_first_read(out[0], out[1], out[2]);
-    for zone in view.zones.iter().map(|z| z.name.clone()).collect::<Vec<_>>() {
-        let read = lab.run_runbook(&dns_view::zone_read(&zone, server), &RunOn::AdminSession).await?;
-        let out = dns_view::outputs(&read);
-        view.add_zone_read(&zone, out[0], out[1]);
-        let scopes: Vec<String> =
-            view.zone_of(&zone).map(|z| z.scopes.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
-        let script: String = scopes.iter().map(|s| dns_view::records_read(&zone, s, server)).collect();
-        if script.is_empty() {
-            continue;
-        }
-        let read = lab.run_runbook(&script, &RunOn::AdminSession).await?;
-        for (scope, output) in scopes.iter().zip(dns_view::outputs(&read)) {
-            view.add_records(&zone, scope, output);
-        }
-    }
-    Ok(view)
+    dns_view::read(server, |script| async move { lab.run_runbook(&script, &RunOn::AdminSession).await }).await
 }

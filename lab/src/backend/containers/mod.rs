@@ -22,7 +22,8 @@ pub use compose::{compose_file, compose_state, COMPOSE_LAB};
 pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ORDER_LABEL, ROLE_LABEL};
 pub use owner::{boot_id, Liveness, Owner, LAB_ID_IN_FILE};
 pub use plan::{
-    LabPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT, TOPOLOGY_PATH,
+    LabPlan, LanPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DEFAULT_ONLINE, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT,
+    TENANT_PORT, TOPOLOGY_PATH,
 };
 pub use reset::{ResetDone, RESET_DEADLINE, SUPERVISOR_ENV, SUPERVISOR_PORT};
 pub use state::ContainersState;

@@ -1,14 +1,18 @@
 //! The picture as Graphviz DOT: a `cluster_` subgraph per site. Every identifier and label is a
-//! quoted DOT string, so plan text cannot change the graph's structure.
+//! quoted DOT string ([`crate::report::escape::dot`]), so plan text cannot change the graph's
+//! structure.
 
-use super::picture::Picture;
+use super::picture::{Picture, SubnetPart};
+use crate::report::escape::dot as quoted;
 use std::fmt::Write as _;
 
-/// A quoted DOT string; `\n` inside `lines` becomes DOT's centred line break.
-fn quoted(lines: &[&str]) -> String {
-    let escaped: Vec<String> =
-        lines.iter().map(|l| l.replace('\\', "\\\\").replace('"', "\\\"").replace(['\n', '\r'], " ")).collect();
-    format!("\"{}\"", escaped.join("\\n"))
+/// The DNS legs on `subnets`, as an edge label attribute.
+fn legs(subnets: &[SubnetPart]) -> String {
+    let legs: Vec<String> = subnets.iter().filter_map(|s| s.dns).map(|d| d.to_string()).collect();
+    match legs.is_empty() {
+        true => String::new(),
+        false => format!(", label={}", quoted(&[&format!("DNS {}", legs.join(", "))])),
+    }
 }
 
 pub fn render(picture: &Picture) -> String {
@@ -24,19 +28,32 @@ pub fn render(picture: &Picture) -> String {
         "  \"tenant\" [shape=ellipse, fillcolor=\"#e3edfb\", label={}];",
         quoted(&["Skype for Business Online (tenant)", &picture.tenant.domain, &service])
     );
+    for (k, server) in picture.dns_servers.iter().enumerate() {
+        let title = match server.address {
+            Some(at) => format!("Internal DNS server {} at {at}", server.name),
+            None => format!("Internal DNS server {}", server.name),
+        };
+        let _ = writeln!(
+            out,
+            "  \"dns{k}\" [shape=cylinder, fillcolor=\"#f1eaf8\", color=\"#6a3d9a\", label={}];",
+            quoted(&[&title, "Windows Server 2016 policies", &service])
+        );
+    }
+    let mut outside: Vec<&str> = vec!["Outside (external clients)"];
+    outside.extend(picture.outside.subnets.iter().map(|s| s.subnet.as_str()));
+    let _ = writeln!(out, "  \"outside\" [shape=parallelogram, fillcolor=\"#fff4e0\", label={}];", quoted(&outside));
+    out.push_str("  \"outside\" -- \"tenant\" [style=dashed, color=\"#a15c00\", label=\"internet\"];\n");
     let _ = writeln!(
         out,
-        "  \"dns\" [shape=cylinder, fillcolor=\"#f1eaf8\", label={}];",
-        quoted(&["Internal DNS server", "Windows Server 2016 policies", &service])
+        "  \"dns{}\" -- \"outside\" [style=dotted, color=\"#6a3d9a\"{}];",
+        picture.outside.dns_server,
+        legs(&picture.outside.subnets)
     );
-    let mut outside: Vec<&str> = vec!["Outside (external clients)"];
-    outside.extend(picture.outside.subnets.iter().map(String::as_str));
-    let _ = writeln!(out, "  \"outside\" [shape=parallelogram, fillcolor=\"#fff4e0\", label={}];", quoted(&outside));
-    out.push_str("  \"outside\" -- \"tenant\" [style=dashed, label=\"internet\"];\n");
     for (i, site) in picture.sites.iter().enumerate() {
         let _ = writeln!(out, "  subgraph \"cluster_s{i}\" {{");
         let _ = writeln!(out, "    label={};", quoted(&[&site.name]));
-        let subnets = format!("subnets {}", site.subnets.join(", "));
+        let subnets: Vec<&str> = site.subnets.iter().map(|s| s.subnet.as_str()).collect();
+        let subnets = format!("subnets {}", subnets.join(", "));
         let _ = writeln!(out, "    \"s{i}net\" [shape=note, label={}];", quoted(&[&subnets]));
         let gateway = format!("gateway {}", site.gateway);
         let _ = writeln!(out, "    \"s{i}gw\" [shape=hexagon, fillcolor=\"#fff4e0\", label={}];", quoted(&[&gateway]));
@@ -49,8 +66,12 @@ pub fn render(picture: &Picture) -> String {
             );
         }
         out.push_str("  }\n");
-        let leg = site.dns.map(|d| format!(", label={}", quoted(&[&d.to_string()]))).unwrap_or_default();
-        let _ = writeln!(out, "  \"dns\" -- \"s{i}net\" [style=dotted{leg}];");
+        let _ = writeln!(
+            out,
+            "  \"dns{}\" -- \"s{i}net\" [style=dotted, color=\"#6a3d9a\"{}];",
+            site.dns_server,
+            legs(&site.subnets)
+        );
         for j in 0..site.appliances.len() {
             let _ = writeln!(out, "  \"tenant\" -- \"s{i}a{j}\";");
             let _ = writeln!(out, "  \"s{i}a{j}\" -- \"s{i}gw\";");
@@ -58,14 +79,4 @@ pub fn render(picture: &Picture) -> String {
     }
     out.push_str("}\n");
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotes_and_backslashes_stay_inside_the_string() {
-        assert_eq!(quoted(&[r#"a "b" \c"#, "d"]), r#""a \"b\" \\c\nd""#);
-    }
 }

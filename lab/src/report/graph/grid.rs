@@ -17,6 +17,13 @@ pub struct Grid {
     pub row_heights: Vec<f64>,
 }
 
+impl Grid {
+    /// The bottom of row `row`.
+    pub fn row_bottom(&self, row: usize) -> f64 {
+        self.row_tops[row] + self.row_heights[row]
+    }
+}
+
 /// How many columns `sites` boxes get.
 pub fn columns(sites: usize) -> usize {
     match sites {
@@ -27,8 +34,9 @@ pub fn columns(sites: usize) -> usize {
 }
 
 impl Grid {
-    /// Places boxes of `heights` (in plan order), all `cell_width` wide, from (`left`, `top`).
-    pub fn new(heights: &[f64], cell_width: f64, left: f64, top: f64) -> Grid {
+    /// Places boxes of `heights` (in plan order), all `cell_width` wide, from (`left`, `top`),
+    /// `gap_y` apart from row to row (at least [`GAP_Y`]; more where more lines run between rows).
+    pub fn new(heights: &[f64], cell_width: f64, left: f64, top: f64, gap_y: f64) -> Grid {
         let columns = columns(heights.len());
         let row_heights: Vec<f64> =
             heights.chunks(columns).map(|row| row.iter().cloned().fold(0.0, f64::max)).collect();
@@ -36,7 +44,7 @@ impl Grid {
         let mut y = top;
         for h in &row_heights {
             row_tops.push(y);
-            y += h + GAP_Y;
+            y += h + gap_y;
         }
         Grid { columns, cell_width, left, row_tops, row_heights }
     }
@@ -83,7 +91,7 @@ mod tests {
 
     #[test]
     fn rows_are_as_tall_as_their_tallest_box() {
-        let grid = Grid::new(&[10.0, 30.0, 20.0, 5.0, 7.0], 100.0, 0.0, 0.0);
+        let grid = Grid::new(&[10.0, 30.0, 20.0, 5.0, 7.0], 100.0, 0.0, 0.0, GAP_Y);
         assert_eq!(grid.columns, 4);
         assert_eq!(grid.row_heights, vec![30.0, 7.0]);
         assert_eq!(grid.corner(4), (0.0, 30.0 + GAP_Y));

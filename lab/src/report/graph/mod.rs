@@ -62,7 +62,7 @@ pub(crate) mod tests {
                 toml += &format!("[[site.appliance]]\nname = \"cce-{i}-{j}\"\naddress = \"10.{i}.0.{}\"\n\n", 10 + j);
             }
         }
-        toml += "[outside]\nsubnets = [\"198.51.100.0/24\"]\n";
+        toml += "[outside]\nsubnets = [\"198.51.100.0/24\", \"192.0.2.0/25\"]\n";
         Topology::parse(&toml, None).expect("the generated plan is valid")
     }
 
@@ -109,6 +109,97 @@ pub(crate) mod tests {
         assert!(!svg.contains("R&D"));
     }
 
+    /// The `<line>`s inside the first `<g class="CLASS">`, as (x1, y1, x2, y2).
+    fn lines_in(svg: &str, class: &str) -> Vec<(f64, f64, f64, f64)> {
+        let group = &svg[svg.find(&format!("<g class=\"{class}\">")).expect("the group")..];
+        let group = &group[..group.find("</g>").expect("its end")];
+        group
+            .split("<line ")
+            .skip(1)
+            .map(|l| {
+                let at = |name: &str| -> f64 {
+                    let v =
+                        &l[l.find(&format!(" {name}=\"")).unwrap_or_else(|| l.find(&format!("{name}=\"")).unwrap())..];
+                    let v = &v[v.find('"').unwrap() + 1..];
+                    v[..v.find('"').unwrap()].parse().unwrap()
+                };
+                (at("x1"), at("y1"), at("x2"), at("y2"))
+            })
+            .collect()
+    }
+
+    /// Each site's box, as (x, y, width, height), in plan order.
+    fn site_boxes(svg: &str) -> Vec<(f64, f64, f64, f64)> {
+        svg.split("<g class=\"site\"")
+            .skip(1)
+            .map(|g| {
+                let rect = &g[g.find("<rect").unwrap()..];
+                let at = |name: &str| -> f64 {
+                    let v = &rect[rect.find(&format!(" {name}=\"")).unwrap() + name.len() + 3..];
+                    v[..v.find('"').unwrap()].parse().unwrap()
+                };
+                (at("x"), at("y"), at("width"), at("height"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_svg_draws_a_replication_line_into_every_appliance() {
+        let topology = plan(20);
+        let svg = svg(&topology);
+        // Inside each site's box, its rail and one line per appliance.
+        for (site, group) in topology.sites.iter().zip(svg.split("<g class=\"site\"").skip(1)) {
+            let rail = &group[group.find("<g class=\"replication\">").expect("a rail")..];
+            let rail = &rail[..rail.find("</g>").unwrap()];
+            assert_eq!(rail.matches("<line ").count(), 1 + site.appliances.len(), "{}", site.name);
+        }
+        // And each site's box has a line coming down to its top from the bus above its row.
+        let drops = lines_in(&svg, "replication");
+        for (x, y, w, _) in site_boxes(&svg) {
+            assert!(
+                drops.iter().any(|l| l.0 == l.2 && l.0 > x && l.0 < x + w && l.3 == y),
+                "no drop to the box at {x},{y}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_svg_draws_the_dns_servers_legs_to_each_site_and_the_outside() {
+        let topology = plan(20);
+        let svg = svg(&topology);
+        let legs = lines_in(&svg, "dns-legs");
+        for (x, y, w, h) in site_boxes(&svg) {
+            assert!(
+                legs.iter().any(|l| l.0 == l.2 && l.0 > x && l.0 < x + w && (l.3 - (y + h)).abs() < 0.11),
+                "no DNS leg up to the box at {x},{y}"
+            );
+        }
+        for subnet in &topology.outside.subnets {
+            assert!(svg.contains(&format!(">subnet {subnet}</text>")), "outside {subnet}");
+        }
+        assert_eq!(svg.matches(">DNS ").count(), 2 + topology.sites.iter().map(|s| s.subnets.len()).sum::<usize>());
+        // The legend speaks of what is drawn: the lines into appliances, the legs, the outside.
+        assert!(svg.contains("Blue lines: from the tenant to each appliance"));
+        assert!(svg.contains("legs on the networks of the sites it serves and the outside"));
+    }
+
+    #[test]
+    fn several_dns_servers_each_have_their_box_and_legs() {
+        let topology = Topology::parse(include_str!("../../../tests/fixtures/two-dns-servers.toml"), None).unwrap();
+        let svg = svg(&topology);
+        assert_balanced(&svg);
+        assert_eq!(svg.matches("<g class=\"dns\">").count(), 2);
+        assert!(svg.contains(">DNS server dc-oslo</text>") && svg.contains(">DNS dc-oslo 10.62.1.5</text>"));
+        let mermaid = render(&topology, GraphFormat::Mermaid);
+        assert!(mermaid.contains("dns1 -.-|\"DNS 10.62.1.5\"| s1net"), "{mermaid}");
+        assert!(mermaid.contains("dns0 -.-|\"DNS 10.61.1.5\"| s0net"), "{mermaid}");
+        let dot = render(&topology, GraphFormat::Dot);
+        assert!(
+            dot.contains("\"dns1\" -- \"s1net\" [style=dotted, color=\"#6a3d9a\", label=\"DNS 10.62.1.5\"]"),
+            "{dot}"
+        );
+    }
+
     #[test]
     fn mermaid_and_dot_draw_every_appliance_and_site() {
         let topology = plan(20);
@@ -125,5 +216,12 @@ pub(crate) mod tests {
         assert!(mermaid.contains("[\"R#amp;D #lt;#quot;Lab#quot;#gt;\"]"));
         assert!(dot.contains("label=\"R&D <\\\"Lab\\\">\""));
         assert_eq!(dot.matches('{').count(), dot.matches('}').count());
+        // Every site and every outside subnet has its DNS leg.
+        assert_eq!(mermaid.matches("dns0 -.-|\"DNS ").count(), topology.sites.len() + 1);
+        assert_eq!(dot.matches("\"dns0\" -- ").count(), topology.sites.len() + 1);
+        let outside = mermaid.lines().find(|l| l.ends_with(" outside") && l.starts_with("  dns0")).unwrap();
+        for leg in Picture::of(&topology).outside.subnets.iter().map(|s| s.dns.expect("a leg")) {
+            assert!(outside.contains(&leg.to_string()), "{leg} missing from {outside}");
+        }
     }
 }

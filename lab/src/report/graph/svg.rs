@@ -1,8 +1,8 @@
 //! The picture as a self-contained SVG: presentation attributes only (no stylesheet, no fonts,
 //! no links), so the same text works as a file of its own and inlined in a page.
 
-use super::grid::{Grid, GAP_X};
-use super::picture::{Picture, SitePart};
+use super::grid::{Grid, GAP_X, GAP_Y};
+use super::picture::{DnsServerPart, Picture, SitePart};
 use crate::report::escape::html;
 use std::fmt::Write as _;
 
@@ -29,19 +29,55 @@ const GATEWAY_INK: &str = "#a15c00";
 const OUTSIDE_FILL: &str = "#fff4e0";
 const LINK: &str = "#5b7fb8";
 
-const LEGEND: [&str; 2] = [
-    "Blue lines: each appliance (Mediation Server) replicates its configuration from the tenant.",
-    "Green: appliances. Orange: PSTN gateways and the outside. Purple: the internal DNS server's legs.",
-];
+/// Where each line runs, one lane apart: the DNS servers' lanes below a row, in server order.
+const LANE: f64 = 8.0;
 
-/// The lines of text in a site's box, under its name.
-fn site_lines(site: &SitePart) -> Vec<(String, &'static str)> {
-    let mut lines: Vec<(String, &'static str)> =
-        site.subnets.iter().map(|n| (format!("subnet {n}"), "#1d2733")).collect();
-    lines.push((format!("gateway {}", site.gateway), GATEWAY_INK));
-    if let Some(dns) = site.dns {
-        lines.push((format!("DNS {dns}"), DNS_INK));
+/// The lines of the legend, each about something the picture draws.
+fn legend(picture: &Picture) -> Vec<String> {
+    let mut lines = vec![];
+    if picture.appliance_count() > 0 {
+        lines.push(
+            "Blue lines: from the tenant to each appliance (Mediation Server), which replicates its configuration from it."
+                .to_string(),
+        );
     }
+    let servers =
+        if picture.dns_servers.len() == 1 { "the internal DNS server's" } else { "each internal DNS server's" };
+    let outside = if picture.outside.subnets.is_empty() { "" } else { " and the outside's" };
+    lines.push(format!(
+        "Purple dotted lines: {servers} legs on the networks of the sites it serves{outside}; its address on each subnet is written under it."
+    ));
+    let mut last = String::new();
+    if !picture.outside.subnets.is_empty() {
+        last.push_str("Orange dashed line: the outside reaches the tenant over the internet. ");
+    }
+    if picture.appliance_count() > 0 {
+        last.push_str("Green boxes: appliances. ");
+    }
+    if !picture.sites.is_empty() {
+        last.push_str("Orange text: each site's PSTN gateway.");
+    }
+    if !last.is_empty() {
+        lines.push(last.trim_end().to_string());
+    }
+    lines
+}
+
+/// The lines of text in a site's box, under its name: each subnet with the DNS server's leg on
+/// it, then the gateway. The server is named when the plan has several.
+fn site_lines(site: &SitePart, servers: &[DnsServerPart]) -> Vec<(String, &'static str)> {
+    let name = match servers {
+        [_] => String::new(),
+        _ => servers.get(site.dns_server).map(|d| format!("{} ", d.name)).unwrap_or_default(),
+    };
+    let mut lines: Vec<(String, &'static str)> = vec![];
+    for subnet in &site.subnets {
+        lines.push((format!("subnet {}", subnet.subnet), "#1d2733"));
+        if let Some(dns) = subnet.dns {
+            lines.push((format!("  DNS {name}{dns}"), DNS_INK));
+        }
+    }
+    lines.push((format!("gateway {}", site.gateway), GATEWAY_INK));
     lines
 }
 
@@ -49,9 +85,9 @@ fn appliance_label(name: &str, address: &std::net::IpAddr) -> String {
     format!("{name} {address}")
 }
 
-fn site_height(site: &SitePart) -> f64 {
+fn site_height(site: &SitePart, servers: &[DnsServerPart]) -> f64 {
     TITLE
-        + site_lines(site).len() as f64 * LINE
+        + site_lines(site, servers).len() as f64 * LINE
         + 8.0
         + site.appliances.len() as f64 * (APPLIANCE + APPLIANCE_GAP)
         + 6.0
@@ -63,7 +99,8 @@ fn cell_width(picture: &Picture) -> f64 {
         .sites
         .iter()
         .flat_map(|s| {
-            let lines = site_lines(s).into_iter().map(|(l, _)| l.chars().count() as f64 * CHAR + 24.0);
+            let lines =
+                site_lines(s, &picture.dns_servers).into_iter().map(|(l, _)| l.chars().count() as f64 * CHAR + 24.0);
             let apps =
                 s.appliances.iter().map(|a| appliance_label(&a.name, &a.address).chars().count() as f64 * CHAR + 40.0);
             let title = std::iter::once(s.name.chars().count() as f64 * 8.6 + 24.0);
@@ -101,8 +138,14 @@ struct Frame {
     dashed: bool,
 }
 
+/// A line of `body`; one that starts with two spaces belongs to the line above it and is set
+/// in by as much (SVG collapses the spaces themselves).
 fn text(out: &mut String, (x, y): (f64, f64), font: Font, body: &str) {
     let Font { size, family, weight, fill } = font;
+    let (x, body) = match body.strip_prefix("  ") {
+        Some(rest) => (x + 2.0 * CHAR, rest),
+        None => (x, body),
+    };
     let _ = writeln!(
         out,
         r#"<text x="{x:.1}" y="{y:.1}" font-size="{size}" font-family="{family}" font-weight="{weight}" fill="{fill}">{}</text>"#,
@@ -161,6 +204,21 @@ impl BandBox {
     }
 }
 
+/// The DNS server's box in the top band.
+fn dns_box(picture: &Picture, server: &DnsServerPart) -> BandBox {
+    let title = match picture.dns_servers.len() {
+        1 => "Internal DNS server".to_string(),
+        _ => format!("DNS server {}", server.name),
+    };
+    let mut lines: Vec<String> = server.address.map(|a| format!("at {a}")).into_iter().collect();
+    lines.extend([
+        "Windows Server 2016 policies".to_string(),
+        format!("answers {}", picture.tenant.service_name),
+        "with each site's Mediation Servers".to_string(),
+    ]);
+    BandBox { class: "dns", title, lines, fill: "#f1eaf8", ink: DNS_INK, rx: 6.0, dashed: false }
+}
+
 pub fn render(picture: &Picture) -> String {
     let tenant = BandBox {
         class: "tenant",
@@ -183,8 +241,7 @@ pub fn render(picture: &Picture) -> String {
             .outside
             .subnets
             .iter()
-            .map(|n| format!("subnet {n}"))
-            .chain(picture.outside.dns.map(|d| format!("DNS {d}")))
+            .flat_map(|s| std::iter::once(format!("subnet {}", s.subnet)).chain(s.dns.map(|d| format!("  DNS {d}"))))
             .chain(["should resolve nothing".to_string()])
             .collect(),
         fill: OUTSIDE_FILL,
@@ -192,34 +249,35 @@ pub fn render(picture: &Picture) -> String {
         rx: 6.0,
         dashed: true,
     };
-    let dns = BandBox {
-        class: "dns",
-        title: "Internal DNS server".into(),
-        lines: vec![
-            "Windows Server 2016 policies".into(),
-            format!("answers {}", picture.tenant.service_name),
-            "with each site's Mediation Servers;".into(),
-            "a leg on every site network".into(),
-        ],
-        fill: "#f1eaf8",
-        ink: DNS_INK,
-        rx: 6.0,
-        dashed: false,
-    };
-    let band_height = [&tenant, &outside, &dns].iter().map(|b| b.height()).fold(0.0, f64::max);
+    let servers: Vec<BandBox> = picture.dns_servers.iter().map(|d| dns_box(picture, d)).collect();
+    let band_height =
+        std::iter::once(&tenant).chain([&outside]).chain(&servers).map(|b| b.height()).fold(0.0, f64::max);
     let tenant_x = MARGIN;
     let outside_x = tenant_x + tenant.width() + 60.0;
-    let dns_x = outside_x + outside.width() + GAP_X;
-    let band_right = dns_x + dns.width();
+    let mut server_x = vec![];
+    let mut x = outside_x + outside.width() + GAP_X;
+    for server in &servers {
+        server_x.push(x);
+        x += server.width() + GAP_X;
+    }
+    let band_right = x - GAP_X;
+    let band_bottom = MARGIN + band_height;
 
-    let heights: Vec<f64> = picture.sites.iter().map(site_height).collect();
+    // Below each row run the DNS servers' lanes; above it, the replication bus.
+    let count = picture.dns_servers.len() as f64;
+    let gap_y = GAP_Y.max(30.0 + LANE * count);
+    let heights: Vec<f64> = picture.sites.iter().map(|s| site_height(s, &picture.dns_servers)).collect();
     let cell = cell_width(picture);
-    let grid_top = MARGIN + band_height + 50.0;
-    let grid = Grid::new(&heights, cell, MARGIN + TRUNK_ROOM, grid_top);
-    let legend_y = grid.bottom().max(grid_top) + 28.0;
-    let legend_width = LEGEND.iter().map(|l| l.chars().count() as f64 * 6.2).fold(0.0, f64::max);
-    let width = (grid.left + grid.width()).max(band_right).max(MARGIN + legend_width) + MARGIN;
-    let height = legend_y + (LEGEND.len() - 1) as f64 * 15.0 + MARGIN;
+    let grid_top = band_bottom + 40.0 + LANE * count;
+    let grid = Grid::new(&heights, cell, MARGIN + TRUNK_ROOM, grid_top, gap_y);
+    let right = (grid.left + grid.width()).max(band_right);
+    let trunk_of = |k: usize| right + 14.0 + 10.0 * k as f64;
+    let lanes_bottom = grid.bottom().max(grid_top) + 10.0 + LANE * count;
+    let legend = legend(picture);
+    let legend_y = lanes_bottom + 24.0;
+    let legend_width = legend.iter().map(|l| l.chars().count() as f64 * 6.2).fold(0.0, f64::max);
+    let width = trunk_of(picture.dns_servers.len()).max(MARGIN + legend_width) + MARGIN;
+    let height = legend_y + (legend.len().max(1) - 1) as f64 * 15.0 + MARGIN;
 
     let mut out = String::new();
     let _ = writeln!(
@@ -238,22 +296,45 @@ pub fn render(picture: &Picture) -> String {
     );
     rect(&mut out, (0.0, 0.0, width, height), Frame { rx: 0.0, fill: "#ffffff", stroke: "none", dashed: false });
 
-    // Links first, so boxes are drawn over their ends.
-    out.push_str("<g class=\"links\">\n");
-    let trunk_x = MARGIN + 18.0;
-    let tenant_bottom = MARGIN + band_height;
-    let last_bus = grid.row_tops.last().map(|t| t - 18.0).unwrap_or(tenant_bottom);
-    line(&mut out, trunk_x, tenant_bottom, trunk_x, last_bus, LINK, false);
-    for row in 0..grid.rows() {
-        let bus_y = grid.row_tops[row] - 18.0;
-        let cells = grid.cells_in_row(row, picture.sites.len());
-        let (last_x, _) = grid.corner(row * grid.columns + cells - 1);
-        line(&mut out, trunk_x, bus_y, last_x + cell / 2.0, bus_y, LINK, false);
-        for c in 0..cells {
-            let (x, y) = grid.corner(row * grid.columns + c);
-            line(&mut out, x + cell / 2.0, bus_y, x + cell / 2.0, y, LINK, false);
+    // Lines first, so boxes are drawn over their ends.
+    replication_lines(&mut out, picture, &grid, band_bottom);
+    out.push_str("<g class=\"dns-legs\">\n");
+    for (k, server) in servers.iter().enumerate() {
+        let sites: Vec<usize> = picture.sites_of(k).collect();
+        if sites.is_empty() {
+            continue;
+        }
+        // Down from the box, across to the server's trunk right of everything, down the trunk
+        // and along a lane below each row it serves, up into each site it serves.
+        let lane_top = band_bottom + 10.0 + LANE * (count - 1.0 - k as f64);
+        let centre = server_x[k] + server.width() / 2.0;
+        let trunk = trunk_of(k);
+        let lane = |row: usize| grid.row_bottom(row) + 10.0 + LANE * k as f64;
+        let last_row = sites.iter().map(|i| i / grid.columns).max().unwrap_or(0);
+        dotted(&mut out, centre, band_bottom, centre, lane_top);
+        dotted(&mut out, centre, lane_top, trunk, lane_top);
+        dotted(&mut out, trunk, lane_top, trunk, lane(last_row));
+        for row in 0..grid.rows() {
+            let in_row: Vec<f64> = sites
+                .iter()
+                .filter(|i| *i / grid.columns == row)
+                .map(|i| grid.corner(*i).0 + cell - 14.0 - LANE * k as f64)
+                .collect();
+            let Some(first) = in_row.iter().cloned().reduce(f64::min) else { continue };
+            dotted(&mut out, trunk, lane(row), first, lane(row));
+            for x in in_row {
+                dotted(&mut out, x, lane(row), x, grid.row_bottom(row));
+            }
         }
     }
+    if !picture.outside.subnets.is_empty() {
+        if let Some(x) = server_x.get(picture.outside.dns_server) {
+            let y = band_bottom - 14.0;
+            dotted(&mut out, outside_x + outside.width(), y, *x, y);
+        }
+    }
+    out.push_str("</g>\n");
+    out.push_str("<g class=\"internet\">\n");
     let middle = MARGIN + band_height / 2.0;
     line(&mut out, tenant_x + tenant.width(), middle, outside_x, middle, GATEWAY_INK, true);
     text(&mut out, (tenant_x + tenant.width() + 6.0, middle - 6.0), NOTE.ink(GATEWAY_INK), "internet");
@@ -261,7 +342,9 @@ pub fn render(picture: &Picture) -> String {
 
     tenant.draw(&mut out, tenant_x, MARGIN, band_height);
     outside.draw(&mut out, outside_x, MARGIN, band_height);
-    dns.draw(&mut out, dns_x, MARGIN, band_height);
+    for (server, x) in servers.iter().zip(&server_x) {
+        server.draw(&mut out, *x, MARGIN, band_height);
+    }
 
     for (i, site) in picture.sites.iter().enumerate() {
         let (x, y) = grid.corner(i);
@@ -269,10 +352,11 @@ pub fn render(picture: &Picture) -> String {
         let _ = writeln!(out, r#"<g class="site" data-site="{}">"#, html(&site.name));
         rect(&mut out, (x, y, cell, row_height), Frame { rx: 6.0, fill: SITE_FILL, stroke: SITE_LINE, dashed: false });
         text(&mut out, (x + 12.0, y + 20.0), HEADING, &site.name);
-        let lines = site_lines(site);
+        let lines = site_lines(site, &picture.dns_servers);
         for (j, (l, ink)) in lines.iter().enumerate() {
             text(&mut out, (x + 12.0, y + TITLE + 10.0 + j as f64 * LINE), BODY.ink(ink), l);
         }
+        rail(&mut out, (x, y), lines.len(), site.appliances.len());
         let mut ay = y + TITLE + lines.len() as f64 * LINE + 8.0;
         for a in &site.appliances {
             let _ = writeln!(out, r#"<g class="appliance" data-appliance="{}">"#, html(&a.name));
@@ -286,9 +370,70 @@ pub fn render(picture: &Picture) -> String {
         out.push_str("</g>\n");
     }
 
-    for (i, legend) in LEGEND.iter().enumerate() {
-        text(&mut out, (MARGIN, legend_y + i as f64 * 15.0), NOTE, legend);
+    for (i, l) in legend.iter().enumerate() {
+        text(&mut out, (MARGIN, legend_y + i as f64 * 15.0), NOTE, l);
     }
     out.push_str("</svg>\n");
     out
+}
+
+/// Where the replication rail runs inside a site's box, left of its text.
+const RAIL: f64 = 6.0;
+
+/// Where appliance `j` of a site whose box starts at `top`, with `lines` lines of text, has
+/// its middle.
+fn appliance_middle(top: f64, lines: usize, j: usize) -> f64 {
+    top + TITLE + lines as f64 * LINE + 8.0 + j as f64 * (APPLIANCE + APPLIANCE_GAP) + APPLIANCE / 2.0
+}
+
+/// The tenant's lines towards every appliance: down a trunk on the left edge, along a bus above
+/// each row, down to each site's box; [`rail`] goes on inside the box.
+fn replication_lines(out: &mut String, picture: &Picture, grid: &Grid, band_bottom: f64) {
+    out.push_str("<g class=\"replication\">\n");
+    let trunk_x = MARGIN + 18.0;
+    let bus = |row: usize| grid.row_tops[row] - 14.0;
+    let rows: Vec<(usize, f64)> = (0..grid.rows())
+        .filter_map(|row| {
+            let with_appliances = (row * grid.columns
+                ..row * grid.columns + grid.cells_in_row(row, picture.sites.len()))
+                .filter(|i| !picture.sites[*i].appliances.is_empty());
+            with_appliances.map(|i| grid.corner(i).0 + RAIL).reduce(f64::max).map(|last| (row, last))
+        })
+        .collect();
+    if let Some((last_row, _)) = rows.last() {
+        line(out, trunk_x, band_bottom, trunk_x, bus(*last_row), LINK, false);
+    }
+    for (row, last_x) in rows {
+        line(out, trunk_x, bus(row), last_x, bus(row), LINK, false);
+    }
+    for (i, site) in picture.sites.iter().enumerate() {
+        if !site.appliances.is_empty() {
+            let (x, y) = grid.corner(i);
+            line(out, x + RAIL, bus(i / grid.columns), x + RAIL, y, LINK, false);
+        }
+    }
+    out.push_str("</g>\n");
+}
+
+/// The replication line inside a site's box, drawn over the box: down its left edge and into
+/// each appliance.
+fn rail(out: &mut String, (x, y): (f64, f64), lines: usize, appliances: usize) {
+    if appliances == 0 {
+        return;
+    }
+    out.push_str("<g class=\"replication\">\n");
+    let rail = x + RAIL;
+    line(out, rail, y, rail, appliance_middle(y, lines, appliances - 1), LINK, false);
+    for j in 0..appliances {
+        let middle = appliance_middle(y, lines, j);
+        line(out, rail, middle, x + 10.0, middle, LINK, false);
+    }
+    out.push_str("</g>\n");
+}
+
+fn dotted(out: &mut String, x1: f64, y1: f64, x2: f64, y2: f64) {
+    let _ = writeln!(
+        out,
+        r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{DNS_INK}" stroke-width="1.4" stroke-dasharray="2 3"/>"#
+    );
 }
