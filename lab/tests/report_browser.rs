@@ -304,6 +304,7 @@ fn report(topology: &Topology) -> RehearsalReport {
                 "the subnet also resolves to \"Oslo\" & others",
             ),
         ],
+        ..Default::default()
     }
 }
 

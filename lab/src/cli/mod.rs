@@ -153,7 +153,7 @@ pub fn main() -> ExitCode {
             Command::Repair => fault::repair(&state).await,
             Command::Client(verb) => client::run(verb, &state).await,
             Command::Rehearse(args) => rehearse::run(args).await,
-            Command::Graph(args) => graph::run(args),
+            Command::Graph(args) => graph::run(args).await,
             Command::Image(ImageVerb::Build) => image::build().await,
             Command::Compose { topology, output } => {
                 image::compose(topology.as_deref(), output.as_deref(), &state).await

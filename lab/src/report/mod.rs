@@ -10,6 +10,8 @@
 //! that load.
 
 pub mod cucumber_json;
+pub mod dns_plan;
+pub mod drawing;
 pub mod error;
 pub mod escape;
 pub mod features_page;

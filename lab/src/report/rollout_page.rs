@@ -44,6 +44,7 @@ pub fn render(
     }
     findings_section(&mut body, &report.findings);
     runbook_section(&mut body, runbook, failure, &report.phases, &report.findings);
+    body.push_str(&super::dns_plan::html_section(&report.dns_servers, topology));
     document(&format!("Rehearsal of {}: {}", topology.tenant.domain, verdict_word(report, failure)), &body)
 }
 
@@ -438,6 +439,7 @@ mod tests {
                 lines: vec![],
                 message: "no client subnet covers 10.0.8.0/24, so its queries fall to the default scope".into(),
             }],
+            ..Default::default()
         }
     }
 

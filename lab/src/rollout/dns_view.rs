@@ -18,6 +18,14 @@ pub struct DnsView {
     pub server_policies: Vec<PolicyView>,
 }
 
+/// One DNS server's configuration under its computer name (`dns` for the implicit server), as
+/// the pictures of what decides each answer show it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DnsServerView {
+    pub name: String,
+    pub view: DnsView,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientSubnetView {
     pub name: String,

@@ -10,6 +10,7 @@
 //! - [`settle`]: replication window, sign-out and in, one re-fetch interval.
 //! - [`observe`]: what each client and appliance shows.
 //! - [`dns_view`]: the DNS server's configuration as its `Get-` cmdlets print it.
+//! - [`dns_after`]: what a runbook leaves on the DNS servers, for the DNS plan picture.
 //! - [`expect`]: the expectations, and the findings where observations differ.
 //! - [`cause`]: the likely cause of each finding, in one sentence.
 //! - [`rehearsal`]: the run itself, and the value every report writer starts from.
@@ -17,6 +18,7 @@
 pub mod blame;
 pub mod cause;
 pub mod directive;
+pub mod dns_after;
 pub mod dns_view;
 pub mod expect;
 pub mod intent;

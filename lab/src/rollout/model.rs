@@ -10,6 +10,10 @@ use std::net::IpAddr;
 pub struct RehearsalReport {
     pub phases: Vec<PhaseVerdict>,
     pub findings: Vec<Finding>,
+    /// Each DNS server's configuration as the runbook left it, for the pages' picture of what
+    /// decides each answer. Not on the wire: `rehearsal.json` stays the verdict.
+    #[serde(skip)]
+    pub dns_servers: Vec<super::dns_view::DnsServerView>,
 }
 
 /// What every sample client and every appliance showed once a phase had settled.

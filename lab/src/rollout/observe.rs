@@ -195,6 +195,12 @@ pub async fn read_views(lab: &Lab) -> Result<Vec<DnsView>, LabError> {
     Ok(out)
 }
 
+/// Every DNS server's configuration under its name, in plan order.
+pub async fn read_named_views(lab: &Lab) -> Result<Vec<dns_view::DnsServerView>, LabError> {
+    let names = lab.topology().dns_server_plans().into_iter().map(|d| d.name);
+    Ok(names.zip(read_views(lab).await?).map(|(name, view)| dns_view::DnsServerView { name, view }).collect())
+}
+
 /// One DNS server's configuration, read with the `Get-DnsServer*` cmdlets the admin's runbook
 /// ran through.
 pub async fn read_dns(lab: &Lab, server: Option<&str>) -> Result<DnsView, LabError> {

@@ -9,7 +9,9 @@ use super::intent::{intents, Intent};
 use super::intent_check;
 use super::merge;
 use super::model::{Finding, OutputLine, PhaseVerdict, RehearsalReport, Severity};
-use super::observe::{appliances, observe, read_client_subnets, read_views, service_host, Observation};
+use super::observe::{
+    appliances, observe, read_client_subnets, read_named_views, read_views, service_host, Observation,
+};
 use super::phase::{split, Phase};
 use super::route::Router;
 use super::sample::{self, SampleClient, Users};
@@ -114,7 +116,12 @@ pub async fn rehearse_rollout(rollout: Rollout, progress: Arc<dyn Progress>) -> 
         failure: None,
     };
     let plan = Plan { phases: &phases, intents: &intents, directives: &directives };
-    let result = run_phases(&lab, &plan, &mut done, progress.as_ref()).await;
+    let mut result = run_phases(&lab, &plan, &mut done, progress.as_ref()).await;
+    if result.is_ok() {
+        // What the runbook left, also where it stopped: what the pages draw.
+        progress.step("reading what the DNS servers hold");
+        result = read_named_views(&lab).await.map(|views| done.report.dns_servers = views);
+    }
     let stopped = lab.stop().await;
     progress.finish();
     result?;

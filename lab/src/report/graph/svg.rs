@@ -3,20 +3,16 @@
 
 use super::grid::{Grid, GAP_X, GAP_Y};
 use super::picture::{DnsServerPart, Picture, SitePart};
+use crate::report::drawing::{line, rect, text, Frame, BODY, CHAR, HEADING, LINE, NOTE};
 use crate::report::escape::html;
 use std::fmt::Write as _;
 
 const MARGIN: f64 = 20.0;
-/// Width of one character of the 12 px monospace text, a little generous so text stays inside.
-const CHAR: f64 = 7.4;
-const LINE: f64 = 16.0;
 const TITLE: f64 = 30.0;
 const APPLIANCE: f64 = 22.0;
 const APPLIANCE_GAP: f64 = 4.0;
 /// The trunk the replication links hang from runs down the left edge.
 const TRUNK_ROOM: f64 = 36.0;
-const MONO: &str = "ui-monospace, DejaVu Sans Mono, Menlo, Consolas, monospace";
-const SANS: &str = "system-ui, DejaVu Sans, Segoe UI, Helvetica, Arial, sans-serif";
 
 const TENANT_FILL: &str = "#e3edfb";
 const TENANT_INK: &str = "#1f4f99";
@@ -108,66 +104,6 @@ fn cell_width(picture: &Picture) -> f64 {
         })
         .fold(0.0, f64::max);
     widest.max(230.0).ceil()
-}
-
-/// How a piece of text is set.
-#[derive(Debug, Clone, Copy)]
-struct Font {
-    size: f64,
-    family: &'static str,
-    weight: &'static str,
-    fill: &'static str,
-}
-
-const HEADING: Font = Font { size: 14.0, family: SANS, weight: "700", fill: "#1d2733" };
-const BODY: Font = Font { size: 12.0, family: MONO, weight: "400", fill: "#1d2733" };
-const NOTE: Font = Font { size: 11.0, family: SANS, weight: "400", fill: "#5f6b7a" };
-
-impl Font {
-    const fn ink(self, fill: &'static str) -> Font {
-        Font { fill, ..self }
-    }
-}
-
-/// How a box is drawn.
-#[derive(Debug, Clone, Copy)]
-struct Frame {
-    rx: f64,
-    fill: &'static str,
-    stroke: &'static str,
-    dashed: bool,
-}
-
-/// A line of `body`; one that starts with two spaces belongs to the line above it and is set
-/// in by as much (SVG collapses the spaces themselves).
-fn text(out: &mut String, (x, y): (f64, f64), font: Font, body: &str) {
-    let Font { size, family, weight, fill } = font;
-    let (x, body) = match body.strip_prefix("  ") {
-        Some(rest) => (x + 2.0 * CHAR, rest),
-        None => (x, body),
-    };
-    let _ = writeln!(
-        out,
-        r#"<text x="{x:.1}" y="{y:.1}" font-size="{size}" font-family="{family}" font-weight="{weight}" fill="{fill}">{}</text>"#,
-        html(body)
-    );
-}
-
-fn rect(out: &mut String, (x, y, w, h): (f64, f64, f64, f64), frame: Frame) {
-    let Frame { rx, fill, stroke, dashed } = frame;
-    let dash = if dashed { r#" stroke-dasharray="5 4""# } else { "" };
-    let _ = writeln!(
-        out,
-        r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="1.2"{dash}/>"#
-    );
-}
-
-fn line(out: &mut String, x1: f64, y1: f64, x2: f64, y2: f64, stroke: &str, dashed: bool) {
-    let dash = if dashed { r#" stroke-dasharray="6 4""# } else { "" };
-    let _ = writeln!(
-        out,
-        r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{stroke}" stroke-width="1.4"{dash}/>"#
-    );
 }
 
 /// A box in the top band: a title and a few lines.
