@@ -21,7 +21,8 @@ pub struct Rehearse {
     /// Only scenarios matching this tag expression, e.g. '@seed or not @slow'.
     #[arg(long)]
     tags: Option<String>,
-    /// Where to write the reports (rehearsal.json and rehearsal.html with --runbook; JUnit XML,
+    /// Where to write the reports (rehearsal.json, rehearsal.junit.xml and rehearsal.html with
+    /// --runbook, and gl-code-quality-report.json inside GitLab CI; JUnit XML,
     /// Cucumber JSON and features.html otherwise): the two never overwrite each other.
     #[arg(long, default_value = "reports")]
     report: PathBuf,

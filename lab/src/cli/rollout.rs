@@ -1,6 +1,8 @@
 //! `bypass-lab rehearse --runbook FILE`: rehearse the admin's own rollout, print a matrix per
-//! phase and the findings, write `rehearsal.json`. Exit 0 without error findings, 1 with one
-//! or on a runbook error, 2 on invalid input (before any lab starts).
+//! phase and the findings, write `rehearsal.json`, `rehearsal.junit.xml` and `rehearsal.html`,
+//! and inside GitHub Actions or GitLab CI annotate the runbook's lines with the findings. Exit 0
+//! without error findings, 1 with one or on a runbook error, 2 on invalid input (before any lab
+//! starts).
 
 use anyhow::Context;
 use bypass_lab::backend::{BackendKind, DnsStart};
@@ -80,6 +82,7 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
     for file in write_reports(&done, &plan, &args.report)? {
         println!("report: {}", file.display());
     }
+    annotate(&done, &args.report)?;
     Ok(if done.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -87,9 +90,32 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
 /// text, where it failed) and the plan.
 pub fn write_reports(done: &RunbookRehearsal, topology: &Topology, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let json = write_json(done, dir)?;
+    let junit = bypass_lab::report::junit::write(dir, done)?;
     let page =
         bypass_lab::report::rollout_page::write(dir, &done.report, topology, &done.source, done.failure.as_ref())?;
-    Ok(vec![json, page])
+    Ok(vec![json, junit, page])
+}
+
+/// Inside a CI platform, the findings as its annotations on the runbook's lines: GitHub's
+/// workflow commands on standard output, GitLab's Code Quality report beside the others.
+fn annotate(done: &RunbookRehearsal, dir: &Path) -> anyhow::Result<()> {
+    use bypass_lab::report::annotations::{self, Platform};
+    let Some(platform) = Platform::detect(|name| std::env::var(name).ok()) else { return Ok(()) };
+    let found = annotations::annotations(done);
+    let stdin = done.origin == crate::cli::input::STANDARD_INPUT;
+    let workspace = std::env::var_os(platform.workspace_variable()).map(PathBuf::from);
+    let cwd = std::env::current_dir().context("cannot read the working folder")?;
+    let path = annotations::repository_path(&done.origin, workspace.as_deref(), &cwd);
+    match platform {
+        Platform::GitHubActions => print!("{}", annotations::github(&found, (!stdin).then_some(path.as_str()))),
+        Platform::GitLabCi => {
+            let file = dir.join(annotations::GITLAB_FILE);
+            std::fs::write(&file, annotations::gitlab(&found, &path))
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!("report: {}", file.display());
+        }
+    }
+    Ok(())
 }
 
 /// Writes `DIR/rehearsal.json`.

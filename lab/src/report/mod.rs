@@ -1,5 +1,6 @@
-//! What a rehearsal shows people: the topology picture and the HTML pages written beside the
-//! machine-readable reports.
+//! What a rehearsal shows people and CI systems: the topology picture, the DNS plan picture, the
+//! HTML pages written beside the machine-readable reports, JUnit XML and the CI platforms'
+//! annotations.
 //!
 //! Everything here is pure rendering: a [`crate::rollout::RehearsalReport`], a
 //! [`crate::topology::Topology`] or a Cucumber JSON file in, text out. Nothing opens a socket, so
@@ -9,6 +10,7 @@
 //! machines that must not fetch anything, so they carry their CSS inline, no scripts and no links
 //! that load.
 
+pub mod annotations;
 pub mod cucumber_json;
 pub mod dns_plan;
 pub mod drawing;
@@ -16,6 +18,7 @@ pub mod error;
 pub mod escape;
 pub mod features_page;
 pub mod graph;
+pub mod junit;
 pub mod page;
 pub mod rollout_page;
 pub mod timeline_svg;
