@@ -191,3 +191,52 @@ fn the_junit_has_a_case_per_phase_and_region_and_a_failure_per_failed_region_nam
     }
     assert_eq!(failures.len(), 6, "three in enable, three in permanent-disable");
 }
+
+/// The value of `NAME: value` in a workflow file.
+fn variable<'a>(workflow: &'a str, name: &str) -> &'a str {
+    let line = workflow
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("no {name} in the workflow"));
+    line.split_once(':').unwrap().1.trim()
+}
+
+#[test]
+fn the_shipped_workflows_rehearse_a_shipped_runbook_and_publish_the_files_it_writes() {
+    let root = repo();
+    let github = std::fs::read_to_string(root.join("examples/ci/github-actions.yml")).unwrap();
+    let gitlab = std::fs::read_to_string(root.join("examples/ci/.gitlab-ci.yml")).unwrap();
+    let command = "bypass-lab rehearse --topology \"$TOPOLOGY\" --runbook \"$RUNBOOK\" --report reports";
+    let junit = format!("reports/{}", bypass_lab::report::junit::FILE);
+    let quality = format!("reports/{}", bypass_lab::report::annotations::GITLAB_FILE);
+    for (name, workflow) in [("GitHub", &github), ("GitLab", &gitlab)] {
+        assert!(workflow.contains(command), "{name} runs the rehearsal");
+        assert!(workflow.contains(&junit), "{name} publishes {junit}");
+        assert!(!workflow.contains('\t'), "{name}: YAML takes no tabs");
+    }
+    assert!(gitlab.contains(&format!("codequality: {quality}")) && gitlab.contains(&format!("junit: {junit}")));
+    assert!(github.contains("path: reports/") && gitlab.contains("- reports/"), "every report is kept");
+    // The two name the same runbook and plan; rehearsed as GitLab would, it passes and writes
+    // every file the workflows publish.
+    let (runbook, topology) = (variable(&gitlab, "RUNBOOK"), variable(&gitlab, "TOPOLOGY"));
+    assert_eq!((variable(&github, "RUNBOOK"), variable(&github, "TOPOLOGY")), (runbook, topology));
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bypass-lab"))
+        .current_dir(&root)
+        .args(["rehearse", "--topology", topology, "--runbook", runbook, "--report"])
+        .arg(dir.path())
+        .env_remove("GITHUB_ACTIONS")
+        .env("GITLAB_CI", "true")
+        .env("CI_PROJECT_DIR", &root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the shipped rollout passes: {}", String::from_utf8_lossy(&out.stdout));
+    for file in [bypass_lab::report::junit::FILE, bypass_lab::report::annotations::GITLAB_FILE, "rehearsal.json"] {
+        assert!(dir.path().join(file).is_file(), "{file} is written");
+    }
+    let quality: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join(bypass_lab::report::annotations::GITLAB_FILE)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(quality, serde_json::json!([]), "a passing rollout has no issue");
+}
