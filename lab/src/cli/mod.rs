@@ -63,7 +63,8 @@ enum Command {
     Repair,
     /// Rehearse your own rollout (--runbook FILE), or run the features against fresh labs.
     Rehearse(rehearse::Rehearse),
-    /// Draw a topology: sites, subnets, appliances, gateways, DNS, tenant, outside.
+    /// Draw a topology (sites, subnets, appliances, gateways, DNS, tenant, outside), or with --dns
+    /// what decides each DNS server's answers (client subnet, policy, zone scope, records).
     Graph(graph::Graph),
     /// The lab's container image.
     #[command(subcommand)]
