@@ -174,6 +174,40 @@ fn a_failed_runbook_line_is_printed_and_exits_1_but_what_ran_is_drawn() {
 }
 
 #[test]
+fn with_several_servers_each_is_drawn_once_ad_has_carried_the_zone_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = dir.path().join("lisbon.ps1");
+    // Run on the admin's own server only (no -ComputerName): AD carries the zone, its scopes and
+    // records to the other; client subnets and policies stay where they were added.
+    std::fs::write(
+        &runbook,
+        "Add-DnsServerPrimaryZone -Name \"contoso.test\" -ReplicationScope \"Forest\"\n\
+         Add-DnsServerClientSubnet -Name \"LisbonClients\" -IPv4Subnet \"10.61.1.0/24\"\n\
+         Add-DnsServerZoneScope -ZoneName \"contoso.test\" -Name \"LisbonScope\"\n\
+         Add-DnsServerResourceRecord -ZoneName \"contoso.test\" -A -Name \"hybridvoice\" -IPv4Address \"10.61.1.20\" -ZoneScope \"LisbonScope\"\n\
+         Add-DnsServerQueryResolutionPolicy -Name \"LisbonDay\" -Action ALLOW -ClientSubnet \"eq,LisbonClients\" -TimeOfDay \"EQ,08:00-18:00\" -ZoneScope \"LisbonScope,3;contoso.test,1\" -ZoneName \"contoso.test\"\n",
+    )
+    .unwrap();
+    let out = graph(&[
+        "--dns",
+        "--topology",
+        "lab/tests/fixtures/two-dns-servers.toml",
+        "--runbook",
+        runbook.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = String::from_utf8(out.stdout).unwrap();
+    let drawn = elements(&svg);
+    assert_eq!(named(&drawn, "scope"), ["LisbonScope", "LisbonScope"], "both servers hold the zone");
+    assert_eq!(svg.matches(">hybridvoice A 10.61.1.20 (lis-cce1, Lisbon)</text>").count(), 2);
+    assert_eq!(named(&drawn, "client-subnet"), ["LisbonClients"], "only the server it was added on");
+    assert_eq!(named(&drawn, "policy"), ["LisbonDay"]);
+    assert!(svg.contains(">TimeOfDay EQ,08:00-18:00</text>") && svg.contains(">weight 3</text>"));
+    assert!(svg.contains(">weight 1</text>"), "the default scope's share");
+    assert!(svg.contains("lisbon.ps1 and AD replication"));
+}
+
+#[test]
 fn without_a_runbook_the_plans_generated_policies_are_drawn() {
     let out = graph(&["--dns", "--topology", "lab/tests/fixtures/two-dns-servers.toml"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

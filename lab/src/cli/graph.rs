@@ -78,10 +78,13 @@ async fn after_runbook(topology: Topology, runbook: &Path, format: GraphFormat) 
     for error in after.errors.iter().chain(&after.stopped) {
         eprint!("{}", error.render_in(&source, file.as_deref()));
     }
-    let caption = match &after.stopped {
+    let mut caption = match &after.stopped {
         Some(stop) => format!("after {origin}, which stopped at line {}", stop.line),
         None => format!("after {origin}"),
     };
+    if plan_of.dns_servers.len() > 1 {
+        caption.push_str(" and AD replication");
+    }
     let plan = DnsPlan::of(&after.servers, &plan_of, &caption);
     let failed = !after.errors.is_empty() || after.stopped.is_some();
     Ok((dns_plan::render(&plan, format), if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }))

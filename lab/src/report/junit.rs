@@ -331,7 +331,10 @@ mod tests {
         }
     }
 
-    fn element(e: &quick_xml::events::BytesStart<'_>) -> (String, Vec<(String, String)>, String) {
+    /// An element read back: its name, its attributes and the text inside it.
+    type Element = (String, Vec<(String, String)>, String);
+
+    fn element(e: &quick_xml::events::BytesStart<'_>) -> Element {
         let attributes = e
             .attributes()
             .map(|a| {
@@ -345,9 +348,9 @@ mod tests {
 
     /// Each element as (name, attributes, text inside), read by an XML parser that fails the test
     /// on anything not well-formed.
-    fn parse(xml: &str) -> Vec<(String, Vec<(String, String)>, String)> {
+    fn parse(xml: &str) -> Vec<Element> {
         let mut reader = quick_xml::Reader::from_str(xml);
-        let mut out: Vec<(String, Vec<(String, String)>, String)> = vec![];
+        let mut out: Vec<Element> = vec![];
         let mut open: Vec<usize> = vec![];
         loop {
             match reader.read_event().unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}")) {
@@ -384,7 +387,7 @@ mod tests {
         }
     }
 
-    fn attribute<'a>(element: &'a (String, Vec<(String, String)>, String), name: &str) -> &'a str {
+    fn attribute<'a>(element: &'a Element, name: &str) -> &'a str {
         element.1.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_else(|| panic!("no {name}"))
     }
 

@@ -1,6 +1,8 @@
 //! What a runbook leaves on the DNS servers, without judging anything: a fresh embedded lab
-//! whose servers start empty runs the runbook once through, and each server is read as a
-//! rehearsal reads it. What `bypass-lab graph --dns --runbook` draws.
+//! whose servers start empty runs the runbook once through, the lab clock moves on by the plan's
+//! AD replication delay when there are several servers (so each holds what AD carries to it, as
+//! it would by the time clients ask), and each server is read as a rehearsal reads it. What
+//! `bypass-lab graph --dns --runbook` draws.
 
 use super::dns_view::DnsServerView;
 use super::observe::read_named_views;
@@ -43,5 +45,8 @@ async fn run_and_read(lab: &Lab, source: &str) -> Result<DnsAfter, LabError> {
         }
         Err(e) => return Err(e),
     };
+    if lab.topology().dns_servers.len() > 1 {
+        lab.advance(lab.topology().tenant.ad_replication_delay).await?;
+    }
     Ok(DnsAfter { servers: read_named_views(lab).await?, errors, stopped })
 }
