@@ -43,12 +43,14 @@ pub fn render(picture: &Picture) -> String {
     outside.extend(picture.outside.subnets.iter().map(|s| s.subnet.as_str()));
     let _ = writeln!(out, "  \"outside\" [shape=parallelogram, fillcolor=\"#fff4e0\", label={}];", quoted(&outside));
     out.push_str("  \"outside\" -- \"tenant\" [style=dashed, color=\"#a15c00\", label=\"internet\"];\n");
-    let _ = writeln!(
-        out,
-        "  \"dns{}\" -- \"outside\" [style=dotted, color=\"#6a3d9a\"{}];",
-        picture.outside.dns_server,
-        legs(&picture.outside.subnets)
-    );
+    if !picture.outside.subnets.is_empty() {
+        let _ = writeln!(
+            out,
+            "  \"dns{}\" -- \"outside\" [style=dotted, color=\"#6a3d9a\"{}];",
+            picture.outside.dns_server,
+            legs(&picture.outside.subnets)
+        );
+    }
     for (i, site) in picture.sites.iter().enumerate() {
         let _ = writeln!(out, "  subgraph \"cluster_s{i}\" {{");
         let _ = writeln!(out, "    label={};", quoted(&[&site.name]));

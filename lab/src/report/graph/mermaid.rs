@@ -32,10 +32,12 @@ pub fn render(picture: &Picture) -> String {
             label(&picture.tenant.service_name)
         );
     }
-    let subnets: Vec<String> = picture.outside.subnets.iter().map(|s| label(&s.subnet)).collect();
-    let _ = writeln!(out, "  outside[/\"Outside (external clients)<br/>{}\"/]", subnets.join("<br/>"));
+    let subnets: String = picture.outside.subnets.iter().map(|s| format!("<br/>{}", label(&s.subnet))).collect();
+    let _ = writeln!(out, "  outside[/\"Outside (external clients){subnets}\"/]");
     let _ = writeln!(out, "  outside -. internet .- tenant");
-    let _ = writeln!(out, "  dns{} -.-{} outside", picture.outside.dns_server, legs(&picture.outside.subnets));
+    if !picture.outside.subnets.is_empty() {
+        let _ = writeln!(out, "  dns{} -.-{} outside", picture.outside.dns_server, legs(&picture.outside.subnets));
+    }
     for (i, site) in picture.sites.iter().enumerate() {
         let _ = writeln!(out, "  subgraph s{i}[\"{}\"]", label(&site.name));
         let subnets: Vec<String> = site.subnets.iter().map(|s| label(&s.subnet)).collect();

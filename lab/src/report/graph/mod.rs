@@ -184,6 +184,22 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn without_outside_subnets_no_leg_goes_to_the_outside_and_the_legend_says_none() {
+        let mut topology = plan(2);
+        topology.outside.subnets.clear();
+        let svg = svg(&topology);
+        assert!(svg.contains("legs on the networks of the sites it serves; its address"), "no outside legs told");
+        assert!(svg.contains("Orange dashed line: the outside reaches the tenant"), "the internet line is drawn");
+        // Only the legs up into the two sites' boxes, none across to the outside's.
+        let across = lines_in(&svg, "dns-legs").iter().filter(|l| l.1 == l.3 && l.1 < 200.0).count();
+        assert_eq!(across, 1, "only the turn from the DNS box towards its trunk");
+        let mermaid = render(&topology, GraphFormat::Mermaid);
+        assert!(!mermaid.contains(" outside\n  subgraph") && !mermaid.contains("-.- outside"), "{mermaid}");
+        assert!(mermaid.contains("outside[/\"Outside (external clients)\"/]"));
+        assert!(!render(&topology, GraphFormat::Dot).contains("-- \"outside\" [style=dotted"));
+    }
+
+    #[test]
     fn several_dns_servers_each_have_their_box_and_legs() {
         let topology = Topology::parse(include_str!("../../../tests/fixtures/two-dns-servers.toml"), None).unwrap();
         let svg = svg(&topology);

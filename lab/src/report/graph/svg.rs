@@ -40,22 +40,19 @@ fn legend(picture: &Picture) -> Vec<String> {
     let servers =
         if picture.dns_servers.len() == 1 { "the internal DNS server's" } else { "each internal DNS server's" };
     let outside = if picture.outside.subnets.is_empty() { "" } else { " and the outside's" };
-    lines.push(format!(
-        "Purple dotted lines: {servers} legs on the networks of the sites it serves{outside}; its address on each subnet is written under it."
-    ));
-    let mut last = String::new();
-    if !picture.outside.subnets.is_empty() {
-        last.push_str("Orange dashed line: the outside reaches the tenant over the internet. ");
+    if !picture.sites.is_empty() || !picture.outside.subnets.is_empty() {
+        lines.push(format!(
+            "Purple dotted lines: {servers} legs on the networks of the sites it serves{outside}; its address on each subnet is written under it."
+        ));
     }
+    let mut last = String::from("Orange dashed line: the outside reaches the tenant over the internet. ");
     if picture.appliance_count() > 0 {
         last.push_str("Green boxes: appliances. ");
     }
     if !picture.sites.is_empty() {
         last.push_str("Orange text: each site's PSTN gateway.");
     }
-    if !last.is_empty() {
-        lines.push(last.trim_end().to_string());
-    }
+    lines.push(last.trim_end().to_string());
     lines
 }
 
