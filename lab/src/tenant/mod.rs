@@ -28,7 +28,7 @@ pub use model::{
     MediaBypassSettings, NetworkConfiguration, Provisioning, PstnRoute, TenantConfiguration, TenantInfo,
     UserPstnSettings, ALWAYS_BYPASS_IGNORED,
 };
-pub use objects::{appliance_object, network_object};
+pub use objects::{appliance_object, network_object, FORMAT};
 pub use remote::TenantRemote;
 pub use routes::MAX_LONG_POLL;
 pub use store::{Store, TenantState};
