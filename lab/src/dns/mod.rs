@@ -11,7 +11,7 @@
 //! as a client would.
 
 pub(crate) mod cmdlets;
-mod cmdlets_output;
+pub(crate) mod cmdlets_output;
 #[cfg(test)]
 mod corpus;
 mod handler;

@@ -45,6 +45,9 @@ impl RoleExecutors {
             .with(crate::dns::cmdlets::specs(), self.dns)
             .with(crate::mediation::cmdlets::specs(), self.appliance)
             .with(crate::clock::cmdlets::specs(), self.clock)
+            .with_views(crate::tenant::FORMAT)
+            .with_views(crate::dns::cmdlets_output::FORMAT)
+            .with_views(crate::mediation::cmdlets::FORMAT)
     }
 }
 

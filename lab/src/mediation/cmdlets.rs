@@ -5,9 +5,14 @@ use super::appliance::Appliance;
 use super::localstore::LocalStore;
 use super::status::ApplianceStatus;
 use crate::runbook::{
-    find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
+    find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, FormatData, Invocation, ParamKind, ParamSpec, PsObject,
+    Target, Value, View,
 };
 use crate::tenant::{appliance_object, network_object};
+
+/// How the console shows the appliance's status: a list, as the Cloud Connector cmdlets show it
+/// (the LocalStore's copies print as the tenant's objects do).
+pub const FORMAT: FormatData = &[("ApplianceStatus", View::List)];
 use futures::future::BoxFuture;
 
 const LOCAL_STORE: ParamSpec = ParamSpec::named("LocalStore", ParamKind::Switch);

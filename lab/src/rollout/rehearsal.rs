@@ -236,7 +236,7 @@ fn output_lines(transcript: &Transcript) -> Vec<OutputLine> {
         .steps
         .iter()
         .map(|step| {
-            let shown = Transcript { steps: vec![step.clone()] }.render();
+            let shown = transcript.of_steps(vec![step.clone()]).render();
             let text: Vec<&str> = shown.lines().skip(1).collect();
             let errors: Vec<String> = step.errors.iter().map(|e| e.message.clone()).collect();
             OutputLine {

@@ -2,7 +2,20 @@
 //! Mediation Server's cmdlets reading the LocalStore's copy, so both print one shape.
 
 use super::model::{ApplianceRecord, NetworkConfiguration};
-use crate::runbook::{PsObject, Value};
+use crate::runbook::{FormatData, PsObject, Value, View};
+
+/// How the console shows the tenant's objects: as lists, as the Skype for Business cmdlets show
+/// their configuration objects (the lab's objects carry fewer properties than the service's, so
+/// counting them would turn the documented lists into tables).
+pub const FORMAT: FormatData = &[
+    ("TenantHybridConfiguration", View::List),
+    ("NetworkConfiguration", View::List),
+    ("MediaBypassSettings", View::List),
+    ("HybridPSTNAppliance", View::List),
+    ("HybridPSTNSite", View::List),
+    ("UserPstnSettings", View::List),
+    ("TenantInfo", View::List),
+];
 
 /// The network configuration as an object whose bypass settings keep their type name, so
 /// they print expanded and can be handed back to `Set-CsNetworkConfiguration`.

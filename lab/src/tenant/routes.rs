@@ -287,6 +287,7 @@ async fn contact(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> R
 
 async fn provisioning(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<Provisioning> {
     require(&headers, t.credentials(), Expected::User)?;
+    known_user(&t, &user)?;
     let hybrid = t.configuration().hybrid;
     Ok(Json(Provisioning {
         user,
@@ -350,8 +351,8 @@ async fn user_pstn_settings(
     Path(user): Path<String>,
 ) -> Answer<UserPstnSettings> {
     require(&headers, t.credentials(), Expected::Admin)?;
+    let key = known_user(&t, &user)?;
     let configuration = t.configuration();
-    let key = user_key(&user);
     let site = configuration.user_pstn_sites.get(&key).cloned();
     let international = configuration.user_international_calls.get(&key).copied().unwrap_or(false);
     Ok(Json(UserPstnSettings { identity: user, hybrid_pstn_site: site, allow_international_calls: international }))
@@ -387,10 +388,7 @@ async fn set_user_pstn_site(
         (None, None) => Some(None),
         (site, _) => site,
     };
-    let key = user_key(&user);
-    if key.is_empty() {
-        return Err(ApiError::bad_request(format!("'{user}' names no user")));
-    }
+    let key = known_user(&t, &user)?;
     let site = match site {
         Some(Some(name)) => Some(Some(
             t.topology()
@@ -421,6 +419,12 @@ async fn set_user_pstn_site(
     Ok(Json(configuration))
 }
 
+/// The user `identity` names, or 404 with the service's "not found" when the tenant has no
+/// such user (`tenant::users`).
+fn known_user(t: &Tenant, identity: &str) -> Result<String, ApiError> {
+    super::users::find(t.topology(), identity).map_err(|reason| ApiError::new(StatusCode::NOT_FOUND, reason))
+}
+
 fn unknown_site(topology: &crate::topology::Topology, name: &str) -> String {
     format!(
         "'{name}' is not a hybrid PSTN site of this tenant (sites: {})",
@@ -432,8 +436,9 @@ fn unknown_site(topology: &crate::topology::Topology, name: &str) -> String {
 /// default (PeerDestination naming a site), else none (the client's location decides).
 async fn pstn_route(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<PstnRoute> {
     require(&headers, t.credentials(), Expected::User)?;
+    let key = known_user(&t, &user)?;
     let configuration = t.configuration();
-    let assigned = configuration.user_pstn_sites.get(&user_key(&user)).cloned();
+    let assigned = configuration.user_pstn_sites.get(&key).cloned();
     let default =
         configuration.hybrid.peer_destination.as_deref().and_then(|d| t.topology().site(d)).map(|s| s.name.clone());
     let (site, reason) = match (assigned, default) {

@@ -58,6 +58,10 @@ pub struct TenantPlan {
     /// derived from `domain`, the same on every start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<uuid::Uuid>,
+    /// The tenant's users (`alice` or `alice@adatum.biz`), for a runbook whose `-Identity`
+    /// names must be checked; empty: every user of the tenant's domains exists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<String>,
 }
 
 fn default_ad_delay() -> Duration {
@@ -427,6 +431,27 @@ mod tests {
         assert_eq!(seed.appliance_at(first.address).map(|(_, a)| a.name.as_str()), Some(first.name.as_str()));
         for miss in [format!("{}.example.org", first.name), format!("{}.", first.name), format!("{fqdn}x")] {
             assert!(seed.find_appliance(&miss).is_none(), "{miss}");
+        }
+    }
+
+    /// `[tenant] users` lists user names of the tenant's domains, each once.
+    #[test]
+    fn a_users_list_holds_user_names_of_the_tenants_domains() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/adatum.toml")).unwrap();
+        let with = |users: &str| {
+            Topology::parse(&text.replace("[tenant]\n", &format!("[tenant]\nusers = [{users}]\n")), None)
+                .map(|t| t.tenant.users)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(with(r#""alice", "bob@ADATUM.biz""#).unwrap(), ["alice", "bob@ADATUM.biz"]);
+        for (users, says) in [
+            (r#""carol@fabrikam.com""#, "'carol@fabrikam.com' is not in the tenant's domains (adatum.biz)"),
+            (r#""alice", "Alice@adatum.biz""#, "'Alice@adatum.biz' is the same user as 'alice'"),
+            (r#""al ice""#, "'al ice' is not a user name"),
+            (r#""@adatum.biz""#, "'@adatum.biz' is not a user name"),
+        ] {
+            let err = with(users).unwrap_err();
+            assert!(err.contains(says), "{users}: {err}");
         }
     }
 }

@@ -171,6 +171,38 @@ impl Topology {
         }
         self.check_dns_names()?;
         self.check_generated_names()?;
+        self.check_users()?;
+        Ok(())
+    }
+
+    /// `[tenant] users`: user names a client can sign in with, in the tenant's own domains,
+    /// each once (the tenant keys a user by its name: `alice` and `alice@adatum.biz` are one).
+    fn check_users(&self) -> Result<(), String> {
+        let t = &self.tenant;
+        let mut domains: Vec<&str> = vec![&t.domain];
+        for d in &t.sip_domains {
+            if !domains.iter().any(|o| o.eq_ignore_ascii_case(d)) {
+                domains.push(d);
+            }
+        }
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for written in &t.users {
+            let (user, domain) = written.trim().split_once('@').unwrap_or((written.trim(), ""));
+            if user.is_empty() || !user.chars().all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c)) {
+                return Err(format!(
+                    "[tenant] users: '{written}' is not a user name (letters, digits, '.', '_', '+' and '-', optionally @domain)"
+                ));
+            }
+            if !domain.is_empty() && !domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+                return Err(format!(
+                    "[tenant] users: '{written}' is not in the tenant's domains ({})",
+                    domains.join(", ")
+                ));
+            }
+            if let Some(first) = seen.insert(user.to_ascii_lowercase(), written) {
+                return Err(format!("[tenant] users: '{written}' is the same user as '{first}'"));
+            }
+        }
         Ok(())
     }
 }
