@@ -103,7 +103,13 @@ async fn an_appliance_registers_only_as_itself() {
     let ams1 = t.as_appliance("ams-cce1");
     let claims = [
         ("site", registration("ams-cce1", "Seattle", "192.168.1.45")),
-        ("FQDN", ApplianceRegistration { fqdn: "sea-cce1.adatum.biz".into(), ..registration("ams-cce1", "Amsterdam", "192.168.1.45") }),
+        (
+            "FQDN",
+            ApplianceRegistration {
+                fqdn: "sea-cce1.adatum.biz".into(),
+                ..registration("ams-cce1", "Amsterdam", "192.168.1.45")
+            },
+        ),
         ("address", registration("ams-cce1", "Amsterdam", "10.10.1.8")),
     ];
     for (field, claim) in claims {
