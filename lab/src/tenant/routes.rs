@@ -12,6 +12,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// The longest a long poll may wait (lab choice): longer requests are cut to this.
@@ -194,8 +195,13 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
     let own = require_appliance(&headers, t.credentials(), &registration.name)?;
     // `own` is the topology's name (the credential's): no need to render every FQDN to find it.
     let known = t.topology().appliances().find(|(_, a)| a.name == own).or_else(|| t.topology().find_appliance(&own));
-    let (name, registers_itself) = match known {
-        Some((_, a)) => (a.name.clone(), a.registered),
+    // The record keeps the plan's spelling of what the claim matched.
+    let (name, site_name, fqdn, registers_itself) = match known {
+        Some((site, a)) => {
+            let fqdn = t.topology().fqdn(a);
+            claims_itself(&registration, &site.name, &fqdn, a.address)?;
+            (a.name.clone(), site.name.clone(), fqdn, a.registered)
+        }
         None => {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -224,14 +230,37 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
                 maintenance_mode: false,
                 registered: true,
             });
-            record.site_name = registration.site_name.clone();
-            record.mediation_server_fqdn = registration.fqdn.clone();
+            record.site_name = site_name.clone();
+            record.mediation_server_fqdn = fqdn.clone();
             record.mediation_server_ip_address = registration.address;
             record.registered = true;
             Ok(record)
         })
         .await?;
     Ok(Json(record))
+}
+
+/// An appliance's credential stands for the appliance the plan describes: its site, FQDN and
+/// address come with it, so one appliance can never pass itself off as another (its calls
+/// would then be routed, and its clients judged, at the other's site).
+fn claims_itself(claim: &ApplianceRegistration, site: &str, fqdn: &str, address: IpAddr) -> Result<(), ApiError> {
+    let differs = |field: &str, planned: &str, claimed: &str| {
+        ApiError::forbidden(format!(
+            "appliance {} may register only as itself: its {field} is {planned} in the plan, the registration \
+             claims {claimed}",
+            claim.name,
+        ))
+    };
+    if !claim.site_name.eq_ignore_ascii_case(site) {
+        return Err(differs("site", site, &claim.site_name));
+    }
+    if !claim.fqdn.trim_end_matches('.').eq_ignore_ascii_case(fqdn.trim_end_matches('.')) {
+        return Err(differs("FQDN", fqdn, &claim.fqdn));
+    }
+    if claim.address != address {
+        return Err(differs("address", &address.to_string(), &claim.address.to_string()));
+    }
+    Ok(())
 }
 
 fn unregistered(name: &str) -> ApiError {

@@ -5,6 +5,7 @@
 
 mod model;
 mod names;
+mod plain_text;
 mod validate;
 
 pub use model::{Appliance, DnsServerPlan, Outside, Site, TenantPlan, Topology};

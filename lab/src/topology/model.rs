@@ -193,6 +193,11 @@ impl Topology {
     /// Parses and validates topology text; `origin` names the file in errors.
     pub fn parse(text: &str, origin: Option<&Path>) -> Result<Topology, TopologyError> {
         let file = origin.map(|p| p.display().to_string()).unwrap_or_else(|| "built-in topology".into());
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| TopologyError::Syntax { file: file.clone(), reason: e.to_string() })?;
+        if let Some(problem) = super::plain_text::first_control_character(&table) {
+            return Err(TopologyError::Invalid { file, problem });
+        }
         let mut topology: Topology =
             toml::from_str(text).map_err(|e| TopologyError::Syntax { file: file.clone(), reason: e.to_string() })?;
         topology.origin = origin.map(Path::to_path_buf);

@@ -3,8 +3,7 @@
 use crate::backend::BackendError;
 use bollard::models::NetworkDisconnectRequest;
 use bollard::query_parameters::{
-    ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions,
-    RemoveVolumeOptions,
+    ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions, RemoveVolumeOptions,
 };
 use bollard::Docker;
 use futures::{StreamExt, TryStreamExt};
