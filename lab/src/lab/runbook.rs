@@ -93,7 +93,7 @@ impl Reach<'_> {
         let tenant = TenantRemote::new(endpoints.tenant.clone(), self.lab.secrets.admin.clone());
         let (sleeper, mut sleeps) = Sleeper::new();
         let mut executors = RoleExecutors {
-            tenant: Some(Arc::new(TenantExecutor::new(tenant))),
+            tenant: Some(Arc::new(TenantExecutor::new(tenant).starting_at(self.lab.topology.tenant.start_time_of_day))),
             dns: Some(dns),
             appliance: None,
             clock: Some(Arc::new(sleeper)),

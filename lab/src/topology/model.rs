@@ -385,8 +385,7 @@ impl Topology {
     /// A lab time as a clock reading (`day 2 09:14`) on this plan's clock: lab time zero is
     /// `[tenant] start_time_of_day` of day 1.
     pub fn clock_reading(&self, at: Duration) -> String {
-        let start = Duration::from_secs(u64::from(self.tenant.start_time_of_day.minutes()) * 60);
-        crate::clock::clock_time(at + start)
+        self.tenant.start_time_of_day.reading(at)
     }
 
     /// A place named by the user: a site name, `outside`, or an address.

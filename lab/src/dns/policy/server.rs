@@ -142,7 +142,7 @@ impl DnsState {
                 Some((origin, at)) => PolicyError::NotReplicatedYet {
                     zone: name.trim().to_string(),
                     origin,
-                    at: crate::clock::clock_time(at),
+                    at: self.time.start.reading(at),
                 },
                 None => unknown(),
             }
