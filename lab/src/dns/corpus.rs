@@ -53,6 +53,7 @@ fn answer(state: &DnsState, spec: &str) -> String {
         Resolution::Refused => "REFUSED".into(),
         Resolution::ServFail => "SERVFAIL".into(),
         Resolution::Ignore => "IGNORE".into(),
+        Resolution::Forward(to) => format!("FORWARD {to:?}"),
     }
 }
 

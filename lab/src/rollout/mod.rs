@@ -6,7 +6,9 @@
 //! # Layout
 //! - [`model`]: the report (`rehearsal.json`).
 //! - [`phase`]: `# phase: NAME` markers.
-//! - [`sample`]: one sample client per subnet of every site and per outside subnet.
+//! - [`sample`]: one sample client per region of every subnet of every site and of every outside
+//!   subnet, and per declared population there.
+//! - [`populations`]: each declared population's decision and each site's share that bypasses.
 //! - [`settle`]: replication window, sign-out and in, one re-fetch interval.
 //! - [`observe`]: what each client and appliance shows.
 //! - [`dns_view`]: the DNS server's configuration as its `Get-` cmdlets print it.
@@ -25,6 +27,7 @@ pub mod merge;
 pub mod model;
 pub mod observe;
 pub mod phase;
+pub mod populations;
 pub mod region;
 pub mod rehearsal;
 pub mod route;
