@@ -163,6 +163,7 @@ fn web_service_word(v: WebServiceVerdict) -> &'static str {
         WebServiceVerdict::Rejected => "rejected",
         WebServiceVerdict::Unreachable => "unreachable",
         WebServiceVerdict::NoUrl => "no URL",
+        WebServiceVerdict::NotAsked => "not asked",
     }
 }
 

@@ -177,6 +177,10 @@ pub enum WebServiceVerdict {
     /// The client was given no URL, or its name resolved to nothing, so nothing was asked.
     #[serde(rename = "no URL")]
     NoUrl,
+    /// The client does not ask: the Plan page does not support media bypass for it (a Mac, a
+    /// build before 16.0.7870.2020, a full-tunnel VPN).
+    #[serde(rename = "not asked")]
+    NotAsked,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -66,6 +66,9 @@ impl Observation {
             Some(FetchOutcome::ServiceUnreachable { .. }) | Some(FetchOutcome::DnsUnreachable { .. }) => {
                 WebServiceVerdict::Unreachable
             }
+            Some(FetchOutcome::UnsupportedClient { .. })
+            | Some(FetchOutcome::UnsupportedPlatform { .. })
+            | Some(FetchOutcome::FullTunnelVpn) => WebServiceVerdict::NotAsked,
             _ => WebServiceVerdict::NoUrl,
         }
     }
