@@ -5,6 +5,7 @@ use super::dns_view::{DnsView, ForwardingView, PolicyView, ZoneView};
 use super::model::ApplianceRow;
 use super::observe::Observation;
 use super::route::{Asked, Route, Router, Routing};
+use super::via::{via, Via};
 use crate::client::FetchOutcome;
 use crate::topology::Topology;
 use std::net::IpAddr;
@@ -61,43 +62,10 @@ pub fn whose(topology: &Topology, addresses: &[IpAddr]) -> String {
     }
 }
 
-/// How a place's queries reach the server whose policies answer them, when not straight from
-/// its clients: through the site's `dns_via` forwarder, or through its own DNS server that
-/// forwards the host to another of the plan's servers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Via {
-    /// The index of the answering server (in [`Topology::dns_server_plans`]); None when the
-    /// forwarder sends the queries to no DNS server of the plan.
-    pub server: Option<usize>,
-    /// The address that server sees as the queries' source.
-    pub source: IpAddr,
-    /// The forwarder as a sentence names it: `forwarder 10.50.0.5`, or `forwarder perth-dns
-    /// (10.50.0.5)`.
-    pub forwarder: String,
-    /// Where the forwarder sends them, when to no server of the plan.
-    pub to: Vec<IpAddr>,
-}
-
 impl<'a> Context<'a> {
     /// How `o`'s queries for the host reach the answering server, when through a forwarder.
     pub fn via(&self, o: &Observation) -> Option<Via> {
-        if o.sample.is_outside() {
-            return None;
-        }
-        let plans = self.topology.dns_server_plans();
-        if let Some(via) = self.topology.site(&o.sample.site).and_then(|s| s.dns_via) {
-            return Some(Via {
-                server: Some(o.sample.server.min(plans.len().saturating_sub(1))),
-                source: via,
-                forwarder: format!("forwarder {via}"),
-                to: vec![],
-            });
-        }
-        let own = self.views.get(o.sample.server)?;
-        let to = own.forwarding.forwards(self.host, own.zone_of(self.host))?;
-        let plan = plans.get(o.sample.server)?;
-        let server = to.iter().find_map(|ip| plans.iter().position(|d| d.address == *ip));
-        Some(Via { server, source: plan.address, forwarder: format!("forwarder {} ({})", plan.name, plan.address), to })
+        via(self.topology, self.views, self.host, &o.sample)
     }
 
     /// The index of the server whose policies answer `o`, and the address they see it from.

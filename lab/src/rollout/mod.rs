@@ -14,6 +14,7 @@
 //! - [`dns_view`]: the DNS server's configuration as its `Get-` cmdlets print it.
 //! - [`expect`]: the expectations, and the findings where observations differ.
 //! - [`cause`]: the likely cause of each finding, in one sentence.
+//! - [`via`]: the forwarder a place's queries pass on their way to the policies.
 //! - [`rehearsal`]: the run itself, and the value every report writer starts from.
 
 pub mod blame;
@@ -36,6 +37,7 @@ pub mod settle;
 pub mod shares;
 pub mod stale;
 pub mod timeline;
+pub mod via;
 pub mod window;
 
 pub use model::{Finding, RehearsalReport, Severity};

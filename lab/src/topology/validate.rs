@@ -317,6 +317,20 @@ mod tests {
             let err = with(extra).unwrap_err().to_string();
             assert!(err.contains(says), "{extra}: {err}");
         }
+        let home =
+            Topology::parse(&format!("{SEED_TOML}\n[[outside.population]]\nusers = 30\nplatform = \"mac\"\n"), None)
+                .unwrap();
+        let homes = home.populations_in("outside", "203.0.113.0/24".parse().unwrap());
+        assert_eq!(homes.iter().map(|(label, p, _)| (label.as_str(), p.users)).collect::<Vec<_>>(), [("Mac", 30)]);
+        let err = Topology::parse(
+            &format!("{SEED_TOML}\n[[outside.population]]\nsubnet = \"10.0.0.0/24\"\nusers = 3\n"),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("[outside], population 1: subnet 10.0.0.0/24 is not one of its subnets"),
+            "{err}"
+        );
         for (extra, says) in [
             (
                 "\n[[site.population]]\nsubnet = \"10.10.1.0/24\"\nusers = 4\nplatform = \"linux\"\n",
