@@ -113,13 +113,13 @@ fn a_new_admins_session_with_a_running_lab() {
 
     // Errors name the file, quote the line and underline the word.
     let bad = dir.path().join("bad.ps1");
-    std::fs::write(&bad, "Get-CsNetworkConfiguration\nGet-DnsServerForwarder -ComputerName dns1\n").unwrap();
+    std::fs::write(&bad, "Get-CsNetworkConfiguration\nGet-DnsServerRecursion -ComputerName dns1\n").unwrap();
     let run = verb(&state, &["run", bad.to_str().unwrap()]);
     assert!(!run.status.success());
     let err = text(&run.stderr);
     assert!(
         err.contains(&format!(
-            "At {}:2 char:1\n+ Get-DnsServerForwarder -ComputerName dns1\n+ ~~~~~~~~~~~~~~~~~~~~~~\n",
+            "At {}:2 char:1\n+ Get-DnsServerRecursion -ComputerName dns1\n+ ~~~~~~~~~~~~~~~~~~~~~~\n",
             bad.display()
         )),
         "{err}"

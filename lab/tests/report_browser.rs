@@ -209,6 +209,7 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
                 address: subnet.hosts().last().unwrap(),
                 window: None,
                 client: format!("user{n}@{}", topology.tenant.domain),
+                population: None,
                 resolved_site: (!resolved.is_empty()).then(|| {
                     if misrouted {
                         oslo.name.clone()
@@ -241,6 +242,7 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
         address: topology.outside.subnets[0].hosts().next().unwrap(),
         window: None,
         client: "external1@northwind.example".into(),
+        population: None,
         resolved: vec![],
         resolved_site: None,
         web_service: WebServiceVerdict::NoUrl,
@@ -268,6 +270,7 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
         judged_at: String::new(),
         output: vec![],
         timeline: None,
+        populations: vec![],
     }
 }
 

@@ -68,7 +68,7 @@ fn tail() -> impl Strategy<Value = String> {
     prop_oneof![
         8 => Just(""), 2 => Just(" | Format-List"), 1 => Just(" | Format-Table Name"), 1 => Just(" | Sort-Object Name"),
         1 => Just(" | Where-Object Name -eq x"), 1 => Just(" | Select-Object -First 1"), 1 => Just(" | Out-Null"),
-        1 => Just(" | Format-List -Bogus"), 1 => Just(" | Get-Thing"), 1 => Just(" | Get-DnsServerForwarder"),
+        1 => Just(" | Format-List -Bogus"), 1 => Just(" | Get-Thing"), 1 => Just(" | Get-DnsServerRecursion"),
         1 => Just(" | Set-CsNetworkConfiguration"), 1 => Just(" | Where-Object { $_.Name -eq }"),
         1 => Just(" -NoSuchParameter 1"), 1 => Just(" -ApplyOnRecursion"),
     ]

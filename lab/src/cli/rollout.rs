@@ -111,10 +111,14 @@ fn matrix(phase: &PhaseVerdict) -> String {
         ),
     }
     let timed = phase.rows.iter().any(|r| r.window.is_some());
+    let declared = phase.rows.iter().any(|r| r.population.is_some());
     let mut header =
         vec!["SITE", "SUBNET", "RANGE", "CLIENT", "ADDRESS", "RESOLVED", "WEB SERVICE", "DECISION", "MEDIA"];
     if timed {
         header.insert(5, "WINDOW");
+    }
+    if declared {
+        header.insert(4, "POPULATION");
     }
     let rows: Vec<Vec<String>> = phase
         .rows
@@ -150,6 +154,9 @@ fn matrix(phase: &PhaseVerdict) -> String {
             if timed {
                 cells.insert(5, r.window.clone().unwrap_or_else(|| "all day".into()));
             }
+            if declared {
+                cells.insert(4, r.population.clone().unwrap_or_else(|| "-".into()));
+            }
             cells
         })
         .collect();
@@ -183,6 +190,9 @@ fn matrix(phase: &PhaseVerdict) -> String {
         })
         .collect();
     out.push_str(&format!("LocalStore: {}\n", appliances.join("; ")));
+    for share in &phase.populations {
+        out.push_str(&format!("clients: {}\n", share.summary));
+    }
     if let Some(timeline) = &phase.timeline {
         out.push_str(&format!("replication of version {} ({} to {}):\n", timeline.version, timeline.from, timeline.to));
         for site in &timeline.sites {

@@ -265,8 +265,23 @@ pub(super) fn zone_scopes(state: &DnsState, args: &Args) -> Result<Vec<Value>, P
 /// `Get-DnsServerZone`.
 pub(super) fn zones(state: &DnsState, args: &Args) -> Result<Vec<Value>, PolicyError> {
     Ok(match args.opt("Name") {
-        Some(n) => vec![zone(&*state.zone(&n)?)],
-        None => state.zones().iter().map(|z| zone(z)).collect(),
+        Some(n) => match state.forwarders().zone(&n) {
+            Some((name, masters)) => vec![super::cmdlets_forwarders::forwarder_zone(name, masters)],
+            None => vec![zone(&*state.zone(&n)?)],
+        },
+        None => {
+            // Conditional forwarders are zones too (ZoneType Forwarder), listed by name with the rest.
+            let mut all: Vec<(String, Value)> = state.zones().iter().map(|z| (z.name.clone(), zone(z))).collect();
+            all.extend(
+                state
+                    .forwarders()
+                    .zones
+                    .iter()
+                    .map(|(name, masters)| (name.clone(), super::cmdlets_forwarders::forwarder_zone(name, masters))),
+            );
+            all.sort_by(|a, b| a.0.cmp(&b.0));
+            all.into_iter().map(|(_, z)| z).collect()
+        }
     })
 }
 

@@ -73,6 +73,7 @@ fn shown(resolution: Resolution) -> String {
         Resolution::Refused => "REFUSED".into(),
         Resolution::ServFail => "SERVFAIL".into(),
         Resolution::Ignore => "IGNORE".into(),
+        Resolution::Forward(to) => format!("FORWARD {to:?}"),
     }
 }
 

@@ -163,6 +163,7 @@ fn web_service_word(v: WebServiceVerdict) -> &'static str {
         WebServiceVerdict::Rejected => "rejected",
         WebServiceVerdict::Unreachable => "unreachable",
         WebServiceVerdict::NoUrl => "no URL",
+        WebServiceVerdict::NotAsked => "not asked",
     }
 }
 
@@ -184,10 +185,12 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
         }
     );
     let timed = phase.rows.iter().any(|r| r.window.is_some());
+    let declared = phase.rows.iter().any(|r| r.population.is_some());
     let _ = writeln!(
         body,
-        "<table class=\"matrix\">\n<thead><tr><th>site</th><th>subnet</th><th>range</th><th>client</th><th>address</th>{}\
+        "<table class=\"matrix\">\n<thead><tr><th>site</th><th>subnet</th><th>range</th><th>client</th>{}<th>address</th>{}\
          <th>resolved</th><th>resolved site</th><th>web service</th><th>decision</th><th>reason</th><th>media</th></tr></thead>\n<tbody>",
+        if declared { "<th>population</th>" } else { "" },
         if timed { "<th>window</th>" } else { "" }
     );
     for row in &phase.rows {
@@ -209,6 +212,11 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
         let site_class = if row.site == "outside" { " outside" } else { "" };
         let attrs =
             format!("data-phase=\"{name}\" data-site=\"{}\" data-subnet=\"{}\"", html(&row.site), html(&row.subnet));
+        let population = match (declared, &row.population) {
+            (false, _) => String::new(),
+            (true, Some(p)) => format!("<td class=\"population\">{}</td>", html(p)),
+            (true, None) => "<td class=\"population\"><span class=\"none\">-</span></td>".into(),
+        };
         let window = match (timed, &row.window) {
             (false, _) => String::new(),
             (true, Some(w)) => format!("<td class=\"window mono\">{}</td>", html(w)),
@@ -218,7 +226,7 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
             body,
             "<tr class=\"row {state}{site_class}\" {attrs} data-range=\"{range}\"{title}>\
              <td class=\"site\">{}</td><td class=\"subnet mono\">{}</td><td class=\"range mono\">{range}</td>\
-             <td class=\"client mono\">{}</td><td class=\"address mono\">{}</td>{window}\
+             <td class=\"client mono\">{}</td>{population}<td class=\"address mono\">{}</td>{window}\
              <td class=\"resolved mono\" {attrs}>{resolved}</td><td class=\"resolved-site\">{}</td>\
              <td class=\"web-service\" data-web-service=\"{ws}\">{ws}</td>\
              <td class=\"decision {decision}{expected}\" {attrs} data-decision=\"{decision}\">{decision_word}</td>\
@@ -235,6 +243,19 @@ fn phase_section(body: &mut String, phase: &PhaseVerdict, findings: &[Finding]) 
         );
     }
     body.push_str("</tbody>\n</table>\n");
+    if !phase.populations.is_empty() {
+        body.push_str("<ul class=\"populations\">\n");
+        for share in &phase.populations {
+            let _ = writeln!(
+                body,
+                "<li data-phase=\"{name}\" data-site=\"{}\" data-percent=\"{}\">{}</li>",
+                html(&share.site),
+                share.percent,
+                html(&share.summary)
+            );
+        }
+        body.push_str("</ul>\n");
+    }
     if let Some(timeline) = &phase.timeline {
         timeline_section(body, &name, timeline);
     }
@@ -405,6 +426,7 @@ mod tests {
             address: "10.0.0.200".parse().unwrap(),
             window: None,
             client: "user1@fabrikam.example".into(),
+            population: None,
             resolved: vec!["10.0.0.10".parse().unwrap()],
             resolved_site: Some(site.into()),
             web_service: WebServiceVerdict::Served,
@@ -427,6 +449,7 @@ mod tests {
                 judged_at: "day 1 00:00".into(),
                 output: vec![],
                 timeline: None,
+                populations: vec![],
             }],
             findings: vec![Finding {
                 severity: Severity::Error,

@@ -66,6 +66,9 @@ impl Observation {
             Some(FetchOutcome::ServiceUnreachable { .. }) | Some(FetchOutcome::DnsUnreachable { .. }) => {
                 WebServiceVerdict::Unreachable
             }
+            Some(FetchOutcome::UnsupportedClient { .. })
+            | Some(FetchOutcome::UnsupportedPlatform { .. })
+            | Some(FetchOutcome::FullTunnelVpn) => WebServiceVerdict::NotAsked,
             _ => WebServiceVerdict::NoUrl,
         }
     }
@@ -78,6 +81,7 @@ impl Observation {
             address: self.sample.address,
             window: self.window.map(|w| w.to_string()),
             client: self.sample.user.clone(),
+            population: self.sample.population.as_ref().map(|p| p.name.clone()),
             resolved: self.resolved.clone(),
             resolved_site: site_of_addresses(topology, &self.resolved),
             web_service: self.web_service(),
@@ -201,6 +205,7 @@ pub async fn read_dns(lab: &Lab, server: Option<&str>) -> Result<DnsView, LabErr
     let first = lab.run_runbook(&dns_view::first_read(server), &RunOn::AdminSession).await?;
     let out = dns_view::outputs(&first);
     let mut view = DnsView::from_first_read(out[0], out[1], out[2]);
+    view.add_forwarders(out[3]);
     for zone in view.zones.iter().map(|z| z.name.clone()).collect::<Vec<_>>() {
         let read = lab.run_runbook(&dns_view::zone_read(&zone, server), &RunOn::AdminSession).await?;
         let out = dns_view::outputs(&read);

@@ -11,6 +11,7 @@ use super::merge;
 use super::model::{Finding, OutputLine, PhaseVerdict, RehearsalReport, Severity};
 use super::observe::{appliances, observe, read_client_subnets, read_views, service_host, Observation};
 use super::phase::{split, Phase};
+use super::populations;
 use super::route::Router;
 use super::sample::{self, SampleClient, Users};
 use super::settle::settle;
@@ -362,6 +363,7 @@ async fn judge_phase(
         judged_at,
         output: vec![],
         timeline: None,
+        populations: populations::shares(&observations, in_use && !expectation.records_removed),
     };
     Ok((verdict, merge::findings(findings, &observations)))
 }

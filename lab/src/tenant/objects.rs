@@ -2,6 +2,7 @@
 //! Mediation Server's cmdlets reading the LocalStore's copy, so both print one shape.
 
 use super::model::{ApplianceRecord, NetworkConfiguration};
+use crate::clock::TimeOfDay;
 use crate::runbook::{FormatData, PsObject, Value, View};
 
 /// How the console shows the tenant's objects: as lists, as the Skype for Business cmdlets show
@@ -29,13 +30,14 @@ pub fn network_object(network: &NetworkConfiguration) -> PsObject {
     object
 }
 
-/// One `Get-CsHybridPSTNAppliance` row; LastContact as a lab clock reading (`day 2 09:14`).
-pub fn appliance_object(record: &ApplianceRecord) -> PsObject {
+/// One `Get-CsHybridPSTNAppliance` row; LastContact as a clock reading (`day 2 09:14`) on the
+/// clock of a lab that started at `start`.
+pub fn appliance_object(record: &ApplianceRecord, start: TimeOfDay) -> PsObject {
     let mut object = PsObject::from_serialize("HybridPSTNAppliance", record);
     for (name, value) in &mut object.properties {
         if name == "LastContact" {
             *value = match record.last_contact {
-                Some(at) => Value::String(crate::clock::clock_time(at)),
+                Some(at) => Value::String(start.reading(at)),
                 None => Value::Null,
             };
         }

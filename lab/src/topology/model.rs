@@ -1,4 +1,6 @@
+use super::population::{Population, VpnPool};
 use super::validate::TopologyError;
+use crate::client::ClientKind;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -111,6 +113,18 @@ pub struct Site {
     /// weighted failover scope, `"DenverScope,3;TokyoScope,1"`): such a share is no warning.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failover: Vec<String>,
+    /// The clients its subnets hold, when the plan declares them: the rehearsal places one
+    /// sample per population and gives the site's share of users that bypass.
+    #[serde(rename = "population", default, skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<Population>,
+    /// Which of its subnets are VPN pools, and with which tunnel.
+    #[serde(rename = "vpn_pool", default, skip_serializing_if = "Vec::is_empty")]
+    pub vpn_pools: Vec<VpnPool>,
+    /// The address the site's DNS queries reach its DNS server from, when they go through a
+    /// forwarder that is none of the plan's DNS servers (a branch office's own resolver): the
+    /// policies then see that address, not the clients'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_via: Option<IpAddr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -161,11 +175,14 @@ impl AdminPlan {
 #[serde(deny_unknown_fields)]
 pub struct Outside {
     pub subnets: Vec<IpNet>,
+    /// The clients its subnets hold (home users, say), when the plan declares them.
+    #[serde(rename = "population", default, skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<Population>,
 }
 
 impl Default for Outside {
     fn default() -> Self {
-        Outside { subnets: vec!["203.0.113.0/24".parse().unwrap()] }
+        Outside { subnets: vec!["203.0.113.0/24".parse().unwrap()], populations: vec![] }
     }
 }
 
@@ -391,11 +408,36 @@ impl Topology {
         }
     }
 
+    /// The populations declared in `subnet` of `site` (a site name, or `outside`), each with
+    /// its label and the client its users sign in with (a pool's tunnel included), in file
+    /// order. Empty when the plan declares none there.
+    pub fn populations_in(&self, site: &str, subnet: IpNet) -> Vec<(String, &Population, ClientKind)> {
+        let (subnets, populations, pools): (&[IpNet], &[Population], &[VpnPool]) = if site == crate::client::OUTSIDE {
+            (&self.outside.subnets, &self.outside.populations, &[])
+        } else {
+            match self.site(site) {
+                Some(s) => (&s.subnets, &s.populations, &s.vpn_pools),
+                None => return vec![],
+            }
+        };
+        let tunnel = pools.iter().find(|p| p.subnet == subnet).map(|p| p.tunnel);
+        populations
+            .iter()
+            .filter(|p| p.subnet.or_else(|| (subnets.len() == 1).then(|| subnets[0])) == Some(subnet))
+            .map(|p| (p.label(tunnel), p, p.kind(tunnel)))
+            .collect()
+    }
+
+    /// Where a query from a client at `address` reaches its DNS server from: the site's
+    /// `dns_via` forwarder, else the client itself.
+    pub fn query_source(&self, address: IpAddr) -> IpAddr {
+        self.site_of(address).and_then(|s| s.dns_via).unwrap_or(address)
+    }
+
     /// A lab time as a clock reading (`day 2 09:14`) on this plan's clock: lab time zero is
     /// `[tenant] start_time_of_day` of day 1.
     pub fn clock_reading(&self, at: Duration) -> String {
-        let start = Duration::from_secs(u64::from(self.tenant.start_time_of_day.minutes()) * 60);
-        crate::clock::clock_time(at + start)
+        self.tenant.start_time_of_day.reading(at)
     }
 
     /// A place named by the user: a site name, `outside`, or an address.
