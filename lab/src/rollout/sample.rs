@@ -67,9 +67,17 @@ impl SampleClient {
 }
 
 /// A site's name as part of a user name: lower case, anything but letters and digits as `-`.
+/// A user name is at most 128 characters (it becomes a folder name on the client host): a
+/// stem of a site's first 48 leaves room for the suffixes that keep names apart
+/// (`-site12`, `-3`, `-2`), however long the plan's site names are.
+const STEM_CHARS: usize = 48;
+
 fn user_stem(site: &str) -> String {
-    let stem: String =
-        site.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let stem: String = site
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .take(STEM_CHARS)
+        .collect();
     let stem = stem.trim_matches('-').to_string();
     if stem.is_empty() {
         "site".into()
