@@ -97,10 +97,17 @@ impl SampleClient {
 }
 
 /// A site's (or a population's) name as part of a user name: lower case, anything but letters
-/// and digits as `-`.
+/// and digits as `-`. A user name is at most 128 characters (it becomes a folder name on the
+/// client host): a stem of a name's first 48 leaves room for the suffixes that keep names
+/// apart (`-site12`, `-3`, a population's stem), however long the plan's names are.
+const STEM_CHARS: usize = 48;
+
 fn user_stem(site: &str) -> String {
-    let stem: String =
-        site.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let stem: String = site
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .take(STEM_CHARS)
+        .collect();
     let stem = stem.trim_matches('-').to_string();
     if stem.is_empty() {
         "site".into()
