@@ -183,7 +183,8 @@ fn row(out: &mut String, view: &View, p: usize, r: usize, timed: bool, fit: &mut
     } else {
         ""
     };
-    let note = reading.note().map(|n| format!("<span class=\"expected-word\">{}</span>", html(&n))).unwrap_or_default();
+    let note =
+        reading.detail().map(|n| format!("<span class=\"expected-word\">{}</span>", html(&n))).unwrap_or_default();
     column(fit, &[decision_word]);
     column(fit, &["Mediation"]);
     column(fit, &["bypassEnabled"]);

@@ -139,6 +139,8 @@ pub struct Reading {
     pub findings: Vec<usize>,
     /// Whether the service name is meant to resolve at all (for a site row: records present).
     pub answer_expected: bool,
+    /// Whether clients act on the answer in this phase (bypass is meant to be on).
+    pub in_use: bool,
 }
 
 impl Reading {
@@ -146,9 +148,9 @@ impl Reading {
         self.expected == self.observed
     }
 
-    /// A wrong answer that no client acts on yet: the place is not meant to bypass in this phase.
+    /// A wrong answer that no client acts on yet: bypass is not meant to be on in this phase.
     pub fn latent(&self) -> bool {
-        matches!(self.observed, Word::SentTo(_)) && self.expected != Word::Bypass
+        matches!(self.observed, Word::SentTo(_)) && !self.in_use
     }
 
     /// What to say beside the observed word when it is not the expected one.
@@ -162,6 +164,25 @@ impl Reading {
             Some("expected no answer".into())
         } else {
             Some(format!("expected {}", self.expected.text()))
+        }
+    }
+
+    /// What to say under a row's decision when the place is not what the phase expects: the
+    /// decision cell shows the client's decision, so a wrong answer is named here.
+    pub fn detail(&self) -> Option<String> {
+        match &self.observed {
+            _ if self.matches() => None,
+            Word::SentTo(site) => {
+                let whose = match site.as_str() {
+                    "mixed" => "several sites' servers".to_string(),
+                    "unknown" => "no appliance of the plan".to_string(),
+                    site => format!("{site}'s servers"),
+                };
+                let wrong = if self.answer_expected { "the answer names" } else { "expected no answer; it names" };
+                let later = if self.state == State::Warning && self.latent() { ", not in use yet" } else { "" };
+                Some(format!("{wrong} {whose}{later}"))
+            }
+            _ => self.note(),
         }
     }
 
@@ -253,7 +274,8 @@ pub fn read(
     let about: Vec<usize> = findings.iter().enumerate().filter(|(_, f)| about(f, phase, row)).map(|(i, _)| i).collect();
     // Outside clients are never meant to resolve the name; sites while its records are in the DNS.
     let answer_expected = row.site != OUTSIDE && expects.records;
-    let mut reading = Reading { expected, observed, state: State::Ok, findings: about, answer_expected };
+    let mut reading =
+        Reading { expected, observed, state: State::Ok, findings: about, answer_expected, in_use: expects.bypass };
     let found = reading.findings.iter().map(|&i| State::of(findings[i].severity)).max();
     let differs = if reading.matches() {
         None
@@ -370,6 +392,7 @@ subnets = ["203.0.113.0/24", "198.51.100.0/24"]
         assert_eq!(reading.observed, Word::SentTo("Oslo".into()));
         assert_eq!(reading.state, State::Warning);
         assert_eq!(reading.note().as_deref(), Some("wrong site, not in use yet"));
+        assert_eq!(reading.detail().as_deref(), Some("the answer names Oslo's servers, not in use yet"));
         let mut bypassing = r.clone();
         bypassing.decision = Decision::Bypass;
         let on = PhaseExpects::of(&phase(true, vec![bypassing.clone()]), Some(&ON), false);
@@ -393,6 +416,7 @@ subnets = ["203.0.113.0/24", "198.51.100.0/24"]
         assert_eq!((reading.expected.clone(), reading.observed.clone()), (Word::Edge, Word::SentTo("Oslo".into())));
         assert!(!reading.bypassed());
         assert_eq!(reading.note().as_deref(), Some("expected no answer"));
+        assert_eq!(reading.detail().as_deref(), Some("expected no answer; it names Oslo's servers"));
         let clean = row("outside", "198.51.100.0/24", &[], Decision::NoBypass, MediaPath::ThroughEdge);
         assert_eq!(read(&clean, "p", &on, &[], &plan()).state, State::Ok);
     }

@@ -65,9 +65,10 @@ pub fn section(body: &mut String, view: &View) {
         };
         let mut tags = String::new();
         if let Some(findings) = blamed.get(&n) {
-            for f in findings {
-                let _ = write!(tags, "<a class=\"tag blame\" href=\"#{}\">finding {f}</a>", Anchors::finding(*f));
-            }
+            let links: Vec<String> =
+                findings.iter().map(|f| format!("<a href=\"#{}\">{f}</a>", Anchors::finding(*f))).collect();
+            let noun = if findings.len() == 1 { "finding" } else { "findings" };
+            let _ = write!(tags, "<span class=\"tag blame\">{noun} {}</span>", links.join(" "));
         }
         if not_run && is_statement(line) {
             tags.push_str("<span class=\"tag not-run\">not run</span>");

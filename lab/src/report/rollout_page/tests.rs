@@ -88,7 +88,7 @@ fn findings_come_first_and_link_to_their_rows_and_lines() {
     assert!(page.contains(
         "<div class=\"line blamed\" id=\"line-3\" data-line=\"3\"><span class=\"no\"><a href=\"#finding-1\">3</a>"
     ));
-    assert!(page.contains("<a class=\"tag blame\" href=\"#finding-1\">finding 1</a>"));
+    assert!(page.contains("<span class=\"tag blame\">finding <a href=\"#finding-1\">1</a></span>"));
 }
 
 #[test]
