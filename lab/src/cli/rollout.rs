@@ -87,8 +87,7 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
 /// text, where it failed) and the plan.
 pub fn write_reports(done: &RunbookRehearsal, topology: &Topology, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let json = write_json(done, dir)?;
-    let page =
-        bypass_lab::report::rollout_page::write(dir, &done.report, topology, &done.source, done.failure.as_ref())?;
+    let page = bypass_lab::report::rollout_page::write(dir, done, topology)?;
     Ok(vec![json, page])
 }
 
