@@ -93,7 +93,7 @@ Feature: Runbook mistakes are reported clearly and change nothing
   Scenario: A real cmdlet the lab does not model is not a typo
     When the administrator runs against the DNS server:
       """
-      Get-DnsServerForwarder
+      Get-DnsServerRecursion
       """
     Then the runbook fails at line 1 mentioning "is a real cmdlet that this lab does not model"
 

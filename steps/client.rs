@@ -344,13 +344,17 @@ async fn named_user_at_first_site(world: &mut LabWorld, user: String) -> anyhow:
 #[when(expr = "{string} signs in at the first site with client version {string}")]
 async fn signs_in_with_version(world: &mut LabWorld, user: String, version: String) -> anyhow::Result<()> {
     let address = first_site_address(world.topology())?;
-    sign_in_as(world, &user, SignInRequest { address, version: Some(version), vpn: None }).await.map(|_| ())
+    sign_in_as(world, &user, SignInRequest { address, version: Some(version), vpn: None, platform: None })
+        .await
+        .map(|_| ())
 }
 
 #[when(expr = "{string} signs in at the first site on a VPN without split tunnelling")]
 async fn signs_in_full_vpn(world: &mut LabWorld, user: String) -> anyhow::Result<()> {
     let address = first_site_address(world.topology())?;
-    sign_in_as(world, &user, SignInRequest { address, version: None, vpn: Some("full".into()) }).await.map(|_| ())
+    sign_in_as(world, &user, SignInRequest { address, version: None, vpn: Some("full".into()), platform: None })
+        .await
+        .map(|_| ())
 }
 
 #[then(expr = "{string} has decided not to bypass because {string}")]

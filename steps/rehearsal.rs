@@ -165,7 +165,13 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     // named apart from a runbook rehearsal's `rehearsal.html`, which may share the folder.
     let html = rehearsal.report_dir.join("features.html");
     let title = format!("Rehearsal of {} ({} backend)", plan.topology.tenant.domain, plan.lab.backend_name());
-    crate::report::features_page::write_from_json(&json, &html, &title)?;
+    let features_shown = match &rehearsal.features {
+        Some(dir) => dir.display().to_string(),
+        None => crate::report::features_page::BUILT_IN.to_string(),
+    };
+    let provenance =
+        crate::report::Provenance::of_this_process(&plan.topology.origin_name(), ("features", &features_shown));
+    crate::report::features_page::write_from_json(&json, &html, &title, &provenance)?;
     Ok(Outcome {
         passed: passed.load(Ordering::SeqCst),
         failed: failed.load(Ordering::SeqCst),

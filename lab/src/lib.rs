@@ -34,6 +34,7 @@ pub mod report;
 pub mod rollout;
 pub mod runbook;
 pub mod tenant;
+pub mod terminal;
 pub mod topology;
 
 /// The features' step definitions (the top-level `steps/` folder), shared by `cargo test` and

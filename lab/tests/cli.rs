@@ -113,13 +113,13 @@ fn a_new_admins_session_with_a_running_lab() {
 
     // Errors name the file, quote the line and underline the word.
     let bad = dir.path().join("bad.ps1");
-    std::fs::write(&bad, "Get-CsNetworkConfiguration\nGet-DnsServerForwarder -ComputerName dns1\n").unwrap();
+    std::fs::write(&bad, "Get-CsNetworkConfiguration\nGet-DnsServerRecursion -ComputerName dns1\n").unwrap();
     let run = verb(&state, &["run", bad.to_str().unwrap()]);
     assert!(!run.status.success());
     let err = text(&run.stderr);
     assert!(
         err.contains(&format!(
-            "At {}:2 char:1\n+ Get-DnsServerForwarder -ComputerName dns1\n+ ~~~~~~~~~~~~~~~~~~~~~~\n",
+            "At {}:2 char:1\n+ Get-DnsServerRecursion -ComputerName dns1\n+ ~~~~~~~~~~~~~~~~~~~~~~\n",
             bad.display()
         )),
         "{err}"
@@ -297,4 +297,33 @@ fn the_readme_walk_through() {
     ok(&["down"]);
     lab.wait().unwrap();
     assert!(!state.exists(), "down left {state:?} behind");
+}
+
+/// Control characters in a plan are refused, naming the field; in a runbook's strings they
+/// reach the terminal only as visible escapes, in every line that quotes them.
+#[test]
+fn no_control_character_from_input_reaches_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/adatum.toml")).unwrap();
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(&plan, seed.replacen("name = \"Amsterdam\"", "name = \"Am\\u001b[2Jsterdam\"", 1)).unwrap();
+    let refused =
+        verb(dir.path(), &["rehearse", "--topology", plan.to_str().unwrap(), "--report", dir.path().to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("site[0].name holds the control character U+001B"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let runbook = dir.path().join("runbook.ps1");
+    std::fs::write(&runbook, "Get-DnsServerZone -ZoneName \"a\u{1b}]0;owned\u{7}b\"\n").unwrap();
+    let reports = dir.path().join("reports");
+    let ran =
+        verb(dir.path(), &["rehearse", "--runbook", runbook.to_str().unwrap(), "--report", reports.to_str().unwrap()]);
+    let (out, err) = (text(&ran.stdout), text(&ran.stderr));
+    assert!(out.contains("a\\x1b]0;owned\\x07b"), "the zone name is shown, escaped: {out}");
+    for (stream, printed) in [("stdout", &ran.stdout), ("stderr", &ran.stderr)] {
+        assert!(!printed.iter().any(|b| *b == 0x1b || *b == 0x07), "{stream} carries a raw control character: {err}");
+    }
 }

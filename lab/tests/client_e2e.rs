@@ -474,30 +474,43 @@ async fn after_a_permanent_disable_a_re_signed_in_client_receives_no_url() {
 }
 
 #[tokio::test]
-async fn an_old_client_or_a_full_tunnel_vpn_never_bypasses_and_says_why() {
+async fn an_old_client_a_mac_or_a_full_tunnel_vpn_never_bypasses_and_says_why() {
     use bypass_lab::client::SignInRequest;
     let rig = start(true).await;
     rig.enable().await;
     rig.pass_replication_window().await;
     let at = AMSTERDAM_CLIENT.parse().unwrap();
-    let old = SignInRequest { address: at, version: Some("16.0.7571.2109".into()), vpn: None };
+    let old = SignInRequest { address: at, version: Some("16.0.7571.2109".into()), vpn: None, platform: None };
     let status = rig.client.sign_in_as("olga", &old).await.unwrap();
     let outcome = status.last_fetch.unwrap().outcome;
     assert_eq!(outcome.name(), "unsupported_client");
     assert!(outcome.describe().contains("16.0.7571.2109 is below 16.0.7870.2020"), "{}", outcome.describe());
     assert_eq!(rig.client.call("olga", "+31201234567").await.unwrap().media_path, MediaPath::ThroughMediationServer);
 
-    let full = SignInRequest { address: at, version: None, vpn: Some("full".into()) };
+    let full = SignInRequest { address: at, version: None, vpn: Some("full".into()), platform: None };
     let status = rig.client.sign_in_as("victor", &full).await.unwrap();
     assert_eq!(status.last_fetch.unwrap().outcome.name(), "full_tunnel_vpn");
     assert_eq!(rig.client.call("victor", "+31201234567").await.unwrap().media_path, MediaPath::ThroughEdge);
 
-    let split = SignInRequest { address: at, version: Some("16.0.8201.2102".into()), vpn: Some("split".into()) };
+    let split = SignInRequest {
+        address: at,
+        version: Some("16.0.8201.2102".into()),
+        vpn: Some("split".into()),
+        platform: None,
+    };
     let status = rig.client.sign_in_as("sven", &split).await.unwrap();
     assert!(status.bypass, "{status:?}");
     assert_eq!(status.client_version, "16.0.8201.2102");
 
-    let bad = SignInRequest { address: at, version: Some("sixteen".into()), vpn: None };
+    let mac =
+        SignInRequest { address: at, version: Some("16.0.8201.2102".into()), vpn: None, platform: Some("mac".into()) };
+    let status = rig.client.sign_in_as("maria", &mac).await.unwrap();
+    let outcome = status.last_fetch.unwrap().outcome;
+    assert_eq!(outcome.name(), "unsupported_platform");
+    assert!(outcome.describe().contains("Skype for Business on Mac does not support it"), "{}", outcome.describe());
+    assert_eq!(rig.client.call("maria", "+31201234567").await.unwrap().media_path, MediaPath::ThroughMediationServer);
+
+    let bad = SignInRequest { address: at, version: Some("sixteen".into()), vpn: None, platform: None };
     match rig.client.sign_in_as("bad", &bad).await.map_err(|e| e.kind) {
         Err(RemoteErrorKind::Refused { status: 400, message }) => {
             assert!(message.contains("'sixteen' is not a client version"), "{message}")

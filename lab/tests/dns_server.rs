@@ -147,6 +147,16 @@ async fn the_management_api_and_resolve_dns_name() {
         err.message
     );
 
+    // A zone not found names the server the line wrote, also from the admin's workstation.
+    let missing = [("Name", s("nowhere.test")), ("ComputerName", s("dc1"))];
+    for executor in [
+        Box::new(remote.clone()) as Box<dyn Executor>,
+        Box::new(remote.clone().as_from("192.168.1.77".parse().unwrap())),
+    ] {
+        let err = executor.execute(&call("Get-DnsServerZone", &missing)).await.unwrap_err();
+        assert_eq!(err.message, "Get-DnsServerZone: The zone nowhere.test was not found on DNS server dc1.");
+    }
+
     // Without the control credential: 401.
     let url = format!("http://{}/lab/cmdlet", rig.admin);
     let r = reqwest::Client::new().post(&url).json(&call("Get-DnsServerClientSubnet", &[])).send().await.unwrap();

@@ -2,11 +2,19 @@
 //! from a file and dumps the DOM it built, and the tests look for the matrix cells, the findings,
 //! the marked runbook line and the topology picture in what the browser saw.
 //!
+//! The reviewer's page is also laid out at a phone's, a laptop's and a wide screen's width: a
+//! copy of it carries a small script that measures what the browser laid out (tables against
+//! their containers, names on one line, where the findings are) and writes it into the DOM that
+//! is dumped. Screenshots at each width are kept under `reports/browser/` for a person (and CI's
+//! artefacts).
+//!
 //! The browser gets a fresh profile, a proxy on a closed loopback port and a resolver that finds
 //! no name, so even a page that tried to load something could not reach the network.
 
+use bypass_lab::mediation::MediaPath;
 use bypass_lab::report::features_page;
 use bypass_lab::report::rollout_page::{render, RunbookFailure};
+use bypass_lab::report::Provenance;
 use bypass_lab::rollout::model::{
     ApplianceRow, Decision, Finding, PhaseVerdict, RehearsalReport, Severity, SubnetRow, WebServiceVerdict,
 };
@@ -62,6 +70,8 @@ fn run_chromium(page: &Path, extra: &[String]) -> String {
             "--disable-component-update",
             "--disable-sync",
             "--disable-extensions",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
             "--proxy-server=127.0.0.1:9",
             "--host-resolver-rules=MAP * ~NOTFOUND",
         ])
@@ -105,17 +115,28 @@ fn dump_dom(page: &Path) -> String {
     dom
 }
 
-/// A screenshot of `page` as a person sees it at 1280 pixels wide, as PNG bytes.
-fn screenshot(page: &Path) -> Vec<u8> {
+/// A screenshot of `page` as a person sees it in a window `width` × `height` pixels, as PNG
+/// bytes; with `keep_as`, also kept as `reports/browser/NAME.png` (git-ignored; CI keeps the
+/// folder as an artefact).
+fn screenshot(page: &Path, width: u32, height: u32, keep_as: Option<&str>) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("page.png");
-    run_chromium(page, &[format!("--screenshot={}", png.display()), "--window-size=1280,1600".to_string()]);
+    run_chromium(page, &[format!("--screenshot={}", png.display()), format!("--window-size={width},{height}")]);
     let bytes =
         std::fs::read(&png).unwrap_or_else(|e| panic!("chromium took no screenshot of {}: {e}", page.display()));
-    if let Some(dir) = std::env::var_os("REPORT_PAGES") {
-        std::fs::write(Path::new(&dir).join("rehearsal-seed.png"), &bytes).unwrap();
+    if let Some(name) = keep_as {
+        let kept = Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports/browser");
+        std::fs::create_dir_all(&kept).unwrap();
+        std::fs::write(kept.join(format!("{name}.png")), &bytes).unwrap();
     }
     bytes
+}
+
+/// The width and height a PNG's header gives.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert!(png.len() > 24 && png.starts_with(b"\x89PNG\r\n\x1a\n") && &png[12..16] == b"IHDR", "not a PNG");
+    let at = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+    (at(16), at(20))
 }
 
 /// The opening tags named `name` in `dom` whose attributes include every `key="value"` pair.
@@ -209,6 +230,7 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
                 address: subnet.hosts().last().unwrap(),
                 window: None,
                 client: format!("user{n}@{}", topology.tenant.domain),
+                population: None,
                 resolved_site: (!resolved.is_empty()).then(|| {
                     if misrouted {
                         oslo.name.clone()
@@ -227,9 +249,9 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
                     "no hybridconfigserviceinternalurl provisioned".into()
                 },
                 media: if bypass {
-                    format!("client ↔ gateway {} (bypass)", site.gateway)
+                    MediaPath::Bypass.as_str().to_string()
                 } else {
-                    "client ↔ Mediation Server ↔ gateway".into()
+                    MediaPath::ThroughMediationServer.as_str().to_string()
                 },
             });
         }
@@ -241,12 +263,13 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
         address: topology.outside.subnets[0].hosts().next().unwrap(),
         window: None,
         client: "external1@northwind.example".into(),
+        population: None,
         resolved: vec![],
         resolved_site: None,
         web_service: WebServiceVerdict::NoUrl,
         decision: Decision::NoBypass,
         reason: "no address for mbws.northwind.example".into(),
-        media: "client ↔ Edge ↔ Mediation Server ↔ gateway".into(),
+        media: MediaPath::ThroughEdge.as_str().into(),
     });
     let appliances = topology
         .appliances()
@@ -268,6 +291,7 @@ fn phase(topology: &Topology, name: &str, enabled: bool) -> PhaseVerdict {
         judged_at: String::new(),
         output: vec![],
         timeline: None,
+        populations: vec![],
     }
 }
 
@@ -315,7 +339,18 @@ Add-DnsServerClientSubnet -Name "OsloSubnet" -IPv4Subnet "10.40.1.0/24"
 Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl "http://mbws.northwind.example/hybridconfig/hybridconfigservice.svc"
 Set-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true
 Set-CsNetworkMediaBypassConfiguration -Enabled <oops>
+Get-CsNetworkConfiguration
 "#;
+
+fn provenance() -> Provenance {
+    Provenance {
+        command: "bypass-lab rehearse --runbook rollout.ps1 --topology northwind.toml".into(),
+        plan: "northwind.toml".into(),
+        input: ("runbook".into(), "rollout.ps1".into()),
+        version: env!("CARGO_PKG_VERSION").into(),
+        at: "2026-01-05 10:00 UTC".into(),
+    }
+}
 
 #[test]
 fn the_rollout_page_shows_cells_findings_the_failing_line_and_the_picture() {
@@ -328,20 +363,25 @@ fn the_rollout_page_shows_cells_findings_the_failing_line_and_the_picture() {
     };
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("rehearsal.html");
-    std::fs::write(&page, render(&report(&topology), &topology, RUNBOOK, Some(&failure))).unwrap();
+    std::fs::write(&page, render(&report(&topology), &topology, RUNBOOK, Some(&failure), &provenance())).unwrap();
     let dom = dump_dom(&page);
 
     let bypass = tags_with(
         &dom,
         "td",
         &[
-            ("class", "decision bypass expected"),
+            ("class", "decision bypass"),
             ("data-phase", "enable"),
             ("data-site", "Oslo"),
             ("data-subnet", "10.40.1.0/24"),
         ],
     );
-    assert_eq!(bypass.len(), 1, "one green bypass cell for Oslo's first subnet in `enable`");
+    assert_eq!(bypass.len(), 1, "Oslo's first subnet bypasses in `enable`");
+    assert_eq!(
+        tags_with(&dom, "tr", &[("class", "row ok"), ("data-phase", "enable"), ("data-subnet", "10.40.1.0/24")]).len(),
+        1,
+        "and that is what `enable` expects: green"
+    );
     let lyon =
         tags_with(&dom, "tr", &[("class", "row warning"), ("data-phase", "enable"), ("data-subnet", "172.20.5.0/24")]);
     assert_eq!(lyon.len(), 1, "Lyon's row is amber in `enable`");
@@ -364,9 +404,18 @@ fn the_rollout_page_shows_cells_findings_the_failing_line_and_the_picture() {
         );
     }
     assert!(
-        tags_with(&dom, "td", &[("class", "decision bypass expected"), ("data-phase", "dns")]).is_empty(),
+        tags_with(&dom, "td", &[("class", "decision bypass"), ("data-phase", "dns")]).is_empty(),
         "nothing bypasses before the tenant enables it"
     );
+    let dns_rows: Vec<&str> =
+        tags_with(&dom, "tr", &[("data-phase", "dns")]).into_iter().filter(|tr| tr.contains("class=\"row ")).collect();
+    assert_eq!(dns_rows.len(), 5, "four site subnets and the outside one");
+    assert!(
+        dns_rows.iter().all(|tr| tr.contains("class=\"row ok\"")),
+        "no bypass before the enable is what the `dns` phase expects: nothing red or amber"
+    );
+    let outside = tags_with(&dom, "td", &[("class", "decision edge"), ("data-site", "outside")]);
+    assert_eq!(outside.len(), 2, "outside media goes through the Edge, and says so, in both phases");
     let finding = tags_with(
         &dom,
         "tr",
@@ -377,6 +426,16 @@ fn the_rollout_page_shows_cells_findings_the_failing_line_and_the_picture() {
     assert!(dom.contains("the subnet also resolves to \"Oslo\" &amp; others"));
 
     assert_eq!(tags_with(&dom, "div", &[("class", "line failing"), ("data-line", "7")]).len(), 1, "line 7 is marked");
+    assert_eq!(
+        tags_with(&dom, "div", &[("class", "line not-run"), ("data-line", "8")]).len(),
+        1,
+        "line 8, after the stop, never ran and is greyed"
+    );
+    assert!(dom.contains("<span class=\"tag not-run\">not run</span>"));
+    assert!(
+        dom.contains("<dd class=\"input mono\" data-provenance=\"runbook\">rollout.ps1</dd>"),
+        "the page names its runbook"
+    );
     assert!(dom.contains("line 7, column 48: -Enabled expects $true or $false, not &lt;oops&gt;"));
     assert!(dom.contains("# &lt;script&gt;alert(\"not a script\")&lt;/script&gt; &amp; friends"));
     assert!(!dom.contains("<script"), "the runbook's text became markup");
@@ -438,8 +497,7 @@ async fn a_real_rehearsal_of_the_seed_shows_ranges_output_and_the_replication_wi
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let page =
-        bypass_lab::report::rollout_page::write(dir.path(), &done.report, &Topology::seed(), &source, None).unwrap();
+    let page = bypass_lab::report::rollout_page::write(dir.path(), &done, &Topology::seed()).unwrap();
     let dom = dump_dom(&page);
     let charts = tags_with(&dom, "svg", &[("class", "timeline")]);
     assert_eq!(charts.len(), 3, "enable and both disables changed the tenant");
@@ -447,10 +505,238 @@ async fn a_real_rehearsal_of_the_seed_shows_ranges_output_and_the_replication_wi
         dom.contains("<li data-site=\"Seattle\">Seattle: mixed for"),
         "one line per site says how long it was mixed"
     );
-    assert!(!tags_with(&dom, "td", &[("class", "range mono")]).is_empty());
+    let rows: Vec<&str> = tags_with(&dom, "tr", &[]).into_iter().filter(|tr| tr.contains("class=\"row ")).collect();
+    assert!(!rows.is_empty() && rows.iter().all(|tr| tr.contains(" data-range=\"")), "every row says its range");
     assert!(!tags_with(&dom, "pre", &[("class", "output")]).is_empty(), "what the lines printed is beside them");
-    let png = screenshot(&page);
-    assert!(png.len() > 10_000 && png.starts_with(b"\x89PNG"), "a real screenshot: {} bytes", png.len());
+    let png = screenshot(&page, 1280, 1600, Some("seed-rollout-1280"));
+    assert!(png.len() > 10_000 && png_size(&png).0 == 1280, "a real screenshot: {} bytes", png.len());
+}
+
+/// Measures what the browser laid out and writes it, as JSON, into `pre#layout-check`:
+/// the window's width, whether the page scrolls sideways, every table wider than its container,
+/// every cell whose content sticks out, every name broken over two lines, where the first
+/// finding and the first phase's table are, where each finding's links lead, how many tables
+/// turned into cards, and every red thing inside the phase named by `RED_IN`.
+#[cfg(feature = "browser-layout")]
+const LAYOUT_CHECK: &str = r##"
+(function () {
+  var out = { width: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
+              overflowing: [], clipped: [], broken: [], findings: [], red: [], green: 0, reflowed: 0 };
+  var top = function (el) { return el ? el.getBoundingClientRect().top + window.scrollY : null; };
+  out.firstFindingTop = top(document.querySelector('tr.finding'));
+  out.firstPhaseTableTop = top(document.querySelector('section.phase table'));
+  document.querySelectorAll('table').forEach(function (t) {
+    var box = t.getBoundingClientRect(), parent = t.parentElement.getBoundingClientRect();
+    if (box.right > parent.right + 1 || box.left < parent.left - 1 || t.scrollWidth > t.clientWidth + 2) {
+      out.overflowing.push(t.className + ': ' + Math.round(box.width) + 'px in ' + Math.round(parent.width) + 'px');
+    }
+    if (getComputedStyle(t).display === 'block') { out.reflowed += 1; }
+  });
+  document.querySelectorAll('td, th').forEach(function (c) {
+    if (c.scrollWidth > c.clientWidth + 1) {
+      out.clipped.push(c.className + ' (' + c.scrollWidth + ' > ' + c.clientWidth + '): ' + c.textContent.slice(0, 60));
+    }
+  });
+  document.querySelectorAll('.name').forEach(function (n) {
+    if (n.getClientRects().length > 1) { out.broken.push(n.textContent); }
+  });
+  document.querySelectorAll('tr.finding').forEach(function (f) {
+    out.findings.push({ id: f.id, links: [].map.call(f.querySelectorAll('a[href^="#"]'), function (a) {
+      var target = document.getElementById(a.getAttribute('href').slice(1));
+      return { kind: a.className, href: a.getAttribute('href'),
+               target: target ? target.tagName.toLowerCase() + '.' + target.className.split(' ').join('.') : null };
+    }) });
+  });
+  var red = ['rgb(249, 214, 213)', 'rgb(166, 27, 22)'];
+  var scope = 'section.phase[data-phase="' + RED_IN + '"], td.cell[data-phase="' + RED_IN + '"]';
+  document.querySelectorAll(scope).forEach(function (root) {
+    [root].concat([].slice.call(root.querySelectorAll('*'))).forEach(function (el) {
+      var style = getComputedStyle(el);
+      if (red.indexOf(style.backgroundColor) >= 0 || red.indexOf(style.color) >= 0 || red.indexOf(style.fill) >= 0) {
+        out.red.push(el.tagName.toLowerCase() + '.' + String(el.className && el.className.baseVal !== undefined ? el.className.baseVal : el.className) + ': ' + el.textContent.slice(0, 40));
+      }
+      if (style.backgroundColor === 'rgb(216, 240, 220)') { out.green += 1; }
+    });
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'layout-check';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+"##;
+
+/// What the browser laid out for `page` in a window `width` pixels wide (see [`LAYOUT_CHECK`]),
+/// with red looked for in phase `red_in`. The page is copied with the script added and the
+/// Content-Security-Policy widened to let that one inline script run.
+#[cfg(feature = "browser-layout")]
+fn layout(page: &Path, width: u32, red_in: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(page).unwrap();
+    let policy = "default-src 'none'; style-src 'unsafe-inline'";
+    assert!(text.contains(policy), "the page forbids loading anything");
+    let script =
+        format!("<script>var RED_IN = {};{LAYOUT_CHECK}</script>\n</body>", serde_json::to_string(red_in).unwrap());
+    let instrumented =
+        text.replace(policy, &format!("{policy}; script-src 'unsafe-inline'")).replacen("</body>", &script, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("measured.html");
+    std::fs::write(&copy, instrumented).unwrap();
+    let dom = run_chromium(&copy, &["--dump-dom".to_string(), format!("--window-size={width},1200")]);
+    let start =
+        dom.find("<pre id=\"layout-check\">").unwrap_or_else(|| panic!("the layout script did not run: {dom:.300}"));
+    let json = &dom[start + "<pre id=\"layout-check\">".len()..];
+    let json = &json[..json.find("</pre>").unwrap()];
+    let json = json.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", "\u{a0}").replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("the layout script wrote no JSON ({e}): {json:.300}"))
+}
+
+/// A real rehearsal of Contoso's plan with one of its shipped runbooks, and its page.
+async fn contoso(runbook: &str, dir: &Path) -> (bypass_lab::rollout::RunbookRehearsal, PathBuf) {
+    use bypass_lab::backend::{BackendKind, DnsStart};
+    use bypass_lab::rollout::{rehearse_rollout, Quiet, Rollout};
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/contoso");
+    let plan = examples.join("topology.toml");
+    let topology = Topology::parse(&std::fs::read_to_string(&plan).unwrap(), Some(&plan)).unwrap();
+    let rollout = Rollout {
+        topology: topology.clone(),
+        source: std::fs::read_to_string(examples.join(runbook)).unwrap(),
+        origin: format!("examples/contoso/{runbook}"),
+        backend: BackendKind::Embedded,
+        dns: DnsStart::Empty,
+    };
+    let done = rehearse_rollout(rollout, std::sync::Arc::new(Quiet)).await.expect("Contoso rehearses");
+    let page = bypass_lab::report::rollout_page::write(dir, &done, &topology).unwrap();
+    (done, page)
+}
+
+#[cfg(feature = "browser-layout")]
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap_or_default().to_string()).collect()
+}
+
+/// The reviewer's page of the failing Contoso rehearsal, as the browser built it: the findings
+/// come first, exactly the faulty lines are marked, and colour follows what each phase expects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failing_contoso_page_reads_first_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (done, page) = contoso("rollout-broken.ps1", dir.path()).await;
+    assert!(!done.succeeded());
+    let dom = dump_dom(&page);
+    let first_finding = dom.find("<tr class=\"finding").expect("findings are shown");
+    let first_phase_table = dom.find("<table class=\"matrix\"").expect("phases are shown");
+    assert!(first_finding < first_phase_table, "the findings come before the first phase's table");
+    let blamed: Vec<&str> = tags_with(&dom, "div", &[("class", "line blamed")]);
+    let lines: Vec<&str> =
+        blamed.iter().map(|t| t.split("data-line=\"").nth(1).unwrap().split('"').next().unwrap()).collect();
+    assert_eq!(lines, ["9", "20", "22"], "exactly the three faulty lines are marked");
+    let tokyo_dns =
+        tags_with(&dom, "td", &[("data-phase", "dns"), ("data-state", "warning"), ("data-observed", "other-site")]);
+    assert_eq!(
+        tokyo_dns.len(),
+        3,
+        "wrong answers before bypass is on are amber already (Sydney's second subnet, Tokyo, outside)"
+    );
+    assert!(
+        tags_with(&dom, "td", &[("data-site", "outside"), ("data-phase", "enable")])
+            .iter()
+            .filter(|t| t.contains("class=\"decision"))
+            .all(|t| t.contains("class=\"decision edge\"")),
+        "an outside client whose media goes through the Edge is not shown as bypassing"
+    );
+    assert!(dom.contains("4 site subnets bypass"), "subnets counted are the site's, not the outside's");
+}
+
+/// The same page at a phone's, a laptop's and a wide screen's width: the findings come first
+/// and lead to existing rows and lines, no table sticks out of its container, no name breaks,
+/// and the screenshot is as wide as the window. Run with `--features browser-layout`.
+#[cfg(feature = "browser-layout")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failing_contoso_page_fits_360_900_and_1400_pixels() {
+    let dir = tempfile::tempdir().unwrap();
+    let (done, page) = contoso("rollout-broken.ps1", dir.path()).await;
+    for (width, height) in [(360, 2400), (900, 1600), (1400, 1200)] {
+        let measured = layout(&page, width, "permanent-disable");
+        assert_eq!(measured["width"], width, "chromium laid the page out {width} pixels wide: {measured}");
+        assert!(
+            measured["scrollWidth"].as_u64().unwrap() <= u64::from(width),
+            "at {width} px the page scrolls sideways: {measured}"
+        );
+        assert!(
+            strings(&measured["overflowing"]).is_empty(),
+            "at {width} px a table overflows its container: {}",
+            measured["overflowing"]
+        );
+        assert!(strings(&measured["clipped"]).is_empty(), "at {width} px a cell is clipped: {}", measured["clipped"]);
+        assert!(
+            strings(&measured["broken"]).is_empty(),
+            "at {width} px a name breaks over two lines: {}",
+            measured["broken"]
+        );
+        let (finding, table) =
+            (measured["firstFindingTop"].as_f64().unwrap(), measured["firstPhaseTableTop"].as_f64().unwrap());
+        assert!(
+            finding < table,
+            "at {width} px the first finding ({finding}) is below the first phase table ({table})"
+        );
+        let findings = measured["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), done.report.findings.len(), "every finding is shown");
+        for f in findings {
+            let links = f["links"].as_array().unwrap();
+            for link in links {
+                assert!(link["target"].is_string(), "{} links to {}, which is not on the page", f["id"], link["href"]);
+            }
+            let to = |kind: &str, target: &str| {
+                links.iter().any(|l| l["kind"] == kind && l["target"].as_str().unwrap().starts_with(target))
+            };
+            assert!(to("row-link", "tr.row") || to("phase-link", "section.phase"), "{} links to no row: {f}", f["id"]);
+            assert!(to("line-link", "div.line"), "{} links to no runbook line: {f}", f["id"]);
+        }
+        let reflowed = measured["reflowed"].as_u64().unwrap();
+        match width {
+            360 => assert!(reflowed > 0, "at 360 px the tables are cards"),
+            1400 => assert_eq!(reflowed, 0, "at 1400 px every table is a table"),
+            _ => {}
+        }
+        assert!(!strings(&measured["red"]).is_empty(), "the broken permanent disable leaves records: red");
+        let png = screenshot(&page, width, height, Some(&format!("contoso-broken-{width}")));
+        let (shot_width, shot_height) = png_size(&png);
+        assert!(
+            shot_width == width && shot_height > 0,
+            "the screenshot is {shot_width} pixels wide, the window {width}"
+        );
+    }
+}
+
+/// The correct Contoso rollout's permanent disable: "no bypass" is what it is for, so nothing in
+/// it is red, and its places are green.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_permanent_disable_of_a_correct_rollout_shows_no_red() {
+    let dir = tempfile::tempdir().unwrap();
+    let (done, page) = contoso("rollout.ps1", dir.path()).await;
+    assert!(done.succeeded(), "{:?}", done.report.findings);
+    let dom = dump_dom(&page);
+    assert_eq!(tags_with(&dom, "span", &[("class", "verdict pass")]).len(), 1);
+    let phase = tags_with(&dom, "tr", &[("data-phase", "permanent-disable")]);
+    assert_eq!(
+        phase.iter().filter(|t| t.contains("class=\"row ok\"")).count(),
+        5,
+        "four site subnets and outside, all green"
+    );
+}
+
+/// The same page as laid out: no computed red anywhere in the permanent disable, and its
+/// places green. Run with `--features browser-layout`.
+#[cfg(feature = "browser-layout")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_permanent_disable_of_a_correct_rollout_is_laid_out_without_red() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, page) = contoso("rollout.ps1", dir.path()).await;
+    let measured = layout(&page, 1400, "permanent-disable");
+    assert!(strings(&measured["red"]).is_empty(), "red in the permanent disable: {}", measured["red"]);
+    assert!(
+        measured["green"].as_u64().unwrap() >= 10,
+        "its places are green in the matrix and the summary: {measured}"
+    );
+    screenshot(&page, 1400, 1200, Some("contoso-correct-1400"));
 }
 
 #[test]
@@ -458,10 +744,13 @@ fn the_feature_page_shows_scenarios_steps_and_failures_of_a_real_run() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/tiny.cucumber.json");
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("features.html");
-    features_page::write_from_json(&fixture, &page, "Rehearsal of adatum.biz").unwrap();
+    features_page::write_from_json(&fixture, &page, "Rehearsal of adatum.biz", &seed_run()).unwrap();
     let dom = dump_dom(&page);
 
     assert_eq!(tags_with(&dom, "span", &[("class", "verdict fail")]).len(), 1);
+    assert!(dom.contains("<a href=\"#feature-tiny\">Tiny rehearsal"), "the contents link to the feature");
+    assert_eq!(tags_with(&dom, "section", &[("id", "feature-tiny")]).len(), 1);
+    assert!(dom.contains("features/tiny.feature"));
     assert!(dom.contains("<h2>Tiny rehearsal &lt;with&gt; \"markup\" &amp; more</h2>"));
     let passed = tags_with(&dom, "tr", &[("class", "scenario passed"), ("data-status", "passed")]);
     let failed =
@@ -475,15 +764,27 @@ fn the_feature_page_shows_scenarios_steps_and_failures_of_a_real_run() {
     assert!(dom[at..].starts_with("1 failed</span>"), "the totals count one failed scenario: {:.60}", &dom[at..]);
 }
 
+/// What a features rehearsal of the built-in features says produced its page.
+fn seed_run() -> Provenance {
+    Provenance {
+        command: "bypass-lab rehearse".into(),
+        plan: "built-in topology".into(),
+        input: ("features".into(), features_page::BUILT_IN.into()),
+        version: env!("CARGO_PKG_VERSION").into(),
+        at: "2026-01-05 10:00 UTC".into(),
+    }
+}
+
 #[test]
 fn a_missing_json_report_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let err =
-        features_page::write_from_json(&dir.path().join("none.json"), &dir.path().join("x.html"), "t").unwrap_err();
+        features_page::write_from_json(&dir.path().join("none.json"), &dir.path().join("x.html"), "t", &seed_run())
+            .unwrap_err();
     assert!(err.to_string().contains("none.json"), "{err}");
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"not\": \"a report\"}").unwrap();
-    let err = features_page::write_from_json(&bad, &dir.path().join("x.html"), "t").unwrap_err();
+    let err = features_page::write_from_json(&bad, &dir.path().join("x.html"), "t", &seed_run()).unwrap_err();
     assert!(err.to_string().contains("is not a Cucumber JSON report"), "{err}");
     assert!(!dir.path().join("x.html").exists(), "nothing is written from a bad report");
 }
@@ -493,11 +794,15 @@ fn the_feature_page_of_the_whole_suite_counts_each_scenario_once_with_its_backgr
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/seed-features.cucumber.json");
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("features.html");
-    features_page::write_from_json(&fixture, &page, "Rehearsal of adatum.biz").unwrap();
+    features_page::write_from_json(&fixture, &page, "Rehearsal of adatum.biz", &seed_run()).unwrap();
     let dom = dump_dom(&page);
 
     assert_eq!(tags_with(&dom, "span", &[("class", "verdict pass")]).len(), 1);
-    assert_eq!(tags_with(&dom, "tr", &[("class", "scenario passed")]).len(), 27, "the suite's 27 scenarios, once each");
+    assert_eq!(tags_with(&dom, "tr", &[("data-status", "passed")]).len(), 27, "the suite's 27 scenarios, once each");
+    let outline = tags_with(&dom, "tr", &[("class", "group outline")]);
+    assert_eq!(outline.len(), 1, "the DNS feature's outline heads its six examples");
+    assert_eq!(tags_with(&dom, "tr", &[("class", "scenario passed example")]).len(), 6);
+    assert_eq!(tags_with(&dom, "nav", &[("class", "toc")]).len(), 1);
     assert!(dom.contains(">27 scenarios passed</span>"));
     let feature = "Disabling media bypass temporarily";
     let scenario =

@@ -107,11 +107,36 @@ async fn the_plans_start_time_of_day_moves_the_time_judged() {
         "service_name = \"mb.globex.example\"\nstart_time_of_day = \"02:00\"",
     );
     assert_ne!(at_two, PLAN);
-    let midnight = rehearse(PLAN, good()).await;
-    let two = rehearse(&at_two, good()).await;
+    // The appliances' last contact, as Get-CsHybridPSTNAppliance prints it, reads on the same clock.
+    let source = format!("{}\n# phase: check\nGet-CsHybridPSTNAppliance\n", good());
+    let midnight = rehearse(PLAN, source.clone()).await;
+    let two = rehearse(&at_two, source).await;
     let times = |done: &RunbookRehearsal| done.report.phases.iter().map(|p| p.judged_at.clone()).collect::<Vec<_>>();
-    assert_eq!(times(&midnight), ["day 2 08:00", "day 3 16:00"]);
-    assert_eq!(times(&two), ["day 2 10:00", "day 3 18:00"]);
+    assert_eq!(times(&midnight), ["day 2 08:00", "day 3 16:00", "day 5 00:00"]);
+    assert_eq!(times(&two), ["day 2 10:00", "day 3 18:00", "day 5 02:00"]);
+    let contacts = |done: &RunbookRehearsal| -> Vec<(u64, u64)> {
+        let check = done.report.phases.iter().find(|p| p.name == "check").expect("the check phase");
+        let text = &check.output.iter().find(|o| o.command.starts_with("Get-CsHybridPSTNAppliance")).unwrap().text;
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix("LastContact"))
+            .map(|l| {
+                let reading = l.trim_start_matches([' ', ':']);
+                let (day, time) = reading.trim_start_matches("day ").split_once(' ').unwrap();
+                let (h, m) = time.split_once(':').unwrap();
+                (day.parse().unwrap(), h.parse::<u64>().unwrap() * 60 + m.parse::<u64>().unwrap())
+            })
+            .collect()
+    };
+    let (before, after) = (contacts(&midnight), contacts(&two));
+    assert_eq!(before.len(), 3, "one LastContact per appliance: {before:?}");
+    let minutes = |(day, at): (u64, u64)| day * 24 * 60 + at;
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(
+            minutes(*a),
+            minutes(*b) + 120,
+            "LastContact two hours later on the 02:00 plan: {before:?} {after:?}"
+        );
+    }
 }
 
 /// The Plan page's multi-site design: a branch with a gateway and no appliance uses another

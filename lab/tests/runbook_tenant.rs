@@ -255,3 +255,39 @@ async fn tenant_takes_the_tenants_own_id() {
     );
     assert_eq!(admin.configuration().await.unwrap(), before);
 }
+
+/// A user the tenant does not have gets the service's "not found", and nothing changes: one
+/// outside the tenant's domains, or, when the plan lists its users, one it does not list (who
+/// cannot sign in either).
+#[tokio::test]
+async fn an_unknown_user_is_not_found() {
+    let (admin, table, _tenant) = start().await;
+    let before = admin.configuration().await.unwrap();
+    let t = run("Get-CsUserPstnSettings -Identity someone@fabrikam.com\nSet-CsUserPstnSettings -Identity sip:someone@fabrikam.com -HybridPstnSite Seattle\nSet-CsUserPstnSettings someone@fabrikam.com -AllowInternationalCalls $true\nGet-CsUserPstnSettings -Identity sip:carol@adatum.biz", &table).await.unwrap();
+    let messages: Vec<&str> = t.failures().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "Get-CsUserPstnSettings : Management object not found for identity \"someone@fabrikam.com\".",
+            "Set-CsUserPstnSettings : Management object not found for identity \"sip:someone@fabrikam.com\".",
+            "Set-CsUserPstnSettings : Management object not found for identity \"someone@fabrikam.com\".",
+        ]
+    );
+    assert!(!t.steps[3].failed(), "a user of the tenant's domain exists without a list");
+    assert_eq!(admin.configuration().await.unwrap(), before);
+
+    let mut plan = Topology::seed();
+    plan.tenant.users = vec!["alice".into(), "Bob@adatum.biz".into()];
+    let listed = support::tenant(plan).await;
+    let table = RoleExecutors { tenant: Some(Arc::new(TenantExecutor::new(listed.as_admin()))), ..Default::default() }
+        .cmdlet_table();
+    let t = run("Set-CsUserPstnSettings -Identity bob -HybridPstnSite Seattle\nGet-CsUserPstnSettings alice@adatum.biz\nSet-CsUserPstnSettings -Identity carol@adatum.biz -HybridPstnSite Seattle", &table).await.unwrap();
+    let messages: Vec<&str> = t.failures().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages, ["Set-CsUserPstnSettings : Management object not found for identity \"carol@adatum.biz\"."]);
+    let sites = listed.as_admin().configuration().await.unwrap().user_pstn_sites;
+    assert_eq!(sites.into_iter().collect::<Vec<_>>(), [("bob".to_string(), "Seattle".to_string())]);
+    let users = TenantRemote::new(&listed.url, &listed.secrets.users);
+    assert!(users.provisioning("alice").await.is_ok());
+    let refused = users.provisioning("carol").await.unwrap_err();
+    assert_eq!(refused.status(), Some(404), "{refused}");
+}

@@ -94,6 +94,37 @@ async fn appliances_register_under_their_own_name_only() {
     assert_eq!(listed[0].identity, first.identity);
 }
 
+/// An appliance's credential binds its plan's site, FQDN and address: a claim to be at
+/// another site, under another name or address is refused, naming the field, and changes
+/// nothing.
+#[tokio::test]
+async fn an_appliance_registers_only_as_itself() {
+    let t = start().await;
+    let ams1 = t.as_appliance("ams-cce1");
+    let claims = [
+        ("site", registration("ams-cce1", "Seattle", "192.168.1.45")),
+        (
+            "FQDN",
+            ApplianceRegistration {
+                fqdn: "sea-cce1.adatum.biz".into(),
+                ..registration("ams-cce1", "Amsterdam", "192.168.1.45")
+            },
+        ),
+        ("address", registration("ams-cce1", "Amsterdam", "10.10.1.8")),
+    ];
+    for (field, claim) in claims {
+        let refused = ams1.register(&claim).await.unwrap_err();
+        assert!(
+            matches!(&refused.kind, RemoteErrorKind::Refused { status: 403, message }
+                if message.contains(&format!("its {field} is")) && message.contains("ams-cce1")),
+            "{field}: {refused:?}"
+        );
+    }
+    assert!(t.as_admin().appliances().await.unwrap().is_empty(), "no refused claim registered anything");
+    let own = ams1.register(&registration("AMS-CCE1", "amsterdam", "192.168.1.45")).await.unwrap();
+    assert_eq!((own.site_name.as_str(), own.mediation_server_fqdn.as_str()), ("Amsterdam", "ams-cce1.adatum.biz"));
+}
+
 #[tokio::test]
 async fn every_accepted_change_adds_one_to_the_version() {
     let t = start().await;

@@ -64,7 +64,9 @@ pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
     match verb {
         ClientVerb::Signin { at, user, version, vpn } => {
             let address = lab.topology().place(&at).map_err(anyhow::Error::msg)?;
-            let s = lab.sign_in_as(&user, &bypass_lab::client::SignInRequest { address, version, vpn }).await?;
+            let s = lab
+                .sign_in_as(&user, &bypass_lab::client::SignInRequest { address, version, vpn, platform: None })
+                .await?;
             // The client host may be new: later commands find it in the lab file.
             lab.record(state)?;
             println!(

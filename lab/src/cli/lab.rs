@@ -229,7 +229,7 @@ pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
         for step in &transcript.steps {
             let mut shown = step.clone();
             shown.errors.clear();
-            write!(out, "{}", shown.render_in(&source, name))?;
+            write!(out, "{}", shown.render_in(&transcript.views, &source, name))?;
             out.flush()?;
             for error in &step.errors {
                 eprint!("{}", error.render_in(&source, name));

@@ -1,5 +1,23 @@
 //! Command-line parsing only; every verb calls into the library through the `Lab` handle.
 
+// Every print of the command line goes through `bypass_lab::terminal::safe`: these shadow the
+// standard macros in every verb's module (declared below them), so no verb can print a plan's
+// or a runbook's control characters raw.
+macro_rules! print {
+    ($($arg:tt)*) => { ::std::print!("{}", bypass_lab::terminal::safe(&format!($($arg)*))) };
+}
+macro_rules! println {
+    () => { ::std::println!() };
+    ($($arg:tt)*) => { ::std::println!("{}", bypass_lab::terminal::safe(&format!($($arg)*))) };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => { ::std::eprint!("{}", bypass_lab::terminal::safe(&format!($($arg)*))) };
+}
+macro_rules! eprintln {
+    () => { ::std::eprintln!() };
+    ($($arg:tt)*) => { ::std::eprintln!("{}", bypass_lab::terminal::safe(&format!($($arg)*))) };
+}
+
 mod client;
 mod clock;
 mod cmdlets;
@@ -96,7 +114,7 @@ const CLOSED_PIPE: u8 = 141;
 pub fn write_stdout(text: &str) -> anyhow::Result<ExitCode> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bypass_lab::terminal::safe(text).as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::from(CLOSED_PIPE)),
         Err(e) => Err(e.into()),

@@ -91,8 +91,7 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
 pub fn write_reports(done: &RunbookRehearsal, topology: &Topology, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let json = write_json(done, dir)?;
     let junit = bypass_lab::report::junit::write(dir, done)?;
-    let page =
-        bypass_lab::report::rollout_page::write(dir, &done.report, topology, &done.source, done.failure.as_ref())?;
+    let page = bypass_lab::report::rollout_page::write(dir, done, topology)?;
     Ok(vec![json, junit, page])
 }
 
@@ -137,10 +136,14 @@ fn matrix(phase: &PhaseVerdict) -> String {
         ),
     }
     let timed = phase.rows.iter().any(|r| r.window.is_some());
+    let declared = phase.rows.iter().any(|r| r.population.is_some());
     let mut header =
         vec!["SITE", "SUBNET", "RANGE", "CLIENT", "ADDRESS", "RESOLVED", "WEB SERVICE", "DECISION", "MEDIA"];
     if timed {
         header.insert(5, "WINDOW");
+    }
+    if declared {
+        header.insert(4, "POPULATION");
     }
     let rows: Vec<Vec<String>> = phase
         .rows
@@ -176,6 +179,9 @@ fn matrix(phase: &PhaseVerdict) -> String {
             if timed {
                 cells.insert(5, r.window.clone().unwrap_or_else(|| "all day".into()));
             }
+            if declared {
+                cells.insert(4, r.population.clone().unwrap_or_else(|| "-".into()));
+            }
             cells
         })
         .collect();
@@ -209,6 +215,9 @@ fn matrix(phase: &PhaseVerdict) -> String {
         })
         .collect();
     out.push_str(&format!("LocalStore: {}\n", appliances.join("; ")));
+    for share in &phase.populations {
+        out.push_str(&format!("clients: {}\n", share.summary));
+    }
     if let Some(timeline) = &phase.timeline {
         out.push_str(&format!("replication of version {} ({} to {}):\n", timeline.version, timeline.from, timeline.to));
         for site in &timeline.sites {

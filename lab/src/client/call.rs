@@ -53,6 +53,9 @@ pub fn route(
             topology.sites.first().ok_or_else(|| ClientError::NoMediationServer("the topology has no site".into()))?
         }
     };
+    // A branch `served_by` another site's Cloud Connector calls through that site's appliances
+    // (the Plan page's multi-site design); its media then crosses the WAN.
+    let site = topology.site(topology.serving_site(&site.name)).unwrap_or(site);
     if site.appliances.is_empty() {
         return Err(ClientError::NoMediationServer(format!("site {} has no appliance", site.name)));
     }
@@ -167,6 +170,18 @@ mod tests {
         assert_eq!(r.site, other.name);
         assert!(other.appliances.iter().any(|a| a.name == r.appliance));
         assert_eq!((r.client_site.as_deref(), r.external), (Some(t.sites[0].name.as_str()), false));
+    }
+
+    /// The Plan page's branch without a Cloud Connector calls through the site serving it.
+    #[test]
+    fn a_branch_served_by_another_site_calls_through_its_appliances() {
+        let branch = "\n[[site]]\nname = \"Perth\"\nsubnets = [\"10.50.0.0/24\"]\ngateway = \"10.50.0.1\"\nserved_by = \"Seattle\"\n";
+        let t =
+            Topology::parse(&crate::topology::SEED_TOML.replace("[outside]", &format!("{branch}\n[outside]")), None)
+                .unwrap();
+        let r = route(&t, ip("10.50.0.77"), &PstnRoute::default(), "carol", 0).unwrap();
+        assert_eq!((r.site.as_str(), r.client_site.as_deref(), r.external), ("Seattle", Some("Perth"), false));
+        assert!(t.site("Seattle").unwrap().appliances.iter().any(|a| a.name == r.appliance), "{r:?}");
     }
 
     #[test]

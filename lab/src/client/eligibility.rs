@@ -1,6 +1,6 @@
 //! Which clients may bypass at all (Plan for media bypass in Cloud Connector Edition): only the
 //! Skype for Business 2016 Windows client at or above a documented build, and on a VPN only with
-//! split tunnelling. A client that fails either never holds a bypass ID.
+//! split tunnelling. A client that fails any of these never holds a bypass ID.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -73,17 +73,47 @@ impl Vpn {
     }
 }
 
+/// The operating system a Skype for Business client runs on: the Plan page supports media bypass
+/// on the Windows client only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    #[default]
+    Windows,
+    /// Skype for Business on Mac: never bypasses.
+    Mac,
+}
+
+impl Platform {
+    pub fn parse(text: &str) -> Result<Platform, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "windows" => Ok(Platform::Windows),
+            "mac" => Ok(Platform::Mac),
+            other => Err(format!("'{other}' is not a client platform (windows or mac)")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Windows => "windows",
+            Platform::Mac => "mac",
+        }
+    }
+}
+
 /// What kind of client a user signs in with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientKind {
     pub version: ClientVersion,
     pub vpn: Option<Vpn>,
+    #[serde(default)]
+    pub platform: Platform,
 }
 
 impl Default for ClientKind {
     /// A supported client on the corporate network (lab choice: the plan's minimum build).
     fn default() -> Self {
-        ClientKind { version: MINIMUM_VERSION, vpn: None }
+        ClientKind { version: MINIMUM_VERSION, vpn: None, platform: Platform::Windows }
     }
 }
 
@@ -91,6 +121,12 @@ impl ClientKind {
     /// Media goes as for an external client: a full-tunnel VPN.
     pub fn external_for_media(self) -> bool {
         self.vpn == Some(Vpn::Full)
+    }
+
+    /// Whether the Plan page supports media bypass for this client: the Windows client at or
+    /// above the documented build, on the corporate network or a split-tunnel VPN.
+    pub fn supported(self) -> bool {
+        self.platform == Platform::Windows && self.version.supports_bypass() && !self.external_for_media()
     }
 }
 
@@ -119,5 +155,11 @@ mod tests {
         assert!(Vpn::parse("none").is_err());
         assert!(ClientKind { vpn: Some(Vpn::Full), ..Default::default() }.external_for_media());
         assert!(!ClientKind { vpn: Some(Vpn::Split), ..Default::default() }.external_for_media());
+        assert_eq!(Platform::parse("Mac"), Ok(Platform::Mac));
+        assert_eq!(Platform::parse("linux").unwrap_err(), "'linux' is not a client platform (windows or mac)");
+        assert!(ClientKind::default().supported());
+        assert!(!ClientKind { platform: Platform::Mac, ..Default::default() }.supported());
+        assert!(!ClientKind { vpn: Some(Vpn::Full), ..Default::default() }.supported());
+        assert!(ClientKind { vpn: Some(Vpn::Split), ..Default::default() }.supported());
     }
 }

@@ -135,9 +135,12 @@ async fn resolve(
     }
     let failed = |answer| FetchOutcome::NameDoesNotResolve { host: host.to_string(), answer };
     // Where the DNS server sees the client's real source address, the stub resolver asks its
-    // server list; where the address is only stated (ECS), the hand-made query carries it.
-    let asked = if config.state_address_by_ecs {
-        lookup_with_ttl(dns_server_for(config, address), host, RecordType::A, Some(address), Transport::Udp).await
+    // server list; where the address is only stated (ECS), the hand-made query carries it. A
+    // site behind a forwarder the plan names (`dns_via`, no container of the lab) states the
+    // forwarder's address on both backends: that is what the server sees (lab choice).
+    let seen_as = config.topology.query_source(address);
+    let asked = if config.state_address_by_ecs || seen_as != address {
+        lookup_with_ttl(dns_server_for(config, address), host, RecordType::A, Some(seen_as), Transport::Udp).await
     } else {
         resolve_with_ttl(&dns_servers_for(config, address), host, RecordType::A).await
     };

@@ -5,7 +5,7 @@
 //! cannot write a stale result.
 
 use super::call;
-use super::eligibility::ClientKind;
+use super::eligibility::{ClientKind, Platform};
 use super::fetch::{fetch, REQUEST_TIMEOUT};
 use super::outcome::FetchOutcome;
 use super::status::{ClientStatus, FetchRecord, OUTSIDE};
@@ -101,6 +101,7 @@ impl Host {
             next_fetch_ms: u.next_fetch.map(ms),
             client_version: u.kind.version.to_string(),
             vpn: u.kind.vpn,
+            platform: u.kind.platform,
         }
     }
 
@@ -121,7 +122,15 @@ impl Host {
             user,
             self.clock.now(),
             Level::Info,
-            &format!("SignIn: user={user} address={address} site={site} version={}{vpn}", kind.version),
+            &format!(
+                "SignIn: user={user} address={address} site={site} version={}{vpn}{}",
+                kind.version,
+                if kind.platform == Platform::Windows {
+                    String::new()
+                } else {
+                    format!(" platform={}", kind.platform.as_str())
+                }
+            ),
         );
         let tenant = self.tenant();
         let provisioning = match tenant.provisioning(user).await {
@@ -229,6 +238,7 @@ impl Host {
         };
         let outcome = match &url {
             None => FetchOutcome::NoUrlProvisioned,
+            Some(_) if kind.platform == Platform::Mac => FetchOutcome::UnsupportedPlatform { platform: "Mac".into() },
             Some(_) if !kind.version.supports_bypass() => FetchOutcome::UnsupportedClient {
                 version: kind.version.to_string(),
                 minimum: super::eligibility::MINIMUM_VERSION.to_string(),

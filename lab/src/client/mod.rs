@@ -22,7 +22,7 @@ mod schedule;
 mod status;
 mod uccapi_log;
 
-pub use eligibility::{ClientKind, ClientVersion, Vpn};
+pub use eligibility::{ClientKind, ClientVersion, Platform, Vpn, MINIMUM_VERSION};
 pub use outcome::{DnsFailure, FetchOutcome};
 pub use remote::ClientRemote;
 pub use routes::{CallOrder, SignInRequest};

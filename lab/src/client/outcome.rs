@@ -51,6 +51,8 @@ pub enum FetchOutcome {
     NotSignedIn,
     /// The client build is below the first that supports media bypass.
     UnsupportedClient { version: String, minimum: String },
+    /// A client on another platform than Windows (Skype for Business on Mac).
+    UnsupportedPlatform { platform: String },
     /// A VPN without split tunnelling: the client counts as external.
     FullTunnelVpn,
     /// Signed in, but provisioning carried no web service URL (bypass permanently disabled).
@@ -94,6 +96,7 @@ impl FetchOutcome {
             FetchOutcome::Bypass { .. } => "bypass",
             FetchOutcome::NotSignedIn => "not_signed_in",
             FetchOutcome::UnsupportedClient { .. } => "unsupported_client",
+            FetchOutcome::UnsupportedPlatform { .. } => "unsupported_platform",
             FetchOutcome::FullTunnelVpn => "full_tunnel_vpn",
             FetchOutcome::NoUrlProvisioned => "no_url_provisioned",
             FetchOutcome::BadUrl { .. } => "bad_url",
@@ -117,6 +120,10 @@ impl FetchOutcome {
             FetchOutcome::NotSignedIn => "no media bypass: not signed in".into(),
             FetchOutcome::UnsupportedClient { version, minimum } => format!(
                 "no media bypass: client version {version} is below {minimum}, the first Skype for Business 2016 build that supports it"
+            ),
+            FetchOutcome::UnsupportedPlatform { platform } => format!(
+                "no media bypass: Skype for Business on {platform} does not support it; only the Windows client, {} and later, does",
+                super::eligibility::MINIMUM_VERSION
             ),
             FetchOutcome::FullTunnelVpn => {
                 "no media bypass: the client is on a VPN without split tunnelling, so it counts as external".into()

@@ -27,7 +27,7 @@ impl ClientRemote {
     }
 
     pub async fn sign_in(&self, user: &str, address: IpAddr) -> Result<ClientStatus, RemoteError> {
-        self.sign_in_as(user, &SignInRequest { address, version: None, vpn: None }).await
+        self.sign_in_as(user, &SignInRequest { address, version: None, vpn: None, platform: None }).await
     }
 
     /// Sign-in with a given client build and VPN mode.

@@ -1,7 +1,7 @@
 //! The client host's HTTP surface: its control API, the users' actions and the clock of
 //! [`crate::clock::routes`] (routes and status codes: docs/design/client.md).
 
-use super::eligibility::{ClientKind, ClientVersion, Vpn};
+use super::eligibility::{ClientKind, ClientVersion, Platform, Vpn};
 use super::host::Host;
 use super::outcome::FetchOutcome;
 use super::status::ClientStatus;
@@ -25,6 +25,9 @@ pub struct SignInRequest {
     /// `full` or `split` when the client is on a VPN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpn: Option<String>,
+    /// `windows` or `mac`; absent: Windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
 }
 
 impl SignInRequest {
@@ -36,6 +39,9 @@ impl SignInRequest {
         }
         if let Some(vpn) = &self.vpn {
             kind.vpn = Some(Vpn::parse(vpn).map_err(ClientError::BadSignIn)?);
+        }
+        if let Some(platform) = &self.platform {
+            kind.platform = Platform::parse(platform).map_err(ClientError::BadSignIn)?;
         }
         Ok(kind)
     }

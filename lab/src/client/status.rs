@@ -33,6 +33,9 @@ pub struct ClientStatus {
     /// The VPN mode signed in with, if on a VPN.
     #[serde(default)]
     pub vpn: Option<super::eligibility::Vpn>,
+    /// The platform signed in with.
+    #[serde(default)]
+    pub platform: super::eligibility::Platform,
 }
 
 /// One fetch and when (lab time) it happened.

@@ -38,6 +38,12 @@ impl TimeOfDay {
         let minutes = (elapsed.as_secs() / 60) % u64::from(MINUTES_PER_DAY);
         TimeOfDay::from_minutes(self.minutes() + minutes as u32)
     }
+
+    /// Lab time `at` as a clock reading (`day 2 09:14`) on the clock of a lab that started at
+    /// `self` on day 1: what every verb prints for "when".
+    pub fn reading(self, at: Duration) -> String {
+        super::clock_time(at + Duration::from_secs(u64::from(self.minutes()) * 60))
+    }
 }
 
 impl FromStr for TimeOfDay {
@@ -97,5 +103,12 @@ mod tests {
         let start: TimeOfDay = "22:00".parse().unwrap();
         assert_eq!(start.after(Duration::from_secs(3 * 3600)).to_string(), "01:00");
         assert_eq!(TimeOfDay::MIDNIGHT.after(Duration::from_secs(26 * 3600 + 59)).to_string(), "02:00");
+    }
+
+    #[test]
+    fn a_reading_counts_from_the_start_of_the_lab() {
+        let start: TimeOfDay = "22:00".parse().unwrap();
+        assert_eq!(start.reading(Duration::from_secs(3 * 3600)), "day 2 01:00");
+        assert_eq!(TimeOfDay::MIDNIGHT.reading(Duration::from_secs(3 * 3600)), "day 1 03:00");
     }
 }

@@ -1,6 +1,7 @@
 //! The DNS Server cmdlets the runbook runner accepts, and the executor that applies a bound
 //! call to the server's configuration (used by the management API and the start-up script).
 
+use super::cmdlets_forwarders as forwarders;
 use super::cmdlets_output as output;
 use super::lookup::{self, Answer, Transport};
 use super::policy::{CriterionKind, DnsState, NewPolicy, PolicyEdit, PolicyError, RecordData, SubnetAction};
@@ -338,6 +339,43 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
     },
     Cmdlet {
         spec: CmdletSpec {
+            name: "Add-DnsServerForwarder",
+            target: Target::Dns,
+            params: &[ParamSpec::named("IPAddress", StringList).required().at(1), PASS_THRU, COMPUTER],
+        },
+        handler: Handler::Change(forwarders::add_forwarder),
+    },
+    Cmdlet {
+        spec: CmdletSpec { name: "Get-DnsServerForwarder", target: Target::Dns, params: &[COMPUTER] },
+        handler: Handler::Read(forwarders::get_forwarder),
+    },
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Remove-DnsServerForwarder",
+            target: Target::Dns,
+            params: &[ParamSpec::named("IPAddress", StringList).required().at(1), PASS_THRU, FORCE, COMPUTER],
+        },
+        handler: Handler::Change(forwarders::remove_forwarder),
+    },
+    Cmdlet {
+        spec: CmdletSpec {
+            name: "Add-DnsServerConditionalForwarderZone",
+            target: Target::Dns,
+            // Positions as the page gives them: -Name 1, -MasterServers 2, -ForwarderTimeout 3.
+            params: &[
+                ParamSpec::named("Name", Str).required().at(1).by_property_name().alias(&["ZoneName"]),
+                ParamSpec::named("MasterServers", StringList).required().at(2).by_property_name(),
+                ParamSpec::named("ForwarderTimeout", Int).at(3).by_property_name(),
+                ParamSpec::named("UseRecursion", Switch),
+                ParamSpec::named("LoadExisting", Switch),
+                PASS_THRU,
+                COMPUTER,
+            ],
+        },
+        handler: Handler::Change(forwarders::add_conditional_forwarder),
+    },
+    Cmdlet {
+        spec: CmdletSpec {
             name: "Resolve-DnsName",
             target: Target::Dns,
             params: &[
@@ -413,7 +451,7 @@ impl DnsExecutor {
 
 /// Why a change was refused: the server's reason (printed after the cmdlet's name), or a message
 /// already in PowerShell's words.
-enum Refusal {
+pub(super) enum Refusal {
     Policy(PolicyError),
     Cmdlet(CmdletError),
 }
@@ -437,7 +475,14 @@ fn add_zone(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
 }
 
 fn remove_zone(state: &mut DnsState, args: &Args) -> Result<Vec<Value>, Refusal> {
-    let zone = state.zone(&args.req("Name")?)?;
+    let name = args.req("Name")?;
+    // A conditional forwarder is a zone too, removed the same way.
+    if let Some((forwarded, masters)) = state.forwarders().zone(&name) {
+        let shown = forwarders::forwarder_zone(forwarded, masters);
+        state.remove_zone(&name)?;
+        return Ok(vec![shown]);
+    }
+    let zone = state.zone(&name)?;
     state.remove_zone(&zone.name)?;
     Ok(vec![output::zone(&zone)])
 }

@@ -6,7 +6,25 @@ use super::handler::RECORD_TTL;
 use super::policy::{
     ClientSubnet, CriterionKind, DnsState, NewPolicy, PolicyError, QueryResolutionPolicy, RecordData, Zone, ZoneScope,
 };
-use crate::runbook::{PsObject, Value};
+use crate::runbook::{FormatData, PsObject, Value, View};
+
+/// How the console shows these objects: the DnsServer and DnsClient modules' default views, as
+/// their pages' example output shows them (*Get-DnsServerQueryResolutionPolicy* example 4,
+/// *Get-DnsServerZoneScope* examples 1 and 2).
+pub const FORMAT: FormatData = &[
+    (
+        "DnsServerZone",
+        View::Table(&["ZoneName", "ZoneType", "IsAutoCreated", "IsDsIntegrated", "IsReverseLookupZone", "IsSigned"]),
+    ),
+    ("DnsServerZoneScope", View::Table(&["ZoneScope", "FileName"])),
+    (
+        "DnsServerResourceRecord",
+        View::Table(&["HostName", "RecordType", "Type", "Timestamp", "TimeToLive", "RecordData"]),
+    ),
+    ("DnsServerPolicy", View::Table(&["Name", "ProcessingOrder", "IsEnabled", "Action"])),
+    ("Microsoft.DnsClient.Commands.DnsRecord_A", View::Table(&["Name", "Type", "TTL", "Section", "IPAddress"])),
+    ("Microsoft.DnsClient.Commands.DnsRecord_AAAA", View::Table(&["Name", "Type", "TTL", "Section", "IPAddress"])),
+];
 
 fn object(type_name: &str, properties: Vec<(&str, Value)>) -> Value {
     Value::Object(PsObject {
@@ -247,7 +265,47 @@ pub(super) fn zone_scopes(state: &DnsState, args: &Args) -> Result<Vec<Value>, P
 /// `Get-DnsServerZone`.
 pub(super) fn zones(state: &DnsState, args: &Args) -> Result<Vec<Value>, PolicyError> {
     Ok(match args.opt("Name") {
-        Some(n) => vec![zone(&*state.zone(&n)?)],
-        None => state.zones().iter().map(|z| zone(z)).collect(),
+        Some(n) => match state.forwarders().zone(&n) {
+            Some((name, masters)) => vec![super::cmdlets_forwarders::forwarder_zone(name, masters)],
+            None => vec![zone(&*state.zone(&n)?)],
+        },
+        None => {
+            // Conditional forwarders are zones too (ZoneType Forwarder), listed by name with the rest.
+            let mut all: Vec<(String, Value)> = state.zones().iter().map(|z| (z.name.clone(), zone(z))).collect();
+            all.extend(
+                state
+                    .forwarders()
+                    .zones
+                    .iter()
+                    .map(|(name, masters)| (name.clone(), super::cmdlets_forwarders::forwarder_zone(name, masters))),
+            );
+            all.sort_by(|a, b| a.0.cmp(&b.0));
+            all.into_iter().map(|(_, z)| z).collect()
+        }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::cmdlets::{specs, DnsExecutor};
+    use super::*;
+    use std::sync::Arc;
+
+    /// A runbook's `Get-` lines print the module's default views: the pages' tables.
+    #[test]
+    fn the_get_cmdlets_print_the_modules_default_views() {
+        let e = DnsExecutor::new(Arc::default());
+        let table = crate::runbook::CmdletTable::new().with(specs(), Some(Arc::new(e))).with_views(FORMAT);
+        let script = "Add-DnsServerPrimaryZone contoso.com\nAdd-DnsServerZoneScope contoso.com contoso_Europe\nAdd-DnsServerQueryResolutionPolicy -Name DropPolicy -Action IGNORE -QType 'EQ,ANY'\nGet-DnsServerZoneScope -ZoneName contoso.com\nGet-DnsServerQueryResolutionPolicy -Name DropPolicy\nAdd-DnsServerClientSubnet -Name EuropeSubnet -IPv4Subnet 141.1.0.0/24 -PassThru";
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let text = rt.block_on(crate::runbook::run(script, &table)).unwrap().render();
+        for shown in [
+            "PS> Get-DnsServerZoneScope -ZoneName contoso.com\n\nZoneScope      FileName\n---------      --------\ncontoso.com    contoso.com.dns\ncontoso_Europe contoso_Europe.dns\n\n",
+            "PS> Get-DnsServerQueryResolutionPolicy -Name DropPolicy\n\nName       ProcessingOrder IsEnabled Action\n----       --------------- --------- ------\nDropPolicy               1 True      Ignore\n\n",
+            // No format data for client subnets: three properties make a table.
+            "\n\nName         IPV4Subnet     IPV6Subnet\n----         ----------     ----------\nEuropeSubnet {141.1.0.0/24}\n",
+        ] {
+            assert!(text.contains(shown), "expected\n{shown}\nin\n{text}");
+        }
+    }
 }

@@ -4,7 +4,9 @@
 //! annotations are comments, so each file stays a runbook an admin could paste:
 //! - `#> ok`, `#> not modelled` or `#> error: TEXT` after a statement: how it ends;
 //! - `#> answer NAME from CLIENT [on SERVER] [at HH:MM] = A,B | NXDOMAIN | REFUSED | IGNORE`:
-//!   what the server answers once the statements before it have run.
+//!   what the server answers once the statements before it have run;
+//! - `#> answer NAME from CLIENT [at HH:MM] in N queries = A xK, B xK`: how often each answer
+//!   comes in N queries in a row, answers sorted (a weighted policy's documented ratio).
 
 use super::cmdlets::DnsExecutor;
 use super::lookup::Transport;
@@ -39,10 +41,28 @@ fn answer(state: &DnsState, spec: &str) -> String {
     let client = after("from").expect("an answer names its client").parse().expect("a client address");
     let server = after("on").unwrap_or("127.0.0.1").parse().expect("a server address");
     let q = Query::new(client, server, name, "A", Transport::Udp);
-    let resolution = match after("at") {
-        Some(at) => state.resolve_at(&q, at.parse::<TimeOfDay>().expect("a time of day")),
-        None => state.resolve(&q),
+    let one = || {
+        let resolution = match after("at") {
+            Some(at) => state.resolve_at(&q, at.parse::<TimeOfDay>().expect("a time of day")),
+            None => state.resolve(&q),
+        };
+        shown(resolution)
     };
+    let Some(queries) = after("in") else { return one() };
+    let mut counted: Vec<(String, usize)> = vec![];
+    for _ in 0..queries.parse::<usize>().expect("in N queries") {
+        let got = one();
+        match counted.iter_mut().find(|(a, _)| *a == got) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((got, 1)),
+        }
+    }
+    counted.sort();
+    counted.iter().map(|(a, n)| format!("{a} x{n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// An answer as the notes write it.
+fn shown(resolution: Resolution) -> String {
     match resolution {
         Resolution::Records(a) => {
             let mut addresses: Vec<String> = a.records.iter().map(|r| r.data.text()).collect();
@@ -53,6 +73,7 @@ fn answer(state: &DnsState, spec: &str) -> String {
         Resolution::Refused => "REFUSED".into(),
         Resolution::ServFail => "SERVFAIL".into(),
         Resolution::Ignore => "IGNORE".into(),
+        Resolution::Forward(to) => format!("FORWARD {to:?}"),
     }
 }
 
@@ -148,7 +169,7 @@ fn every_documented_dns_pattern_runs_as_its_page_says() {
     let mut counts = Counts::default();
     let mut mismatches = vec![];
     let files = corpus_files();
-    assert!(files.len() >= 4, "{files:?}");
+    assert!(files.len() >= 6, "{files:?}");
     for file in &files {
         run_file(file, &mut counts, &mut mismatches);
     }

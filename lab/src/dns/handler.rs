@@ -1,12 +1,13 @@
 //! The DNS transport: hickory-server hands each decoded request here; the policy model decides
 //! and this turns its decision into a response (or into silence, for IGNORE).
 
-use super::lookup::Transport;
+use super::forward::{ForwardPath, FORWARDED_OPTION};
+use super::lookup::{Answer, Transport};
 use super::policy::{AnswerRecord, Answered, DnsState, Query, RecordData, Resolution};
 use hickory_proto::op::{Edns, Header, HeaderCounts, Metadata, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
-use hickory_proto::rr::{DNSClass, Name, RData, Record};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use hickory_server::net::runtime::Time;
 use hickory_server::net::xfer::Protocol;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
@@ -29,6 +30,27 @@ pub struct PolicyHandler {
     pub interface: IpAddr,
     /// SOA records already built, by zone and serial.
     pub soa: RwLock<HashMap<(String, u32), Record>>,
+    /// How the server reaches its forwarders.
+    pub forward: Arc<ForwardPath>,
+}
+
+/// Whether a forwarder sent the query (it is then never forwarded again).
+fn forwarded_already(request: &Request) -> bool {
+    request.edns.as_ref().is_some_and(|e| e.option(EdnsCode::Unknown(FORWARDED_OPTION)).is_some())
+}
+
+/// The EDNS of a response: the request's payload size, and its ECS option echoed with the
+/// scope prefix the answer depended on (RFC 7871 §7.2.1).
+fn response_edns(request: &Request, ecs: Option<ClientSubnet>, scope: Option<u8>) -> Option<Edns> {
+    request.edns.as_ref().map(|req| {
+        let mut edns = Edns::new();
+        edns.set_max_payload(req.max_payload().max(512));
+        if let Some(mut s) = ecs {
+            s.set_scope_prefix(scope.unwrap_or(s.source_prefix()));
+            edns.options_mut().insert(EdnsOption::Subnet(s));
+        }
+        edns
+    })
 }
 
 /// Where the query "comes from": the ECS address when the query carries one, else the packet's
@@ -83,6 +105,15 @@ impl RequestHandler for PolicyHandler {
         let qname = original.name().to_ascii();
         let query = Query::new(client, self.interface, &qname, <&str>::from(original.query_type()), transport);
         let resolution = self.state.read().expect("DNS state lock").resolve(&query);
+        let resolution = match resolution {
+            Resolution::Forward(to) if !forwarded_already(request) => {
+                return self
+                    .forward(request, response, &to, original.name(), original.query_type(), transport, ecs)
+                    .await;
+            }
+            Resolution::Forward(_) => Resolution::ServFail,
+            other => other,
+        };
 
         let mut metadata = Metadata::response_from_request(&request.metadata);
         metadata.authoritative = true;
@@ -90,7 +121,7 @@ impl RequestHandler for PolicyHandler {
         let (code, answered) = match resolution {
             Resolution::Ignore => return silent(request),
             Resolution::Refused => (ResponseCode::Refused, None),
-            Resolution::ServFail => (ResponseCode::ServFail, None),
+            Resolution::ServFail | Resolution::Forward(_) => (ResponseCode::ServFail, None),
             Resolution::NxDomain(a) => (ResponseCode::NXDomain, Some(a)),
             Resolution::Records(a) => (ResponseCode::NoError, Some(a)),
         };
@@ -101,16 +132,7 @@ impl RequestHandler for PolicyHandler {
 
         // RFC 7871 §7.2.1: echo family, source prefix and address; the scope prefix says how
         // much of the address the answer depended on.
-        let edns = request.edns.as_ref().map(|req| {
-            let mut edns = Edns::new();
-            edns.set_max_payload(req.max_payload().max(512));
-            if let Some(mut s) = ecs {
-                let scope = answered.as_ref().and_then(|a| a.deciding_prefix).unwrap_or(s.source_prefix());
-                s.set_scope_prefix(scope);
-                edns.options_mut().insert(EdnsOption::Subnet(s));
-            }
-            edns
-        });
+        let edns = response_edns(request, ecs, answered.as_ref().and_then(|a| a.deciding_prefix));
         let mut builder = builder;
         if let Some(e) = &edns {
             builder.edns(e);
@@ -135,6 +157,55 @@ impl RequestHandler for PolicyHandler {
                 silent(request)
             }
         }
+    }
+}
+
+impl PolicyHandler {
+    /// Answers with what the forwarders `to` answer (A and AAAA questions; others SERVFAIL), or
+    /// SERVFAIL when none does. The answer is not authoritative, and recursion was available.
+    #[allow(clippy::too_many_arguments)]
+    async fn forward<R: ResponseHandler>(
+        &self,
+        request: &Request,
+        mut response: R,
+        to: &[std::net::IpAddr],
+        asked: &Name,
+        qtype: RecordType,
+        transport: Transport,
+        ecs: Option<ClientSubnet>,
+    ) -> ResponseInfo {
+        let got = match qtype {
+            RecordType::A | RecordType::AAAA => self.forward.ask(to, &asked.to_ascii(), qtype, transport).await,
+            _ => None,
+        };
+        let mut metadata = Metadata::response_from_request(&request.metadata);
+        metadata.recursion_available = true;
+        let (code, addresses, ttl) = match got {
+            Some((Answer::Addresses(ips), ttl)) => (ResponseCode::NoError, ips, ttl),
+            Some((Answer::NoAnswer, _)) => (ResponseCode::NoError, vec![], None),
+            Some((Answer::NxDomain, _)) => (ResponseCode::NXDomain, vec![], None),
+            Some((Answer::Refused, _)) => (ResponseCode::Refused, vec![], None),
+            Some((Answer::ServFail, _)) | None => (ResponseCode::ServFail, vec![], None),
+        };
+        metadata.response_code = code;
+        let ttl = ttl.unwrap_or(RECORD_TTL);
+        let answers: Vec<Record> = addresses
+            .into_iter()
+            .filter_map(|ip| match (ip, qtype) {
+                (std::net::IpAddr::V4(v4), RecordType::A) => Some(RData::A(A(v4))),
+                (std::net::IpAddr::V6(v6), RecordType::AAAA) => Some(RData::AAAA(AAAA(v6))),
+                _ => None,
+            })
+            .map(|data| Record::from_rdata(asked.clone(), ttl, data))
+            .collect();
+        let mut builder = MessageResponseBuilder::from_message_request(request);
+        let edns = response_edns(request, ecs, Some(0));
+        if let Some(e) = &edns {
+            builder.edns(e);
+        }
+        let message =
+            builder.build(metadata, answers.iter(), std::iter::empty(), std::iter::empty(), std::iter::empty());
+        response.send_response(message).await.unwrap_or_else(|_| silent(request))
     }
 }
 

@@ -73,7 +73,30 @@ pub async fn lookup_with_ttl(
     as_from: Option<IpAddr>,
     transport: Transport,
 ) -> Result<(Answer, Option<u32>), LookupError> {
-    let query = encode_query(name, rtype, as_from)?;
+    ask(server, name, rtype, as_from, transport, false).await
+}
+
+/// As [`lookup_with_ttl`], for a query a forwarder sends: it carries the option that keeps it
+/// from being forwarded again ([`super::forward::FORWARDED_OPTION`]).
+pub(super) async fn forwarded(
+    server: SocketAddr,
+    name: &str,
+    rtype: RecordType,
+    as_from: Option<IpAddr>,
+    transport: Transport,
+) -> Result<(Answer, Option<u32>), LookupError> {
+    ask(server, name, rtype, as_from, transport, true).await
+}
+
+async fn ask(
+    server: SocketAddr,
+    name: &str,
+    rtype: RecordType,
+    as_from: Option<IpAddr>,
+    transport: Transport,
+    forwarded: bool,
+) -> Result<(Answer, Option<u32>), LookupError> {
+    let query = encode_query(name, rtype, as_from, forwarded)?;
     let io = |e: std::io::Error| LookupError::Io { server, reason: e.to_string() };
     let reply = match transport {
         Transport::Udp => match ask_udp(server, &query.1).await.map_err(io)? {
@@ -89,7 +112,12 @@ pub async fn lookup_with_ttl(
     })
 }
 
-fn encode_query(name: &str, rtype: RecordType, as_from: Option<IpAddr>) -> Result<(u16, Vec<u8>), LookupError> {
+fn encode_query(
+    name: &str,
+    rtype: RecordType,
+    as_from: Option<IpAddr>,
+    forwarded: bool,
+) -> Result<(u16, Vec<u8>), LookupError> {
     let bad = || LookupError::BadName(name.to_string());
     let trimmed = name.trim();
     if trimmed.is_empty() {
@@ -105,6 +133,9 @@ fn encode_query(name: &str, rtype: RecordType, as_from: Option<IpAddr>) -> Resul
     if let Some(ip) = as_from {
         let prefix = if ip.is_ipv4() { 32 } else { 128 };
         edns.options_mut().insert(EdnsOption::Subnet(ClientSubnet::new(ip, prefix, 0)));
+    }
+    if forwarded {
+        edns.options_mut().insert(EdnsOption::Unknown(super::forward::FORWARDED_OPTION, vec![]));
     }
     message.set_edns(edns);
     let bytes = message.to_vec().map_err(|_| bad())?;

@@ -5,15 +5,18 @@
 //!
 //! Layout: `policy/` the server's configuration and the answer a query gets, without sockets;
 //! `handler.rs`, `udp.rs`, `tcp.rs` the transports around it; `routes.rs` the management API and the lab clock;
-//! `cmdlets.rs` and `cmdlets_output.rs` the DNS Server cmdlets and what they print; `script.rs`
+//! `cmdlets.rs` and `cmdlets_output.rs` the DNS Server cmdlets and what they print,
+//! `cmdlets_forwarders.rs` the forwarder cmdlets; `forward.rs` asking a forwarder; `script.rs`
 //! the configuration a topology calls for, as cmdlets; `remote.rs` and `servers.rs` the cmdlets as
 //! a client runs them, on one of several servers; `lookup.rs` and `stub.rs` asking a DNS server
 //! as a client would.
 
 pub(crate) mod cmdlets;
-mod cmdlets_output;
+mod cmdlets_forwarders;
+pub(crate) mod cmdlets_output;
 #[cfg(test)]
 mod corpus;
+mod forward;
 mod handler;
 mod lookup;
 pub(crate) mod policy;
@@ -27,6 +30,7 @@ mod tcp;
 mod udp;
 
 pub use cmdlets::DnsExecutor;
+pub use forward::ForwardPath;
 pub use handler::RECORD_TTL;
 pub use lookup::{lookup, lookup_type, lookup_with_ttl, Answer, LookupError, Transport, SILENCE};
 pub use policy::{Directory, DnsState};
@@ -187,7 +191,7 @@ pub async fn start_replica(
     });
     let state = new_state(&config, clock.clone(), member.clone());
     let replica = Arc::new(Replica::new(replica, member, &config.secrets.control));
-    serve_state(sockets, config, state, clock, true, replica, shutdown).await
+    serve_state(sockets, config, state, clock, true, replica, Default::default(), shutdown).await
 }
 
 /// As [`start`], reading `-TimeOfDay` against `clock` (the embedded lab's shared clock).
@@ -198,7 +202,7 @@ pub async fn start_on_clock(
     shutdown: CancellationToken,
 ) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
     let state = new_state(&config, clock.clone(), None);
-    start_state(sockets, config, state, clock, true, shutdown).await
+    start_state(sockets, config, state, clock, true, Default::default(), shutdown).await
 }
 
 /// A server's configuration store, kept apart from its sockets so it outlives a restart
@@ -220,18 +224,21 @@ pub fn fresh_state(config: &DnsConfig, clock: Clock, directory: Option<(Director
 }
 
 /// Serves `state`; with `configure_first`, first applies the topology's configuration and the
-/// start-up script (a first start, not a restart), failing before anything answers.
+/// start-up script (a first start, not a restart), failing before anything answers. `forward`
+/// says how it reaches the forwarders a runbook gives it.
 pub async fn start_state(
     sockets: DnsSockets,
     config: DnsConfig,
     state: Arc<RwLock<DnsState>>,
     clock: Clock,
     configure_first: bool,
+    forward: Arc<ForwardPath>,
     shutdown: CancellationToken,
 ) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
-    serve_state(sockets, config, state, clock, configure_first, Arc::new(Replica::none()), shutdown).await
+    serve_state(sockets, config, state, clock, configure_first, Arc::new(Replica::none()), forward, shutdown).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn serve_state(
     sockets: DnsSockets,
     config: DnsConfig,
@@ -239,6 +246,7 @@ async fn serve_state(
     clock: Clock,
     configure_first: bool,
     replica: Arc<Replica>,
+    forward: Arc<ForwardPath>,
     shutdown: CancellationToken,
 ) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
     let dns_addr = sockets.udp.local_addr()?;
@@ -260,9 +268,10 @@ async fn serve_state(
             state: state.clone(),
             interface: dns_addr.ip(),
             soa: Default::default(),
+            forward: forward.clone(),
         });
         // UDP answers from its own loop (remembered replies); TCP from the lab's own accept loop.
-        let udp = tokio::spawn(udp::run(sockets.udp, state, shutdown.clone()));
+        let udp = tokio::spawn(udp::run(sockets.udp, state, forward, shutdown.clone()));
         let tcp = tokio::spawn(tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, shutdown.clone()));
         let admin = crate::http::server::serve(
             sockets.admin,

@@ -77,15 +77,20 @@ impl DnsRemote {
 #[async_trait::async_trait]
 impl Executor for DnsRemote {
     async fn execute(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {
-        let ran = self.run(call, None).await;
-        match call.string("ComputerName") {
-            Some(server) => ran.map_err(|e| super::servers::named(e, server)),
-            None => ran,
-        }
+        named_as_written(call, self.run(call, None).await)
     }
 }
 
-/// [`DnsRemote`] for a client at a given address.
+/// A refusal names the server the line wrote with `-ComputerName` (the lab's one server).
+fn named_as_written(call: &Invocation, ran: Result<CmdletOutput, CmdletError>) -> Result<CmdletOutput, CmdletError> {
+    match call.string("ComputerName") {
+        Some(server) => ran.map_err(|e| super::servers::named(e, server)),
+        None => ran,
+    }
+}
+
+/// [`DnsRemote`] for a client at a given address (`Resolve-DnsName` from the admin's
+/// workstation); its configuration cmdlets run as the remote's.
 #[derive(Debug, Clone)]
 pub struct DnsRemoteAt {
     pub remote: DnsRemote,
@@ -95,6 +100,6 @@ pub struct DnsRemoteAt {
 #[async_trait::async_trait]
 impl Executor for DnsRemoteAt {
     async fn execute(&self, call: &Invocation) -> Result<CmdletOutput, CmdletError> {
-        self.remote.run(call, self.as_from).await
+        named_as_written(call, self.remote.run(call, self.as_from).await)
     }
 }

@@ -30,6 +30,19 @@ fn stem(site: &str) -> String {
     crate::topology::site_stem(site)
 }
 
+/// The zone scope that holds a site's Mediation Servers: `{Site}ZoneScope`, as in the guide,
+/// unless that is the zone's own name (a site `Sea` in zone `SeaZoneScope`), which names the
+/// zone's default scope; then `{Site}SiteZoneScope`. A lab choice, so every plan's DNS starts.
+pub fn site_zone_scope(zone: &str, site: &str) -> String {
+    let stem = stem(site);
+    let scope = format!("{stem}ZoneScope");
+    if scope.eq_ignore_ascii_case(zone.trim_end_matches('.')) {
+        format!("{stem}SiteZoneScope")
+    } else {
+        scope
+    }
+}
+
 /// `text` as a PowerShell single-quoted string: nothing inside is expanded (`$(...)`, `` ` ``,
 /// `"`), and each quote character PowerShell accepts as a single quote is doubled.
 pub fn quote(text: &str) -> String {
@@ -80,7 +93,7 @@ pub fn topology_invocations(t: &Topology) -> Vec<Invocation> {
         calls.push(call("Add-DnsServerClientSubnet", subnet));
         calls.push(call(
             "Add-DnsServerZoneScope",
-            vec![("ZoneName", s(&zone)), ("Name", s(format!("{stem}ZoneScope")))],
+            vec![("ZoneName", s(&zone)), ("Name", s(site_zone_scope(&zone, &site.name)))],
         ));
         for a in site.appliances.iter().filter(|a| a.address.is_ipv4()) {
             calls.push(call(
@@ -90,14 +103,14 @@ pub fn topology_invocations(t: &Topology) -> Vec<Invocation> {
                     ("A", Value::Bool(true)),
                     ("Name", s(&host)),
                     ("IPv4Address", s(a.address.to_string())),
-                    ("ZoneScope", s(format!("{stem}ZoneScope"))),
+                    ("ZoneScope", s(site_zone_scope(&zone, &site.name))),
                 ],
             ));
         }
     }
     for (i, site) in t.sites.iter().enumerate() {
         // A branch served by another site's Cloud Connector answers from that site's scope.
-        let scope = stem(t.serving_site(&site.name));
+        let scope = site_zone_scope(&zone, t.serving_site(&site.name));
         let stem = stem(&site.name);
         calls.push(call(
             "Add-DnsServerQueryResolutionPolicy",
@@ -105,7 +118,7 @@ pub fn topology_invocations(t: &Topology) -> Vec<Invocation> {
                 ("Name", s(format!("{stem}Policy"))),
                 ("Action", s("ALLOW")),
                 ("ClientSubnet", s(format!("eq,{stem}Subnet"))),
-                ("ZoneScope", s(format!("{scope}ZoneScope,1"))),
+                ("ZoneScope", s(format!("{scope},1"))),
                 ("ProcessingOrder", Value::Int(i as i64 + 1)),
                 ("ZoneName", s(&zone)),
             ],
@@ -169,7 +182,7 @@ pub fn removal_invocations(t: &Topology) -> Vec<Invocation> {
                     ("ZoneName", s(&zone)),
                     ("RRType", s("A")),
                     ("Name", s(&host)),
-                    ("ZoneScope", s(format!("{}ZoneScope", stem(&site.name)))),
+                    ("ZoneScope", s(site_zone_scope(&zone, &site.name))),
                     ("Force", Value::Bool(true)),
                 ],
             )
@@ -204,7 +217,7 @@ pub fn records_script(t: &Topology, name: &str) -> String {
                     ("A", Value::Bool(true)),
                     ("Name", s(&host)),
                     ("IPv4Address", s(a.address.to_string())),
-                    ("ZoneScope", s(format!("{}ZoneScope", stem(&site.name)))),
+                    ("ZoneScope", s(site_zone_scope(&zone, &site.name))),
                 ],
             );
             out.push_str(&render(&record));

@@ -192,9 +192,14 @@ impl ResponseHandler for Capture {
 
 /// Answers DNS over UDP on `socket` until `shutdown` is cancelled, with one receive loop per
 /// core sharing the socket.
-pub async fn run(socket: UdpSocket, state: Arc<RwLock<DnsState>>, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn run(
+    socket: UdpSocket,
+    state: Arc<RwLock<DnsState>>,
+    forward: Arc<super::forward::ForwardPath>,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let interface = socket.local_addr()?.ip();
-    let handler = Arc::new(PolicyHandler { state, interface, soa: Default::default() });
+    let handler = Arc::new(PolicyHandler { state, interface, soa: Default::default(), forward });
     let socket = Arc::new(socket);
     let loops = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     let mut tasks = tokio::task::JoinSet::new();

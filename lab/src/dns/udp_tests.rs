@@ -66,7 +66,12 @@ fn from(ip: &str) -> SocketAddr {
 }
 
 fn handler(state: Arc<RwLock<DnsState>>) -> Arc<PolicyHandler> {
-    Arc::new(PolicyHandler { state, interface: "127.0.0.1".parse().unwrap(), soa: Default::default() })
+    Arc::new(PolicyHandler {
+        state,
+        interface: "127.0.0.1".parse().unwrap(),
+        soa: Default::default(),
+        forward: Default::default(),
+    })
 }
 
 /// The reply a second asking gets (from the fast path when it may remember) must be the bytes

@@ -46,9 +46,25 @@ impl Lab {
                 names_of(ask("Get-DnsServerClientSubnet", vec![]).await?, "Name", "client subnet")
                     .into_iter()
                     .collect();
+            // Conditional forwarders are zones too, but hold no policies of their own.
+            let (forwarded, zones): (Vec<Value>, Vec<Value>) =
+                ask("Get-DnsServerZone", vec![]).await?.into_iter().partition(|z| match z {
+                    Value::Object(o) => o.get("ZoneType").is_some_and(|t| t.display() == "Forwarder"),
+                    _ => false,
+                });
+            let forwarders = ask("Get-DnsServerForwarder", vec![]).await?;
+            let forwards = !forwarded.is_empty()
+                || forwarders.iter().any(
+                    |f| matches!(f, Value::Object(o) if o.get("IPAddress").is_some_and(|a| !matches!(a, Value::Null))),
+                );
+            // A server that holds no zone and forwards (a branch office's resolver) answers
+            // from another server's policies: it lacks nothing.
+            if zones.is_empty() && forwards {
+                continue;
+            }
             // Every zone this server holds, and each one's policies: a zone not replicated here
             // yet counts as lacking its policies.
-            for zone in names_of(ask("Get-DnsServerZone", vec![]).await?, "ZoneName", "") {
+            for zone in names_of(zones, "ZoneName", "") {
                 let zone = zone.trim().to_string();
                 let policies = ask("Get-DnsServerQueryResolutionPolicy", vec![("ZoneName", zone.clone())]).await?;
                 names.extend(names_of(policies, "Name", "query resolution policy"));
@@ -59,11 +75,17 @@ impl Lab {
         let first = endpoints.dns_servers[0].name.clone();
         let mut findings = vec![];
         for (index, server) in endpoints.dns_servers.iter().enumerate() {
-            let missing: Vec<&String> = everything.iter().filter(|n| !held[&server.name].contains(*n)).collect();
+            let Some(holds) = held.get(&server.name) else { continue };
+            let missing: Vec<&String> = everything.iter().filter(|n| !holds.contains(*n)).collect();
             if missing.is_empty() {
                 continue;
             }
-            let source = endpoints.dns_servers.iter().map(|d| &d.name).find(|n| **n != server.name).unwrap_or(&first);
+            let source = endpoints
+                .dns_servers
+                .iter()
+                .map(|d| &d.name)
+                .find(|n| **n != server.name && held.contains_key(*n))
+                .unwrap_or(&first);
             for site_name in self.topology.sites_served_by(index) {
                 let site = self.topology.site(&site_name).expect("a served site exists");
                 findings.push(Finding {
@@ -98,6 +120,6 @@ impl super::appliances::Reach<'_> {
     ) -> Result<crate::dns::Answer, LabError> {
         let index = self.lab.topology.dns_server_index_for(from);
         let server = self.endpoints.dns_servers.get(index).map(|d| d.dns).unwrap_or(self.endpoints.dns);
-        Ok(crate::dns::lookup(server, name, Some(from), transport).await?)
+        Ok(crate::dns::lookup(server, name, Some(self.lab.topology.query_source(from)), transport).await?)
     }
 }

@@ -173,7 +173,8 @@ impl Lab {
         let endpoints = self.endpoints();
         let index = self.topology.dns_server_index_for(from);
         let server = endpoints.dns_servers.get(index).map(|d| d.dns).unwrap_or(endpoints.dns);
-        Ok(lookup(server, name, Some(from), transport).await?)
+        // Behind a forwarder (`dns_via`), the server sees the forwarder's address.
+        Ok(lookup(server, name, Some(self.topology.query_source(from)), transport).await?)
     }
 
     // --- faults ---

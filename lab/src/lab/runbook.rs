@@ -45,6 +45,9 @@ impl RoleExecutors {
             .with(crate::dns::cmdlets::specs(), self.dns)
             .with(crate::mediation::cmdlets::specs(), self.appliance)
             .with(crate::clock::cmdlets::specs(), self.clock)
+            .with_views(crate::tenant::FORMAT)
+            .with_views(crate::dns::cmdlets_output::FORMAT)
+            .with_views(crate::mediation::cmdlets::FORMAT)
     }
 }
 
@@ -69,7 +72,9 @@ impl Reach<'_> {
         let workstation = matches!(on, RunOn::AdminSession).then(|| self.lab.topology.admin_workstation()).flatten();
         let dns: Arc<dyn Executor> = if endpoints.dns_servers.is_empty() {
             match &workstation {
-                Some((_, address)) => Arc::new(remote(&endpoints.dns_admin, endpoints.dns).as_from(*address)),
+                Some((_, address)) => Arc::new(
+                    remote(&endpoints.dns_admin, endpoints.dns).as_from(self.lab.topology.query_source(*address)),
+                ),
                 None => Arc::new(remote(&endpoints.dns_admin, endpoints.dns)),
             }
         } else {
@@ -79,9 +84,10 @@ impl Reach<'_> {
                     .iter()
                     .map(|d| NamedServer { name: d.name.clone(), address: d.address, remote: remote(&d.admin, d.dns) })
                     .collect(),
-                resolver: workstation
-                    .as_ref()
-                    .map(|(_, address)| (self.lab.topology.dns_server_index_for(*address), *address)),
+                resolver: workstation.as_ref().map(|(_, address)| {
+                    let topology = &self.lab.topology;
+                    (topology.dns_server_index_for(*address), topology.query_source(*address))
+                }),
             })
         };
         // Connections to the DNS servers' management APIs, kept for the length of the run: its
@@ -93,7 +99,7 @@ impl Reach<'_> {
         let tenant = TenantRemote::new(endpoints.tenant.clone(), self.lab.secrets.admin.clone());
         let (sleeper, mut sleeps) = Sleeper::new();
         let mut executors = RoleExecutors {
-            tenant: Some(Arc::new(TenantExecutor::new(tenant))),
+            tenant: Some(Arc::new(TenantExecutor::new(tenant).starting_at(self.lab.topology.tenant.start_time_of_day))),
             dns: Some(dns),
             appliance: None,
             clock: Some(Arc::new(sleeper)),

@@ -4,19 +4,33 @@
 use super::appliance::Appliance;
 use super::localstore::LocalStore;
 use super::status::ApplianceStatus;
+use crate::clock::TimeOfDay;
 use crate::runbook::{
-    find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Invocation, ParamKind, ParamSpec, PsObject, Target, Value,
+    find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, FormatData, Invocation, ParamKind, ParamSpec, PsObject,
+    Target, Value, View,
 };
 use crate::tenant::{appliance_object, network_object};
+
+/// How the console shows the appliance's status: a list, as the Cloud Connector cmdlets show it
+/// (the LocalStore's copies print as the tenant's objects do).
+pub const FORMAT: FormatData = &[("ApplianceStatus", View::List)];
 use futures::future::BoxFuture;
 
 const LOCAL_STORE: ParamSpec = ParamSpec::named("LocalStore", ParamKind::Switch);
+
+/// What a Mediation Server's reading cmdlets see: its LocalStore, its own status, and the plan's
+/// clock start, so the times they print read as every other verb's.
+pub struct Seen<'a> {
+    pub store: &'a LocalStore,
+    pub status: &'a ApplianceStatus,
+    pub start: TimeOfDay,
+}
 
 /// What a Mediation Server does for one cmdlet.
 #[derive(Clone, Copy)]
 enum Handler {
     /// Reads the LocalStore and the appliance's own status; changes nothing.
-    Reads(fn(&LocalStore, &ApplianceStatus, &Invocation) -> Result<CmdletOutput, CmdletError>),
+    Reads(fn(&Seen, &Invocation) -> Result<CmdletOutput, CmdletError>),
     /// Talks to the tenant as this appliance (registration).
     Registers(for<'a> fn(&'a Appliance) -> BoxFuture<'a, Result<CmdletOutput, crate::http::RemoteError>>),
 }
@@ -42,14 +56,17 @@ pub fn specs() -> impl Iterator<Item = &'static CmdletSpec> + Clone {
 pub async fn execute(appliance: &Appliance, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
     match find(CMDLETS, &invocation.cmdlet).map(|c| c.handler) {
         Some(Handler::Registers(register)) => register(appliance).await.map_err(CmdletError::from),
-        _ => run(&appliance.local_store(), &appliance.status(), invocation),
+        _ => {
+            let (store, status) = (appliance.local_store(), appliance.status());
+            run(&Seen { store: &store, status: &status, start: appliance.config.start_time_of_day }, invocation)
+        }
     }
 }
 
 /// The cmdlets that read a LocalStore and a status, without a running appliance.
-pub fn run(store: &LocalStore, status: &ApplianceStatus, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+pub fn run(seen: &Seen, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
     match find(CMDLETS, &invocation.cmdlet).map(|c| c.handler) {
-        Some(Handler::Reads(read)) => read(store, status, invocation),
+        Some(Handler::Reads(read)) => read(seen, invocation),
         _ => Err(CmdletError::new(format!(
             "The term '{}' is not a cmdlet a Mediation Server runs (it runs: {}).",
             invocation.cmdlet,
@@ -60,7 +77,7 @@ pub fn run(store: &LocalStore, status: &ApplianceStatus, invocation: &Invocation
 
 async fn register(appliance: &Appliance) -> Result<CmdletOutput, crate::http::RemoteError> {
     let record = appliance.register().await?;
-    Ok(CmdletOutput::object(Value::Object(appliance_object(&record))))
+    Ok(CmdletOutput::object(Value::Object(appliance_object(&record, appliance.config.start_time_of_day))))
 }
 
 async fn unregister(appliance: &Appliance) -> Result<CmdletOutput, crate::http::RemoteError> {
@@ -68,28 +85,22 @@ async fn unregister(appliance: &Appliance) -> Result<CmdletOutput, crate::http::
     Ok(CmdletOutput::nothing())
 }
 
-fn network_configuration(
-    store: &LocalStore,
-    _: &ApplianceStatus,
-    invocation: &Invocation,
-) -> Result<CmdletOutput, CmdletError> {
+fn network_configuration(seen: &Seen, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
     require_local_store(invocation)?;
+    let store = seen.store;
     let network = store.configuration.as_ref().map(|c| c.network.clone()).unwrap_or_default();
     Ok(with_empty_warning(store, Value::Object(network_object(&network))))
 }
 
-fn hybrid_configuration(
-    store: &LocalStore,
-    _: &ApplianceStatus,
-    invocation: &Invocation,
-) -> Result<CmdletOutput, CmdletError> {
+fn hybrid_configuration(seen: &Seen, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
     require_local_store(invocation)?;
+    let store = seen.store;
     let hybrid = store.configuration.as_ref().map(|c| c.hybrid.clone()).unwrap_or_default();
     Ok(with_empty_warning(store, Value::Object(PsObject::from_serialize("TenantHybridConfiguration", &hybrid))))
 }
 
-fn appliance_status(_: &LocalStore, status: &ApplianceStatus, _: &Invocation) -> Result<CmdletOutput, CmdletError> {
-    Ok(CmdletOutput::object(Value::Object(status_object(status))))
+fn appliance_status(seen: &Seen, _: &Invocation) -> Result<CmdletOutput, CmdletError> {
+    Ok(CmdletOutput::object(Value::Object(status_object(seen.status, seen.start))))
 }
 
 fn require_local_store(invocation: &Invocation) -> Result<(), CmdletError> {
@@ -113,15 +124,16 @@ fn with_empty_warning(store: &LocalStore, object: Value) -> CmdletOutput {
     output
 }
 
-/// `Get-CcApplianceStatus`, lab times shown as clock readings (`day 2 09:14`).
-pub fn status_object(status: &ApplianceStatus) -> PsObject {
+/// `Get-CcApplianceStatus`, lab times shown as clock readings (`day 2 09:14`) on the clock of a
+/// lab that started at `start`.
+pub fn status_object(status: &ApplianceStatus, start: TimeOfDay) -> PsObject {
     let mut object = PsObject::from_serialize("ApplianceStatus", status);
     // The link probe belongs to the lab's status view, not to the cmdlet's output.
     object.properties.retain(|(k, _)| k != "TenantLinkUp");
     let times = [("LastSuccessfulSync", status.last_successful_sync), ("NextSync", Some(status.next_sync))];
     for (key, value) in object.properties.iter_mut() {
         if let Some((_, time)) = times.iter().find(|(k, _)| k == key) {
-            *value = time.map(|t| Value::String(crate::clock::clock_time(t))).unwrap_or(Value::Null);
+            *value = time.map(|t| Value::String(start.reading(t))).unwrap_or(Value::Null);
         }
     }
     object
@@ -162,6 +174,10 @@ mod tests {
         }
     }
 
+    fn seen<'a>(store: &'a LocalStore, status: &'a ApplianceStatus) -> Seen<'a> {
+        Seen { store, status, start: TimeOfDay::MIDNIGHT }
+    }
+
     fn enabled_store() -> LocalStore {
         let mut c = TenantConfiguration { version: 2, ..Default::default() };
         let s = &mut c.network.media_bypass_settings;
@@ -176,7 +192,7 @@ mod tests {
 
     #[test]
     fn network_configuration_shows_the_localstore_bypass_settings_as_a_nested_object() {
-        let out = run(&enabled_store(), &status(), &invocation("Get-CsNetworkConfiguration", true)).unwrap();
+        let out = run(&seen(&enabled_store(), &status()), &invocation("Get-CsNetworkConfiguration", true)).unwrap();
         assert!(out.warnings.is_empty());
         let Value::Object(network) = &out.objects[0] else { panic!("expected an object, got {:?}", out.objects) };
         assert_eq!(network.type_name, "NetworkConfiguration");
@@ -193,16 +209,18 @@ mod tests {
     #[test]
     fn without_local_store_the_mediation_server_says_to_use_it() {
         for cmdlet in ["Get-CsNetworkConfiguration", "Get-CsTenantHybridConfiguration"] {
-            let err = run(&enabled_store(), &status(), &invocation(cmdlet, false)).unwrap_err();
+            let err = run(&seen(&enabled_store(), &status()), &invocation(cmdlet, false)).unwrap_err();
             assert!(err.message.contains(&format!("{cmdlet} -LocalStore")), "{}", err.message);
         }
     }
 
     #[test]
     fn an_empty_localstore_shows_defaults_with_a_warning() {
-        let out = run(&LocalStore::default(), &status(), &invocation("get-csnetworkconfiguration", true)).unwrap();
+        let out =
+            run(&seen(&LocalStore::default(), &status()), &invocation("get-csnetworkconfiguration", true)).unwrap();
         assert_eq!(out.warnings.len(), 1);
-        let out = run(&enabled_store(), &status(), &invocation("Get-CsTenantHybridConfiguration", true)).unwrap();
+        let out =
+            run(&seen(&enabled_store(), &status()), &invocation("Get-CsTenantHybridConfiguration", true)).unwrap();
         let Value::Object(hybrid) = &out.objects[0] else { panic!() };
         assert!(
             matches!(hybrid.get("HybridConfigServiceInternalUrl"), Some(Value::String(u)) if u.contains("hybridvoice"))
@@ -211,18 +229,27 @@ mod tests {
 
     #[test]
     fn appliance_status_prints_lab_times_as_clock_readings() {
-        let out = run(&LocalStore::default(), &status(), &invocation("Get-CcApplianceStatus", false)).unwrap();
+        let out = run(&seen(&LocalStore::default(), &status()), &invocation("Get-CcApplianceStatus", false)).unwrap();
         let Value::Object(s) = &out.objects[0] else { panic!() };
         assert_eq!(s.type_name, "ApplianceStatus");
         assert_eq!(s.get("LastSuccessfulSync"), Some(&Value::String("day 1 01:00".into())));
         assert_eq!(s.get("NextSync"), Some(&Value::String("day 2 01:00".into())));
         assert_eq!(s.get("TenantReachable"), Some(&Value::Bool(false)));
         assert_eq!(s.get("TenantError"), Some(&Value::String("the link to the tenant is cut".into())));
+
+        // A plan whose lab starts at 02:00 reads the same instants two hours later.
+        let status = status();
+        let two = Seen { store: &LocalStore::default(), status: &status, start: "02:00".parse().unwrap() };
+        let out = run(&two, &invocation("Get-CcApplianceStatus", false)).unwrap();
+        let Value::Object(s) = &out.objects[0] else { panic!() };
+        assert_eq!(s.get("LastSuccessfulSync"), Some(&Value::String("day 1 03:00".into())));
+        assert_eq!(s.get("NextSync"), Some(&Value::String("day 2 03:00".into())));
     }
 
     #[test]
     fn an_unknown_cmdlet_is_named() {
-        let err = run(&LocalStore::default(), &status(), &invocation("Set-CsNetworkConfiguration", false)).unwrap_err();
+        let err = run(&seen(&LocalStore::default(), &status()), &invocation("Set-CsNetworkConfiguration", false))
+            .unwrap_err();
         assert!(
             err.message.contains("'Set-CsNetworkConfiguration' is not a cmdlet a Mediation Server runs"),
             "{}",

@@ -68,6 +68,8 @@ pub struct ApplianceConfig {
     pub replication_window: Duration,
     /// This appliance's sync offset inside the window.
     pub sync_offset: Duration,
+    /// The plan's wall-clock time at lab time 0: its cmdlets print times on the plan's clock.
+    pub start_time_of_day: crate::clock::TimeOfDay,
 }
 
 /// What starting one appliance's Mediation Server takes beyond the topology and the secrets:
@@ -219,6 +221,7 @@ pub fn appliance_config(
         data_dir: data_dir.unwrap_or_else(|| PathBuf::from(".bypass-lab/appliances").join(&appliance.name)),
         replication_window: window,
         sync_offset: schedule::sync_offset(topology.tenant.replication_seed, &appliance.name, window),
+        start_time_of_day: topology.tenant.start_time_of_day,
     })
 }
 

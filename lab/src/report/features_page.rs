@@ -1,9 +1,15 @@
-//! `features.html` for a rehearsal of the features: every feature, scenario and step with its
-//! outcome and failure message, and the totals, rendered from the Cucumber JSON written beside it.
+//! `features.html` for a rehearsal of the features, the features as living documentation: a
+//! table of contents, then per feature its file (`features/NAME.feature`), its description, and
+//! every scenario as its file groups them (Rules, Scenario Outlines with their examples), with
+//! each step's outcome and failure message. Rendered from the Cucumber JSON written beside it,
+//! and from the feature files that ran for what the JSON leaves out.
 
 use super::cucumber_json::{parse, FeatureResult, ScenarioResult, Status};
 use super::escape::html;
+use super::feature_file::{FeatureFile, Placement};
+use super::fit::{Fit, Reflow};
 use super::page::{document, plural};
+use super::provenance::Provenance;
 use super::ReportError;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -34,17 +40,46 @@ pub fn totals(features: &[FeatureResult]) -> Totals {
     t
 }
 
-/// Reads the Cucumber JSON at `json` and writes the page to `page`.
-pub fn write_from_json(json: &Path, page: &Path, title: &str) -> Result<(), ReportError> {
+/// Reads the Cucumber JSON at `json` and writes the page to `page`; `provenance` says what
+/// produced it.
+pub fn write_from_json(json: &Path, page: &Path, title: &str, provenance: &Provenance) -> Result<(), ReportError> {
     let text =
         std::fs::read_to_string(json).map_err(|source| ReportError::Read { file: json.to_path_buf(), source })?;
     let features = parse(&text).map_err(|source| ReportError::CucumberJson { file: json.to_path_buf(), source })?;
-    std::fs::write(page, render(&features, title))
+    std::fs::write(page, render(&features, title, provenance))
         .map_err(|source| ReportError::Write { file: page.to_path_buf(), source })
 }
 
+/// The prefix of the scratch folder the features are copied to before they run (each file as
+/// `NNN-NAME.feature`, in the order found).
+const SCRATCH: &str = "bypass-lab-features-";
+
+/// A feature file as its author knows it: `features/NAME.feature` (or under the folder given with
+/// `--features`), not the scratch copy that ran.
+pub fn shown_path(uri: &str, provenance: &Provenance) -> String {
+    let path = Path::new(uri);
+    let in_scratch =
+        path.parent().and_then(|p| p.file_name()).is_some_and(|d| d.to_string_lossy().starts_with(SCRATCH));
+    if !in_scratch {
+        return uri.to_string();
+    }
+    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match file.split_once('-') {
+        Some((n, rest)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => rest.to_string(),
+        _ => file,
+    };
+    let folder = match &provenance.input {
+        (label, dir) if label == "features" && dir != BUILT_IN => dir.trim_end_matches('/').to_string(),
+        _ => "features".to_string(),
+    };
+    format!("{folder}/{name}")
+}
+
+/// What [`Provenance::input`] says for the features built into the binary.
+pub const BUILT_IN: &str = "built-in";
+
 /// The page for `features`; `title` names what was rehearsed (plan and backend).
-pub fn render(features: &[FeatureResult], title: &str) -> String {
+pub fn render(features: &[FeatureResult], title: &str, provenance: &Provenance) -> String {
     let t = totals(features);
     let passed = t.scenarios[2] == 0 && t.scenarios[0] > 0;
     let word = if passed { "pass" } else { "fail" };
@@ -55,6 +90,7 @@ pub fn render(features: &[FeatureResult], title: &str) -> String {
         html(title),
         word.to_uppercase()
     );
+    body.push_str(&provenance.html());
     let _ = writeln!(
         body,
         "<div class=\"counts totals\" data-features=\"{}\">\
@@ -72,30 +108,149 @@ pub fn render(features: &[FeatureResult], title: &str) -> String {
         t.steps[2],
         t.steps[1],
     );
-    for feature in features {
-        feature_section(&mut body, feature);
+    let mut ordered: Vec<&FeatureResult> = features.iter().collect();
+    // The files in the order they were found (the scratch copies are numbered so).
+    ordered.sort_by_key(|f| Path::new(&f.uri).file_name().map(|n| n.to_string_lossy().into_owned()));
+    let ids = feature_ids(&ordered);
+    toc(&mut body, &ordered, &ids, provenance);
+    let mut reflow = Reflow::default();
+    for (feature, id) in ordered.iter().zip(&ids) {
+        feature_section(&mut body, feature, id, provenance, &mut reflow);
     }
-    document(&format!("{title}: {word}"), &body)
+    document(&format!("{title}: {word}"), &reflow.css(), &body)
 }
 
-fn feature_section(body: &mut String, feature: &FeatureResult) {
+/// A stable id per feature, from its file's name.
+fn feature_ids(features: &[&FeatureResult]) -> Vec<String> {
+    let mut ids: Vec<String> = vec![];
+    for f in features {
+        let stem = Path::new(&f.uri).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = match stem.split_once('-') {
+            Some((n, rest)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => rest.to_string(),
+            _ => stem,
+        };
+        let base: String =
+            stem.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        let mut id = format!("feature-{base}");
+        let mut n = 2;
+        while ids.contains(&id) {
+            id = format!("feature-{base}-{n}");
+            n += 1;
+        }
+        ids.push(id);
+    }
+    ids
+}
+
+fn toc(body: &mut String, features: &[&FeatureResult], ids: &[String], provenance: &Provenance) {
+    body.push_str("<nav class=\"toc\" id=\"contents\">\n<h2>Contents</h2>\n<ol>\n");
+    for (f, id) in features.iter().zip(ids) {
+        let t = totals(std::slice::from_ref(*f));
+        let failed = if t.scenarios[2] > 0 {
+            format!(", <span class=\"failed\">{} failed</span>", t.scenarios[2])
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            body,
+            "<li><a href=\"#{id}\">{}</a> <span class=\"mono note-inline\">{}</span> \
+             <span class=\"none\">({}{failed})</span></li>",
+            html(&f.name),
+            html(&shown_path(&f.uri, provenance)),
+            plural(f.elements.len(), "scenario"),
+        );
+    }
+    body.push_str("</ol>\n</nav>\n");
+}
+
+fn feature_section(body: &mut String, feature: &FeatureResult, id: &str, provenance: &Provenance, reflow: &mut Reflow) {
+    // The file that ran, while the run's scratch copy is still there; a page rendered later from
+    // the JSON alone shows no description and no grouping beyond the scenarios' names.
+    let file = read_feature_file(&feature.uri).map(|t| FeatureFile::parse(&t));
     let _ = writeln!(
         body,
-        "<section class=\"feature\" data-feature=\"{}\">\n<h2>{}</h2>\n<p class=\"lead mono\">{}</p>",
+        "<section class=\"feature\" id=\"{id}\" data-feature=\"{}\">\n<h2>{}</h2>\n<p class=\"lead mono path\">{}</p>",
         html(&feature.name),
         html(&feature.name),
-        html(&feature.uri)
+        html(&shown_path(&feature.uri, provenance))
     );
-    body.push_str(
-        "<table class=\"scenarios\">\n<thead><tr><th>scenario</th><th>outcome</th><th>steps</th></tr></thead>\n<tbody>\n",
-    );
-    for scenario in &feature.elements {
-        scenario_row(body, &feature.name, scenario);
+    if let Some(description) = file.as_ref().map(|f| f.description.as_str()).filter(|d| !d.is_empty()) {
+        // The file's lines are wrapped for an editor; the page rewraps each paragraph.
+        for paragraph in description.split("\n\n").filter(|p| !p.trim().is_empty()) {
+            let text = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+            let _ = writeln!(body, "<p class=\"description\">{}</p>", html(&text));
+        }
     }
-    body.push_str("</tbody>\n</table>\n</section>\n");
+    let mut scenarios: Vec<&ScenarioResult> = feature.elements.iter().collect();
+    scenarios.sort_by_key(|s| s.line);
+    let mut fit = Fit::default();
+    fit.words(0, "scenario");
+    fit.words(1, "outcome skipped");
+    fit.cell(2, ["a-long-step-word"]);
+    let mut rows = String::new();
+    let mut rule: Option<String> = None;
+    let mut outline: Option<(usize, String)> = None;
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let placement = match &file {
+            Some(f) => f.placement(scenario.line),
+            // Without the file, scenarios of one name next to each other are an outline's examples.
+            None => {
+                let same = |j: usize| scenarios.get(j).is_some_and(|s| s.name == scenario.name);
+                let repeated = same(i + 1) || (i > 0 && same(i - 1));
+                let first = scenarios.iter().position(|s| s.name == scenario.name).unwrap_or(i);
+                Placement { rule: None, outline: repeated.then(|| (scenarios[first].line, scenario.name.clone())) }
+            }
+        };
+        if placement.rule != rule {
+            if let Some(name) = &placement.rule {
+                let _ = writeln!(
+                    rows,
+                    "<tr class=\"group rule\" data-rule=\"{}\"><td colspan=\"3\" data-label=\"rule\"><b>Rule:</b> {}</td></tr>",
+                    html(name),
+                    html(name)
+                );
+            }
+            rule = placement.rule.clone();
+        }
+        if placement.outline != outline {
+            if let Some((line, name)) = &placement.outline {
+                let examples = scenarios
+                    .iter()
+                    .filter(|s| {
+                        file.as_ref()
+                            .map(|f| f.placement(s.line).outline == placement.outline)
+                            .unwrap_or(s.name == *name)
+                    })
+                    .count();
+                let _ = writeln!(
+                    rows,
+                    "<tr class=\"group outline\" data-outline=\"{}\"><td colspan=\"3\" class=\"scenario-name\" data-label=\"outline\">\
+                     <b>Scenario Outline:</b> {} <span class=\"none\">line {line}, {}</span></td></tr>",
+                    html(name),
+                    html(name),
+                    plural(examples, "example")
+                );
+            }
+            outline = placement.outline.clone();
+        }
+        fit.words(0, &scenario.name);
+        scenario_row(&mut rows, &feature.name, scenario, outline.is_some());
+    }
+    let _ = write!(
+        body,
+        "<table class=\"scenarios\"{}>\n<thead><tr><th>scenario</th><th>outcome</th><th>steps</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n</section>\n",
+        reflow.attribute(&fit)
+    );
 }
 
-fn scenario_row(body: &mut String, feature: &str, scenario: &ScenarioResult) {
+/// The text of the feature file a report's `uri` names. Cucumber writes the path less the
+/// current directory and less its leading `/`, so a file in the scratch folder under `/tmp` is
+/// `tmp/...`: it is looked for both under the current directory and from the root.
+fn read_feature_file(uri: &str) -> Option<String> {
+    [uri.to_string(), format!("/{uri}")].iter().find_map(|path| std::fs::read_to_string(path).ok())
+}
+
+fn scenario_row(body: &mut String, feature: &str, scenario: &ScenarioResult, example: bool) {
     let status = scenario.status().word();
     let tags: Vec<String> = scenario.tags.iter().map(|t| html(&t.name)).collect();
     let tags = if tags.is_empty() {
@@ -103,14 +258,17 @@ fn scenario_row(body: &mut String, feature: &str, scenario: &ScenarioResult) {
     } else {
         format!("<br><span class=\"mono none\">{}</span>", tags.join(" "))
     };
+    let (class, name) = if example {
+        (" example", format!("Example <span class=\"none\">line {}</span>", scenario.line))
+    } else {
+        ("", format!("{}{tags}<br><span class=\"none\">line {}</span>", html(&scenario.name), scenario.line))
+    };
     let _ = write!(
         body,
-        "<tr class=\"scenario {status}\" data-feature=\"{}\" data-scenario=\"{}\" data-status=\"{status}\">\
-         <td>{}{tags}<br><span class=\"none\">line {}</span></td><td class=\"{status}\">{status}</td><td>",
+        "<tr class=\"scenario {status}{class}\" data-feature=\"{}\" data-scenario=\"{}\" data-status=\"{status}\">\
+         <td class=\"scenario-name\" data-label=\"scenario\">{name}</td><td class=\"{status}\" data-label=\"outcome\">{status}</td><td data-label=\"steps\">",
         html(feature),
         html(&scenario.name),
-        html(&scenario.name),
-        scenario.line
     );
     for (which, hooks) in [("before", &scenario.before), ("after", &scenario.after)] {
         for hook in hooks.iter().filter(|h| Status::of(&h.result) == Status::Failed) {
@@ -163,6 +321,65 @@ mod tests {
         {"name":"no lab","keyword":"Scenario","line":9,"before":[{"result":{"status":"failed","error_message":"lab did not start"}}],"steps":[]}
     ]}]"#;
 
+    fn provenance() -> Provenance {
+        Provenance {
+            command: "bypass-lab rehearse".into(),
+            plan: "built-in topology".into(),
+            input: ("features".into(), BUILT_IN.into()),
+            version: "0.1.0".into(),
+            at: "2025-12-06 09:35 UTC".into(),
+        }
+    }
+
+    #[test]
+    fn a_scratch_copy_is_shown_as_the_file_its_author_knows() {
+        let p = provenance();
+        assert_eq!(shown_path("/tmp/bypass-lab-features-Ab12/003-dns.feature", &p), "features/dns.feature");
+        assert_eq!(shown_path("features/tiny.feature", &p), "features/tiny.feature");
+        let mine = Provenance { input: ("features".into(), "my/features/".into()), ..p };
+        assert_eq!(shown_path("/tmp/bypass-lab-features-x/010-a-b.feature", &mine), "my/features/a-b.feature");
+    }
+
+    #[test]
+    fn the_page_has_contents_descriptions_and_outlines_grouped() {
+        let dir = tempfile::Builder::new().prefix(SCRATCH).tempdir().unwrap();
+        let file = dir.path().join("000-dns.feature");
+        std::fs::write(
+            &file,
+            "Feature: DNS\n  Answers per site.\n\n  Scenario: one\n    Then x\n\n  Scenario Outline: by address\n    Then <a>\n    Examples:\n      | a |\n      | 1 |\n      | 2 |\n",
+        )
+        .unwrap();
+        let step =
+            |line: usize| format!(r#"{{"keyword":"Then ","name":"x","line":{line},"result":{{"status":"passed"}}}}"#);
+        let json = format!(
+            r#"[{{"uri":{uri},"name":"DNS","elements":[
+              {{"type":"scenario","id":"dns/by-address","name":"by address","line":12,"steps":[{s8}]}},
+              {{"type":"scenario","id":"dns/one","name":"one","line":4,"steps":[{s5}]}},
+              {{"type":"scenario","id":"dns/by-address","name":"by address","line":11,"steps":[{s8}]}}]}}]"#,
+            uri = serde_json::to_string(&file.display().to_string()).unwrap(),
+            s8 = step(8),
+            s5 = step(5)
+        );
+        let page = render(&parse(&json).unwrap(), "Rehearsal", &provenance());
+        assert!(
+            page.contains(
+                "<li><a href=\"#feature-dns\">DNS</a> <span class=\"mono note-inline\">features/dns.feature</span>"
+            ),
+            "{page}"
+        );
+        assert!(page.contains("<p class=\"description\">Answers per site.</p>"));
+        assert!(!page.contains(SCRATCH), "the scratch path is not shown");
+        let outline =
+            page.find("<b>Scenario Outline:</b> by address <span class=\"none\">line 7, 2 examples</span>").unwrap();
+        let one = page.find("data-scenario=\"one\"").unwrap();
+        let examples: Vec<usize> = page.match_indices("class=\"scenario passed example\"").map(|(i, _)| i).collect();
+        assert_eq!(examples.len(), 2);
+        assert!(one < outline && outline < examples[0], "in file order, the examples under their outline");
+        assert!(
+            page[examples[0]..].contains("line 11") && page.find("line 11").unwrap() < page.find("line 12").unwrap()
+        );
+    }
+
     #[test]
     fn totals_count_scenarios_and_steps_by_outcome() {
         let features = parse(JSON).unwrap();
@@ -174,7 +391,7 @@ mod tests {
 
     #[test]
     fn failure_messages_are_escaped_and_the_verdict_is_fail() {
-        let page = render(&parse(JSON).unwrap(), "Rehearsal");
+        let page = render(&parse(JSON).unwrap(), "Rehearsal", &provenance());
         assert!(page.contains("expected &lt;a&gt;, got &quot;b&quot;"), "{page}");
         assert!(page.contains("data-verdict=\"fail\""));
         assert!(page.contains("<h2>F &lt;1&gt;</h2>"));

@@ -94,11 +94,12 @@ fn cases<'a>(phase: &PhaseVerdict, findings: &[&'a Finding]) -> Vec<Case<'a>> {
     let mut placed = vec![false; findings.len()];
     let mut out: Vec<Case<'a>> = vec![];
     for row in &phase.rows {
-        let mut case = Case {
-            name: region_name(&row.site, &row.subnet, &row.range, row.window.as_deref()),
-            findings: vec![],
-            observed: vec![observed(row)],
-        };
+        let mut name = region_name(&row.site, &row.subnet, &row.range, row.window.as_deref());
+        // Rows of one region split by the plan's declared client populations.
+        if let Some(population) = &row.population {
+            let _ = write!(name, " ({population})");
+        }
+        let mut case = Case { name, findings: vec![], observed: vec![observed(row)] };
         for (i, f) in findings.iter().enumerate() {
             if is_about(f, row) {
                 case.findings.push(f);
@@ -271,6 +272,7 @@ mod tests {
             decision: Decision::NoBypass,
             reason: "no URL".into(),
             media: "client <-> Mediation Server <-> gateway".into(),
+            population: None,
         }
     }
 
@@ -306,6 +308,7 @@ mod tests {
             judged_at: "day 2 08:00".into(),
             output: vec![],
             timeline: None,
+            populations: vec![],
         };
         let mut night =
             finding(Severity::Error, "dns", (HOSTILE, "10.9.0.0/24", "10.9.0.0/24"), &[], "at night & <more>");

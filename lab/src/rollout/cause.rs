@@ -1,10 +1,11 @@
 //! The likely cause of a deviation, in one sentence, read from the DNS server's configuration,
 //! the appliances' LocalStores and the client's own fetch.
 
-use super::dns_view::{DnsView, PolicyView, ZoneView};
+use super::dns_view::{DnsView, ForwardingView, PolicyView, ZoneView};
 use super::model::ApplianceRow;
 use super::observe::Observation;
 use super::route::{Asked, Route, Router, Routing};
+use super::via::{via, Via};
 use crate::client::FetchOutcome;
 use crate::topology::Topology;
 use std::net::IpAddr;
@@ -62,6 +63,36 @@ pub fn whose(topology: &Topology, addresses: &[IpAddr]) -> String {
 }
 
 impl<'a> Context<'a> {
+    /// How `o`'s queries for the host reach the answering server, when through a forwarder.
+    pub fn via(&self, o: &Observation) -> Option<Via> {
+        via(self.topology, self.views, self.host, &o.sample)
+    }
+
+    /// The index of the server whose policies answer `o`, and the address they see it from.
+    fn answering(&self, o: &Observation) -> (usize, IpAddr) {
+        match self.via(o) {
+            Some(Via { server: Some(server), source, .. }) => (server, source),
+            _ => (o.sample.server, o.sample.address),
+        }
+    }
+
+    /// Who reaches whom: "Perth's queries reach dc1 from forwarder 10.50.0.5".
+    fn reach(&self, o: &Observation, via: &Via) -> String {
+        let queries = if o.sample.whole() {
+            format!("{}'s queries", o.sample.site)
+        } else {
+            format!("the queries of {}", o.sample.place())
+        };
+        match via.server.and_then(|i| self.topology.dns_server_plans().get(i).map(|d| d.name.clone())) {
+            Some(server) => format!("{queries} reach {server} from {}", via.forwarder),
+            None => format!(
+                "{queries} go to {}, which forwards them to {}, no DNS server of the plan",
+                via.forwarder,
+                join(&via.to)
+            ),
+        }
+    }
+
     pub fn new(
         topology: &'a Topology,
         views: &'a [DnsView],
@@ -73,9 +104,15 @@ impl<'a> Context<'a> {
         Context { topology, views, routers, appliances, host, tenant_version }
     }
 
+    /// The configuration of the server whose policies answer `o`.
     fn view(&self, o: &Observation) -> &'a DnsView {
-        static EMPTY: DnsView = DnsView { client_subnets: vec![], zones: vec![], server_policies: vec![] };
-        self.views.get(o.sample.server).or_else(|| self.views.first()).unwrap_or(&EMPTY)
+        static EMPTY: DnsView = DnsView {
+            client_subnets: vec![],
+            zones: vec![],
+            server_policies: vec![],
+            forwarding: ForwardingView { servers: vec![], zones: vec![] },
+        };
+        self.views.get(self.answering(o).0).or_else(|| self.views.first()).unwrap_or(&EMPTY)
     }
 
     fn zone(&self, o: &Observation) -> Option<&'a ZoneView> {
@@ -84,10 +121,11 @@ impl<'a> Context<'a> {
 
     /// The route the client's query took, decided as its DNS server decides.
     fn routing(&self, o: &Observation, zone: &'a ZoneView) -> Option<Routing<'a>> {
-        let index = if o.sample.server < self.routers.len() { o.sample.server } else { 0 };
+        let (index, client) = self.answering(o);
+        let index = if index < self.routers.len() { index } else { 0 };
         let router = self.routers.get(index)?;
         let interface = self.topology.dns_server_plans().get(index).map(|d| d.address)?;
-        Some(router.route(zone, &Asked { client: o.sample.address, interface, host: self.host, time: o.time }))
+        Some(router.route(zone, &Asked { client, interface, host: self.host, time: o.time }))
     }
 
     /// What a site's own client subnets cover instead, when some cover other parts of the site:
@@ -139,7 +177,9 @@ impl<'a> Context<'a> {
     /// Why a client's queries land where they do: the client subnets covering it and the
     /// policy that answers, or the reason they fall to the default scope.
     fn route(&self, o: &Observation, zone: &'a ZoneView) -> Result<(Vec<String>, String, Vec<String>), String> {
-        let covering: Vec<String> = self.view(o).covering(o.sample.address).iter().map(|c| c.name.clone()).collect();
+        let via = self.via(o);
+        let source = self.answering(o).1;
+        let covering: Vec<String> = self.view(o).covering(source).iter().map(|c| c.name.clone()).collect();
         let place = o.sample.place();
         let routing = self.routing(o, zone);
         match routing.as_ref().map(|r| &r.route) {
@@ -160,6 +200,12 @@ impl<'a> Context<'a> {
                 covering.join(", ")
             ));
         }
+        if let (true, Some(via)) = (covering.is_empty(), &via) {
+            return Err(format!(
+                "{}, which no client subnet covers, so they fall to the default scope",
+                self.reach(o, via)
+            ));
+        }
         if covering.is_empty() {
             return Err(format!(
                 "no client subnet covers {place}{}, so its queries fall to the default scope",
@@ -175,6 +221,9 @@ impl<'a> Context<'a> {
 
     /// An internal subnet that should resolve to its own site and resolved nothing.
     pub fn nothing_resolved(&self, o: &Observation) -> String {
+        if let Some(via) = self.via(o).filter(|v| v.server.is_none()) {
+            return format!("{}, so nothing resolves ({})", self.reach(o, &via), o.answer);
+        }
         let Some(zone) = self.zone(o) else {
             return format!(
                 "no zone of the internal DNS server holds {}, so nothing resolves ({})",
@@ -233,8 +282,16 @@ impl<'a> Context<'a> {
                         } else {
                             format!("the clients of {}", o.sample.place())
                         };
+                        // Behind a forwarder, the policy matched the forwarder's address.
+                        let (reached, via) = match self.via(o) {
+                            Some(v) => (
+                                format!("{}, which client subnet {} covers: ", self.reach(o, &v), covering.join(", ")),
+                                String::new(),
+                            ),
+                            None => (String::new(), via),
+                        };
                         return format!(
-                            "policy {policy} sends {whom} to zone scope {scope} ({}){via}",
+                            "{reached}policy {policy} sends {whom} to zone scope {scope} ({}){via}",
                             whose(self.topology, &held),
                         );
                     }

@@ -16,6 +16,33 @@ pub struct DnsView {
     pub zones: Vec<ZoneView>,
     /// Server-level query resolution policies (DENY or IGNORE only), in processing order.
     pub server_policies: Vec<PolicyView>,
+    /// Where it forwards what its zones do not answer (`Get-DnsServerForwarder`, and the zones
+    /// of type Forwarder `Get-DnsServerZone` lists).
+    pub forwarding: ForwardingView,
+}
+
+/// A server's forwarders as its cmdlets print them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ForwardingView {
+    pub servers: Vec<IpAddr>,
+    /// Conditional forwarder zones (lower case) and their master servers.
+    pub zones: Vec<(String, Vec<IpAddr>)>,
+}
+
+impl ForwardingView {
+    /// Where its server sends a query for `host`: to these forwarders, or (None) nowhere, as
+    /// the server itself decides ([`crate::dns::policy::Forwarders::route`]).
+    pub fn forwards(&self, host: &str, own_zone: Option<&ZoneView>) -> Option<Vec<IpAddr>> {
+        let forwarders = crate::dns::policy::Forwarders {
+            servers: self.servers.clone(),
+            zones: self.zones.iter().cloned().collect(),
+        };
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        match forwarders.route(&host, own_zone.map(|z| z.name.len())) {
+            crate::dns::policy::forwarders::Route::Forward(to) => Some(to),
+            crate::dns::policy::forwarders::Route::Here => None,
+        }
+    }
 }
 
 /// One DNS server's configuration under its computer name (`dns` for the implicit server), as
@@ -81,7 +108,9 @@ pub fn client_subnets_read(server: Option<&str>) -> String {
 /// and the server-level policies.
 pub fn first_read(server: Option<&str>) -> String {
     let on = on(server);
-    format!("Get-DnsServerClientSubnet{on}\nGet-DnsServerZone{on}\nGet-DnsServerQueryResolutionPolicy{on}\n")
+    format!(
+        "Get-DnsServerClientSubnet{on}\nGet-DnsServerZone{on}\nGet-DnsServerQueryResolutionPolicy{on}\nGet-DnsServerForwarder{on}\n"
+    )
 }
 
 /// What to run, once the zones are known, to read each one's scopes and policies.
@@ -116,6 +145,11 @@ fn list(o: &PsObject, name: &str) -> Vec<Value> {
     }
 }
 
+/// A property holding one address or a list of them.
+fn addresses(o: &PsObject, name: &str) -> Vec<IpAddr> {
+    list(o, name).iter().filter_map(|v| v.display().trim().parse().ok()).collect()
+}
+
 /// The step outputs of a read, in order.
 pub fn outputs(transcript: &Transcript) -> Vec<&CmdletOutput> {
     transcript.steps.iter().map(|s| &s.output).collect()
@@ -132,6 +166,7 @@ where
     let first = run(first_read(server)).await?;
     let out = outputs(&first);
     let mut view = DnsView::from_first_read(out[0], out[1], out[2]);
+    view.add_forwarders(out[3]);
     for zone in view.zones.iter().map(|z| z.name.clone()).collect::<Vec<_>>() {
         let read = run(zone_read(&zone, server)).await?;
         let out = outputs(&read);
@@ -181,12 +216,28 @@ impl DnsView {
 
     /// Client subnets, zone names and server-level policies from the output of [`first_read`].
     pub fn from_first_read(subnets: &CmdletOutput, zones: &CmdletOutput, server_policies: &CmdletOutput) -> DnsView {
+        let forwarder = |o: &&PsObject| text(o, "ZoneType").eq_ignore_ascii_case("Forwarder");
+        let forward_zones = objects(zones)
+            .filter(forwarder)
+            .map(|o| (text(o, "ZoneName").to_ascii_lowercase(), addresses(o, "MasterServers")))
+            .collect();
         let zones = objects(zones)
+            .filter(|o| !forwarder(o))
             .map(|o| ZoneView { name: text(o, "ZoneName").to_ascii_lowercase(), ..Default::default() })
             .collect();
         let mut server_policies: Vec<PolicyView> = objects(server_policies).map(policy_of).collect();
         server_policies.sort_by_key(|p| p.processing_order);
-        DnsView { client_subnets: DnsView::client_subnets_of(subnets), zones, server_policies }
+        DnsView {
+            client_subnets: DnsView::client_subnets_of(subnets),
+            zones,
+            server_policies,
+            forwarding: ForwardingView { servers: vec![], zones: forward_zones },
+        }
+    }
+
+    /// The server-level forwarders from the output of `Get-DnsServerForwarder`.
+    pub fn add_forwarders(&mut self, forwarders: &CmdletOutput) {
+        self.forwarding.servers = objects(forwarders).flat_map(|o| addresses(o, "IPAddress")).collect();
     }
 
     /// Fills a zone's policies and scope names from the output of [`zone_read`].

@@ -124,6 +124,24 @@ pub fn judge(phase: &str, expectation: &Expectation, observations: &[Observation
             }
             continue;
         }
+        // A declared population the Plan page does not support (Mac, an older build, a
+        // full-tunnel VPN) is expected not to bypass, whatever DNS answers it: the site's share
+        // names it instead of a finding.
+        if !o.sample.supported() {
+            if bypassed {
+                out.push(finding(
+                    Severity::Error,
+                    phase,
+                    o,
+                    format!(
+                        "{} clients bypass although the Plan page does not support media bypass for them: {}",
+                        o.sample.population.as_ref().map(|p| p.name.as_str()).unwrap_or("unsupported"),
+                        o.row(cx.topology).reason
+                    ),
+                ));
+            }
+            continue;
+        }
         let in_use = expectation.enabled && expectation.url.is_some() && !expectation.records_removed;
         if let Some(judged) = weighted(o, cx, &own).filter(|_| in_use) {
             let errors = judged.iter().any(|(s, _)| *s == Severity::Error);
@@ -261,6 +279,7 @@ subnets = ["198.51.100.0/24"]
                 ],
             }],
             server_policies: vec![],
+            forwarding: Default::default(),
         }
     }
 

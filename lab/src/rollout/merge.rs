@@ -16,13 +16,21 @@ fn behaviour(row: &SubnetRow) -> impl PartialEq + '_ {
     (&row.resolved, &row.resolved_site, row.web_service, row.decision, &row.media)
 }
 
-/// A region's identity within a phase.
-fn region_key(o: &Observation) -> (String, String, String) {
-    (o.sample.site.clone(), o.sample.subnet.to_string(), o.sample.range_text())
+/// A region's identity within a phase (and the population its client stands for, when the
+/// plan declares them: each population keeps its own rows).
+type RegionKey = (String, String, String, Option<String>);
+
+fn region_key(o: &Observation) -> RegionKey {
+    (
+        o.sample.site.clone(),
+        o.sample.subnet.to_string(),
+        o.sample.range_text(),
+        o.sample.population.as_ref().map(|p| p.name.clone()),
+    )
 }
 
 /// The windows each region was judged in, in order.
-fn windows_by_region(observations: &[Observation]) -> BTreeMap<(String, String, String), Vec<Window>> {
+fn windows_by_region(observations: &[Observation]) -> BTreeMap<RegionKey, Vec<Window>> {
     let mut out: BTreeMap<_, Vec<Window>> = BTreeMap::new();
     for o in observations {
         if let Some(w) = o.window {
@@ -48,7 +56,7 @@ pub fn rows(observations: &[Observation], topology: &Topology) -> Vec<SubnetRow>
     let windows = windows_by_region(observations);
     // 1. A region's windows that behave alike join.
     let mut per_region: Vec<(SubnetRow, Vec<IpNet>)> = vec![];
-    let mut seen: Vec<(String, String, String)> = vec![];
+    let mut seen: Vec<RegionKey> = vec![];
     for o in observations {
         let key = region_key(o);
         if seen.contains(&key) {
@@ -74,7 +82,11 @@ pub fn rows(observations: &[Observation], topology: &Topology) -> Vec<SubnetRow>
     let mut out: Vec<(SubnetRow, Vec<IpNet>)> = vec![];
     for (row, range) in per_region {
         let same = out.iter_mut().find(|(r, _)| {
-            r.site == row.site && r.subnet == row.subnet && r.window == row.window && behaviour(r) == behaviour(&row)
+            r.site == row.site
+                && r.subnet == row.subnet
+                && r.population == row.population
+                && r.window == row.window
+                && behaviour(r) == behaviour(&row)
         });
         match same {
             Some((r, blocks)) => {
@@ -117,7 +129,12 @@ pub fn findings(found: Vec<Finding>, observations: &[Observation]) -> Vec<Findin
     }
     out.into_iter()
         .map(|(mut f, ws)| {
-            let all = windows.get(&(f.site.clone(), f.subnet.clone(), f.range.clone())).cloned().unwrap_or_default();
+            // A finding names no population; its region's windows are any population's there.
+            let all = windows
+                .iter()
+                .find(|((site, subnet, range, _), _)| *site == f.site && *subnet == f.subnet && *range == f.range)
+                .map(|(_, ws)| ws.clone())
+                .unwrap_or_default();
             f.window = window_text(&all, &ws);
             if let Some(spans) = window::spans(&all, &ws) {
                 f.message = format!("{}: {}", window::words(&spans), f.message);

@@ -6,13 +6,16 @@
 //! # Layout
 //! - [`model`]: the report (`rehearsal.json`).
 //! - [`phase`]: `# phase: NAME` markers.
-//! - [`sample`]: one sample client per subnet of every site and per outside subnet.
+//! - [`sample`]: one sample client per region of every subnet of every site and of every outside
+//!   subnet, and per declared population there.
+//! - [`populations`]: each declared population's decision and each site's share that bypasses.
 //! - [`settle`]: replication window, sign-out and in, one re-fetch interval.
 //! - [`observe`]: what each client and appliance shows.
 //! - [`dns_view`]: the DNS server's configuration as its `Get-` cmdlets print it.
 //! - [`dns_after`]: what a runbook leaves on the DNS servers, for the DNS plan picture.
 //! - [`expect`]: the expectations, and the findings where observations differ.
 //! - [`cause`]: the likely cause of each finding, in one sentence.
+//! - [`via`]: the forwarder a place's queries pass on their way to the policies.
 //! - [`rehearsal`]: the run itself, and the value every report writer starts from.
 
 pub mod blame;
@@ -27,6 +30,7 @@ pub mod merge;
 pub mod model;
 pub mod observe;
 pub mod phase;
+pub mod populations;
 pub mod region;
 pub mod rehearsal;
 pub mod route;
@@ -35,6 +39,7 @@ pub mod settle;
 pub mod shares;
 pub mod stale;
 pub mod timeline;
+pub mod via;
 pub mod window;
 
 pub use model::{Finding, RehearsalReport, Severity};

@@ -42,6 +42,39 @@ pub struct PhaseVerdict {
     /// window; null when the phase changed nothing on the tenant.
     #[serde(default)]
     pub timeline: Option<Timeline>,
+    /// Per site (and outside) with declared clients, the share of its users that bypass and
+    /// each population's decision; absent when the plan declares no clients.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<PopulationShare>,
+}
+
+/// The declared clients of one site (or outside) after a phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PopulationShare {
+    /// A site name, or `outside`.
+    pub site: String,
+    /// How many users the site's populations hold, and how many of them bypass.
+    pub users: u32,
+    pub bypassing: u32,
+    /// `bypassing` in whole percent of `users`.
+    pub percent: u32,
+    pub populations: Vec<PopulationDecision>,
+    /// In words: "Seattle: 80 % of declared clients bypass; Mac and Lync 2013 clients do not
+    /// (Plan page: supported clients)".
+    pub summary: String,
+}
+
+/// One declared population's decision: `bypass` only when every sample of it bypasses (every
+/// region of its subnet, every window of the day).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PopulationDecision {
+    pub name: String,
+    pub subnet: String,
+    pub users: u32,
+    /// Whether the Plan page supports media bypass for it (the Windows client from
+    /// 16.0.7870.2020, not on a full-tunnel VPN).
+    pub supported: bool,
+    pub decision: Decision,
 }
 
 /// One runbook line's printed output.
@@ -120,6 +153,10 @@ pub struct SubnetRow {
     pub window: Option<String>,
     /// The sample client's user name.
     pub client: String,
+    /// The declared population the client stands for (`Mac`); absent where the plan declares
+    /// no clients for the subnet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<String>,
     /// The addresses the client's DNS server gave for the service name (empty: none).
     pub resolved: Vec<IpAddr>,
     /// The site those addresses belong to; `mixed` when they span sites, `unknown` when none
@@ -144,6 +181,10 @@ pub enum WebServiceVerdict {
     /// The client was given no URL, or its name resolved to nothing, so nothing was asked.
     #[serde(rename = "no URL")]
     NoUrl,
+    /// The client does not ask: the Plan page does not support media bypass for it (a Mac, a
+    /// build before 16.0.7870.2020, a full-tunnel VPN).
+    #[serde(rename = "not asked")]
+    NotAsked,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -66,6 +66,9 @@ impl Observation {
             Some(FetchOutcome::ServiceUnreachable { .. }) | Some(FetchOutcome::DnsUnreachable { .. }) => {
                 WebServiceVerdict::Unreachable
             }
+            Some(FetchOutcome::UnsupportedClient { .. })
+            | Some(FetchOutcome::UnsupportedPlatform { .. })
+            | Some(FetchOutcome::FullTunnelVpn) => WebServiceVerdict::NotAsked,
             _ => WebServiceVerdict::NoUrl,
         }
     }
@@ -78,6 +81,7 @@ impl Observation {
             address: self.sample.address,
             window: self.window.map(|w| w.to_string()),
             client: self.sample.user.clone(),
+            population: self.sample.population.as_ref().map(|p| p.name.clone()),
             resolved: self.resolved.clone(),
             resolved_site: site_of_addresses(topology, &self.resolved),
             web_service: self.web_service(),

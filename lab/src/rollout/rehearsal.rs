@@ -13,6 +13,7 @@ use super::observe::{
     appliances, observe, read_client_subnets, read_named_views, read_views, service_host, Observation,
 };
 use super::phase::{split, Phase};
+use super::populations;
 use super::route::Router;
 use super::sample::{self, SampleClient, Users};
 use super::settle::settle;
@@ -243,7 +244,7 @@ fn output_lines(transcript: &Transcript) -> Vec<OutputLine> {
         .steps
         .iter()
         .map(|step| {
-            let shown = Transcript { steps: vec![step.clone()] }.render();
+            let shown = transcript.of_steps(vec![step.clone()]).render();
             let text: Vec<&str> = shown.lines().skip(1).collect();
             let errors: Vec<String> = step.errors.iter().map(|e| e.message.clone()).collect();
             OutputLine {
@@ -369,6 +370,7 @@ async fn judge_phase(
         judged_at,
         output: vec![],
         timeline: None,
+        populations: populations::shares(&observations, in_use && !expectation.records_removed),
     };
     Ok((verdict, merge::findings(findings, &observations)))
 }

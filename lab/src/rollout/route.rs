@@ -170,6 +170,7 @@ mod tests {
                 )],
             }],
             server_policies: vec![],
+            forwarding: Default::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! user can have.
 
 use super::region::{regions, NamedPrefixes};
-use crate::client::OUTSIDE;
+use crate::client::{ClientKind, SignInRequest, OUTSIDE};
 use crate::topology::Topology;
 use ipnet::IpNet;
 use std::collections::{HashMap, HashSet};
@@ -36,9 +36,39 @@ pub struct SampleClient {
     pub range: Vec<IpNet>,
     /// The DNS server its queries go to.
     pub server: usize,
+    /// The declared population it stands for; None where the plan declares no clients.
+    pub population: Option<PopulationSample>,
+}
+
+/// One declared population, as its sample client carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PopulationSample {
+    /// The population's label (`Mac`, `Lync 2013`).
+    pub name: String,
+    /// How many users it holds.
+    pub users: u32,
+    /// What its users sign in as.
+    pub kind: ClientKind,
 }
 
 impl SampleClient {
+    /// What its sign-in asks for: the population's client, or the lab's default one.
+    pub fn sign_in_request(&self) -> SignInRequest {
+        let kind = self.population.as_ref().map(|p| p.kind);
+        SignInRequest {
+            address: self.address,
+            version: kind.map(|k| k.version.to_string()),
+            vpn: kind.and_then(|k| k.vpn).map(|v| if v == crate::client::Vpn::Full { "full" } else { "split" }.into()),
+            platform: kind.map(|k| k.platform.as_str().to_string()),
+        }
+    }
+
+    /// Whether the Plan page supports media bypass for the clients it stands for (no declared
+    /// population: the lab's default, supported client).
+    pub fn supported(&self) -> bool {
+        self.population.as_ref().is_none_or(|p| p.kind.supported())
+    }
+
     pub fn is_outside(&self) -> bool {
         self.site == OUTSIDE
     }
@@ -66,10 +96,18 @@ impl SampleClient {
     }
 }
 
-/// A site's name as part of a user name: lower case, anything but letters and digits as `-`.
+/// A site's (or a population's) name as part of a user name: lower case, anything but letters
+/// and digits as `-`. A user name is at most 128 characters (it becomes a folder name on the
+/// client host): a stem of a name's first 48 leaves room for the suffixes that keep names
+/// apart (`-site12`, `-3`, a population's stem), however long the plan's names are.
+const STEM_CHARS: usize = 48;
+
 fn user_stem(site: &str) -> String {
-    let stem: String =
-        site.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let stem: String = site
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .take(STEM_CHARS)
+        .collect();
     let stem = stem.trim_matches('-').to_string();
     if stem.is_empty() {
         "site".into()
@@ -114,6 +152,10 @@ pub struct Users {
     by_address: HashMap<IpAddr, String>,
     /// How many users each place has had.
     per_place: HashMap<String, usize>,
+    /// The users of declared populations, by address and population: `seattle-1-mac`.
+    by_population: HashMap<(IpAddr, String), String>,
+    /// Every user name given, so a population's never repeats another's.
+    given: HashSet<String>,
 }
 
 impl Users {
@@ -129,6 +171,25 @@ impl Users {
             format!("{}-{n}", place.user)
         };
         self.by_address.insert(address, user.clone());
+        self.given.insert(user.clone());
+        user
+    }
+
+    /// The user of population `name` at `address` in the region whose user is `base`.
+    fn population_user(&mut self, base: &str, address: IpAddr, name: &str) -> String {
+        let key = (address, name.to_string());
+        if let Some(user) = self.by_population.get(&key) {
+            return user.clone();
+        }
+        let stem = format!("{base}-{}", user_stem(name));
+        let mut user = stem.clone();
+        let mut n = 1;
+        while self.given.contains(&user) || self.by_address.values().any(|u| *u == user) {
+            n += 1;
+            user = format!("{stem}-{n}");
+        }
+        self.given.insert(user.clone());
+        self.by_population.insert(key, user.clone());
         user
     }
 
@@ -146,18 +207,46 @@ impl Users {
             let subnets = client_subnets.get(place.server).map(Vec::as_slice).unwrap_or_default();
             let whole = regions(place.subnet, &[], taken);
             let first = whole.first().and_then(|r| r.sample);
+            // A site behind a forwarder is seen from the forwarder's one address: no client
+            // subnet tells its addresses apart.
+            let behind_forwarder = topology.site(&place.site).is_some_and(|s| s.dns_via.is_some());
+            let subnets = if behind_forwarder { &[] } else { subnets };
+            let populations = topology.populations_in(&place.site, place.subnet);
             for region in regions(place.subnet, subnets, taken) {
                 let Some(address) = region.sample else { continue };
                 let user = self.user_at(&place, address, Some(address) == first);
-                let range = if region.blocks == [place.subnet.trunc()] { vec![place.subnet] } else { region.blocks };
-                out.push(SampleClient {
+                let range =
+                    if region.blocks == [place.subnet.trunc()] { vec![place.subnet] } else { region.blocks.clone() };
+                let sample = SampleClient {
                     site: place.site.clone(),
                     subnet: place.subnet,
                     user,
                     address,
                     range,
                     server: place.server,
-                });
+                    population: None,
+                };
+                if populations.is_empty() {
+                    out.push(sample);
+                    continue;
+                }
+                // One sample per declared population, each on the region's next free host.
+                let mut used = taken.clone();
+                let mut at = Some(address);
+                for (name, population, kind) in &populations {
+                    let Some(address) = at else { break };
+                    used.insert(address);
+                    out.push(SampleClient {
+                        user: self.population_user(&sample.user, address, name),
+                        address,
+                        population: Some(PopulationSample { name: name.clone(), users: population.users, kind: *kind }),
+                        ..sample.clone()
+                    });
+                    at = regions(place.subnet, subnets, &used)
+                        .into_iter()
+                        .find(|r| r.blocks == region.blocks)
+                        .and_then(|r| r.sample);
+                }
             }
         }
         out

@@ -31,7 +31,8 @@ pub async fn settle(
             if again {
                 lab.sign_out(&s.user).await?;
             }
-            lab.sign_in(&s.user, s.address).await
+            // A declared population signs in with its own client; the rest with the lab's.
+            lab.sign_in_as(&s.user, &s.sign_in_request()).await
         }
     });
     for result in futures::future::join_all(signs).await {

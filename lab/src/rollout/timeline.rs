@@ -90,9 +90,11 @@ pub async fn pass_window(
         }
     }
     let (was, will) = (client_decision(before), client_decision(after));
+    // A branch `served_by` another site has no appliance for the change to reach: no strip.
     let sites = topology
         .sites
         .iter()
+        .filter(|site| !site.appliances.is_empty())
         .map(|site| {
             let arrivals: Vec<Arrival> = site
                 .appliances

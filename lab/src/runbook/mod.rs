@@ -24,6 +24,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 pub mod value;
+pub mod view;
 
 pub use render::object_lines;
 
@@ -31,6 +32,7 @@ pub use output::{CmdletError, CmdletOutput, Executor};
 pub use spec::{find, specs, Cmdlet, CmdletSpec, Invocation, ParamKind, ParamSpec, Target};
 pub use table::{CmdletTable, Listed};
 pub use value::{PsObject, Value};
+pub use view::{FormatData, View, Views};
 
 use serde::Serialize;
 
@@ -79,9 +81,17 @@ impl From<lexer::Fault> for StepError {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Transcript {
     pub steps: Vec<Step>,
+    /// How the console shows the objects (the run's format data): see [`Views`].
+    #[serde(skip)]
+    pub views: Views,
 }
 
 impl Transcript {
+    /// The transcript of `steps` alone, shown as this one is shown.
+    pub fn of_steps(&self, steps: Vec<Step>) -> Transcript {
+        Transcript { steps, views: self.views.clone() }
+    }
+
     /// Every error the run wrote, in order.
     pub fn failures(&self) -> impl Iterator<Item = &StepError> {
         self.steps.iter().flat_map(|s| s.errors.iter())

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CmdletOutput {
-    /// Objects written to the pipeline (printed in list format, or as JSON with `--json`).
+    /// Objects written to the pipeline (printed in their default view, or as JSON with `--json`).
     pub objects: Vec<Value>,
     /// `WARNING:` lines.
     pub warnings: Vec<String>,

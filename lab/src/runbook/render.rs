@@ -1,7 +1,8 @@
-//! How a run is shown: PowerShell's list format for people, JSON for `--json`.
+//! How a run is shown: as PowerShell's console shows it for people (objects in their default
+//! view, `runbook::view`), JSON for `--json`.
 
 use super::value::{PsObject, Value};
-use super::{RunbookError, Step, StepError, Transcript};
+use super::{RunbookError, Step, StepError, Transcript, Views};
 
 /// Lines of one object in list format; nested objects are expanded below their property,
 /// indented, so e.g. MediaBypassSettings' `Enabled` and `BypassID` each get a line.
@@ -28,7 +29,7 @@ struct Quote<'a> {
     file: Option<&'a str>,
 }
 
-fn step_lines(step: &Step, quote: Quote, out: &mut Vec<String>) {
+fn step_lines(step: &Step, views: &Views, quote: Quote, out: &mut Vec<String>) {
     out.push(format!("PS> {}", step.source));
     for note in &step.information {
         out.push(format!("INFO: {note}"));
@@ -37,23 +38,7 @@ fn step_lines(step: &Step, quote: Quote, out: &mut Vec<String>) {
     for warning in &step.output.warnings {
         out.push(format!("WARNING: {warning}"));
     }
-    for object in &step.output.objects {
-        match object {
-            Value::Object(o) => {
-                if out.last().is_some_and(|l| !l.is_empty()) {
-                    out.push(String::new());
-                }
-                out.extend(object_lines(o, 0));
-                out.push(String::new());
-            }
-            Value::List(items) => {
-                for item in items {
-                    out.push(item.display());
-                }
-            }
-            other => out.push(other.display()),
-        }
-    }
+    views.append_lines(&step.output.objects, out);
     for error in &step.errors {
         let text = match quote.source {
             Some(source) => error_text(error.line, error.column, &error.message, source, quote.file),
@@ -65,10 +50,10 @@ fn step_lines(step: &Step, quote: Quote, out: &mut Vec<String>) {
 
 impl Step {
     /// The statement, its output and its errors, as a console shows them; an error's line is
-    /// quoted from `source` (`At FILE:L char:C` with a file).
-    pub fn render_in(&self, source: &str, file: Option<&str>) -> String {
+    /// quoted from `source` (`At FILE:L char:C` with a file); objects shown in `views`.
+    pub fn render_in(&self, views: &Views, source: &str, file: Option<&str>) -> String {
         let mut lines = Vec::new();
-        step_lines(self, Quote { source: Some(source), file }, &mut lines);
+        step_lines(self, views, Quote { source: Some(source), file }, &mut lines);
         lines.iter().map(|l| format!("{l}\n")).collect()
     }
 }
@@ -92,7 +77,7 @@ impl StepError {
 
 impl Transcript {
     /// The run as a PowerShell console would show it: each statement after `PS> `, then its
-    /// warnings, its objects in list format and its errors in PowerShell's layout.
+    /// warnings, its objects in their default view and its errors in PowerShell's layout.
     pub fn render(&self) -> String {
         self.rendered(Quote { source: None, file: None })
     }
@@ -105,7 +90,7 @@ impl Transcript {
     fn rendered(&self, quote: Quote) -> String {
         let mut lines = Vec::new();
         for step in &self.steps {
-            step_lines(step, quote, &mut lines);
+            step_lines(step, &self.views, quote, &mut lines);
         }
         let mut text = lines.join("\n");
         if !text.is_empty() {

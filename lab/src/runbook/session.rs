@@ -37,7 +37,8 @@ pub(super) async fn run(source: &str, table: &CmdletTable, variables: Variables)
     // columns stay those of the text an editor shows.
     let source = super::encoding::without_bom(source);
     let statements = parse_all(source)?;
-    let mut session = Session { variables, transcript: Transcript::default(), said_never_prompts: false, in_try: 0 };
+    let transcript = Transcript { steps: vec![], views: table.views().clone() };
+    let mut session = Session { variables, transcript, said_never_prompts: false, in_try: 0 };
     for (statement, text) in statements {
         if let Some(stop) = session.statement(&statement, text, table).await {
             return Err(stop);

@@ -4,6 +4,7 @@
 
 use super::output::Executor;
 use super::spec::{CmdletSpec, Target};
+use super::view::{FormatData, Views};
 use std::sync::Arc;
 
 /// One declared cmdlet and, when this run can reach where it runs, its executor.
@@ -15,15 +16,34 @@ struct Entry {
 
 /// Every cmdlet a run knows. A cmdlet declared without an executor is still known, so a line
 /// naming it says where it must run instead of "not recognized".
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct CmdletTable {
     /// In the order added: of two same-named cmdlets whose executors are present, the first wins.
     entries: Vec<Entry>,
+    /// The format data of the types the cmdlets print.
+    views: Views,
+}
+
+impl Default for CmdletTable {
+    fn default() -> CmdletTable {
+        CmdletTable::new()
+    }
 }
 
 impl CmdletTable {
     pub fn new() -> CmdletTable {
-        CmdletTable::default()
+        CmdletTable { entries: vec![], views: Views::new() }
+    }
+
+    /// Adds a role's format data: how the console shows the types its cmdlets print.
+    pub fn with_views(mut self, data: FormatData) -> CmdletTable {
+        self.views = self.views.with(data);
+        self
+    }
+
+    /// The format data this run knows.
+    pub fn views(&self) -> &Views {
+        &self.views
     }
 
     /// Adds `specs`, run by `executor`, or known but out of reach in this run when it is `None`.

@@ -4,6 +4,7 @@
 use super::model::{ApplianceRecord, HybridConfigurationChange, MediaBypassSettings, UserPstnSettings};
 use super::objects::{appliance_object, network_object};
 use super::remote::TenantRemote;
+use crate::clock::TimeOfDay;
 use crate::http::RemoteError;
 use crate::runbook::{
     find, Cmdlet, CmdletError, CmdletOutput, CmdletSpec, Executor, Invocation, ParamKind, ParamSpec, PsObject, Target,
@@ -18,8 +19,8 @@ const DIAL_PLAN: &str = "UseOnPremDialPlan";
 /// `-Tenant <Guid>`: "the tenant account on which the cmdlet will operate".
 const TENANT: ParamSpec = ParamSpec::named("Tenant", ParamKind::String);
 
-/// What the tenant does for one cmdlet, through the administrator's remote.
-type Handler = for<'a> fn(&'a TenantRemote, &'a Invocation) -> BoxFuture<'a, Result<CmdletOutput, CmdletError>>;
+/// What the tenant does for one cmdlet, through the administrator's session.
+type Handler = for<'a> fn(&'a TenantExecutor, &'a Invocation) -> BoxFuture<'a, Result<CmdletOutput, CmdletError>>;
 
 const CMDLETS: &[Cmdlet<Handler>] = &[
     Cmdlet {
@@ -35,7 +36,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
                 TENANT,
             ],
         },
-        handler: |remote, call| Box::pin(set_hybrid_configuration(remote, call)),
+        handler: |t, call| Box::pin(set_hybrid_configuration(&t.remote, call)),
     },
     Cmdlet {
         spec: CmdletSpec {
@@ -47,7 +48,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
                 TENANT,
             ],
         },
-        handler: |remote, call| Box::pin(hybrid_configuration(remote, call)),
+        handler: |t, call| Box::pin(hybrid_configuration(&t.remote, call)),
     },
     Cmdlet {
         spec: CmdletSpec {
@@ -58,7 +59,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
                 ParamSpec::named("MediaBypassSettings", ParamKind::Object("MediaBypassSettings")),
             ],
         },
-        handler: |remote, call| Box::pin(set_network_configuration(remote, call)),
+        handler: |t, call| Box::pin(set_network_configuration(&t.remote, call)),
     },
     Cmdlet {
         spec: CmdletSpec {
@@ -69,7 +70,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
                 ParamSpec::named("LocalStore", ParamKind::Switch),
             ],
         },
-        handler: |remote, call| Box::pin(network_configuration(remote, call)),
+        handler: |t, call| Box::pin(network_configuration(&t.remote, call)),
     },
     Cmdlet {
         spec: CmdletSpec {
@@ -81,7 +82,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
                 ParamSpec::named("Name", ParamKind::String),
             ],
         },
-        handler: |remote, call| Box::pin(appliances(remote, call)),
+        handler: |t, call| Box::pin(appliances(&t.remote, t.start, call)),
     },
     Cmdlet {
         spec: CmdletSpec {
@@ -92,7 +93,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
                 ParamSpec::named("MaintenanceMode", ParamKind::Bool),
             ],
         },
-        handler: |remote, call| Box::pin(set_appliance(remote, call)),
+        handler: |t, call| Box::pin(set_appliance(&t.remote, call)),
     },
     Cmdlet {
         spec: CmdletSpec {
@@ -100,7 +101,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
             target: Target::Tenant,
             params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
         },
-        handler: |remote, _| Box::pin(tenant(remote)),
+        handler: |t, _| Box::pin(tenant(&t.remote)),
     },
     Cmdlet {
         spec: CmdletSpec {
@@ -108,7 +109,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
             target: Target::Tenant,
             params: &[ParamSpec::named("Identity", ParamKind::String).at(0)],
         },
-        handler: |remote, call| Box::pin(sites(remote, call)),
+        handler: |t, call| Box::pin(sites(&t.remote, call)),
     },
     Cmdlet {
         spec: CmdletSpec {
@@ -121,7 +122,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
                 TENANT,
             ],
         },
-        handler: |remote, call| Box::pin(set_user_pstn_settings(remote, call)),
+        handler: |t, call| Box::pin(set_user_pstn_settings(&t.remote, call)),
     },
     Cmdlet {
         spec: CmdletSpec {
@@ -129,7 +130,7 @@ const CMDLETS: &[Cmdlet<Handler>] = &[
             target: Target::Tenant,
             params: &[ParamSpec::named("Identity", ParamKind::String).at(0), TENANT],
         },
-        handler: |remote, call| Box::pin(user_pstn_settings(remote, call)),
+        handler: |t, call| Box::pin(user_pstn_settings(&t.remote, call)),
     },
 ];
 
@@ -141,11 +142,19 @@ pub fn specs() -> impl Iterator<Item = &'static CmdletSpec> + Clone {
 /// Runs the tenant's cmdlets through a [`TenantRemote`] holding the administrator's credential.
 pub struct TenantExecutor {
     remote: TenantRemote,
+    /// The plan's wall-clock time at lab time 0: the times the cmdlets print read on the plan's
+    /// clock, as every other verb's do.
+    start: TimeOfDay,
 }
 
 impl TenantExecutor {
     pub fn new(remote: TenantRemote) -> TenantExecutor {
-        TenantExecutor { remote }
+        TenantExecutor { remote, start: TimeOfDay::MIDNIGHT }
+    }
+
+    /// The same, printing times on the clock of a lab that started at `start`.
+    pub fn starting_at(self, start: TimeOfDay) -> TenantExecutor {
+        TenantExecutor { start, ..self }
     }
 }
 
@@ -187,7 +196,7 @@ impl Executor for TenantExecutor {
         if let Some(written) = invocation.string("Tenant") {
             own_tenant(&self.remote, written).await?;
         }
-        (cmdlet.handler)(&self.remote, invocation).await
+        (cmdlet.handler)(self, invocation).await
     }
 }
 
@@ -249,7 +258,11 @@ async fn network_configuration(remote: &TenantRemote, _: &Invocation) -> Result<
     Ok(CmdletOutput::object(Value::Object(network_object(&network))))
 }
 
-async fn appliances(remote: &TenantRemote, invocation: &Invocation) -> Result<CmdletOutput, CmdletError> {
+async fn appliances(
+    remote: &TenantRemote,
+    start: TimeOfDay,
+    invocation: &Invocation,
+) -> Result<CmdletOutput, CmdletError> {
     let mut records = remote.appliances().await.map_err(failed)?;
     if let Some(identity) = invocation.string("Identity") {
         records
@@ -264,7 +277,7 @@ async fn appliances(remote: &TenantRemote, invocation: &Invocation) -> Result<Cm
     // The tenant's own version beside each appliance's, so "behind" reads at a glance.
     let current = remote.configuration().await.map_err(failed)?.version;
     let with_current = |r: &ApplianceRecord| {
-        let mut object = appliance_object(r);
+        let mut object = appliance_object(r, start);
         let at = object
             .properties
             .iter()

@@ -5,8 +5,9 @@
 //! Layout: `model.rs` the configuration the tenant holds and appliances copy; `state.rs` and
 //! `store.rs` that configuration live and on disk; `routes.rs`, `access.rs` and `api_error.rs` the
 //! HTTP API, who may call it and how it refuses; `internal_url.rs` what a web service URL must be;
-//! `cmdlets.rs`, `in_session.rs` and `objects.rs` the tenant's cmdlets, those that run in the admin's
-//! own session, and the objects they print; `remote.rs` calling the tenant over HTTP.
+//! `users.rs` which users the tenant has; `cmdlets.rs`, `in_session.rs` and `objects.rs` the
+//! tenant's cmdlets, those that run in the admin's own session, and the objects they print (and
+//! how the console shows them); `remote.rs` calling the tenant over HTTP.
 
 mod access;
 mod api_error;
@@ -19,6 +20,7 @@ mod remote;
 mod routes;
 mod state;
 mod store;
+mod users;
 
 pub use cmdlets::TenantExecutor;
 pub use in_session::{session_specs, InSession};
@@ -28,7 +30,7 @@ pub use model::{
     MediaBypassSettings, NetworkConfiguration, Provisioning, PstnRoute, TenantConfiguration, TenantInfo,
     UserPstnSettings, ALWAYS_BYPASS_IGNORED,
 };
-pub use objects::{appliance_object, network_object};
+pub use objects::{appliance_object, network_object, FORMAT};
 pub use remote::TenantRemote;
 pub use routes::MAX_LONG_POLL;
 pub use store::{Store, TenantState};

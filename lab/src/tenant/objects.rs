@@ -2,7 +2,21 @@
 //! Mediation Server's cmdlets reading the LocalStore's copy, so both print one shape.
 
 use super::model::{ApplianceRecord, NetworkConfiguration};
-use crate::runbook::{PsObject, Value};
+use crate::clock::TimeOfDay;
+use crate::runbook::{FormatData, PsObject, Value, View};
+
+/// How the console shows the tenant's objects: as lists, as the Skype for Business cmdlets show
+/// their configuration objects (the lab's objects carry fewer properties than the service's, so
+/// counting them would turn the documented lists into tables).
+pub const FORMAT: FormatData = &[
+    ("TenantHybridConfiguration", View::List),
+    ("NetworkConfiguration", View::List),
+    ("MediaBypassSettings", View::List),
+    ("HybridPSTNAppliance", View::List),
+    ("HybridPSTNSite", View::List),
+    ("UserPstnSettings", View::List),
+    ("TenantInfo", View::List),
+];
 
 /// The network configuration as an object whose bypass settings keep their type name, so
 /// they print expanded and can be handed back to `Set-CsNetworkConfiguration`.
@@ -16,13 +30,14 @@ pub fn network_object(network: &NetworkConfiguration) -> PsObject {
     object
 }
 
-/// One `Get-CsHybridPSTNAppliance` row; LastContact as a lab clock reading (`day 2 09:14`).
-pub fn appliance_object(record: &ApplianceRecord) -> PsObject {
+/// One `Get-CsHybridPSTNAppliance` row; LastContact as a clock reading (`day 2 09:14`) on the
+/// clock of a lab that started at `start`.
+pub fn appliance_object(record: &ApplianceRecord, start: TimeOfDay) -> PsObject {
     let mut object = PsObject::from_serialize("HybridPSTNAppliance", record);
     for (name, value) in &mut object.properties {
         if name == "LastContact" {
             *value = match record.last_contact {
-                Some(at) => Value::String(crate::clock::clock_time(at)),
+                Some(at) => Value::String(start.reading(at)),
                 None => Value::Null,
             };
         }

@@ -12,6 +12,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// The longest a long poll may wait (lab choice): longer requests are cut to this.
@@ -194,8 +195,13 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
     let own = require_appliance(&headers, t.credentials(), &registration.name)?;
     // `own` is the topology's name (the credential's): no need to render every FQDN to find it.
     let known = t.topology().appliances().find(|(_, a)| a.name == own).or_else(|| t.topology().find_appliance(&own));
-    let (name, registers_itself) = match known {
-        Some((_, a)) => (a.name.clone(), a.registered),
+    // The record keeps the plan's spelling of what the claim matched.
+    let (name, site_name, fqdn, registers_itself) = match known {
+        Some((site, a)) => {
+            let fqdn = t.topology().fqdn(a);
+            claims_itself(&registration, &site.name, &fqdn, a.address)?;
+            (a.name.clone(), site.name.clone(), fqdn, a.registered)
+        }
         None => {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -224,14 +230,37 @@ async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> 
                 maintenance_mode: false,
                 registered: true,
             });
-            record.site_name = registration.site_name.clone();
-            record.mediation_server_fqdn = registration.fqdn.clone();
+            record.site_name = site_name.clone();
+            record.mediation_server_fqdn = fqdn.clone();
             record.mediation_server_ip_address = registration.address;
             record.registered = true;
             Ok(record)
         })
         .await?;
     Ok(Json(record))
+}
+
+/// An appliance's credential stands for the appliance the plan describes: its site, FQDN and
+/// address come with it, so one appliance can never pass itself off as another (its calls
+/// would then be routed, and its clients judged, at the other's site).
+fn claims_itself(claim: &ApplianceRegistration, site: &str, fqdn: &str, address: IpAddr) -> Result<(), ApiError> {
+    let differs = |field: &str, planned: &str, claimed: &str| {
+        ApiError::forbidden(format!(
+            "appliance {} may register only as itself: its {field} is {planned} in the plan, the registration \
+             claims {claimed}",
+            claim.name,
+        ))
+    };
+    if !claim.site_name.eq_ignore_ascii_case(site) {
+        return Err(differs("site", site, &claim.site_name));
+    }
+    if !claim.fqdn.trim_end_matches('.').eq_ignore_ascii_case(fqdn.trim_end_matches('.')) {
+        return Err(differs("FQDN", fqdn, &claim.fqdn));
+    }
+    if claim.address != address {
+        return Err(differs("address", &address.to_string(), &claim.address.to_string()));
+    }
+    Ok(())
 }
 
 fn unregistered(name: &str) -> ApiError {
@@ -287,6 +316,7 @@ async fn contact(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> R
 
 async fn provisioning(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<Provisioning> {
     require(&headers, t.credentials(), Expected::User)?;
+    known_user(&t, &user)?;
     let hybrid = t.configuration().hybrid;
     Ok(Json(Provisioning {
         user,
@@ -350,8 +380,8 @@ async fn user_pstn_settings(
     Path(user): Path<String>,
 ) -> Answer<UserPstnSettings> {
     require(&headers, t.credentials(), Expected::Admin)?;
+    let key = known_user(&t, &user)?;
     let configuration = t.configuration();
-    let key = user_key(&user);
     let site = configuration.user_pstn_sites.get(&key).cloned();
     let international = configuration.user_international_calls.get(&key).copied().unwrap_or(false);
     Ok(Json(UserPstnSettings { identity: user, hybrid_pstn_site: site, allow_international_calls: international }))
@@ -387,10 +417,7 @@ async fn set_user_pstn_site(
         (None, None) => Some(None),
         (site, _) => site,
     };
-    let key = user_key(&user);
-    if key.is_empty() {
-        return Err(ApiError::bad_request(format!("'{user}' names no user")));
-    }
+    let key = known_user(&t, &user)?;
     let site = match site {
         Some(Some(name)) => Some(Some(
             t.topology()
@@ -421,6 +448,12 @@ async fn set_user_pstn_site(
     Ok(Json(configuration))
 }
 
+/// The user `identity` names, or 404 with the service's "not found" when the tenant has no
+/// such user (`tenant::users`).
+fn known_user(t: &Tenant, identity: &str) -> Result<String, ApiError> {
+    super::users::find(t.topology(), identity).map_err(|reason| ApiError::new(StatusCode::NOT_FOUND, reason))
+}
+
 fn unknown_site(topology: &crate::topology::Topology, name: &str) -> String {
     format!(
         "'{name}' is not a hybrid PSTN site of this tenant (sites: {})",
@@ -432,8 +465,9 @@ fn unknown_site(topology: &crate::topology::Topology, name: &str) -> String {
 /// default (PeerDestination naming a site), else none (the client's location decides).
 async fn pstn_route(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<PstnRoute> {
     require(&headers, t.credentials(), Expected::User)?;
+    let key = known_user(&t, &user)?;
     let configuration = t.configuration();
-    let assigned = configuration.user_pstn_sites.get(&user_key(&user)).cloned();
+    let assigned = configuration.user_pstn_sites.get(&key).cloned();
     let default =
         configuration.hybrid.peer_destination.as_deref().and_then(|d| t.topology().site(d)).map(|s| s.name.clone());
     let (site, reason) = match (assigned, default) {

@@ -5,10 +5,13 @@
 
 mod model;
 mod names;
+mod plain_text;
+mod population;
 mod validate;
 
 pub use model::{Appliance, DnsServerPlan, Outside, Site, TenantPlan, Topology};
 pub use names::{dns_name_problem, site_stem};
+pub use population::{Population, VpnPool};
 pub use validate::{in_sip_domains, TopologyError};
 
 /// The seed's plan (adatum.biz, Amsterdam and Seattle), built into the binary.

@@ -1,4 +1,6 @@
+use super::population::{Population, VpnPool};
 use super::validate::TopologyError;
+use crate::client::ClientKind;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -58,6 +60,10 @@ pub struct TenantPlan {
     /// derived from `domain`, the same on every start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<uuid::Uuid>,
+    /// The tenant's users (`alice` or `alice@adatum.biz`), for a runbook whose `-Identity`
+    /// names must be checked; empty: every user of the tenant's domains exists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<String>,
 }
 
 fn default_ad_delay() -> Duration {
@@ -107,6 +113,18 @@ pub struct Site {
     /// weighted failover scope, `"DenverScope,3;TokyoScope,1"`): such a share is no warning.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failover: Vec<String>,
+    /// The clients its subnets hold, when the plan declares them: the rehearsal places one
+    /// sample per population and gives the site's share of users that bypass.
+    #[serde(rename = "population", default, skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<Population>,
+    /// Which of its subnets are VPN pools, and with which tunnel.
+    #[serde(rename = "vpn_pool", default, skip_serializing_if = "Vec::is_empty")]
+    pub vpn_pools: Vec<VpnPool>,
+    /// The address the site's DNS queries reach its DNS server from, when they go through a
+    /// forwarder that is none of the plan's DNS servers (a branch office's own resolver): the
+    /// policies then see that address, not the clients'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_via: Option<IpAddr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -157,11 +175,14 @@ impl AdminPlan {
 #[serde(deny_unknown_fields)]
 pub struct Outside {
     pub subnets: Vec<IpNet>,
+    /// The clients its subnets hold (home users, say), when the plan declares them.
+    #[serde(rename = "population", default, skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<Population>,
 }
 
 impl Default for Outside {
     fn default() -> Self {
-        Outside { subnets: vec!["203.0.113.0/24".parse().unwrap()] }
+        Outside { subnets: vec!["203.0.113.0/24".parse().unwrap()], populations: vec![] }
     }
 }
 
@@ -189,6 +210,11 @@ impl Topology {
     /// Parses and validates topology text; `origin` names the file in errors.
     pub fn parse(text: &str, origin: Option<&Path>) -> Result<Topology, TopologyError> {
         let file = origin.map(|p| p.display().to_string()).unwrap_or_else(|| "built-in topology".into());
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| TopologyError::Syntax { file: file.clone(), reason: e.to_string() })?;
+        if let Some(problem) = super::plain_text::first_control_character(&table) {
+            return Err(TopologyError::Invalid { file, problem });
+        }
         let mut topology: Topology =
             toml::from_str(text).map_err(|e| TopologyError::Syntax { file: file.clone(), reason: e.to_string() })?;
         topology.origin = origin.map(Path::to_path_buf);
@@ -382,11 +408,36 @@ impl Topology {
         }
     }
 
+    /// The populations declared in `subnet` of `site` (a site name, or `outside`), each with
+    /// its label and the client its users sign in with (a pool's tunnel included), in file
+    /// order. Empty when the plan declares none there.
+    pub fn populations_in(&self, site: &str, subnet: IpNet) -> Vec<(String, &Population, ClientKind)> {
+        let (subnets, populations, pools): (&[IpNet], &[Population], &[VpnPool]) = if site == crate::client::OUTSIDE {
+            (&self.outside.subnets, &self.outside.populations, &[])
+        } else {
+            match self.site(site) {
+                Some(s) => (&s.subnets, &s.populations, &s.vpn_pools),
+                None => return vec![],
+            }
+        };
+        let tunnel = pools.iter().find(|p| p.subnet == subnet).map(|p| p.tunnel);
+        populations
+            .iter()
+            .filter(|p| p.subnet.or_else(|| (subnets.len() == 1).then(|| subnets[0])) == Some(subnet))
+            .map(|p| (p.label(tunnel), p, p.kind(tunnel)))
+            .collect()
+    }
+
+    /// Where a query from a client at `address` reaches its DNS server from: the site's
+    /// `dns_via` forwarder, else the client itself.
+    pub fn query_source(&self, address: IpAddr) -> IpAddr {
+        self.site_of(address).and_then(|s| s.dns_via).unwrap_or(address)
+    }
+
     /// A lab time as a clock reading (`day 2 09:14`) on this plan's clock: lab time zero is
     /// `[tenant] start_time_of_day` of day 1.
     pub fn clock_reading(&self, at: Duration) -> String {
-        let start = Duration::from_secs(u64::from(self.tenant.start_time_of_day.minutes()) * 60);
-        crate::clock::clock_time(at + start)
+        self.tenant.start_time_of_day.reading(at)
     }
 
     /// A place named by the user: a site name, `outside`, or an address.
@@ -427,6 +478,27 @@ mod tests {
         assert_eq!(seed.appliance_at(first.address).map(|(_, a)| a.name.as_str()), Some(first.name.as_str()));
         for miss in [format!("{}.example.org", first.name), format!("{}.", first.name), format!("{fqdn}x")] {
             assert!(seed.find_appliance(&miss).is_none(), "{miss}");
+        }
+    }
+
+    /// `[tenant] users` lists user names of the tenant's domains, each once.
+    #[test]
+    fn a_users_list_holds_user_names_of_the_tenants_domains() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/adatum.toml")).unwrap();
+        let with = |users: &str| {
+            Topology::parse(&text.replace("[tenant]\n", &format!("[tenant]\nusers = [{users}]\n")), None)
+                .map(|t| t.tenant.users)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(with(r#""alice", "bob@ADATUM.biz""#).unwrap(), ["alice", "bob@ADATUM.biz"]);
+        for (users, says) in [
+            (r#""carol@fabrikam.com""#, "'carol@fabrikam.com' is not in the tenant's domains (adatum.biz)"),
+            (r#""alice", "Alice@adatum.biz""#, "'Alice@adatum.biz' is the same user as 'alice'"),
+            (r#""al ice""#, "'al ice' is not a user name"),
+            (r#""@adatum.biz""#, "'@adatum.biz' is not a user name"),
+        ] {
+            let err = with(users).unwrap_err();
+            assert!(err.contains(says), "{users}: {err}");
         }
     }
 }

@@ -105,6 +105,11 @@ impl Topology {
                 claim(&mut addresses, a.address, who)?;
             }
         }
+        super::population::check("[outside]", &self.outside.subnets, &self.outside.populations, &[])?;
+        for site in &self.sites {
+            let here = format!("site {}", site.name);
+            super::population::check(&here, &site.subnets, &site.populations, &site.vpn_pools)?;
+        }
         for site in &self.sites {
             for other in &site.failover {
                 if self.site(other).is_none_or(|o| o.name.eq_ignore_ascii_case(&site.name)) {
@@ -146,6 +151,17 @@ impl Topology {
                 }
             }
         }
+        for site in self.sites.iter().filter(|s| s.dns_via.is_some()) {
+            let (here, via) = (format!("site {}", site.name), site.dns_via.expect("filtered"));
+            if via.is_unspecified() || via.is_multicast() {
+                return Err(format!("{here}: dns_via {via} is not a host address"));
+            }
+            if let Some(who) = addresses.get(&via) {
+                return Err(format!(
+                    "{here}: dns_via {via} is already used by {who}; dns_via is the address of a forwarder that is none of the plan's appliances, gateways or DNS servers (a [[dns_server]] forwards with Add-DnsServerForwarder instead)"
+                ));
+            }
+        }
         match (&self.admin.site, self.admin.address) {
             (Some(_), Some(_)) => {
                 return Err("[admin]: give the workstation's site or its address, not both".into());
@@ -171,6 +187,38 @@ impl Topology {
         }
         self.check_dns_names()?;
         self.check_generated_names()?;
+        self.check_users()?;
+        Ok(())
+    }
+
+    /// `[tenant] users`: user names a client can sign in with, in the tenant's own domains,
+    /// each once (the tenant keys a user by its name: `alice` and `alice@adatum.biz` are one).
+    fn check_users(&self) -> Result<(), String> {
+        let t = &self.tenant;
+        let mut domains: Vec<&str> = vec![&t.domain];
+        for d in &t.sip_domains {
+            if !domains.iter().any(|o| o.eq_ignore_ascii_case(d)) {
+                domains.push(d);
+            }
+        }
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for written in &t.users {
+            let (user, domain) = written.trim().split_once('@').unwrap_or((written.trim(), ""));
+            if user.is_empty() || !user.chars().all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c)) {
+                return Err(format!(
+                    "[tenant] users: '{written}' is not a user name (letters, digits, '.', '_', '+' and '-', optionally @domain)"
+                ));
+            }
+            if !domain.is_empty() && !domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+                return Err(format!(
+                    "[tenant] users: '{written}' is not in the tenant's domains ({})",
+                    domains.join(", ")
+                ));
+            }
+            if let Some(first) = seen.insert(user.to_ascii_lowercase(), written) {
+                return Err(format!("[tenant] users: '{written}' is the same user as '{first}'"));
+            }
+        }
         Ok(())
     }
 }
@@ -268,6 +316,70 @@ mod tests {
         assert!(err.to_string().contains("site Perth: served_by names no site of the plan (Oslo)"), "{err}");
         let err = Topology::parse(&format!("{SEED_TOML}{branch}served_by = \"Perth\"\n"), None).unwrap_err();
         assert!(err.to_string().contains("served_by must name another site with appliances"), "{err}");
+    }
+
+    /// A plan's populations, VPN pools and forwarders are refused with the field at fault.
+    #[test]
+    fn populations_pools_and_forwarders_name_the_field_at_fault() {
+        let seattle = "subnets = [\"10.10.1.0/24\"]";
+        // Inserted into Seattle's own table, before its appliances.
+        let with = |extra: &str| {
+            let two = SEED_TOML.replace(seattle, "subnets = [\"10.10.1.0/24\", \"10.10.8.0/24\"]");
+            let gateway = "gateway = \"10.10.1.1\"\n";
+            assert!(two.contains(gateway));
+            Topology::parse(&two.replace(gateway, &format!("{gateway}{}\n", extra.trim_start_matches('\n'))), None)
+        };
+        let ok = with("\n[[site.population]]\nname = \"Mac\"\nsubnet = \"10.10.1.0/24\"\nusers = 40\nplatform = \"mac\"\n[[site.population]]\nsubnet = \"10.10.8.0/24\"\nusers = 10\n[[site.vpn_pool]]\nsubnet = \"10.10.8.0/24\"\ntunnel = \"full\"\n").unwrap();
+        let pools: Vec<(String, bool)> = ok
+            .populations_in("Seattle", "10.10.8.0/24".parse().unwrap())
+            .into_iter()
+            .map(|(label, _, kind)| (label, kind.supported()))
+            .collect();
+        assert_eq!(pools, [("Skype for Business 2016 on full-tunnel VPN".to_string(), false)]);
+        assert_eq!(ok.populations_in("Seattle", "10.10.1.0/24".parse().unwrap())[0].0, "Mac");
+        assert!(ok.populations_in("Amsterdam", "192.168.1.0/24".parse().unwrap()).is_empty());
+        for (extra, says) in [
+            ("\n[[site.population]]\nusers = 4\n", "site Seattle, population 1: subnet is required where there are several subnets (10.10.1.0/24, 10.10.8.0/24)"),
+            ("\n[[site.population]]\nsubnet = \"10.10.9.0/24\"\nusers = 4\n", "site Seattle, population 1: subnet 10.10.9.0/24 is not one of its subnets"),
+            ("\n[[site.population]]\nname = \"Office\"\nsubnet = \"10.10.1.0/24\"\nusers = 0\n", "site Seattle, population 1 (Office): users must be at least 1"),
+            ("\n[[site.population]]\nsubnet = \"10.10.1.0/24\"\nusers = 4\n[[site.population]]\nsubnet = \"10.10.1.0/24\"\nusers = 5\n", "site Seattle, population 2: subnet 10.10.1.0/24 already holds a population named 'Skype for Business 2016'"),
+            ("\n[[site.vpn_pool]]\nsubnet = \"10.10.9.0/24\"\ntunnel = \"split\"\n", "site Seattle, vpn_pool 10.10.9.0/24: subnet is not one of the site's subnets"),
+            ("\ndns_via = \"10.10.1.8\"\n", "site Seattle: dns_via 10.10.1.8 is already used by site Seattle, appliance sea-cce1"),
+        ] {
+            let err = with(extra).unwrap_err().to_string();
+            assert!(err.contains(says), "{extra}: {err}");
+        }
+        let home =
+            Topology::parse(&format!("{SEED_TOML}\n[[outside.population]]\nusers = 30\nplatform = \"mac\"\n"), None)
+                .unwrap();
+        let homes = home.populations_in("outside", "203.0.113.0/24".parse().unwrap());
+        assert_eq!(homes.iter().map(|(label, p, _)| (label.as_str(), p.users)).collect::<Vec<_>>(), [("Mac", 30)]);
+        let err = Topology::parse(
+            &format!("{SEED_TOML}\n[[outside.population]]\nsubnet = \"10.0.0.0/24\"\nusers = 3\n"),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("[outside], population 1: subnet 10.0.0.0/24 is not one of its subnets"),
+            "{err}"
+        );
+        for (extra, says) in [
+            (
+                "\n[[site.population]]\nsubnet = \"10.10.1.0/24\"\nusers = 4\nplatform = \"linux\"\n",
+                "unknown variant `linux`, expected `windows` or `mac`",
+            ),
+            (
+                "\n[[site.population]]\nsubnet = \"10.10.1.0/24\"\nusers = 4\nversion = \"sixteen\"\n",
+                "'sixteen' is not a client version",
+            ),
+            (
+                "\n[[site.vpn_pool]]\nsubnet = \"10.10.8.0/24\"\ntunnel = \"none\"\n",
+                "unknown variant `none`, expected `full` or `split`",
+            ),
+        ] {
+            let err = with(extra).unwrap_err().to_string();
+            assert!(err.contains(says), "{extra}: {err}");
+        }
     }
 
     #[test]

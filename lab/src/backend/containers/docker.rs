@@ -3,8 +3,7 @@
 use crate::backend::BackendError;
 use bollard::models::NetworkDisconnectRequest;
 use bollard::query_parameters::{
-    KillContainerOptions, ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions,
-    RemoveVolumeOptions,
+    ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions, RemoveVolumeOptions,
 };
 use bollard::Docker;
 use futures::{StreamExt, TryStreamExt};
@@ -78,28 +77,33 @@ pub async fn sweep(docker: &Docker, lab: &str) -> Result<Swept, BackendError> {
             Some((c.id?, networks.into_keys().collect()))
         })
         .collect();
-    // Every role killed first, at once: no role keeps working (syncing, answering) while its
-    // peers go, and a killed container is removed without its stop grace.
-    let kills: Vec<(Docker, String)> = containers.iter().map(|(id, _)| (docker.clone(), id.clone())).collect();
-    futures::stream::iter(kills)
-        .map(|(docker, id)| async move {
-            let options = KillContainerOptions { signal: "SIGKILL".into() };
-            // Already stopped or gone: nothing to kill.
-            let _ = docker.kill_container(&id, Some(options)).await;
-        })
-        .buffer_unordered(REMOVALS_AT_ONCE)
-        .collect::<Vec<()>>()
-        .await;
-    // Then each disconnected from its networks before it goes: removing connected containers
-    // can leave a stale endpoint behind on Docker 20.10, and a network with one can never be
-    // removed (nor its subnet used again) until the engine restarts. A bounded number at once.
-    let removals: Vec<(Docker, (String, Vec<String>))> = containers.into_iter().map(|c| (docker.clone(), c)).collect();
-    let removed: Vec<bool> = futures::stream::iter(removals)
-        .map(|(docker, (id, networks))| async move {
-            for network in networks {
-                let request = NetworkDisconnectRequest { container: id.clone(), force: Some(true) };
+    // Each container leaves its networks first, one container at a time on any one network
+    // (networks side by side): Docker 20.10 counts a network's endpoints in a counter that
+    // concurrent endpoint removals on that network can leave too high, and a network whose
+    // counter is too high can never be removed (nor its subnet used again) until the engine
+    // restarts. Killing or removing connected containers at once removes their endpoints at
+    // once, so nothing is killed or removed while it is still connected.
+    let mut by_network: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, networks) in &containers {
+        for network in networks {
+            by_network.entry(network.clone()).or_default().push(id.clone());
+        }
+    }
+    futures::future::join_all(by_network.into_iter().map(|(network, ids)| {
+        let docker = docker.clone();
+        async move {
+            for id in ids {
+                let request = NetworkDisconnectRequest { container: id, force: Some(true) };
+                // Already gone or already disconnected: nothing to leave.
                 let _ = docker.disconnect_network(&network, request).await;
             }
+        }
+    }))
+    .await;
+    // With no endpoint left, containers go a bounded number at once.
+    let removals: Vec<(Docker, String)> = containers.into_iter().map(|(id, _)| (docker.clone(), id)).collect();
+    let removed: Vec<bool> = futures::stream::iter(removals)
+        .map(|(docker, id)| async move {
             let options = RemoveContainerOptions { force: true, v: true, ..Default::default() };
             match docker.remove_container(&id, Some(options)).await {
                 Ok(()) => Ok(true),

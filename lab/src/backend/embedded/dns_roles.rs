@@ -7,7 +7,7 @@ use super::kept::KeptDnsSockets;
 use crate::backend::RoleFailure;
 use crate::clock::Clock;
 use crate::dns::{Directory, DnsState};
-use crate::dns::{DnsConfig, DnsSockets};
+use crate::dns::{DnsConfig, DnsSockets, ForwardPath};
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use tokio::task::JoinHandle;
@@ -27,6 +27,9 @@ pub struct DnsRole {
     /// Its sockets while it runs, so a reset serves it again without letting its ports go
     /// (`kept.rs`); a fault's stop lets them go, as a stopped Windows server does.
     kept: std::sync::Mutex<Option<KeptDnsSockets>>,
+    /// How it reaches the other servers' plan addresses when it forwards, and its own plan
+    /// address, stated by ECS as the embedded lab's clients state theirs.
+    forward: Arc<ForwardPath>,
 }
 
 impl DnsRole {
@@ -38,6 +41,7 @@ impl DnsRole {
         directory: &Directory,
         lab: &CancellationToken,
         sockets: DnsSockets,
+        forward: ForwardPath,
     ) -> Result<DnsRole, BackendError> {
         let (dns, admin) = (sockets.udp.local_addr()?, sockets.admin.local_addr()?);
         let state = crate::dns::new_state(&config, clock.clone(), Some((directory.clone(), plan_name.to_string())));
@@ -51,6 +55,7 @@ impl DnsRole {
             lab: lab.clone(),
             running: Default::default(),
             kept: Default::default(),
+            forward: Arc::new(forward),
         };
         role.serve(sockets, true).await?;
         Ok(role)
@@ -67,6 +72,7 @@ impl DnsRole {
             self.state.clone(),
             self.clock.clone(),
             configure_first,
+            self.forward.clone(),
             stop.clone(),
         )
         .await

@@ -95,6 +95,10 @@ impl Embedded {
         // One DNS role per DNS server of the topology, domain controllers of one forest.
         let directory = crate::dns::Directory::new(topology.tenant.ad_replication_delay);
         let dns_plans = topology.dns_server_plans();
+        // A server that forwards reaches the others' plan addresses on their loopback sockets,
+        // and states its own plan address as the embedded lab's clients state theirs.
+        let dns_dial: BTreeMap<IpAddr, SocketAddr> =
+            dns_plans.iter().zip(&at.dns).map(|(plan, (dns, _))| (plan.address, *dns)).collect();
         let mut dns_roles = vec![];
         let mut appliances = Appliances::new(&clock, &shutdown);
         let (mut tenant, mut client_host) = (None, None);
@@ -104,8 +108,14 @@ impl Embedded {
                     let config = args
                         .config(topology, secrets)
                         .map_err(|e| RoleFailure { role: spec.role().into(), cause: e.to_string() })?;
+                    let own = dns_plans.iter().find(|p| p.name == spec.name).map(|p| p.address);
+                    let forward = crate::dns::ForwardPath {
+                        dial: dns_dial.clone(),
+                        state_as: own.filter(|ip| !ip.is_unspecified()),
+                    };
                     let role =
-                        dns_roles::DnsRole::start(&spec.name, config, &clock, &directory, &shutdown, sockets).await?;
+                        dns_roles::DnsRole::start(&spec.name, config, &clock, &directory, &shutdown, sockets, forward)
+                            .await?;
                     dns_roles.push(role);
                 }
                 (RoleArgs::Mediation { args, .. }, Sockets::Http(listener)) => {

@@ -37,6 +37,9 @@ pub enum Resolution {
     ServFail,
     /// No response at all.
     Ignore,
+    /// Not answered here: asked of these forwarders, in order (a conditional forwarder zone's
+    /// master servers, or the server's forwarders for a name outside its zones).
+    Forward(Vec<std::net::IpAddr>),
 }
 
 /// A CNAME chain longer than this is answered as far as it got (lab choice; it also stops loops).

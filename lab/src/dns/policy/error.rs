@@ -71,6 +71,8 @@ pub enum PolicyError {
     AllowWithoutScope,
     #[error("A server-level query resolution policy (no -ZoneName) can only DENY or IGNORE, not {action}.")]
     ServerLevelAllow { action: String },
+    #[error("The forwarder {address} was not found on the DNS server.")]
+    UnknownForwarder { address: String },
     #[error("'{text}' is not a valid {what}: expected {expected}.")]
     BadValue { what: &'static str, text: String, expected: &'static str },
 }

@@ -9,12 +9,14 @@
 //! and record data; `directory.rs` AD-integrated zones shared by domain controllers; `subnet.rs`
 //! client subnets; `criteria.rs` the `EQ,a;NE,b` criteria; `weights.rs` the `-ZoneScope` list and
 //! its round robin; `policies.rs` adding, editing, enabling and removing policies; `records.rs` the
-//! record verbs; `answer.rs` the answer from a scope (CNAME, wildcards, NODATA, NXDOMAIN).
+//! record verbs; `answer.rs` the answer from a scope (CNAME, wildcards, NODATA, NXDOMAIN);
+//! `forwarders.rs` where the queries its zones do not answer go.
 
 mod answer;
 pub mod criteria;
 pub mod directory;
 pub mod error;
+pub mod forwarders;
 mod policies;
 mod query;
 mod records;
@@ -31,6 +33,7 @@ pub use answer::{AnswerRecord, Answered, Resolution};
 pub use criteria::{Criterion, CriterionKind};
 pub use directory::Directory;
 pub use error::PolicyError;
+pub use forwarders::Forwarders;
 pub use policies::{NewPolicy, PolicyEdit};
 pub use query::Query;
 pub use rules::{Action, Condition, QueryResolutionPolicy};

@@ -6,6 +6,7 @@ use super::answer::{self, Resolution};
 use super::criteria::{Criterion, CriterionKind};
 use super::directory::Directory;
 use super::error::PolicyError;
+use super::forwarders::{self, Forwarders};
 use super::query::Query;
 use super::rules::{Action, DenyAnswer, QueryResolutionPolicy};
 use super::subnet::{ClientSubnet, ClientSubnets, SubnetAction};
@@ -54,6 +55,8 @@ pub struct DnsState {
     pub(super) subnets: ClientSubnets,
     pub(super) policies: Vec<QueryResolutionPolicy>,
     deny_answer: DenyAnswer,
+    /// Where the queries its own zones do not answer go.
+    forwarders: Forwarders,
     time: LabTime,
     /// Counts configuration changes, so answers remembered by the UDP fast path can tell they
     /// are stale without taking the state lock.
@@ -73,9 +76,11 @@ impl DnsState {
 
     /// Whether an answer depends on the question and the client alone, so it may be
     /// remembered until the next change: not when a `-TimeOfDay` criterion reads the clock,
-    /// a weighted round robin rotates, or AD-integrated zones replicate on the lab clock.
+    /// a weighted round robin rotates, AD-integrated zones replicate on the lab clock, or
+    /// another server answers a forwarded query.
     pub fn answers_depend_only_on_the_question(&self) -> bool {
         self.ad.is_none()
+            && self.forwarders.is_empty()
             && self
                 .policies
                 .iter()
@@ -142,7 +147,7 @@ impl DnsState {
                 Some((origin, at)) => PolicyError::NotReplicatedYet {
                     zone: name.trim().to_string(),
                     origin,
-                    at: crate::clock::clock_time(at),
+                    at: self.time.start.reading(at),
                 },
                 None => unknown(),
             }
@@ -194,7 +199,7 @@ impl DnsState {
         replication_scope: Option<String>,
     ) -> Result<(), PolicyError> {
         let zone = Zone::new(name, zone_file, replication_scope)?;
-        if self.zone(&zone.name).is_ok() {
+        if self.zone(&zone.name).is_ok() || self.forwarders.zone(&zone.name).is_some() {
             return Err(PolicyError::DuplicateZone { zone: zone.name });
         }
         self.store_zone(zone);
@@ -204,6 +209,11 @@ impl DnsState {
     /// Removes a zone with its scopes, records and zone-level policies ("If you remove a zone,
     /// that removal deletes the associated zone level policies": Add-DnsServerQueryResolutionPolicy).
     pub fn remove_zone(&mut self, name: &str) -> Result<(), PolicyError> {
+        if let Some((forwarded, _)) = self.forwarders.zone(name) {
+            let key = forwarded.to_string();
+            self.forwarders.zones.remove(&key);
+            return Ok(());
+        }
         let zone = self.zone(name)?;
         if let (Some(ad), None) = (&self.ad, self.zones.remove(&zone.name)) {
             ad.directory.write(&ad.server, self.lab_now(), &zone.name, None);
@@ -283,6 +293,27 @@ impl DnsState {
         Ok(())
     }
 
+    /// Its forwarders and conditional forwarder zones.
+    pub fn forwarders(&self) -> &Forwarders {
+        &self.forwarders
+    }
+
+    /// `Add-DnsServerForwarder`.
+    pub fn add_forwarders(&mut self, addresses: &[String]) -> Result<(), PolicyError> {
+        self.forwarders.add(addresses)
+    }
+
+    /// `Remove-DnsServerForwarder`.
+    pub fn remove_forwarders(&mut self, addresses: &[String]) -> Result<(), PolicyError> {
+        self.forwarders.remove(addresses)
+    }
+
+    /// `Add-DnsServerConditionalForwarderZone`: returns the zone's name as stored.
+    pub fn add_conditional_forwarder(&mut self, name: &str, masters: &[String]) -> Result<String, PolicyError> {
+        let existing = self.zone(name).is_ok();
+        self.forwarders.add_zone(name, masters, existing)
+    }
+
     /// The answer to one query, at the time of day the lab clock shows.
     pub fn resolve(&self, query: &Query) -> Resolution {
         self.resolve_at(query, self.time.now())
@@ -299,9 +330,13 @@ impl DnsState {
                 }
             }
         }
-        // Not a recursive resolver: names outside our zones are refused.
         let zones = self.zones_for(&query.qname);
-        let Some(zone) = zones.iter().filter(|z| z.holds(&query.qname)).max_by_key(|z| z.name.len()) else {
+        let zone = zones.iter().filter(|z| z.holds(&query.qname)).max_by_key(|z| z.name.len());
+        if let forwarders::Route::Forward(to) = self.forwarders.route(&query.qname, zone.map(|z| z.name.len())) {
+            return Resolution::Forward(to);
+        }
+        // Not a recursive resolver: names outside our zones (and its forwarders') are refused.
+        let Some(zone) = zone else {
             return Resolution::Refused;
         };
         let mut chosen = (zone.name.clone(), None);

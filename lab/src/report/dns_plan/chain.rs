@@ -27,6 +27,9 @@ pub struct ServerChain {
     pub policies: Vec<PolicyNode>,
     /// Each zone's default scope, then its named scopes, zone by zone.
     pub scopes: Vec<ScopeNode>,
+    /// Where it sends what its zones do not answer: `contoso.com to 10.1.0.5` for a conditional
+    /// forwarder, `any other name to 10.1.0.5` for its forwarders. Empty when it forwards nothing.
+    pub forwarding: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +117,17 @@ fn notes(policy: &PolicyView) -> Vec<String> {
     notes
 }
 
+/// A server's forwarders in words, conditional ones first: they are tried before the others.
+fn forwarding(view: &crate::rollout::dns_view::ForwardingView) -> Vec<String> {
+    let list = |servers: &[IpAddr]| servers.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", ");
+    let mut out: Vec<String> =
+        view.zones.iter().map(|(zone, servers)| format!("{zone} to {}", list(servers))).collect();
+    if !view.servers.is_empty() {
+        out.push(format!("any other name to {}", list(&view.servers)));
+    }
+    out
+}
+
 impl DnsPlan {
     /// The chains of `servers` (in plan order), placed in `topology`.
     pub fn of(servers: &[DnsServerView], topology: &Topology, caption: &str) -> DnsPlan {
@@ -139,6 +153,7 @@ impl ServerChain {
                 .collect(),
             policies: vec![],
             scopes: vec![],
+            forwarding: forwarding(&view.forwarding),
         };
         for zone in &view.zones {
             chain.add_scopes(zone, topology);
@@ -315,6 +330,10 @@ mod tests {
                 policies: vec![policy("P", &["Lab", "Typo"], &["adatum.biz", "Gone"], &[3, 1])],
             }],
             server_policies: vec![],
+            forwarding: crate::rollout::dns_view::ForwardingView {
+                servers: vec!["192.0.2.53".parse().unwrap()],
+                zones: vec![("adatum.biz".into(), vec!["10.1.0.5".parse().unwrap(), "10.1.0.6".parse().unwrap()])],
+            },
         };
         let plan = DnsPlan::of(&[DnsServerView { name: "dc1".into(), view }], &topology, "after x.ps1");
         let chain = &plan.servers[0];
@@ -326,5 +345,6 @@ mod tests {
         assert_eq!(p.notes, ["TimeOfDay EQ,08:00-18:00", "condition AND"]);
         assert!(!p.enabled && p.action == "ALLOW");
         assert_eq!(chain.scopes[0].records, ["x A 10.9.9.9 (no appliance of the plan)"]);
+        assert_eq!(chain.forwarding, ["adatum.biz to 10.1.0.5, 10.1.0.6", "any other name to 192.0.2.53"]);
     }
 }

@@ -30,7 +30,11 @@ pub fn render(plan: &DnsPlan) -> String {
     out.push_str("  node [fontname=\"Helvetica\", fontsize=10, shape=box, style=\"rounded,filled\"];\n");
     for (k, chain) in plan.servers.iter().enumerate() {
         let _ = writeln!(out, "  subgraph \"cluster_d{k}\" {{");
-        let _ = writeln!(out, "    label={};", quoted(&[&format!("DNS server {}, {}", chain.name, plan.caption)]));
+        let mut title = vec![format!("DNS server {}, {}", chain.name, plan.caption)];
+        if !chain.forwarding.is_empty() {
+            title.push(format!("forwards {}", chain.forwarding.join("; ")));
+        }
+        let _ = writeln!(out, "    label={};", label(&title));
         for (c, subnet) in chain.client_subnets.iter().enumerate() {
             let mut text = vec![subnet.name.clone()];
             text.extend(subnet.prefixes.iter().cloned());

@@ -30,7 +30,10 @@ pub fn render(plan: &DnsPlan) -> String {
         }
     };
     for (k, chain) in plan.servers.iter().enumerate() {
-        let title = format!("DNS server {}, {}", chain.name, plan.caption);
+        let mut title = format!("DNS server {}, {}", chain.name, plan.caption);
+        if !chain.forwarding.is_empty() {
+            title.push_str(&format!("; forwards {}", chain.forwarding.join("; ")));
+        }
         let _ = writeln!(out, "  subgraph d{k}[\"{}\"]", label(&title));
         out.push_str("    direction LR\n");
         for (c, subnet) in chain.client_subnets.iter().enumerate() {

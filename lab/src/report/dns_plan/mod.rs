@@ -89,6 +89,7 @@ mod tests {
                 }],
             }],
             server_policies: vec![],
+            forwarding: Default::default(),
         };
         DnsServerView { name: evil.into(), view }
     }

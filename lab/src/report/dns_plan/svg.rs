@@ -241,10 +241,17 @@ fn server(chain: &ServerChain, caption: &str) -> (f64, f64, String) {
     text(&mut out, (MARGIN, MARGIN + 14.0), HEADING.ink(POLICY_INK), &format!("DNS server {}", chain.name));
     let about = format!("asked by the clients of {}; {caption}", names(&chain.sites));
     text(&mut out, (MARGIN, MARGIN + 32.0), NOTE, &about);
+    let forwards = match chain.forwarding.is_empty() {
+        true => String::new(),
+        false => format!("forwards {}", chain.forwarding.join("; ")),
+    };
+    if !forwards.is_empty() {
+        text(&mut out, (MARGIN, MARGIN + 47.0), NOTE, &forwards);
+    }
     let columns = [subnet_nodes(chain), policy_nodes(chain), scope_nodes(chain)];
     let headings = ["Client subnets", "Policies, in processing order", "Zone scopes and their records"];
     let empty = ["no client subnet", "no policy", "no zone"];
-    let top = MARGIN + 70.0;
+    let top = MARGIN + 78.0;
     let mut placed: Vec<Column> = vec![];
     let mut x = MARGIN;
     for nodes in &columns {
@@ -296,7 +303,8 @@ fn server(chain: &ServerChain, caption: &str) -> (f64, f64, String) {
     }
     out.push_str("</g>\n");
     let legend_width = legend.iter().map(|l| l.chars().count() as f64 * 6.2).fold(0.0, f64::max);
-    let width = (x - COLUMN_GAP).max(MARGIN + legend_width).max(MARGIN + about.chars().count() as f64 * 6.2) + MARGIN;
+    let heading = about.chars().count().max(forwards.chars().count()) as f64 * 6.2;
+    let width = (x - COLUMN_GAP).max(MARGIN + legend_width).max(MARGIN + heading) + MARGIN;
     let height = bottom + 12.0 + legend.len() as f64 * 15.0 + MARGIN - 10.0;
     (width.ceil(), height.ceil(), out)
 }

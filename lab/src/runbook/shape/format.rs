@@ -1,6 +1,6 @@
-//! `Format-List`, `Format-Table` and `Out-String`: the text PowerShell's console shows. A
-//! formatted statement's output is that text, one string, so `| Out-String` and `--json` carry it
-//! as printed. **Lab choice:** tables are always as wide as their widest cell (`-AutoSize`): the
+//! `Format-List` and `Format-Table`: the text PowerShell's console shows. A formatted
+//! statement's output is that text, one string, so `| Out-String` and `--json` carry it as
+//! printed. **Lab choice:** tables are always as wide as their widest cell (`-AutoSize`): the
 //! lab has no console width to share out.
 
 use super::super::render::object_lines;
@@ -46,11 +46,19 @@ fn cell(value: &Value) -> String {
 /// `Format-Table`: the columns the first object has (or those named), a header, dashes as long
 /// as each header, a row per object. Columns of numbers are aligned right, as PowerShell does.
 pub(super) fn table(objects: &[Value], properties: &[String], hide_headers: bool) -> Vec<Value> {
+    if !objects.iter().any(|o| matches!(o, Value::Object(_))) {
+        return if objects.is_empty() { vec![] } else { framed(objects.iter().map(Value::display).collect()) };
+    }
+    framed(table_lines(objects, properties, hide_headers))
+}
+
+/// The lines of [`table`], unframed: also the console's default table (`runbook::view`).
+pub(crate) fn table_lines(objects: &[Value], properties: &[String], hide_headers: bool) -> Vec<String> {
     let Some(first) = objects.iter().find_map(|o| match o {
         Value::Object(o) => Some(o),
         _ => None,
     }) else {
-        return if objects.is_empty() { vec![] } else { framed(objects.iter().map(Value::display).collect()) };
+        return objects.iter().map(Value::display).collect();
     };
     let columns: Vec<String> = if properties.is_empty() || properties.iter().any(|p| p == "*") {
         first.properties.iter().map(|(k, _)| k.clone()).collect()
@@ -104,27 +112,5 @@ pub(super) fn table(objects: &[Value], properties: &[String], hide_headers: bool
     for row in rows {
         lines.push(line(row.into_iter().map(|(c, _)| c).collect()));
     }
-    framed(lines)
-}
-
-/// `Out-String`: what the console would show for the objects, as one string.
-pub(super) fn out_string(objects: &[Value]) -> String {
-    let mut text = String::new();
-    for object in objects {
-        match object {
-            Value::Object(o) => {
-                text.push('\n');
-                for line in object_lines(o, 0) {
-                    text.push_str(&line);
-                    text.push('\n');
-                }
-                text.push('\n');
-            }
-            other => {
-                text.push_str(&other.display());
-                text.push('\n');
-            }
-        }
-    }
-    text
+    lines
 }

@@ -19,6 +19,7 @@ use super::CmdletTable;
 use ParamKind::{Int, String as Str, StringList, Switch};
 
 pub(super) use filter::Condition;
+pub(super) use format::table_lines;
 
 /// The shape cmdlets' parameters, as their pages name and number them (positions from 0).
 const SPECS: &[CmdletSpec] = &[
@@ -228,7 +229,7 @@ pub(super) async fn apply(
         Shape::ForEach(statements) => each::run(statements, objects, variables, table, ran).await,
         Shape::ForEachMember(name) => objects.into_iter().map(|o| super::property::follow(o, name)).collect(),
         Shape::OutNull => vec![],
-        Shape::OutString => vec![Value::String(format::out_string(&objects))],
+        Shape::OutString => vec![Value::String(table.views().text(&objects))],
         Shape::Measure(measure) => vec![measure.apply(&objects)],
     }
 }

@@ -292,8 +292,8 @@ fn the_connect_preamble_runs_as_informational_no_ops() {
 
 #[test]
 fn a_real_but_unmodelled_cmdlet_is_not_a_typo() {
-    let (err, _) = failing("Get-DnsServerForwarder");
-    assert_eq!(err.message, "Get-DnsServerForwarder is a real cmdlet that this lab does not model; the modelled cmdlets are listed by `bypass-lab cmdlets`.");
+    let (err, _) = failing("Get-DnsServerRecursion");
+    assert_eq!(err.message, "Get-DnsServerRecursion is a real cmdlet that this lab does not model; the modelled cmdlets are listed by `bypass-lab cmdlets`.");
     let (err, _) = failing("get-help Set-CsTenantHybridConfiguration");
     assert!(err.message.contains("is a real cmdlet that this lab does not model"), "{}", err.message);
 }

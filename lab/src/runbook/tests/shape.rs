@@ -181,8 +181,14 @@ fn out_null_out_string_and_measure_object() {
     let (_, table) = dns();
     let t = block(run("Get-DnsServerClientSubnet | Out-Null", &table)).unwrap();
     assert!(t.steps[0].output.objects.is_empty());
+    // Out-String writes what the console shows: four properties without format data, a table.
     let text = printed("Get-DnsServerClientSubnet | Select-Object -First 1 | Out-String");
-    assert!(text.contains("Name       : SeattleSubnet\n"), "{text}");
+    assert_eq!(
+        text,
+        "\nName          IPV4Subnet     IPV6Subnet Weight\n----          ----------     ---------- ------\nSeattleSubnet {10.10.1.0/24}                 3\n\n"
+    );
+    let text = printed("Get-DnsServerClientSubnet | Select-Object -First 1 | Measure-Object | Out-String");
+    assert!(text.starts_with("\nCount    : 1\nAverage  :\n"), "GenericMeasureInfo is a list: {text:?}");
     let t = block(run(
         "Get-DnsServerClientSubnet | Measure-Object -Property Weight -Sum -Average -Maximum -Minimum",
         &table,

@@ -54,7 +54,7 @@ fn broken_lines(cmdlet: &str, arguments: &str, other_noun: &str) -> Vec<String> 
     vec![
         format!("{cmdlet}{arguments} -NoSuchParameter 1"),
         format!("{cmdlet}{arguments} | Get-Thing"),
-        format!("{cmdlet}{arguments} | Get-DnsServerForwarder"),
+        format!("{cmdlet}{arguments} | Get-DnsServerRecursion"),
         format!("{cmdlet}{arguments} | {other_noun}"),
         format!("{cmdlet}{arguments} | Format-List -NoSuchParameter"),
         format!("{cmdlet}{arguments} | Import-PSSession"),

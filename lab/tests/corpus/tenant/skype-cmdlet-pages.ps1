@@ -49,6 +49,12 @@ Get-CsUserPstnSettings -Identity jphillips@adatum.biz
 #> shows AllowInternationalCalls = True
 Set-CsUserPstnSettings -Identity jphillips@adatum.biz -AllowInternationalCalls $false -HybridPSTNSite $null
 #> ok
+# The pages' own example user is in contoso.com, which is not this tenant's: the service does
+# not find that user.
+Get-CsUserPstnSettings -Identity "jphillips@contoso.com"
+#> error: Management object not found for identity "jphillips@contoso.com"
+Set-CsUserPstnSettings -Identity "jphillips@contoso.com" -HybridPSTNSite "Seattle"
+#> error: Management object not found for identity "jphillips@contoso.com"
 Set-CsTenantFederationConfiguration -AllowPublicUsers $false
 #> not modelled
 Get-CsOnlineUser -Identity jphillips@adatum.biz
