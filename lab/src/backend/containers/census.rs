@@ -30,10 +30,10 @@ impl LabEntry {
         self.networks.iter().flat_map(|(_, s)| s)
     }
 
-    /// Where it was started and how long ago, for messages that name it.
+    /// Where it was started, how long ago and by what command, for messages that name it.
     pub fn describe(&self) -> String {
         match &self.owner {
-            Some(owner) => format!("lab {} (started from {}, {} ago)", self.id, owner.describe(), owner.age()),
+            Some(owner) => format!("lab {} ({})", self.id, owner.details()),
             None => format!("lab {} (no owner recorded)", self.id),
         }
     }

@@ -11,21 +11,25 @@ mod host_networks;
 pub mod image;
 mod owner;
 mod plan;
+pub mod queue;
 mod reset;
 mod role;
 mod route;
 mod state;
 mod time;
+mod turn;
 
 pub use census::{labs, sweep_abandoned, sweep_this_process, LabEntry};
 pub use compose::{compose_file, compose_state, COMPOSE_LAB};
 pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ORDER_LABEL, ROLE_LABEL};
-pub use owner::{boot_id, Liveness, Owner, LAB_ID_IN_FILE};
+pub use owner::{boot_id, Liveness, Owner, COMMAND_LABEL, LAB_ID_IN_FILE};
 pub use plan::{
-    LabPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT, TOPOLOGY_PATH,
+    fixed_subnets, LabPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT, TENANT_PORT,
+    TOPOLOGY_PATH,
 };
 pub use reset::{ResetDone, RESET_DEADLINE, SUPERVISOR_ENV, SUPERVISOR_PORT};
 pub use state::ContainersState;
+pub use turn::{take_turn, Turn};
 
 use crate::auth::Secrets;
 use crate::backend::role_plan::{self, ClientPlace, Sources};
@@ -118,8 +122,7 @@ impl Containers {
             progress(&format!("removed abandoned lab {} ({}): {swept}", lab.id, lab.liveness.reason()));
         }
         let lab = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-        let needed: Vec<IpNet> =
-            topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).copied().collect();
+        let needed = plan::fixed_subnets(topology);
         let held = census::labs(&docker).await?;
         if let Some((holder, subnet)) = census::holder_of(&held, &needed, &lab) {
             return Err(BackendError::Occupied {
