@@ -126,13 +126,14 @@ async fn waiting_runs_are_served_in_the_order_they_came_and_one_that_does_not_wa
     eventually("the second run's wait", || ready(said(&second_said, "waiting for this topology's subnets (up to 1m)")))
         .await;
     let (third, third_said) = queued(&topology);
-    eventually("the third run's wait", || ready(said(&third_said, "; 2 runs queued ahead of this one"))).await;
+    eventually("the third run's wait", || ready(said(&third_said, "; 1 more run queued ahead of this one"))).await;
     assert_eq!(waiting(&topology).await.len(), 3);
 
     first.release().await.expect("the first run leaves the queue");
     let second = served(second, "the second run").await;
     assert!(said(&second_said, "waited "), "the second run said how long it waited");
-    eventually("the third run's count", || ready(said(&third_said, "; 1 run queued ahead of this one"))).await;
+    let lines = || third_said.lock().unwrap().iter().filter(|l| l.contains("comes first in the queue")).count();
+    eventually("the third run's word on its new holder", || ready(lines() == 2)).await;
     assert!(!third.is_finished(), "the third run waits while the second holds the turn");
 
     second.release().await.expect("the second run leaves the queue");

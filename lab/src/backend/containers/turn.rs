@@ -6,6 +6,7 @@
 
 use super::census::{self, LabEntry};
 use super::docker::{self, sweep, Swept};
+use super::owner::Owner;
 use super::plan::fixed_subnets;
 use super::queue::{self, Joined, Place, Stage};
 use crate::backend::BackendError;
@@ -56,10 +57,10 @@ struct Blocked {
     holder: String,
     holds: String,
     how: String,
-    /// How many runs are queued ahead of this one for its subnets.
+    /// How many other runs than the holder's are queued ahead of this one for its subnets.
     ahead: usize,
-    /// The holder's id (a lab's, a place's): a new holder is worth a new line, a holder
-    /// growing older is not.
+    /// Which run holds the subnets (its place in the queue, else the lab's owner): a new holder
+    /// is worth a new line; the same run's next lab, or its growing age, is not.
     key: String,
 }
 
@@ -125,8 +126,8 @@ pub async fn take_turn(
                         blocked.holds,
                         match blocked.ahead {
                             0 => String::new(),
-                            1 => "; 1 run queued ahead of this one".into(),
-                            n => format!("; {n} runs queued ahead of this one"),
+                            1 => "; 1 more run queued ahead of this one".into(),
+                            n => format!("; {n} more runs queued ahead of this one"),
                         }
                     ));
                     said = Some((blocked.key, blocked.ahead));
@@ -176,12 +177,14 @@ fn blocker(labs: &[LabEntry], places: &[Place], mine: &Place, subnets: &[IpNet])
         .collect();
     ahead.sort_by(|a, b| (a.number, &a.ticket).cmp(&(b.number, &b.ticket)));
     if let Some((lab, subnet)) = census::holder_of(labs, subnets, "") {
+        // The run whose lab it is, when it is queued too: one holder, not one more run ahead.
+        let run = ahead.iter().find(|p| owner_key(&p.owner).is_some() && owner_key(&p.owner) == owner_key(&lab.owner));
         return Some(Blocked {
             holder: lab.describe(),
             holds: format!("runs on {subnet}"),
             how: lab.how_to_stop(),
-            ahead: ahead.len(),
-            key: lab.id.clone(),
+            ahead: ahead.len() - usize::from(run.is_some()),
+            key: run.map(|p| p.ticket.clone()).or_else(|| owner_key(&lab.owner)).unwrap_or_else(|| lab.id.clone()),
         });
     }
     let head = ahead.first()?;
@@ -190,9 +193,19 @@ fn blocker(labs: &[LabEntry], places: &[Place], mine: &Place, subnets: &[IpNet])
         holder: head.describe(),
         holds: format!("comes first in the queue for {subnet}"),
         how: head.how_to_stop(),
-        ahead: ahead.len(),
+        ahead: ahead.len() - 1,
         key: head.ticket.clone(),
     })
+}
+
+/// Who an owner is, whatever it holds: a lab file, else a process on a host.
+fn owner_key(owner: &Option<Owner>) -> Option<String> {
+    let owner = owner.as_ref()?;
+    match (&owner.file, &owner.process) {
+        (Some(file), _) => Some(file.display().to_string()),
+        (None, Some((pid, boot))) => Some(format!("{pid} {boot} {}", owner.host)),
+        (None, None) => None,
+    }
 }
 
 /// The engine's reports of removed networks and volumes: a lab ending, a place leaving.
