@@ -1,7 +1,8 @@
 //! Runs of one plan on a shared Docker engine take turns through the queue the engine holds: a
 //! run finds the subnets free, or is refused at once naming the holder (a lab, with its command;
 //! a run queued before it); waiting runs are served in the order they came; a waiter killed with
-//! -9 leaves nothing that blocks the next. No lab starts here: the queue's places are volumes,
+//! -9 leaves nothing that blocks the next; a wait that is no duration is refused before anything
+//! starts. No lab starts here: the queue's places are volumes,
 //! and one labelled network stands for a lab. Each test has a plan of its own, so they run at
 //! once without meeting. Needs a Docker engine; fails (never skips) without one.
 
@@ -226,4 +227,26 @@ async fn a_waiter_killed_with_kill_9_leaves_nothing_that_blocks_the_next() {
     let turn = served(next, "the run queued after the killed one").await;
     assert!(!of_up(waiting(&topology).await), "nothing of the killed run is left in the queue");
     turn.release().await.expect("the next run leaves the queue");
+}
+
+#[test]
+fn a_wait_that_is_no_duration_is_refused_before_anything_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let bypass_lab = |env: Option<&str>, args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bypass-lab"));
+        command.current_dir(dir.path()).arg("--state").arg(dir.path().join("state")).args(args).env_remove(WAIT_ENV);
+        if let Some(value) = env {
+            command.env(WAIT_ENV, value);
+        }
+        command.output().expect("bypass-lab runs")
+    };
+    let flag = bypass_lab(None, &["rehearse", "--backend", "containers", "--wait", "10q"]);
+    let said = String::from_utf8_lossy(&flag.stderr);
+    assert_eq!(flag.status.code(), Some(2), "{said}");
+    assert!(said.contains("'10q' is not a duration"), "the flag's value is named: {said}");
+    let env = bypass_lab(Some("soon"), &["up", "--backend", "containers"]);
+    let said = String::from_utf8_lossy(&env.stderr);
+    assert_eq!(env.status.code(), Some(2), "{said}");
+    assert!(said.contains("BYPASS_LAB_WAIT=soon: 'soon' is not a duration"), "the variable is named: {said}");
+    assert!(!dir.path().join("state").join("lab.json").exists(), "nothing started");
 }

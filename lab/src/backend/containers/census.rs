@@ -150,14 +150,26 @@ pub fn holder_of<'a>(labs: &'a [LabEntry], subnets: &[IpNet], except: &str) -> O
     })
 }
 
-/// Removes every lab whose owner is provably gone, and says which and why.
-pub async fn sweep_abandoned(docker: &Docker) -> Result<Vec<(LabEntry, Swept)>, BackendError> {
+/// Removes every lab whose owner is provably gone, and says which and why, and which could not
+/// be removed: a network the engine will not remove (a stale endpoint, which only an engine
+/// restart clears) must not stop every other lab from starting on a shared engine.
+pub async fn sweep_abandoned(docker: &Docker) -> Result<Vec<(LabEntry, Result<Swept, BackendError>)>, BackendError> {
     let mut removed = Vec::new();
     for lab in labs(docker).await?.into_iter().filter(|l| l.liveness.is_gone()) {
-        let swept = sweep(docker, &lab.id).await?;
+        let swept = sweep(docker, &lab.id).await;
         removed.push((lab, swept));
     }
     Ok(removed)
+}
+
+/// The line that tells what sweeping an abandoned lab did; None when there was nothing left to
+/// remove (its `down` ran as it was read).
+pub fn swept_line(lab: &LabEntry, swept: &Result<Swept, BackendError>) -> Option<String> {
+    match swept {
+        Ok(swept) if *swept == Swept::default() => None,
+        Ok(swept) => Some(format!("removed abandoned lab {} ({}): {swept}", lab.id, lab.liveness.reason())),
+        Err(e) => Some(format!("left abandoned lab {} ({}) as it is: {e}", lab.id, lab.liveness.reason())),
+    }
 }
 
 /// Removes the labs this very process holds: an interrupted rehearsal's, whatever state its

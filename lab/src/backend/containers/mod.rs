@@ -119,7 +119,9 @@ impl Containers {
         dns_servers::check_places(topology)?;
         let docker = docker::connect().await?;
         for (lab, swept) in census::sweep_abandoned(&docker).await? {
-            progress(&format!("removed abandoned lab {} ({}): {swept}", lab.id, lab.liveness.reason()));
+            if let Some(line) = census::swept_line(&lab, &swept) {
+                progress(&line);
+            }
         }
         let lab = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
         let needed = plan::fixed_subnets(topology);

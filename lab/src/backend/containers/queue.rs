@@ -158,16 +158,6 @@ pub fn remove_blocking(volume: String) {
     let _ = worker.join();
 }
 
-/// Removes every place whose run provably ended, and returns them.
-pub async fn sweep_abandoned(docker: &Docker) -> Result<Vec<Place>, BackendError> {
-    let mut removed = Vec::new();
-    for place in places(docker).await?.into_iter().filter(|p| p.liveness.is_gone()) {
-        remove(docker, &place.volume).await?;
-        removed.push(place);
-    }
-    Ok(removed)
-}
-
 /// Removes the places this very process holds (an interrupted run).
 pub async fn sweep_this_process(docker: &Docker) -> Result<Vec<Place>, BackendError> {
     let mut removed = Vec::new();

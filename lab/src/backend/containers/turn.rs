@@ -5,7 +5,7 @@
 //! that died, until its deadline. It keeps its turn until it is done with the subnets.
 
 use super::census::{self, LabEntry};
-use super::docker::{self, sweep, Swept};
+use super::docker::{self, sweep};
 use super::owner::Owner;
 use super::plan::fixed_subnets;
 use super::queue::{self, Joined, Place, Stage};
@@ -80,9 +80,12 @@ pub async fn take_turn(
     let docker = docker::connect().await?;
     let wait = wait.filter(|w| !w.is_zero());
     let started = Instant::now();
-    // Opened before the first look, so no change between a look and the wait is missed.
+    // Subscribed at the first wait: a removal the engine reports before then is seen by the
+    // next look, at most one poll later.
     let mut changes: Option<Changes<'_>> = Some(Box::pin(destroyed(&docker)));
-    sweep_abandoned(&docker, progress).await?;
+    // Abandoned labs the engine will not remove, told once.
+    let mut stuck: Vec<String> = Vec::new();
+    sweep_abandoned(&docker, progress, &mut stuck).await?;
     let mut joined = queue::join(&docker, &subnets).await?;
     // The holder last named, and how many runs were ahead then.
     let mut said: Option<(String, usize)> = None;
@@ -90,7 +93,7 @@ pub async fn take_turn(
         if started.elapsed() > CHOOSING_DEADLINE {
             joined.choosing_seen.clear();
         }
-        let (labs, places) = sweep_abandoned(&docker, progress).await?;
+        let (labs, places) = sweep_abandoned(&docker, progress, &mut stuck).await?;
         // A run seen taking its number may not have seen this one: compared with once it has one.
         let choosing = places.iter().any(|p| p.stage == Stage::Choosing && joined.choosing_seen.contains(&p.ticket));
         let blocked = if choosing { None } else { blocker(&labs, &places, &joined.place, &subnets) };
@@ -150,13 +153,23 @@ pub async fn take_turn(
 
 /// Removes the labs and queue places whose owners provably ended, says which, and returns what
 /// is left of each.
-async fn sweep_abandoned(docker: &Docker, progress: Progress<'_>) -> Result<(Vec<LabEntry>, Vec<Place>), BackendError> {
+async fn sweep_abandoned(
+    docker: &Docker,
+    progress: Progress<'_>,
+    stuck: &mut Vec<String>,
+) -> Result<(Vec<LabEntry>, Vec<Place>), BackendError> {
     let (gone, labs): (Vec<_>, Vec<_>) = census::labs(docker).await?.into_iter().partition(|l| l.liveness.is_gone());
     for lab in gone {
-        let swept = sweep(docker, &lab.id).await?;
-        // A lab whose `down` runs as it is read is gone already: nothing to say.
-        if swept != Swept::default() {
-            progress(&format!("removed abandoned lab {} ({}): {swept}", lab.id, lab.liveness.reason()));
+        // One the engine will not remove is said once, and left: it holds no turn.
+        if stuck.contains(&lab.id) {
+            continue;
+        }
+        let swept = sweep(docker, &lab.id).await;
+        if swept.is_err() {
+            stuck.push(lab.id.clone());
+        }
+        if let Some(line) = census::swept_line(&lab, &swept) {
+            progress(&line);
         }
     }
     let (gone, places): (Vec<_>, Vec<_>) = queue::places(docker).await?.into_iter().partition(|p| p.liveness.is_gone());
