@@ -104,6 +104,10 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     let prepared = super::preflight::prepare(&source, seed_plan, rehearsal.tags.as_deref().zip(tags.as_ref()))
         .map_err(InvalidFeatures)?;
     let features = prepared.dir.path().to_path_buf();
+    // Once, before any scenario and before the image is built: on a shared engine another run
+    // may hold the plan's subnets (refused here, or waited for), and the image is built inside
+    // this run's turn, so a run of another commit never retags it under this one's labs.
+    let turn = plan.lab.take_turn(&plan.topology, &|line: &str| println!("{line}")).await?;
     // Once, before any scenario: a cold build of the containers' image takes minutes.
     if let Some(prepared) = plan.lab.prepare(&|line: &str| println!("{line}")).await? {
         println!("lab image: {prepared}");
@@ -157,6 +161,8 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         })
         .await;
     super::world::stop_spare_labs().await;
+    // The last lab is gone: the next run in the queue may start.
+    turn.release().await?;
     let (fresh, reset) = super::world::labs_started_and_reset();
     if reset > 0 {
         println!("labs: {fresh} started, {reset} reset and reused");

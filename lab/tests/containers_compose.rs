@@ -88,6 +88,7 @@ fn the_compose_lab_is_driven_through_its_lab_file() {
         .block_on(bypass_lab::backend::containers::image::build_image(&|line: &str| eprintln!("  {line}")))
         .expect("the lab image builds");
     let _shield = Shield::up(&Topology::seed());
+    let _turn = runtime.block_on(support::turn(&Topology::seed()));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("docker-compose.yml");
     let state = dir.path().join(".bypass-lab");

@@ -58,6 +58,7 @@ fn docker(args: &[&str]) {
 async fn a_lab_with_a_stopped_mediation_server_is_still_driven_and_brought_back() {
     let topology = Topology::parse(PLAN, None).expect("a valid plan");
     let _shield = Shield::up(&topology);
+    let _turn = support::turn(&topology).await;
     let dir = tempfile::tempdir().unwrap();
     let options = LabOptions { backend: BackendKind::Containers, ..LabOptions::default() };
     let lab = Lab::start(topology.clone(), options).await.expect("the lab starts");

@@ -94,6 +94,7 @@ async fn two_domain_controllers_in_containers() {
     let _one_at_a_time = SERIAL.lock().await;
     let topology = Topology::parse(FIXTURE, None).expect("the fixture is a valid topology");
     let _shield = Shield::up(&topology);
+    let _turn = support::turn(&topology).await;
     let options = LabOptions { backend: BackendKind::Containers, ..LabOptions::default() };
     let lab = Lab::start(topology.clone(), options).await.expect("the two-server lab starts");
     let result = std::panic::AssertUnwindSafe(scenario(&lab, &topology));
@@ -197,6 +198,7 @@ async fn a_reset_leaves_no_replicated_zone_on_any_server() {
     let _one_at_a_time = SERIAL.lock().await;
     let topology = Topology::parse(FIXTURE, None).expect("the fixture is a valid topology");
     let _shield = Shield::up(&topology);
+    let _turn = support::turn(&topology).await;
     let options = LabOptions { backend: BackendKind::Containers, ..LabOptions::default() };
     let lab = Lab::start(topology.clone(), options).await.expect("the two-server lab starts");
     let result = std::panic::AssertUnwindSafe(reset_scenario(&lab));

@@ -1,6 +1,8 @@
 //! The seed lab in containers: the seed's addresses, DNS answers by source address, faults,
 //! and nothing left behind. Needs a Docker engine; fails (never skips) without one.
 
+mod support;
+
 use bypass_lab::auth::Secrets;
 use bypass_lab::backend::containers::{Containers, LAB_LABEL};
 use bypass_lab::backend::Backend;
@@ -73,6 +75,7 @@ fn ips(list: &[&str]) -> Vec<IpAddr> {
 async fn seed_lab_runs_at_the_seeds_addresses_and_is_removed_by_stop() {
     let _serial = SERIAL.lock().await;
     let image = image().await;
+    let _turn = support::turn(&Topology::seed()).await;
     let topology = Topology::seed();
     let secrets = Secrets::generate(&topology);
     timeout(LAB_DEADLINE, async {
@@ -143,6 +146,7 @@ async fn seed_lab_runs_at_the_seeds_addresses_and_is_removed_by_stop() {
 async fn a_failing_test_leaves_nothing_behind() {
     let _serial = SERIAL.lock().await;
     let image = image().await;
+    let _turn = support::turn(&Topology::seed()).await;
     timeout(LAB_DEADLINE, async {
         let failing = tokio::spawn(async move {
             let topology = Topology::seed();

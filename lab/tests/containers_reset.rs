@@ -14,6 +14,7 @@ use bypass_lab::topology::Topology;
 async fn a_reset_lab_shows_every_part_as_a_fresh_lab_does() {
     let topology = Topology::seed();
     let _shield = Shield::up(&topology);
+    let _turn = support::turn(&topology).await;
     let options = LabOptions { backend: BackendKind::Containers, ..LabOptions::default() };
     support::fresh::a_reset_lab_is_a_fresh_lab(topology, options, 1).await;
 }

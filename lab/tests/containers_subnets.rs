@@ -44,6 +44,7 @@ fn lab_id() -> String {
 async fn a_client_on_a_sites_second_subnet_bypasses_to_its_own_site() {
     let topology = Topology::parse(FABRIKAM, None).expect("fabrikam is a valid topology");
     let _shield = Shield::up(&topology);
+    let _turn = support::turn(&topology).await;
     let options = LabOptions { backend: BackendKind::Containers, ..LabOptions::default() };
     let lab = Lab::start(topology.clone(), options).await.expect("the fabrikam lab starts");
     let id = lab_id();

@@ -84,6 +84,7 @@ async fn decisions_after(backend: BackendKind, moves: &[Duration]) -> Decisions 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_jump_and_many_steps_decide_the_same_on_both_backends() {
     let _shield = Shield::up(&Topology::seed());
+    let _turn = support::turn(&Topology::seed()).await;
     let jump = [20 * HOUR];
     let steps = [HOUR; 20];
     let embedded_jump = decisions_after(BackendKind::Embedded, &jump).await;

@@ -119,6 +119,19 @@ pub enum BackendError {
     /// Another lab, still held by its owner, runs on subnets this topology needs.
     #[error("{holder} already runs on {subnet}, which this topology needs; it was left untouched. Stop it with {how}")]
     Occupied { holder: String, subnet: String, how: String },
+    /// A lab, or a run queued before this one, holds subnets this topology needs, and this run
+    /// was not asked to wait for its turn.
+    #[error("{holder} {holds}, which this topology needs; it was left untouched. Stop it with {how}, or wait for your turn with --wait [DURATION] (BYPASS_LAB_WAIT=DURATION for cargo test)")]
+    TurnTaken { holder: String, holds: String, how: String },
+    /// The run waited as long as it was allowed to and the subnets are still held.
+    #[error("waited {} for this topology's subnets: {holder} still {holds}. Stop it with {how}, or wait longer (--wait DURATION)", format_duration(*waited))]
+    TurnNotCome { waited: Duration, holder: String, holds: String, how: String },
+    #[error("BYPASS_LAB_WAIT={value}: {source}")]
+    BadWait {
+        value: String,
+        #[source]
+        source: crate::clock::DurationError,
+    },
     #[error("the lab keeps no clock")]
     NoClock,
     #[error(transparent)]
@@ -168,6 +181,15 @@ pub enum BackendError {
 }
 
 impl BackendError {
+    /// Whether the run was refused because another lab or run holds the plan's subnets now: not
+    /// a failure of the lab, and not to be retried at once (the CLI exits 2 on it).
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            BackendError::Occupied { .. } | BackendError::TurnTaken { .. } | BackendError::TurnNotCome { .. }
+        )
+    }
+
     /// A clock move that failed part of the way, with the time the lab stands at.
     pub fn clock_stopped(reached: Duration, target: Duration, cause: BackendError) -> BackendError {
         BackendError::ClockStopped { reached, target, source: Box::new(cause) }

@@ -10,6 +10,23 @@ use crate::topology::Topology;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+
+pub use super::containers::Turn;
+
+/// How long a run may wait for its turn when the environment says so: `cargo test` has no
+/// `--wait`.
+pub const WAIT_ENV: &str = "BYPASS_LAB_WAIT";
+
+/// [`WAIT_ENV`] as a duration (`10m`); unset or empty, no waiting.
+pub fn wait_from_env() -> Result<Option<Duration>, BackendError> {
+    match std::env::var(WAIT_ENV).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(value) => {
+            crate::clock::parse_duration(&value).map(Some).map_err(|source| BackendError::BadWait { value, source })
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -93,6 +110,22 @@ impl BackendKind {
         }
     }
 
+    /// Takes this run's turn for `topology`'s subnets before it starts any lab: containers labs of
+    /// one plan take turns on a shared engine (see `containers::take_turn`); embedded labs never
+    /// meet. `wait`: how long to wait for the turn; None refuses at once when the subnets are
+    /// held.
+    pub async fn take_turn(
+        self,
+        topology: &Topology,
+        wait: Option<Duration>,
+        progress: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<Turn, BackendError> {
+        match self {
+            BackendKind::Embedded => Ok(Turn::none()),
+            BackendKind::Containers => super::containers::take_turn(topology, wait, progress).await,
+        }
+    }
+
     /// Starts every role of `topology` on this backend.
     pub async fn start(
         self,
@@ -122,11 +155,20 @@ impl BackendKind {
     pub async fn remove_this_process_labs(self) -> Result<Vec<String>, BackendError> {
         match self {
             BackendKind::Embedded => Ok(vec![]),
-            BackendKind::Containers => Ok(super::containers::sweep_this_process()
-                .await?
-                .into_iter()
-                .map(|(lab, swept)| format!("removed lab {}: {swept}", lab.id))
-                .collect()),
+            BackendKind::Containers => {
+                let mut removed: Vec<String> = super::containers::sweep_this_process()
+                    .await?
+                    .into_iter()
+                    .map(|(lab, swept)| format!("removed lab {}: {swept}", lab.id))
+                    .collect();
+                let docker = super::containers::connect().await?;
+                for place in super::containers::queue::sweep_this_process(&docker).await? {
+                    if place.stage == super::containers::queue::Stage::Waiting {
+                        removed.push(format!("left the queue: removed {}", place.volume));
+                    }
+                }
+                Ok(removed)
+            }
         }
     }
 }

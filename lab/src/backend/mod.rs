@@ -10,7 +10,7 @@ mod kind;
 mod saved;
 
 pub use error::BackendError;
-pub use kind::{prepare, start, BackendKind, DnsStart, Progress, StartOptions};
+pub use kind::{prepare, start, wait_from_env, BackendKind, DnsStart, Progress, StartOptions, Turn, WAIT_ENV};
 pub use saved::{attach, SavedBackend};
 
 use async_trait::async_trait;

@@ -28,6 +28,23 @@ pub fn is_invalid(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| cause.is::<InvalidInput>())
 }
 
+/// What `--wait` without a duration waits: a suite's few minutes many times over, well within a
+/// CI job's own timeout.
+pub const DEFAULT_WAIT: &str = "30m";
+
+/// A duration as `--wait` takes it (`10m`, `1h30m`).
+pub fn duration(text: &str) -> Result<std::time::Duration, bypass_lab::clock::DurationError> {
+    bypass_lab::clock::parse_duration(text)
+}
+
+/// How long a run may wait for its turn on a shared engine: `--wait`, else `BYPASS_LAB_WAIT`.
+pub fn wait(flag: Option<std::time::Duration>) -> Result<Option<std::time::Duration>, InvalidInput> {
+    match flag {
+        Some(wait) => Ok(Some(wait)),
+        None => bypass_lab::backend::wait_from_env().map_err(|e| InvalidInput(e.into())),
+    }
+}
+
 /// The bytes of `path`, or of standard input when it is `-`.
 fn bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     if path == Path::new("-") {

@@ -29,6 +29,11 @@ pub struct Up {
     /// /24 or larger this host does not use. Default: the first free 172.30.x.0/24.
     #[arg(long)]
     online_subnet: Option<ipnet::Ipv4Net>,
+    /// Containers: when another lab or run holds the plan's subnets on the Docker engine, wait
+    /// for this lab's turn (up to DURATION, default 30m) instead of being refused at once. The
+    /// environment's BYPASS_LAB_WAIT=DURATION does the same.
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = crate::cli::input::DEFAULT_WAIT, value_parser = crate::cli::input::duration)]
+    wait: Option<std::time::Duration>,
 }
 
 #[derive(Args)]
@@ -77,8 +82,16 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
         dns: args.dns,
         lab_file: Some(LabFile::path(state)),
         online_subnet: args.online_subnet,
+        wait: crate::cli::input::wait(args.wait)?,
         progress: Arc::new(|line: &str| eprintln!("{line}")),
     };
+    // Before anything is removed or started: another lab or run may hold the plan's subnets.
+    // Kept until the lab file holds the lab.
+    let turn = tokio::select! {
+        turn = options.take_turn(&topology, &|line: &str| eprintln!("{line}")) => Some(turn?),
+        _ = crate::cli::serve::stop_signal() => None,
+    };
+    let Some(turn) = turn else { return crate::cli::ls::interrupted(args.backend).await };
     // What a lab that ended here kept (tenant store, LocalStores, logs) is not this lab's.
     let _ = std::fs::remove_dir_all(state.join("data"));
     // Interrupted while starting, the dropped start removes what it created.
@@ -89,6 +102,7 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
     let Some(lab) = started else { return crate::cli::ls::interrupted(args.backend).await };
     let lab = lab?;
     lab.save(state)?;
+    turn.release().await?;
     println!("lab ready");
     print_roles(&lab);
     if lab.outlives_process() {

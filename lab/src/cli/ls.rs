@@ -12,10 +12,30 @@ pub async fn ls() -> anyhow::Result<ExitCode> {
     let labs = containers::labs(&docker).await?;
     if labs.is_empty() {
         println!("no containers lab on this engine");
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        print_labs(&labs);
     }
-    print_labs(&labs);
+    print_queue(&containers::queue::places(&docker).await?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The runs waiting for their turn (or holding it), in the order they are served.
+fn print_queue(places: &[containers::queue::Place]) {
+    let mut waiting: Vec<_> = places.iter().filter(|p| p.stage == containers::queue::Stage::Waiting).collect();
+    if waiting.is_empty() {
+        return;
+    }
+    waiting.sort_by(|a, b| (a.number, &a.ticket).cmp(&(b.number, &b.ticket)));
+    println!("\n{:<6} {:<8} {:>10}  {:<40} SUBNETS", "QUEUE", "STATE", "AGE", "RUN");
+    for place in waiting {
+        let run = place.owner.as_ref().map(|o| o.describe()).unwrap_or_else(|| "-".into());
+        let age = place.owner.as_ref().map(|o| o.age()).unwrap_or_else(|| "-".into());
+        let subnets = place.subnets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        println!("{:<6} {:<8} {:>10}  {:<40} {}", place.number, place.liveness.word(), age, run, subnets);
+        if let Some(command) = place.owner.as_ref().and_then(|o| o.command.as_ref()) {
+            println!("{:<6} command: {command}", "");
+        }
+    }
 }
 
 pub fn print_labs(labs: &[LabEntry]) {

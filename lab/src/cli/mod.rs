@@ -184,13 +184,24 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprint!("{}", error_lines(&e));
-            if input::is_invalid(&e) {
+            if input::is_invalid(&e) || is_busy(&e) {
                 ExitCode::from(input::INVALID_INPUT)
             } else {
                 ExitCode::FAILURE
             }
         }
     }
+}
+
+/// Whether the run was refused because another lab or run holds the plan's subnets: invalid to
+/// run now, which scripts and CI tell apart from a failed run by the same exit code as bad input.
+fn is_busy(e: &anyhow::Error) -> bool {
+    use bypass_lab::backend::BackendError;
+    use bypass_lab::lab::LabError;
+    e.chain().any(|cause| {
+        cause.downcast_ref::<BackendError>().is_some_and(BackendError::is_busy)
+            || cause.downcast_ref::<LabError>().is_some_and(LabError::is_busy)
+    })
 }
 
 /// An error and its causes, one line each: `error: ...`, then `  caused by: ...`. A cause a

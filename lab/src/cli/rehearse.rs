@@ -5,6 +5,7 @@ use bypass_lab::backend::{BackendKind, DnsStart};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Args)]
 pub struct Rehearse {
@@ -32,9 +33,15 @@ pub struct Rehearse {
     /// (the topology's generated policies).
     #[arg(long, value_enum, default_value_t = DnsStart::Empty, requires = "runbook")]
     dns: DnsStart,
+    /// Containers: when another lab or run holds the plan's subnets on the Docker engine, wait
+    /// for this run's turn (up to DURATION, default 30m) instead of being refused at once. The
+    /// environment's BYPASS_LAB_WAIT=DURATION does the same.
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = crate::cli::input::DEFAULT_WAIT, value_parser = crate::cli::input::duration)]
+    wait: Option<Duration>,
 }
 
-pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
+pub async fn run(mut args: Rehearse) -> anyhow::Result<ExitCode> {
+    args.wait = crate::cli::input::wait(args.wait)?;
     if let Some(runbook) = args.runbook {
         return crate::cli::rollout::run(crate::cli::rollout::RolloutArgs {
             runbook,
@@ -42,6 +49,7 @@ pub async fn run(args: Rehearse) -> anyhow::Result<ExitCode> {
             report: args.report,
             backend: args.backend,
             dns: args.dns,
+            wait: args.wait,
         })
         .await;
     }
@@ -63,7 +71,7 @@ async fn features(args: Rehearse) -> anyhow::Result<ExitCode> {
         args.backend
     );
     let backend = args.backend;
-    let lab = LabOptions { backend, ..LabOptions::default() };
+    let lab = LabOptions { backend, wait: args.wait, ..LabOptions::default() };
     let rehearsal =
         rehearse(Rehearsal { topology, lab, features: args.features, tags: args.tags, report_dir: args.report });
     // Interrupted, the dropped rehearsal stops its scenarios' labs; then whatever this process

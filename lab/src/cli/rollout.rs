@@ -22,6 +22,8 @@ pub struct RolloutArgs {
     pub report: PathBuf,
     pub backend: BackendKind,
     pub dns: DnsStart,
+    /// How long to wait for the plan's turn on a shared engine; None: refused at once.
+    pub wait: Option<std::time::Duration>,
 }
 
 fn invalid(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
@@ -66,6 +68,10 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
         }
     );
     let plan = topology.clone();
+    // Once, before the lab starts: another lab or run may hold the plan's subnets on a shared
+    // engine. Kept until the rehearsal has stopped its lab.
+    let options = bypass_lab::lab::LabOptions { backend: args.backend, wait: args.wait, ..Default::default() };
+    let turn = options.take_turn(&plan, &|line: &str| eprintln!("{line}")).await?;
     let rollout = Rollout { topology, source, origin: origin.clone(), backend: args.backend, dns: args.dns };
     let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
         Arc::new(Bars::default())
@@ -77,6 +83,7 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
         Err(e) if e.is_input() => return invalid(format!("{origin}: {e}")),
         Err(e) => return Err(e.into()),
     };
+    turn.release().await?;
     print!("{}", render(&done));
     println!();
     for file in write_reports(&done, &plan, &args.report)? {

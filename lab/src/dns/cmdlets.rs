@@ -828,7 +828,7 @@ impl Args<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::topology::Topology;
 
@@ -932,7 +932,11 @@ mod tests {
         assert_eq!(script.lines().filter(|l| l.starts_with("Add-DnsServerResourceRecord")).count(), 7);
     }
 
-    fn run(e: &DnsExecutor, script: &str) -> Result<crate::runbook::Transcript, crate::runbook::RunbookError> {
+    /// Runs `script` against `e` alone, as a runbook would.
+    pub(in crate::dns) fn run(
+        e: &DnsExecutor,
+        script: &str,
+    ) -> Result<crate::runbook::Transcript, crate::runbook::RunbookError> {
         let table = crate::runbook::CmdletTable::new().with(specs(), Some(Arc::new(e.clone())));
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

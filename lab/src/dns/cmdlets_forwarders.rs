@@ -68,20 +68,11 @@ pub(super) fn add_conditional_forwarder(state: &mut DnsState, args: &Args) -> Re
 
 #[cfg(test)]
 mod tests {
-    use super::super::cmdlets::{specs, DnsExecutor};
+    use super::super::cmdlets::tests::run;
+    use super::super::cmdlets::DnsExecutor;
     use super::super::lookup::Transport;
     use super::super::policy::{Query, Resolution};
     use std::sync::Arc;
-
-    fn run(e: &DnsExecutor, script: &str) -> Result<crate::runbook::Transcript, crate::runbook::RunbookError> {
-        let table = crate::runbook::CmdletTable::new().with(specs(), Some(Arc::new(e.clone())));
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(crate::runbook::run(script, &table))
-            .and_then(crate::runbook::Transcript::into_result)
-    }
 
     fn resolve(e: &DnsExecutor, name: &str) -> Resolution {
         let q = Query::new("10.50.0.9".parse().unwrap(), "10.50.9.5".parse().unwrap(), name, "A", Transport::Udp);

@@ -94,6 +94,13 @@ pub enum LabError {
 
 /// A role that failed while its backend started is reported as that role's failure, the same as
 /// one that dies before the lab is ready; a clock move that stopped says where the lab stands.
+impl LabError {
+    /// Whether another lab or run holds the plan's subnets (see [`BackendError::is_busy`]).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, LabError::Backend(e) if e.is_busy())
+    }
+}
+
 impl From<BackendError> for LabError {
     fn from(e: BackendError) -> LabError {
         match e {

@@ -3,10 +3,11 @@
 //! many labs at once, what to prepare first) without naming a backend themselves.
 
 use super::LabError;
-use crate::backend::{BackendKind, DnsStart, StartOptions};
+use crate::backend::{BackendError, BackendKind, DnsStart, StartOptions, Turn};
 use crate::topology::Topology;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use crate::backend::Progress;
 
@@ -26,6 +27,9 @@ pub struct LabOptions {
     /// A containers lab's online network (a /24 or larger); None = the first free
     /// 172.30.x.0/24. The way out when that range is the host's own.
     pub online_subnet: Option<ipnet::Ipv4Net>,
+    /// How long a run may wait for its turn on a shared engine while another lab or run holds
+    /// the plan's subnets (`--wait`, `BYPASS_LAB_WAIT`); None: refused at once.
+    pub wait: Option<Duration>,
     pub progress: Progress,
 }
 
@@ -37,6 +41,7 @@ impl std::fmt::Debug for LabOptions {
             .field("control", &self.control)
             .field("dns", &self.dns)
             .field("lab_file", &self.lab_file)
+            .field("wait", &self.wait)
             .finish_non_exhaustive()
     }
 }
@@ -50,15 +55,28 @@ impl Default for LabOptions {
             dns: DnsStart::Planned,
             lab_file: None,
             online_subnet: None,
+            wait: None,
             progress: Arc::new(|_| {}),
         }
     }
 }
 
 impl LabOptions {
-    /// The test suite's options: `LAB_BACKEND` selects the backend.
+    /// The test suite's options: `LAB_BACKEND` selects the backend, `BYPASS_LAB_WAIT` how long
+    /// the run may wait for its turn on a shared engine.
     pub fn from_env() -> Result<LabOptions, LabError> {
-        Ok(LabOptions { backend: BackendKind::from_env()?, ..LabOptions::default() })
+        let wait = crate::backend::wait_from_env()?;
+        Ok(LabOptions { backend: BackendKind::from_env()?, wait, ..LabOptions::default() })
+    }
+
+    /// Takes the run's turn for `topology`'s subnets, once, before its first lab starts; the run
+    /// keeps it until it has stopped its last lab (see `BackendKind::take_turn`).
+    pub async fn take_turn(
+        &self,
+        topology: &Topology,
+        progress: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<Turn, BackendError> {
+        self.backend.take_turn(topology, self.wait, progress).await
     }
 
     /// How many labs of `topology` may run at once in this process (one per scenario).

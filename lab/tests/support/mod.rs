@@ -143,6 +143,17 @@ impl Drop for Shield {
     }
 }
 
+/// This test's turn for `topology`'s subnets on the shared Docker engine, taken before its lab
+/// starts and kept while it lives: refused at once, naming the holder, while another lab or run
+/// holds them; with `BYPASS_LAB_WAIT=DURATION`, waited for up to that long.
+pub async fn turn(topology: &Topology) -> bypass_lab::backend::Turn {
+    let wait = bypass_lab::backend::wait_from_env().unwrap_or_else(|e| panic!("{e}"));
+    bypass_lab::backend::BackendKind::Containers
+        .take_turn(topology, wait, &|line: &str| eprintln!("  {line}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Runs a host command a test needs (`docker`, `ip`) and fails the test, with its standard
 /// error, when the command does not succeed.
 pub fn succeed(program: &str, args: &[&str]) {

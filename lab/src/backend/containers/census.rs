@@ -30,10 +30,10 @@ impl LabEntry {
         self.networks.iter().flat_map(|(_, s)| s)
     }
 
-    /// Where it was started and how long ago, for messages that name it.
+    /// Where it was started, how long ago and by what command, for messages that name it.
     pub fn describe(&self) -> String {
         match &self.owner {
-            Some(owner) => format!("lab {} (started from {}, {} ago)", self.id, owner.describe(), owner.age()),
+            Some(owner) => format!("lab {} ({})", self.id, owner.details()),
             None => format!("lab {} (no owner recorded)", self.id),
         }
     }
@@ -150,14 +150,26 @@ pub fn holder_of<'a>(labs: &'a [LabEntry], subnets: &[IpNet], except: &str) -> O
     })
 }
 
-/// Removes every lab whose owner is provably gone, and says which and why.
-pub async fn sweep_abandoned(docker: &Docker) -> Result<Vec<(LabEntry, Swept)>, BackendError> {
+/// Removes every lab whose owner is provably gone, and says which and why, and which could not
+/// be removed: a network the engine will not remove (a stale endpoint, which only an engine
+/// restart clears) must not stop every other lab from starting on a shared engine.
+pub async fn sweep_abandoned(docker: &Docker) -> Result<Vec<(LabEntry, Result<Swept, BackendError>)>, BackendError> {
     let mut removed = Vec::new();
     for lab in labs(docker).await?.into_iter().filter(|l| l.liveness.is_gone()) {
-        let swept = sweep(docker, &lab.id).await?;
+        let swept = sweep(docker, &lab.id).await;
         removed.push((lab, swept));
     }
     Ok(removed)
+}
+
+/// The line that tells what sweeping an abandoned lab did; None when there was nothing left to
+/// remove (its `down` ran as it was read).
+pub fn swept_line(lab: &LabEntry, swept: &Result<Swept, BackendError>) -> Option<String> {
+    match swept {
+        Ok(swept) if *swept == Swept::default() => None,
+        Ok(swept) => Some(format!("removed abandoned lab {} ({}): {swept}", lab.id, lab.liveness.reason())),
+        Err(e) => Some(format!("left abandoned lab {} ({}) as it is: {e}", lab.id, lab.liveness.reason())),
+    }
 }
 
 /// Removes the labs this very process holds: an interrupted rehearsal's, whatever state its

@@ -11,22 +11,25 @@ mod host_networks;
 pub mod image;
 mod owner;
 mod plan;
+pub mod queue;
 mod reset;
 mod role;
 mod route;
 mod state;
 mod time;
+mod turn;
 
 pub use census::{labs, sweep_abandoned, sweep_this_process, LabEntry};
 pub use compose::{compose_file, compose_state, COMPOSE_LAB};
 pub use docker::{connect, remove_lab, Swept, APPLIANCE_LABEL, CLIENT_LABEL, LAB_LABEL, ORDER_LABEL, ROLE_LABEL};
-pub use owner::{boot_id, Liveness, Owner, LAB_ID_IN_FILE};
+pub use owner::{boot_id, Liveness, Owner, COMMAND_LABEL, LAB_ID_IN_FILE};
 pub use plan::{
-    LabPlan, LanPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DEFAULT_ONLINE, DNS_ADMIN_PORT, DNS_PORT, MEDIATION_PORT,
-    TENANT_PORT, TOPOLOGY_PATH,
+    fixed_subnets, LabPlan, LanPlan, NetworkPlan, CLIENT_PORT, DATA_DIR, DEFAULT_ONLINE, DNS_ADMIN_PORT, DNS_PORT,
+    MEDIATION_PORT, TENANT_PORT, TOPOLOGY_PATH,
 };
 pub use reset::{ResetDone, RESET_DEADLINE, SUPERVISOR_ENV, SUPERVISOR_PORT};
 pub use state::ContainersState;
+pub use turn::{take_turn, Turn};
 
 use crate::auth::Secrets;
 use crate::backend::role_plan::{self, ClientPlace, Sources};
@@ -116,11 +119,12 @@ impl Containers {
         dns_servers::check_places(topology)?;
         let docker = docker::connect().await?;
         for (lab, swept) in census::sweep_abandoned(&docker).await? {
-            progress(&format!("removed abandoned lab {} ({}): {swept}", lab.id, lab.liveness.reason()));
+            if let Some(line) = census::swept_line(&lab, &swept) {
+                progress(&line);
+            }
         }
         let lab = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-        let needed: Vec<IpNet> =
-            topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).copied().collect();
+        let needed = plan::fixed_subnets(topology);
         let held = census::labs(&docker).await?;
         if let Some((holder, subnet)) = census::holder_of(&held, &needed, &lab) {
             return Err(BackendError::Occupied {
@@ -132,22 +136,36 @@ impl Containers {
         let owner_labels = owner.labels();
         let guard = SweepGuard(lab.clone());
         let host = host_networks::HostNetworks::read();
+        let picked = online.is_none();
         let online = match online {
             // The roles' online legs run from .2 to the client hosts' .100 and up.
             Some(net) if net.prefix_len() > 24 => return Err(BackendError::OnlineTooSmall { subnet: net.to_string() }),
             Some(net) => net.trunc(),
             None => free_online_subnet(&docker, &host).await?,
         };
-        let plan = LabPlan::new(topology, online);
+        let mut plan = LabPlan::new(topology, online);
         refuse_host_networks(&host, &plan, topology)?;
         let prefix = format!("bypass-lab-{lab}");
         let net = |key: &str| format!("{prefix}-{key}");
-        for (order, network) in plan.networks().enumerate() {
+        let networks: Vec<NetworkPlan> = plan.networks().cloned().collect();
+        for (order, network) in networks.iter().enumerate() {
             let mut labels = owner_labels.clone();
             labels.insert(ORDER_LABEL.into(), order.to_string());
-            create_network(&docker, &lab, &labels, &net(&network.key), network).await?;
-            progress(&format!("network {} {}", net(&network.key), network.subnet));
+            let name = net(&network.key);
+            if *network == plan.online {
+                let place =
+                    OnlinePlace { docker: &docker, lab: &lab, labels: &labels, name: &name, host: &host, picked };
+                plan = place.create(topology, plan).await?;
+                progress(&format!("network {name} {}", plan.online.subnet));
+            } else {
+                create_network(&docker, &lab, &labels, &name, network).await?;
+                progress(&format!("network {name} {}", network.subnet));
+            }
         }
+        let online = match plan.online.subnet {
+            IpNet::V4(net) => net,
+            IpNet::V6(_) => unreachable!("the online network is IPv4"),
+        };
         let endpoints = plan.endpoints().ok_or(BackendError::NoDnsSubnet)?;
         let specs = role_plan::on_networks(&plan, dns_start, &Sources::in_container());
         let containers =
@@ -582,6 +600,40 @@ async fn create_network(
             if overlap { " (another Docker network holds an overlapping subnet: `docker network ls`)" } else { "" };
         BackendError::Docker { action: format!("cannot create network {name} for {}{hint}", plan.subnet), source }
     })
+}
+
+/// How many free subnets a start tries for its online network when labs of other plans, starting
+/// at the same moment, take the one it picked.
+const ONLINE_ATTEMPTS: usize = 8;
+
+/// Where the online network of a lab being started is created.
+struct OnlinePlace<'a> {
+    docker: &'a Docker,
+    lab: &'a str,
+    labels: &'a HashMap<String, String>,
+    name: &'a str,
+    host: &'a host_networks::HostNetworks,
+    /// Picked free by this start (no `--online-subnet`): another may be picked.
+    picked: bool,
+}
+
+impl OnlinePlace<'_> {
+    /// Creates the online network on `plan`'s subnet. When that subnet was picked free and a lab
+    /// of another plan took it since (the engine refuses the overlap), the plan moves to the next
+    /// free subnet: labs of different plans take turns on nothing, so only the engine arbitrates.
+    async fn create(&self, topology: &Topology, mut plan: LabPlan) -> Result<LabPlan, BackendError> {
+        for _ in 1..ONLINE_ATTEMPTS {
+            match create_network(self.docker, self.lab, self.labels, self.name, &plan.online).await {
+                Err(BackendError::Docker { source, .. }) if self.picked && source.to_string().contains("overlaps") => {
+                    let online = free_online_subnet(self.docker, self.host).await?;
+                    plan = LabPlan::new(topology, online);
+                    refuse_host_networks(self.host, &plan, topology)?;
+                }
+                done => return done.map(|()| plan),
+            }
+        }
+        create_network(self.docker, self.lab, self.labels, self.name, &plan.online).await.map(|()| plan)
+    }
 }
 
 /// Before anything is created: no subnet of the plan is one of the host's own networks, and

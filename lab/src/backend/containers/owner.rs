@@ -19,6 +19,11 @@ pub const PID_LABEL: &str = "bypass-lab.owner.pid";
 pub const BOOT_LABEL: &str = "bypass-lab.owner.boot";
 /// When the lab started, in seconds since the Unix epoch.
 pub const CREATED_LABEL: &str = "bypass-lab.created";
+/// The owner's command line, so whoever waits for a lab or finds it in `ls` can tell which run
+/// holds it (a CI job's rehearsal, someone's `up`).
+pub const COMMAND_LABEL: &str = "bypass-lab.owner.command";
+/// The longest command line a label keeps: enough to tell runs apart, short enough for listings.
+const COMMAND_LENGTH: usize = 160;
 
 /// What a lab records of its owner.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -30,6 +35,8 @@ pub struct Owner {
     pub process: Option<(u32, String)>,
     /// Seconds since the Unix epoch.
     pub created: Option<u64>,
+    /// The owner's command line, shortened to [`COMMAND_LENGTH`] characters.
+    pub command: Option<String>,
 }
 
 /// Whether anything still holds a lab.
@@ -72,6 +79,7 @@ impl Owner {
             host: host_name(),
             process: Some((std::process::id(), boot_id())),
             created: Some(now_seconds()),
+            command: Some(command_line()),
         }
     }
 
@@ -94,6 +102,9 @@ impl Owner {
         if let Some(created) = self.created {
             labels.insert(CREATED_LABEL.into(), created.to_string());
         }
+        if let Some(command) = &self.command {
+            labels.insert(COMMAND_LABEL.into(), command.clone());
+        }
         labels
     }
 
@@ -109,6 +120,7 @@ impl Owner {
             host,
             process,
             created: labels.get(CREATED_LABEL).and_then(|c| c.parse().ok()),
+            command: labels.get(COMMAND_LABEL).cloned(),
         })
     }
 
@@ -125,6 +137,16 @@ impl Owner {
             (None, Some((pid, _))) => format!("process {pid} on {}", self.host),
             (None, None) => format!("an unknown owner on {}", self.host),
         }
+    }
+
+    /// Who holds the lab and since when, for messages that name it: the directory or process,
+    /// the age, and the command when it was recorded.
+    pub fn details(&self) -> String {
+        let mut text = format!("started from {}, {} ago", self.describe(), self.age());
+        if let Some(command) = &self.command {
+            text.push_str(&format!(", by `{command}`"));
+        }
+        text
     }
 
     /// How long ago the lab started, as text.
@@ -208,6 +230,18 @@ fn host_name() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
+/// This process's command line: the program's file name, then its arguments.
+fn command_line() -> String {
+    let mut args = std::env::args();
+    let program = args.next().unwrap_or_default();
+    let program = Path::new(&program).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or(program);
+    let line = std::iter::once(program).chain(args).collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(COMMAND_LENGTH) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
 fn now_seconds() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -219,6 +253,7 @@ mod tests {
     #[test]
     fn labels_round_trip() {
         let owner = Owner::lab_file(Path::new("/tmp/somewhere/lab.json"));
+        assert!(owner.command.as_deref().is_some_and(|c| !c.is_empty()), "{owner:?}");
         assert_eq!(Owner::from_labels(&owner.labels()), Some(owner));
     }
 

@@ -99,6 +99,12 @@ pub struct AppliancePlan {
     pub lan_legs: Vec<(String, IpAddr)>,
 }
 
+/// The subnets a lab of `topology` takes on the engine, which no other lab may hold at the same
+/// time: the sites' and the outside's (the online network is picked among free ones).
+pub fn fixed_subnets(topology: &Topology) -> Vec<IpNet> {
+    topology.sites.iter().flat_map(|s| s.subnets.iter()).chain(&topology.outside.subnets).copied().collect()
+}
+
 /// Network key of a site: its name in lower case, characters Docker dislikes replaced.
 pub fn site_key(site: &Site) -> String {
     site.name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
