@@ -13,50 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if [ -z "${BIN:-}" ]; then
-  cargo build -q --release --bin bypass-lab
-  BIN=$(ls -t target/*/release/bypass-lab target/release/bypass-lab 2>/dev/null | head -1)
-fi
 WORK=$(mktemp -d /tmp/bypass-lab-contention.XXXXXX)
-if [ -z "${PLAN:-}" ]; then
-  # Unlike the seed's: a site with two subnets (one a /23), no @seed scenario applies.
-  PLAN=$WORK/plan.toml
-  cat >"$PLAN" <<'TOML'
-[tenant]
-domain = "northwind.example"
-sip_domains = ["northwind.example"]
-service_name = "bypass.northwind.example"
-replication_window = "12h"
-
-[[site]]
-name = "Oslo"
-subnets = ["10.231.40.0/23", "10.231.42.0/24"]
-gateway = "10.231.40.5"
-
-[[site.appliance]]
-name = "osl-cce1"
-address = "10.231.40.21"
-
-[[site]]
-name = "Lima"
-subnets = ["10.231.50.0/24"]
-gateway = "10.231.50.5"
-
-[[site.appliance]]
-name = "lim-cce1"
-address = "10.231.50.21"
-
-[outside]
-subnets = ["10.231.60.0/24"]
-TOML
-fi
-
-# Low-priority blackhole routes over the plan's subnets: while no lab bridge holds them, nothing
-# for them leaves through the default route.
-SHIELD=()
-for subnet in $(grep -E '^\s*subnets' "$PLAN" | grep -oE '[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+'); do
-  ip route add blackhole "$subnet" metric 4000 2>/dev/null && SHIELD+=("$subnet")
-done
+# shellcheck source=bench/containers/common.sh
+. bench/containers/common.sh
 RUNS=()
 cleanup() {
   for pid in "${RUNS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done

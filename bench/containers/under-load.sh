@@ -11,47 +11,9 @@ cd "$(dirname "$0")/../.."
 EMBEDDED=${1:-100}
 CONTAINERS=${2:-5}
 
-if [ -z "${BIN:-}" ]; then
-  cargo build -q --release --bin bypass-lab
-  BIN=$(ls -t target/*/release/bypass-lab target/release/bypass-lab 2>/dev/null | head -1)
-fi
 WORK=$(mktemp -d /tmp/bypass-lab-under-load.XXXXXX)
-if [ -z "${PLAN:-}" ]; then
-  PLAN=$WORK/plan.toml
-  cat >"$PLAN" <<'TOML'
-[tenant]
-domain = "northwind.example"
-sip_domains = ["northwind.example"]
-service_name = "bypass.northwind.example"
-replication_window = "12h"
-
-[[site]]
-name = "Oslo"
-subnets = ["10.231.40.0/23", "10.231.42.0/24"]
-gateway = "10.231.40.5"
-
-[[site.appliance]]
-name = "osl-cce1"
-address = "10.231.40.21"
-
-[[site]]
-name = "Lima"
-subnets = ["10.231.50.0/24"]
-gateway = "10.231.50.5"
-
-[[site.appliance]]
-name = "lim-cce1"
-address = "10.231.50.21"
-
-[outside]
-subnets = ["10.231.60.0/24"]
-TOML
-fi
-
-SHIELD=()
-for subnet in $(grep -E '^\s*subnets' "$PLAN" | grep -oE '[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+'); do
-  ip route add blackhole "$subnet" metric 4000 2>/dev/null && SHIELD+=("$subnet")
-done
+# shellcheck source=bench/containers/common.sh
+. bench/containers/common.sh
 BUSY=()
 cleanup() {
   for pid in "${BUSY[@]}"; do kill "$pid" 2>/dev/null || true; done
