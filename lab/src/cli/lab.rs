@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use bypass_lab::backend::{BackendKind, DnsStart, SavedBackend};
-use bypass_lab::report::provenance::utc;
 use bypass_lab::lab::LabFileError;
 use bypass_lab::lab::{Lab, LabError, LabFile, LabOptions, RunOn};
+use bypass_lab::report::provenance::utc;
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
