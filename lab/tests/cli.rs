@@ -14,6 +14,29 @@ fn verb(state: &Path, args: &[&str]) -> Output {
     Command::new(BIN).arg("--state").arg(state).args(args).output().expect("bypass-lab runs")
 }
 
+/// A verb that must end by itself within `deadline`; one still running then is killed, and fails.
+fn verb_within(state: &Path, args: &[&str], deadline: Duration) -> Output {
+    let child = Command::new(BIN)
+        .arg("--state")
+        .arg(state)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bypass-lab runs");
+    let pid = rustix::process::Pid::from_child(&child);
+    let (ended, output) = mpsc::channel();
+    std::thread::spawn(move || ended.send(child.wait_with_output()));
+    match output.recv_timeout(deadline) {
+        Ok(out) => out.expect("bypass-lab ends"),
+        Err(_) => {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            let out = output.recv().unwrap().unwrap();
+            panic!("{args:?} still ran after {deadline:?}; it printed:\n{}", text(&out.stdout));
+        }
+    }
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -326,4 +349,55 @@ fn no_control_character_from_input_reaches_the_terminal() {
     for (stream, printed) in [("stdout", &ran.stdout), ("stderr", &ran.stderr)] {
         assert!(!printed.iter().any(|b| *b == 0x1b || *b == 0x07), "{stream} carries a raw control character: {err}");
     }
+}
+
+/// `up` where a lab crashed keeps what that lab acknowledged: it refuses, names the lab and says
+/// how to go on, and starts afresh only once `down` has discarded the data.
+#[test]
+fn up_over_a_crashed_lab_refuses_until_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let url = "http://hybridvoice.adatum.biz/hybridconfig/hybridconfigservice.svc";
+    let set = dir.path().join("set.ps1");
+    std::fs::write(&set, format!("Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n")).unwrap();
+    let get = dir.path().join("get.ps1");
+    std::fs::write(&get, "Get-CsTenantHybridConfiguration\n").unwrap();
+
+    let (mut lab, _) = up(&state);
+    let pid = lab.id();
+    let run = verb(&state, &["run", set.to_str().unwrap()]);
+    assert!(run.status.success(), "{}{}", text(&run.stdout), text(&run.stderr));
+    let read = verb(&state, &["run", get.to_str().unwrap()]);
+    assert!(text(&read.stdout).contains(url), "the write was not acknowledged: {}", text(&read.stdout));
+    lab.kill().unwrap();
+    lab.wait().unwrap();
+
+    // Before, this `up` started a fresh lab and ran in the foreground: a deadline, not a hang.
+    let again = verb_within(&state, &["up"], READY_DEADLINE);
+    let (out, err) = (text(&again.stdout), text(&again.stderr));
+    assert_eq!(again.status.code(), Some(2), "{out}{err}");
+    assert!(!out.contains("lab ready"), "{out}");
+    let data = state.join("data");
+    for said in [
+        format!("the lab of process {pid}"),
+        " started ".to_string(),
+        format!("is kept in {}", data.display()),
+        "`bypass-lab down`".to_string(),
+        "--state DIR".to_string(),
+    ] {
+        assert!(err.contains(&said), "the refusal does not say {said:?}: {err}");
+    }
+    assert!(std::fs::read_dir(&data).is_ok_and(|mut d| d.next().is_some()), "the crashed lab's data is gone");
+
+    let down = verb(&state, &["down"]);
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    assert!(!data.exists() && !state.join("lab.json").exists(), "down left the crashed lab's files");
+
+    let (mut fresh, printed) = up(&state);
+    assert!(printed.contains("lab ready"), "{printed}");
+    let read = verb(&state, &["run", get.to_str().unwrap()]);
+    assert!(read.status.success(), "{}", text(&read.stderr));
+    assert!(!text(&read.stdout).contains(url), "a fresh lab kept the discarded write: {}", text(&read.stdout));
+    assert!(verb(&state, &["down"]).status.success());
+    fresh.wait().unwrap();
 }

@@ -1,9 +1,10 @@
 //! `up`, `down`, `run` and `status`: starting a lab and working with it.
 
 use anyhow::Context;
-use bypass_lab::backend::{BackendKind, DnsStart};
+use bypass_lab::backend::{BackendKind, DnsStart, SavedBackend};
 use bypass_lab::lab::LabFileError;
 use bypass_lab::lab::{Lab, LabError, LabFile, LabOptions, RunOn};
+use bypass_lab::report::provenance::utc;
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,9 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
                 LabFile::path(state).display()
             );
         }
+        if holds_data(&state.join("data")) {
+            return Err(crashed(&file, state).into());
+        }
     }
     let topology = crate::cli::input::topology(args.topology.as_deref())?;
     let time_speed = args.time_speed.unwrap_or(0.0);
@@ -92,7 +96,8 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
         _ = crate::cli::serve::stop_signal() => None,
     };
     let Some(turn) = turn else { return crate::cli::ls::interrupted(args.backend).await };
-    // What a lab that ended here kept (tenant store, LocalStores, logs) is not this lab's.
+    // Without a lab file, what is left of data/ is a start that never became ready or a stop cut
+    // short: no write was acknowledged from it, and it is not this lab's.
     let _ = std::fs::remove_dir_all(state.join("data"));
     // Interrupted while starting, the dropped start removes what it created.
     let started = tokio::select! {
@@ -120,6 +125,30 @@ pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
     remove_data(state);
     println!("lab stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether a lab's data folder holds anything (a missing folder holds nothing).
+fn holds_data(data: &Path) -> bool {
+    std::fs::read_dir(data).is_ok_and(|mut entries| entries.next().is_some())
+}
+
+/// The refusal of `up` where a lab ended without `down` and left its data: starting afresh would
+/// drop every write the lab acknowledged (tenant, DNS, LocalStores) without a word, so the user
+/// chooses, by discarding it with `down` or by starting in another folder.
+fn crashed(file: &LabFile, state: &Path) -> crate::cli::input::InvalidInput {
+    let lab = match &file.backend {
+        SavedBackend::Embedded { pid, .. } => format!("the lab of process {pid}"),
+        SavedBackend::Containers(saved) => format!("lab {}", saved.lab),
+    };
+    let plan = file.topology_origin.as_ref().map(|p| format!(" (plan {})", p.display())).unwrap_or_default();
+    let started = file.started.map(|s| format!(", started {},", utc(s))).unwrap_or_default();
+    crate::cli::input::InvalidInput::msg(format!(
+        "a lab ended here without `bypass-lab down`: {lab}{plan}{started} described in {}, is no longer \
+         running, and its data (the tenant, the DNS servers, the appliances' LocalStores) is kept in {}. \
+         Discard it with `bypass-lab down`, or start a lab in another folder with `bypass-lab --state DIR up`",
+        LabFile::path(state).display(),
+        state.join("data").display()
+    ))
 }
 
 /// How lab time moves in this lab, and how to move it.

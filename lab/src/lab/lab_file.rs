@@ -23,6 +23,10 @@ pub struct LabFile {
     pub endpoints: Endpoints,
     /// What the backend needs to drive, check and remove the lab from another process.
     pub backend: SavedBackend,
+    /// When `up` wrote the file (seconds since 1970): after a crash it tells the user which lab
+    /// the data left in the folder belongs to. Absent from files written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<u64>,
 }
 
 /// Why a lab file could not be read or written.
@@ -74,6 +78,7 @@ impl LabFile {
             secrets,
             endpoints,
             backend,
+            started: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs()),
         })
     }
 
