@@ -130,11 +130,13 @@ impl UdpAnswerer {
     }
 
     /// The most [`Self::cached_bytes`] has been since this answerer started.
+    #[cfg(test)]
     pub fn peak_cached_bytes(&self) -> usize {
         self.peak
     }
 
     /// How many replies are remembered.
+    #[cfg(test)]
     pub fn cached_len(&self) -> usize {
         self.recent.replies.len() + self.older.replies.len()
     }

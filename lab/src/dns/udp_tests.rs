@@ -218,18 +218,15 @@ async fn many_unique_questions_stay_within_the_byte_bound() {
     for n in 0..asked {
         // Random-looking names under the zone (NXDOMAIN with the SOA), some with ECS.
         let name = format!("{:08x}-{n}.adatum.biz.", n.wrapping_mul(2_654_435_761));
-        let ecs = (n % 3 == 0).then_some("10.10.1.0");
+        let ecs = n.is_multiple_of(3).then_some("10.10.1.0");
         assert!(answerer.answer(&query(n as u16, &name, RecordType::A, ecs), from("8.8.8.8")).await.is_some());
     }
     assert!(answerer.peak_cached_bytes() <= REMEMBERED_BYTES, "peak {} bytes", answerer.peak_cached_bytes());
     assert!(answerer.peak_cached_bytes() > REMEMBERED_BYTES / 2, "the cache filled, so the bound was tested");
     assert!(answerer.cached_len() < asked as usize, "older replies were forgotten");
     // The charged bytes match the entries (the accounting does not drift).
-    let charged: usize = [&answerer.recent, &answerer.older]
-        .iter()
-        .flat_map(|g| g.replies.iter())
-        .map(|(k, r)| entry_cost(k, r))
-        .sum();
+    let charged: usize =
+        [&answerer.recent, &answerer.older].iter().flat_map(|g| g.replies.iter()).map(|(k, r)| entry_cost(k, r)).sum();
     assert_eq!(charged, answerer.cached_bytes());
     // A question asked lately is still answered from the cache, and correctly.
     let last = format!("{:08x}-{n}.adatum.biz.", (asked - 1).wrapping_mul(2_654_435_761), n = asked - 1);
