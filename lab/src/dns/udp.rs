@@ -10,6 +10,9 @@
 //! to [`PolicyHandler`] exactly as hickory-server would hand it over, so a first answer and a
 //! remembered one are the same bytes (the unit tests below compare them).
 //!
+//! Why it is bounded: input reaches the cache, so it holds at most [`REMEMBERED_BYTES`] per loop,
+//! keeps only replies to short requests that decoded, and never keeps silence or FORMERR.
+//!
 //! TCP stays on hickory-server.
 
 use super::handler::PolicyHandler;
@@ -31,9 +34,19 @@ use tokio_util::sync::CancellationToken;
 
 /// The largest datagram read, as hickory's UDP stream reads (longer ones are cut there too).
 const RECEIVE_BUFFER: usize = 4096;
-/// How many distinct questions one loop remembers before it forgets them all; bounds memory
-/// when many clients (or ECS addresses) ask.
-const REMEMBERED: usize = 65_536;
+/// The most bytes one receive loop's remembered replies take, counted by [`entry_cost`]: 4 MiB,
+/// so the four loops stay under 16 MiB whatever arrives. Half is the recent generation, half the
+/// older one (see [`UdpAnswerer`]).
+pub const REMEMBERED_BYTES: usize = 4 << 20;
+/// What an entry costs beyond its key and reply: its share of the map's slots (a map is at least
+/// 7/16 full, at 49 bytes a slot) and the allocator's headers for the key and the reply.
+const ENTRY_OVERHEAD: usize = 160;
+/// The longest request whose reply is remembered. An ordinary query (one question, an OPT record
+/// with ECS and a cookie) is well under it; a padded or junk-laden one would only crowd the
+/// cache out, so it takes the slow path every time.
+const LONGEST_REMEMBERED: usize = 512;
+/// RCODE 1 in the header's low nibble: the request was malformed, so its reply is not kept.
+const FORMERR: u8 = 1;
 
 /// What the server did with one question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,28 +60,85 @@ enum Reply {
 /// One remembered reply and the configuration revision it holds for.
 struct Remembered {
     revision: u64,
-    reply: Reply,
+    /// The encoded reply, whose first two bytes are patched with each asker's ID.
+    reply: Vec<u8>,
+}
+
+/// The bytes an entry is charged against [`REMEMBERED_BYTES`].
+fn entry_cost(key: &[u8], remembered: &Remembered) -> usize {
+    key.len() + remembered.reply.capacity() + ENTRY_OVERHEAD
+}
+
+/// One generation of remembered replies and what they cost.
+#[derive(Default)]
+struct Generation {
+    replies: HashMap<Box<[u8]>, Remembered>,
+    bytes: usize,
+}
+
+impl Generation {
+    fn remove(&mut self, key: &[u8]) -> Option<Remembered> {
+        let (key, remembered) = self.replies.remove_entry(key)?;
+        self.bytes -= entry_cost(&key, &remembered);
+        Some(remembered)
+    }
 }
 
 /// Answers UDP queries for one receive loop: a cache of encoded replies in front of the policy
 /// handler. Each loop owns one, so the hot path takes no lock.
+///
+/// The cache is two generations, an approximate LRU bounded in bytes: new and re-used replies go
+/// to the recent one; when it would pass half of [`REMEMBERED_BYTES`] it becomes the older one and
+/// the previous older one is dropped whole. Replies asked for at least once per generation stay.
 pub struct UdpAnswerer {
     /// The slow path, shared with the other loops.
     handler: Arc<PolicyHandler>,
     /// Configuration changes so far ([`DnsState::revision`]).
     revision: Arc<AtomicU64>,
-    /// Replies by the client's address and the request's bytes after the ID.
-    remembered: HashMap<Box<[u8]>, Remembered>,
+    /// Replies by the client's address and the request's bytes after the ID, added or used lately.
+    recent: Generation,
+    /// The generation before `recent`; a key is in at most one of them.
+    older: Generation,
     /// The key of the current request, reused so a lookup does not allocate.
     key: Vec<u8>,
-    /// How many replies came from `remembered` (the tests check the fast path ran).
+    /// A reply that is sent but not remembered.
+    unremembered: Vec<u8>,
+    /// The most `cached_bytes` has been (the tests check the bound held throughout).
+    peak: usize,
+    /// How many replies came from the cache (the tests check the fast path ran).
     pub hits: u64,
 }
 
 impl UdpAnswerer {
     pub fn new(handler: Arc<PolicyHandler>) -> UdpAnswerer {
         let revision = handler.state.read().expect("DNS state lock").revision();
-        UdpAnswerer { handler, revision, remembered: HashMap::new(), key: Vec::with_capacity(64), hits: 0 }
+        UdpAnswerer {
+            handler,
+            revision,
+            recent: Generation::default(),
+            older: Generation::default(),
+            key: Vec::with_capacity(64),
+            unremembered: Vec::new(),
+            peak: 0,
+            hits: 0,
+        }
+    }
+
+    /// The bytes the remembered replies are charged, at most [`REMEMBERED_BYTES`].
+    pub fn cached_bytes(&self) -> usize {
+        self.recent.bytes + self.older.bytes
+    }
+
+    /// The most [`Self::cached_bytes`] has been since this answerer started.
+    #[cfg(test)]
+    pub fn peak_cached_bytes(&self) -> usize {
+        self.peak
+    }
+
+    /// How many replies are remembered.
+    #[cfg(test)]
+    pub fn cached_len(&self) -> usize {
+        self.recent.replies.len() + self.older.replies.len()
     }
 
     /// The reply to `packet` from `src`, or `None` for silence.
@@ -77,6 +147,8 @@ impl UdpAnswerer {
             // hickory-server cannot read a header either and does not answer.
             return None;
         }
+        // The answer is a function of the request after the ID and of the client's address
+        // (see the module's comment); the question's spelling is kept because the reply echoes it.
         self.key.clear();
         match src.ip() {
             IpAddr::V4(ip) => self.key.extend_from_slice(&ip.octets()),
@@ -84,28 +156,58 @@ impl UdpAnswerer {
         }
         self.key.extend_from_slice(&packet[2..]);
         let revision = self.revision.load(Ordering::Acquire);
-        let fresh = matches!(self.remembered.get(&self.key[..]), Some(r) if r.revision == revision);
-        if !fresh {
-            let (reply, cacheable) = self.slow(packet, src).await;
-            if self.remembered.len() >= REMEMBERED {
-                self.remembered.clear();
-            }
-            let key: Box<[u8]> = self.key.as_slice().into();
-            let kept = Remembered { revision: if cacheable { revision } else { u64::MAX }, reply };
-            return match &self.remembered.entry(key).insert_entry(kept).into_mut().reply {
-                Reply::Bytes(b) => Some(b.as_slice()),
-                Reply::Silence => None,
-            };
+        if self.find(revision) {
+            self.hits += 1;
+            let id = [packet[0], packet[1]];
+            let reply = &mut self.recent.replies.get_mut(&self.key[..]).expect("just found").reply;
+            reply[..2].copy_from_slice(&id);
+            return Some(reply.as_slice());
         }
-        self.hits += 1;
-        let id = [packet[0], packet[1]];
-        match &mut self.remembered.get_mut(&self.key[..]).expect("just found").reply {
-            Reply::Bytes(b) => {
-                b[..2].copy_from_slice(&id);
-                Some(b.as_slice())
-            }
-            Reply::Silence => None,
+        let (reply, cacheable) = self.slow(packet, src).await;
+        let Reply::Bytes(mut reply) = reply else {
+            return None;
+        };
+        let malformed = reply.get(3).is_none_or(|b| b & 0x0F == FORMERR);
+        if !cacheable || malformed || packet.len() > LONGEST_REMEMBERED {
+            self.unremembered = reply;
+            return Some(self.unremembered.as_slice());
         }
+        reply.shrink_to_fit();
+        let key: Box<[u8]> = self.key.as_slice().into();
+        self.remember(key, Remembered { revision, reply });
+        Some(self.recent.replies.get(&self.key[..]).expect("just remembered").reply.as_slice())
+    }
+
+    /// Whether the current key has a reply for `revision`, moved to the recent generation if so.
+    /// A reply for an older revision is dropped.
+    fn find(&mut self, revision: u64) -> bool {
+        if let Some(found) = self.recent.replies.get(&self.key[..]) {
+            if found.revision == revision {
+                return true;
+            }
+            self.recent.remove(&self.key);
+            return false;
+        }
+        match self.older.remove(&self.key) {
+            Some(found) if found.revision == revision => {
+                let key: Box<[u8]> = self.key.as_slice().into();
+                self.remember(key, found);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Keeps `remembered` in the recent generation, turning generations first if it would pass
+    /// its half of [`REMEMBERED_BYTES`].
+    fn remember(&mut self, key: Box<[u8]>, remembered: Remembered) {
+        let cost = entry_cost(&key, &remembered);
+        if self.recent.bytes + cost > REMEMBERED_BYTES / 2 {
+            self.older = std::mem::take(&mut self.recent);
+        }
+        self.recent.bytes += cost;
+        self.recent.replies.insert(key, remembered);
+        self.peak = self.peak.max(self.cached_bytes());
     }
 
     /// The policy handler's reply, as hickory-server would produce it for a UDP request, and

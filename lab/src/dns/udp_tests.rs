@@ -184,3 +184,53 @@ async fn a_change_forgets_remembered_answers() {
     assert_ne!(before[2..], after[2..], "the answer changed with the policy");
     assert_eq!(Message::from_vec(&after).unwrap().metadata.response_code, ResponseCode::NXDomain);
 }
+
+#[tokio::test]
+async fn silence_malformed_and_long_requests_are_not_remembered() {
+    let mut answerer = UdpAnswerer::new(handler(state()));
+    let ignored = query(1, "hybridvoice.adatum.biz.", RecordType::A, None);
+    assert_eq!(answerer.answer(&ignored, from("203.0.113.9")).await, None, "IGNORE is silence");
+    let garbage = [&[0, 1][..], &[1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 63, b'a', 0]].concat();
+    assert!(answerer.answer(&garbage, from("8.8.8.8")).await.is_some(), "FORMERR is sent");
+    let response = [&[0, 1][..], &[0x81, 0x80, 0, 0, 0, 0, 0, 0, 0, 0]].concat();
+    assert_eq!(answerer.answer(&response, from("8.8.8.8")).await, None, "a response gets no answer");
+    // A query padded past the longest remembered request (RFC 7830 padding).
+    let mut padded = Message::query();
+    padded.add_query(HQuery::query(Name::from_ascii("www.adatum.biz.").unwrap(), RecordType::A));
+    let mut edns = Edns::new();
+    edns.set_max_payload(1232);
+    edns.options_mut().insert(EdnsOption::Unknown(12, vec![0; 600]));
+    padded.set_edns(edns);
+    let padded = padded.to_vec().unwrap();
+    assert!(padded.len() > LONGEST_REMEMBERED);
+    assert!(answerer.answer(&padded, from("8.8.8.8")).await.is_some(), "a padded query is answered");
+    assert_eq!((answerer.cached_len(), answerer.cached_bytes()), (0, 0), "nothing was remembered");
+    // The same padded query again: answered from the slow path, the same bytes.
+    let again = answerer.answer(&padded, from("8.8.8.8")).await.map(<[u8]>::to_vec);
+    assert_eq!(again, reply_bytes(slow_reply(&answerer.handler, &padded, from("8.8.8.8")).await));
+    assert_eq!(answerer.hits, 0);
+}
+
+#[tokio::test]
+async fn many_unique_questions_stay_within_the_byte_bound() {
+    let mut answerer = UdpAnswerer::new(handler(state()));
+    let asked = 50_000u32;
+    for n in 0..asked {
+        // Random-looking names under the zone (NXDOMAIN with the SOA), some with ECS.
+        let name = format!("{:08x}-{n}.adatum.biz.", n.wrapping_mul(2_654_435_761));
+        let ecs = n.is_multiple_of(3).then_some("10.10.1.0");
+        assert!(answerer.answer(&query(n as u16, &name, RecordType::A, ecs), from("8.8.8.8")).await.is_some());
+    }
+    assert!(answerer.peak_cached_bytes() <= REMEMBERED_BYTES, "peak {} bytes", answerer.peak_cached_bytes());
+    assert!(answerer.peak_cached_bytes() > REMEMBERED_BYTES / 2, "the cache filled, so the bound was tested");
+    assert!(answerer.cached_len() < asked as usize, "older replies were forgotten");
+    // The charged bytes match the entries (the accounting does not drift).
+    let charged: usize =
+        [&answerer.recent, &answerer.older].iter().flat_map(|g| g.replies.iter()).map(|(k, r)| entry_cost(k, r)).sum();
+    assert_eq!(charged, answerer.cached_bytes());
+    // A question asked lately is still answered from the cache, and correctly.
+    let last = format!("{:08x}-{n}.adatum.biz.", (asked - 1).wrapping_mul(2_654_435_761), n = asked - 1);
+    let hits = answerer.hits;
+    same_as_slow(&mut answerer, |id| query(id, &last, RecordType::A, None), from("8.8.8.8")).await;
+    assert!(answerer.hits > hits, "a recent question is a hit");
+}
