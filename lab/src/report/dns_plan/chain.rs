@@ -77,6 +77,52 @@ impl ServerChain {
     pub fn default_scopes(&self) -> impl Iterator<Item = usize> + '_ {
         self.scopes.iter().enumerate().filter(|(_, s)| s.default).map(|(i, _)| i)
     }
+
+    /// The generated identifier of scope `s` of server `k`, the same in Mermaid and DOT:
+    /// `d{k}z{s}` for a default scope, `d{k}s{s}` for another.
+    pub fn scope_id(&self, k: usize, s: usize) -> String {
+        if self.scopes[s].default {
+            format!("d{k}z{s}")
+        } else {
+            format!("d{k}s{s}")
+        }
+    }
+
+    /// The chain's lines for the text notations, between generated identifiers: each client
+    /// subnet into the policies naming it, each policy into the scopes it answers from (with
+    /// its weight when weighted), and the "no policy matches" step into the default scopes.
+    pub fn edges(&self, k: usize) -> Vec<Edge> {
+        let mut edges = Vec::new();
+        for (p, policy) in self.policies.iter().enumerate() {
+            for c in &policy.subnets {
+                edges.push(Edge { from: format!("d{k}c{c}"), to: format!("d{k}p{p}"), kind: EdgeKind::Matches });
+            }
+            for (s, weight) in &policy.scopes {
+                let kind = EdgeKind::Answers { weight: *weight };
+                edges.push(Edge { from: format!("d{k}p{p}"), to: self.scope_id(k, *s), kind });
+            }
+        }
+        for s in self.default_scopes() {
+            edges.push(Edge { from: format!("d{k}f"), to: self.scope_id(k, s), kind: EdgeKind::Fallback });
+        }
+        edges
+    }
+}
+
+/// One line of [`ServerChain::edges`].
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub kind: EdgeKind,
+}
+
+pub enum EdgeKind {
+    /// A client subnet a policy names.
+    Matches,
+    /// A scope a policy answers from, with its weight when the policy names several.
+    Answers { weight: Option<u32> },
+    /// Where a query that no policy matches is answered from.
+    Fallback,
 }
 
 /// Where `prefix` lies in the plan, for the reader who knows sites, not prefixes.

@@ -1,20 +1,12 @@
 //! The DNS plan as a Graphviz `digraph`, left to right: a `cluster_` subgraph per server, the same
 //! generated identifiers as the Mermaid notation, every label a quoted DOT string.
 
-use super::chain::{DnsPlan, ServerChain};
+use super::chain::{DnsPlan, EdgeKind};
 use crate::report::escape::dot as quoted;
 use std::fmt::Write as _;
 
 fn label(lines: &[String]) -> String {
     quoted(&lines.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
-fn scope_id(k: usize, chain: &ServerChain, s: usize) -> String {
-    if chain.scopes[s].default {
-        format!("d{k}z{s}")
-    } else {
-        format!("d{k}s{s}")
-    }
 }
 
 const SUBNET: &str = "fillcolor=\"#e3edfb\", color=\"#1f4f99\"";
@@ -71,20 +63,19 @@ pub fn render(plan: &DnsPlan) -> String {
                 (true, true) => QUIET,
                 (true, false) => SCOPE,
             };
-            let _ = writeln!(out, "    \"{}\" [{style}, label={}];", scope_id(k, chain, s), label(&text));
+            let _ = writeln!(out, "    \"{}\" [{style}, label={}];", chain.scope_id(k, s), label(&text));
         }
         out.push_str("  }\n");
-        for (p, policy) in chain.policies.iter().enumerate() {
-            for c in &policy.subnets {
-                let _ = writeln!(out, "  \"d{k}c{c}\" -> \"d{k}p{p}\" [color=\"#1f4f99\"];");
-            }
-            for (s, weight) in &policy.scopes {
-                let weight = weight.map(|w| format!(", label=\"weight {w}\"")).unwrap_or_default();
-                let _ = writeln!(out, "  \"d{k}p{p}\" -> \"{}\" [color=\"#6a3d9a\"{weight}];", scope_id(k, chain, *s));
-            }
-        }
-        for s in defaults {
-            let _ = writeln!(out, "  \"d{k}f\" -> \"{}\" [style=dashed, color=\"#5f6b7a\"];", scope_id(k, chain, s));
+        for edge in chain.edges(k) {
+            let (from, to) = (&edge.from, &edge.to);
+            let _ = match edge.kind {
+                EdgeKind::Matches => writeln!(out, "  \"{from}\" -> \"{to}\" [color=\"#1f4f99\"];"),
+                EdgeKind::Answers { weight } => {
+                    let weight = weight.map(|w| format!(", label=\"weight {w}\"")).unwrap_or_default();
+                    writeln!(out, "  \"{from}\" -> \"{to}\" [color=\"#6a3d9a\"{weight}];")
+                }
+                EdgeKind::Fallback => writeln!(out, "  \"{from}\" -> \"{to}\" [style=dashed, color=\"#5f6b7a\"];"),
+            };
         }
     }
     out.push_str("}\n");

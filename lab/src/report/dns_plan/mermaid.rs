@@ -3,21 +3,13 @@
 //! where a query no policy matches goes), so only labels carry the server's names, in
 //! Mermaid's entity codes.
 
-use super::chain::{DnsPlan, ServerChain};
+use super::chain::{DnsPlan, EdgeKind};
 use crate::report::escape::mermaid as label;
 use std::fmt::Write as _;
 
 /// A node's label: its lines, each escaped, joined by Mermaid's line break.
 fn lines(lines: &[String]) -> String {
     lines.iter().map(|l| label(l)).collect::<Vec<_>>().join("<br/>")
-}
-
-fn scope_id(k: usize, chain: &ServerChain, s: usize) -> String {
-    if chain.scopes[s].default {
-        format!("d{k}z{s}")
-    } else {
-        format!("d{k}s{s}")
-    }
 }
 
 pub fn render(plan: &DnsPlan) -> String {
@@ -68,7 +60,7 @@ pub fn render(plan: &DnsPlan) -> String {
                 (true, true) => text.push("no records".into()),
                 (true, false) => text.extend(scope.records.iter().cloned()),
             }
-            let id = scope_id(k, chain, s);
+            let id = chain.scope_id(k, s);
             let _ = writeln!(out, "    {id}[\"{}\"]", lines(&text));
             class(
                 match (scope.defined, scope.default) {
@@ -80,17 +72,16 @@ pub fn render(plan: &DnsPlan) -> String {
             );
         }
         out.push_str("  end\n");
-        for (p, policy) in chain.policies.iter().enumerate() {
-            for c in &policy.subnets {
-                let _ = writeln!(out, "  d{k}c{c} --> d{k}p{p}");
-            }
-            for (s, weight) in &policy.scopes {
-                let weight = weight.map(|w| format!("|\"weight {w}\"|")).unwrap_or_default();
-                let _ = writeln!(out, "  d{k}p{p} -->{weight} {}", scope_id(k, chain, *s));
-            }
-        }
-        for s in defaults {
-            let _ = writeln!(out, "  d{k}f -.-> {}", scope_id(k, chain, s));
+        for edge in chain.edges(k) {
+            let (from, to) = (&edge.from, &edge.to);
+            let _ = match edge.kind {
+                EdgeKind::Matches => writeln!(out, "  {from} --> {to}"),
+                EdgeKind::Answers { weight } => {
+                    let weight = weight.map(|w| format!("|\"weight {w}\"|")).unwrap_or_default();
+                    writeln!(out, "  {from} -->{weight} {to}")
+                }
+                EdgeKind::Fallback => writeln!(out, "  {from} -.-> {to}"),
+            };
         }
     }
     out.push_str("  classDef subnet fill:#e3edfb,stroke:#1f4f99\n");
