@@ -219,9 +219,9 @@ async fn a_waiter_killed_with_kill_9_leaves_nothing_that_blocks_the_next() {
     up.start_kill().expect("SIGKILL");
     let status = timeout(DEADLINE, up.wait()).await.expect("killed within the deadline").unwrap();
     assert!(!status.success());
-    assert!(of_up(waiting(&topology).await), "the queue lives on the engine: the killed run's place is still there");
 
-    // Whoever looks at the queue next (this run, or another test's) sweeps the killed run's place.
+    // The killed run could not remove its place; whoever looks at the queue next (this run, or
+    // another test's, at any moment now) sweeps it, so its presence here is not asserted.
     let (next, _) = queued(&topology);
     holder.release().await.expect("the holder leaves the queue");
     let turn = served(next, "the run queued after the killed one").await;
