@@ -2,10 +2,10 @@
 //! from a file and dumps the DOM it built, and the tests look for the matrix cells, the findings,
 //! the marked runbook line and the topology picture in what the browser saw.
 //!
-//! The reviewer's page is also laid out at a phone's, a laptop's and a wide screen's width: a
-//! copy of it carries a small script that measures what the browser laid out (tables against
-//! their containers, names on one line, where the findings are) and writes it into the DOM that
-//! is dumped. Screenshots at each width are kept under `reports/browser/` for a person (and CI's
+//! The reviewer's page is also laid out at a phone's, a laptop's and a wide screen's width, as
+//! the DevTools' device mode lays it out (`browser/devtools.rs`): a small script measures what
+//! the browser laid out (tables against their containers, names on one line, where the findings
+//! are). Screenshots at each width are kept under `reports/browser/` for a person (and CI's
 //! artefacts).
 //!
 //! The browser gets a fresh profile, a proxy on a closed loopback port and a resolver that finds
@@ -25,6 +25,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+
+#[path = "browser/devtools.rs"]
+mod devtools;
 
 /// How long one page may take to load and dump before the browser is killed.
 const BROWSER_DEADLINE: Duration = Duration::from_secs(90);
@@ -55,27 +58,33 @@ fn keep(page: &Path) {
     }
 }
 
+/// How every browser here starts: headless, with the fresh `profile`, and unable to reach the
+/// network.
+fn browser_args(profile: &Path) -> Vec<String> {
+    let fixed = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        "--proxy-server=127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ];
+    fixed.map(String::from).into_iter().chain([format!("--user-data-dir={}", profile.display())]).collect()
+}
+
 /// What Chromium printed for `page` with `extra` arguments, killing the browser (its whole
 /// process group) if it has not finished by the deadline.
 fn run_chromium(page: &Path, extra: &[String]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            "--hide-scrollbars",
-            "--force-device-scale-factor=1",
-            "--proxy-server=127.0.0.1:9",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(browser_args(profile.path()))
         .args(extra)
         .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
@@ -125,11 +134,17 @@ fn screenshot(page: &Path, width: u32, height: u32, keep_as: Option<&str>) -> Ve
     let bytes =
         std::fs::read(&png).unwrap_or_else(|e| panic!("chromium took no screenshot of {}: {e}", page.display()));
     if let Some(name) = keep_as {
-        let kept = Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports/browser");
-        std::fs::create_dir_all(&kept).unwrap();
-        std::fs::write(kept.join(format!("{name}.png")), &bytes).unwrap();
+        kept(name, &bytes);
     }
     bytes
+}
+
+/// Keeps a screenshot as `reports/browser/NAME.png` (git-ignored; CI keeps the folder as an
+/// artefact).
+fn kept(name: &str, png: &[u8]) {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports/browser");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join(format!("{name}.png")), png).unwrap();
 }
 
 /// The width and height a PNG's header gives.
@@ -512,14 +527,13 @@ async fn a_real_rehearsal_of_the_seed_shows_ranges_output_and_the_replication_wi
     assert!(png.len() > 10_000 && png_size(&png).0 == 1280, "a real screenshot: {} bytes", png.len());
 }
 
-/// Measures what the browser laid out and writes it, as JSON, into `pre#layout-check`:
-/// the window's width, whether the page scrolls sideways, every table wider than its container,
+/// Measures what the browser laid out, given the phase `redIn` to look for red in: the
+/// window's width, whether the page scrolls sideways, every table wider than its container,
 /// every cell whose content sticks out, every name broken over two lines, where the first
 /// finding and the first phase's table are, where each finding's links lead, how many tables
-/// turned into cards, and every red thing inside the phase named by `RED_IN`.
-#[cfg(feature = "browser-layout")]
+/// turned into cards, and every red thing inside that phase.
 const LAYOUT_CHECK: &str = r##"
-(function () {
+(function (redIn) {
   var out = { width: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
               overflowing: [], clipped: [], broken: [], findings: [], red: [], green: 0, reflowed: 0 };
   var top = function (el) { return el ? el.getBoundingClientRect().top + window.scrollY : null; };
@@ -548,7 +562,7 @@ const LAYOUT_CHECK: &str = r##"
     }) });
   });
   var red = ['rgb(249, 214, 213)', 'rgb(166, 27, 22)'];
-  var scope = 'section.phase[data-phase="' + RED_IN + '"], td.cell[data-phase="' + RED_IN + '"]';
+  var scope = 'section.phase[data-phase="' + redIn + '"], td.cell[data-phase="' + redIn + '"]';
   document.querySelectorAll(scope).forEach(function (root) {
     [root].concat([].slice.call(root.querySelectorAll('*'))).forEach(function (el) {
       var style = getComputedStyle(el);
@@ -558,35 +572,26 @@ const LAYOUT_CHECK: &str = r##"
       if (style.backgroundColor === 'rgb(216, 240, 220)') { out.green += 1; }
     });
   });
-  var pre = document.createElement('pre');
-  pre.id = 'layout-check';
-  pre.textContent = JSON.stringify(out);
-  document.body.appendChild(pre);
-})();
+  return out;
+})
 "##;
 
-/// What the browser laid out for `page` in a window `width` pixels wide (see [`LAYOUT_CHECK`]),
-/// with red looked for in phase `red_in`. The page is copied with the script added and the
-/// Content-Security-Policy widened to let that one inline script run.
-#[cfg(feature = "browser-layout")]
-fn layout(page: &Path, width: u32, red_in: &str) -> serde_json::Value {
+/// What the browser laid out for `page` on a screen `width` × `height` pixels (see
+/// [`LAYOUT_CHECK`]), with red looked for in phase `red_in`, and a screenshot of that screen,
+/// kept as `reports/browser/KEEP_AS.png`. The page is opened as it is written: nothing is added
+/// to it, and its Content-Security-Policy still forbids every script of its own.
+fn layout(page: &Path, (width, height): (u32, u32), red_in: &str, keep_as: &str) -> (serde_json::Value, Vec<u8>) {
     let text = std::fs::read_to_string(page).unwrap();
-    let policy = "default-src 'none'; style-src 'unsafe-inline'";
-    assert!(text.contains(policy), "the page forbids loading anything");
-    let script =
-        format!("<script>var RED_IN = {};{LAYOUT_CHECK}</script>\n</body>", serde_json::to_string(red_in).unwrap());
-    let instrumented =
-        text.replace(policy, &format!("{policy}; script-src 'unsafe-inline'")).replacen("</body>", &script, 1);
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("measured.html");
-    std::fs::write(&copy, instrumented).unwrap();
-    let dom = run_chromium(&copy, &["--dump-dom".to_string(), format!("--window-size={width},1200")]);
-    let start =
-        dom.find("<pre id=\"layout-check\">").unwrap_or_else(|| panic!("the layout script did not run: {dom:.300}"));
-    let json = &dom[start + "<pre id=\"layout-check\">".len()..];
-    let json = &json[..json.find("</pre>").unwrap()];
-    let json = json.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", "\u{a0}").replace("&amp;", "&");
-    serde_json::from_str(&json).unwrap_or_else(|e| panic!("the layout script wrote no JSON ({e}): {json:.300}"))
+    assert!(text.contains("default-src 'none'; style-src 'unsafe-inline'"), "the page forbids loading anything");
+    let profile = tempfile::tempdir().unwrap();
+    let mut browser = devtools::Browser::launch(&chromium(), &browser_args(profile.path()), BROWSER_DEADLINE);
+    browser.viewport(width, height);
+    browser.open(page);
+    let measured = browser.evaluate(&format!("{LAYOUT_CHECK}({})", serde_json::to_string(red_in).unwrap()));
+    assert!(measured.is_object(), "the layout script returned nothing: {measured}");
+    let png = browser.screenshot();
+    kept(keep_as, &png);
+    (measured, png)
 }
 
 /// A real rehearsal of Contoso's plan with one of its shipped runbooks, and its page.
@@ -608,7 +613,6 @@ async fn contoso(runbook: &str, dir: &Path) -> (bypass_lab::rollout::RunbookRehe
     (done, page)
 }
 
-#[cfg(feature = "browser-layout")]
 fn strings(v: &serde_json::Value) -> Vec<String> {
     v.as_array().unwrap().iter().map(|s| s.as_str().unwrap_or_default().to_string()).collect()
 }
@@ -647,14 +651,13 @@ async fn the_failing_contoso_page_reads_first_findings() {
 
 /// The same page at a phone's, a laptop's and a wide screen's width: the findings come first
 /// and lead to existing rows and lines, no table sticks out of its container, no name breaks,
-/// and the screenshot is as wide as the window. Run with `--features browser-layout`.
-#[cfg(feature = "browser-layout")]
+/// and the screenshot is as wide as the window.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_failing_contoso_page_fits_360_900_and_1400_pixels() {
     let dir = tempfile::tempdir().unwrap();
     let (done, page) = contoso("rollout-broken.ps1", dir.path()).await;
     for (width, height) in [(360, 2400), (900, 1600), (1400, 1200)] {
-        let measured = layout(&page, width, "permanent-disable");
+        let (measured, png) = layout(&page, (width, height), "permanent-disable", &format!("contoso-broken-{width}"));
         assert_eq!(measured["width"], width, "chromium laid the page out {width} pixels wide: {measured}");
         assert!(
             measured["scrollWidth"].as_u64().unwrap() <= u64::from(width),
@@ -697,11 +700,11 @@ async fn the_failing_contoso_page_fits_360_900_and_1400_pixels() {
             _ => {}
         }
         assert!(!strings(&measured["red"]).is_empty(), "the broken permanent disable leaves records: red");
-        let png = screenshot(&page, width, height, Some(&format!("contoso-broken-{width}")));
         let (shot_width, shot_height) = png_size(&png);
-        assert!(
-            shot_width == width && shot_height > 0,
-            "the screenshot is {shot_width} pixels wide, the window {width}"
+        assert_eq!(
+            (shot_width, shot_height),
+            (width, height),
+            "the screenshot is {shot_width} × {shot_height} pixels, the screen {width} × {height}"
         );
     }
 }
@@ -724,19 +727,17 @@ async fn the_permanent_disable_of_a_correct_rollout_shows_no_red() {
 }
 
 /// The same page as laid out: no computed red anywhere in the permanent disable, and its
-/// places green. Run with `--features browser-layout`.
-#[cfg(feature = "browser-layout")]
+/// places green.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_permanent_disable_of_a_correct_rollout_is_laid_out_without_red() {
     let dir = tempfile::tempdir().unwrap();
     let (_, page) = contoso("rollout.ps1", dir.path()).await;
-    let measured = layout(&page, 1400, "permanent-disable");
+    let (measured, _) = layout(&page, (1400, 1200), "permanent-disable", "contoso-correct-1400");
     assert!(strings(&measured["red"]).is_empty(), "red in the permanent disable: {}", measured["red"]);
     assert!(
         measured["green"].as_u64().unwrap() >= 10,
         "its places are green in the matrix and the summary: {measured}"
     );
-    screenshot(&page, 1400, 1200, Some("contoso-correct-1400"));
 }
 
 #[test]
