@@ -75,6 +75,7 @@ impl Topology {
             if !site.subnets.iter().any(|n| n.contains(&site.gateway)) {
                 return Err(format!("{here}: gateway {} is outside the site's subnets", site.gateway));
             }
+            not_a_host(&site.subnets, site.gateway, &format!("{here}: gateway"))?;
             claim(&mut addresses, site.gateway, format!("the gateway of {here}"))?;
             if site.appliances.len() > MAX_APPLIANCES_PER_SITE {
                 return Err(format!(
@@ -102,8 +103,10 @@ impl Topology {
                         return Err(format!("{who}: identity {id} is already {other}'s"));
                     }
                 }
+                not_a_host(&site.subnets, a.address, &format!("{who}: address"))?;
                 claim(&mut addresses, a.address, who)?;
             }
+            room_for_a_client(site, &here)?;
         }
         super::population::check("[outside]", &self.outside.subnets, &self.outside.populations, &[])?;
         for site in &self.sites {
@@ -231,6 +234,49 @@ fn host_bits(net: &ipnet::IpNet, here: &str) -> Result<(), String> {
         return Ok(());
     }
     Err(format!("{here}: subnet {net} has host bits set; write it as {}", net.trunc()))
+}
+
+/// An address that is its subnet's network or broadcast address is no host's (IPv4 subnets of
+/// up to /30; a /31 or /32 has no such addresses).
+fn not_a_host(subnets: &[ipnet::IpNet], address: std::net::IpAddr, what: &str) -> Result<(), String> {
+    let Some(ipnet::IpNet::V4(net)) = subnets.iter().find(|n| n.contains(&address)) else { return Ok(()) };
+    if net.prefix_len() > 30 {
+        return Ok(());
+    }
+    let role = if address == std::net::IpAddr::V4(net.network()) {
+        "network"
+    } else if address == std::net::IpAddr::V4(net.broadcast()) {
+        "broadcast"
+    } else {
+        return Ok(());
+    };
+    Err(format!("{what} {address} is the {role} address of {net}, not a host's"))
+}
+
+/// Every site subnet keeps at least one address for a client, so the rehearsal has somewhere to
+/// judge it from (lab choice, docs/design/topology.md): a subnet whose every host is the gateway
+/// or an appliance would otherwise be left out of the verdict without a word.
+fn room_for_a_client(site: &super::model::Site, here: &str) -> Result<(), String> {
+    let used: Vec<std::net::IpAddr> = std::iter::once(site.gateway)
+        .chain(site.gateways.iter().copied())
+        .chain(site.appliances.iter().map(|a| a.address))
+        .collect();
+    for net in &site.subnets {
+        let hosts: u128 = match net {
+            ipnet::IpNet::V4(n) if n.prefix_len() <= 30 => (1u128 << (32 - n.prefix_len())) - 2,
+            ipnet::IpNet::V4(n) => 1u128 << (32 - n.prefix_len()),
+            ipnet::IpNet::V6(n) => 1u128.checked_shl(128 - u32::from(n.prefix_len())).unwrap_or(u128::MAX),
+        };
+        let taken = used.iter().filter(|a| net.contains(*a)).collect::<std::collections::HashSet<_>>().len() as u128;
+        if taken >= hosts {
+            return Err(format!(
+                "{here}: subnet {net} leaves no address for a client (its {hosts} host{} the gateway and \
+                 appliances): give it a shorter prefix, or move an appliance",
+                if hosts == 1 { " is" } else { "s are" }
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn claim(
@@ -412,6 +458,38 @@ mod tests {
     fn refuses_a_subnet_with_host_bits_naming_its_network() {
         let p = invalid(|s| s.replacen("192.168.1.0/24", "192.168.1.5/24", 1));
         assert_eq!(p, "site Amsterdam: subnet 192.168.1.5/24 has host bits set; write it as 192.168.1.0/24");
+    }
+
+    #[test]
+    fn refuses_a_gateway_or_appliance_at_a_network_or_broadcast_address() {
+        let p = invalid(|s| s.replacen("address = \"192.168.1.48\"", "address = \"192.168.1.255\"", 1));
+        assert_eq!(
+            p,
+            "site Amsterdam, appliance ams-cce4: address 192.168.1.255 is the broadcast address of 192.168.1.0/24, not a host's"
+        );
+        let p = invalid(|s| s.replacen("gateway = \"10.10.1.1\"", "gateway = \"10.10.1.0\"", 1));
+        assert_eq!(p, "site Seattle: gateway 10.10.1.0 is the network address of 10.10.1.0/24, not a host's");
+    }
+
+    #[test]
+    fn refuses_a_site_subnet_left_without_an_address_for_a_client() {
+        let p = invalid(|s| {
+            s.replacen("subnets = [\"192.168.1.0/24\"]", "subnets = [\"192.168.1.40/29\"]", 1)
+                .replacen("gateway = \"192.168.1.10\"", "gateway = \"192.168.1.41\"", 1)
+                .replacen("address = \"192.168.1.45\"", "address = \"192.168.1.42\"", 1)
+                .replacen("address = \"192.168.1.46\"", "address = \"192.168.1.43\"", 1)
+                .replacen("address = \"192.168.1.47\"", "address = \"192.168.1.44\"", 1)
+                .replacen(
+                    "address = \"192.168.1.48\"",
+                    "address = \"192.168.1.45\"\n\n[[site.appliance]]\nname = \"ams-cce5\"\naddress = \"192.168.1.46\"",
+                    1,
+                )
+        });
+        assert_eq!(
+            p,
+            "site Amsterdam: subnet 192.168.1.40/29 leaves no address for a client (its 6 hosts are the gateway and \
+             appliances): give it a shorter prefix, or move an appliance"
+        );
     }
 
     #[test]
