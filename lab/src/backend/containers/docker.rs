@@ -1,10 +1,7 @@
 //! The Docker engine connection, the lab's labels and the sweep that removes what they mark.
 
 use crate::backend::BackendError;
-use bollard::models::NetworkDisconnectRequest;
-use bollard::query_parameters::{
-    ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions, RemoveVolumeOptions,
-};
+use bollard::query_parameters::{ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveVolumeOptions};
 use bollard::Docker;
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
@@ -43,10 +40,7 @@ pub fn is_not_found(e: &bollard::errors::Error) -> bool {
     matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })
 }
 
-/// How many containers a sweep removes at once: enough to keep the engine busy on two cores,
-/// few enough that it does not queue hundreds of requests (200 Mediation Servers removed one at
-/// a time took 123 s).
-const REMOVALS_AT_ONCE: usize = 8;
+use super::teardown::REMOVALS_AT_ONCE;
 
 /// `label=bypass-lab.lab=<id>`.
 fn filter(lab: &str) -> HashMap<String, Vec<String>> {
@@ -69,7 +63,6 @@ pub async fn sweep(docker: &Docker, lab: &str) -> Result<Swept, BackendError> {
         .list_containers(Some(ListContainersOptions { all: true, filters: Some(filter(lab)), ..Default::default() }))
         .await
         .map_err(failed("cannot list the lab's containers"))?;
-    // Owned, so the removals below run as tasks of their own.
     let containers: Vec<(String, Vec<String>)> = containers
         .into_iter()
         .filter_map(|c| {
@@ -77,64 +70,33 @@ pub async fn sweep(docker: &Docker, lab: &str) -> Result<Swept, BackendError> {
             Some((c.id?, networks.into_keys().collect()))
         })
         .collect();
-    // Each container leaves its networks first, one container at a time on any one network
-    // (networks side by side): Docker 20.10 counts a network's endpoints in a counter that
-    // concurrent endpoint removals on that network can leave too high, and a network whose
-    // counter is too high can never be removed (nor its subnet used again) until the engine
-    // restarts. Killing or removing connected containers at once removes their endpoints at
-    // once, so nothing is killed or removed while it is still connected.
-    let mut by_network: HashMap<String, Vec<String>> = HashMap::new();
-    for (id, networks) in &containers {
-        for network in networks {
-            by_network.entry(network.clone()).or_default().push(id.clone());
-        }
-    }
-    futures::future::join_all(by_network.into_iter().map(|(network, ids)| {
-        let docker = docker.clone();
-        async move {
-            for id in ids {
-                let request = NetworkDisconnectRequest { container: id, force: Some(true) };
-                // Already gone or already disconnected: nothing to leave.
-                let _ = docker.disconnect_network(&network, request).await;
-            }
-        }
-    }))
-    .await;
-    // With no endpoint left, containers go a bounded number at once.
-    let removals: Vec<(Docker, String)> = containers.into_iter().map(|(id, _)| (docker.clone(), id)).collect();
+    swept.containers = super::teardown::take_down(docker, containers).await?;
+    let networks = docker
+        .list_networks(Some(ListNetworksOptions { filters: Some(filter(lab)) }))
+        .await
+        .map_err(failed("cannot list the lab's networks"))?;
+    // With no endpoint left, networks go a bounded number at once, as the containers.
+    let removals = networks.into_iter().filter_map(|n| Some((docker.clone(), n.id?, n.name)));
     let removed: Vec<bool> = futures::stream::iter(removals)
-        .map(|(docker, id)| async move {
-            let options = RemoveContainerOptions { force: true, v: true, ..Default::default() };
-            match docker.remove_container(&id, Some(options)).await {
+        .map(|(docker, id, name)| async move {
+            match docker.remove_network(&id).await {
                 Ok(()) => Ok(true),
                 Err(e) if is_not_found(&e) => Ok(false),
-                Err(e) => Err(failed(format!("cannot remove container {id}"))(e)),
+                Err(source) if source.to_string().contains("active endpoints") => {
+                    let action = format!(
+                        "cannot remove network {}: the Docker engine still counts an endpoint on it that no container \
+                         holds (a Docker engine fault); restart the Docker engine to clear it",
+                        name.unwrap_or(id)
+                    );
+                    Err(BackendError::Docker { action, source })
+                }
+                Err(e) => Err(failed(format!("cannot remove network {}", name.unwrap_or(id)))(e)),
             }
         })
         .buffer_unordered(REMOVALS_AT_ONCE)
         .try_collect()
         .await?;
-    swept.containers = removed.into_iter().filter(|r| *r).count();
-    let networks = docker
-        .list_networks(Some(ListNetworksOptions { filters: Some(filter(lab)) }))
-        .await
-        .map_err(failed("cannot list the lab's networks"))?;
-    for network in networks {
-        let Some(id) = network.id else { continue };
-        match docker.remove_network(&id).await {
-            Ok(()) => swept.networks += 1,
-            Err(e) if is_not_found(&e) => {}
-            Err(source) if source.to_string().contains("active endpoints") => {
-                let action = format!(
-                    "cannot remove network {}: the Docker engine still counts an endpoint on it that no container \
-                     holds (a Docker engine fault); restart the Docker engine to clear it",
-                    network.name.unwrap_or(id)
-                );
-                return Err(BackendError::Docker { action, source });
-            }
-            Err(e) => return Err(failed(format!("cannot remove network {}", network.name.unwrap_or(id)))(e)),
-        }
-    }
+    swept.networks = removed.into_iter().filter(|r| *r).count();
     let volumes = docker
         .list_volumes(Some(ListVolumesOptions { filters: Some(filter(lab)) }))
         .await

@@ -16,6 +16,7 @@ mod reset;
 mod role;
 mod route;
 mod state;
+mod teardown;
 mod time;
 mod turn;
 
