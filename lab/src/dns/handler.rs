@@ -28,8 +28,8 @@ pub struct PolicyHandler {
     /// The address queries arrive on (the ServerInterfaceIP criterion). A socket bound to the
     /// unspecified address reports the unspecified address.
     pub interface: IpAddr,
-    /// SOA records already built, by zone and serial.
-    pub soa: RwLock<HashMap<(String, u32), Record>>,
+    /// SOA records already built: per zone, at its latest serial.
+    pub soa: SoaCache,
     /// How the server reaches its forwarders.
     pub forward: Arc<ForwardPath>,
 }
@@ -66,15 +66,20 @@ fn client_of(request: &Request) -> (IpAddr, Option<ClientSubnet>) {
     }
 }
 
+/// Each zone's SOA at its latest serial: one entry per zone, however many changes the zone has
+/// seen (docs/design/bounds.md).
+pub type SoaCache = RwLock<HashMap<String, (u32, Record)>>;
+
 /// The zone's SOA, built once per zone and serial (an NXDOMAIN answer carries it, so it is on
 /// the hot path).
-fn soa_record(cache: &RwLock<HashMap<(String, u32), Record>>, a: &Answered) -> Option<Record> {
-    let key = (a.zone.clone(), a.serial);
-    if let Some(record) = cache.read().expect("SOA cache lock").get(&key) {
-        return Some(record.clone());
+fn soa_record(cache: &SoaCache, a: &Answered) -> Option<Record> {
+    if let Some((serial, record)) = cache.read().expect("SOA cache lock").get(&a.zone) {
+        if *serial == a.serial {
+            return Some(record.clone());
+        }
     }
     let record = build_soa_record(a)?;
-    cache.write().expect("SOA cache lock").insert(key, record.clone());
+    cache.write().expect("SOA cache lock").insert(a.zone.clone(), (a.serial, record.clone()));
     Some(record)
 }
 
