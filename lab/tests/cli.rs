@@ -94,6 +94,13 @@ fn a_new_admins_session_with_a_running_lab() {
     let _ = verb(&state, &["status"]);
     assert_eq!(text(&verb(&state, &["clock", "now"]).stdout), first, "lab time moved on its own");
 
+    // A second `up` over the running lab is refused as input is, naming the lab file and the ways on.
+    let again = verb(&state, &["up"]);
+    let said = text(&again.stderr);
+    assert_eq!(again.status.code(), Some(2), "{said}");
+    assert!(said.contains("a lab is already running") && said.contains("lab.json"), "{said}");
+    assert!(said.contains("`bypass-lab down`") && said.contains("--state DIR"), "{said}");
+
     // Runbooks saved by Windows tools: UTF-8 with a BOM and UTF-16 LE.
     let enable = "Import-Module SkypeOnlineConnector\r\n$cred = Get-Credential\r\n\
         $session = New-CsOnlineSession -Credential $cred\r\nImport-PSSession $session\r\n\

@@ -65,10 +65,13 @@ pub struct Status {
 pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
     if let Ok(file) = LabFile::read(state) {
         if file.backend.still_running().await? {
-            anyhow::bail!(
-                "a lab is already running (described in {}); stop it with `bypass-lab down`",
+            // Refused as a busy plan is: nothing was tried, and nothing failed.
+            return Err(crate::cli::input::InvalidInput::msg(format!(
+                "a lab is already running (described in {}); stop it with `bypass-lab down`, or start another \
+                 in another folder with `bypass-lab --state DIR up`",
                 LabFile::path(state).display()
-            );
+            ))
+            .into());
         }
         if holds_data(&state.join("data")) {
             return Err(crashed(&file, state).into());
