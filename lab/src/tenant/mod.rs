@@ -33,7 +33,7 @@ pub use model::{
 pub use objects::{appliance_object, network_object, FORMAT};
 pub use remote::TenantRemote;
 pub use routes::MAX_LONG_POLL;
-pub use store::{Store, TenantState};
+pub use store::{decode_appliance, decode_configuration, RecordError, Store, TenantState, COMMIT_ATTRIBUTE};
 
 use crate::auth::Secrets;
 use crate::topology::Topology;
@@ -79,6 +79,11 @@ impl TenantArgs {
 pub enum TenantError {
     #[error("tenant store at {path}: {reason}")]
     Store { path: String, reason: String },
+    /// One record of the store is damaged: refused, never read as other data.
+    #[error("tenant store at {path}: record {record}: {reason}; to start the tenant afresh, move the file away (all tenant data starts over at version 1)")]
+    Record { path: String, record: String, reason: String },
+    #[error(transparent)]
+    Panicked(#[from] crate::role_tasks::RolePanicked),
     #[error("tenant service: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -103,8 +108,12 @@ pub fn start(
     let state = store.load()?;
     Ok(async move {
         tracing::info!(version = state.configuration.version, data = %config.data_dir.display(), "tenant starting");
-        let tenant = state::Tenant::new(state, store, config.topology, config.secrets, shutdown.clone());
-        crate::http::server::serve(listener, routes::router(tenant), Default::default(), shutdown).await?;
-        Ok(())
+        let tasks = crate::role_tasks::RoleTasks::new("tenant", &shutdown);
+        let (tenant, closed) = state::Tenant::new(state, store, config.topology, config.secrets, tasks.clone());
+        let router = tasks.router(routes::router(tenant));
+        crate::http::server::serve(listener, router, Default::default(), tasks.stop().clone()).await?;
+        // The router (and with it every handle to the tenant) is gone: the committer ends.
+        let _ = closed.await;
+        Ok(tasks.outcome()?)
     })
 }
