@@ -3,8 +3,9 @@
 //! The submodules are private; what other parts of the lab name is re-exported here.
 //!
 //! Layout: `model.rs` the configuration the tenant holds and appliances copy; `state.rs` and
-//! `store.rs` that configuration live and on disk; `routes.rs`, `access.rs` and `api_error.rs` the
-//! HTTP API, who may call it and how it refuses; `internal_url.rs` what a web service URL must be;
+//! `store.rs` that configuration live and on disk, `record.rs` its records as bytes (each with a
+//! checksum); `routes.rs`, `access.rs` and `api_error.rs` the HTTP API, who may call it and how
+//! it refuses; `internal_url.rs` what a web service URL must be;
 //! `users.rs` which users the tenant has; `cmdlets.rs`, `in_session.rs` and `objects.rs` the
 //! tenant's cmdlets, those that run in the admin's own session, and the objects they print (and
 //! how the console shows them); `remote.rs` calling the tenant over HTTP.
@@ -16,6 +17,7 @@ mod in_session;
 mod internal_url;
 mod model;
 mod objects;
+mod record;
 mod remote;
 mod routes;
 mod state;
@@ -31,9 +33,10 @@ pub use model::{
     UserPstnSettings, ALWAYS_BYPASS_IGNORED,
 };
 pub use objects::{appliance_object, network_object, FORMAT};
+pub use record::{decode_appliance, decode_configuration, RecordError, COMMIT_ATTRIBUTE};
 pub use remote::TenantRemote;
 pub use routes::MAX_LONG_POLL;
-pub use store::{decode_appliance, decode_configuration, RecordError, Store, TenantState, COMMIT_ATTRIBUTE};
+pub use store::{Store, TenantState};
 
 use crate::auth::Secrets;
 use crate::topology::Topology;
