@@ -61,8 +61,9 @@ pub struct Store {
 
 impl Store {
     /// Opens (or creates) the store under `data_dir`. redb verifies every page of the file
-    /// first; a last commit that does not verify is refused, never rolled back to the one before
-    /// it (that would silently forget acknowledged changes).
+    /// first. A last commit that does not verify is one a kill tore (never acknowledged) or one
+    /// damaged since: redb falls back to the commit before it, and [`Store::load`] refuses the
+    /// fallback when the commit stamp says the lost one had been acknowledged.
     pub fn open(data_dir: &Path) -> Result<Store, TenantError> {
         let path = data_dir.join("tenant.redb");
         let failed = |reason: String| TenantError::Store { path: path.display().to_string(), reason };
@@ -73,21 +74,9 @@ impl Store {
         }
         let mut builder = Database::builder();
         builder.set_check_integrity_on_open(true);
-        // The repair reaches 0.3 only to fall back to the commit before the last, whose pages
-        // did not verify.
-        builder.set_repair_callback(|session| {
-            if (session.progress() - 0.3).abs() < f64::EPSILON {
-                session.abort();
-            }
-        });
         let opened = std::panic::catch_unwind(AssertUnwindSafe(|| builder.create(&path)));
         let db = match opened {
             Ok(Ok(db)) => db,
-            Ok(Err(redb::DatabaseError::RepairAborted)) => {
-                return Err(failed(format!(
-                    "its last commit does not verify (the file was altered after it was written); {AFRESH}"
-                )))
-            }
             Ok(Err(e)) => return Err(failed(format!("cannot open it ({e}); {AFRESH}"))),
             Err(panic) => {
                 let message = crate::role_tasks::panic_message(panic.as_ref());
