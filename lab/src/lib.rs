@@ -14,6 +14,8 @@
 //! - [`backend`]: where roles run (embedded in this process, or in containers, with the lab's one
 //!   container image), and what differs between the two: starting, lab time, the saved state.
 //! - `fnv`: the FNV-1a hash behind every choice that must replay the same in every run.
+//! - [`seal`]: the checksum every record the lab stores carries, verified when it is read back.
+//! - [`role_tasks`]: a role's work beside its listener, watched: a panic stops the role.
 //! - [`http`]: what every role's HTTP client does the same way.
 //! - [`rollout`]: rehearsing an admin's own runbook in phases, with a verdict per site and subnet.
 //! - [`report`]: what people read: the topology picture (SVG, Mermaid, DOT) and the HTML reports.
@@ -31,8 +33,10 @@ pub mod http;
 pub mod lab;
 pub mod mediation;
 pub mod report;
+pub mod role_tasks;
 pub mod rollout;
 pub mod runbook;
+pub mod seal;
 pub mod tenant;
 pub mod terminal;
 pub mod topology;

@@ -1,7 +1,8 @@
 //! Every parser of outside input, fed generated input (bounded case counts, so the suite runs
 //! in seconds): DNS wire messages through the policy handler, the runbook lexer and parser, the
-//! topology loader. Failing cases proptest finds are kept under `proptest-regressions/` and
-//! replayed first on every run.
+//! topology loader, HTTP request heads through a role's server. Generated input is built from
+//! pieces, and from the seeds of `fuzz/corpus/<target>/` mutated; failing cases proptest finds
+//! are kept under `fuzz/regressions/` and replayed first on every run (fuzz/README.md).
 
 use bypass_lab::auth::Secrets;
 use bypass_lab::dns::{lookup, Answer, Transport};
@@ -12,6 +13,9 @@ use proptest::prelude::*;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+mod support;
+use support::fuzz_corpus;
 
 const NAME: &str = "hybridvoice.adatum.biz";
 
@@ -55,7 +59,8 @@ fn wire() -> impl Strategy<Value = Vec<u8>> {
             m.extend(tail);
             m
         });
-    prop_oneof![mutated, proptest::collection::vec(any::<u8>(), 0..600)]
+    let seeded = fuzz_corpus::mutated("dns_wire", 6).prop_map(|(_, packet)| packet);
+    prop_oneof![mutated, seeded, proptest::collection::vec(any::<u8>(), 0..600)]
 }
 
 async fn dns_server() -> (SocketAddr, tokio_util::sync::DropGuard) {
@@ -73,7 +78,7 @@ fn dns_wire_input_never_stops_the_server() {
     let rt = runtime();
     let (dns, _stop) = rt.block_on(dns_server());
     let udp = rt.block_on(tokio::net::UdpSocket::bind("127.0.0.1:0")).unwrap();
-    let config = ProptestConfig::with_cases(300);
+    let config = fuzz_corpus::config("dns_wire", 300);
     proptest!(config, |(packet in wire(), over_tcp in any::<bool>())| {
         rt.block_on(async {
             if over_tcp {
@@ -98,7 +103,7 @@ fn dns_wire_input_never_stops_the_server() {
 #[test]
 fn the_runbook_reader_answers_any_text_with_a_result_or_a_located_error() {
     let rt = runtime();
-    let config = ProptestConfig::with_cases(400);
+    let config = fuzz_corpus::config("runbook", 400);
     let pieces = prop_oneof![
         Just("$x = ".to_string()),
         Just("'".to_string()),
@@ -115,8 +120,9 @@ fn the_runbook_reader_answers_any_text_with_a_result_or_a_located_error() {
         Just("#".to_string()),
         "\\PC{0,12}",
     ];
-    proptest!(config, |(parts in proptest::collection::vec(pieces, 0..24))| {
-        let source: String = parts.concat();
+    let assembled = proptest::collection::vec(pieces, 0..24).prop_map(|parts| parts.concat());
+    let seeded = fuzz_corpus::mutated("runbook", 8).prop_map(|(_, text)| String::from_utf8_lossy(&text).into_owned());
+    proptest!(config, |(source in prop_oneof![assembled, seeded])| {
         let outcome = rt.block_on(bypass_lab::runbook::run(&source, &bypass_lab::lab::modelled_cmdlets()));
         let lines = source.split('\n').count().max(1);
         let failures: Vec<(usize, String)> = match &outcome {
@@ -133,7 +139,7 @@ fn the_runbook_reader_answers_any_text_with_a_result_or_a_located_error() {
 #[test]
 fn a_single_quoted_string_reads_back_as_written() {
     let rt = runtime();
-    let config = ProptestConfig::with_cases(300);
+    let config = fuzz_corpus::config("runbook_quoting", 300);
     proptest!(config, |(text in "[^\\p{Cc}]{0,40}")| {
         let source = format!("$x = {}\n$x\n", bypass_lab::dns::quote(&text));
         let transcript = rt.block_on(bypass_lab::runbook::run(&source, &bypass_lab::lab::modelled_cmdlets()))
@@ -179,7 +185,7 @@ fn toml_string(text: &str) -> String {
 #[test]
 fn any_plan_the_loader_accepts_configures_the_dns_server() {
     let rt = runtime();
-    let config = ProptestConfig::with_cases(300);
+    let config = fuzz_corpus::config("topology_plans", 300);
     let accepted = std::sync::atomic::AtomicUsize::new(0);
     proptest!(config, |(text in plan())| {
         match Topology::parse(&text, None) {
@@ -200,10 +206,56 @@ fn any_plan_the_loader_accepts_configures_the_dns_server() {
 
 #[test]
 fn the_topology_loader_answers_any_text_without_panicking() {
-    let config = ProptestConfig::with_cases(300);
-    proptest!(config, |(cut in 0usize..SEED_TOML.len(), noise in "\\PC{0,20}")| {
+    let config = fuzz_corpus::config("topology", 300);
+    let cut = (0usize..SEED_TOML.len(), "\\PC{0,20}").prop_map(|(cut, noise)| {
         let mut text = SEED_TOML[..SEED_TOML.floor_char_boundary(cut)].to_string();
         text.push_str(&noise);
-        let _ = Topology::parse(&text, None);
+        text
     });
+    let seeded = fuzz_corpus::mutated("topology", 8).prop_map(|(_, text)| String::from_utf8_lossy(&text).into_owned());
+    proptest!(config, |(text in prop_oneof![cut, seeded])| {
+        if let Err(e) = Topology::parse(&text, None) {
+            prop_assert!(!e.to_string().is_empty());
+        }
+    });
+}
+
+/// Request heads (and the bodies after them) sent to a tenant, the role with the most routes,
+/// as bytes on a connection: every one is answered or the connection closed within a deadline,
+/// never with a server error, and the tenant still answers its health check after all of them.
+#[test]
+fn http_request_heads_never_stop_a_role() {
+    let rt = runtime();
+    let topology = Topology::seed();
+    let secrets = Secrets::well_known(&topology);
+    let data = tempfile::tempdir().unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let tenant = rt.block_on(support::start_tenant(&topology, &secrets, data.path(), stop.clone()));
+    let at: SocketAddr = tenant.url().trim_start_matches("http://").parse().unwrap();
+    let config = fuzz_corpus::config("http_head", 300);
+    let served = std::sync::atomic::AtomicUsize::new(0);
+    proptest!(config, |((seed, head) in fuzz_corpus::mutated("http_head", 6))| {
+        let answer = rt.block_on(async {
+            let mut tcp = tokio::net::TcpStream::connect(at).await.unwrap();
+            let _ = tcp.write_all(&head).await;
+            let _ = tcp.shutdown().await;
+            let mut answer = vec![];
+            tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut answer)).await.map(|_| answer)
+        });
+        let answer = answer.map_err(|_| TestCaseError::fail(format!("{seed}: no answer and no close within 5 s")))?;
+        let text = String::from_utf8_lossy(&answer);
+        if text.starts_with("HTTP/1.1 2") {
+            served.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        for status in text.match_indices("HTTP/1.").filter_map(|(i, _)| text.get(i + 9..i + 12)) {
+            prop_assert!(!status.starts_with('5'), "{seed}: {status} for {:?}:\n{text}", String::from_utf8_lossy(&head));
+        }
+    });
+    let healthy = rt.block_on(
+        bypass_lab::tenant::TenantRemote::new(tenant.url(), &secrets.admin).reachable(Duration::from_secs(5)),
+    );
+    assert!(healthy.is_ok(), "the tenant stopped answering: {healthy:?}");
+    assert!(served.into_inner() > 0, "no head was served: the harness tests refusals only");
+    stop.cancel();
+    rt.block_on(tenant.task).unwrap().unwrap();
 }

@@ -85,7 +85,8 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let now = lab.now().await?;
-    let tenant_version = lab.tenant_configuration().await.ok().map(|c| c.version);
+    let tenant = lab.tenant_configuration().await;
+    let tenant_version = tenant.as_ref().ok().map(|c| c.version);
     let mut table =
         vec![["SITE", "APPLIANCE", "ADDRESS", "VERSION", "WEB", "TENANT LINK", "NEXT SYNC", "LAST SYNC"]
             .map(String::from)];
@@ -112,8 +113,15 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
     print!("{}", super::lab::table(&table));
     // Roles down other than appliances (their rows say so above): tenant, DNS servers, client hosts.
     let appliances: Vec<&str> = lab.topology().appliances().map(|(_, a)| a.name.as_str()).collect();
-    for down in lab.roles_down().iter().filter(|d| !appliances.contains(&d.role.as_str())) {
+    let down = lab.roles_down();
+    for down in down.iter().filter(|d| !appliances.contains(&d.role.as_str())) {
         println!("DOWN: {down}");
+    }
+    // A tenant that stopped (a panic stops a role) without its container saying so.
+    if let Err(e) = &tenant {
+        if !down.iter().any(|d| d.role == "tenant") {
+            println!("DOWN: tenant: {e}");
+        }
     }
     for dns in lab.dns_status().await {
         match &dns.error {

@@ -128,6 +128,8 @@ pub const REFETCH_INTERVAL: Duration = Duration::from_secs(8 * 3600);
 pub enum ClientError {
     #[error("client host: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Panicked(#[from] crate::role_tasks::RolePanicked),
     #[error("unauthorized: {0}")]
     Unauthorized(String),
     #[error("no user '{0}' has signed in on this client host")]
@@ -158,13 +160,16 @@ pub async fn serve(
     let name = format!("client host {}", listener.local_addr()?);
     let participant = clock.participant(name);
     let host = Arc::new(host::Host::new(config, clock.clone(), participant.announcer()));
-    let refetch = tokio::spawn(schedule::run(host.clone(), participant, shutdown.clone()));
-    let served = crate::http::server::serve(listener, routes::router(host), Default::default(), shutdown.clone()).await;
+    let tasks = crate::role_tasks::RoleTasks::new("client host", &shutdown);
+    let refetch = tasks.spawn("the re-fetch schedule", schedule::run(host.clone(), participant, tasks.stop().clone()));
+    let router = tasks.router(routes::router(host));
+    let served = crate::http::server::serve(listener, router, Default::default(), tasks.stop().clone()).await;
     // Its participant leaves the clock with it, before the host counts as stopped: a lab being
     // reset rewinds its clock once every role has left.
     refetch.abort();
     let _ = refetch.await;
-    Ok(served?)
+    served?;
+    Ok(tasks.outcome()?)
 }
 
 /// FNV-1a: a hash that stays the same across runs and releases, so "which of the answers does

@@ -81,7 +81,7 @@ impl IntoResponse for ClientError {
                 StatusCode::BAD_GATEWAY
             }
             ClientError::Clock(_) => StatusCode::GATEWAY_TIMEOUT,
-            ClientError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ClientError::Io(_) | ClientError::Panicked(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         crate::http::refusal(status, self.to_string())
     }

@@ -152,6 +152,8 @@ pub enum DnsError {
     },
     #[error("DNS start-up script: {0}")]
     Script(String),
+    #[error(transparent)]
+    Panicked(#[from] crate::role_tasks::RolePanicked),
 }
 
 /// How long a TCP client may stay idle before the server closes its connection.
@@ -271,19 +273,24 @@ async fn serve_state(
             forward: forward.clone(),
         });
         // UDP answers from its own loop (remembered replies); TCP from the lab's own accept loop.
-        let udp = tokio::spawn(udp::run(sockets.udp, state, forward, shutdown.clone()));
-        let tcp = tokio::spawn(tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, shutdown.clone()));
-        let admin = crate::http::server::serve(
-            sockets.admin,
-            routes::router(executor, clock, replica, &config.secrets.control),
-            Default::default(),
-            shutdown.clone(),
+        // A panic in any of the three stops all three.
+        let tasks = crate::role_tasks::RoleTasks::new("dns", &shutdown);
+        let stop = tasks.stop().clone();
+        let udp = tasks.spawn("the UDP loop", udp::run(sockets.udp, state, forward, stop.clone()));
+        let tcp = tasks.spawn("the TCP accept loop", tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, stop.clone()));
+        let router = tasks.router(routes::router(executor, clock, replica, &config.secrets.control));
+        let admin = tasks.spawn(
+            "the management API",
+            crate::http::server::serve(sockets.admin, router, Default::default(), stop.clone()),
         );
-        let admin = tokio::spawn(admin);
-        shutdown.cancelled().await;
+        stop.cancelled().await;
+        let joined = |e: tokio::task::JoinError| DnsError::Io(std::io::Error::other(e.to_string()));
         let _ = tcp.await;
-        admin.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
-        udp.await.map_err(|e| DnsError::Io(std::io::Error::other(e.to_string())))??;
+        let admin = admin.await.map_err(joined)?;
+        let udp = udp.await.map_err(joined)?;
+        tasks.outcome()?;
+        admin??;
+        udp??;
         Ok(())
     })
 }

@@ -9,7 +9,9 @@
 //! records, client subnets and policies come back as they were (Windows keeps them in AD and
 //! zone files). Then it asks the other servers for the writes it missed while it was down.
 //! In one process (the embedded lab) the servers share one directory and keep their state in
-//! memory, so none of this is needed there.
+//! memory, so none of this is needed there. Each journal line carries a checksum
+//! ([`crate::seal`]): a damaged line fails the start, naming the file and the line, rather
+//! than replaying another cmdlet.
 
 use super::cmdlets::{is_query, DnsExecutor};
 use super::policy::directory::SharedWrite;
@@ -18,6 +20,7 @@ use super::DnsError;
 use crate::clock::Clock;
 use crate::http::ControlClient;
 use crate::runbook::{Executor, Invocation};
+use crate::seal::{self, Separator};
 use serde::{Deserialize, Serialize};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -25,6 +28,8 @@ use std::time::Duration;
 
 /// The journal's file in the data directory.
 const JOURNAL: &str = "dns-journal.jsonl";
+/// What each line's checksum is taken over, beside the line.
+const LINE_CONTEXT: &str = "dns-journal";
 /// How long a server waits for another one it sends writes to or asks for them.
 const PEER_DEADLINE: Duration = Duration::from_secs(3);
 
@@ -104,7 +109,7 @@ impl Replica {
     pub async fn resume(&self, executor: &DnsExecutor, clock: &Clock) -> Result<(), DnsError> {
         let mut ran_before = self.journal.is_none();
         if let Some(path) = &self.journal {
-            let text = match std::fs::read_to_string(path) {
+            let text = match std::fs::read(path) {
                 Ok(text) => {
                     ran_before = true;
                     text
@@ -112,13 +117,21 @@ impl Replica {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     // An empty journal marks this directory as one a server has run on.
                     std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-                    String::new()
+                    Vec::new()
                 }
                 Err(e) => return Err(DnsError::Io(e)),
             };
-            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-                let entry: Entry = serde_json::from_str(line)
-                    .map_err(|e| DnsError::Script(format!("journal {} line {}: {e}", path.display(), n + 1)))?;
+            let lines = text.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+            for (n, line) in lines.enumerate().filter(|(_, l)| !l.trim_ascii().is_empty()) {
+                let damaged = |e: &dyn std::fmt::Display| {
+                    DnsError::Script(format!(
+                        "journal {} line {}: {e}; to start this DNS server afresh, move the file away",
+                        path.display(),
+                        n + 1
+                    ))
+                };
+                let json = seal::unseal(LINE_CONTEXT, Separator::Space, line).map_err(|e| damaged(&e))?;
+                let entry: Entry = serde_json::from_slice(json).map_err(|e| damaged(&e))?;
                 match entry {
                     Entry::Cmdlet { at_ms, call } => {
                         let at = Duration::from_millis(at_ms);
@@ -202,9 +215,11 @@ impl Replica {
 
     fn append(&self, entry: &Entry) -> Result<(), DnsError> {
         let Some(path) = &self.journal else { return Ok(()) };
-        let line = serde_json::to_string(entry).map_err(|e| DnsError::Script(e.to_string()))?;
+        let json = serde_json::to_vec(entry).map_err(|e| DnsError::Script(e.to_string()))?;
+        let mut line = seal::seal(LINE_CONTEXT, Separator::Space, &json);
+        line.push(b'\n');
         let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-        writeln!(file, "{line}")?;
+        file.write_all(&line)?;
         file.sync_data()?;
         Ok(())
     }
@@ -270,6 +285,32 @@ mod tests {
         let writes = directory.shared(None);
         assert_eq!((writes.len(), writes[0].at_ms, writes[0].origin.as_str()), (1, 0, "dc-oslo"));
         assert_eq!(directory.written_by("dc-oslo"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_damaged_or_unsealed_journal_line_fails_the_start_by_file_and_line() {
+        let data = tempfile::tempdir().unwrap();
+        let (replica, executor, clock, _) = server("dc-oslo", data.path());
+        let subnet = call("Add-DnsServerClientSubnet", &[("Name", "OsloNet"), ("IPv4Subnet", "10.62.1.0/24")]);
+        apply(&replica, &executor, &clock, subnet).await;
+        let path = data.path().join(JOURNAL);
+        let line = std::fs::read(&path).unwrap();
+        // One bit of every byte of the line (the seal's own test flips them all), but its
+        // newline, which would only split it.
+        for byte in 0..line.len() - 1 {
+            let bit = byte * 8 + byte % 8;
+            let mut damaged = line.clone();
+            damaged[byte] ^= 1 << (byte % 8);
+            std::fs::write(&path, &damaged).unwrap();
+            let (again, executor, clock, _) = server("dc-oslo", data.path());
+            let err = again.resume(&executor, &clock).await.expect_err(&format!("bit {bit} flipped went unnoticed"));
+            assert!(err.to_string().contains("dns-journal.jsonl line 1: "), "{err}");
+        }
+        let unsealed = b"{\"kind\":\"received\",\"writes\":[]}\n";
+        std::fs::write(&path, unsealed).unwrap();
+        let (again, executor, clock, _) = server("dc-oslo", data.path());
+        let err = again.resume(&executor, &clock).await.unwrap_err().to_string();
+        assert!(err.contains("line 1: it carries no checksum"), "{err}");
     }
 
     #[tokio::test]

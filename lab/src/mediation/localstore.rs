@@ -7,7 +7,11 @@
 //!
 //! Most syncs bring nothing new, and replacing the file costs the file system a new file each
 //! time: such a sync writes only its time, as an attribute of the file ([`LocalStoreFile::stamp`]).
+//!
+//! The file and the attribute are sealed ([`crate::seal`]): a copy altered on disk is refused,
+//! never served to clients as another configuration.
 
+use crate::seal::{self, SealError, Separator};
 use crate::tenant::TenantConfiguration;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -50,6 +54,34 @@ impl LocalStore {
     }
 }
 
+/// What the file's and the stamp's checksums are taken over, beside their content.
+const CONTEXT: &str = "localstore";
+const STAMP_CONTEXT: &str = "localstore synced_at";
+
+/// Why stored bytes are not a LocalStore.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalStoreContentError {
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    #[error("its checksum verifies but its content is not the LocalStore's JSON ({0})")]
+    Content(#[source] serde_json::Error),
+}
+
+impl LocalStore {
+    /// The LocalStore in `stored`, the file's bytes, once their checksum verifies (public for
+    /// the decoders' harness).
+    pub fn decode(stored: &[u8]) -> Result<LocalStore, LocalStoreContentError> {
+        serde_json::from_slice(seal::unseal(CONTEXT, Separator::Newline, stored)?)
+            .map_err(LocalStoreContentError::Content)
+    }
+
+    /// The file's bytes: the checksum's line, then the JSON.
+    pub fn encode(&self) -> Vec<u8> {
+        let json = serde_json::to_vec_pretty(self).expect("the LocalStore serializes");
+        seal::seal(CONTEXT, Separator::Newline, &json)
+    }
+}
+
 /// Why the LocalStore file could not be used.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {reason}")]
@@ -77,8 +109,9 @@ impl LocalStoreFile {
     /// of the copy's own and the stamp's: a sync that found nothing new wrote only the stamp.
     pub fn load(&self) -> Result<LocalStore, LocalStoreError> {
         let mut store: LocalStore = match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| self.error(format!("expected the LocalStore's JSON, found unreadable content ({e})")))?,
+            Ok(bytes) => {
+                LocalStore::decode(&bytes).map_err(|e| self.error(format!("the LocalStore cannot be used: {e}")))?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LocalStore::default()),
             Err(e) => return Err(self.error(format!("cannot read it: {e}"))),
         };
@@ -88,12 +121,19 @@ impl LocalStoreFile {
         Ok(store)
     }
 
-    /// The stamp's time; none when the file has no stamp or it cannot be read (the copy's own
-    /// time then stands).
+    /// The stamp's time; none when the file has no stamp or it cannot be read or does not
+    /// verify (the copy's own time then stands: the time of a sync that brought the same).
     fn stamped(&self) -> Option<Duration> {
-        let mut value = [0u8; 24];
+        let mut value = [0u8; 64];
         let len = rustix::fs::getxattr(&self.path, STAMP_ATTRIBUTE, &mut value[..]).ok()?;
-        std::str::from_utf8(&value[..len]).ok()?.parse::<u64>().ok().map(Duration::from_nanos)
+        let nanos = match seal::unseal(STAMP_CONTEXT, Separator::Space, &value[..len]) {
+            Ok(nanos) => nanos,
+            Err(e) => {
+                tracing::warn!("{}: the sync time stamped on it is ignored: {e}", self.path.display());
+                return None;
+            }
+        };
+        std::str::from_utf8(nanos).ok()?.parse::<u64>().ok().map(Duration::from_nanos)
     }
 
     /// Records that a sync at `at` replicated the copy already stored, without replacing the
@@ -102,14 +142,15 @@ impl LocalStoreFile {
     /// the caller then saves the copy instead.
     pub fn stamp(&self, at: Duration) -> Result<(), LocalStoreError> {
         let nanos = at.as_nanos().min(u128::from(u64::MAX)).to_string();
-        rustix::fs::setxattr(&self.path, STAMP_ATTRIBUTE, nanos.as_bytes(), rustix::fs::XattrFlags::empty())
+        let value = seal::seal(STAMP_CONTEXT, Separator::Space, nanos.as_bytes());
+        rustix::fs::setxattr(&self.path, STAMP_ATTRIBUTE, &value, rustix::fs::XattrFlags::empty())
             .map_err(|e| self.error(format!("cannot stamp it with the sync's time: {e}")))
     }
 
     /// Replaces the stored copy atomically. No fsync: the copy must survive a killed process
     /// (the page cache does), not a lost host, and thousands of appliances sync at once.
     pub fn save(&self, store: &LocalStore) -> Result<(), LocalStoreError> {
-        let json = serde_json::to_vec_pretty(store).expect("the LocalStore serializes");
+        let json = store.encode();
         let temp = self.path.with_extension("json.tmp");
         // The folder is made only when missing (the first save): thousands of appliances save at
         // once, and asking for it on every save cost as much as writing the copy.
@@ -221,6 +262,52 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), b"not json").unwrap();
         let err = LocalStoreFile::in_dir(dir.path()).load().unwrap_err();
         assert!(err.path.ends_with(FILE_NAME));
-        assert!(err.reason.contains("expected the LocalStore's JSON"), "{}", err.reason);
+        assert!(err.reason.contains("it carries no checksum"), "{}", err.reason);
+    }
+
+    #[test]
+    fn a_copy_written_without_a_checksum_is_refused_not_misread() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::default().replicated(enabled_configuration(4), Duration::from_secs(60));
+        std::fs::write(dir.path().join(FILE_NAME), serde_json::to_vec_pretty(&store).unwrap()).unwrap();
+        let err = LocalStoreFile::in_dir(dir.path()).load().unwrap_err();
+        assert!(err.reason.contains("it carries no checksum (not written by this version"), "{}", err.reason);
+    }
+
+    /// Every single-bit flip of a real copy: refused, never read as another copy.
+    #[test]
+    fn every_bit_flip_of_a_copy_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = LocalStoreFile::in_dir(dir.path());
+        let mut c = enabled_configuration(7);
+        c.hybrid.hybrid_config_service_internal_url = Some("https://hybridvoice.adatum.biz/hybridconfig/v2".into());
+        file.save(&LocalStore::default().replicated(c, Duration::from_secs(3600))).unwrap();
+        let bytes = std::fs::read(file.path()).unwrap();
+        let mut damaged = bytes.clone();
+        for bit in 0..bytes.len() * 8 {
+            damaged[bit / 8] ^= 1 << (bit % 8);
+            assert!(LocalStore::decode(&damaged).is_err(), "bit {bit} flipped went unnoticed");
+            damaged[bit / 8] ^= 1 << (bit % 8);
+        }
+        // And the file's load says which file.
+        damaged[bytes.len() / 2] ^= 1;
+        std::fs::write(file.path(), &damaged).unwrap();
+        assert!(file.load().unwrap_err().path.ends_with(FILE_NAME));
+    }
+
+    #[test]
+    fn a_damaged_stamp_counts_for_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = LocalStoreFile::in_dir(dir.path());
+        let store = LocalStore::default().replicated(enabled_configuration(1), Duration::from_secs(120));
+        file.save(&store).unwrap();
+        file.stamp(Duration::from_secs(86_400)).unwrap();
+        let mut value = [0u8; 64];
+        let len = rustix::fs::getxattr(file.path(), STAMP_ATTRIBUTE, &mut value[..]).unwrap();
+        // 86400 s becomes 96400 s: a digit's bit flipped.
+        let damaged = String::from_utf8(value[..len].to_vec()).unwrap().replacen(" 864", " 964", 1);
+        rustix::fs::setxattr(file.path(), STAMP_ATTRIBUTE, damaged.as_bytes(), rustix::fs::XattrFlags::empty())
+            .unwrap();
+        assert_eq!(file.load().unwrap(), store, "the copy's own time stands");
     }
 }

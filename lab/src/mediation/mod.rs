@@ -29,7 +29,7 @@ mod web_service;
 pub use appliance::LINK_CUT;
 pub use call::{CallRequest, CallResult, Direction, MediaPath, BYPASS_CODEC, TRANSCODED_CODEC};
 pub use document::{rejection_reason, rejection_xml, DocumentError, HybridConfigDocument};
-pub use localstore::{LocalStore, LocalStoreError, LocalStoreFile};
+pub use localstore::{LocalStore, LocalStoreContentError, LocalStoreError, LocalStoreFile};
 pub use remote::ApplianceRemote;
 pub use status::{ApplianceStatus, WebServiceState};
 pub use web_service::{WebServiceAnswer, WebServiceReply, REASON_DISABLED, REASON_NEVER_CONFIGURED};
@@ -126,6 +126,8 @@ pub enum MediationError {
     LocalStore { name: String, path: String, reason: String },
     #[error("appliance service: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Panicked(#[from] crate::role_tasks::RolePanicked),
 }
 
 /// Runs the appliance (replication on `clock`, web service and control API on `listener`) until
@@ -166,12 +168,20 @@ impl MediationServer {
         let participant = appliance.clock.batched_participant(format!("appliance {}", appliance.config.name));
         // Polled inside this future rather than spawned: when it is dropped (a task aborted to
         // rehearse a kill), replication stops with it and leaves the clock's barrier.
-        let replicating = replication::replicate(appliance.clone(), participant);
-        let served = crate::http::server::serve(listener, routes::router(appliance), Default::default(), shutdown);
+        let tasks = crate::role_tasks::RoleTasks::new(format!("appliance {}", appliance.config.name), &shutdown);
+        let replicating = tasks.watch("replication", replication::replicate(appliance.clone(), participant));
+        let router = tasks.router(routes::router(appliance));
+        let served = crate::http::server::serve(listener, router, Default::default(), tasks.stop().clone());
+        tokio::pin!(served);
         tokio::select! {
-            served = served => served.map_err(MediationError::from),
-            never = replicating => match never {},
+            served = &mut served => served?,
+            Err(panic) = replicating => {
+                // Its listener closes with the role: the health check fails from here on.
+                served.await?;
+                return Err(panic.into());
+            }
         }
+        Ok(tasks.outcome()?)
     }
 
     /// The LocalStore as it stands (file and memory agree).

@@ -3,8 +3,9 @@
 //! The submodules are private; what other parts of the lab name is re-exported here.
 //!
 //! Layout: `model.rs` the configuration the tenant holds and appliances copy; `state.rs` and
-//! `store.rs` that configuration live and on disk; `routes.rs`, `access.rs` and `api_error.rs` the
-//! HTTP API, who may call it and how it refuses; `internal_url.rs` what a web service URL must be;
+//! `store.rs` that configuration live and on disk, `record.rs` its records as bytes (each with a
+//! checksum); `routes.rs`, `access.rs` and `api_error.rs` the HTTP API, who may call it and how
+//! it refuses; `internal_url.rs` what a web service URL must be;
 //! `users.rs` which users the tenant has; `cmdlets.rs`, `in_session.rs` and `objects.rs` the
 //! tenant's cmdlets, those that run in the admin's own session, and the objects they print (and
 //! how the console shows them); `remote.rs` calling the tenant over HTTP.
@@ -16,6 +17,7 @@ mod in_session;
 mod internal_url;
 mod model;
 mod objects;
+mod record;
 mod remote;
 mod routes;
 mod state;
@@ -31,6 +33,7 @@ pub use model::{
     UserPstnSettings, ALWAYS_BYPASS_IGNORED,
 };
 pub use objects::{appliance_object, network_object, FORMAT};
+pub use record::{decode_appliance, decode_configuration, RecordError, COMMIT_ATTRIBUTE};
 pub use remote::TenantRemote;
 pub use routes::MAX_LONG_POLL;
 pub use store::{Store, TenantState};
@@ -79,6 +82,11 @@ impl TenantArgs {
 pub enum TenantError {
     #[error("tenant store at {path}: {reason}")]
     Store { path: String, reason: String },
+    /// One record of the store is damaged: refused, never read as other data.
+    #[error("tenant store at {path}: record {record}: {reason}; to start the tenant afresh, move the file away (all tenant data starts over at version 1)")]
+    Record { path: String, record: String, reason: String },
+    #[error(transparent)]
+    Panicked(#[from] crate::role_tasks::RolePanicked),
     #[error("tenant service: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -103,8 +111,12 @@ pub fn start(
     let state = store.load()?;
     Ok(async move {
         tracing::info!(version = state.configuration.version, data = %config.data_dir.display(), "tenant starting");
-        let tenant = state::Tenant::new(state, store, config.topology, config.secrets, shutdown.clone());
-        crate::http::server::serve(listener, routes::router(tenant), Default::default(), shutdown).await?;
-        Ok(())
+        let tasks = crate::role_tasks::RoleTasks::new("tenant", &shutdown);
+        let (tenant, closed) = state::Tenant::new(state, store, config.topology, config.secrets, tasks.clone());
+        let router = tasks.router(routes::router(tenant));
+        crate::http::server::serve(listener, router, Default::default(), tasks.stop().clone()).await?;
+        // The router (and with it every handle to the tenant) is gone: the committer ends.
+        let _ = closed.await;
+        Ok(tasks.outcome()?)
     })
 }

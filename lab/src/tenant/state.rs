@@ -11,6 +11,7 @@ use super::api_error::ApiError;
 use super::model::{ApplianceRecord, TenantConfiguration};
 use super::store::{Store, TenantState};
 use crate::auth::Secrets;
+use crate::role_tasks::RoleTasks;
 use crate::topology::Topology;
 use axum::http::StatusCode;
 use std::collections::HashMap;
@@ -20,6 +21,10 @@ use tokio_util::sync::CancellationToken;
 
 /// At most this many records go into one group commit.
 const GROUP_COMMIT_MAX: usize = 4096;
+
+/// Ends once the last handle to the tenant is dropped and its committer has let go of the
+/// store: the file is then closed, as a restart or a copy of it needs.
+pub type Closed = tokio::task::JoinHandle<Result<(), crate::role_tasks::RolePanicked>>;
 
 type Pending = (String, ApplianceRecord, oneshot::Sender<Result<(), String>>);
 
@@ -50,6 +55,8 @@ struct Inner {
     credentials: Credentials,
     /// Cancels long polls when the tenant stops, so shutdown does not wait for them.
     shutdown: CancellationToken,
+    /// The committer and the commits, watched: a panic in them stops the tenant.
+    tasks: RoleTasks,
 }
 
 impl Tenant {
@@ -58,11 +65,11 @@ impl Tenant {
         store: Store,
         topology: Topology,
         secrets: Secrets,
-        shutdown: CancellationToken,
-    ) -> Tenant {
+        tasks: RoleTasks,
+    ) -> (Tenant, Closed) {
         let (committer, pending) = mpsc::unbounded_channel();
-        tokio::spawn(group_commit(store.clone(), pending));
-        Tenant {
+        let closed = tasks.spawn("the group committer", group_commit(store.clone(), pending, tasks.clone()));
+        let tenant = Tenant {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
                 store,
@@ -73,9 +80,11 @@ impl Tenant {
                 appliance_keys: appliance_keys(&topology),
                 topology,
                 credentials: Credentials::new(secrets),
-                shutdown,
+                shutdown: tasks.stop().clone(),
+                tasks,
             }),
-        }
+        };
+        (tenant, closed)
     }
 
     pub fn topology(&self) -> &Topology {
@@ -122,7 +131,12 @@ impl Tenant {
         let _writer = self.inner.configuration_writer.lock().await;
         let mut next = self.configuration();
         let answer = change(&mut next)?;
-        self.inner.store.save_configuration(&next).await?;
+        let (store, committed) = (self.inner.store.clone(), next.clone());
+        self.inner
+            .tasks
+            .blocking("the configuration's commit", move || store.save_configuration(&committed))
+            .await
+            .map_err(super::TenantError::from)??;
         self.inner.state.lock().unwrap().configuration = next;
         self.inner.generation.send_modify(|g| *g += 1);
         Ok(answer)
@@ -163,7 +177,7 @@ fn appliance_keys(topology: &Topology) -> Vec<String> {
 }
 
 /// Writes everything pending in one transaction, then answers every waiter.
-async fn group_commit(store: Store, mut pending: mpsc::UnboundedReceiver<Pending>) {
+async fn group_commit(store: Store, mut pending: mpsc::UnboundedReceiver<Pending>, tasks: RoleTasks) {
     while let Some(first) = pending.recv().await {
         let mut batch = vec![first];
         // What is pending now, and what arrives while the other ready tasks (tenant handlers
@@ -186,9 +200,10 @@ async fn group_commit(store: Store, mut pending: mpsc::UnboundedReceiver<Pending
         }
         let records: Vec<(String, ApplianceRecord)> = batch.iter().map(|(k, r, _)| (k.clone(), r.clone())).collect();
         let writer = store.clone();
-        let outcome = tokio::task::spawn_blocking(move || writer.save_appliances(&records))
+        let outcome = tasks
+            .blocking("the appliance records' group commit", move || writer.save_appliances(&records))
             .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+            .unwrap_or_else(|panic| Err(panic.to_string()));
         for (_, _, done) in batch {
             let _ = done.send(outcome.clone());
         }

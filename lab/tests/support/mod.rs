@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fresh;
+pub mod fuzz_corpus;
 pub mod globex;
 
 use bypass_lab::auth::Secrets;

@@ -316,15 +316,20 @@ impl Drop for Embedded {
     }
 }
 
-/// Runs a role; an error ends it and is kept as the lab's first role failure.
+/// Runs a role; an error, or a panic, ends it and is kept as the lab's first role failure.
 fn spawn_watched(
     failed: &tokio::sync::watch::Sender<Option<RoleFailure>>,
     role: String,
     serving: Serving,
 ) -> tokio::task::JoinHandle<()> {
+    use futures::FutureExt as _;
     let failed = failed.clone();
     tokio::spawn(async move {
-        if let Err(e) = serving.await {
+        let served = std::panic::AssertUnwindSafe(serving).catch_unwind().await.unwrap_or_else(|panic| {
+            let message = crate::role_tasks::panic_message(panic.as_ref());
+            Err(RoleFailure { role: role.clone(), cause: format!("it panicked ({message}); the role stopped") })
+        });
+        if let Err(e) = served {
             tracing::error!("{role}: {}", e.cause);
             failed.send_if_modified(|first| {
                 let unset = first.is_none();
