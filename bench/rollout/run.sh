@@ -2,7 +2,8 @@
 # Times `bypass-lab rehearse --runbook` on CCE's largest deployment: SITES sites (default 200) of
 # 16 appliances, each site with its own subnet, client subnet, zone scope and policy, and a
 # four-phase runbook (dns, enable, temporary-disable, permanent-disable) as the seed's example
-# gives it. Prints wall time, peak memory and the rehearsal's verdict line.
+# gives it. Prints wall time, peak memory, the new TCP connections (the kernel's ActiveOpens for
+# the whole namespace: run it where nothing else opens connections) and the verdict line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 sites="${1:-200}"
@@ -42,10 +43,12 @@ open(f'{work}/rollout.ps1', 'w').write('\n'.join(dns + rest) + '\n')
 PY
 cargo build --release --quiet --bin bypass-lab
 echo "$sites sites x 16 appliances; load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+active_opens() { awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "ActiveOpens") col = i; n = 1 } else print $col }' /proc/net/snmp; }
+opened=$(active_opens)
 start=$(date +%s.%N)
 set +e
 /usr/bin/time -f "peak memory %M kB" target/release/bypass-lab rehearse \
   --topology "$work/topology.toml" --runbook "$work/rollout.ps1" --report "$work/report" 2>&1 | grep --line-buffered -E "rollout rehearsal|peak memory|phase [0-9]"
 set -e
 end=$(date +%s.%N)
-echo "wall $(python3 -c "print(f'{$end - $start:.1f}')") s (target < 30 s); load average $(cut -d' ' -f1-3 /proc/loadavg) at end"
+echo "wall $(python3 -c "print(f'{$end - $start:.1f}')") s (target < 30 s); $(( $(active_opens) - opened )) new TCP connections; load average $(cut -d' ' -f1-3 /proc/loadavg) at end"
