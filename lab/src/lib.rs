@@ -14,7 +14,8 @@
 //! - [`backend`]: where roles run (embedded in this process, or in containers, with the lab's one
 //!   container image), and what differs between the two: starting, lab time, the saved state.
 //! - `fnv`: the FNV-1a hash behind every choice that must replay the same in every run.
-//! - [`http`]: what every role's HTTP client does the same way.
+//! - [`http`]: what every role's HTTP client does the same way, and how every role serves: a
+//!   body read only once its route accepted the request, within the process's descriptors.
 //! - [`rollout`]: rehearsing an admin's own runbook in phases, with a verdict per site and subnet.
 //! - [`report`]: what people read: the topology picture (SVG, Mermaid, DOT) and the HTML reports.
 //! - [`lab`]: the one handle the CLI, the runbook runner and the features drive a lab through.

@@ -144,6 +144,13 @@ async fn a_body_without_the_credential_is_refused_unread_and_its_connection_clos
         assert!(answer.contains("\"error\""), "{request:?}: {answer}");
         assert!(lasted < Duration::from_secs(2), "{request:?}: the connection stayed open {lasted:?}");
     }
+    // A connection a route already accepted a request on is closed too, on its first refusal.
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    stream.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").await.unwrap();
+    let answer = closed_within(&mut stream, Duration::from_secs(2)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("HTTP/1.1 401"), "{answer}");
 }
 
 #[tokio::test]

@@ -4,7 +4,8 @@
 //!
 //! [`gate`] wraps every request of a role (see [`super::server`]): it refuses a declared body
 //! over the size limit, seals the body, and after the answer closes the connection when the
-//! body was never read or no route accepted a request on it. A route's access layer calls
+//! request was refused for its credential (401, 403), its body was never read, or no route has
+//! accepted a request on the connection. A route's access layer calls
 //! [`accepted`] once the credential is checked ([`crate::auth::require_control`], the tenant's
 //! own); routes open to anyone go through [`open_to_anyone`], which reads no body. A handler
 //! behind neither finds the body sealed and its extractor fails.
@@ -48,7 +49,8 @@ pub(super) async fn gate(
     let response = next.run(Request::from_parts(parts, unread())).await;
     let mut response = one_error_body(response).await;
     let unread = carries_body && sealed.body.lock().unwrap().is_some();
-    if unread || !admission.is_admitted() {
+    let refused = matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+    if unread || refused || !admission.is_admitted() {
         response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
