@@ -82,7 +82,8 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
-/// The lab's control credential, as the state of [`require_control`].
+/// The credential a guarded route wants, as the state of [`require_control`] and
+/// [`require_user`].
 #[derive(Clone)]
 pub struct ControlToken(pub std::sync::Arc<str>);
 
@@ -93,23 +94,52 @@ impl ControlToken {
 }
 
 /// The one check of the control credential on every role's control routes (`/lab/...`), as a
-/// layer: it runs before any extractor reads the body, so a caller without the credential gets
-/// 401 and learns nothing of a route's fields. Refusals have the body every role uses for
-/// errors ([`crate::http::refusal`]).
+/// layer: it runs from the headers alone, before one byte of the body is read
+/// ([`crate::http::server::accepted`]), so a caller without the credential gets 401, its
+/// connection closed, and learns nothing of a route's fields. Refusals have the body every
+/// role uses for errors ([`crate::http::refusal`]).
 pub async fn require_control(
     axum::extract::State(expected): axum::extract::State<ControlToken>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let reason = match bearer(request.headers()) {
-        Some(token) if token == &*expected.0 => return next.run(request).await,
+        Some(token) if token == &*expected.0 => return accept(request, next).await,
         Some(_) => "the bearer token is not the lab's control credential",
         None => "expected 'Authorization: Bearer <the lab's control credential>'",
     };
     crate::http::refusal(axum::http::StatusCode::UNAUTHORIZED, reason)
 }
 
+/// [`require_control`] for routes a user's client calls with the users' credential (a
+/// Mediation Server's `/call`).
+pub async fn require_user(
+    axum::extract::State(expected): axum::extract::State<ControlToken>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let reason = match bearer(request.headers()) {
+        Some(token) if token == &*expected.0 => return accept(request, next).await,
+        Some(_) => "the bearer token is not a user's credential",
+        None => "expected 'Authorization: Bearer <a user's credential>'",
+    };
+    crate::http::refusal(axum::http::StatusCode::UNAUTHORIZED, reason)
+}
+
+/// The request passed its check: its body may now be read.
+async fn accept(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    match crate::http::server::accepted(request).await {
+        Ok(request) => next.run(request).await,
+        Err(refused) => refused,
+    }
+}
+
 /// Applies [`require_control`] to every route of `routes`.
 pub fn control_routes<S: Clone + Send + Sync + 'static>(routes: axum::Router<S>, token: &str) -> axum::Router<S> {
     routes.route_layer(axum::middleware::from_fn_with_state(ControlToken::new(token), require_control))
+}
+
+/// Applies [`require_user`] to every route of `routes`.
+pub fn user_routes<S: Clone + Send + Sync + 'static>(routes: axum::Router<S>, token: &str) -> axum::Router<S> {
+    routes.route_layer(axum::middleware::from_fn_with_state(ControlToken::new(token), require_user))
 }

@@ -16,7 +16,8 @@
 //! - `fnv`: the FNV-1a hash behind every choice that must replay the same in every run.
 //! - [`seal`]: the checksum every record the lab stores carries, verified when it is read back.
 //! - [`role_tasks`]: a role's work beside its listener, watched: a panic stops the role.
-//! - [`http`]: what every role's HTTP client does the same way.
+//! - [`http`]: what every role's HTTP client does the same way, and how every role serves: a
+//!   body read only once its route accepted the request, within the process's descriptors.
 //! - [`rollout`]: rehearsing an admin's own runbook in phases, with a verdict per site and subnet.
 //! - [`report`]: what people read: the topology picture (SVG, Mermaid, DOT) and the HTML reports.
 //! - [`lab`]: the one handle the CLI, the runbook runner and the features drive a lab through.

@@ -1,31 +1,52 @@
 //! No caller holds an HTTP role by opening connections and saying nothing: idle, slow-header
-//! and slow-body connections are closed, an oversized body is refused at once, and every role
-//! answers its health check while hundreds of idle connections press on it under a low
-//! descriptor limit.
+//! and slow-body connections are closed, a body is read only for a request its route accepted,
+//! an oversized body is refused at once, and every role answers its health check while
+//! hundreds of idle connections press on it under a low descriptor limit.
 
-use bypass_lab::http::server::{serve, Limits};
+mod support;
+
+use bypass_lab::http::budget::Budget;
+use bypass_lab::http::server::{serve, serve_within, Limits};
 use std::net::SocketAddr;
-use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 const SHORT: Limits = Limits {
     header_read: Duration::from_millis(300),
-    body: Duration::from_millis(300),
+    body: Duration::from_millis(600),
+    body_grace: Duration::from_millis(300),
+    body_min_rate: 1024,
     max_body: 1024,
-    max_connections: 8,
 };
+
+/// The credential `/echo` wants.
+const TOKEN: &str = "the-control-credential";
+
+fn router() -> axum::Router {
+    let open = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+    let guarded =
+        axum::Router::new().route("/echo", axum::routing::post(|body: axum::body::Bytes| async move { body }));
+    axum::Router::new()
+        .merge(bypass_lab::http::server::open_to_anyone(open))
+        .merge(bypass_lab::auth::control_routes(guarded, TOKEN))
+}
 
 async fn start(limits: Limits) -> (SocketAddr, tokio_util::sync::DropGuard) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let router = axum::Router::new()
-        .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .route("/echo", axum::routing::post(|body: axum::body::Bytes| async move { body }));
     let stop = CancellationToken::new();
-    tokio::spawn(serve(listener, router, limits, stop.clone()));
+    tokio::spawn(serve(listener, router(), limits, stop.clone()));
+    (address, stop.drop_guard())
+}
+
+async fn start_within(budget: Arc<Budget>) -> (SocketAddr, tokio_util::sync::DropGuard) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let stop = CancellationToken::new();
+    tokio::spawn(serve_within(listener, router(), SHORT, budget, stop.clone()));
     (address, stop.drop_guard())
 }
 
@@ -62,9 +83,74 @@ async fn idle_slow_header_and_slow_body_connections_are_closed() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 
     let mut slow_body = TcpStream::connect(address).await.unwrap();
-    slow_body.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc").await.unwrap();
+    let headers =
+        format!("POST /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 100\r\n\r\n");
+    slow_body.write_all(headers.as_bytes()).await.unwrap();
+    slow_body.write_all(b"abc").await.unwrap();
     let answer = closed_within(&mut slow_body, Duration::from_secs(3)).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+/// Drips one byte of a body every `every` until the server closes the connection; returns what
+/// it answered and how long the drip lasted.
+async fn drip(stream: &mut TcpStream, every: Duration) -> (String, Duration) {
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        tokio::select! {
+            read = stream.read(&mut buf) => match read {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            },
+            _ = tokio::time::sleep(every) => {
+                if stream.write_all(b"x").await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    (String::from_utf8_lossy(&answer).into_owned(), started.elapsed())
+}
+
+#[tokio::test]
+async fn an_accepted_body_must_keep_up_with_the_minimum_rate() {
+    let (address, _stop) = start(Limits { body: Duration::from_secs(30), ..SHORT }).await;
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let headers =
+        format!("POST /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 1000\r\n\r\n");
+    stream.write_all(headers.as_bytes()).await.unwrap();
+    // 10 bytes/s against a minimum of 1 KiB/s after 300 ms: cut long before the 30 s deadline.
+    let (answer, lasted) = drip(&mut stream, Duration::from_millis(100)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(lasted < Duration::from_secs(3), "the drip lasted {lasted:?}");
+}
+
+#[tokio::test]
+async fn a_body_without_the_credential_is_refused_unread_and_its_connection_closed() {
+    let (address, _stop) =
+        start(Limits { body: Duration::from_secs(30), body_grace: Duration::from_secs(30), ..SHORT }).await;
+    for (request, status) in [
+        ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n", "401"),
+        ("POST /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\nContent-Length: 1000\r\n\r\n", "401"),
+        ("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n", "405"),
+        ("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n", "404"),
+    ] {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        // The body never comes: only a refusal from the headers answers before the 30 s limits.
+        let (answer, lasted) = drip(&mut stream, Duration::from_millis(100)).await;
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{request:?}: {answer}");
+        assert!(answer.contains("\"error\""), "{request:?}: {answer}");
+        assert!(lasted < Duration::from_secs(2), "{request:?}: the connection stayed open {lasted:?}");
+    }
+    // A connection a route already accepted a request on is closed too, on its first refusal.
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    stream.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").await.unwrap();
+    let answer = closed_within(&mut stream, Duration::from_secs(2)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("HTTP/1.1 401"), "{answer}");
 }
 
 #[tokio::test]
@@ -78,88 +164,25 @@ async fn an_oversized_body_is_refused_before_it_is_sent() {
 }
 
 #[tokio::test]
-async fn connections_over_the_cap_push_out_the_oldest() {
-    let limits = Limits { header_read: Duration::from_secs(60), ..SHORT };
-    let (address, _stop) = start(limits).await;
+async fn silent_connections_over_the_pending_budget_give_way_to_newcomers() {
+    use bypass_lab::http::budget::{BASE_RESERVE, ROLE_RESERVE};
+    let budget = Budget::for_descriptors(BASE_RESERVE + ROLE_RESERVE + 24);
+    let (address, _stop) = start_within(budget.clone()).await;
     let mut idle = Vec::new();
     for _ in 0..50 {
         idle.push(TcpStream::connect(address).await.unwrap());
     }
     healthy(address, Duration::from_secs(3)).await;
-}
-
-/// `bypass-lab serve <args>` with at most `descriptors` open files; returns the address of its
-/// ready line.
-async fn serve_limited(args: &[&str], descriptors: u64) -> (tokio::process::Child, SocketAddr) {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_bypass-lab"));
-    command
-        .arg("serve")
-        .args(args)
-        .env_remove(bypass_lab::auth::SECRETS_ENV)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    let limit = rustix::process::Rlimit { current: Some(descriptors), maximum: Some(descriptors) };
-    // SAFETY: setrlimit is async-signal-safe and touches nothing of the parent's state.
-    unsafe {
-        command
-            .pre_exec(move || rustix::process::setrlimit(rustix::process::Resource::Nofile, limit).map_err(Into::into));
-    }
-    let mut child = command.spawn().expect("the bypass-lab binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(address) = line.split(" listening on ").nth(1) {
-                return address.trim().parse::<SocketAddr>().unwrap();
-            }
-        }
-        panic!("`bypass-lab serve {}` ended before it listened", args.join(" "));
-    })
-    .await
-    .expect("the role listens");
-    (child, address)
+    let (pending, _) = budget.open();
+    assert!(pending <= budget.pending_cap(), "{pending} pending over a budget of {}", budget.pending_cap());
 }
 
 #[tokio::test]
 async fn every_http_role_answers_its_health_check_under_a_flood_of_idle_connections() {
     let dir = tempfile::tempdir().unwrap();
-    let data = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let (tenant_data, mediation_data, client_data) = (data("tenant"), data("ams-cce1"), data("clients"));
-    let roles: Vec<(&str, Vec<&str>)> = vec![
-        ("tenant", vec!["tenant", "--listen", "127.0.0.1:0", "--data", &tenant_data]),
-        (
-            "mediation",
-            vec![
-                "mediation",
-                "--appliance",
-                "ams-cce1",
-                "--listen",
-                "127.0.0.1:0",
-                "--tenant",
-                "http://127.0.0.1:9",
-                "--data",
-                &mediation_data,
-            ],
-        ),
-        (
-            "client",
-            vec![
-                "client",
-                "--listen",
-                "127.0.0.1:0",
-                "--tenant",
-                "http://127.0.0.1:9",
-                "--dns",
-                "127.0.0.1:9",
-                "--data",
-                &client_data,
-            ],
-        ),
-        ("dns", vec!["dns", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"]),
-    ];
-    for (role, args) in roles {
-        let (mut child, address) = serve_limited(&args, 64).await;
+    for (role, args) in support::every_http_role(dir.path()) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (mut child, address) = support::serve_limited(&args, 64).await;
         let mut flood = Vec::new();
         for n in 0..300 {
             match TcpStream::connect(address).await {

@@ -272,13 +272,22 @@ async fn calls_bypass_only_with_the_gateways_bypass_id_and_the_control_api_needs
         ..Default::default()
     };
     use bypass_lab::mediation::MediaPath;
-    let r = ams.remote.call(&call(Some(bypass_id), false)).await.unwrap();
+    let r = ams.remote.call(&call(Some(bypass_id), false), &rig.secrets.users).await.unwrap();
     assert_eq!(
         (r.media_path, r.gateway.as_str(), r.mediation_server.as_str()),
         (MediaPath::Bypass, "192.168.1.10", "ams-cce1.adatum.biz")
     );
-    assert_eq!(ams.remote.call(&call(None, false)).await.unwrap().media_path, MediaPath::ThroughMediationServer);
-    assert_eq!(ams.remote.call(&call(Some(bypass_id), true)).await.unwrap().media_path, MediaPath::ThroughEdge);
+    assert_eq!(
+        ams.remote.call(&call(None, false), &rig.secrets.users).await.unwrap().media_path,
+        MediaPath::ThroughMediationServer
+    );
+    assert_eq!(
+        ams.remote.call(&call(Some(bypass_id), true), &rig.secrets.users).await.unwrap().media_path,
+        MediaPath::ThroughEdge
+    );
+
+    let anonymous = ams.remote.call(&call(None, false), "not-a-user").await.unwrap_err();
+    assert_eq!(anonymous.status(), Some(401), "a call needs the users' credential: {anonymous}");
 
     let wrong_host = ams.remote.fetch_web_service("ams-cce1.adatum.biz").await.unwrap();
     assert_eq!(wrong_host.status, 404);

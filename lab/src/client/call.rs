@@ -94,7 +94,7 @@ pub struct Placing<'a> {
 }
 
 /// Signals the call to the route's Mediation Server at the address the lab dials for it, as a
-/// client does: without credential, waiting no longer than a client waits.
+/// client does: with the users' credential, waiting no longer than a client waits.
 pub async fn place(config: &ClientHostConfig, route: &Route, placing: Placing<'_>) -> Result<CallResult, ClientError> {
     let ip = route.address;
     let target = config.dial.get(&ip).copied().unwrap_or(SocketAddr::new(ip, 80));
@@ -108,7 +108,7 @@ pub async fn place(config: &ClientHostConfig, route: &Route, placing: Placing<'_
         client_site: if external { None } else { route.client_site.clone() },
     };
     let mediation_server = ApplianceRemote::new(format!("http://{target}"), "").with_timeout(REQUEST_TIMEOUT);
-    mediation_server.call(&request).await.map_err(|e| ClientError::CallFailed {
+    mediation_server.call(&request, &config.user_password).await.map_err(|e| ClientError::CallFailed {
         mediation_server: route.appliance.clone(),
         address: ip,
         reason: e.to_string(),

@@ -67,7 +67,8 @@ pub fn router(host: Arc<Host>) -> Router {
         .route("/users/{user}/log", get(log))
         .merge(crate::clock::routes(host.clock.clone()));
     let guarded = crate::auth::control_routes(guarded, &host.config.control_token);
-    Router::new().route("/healthz", get(|| async { "ok" })).merge(guarded).with_state(host)
+    let open = Router::new().route("/healthz", get(|| async { "ok" }));
+    Router::new().merge(crate::http::server::open_to_anyone(open)).merge(guarded).with_state(host)
 }
 
 impl IntoResponse for ClientError {

@@ -7,10 +7,12 @@
 //! - each connection answers one query at a time, so at most one answer waits on a client; an
 //!   answer the client does not take within [`WRITE_DEADLINE`] closes the connection;
 //! - a connection that sends no complete query within the idle time is closed;
-//! - beyond [`MAX_CONNECTIONS`] (or the process's share of descriptors, as for HTTP roles),
-//!   each new connection closes the oldest.
+//! - connections take places in the process's descriptor budget as HTTP ones do
+//!   ([`crate::http::budget`]): pending until a complete query has arrived on them, and at
+//!   capacity the listener stops accepting rather than close connections in use.
 
 use super::handler::PolicyHandler;
+use crate::http::budget::{Admission, Budget, Watched};
 use hickory_proto::rr::Record;
 use hickory_proto::serialize::binary::BinEncoder;
 use hickory_server::net::runtime::TokioTime;
@@ -18,7 +20,6 @@ use hickory_server::net::xfer::Protocol;
 use hickory_server::net::NetError;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponse;
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -29,16 +30,11 @@ use tokio_util::sync::CancellationToken;
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// How long an answer may wait for the client to read it.
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
-/// Open TCP connections at most (lab choice); fewer when descriptors are scarce.
-pub const MAX_CONNECTIONS: usize = 256;
-
-/// Serves DNS over TCP on `listener` until `shutdown` is cancelled.
+/// Serves DNS over TCP on `listener`, within this process's descriptor budget, until
+/// `shutdown` is cancelled.
 pub async fn serve(listener: TcpListener, handler: Arc<PolicyHandler>, idle: Duration, shutdown: CancellationToken) {
-    // Open connections, oldest first; a newcomer at the cap closes the oldest, so a flood of
-    // silent connections cannot lock out a real client.
-    let open: Arc<Mutex<VecDeque<(u64, CancellationToken)>>> = Default::default();
-    let cap = MAX_CONNECTIONS.min(crate::http::server::Limits::for_this_process().max_connections);
-    let mut next_id = 0u64;
+    let budget = Budget::process();
+    let _reserve = budget.serve_role();
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let accepted = tokio::select! {
@@ -54,34 +50,36 @@ pub async fn serve(listener: TcpListener, handler: Arc<PolicyHandler>, idle: Dur
                 continue;
             }
         };
-        let id = next_id;
-        next_id += 1;
-        let close = shutdown.child_token();
-        {
-            let mut open = open.lock().unwrap();
-            while open.len() >= cap {
-                if let Some((_, oldest)) = open.pop_front() {
-                    oldest.cancel();
-                }
-            }
-            open.push_back((id, close.clone()));
-        }
+        // Until there is room, this listener accepts nothing more: newcomers wait in the backlog.
+        let ticket = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            ticket = budget.place() => ticket,
+        };
         let handler = handler.clone();
-        let open = open.clone();
+        let close = ticket.closed();
+        let stop = shutdown.clone();
         connections.spawn(async move {
+            let Ok(peer) = stream.peer_addr() else { return };
             tokio::select! {
-                _ = answer(stream, &handler, idle) => {}
+                _ = answer(ticket.watch(stream), peer, ticket.handle(), &handler, idle) => {}
                 _ = close.cancelled() => {}
+                _ = stop.cancelled() => {}
             }
-            open.lock().unwrap().retain(|(i, _)| *i != id);
+            drop(ticket);
         });
     }
     connections.shutdown().await;
 }
 
-/// Answers the queries of one connection, one at a time, until it closes, idles or stops reading.
-async fn answer(mut stream: TcpStream, handler: &PolicyHandler, idle: Duration) {
-    let Ok(peer) = stream.peer_addr() else { return };
+/// Answers the queries of one connection, one at a time, until it closes, idles or stops
+/// reading. A complete query admits the connection: DNS is open to anyone.
+async fn answer(
+    mut stream: Watched<TcpStream>,
+    peer: std::net::SocketAddr,
+    admission: Admission,
+    handler: &PolicyHandler,
+    idle: Duration,
+) {
     loop {
         let query = tokio::time::timeout(idle, async {
             let length = stream.read_u16().await? as usize;
@@ -94,17 +92,24 @@ async fn answer(mut stream: TcpStream, handler: &PolicyHandler, idle: Duration) 
         let Ok(request) = Request::from_bytes(bytes, peer, Protocol::Tcp) else {
             return; // not DNS: nothing sensible to answer
         };
+        admission.admit();
+        admission.set_busy(true);
         let reply = Reply::default();
         handler.handle_request::<_, TokioTime>(&request, reply.clone()).await;
-        let Some(bytes) = reply.0.lock().unwrap().take() else {
-            continue;
-        }; // IGNORE: silence
-        let mut framed = Vec::with_capacity(bytes.len() + 2);
-        framed.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
-        framed.extend_from_slice(&bytes);
-        match tokio::time::timeout(WRITE_DEADLINE, stream.write_all(&framed)).await {
-            Ok(Ok(())) => {}
-            _ => return, // the client does not read: close
+        let answered = reply.0.lock().unwrap().take();
+        let written = match answered {
+            // IGNORE: silence
+            None => true,
+            Some(bytes) => {
+                let mut framed = Vec::with_capacity(bytes.len() + 2);
+                framed.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+                framed.extend_from_slice(&bytes);
+                matches!(tokio::time::timeout(WRITE_DEADLINE, stream.write_all(&framed)).await, Ok(Ok(())))
+            }
+        };
+        admission.set_busy(false);
+        if !written {
+            return; // the client does not read: close
         }
     }
 }

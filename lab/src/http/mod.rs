@@ -1,6 +1,9 @@
 //! HTTP between the lab's roles: what every role's client does the same way, and how every
-//! role serves ([`server`]).
+//! role serves ([`server`]): reading a body only for a request its route accepted ([`body`]),
+//! within the process's descriptors ([`budget`]).
 
+pub mod body;
+pub mod budget;
 pub mod control;
 pub mod pool;
 pub mod server;

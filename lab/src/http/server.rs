@@ -1,27 +1,27 @@
 //! How every role serves HTTP: its own accept loop around hyper, so that no caller can hold a
 //! role (or, under `up`, the whole lab sharing one process) by opening connections and saying
-//! nothing.
+//! nothing, or by sending a body slowly.
 //!
 //! - a connection must send a request's headers within `header_read`, also between requests
 //!   on a kept-alive connection (so idle connections close too);
-//! - a body must arrive within `body`, and a `Content-Length` over `max_body` is refused at once;
-//! - at most `max_connections` per role: a new connection over the cap closes the oldest one
-//!   (at once if it is idle, after its answer otherwise), so a flood of idle connections
-//!   cannot lock out a health check;
+//! - a body is read only once the route has accepted the request from its headers
+//!   ([`super::body`]): a request without the credential is refused and its connection closed
+//!   without reading its body;
+//! - an accepted body must end within `body` of the headers and keep up with `body_min_rate`
+//!   after `body_grace`; a `Content-Length` over `max_body` is refused at once;
+//! - connections take places in the process's descriptor budget ([`super::budget`]): those
+//!   no route has accepted a request on yet have a small budget of their own, and at capacity
+//!   a listener stops accepting rather than close connections in use;
 //! - an accept that fails (descriptors exhausted) is retried after a pause, not in a spin.
 
-use axum::extract::Request;
-use axum::http::{header, StatusCode};
-use axum::middleware::Next;
-use axum::response::Response;
-use axum::Router;
+use super::budget::Budget;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+pub use super::body::{accepted, open_to_anyone};
 
 /// The pause after a failed accept: long enough not to spin, short enough to recover at once.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -31,84 +31,58 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 pub struct Limits {
     /// From connection (or the previous answer) to the end of a request's headers.
     pub header_read: Duration,
-    /// From the headers to the end of the body.
+    /// From the headers to the end of an accepted body, however fast it comes.
     pub body: Duration,
+    /// How long a body may take before it must keep up with `body_min_rate`.
+    pub body_grace: Duration,
+    /// Bytes per second a body must average once `body_grace` has passed: the first `n` bytes
+    /// must have arrived `body_grace + n / body_min_rate` after the headers.
+    pub body_min_rate: u64,
     /// The largest body a role reads.
     pub max_body: usize,
-    /// Open connections per role.
-    pub max_connections: usize,
 }
 
 impl Limits {
-    /// The lab's limits, with the connection cap fitted to this process's descriptor limit:
-    /// under `up` every role shares the process, so each gets a slice of it.
-    pub fn for_this_process() -> Limits {
-        let descriptors = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(u64::MAX);
-        let slice = (descriptors / 8).clamp(16, 1024) as usize;
-        Limits {
-            header_read: Duration::from_secs(10),
-            body: Duration::from_secs(30),
-            max_body: 2 << 20,
-            max_connections: slice,
-        }
-    }
+    /// The lab's limits: its bodies are small (settings, cmdlets, a call) and travel on
+    /// loopback or the lab's own networks.
+    pub const LAB: Limits = Limits {
+        header_read: Duration::from_secs(10),
+        body: Duration::from_secs(5),
+        body_grace: Duration::from_secs(1),
+        body_min_rate: 64 * 1024,
+        max_body: 2 << 20,
+    };
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits::for_this_process()
+        Limits::LAB
     }
 }
 
-/// One open connection as the cap sees it.
-struct Open {
-    id: u64,
-    /// Closes the connection: at once when idle, after its answer when busy.
-    close: CancellationToken,
-    /// A request is being answered.
-    busy: Arc<AtomicBool>,
-}
-
-/// Open connections, oldest first.
-#[derive(Default)]
-struct Connections {
-    open: Mutex<VecDeque<Open>>,
-}
-
-impl Connections {
-    /// Registers a new connection; at the cap, closes the oldest idle one (the oldest of all
-    /// when every one is busy).
-    fn admit(&self, id: u64, cap: usize) -> (CancellationToken, Arc<AtomicBool>) {
-        let close = CancellationToken::new();
-        let busy = Arc::new(AtomicBool::new(false));
-        let mut open = self.open.lock().unwrap();
-        while open.len() >= cap.max(1) {
-            let victim = open.iter().position(|c| !c.busy.load(Ordering::SeqCst)).unwrap_or(0);
-            if let Some(evicted) = open.remove(victim) {
-                evicted.close.cancel();
-            }
-        }
-        open.push_back(Open { id, close: close.clone(), busy: busy.clone() });
-        (close, busy)
-    }
-
-    fn leave(&self, id: u64) {
-        self.open.lock().unwrap().retain(|c| c.id != id);
-    }
-}
-
-/// Serves `router` on `listener` with `limits` until `shutdown` is cancelled; then lets each
-/// connection finish its answer and returns once all are closed.
+/// Serves `router` on `listener` with `limits`, within this process's descriptor budget, until
+/// `shutdown` is cancelled; then lets each connection finish its answer and returns once all
+/// are closed.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    router: axum::Router,
     limits: Limits,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let router = router.layer(axum::middleware::from_fn_with_state(limits, bounded_body));
-    let connections = Arc::new(Connections::default());
+    serve_within(listener, router, limits, Budget::process(), shutdown).await
+}
+
+/// [`serve`] within `budget` rather than the process's.
+pub async fn serve_within(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: Limits,
+    budget: Arc<Budget>,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let _reserve = budget.serve_role();
+    let router = router.layer(axum::middleware::from_fn_with_state(limits, super::body::gate));
     let mut tasks = tokio::task::JoinSet::new();
-    let mut next_id = 0u64;
     loop {
         let accepted = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -123,106 +97,46 @@ pub async fn serve(
                 continue;
             }
         };
-        let id = next_id;
-        next_id += 1;
-        let (close, busy) = connections.admit(id, limits.max_connections);
+        // Until there is room, this listener accepts nothing more: newcomers wait in the backlog.
+        let ticket = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            ticket = budget.place() => ticket,
+        };
+        let admission = ticket.handle();
         let router = hyper_util::service::TowerToHyperService::new(router.clone());
-        let serving = busy.clone();
-        let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
             let router = router.clone();
-            let serving = serving.clone();
+            let admission = admission.clone();
             async move {
-                serving.store(true, Ordering::SeqCst);
+                admission.set_busy(true);
+                request.extensions_mut().insert(admission.clone());
                 let response = hyper::service::Service::call(&router, request).await;
-                serving.store(false, Ordering::SeqCst);
+                admission.set_busy(false);
                 response
             }
         });
-        let connections = connections.clone();
         let stop = shutdown.clone();
+        let closed = ticket.closed();
         tasks.spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_read)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(TokioIo::new(ticket.watch(stream)), service);
             tokio::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => {}
-                // An idle (or half-sent) connection pushed out by a newer one is dropped at once:
-                // its descriptor is what the newcomer needs. A busy one finishes its answer.
-                _ = close.cancelled() => {
-                    if busy.load(Ordering::SeqCst) {
-                        connection.as_mut().graceful_shutdown();
-                        let _ = connection.await;
-                    }
-                }
+                // Chosen to make room: its peer was the slow one, or it was idle. Its descriptor
+                // is what the newcomer needs.
+                _ = closed.cancelled() => {}
                 _ = stop.cancelled() => {
                     connection.as_mut().graceful_shutdown();
                     let _ = connection.await;
                 }
             }
-            connections.leave(id);
+            drop(ticket);
         });
     }
     drop(listener);
     while tasks.join_next().await.is_some() {}
     Ok(())
-}
-
-/// Reads the whole body within the limits before any handler runs, answering 413 for a body
-/// too large (at once when its `Content-Length` says so) and 408 for one too slow.
-async fn bounded_body(
-    axum::extract::State(limits): axum::extract::State<Limits>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limits.max_body as u64) {
-        return too_large(limits);
-    }
-    let (parts, body) = request.into_parts();
-    match tokio::time::timeout(limits.body, axum::body::to_bytes(body, limits.max_body)).await {
-        Err(_) => {
-            refuse(StatusCode::REQUEST_TIMEOUT, format!("the request body did not arrive within {:?}", limits.body))
-        }
-        Ok(Err(_)) => too_large(limits),
-        Ok(Ok(bytes)) => {
-            one_error_body(next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await).await
-        }
-    }
-}
-
-/// Errors answered in plain text (axum's refusals of a body it cannot read as JSON, of an
-/// unknown method) get the body every role's errors have, `{"error": "<reason>"}`.
-async fn one_error_body(response: Response) -> Response {
-    let plain = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("text/plain"));
-    if !(response.status().is_client_error() || response.status().is_server_error()) || !plain {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let reason = match axum::body::to_bytes(body, 64 * 1024).await {
-        Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
-        _ => parts.status.canonical_reason().unwrap_or("refused").to_string(),
-    };
-    let mut response = super::refusal(parts.status, reason);
-    for (name, value) in
-        parts.headers.iter().filter(|(n, _)| *n != header::CONTENT_TYPE && *n != header::CONTENT_LENGTH)
-    {
-        response.headers_mut().insert(name.clone(), value.clone());
-    }
-    response
-}
-
-fn too_large(limits: Limits) -> Response {
-    refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {} bytes", limits.max_body))
-}
-
-fn refuse(status: StatusCode, reason: String) -> Response {
-    let mut response = super::refusal(status, reason);
-    response.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
-    response
 }

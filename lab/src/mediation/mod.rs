@@ -63,6 +63,8 @@ pub struct ApplianceConfig {
     pub credential: String,
     /// The lab's control credential (status, cmdlets, clock, faults).
     pub control_token: String,
+    /// The users' credential: a client places its calls with it.
+    pub user_credential: String,
     /// Holds the LocalStore; survives restart and kill -9.
     pub data_dir: PathBuf,
     pub replication_window: Duration,
@@ -228,6 +230,7 @@ pub fn appliance_config(
         tenant_url: tenant_url.trim_end_matches('/').to_string(),
         credential: credential.to_string(),
         control_token: secrets.control.clone(),
+        user_credential: secrets.users.clone(),
         data_dir: data_dir.unwrap_or_else(|| PathBuf::from(".bypass-lab/appliances").join(&appliance.name)),
         replication_window: window,
         sync_offset: schedule::sync_offset(topology.tenant.replication_seed, &appliance.name, window),

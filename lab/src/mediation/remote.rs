@@ -58,9 +58,11 @@ impl ApplianceRemote {
         Ok(Duration::from_millis(self.control.clock().await?.now_ms))
     }
 
-    /// A call through this Mediation Server, as a client places it: no credential.
-    pub async fn call(&self, request: &CallRequest) -> Result<CallResult, RemoteError> {
-        let response = self.control.send_anonymous(self.control.request(Method::POST, "/call").json(request)).await?;
+    /// A call through this Mediation Server, as a client places it: with the users' credential
+    /// (`user_credential`), not the lab's.
+    pub async fn call(&self, request: &CallRequest, user_credential: &str) -> Result<CallResult, RemoteError> {
+        let request = self.control.request(Method::POST, "/call").bearer_auth(user_credential).json(request);
+        let response = self.control.send_anonymous(request).await?;
         self.control.read(response).await
     }
 

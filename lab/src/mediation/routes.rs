@@ -26,10 +26,11 @@ pub fn router(appliance: Arc<Appliance>) -> Router {
         .route("/lab/link", post(link))
         .route("/lab/gateway", post(gateway_fault))
         .merge(crate::clock::routes(appliance.clock.clone()));
+    let open = Router::new().route(SERVICE_PATH, get(web_service_get)).route("/healthz", get(|| async { "ok" }));
+    let calls = Router::new().route("/call", post(call));
     Router::new()
-        .route(SERVICE_PATH, get(web_service_get))
-        .route("/call", post(call))
-        .route("/healthz", get(|| async { "ok" }))
+        .merge(crate::http::server::open_to_anyone(open))
+        .merge(crate::auth::user_routes(calls, &appliance.config.user_credential))
         .merge(crate::auth::control_routes(control, &appliance.config.control_token))
         .with_state(appliance)
 }

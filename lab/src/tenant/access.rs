@@ -117,3 +117,21 @@ pub fn require_appliance(headers: &HeaderMap, credentials: &Credentials, name: &
         _ => unreachable!("require checked the kind"),
     }
 }
+
+/// The tenant's routes' check of the kind of credential, as a layer: from the headers alone,
+/// before one byte of the body is read ([`crate::http::server::accepted`]), so a caller
+/// without the credential is refused with its connection closed and its body never read.
+pub async fn guard(
+    axum::extract::State((tenant, expected)): axum::extract::State<(super::state::Tenant, Expected)>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if let Err(refused) = require(request.headers(), tenant.credentials(), expected) {
+        return refused.into_response();
+    }
+    match crate::http::server::accepted(request).await {
+        Ok(request) => next.run(request).await,
+        Err(refused) => refused,
+    }
+}

@@ -1,6 +1,6 @@
 //! The tenant's HTTP routes (see docs/design/tenant.md).
 
-use super::access::{require, require_appliance, Expected};
+use super::access::{guard, require_appliance, Expected};
 use super::api_error::ApiError;
 use super::internal_url::{sip_domain_warning, validate_internal_url, validate_url};
 use super::model::*;
@@ -19,8 +19,7 @@ use std::time::Duration;
 pub const MAX_LONG_POLL: Duration = Duration::from_secs(300);
 
 pub fn router(tenant: Tenant) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { StatusCode::OK }))
+    let admin = Router::new()
         .route("/admin/configuration", get(configuration))
         .route("/admin/tenant", get(tenant_info))
         .route("/admin/hybrid-configuration", get(hybrid_configuration).put(set_hybrid_configuration))
@@ -30,14 +29,27 @@ pub fn router(tenant: Tenant) -> Router {
         .route("/admin/appliances", get(appliances))
         .route("/admin/appliances/{name}/maintenance", put(set_maintenance))
         .route("/admin/sites", get(sites))
-        .route("/admin/users/{user}/pstn-site", get(user_pstn_settings).put(set_user_pstn_site))
-        .route("/pstn-route/{user}", get(pstn_route))
+        .route("/admin/users/{user}/pstn-site", get(user_pstn_settings).put(set_user_pstn_site));
+    let appliance = Router::new()
         .route("/appliance/register", post(register))
         .route("/appliance/unregister", post(unregister))
         .route("/appliance/configuration", get(appliance_configuration))
-        .route("/appliance/contact", post(contact))
-        .route("/provisioning/{user}", get(provisioning))
+        .route("/appliance/contact", post(contact));
+    let user =
+        Router::new().route("/pstn-route/{user}", get(pstn_route)).route("/provisioning/{user}", get(provisioning));
+    let open = Router::new().route("/healthz", get(|| async { StatusCode::OK }));
+    Router::new()
+        .merge(crate::http::server::open_to_anyone(open))
+        .merge(guarded(admin, &tenant, Expected::Admin))
+        .merge(guarded(appliance, &tenant, Expected::Appliance))
+        .merge(guarded(user, &tenant, Expected::User))
         .with_state(tenant)
+}
+
+/// Every route of `routes` checks for the `expected` kind of credential from the headers alone
+/// ([`guard`]), before its body is read.
+fn guarded(routes: Router<Tenant>, tenant: &Tenant, expected: Expected) -> Router<Tenant> {
+    routes.route_layer(axum::middleware::from_fn_with_state((tenant.clone(), expected), guard))
 }
 
 type Answer<T> = Result<Json<T>, ApiError>;
@@ -46,25 +58,21 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, 
     serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the body is not {what}: {e}")))
 }
 
-async fn configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<TenantConfiguration> {
-    require(&headers, t.credentials(), Expected::Admin)?;
+async fn configuration(State(t): State<Tenant>) -> Answer<TenantConfiguration> {
     Ok(Json(t.configuration()))
 }
 
 /// `Get-CsTenant`: the tenant's id and name.
-async fn tenant_info(State(t): State<Tenant>, headers: HeaderMap) -> Answer<TenantInfo> {
-    require(&headers, t.credentials(), Expected::Admin)?;
+async fn tenant_info(State(t): State<Tenant>) -> Answer<TenantInfo> {
     let topology = t.topology();
     Ok(Json(TenantInfo { tenant_id: topology.tenant_id(), display_name: topology.tenant.domain.clone() }))
 }
 
-async fn hybrid_configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<HybridConfiguration> {
-    require(&headers, t.credentials(), Expected::Admin)?;
+async fn hybrid_configuration(State(t): State<Tenant>) -> Answer<HybridConfiguration> {
     Ok(Json(t.configuration().hybrid))
 }
 
-async fn network_configuration(State(t): State<Tenant>, headers: HeaderMap) -> Answer<NetworkConfiguration> {
-    require(&headers, t.credentials(), Expected::Admin)?;
+async fn network_configuration(State(t): State<Tenant>) -> Answer<NetworkConfiguration> {
     Ok(Json(t.configuration().network))
 }
 
@@ -74,19 +82,13 @@ struct InternalUrl {
 }
 
 /// The old single-field route, kept for callers that set only the internal URL.
-async fn set_internal_url(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<TenantConfiguration> {
-    require(&headers, t.credentials(), Expected::Admin)?;
+async fn set_internal_url(State(t): State<Tenant>, bytes: Bytes) -> Answer<TenantConfiguration> {
     let InternalUrl { url } = body(&bytes, r#"{"url": "<string>" | null}"#)?;
     let change = HybridConfigurationChange { internal_url: Some(url), ..Default::default() };
     Ok(Json(apply_hybrid_change(&t, change).await?.configuration))
 }
 
-async fn set_hybrid_configuration(
-    State(t): State<Tenant>,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Answer<HybridConfigurationAnswer> {
-    require(&headers, t.credentials(), Expected::Admin)?;
+async fn set_hybrid_configuration(State(t): State<Tenant>, bytes: Bytes) -> Answer<HybridConfigurationAnswer> {
     let change: HybridConfigurationChange = body(&bytes, "HybridConfigurationChange")?;
     Ok(Json(apply_hybrid_change(&t, change).await?))
 }
@@ -125,8 +127,7 @@ async fn apply_hybrid_change(
     Ok(HybridConfigurationAnswer { configuration, warnings })
 }
 
-async fn set_media_bypass(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<TenantConfiguration> {
-    require(&headers, t.credentials(), Expected::Admin)?;
+async fn set_media_bypass(State(t): State<Tenant>, bytes: Bytes) -> Answer<TenantConfiguration> {
     let settings: MediaBypassSettings = body(&bytes, "MediaBypassSettings")?;
     let configuration = t
         .update_configuration(|c| {
@@ -162,10 +163,8 @@ fn caught_up(state: &super::store::TenantState, keys: &[String], min_version: u6
 /// reported it (or `timeout_ms`).
 async fn appliances(
     State(t): State<Tenant>,
-    headers: HeaderMap,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Answer<Vec<ApplianceRecord>> {
-    require(&headers, t.credentials(), Expected::Admin)?;
     let min_version = number(&query, "min_version")?;
     let timeout = Duration::from_millis(number(&query, "timeout_ms")?.unwrap_or(0)).min(MAX_LONG_POLL);
     let mut changes = t.subscribe();
@@ -190,7 +189,6 @@ async fn appliances(
 }
 
 async fn register(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<ApplianceRecord> {
-    require(&headers, t.credentials(), Expected::Appliance)?;
     let registration: ApplianceRegistration = body(&bytes, "ApplianceRegistration")?;
     let own = require_appliance(&headers, t.credentials(), &registration.name)?;
     // `own` is the topology's name (the credential's): no need to render every FQDN to find it.
@@ -272,7 +270,6 @@ fn unregistered(name: &str) -> ApiError {
 
 /// `Unregister-CcAppliance`: the record stays (its identity with it), marked unregistered.
 async fn unregister(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Answer<ApplianceRecord> {
-    require(&headers, t.credentials(), Expected::Appliance)?;
     let ApplianceUnregistration { name } = body(&bytes, "ApplianceUnregistration")?;
     let own = require_appliance(&headers, t.credentials(), &name)?;
     let record = t
@@ -293,7 +290,6 @@ async fn appliance_configuration(
     headers: HeaderMap,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Answer<TenantConfiguration> {
-    require(&headers, t.credentials(), Expected::Appliance)?;
     let name =
         query.get("name").ok_or_else(|| ApiError::bad_request("missing query parameter name=<appliance name>"))?;
     require_appliance(&headers, t.credentials(), name)?;
@@ -301,7 +297,6 @@ async fn appliance_configuration(
 }
 
 async fn contact(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> Result<StatusCode, ApiError> {
-    require(&headers, t.credentials(), Expected::Appliance)?;
     let contact: ApplianceContact = body(&bytes, "ApplianceContact")?;
     let own = require_appliance(&headers, t.credentials(), &contact.name)?;
     t.update_appliance(&own, |current| {
@@ -314,8 +309,7 @@ async fn contact(State(t): State<Tenant>, headers: HeaderMap, bytes: Bytes) -> R
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn provisioning(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<Provisioning> {
-    require(&headers, t.credentials(), Expected::User)?;
+async fn provisioning(State(t): State<Tenant>, Path(user): Path<String>) -> Answer<Provisioning> {
     known_user(&t, &user)?;
     let hybrid = t.configuration().hybrid;
     Ok(Json(Provisioning {
@@ -333,11 +327,9 @@ struct Maintenance {
 /// `Set-CsHybridPSTNAppliance -Identity NAME|GUID -MaintenanceMode`.
 async fn set_maintenance(
     State(t): State<Tenant>,
-    headers: HeaderMap,
     Path(identity): Path<String>,
     bytes: Bytes,
 ) -> Answer<ApplianceRecord> {
-    require(&headers, t.credentials(), Expected::Admin)?;
     let Maintenance { maintenance_mode } = body(&bytes, r#"{"maintenance_mode": true|false}"#)?;
     let name = t
         .appliances()
@@ -358,8 +350,7 @@ async fn set_maintenance(
 }
 
 /// `Get-CsHybridPSTNSite`: the topology's sites, the default marked.
-async fn sites(State(t): State<Tenant>, headers: HeaderMap) -> Answer<Vec<HybridPstnSite>> {
-    require(&headers, t.credentials(), Expected::Admin)?;
+async fn sites(State(t): State<Tenant>) -> Answer<Vec<HybridPstnSite>> {
     let default = t.configuration().hybrid.peer_destination;
     Ok(Json(
         t.topology()
@@ -374,12 +365,7 @@ async fn sites(State(t): State<Tenant>, headers: HeaderMap) -> Answer<Vec<Hybrid
     ))
 }
 
-async fn user_pstn_settings(
-    State(t): State<Tenant>,
-    headers: HeaderMap,
-    Path(user): Path<String>,
-) -> Answer<UserPstnSettings> {
-    require(&headers, t.credentials(), Expected::Admin)?;
+async fn user_pstn_settings(State(t): State<Tenant>, Path(user): Path<String>) -> Answer<UserPstnSettings> {
     let key = known_user(&t, &user)?;
     let configuration = t.configuration();
     let site = configuration.user_pstn_sites.get(&key).cloned();
@@ -406,11 +392,9 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 /// topology is refused.
 async fn set_user_pstn_site(
     State(t): State<Tenant>,
-    headers: HeaderMap,
     Path(user): Path<String>,
     bytes: Bytes,
 ) -> Answer<TenantConfiguration> {
-    require(&headers, t.credentials(), Expected::Admin)?;
     let PstnSiteAssignment { site, allow_international_calls } =
         body(&bytes, r#"{"site": "<site name>" | null, "allow_international_calls": true | false}"#)?;
     let site = match (site, allow_international_calls) {
@@ -463,8 +447,7 @@ fn unknown_site(topology: &crate::topology::Topology, name: &str) -> String {
 
 /// The online service's routing for a user's PSTN calls: the assigned site, else the tenant
 /// default (PeerDestination naming a site), else none (the client's location decides).
-async fn pstn_route(State(t): State<Tenant>, headers: HeaderMap, Path(user): Path<String>) -> Answer<PstnRoute> {
-    require(&headers, t.credentials(), Expected::User)?;
+async fn pstn_route(State(t): State<Tenant>, Path(user): Path<String>) -> Answer<PstnRoute> {
     let key = known_user(&t, &user)?;
     let configuration = t.configuration();
     let assigned = configuration.user_pstn_sites.get(&key).cloned();

@@ -49,6 +49,82 @@ pub async fn serve(args: &[&str]) -> (Child, SocketAddr) {
     (child, address)
 }
 
+/// [`serve`] with at most `descriptors` open files in the role's process.
+pub async fn serve_limited(args: &[&str], descriptors: u64) -> (Child, SocketAddr) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bypass-lab"));
+    command
+        .arg("serve")
+        .args(args)
+        .env_remove(bypass_lab::auth::SECRETS_ENV)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    limit_descriptors(&mut command, descriptors);
+    let mut child = command.spawn().expect("the bypass-lab binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = tokio::time::timeout(READY_DEADLINE, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(address) = line.split(" listening on ").nth(1) {
+                return address.trim().parse::<SocketAddr>().unwrap();
+            }
+        }
+        panic!("`bypass-lab serve {}` ended before it listened", args.join(" "));
+    })
+    .await
+    .expect("the role listens");
+    (child, address)
+}
+
+/// The child started by `command` may open at most `descriptors` files.
+pub fn limit_descriptors(command: &mut Command, descriptors: u64) {
+    let limit = rustix::process::Rlimit { current: Some(descriptors), maximum: Some(descriptors) };
+    // SAFETY: setrlimit is async-signal-safe and touches nothing of the parent's state.
+    unsafe {
+        command
+            .pre_exec(move || rustix::process::setrlimit(rustix::process::Resource::Nofile, limit).map_err(Into::into));
+    }
+}
+
+/// `bypass-lab serve` arguments for every HTTP role on any loopback port, keeping data in
+/// `dir`, by role name.
+pub fn every_http_role(dir: &std::path::Path) -> Vec<(&'static str, Vec<String>)> {
+    let data = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    vec![
+        ("tenant", args(&["tenant", "--listen", "127.0.0.1:0", "--data", &data("tenant")])),
+        (
+            "mediation",
+            args(&[
+                "mediation",
+                "--appliance",
+                "ams-cce1",
+                "--listen",
+                "127.0.0.1:0",
+                "--tenant",
+                "http://127.0.0.1:9",
+                "--data",
+                &data("ams-cce1"),
+            ]),
+        ),
+        (
+            "client",
+            args(&[
+                "client",
+                "--listen",
+                "127.0.0.1:0",
+                "--tenant",
+                "http://127.0.0.1:9",
+                "--dns",
+                "127.0.0.1:9",
+                "--data",
+                &data("clients"),
+            ]),
+        ),
+        ("dns", args(&["dns", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"])),
+    ]
+}
+
 /// A tenant role on loopback for one test; it stops when dropped.
 pub struct TestTenant {
     pub url: String,

@@ -42,8 +42,9 @@ pub async fn serve(listener: TcpListener, state: ControlState, shutdown: Cancell
         .merge(crate::clock::routes(state.clock.clone()))
         .route("/lab/restart", post(restart))
         .route("/lab/dns", post(dns_fault));
+    let open = Router::new().route("/healthz", get(|| async { "ok" }));
     let app = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .merge(crate::http::server::open_to_anyone(open))
         .merge(crate::auth::control_routes(guarded, &state.token))
         .with_state(state);
     crate::http::server::serve(listener, app, Default::default(), shutdown).await
