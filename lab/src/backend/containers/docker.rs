@@ -58,65 +58,64 @@ pub struct Swept {
 /// Removes the containers, then networks, then volumes of one lab: never more than one, so a
 /// lab can only be removed by name.
 pub async fn sweep(docker: &Docker, lab: &str) -> Result<Swept, BackendError> {
-    let mut swept = Swept::default();
     let containers = docker
         .list_containers(Some(ListContainersOptions { all: true, filters: Some(filter(lab)), ..Default::default() }))
         .await
         .map_err(failed("cannot list the lab's containers"))?;
-    let containers: Vec<(String, Vec<String>)> = containers
-        .into_iter()
-        .filter_map(|c| {
-            let networks = c.network_settings.and_then(|n| n.networks).unwrap_or_default();
-            Some((c.id?, networks.into_keys().collect()))
-        })
-        .collect();
-    swept.containers = super::teardown::take_down(docker, containers).await?;
+    let containers = containers.into_iter().filter_map(super::teardown::Leaving::from_summary).collect();
+    let mut swept = super::teardown::take_down(docker, containers).await?;
+    // What no container held: a network or volume left by an interrupted start or sweep.
     let networks = docker
         .list_networks(Some(ListNetworksOptions { filters: Some(filter(lab)) }))
         .await
         .map_err(failed("cannot list the lab's networks"))?;
-    // With no endpoint left, networks go a bounded number at once, as the containers.
     let removals = networks.into_iter().filter_map(|n| Some((docker.clone(), n.id?, n.name)));
     let removed: Vec<bool> = futures::stream::iter(removals)
-        .map(|(docker, id, name)| async move {
-            match docker.remove_network(&id).await {
-                Ok(()) => Ok(true),
-                Err(e) if is_not_found(&e) => Ok(false),
-                Err(source) if source.to_string().contains("active endpoints") => {
-                    let action = format!(
-                        "cannot remove network {}: the Docker engine still counts an endpoint on it that no container \
-                         holds (a Docker engine fault); restart the Docker engine to clear it",
-                        name.unwrap_or(id)
-                    );
-                    Err(BackendError::Docker { action, source })
-                }
-                Err(e) => Err(failed(format!("cannot remove network {}", name.unwrap_or(id)))(e)),
-            }
-        })
+        .map(|(docker, id, name)| async move { remove_network(&docker, &id, name.as_deref()).await })
         .buffer_unordered(REMOVALS_AT_ONCE)
         .try_collect()
         .await?;
-    swept.networks = removed.into_iter().filter(|r| *r).count();
+    swept.networks += removed.into_iter().filter(|r| *r).count();
     let volumes = docker
         .list_volumes(Some(ListVolumesOptions { filters: Some(filter(lab)) }))
         .await
         .map_err(failed("cannot list the lab's volumes"))?;
-    // One per role: a bounded number at once, as the containers.
     let removals: Vec<(Docker, String)> =
         volumes.volumes.unwrap_or_default().into_iter().map(|v| (docker.clone(), v.name)).collect();
     let removed: Vec<bool> = futures::stream::iter(removals)
-        .map(|(docker, name)| async move {
-            match docker.remove_volume(&name, Some(RemoveVolumeOptions { force: true })).await {
-                Ok(()) => Ok(true),
-                Err(e) if is_not_found(&e) => Ok(false),
-                Err(e) => Err(failed(format!("cannot remove volume {name}"))(e)),
-            }
-        })
+        .map(|(docker, name)| async move { remove_volume(&docker, &name).await })
         .buffer_unordered(REMOVALS_AT_ONCE)
         .try_collect()
         .await?;
-    swept.volumes = removed.into_iter().filter(|r| *r).count();
+    swept.volumes += removed.into_iter().filter(|r| *r).count();
     Ok(swept)
+}
+
+/// Removes a network with no endpoint left (`shown` names it in messages, else `network`); one
+/// already gone is fine.
+pub async fn remove_network(docker: &Docker, network: &str, shown: Option<&str>) -> Result<bool, BackendError> {
+    let shown = shown.unwrap_or(network);
+    match docker.remove_network(network).await {
+        Ok(()) => Ok(true),
+        Err(e) if is_not_found(&e) => Ok(false),
+        Err(source) if source.to_string().contains("active endpoints") => {
+            let action = format!(
+                "cannot remove network {shown}: the Docker engine still counts an endpoint on it that no container \
+                 holds (a Docker engine fault); restart the Docker engine to clear it"
+            );
+            Err(BackendError::Docker { action, source })
+        }
+        Err(e) => Err(failed(format!("cannot remove network {shown}"))(e)),
+    }
+}
+
+/// Removes a volume; one already gone is fine.
+pub async fn remove_volume(docker: &Docker, name: &str) -> Result<bool, BackendError> {
+    match docker.remove_volume(name, Some(RemoveVolumeOptions { force: true })).await {
+        Ok(()) => Ok(true),
+        Err(e) if is_not_found(&e) => Ok(false),
+        Err(e) => Err(failed(format!("cannot remove volume {name}"))(e)),
+    }
 }
 
 impl std::fmt::Display for Swept {
