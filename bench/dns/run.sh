@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Queries per second of the lab's DNS role against BIND 9 answering the same geo policy, both on
-# loopback only, with dnsperf and the same query file, alternating BIND and the lab in one run.
+# Queries per second and CPU per query of the lab's DNS role against BIND 9 answering the same
+# geo policy, both on loopback only, with dnsperf and the same query file, alternating BIND and
+# the lab in one run.
 #
 # The policy: five zone scopes (five sites, five answers) and N client-subnet policies, policy i
 # sending client 127.0.a.b (one /32 each) to site i mod 5; every other client gets the default
 # scope, where the name does not exist. BIND expresses it as N views in the same order plus a
 # default view. dnsperf asks from the LAST policy's address, so both servers try every policy
 # before the one that matches: the per-query cost of policies shows, if there is one.
+#
+# CPU per query: the server process's user and system time (utime + stime of /proc/PID/stat, all
+# its threads) over one dnsperf run, divided by the queries dnsperf saw answered in that run.
 #
 # Usage: bench/dns/run.sh [SECONDS] [POLICY COUNTS...]   (default: 5 s per measurement, 2 20 200)
 set -euo pipefail
@@ -47,7 +51,9 @@ STRANGER=127.9.9.9
 
 cd "$ROOT"
 cargo build --release -p bypass-lab --bin bypass-lab
-LAB="$ROOT/target/release/bypass-lab"
+# CI sets CARGO_BUILD_TARGET, which moves the binary under the target's directory.
+LAB="$ROOT/target/${CARGO_BUILD_TARGET:+$CARGO_BUILD_TARGET/}release/bypass-lab"
+TICK="$(getconf CLK_TCK)"
 
 # Queries: the policy-selected name and an absent one (NXDOMAIN).
 for _ in $(seq 1 50); do
@@ -130,35 +136,54 @@ same_answers() { # POLICIES: the lab and BIND agree for the last sites' clients 
     echo "  same answers from both for $((n - first)) policies' clients and a stranger: $(answer "$LAB_PORT" "$(client_of $((n - 1)))" hybridvoice.adatum.biz)"
 }
 
-rate() { # PORT FROM
-    dnsperf -s 127.0.0.1 -p "$1" -a "$2" -d "$WORK/queries.txt" -l "$SECONDS_EACH" -c 4 -Q 1000000 -q 200 \
-        | awk '/Queries per second/ {print $4}'
+cpu_ticks() { # PID -> user + system clock ticks of the whole process so far
+    # Fields 14 and 15 of /proc/PID/stat, counted after the command name's closing parenthesis.
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
+measure() { # PORT FROM PID -> "q/s answered cpu-seconds" for one dnsperf run
+    local before after out
+    before="$(cpu_ticks "$3")"
+    out="$(dnsperf -s 127.0.0.1 -p "$1" -a "$2" -d "$WORK/queries.txt" -l "$SECONDS_EACH" -c 4 -Q 1000000 -q 200)"
+    after="$(cpu_ticks "$3")"
+    echo "$out" | awk -v t=$((after - before)) -v hz="$TICK" '
+        /Queries completed/ { done = $3 }
+        /Queries per second/ { qps = $4 }
+        END { if (done == "" || done == 0) exit 1; printf "%s %s %.2f\n", qps, done, t / hz }'
+}
+
+per_query() { # CPU-SECONDS ANSWERED -> microseconds per query
+    awk -v c="$1" -v n="$2" 'BEGIN { printf "%.2f", c * 1e6 / n }'
+}
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
 for n in "${COUNTS[@]}"; do
     configure "$n"
     "$LAB" serve dns --empty --listen "127.0.0.1:$LAB_PORT" --admin "127.0.0.1:$LAB_ADMIN" \
         --script "$WORK/policy.ps1" >"$WORK/lab-dns.log" 2>&1 &
-    PIDS+=($!)
+    lab_pid=$!
+    PIDS+=("$lab_pid")
     named -g -u "$(id -un)" -c "$WORK/named.conf" >"$WORK/named.log" 2>&1 &
-    PIDS+=($!)
+    bind_pid=$!
+    PIDS+=("$bind_pid")
     from="$(client_of $((n - 1)))"
     wait_for "$LAB_PORT" "$from" || { cat "$WORK/lab-dns.log" >&2; exit 1; }
     wait_for "$BIND_PORT" "$from" || { tail "$WORK/named.log" >&2; exit 1; }
     echo "$n policies, $SITES zone scopes, asking from $from:"
     same_answers "$n"
-    bind_sum=0
-    lab_sum=0
+    # Sums over the rounds: q/s, answered queries, CPU seconds.
+    bq=0 bn=0 bc=0 lq=0 ln=0 lc=0
     for round in $(seq 1 "$ROUNDS"); do
-        b="$(rate "$BIND_PORT" "$from")"
-        l="$(rate "$LAB_PORT" "$from")"
-        echo "  round $round: BIND 9 $b q/s, bypass-lab $l q/s"
-        bind_sum="$(awk -v s="$bind_sum" -v x="$b" 'BEGIN { print s + x }')"
-        lab_sum="$(awk -v s="$lab_sum" -v x="$l" 'BEGIN { print s + x }')"
+        read -r q1 n1 c1 < <(measure "$BIND_PORT" "$from" "$bind_pid")
+        read -r q2 n2 c2 < <(measure "$LAB_PORT" "$from" "$lab_pid")
+        echo "  round $round: BIND 9 $q1 q/s, $(per_query "$c1" "$n1") µs CPU/query ($c1 s for $n1);" \
+            "bypass-lab $q2 q/s, $(per_query "$c2" "$n2") µs CPU/query ($c2 s for $n2)"
+        read -r bq bn bc lq ln lc < <(awk -v a="$bq $bn $bc $lq $ln $lc" -v b="$q1 $n1 $c1 $q2 $n2 $c2" 'BEGIN {
+            split(a, x, " "); split(b, y, " "); for (i = 1; i <= 6; i++) printf "%s ", x[i] + y[i]; print "" }')
     done
-    awk -v n="$n" -v a="$lab_sum" -v b="$bind_sum" -v r="$ROUNDS" \
-        'BEGIN { printf "  %d policies: bypass-lab %.0f q/s, BIND 9 %.0f q/s, ratio (lab / BIND): %.2fx\n", n, a / r, b / r, a / b }'
+    awk -v n="$n" -v r="$ROUNDS" -v bq="$bq" -v bn="$bn" -v bc="$bc" -v lq="$lq" -v ln="$ln" -v lc="$lc" 'BEGIN {
+        bu = bc * 1e6 / bn; lu = lc * 1e6 / ln
+        printf "  %d policies: bypass-lab %.0f q/s, %.2f µs CPU/query; BIND 9 %.0f q/s, %.2f µs CPU/query\n", n, lq / r, lu, bq / r, bu
+        printf "  %d policies: q/s ratio (lab / BIND) %.2fx, CPU per query ratio (lab / BIND) %.2fx\n", n, lq / bq, lu / bu }'
     stop_servers
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

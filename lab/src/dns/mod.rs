@@ -28,6 +28,8 @@ mod servers;
 mod stub;
 mod tcp;
 mod udp;
+mod udp_batch;
+mod udp_receive;
 
 pub use cmdlets::DnsExecutor;
 pub use forward::ForwardPath;
@@ -276,7 +278,7 @@ async fn serve_state(
         // A panic in any of the three stops all three.
         let tasks = crate::role_tasks::RoleTasks::new("dns", &shutdown);
         let stop = tasks.stop().clone();
-        let udp = tasks.spawn("the UDP loop", udp::run(sockets.udp, state, forward, stop.clone()));
+        let udp = tasks.spawn("the UDP loop", udp_receive::run(sockets.udp, state, forward, stop.clone()));
         let tcp = tasks.spawn("the TCP accept loop", tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, stop.clone()));
         let router = tasks.router(routes::router(executor, clock, replica, &config.secrets.control));
         let admin = tasks.spawn(

@@ -13,10 +13,12 @@
 //! Why it is bounded: input reaches the cache, so it holds at most [`REMEMBERED_BYTES`] per loop,
 //! keeps only replies to short requests that decoded, and never keeps silence or FORMERR.
 //!
-//! TCP stays on hickory-server.
+//! The loops that receive and send are in `udp_receive.rs`; TCP is in `tcp.rs`.
+//!
+//! [`DnsState::revision`]: super::policy::DnsState::revision
+//! [`DnsState::answers_depend_only_on_the_question`]: super::policy::DnsState::answers_depend_only_on_the_question
 
 use super::handler::PolicyHandler;
-use super::policy::DnsState;
 use hickory_proto::op::{Header, MessageType, ResponseCode};
 use hickory_proto::rr::Record;
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncoder};
@@ -28,12 +30,8 @@ use hickory_server::zone_handler::{MessageResponse, MessageResponseBuilder, Quer
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use tokio::net::UdpSocket;
-use tokio_util::sync::CancellationToken;
+use std::sync::{Arc, Mutex};
 
-/// The largest datagram read, as hickory's UDP stream reads (longer ones are cut there too).
-const RECEIVE_BUFFER: usize = 4096;
 /// The most bytes one receive loop's remembered replies take, counted by [`entry_cost`]: 4 MiB,
 /// so the four loops stay under 16 MiB whatever arrives. Half is the recent generation, half the
 /// older one (see [`UdpAnswerer`]).
@@ -93,7 +91,7 @@ impl Generation {
 pub struct UdpAnswerer {
     /// The slow path, shared with the other loops.
     handler: Arc<PolicyHandler>,
-    /// Configuration changes so far ([`DnsState::revision`]).
+    /// Configuration changes so far ([`DnsState::revision`](super::policy::DnsState::revision)).
     revision: Arc<AtomicU64>,
     /// Replies by the client's address and the request's bytes after the ID, added or used lately.
     recent: Generation,
@@ -101,6 +99,8 @@ pub struct UdpAnswerer {
     older: Generation,
     /// The key of the current request, reused so a lookup does not allocate.
     key: Vec<u8>,
+    /// The configuration revision the current key was looked up under.
+    looked_up: u64,
     /// A reply that is sent but not remembered.
     unremembered: Vec<u8>,
     /// The most `cached_bytes` has been (the tests check the bound held throughout).
@@ -118,6 +118,7 @@ impl UdpAnswerer {
             recent: Generation::default(),
             older: Generation::default(),
             key: Vec::with_capacity(64),
+            looked_up: 0,
             unremembered: Vec::new(),
             peak: 0,
             hits: 0,
@@ -141,28 +142,25 @@ impl UdpAnswerer {
         self.recent.replies.len() + self.older.replies.len()
     }
 
+    /// The remembered reply to `packet` from `src` with the asker's ID, when there is one for
+    /// the current configuration: the fast path, which never waits.
+    pub fn remembered(&mut self, packet: &[u8], src: SocketAddr) -> Option<&[u8]> {
+        if !self.hit(packet, src) {
+            return None;
+        }
+        Some(self.current_reply())
+    }
+
     /// The reply to `packet` from `src`, or `None` for silence.
     pub async fn answer(&mut self, packet: &[u8], src: SocketAddr) -> Option<&[u8]> {
         if packet.len() < 12 {
             // hickory-server cannot read a header either and does not answer.
             return None;
         }
-        // The answer is a function of the request after the ID and of the client's address
-        // (see the module's comment); the question's spelling is kept because the reply echoes it.
-        self.key.clear();
-        match src.ip() {
-            IpAddr::V4(ip) => self.key.extend_from_slice(&ip.octets()),
-            IpAddr::V6(ip) => self.key.extend_from_slice(&ip.octets()),
+        if self.hit(packet, src) {
+            return Some(self.current_reply());
         }
-        self.key.extend_from_slice(&packet[2..]);
-        let revision = self.revision.load(Ordering::Acquire);
-        if self.find(revision) {
-            self.hits += 1;
-            let id = [packet[0], packet[1]];
-            let reply = &mut self.recent.replies.get_mut(&self.key[..]).expect("just found").reply;
-            reply[..2].copy_from_slice(&id);
-            return Some(reply.as_slice());
-        }
+        let revision = self.looked_up;
         let (reply, cacheable) = self.slow(packet, src).await;
         let Reply::Bytes(mut reply) = reply else {
             return None;
@@ -175,7 +173,38 @@ impl UdpAnswerer {
         reply.shrink_to_fit();
         let key: Box<[u8]> = self.key.as_slice().into();
         self.remember(key, Remembered { revision, reply });
-        Some(self.recent.replies.get(&self.key[..]).expect("just remembered").reply.as_slice())
+        Some(self.current_reply())
+    }
+
+    /// Whether a reply to `packet` from `src` is remembered for the current configuration; if
+    /// so it is the current key's, with the asker's ID patched in. Leaves the key and the
+    /// revision looked up behind for the slow path.
+    fn hit(&mut self, packet: &[u8], src: SocketAddr) -> bool {
+        if packet.len() < 12 {
+            return false;
+        }
+        // The answer is a function of the request after the ID and of the client's address
+        // (see the module's comment); the question's spelling is kept because the reply echoes it.
+        self.key.clear();
+        match src.ip() {
+            IpAddr::V4(ip) => self.key.extend_from_slice(&ip.octets()),
+            IpAddr::V6(ip) => self.key.extend_from_slice(&ip.octets()),
+        }
+        self.key.extend_from_slice(&packet[2..]);
+        self.looked_up = self.revision.load(Ordering::Acquire);
+        if !self.find(self.looked_up) {
+            return false;
+        }
+        self.hits += 1;
+        let id = [packet[0], packet[1]];
+        let reply = &mut self.recent.replies.get_mut(&self.key[..]).expect("just found").reply;
+        reply[..2].copy_from_slice(&id);
+        true
+    }
+
+    /// The remembered reply of the current key, which is in the recent generation.
+    fn current_reply(&self) -> &[u8] {
+        self.recent.replies.get(&self.key[..]).expect("just found or remembered").reply.as_slice()
     }
 
     /// Whether the current key has a reply for `revision`, moved to the recent generation if so.
@@ -290,71 +319,6 @@ impl ResponseHandler for Capture {
         *self.bytes.lock().expect("capture lock") = Some(bytes);
         Ok(info)
     }
-}
-
-/// Answers DNS over UDP on `socket` until `shutdown` is cancelled, with one receive loop per
-/// core sharing the socket.
-pub async fn run(
-    socket: UdpSocket,
-    state: Arc<RwLock<DnsState>>,
-    forward: Arc<super::forward::ForwardPath>,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    let interface = socket.local_addr()?.ip();
-    let handler = Arc::new(PolicyHandler { state, interface, soa: Default::default(), forward });
-    let socket = Arc::new(socket);
-    let loops = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..loops {
-        let answerer = UdpAnswerer::new(handler.clone());
-        tasks.spawn(receive_loop(socket.clone(), answerer, shutdown.clone()));
-    }
-    let mut out = Ok(());
-    while let Some(done) = tasks.join_next().await {
-        match done {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => out = Err(e),
-            Err(e) => out = Err(std::io::Error::other(e)),
-        }
-    }
-    out
-}
-
-async fn receive_loop(
-    socket: Arc<UdpSocket>,
-    mut answerer: UdpAnswerer,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    let mut buffer = vec![0u8; RECEIVE_BUFFER];
-    loop {
-        let (len, src) = tokio::select! {
-            received = socket.recv_from(&mut buffer) => match received {
-                Ok(r) => r,
-                // A previous reply's ICMP "port unreachable" surfaces here on some systems.
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => continue,
-                Err(e) => return Err(e),
-            },
-            _ = shutdown.cancelled() => return Ok(()),
-        };
-        if !answerable(src) {
-            continue;
-        }
-        if let Some(reply) = answerer.answer(&buffer[..len], src).await {
-            if let Err(e) = socket.send_to(reply, src).await {
-                tracing::debug!(error = %e, %src, "cannot send a DNS response");
-            }
-        }
-    }
-}
-
-/// hickory-server's rule: never answer port 0, an unspecified or a broadcast address.
-fn answerable(src: SocketAddr) -> bool {
-    src.port() != 0
-        && !src.ip().is_unspecified()
-        && match src.ip() {
-            IpAddr::V4(ip) => !ip.is_broadcast(),
-            IpAddr::V6(_) => true,
-        }
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 use super::*;
-use crate::dns::policy::{CriterionKind, NewPolicy};
+use crate::dns::policy::{CriterionKind, DnsState, NewPolicy};
 use hickory_proto::op::{Edns, Message, Query as HQuery};
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsOption};
 use hickory_proto::rr::{Name, RecordType};
+use std::sync::RwLock;
 
 fn strings(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
