@@ -4,7 +4,7 @@
 //! - The capacity is the descriptor limit minus what the process needs besides its served
 //!   connections: [`BASE_RESERVE`] for the process, [`ROLE_RESERVE`] for each role serving
 //!   (listeners, stores, its own calls out), and the client ends of the connections its kept
-//!   pools may hold idle ([`Budget::keep`], at most half of what the reserves leave).
+//!   pools may hold idle ([`Budget::keep`], at most a quarter of what the reserves leave).
 //! - A connection is *pending* until its route accepts a request on it (a credential, or a
 //!   route open to anyone that reads no body), then *admitted*. Pending connections have a
 //!   small budget of their own within the capacity ([`Budget::pending_cap`]): however many a
@@ -133,15 +133,17 @@ impl Budget {
     }
 
     /// Descriptors for the client ends of a pool's idle connections, up to `wanted`: kept pools
-    /// together hold at most half of what the process's and the roles' reserves leave, so
-    /// served connections always keep the other half. The capacity shrinks by what was granted
+    /// together hold at most a quarter of what the process's and the roles' reserves leave.
+    /// Their role ends are served connections too, so at least half of the capacity stays for
+    /// other connections and a role rarely closes a kept connection for a newcomer (which may
+    /// race a request going out on it). The capacity shrinks by what was granted
     /// ([`KeptReserve::granted`], possibly 0) until the guard is dropped. A kept connection to a
     /// role of this process costs two descriptors: the client's end, reserved here, and the
     /// role's, an admitted connection the role may close for a newcomer once idle (see the
     /// module's header).
     pub fn keep(self: &Arc<Budget>, wanted: u64) -> KeptReserve {
         let mut registry = self.registry.lock().unwrap();
-        let room = (self.reserves_leave(registry.roles) / 2).saturating_sub(registry.kept);
+        let room = (self.reserves_leave(registry.roles) / 4).saturating_sub(registry.kept);
         let granted = wanted.min(room);
         registry.kept += granted;
         KeptReserve { budget: self.clone(), granted }
@@ -389,13 +391,13 @@ mod tests {
     }
 
     #[test]
-    fn kept_pools_take_at_most_half_of_what_the_reserves_leave() {
+    fn kept_pools_take_at_most_a_quarter_of_what_the_reserves_leave() {
         let budget = Budget::for_descriptors(BASE_RESERVE + 1000);
         let tenant = budget.keep(32);
         assert_eq!((tenant.granted(), budget.capacity()), (32, 968));
         let appliances = budget.keep(3200);
-        assert_eq!(appliances.granted(), 468, "half of 1,000, less the 32 already kept");
-        assert_eq!(budget.capacity(), 500, "served connections keep the other half");
+        assert_eq!(appliances.granted(), 218, "a quarter of 1,000, less the 32 already kept");
+        assert_eq!(budget.capacity(), 750);
         assert_eq!(budget.keep(1).granted(), 0, "nothing left to keep");
         drop(appliances);
         assert_eq!(budget.capacity(), 968);
