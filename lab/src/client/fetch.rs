@@ -23,11 +23,12 @@ pub struct Cache<'a> {
 
 /// One fetch by `user` living at `address`.
 ///
-/// It builds an HTTP client of its own rather than using the lab's shared one: this is the
-/// user's machine fetching a URL, whose host must stay in the Host header while the connection
-/// goes where the lab maps the Mediation Server's address (the answer of this fetch's own DNS
-/// lookup), a mapping only a client built for it can hold. It also waits as a client does
-/// ([`CONNECT_TIMEOUT`]), not as the lab does.
+/// This is the user's machine fetching a URL: the URL's host stays in the Host header while the
+/// connection goes where the lab maps the Mediation Server's address (the answer of this
+/// fetch's own DNS lookup). It waits as a client does ([`REQUEST_TIMEOUT`]), not as the lab
+/// does, and goes out on the lab's kept connections to that Mediation Server when it keeps some
+/// (`http::pool`; a pool's connect timeout is the lab's [`crate::http::CONNECT_TIMEOUT`], shorter
+/// than a client's [`CONNECT_TIMEOUT`]), else on a connection of its own.
 pub async fn fetch(
     config: &ClientHostConfig,
     cache: Cache<'_>,
@@ -63,26 +64,26 @@ pub async fn fetch(
         config.topology.find_appliance(&ip.to_string()).map(|(_, a)| a.name.clone()).unwrap_or_else(|| ip.to_string());
     let unreachable = |reason: String| FetchOutcome::ServiceUnreachable { host: host.clone(), address: ip, reason };
     // The Host header must stay the URL's host (the web service answers only for it), while the
-    // connection goes where the lab maps the Mediation Server's address.
-    let builder = reqwest::Client::builder().no_proxy().connect_timeout(CONNECT_TIMEOUT).timeout(REQUEST_TIMEOUT);
-    let (builder, request_url) = match literal {
-        None => (builder.resolve(&host, target), parsed.clone()),
-        Some(_) => {
-            let mut direct = parsed.clone();
-            let _ = direct.set_ip_host(target.ip());
-            let _ = direct.set_port(Some(target.port()));
-            (builder, direct)
-        }
+    // connection goes where the lab maps the Mediation Server's address: the request goes to
+    // that address with the URL's host in its Host header, on the lab's kept connections to the
+    // Mediation Server when it keeps some.
+    let mut direct = parsed.clone();
+    let _ = direct.set_ip_host(target.ip());
+    let _ = direct.set_port(Some(target.port()));
+    let origin = direct.origin().ascii_serialization();
+    let http = match crate::http::pool::kept(&origin) {
+        Some(pool) => pool.http(),
+        None => match reqwest::Client::builder().no_proxy().connect_timeout(CONNECT_TIMEOUT).build() {
+            Ok(h) => h,
+            Err(e) => return unreachable(format!("cannot build an HTTP client: {e}")),
+        },
     };
-    let http = match builder.build() {
-        Ok(h) => h,
-        Err(e) => return unreachable(format!("cannot build an HTTP client: {e}")),
+    let host_header = match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.clone(),
     };
-    let mut request = http.get(request_url);
-    if literal.is_some() {
-        request = request.header(reqwest::header::HOST, host.as_str());
-    }
-    let response = match request.send().await {
+    let request = http.get(direct).timeout(REQUEST_TIMEOUT).header(reqwest::header::HOST, host_header);
+    let response = match crate::http::pool::send(request).await {
         Ok(r) => r,
         Err(e) => return unreachable(crate::http::error_chain(&e)),
     };

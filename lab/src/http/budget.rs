@@ -3,7 +3,8 @@
 //!
 //! - The capacity is the descriptor limit minus what the process needs besides its served
 //!   connections: [`BASE_RESERVE`] for the process, [`ROLE_RESERVE`] for each role serving
-//!   (listeners, stores, its own calls out).
+//!   (listeners, stores, its own calls out), and the client ends of the connections its kept
+//!   pools may hold idle ([`Budget::keep`], at most a quarter of what the reserves leave).
 //! - A connection is *pending* until its route accepts a request on it (a credential, or a
 //!   route open to anyone that reads no body), then *admitted*. Pending connections have a
 //!   small budget of their own within the capacity ([`Budget::pending_cap`]): however many a
@@ -31,10 +32,16 @@ use tokio_util::sync::CancellationToken;
 /// Descriptors the process keeps besides its roles: standard streams, the runtime's own
 /// (epoll, wakers, signals), log and state files, and the lab's own calls.
 pub const BASE_RESERVE: u64 = 16;
-/// Descriptors each serving role keeps besides its served connections: its listener, a
-/// newcomer accepted while it waits for room, its store, its call out in flight. (A lone
-/// Mediation Server holds 13 descriptors in all besides its served connections.)
-pub const ROLE_RESERVE: u64 = 4;
+/// Descriptors each serving role keeps besides its served connections: its listener, and a
+/// newcomer accepted while it waits for room. A role's store file and its calls out are not
+/// counted per role: a LocalStore is open only while written (at most 32 at once in a process,
+/// `mediation::replication::CONCURRENT_SYNCS`), and calls go out on kept pools, which reserve
+/// their own ([`Budget::keep`]); the rest of this reserve covers them, since a role holds one
+/// descriptor (its listener) while no newcomer waits. (A lone Mediation Server holds 13
+/// descriptors in all besides its served connections; the embedded lab of 200 × 16 appliances
+/// holds about one per role.) Four per role, as before, left a process hosting two such labs
+/// (6,400 roles) no capacity at all under a 20,000 limit.
+pub const ROLE_RESERVE: u64 = 2;
 /// A pending connection younger than this is never closed for a newcomer: a client that has
 /// just connected may not have written its request yet.
 pub const PENDING_GRACE: Duration = Duration::from_millis(100);
@@ -59,6 +66,8 @@ struct Registry {
     next_id: u64,
     /// Roles serving now, each reserving [`ROLE_RESERVE`].
     roles: u64,
+    /// Descriptors granted to kept pools ([`Budget::keep`]).
+    kept: u64,
     /// By id, that is oldest first.
     pending: BTreeMap<u64, Arc<Connection>>,
     admitted: BTreeMap<u64, Arc<Connection>>,
@@ -105,19 +114,39 @@ impl Budget {
 
     /// Connections that may be open at once with the roles serving now.
     pub fn capacity(&self) -> usize {
-        let roles = self.registry.lock().unwrap().roles;
-        self.capacity_with(roles)
+        self.capacity_of(&self.registry.lock().unwrap())
     }
 
-    fn capacity_with(&self, roles: u64) -> usize {
-        self.descriptors.saturating_sub(BASE_RESERVE + ROLE_RESERVE * roles).max(1) as usize
+    fn capacity_of(&self, registry: &Registry) -> usize {
+        self.reserves_leave(registry.roles).saturating_sub(registry.kept).max(1) as usize
+    }
+
+    /// Descriptors left after the process's and the roles' reserves.
+    fn reserves_leave(&self, roles: u64) -> u64 {
+        self.descriptors.saturating_sub(BASE_RESERVE + ROLE_RESERVE * roles)
     }
 
     /// Pending connections that may be open at once: a sixteenth of the capacity, between 16
     /// and 64, and never more than half of it.
     pub fn pending_cap(&self) -> usize {
-        let roles = self.registry.lock().unwrap().roles;
-        Self::pending_cap_of(self.capacity_with(roles))
+        Self::pending_cap_of(self.capacity_of(&self.registry.lock().unwrap()))
+    }
+
+    /// Descriptors for the client ends of a pool's idle connections, up to `wanted`: kept pools
+    /// together hold at most a quarter of what the process's and the roles' reserves leave.
+    /// Their role ends are served connections too, so at least half of the capacity stays for
+    /// other connections and a role rarely closes a kept connection for a newcomer (which may
+    /// race a request going out on it). The capacity shrinks by what was granted
+    /// ([`KeptReserve::granted`], possibly 0) until the guard is dropped. A kept connection to a
+    /// role of this process costs two descriptors: the client's end, reserved here, and the
+    /// role's, an admitted connection the role may close for a newcomer once idle (see the
+    /// module's header).
+    pub fn keep(self: &Arc<Budget>, wanted: u64) -> KeptReserve {
+        let mut registry = self.registry.lock().unwrap();
+        let room = (self.reserves_leave(registry.roles) / 4).saturating_sub(registry.kept);
+        let granted = wanted.min(room);
+        registry.kept += granted;
+        KeptReserve { budget: self.clone(), granted }
     }
 
     fn pending_cap_of(capacity: usize) -> usize {
@@ -154,7 +183,7 @@ impl Budget {
     fn try_place(self: &Arc<Budget>) -> Option<Ticket> {
         let now = self.now_ms();
         let mut registry = self.registry.lock().unwrap();
-        let capacity = self.capacity_with(registry.roles);
+        let capacity = self.capacity_of(&registry);
         let pending_cap = Self::pending_cap_of(capacity);
         let full = |r: &Registry| r.pending.len() + r.admitted.len() >= capacity;
         if registry.pending.len() >= pending_cap || full(&registry) {
@@ -214,6 +243,26 @@ pub struct RoleReserve {
 impl Drop for RoleReserve {
     fn drop(&mut self) {
         self.budget.registry.lock().unwrap().roles -= 1;
+        self.budget.released.notify_waiters();
+    }
+}
+
+/// A kept pool's share of the descriptors; dropped with the pool.
+pub struct KeptReserve {
+    budget: Arc<Budget>,
+    granted: u64,
+}
+
+impl KeptReserve {
+    /// Idle connections the pool may keep: 0 when the budget had no room left.
+    pub fn granted(&self) -> u64 {
+        self.granted
+    }
+}
+
+impl Drop for KeptReserve {
+    fn drop(&mut self) {
+        self.budget.registry.lock().unwrap().kept -= self.granted;
         self.budget.released.notify_waiters();
     }
 }
@@ -333,12 +382,27 @@ mod tests {
         let budget = Budget::for_descriptors(1024);
         assert_eq!(budget.capacity(), 1024 - 16);
         let role = budget.serve_role();
-        assert_eq!(budget.capacity(), 1004);
+        assert_eq!(budget.capacity(), 1006);
         assert_eq!(budget.pending_cap(), 62);
         drop(role);
         assert_eq!(budget.capacity(), 1008);
         assert_eq!(Budget::for_descriptors(64).pending_cap(), 16);
         assert_eq!(Budget::for_descriptors(BASE_RESERVE + 10).pending_cap(), 5, "never over half");
+    }
+
+    #[test]
+    fn kept_pools_take_at_most_a_quarter_of_what_the_reserves_leave() {
+        let budget = Budget::for_descriptors(BASE_RESERVE + 1000);
+        let tenant = budget.keep(32);
+        assert_eq!((tenant.granted(), budget.capacity()), (32, 968));
+        let appliances = budget.keep(3200);
+        assert_eq!(appliances.granted(), 218, "a quarter of 1,000, less the 32 already kept");
+        assert_eq!(budget.capacity(), 750);
+        assert_eq!(budget.keep(1).granted(), 0, "nothing left to keep");
+        drop(appliances);
+        assert_eq!(budget.capacity(), 968);
+        drop(tenant);
+        assert_eq!(budget.capacity(), 1000);
     }
 
     #[tokio::test(start_paused = true)]

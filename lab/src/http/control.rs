@@ -131,7 +131,7 @@ impl ControlClient {
     /// the shared client.
     pub fn new(peer: impl Into<String>, base: impl Into<String>, token: impl Into<String>) -> ControlClient {
         let base = base.into().trim_end_matches('/').to_string();
-        let http = super::pool::kept(&base).map_or_else(shared, |pool| pool.http());
+        let http = super::pool::http_for(&base);
         ControlClient { peer: peer.into(), base, token: token.into(), timeout: None, http }
     }
 
@@ -251,9 +251,10 @@ impl ControlClient {
     }
 
     /// Sends as it is and hands back whatever status came, for callers that read refusals
-    /// themselves (a web service's rejection is an answer, not a failure).
+    /// themselves (a web service's rejection is an answer, not a failure). An idempotent request
+    /// whose connection closed under it goes out once more ([`super::pool::send`]).
     pub async fn reach(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, RemoteError> {
-        request.send().await.map_err(|e| {
+        super::pool::send(request).await.map_err(|e| {
             self.error(RemoteErrorKind::Unreachable { url: self.base.clone(), reason: super::error_chain(&e) })
         })
     }

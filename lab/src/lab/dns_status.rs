@@ -59,8 +59,7 @@ impl Lab {
         for url in self.endpoints().clients.values() {
             let health = format!("{url}/healthz");
             let what = || format!("the client host at {health}");
-            let status = self
-                .http
+            let status = crate::http::pool::http_for(url)
                 .get(&health)
                 .send()
                 .await
@@ -84,8 +83,11 @@ impl Lab {
     async fn dns_server_problem(&self, index: usize, server: &DnsEndpoint) -> Result<(), LabError> {
         let health = format!("{}/healthz", server.admin);
         let what = || format!("DNS server {}'s management API at {health}", server.name);
-        let reply =
-            self.http.get(&health).send().await.map_err(|source| LabError::Unanswered { what: what(), source })?;
+        let reply = crate::http::pool::http_for(&server.admin)
+            .get(&health)
+            .send()
+            .await
+            .map_err(|source| LabError::Unanswered { what: what(), source })?;
         if !reply.status().is_success() {
             return Err(LabError::Unhealthy { what: what(), status: reply.status() });
         }

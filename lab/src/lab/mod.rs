@@ -35,7 +35,6 @@ pub struct Lab {
     topology: Topology,
     secrets: Secrets,
     backend: Box<dyn Backend>,
-    http: reqwest::Client,
     /// The first fault injected through this handle: a fault may act outside the roles (a cut
     /// link, a restarted container), which a reset does not undo, so such a lab is not reused.
     fault: std::sync::Mutex<Option<String>>,
@@ -47,7 +46,7 @@ impl Lab {
     pub async fn start(topology: Topology, options: LabOptions) -> Result<Lab, LabError> {
         let secrets = Secrets::generate(&topology);
         let backend = options.backend.start(&topology, &secrets, &options.start_options()).await?;
-        let lab = Lab { topology, secrets, backend, http: crate::http::control::shared(), fault: Default::default() };
+        let lab = Lab { topology, secrets, backend, fault: Default::default() };
         let ready = async {
             // Appliances the plan cuts off start without their link to the tenant.
             for (_, a) in lab.topology.appliances().filter(|(_, a)| a.cut) {
@@ -73,13 +72,7 @@ impl Lab {
             }
             other => other.into(),
         })?;
-        Ok(Lab {
-            topology,
-            secrets: file.secrets,
-            backend,
-            http: crate::http::control::shared(),
-            fault: Default::default(),
-        })
+        Ok(Lab { topology, secrets: file.secrets, backend, fault: Default::default() })
     }
 
     /// Writes `<dir>/lab.json` so that other commands find this lab.

@@ -57,7 +57,8 @@ pub struct Embedded {
     /// Removed on stop unless the lab was started in a kept directory.
     _scratch: Option<tempfile::TempDir>,
     /// Kept-alive connections to the roles that answer on one port each (tenant, client host,
-    /// DNS servers' management), lent to every caller of this process for the lab's life.
+    /// DNS servers' management) and to the Mediation Servers, lent to every caller of this
+    /// process for the lab's life.
     _kept_connections: Vec<crate::http::pool::PooledClient>,
 }
 
@@ -181,15 +182,17 @@ impl Embedded {
             control,
             dns_servers: if topology.dns_servers.is_empty() { vec![] } else { dns_servers },
         };
-        // A scenario's steps, the client host and the runbooks call these few roles thousands of
-        // times at scale; a connection each filled the kernel's connection tracking. Not the
-        // appliances: one idle connection per Mediation Server would hold thousands of
-        // descriptors.
+        // A scenario's steps, the client host and the runbooks call these roles thousands of
+        // times at scale; a connection each filled the kernel's connection tracking. The
+        // Mediation Servers share one pool, an idle connection each, for as many of them as the
+        // process's descriptors allow (`http::pool`).
         let single_port_roles = [&endpoints.tenant, &endpoints.dns_admin]
             .into_iter()
             .chain(endpoints.clients.values())
             .chain(endpoints.dns_servers.iter().map(|d| &d.admin));
-        let kept_connections = single_port_roles.filter_map(|url| crate::http::pool::for_peer(url)).collect();
+        let mut kept_connections: Vec<_> =
+            single_port_roles.filter_map(|url| crate::http::pool::for_peer(url)).collect();
+        kept_connections.extend(crate::http::pool::for_peers(endpoints.appliances.values().map(String::as_str)));
         let embedded = Embedded {
             clock,
             tenant,
