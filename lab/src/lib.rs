@@ -33,6 +33,7 @@ mod fnv;
 pub mod http;
 pub mod lab;
 pub mod mediation;
+pub mod ports;
 pub mod report;
 pub mod role_tasks;
 pub mod rollout;

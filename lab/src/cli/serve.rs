@@ -212,7 +212,7 @@ fn ready_at(role: &str, address: SocketAddr) -> anyhow::Result<()> {
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))
+    bypass_lab::ports::listen(addr).await.with_context(|| format!("cannot listen on {addr}"))
 }
 
 /// Ctrl-C or SIGTERM (what `docker stop` sends).

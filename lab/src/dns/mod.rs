@@ -65,24 +65,12 @@ pub struct DnsSockets {
 
 impl DnsSockets {
     /// DNS on UDP and TCP at the same `address`, and the management API at `admin`. With port 0
-    /// the system picks a port free for both (retrying when another program holds the UDP
-    /// port's TCP twin).
+    /// a port free for both, outside the kernel's range for outgoing connections
+    /// ([`crate::ports`]).
     pub async fn bind(address: std::net::SocketAddr, admin: std::net::SocketAddr) -> std::io::Result<DnsSockets> {
-        let admin = TcpListener::bind(admin).await?;
-        if address.port() != 0 {
-            let udp = UdpSocket::bind(address).await?;
-            let tcp = TcpListener::bind(address).await?;
-            return Ok(DnsSockets { udp, tcp, admin });
-        }
-        let mut last = None;
-        for _ in 0..32 {
-            let udp = UdpSocket::bind(address).await?;
-            match TcpListener::bind(udp.local_addr()?).await {
-                Ok(tcp) => return Ok(DnsSockets { udp, tcp, admin }),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| std::io::Error::other("no port free for DNS over UDP and TCP")))
+        let admin = crate::ports::listen(admin).await?;
+        let (udp, tcp) = crate::ports::listen_udp_and_tcp(address).await?;
+        Ok(DnsSockets { udp, tcp, admin })
     }
 }
 

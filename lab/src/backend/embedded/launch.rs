@@ -25,7 +25,7 @@ impl Sockets {
     pub async fn bind(args: &RoleArgs) -> std::io::Result<Sockets> {
         Ok(match args {
             RoleArgs::Dns { args, .. } => Sockets::Dns(DnsSockets::bind(args.listen, args.admin).await?),
-            other => Sockets::Http(TcpListener::bind(other.listen()).await?),
+            other => Sockets::Http(crate::ports::listen(other.listen()).await?),
         })
     }
 
@@ -42,7 +42,7 @@ impl Sockets {
 /// lists its roles: the tenant, each DNS server, each appliance, the client host.
 pub(super) async fn bind_loopback(topology: &Topology) -> Result<(Loopback, Vec<Sockets>), BackendError> {
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
-    let http = || async move { TcpListener::bind(any).await };
+    let http = || async move { crate::ports::listen(any).await };
     let tenant = http().await?;
     let mut dns = Vec::new();
     for _ in topology.dns_server_plans() {

@@ -153,7 +153,7 @@ impl Embedded {
         let (tenant_url, client_url) = (format!("http://{}", at.tenant), format!("http://{}", at.client));
 
         let control = if with_control {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let listener = crate::ports::listen(([127, 0, 0, 1], 0).into()).await?;
             let url = format!("http://{}", listener.local_addr()?);
             let state = control::ControlState {
                 clock: clock.clone(),
