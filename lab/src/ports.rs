@@ -62,8 +62,13 @@ fn candidates() -> impl Iterator<Item = u16> {
 }
 
 /// The ports the lab picks from: up to [`SPAN`] ports just below the kernel's range, above the
-/// privileged ones.
+/// privileged ones. Read once: a lab at CCE's maximum binds thousands of listeners.
 fn below_kernel_range() -> Option<(u16, u16)> {
+    static RANGE: std::sync::OnceLock<Option<(u16, u16)>> = std::sync::OnceLock::new();
+    *RANGE.get_or_init(read_below_kernel_range)
+}
+
+fn read_below_kernel_range() -> Option<(u16, u16)> {
     let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
     let low: u16 = text.split_whitespace().next()?.parse().ok()?;
     let high = low.checked_sub(1)?;
