@@ -21,11 +21,16 @@
 //! - [`rollout`]: rehearsing an admin's own runbook in phases, with a verdict per site and subnet.
 //! - [`report`]: what people read: the topology picture (SVG, Mermaid, DOT) and the HTML reports.
 //! - [`lab`]: the one handle the CLI, the runbook runner and the features drive a lab through.
+//! - `cli`: the `bypass-lab` command line, the binary's edge (anyhow errors, exit codes). It is
+//!   compiled here rather than in the binary's own crate: a release build then compiles the
+//!   generic code it shares with the library (the runtime, HTTP, serde) once, not twice.
 //! - `steps`: the features' step definitions (kept in the top-level `steps/` folder; the
 //!   `rehearsal` feature, on by default).
 
 pub mod auth;
 pub mod backend;
+#[doc(hidden)]
+pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod dns;

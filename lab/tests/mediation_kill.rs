@@ -113,7 +113,7 @@ async fn an_empty_localstore_is_refused_before_ready() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_kill_9_while_syncing_never_loses_or_corrupts_the_localstore() {
     use bypass_lab::mediation::LocalStoreFile;
-    use rand::Rng;
+    use rand::RngExt;
     use std::time::Instant;
 
     let topology = one_appliance();

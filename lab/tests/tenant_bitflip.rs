@@ -9,7 +9,7 @@ use bypass_lab::tenant::{
     ApplianceContact, ApplianceRecord, ApplianceRegistration, TenantArgs, TenantConfiguration, TenantRemote,
 };
 use bypass_lab::topology::Topology;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -50,7 +50,7 @@ async fn an_empty_or_corrupt_store_is_refused_before_ready_and_never_reset() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_kill_9_under_load_loses_no_acknowledged_write() {
     use bypass_lab::tenant::{ApplianceContact, ApplianceRegistration};
-    use rand::Rng;
+    use rand::RngExt;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;
     use std::time::{Duration, Instant};

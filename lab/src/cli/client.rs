@@ -1,6 +1,6 @@
 //! `bypass-lab client`: a Skype for Business user at a site or outside.
 
-use bypass_lab::lab::DEFAULT_NUMBER;
+use crate::lab::DEFAULT_NUMBER;
 use clap::Subcommand;
 use std::path::Path;
 use std::process::ExitCode;
@@ -64,9 +64,8 @@ pub async fn run(verb: ClientVerb, state: &Path) -> anyhow::Result<ExitCode> {
     match verb {
         ClientVerb::Signin { at, user, version, vpn } => {
             let address = lab.topology().place(&at).map_err(anyhow::Error::msg)?;
-            let s = lab
-                .sign_in_as(&user, &bypass_lab::client::SignInRequest { address, version, vpn, platform: None })
-                .await?;
+            let s =
+                lab.sign_in_as(&user, &crate::client::SignInRequest { address, version, vpn, platform: None }).await?;
             // The client host may be new: later commands find it in the lab file.
             lab.record(state)?;
             println!(

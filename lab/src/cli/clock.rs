@@ -2,7 +2,7 @@
 //! time it prints is a reading of the plan's clock (`day 2 00:00`), as `status` and the
 //! rehearsal print theirs (docs/design/clock.md).
 
-use bypass_lab::clock::parse_duration;
+use crate::clock::parse_duration;
 use clap::Subcommand;
 use std::path::Path;
 use std::process::ExitCode;

@@ -1,8 +1,8 @@
 //! `bypass-lab cmdlets`: every cmdlet the runbook runner models, where it runs and what it takes,
 //! so an admin can check a runbook's lines before running them.
 
-use bypass_lab::lab::modelled_cmdlets;
-use bypass_lab::runbook::ParamKind;
+use crate::lab::modelled_cmdlets;
+use crate::runbook::ParamKind;
 use std::process::ExitCode;
 
 pub fn run() -> anyhow::Result<ExitCode> {

@@ -1,6 +1,6 @@
 //! `bypass-lab resolve` and `bypass-lab dns-script`.
 
-use bypass_lab::dns::{Answer, Transport};
+use crate::dns::{Answer, Transport};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -62,6 +62,6 @@ pub async fn resolve(args: Resolve, state: &Path) -> anyhow::Result<ExitCode> {
 
 pub fn dns_script(args: DnsScript) -> anyhow::Result<ExitCode> {
     let topology = crate::cli::input::topology(args.topology.as_deref())?;
-    print!("{}", bypass_lab::dns::topology_script(&topology));
+    print!("{}", crate::dns::topology_script(&topology));
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 //! `bypass-lab fault`: what goes wrong in a real rollout, on demand.
 
-use bypass_lab::backend::DnsFault;
+use crate::backend::DnsFault;
 use clap::Subcommand;
 use std::path::Path;
 use std::process::ExitCode;

@@ -2,12 +2,12 @@
 //! or with `--dns` what decides each DNS server's answers (client subnet → policy → zone scope
 //! → records): the plan's generated policies, or what `--runbook` leaves.
 
+use crate::report::dns_plan::{self, DnsPlan};
+use crate::report::graph::{render, GraphFormat};
+use crate::rollout::dns_after::dns_after;
+use crate::rollout::dns_view::{self, DnsServerView};
+use crate::topology::Topology;
 use anyhow::Context;
-use bypass_lab::report::dns_plan::{self, DnsPlan};
-use bypass_lab::report::graph::{render, GraphFormat};
-use bypass_lab::rollout::dns_after::dns_after;
-use bypass_lab::rollout::dns_view::{self, DnsServerView};
-use bypass_lab::topology::Topology;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -1,13 +1,13 @@
 //! `bypass-lab image build` and `bypass-lab compose`: the lab image and the Compose file.
 
+use crate::lab::LabFile;
 use anyhow::Context;
-use bypass_lab::lab::LabFile;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// Builds `bypass-lab:<version>` from a static binary, unless the engine has it already.
 pub async fn build() -> anyhow::Result<ExitCode> {
-    let image = bypass_lab::backend::containers::image::build_image(&|line: &str| eprintln!("{line}")).await?;
+    let image = crate::backend::containers::image::build_image(&|line: &str| eprintln!("{line}")).await?;
     println!("{image}");
     Ok(ExitCode::SUCCESS)
 }
@@ -16,7 +16,7 @@ pub async fn build() -> anyhow::Result<ExitCode> {
 /// that drives it, or prints it.
 pub async fn compose(topology: Option<&Path>, output: Option<&Path>, state: &Path) -> anyhow::Result<ExitCode> {
     let topology = crate::cli::input::topology(topology)?;
-    let text = bypass_lab::backend::containers::compose_file(&topology);
+    let text = crate::backend::containers::compose_file(&topology);
     let Some(path) = output else {
         print!("{text}");
         return Ok(ExitCode::SUCCESS);

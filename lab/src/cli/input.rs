@@ -2,7 +2,7 @@
 //! Input that cannot be read or is not valid is refused before any lab starts, with exit code 2
 //! whichever verb was given it, so scripts can tell a mistake in their input from a failed run.
 
-use bypass_lab::topology::Topology;
+use crate::topology::Topology;
 use std::io::Read;
 use std::path::Path;
 
@@ -33,15 +33,15 @@ pub fn is_invalid(error: &anyhow::Error) -> bool {
 pub const DEFAULT_WAIT: &str = "30m";
 
 /// A duration as `--wait` takes it (`10m`, `1h30m`).
-pub fn duration(text: &str) -> Result<std::time::Duration, bypass_lab::clock::DurationError> {
-    bypass_lab::clock::parse_duration(text)
+pub fn duration(text: &str) -> Result<std::time::Duration, crate::clock::DurationError> {
+    crate::clock::parse_duration(text)
 }
 
 /// How long a run may wait for its turn on a shared engine: `--wait`, else `BYPASS_LAB_WAIT`.
 pub fn wait(flag: Option<std::time::Duration>) -> Result<Option<std::time::Duration>, InvalidInput> {
     match flag {
         Some(wait) => Ok(Some(wait)),
-        None => bypass_lab::backend::wait_from_env().map_err(|e| InvalidInput(e.into())),
+        None => crate::backend::wait_from_env().map_err(|e| InvalidInput(e.into())),
     }
 }
 
@@ -76,7 +76,7 @@ pub fn runbook(path: &Path) -> Result<(String, Option<String>), InvalidInput> {
     let name = if stdin { STANDARD_INPUT.to_string() } else { path.display().to_string() };
     let read = |reason: String| InvalidInput::msg(format!("cannot read runbook {name}: {reason}"));
     let bytes = bytes(path).map_err(|e| read(e.to_string()))?;
-    let text = bypass_lab::runbook::encoding::decode(&bytes).map_err(|e| read(e.to_string()))?;
+    let text = crate::runbook::encoding::decode(&bytes).map_err(|e| read(e.to_string()))?;
     Ok((text, (!stdin).then(|| path.display().to_string())))
 }
 

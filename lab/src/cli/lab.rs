@@ -1,10 +1,10 @@
 //! `up`, `down`, `run` and `status`: starting a lab and working with it.
 
+use crate::backend::{BackendKind, DnsStart, SavedBackend};
+use crate::lab::LabFileError;
+use crate::lab::{Lab, LabError, LabFile, LabOptions, RunOn};
+use crate::report::provenance::utc;
 use anyhow::Context;
-use bypass_lab::backend::{BackendKind, DnsStart, SavedBackend};
-use bypass_lab::lab::LabFileError;
-use bypass_lab::lab::{Lab, LabError, LabFile, LabOptions, RunOn};
-use bypass_lab::report::provenance::utc;
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -263,7 +263,7 @@ pub async fn run(args: Run, state: &Path) -> anyhow::Result<ExitCode> {
     };
     // As a console shows it: each statement and its output on standard output, each error on
     // standard error in PowerShell's layout, in the order they happened.
-    let print = |transcript: &bypass_lab::runbook::Transcript| -> anyhow::Result<()> {
+    let print = |transcript: &crate::runbook::Transcript| -> anyhow::Result<()> {
         if args.json {
             println!("{}", serde_json::to_string_pretty(&transcript.to_json())?);
             for error in transcript.failures() {

@@ -1,8 +1,8 @@
 //! `bypass-lab ls`, and removing containers labs by what can be proven about them: the labs on
 //! the Docker engine, whoever started them.
 
-use bypass_lab::backend::containers::{self, LabEntry};
-use bypass_lab::lab::LabFile;
+use crate::backend::containers::{self, LabEntry};
+use crate::lab::LabFile;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -100,7 +100,7 @@ pub async fn down_without_file(state: &Path) -> anyhow::Result<ExitCode> {
 
 /// After SIGINT or SIGTERM while starting or rehearsing: removes every lab this process
 /// holds, says what went, and fails.
-pub async fn interrupted(backend: bypass_lab::backend::BackendKind) -> anyhow::Result<ExitCode> {
+pub async fn interrupted(backend: crate::backend::BackendKind) -> anyhow::Result<ExitCode> {
     eprintln!("interrupted: removing what this process started");
     for removed in backend.remove_this_process_labs().await? {
         eprintln!("{removed}");

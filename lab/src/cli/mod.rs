@@ -1,21 +1,21 @@
 //! Command-line parsing only; every verb calls into the library through the `Lab` handle.
 
-// Every print of the command line goes through `bypass_lab::terminal::safe`: these shadow the
+// Every print of the command line goes through `crate::terminal::safe`: these shadow the
 // standard macros in every verb's module (declared below them), so no verb can print a plan's
 // or a runbook's control characters raw.
 macro_rules! print {
-    ($($arg:tt)*) => { ::std::print!("{}", bypass_lab::terminal::safe(&format!($($arg)*))) };
+    ($($arg:tt)*) => { ::std::print!("{}", crate::terminal::safe(&format!($($arg)*))) };
 }
 macro_rules! println {
     () => { ::std::println!() };
-    ($($arg:tt)*) => { ::std::println!("{}", bypass_lab::terminal::safe(&format!($($arg)*))) };
+    ($($arg:tt)*) => { ::std::println!("{}", crate::terminal::safe(&format!($($arg)*))) };
 }
 macro_rules! eprint {
-    ($($arg:tt)*) => { ::std::eprint!("{}", bypass_lab::terminal::safe(&format!($($arg)*))) };
+    ($($arg:tt)*) => { ::std::eprint!("{}", crate::terminal::safe(&format!($($arg)*))) };
 }
 macro_rules! eprintln {
     () => { ::std::eprintln!() };
-    ($($arg:tt)*) => { ::std::eprintln!("{}", bypass_lab::terminal::safe(&format!($($arg)*))) };
+    ($($arg:tt)*) => { ::std::eprintln!("{}", crate::terminal::safe(&format!($($arg)*))) };
 }
 
 mod client;
@@ -41,7 +41,7 @@ use std::process::ExitCode;
 #[command(name = "bypass-lab", version, about = "Rehearse media bypass in Skype for Business Cloud Connector Edition")]
 struct Cli {
     /// Where a running lab is described (lab.json) and keeps its data.
-    #[arg(long, global = true, default_value = bypass_lab::lab::DEFAULT_STATE_DIR, env = "BYPASS_LAB_STATE")]
+    #[arg(long, global = true, default_value = crate::lab::DEFAULT_STATE_DIR, env = "BYPASS_LAB_STATE")]
     state: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -114,7 +114,7 @@ const CLOSED_PIPE: u8 = 141;
 pub fn write_stdout(text: &str) -> anyhow::Result<ExitCode> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match out.write_all(bypass_lab::terminal::safe(text).as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(crate::terminal::safe(text).as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::from(CLOSED_PIPE)),
         Err(e) => Err(e.into()),
@@ -166,7 +166,7 @@ pub fn main() -> ExitCode {
             Command::DnsScript(args) => dns::dns_script(args),
             Command::Cmdlets => cmdlets::run(),
             #[cfg(feature = "rehearsal")]
-            Command::Steps => write_stdout(&bypass_lab::steps::catalogue::listing()),
+            Command::Steps => write_stdout(&crate::steps::catalogue::listing()),
             Command::Clock(verb) => clock::run(verb, &state).await,
             Command::Fault(verb) => fault::run(verb, &state).await,
             Command::Repair => fault::repair(&state).await,
@@ -196,8 +196,8 @@ pub fn main() -> ExitCode {
 /// Whether the run was refused because another lab or run holds the plan's subnets: invalid to
 /// run now, which scripts and CI tell apart from a failed run by the same exit code as bad input.
 fn is_busy(e: &anyhow::Error) -> bool {
-    use bypass_lab::backend::BackendError;
-    use bypass_lab::lab::LabError;
+    use crate::backend::BackendError;
+    use crate::lab::LabError;
     e.chain().any(|cause| {
         cause.downcast_ref::<BackendError>().is_some_and(BackendError::is_busy)
             || cause.downcast_ref::<LabError>().is_some_and(LabError::is_busy)

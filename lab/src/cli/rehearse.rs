@@ -1,7 +1,7 @@
 //! `bypass-lab rehearse`: run the features against fresh labs of the admin's own plan, or with
 //! `--runbook`, rehearse the admin's own rollout phase by phase.
 
-use bypass_lab::backend::{BackendKind, DnsStart};
+use crate::backend::{BackendKind, DnsStart};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,8 +59,8 @@ pub async fn run(mut args: Rehearse) -> anyhow::Result<ExitCode> {
 /// The features against fresh labs, through cucumber.
 #[cfg(feature = "rehearsal")]
 async fn features(args: Rehearse) -> anyhow::Result<ExitCode> {
-    use bypass_lab::lab::LabOptions;
-    use bypass_lab::steps::{rehearse, Rehearsal};
+    use crate::lab::LabOptions;
+    use crate::steps::{rehearse, Rehearsal};
 
     let topology = crate::cli::input::topology(args.topology.as_deref())?;
     println!(
@@ -83,7 +83,7 @@ async fn features(args: Rehearse) -> anyhow::Result<ExitCode> {
     let Some(outcome) = finished else { return crate::cli::ls::interrupted(backend).await };
     let outcome = match outcome {
         Ok(outcome) => outcome,
-        Err(e) if e.is::<bypass_lab::steps::InvalidFeatures>() => {
+        Err(e) if e.is::<crate::steps::InvalidFeatures>() => {
             return Err(crate::cli::input::InvalidInput::from(e).into())
         }
         Err(e) => return Err(e),

@@ -4,12 +4,12 @@
 //! without error findings, 1 with one or on a runbook error, 2 on invalid input (before any lab
 //! starts).
 
+use crate::backend::{BackendKind, DnsStart};
+use crate::rollout::model::{Decision, PhaseVerdict};
+use crate::rollout::{rehearse_rollout, Progress, Rollout, RunbookRehearsal, Severity};
+use crate::runbook::StepError;
+use crate::topology::Topology;
 use anyhow::Context;
-use bypass_lab::backend::{BackendKind, DnsStart};
-use bypass_lab::rollout::model::{Decision, PhaseVerdict};
-use bypass_lab::rollout::{rehearse_rollout, Progress, Rollout, RunbookRehearsal, Severity};
-use bypass_lab::runbook::StepError;
-use bypass_lab::topology::Topology;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -48,9 +48,9 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return invalid(e),
     };
-    let checked = bypass_lab::rollout::phase::split(&source).and_then(|phases| {
-        bypass_lab::rollout::intent::intents(&phases)?;
-        phases.iter().try_for_each(|p| bypass_lab::rollout::directive::directives(p, &topology).map(|_| ()))
+    let checked = crate::rollout::phase::split(&source).and_then(|phases| {
+        crate::rollout::intent::intents(&phases)?;
+        phases.iter().try_for_each(|p| crate::rollout::directive::directives(p, &topology).map(|_| ()))
     });
     if let Err(e) = checked {
         return invalid(format!("{origin}: {e}"));
@@ -70,7 +70,7 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
     let plan = topology.clone();
     // Once, before the lab starts: another lab or run may hold the plan's subnets on a shared
     // engine. Kept until the rehearsal has stopped its lab.
-    let options = bypass_lab::lab::LabOptions { backend: args.backend, wait: args.wait, ..Default::default() };
+    let options = crate::lab::LabOptions { backend: args.backend, wait: args.wait, ..Default::default() };
     let turn = options.take_turn(&plan, &|line: &str| eprintln!("{line}")).await?;
     let rollout = Rollout { topology, source, origin: origin.clone(), backend: args.backend, dns: args.dns };
     let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
@@ -97,15 +97,15 @@ pub async fn run(args: RolloutArgs) -> anyhow::Result<ExitCode> {
 /// text, where it failed) and the plan.
 pub fn write_reports(done: &RunbookRehearsal, topology: &Topology, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let json = write_json(done, dir)?;
-    let junit = bypass_lab::report::junit::write(dir, done)?;
-    let page = bypass_lab::report::rollout_page::write(dir, done, topology)?;
+    let junit = crate::report::junit::write(dir, done)?;
+    let page = crate::report::rollout_page::write(dir, done, topology)?;
     Ok(vec![json, junit, page])
 }
 
 /// Inside a CI platform, the findings as its annotations on the runbook's lines: GitHub's
 /// workflow commands on standard output, GitLab's Code Quality report beside the others.
 fn annotate(done: &RunbookRehearsal, dir: &Path) -> anyhow::Result<()> {
-    use bypass_lab::report::annotations::{self, Platform};
+    use crate::report::annotations::{self, Platform};
     let Some(platform) = Platform::detect(|name| std::env::var(name).ok()) else { return Ok(()) };
     let found = annotations::annotations(done);
     let stdin = done.origin == crate::cli::input::STANDARD_INPUT;
@@ -228,7 +228,7 @@ fn matrix(phase: &PhaseVerdict) -> String {
     if let Some(timeline) = &phase.timeline {
         out.push_str(&format!("replication of version {} ({} to {}):\n", timeline.version, timeline.from, timeline.to));
         for site in &timeline.sites {
-            out.push_str(&format!("  {}\n", bypass_lab::rollout::timeline::summary(timeline, site)));
+            out.push_str(&format!("  {}\n", crate::rollout::timeline::summary(timeline, site)));
         }
     }
     out

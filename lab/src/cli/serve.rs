@@ -1,11 +1,11 @@
 //! `bypass-lab serve <role>`: one role in the foreground until Ctrl-C or SIGTERM.
 
+use crate::auth::Secrets;
+use crate::backend::containers::{ResetDone, RESET_DEADLINE, SUPERVISOR_ENV};
+use crate::backend::role_plan::{RoleArgs, Sources};
+use crate::clock::Clock;
+use crate::topology::Topology;
 use anyhow::Context;
-use bypass_lab::auth::Secrets;
-use bypass_lab::backend::containers::{ResetDone, RESET_DEADLINE, SUPERVISOR_ENV};
-use bypass_lab::backend::role_plan::{RoleArgs, Sources};
-use bypass_lab::clock::Clock;
-use bypass_lab::topology::Topology;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -47,24 +47,24 @@ async fn start(
         RoleArgs::Tenant { args, .. } => {
             let listener = bind(args.listen).await?;
             let address = listener.local_addr()?;
-            let tenant = bypass_lab::tenant::start(listener, args.config(topology, secrets), shutdown)?;
+            let tenant = crate::tenant::start(listener, args.config(topology, secrets), shutdown)?;
             ready_at("tenant", address)?;
             Box::pin(async move { Ok(tenant.await?) })
         }
         RoleArgs::Dns { args, .. } => {
             let config = args.config(topology, secrets)?;
-            let sockets = bypass_lab::dns::DnsSockets::bind(args.listen, args.admin)
+            let sockets = crate::dns::DnsSockets::bind(args.listen, args.admin)
                 .await
                 .with_context(|| format!("cannot listen on {} (DNS) and {} (management)", args.listen, args.admin))?;
             let admin = sockets.admin.local_addr()?;
-            let server = bypass_lab::dns::start_replica(sockets, config, &args.replica, shutdown).await?;
+            let server = crate::dns::start_replica(sockets, config, &args.replica, shutdown).await?;
             ready_at("dns", admin)?;
             Box::pin(async move { Ok(server.await?) })
         }
         RoleArgs::Mediation { args, .. } => {
             let config = args.config(topology, secrets)?;
             // Read before saying ready: a LocalStore that cannot be read is refused, never replaced.
-            let file = bypass_lab::mediation::LocalStoreFile::in_dir(&config.data_dir);
+            let file = crate::mediation::LocalStoreFile::in_dir(&config.data_dir);
             file.load().map_err(|e| {
                 anyhow::anyhow!(
                     "appliance {}: LocalStore at {}: {}; to start this Mediation Server afresh, move the file away (it copies the tenant's configuration again at its next sync)",
@@ -75,13 +75,13 @@ async fn start(
             })?;
             let listener = bind(args.listen).await?;
             ready("mediation", &listener)?;
-            Box::pin(async move { Ok(bypass_lab::mediation::serve(listener, config, Clock::new(), shutdown).await?) })
+            Box::pin(async move { Ok(crate::mediation::serve(listener, config, Clock::new(), shutdown).await?) })
         }
         RoleArgs::Client { args, .. } => {
             let config = args.config(topology, secrets);
             let listener = bind(args.listen).await?;
             ready("client", &listener)?;
-            Box::pin(async move { Ok(bypass_lab::client::serve(listener, config, Clock::new(), shutdown).await?) })
+            Box::pin(async move { Ok(crate::client::serve(listener, config, Clock::new(), shutdown).await?) })
         }
     })
 }
@@ -114,10 +114,9 @@ async fn supervise(
 ) -> anyhow::Result<()> {
     let (asks, mut asked) = tokio::sync::mpsc::channel::<ResetAsked>(1);
     let routes = axum::Router::new().route("/lab/reset", axum::routing::post(reset_route)).with_state(asks);
-    let routes = bypass_lab::auth::control_routes(routes, &secrets.control);
+    let routes = crate::auth::control_routes(routes, &secrets.control);
     let listener = bind(at).await?;
-    let supervisor =
-        tokio::spawn(bypass_lab::http::server::serve(listener, routes, Default::default(), shutdown.clone()));
+    let supervisor = tokio::spawn(crate::http::server::serve(listener, routes, Default::default(), shutdown.clone()));
     let mut generation = 0u64;
     let mut waiting: Option<ResetAsked> = None;
     let ended = loop {
@@ -162,14 +161,13 @@ async fn reset_route(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let (reply, done) = tokio::sync::oneshot::channel();
-    let unavailable =
-        |why: &str| bypass_lab::http::refusal(axum::http::StatusCode::SERVICE_UNAVAILABLE, why.to_string());
+    let unavailable = |why: &str| crate::http::refusal(axum::http::StatusCode::SERVICE_UNAVAILABLE, why.to_string());
     if asks.send(reply).await.is_err() {
         return unavailable("the role is shutting down");
     }
     match done.await {
         Ok(Ok(done)) => axum::Json(done).into_response(),
-        Ok(Err(why)) => bypass_lab::http::refusal(axum::http::StatusCode::INTERNAL_SERVER_ERROR, why),
+        Ok(Err(why)) => crate::http::refusal(axum::http::StatusCode::INTERNAL_SERVER_ERROR, why),
         Err(_) => unavailable("the role ended during the reset"),
     }
 }
@@ -212,7 +210,7 @@ fn ready_at(role: &str, address: SocketAddr) -> anyhow::Result<()> {
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
-    bypass_lab::ports::listen(addr).await.with_context(|| format!("cannot listen on {addr}"))
+    crate::ports::listen(addr).await.with_context(|| format!("cannot listen on {addr}"))
 }
 
 /// Ctrl-C or SIGTERM (what `docker stop` sends).

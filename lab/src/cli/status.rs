@@ -3,8 +3,8 @@
 //! the plan's clock (`day 2 09:14`, from `[tenant] start_time_of_day`) or as ages (`3h ago`),
 //! never as raw durations.
 
-use bypass_lab::lab::Lab;
-use bypass_lab::mediation::ApplianceStatus;
+use crate::lab::Lab;
+use crate::mediation::ApplianceStatus;
 use std::time::Duration;
 
 const DAY: u64 = 86_400;
@@ -135,7 +135,7 @@ pub async fn print(lab: &Lab, json: bool) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bypass_lab::clock::clock_time;
+    use crate::clock::clock_time;
 
     #[test]
     fn times_read_as_a_clock_and_ages() {
