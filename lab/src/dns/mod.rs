@@ -30,6 +30,7 @@ mod tcp;
 mod udp;
 mod udp_batch;
 mod udp_receive;
+mod udp_trains;
 
 pub use cmdlets::DnsExecutor;
 pub use forward::ForwardPath;
