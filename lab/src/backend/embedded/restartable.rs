@@ -34,6 +34,7 @@ pub struct RestartableRole {
     slot: Arc<RouterSlot>,
     /// Its server, listening until the lab stops, whatever the state behind it.
     server: tokio::sync::Mutex<Option<JoinHandle<()>>>,
+    /// Its address: a client host is named by it on the lab's clock.
     listen: std::net::SocketAddr,
     context: RoleContext,
     running: tokio::sync::Mutex<Option<(CancellationToken, JoinHandle<()>)>>,
