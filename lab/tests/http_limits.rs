@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 const SHORT: Limits = Limits {
     header_read: Duration::from_millis(300),
+    kept_idle: Duration::from_millis(300),
     body: Duration::from_millis(600),
     body_grace: Duration::from_millis(300),
     body_min_rate: 1024,

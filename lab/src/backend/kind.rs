@@ -73,10 +73,9 @@ pub struct StartOptions {
 const APPLIANCES_AT_ONCE: usize = 64;
 /// The most embedded labs at once, however small the plan.
 const MOST_EMBEDDED_LABS: usize = 4;
-/// The fewest, however large the plan: labs are reset, not started, between scenarios, and much
-/// of a step is one role waiting on another's answer; a second lab keeps the cores busy meanwhile
-/// (at 3,200 Mediation Servers on two cores: 35 s for the built-in features, against 40 s with
-/// one lab at a time; bench/README.md).
+/// The fewest by the cores, however large the plan: labs are reset, not started, between
+/// scenarios, and much of a step is one role waiting on another's answer; a second lab keeps the
+/// cores busy meanwhile. The descriptors may allow fewer ([`BackendKind::labs_at_once`]).
 const FEWEST_EMBEDDED_LABS: usize = 2;
 
 impl BackendKind {
@@ -91,12 +90,22 @@ impl BackendKind {
 
     /// How many labs of `topology` may run at once in this process (one per rehearsed scenario).
     /// Embedded labs are independent: as many as fit in `APPLIANCES_AT_ONCE` appliances, within
-    /// `FEWEST_EMBEDDED_LABS..=MOST_EMBEDDED_LABS`. Container labs hold the topology's subnets, so
-    /// one at a time.
+    /// `FEWEST_EMBEDDED_LABS..=MOST_EMBEDDED_LABS`, and no more than keep every connection they
+    /// want within the process's descriptors (`http::pool::labs_keeping_all`; lab choice,
+    /// docs/design/backends.md): at 3,200 Mediation Servers under a 20,000 limit, one. Two labs
+    /// there left one lab's roles reached a connection per request: 34,000 connections against
+    /// 14,500 with one lab, and slower (bench/README.md). Container labs hold the topology's
+    /// subnets, so one at a time.
     pub fn labs_at_once(self, topology: &Topology) -> usize {
         match self {
-            BackendKind::Embedded => (APPLIANCES_AT_ONCE / topology.appliances().count().max(1))
-                .clamp(FEWEST_EMBEDDED_LABS, MOST_EMBEDDED_LABS),
+            BackendKind::Embedded => {
+                let appliances = topology.appliances().count();
+                let by_cores = (APPLIANCES_AT_ONCE / appliances.max(1)).clamp(FEWEST_EMBEDDED_LABS, MOST_EMBEDDED_LABS);
+                // Tenant, client host and each DNS server's management API.
+                let single_port_roles = 2 + topology.dns_server_plans().len();
+                let keeping_all = crate::http::pool::labs_keeping_all(appliances, single_port_roles);
+                by_cores.min(keeping_all)
+            }
             BackendKind::Containers => 1,
         }
     }

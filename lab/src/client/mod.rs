@@ -158,18 +158,42 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> Result<(), ClientError> {
     let name = format!("client host {}", listener.local_addr()?);
+    let slot = crate::http::slot::RouterSlot::new(Default::default());
+    // The listener stops with the host: a panic stops the whole role.
+    let server = shutdown.child_token();
+    let served = tokio::spawn(crate::http::server::serve_slot(listener, slot.clone(), server.clone()));
+    let outcome = serve_in(slot, name, config, clock, shutdown).await;
+    server.cancel();
+    served.await.map_err(|e| std::io::Error::other(e.to_string()))??;
+    outcome
+}
+
+/// As [`serve`], through `slot` (whose server outlives this host, as across an embedded lab's
+/// reset, named `name`): returns once `shutdown` is cancelled (or a panic stopped the host),
+/// every request on it has been answered and it has left the clock.
+pub async fn serve_in(
+    slot: std::sync::Arc<crate::http::slot::RouterSlot>,
+    name: String,
+    config: ClientHostConfig,
+    clock: Clock,
+    shutdown: CancellationToken,
+) -> Result<(), ClientError> {
     let participant = clock.participant(name);
     let host = Arc::new(host::Host::new(config, clock.clone(), participant.announcer()));
     let tasks = crate::role_tasks::RoleTasks::new("client host", &shutdown);
     let refetch = tasks.spawn("the re-fetch schedule", schedule::run(host.clone(), participant, tasks.stop().clone()));
-    let router = tasks.router(routes::router(host));
-    let served = crate::http::server::serve(listener, router, Default::default(), tasks.stop().clone()).await;
+    let installed = slot.install(tasks.router(routes::router(host)));
+    tasks.stop().cancelled().await;
+    installed.withdraw().await;
     // Its participant leaves the clock with it, before the host counts as stopped: a lab being
     // reset rewinds its clock once every role has left.
     refetch.abort();
     let _ = refetch.await;
-    served?;
-    Ok(tasks.outcome()?)
+    let outcome = tasks.outcome();
+    if outcome.is_err() {
+        slot.close();
+    }
+    Ok(outcome?)
 }
 
 /// FNV-1a: a hash that stays the same across runs and releases, so "which of the answers does

@@ -184,7 +184,7 @@ pub async fn start_replica(
     });
     let state = new_state(&config, clock.clone(), member.clone());
     let replica = Arc::new(Replica::new(replica, member, &config.secrets.control));
-    serve_state(sockets, config, state, clock, true, replica, Default::default(), shutdown).await
+    serve_state(sockets, config, state, clock, true, replica, Default::default(), None, shutdown).await
 }
 
 /// As [`start`], reading `-TimeOfDay` against `clock` (the embedded lab's shared clock).
@@ -195,7 +195,7 @@ pub async fn start_on_clock(
     shutdown: CancellationToken,
 ) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
     let state = new_state(&config, clock.clone(), None);
-    start_state(sockets, config, state, clock, true, Default::default(), shutdown).await
+    start_state(sockets, config, state, clock, true, Default::default(), None, shutdown).await
 }
 
 /// A server's configuration store, kept apart from its sockets so it outlives a restart
@@ -218,7 +218,10 @@ pub fn fresh_state(config: &DnsConfig, clock: Clock, directory: Option<(Director
 
 /// Serves `state`; with `configure_first`, first applies the topology's configuration and the
 /// start-up script (a first start, not a restart), failing before anything answers. `forward`
-/// says how it reaches the forwarders a runbook gives it.
+/// says how it reaches the forwarders a runbook gives it. With `admin_slot`, the management API
+/// is served through that slot by a server that outlives this start (an embedded lab's reset,
+/// `http::slot`), and `sockets.admin` (the same socket) is let go.
+#[allow(clippy::too_many_arguments)]
 pub async fn start_state(
     sockets: DnsSockets,
     config: DnsConfig,
@@ -226,9 +229,11 @@ pub async fn start_state(
     clock: Clock,
     configure_first: bool,
     forward: Arc<ForwardPath>,
+    admin_slot: Option<Arc<crate::http::slot::RouterSlot>>,
     shutdown: CancellationToken,
 ) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
-    serve_state(sockets, config, state, clock, configure_first, Arc::new(Replica::none()), forward, shutdown).await
+    let replica = Arc::new(Replica::none());
+    serve_state(sockets, config, state, clock, configure_first, replica, forward, admin_slot, shutdown).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -240,6 +245,7 @@ async fn serve_state(
     configure_first: bool,
     replica: Arc<Replica>,
     forward: Arc<ForwardPath>,
+    admin_slot: Option<Arc<crate::http::slot::RouterSlot>>,
     shutdown: CancellationToken,
 ) -> Result<impl std::future::Future<Output = Result<(), DnsError>> + Send + 'static, DnsError> {
     let dns_addr = sockets.udp.local_addr()?;
@@ -270,15 +276,30 @@ async fn serve_state(
         let udp = tasks.spawn("the UDP loop", udp_receive::run(sockets.udp, state, forward, stop.clone()));
         let tcp = tasks.spawn("the TCP accept loop", tcp::serve(sockets.tcp, tcp_handler, TCP_IDLE, stop.clone()));
         let router = tasks.router(routes::router(executor, clock, replica, &config.secrets.control));
-        let admin = tasks.spawn(
-            "the management API",
-            crate::http::server::serve(sockets.admin, router, Default::default(), stop.clone()),
-        );
+        let admin = match admin_slot.clone() {
+            None => tasks.spawn(
+                "the management API",
+                crate::http::server::serve(sockets.admin, router, Default::default(), stop.clone()),
+            ),
+            Some(slot) => {
+                drop(sockets.admin);
+                let installed = slot.install(router);
+                let stop = stop.clone();
+                tasks.spawn("the management API", async move {
+                    stop.cancelled().await;
+                    installed.withdraw().await;
+                    Ok(())
+                })
+            }
+        };
         stop.cancelled().await;
         let joined = |e: tokio::task::JoinError| DnsError::Io(std::io::Error::other(e.to_string()));
         let _ = tcp.await;
         let admin = admin.await.map_err(joined)?;
         let udp = udp.await.map_err(joined)?;
+        if let (Some(slot), Some(_)) = (&admin_slot, tasks.panicked()) {
+            slot.close();
+        }
         tasks.outcome()?;
         admin??;
         udp??;

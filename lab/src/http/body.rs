@@ -5,7 +5,8 @@
 //! [`gate`] wraps every request of a role (see [`super::server`]): it refuses a declared body
 //! over the size limit, seals the body, and after the answer closes the connection when the
 //! request was refused for its credential (401, 403), its body was never read, or no route has
-//! accepted a request on the connection. A route's access layer calls
+//! accepted a request on the connection (a refusal by a route that accepted the request, such as
+//! a web service's 403, is an answer and keeps the connection). A route's access layer calls
 //! [`accepted`] once the credential is checked ([`crate::auth::require_control`], the tenant's
 //! own); routes open to anyone go through [`open_to_anyone`], which reads no body. A handler
 //! behind neither finds the body sealed and its extractor fails.
@@ -18,6 +19,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use futures::StreamExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +29,9 @@ struct Sealed {
     body: Arc<Mutex<Option<Body>>>,
     limits: Limits,
     admission: Admission,
+    /// This request's route accepted it: a refusal it answers (a web service's 403) is an
+    /// answer, not a refused credential, and its connection stays open.
+    accepted: Arc<AtomicBool>,
 }
 
 /// The outermost layer of every role's router.
@@ -44,12 +49,18 @@ pub(super) async fn gate(
     };
     let carries_body = declared.is_some_and(|n| n > 0) || request.headers().contains_key(header::TRANSFER_ENCODING);
     let (mut parts, body) = request.into_parts();
-    let sealed = Sealed { body: Arc::new(Mutex::new(Some(body))), limits, admission: admission.clone() };
+    let sealed = Sealed {
+        body: Arc::new(Mutex::new(Some(body))),
+        limits,
+        admission: admission.clone(),
+        accepted: Arc::default(),
+    };
     parts.extensions.insert(sealed.clone());
     let response = next.run(Request::from_parts(parts, unread())).await;
     let mut response = one_error_body(response).await;
     let unread = carries_body && sealed.body.lock().unwrap().is_some();
-    let refused = matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+    let refused = matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        && !sealed.accepted.load(Ordering::SeqCst);
     if unread || refused || !admission.is_admitted() {
         response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
@@ -70,6 +81,7 @@ pub async fn accepted(request: Request) -> Result<Request, Response> {
         return Ok(request); // not served by `server::serve` (a router driven directly)
     };
     sealed.admission.admit();
+    sealed.accepted.store(true, Ordering::SeqCst);
     let Some(body) = sealed.body.lock().unwrap().take() else {
         return Ok(request);
     };
@@ -84,6 +96,7 @@ pub fn open_to_anyone<S: Clone + Send + Sync + 'static>(routes: axum::Router<S>)
     routes.route_layer(axum::middleware::from_fn(|request: Request, next: Next| async move {
         if let Some(sealed) = request.extensions().get::<Sealed>() {
             sealed.admission.admit();
+            sealed.accepted.store(true, Ordering::SeqCst);
         }
         next.run(request).await
     }))

@@ -149,6 +149,14 @@ impl Budget {
         KeptReserve { budget: self.clone(), granted }
     }
 
+    /// How many groups of `roles` serving roles, each keeping `kept` idle connections
+    /// ([`Budget::keep`]), fit in this budget together with every connection kept: the
+    /// keepers' quarter of what the reserves leave must hold all of them. At least one.
+    pub fn groups_keeping_all(&self, roles: u64, kept: u64) -> u64 {
+        let per_group = 4 * kept + ROLE_RESERVE * roles;
+        (self.descriptors.saturating_sub(BASE_RESERVE) / per_group.max(1)).max(1)
+    }
+
     fn pending_cap_of(capacity: usize) -> usize {
         (capacity / 16).clamp(16, 64).min(capacity / 2).max(1)
     }
@@ -377,6 +385,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 mod tests {
     use super::*;
 
+    impl Budget {
+        /// `roles` serving roles' reserves, held until the guards are dropped.
+        fn serve_roles_for_test(self: &Arc<Budget>, roles: u64) -> Vec<RoleReserve> {
+            (0..roles).map(|_| self.serve_role()).collect()
+        }
+    }
+
     #[test]
     fn the_capacity_is_the_limit_less_the_process_and_its_roles() {
         let budget = Budget::for_descriptors(1024);
@@ -403,6 +418,20 @@ mod tests {
         assert_eq!(budget.capacity(), 968);
         drop(tenant);
         assert_eq!(budget.capacity(), 1000);
+    }
+
+    #[test]
+    fn as_many_groups_as_keep_all_their_connections_within_the_keepers_quarter() {
+        // CCE's largest lab under a 20,000 limit: 3,200 Mediation Servers and four single-port
+        // roles, keeping one connection to each Mediation Server and 32 to each other role.
+        let (roles, kept) = (3_204, 3_200 + 4 * 32);
+        let budget = Budget::for_descriptors(20_000);
+        assert_eq!(budget.groups_keeping_all(roles, kept), 1, "two would need 2 × 19,720");
+        let _group = budget.serve_roles_for_test(roles);
+        assert_eq!(budget.keep(kept).granted(), kept, "the one group keeps every connection it wants");
+        assert_eq!(Budget::for_descriptors(40_000).groups_keeping_all(roles, kept), 2);
+        assert_eq!(Budget::for_descriptors(1024).groups_keeping_all(12, 7 + 3 * 32), 2, "the seed under 1,024");
+        assert_eq!(Budget::for_descriptors(100).groups_keeping_all(roles, kept), 1, "never none");
     }
 
     #[tokio::test(start_paused = true)]

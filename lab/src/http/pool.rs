@@ -91,6 +91,17 @@ pub fn for_peers<'a>(bases: impl IntoIterator<Item = &'a str>) -> Option<PooledC
     Some(PooledClient { client })
 }
 
+/// How many embedded labs of `appliances` Mediation Servers and `single_port_roles` other
+/// roles this process can run at once with every connection each lab keeps
+/// (`backend::embedded`: [`MAX_IDLE`] to each single-port role, [`IDLE_PER_MEDIATION_SERVER`]
+/// to each Mediation Server) within its descriptors. Beyond it a lab's Mediation Servers are
+/// reached a connection per request, which at 3,200 of them cost tens of thousands of
+/// connections per rehearsal.
+pub fn labs_keeping_all(appliances: usize, single_port_roles: usize) -> usize {
+    let kept = appliances * IDLE_PER_MEDIATION_SERVER + single_port_roles * MAX_IDLE;
+    Budget::process().groups_keeping_all((appliances + single_port_roles) as u64, kept as u64) as usize
+}
+
 /// The pool for `base` while another holder keeps it, without starting one: for a caller that
 /// makes too few requests to keep connections of its own, but may share those kept for a run of
 /// many (a runbook run keeps its DNS servers', and each cmdlet's request borrows them).

@@ -96,7 +96,18 @@ impl Lab {
 
     /// `Get-CcApplianceStatus` on one appliance.
     pub async fn appliance_status(&self, key: &str) -> Result<ApplianceStatus, LabError> {
-        status_of(self.appliance(key)?, key).await
+        let name = self.appliance_name(key)?;
+        let remote = self.remote_of(&self.endpoints(), name.clone())?;
+        self.status_of(&name, remote, key).await
+    }
+
+    /// An appliance's status: in this process where the backend hosts it, else over the network.
+    async fn status_of(&self, name: &str, remote: ApplianceRemote, key: &str) -> Result<ApplianceStatus, LabError> {
+        let status = match self.backend.appliance_status(name).await {
+            Some(read) => read,
+            None => remote.status().await,
+        };
+        status.map_err(|e| LabError::Appliance { appliance: key.to_string(), reason: e.to_string() })
     }
 
     /// Every appliance's status, in topology order; an unreachable one is a row with its error.
@@ -111,10 +122,10 @@ impl Lab {
             async move {
                 let status = match (url, down) {
                     (_, Some(down)) => Err(LabError::Appliance { appliance: a.name.clone(), reason: down.to_string() }),
-                    (Some(url), None) => ApplianceRemote::new(url, self.secrets.control.clone())
-                        .status()
-                        .await
-                        .map_err(|e| LabError::Appliance { appliance: a.name.clone(), reason: e.to_string() }),
+                    (Some(url), None) => {
+                        let remote = ApplianceRemote::new(url, self.secrets.control.clone());
+                        self.status_of(&a.name, remote, &a.name).await
+                    }
                     (None, None) => Err(LabError::Appliance {
                         appliance: a.name.clone(),
                         reason: "the lab has no endpoint for it".into(),
@@ -164,6 +175,11 @@ impl Lab {
 impl Reach<'_> {
     /// [`Lab::appliance`], through the index.
     pub fn appliance(&self, key: &str) -> Result<ApplianceRemote, LabError> {
+        self.named(key).map(|(_, remote)| remote)
+    }
+
+    /// The appliance's name and endpoints.
+    fn named(&self, key: &str) -> Result<(String, ApplianceRemote), LabError> {
         let topology = &self.lab.topology;
         let index = self.index.get_or_init(|| ApplianceIndex::new(topology));
         let name = match index.find(key) {
@@ -171,22 +187,19 @@ impl Reach<'_> {
             // The same refusal as the lab's own lookup.
             None => self.lab.appliance_name(key)?,
         };
-        self.lab.remote_of(&self.endpoints, name)
+        Ok((name.clone(), self.lab.remote_of(&self.endpoints, name)?))
     }
 
     /// [`Lab::appliance_status`].
     pub async fn appliance_status(&self, key: &str) -> Result<ApplianceStatus, LabError> {
-        status_of(self.appliance(key)?, key).await
+        let (name, remote) = self.named(key)?;
+        self.lab.status_of(&name, remote, key).await
     }
 
     /// [`Lab::web_service`].
     pub async fn web_service(&self, key: &str) -> Result<WebServiceReply, LabError> {
         web_service_of(self.appliance(key)?, key, &self.lab.topology.tenant.service_name).await
     }
-}
-
-async fn status_of(remote: ApplianceRemote, key: &str) -> Result<ApplianceStatus, LabError> {
-    remote.status().await.map_err(|e| LabError::Appliance { appliance: key.to_string(), reason: e.to_string() })
 }
 
 async fn web_service_of(remote: ApplianceRemote, key: &str, service_name: &str) -> Result<WebServiceReply, LabError> {

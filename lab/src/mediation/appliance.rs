@@ -236,6 +236,13 @@ impl Appliance {
         self.link().is_ok() && self.tenant.reachable(LINK_PROBE_TIMEOUT).await.is_ok()
     }
 
+    /// `Get-CcApplianceStatus` as `GET /lab/status` answers it: with the tenant probed now.
+    pub async fn status_probed(&self) -> ApplianceStatus {
+        let mut status = self.status();
+        status.tenant_link_up = Some(self.probe_link().await);
+        status
+    }
+
     /// `Get-CcApplianceStatus`.
     pub fn status(&self) -> ApplianceStatus {
         let store = self.local_store();

@@ -30,7 +30,7 @@ pub use appliance::LINK_CUT;
 pub use call::{CallRequest, CallResult, Direction, MediaPath, BYPASS_CODEC, TRANSCODED_CODEC};
 pub use document::{rejection_reason, rejection_xml, DocumentError, HybridConfigDocument};
 pub use localstore::{LocalStore, LocalStoreContentError, LocalStoreError, LocalStoreFile};
-pub use remote::ApplianceRemote;
+pub use remote::{ApplianceRemote, PEER};
 pub use status::{ApplianceStatus, WebServiceState};
 pub use web_service::{WebServiceAnswer, WebServiceReply, REASON_DISABLED, REASON_NEVER_CONFIGURED};
 
@@ -184,6 +184,12 @@ impl MediationServer {
             }
         }
         Ok(tasks.outcome()?)
+    }
+
+    /// Its status as `GET /lab/status` answers it, read in this process (the embedded lab's
+    /// own reads, which no client makes).
+    pub async fn status(&self) -> ApplianceStatus {
+        self.appliance.status_probed().await
     }
 
     /// The LocalStore as it stands (file and memory agree).

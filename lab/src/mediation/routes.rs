@@ -66,9 +66,7 @@ async fn call(State(app): Shared, Json(request): Json<CallRequest>) -> Response 
 }
 
 async fn status(State(app): Shared) -> Response {
-    let mut status = app.status();
-    status.tenant_link_up = Some(app.probe_link().await);
-    Json(status).into_response()
+    Json(app.status_probed().await).into_response()
 }
 
 async fn cmdlet(State(app): Shared, Json(invocation): Json<Invocation>) -> Response {

@@ -107,16 +107,43 @@ pub fn start(
     config: TenantConfig,
     shutdown: CancellationToken,
 ) -> Result<impl std::future::Future<Output = Result<(), TenantError>> + Send + 'static, TenantError> {
+    let slot = crate::http::slot::RouterSlot::new(Default::default());
+    let serving = start_in(&slot, config, shutdown.clone())?;
+    Ok(async move {
+        // The listener stops with the state: a panic stops the whole role.
+        let server = shutdown.child_token();
+        let served = tokio::spawn(crate::http::server::serve_slot(listener, slot, server.clone()));
+        let outcome = serving.await;
+        server.cancel();
+        served.await.map_err(|e| std::io::Error::other(e.to_string()))??;
+        outcome
+    })
+}
+
+/// As [`start`], serving through `slot` (whose server outlives this state, as across an
+/// embedded lab's reset): the future ends once `shutdown` is cancelled (or a panic stopped the
+/// tenant), every request on this state has been answered and its store is closed.
+pub fn start_in(
+    slot: &std::sync::Arc<crate::http::slot::RouterSlot>,
+    config: TenantConfig,
+    shutdown: CancellationToken,
+) -> Result<impl std::future::Future<Output = Result<(), TenantError>> + Send + 'static, TenantError> {
     let store = store::Store::open(&config.data_dir)?;
     let state = store.load()?;
+    let slot = slot.clone();
     Ok(async move {
         tracing::info!(version = state.configuration.version, data = %config.data_dir.display(), "tenant starting");
         let tasks = crate::role_tasks::RoleTasks::new("tenant", &shutdown);
         let (tenant, closed) = state::Tenant::new(state, store, config.topology, config.secrets, tasks.clone());
-        let router = tasks.router(routes::router(tenant));
-        crate::http::server::serve(listener, router, Default::default(), tasks.stop().clone()).await?;
+        let installed = slot.install(tasks.router(routes::router(tenant)));
+        tasks.stop().cancelled().await;
+        installed.withdraw().await;
         // The router (and with it every handle to the tenant) is gone: the committer ends.
         let _ = closed.await;
-        Ok(tasks.outcome()?)
+        let outcome = tasks.outcome();
+        if outcome.is_err() {
+            slot.close();
+        }
+        Ok(outcome?)
     })
 }

@@ -3,8 +3,8 @@
 
 use crate::backend::BackendError;
 use crate::clock::Clock;
-use crate::http::ControlClient;
-use crate::mediation::{ApplianceConfig, LocalStore, MediationServer};
+use crate::http::{ControlClient, RemoteError, RemoteErrorKind};
+use crate::mediation::{ApplianceConfig, ApplianceStatus, LocalStore, MediationServer};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use tokio::net::TcpListener;
@@ -69,6 +69,23 @@ impl Appliances {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, r)| r)
             .ok_or_else(|| BackendError::UnknownAppliance(name.to_string()))
+    }
+
+    /// The appliance's status as its `GET /lab/status` answers it, read in this process; `None`
+    /// for a name the lab does not know (the network read reports it). A Mediation Server that
+    /// is not serving is unreachable, as it would be over the network.
+    pub async fn status(&self, name: &str) -> Option<Result<ApplianceStatus, RemoteError>> {
+        let r = self.get(name).ok()?;
+        let (server, serving, listen) = {
+            let r = r.lock().await;
+            (r.server.clone(), r.task.as_ref().is_some_and(|t| !t.is_finished()), r.listen)
+        };
+        if !serving {
+            let url = format!("http://{listen}");
+            let kind = RemoteErrorKind::Unreachable { url, reason: "the Mediation Server is not running".into() };
+            return Some(Err(RemoteError::new(crate::mediation::PEER, kind)));
+        }
+        Some(Ok(server.status().await))
     }
 
     /// Cuts or heals the appliance's link to the tenant through its control API.

@@ -1,13 +1,16 @@
 //! The embedded lab's DNS servers, each stoppable and restartable on the same loopback sockets
 //! (`fault stop|restart dns [NAME]`). A server's configuration lives apart from its sockets, so
-//! it survives a restart as Windows keeps it in AD and zone files.
+//! it survives a restart as Windows keeps it in AD and zone files. Its management API's HTTP
+//! server outlives a lab reset (`http::slot`), so the lab's kept connections to it do too; a
+//! fault's stop closes it with the rest.
 
 use super::super::{BackendError, DnsEndpoint, DnsFault};
-use super::kept::KeptDnsSockets;
+use super::kept::{KeptDnsSockets, KeptListener};
 use crate::backend::RoleFailure;
 use crate::clock::Clock;
 use crate::dns::{Directory, DnsState};
 use crate::dns::{DnsConfig, DnsSockets, ForwardPath};
+use crate::http::slot::RouterSlot;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use tokio::task::JoinHandle;
@@ -30,6 +33,36 @@ pub struct DnsRole {
     /// How it reaches the other servers' plan addresses when it forwards, and its own plan
     /// address, stated by ECS as the embedded lab's clients state theirs.
     forward: Arc<ForwardPath>,
+    /// The management API's server while its port is held.
+    admin_server: tokio::sync::Mutex<Option<AdminServer>>,
+}
+
+/// A management API's HTTP server, serving whatever state its slot holds.
+struct AdminServer {
+    slot: Arc<RouterSlot>,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl AdminServer {
+    /// Serves a second descriptor of `sockets`' management socket until stopped.
+    fn on(sockets: &DnsSockets, name: &str, lab: &CancellationToken) -> Result<AdminServer, BackendError> {
+        let listener = KeptListener::of(&sockets.admin)?.listener()?;
+        let (slot, stop) = (RouterSlot::new(Default::default()), lab.child_token());
+        let served = crate::http::server::serve_slot(listener, slot.clone(), stop.clone());
+        let name = name.to_string();
+        let task = tokio::spawn(async move {
+            if let Err(e) = served.await {
+                tracing::error!("DNS server {name}: its management API stopped: {e}");
+            }
+        });
+        Ok(AdminServer { slot, stop, task })
+    }
+
+    async fn close(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
 }
 
 impl DnsRole {
@@ -56,6 +89,7 @@ impl DnsRole {
             running: Default::default(),
             kept: Default::default(),
             forward: Arc::new(forward),
+            admin_server: Default::default(),
         };
         role.serve(sockets, true).await?;
         Ok(role)
@@ -65,6 +99,13 @@ impl DnsRole {
     /// failure, so no lab is called ready with a dead DNS server.
     async fn serve(&self, sockets: DnsSockets, configure_first: bool) -> Result<(), BackendError> {
         *self.kept.lock().unwrap() = Some(KeptDnsSockets::of(&sockets)?);
+        let slot = {
+            let mut admin = self.admin_server.lock().await;
+            if admin.is_none() {
+                *admin = Some(AdminServer::on(&sockets, &self.name, &self.lab)?);
+            }
+            admin.as_ref().map(|a| a.slot.clone())
+        };
         let stop = self.lab.child_token();
         let serving = crate::dns::start_state(
             sockets,
@@ -73,6 +114,7 @@ impl DnsRole {
             self.clock.clone(),
             configure_first,
             self.forward.clone(),
+            slot,
             stop.clone(),
         )
         .await
@@ -96,8 +138,16 @@ impl DnsRole {
         }
     }
 
-    pub async fn fault(&self, fault: DnsFault) -> Result<(), BackendError> {
+    /// Stops the server and its management API's server: every port let go.
+    pub async fn close(&self) {
         self.stop().await;
+        if let Some(admin) = self.admin_server.lock().await.take() {
+            admin.close().await;
+        }
+    }
+
+    pub async fn fault(&self, fault: DnsFault) -> Result<(), BackendError> {
+        self.close().await;
         self.kept.lock().unwrap().take();
         if fault == DnsFault::Restart {
             self.serve(self.sockets_back().await?, false).await?;

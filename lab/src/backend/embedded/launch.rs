@@ -123,6 +123,38 @@ pub async fn serve_role(
     Ok(serving)
 }
 
+/// The state of the tenant or the client host of `spec`, served through `slot` by a server that
+/// outlives it (`restartable.rs`): configured here (a tenant reads its store), then served
+/// until `shutdown` is cancelled, as [`serve_role`] does.
+pub(super) fn serve_in_slot(
+    spec: &RoleSpec,
+    slot: &std::sync::Arc<crate::http::slot::RouterSlot>,
+    listen: SocketAddr,
+    topology: &Topology,
+    secrets: &Secrets,
+    clock: &Clock,
+    shutdown: CancellationToken,
+) -> Result<Serving, RoleFailure> {
+    let role = label(spec);
+    let failed = move |cause: &dyn std::fmt::Display| RoleFailure { role: role.clone(), cause: cause.to_string() };
+    let serving: Serving = match &spec.args {
+        RoleArgs::Tenant { args, .. } => {
+            let tenant =
+                crate::tenant::start_in(slot, args.config(topology, secrets), shutdown).map_err(|e| failed(&e))?;
+            Box::pin(async move { tenant.await.map_err(|e| failed(&e)) })
+        }
+        RoleArgs::Client { args, .. } => {
+            let name = format!("client host {listen}");
+            let config = args.config(topology, secrets);
+            let served = crate::client::serve_in(slot.clone(), name, config, clock.clone(), shutdown);
+            Box::pin(async move { served.await.map_err(|e| failed(&e)) })
+        }
+        _ => return Err(failed(&format!("the {} role is not served behind a slot", spec.role()))),
+    };
+    tracing::debug!(role = label(spec), "configured");
+    Ok(serving)
+}
+
 /// A role started alone by [`start_role`].
 pub struct Started {
     /// The spec it was started from, naming the ports it was given.

@@ -289,6 +289,13 @@ impl Backend for Embedded {
         }
     }
 
+    async fn appliance_status(
+        &self,
+        appliance: &str,
+    ) -> Option<Result<crate::mediation::ApplianceStatus, crate::http::RemoteError>> {
+        self.appliances.status(appliance).await
+    }
+
     async fn dns_fault(&self, server: &str, fault: super::DnsFault) -> Result<(), BackendError> {
         let role = self.dns_roles.iter().find(|r| r.name.eq_ignore_ascii_case(server)).ok_or_else(|| {
             BackendError::UnknownDnsServer {
@@ -301,12 +308,12 @@ impl Backend for Embedded {
 
     async fn stop(&self) -> Result<(), BackendError> {
         self.shutdown.cancel();
-        self.client_host.stop().await;
+        self.client_host.close().await;
         for role in self.dns_roles.iter() {
-            role.stop().await;
+            role.close().await;
         }
         self.appliances.stop_all().await;
-        self.tenant.stop().await;
+        self.tenant.close().await;
         let mut tasks = self.tasks.lock().await;
         while tasks.join_next().await.is_some() {}
         Ok(())

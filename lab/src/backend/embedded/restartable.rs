@@ -1,12 +1,14 @@
-//! The embedded lab's tenant and client host: each runs as its own task that a reset stops and
-//! serves again on the same socket, so every address handed out stays good.
+//! The embedded lab's tenant and client host: each one's state runs as its own task that a reset
+//! stops and serves again, behind an HTTP server that stays for the lab's life
+//! ([`crate::http::slot`]): every address handed out stays good, and every connection to it
+//! stays open across resets.
 
-use super::kept::KeptListener;
-use super::launch::{self, Sockets};
+use super::launch;
 use crate::auth::Secrets;
 use crate::backend::role_plan::{RoleArgs, RoleSpec};
 use crate::backend::{BackendError, RoleFailure};
 use crate::clock::Clock;
+use crate::http::slot::RouterSlot;
 use crate::topology::Topology;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -28,8 +30,12 @@ pub struct RoleContext {
 
 pub struct RestartableRole {
     spec: RoleSpec,
-    /// Its port, never let go until the lab is dropped (see `kept.rs`).
-    kept: KeptListener,
+    /// Where its server finds the state serving now.
+    slot: Arc<RouterSlot>,
+    /// Its server, listening until the lab stops, whatever the state behind it.
+    server: tokio::sync::Mutex<Option<JoinHandle<()>>>,
+    /// Its address: a client host is named by it on the lab's clock.
+    listen: std::net::SocketAddr,
     context: RoleContext,
     running: tokio::sync::Mutex<Option<(CancellationToken, JoinHandle<()>)>>,
 }
@@ -37,22 +43,38 @@ pub struct RestartableRole {
 impl RestartableRole {
     /// Configures the role of `spec` on `listener` and serves it.
     pub async fn start(spec: RoleSpec, listener: TcpListener, context: &RoleContext) -> Result<Self, BackendError> {
+        let slot = RouterSlot::new(Default::default());
         let role = RestartableRole {
-            kept: KeptListener::of(&listener)?,
+            listen: listener.local_addr()?,
+            slot: slot.clone(),
+            server: Default::default(),
             spec,
             context: context.clone(),
             running: Default::default(),
         };
-        role.serve(listener).await?;
+        role.serve().await?;
+        let label = launch::label(&role.spec);
+        let server = crate::http::server::serve_slot(listener, slot, context.lab.child_token());
+        *role.server.lock().await = Some(tokio::spawn(async move {
+            if let Err(e) = server.await {
+                tracing::error!("{label}: its HTTP server stopped: {e}");
+            }
+        }));
         Ok(role)
     }
 
-    async fn serve(&self, listener: TcpListener) -> Result<(), BackendError> {
+    async fn serve(&self) -> Result<(), BackendError> {
         let c = &self.context;
         let stop = c.lab.child_token();
-        let serving =
-            launch::serve_role(&self.spec, Sockets::Http(listener), &c.topology, &c.secrets, &c.clock, stop.clone())
-                .await?;
+        let serving = launch::serve_in_slot(
+            &self.spec,
+            &self.slot,
+            self.listen,
+            &c.topology,
+            &c.secrets,
+            &c.clock,
+            stop.clone(),
+        )?;
         let task = super::spawn_watched(&c.failed, launch::label(&self.spec), serving);
         *self.running.lock().await = Some((stop, task));
         Ok(())
@@ -67,7 +89,8 @@ impl RestartableRole {
         }
     }
 
-    /// Stops the role and waits until it has let go of its port, its store and the clock.
+    /// Stops the role's state and waits until it has let go of its store and the clock; its
+    /// server keeps its port and connections, and requests wait for [`Self::serve_again`].
     pub async fn stop(&self) {
         if let Some((stop, task)) = self.running.lock().await.take() {
             stop.cancel();
@@ -75,8 +98,18 @@ impl RestartableRole {
         }
     }
 
-    /// Serves the (stopped) role again on its port, reading its data as a start does.
+    /// Serves the (stopped) role again behind the same server, reading its data as a start does.
     pub async fn serve_again(&self) -> Result<(), BackendError> {
-        self.serve(self.kept.listener()?).await
+        self.serve().await
+    }
+
+    /// Stops the role and its server (the lab's shutdown must be cancelled): returns once its
+    /// port and connections are closed.
+    pub async fn close(&self) {
+        self.stop().await;
+        self.slot.close();
+        if let Some(server) = self.server.lock().await.take() {
+            let _ = server.await;
+        }
     }
 }
