@@ -103,12 +103,7 @@ pub async fn require_control(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let reason = match bearer(request.headers()) {
-        Some(token) if token == &*expected.0 => return accept(request, next).await,
-        Some(_) => "the bearer token is not the lab's control credential",
-        None => "expected 'Authorization: Bearer <the lab's control credential>'",
-    };
-    crate::http::refusal(axum::http::StatusCode::UNAUTHORIZED, reason)
+    check(&expected, request, next, "the lab's control credential").await
 }
 
 /// [`require_control`] for routes a user's client calls with the users' credential (a
@@ -118,10 +113,20 @@ pub async fn require_user(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    check(&expected, request, next, "a user's credential").await
+}
+
+/// Lets the request on when it carries `expected`; otherwise 401 naming `credential`.
+async fn check(
+    expected: &ControlToken,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+    credential: &str,
+) -> axum::response::Response {
     let reason = match bearer(request.headers()) {
         Some(token) if token == &*expected.0 => return accept(request, next).await,
-        Some(_) => "the bearer token is not a user's credential",
-        None => "expected 'Authorization: Bearer <a user's credential>'",
+        Some(_) => format!("the bearer token is not {credential}"),
+        None => format!("expected 'Authorization: Bearer <{credential}>'"),
     };
     crate::http::refusal(axum::http::StatusCode::UNAUTHORIZED, reason)
 }
