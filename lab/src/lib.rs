@@ -13,6 +13,7 @@
 //! - [`runbook`]: the runner for the PowerShell lines admins paste from runbooks.
 //! - [`backend`]: where roles run (embedded in this process, or in containers, with the lab's one
 //!   container image), and what differs between the two: starting, lab time, the saved state.
+//! - `allocator`: the process's memory allocator (mimalloc), for every binary of the crate.
 //! - `fnv`: the FNV-1a hash behind every choice that must replay the same in every run.
 //! - [`seal`]: the checksum every record the lab stores carries, verified when it is read back.
 //! - [`role_tasks`]: a role's work beside its listener, watched: a panic stops the role.
@@ -27,6 +28,7 @@
 //! - `steps`: the features' step definitions (kept in the top-level `steps/` folder; the
 //!   `rehearsal` feature, on by default).
 
+mod allocator;
 pub mod auth;
 pub mod backend;
 #[doc(hidden)]

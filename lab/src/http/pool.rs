@@ -117,13 +117,13 @@ pub fn kept(base: &str) -> Option<PooledClient> {
 /// after such a close (RFC 9110, 9.2.2); anything else is reported as it failed.
 pub async fn send(request: reqwest::RequestBuilder) -> reqwest::Result<reqwest::Response> {
     use reqwest::Method;
-    let idempotent = request
-        .try_clone()
-        .and_then(|r| r.build().ok())
-        .is_some_and(|r| matches!(*r.method(), Method::GET | Method::HEAD | Method::PUT | Method::DELETE));
+    // Built once: the copy kept for a second try is made only for an idempotent request.
+    let (client, request) = request.build_split();
+    let request = request?;
+    let idempotent = matches!(*request.method(), Method::GET | Method::HEAD | Method::PUT | Method::DELETE);
     let again = if idempotent { request.try_clone() } else { None };
-    match (request.send().await, again) {
-        (Err(e), Some(again)) if closed_under(&e) => again.send().await,
+    match (client.execute(request).await, again) {
+        (Err(e), Some(again)) if closed_under(&e) => client.execute(again).await,
         (sent, _) => sent,
     }
 }
