@@ -3,8 +3,8 @@
 //! A lab is thousands of roles on a few threads of one runtime, and a task's memory is often
 //! freed on another worker thread than the one that allocated it. glibc's allocator serves such
 //! frees under the owning arena's lock: at CCE's maximum scale the built-in rehearsal spent
-//! about a fifth of its CPU in `malloc`, `free` and the futex waits of that lock, and took a
-//! quarter longer than with mimalloc (bench/README.md, "Rehearsal at CCE's maximum scale").
+//! about a fifth of its CPU in `malloc`, `free` and the futex waits of that lock, and ran a
+//! quarter quicker on mimalloc (bench/README.md, "The allocator").
 //! Every binary of the crate (the CLI, the role image, the tests and benches) runs on it, so
 //! what is measured is what ships.
 

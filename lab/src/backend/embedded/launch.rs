@@ -79,6 +79,12 @@ pub(super) fn label(spec: &RoleSpec) -> String {
     }
 }
 
+/// How the role of `spec` reports why it could not start, or why it stopped serving.
+fn failure_of(spec: &RoleSpec) -> impl Fn(&dyn std::fmt::Display) -> RoleFailure + Clone + Send + 'static {
+    let role = label(spec);
+    move |cause| RoleFailure { role: role.clone(), cause: cause.to_string() }
+}
+
 /// Configures the role of `spec` on `sockets` (a tenant reads its store, a DNS server applies its
 /// configuration) and returns what serves it, so a role that cannot start fails here, before
 /// anyone is told it is ready. Every clock-keeping role keeps lab time on `clock`.
@@ -90,11 +96,7 @@ pub async fn serve_role(
     clock: &Clock,
     shutdown: CancellationToken,
 ) -> Result<Serving, RoleFailure> {
-    let role = label(spec);
-    let failed = {
-        let role = role.clone();
-        move |cause: &dyn std::fmt::Display| RoleFailure { role: role.clone(), cause: cause.to_string() }
-    };
+    let failed = failure_of(spec);
     let mismatch = || failed(&format!("the {} role was given the wrong sockets", spec.role()));
     let clock = clock.clone();
     let serving: Serving = match (&spec.args, sockets) {
@@ -119,7 +121,7 @@ pub async fn serve_role(
         }
         _ => return Err(mismatch()),
     };
-    tracing::debug!(role, "configured");
+    tracing::debug!(role = label(spec), "configured");
     Ok(serving)
 }
 
@@ -135,8 +137,7 @@ pub(super) fn serve_in_slot(
     clock: &Clock,
     shutdown: CancellationToken,
 ) -> Result<Serving, RoleFailure> {
-    let role = label(spec);
-    let failed = move |cause: &dyn std::fmt::Display| RoleFailure { role: role.clone(), cause: cause.to_string() };
+    let failed = failure_of(spec);
     let serving: Serving = match &spec.args {
         RoleArgs::Tenant { args, .. } => {
             let tenant =
