@@ -20,6 +20,9 @@ struct Allocator;
 /// `mi_option_arena_eager_commit` in `mimalloc.h`'s `mi_option_t` (the same in its v2 and v3):
 /// the enum keeps retired options in place, so an option's number does not change.
 const ARENA_EAGER_COMMIT: std::ffi::c_int = 4;
+/// `mi_option_purge_delay`: how many milliseconds freed pages wait before going back to the
+/// system (10 by default).
+const PURGE_DELAY: std::ffi::c_int = 15;
 
 extern "C" {
     /// mimalloc's own setter; the library is linked in by the `mimalloc` crate.
@@ -39,6 +42,16 @@ fn configure() {
         // reserved from then on are committed.
         unsafe { mi_option_set(ARENA_EAGER_COMMIT, 0) }
     }
+}
+
+/// A process serving one role (a container's) gives freed pages back to the system at once: it
+/// sits idle most of its life, and with mimalloc's delay each such process kept about 0.9 MiB
+/// more than on glibc's allocator (a lab of 202 containers: 657 MiB against 468 MiB; 498 MiB
+/// with no delay). A process of thousands of roles keeps the delay, which saves system calls
+/// while it is busy.
+pub(crate) fn return_freed_pages_at_once() {
+    // SAFETY: as in `configure`; this option is read each time freed pages are considered.
+    unsafe { mi_option_set(PURGE_DELAY, 0) }
 }
 
 // SAFETY: every call is mimalloc's own, with the caller's arguments.

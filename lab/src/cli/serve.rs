@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 pub type Role = RoleArgs;
 
 pub async fn run(role: Role) -> anyhow::Result<ExitCode> {
+    crate::allocator::return_freed_pages_at_once();
     let shutdown = CancellationToken::new();
     let on_signal = shutdown.clone();
     tokio::spawn(async move {
