@@ -132,7 +132,10 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
         .with_writer(writer)
         .fail_on_skipped()
         .max_concurrent_scenarios(plan.lab.labs_at_once(&plan.topology))
-        .before(|_, _, _, world| Box::pin(async move { start(world).await }))
+        .before(|feature, rule, scenario, world| {
+            world.opening_step = opening_step(feature, rule, scenario);
+            Box::pin(async move { start(world).await })
+        })
         .after(move |_, _, _, finished, world| {
             match finished {
                 cucumber::event::ScenarioFinished::StepPassed => p.fetch_add(1, Ordering::SeqCst),
@@ -163,9 +166,9 @@ pub async fn rehearse(rehearsal: Rehearsal) -> anyhow::Result<Outcome> {
     super::world::stop_spare_labs().await;
     // The last lab is gone: the next run in the queue may start.
     turn.release().await?;
-    let (fresh, reset) = super::world::labs_started_and_reset();
+    let (fresh, reset, put_back) = super::world::labs_started_reset_and_put_back();
     if reset > 0 {
-        println!("labs: {fresh} started, {reset} reset and reused");
+        println!("labs: {fresh} started, {reset} reset and reused; {put_back} scenarios opened from a state kept in their lab");
     }
     // The writers flush as the run ends; the page is drawn from what the JSON writer wrote. It is
     // named apart from a runbook rehearsal's `rehearsal.html`, which may share the folder.
@@ -220,6 +223,22 @@ impl std::io::Write for Console {
             other => other,
         }
     }
+}
+
+/// The text of the first step the scenario runs: its feature's background's, its rule's, or
+/// its own.
+fn opening_step(
+    feature: &cucumber::gherkin::Feature,
+    rule: Option<&cucumber::gherkin::Rule>,
+    scenario: &cucumber::gherkin::Scenario,
+) -> Option<String> {
+    fn background(b: &Option<cucumber::gherkin::Background>) -> Option<&cucumber::gherkin::Step> {
+        b.as_ref().and_then(|b| b.steps.first())
+    }
+    background(&feature.background)
+        .or_else(|| rule.and_then(|r| background(&r.background)))
+        .or_else(|| scenario.steps.first())
+        .map(|step| step.value.clone())
 }
 
 async fn start(world: &mut LabWorld) {

@@ -6,6 +6,7 @@ use crate::lab::{Lab, LabOptions};
 use crate::runbook::{RunbookError, Transcript};
 use crate::tenant::TenantConfiguration;
 use crate::topology::Topology;
+use cucumber::gherkin::Step;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -52,10 +53,19 @@ static SPARE: std::sync::Mutex<Vec<Lab>> = std::sync::Mutex::new(Vec::new());
 
 static LABS_STARTED: AtomicUsize = AtomicUsize::new(0);
 static LABS_RESET: AtomicUsize = AtomicUsize::new(0);
+static PUT_BACK: AtomicUsize = AtomicUsize::new(0);
 
-/// How many scenarios of this process got a freshly started lab, and how many a reset one.
-pub fn labs_started_and_reset() -> (usize, usize) {
-    (LABS_STARTED.load(Ordering::Relaxed), LABS_RESET.load(Ordering::Relaxed))
+/// How many scenarios of this process got a freshly started lab, how many a reset one, and how
+/// many opened from a state an earlier scenario kept.
+pub fn labs_started_reset_and_put_back() -> (usize, usize, usize) {
+    (LABS_STARTED.load(Ordering::Relaxed), LABS_RESET.load(Ordering::Relaxed), PUT_BACK.load(Ordering::Relaxed))
+}
+
+/// What an opening step recorded, kept with the lab's state for the scenarios it is put back in.
+#[derive(Clone)]
+struct Recorded {
+    baseline: Option<TenantConfiguration>,
+    transcript: Transcript,
 }
 
 /// Stops the labs kept for reuse: the run is over.
@@ -94,6 +104,12 @@ pub struct LabWorld {
     pub calls: Vec<Result<crate::mediation::CallResult, String>>,
     /// The gateway a fault step stopped.
     pub stopped_gateway: Option<std::net::IpAddr>,
+    /// The text of the scenario's first step, until a step that may open from a kept state
+    /// takes it ([`LabWorld::opens_with`]).
+    pub opening_step: Option<String>,
+    /// The state the lab was put back in instead of a reset, kept after the scenario's first
+    /// step by an earlier scenario: the step's text, and what it recorded.
+    opened_from: Option<(String, Recorded)>,
 }
 
 impl std::fmt::Debug for LabWorld {
@@ -119,6 +135,8 @@ impl LabWorld {
             subject: None,
             calls: Vec::new(),
             stopped_gateway: None,
+            opening_step: None,
+            opened_from: None,
         })
     }
 
@@ -128,7 +146,7 @@ impl LabWorld {
         let plan = plan();
         let spare = SPARE.lock().unwrap().pop();
         let reset = match spare {
-            Some(lab) => match within("the lab to reset", lab.reset()).await {
+            Some(lab) => match within("the lab to reset", self.renew(&lab)).await {
                 Ok(Ok(())) => Some(lab),
                 failed => {
                     let why = match failed {
@@ -161,6 +179,19 @@ impl LabWorld {
         Ok(())
     }
 
+    /// Resets a lab an earlier scenario left: straight to the state kept after this scenario's
+    /// first step where the lab holds one (the step then only takes what it recorded), else
+    /// as it started.
+    async fn renew(&mut self, lab: &Lab) -> Result<(), crate::lab::LabError> {
+        if let Some(first) = self.opening_step.clone() {
+            if let Some(recorded) = lab.put_back::<Recorded>(&first).await? {
+                self.opened_from = Some((first, recorded));
+                return Ok(());
+            }
+        }
+        lab.reset().await
+    }
+
     /// Ends this scenario's use of its lab: kept for the next scenario where the backend resets
     /// it in place and no fault acted on it, stopped otherwise.
     pub async fn stop_lab(&mut self) {
@@ -173,6 +204,34 @@ impl LabWorld {
                 eprintln!("stopping the scenario's lab: {e}");
             }
         }
+    }
+
+    /// Whether `step` is the scenario's first: the lab is then as its start or reset left it, so
+    /// what the step leads to may be kept for later scenarios, or found kept by an earlier one.
+    /// Asked once, by the step itself.
+    pub fn opens_with(&mut self, step: &Step) -> bool {
+        self.opening_step.take().is_some_and(|first| first == step.value)
+    }
+
+    /// Whether the scenario's lab was put back as an earlier scenario kept it after `step`, its
+    /// first ([`LabWorld::keep_after`]); takes what that step recorded then.
+    pub fn opened_after(&mut self, step: &Step) -> bool {
+        let Some((label, recorded)) = self.opened_from.take() else { return false };
+        if label != step.value {
+            return false;
+        }
+        self.baseline = recorded.baseline;
+        self.last_run = Some(LastRun::Done(recorded.transcript));
+        PUT_BACK.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    /// Keeps the lab as `step`, the scenario's first, left it, with the runbook's transcript it
+    /// recorded, for later scenarios of this lab that open with the same step.
+    pub async fn keep_after(&mut self, step: &Step) -> anyhow::Result<()> {
+        let recorded = Recorded { baseline: self.baseline.clone(), transcript: self.transcript()?.clone() };
+        within("the lab's state to be kept", self.lab().keep(&step.value, recorded)).await??;
+        Ok(())
     }
 
     pub fn lab(&self) -> &Lab {

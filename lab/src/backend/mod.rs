@@ -146,6 +146,22 @@ pub trait Backend: Send + Sync {
         Err(BackendError::NoReset)
     }
 
+    /// Keeps the tenant, the appliances and lab time as they stand now under `label`, for
+    /// [`Backend::put_back`] (replacing what was kept under it). DNS servers and client hosts
+    /// are not kept: a put-back starts them as the plan does, as a reset does, so a caller keeps
+    /// a state only where they are still as the last start or reset left them. False where the
+    /// backend keeps no states (nothing is kept).
+    async fn keep(&self, _label: &str) -> Result<bool, BackendError> {
+        Ok(false)
+    }
+
+    /// Puts the lab back as it was kept under `label`, as [`Backend::reset`] puts it back as
+    /// it started; false when nothing is kept under it. The lab is not ready until the caller
+    /// has waited as after a start.
+    async fn put_back(&self, _label: &str) -> Result<bool, BackendError> {
+        Ok(false)
+    }
+
     /// Stops every role and removes what the lab created (except where asked to keep it).
     async fn stop(&self) -> Result<(), BackendError>;
 

@@ -50,7 +50,7 @@ struct Inner {
     members: Mutex<BTreeMap<u64, Member>>,
     progressed: Notify,
     next_id: AtomicU64,
-    /// How many times the clock went back to zero ([`Clock::rewind`]).
+    /// How many times the clock was put back ([`Clock::put_back_to`]).
     rewinds: AtomicU64,
 }
 
@@ -110,15 +110,22 @@ impl Clock {
         self.inner.now.subscribe()
     }
 
-    /// Puts lab time back at zero, for a lab put back as it started (a reset). Every participant
-    /// still on the clock owes its work from zero again, and its next [`Participant::changed`]
-    /// returns zero: it must start its schedule over (it cannot tell from the time alone). Only
-    /// while no advance runs, and after every participant caught up (the caller settled the
-    /// clock), so no work is in flight across the jump.
+    /// Puts lab time back at zero, for a lab put back as it started (a reset).
     pub fn rewind(&self) {
+        self.put_back_to(Duration::ZERO);
+    }
+
+    /// Sets lab time to `t`, earlier or later than now, for a lab put back as it stood at `t`
+    /// (a reset, or a state kept during a scenario). No work due between now and `t` is done:
+    /// every participant still on the clock owes its work from `t` again, and its next
+    /// [`Participant::next_move`] is [`Move::PutBack`], since it cannot tell from the time alone
+    /// (a later instant looks like an advance). Only while no advance runs, and after every
+    /// participant caught up (the caller settled the clock), so no work is in flight across the
+    /// jump.
+    pub fn put_back_to(&self, t: Duration) {
         let members = &mut *self.inner.members.lock().unwrap();
         self.inner.rewinds.fetch_add(1, Ordering::SeqCst);
-        self.inner.now.send_replace(Duration::ZERO);
+        self.inner.now.send_replace(t);
         for member in members.values_mut() {
             member.done = None;
             member.next_due = None;
@@ -317,19 +324,24 @@ impl Participant {
     }
 
     /// Waits until the clock has moved to an instant where this participant has work (or, if
-    /// it announced none, any move), or went back to zero; returns the new lab time.
+    /// it announced none, any move), or was put back; returns the new lab time.
     pub async fn changed(&mut self) -> Duration {
+        self.next_move().await.at()
+    }
+
+    /// Like [`Participant::changed`], saying whether the clock moved on or was put back.
+    pub async fn next_move(&mut self) -> Move {
         loop {
             let now = self.clock.now();
             let rewinds = self.clock.inner.rewinds.load(Ordering::SeqCst);
             if rewinds != self.rewinds {
                 self.rewinds = rewinds;
                 self.seen = now;
-                return now;
+                return Move::PutBack(now);
             }
             if now > self.seen {
                 self.seen = now;
-                return now;
+                return Move::Forward(now);
             }
             self.wake.notified().await;
         }
@@ -354,6 +366,24 @@ impl Participant {
 
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+}
+
+/// How the clock moved for a participant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// On to this instant: the work due up to it is owed.
+    Forward(Duration),
+    /// Put back at this instant (earlier or later than before): the participant starts its
+    /// schedule over from there, owing nothing before it.
+    PutBack(Duration),
+}
+
+impl Move {
+    pub fn at(self) -> Duration {
+        match self {
+            Move::Forward(t) | Move::PutBack(t) => t,
+        }
     }
 }
 
@@ -422,6 +452,42 @@ mod tests {
         clock.advance(Duration::from_secs(3600)).await.unwrap();
         let hours: Vec<u64> = done.lock().unwrap().iter().map(|d| d.as_secs() / 3600).collect();
         assert_eq!(hours, [1, 2, 1], "after the rewind the first hour's work is due again, and only it");
+        worker.abort();
+    }
+
+    #[tokio::test]
+    async fn a_clock_put_back_to_a_later_instant_owes_nothing_before_it() {
+        let clock = Clock::new();
+        let mut p = clock.participant("sync every hour");
+        let done = Arc::new(Mutex::new(Vec::new()));
+        let log = done.clone();
+        let worker = tokio::spawn(async move {
+            let hour = Duration::from_secs(3600);
+            let mut now = p.now();
+            let mut next = hour;
+            loop {
+                while next <= now {
+                    log.lock().unwrap().push(next);
+                    next += hour;
+                }
+                p.due_at(Some(next));
+                p.caught_up(now);
+                now = match p.next_move().await {
+                    Move::Forward(t) => t,
+                    Move::PutBack(t) => {
+                        next = Duration::from_secs((t.as_secs() / 3600 + 1) * 3600);
+                        t
+                    }
+                };
+            }
+        });
+        clock.advance(Duration::from_secs(3600)).await.unwrap();
+        clock.put_back_to(Duration::from_secs(5 * 3600));
+        assert_eq!(clock.now(), Duration::from_secs(5 * 3600));
+        clock.settle().await.unwrap();
+        clock.advance(Duration::from_secs(3600)).await.unwrap();
+        let hours: Vec<u64> = done.lock().unwrap().iter().map(|d| d.as_secs() / 3600).collect();
+        assert_eq!(hours, [1, 6], "put forward to 5 h, the hours between are not owed; the sixth is");
         worker.abort();
     }
 

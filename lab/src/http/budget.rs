@@ -34,8 +34,8 @@ use tokio_util::sync::CancellationToken;
 pub const BASE_RESERVE: u64 = 16;
 /// Descriptors each serving role keeps besides its served connections: its listener, and a
 /// newcomer accepted while it waits for room. A role's store file and its calls out are not
-/// counted per role: a LocalStore is open only while written (at most 32 at once in a process,
-/// `mediation::replication::CONCURRENT_SYNCS`), and calls go out on kept pools, which reserve
+/// counted per role: a LocalStore is open only while written (at most 32 syncs at once in a
+/// process, `mediation::CONCURRENT_PULLS`, and a reset's few threads), and calls go out on kept pools, which reserve
 /// their own ([`Budget::keep`]); the rest of this reserve covers them, since a role holds one
 /// descriptor (its listener) while no newcomer waits. (A lone Mediation Server holds 13
 /// descriptors in all besides its served connections; the embedded lab of 200 × 16 appliances

@@ -23,9 +23,13 @@ use super::budget::{Budget, KeptReserve};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-/// How many idle connections a pool to one peer keeps: at most this many requests to the peer
-/// are in flight at once from one lab's appliances, so more would never be reused.
+/// How many idle connections a pool to one peer keeps: the lab's steps and status reads ask a
+/// single-port role at most this many things at once, so more would never be reused.
 pub const MAX_IDLE: usize = 32;
+
+/// How many idle connections the pool to a lab's tenant keeps: its appliances' syncs have at
+/// most this many requests in flight at once (pulls, and contact reports waiting for commits).
+pub const TO_TENANT: usize = crate::mediation::CONCURRENT_PULLS + crate::mediation::CONCURRENT_REPORTS;
 
 /// How many idle connections the Mediation Servers' pool keeps to each of them: the lab asks
 /// many Mediation Servers at once but each rarely twice at once, and thousands of them share the
@@ -53,6 +57,11 @@ impl PooledClient {
 /// The pool for `base` (e.g. `http://127.0.0.1:41000`) shared with every other holder, or `None`
 /// when `base` is not on loopback (see the module's header) or the budget has no room for it.
 pub fn for_peer(base: &str) -> Option<PooledClient> {
+    for_peer_keeping(base, MAX_IDLE)
+}
+
+/// As [`for_peer`], a new pool keeping up to `idle` connections (an existing one stays as it is).
+pub fn for_peer_keeping(base: &str, idle: usize) -> Option<PooledClient> {
     if !on_loopback(base) {
         return None;
     }
@@ -60,7 +69,7 @@ pub fn for_peer(base: &str) -> Option<PooledClient> {
     if let Some(client) = pools.get(base).and_then(Weak::upgrade) {
         return Some(PooledClient { client });
     }
-    let reserve = Budget::process().keep(MAX_IDLE as u64);
+    let reserve = Budget::process().keep(idle as u64);
     let idle = reserve.granted() as usize;
     if idle == 0 {
         return None;
@@ -93,12 +102,12 @@ pub fn for_peers<'a>(bases: impl IntoIterator<Item = &'a str>) -> Option<PooledC
 
 /// How many embedded labs of `appliances` Mediation Servers and `single_port_roles` other
 /// roles this process can run at once with every connection each lab keeps
-/// (`backend::embedded`: [`MAX_IDLE`] to each single-port role, [`IDLE_PER_MEDIATION_SERVER`]
-/// to each Mediation Server) within its descriptors. Beyond it a lab's Mediation Servers are
+/// (`backend::embedded`: [`MAX_IDLE`] to each single-port role but the tenant, [`TO_TENANT`] to
+/// it, [`IDLE_PER_MEDIATION_SERVER`] to each Mediation Server) within its descriptors. Beyond it a lab's Mediation Servers are
 /// reached a connection per request, which at 3,200 of them cost tens of thousands of
 /// connections per rehearsal.
 pub fn labs_keeping_all(appliances: usize, single_port_roles: usize) -> usize {
-    let kept = appliances * IDLE_PER_MEDIATION_SERVER + single_port_roles * MAX_IDLE;
+    let kept = appliances * IDLE_PER_MEDIATION_SERVER + single_port_roles.saturating_sub(1) * MAX_IDLE + TO_TENANT;
     Budget::process().groups_keeping_all((appliances + single_port_roles) as u64, kept as u64) as usize
 }
 

@@ -7,6 +7,7 @@ mod clients;
 mod dns_servers;
 mod dns_status;
 mod error;
+mod kept;
 mod lab_file;
 mod options;
 mod runbook;
@@ -38,6 +39,8 @@ pub struct Lab {
     /// The first fault injected through this handle: a fault may act outside the roles (a cut
     /// link, a restarted container), which a reset does not undo, so such a lab is not reused.
     fault: std::sync::Mutex<Option<String>>,
+    /// What the driver remembered with each state it kept ([`Lab::keep`]), by label.
+    kept: kept::Memos,
 }
 
 impl Lab {
@@ -46,7 +49,7 @@ impl Lab {
     pub async fn start(topology: Topology, options: LabOptions) -> Result<Lab, LabError> {
         let secrets = Secrets::generate(&topology);
         let backend = options.backend.start(&topology, &secrets, &options.start_options()).await?;
-        let lab = Lab { topology, secrets, backend, fault: Default::default() };
+        let lab = Lab { topology, secrets, backend, fault: Default::default(), kept: Default::default() };
         let ready = async {
             // Appliances the plan cuts off start without their link to the tenant.
             for (_, a) in lab.topology.appliances().filter(|(_, a)| a.cut) {
@@ -72,7 +75,7 @@ impl Lab {
             }
             other => other.into(),
         })?;
-        Ok(Lab { topology, secrets: file.secrets, backend, fault: Default::default() })
+        Ok(Lab { topology, secrets: file.secrets, backend, fault: Default::default(), kept: Default::default() })
     }
 
     /// Writes `<dir>/lab.json` so that other commands find this lab.

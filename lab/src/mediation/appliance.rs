@@ -55,7 +55,7 @@ impl Appliance {
     pub fn new(config: ApplianceConfig, clock: Clock, file: LocalStoreFile, store: LocalStore) -> Appliance {
         // The lab's appliances share kept-alive connections to their tenant when it is on
         // loopback: a sync is then two requests, not two connections as well.
-        let pool = crate::http::pool::for_peer(&config.tenant_url);
+        let pool = crate::http::pool::for_peer_keeping(&config.tenant_url, crate::http::pool::TO_TENANT);
         let mut tenant = TenantRemote::new(&config.tenant_url, &config.credential)
             .with_timeout(super::replication::TENANT_REQUEST_TIMEOUT);
         if let Some(pool) = &pool {
@@ -163,6 +163,7 @@ impl Appliance {
     }
 
     async fn try_sync(&self, now: Duration) -> Result<(), SyncFailure> {
+        let pulling = super::replication::pull_slot().await;
         if !self.replication.lock().unwrap().registered {
             self.link()?;
             let registration = self.registration(false);
@@ -178,6 +179,8 @@ impl Appliance {
             tenant_answered: true,
             forget_registration: false,
         })?;
+        drop(pulling);
+        let _reporting = super::replication::report_slot().await;
         self.link()?;
         let contact = ApplianceContact { name: self.config.name.clone(), at: now, replicated_version: version };
         self.tenant.report_contact(&contact).await.map_err(SyncFailure::from_tenant)

@@ -21,6 +21,7 @@ mod gateway;
 mod localstore;
 mod remote;
 mod replication;
+pub use replication::{CONCURRENT_PULLS, CONCURRENT_REPORTS};
 mod routes;
 pub(crate) mod schedule;
 mod status;
@@ -197,11 +198,11 @@ impl MediationServer {
         self.appliance.local_store()
     }
 
-    /// Puts the appliance back as it stood just after its first sync, when a lab's checkpoint
-    /// was taken: `store` in its LocalStore (file and memory), registered, no fault, no call
-    /// taken. The clock's rewind then puts its next sync back on schedule. Only a lab reset,
-    /// which puts the tenant's records back beside it, may call this, and only while no sync
-    /// runs (the clock settled).
+    /// Puts the appliance back as it stood when a lab's state was kept (after its first sync, or
+    /// later): `store` in its LocalStore (file and memory), registered, no fault, no call
+    /// taken. The clock's put-back then puts its next sync back on schedule. Only a lab put
+    /// back, which puts the tenant's records back beside it, may call this, and only while no
+    /// sync runs (the clock settled).
     pub fn put_back(&self, store: &LocalStore) -> Result<(), LocalStoreError> {
         self.appliance.put_back(store)
     }

@@ -48,7 +48,7 @@ fn json(value: impl serde::Serialize) -> Value {
 
 /// Every state of the lab a scenario can observe, by part. An embedded lab's one client host
 /// serves every site from the start, so only a containers lab's client hosts come and go.
-async fn observe(lab: &Lab, hosts_come_and_go: bool) -> BTreeMap<&'static str, Value> {
+pub async fn observe(lab: &Lab, hosts_come_and_go: bool) -> BTreeMap<&'static str, Value> {
     let topology = lab.topology().clone();
     let (zone, _) = zone_and_host(&topology);
     let mut seen = BTreeMap::new();
@@ -89,7 +89,7 @@ async fn observe(lab: &Lab, hosts_come_and_go: bool) -> BTreeMap<&'static str, V
 }
 
 /// What a scenario may do: every part of the lab it can change, changed.
-async fn change_everything(lab: &Lab) {
+pub async fn change_everything(lab: &Lab) {
     let topology = lab.topology().clone();
     let (zone, host) = zone_and_host(&topology);
     let url = topology.service_url();

@@ -1,28 +1,37 @@
 //! Resetting an embedded lab: it is put back as it stood the moment it became ready, instead of
-//! being stopped and another started (docs/design/backends.md, "Reset in place").
+//! being stopped and another started (docs/design/backends.md, "Reset in place"); and putting it
+//! back as it stood at another moment kept on the way ("Kept states").
 //!
 //! A fresh lab's state is what its start left: the tenant's store with every appliance
 //! registered and its first contact, every LocalStore after its first sync, lab time zero, DNS
-//! servers configured from the plan, no client signed in. The tenant's store and the LocalStores
-//! are kept when the lab becomes ready and put back; DNS servers and the client host start
-//! afresh from the plan. Appliances are put back in place, still serving: restarting thousands
-//! of them, or repeating their first syncs, would cost as much as a start.
+//! servers configured from the plan, no client signed in. The tenant's store, the LocalStores and
+//! lab time are kept (when the lab becomes ready, and when asked) and put back; DNS servers and
+//! the client host start afresh from the plan. Appliances are put back in place, still serving:
+//! restarting thousands of them, or repeating their syncs, would cost as much as a start.
 
 use super::Embedded;
 use crate::backend::BackendError;
 use crate::mediation::LocalStore;
 use crate::tenant::{TenantRemote, TenantState};
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The label of the state the lab became ready in, which a reset puts back.
+pub const START: &str = "";
 
 pub struct Checkpoint {
     tenant: TenantState,
-    appliances: BTreeMap<String, LocalStore>,
+    appliances: Arc<BTreeMap<String, LocalStore>>,
+    at: Duration,
 }
 
 impl Embedded {
-    /// Keeps what [`Embedded::put_back`] restores. Called once the lab is ready: every
-    /// appliance has synced and the tenant has recorded it.
-    pub(super) async fn take_checkpoint(&self) -> Result<(), BackendError> {
+    /// Keeps what [`Embedded::restore_checkpoint`] restores under `label`, replacing what it held. The
+    /// clock must be settled: every appliance has done its syncs due so far, and the tenant has
+    /// recorded them.
+    pub(super) async fn take_checkpoint(&self, label: &str) -> Result<(), BackendError> {
+        let at = self.clock.now();
         let tenant = TenantRemote::new(self.endpoints.tenant.clone(), self.secrets.admin.clone());
         let configuration = tenant.configuration().await?;
         let appliances = tenant.appliances().await?;
@@ -30,16 +39,17 @@ impl Embedded {
             configuration,
             appliances: appliances.into_iter().map(|r| (r.name.to_ascii_lowercase(), r)).collect(),
         };
-        let appliances = self.appliances.checkpoint().await;
-        *self.checkpoint.lock().await = Some(Checkpoint { tenant, appliances });
+        let appliances = Arc::new(self.appliances.checkpoint().await);
+        self.checkpoints.lock().await.insert(label.to_string(), Checkpoint { tenant, appliances, at });
         Ok(())
     }
 
-    /// Puts the kept state back and lab time at zero, and serves the tenant, DNS servers and
-    /// client host again on the same ports. The caller then waits for readiness as after a start.
-    pub(super) async fn put_back(&self) -> Result<(), BackendError> {
-        let checkpoint = self.checkpoint.lock().await;
-        let checkpoint = checkpoint.as_ref().ok_or(BackendError::NoReset)?;
+    /// Puts the state kept under `label` back, lab time with it, and serves the tenant, DNS
+    /// servers and client host again on the same ports; false when nothing is kept under it.
+    /// The caller then waits for readiness as after a start.
+    pub(super) async fn restore_checkpoint(&self, label: &str) -> Result<bool, BackendError> {
+        let checkpoints = self.checkpoints.lock().await;
+        let Some(checkpoint) = checkpoints.get(label) else { return Ok(false) };
         // Work the last scenario left in flight (a step that gave up mid-advance) ends first.
         self.clock.settle().await?;
         self.client_host.stop().await;
@@ -48,7 +58,7 @@ impl Embedded {
         }
         self.tenant.stop().await;
         self.appliances.restore(&checkpoint.appliances).await?;
-        self.clock.rewind();
+        self.clock.put_back_to(checkpoint.at);
 
         let tenant_data = self.tenant.data_dir().ok_or_else(|| lost("the tenant", "it has no data directory"))?;
         crate::tenant::Store::replace_with(tenant_data, &checkpoint.tenant)
@@ -67,7 +77,8 @@ impl Embedded {
                 _ => {}
             }
         }
-        self.client_host.serve_again().await
+        self.client_host.serve_again().await?;
+        Ok(true)
     }
 }
 

@@ -52,8 +52,9 @@ pub struct Embedded {
     tasks: tokio::sync::Mutex<JoinSet<()>>,
     /// The first role task that ended in error.
     failure: tokio::sync::watch::Receiver<Option<RoleFailure>>,
-    /// What a reset puts back: the lab as it stood when it became ready.
-    checkpoint: tokio::sync::Mutex<Option<checkpoint::Checkpoint>>,
+    /// What a reset puts back (the lab as it stood when it became ready, [`checkpoint::START`]),
+    /// and the states kept since, by label.
+    checkpoints: tokio::sync::Mutex<BTreeMap<String, checkpoint::Checkpoint>>,
     /// Removed on stop unless the lab was started in a kept directory.
     _scratch: Option<tempfile::TempDir>,
     /// Kept-alive connections to the roles that answer on one port each (tenant, client host,
@@ -186,12 +187,13 @@ impl Embedded {
         // times at scale; a connection each filled the kernel's connection tracking. The
         // Mediation Servers share one pool, an idle connection each, for as many of them as the
         // process's descriptors allow (`http::pool`).
-        let single_port_roles = [&endpoints.tenant, &endpoints.dns_admin]
+        let single_port_roles = [&endpoints.dns_admin]
             .into_iter()
             .chain(endpoints.clients.values())
             .chain(endpoints.dns_servers.iter().map(|d| &d.admin));
         let mut kept_connections: Vec<_> =
             single_port_roles.filter_map(|url| crate::http::pool::for_peer(url)).collect();
+        kept_connections.extend(crate::http::pool::for_peer_keeping(&endpoints.tenant, crate::http::pool::TO_TENANT));
         kept_connections.extend(crate::http::pool::for_peers(endpoints.appliances.values().map(String::as_str)));
         let embedded = Embedded {
             clock,
@@ -206,7 +208,7 @@ impl Embedded {
             shutdown,
             tasks: tokio::sync::Mutex::new(tasks),
             failure,
-            checkpoint: Default::default(),
+            checkpoints: Default::default(),
             _scratch: scratch,
             _kept_connections: kept_connections,
         };
@@ -269,7 +271,7 @@ impl Backend for Embedded {
     }
 
     async fn checkpoint(&self) -> Result<(), BackendError> {
-        self.take_checkpoint().await
+        self.take_checkpoint(checkpoint::START).await
     }
 
     fn resets(&self) -> bool {
@@ -277,7 +279,20 @@ impl Backend for Embedded {
     }
 
     async fn reset(&self) -> Result<(), BackendError> {
-        self.put_back().await
+        match self.restore_checkpoint(checkpoint::START).await? {
+            true => Ok(()),
+            false => Err(BackendError::NoReset),
+        }
+    }
+
+    async fn keep(&self, label: &str) -> Result<bool, BackendError> {
+        self.clock.settle().await?;
+        self.take_checkpoint(label).await?;
+        Ok(true)
+    }
+
+    async fn put_back(&self, label: &str) -> Result<bool, BackendError> {
+        self.restore_checkpoint(label).await
     }
 
     async fn role_failed(&self) -> RoleFailure {
