@@ -99,12 +99,7 @@ async fn scenario(dir: &std::path::Path, topology: &Topology, id: &str) {
     let oslo: IpAddr = "10.72.1.77".parse().unwrap();
     let answer = lab.resolve(&topology.tenant.service_name, oslo, Transport::Udp).await.expect("DNS answers");
     assert_eq!(answer, Answer::Addresses(vec!["10.72.1.20".parse().unwrap()]));
-    let lines = format!(
-        "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {}\n\
-         $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\n\
-         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n",
-        topology.service_url()
-    );
+    let lines = support::enable_lines(topology);
     lab.run_runbook(&lines, &RunOn::AdminSession).await.expect("the tenant takes the enable lines");
     let before = lab.now().await.expect("lab time");
     lab.advance(Duration::from_secs(12 * 3600)).await.expect("lab time moves without the stopped appliance");

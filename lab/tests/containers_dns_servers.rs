@@ -39,14 +39,6 @@ async fn resolve(lab: &Lab, name: &str, from: IpAddr) -> Option<Answer> {
     lab.resolve(name, from, Transport::Udp).await.ok()
 }
 
-fn enable_lines(url: &str) -> String {
-    format!(
-        "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n\
-         $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\n\
-         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n"
-    )
-}
-
 /// The lab time a DNS server's own clock shows.
 async fn server_time(lab: &Lab, name: &str) -> Duration {
     let server = lab.endpoints().dns_servers.iter().find(|d| d.name == name).cloned().expect("a DNS server of the lab");
@@ -112,7 +104,7 @@ async fn scenario(lab: &Lab, topology: &Topology) {
     // Each site's clients get their own site's Mediation Server, from their own server.
     assert_eq!(resolve(lab, &service, lisbon).await, Some(addresses(&["10.61.1.20"])));
     assert_eq!(resolve(lab, &service, oslo).await, Some(addresses(&["10.62.1.20"])));
-    run(lab, &enable_lines(&topology.service_url())).await;
+    run(lab, &support::enable_lines(topology)).await;
     lab.pass_replication_window().await.expect("the tenant's settings reach the appliances");
     lab.sign_in("lis-user", lisbon).await.expect("sign in at Lisbon");
     lab.sign_in("osl-user", oslo).await.expect("sign in at Oslo");

@@ -72,12 +72,7 @@ async fn scenario(lab: &Lab, topology: &Topology, id: &str) {
         assert!(par_legs.contains(&leg), "par-cce1 was expected at {leg}: {par_legs:?}");
     }
 
-    let lines = format!(
-        "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {}\n\
-         $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\n\
-         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n",
-        topology.service_url()
-    );
+    let lines = support::enable_lines(topology);
     lab.run_runbook(&lines, &RunOn::AdminSession).await.expect("the enable lines run");
     lab.pass_replication_window().await.expect("the settings reach every appliance");
 

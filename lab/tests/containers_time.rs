@@ -14,15 +14,6 @@ use std::time::Duration;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
-/// The deployment guide's enabling lines with the planned service URL.
-fn enable_lines(url: &str) -> String {
-    format!(
-        "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n\
-         $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\n\
-         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n"
-    )
-}
-
 /// Disabling media bypass temporarily: the URL stays.
 const DISABLE_LINES: &str = "$mediabypass = New-CsNetworkMediaBypassConfiguration -Enabled $false\n\
 Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n";
@@ -48,7 +39,7 @@ async fn decisions_after(backend: BackendKind, moves: &[Duration]) -> Decisions 
     let lab =
         Lab::start(topology.clone(), LabOptions { backend, ..LabOptions::default() }).await.expect("the lab starts");
     let result = async {
-        lab.run_runbook(&enable_lines(&topology.service_url()), &RunOn::AdminSession)
+        lab.run_runbook(&support::enable_lines(&topology), &RunOn::AdminSession)
             .await
             .expect("enable")
             .into_result()

@@ -30,13 +30,7 @@ async fn a_reset_lab_forgets_what_its_dns_servers_replicated() {
 async fn a_kept_state_is_put_back_whole_and_the_lab_goes_on_from_it() {
     let topology = Topology::seed();
     let lab = Lab::start(topology.clone(), LabOptions::default()).await.expect("the lab starts");
-    let enable = format!(
-        "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {}\n\
-         $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\n\
-         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n",
-        topology.service_url()
-    );
-    lab.run_runbook(&enable, &RunOn::AdminSession).await.expect("enable");
+    lab.run_runbook(&support::enable_lines(&topology), &RunOn::AdminSession).await.expect("enable");
     lab.pass_replication_window().await.expect("replication");
     let kept = support::fresh::observe(&lab, false).await;
     let kept_contacts = contacts(&lab).await;

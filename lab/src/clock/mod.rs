@@ -420,30 +420,39 @@ impl Drop for Participant {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_rewound_clock_has_every_participant_start_over_from_zero() {
-        let clock = Clock::new();
+    /// A participant with work due every whole hour, logging the hours it did; put back, it owes
+    /// the hours after the instant it was put back at.
+    fn hourly(clock: &Clock) -> (tokio::task::JoinHandle<()>, Arc<Mutex<Vec<Duration>>>) {
         let mut p = clock.participant("sync every hour");
         let done = Arc::new(Mutex::new(Vec::new()));
         let log = done.clone();
         let worker = tokio::spawn(async move {
-            let hour = Duration::from_secs(3600);
+            let after = |t: Duration| Duration::from_secs((t.as_secs() / 3600 + 1) * 3600);
             let mut now = p.now();
-            let mut next = hour;
+            let mut next = after(now);
             loop {
                 while next <= now {
                     log.lock().unwrap().push(next);
-                    next += hour;
+                    next = after(next);
                 }
                 p.due_at(Some(next));
                 p.caught_up(now);
-                let moved = p.changed().await;
-                if moved < now {
-                    next = hour;
-                }
-                now = moved;
+                now = match p.next_move().await {
+                    Move::Forward(t) => t,
+                    Move::PutBack(t) => {
+                        next = after(t);
+                        t
+                    }
+                };
             }
         });
+        (worker, done)
+    }
+
+    #[tokio::test]
+    async fn a_rewound_clock_has_every_participant_start_over_from_zero() {
+        let clock = Clock::new();
+        let (worker, done) = hourly(&clock);
         clock.advance(Duration::from_secs(2 * 3600)).await.unwrap();
         clock.rewind();
         assert_eq!(clock.now(), Duration::ZERO);
@@ -458,29 +467,7 @@ mod tests {
     #[tokio::test]
     async fn a_clock_put_back_to_a_later_instant_owes_nothing_before_it() {
         let clock = Clock::new();
-        let mut p = clock.participant("sync every hour");
-        let done = Arc::new(Mutex::new(Vec::new()));
-        let log = done.clone();
-        let worker = tokio::spawn(async move {
-            let hour = Duration::from_secs(3600);
-            let mut now = p.now();
-            let mut next = hour;
-            loop {
-                while next <= now {
-                    log.lock().unwrap().push(next);
-                    next += hour;
-                }
-                p.due_at(Some(next));
-                p.caught_up(now);
-                now = match p.next_move().await {
-                    Move::Forward(t) => t,
-                    Move::PutBack(t) => {
-                        next = Duration::from_secs((t.as_secs() / 3600 + 1) * 3600);
-                        t
-                    }
-                };
-            }
-        });
+        let (worker, done) = hourly(&clock);
         clock.advance(Duration::from_secs(3600)).await.unwrap();
         clock.put_back_to(Duration::from_secs(5 * 3600));
         assert_eq!(clock.now(), Duration::from_secs(5 * 3600));

@@ -92,13 +92,7 @@ pub async fn observe(lab: &Lab, hosts_come_and_go: bool) -> BTreeMap<&'static st
 pub async fn change_everything(lab: &Lab) {
     let topology = lab.topology().clone();
     let (zone, host) = zone_and_host(&topology);
-    let url = topology.service_url();
-    let enable = format!(
-        "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n\
-         $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\n\
-         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n"
-    );
-    lab.run_runbook(&enable, &RunOn::AdminSession).await.expect("enable");
+    lab.run_runbook(&super::enable_lines(&topology), &RunOn::AdminSession).await.expect("enable");
     lab.pass_replication_window().await.expect("replication");
     let outside = topology.outside.subnets.first().expect("an outside subnet");
     let dns = format!(

@@ -240,3 +240,13 @@ pub fn succeed(program: &str, args: &[&str]) {
         .unwrap_or_else(|e| panic!("{program} must be installed for this test: {e}"));
     assert!(out.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The deployment guide's enabling lines, with the plan's service URL.
+pub fn enable_lines(topology: &Topology) -> String {
+    let url = topology.service_url();
+    format!(
+        "Set-CsTenantHybridConfiguration -HybridConfigServiceInternalUrl {url}\n\
+         $mediabypass = New-CsNetworkMediaBypassConfiguration -AlwaysBypass $true -Enabled $true\n\
+         Set-CsNetworkConfiguration -MediaBypassSettings $mediabypass\n"
+    )
+}

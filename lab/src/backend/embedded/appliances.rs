@@ -152,7 +152,10 @@ impl Appliances {
             }));
         }
         for part in putting_back {
-            part.await.map_err(|e| lost("of the lab", format!("putting it back failed: {e}")))??;
+            part.await.map_err(|e| BackendError::Checkpoint {
+                part: "the appliances".into(),
+                reason: format!("putting their LocalStores back failed: {e}"),
+            })??;
         }
         Ok(())
     }
