@@ -28,7 +28,25 @@ async fn a_reset_lab_forgets_what_its_dns_servers_replicated() {
 /// would have: the next window brings each exactly one more sync, at its own offset.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kept_state_is_put_back_whole_and_the_lab_goes_on_from_it() {
-    let topology = Topology::seed();
+    a_kept_state_is_put_back_whole(Topology::seed()).await;
+}
+
+/// Several DNS servers replicating through AD: a put-back starts them in a new forest, as at the
+/// kept instant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_state_is_put_back_whole_with_several_dns_servers() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/two-dns-servers.toml");
+    a_kept_state_is_put_back_whole(Topology::load(std::path::Path::new(path)).expect("the fixture loads")).await;
+}
+
+/// A /23 site split between two client subnets, a site half covered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_state_is_put_back_whole_on_a_split_23() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/globex/topology.toml");
+    a_kept_state_is_put_back_whole(Topology::load(std::path::Path::new(path)).expect("the example loads")).await;
+}
+
+async fn a_kept_state_is_put_back_whole(topology: Topology) {
     let lab = Lab::start(topology.clone(), LabOptions::default()).await.expect("the lab starts");
     lab.run_runbook(&support::enable_lines(&topology), &RunOn::AdminSession).await.expect("enable");
     lab.pass_replication_window().await.expect("replication");
