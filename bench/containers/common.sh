@@ -3,7 +3,7 @@
 # blackhole routes over the plan's subnets (SHIELD), so that while no lab bridge holds them,
 # nothing for them leaves through the default route. The caller removes SHIELD's routes.
 if [ -z "${BIN:-}" ]; then
-  cargo build -q --release --bin bypass-lab
+  cargo build -q --release --features containers --bin bypass-lab
   BIN=$(ls -t target/*/release/bypass-lab target/release/bypass-lab 2>/dev/null | head -1)
 fi
 PLAN=${PLAN:-bench/containers/northwind.toml}

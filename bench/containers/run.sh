@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 # The first run builds the static binary and the image (minutes); the figures are for warm starts.
-cargo bench -q -p bypass-lab --bench containers 2>&1 | grep -E '^bench'
+cargo bench -q -p bypass-lab --features containers --bench containers 2>&1 | grep -E '^bench'
 

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export RUSTFLAGS="${RUSTFLAGS:--C target-feature=+crt-static}"
 export CARGO_BUILD_TARGET="${CARGO_BUILD_TARGET:-x86_64-unknown-linux-gnu}"
-cargo build -q --release
+cargo build -q --release --features containers
 bin="${CARGO_TARGET_DIR:-$PWD/target}/$CARGO_BUILD_TARGET/release/bypass-lab"
 plans=("$@")
 [ ${#plans[@]} -gt 0 ] || plans=(10x4 25x8)

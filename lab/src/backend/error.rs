@@ -73,9 +73,17 @@ pub enum BackendError {
     RoleExited { container: String, url: String, code: i64, cause: String },
     #[error("container {container} did not answer {url} within {}s; last: {last}", waited.as_secs())]
     RoleSilent { container: String, url: String, waited: Duration, last: String },
+    /// This binary was built without the `containers` feature, which drives Docker.
+    #[error(
+        "{wanted} needs the containers backend, which this bypass-lab was built without: build it with \
+         `cargo build --release --features containers` (or run `cargo run --release --features containers -- ...`)"
+    )]
+    ContainersNotBuilt { wanted: String },
+    #[cfg(feature = "containers")]
     #[error("the containers backend needs a running Docker engine (DOCKER_HOST or /var/run/docker.sock)")]
     DockerUnavailable(#[source] bollard::errors::Error),
     /// The Docker engine refused or failed `action`.
+    #[cfg(feature = "containers")]
     #[error("{action}")]
     Docker {
         action: String,
@@ -86,6 +94,7 @@ pub enum BackendError {
     ImageBuild { image: String, message: String },
     #[error("image {image} was built but the engine does not list it")]
     ImageNotListed { image: String },
+    #[cfg(feature = "containers")]
     #[error(transparent)]
     StaticBinary(#[from] super::containers::image::StaticBinaryError),
     #[error("no appliance named '{0}' in this lab")]

@@ -2,6 +2,7 @@
 //! how a lab starts, what it needs first (the containers' image), and how many labs may run
 //! at once. The one place that branches on the kind, so nothing above `backend/` has to.
 
+#[cfg(feature = "containers")]
 use super::containers::{Containers, Owner};
 use super::embedded::Embedded;
 use super::{Backend, BackendError};
@@ -12,7 +13,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "containers")]
 pub use super::containers::Turn;
+#[cfg(not(feature = "containers"))]
+pub use super::without_containers::Turn;
 
 /// How long a run may wait for its turn when the environment says so: `cargo test` has no
 /// `--wait`.
@@ -115,7 +119,13 @@ impl BackendKind {
     pub async fn prepare(self, progress: &(dyn Fn(&str) + Send + Sync)) -> Result<Option<String>, BackendError> {
         match self {
             BackendKind::Embedded => Ok(None),
+            #[cfg(feature = "containers")]
             BackendKind::Containers => Ok(Some(super::containers::image::build_image(progress).await?)),
+            #[cfg(not(feature = "containers"))]
+            BackendKind::Containers => {
+                let _ = progress;
+                Err(super::without_containers::refusal("a containers lab"))
+            }
         }
     }
 
@@ -131,7 +141,13 @@ impl BackendKind {
     ) -> Result<Turn, BackendError> {
         match self {
             BackendKind::Embedded => Ok(Turn::none()),
+            #[cfg(feature = "containers")]
             BackendKind::Containers => super::containers::take_turn(topology, wait, progress).await,
+            #[cfg(not(feature = "containers"))]
+            BackendKind::Containers => {
+                let _ = (topology, wait, progress);
+                Err(super::without_containers::refusal("a containers lab"))
+            }
         }
     }
 
@@ -148,6 +164,9 @@ impl BackendKind {
                     .await?;
                 Ok(Box::new(lab))
             }
+            #[cfg(not(feature = "containers"))]
+            BackendKind::Containers => Err(super::without_containers::refusal("a containers lab")),
+            #[cfg(feature = "containers")]
             BackendKind::Containers => {
                 let owner = options.lab_file.as_deref().map_or_else(Owner::this_process, Owner::lab_file);
                 let progress = options.progress.clone();
@@ -164,6 +183,9 @@ impl BackendKind {
     pub async fn remove_this_process_labs(self) -> Result<Vec<String>, BackendError> {
         match self {
             BackendKind::Embedded => Ok(vec![]),
+            #[cfg(not(feature = "containers"))]
+            BackendKind::Containers => Ok(vec![]),
+            #[cfg(feature = "containers")]
             BackendKind::Containers => {
                 let mut removed: Vec<String> = super::containers::sweep_this_process()
                     .await?

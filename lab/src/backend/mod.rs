@@ -8,6 +8,8 @@
 mod error;
 mod kind;
 mod saved;
+#[cfg(not(feature = "containers"))]
+mod without_containers;
 
 pub use error::BackendError;
 pub use kind::{prepare, start, wait_from_env, BackendKind, DnsStart, Progress, StartOptions, Turn, WAIT_ENV};

@@ -1,7 +1,9 @@
 //! What a lab file keeps of a running lab's backend, so that another process can drive it
 //! (attach), tell whether it still runs, and remove it (`down`).
 
-use super::containers::{self, Containers, ContainersState};
+#[cfg(feature = "containers")]
+use super::containers::Containers;
+use super::containers::{self, ContainersState};
 use super::embedded::attached::{self, Attached};
 use super::{Backend, BackendError, Endpoints};
 use crate::auth::Secrets;
@@ -38,7 +40,10 @@ impl SavedBackend {
                 }
                 Ok(Box::new(Attached::new(endpoints.clone(), dial.clone(), *pid, secrets.control.clone())))
             }
+            #[cfg(feature = "containers")]
             SavedBackend::Containers(state) => Ok(Box::new(Containers::attach((**state).clone()).await?)),
+            #[cfg(not(feature = "containers"))]
+            SavedBackend::Containers(_) => Err(super::without_containers::refusal("a containers lab's file")),
         }
     }
 
@@ -46,6 +51,9 @@ impl SavedBackend {
     pub async fn still_running(&self) -> Result<bool, BackendError> {
         match self {
             SavedBackend::Embedded { pid, .. } => Ok(attached::alive(*pid)),
+            #[cfg(not(feature = "containers"))]
+            SavedBackend::Containers(_) => Err(super::without_containers::refusal("a containers lab's file")),
+            #[cfg(feature = "containers")]
             SavedBackend::Containers(state) => {
                 let docker = containers::connect().await?;
                 Ok(containers::labs(&docker).await?.iter().any(|l| l.id == state.lab))
@@ -62,6 +70,9 @@ impl SavedBackend {
             SavedBackend::Containers(state) if state.lab == containers::COMPOSE_LAB => {
                 Ok(BackendError::ComposeOwned.to_string())
             }
+            #[cfg(not(feature = "containers"))]
+            SavedBackend::Containers(_) => Err(super::without_containers::refusal("a containers lab's file")),
+            #[cfg(feature = "containers")]
             SavedBackend::Containers(state) => {
                 let swept = containers::remove_lab(&state.lab).await?;
                 Ok(format!("lab {} removed: {swept}", state.lab))

@@ -6,6 +6,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// Builds `bypass-lab:<version>` from a static binary, unless the engine has it already.
+#[cfg(not(feature = "containers"))]
+pub async fn build() -> anyhow::Result<ExitCode> {
+    Err(crate::backend::BackendError::ContainersNotBuilt { wanted: "`bypass-lab image build`".into() }.into())
+}
+
+/// Builds `bypass-lab:<version>` from a static binary, unless the engine has it already.
+#[cfg(feature = "containers")]
 pub async fn build() -> anyhow::Result<ExitCode> {
     let image = crate::backend::containers::image::build_image(&|line: &str| eprintln!("{line}")).await?;
     println!("{image}");

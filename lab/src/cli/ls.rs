@@ -1,12 +1,21 @@
 //! `bypass-lab ls`, and removing containers labs by what can be proven about them: the labs on
 //! the Docker engine, whoever started them.
 
+#[cfg(feature = "containers")]
 use crate::backend::containers::{self, LabEntry};
+#[cfg(feature = "containers")]
 use crate::lab::LabFile;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// Lists every containers lab on the engine.
+#[cfg(not(feature = "containers"))]
+pub async fn ls() -> anyhow::Result<ExitCode> {
+    Err(crate::backend::BackendError::ContainersNotBuilt { wanted: "`bypass-lab ls`".into() }.into())
+}
+
+/// Lists every containers lab on the engine.
+#[cfg(feature = "containers")]
 pub async fn ls() -> anyhow::Result<ExitCode> {
     let docker = containers::connect().await?;
     let labs = containers::labs(&docker).await?;
@@ -20,6 +29,7 @@ pub async fn ls() -> anyhow::Result<ExitCode> {
 }
 
 /// The runs waiting for their turn (or holding it), in the order they are served.
+#[cfg(feature = "containers")]
 fn print_queue(places: &[containers::queue::Place]) {
     let mut waiting: Vec<_> = places.iter().filter(|p| p.stage == containers::queue::Stage::Waiting).collect();
     if waiting.is_empty() {
@@ -38,6 +48,7 @@ fn print_queue(places: &[containers::queue::Place]) {
     }
 }
 
+#[cfg(feature = "containers")]
 pub fn print_labs(labs: &[LabEntry]) {
     println!("{:<10} {:<8} {:>10} {:>10}  {:<40} SUBNETS", "LAB", "STATE", "AGE", "CONTAINERS", "OWNER");
     for lab in labs {
@@ -65,6 +76,13 @@ pub fn print_labs(labs: &[LabEntry]) {
 }
 
 /// `down --lab ID`: that lab, whoever holds it; the lab file here goes too when it names it.
+#[cfg(not(feature = "containers"))]
+pub async fn down_lab(id: &str, _state: &Path) -> anyhow::Result<ExitCode> {
+    Err(crate::backend::BackendError::ContainersNotBuilt { wanted: format!("`bypass-lab down --lab {id}`") }.into())
+}
+
+/// `down --lab ID`: that lab, whoever holds it; the lab file here goes too when it names it.
+#[cfg(feature = "containers")]
 pub async fn down_lab(id: &str, state: &Path) -> anyhow::Result<ExitCode> {
     let docker = containers::connect().await?;
     if !containers::labs(&docker).await?.iter().any(|l| l.id == id) {
@@ -78,8 +96,16 @@ pub async fn down_lab(id: &str, state: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `down` without a lab file: without the containers backend, no lab outlives its process, so
+/// there is nothing to remove.
+#[cfg(not(feature = "containers"))]
+pub async fn down_without_file(_state: &Path) -> anyhow::Result<ExitCode> {
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `down` without a lab file: only labs this state directory's lab file owned are provably
 /// ours; any other lab is listed, never touched.
+#[cfg(feature = "containers")]
 pub async fn down_without_file(state: &Path) -> anyhow::Result<ExitCode> {
     let Ok(docker) = containers::connect().await else { return Ok(ExitCode::SUCCESS) };
     let path = std::path::absolute(LabFile::path(state))?;

@@ -36,6 +36,12 @@ mod status;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// The variable that sets which log lines a run writes to stderr.
+const LOG_ENV: &str = "BYPASS_LAB_LOG";
 
 #[derive(Parser)]
 #[command(name = "bypass-lab", version, about = "Rehearse media bypass in Skype for Business Cloud Connector Edition")]
@@ -144,14 +150,29 @@ fn end_quietly_on_closed_stdout() {
     }));
 }
 
+/// Which log lines reach stderr: `BYPASS_LAB_LOG` as `target=level` directives (`info`,
+/// `bypass_lab::dns=debug,warn`); warnings alone when unset. Targets and levels are all an admin
+/// or a role container needs, and they filter without a regular expression engine.
+fn log_filter() -> Targets {
+    let warnings = Targets::new().with_default(LevelFilter::WARN);
+    match std::env::var(LOG_ENV).map(|v| v.trim().to_string()) {
+        Ok(value) if !value.is_empty() => value.parse().unwrap_or_else(|error| {
+            eprintln!(
+                "bypass-lab: {LOG_ENV}={value:?} is not a log filter ({error}); logging warnings only. \
+                 Write a level (`info`) or targets and levels (`bypass_lab::dns=debug,warn`)."
+            );
+            warnings
+        }),
+        _ => warnings,
+    }
+}
+
 pub fn main() -> ExitCode {
     end_quietly_on_closed_stdout();
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BYPASS_LAB_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(log_filter())
         .init();
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let state = cli.state;

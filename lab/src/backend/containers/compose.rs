@@ -6,7 +6,7 @@
 //! lab file [`compose_state`] describes lets `run`, `status`, `resolve`, `clock`, `client` and
 //! `fault` drive a Compose lab like one started by `up`.
 
-use super::docker::{APPLIANCE_LABEL, LAB_LABEL, ORDER_LABEL, ROLE_LABEL};
+use super::labels::{APPLIANCE_LABEL, LAB_LABEL, ORDER_LABEL, ROLE_LABEL};
 use super::plan::{LabPlan, NetworkPlan, DATA_DIR, DEFAULT_ONLINE};
 use super::state::ContainersState;
 use crate::auth::Secrets;

@@ -1,4 +1,4 @@
-//! The Docker engine connection, the lab's labels and the sweep that removes what they mark.
+//! The Docker engine connection and the sweep that removes what the lab's labels mark.
 
 use crate::backend::BackendError;
 use bollard::query_parameters::{ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveVolumeOptions};
@@ -6,17 +6,7 @@ use bollard::Docker;
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 
-/// Every container, network and volume of a lab carries this label with the lab's id.
-pub const LAB_LABEL: &str = "bypass-lab.lab";
-/// The role a container plays: tenant, dns, mediation, client.
-pub const ROLE_LABEL: &str = "bypass-lab.role";
-/// The appliance a Mediation Server container runs.
-pub const APPLIANCE_LABEL: &str = "bypass-lab.appliance";
-/// A network's place in the plan (sites' subnets in order, outside, online), so listings show
-/// a lab's subnets in plan order whatever order the engine lists its networks in.
-pub const ORDER_LABEL: &str = "bypass-lab.order";
-/// The topology address of a client host's clients, so any process finds every host.
-pub const CLIENT_LABEL: &str = "bypass-lab.client";
+pub use super::labels::{APPLIANCE_LABEL, LAB_LABEL, ORDER_LABEL, ROLE_LABEL};
 
 /// Connects to the local engine and agrees on an API version (the engine here speaks 1.41).
 pub async fn connect() -> Result<Docker, BackendError> {

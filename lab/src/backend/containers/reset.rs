@@ -5,15 +5,18 @@
 //! spec on the same sockets, and answers once the new instance listens. Client hosts are not
 //! part of a fresh lab: they are removed. See `docs/design/containers.md`.
 
-use super::docker::{failed, is_not_found};
-use super::Containers;
-use crate::backend::role_plan::{self, Sources};
-use crate::backend::{BackendError, DnsStart};
-use crate::http::ControlClient;
-use bollard::models::NetworkDisconnectRequest;
-use bollard::query_parameters::{RemoveContainerOptions, RemoveVolumeOptions};
-use std::net::SocketAddr;
 use std::time::Duration;
+#[cfg(feature = "containers")]
+use {
+    super::docker::{failed, is_not_found},
+    super::Containers,
+    crate::backend::role_plan::{self, Sources},
+    crate::backend::{BackendError, DnsStart},
+    crate::http::ControlClient,
+    bollard::models::NetworkDisconnectRequest,
+    bollard::query_parameters::{RemoveContainerOptions, RemoveVolumeOptions},
+    std::net::SocketAddr,
+};
 
 /// The supervisor's port in every role's container, beside the role's own.
 pub const SUPERVISOR_PORT: u16 = 9099;
@@ -30,6 +33,7 @@ pub struct ResetDone {
     pub generation: u64,
 }
 
+#[cfg(feature = "containers")]
 impl Containers {
     /// Every role back to its first instant: the tenant first (appliances register with it as
     /// they start), then the DNS server and the appliances at once, while the client hosts go.
@@ -90,6 +94,7 @@ impl Containers {
     }
 }
 
+#[cfg(feature = "containers")]
 async fn reset_one(supervisor: &ControlClient) -> Result<ResetDone, BackendError> {
     supervisor
         .post::<_, ResetDone>("/lab/reset", &serde_json::json!({}))

@@ -1,20 +1,24 @@
 //! The lab image: `FROM scratch` around one static `bypass-lab`, built locally (there is no
 //! registry to pull from, and no base image is needed by a binary that runs in an empty root).
 
+#[cfg(feature = "containers")]
 mod binary;
 
+#[cfg(feature = "containers")]
 pub use binary::{hash, is_static, static_binary, StaticBinaryError, STATIC_BINARY_ENV};
 
-use crate::backend::BackendError;
-use bollard::query_parameters::BuildImageOptions;
-use futures::StreamExt;
-use std::collections::HashMap;
+#[cfg(feature = "containers")]
+use {
+    crate::backend::BackendError, bollard::query_parameters::BuildImageOptions, futures::StreamExt,
+    std::collections::HashMap,
+};
 
 /// The image's name; the tag is the crate version.
 pub const IMAGE_NAME: &str = "bypass-lab";
 /// Label holding the binary's hash: an image whose hash differs from the binary is stale.
 pub const HASH_LABEL: &str = "bypass-lab.binary-hash";
 
+#[cfg(feature = "containers")]
 const DOCKERFILE: &str = "FROM scratch\nCOPY bypass-lab /bypass-lab\nENTRYPOINT [\"/bypass-lab\"]\n";
 
 /// `bypass-lab:<crate version>`.
@@ -23,6 +27,7 @@ pub fn image_ref() -> String {
 }
 
 /// What the engine knows of an existing image.
+#[cfg(feature = "containers")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageFacts {
     pub size_bytes: u64,
@@ -30,6 +35,7 @@ pub struct ImageFacts {
 }
 
 /// The image as the engine has it, if it has it.
+#[cfg(feature = "containers")]
 pub async fn inspect(image: &str) -> Result<Option<ImageFacts>, BackendError> {
     let docker = crate::backend::containers::connect().await?;
     match docker.inspect_image(image).await {
@@ -45,6 +51,7 @@ pub async fn inspect(image: &str) -> Result<Option<ImageFacts>, BackendError> {
 /// Builds `bypass-lab:<version>` unless the engine already has it for the same binary. Once per
 /// process: every lab a rehearsal starts afterwards uses the image checked the first time,
 /// without asking cargo again.
+#[cfg(feature = "containers")]
 pub async fn build_image(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<String, BackendError> {
     static BUILT: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     BUILT.get_or_try_init(|| build_or_reuse(progress)).await.cloned()
@@ -52,6 +59,7 @@ pub async fn build_image(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<Stri
 
 /// [`build_image`] without the once-per-process shortcut: looks at the binary and the engine
 /// every time.
+#[cfg(feature = "containers")]
 pub async fn build_or_reuse(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<String, BackendError> {
     let image = image_ref();
     let binary = static_binary(progress).await?;
@@ -91,6 +99,7 @@ pub async fn build_or_reuse(progress: &(dyn Fn(&str) + Send + Sync)) -> Result<S
 }
 
 /// The build context: the Dockerfile and the binary.
+#[cfg(feature = "containers")]
 fn build_context(binary: &[u8]) -> Result<Vec<u8>, BackendError> {
     let mut archive = tar::Builder::new(Vec::new());
     for (name, data, mode) in [("Dockerfile", DOCKERFILE.as_bytes(), 0o644), ("bypass-lab", binary, 0o755)] {
