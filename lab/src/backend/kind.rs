@@ -92,6 +92,18 @@ impl BackendKind {
         }
     }
 
+    /// Whether this build runs labs of this kind: a build without the `containers` feature
+    /// refuses a containers lab before a command prints or prepares anything for it.
+    pub fn built(self) -> Result<(), BackendError> {
+        match self {
+            BackendKind::Embedded => Ok(()),
+            #[cfg(feature = "containers")]
+            BackendKind::Containers => Ok(()),
+            #[cfg(not(feature = "containers"))]
+            BackendKind::Containers => Err(super::without_containers::refusal("a containers lab")),
+        }
+    }
+
     /// How many labs of `topology` may run at once in this process (one per rehearsed scenario).
     /// Embedded labs are independent: as many as fit in `APPLIANCES_AT_ONCE` appliances, within
     /// `FEWEST_EMBEDDED_LABS..=MOST_EMBEDDED_LABS`, and no more than keep every connection they

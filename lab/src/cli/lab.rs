@@ -63,6 +63,7 @@ pub struct Status {
 }
 
 pub async fn up(args: Up, state: &Path) -> anyhow::Result<ExitCode> {
+    args.backend.built()?;
     if let Ok(file) = LabFile::read(state) {
         if file.backend.still_running().await? {
             // Refused as a busy plan is: nothing was tried, and nothing failed.

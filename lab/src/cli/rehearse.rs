@@ -41,6 +41,7 @@ pub struct Rehearse {
 }
 
 pub async fn run(mut args: Rehearse) -> anyhow::Result<ExitCode> {
+    args.backend.built()?;
     args.wait = crate::cli::input::wait(args.wait)?;
     if let Some(runbook) = args.runbook {
         return crate::cli::rollout::run(crate::cli::rollout::RolloutArgs {
