@@ -10,6 +10,8 @@ mod kind;
 mod saved;
 #[cfg(not(feature = "containers"))]
 mod without_containers;
+#[cfg(not(feature = "containers"))]
+pub use without_containers::refusal as containers_not_built;
 
 pub use error::BackendError;
 pub use kind::{prepare, start, wait_from_env, BackendKind, DnsStart, Progress, StartOptions, Turn, WAIT_ENV};

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 /// Builds `bypass-lab:<version>` from a static binary, unless the engine has it already.
 #[cfg(not(feature = "containers"))]
 pub async fn build() -> anyhow::Result<ExitCode> {
-    Err(crate::backend::BackendError::ContainersNotBuilt { wanted: "`bypass-lab image build`".into() }.into())
+    Err(crate::backend::containers_not_built("`bypass-lab image build`").into())
 }
 
 /// Builds `bypass-lab:<version>` from a static binary, unless the engine has it already.

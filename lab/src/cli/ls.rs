@@ -11,7 +11,7 @@ use std::process::ExitCode;
 /// Lists every containers lab on the engine.
 #[cfg(not(feature = "containers"))]
 pub async fn ls() -> anyhow::Result<ExitCode> {
-    Err(crate::backend::BackendError::ContainersNotBuilt { wanted: "`bypass-lab ls`".into() }.into())
+    Err(crate::backend::containers_not_built("`bypass-lab ls`").into())
 }
 
 /// Lists every containers lab on the engine.
@@ -78,7 +78,7 @@ pub fn print_labs(labs: &[LabEntry]) {
 /// `down --lab ID`: that lab, whoever holds it; the lab file here goes too when it names it.
 #[cfg(not(feature = "containers"))]
 pub async fn down_lab(id: &str, _state: &Path) -> anyhow::Result<ExitCode> {
-    Err(crate::backend::BackendError::ContainersNotBuilt { wanted: format!("`bypass-lab down --lab {id}`") }.into())
+    Err(crate::backend::containers_not_built(&format!("`bypass-lab down --lab {id}`")).into())
 }
 
 /// `down --lab ID`: that lab, whoever holds it; the lab file here goes too when it names it.
