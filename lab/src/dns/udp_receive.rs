@@ -32,10 +32,10 @@ const RECEIVE_BUFFER: usize = 4096;
 
 /// The pause after a batch that [`gathers`]. A server quicker than its askers drains the socket
 /// to a few queries each time, and every batch's fixed costs (a wake-up and a switch back in, two
-/// system calls, a wake-up of each asker) fall on those few: at 4 queries a batch the lab spent
-/// 4.5–5.5 µs of CPU per query. Pausing lets the askers, who share the cores, send the next
-/// batch's worth; it cost about half as much CPU per query and answered more queries a second
-/// (bench/README.md, "Batches that gather").
+/// system calls, a wake-up of each asker) fall on those few: at three or four queries a batch the
+/// lab spent 4.4–6.1 µs of CPU per query. Pausing lets the askers, who share the cores, send the
+/// next batch's worth; it cost about half as much CPU per query and answered more queries a
+/// second (bench/README.md, "Batches that gather").
 ///
 /// The pause blocks the worker thread: the runtime's timers count in milliseconds, which would
 /// hold up answers a hundred times longer. The kernel's timer slack (50 µs by default) stretches
